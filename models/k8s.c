@@ -318,6 +318,20 @@ k8s_pod_request(const struct k8s_pod_spec *p, bool non_zero, struct k8s_resource
 		k8s_res_free(&tmp);
 	}
 	res_max(&sum, &init_max);
+	/* PodLevelResources: pod-level cpu, memory and hugepages requests
+	 * replace the aggregate of the containers (resource helpers PodRequests). */
+	const struct k8s_resources *pl = &p->pod_requests;
+	if (pl->has_cpu) {
+		sum.cpu_milli = pl->cpu_milli;
+		sum.has_cpu = true;
+	}
+	if (pl->has_memory) {
+		sum.memory = pl->memory;
+		sum.has_memory = true;
+	}
+	for (int i = 0; i < pl->n_ext; i++)
+		if (strncmp(pl->ext[i].name, "hugepages-", 10) == 0)
+			k8s_res_set(&sum, pl->ext[i].name, pl->ext[i].value);
 	res_add(&sum, &p->overhead);
 	k8s_res_free(&sidecars);
 	k8s_res_free(&init_max);
@@ -397,6 +411,7 @@ k8s_pod_spec_free(struct k8s_pod_spec *p)
 		container_free(&p->init_containers[i]);
 	free(p->init_containers);
 	k8s_res_free(&p->overhead);
+	k8s_res_free(&p->pod_requests);
 	k8s_labels_free(&p->node_selector);
 	affinity_free(&p->affinity);
 	for (size_t i = 0; i < p->ntolerations; i++) {

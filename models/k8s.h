@@ -191,6 +191,8 @@ struct k8s_pod_spec {
 	struct k8s_container	*init_containers;
 	size_t			 ninit;
 	struct k8s_resources	 overhead;
+	struct k8s_resources	 pod_requests;	/* spec.resources.requests (PodLevelResources);
+						 * cpu, memory, hugepages-* replace the container sum */
 	struct k8s_labels	 node_selector;
 	struct k8s_affinity	 affinity;
 	struct k8s_toleration	*tolerations;
@@ -322,6 +324,7 @@ struct hpa_spec {
 	char			*target_name;
 	char			*target_api_version;
 	int32_t			 min_replicas;	/* default 1 */
+	bool			 has_min_replicas;	/* set explicitly (needed for an explicit 0) */
 	int32_t			 max_replicas;
 	struct hpa_metric_spec	*metrics;	/* empty: cpu 80% utilization */
 	size_t			 nmetrics;

@@ -13,6 +13,8 @@ extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_validate_entry;
 
 static const struct cmd_entry *const cmd_table[] = {
+	&cmd_run_entry,
+	&cmd_validate_entry,
 	NULL
 };
 

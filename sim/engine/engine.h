@@ -45,7 +45,10 @@ sim_ns sim_now(const struct sim *sim);
  * Schedules fn(ctx, arg) at absolute time `at`. Events at equal time run by
  * ascending prio, then in the order they were scheduled. Scheduling into the
  * past is a fatal error (it aborts). Returns a handle for sim_cancel.
+ * prio must lie in [SIM_PRIO_MIN, SIM_PRIO_MAX]; fn must not be NULL.
  */
+#define SIM_PRIO_MIN	(-128)
+#define SIM_PRIO_MAX	127
 sim_timer sim_at(struct sim *sim, sim_ns at, int prio, sim_handler *fn,
     void *ctx, uint64_t arg);
 /* The same, `delay` (>= 0) after now. */
@@ -57,7 +60,8 @@ bool sim_cancel(struct sim *sim, sim_timer t);
 
 /* Runs events in order until the queue is empty, an event's time exceeds
  * `until` (the clock is then set to `until`), or sim_stop is called.
- * Returns true when stopped by sim_stop. */
+ * Returns true when stopped by sim_stop. When the queue runs empty the clock
+ * is also set to `until` (unless it is SIM_NEVER): the run covered it. */
 bool sim_run(struct sim *sim, sim_ns until);
 /* Makes sim_run return after the current event. */
 void sim_stop(struct sim *sim);
@@ -105,7 +109,13 @@ struct sim_dist sim_dist_exp(double mean);
 struct sim_dist sim_dist_lognormal(double median, double sigma);
 /* Parses a kind name ("exponential", "lognormal", ...); -1 if unknown. */
 int sim_dist_kind_parse(const char *name);
+/* The kind's name, or NULL for a value outside the enum. */
 const char *sim_dist_kind_name(enum sim_dist_kind k);
+/* All kind names, NULL-terminated (for ks_nearest suggestions). */
+const char *const *sim_dist_kind_names(void);
+/* Checks the parameters (positive means and scales, min <= max, ...): 0, or
+ * -1 with *cause (caller frees) saying what is wrong, without position. */
+int sim_dist_check(const struct sim_dist *d, char **cause);
 
 /*
  * Probes: the only way results leave a run. A model emits a record to a

@@ -1,0 +1,202 @@
+/*
+ * autoscale.c - the metrics pipeline and the HorizontalPodAutoscaler in
+ * virtual time. A metrics-server model scrapes every --metric-resolution:
+ * a pod's cpu usage is the rate of its cumulative cpu time between two
+ * scrapes (so a new pod has no metric until its second scrape), with that
+ * window and timestamp. Each HPA reconciles every sync period through
+ * models/hpa*.c, exactly as upstream, and its decision changes the
+ * Deployment's replicas. Every reconcile is an hpa_decisions record.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/cluster_int.h"
+
+/* A pod's memory use is not modelled from load: it is taken as a fixed
+ * share of its request (documented in the README as a limitation). */
+#define MEMORY_USE_OF_REQUEST 0.5
+
+static bool
+pod_is_running(const struct cl_pod *pd)
+{
+	return (pd->phase == POD_RUNNING || pd->phase == POD_READY ||
+	    pd->phase == POD_TERMINATING) && pd->started > 0 && !pd->lost;
+}
+
+static void
+on_scrape(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct cluster *c = ctx;
+	sim_ns now = sim_now(sim);
+	for (size_t i = 0; i < c->npods; i++) {
+		struct cl_pod *pd = &c->pods[i];
+		if (pd->phase == POD_FREE || !pod_is_running(pd)) {
+			if (pd->phase != POD_FREE)
+				pd->has_metric = false;
+			continue;
+		}
+		const struct cl_deploy *d = &c->deploys[pd->deploy];
+		int32_t prof = d->service != NONE ? c->services[d->service].profile : -1;
+		double idle = prof >= 0 ? (double)c->profiles[prof].p.idle_cpu_milli / 1000.0 : 0;
+		if (pd->scrape_at > 0 && pd->scrape_at >= pd->running_since) {
+			double dt = sim_ns_to_s(now - pd->scrape_at);
+			double cores = idle + (pd->cpu_seconds - pd->cpu_at_scrape) / dt;
+			pd->metric_milli = (int64_t)(cores * 1000.0 + 0.5);
+			pd->has_metric = true;
+		}
+		pd->scrape_at = now;
+		pd->cpu_at_scrape = pd->cpu_seconds;
+	}
+	sim_after(sim, c->t.metrics_resolution, PRIO_METRICS, on_scrape, c, 0);
+}
+
+void
+metrics_start(struct cluster *c)
+{
+	if (c->nhpas == 0)
+		return;
+	sim_after(c->sim, c->t.metrics_resolution, PRIO_METRICS, on_scrape, c, 0);
+}
+
+static enum hpa_pod_phase
+hpa_phase(const struct cl_pod *pd)
+{
+	switch (pd->phase) {
+	case POD_PENDING:
+	case POD_BOUND:
+	case POD_CREATING:
+		return HPA_POD_PENDING;
+	default:
+		return HPA_POD_RUNNING;
+	}
+}
+
+/* The per-metric proposals as a JSON array, for hpa_decisions. */
+static char *
+proposals_json(const struct hpa_result *r)
+{
+	struct ks_buf b;
+	ks_buf_init(&b);
+	ks_buf_puts(&b, "[");
+	for (size_t i = 0; i < r->nmetrics; i++) {
+		const struct hpa_metric_result *m = &r->metrics[i];
+		ks_buf_puts(&b, i ? ",{\"metric\":" : "{\"metric\":");
+		ks_buf_json_str(&b, m->name);
+		if (!m->valid) {
+			ks_buf_puts(&b, ",\"valid\":false,\"reason\":");
+			ks_buf_json_str(&b, m->reason);
+		} else {
+			ks_buf_printf(&b, ",\"valid\":true,\"proposal\":%d", m->proposal);
+			if (m->has_utilization)
+				ks_buf_printf(&b, ",\"utilization\":%d", m->utilization);
+			if (m->has_average)
+				ks_buf_printf(&b, ",\"average\":%.3f", (double)m->average_milli / 1000.0);
+			if (m->has_value)
+				ks_buf_printf(&b, ",\"value\":%.3f", (double)m->value_milli / 1000.0);
+		}
+		ks_buf_puts(&b, "}");
+	}
+	ks_buf_puts(&b, "]");
+	return ks_buf_take(&b);
+}
+
+static void
+hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
+{
+	struct cl_deploy *d = &c->deploys[h->deploy];
+	sim_ns now = sim_now(c->sim);
+	size_t n = 0;
+	for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next)
+		n++;
+	struct hpa_pod *pods = xcalloc(n ? n : 1, sizeof *pods);
+	struct hpa_pod_sample *samples = xcalloc(n ? n : 1, sizeof *samples);
+	struct hpa_container_usage *usage = xcalloc(n ? n : 1, sizeof *usage);
+	size_t ns = 0, k = 0;
+	struct k8s_resources req;
+	k8s_pod_request(&d->spec, false, &req);
+	const char *cname = d->spec.ncontainers > 0 ? d->spec.containers[0].name : "app";
+	int32_t status_replicas = 0;
+	for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next, k++) {
+		const struct cl_pod *pd = &c->pods[p];
+		struct hpa_pod *hp = &pods[k];
+		hp->name = pd->name;
+		hp->phase = hpa_phase(pd);
+		hp->deleting = pd->deleting;
+		hp->spec = &d->spec;
+		if (pd->phase >= POD_CREATING && pd->phase != POD_FREE) {
+			hp->has_start = true;
+			hp->start = pd->probe_origin;
+			hp->ready = pd->ready_cond ? HPA_READY_TRUE : HPA_READY_FALSE;
+			hp->ready_since = pd->ready_changed ? pd->ready_changed : pd->probe_origin;
+		}
+		if (!pd->deleting)
+			status_replicas++;
+		if (pd->has_metric) {
+			struct hpa_container_usage *u = &usage[ns];
+			u->name = cname;
+			k8s_res_set(&u->usage, "cpu", pd->metric_milli);
+			k8s_res_set(&u->usage, "memory", (int64_t)((double)req.memory * MEMORY_USE_OF_REQUEST));
+			samples[ns].pod = pd->name;
+			samples[ns].timestamp = pd->scrape_at;
+			samples[ns].window = c->t.metrics_resolution;
+			samples[ns].containers = u;
+			samples[ns].ncontainers = 1;
+			ns++;
+		}
+	}
+	k8s_res_free(&req);
+	struct hpa_input in = {
+		.spec = h->spec, .spec_replicas = d->replicas, .status_replicas = status_replicas,
+		.pods = pods, .npods = n, .samples = samples, .nsamples = ns,
+		.metric_inputs = NULL, .now = now,
+	};
+	struct hpa_result r;
+	memset(&r, 0, sizeof r);
+	hpa_reconcile(cfg, &in, &h->state, &r);
+	char *props = proposals_json(&r);
+	const struct hpa_condition *lim = &r.cond[HPA_COND_SCALING_LIMITED];
+	const char *limited = lim->set && lim->status ? lim->reason : "";
+	const char *reason = r.error ? r.error :
+	    r.rescale ? r.rescale_reason : r.cond[HPA_COND_ABLE_TO_SCALE].reason;
+	struct probe_val v[8] = {
+		PV_REAL(sim_ns_to_s(now)), PV_TEXT(h->spec->name), PV_INT(r.current_replicas),
+		PV_TEXT(props), PV_INT(r.stabilized), PV_INT(r.desired_replicas),
+		PV_TEXT(limited), PV_TEXT(reason),
+	};
+	probe_emit(&c->probes, "hpa_decisions", v, 8);
+	free(props);
+	if (r.rescale && r.desired_replicas != d->replicas) {
+		cl_event(c, "HPARescale", h->spec->name, "%d -> %d: %s", d->replicas,
+		    r.desired_replicas, r.rescale_reason);
+		d->replicas = r.desired_replicas;
+		deploy_sync_soon(c, h->deploy);
+	}
+	hpa_result_fini(&r);
+	for (size_t i = 0; i < ns; i++)
+		k8s_res_free(&usage[i].usage);
+	free(usage);
+	free(samples);
+	free(pods);
+}
+
+static void
+on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct cluster *c = ctx;
+	struct hpa_config cfg;
+	hpa_config_default(&cfg);
+	for (size_t i = 0; i < c->nhpas; i++)
+		hpa_sync(c, &c->hpas[i], &cfg);
+	sim_after(sim, c->t.hpa_sync_period, PRIO_CONTROLLER, on_hpa_sync, c, 0);
+}
+
+void
+hpa_start(struct cluster *c)
+{
+	if (c->nhpas == 0)
+		return;
+	sim_after(c->sim, c->t.hpa_sync_period, PRIO_CONTROLLER, on_hpa_sync, c, 0);
+}

@@ -1,0 +1,105 @@
+/*
+ * cluster.h - the simulated cluster: nodes from pools, pods with their timed
+ * lifecycle, the ReplicaSet/Deployment controller, endpoints, node lifecycle
+ * (heartbeats, NotReady, taint-based eviction), random and scheduled node
+ * failures, the scheduler's queue, HPA syncs fed by a metrics-server model,
+ * and the per-tick fluid serving of each Service's traffic. Results leave
+ * only as probe records. The program (sim/) builds a cluster from a scenario.
+ */
+#ifndef KS_CLUSTER_H
+#define KS_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/k8s.h"
+#include "sim/engine/engine.h"
+
+struct cluster;
+
+/* A node pool: nodes made from one template. */
+struct cl_pool_params {
+	const char		*name;
+	const char		*instance_type;
+	int64_t			 cpu_milli, memory, max_pods;	/* capacity */
+	int64_t			 reserved_cpu_milli, reserved_memory;
+	double			 price_hour;
+	const char *const	*zones;
+	size_t			 nzones;
+	int32_t			 count, min, max;
+	struct sim_dist		 provision;		/* seconds */
+	const struct k8s_labels	*labels;
+	const struct k8s_taint	*taints;
+	size_t			 ntaints;
+	bool			 has_failures;
+	struct sim_dist		 time_to_failure;	/* seconds */
+	struct sim_dist		 repair;		/* seconds */
+};
+
+/* Offered load of a service: the expected number of requests in [from, to). */
+typedef double cl_offered_fn(void *ctx, sim_ns from, sim_ns to);
+
+/* How a Service's pods serve requests. */
+struct cl_profile_params {
+	const char		*service;
+	struct sim_dist		 service_time;		/* seconds */
+	int32_t			 concurrency;
+	double			 cpu_per_request;	/* cpu-seconds */
+	int64_t			 idle_cpu_milli;
+	sim_ns			 timeout;
+	int32_t			 queue_limit;
+	cl_offered_fn		*offered;
+	void			*offered_ctx;
+};
+
+struct cl_timings {
+	struct sim_dist	api_latency, watch_latency, scheduler_latency, image_pull,
+			container_start, endpoints_latency;	/* seconds */
+	sim_ns		node_monitor_period, node_monitor_grace, eviction_toleration,
+			hpa_sync_period, metrics_resolution,
+			backoff_initial, backoff_max, unschedulable_flush;
+	sim_ns		tick, interval, duration;
+	/* The time a terminating pod takes to exit after SIGTERM, capped by its
+	 * terminationGracePeriodSeconds. */
+	struct sim_dist	shutdown;
+};
+
+enum cl_chaos_kind { CL_FAIL_NODES, CL_FAIL_ZONE, CL_RECOVER_NODES };
+struct cl_chaos_params {
+	sim_ns			 at;
+	enum cl_chaos_kind	 kind;
+	const char		*pool;
+	const char		*zone;
+	int32_t			 count;
+	sim_ns			 duration;	/* 0: the pool's repair distribution */
+};
+
+/* Creates an empty cluster on the engine. `seed` derives every component's
+ * RNG stream; `probes` receives the result records. */
+struct cluster *cl_new(struct sim *sim, uint64_t seed, const struct cl_timings *t,
+    const struct probe_sink *probes);
+void cl_free(struct cluster *c);
+
+/* Building (before cl_start). The specs are borrowed and must outlive the
+ * cluster. Returns an index, or -1 with *cause on a dangling reference. */
+int cl_add_pool(struct cluster *c, const struct cl_pool_params *p);
+int cl_add_priority_class(struct cluster *c, const struct k8s_priority_class *pc);
+int cl_add_deployment(struct cluster *c, const struct k8s_deployment *d);
+int cl_add_service(struct cluster *c, const struct k8s_service *s);
+int cl_add_pdb(struct cluster *c, const struct k8s_pdb *p);
+int cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause);
+int cl_add_profile(struct cluster *c, const struct cl_profile_params *p, char **cause);
+int cl_add_chaos(struct cluster *c, const struct cl_chaos_params *ch, char **cause);
+
+/* Creates the initial nodes and pods and schedules the periodic work. */
+void cl_start(struct cluster *c);
+/* Emits the final interval and the per-service summary records. */
+void cl_finish(struct cluster *c);
+
+/* Figures for progress lines and the runs table. */
+double cl_cost_usd(const struct cluster *c);
+size_t cl_pods_running(const struct cluster *c);
+size_t cl_nodes_ready(const struct cluster *c);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * serving.h - the fluid serving model: one pod's request queue advanced
+ * analytically over a tick (M/G/c steady state when stable, a deterministic
+ * fluid queue in overload), with a cost per tick independent of the request
+ * rate. See serving.c for the model, its assumptions and references.
+ */
+#ifndef KS_SERVING_H
+#define KS_SERVING_H
+
+#include "sim/util/hist.h"
+
+/* Number of quantile atoms used for the service-time and the waiting-time
+ * distributions (see serving.c, "Latency distribution"). */
+#define SERVING_NATOMS		16
+/* Waiting-time points per fluid phase. */
+#define SERVING_FLUID_PTS	4
+/* At most this many fluid phases in one tick (3 are ever used). */
+#define SERVING_MAX_PHASES	4
+
+/*
+ * A service-time distribution, prepared once per service (read-only after
+ * serving_dist_init, shareable by all pods). Gamma with the given mean and
+ * squared coefficient of variation: scv = 1 exponential, 0 deterministic.
+ */
+struct serving_dist {
+	double	mean;			/* s, seconds */
+	double	scv;
+	double	wait_factor;		/* Allen-Cunneen (1 + scv) / 2 */
+	double	svc[SERVING_NATOMS];	/* service atoms, seconds */
+	double	svc_w[SERVING_NATOMS];	/* their weights, sum 1 */
+	double	exp1[SERVING_NATOMS];	/* Exp(1) atoms (waiting time shape) */
+	double	exp1_w[SERVING_NATOMS];
+};
+
+/* Returns 0, or -1 with *cause (caller frees) when mean <= 0, scv < 0 or
+ * either is not finite. */
+int serving_dist_init(struct serving_dist *d, double mean, double scv,
+    char **cause);
+
+enum serving_state {
+	SERVING_OK = 0,		/* serving normally */
+	SERVING_DEAD		/* every request (and the backlog) fails */
+};
+
+/* Per-pod state carried from tick to tick. */
+struct serving_pod {
+	double	backlog;	/* requests waiting at the end of the last tick */
+	double	busy;		/* busy slots at the end of the last tick */
+	/* Erlang C cache: the last (c, a) and its P_W. */
+	int	ec_c;
+	double	ec_a;
+	double	ec_pw;
+};
+
+void serving_pod_init(struct serving_pod *p);
+
+/* One tick's inputs for one pod. */
+struct serving_tick {
+	double			 dt;		/* tick length, seconds, > 0 */
+	double			 offered;	/* A: requests offered in the tick, >= 0 */
+	int			 concurrency;	/* c: slots, >= 0 */
+	double			 timeout;	/* T seconds; 0 = none */
+	double			 queue_limit;	/* max waiting requests; 0 = unbounded */
+	enum serving_state	 state;
+	const struct serving_dist *dist;
+};
+
+/* One fluid phase: n requests served, their waits linear from w0 to w1. */
+struct serving_phase {
+	double	n;
+	double	w0;
+	double	w1;
+};
+
+/*
+ * One tick's outcome. Conservation:
+ *   offered + backlog_before = ok + timed_out + rejected + failed + backlog.
+ * timed_out includes abandoned (left the queue after waiting T, no work
+ * done) and requests whose wait + service exceeded T (work done).
+ */
+struct serving_result {
+	double	ok;		/* completed within the timeout */
+	double	timed_out;
+	double	abandoned;	/* part of timed_out that never started service */
+	double	rejected;	/* queue full */
+	double	failed;		/* pod dead */
+	double	started;	/* requests that entered service (ok + timed out in service) */
+	double	backlog;	/* waiting at the end of the tick */
+	double	busy_frac;	/* served work / (c dt), in [0, 1] */
+	double	latency_sum;	/* sum of response times of the ok requests, s */
+	/* The latency mixture, for serving_add_latency: */
+	double	st_n;		/* requests in the stable (M/G/c) part */
+	double	st_pw;		/* its probability of waiting */
+	double	st_rate;	/* its waiting-time decay rate, 1/s */
+	int	nphase;
+	struct serving_phase phase[SERVING_MAX_PHASES];
+};
+
+/*
+ * Advances one pod by one tick and fills *res. When h is not NULL the
+ * response times of the ok requests are added to it (weight = requests).
+ * Cost: O(SERVING_NATOMS^2) at most, independent of the request rate, plus
+ * O(c) for Erlang C when (c, a) changed since the pod's last tick.
+ */
+void serving_step(struct serving_pod *pod, const struct serving_tick *in,
+    struct serving_result *res, struct hist *h);
+
+/*
+ * Adds the response times of res's ok requests, times scale, to h: for
+ * callers that step one representative pod and account for n identical ones
+ * (scale = n). dist and timeout must be those of the step.
+ */
+void serving_add_latency(const struct serving_result *res,
+    const struct serving_dist *dist, double timeout, double scale,
+    struct hist *h);
+
+/* The number of histogram atoms serving_add_latency walks for res: a
+ * bound on the cost, the same at any request rate. */
+int serving_latency_atoms(const struct serving_result *res);
+
+/*
+ * Erlang C: the probability that an arrival waits in an M/M/c queue with c
+ * servers and offered load a = lambda * s (erlangs). Computed by the Erlang
+ * B recursion B(k) = a B(k-1) / (k + a B(k-1)), then
+ * C = B / (1 - (a/c)(1 - B)); stable for any c. Returns 1 when a >= c or
+ * c < 1, 0 when a <= 0.
+ */
+double serving_erlang_b(int c, double a);
+double serving_erlang_c(int c, double a);
+
+#endif

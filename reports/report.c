@@ -1,0 +1,674 @@
+/*
+ * report.c - the results writer: opening and checking a kubesim SQLite file,
+ * the runs row of each run, and the probe sink that turns records into rows
+ * through one cached prepared INSERT per table, batched into transactions of
+ * RPT_BATCH_ROWS rows. The file uses WAL journaling with synchronous=NORMAL:
+ * commits need no fsync (a power cut may lose the last batches, never corrupt
+ * the file) and readers can query while a run writes.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "reports/report.h"
+#include "sim/util/util.h"
+
+/* A results table fed by probes: its name, the number of its columns after
+ * run_id, and the INSERT whose parameter 1 is the run id. */
+struct rpt_table {
+	char		*name;
+	char		**cols;
+	size_t		 ncols;
+	sqlite3_stmt	*ins;
+};
+
+struct rpt {
+	sqlite3		*db;
+	char		*path;
+	bool		 readonly;
+	/* Probe tables, sorted by name. Seven of them, so a linear search
+	 * behind a one-entry cache of the previous table is all it needs. */
+	struct rpt_table *tables;
+	size_t		 ntables;
+	struct rpt_table *last;
+	int64_t		 run_id;	/* 0: no run in progress */
+	size_t		 pending;	/* rows in the open batch */
+	char		*werr;		/* first write error of the run */
+};
+
+/* The statuses a run can end with (the schema also allows 'running'). */
+static bool
+rpt_final_status(const char *s)
+{
+	return s != NULL && (strcmp(s, "ok") == 0 || strcmp(s, "failed") == 0 ||
+	    strcmp(s, "interrupted") == 0);
+}
+
+static char *
+rpt_dberr(sqlite3 *db, const char *path, const char *what)
+{
+	return xasprintf("%s: %s: %s", path, what, sqlite3_errmsg(db));
+}
+
+static int
+rpt_exec(struct rpt *r, const char *sql, char **cause)
+{
+	if (sqlite3_exec(r->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		if (cause != NULL)
+			*cause = rpt_dberr(r->db, r->path, sql);
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs a query returning one integer; returns the SQLite result code. */
+static int
+rpt_query_int(sqlite3 *db, const char *sql, int64_t *v)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*v = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		*v = 0;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Decides what the file at path is, reading only: a kubesim database of this
+ * schema version (*fresh = false), an empty file or empty SQLite database that
+ * may become one (*fresh = true), or something else (-1 and *cause).
+ */
+static int
+rpt_check_file(sqlite3 *db, const char *path, bool *fresh, char **cause)
+{
+	int64_t appid, version, nobj;
+	int rc = rpt_query_int(db, "PRAGMA application_id", &appid);
+	if (rc == SQLITE_OK)
+		rc = rpt_query_int(db, "PRAGMA user_version", &version);
+	if (rc == SQLITE_OK)
+		rc = rpt_query_int(db, "SELECT count(*) FROM sqlite_master", &nobj);
+	if (rc != SQLITE_OK) {
+		switch (rc & 0xff) {
+		case SQLITE_NOTADB:
+			*cause = xasprintf("%s: not a SQLite database, so not a kubesim "
+			    "results file; left unchanged", path);
+			break;
+		case SQLITE_CORRUPT:
+			*cause = xasprintf("%s: corrupt SQLite database (%s); left "
+			    "unchanged", path, sqlite3_errmsg(db));
+			break;
+		default:
+			*cause = rpt_dberr(db, path, "cannot read");
+			break;
+		}
+		return -1;
+	}
+	if (appid == 0 && nobj == 0 && version == 0) {
+		*fresh = true;
+		return 0;
+	}
+	if ((uint32_t)appid != RPT_APPLICATION_ID) {
+		*cause = xasprintf("%s: a SQLite database of another application "
+		    "(application_id 0x%08" PRIx32 ", %" PRId64 " schema objects), not a "
+		    "kubesim results file; left unchanged", path, (uint32_t)appid, nobj);
+		return -1;
+	}
+	if (version > RPT_SCHEMA_VERSION) {
+		*cause = xasprintf("%s: kubesim results schema version %" PRId64 " is "
+		    "newer than this kubesim's (%d); use a newer kubesim or another "
+		    "file", path, version, RPT_SCHEMA_VERSION);
+		return -1;
+	}
+	if (version < RPT_SCHEMA_VERSION) {
+		*cause = xasprintf("%s: kubesim results schema version %" PRId64 " is "
+		    "not supported (this kubesim writes version %d)", path, version,
+		    RPT_SCHEMA_VERSION);
+		return -1;
+	}
+	*fresh = false;
+	return 0;
+}
+
+/*
+ * Reads the probe tables and their columns from the schema itself, built in
+ * a private in-memory database, so that schema.sql is the one definition
+ * (tables users add to their file are no probe tables).
+ */
+static void
+rpt_load_tables(struct rpt *r)
+{
+	sqlite3 *mem;
+	sqlite3_stmt *tl, *cl;
+	size_t cap = 0;
+
+	if (sqlite3_open(":memory:", &mem) != SQLITE_OK ||
+	    sqlite3_exec(mem, rpt_schema_sql, NULL, NULL, NULL) != SQLITE_OK)
+		ks_fatal("reports/schema.sql does not load: %s", sqlite3_errmsg(mem));
+	if (sqlite3_prepare_v2(mem, "SELECT name FROM sqlite_master WHERE "
+	    "type = 'table' AND name <> 'runs' AND name NOT LIKE 'sqlite%' "
+	    "ORDER BY name", -1, &tl, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(mem, "SELECT name FROM pragma_table_info(?1) "
+	    "ORDER BY cid", -1, &cl, NULL) != SQLITE_OK)
+		ks_fatal("rpt: schema query: %s", sqlite3_errmsg(mem));
+	while (sqlite3_step(tl) == SQLITE_ROW) {
+		struct rpt_table t = { 0 };
+		size_t ccap = 0;
+		t.name = xstrdup((const char *)sqlite3_column_text(tl, 0));
+		sqlite3_bind_text(cl, 1, t.name, -1, SQLITE_STATIC);
+		bool first = true;
+		while (sqlite3_step(cl) == SQLITE_ROW) {
+			const char *c = (const char *)sqlite3_column_text(cl, 0);
+			if (first) {
+				if (strcmp(c, "run_id") != 0)
+					ks_fatal("reports/schema.sql: table %s does "
+					    "not start with run_id", t.name);
+				first = false;
+				continue;
+			}
+			KS_GROW(t.cols, ccap, t.ncols + 1);
+			t.cols[t.ncols++] = xstrdup(c);
+		}
+		sqlite3_reset(cl);
+		KS_GROW(r->tables, cap, r->ntables + 1);
+		r->tables[r->ntables++] = t;
+	}
+	sqlite3_finalize(tl);
+	sqlite3_finalize(cl);
+	sqlite3_close(mem);
+}
+
+/* Prepares each probe table's INSERT against the file. */
+static int
+rpt_prepare_inserts(struct rpt *r, char **cause)
+{
+	for (size_t i = 0; i < r->ntables; i++) {
+		struct rpt_table *t = &r->tables[i];
+		struct ks_buf b;
+		ks_buf_init(&b);
+		ks_buf_printf(&b, "INSERT INTO \"%s\" (run_id", t->name);
+		for (size_t c = 0; c < t->ncols; c++)
+			ks_buf_printf(&b, ", \"%s\"", t->cols[c]);
+		ks_buf_puts(&b, ") VALUES (?1");
+		for (size_t c = 0; c < t->ncols; c++)
+			ks_buf_printf(&b, ", ?%zu", c + 2);
+		ks_buf_puts(&b, ")");
+		int rc = sqlite3_prepare_v3(r->db, b.data, -1,
+		    SQLITE_PREPARE_PERSISTENT, &t->ins, NULL);
+		ks_buf_fini(&b);
+		if (rc != SQLITE_OK) {
+			*cause = xasprintf("%s: table %s does not match the kubesim "
+			    "results schema version %d: %s", r->path, t->name,
+			    RPT_SCHEMA_VERSION, sqlite3_errmsg(r->db));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+rpt_open_mode(const char *path, bool readonly, struct rpt **out, char **cause)
+{
+	struct rpt *r = xcalloc(1, sizeof *r);
+	bool fresh = false;
+	int flags = readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+
+	*out = NULL;
+	r->path = xstrdup(path);
+	r->readonly = readonly;
+	if (sqlite3_open_v2(path, &r->db, flags, NULL) != SQLITE_OK) {
+		*cause = r->db != NULL ? rpt_dberr(r->db, path, "cannot open") :
+		    xasprintf("%s: cannot open", path);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(r->db, 1);
+	sqlite3_busy_timeout(r->db, 30000);
+	if (rpt_check_file(r->db, path, &fresh, cause) != 0)
+		goto fail;
+	if (readonly && fresh) {
+		*cause = xasprintf("%s: empty file, not a kubesim results database",
+		    path);
+		goto fail;
+	}
+	rpt_load_tables(r);
+	if (readonly) {
+		*out = r;
+		return 0;
+	}
+	/* WAL before the schema, so the new file is created in WAL mode. */
+	if (rpt_exec(r, "PRAGMA journal_mode = WAL", cause) != 0 ||
+	    rpt_exec(r, "PRAGMA synchronous = NORMAL", cause) != 0 ||
+	    rpt_exec(r, "PRAGMA cache_size = -16384", cause) != 0)
+		goto fail;
+	/* The schema is idempotent: run it on existing files too, so a table a
+	 * user dropped comes back instead of failing mid-run. */
+	if (rpt_exec(r, "BEGIN IMMEDIATE", cause) != 0)
+		goto fail;
+	if (sqlite3_exec(r->db, rpt_schema_sql, NULL, NULL, NULL) != SQLITE_OK) {
+		*cause = rpt_dberr(r->db, path, "creating the results schema");
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+		goto fail;
+	}
+	if (rpt_exec(r, "COMMIT", cause) != 0)
+		goto fail;
+	if (rpt_prepare_inserts(r, cause) != 0)
+		goto fail;
+	*out = r;
+	return 0;
+fail:
+	rpt_close(r);
+	return -1;
+}
+
+int
+rpt_open(const char *path, struct rpt **out, char **cause)
+{
+	return rpt_open_mode(path, false, out, cause);
+}
+
+int
+rpt_open_readonly(const char *path, struct rpt **out, char **cause)
+{
+	return rpt_open_mode(path, true, out, cause);
+}
+
+int
+rpt_run_begin(struct rpt *r, const char *scenario, uint64_t seed,
+    const char *version, const char *params_json, int64_t *run_id,
+    char **cause)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	KS_ASSERT(!r->readonly);
+	KS_ASSERT(r->run_id == 0);
+	KS_ASSERT(scenario != NULL);
+	rc = sqlite3_prepare_v2(r->db, "INSERT INTO runs (scenario, seed, status, "
+	    "started_at, version, params) VALUES (?1, ?2, 'running', "
+	    "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?3, ?4)", -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, scenario, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (int64_t)seed);
+		sqlite3_bind_text(st, 3, version, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, params_json, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+	}
+	if (rc != SQLITE_DONE) {
+		*cause = rpt_dberr(r->db, r->path, "recording the run");
+		return -1;
+	}
+	int64_t id = sqlite3_last_insert_rowid(r->db);
+	if (rpt_exec(r, "BEGIN IMMEDIATE", cause) != 0) {
+		char *sql = sqlite3_mprintf("UPDATE runs SET status = 'failed', "
+		    "error = %Q WHERE run_id = %lld", *cause, (long long)id);
+		sqlite3_exec(r->db, sql, NULL, NULL, NULL);
+		sqlite3_free(sql);
+		return -1;
+	}
+	for (size_t i = 0; i < r->ntables; i++)
+		sqlite3_bind_int64(r->tables[i].ins, 1, id);
+	r->run_id = id;
+	r->pending = 0;
+	free(r->werr);
+	r->werr = NULL;
+	*run_id = id;
+	return 0;
+}
+
+static struct rpt_table *
+rpt_table_find(struct rpt *r, const char *table)
+{
+	const char **names;
+
+	for (size_t i = 0; i < r->ntables; i++)
+		if (strcmp(r->tables[i].name, table) == 0)
+			return &r->tables[i];
+	names = xcalloc(r->ntables + 1, sizeof *names);
+	for (size_t i = 0; i < r->ntables; i++)
+		names[i] = r->tables[i].name;
+	const char *near = ks_nearest(table, names);
+	ks_fatal("rpt: probe record for unknown table '%s'%s%s%s", table,
+	    near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+}
+
+static void
+rpt_write_failed(struct rpt *r, const char *what)
+{
+	if (r->werr == NULL)
+		r->werr = rpt_dberr(r->db, r->path, what);
+}
+
+/* Commits the open batch and opens the next one. */
+static void
+rpt_commit_batch(struct rpt *r)
+{
+	if (sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		rpt_write_failed(r, "committing results");
+		return;
+	}
+	r->pending = 0;
+	if (sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		rpt_write_failed(r, "starting a results batch");
+}
+
+static void
+rpt_emit(void *ctx, const char *table, const struct probe_val *vals, size_t n)
+{
+	struct rpt *r = ctx;
+	struct rpt_table *t = r->last;
+
+	if (t == NULL || strcmp(t->name, table) != 0)
+		r->last = t = rpt_table_find(r, table);
+	if (r->run_id == 0)
+		ks_fatal("rpt: probe record for %s outside a run", table);
+	if (n != t->ncols)
+		ks_fatal("rpt: probe record for %s has %zu values; the table has "
+		    "%zu columns after run_id", table, n, t->ncols);
+	if (r->werr != NULL)
+		return;
+	/* Text is bound without a copy: sqlite3_step copies it into the row
+	 * before emit returns, and every column is bound again next time. */
+	for (size_t i = 0; i < n; i++) {
+		int col = (int)i + 2;
+		switch (vals[i].type) {
+		case PROBE_INT:
+			sqlite3_bind_int64(t->ins, col, vals[i].u.i);
+			break;
+		case PROBE_REAL:
+			sqlite3_bind_double(t->ins, col, vals[i].u.r);
+			break;
+		case PROBE_TEXT:
+			sqlite3_bind_text(t->ins, col, vals[i].u.s, -1, SQLITE_STATIC);
+			break;
+		case PROBE_NULL:
+			sqlite3_bind_null(t->ins, col);
+			break;
+		default:
+			ks_fatal("rpt: probe record for %s: bad value type %d in "
+			    "column %zu", table, (int)vals[i].type, i + 1);
+		}
+	}
+	int rc = sqlite3_step(t->ins);
+	sqlite3_reset(t->ins);
+	if (rc != SQLITE_DONE) {
+		rpt_write_failed(r, t->name);
+		return;
+	}
+	if (++r->pending >= RPT_BATCH_ROWS)
+		rpt_commit_batch(r);
+}
+
+struct probe_sink
+rpt_sink(struct rpt *r)
+{
+	KS_ASSERT(!r->readonly);
+	return (struct probe_sink){ .emit = rpt_emit, .ctx = r };
+}
+
+const char *
+rpt_write_error(const struct rpt *r)
+{
+	return r->werr;
+}
+
+static int
+rpt_update_run(struct rpt *r, const char *status, double sim_s, double wall_s,
+    uint64_t events, double cost_usd, const char *error)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(r->db, "UPDATE runs SET status = ?1, "
+	    "sim_seconds = ?2, wall_seconds = ?3, events = ?4, cost_usd = ?5, "
+	    "error = ?6 WHERE run_id = ?7", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, sim_s);
+	sqlite3_bind_double(st, 3, wall_s);
+	sqlite3_bind_int64(st, 4, (int64_t)events);
+	sqlite3_bind_double(st, 5, cost_usd);
+	sqlite3_bind_text(st, 6, error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, r->run_id);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+int
+rpt_run_finish(struct rpt *r, const char *status, double sim_s,
+    double wall_s, uint64_t events, double cost_usd, const char *error,
+    char **cause)
+{
+	char *err = error != NULL ? xstrdup(error) : NULL;
+	int ret = 0;
+
+	KS_ASSERT(r->run_id != 0);
+	if (!rpt_final_status(status))
+		ks_fatal("rpt: bad final run status '%s'", status ? status : "(null)");
+	if (r->werr != NULL) {
+		/* A write failed during the run: keep what was written and say
+		 * so in the runs row. */
+		status = "failed";
+		free(err);
+		err = error != NULL ? xasprintf("%s; %s", error, r->werr) :
+		    xstrdup(r->werr);
+	}
+	/* The last batch and the final runs row commit together: a run that
+	 * reads 'ok' has all of its rows. */
+	int rc = SQLITE_OK;
+	if (sqlite3_get_autocommit(r->db))
+		rc = sqlite3_exec(r->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = rpt_update_run(r, status, sim_s, wall_s, events, cost_usd, err);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		char *msg = rpt_dberr(r->db, r->path, "committing the end of the run");
+		if (!sqlite3_get_autocommit(r->db))
+			sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+		/* Best effort: at least mark the run failed. */
+		rpt_update_run(r, "failed", sim_s, wall_s, events, cost_usd, msg);
+		*cause = msg;
+		ret = -1;
+	} else if (r->werr != NULL) {
+		*cause = xstrdup(r->werr);
+		ret = -1;
+	}
+	free(err);
+	free(r->werr);
+	r->werr = NULL;
+	r->run_id = 0;
+	r->pending = 0;
+	return ret;
+}
+
+void
+rpt_close(struct rpt *r)
+{
+	if (r == NULL)
+		return;
+	if (r->run_id != 0) {
+		/* Keep the rows; the measures of the run stay NULL. */
+		char *sql = sqlite3_mprintf("UPDATE runs SET status = 'failed', "
+		    "error = %Q WHERE run_id = %lld", r->werr != NULL ? r->werr :
+		    "results writer closed before the run finished",
+		    (long long)r->run_id);
+		sqlite3_exec(r->db, sql, NULL, NULL, NULL);
+		sqlite3_free(sql);
+		if (!sqlite3_get_autocommit(r->db))
+			sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL);
+	}
+	for (size_t i = 0; i < r->ntables; i++) {
+		struct rpt_table *t = &r->tables[i];
+		sqlite3_finalize(t->ins);
+		for (size_t c = 0; c < t->ncols; c++)
+			free(t->cols[c]);
+		free(t->cols);
+		free(t->name);
+	}
+	free(r->tables);
+	if (r->db != NULL && sqlite3_close(r->db) != SQLITE_OK)
+		ks_fatal("rpt: closing %s: %s", r->path, sqlite3_errmsg(r->db));
+	free(r->werr);
+	free(r->path);
+	free(r);
+}
+
+/* A column as int64_t (sqlite3_int64 is long long, which PRId64 may not be). */
+static int64_t
+rpt_col_i64(sqlite3_stmt *st, int col)
+{
+	return (int64_t)sqlite3_column_int64(st, col);
+}
+
+/* Formats an optional REAL column into buf ("-" when NULL). */
+static const char *
+rpt_fmt_real(sqlite3_stmt *st, int col, int prec, char *buf, size_t len)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return "-";
+	snprintf(buf, len, "%.*f", prec, sqlite3_column_double(st, col));
+	return buf;
+}
+
+static void
+rpt_print_services(sqlite3_stmt *st, FILE *out, bool *any)
+{
+	char a[32], p50[32], p95[32], p99[32];
+
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *svc = (const char *)sqlite3_column_text(st, 0);
+		int64_t req = rpt_col_i64(st, 1);
+		int64_t ok = rpt_col_i64(st, 2);
+		int64_t err = rpt_col_i64(st, 3);
+		const char *av = "-";
+		if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+			snprintf(a, sizeof a, "%.4f %%",
+			    100.0 * sqlite3_column_double(st, 4));
+			av = a;
+		} else if (req > 0) {
+			snprintf(a, sizeof a, "%.4f %%", 100.0 * (double)ok / (double)req);
+			av = a;
+		}
+		if (!*any)
+			fprintf(out, "%-24s %12s %12s %12s %13s %9s %9s %9s\n",
+			    "service", "requests", "ok", "errors", "availability",
+			    "p50 ms", "p95 ms", "p99 ms");
+		*any = true;
+		fprintf(out, "%-24s %12" PRId64 " %12" PRId64 " %12" PRId64
+		    " %13s %9s %9s %9s\n", svc ? svc : "?", req, ok, err, av,
+		    rpt_fmt_real(st, 5, 2, p50, sizeof p50),
+		    rpt_fmt_real(st, 6, 2, p95, sizeof p95),
+		    rpt_fmt_real(st, 7, 2, p99, sizeof p99));
+	}
+}
+
+int
+rpt_print_summary(struct rpt *r, int64_t run_id, FILE *out, char **cause)
+{
+	static const char *const q_run = "SELECT scenario, seed, status, "
+	    "sim_seconds, wall_seconds, events, cost_usd, error, version "
+	    "FROM runs WHERE run_id = ?1";
+	static const char *const q_sum = "SELECT service, requests, ok, errors, "
+	    "availability, p50_ms, p95_ms, p99_ms FROM summary WHERE run_id = ?1 "
+	    "ORDER BY service";
+	static const char *const q_svc = "SELECT service, SUM(offered), SUM(ok), "
+	    "SUM(errors) + SUM(timeouts), NULL, NULL, NULL, NULL "
+	    "FROM service_intervals WHERE run_id = ?1 GROUP BY service ORDER BY service";
+	static const char *const q_cl = "SELECT count(*), MIN(nodes_ready), "
+	    "AVG(nodes_ready), MAX(nodes_ready), MAX(nodes_total), "
+	    "MAX(pods_pending), SUM(cost_usd) FROM cluster_intervals WHERE run_id = ?1";
+	sqlite3_stmt *st = NULL;
+	char b1[32], b2[32];
+	bool any = false;
+
+	if (sqlite3_prepare_v2(r->db, q_run, -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, run_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		*cause = xasprintf("%s: no run %" PRId64, r->path, run_id);
+		return -1;
+	}
+	const char *status = (const char *)sqlite3_column_text(st, 2);
+	fprintf(out, "run %" PRId64 ": scenario %s, seed %" PRId64 ", status %s",
+	    run_id, (const char *)sqlite3_column_text(st, 0),
+	    rpt_col_i64(st, 1), status);
+	if (strcmp(status, "running") == 0)
+		fprintf(out, " (incomplete, unless a process is still writing it)");
+	if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+		fprintf(out, ", kubesim %s", (const char *)sqlite3_column_text(st, 8));
+	fputc('\n', out);
+	if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+		fprintf(out, "simulated %s s in %s s wall, %" PRId64 " events\n",
+		    rpt_fmt_real(st, 3, 3, b1, sizeof b1),
+		    rpt_fmt_real(st, 4, 3, b2, sizeof b2),
+		    rpt_col_i64(st, 5));
+	if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+		fprintf(out, "error: %s\n", (const char *)sqlite3_column_text(st, 7));
+	bool have_cost = sqlite3_column_type(st, 6) != SQLITE_NULL;
+	double cost = sqlite3_column_double(st, 6);
+	sqlite3_finalize(st);
+	fputc('\n', out);
+
+	if (sqlite3_prepare_v2(r->db, q_sum, -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, run_id);
+	rpt_print_services(st, out, &any);
+	sqlite3_finalize(st);
+	if (!any) {
+		if (sqlite3_prepare_v2(r->db, q_svc, -1, &st, NULL) != SQLITE_OK)
+			goto dberr;
+		sqlite3_bind_int64(st, 1, run_id);
+		rpt_print_services(st, out, &any);
+		sqlite3_finalize(st);
+		if (any)
+			fprintf(out, "(no summary rows: totals of service_intervals, "
+			    "errors include timeouts; whole-run percentiles unknown)\n");
+		else
+			fprintf(out, "no service results\n");
+	}
+	fputc('\n', out);
+
+	if (sqlite3_prepare_v2(r->db, q_cl, -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, run_id);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		goto dberr;
+	}
+	int64_t samples = rpt_col_i64(st, 0);
+	if (have_cost)
+		fprintf(out, "cost: $%.2f\n", cost);
+	else if (samples > 0)
+		fprintf(out, "cost: $%.2f (sum of cluster_intervals)\n",
+		    sqlite3_column_double(st, 6));
+	else
+		fprintf(out, "cost: -\n");
+	if (samples > 0)
+		fprintf(out, "nodes ready: min %" PRId64 ", mean %.2f, max %" PRId64
+		    "; nodes total max %" PRId64 "; pods pending max %" PRId64
+		    " (%" PRId64 " samples)\n", rpt_col_i64(st, 1),
+		    sqlite3_column_double(st, 2), rpt_col_i64(st, 3),
+		    rpt_col_i64(st, 4), rpt_col_i64(st, 5), samples);
+	else
+		fprintf(out, "nodes: no cluster samples\n");
+	sqlite3_finalize(st);
+	return 0;
+dberr:
+	*cause = rpt_dberr(r->db, r->path, "reading the run summary");
+	return -1;
+}

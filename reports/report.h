@@ -1,0 +1,92 @@
+/*
+ * report.h - the results writer: opens (or creates) a kubesim SQLite results
+ * database, records runs, and turns probe records (sim/engine/engine.h) into
+ * rows of the tables in reports/schema.sql. It never sees model structs: a
+ * probe record's table name and values, in the table's column order without
+ * run_id, are all it gets.
+ */
+#ifndef KS_REPORT_H
+#define KS_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim/engine/engine.h"
+
+/* The schema version in PRAGMA user_version, and the file's application_id
+ * ('KSIM'). Both are set by reports/schema.sql. */
+#define RPT_SCHEMA_VERSION	1
+#define RPT_APPLICATION_ID	0x4B53494D
+
+/* Rows per transaction while a run writes (the batch is also committed by
+ * rpt_run_finish). A process that dies loses at most this many rows. */
+#define RPT_BATCH_ROWS		10000
+
+/* The text of reports/schema.sql (generated into reports/schema_sql.c). */
+extern const char rpt_schema_sql[];
+
+struct rpt;
+
+/*
+ * Opens the results database at path, creating the file and the schema when
+ * it does not exist (or is empty). An existing kubesim database is appended
+ * to. A file that is not SQLite, is corrupt, belongs to another application
+ * or has a newer schema version is an error and is left untouched.
+ * Returns 0 and sets *out (free with rpt_close), or -1 and sets *cause
+ * (caller frees).
+ */
+int rpt_open(const char *path, struct rpt **out, char **cause);
+/* The same for reading only (report, compare): the file must exist and be a
+ * kubesim database; nothing is created or written. Runs cannot be begun. */
+int rpt_open_readonly(const char *path, struct rpt **out, char **cause);
+/* Closes the database. A run still in progress is first committed and marked
+ * 'failed' with error "results writer closed before the run finished". */
+void rpt_close(struct rpt *r);
+
+/*
+ * Inserts a runs row with status 'running' (committed at once, so a crash
+ * leaves it visible as 'running') and starts the run's first batch.
+ * params_json (may be NULL) is stored as given: a JSON object of --set
+ * overrides and options. Only one run at a time per struct rpt.
+ * Returns 0 and sets *run_id, or -1 and sets *cause.
+ */
+int rpt_run_begin(struct rpt *r, const char *scenario, uint64_t seed,
+    const char *version, const char *params_json, int64_t *run_id,
+    char **cause);
+
+/*
+ * The probe sink of the current run: emit(table, vals, n) inserts one row
+ * into `table` with the run's id followed by the n values (ints, reals, text
+ * and NULL bind as such). An unknown table, a wrong column count or a record
+ * outside a run is an internal error (ks_fatal). A database error while
+ * writing (disk full, ...) does not stop the run: it is remembered, later
+ * records are dropped and rpt_run_finish reports it (see rpt_write_error).
+ * The sink stays valid until rpt_close.
+ */
+struct probe_sink rpt_sink(struct rpt *r);
+/* The first write error of the current run, or NULL. */
+const char *rpt_write_error(const struct rpt *r);
+
+/*
+ * Ends the current run: writes the final batch and updates the runs row
+ * (status 'ok', 'failed' or 'interrupted'; error may be NULL) in one
+ * transaction, so a run marked 'ok' has all of its rows. When a write error
+ * happened during the run, the run is marked 'failed' with that error and
+ * -1 is returned with *cause set. Not async-signal-safe: a signal handler
+ * only sets a flag; the program stops the simulation and then calls this
+ * with 'interrupted'.
+ */
+int rpt_run_finish(struct rpt *r, const char *status, double sim_s,
+    double wall_s, uint64_t events, double cost_usd, const char *error,
+    char **cause);
+
+/*
+ * Prints a readable summary of run_id from the database: the run line, per
+ * service requests, availability %, p50/p95/p99 ms (from the summary table,
+ * or counts from service_intervals when the run has no summary rows), then
+ * cost and nodes. Returns 0, or -1 with *cause when there is no such run or
+ * the database cannot be read.
+ */
+int rpt_print_summary(struct rpt *r, int64_t run_id, FILE *out, char **cause);
+
+#endif

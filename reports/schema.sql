@@ -1,0 +1,120 @@
+-- schema.sql - the kubesim results database: one row per run in `runs`, and
+-- per-run time series, events, decisions and summaries keyed by run_id.
+-- The build turns this file into a C string (reports/schema_sql.c); the writer
+-- executes it whenever it opens a file for writing, so every statement here
+-- must be idempotent. Changing a table means a new schema version.
+-- Times are simulated seconds since the start of the run unless said
+-- otherwise; they are deterministic for a given scenario and seed.
+
+-- Marks the file as a kubesim results database ('KSIM') and its schema version.
+-- The writer refuses SQLite files with another application_id.
+PRAGMA application_id = 1263749453;
+PRAGMA user_version = 1;
+
+CREATE TABLE IF NOT EXISTS runs (
+	run_id		INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused, even after a run is deleted
+	scenario	TEXT NOT NULL,	-- scenario name (or file name when it has none)
+	seed		INTEGER NOT NULL, -- run seed (uint64 stored as int64: seeds >= 2^63 read back negative)
+	status		TEXT NOT NULL CHECK (status IN ('running', 'ok', 'failed', 'interrupted')),
+				-- 'running' while the run writes, and forever if its process died:
+				-- a 'running' row with no live writer is an incomplete run
+	started_at	TEXT,		-- wall-clock start, ISO 8601 UTC (informational only)
+	sim_seconds	REAL,		-- simulated time covered, seconds (NULL while running)
+	wall_seconds	REAL,		-- wall-clock duration of the run, seconds (informational)
+	events		INTEGER,	-- discrete events executed by the engine
+	cost_usd	REAL,		-- total node cost of the run, US dollars
+	version		TEXT,		-- kubesim version that wrote the run
+	params		TEXT,		-- JSON object: --set overrides and command options
+	error		TEXT		-- why the run failed or was interrupted; NULL when ok
+);
+
+-- One row per service per sampling interval. Counts are requests during the
+-- interval (fluid mode may give fractional expected counts).
+CREATE TABLE IF NOT EXISTS service_intervals (
+	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
+	t_s		REAL NOT NULL,	-- end of the interval, simulated seconds
+	service		TEXT NOT NULL,	-- service name (namespace/name outside "default")
+	offered		INTEGER,	-- requests that arrived in the interval
+	ok		INTEGER,	-- requests completed successfully
+	errors		INTEGER,	-- requests failed (rejected, no endpoint, pod failure), timeouts excluded
+	timeouts	INTEGER,	-- requests that hit their timeout
+	p50_ms		REAL,		-- median latency of completed requests, milliseconds (NULL if none)
+	p95_ms		REAL,		-- 95th percentile latency, milliseconds
+	p99_ms		REAL,		-- 99th percentile latency, milliseconds
+	replicas_desired INTEGER,	-- replicas the Deployment asks for at t_s
+	replicas_ready	INTEGER,	-- ready endpoints of the service at t_s
+	cpu_util	REAL		-- mean CPU usage / CPU request over ready pods, fraction (1.0 = 100 %)
+);
+CREATE INDEX IF NOT EXISTS service_intervals_run_t ON service_intervals (run_id, t_s);
+
+-- One row per sampling interval for the whole cluster.
+CREATE TABLE IF NOT EXISTS cluster_intervals (
+	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
+	t_s		REAL NOT NULL,	-- end of the interval, simulated seconds
+	nodes_ready	INTEGER,	-- nodes with condition Ready=True at t_s
+	nodes_total	INTEGER,	-- nodes that exist at t_s (provisioning, ready, not ready)
+	pods_pending	INTEGER,	-- pods in phase Pending at t_s
+	pods_running	INTEGER,	-- pods in phase Running at t_s
+	cost_usd	REAL		-- node cost accrued during this interval, US dollars (SUM gives the total)
+);
+CREATE INDEX IF NOT EXISTS cluster_intervals_run_t ON cluster_intervals (run_id, t_s);
+
+-- The human-readable event log (node failures, evictions, scaling, ...).
+CREATE TABLE IF NOT EXISTS events (
+	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
+	t_s		REAL NOT NULL,	-- when it happened, simulated seconds
+	kind		TEXT NOT NULL,	-- event kind, e.g. 'NodeNotReady', 'PodScheduled', 'Evicted'
+	object		TEXT,		-- the object concerned, 'Kind/namespace/name'
+	detail		TEXT		-- free text for people
+);
+CREATE INDEX IF NOT EXISTS events_run_t ON events (run_id, t_s);
+
+-- Every HorizontalPodAutoscaler evaluation.
+CREATE TABLE IF NOT EXISTS hpa_decisions (
+	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
+	t_s		REAL NOT NULL,	-- evaluation time, simulated seconds
+	hpa		TEXT NOT NULL,	-- HPA 'namespace/name'
+	current		INTEGER,	-- current replicas (scale subresource)
+	proposals	TEXT,		-- JSON array, one object per metric: its name, value, target and proposed replicas
+	stabilized	INTEGER,	-- recommendation after the stabilization window
+	desired		INTEGER,	-- replicas set after behavior rate limits and min/max
+	limited_by	TEXT,		-- what capped the result: 'ScaleUpLimit', 'ScaleDownLimit', 'TooFewReplicas', 'TooManyReplicas', ... or NULL
+	reason		TEXT		-- condition reason / message as the HPA status would show it
+);
+CREATE INDEX IF NOT EXISTS hpa_decisions_run_t ON hpa_decisions (run_id, t_s);
+
+-- Every Cluster Autoscaler action (and noteworthy non-action).
+CREATE TABLE IF NOT EXISTS ca_decisions (
+	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
+	t_s		REAL NOT NULL,	-- decision time, simulated seconds
+	action		TEXT NOT NULL,	-- 'scale_up', 'scale_down', 'no_scale_up', 'no_scale_down', ...
+	node_group	TEXT,		-- node group (pool) concerned, or NULL
+	node		TEXT,		-- node concerned (scale-down), or NULL
+	reason		TEXT		-- why: expander choice, unneeded time, blocking pod, ...
+);
+CREATE INDEX IF NOT EXISTS ca_decisions_run_t ON ca_decisions (run_id, t_s);
+
+-- Every scheduling attempt of kube-scheduler.
+CREATE TABLE IF NOT EXISTS scheduling_decisions (
+	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
+	t_s		REAL NOT NULL,	-- attempt time, simulated seconds
+	pod		TEXT NOT NULL,	-- pod 'namespace/name'
+	node		TEXT,		-- chosen node, NULL when unschedulable
+	feasible	INTEGER,	-- nodes that passed all filters
+	reason		TEXT		-- on failure the FitError message ('0/5 nodes are available: ...'); else NULL or score note
+);
+CREATE INDEX IF NOT EXISTS scheduling_decisions_run_t ON scheduling_decisions (run_id, t_s);
+
+-- Whole-run totals per service, written when the run ends.
+CREATE TABLE IF NOT EXISTS summary (
+	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
+	service		TEXT NOT NULL,	-- service name, as in service_intervals
+	requests	INTEGER,	-- requests offered during the run
+	ok		INTEGER,	-- requests completed successfully
+	errors		INTEGER,	-- requests failed, timeouts included
+	availability	REAL,		-- ok / requests, fraction (0.999 = 99.9 %); NULL when requests = 0
+	p50_ms		REAL,		-- median latency over the whole run, milliseconds
+	p95_ms		REAL,		-- 95th percentile latency over the run, milliseconds
+	p99_ms		REAL		-- 99th percentile latency over the run, milliseconds
+);
+CREATE INDEX IF NOT EXISTS summary_run ON summary (run_id, service);

@@ -1,0 +1,115 @@
+/*
+ * manifest.h - private interface of the scenarios layer: Kubernetes objects
+ * (Deployment, Service, HorizontalPodAutoscaler, PodDisruptionBudget,
+ * PriorityClass, Node, Pod, List) from YAML nodes into a struct scenario,
+ * the field tables of k8s_fields.c, and the typed readers that manifest.c,
+ * podspec.c and scenario.c share. Not for use outside scenarios/.
+ */
+#ifndef KS_SCN_MANIFEST_H
+#define KS_SCN_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/k8s.h"
+#include "scenarios/scenario.h"
+#include "sim/util/ytree.h"
+
+/* Where each object came from, for duplicate and cross-reference messages.
+ * Parallel to the scenario's arrays; "file:line:col" strings, owned here. */
+struct scn_mf {
+	struct scenario	 *s;
+	char		**dep_where;
+	char		**svc_where;
+	char		**hpa_where;	/* the HPA's scaleTargetRef.name */
+	char		**pdb_where;
+	char		**pc_where;
+	char		**node_where;
+	char		**pod_where;
+};
+void scn_mf_init(struct scn_mf *m, struct scenario *s);
+void scn_mf_fini(struct scn_mf *m);
+/* Adds one object (a List adds its items). Kinds not simulated add a note to
+ * the scenario. -1 with *cause on bad input. */
+int scn_mf_add(struct scn_mf *m, const struct yt_node *obj, char **cause);
+/* Cross-object checks once everything is read: HPA targets exist, priority
+ * class names resolve (pods get their priority), selectors. */
+int scn_mf_finish(struct scn_mf *m, char **cause);
+
+/* Freeing the objects a scenario holds (manifest.c). */
+void scn_deployment_free(struct k8s_deployment *d);
+void scn_service_free(struct k8s_service *v);
+void scn_pdb_free(struct k8s_pdb *p);
+
+/* ---- pod specs (podspec.c) ---------------------------------------------- */
+/* A PodTemplateSpec (metadata + spec) or, with meta NULL, a bare PodSpec. */
+int scn_pod_template(const struct yt_node *tmpl, const char *what,
+    struct k8s_pod_spec *out, char **cause);
+int scn_pod_spec(const struct yt_node *spec, const char *what,
+    struct k8s_pod_spec *out, char **cause);
+int scn_selector(const struct yt_node *n, const char *what,
+    struct k8s_selector *out, char **cause);
+int scn_labels(const struct yt_node *n, const char *what,
+    struct k8s_labels *out, char **cause);
+int scn_resource_list(const struct yt_node *n, const char *what,
+    struct k8s_resources *out, char **cause);
+int scn_taints(const struct yt_node *n, struct k8s_taint **out, size_t *nout,
+    char **cause);
+int scn_effect(const struct yt_node *n, bool allow_empty, enum k8s_effect *out,
+    char **cause);
+
+/* ---- typed readers shared by the layer (podspec.c) ---------------------- */
+/* An integer in [min, max]. */
+int scn_int(const struct yt_node *n, int64_t min, int64_t max, int64_t *out,
+    char **cause);
+/* The same for map[key], dflt when absent or null. */
+int scn_get_int(const struct yt_node *map, const char *key, int64_t dflt,
+    int64_t min, int64_t max, int64_t *out, char **cause);
+int scn_get_i32(const struct yt_node *map, const char *key, int32_t dflt,
+    int32_t min, int32_t max, int32_t *out, char **cause);
+/* A scalar string copied into *out (NULL when absent); a mapping or list
+ * is an error. */
+int scn_get_strdup(const struct yt_node *map, const char *key, char **out,
+    char **cause);
+/* A list of scalars. */
+int scn_strlist(const struct yt_node *n, const char *what, char ***out,
+    size_t *nout, char **cause);
+void scn_strlist_free(char **v, size_t n);
+/* A mapping with only the named fields (NULL-terminated list). */
+int scn_check_map(const struct yt_node *n, const char *what,
+    const char *const *fields, char **cause);
+/* A quantity node: scale -3 for milli-units, 0 for units. */
+int scn_quantity_node(const struct yt_node *n, int scale, int64_t *out,
+    char **cause);
+/* IntOrString: an integer or "N%" (*pct set). */
+int scn_int_or_percent(const struct yt_node *n, int32_t *out, bool *pct,
+    char **cause);
+
+/* ---- field tables (k8s_fields.c) ---------------------------------------- */
+extern const char *const scn_f_object[], *const scn_f_list[],
+    *const scn_f_priority_class[], *const scn_f_object_meta[],
+    *const scn_f_deployment_spec[], *const scn_f_strategy[],
+    *const scn_f_rolling_update[], *const scn_f_label_selector[],
+    *const scn_f_selector_req[], *const scn_f_pod_template[],
+    *const scn_f_pod_spec[], *const scn_f_container[],
+    *const scn_f_container_port[], *const scn_f_resources[],
+    *const scn_f_probe[], *const scn_f_toleration[], *const scn_f_affinity[],
+    *const scn_f_node_affinity[], *const scn_f_node_selector[],
+    *const scn_f_node_selector_term[], *const scn_f_preferred_term[],
+    *const scn_f_pod_affinity[], *const scn_f_pod_affinity_term[],
+    *const scn_f_weighted_pod_term[], *const scn_f_spread[],
+    *const scn_f_service_spec[], *const scn_f_service_port[],
+    *const scn_f_hpa_spec[], *const scn_f_cross_ref[],
+    *const scn_f_metric_spec[], *const scn_f_resource_metric[],
+    *const scn_f_container_resource_metric[], *const scn_f_pods_metric[],
+    *const scn_f_object_metric[], *const scn_f_external_metric[],
+    *const scn_f_metric_id[], *const scn_f_metric_target[],
+    *const scn_f_behavior[], *const scn_f_scaling_rules[],
+    *const scn_f_scaling_policy[], *const scn_f_pdb_spec[],
+    *const scn_f_node_spec[], *const scn_f_taint[], *const scn_f_node_status[],
+    *const scn_f_container_image[];
+extern const char *const scn_kinds_not_simulated[], *const scn_kinds_not_yet[],
+    *const scn_kinds_simulated[];
+
+#endif

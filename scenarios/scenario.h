@@ -1,0 +1,138 @@
+/*
+ * scenario.h - the immutable scenario a run is built from: run settings, node
+ * pools, the Kubernetes objects (from manifests, inline or by path), request
+ * profiles and traffic per service, failures and control-plane timings.
+ * scn_load parses and validates a scenario YAML file; every problem is
+ * reported as file:line:column with what was expected.
+ */
+#ifndef KS_SCENARIO_H
+#define KS_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/k8s.h"
+#include "sim/engine/engine.h"
+
+struct wl_traffic;
+
+struct scn_pool {
+	char			*name;
+	char			*instance_type;
+	int64_t			 cpu_milli;	/* capacity */
+	int64_t			 memory;	/* bytes, capacity */
+	int64_t			 max_pods;	/* default 110 */
+	int64_t			 reserved_cpu_milli;	/* capacity - allocatable */
+	int64_t			 reserved_memory;
+	double			 price_hour;	/* USD per node-hour */
+	char			**zones;	/* nodes are spread round-robin */
+	size_t			 nzones;
+	int32_t			 count;		/* initial nodes */
+	int32_t			 min, max;	/* Cluster Autoscaler bounds; max 0 = no autoscaling */
+	struct sim_dist		 provision;	/* seconds until a new node is Ready */
+	struct k8s_labels	 labels;
+	struct k8s_taint	*taints;
+	size_t			 ntaints;
+	bool			 has_failures;
+	struct sim_dist		 time_to_failure;	/* seconds, per node */
+	struct sim_dist		 repair;		/* seconds until the node is back */
+};
+
+/* How a Service's pods serve requests. */
+struct scn_profile {
+	char			*service;	/* a Service name in the scenario */
+	struct sim_dist		 service_time;	/* seconds per request */
+	int32_t			 concurrency;	/* slots per pod */
+	double			 cpu_per_request;	/* cpu-seconds per request */
+	int64_t			 idle_cpu_milli;	/* usage of an idle pod */
+	sim_ns			 timeout;	/* 0: none */
+	int32_t			 queue_limit;	/* per pod; 0: unbounded */
+	struct wl_traffic	*traffic;	/* offered load; NULL: none */
+};
+
+enum scn_chaos_kind { SCN_FAIL_NODES, SCN_FAIL_ZONE, SCN_RECOVER_NODES };
+struct scn_chaos {
+	sim_ns			 at;
+	enum scn_chaos_kind	 kind;
+	char			*pool;		/* SCN_FAIL_NODES/RECOVER: NULL = any pool */
+	char			*zone;		/* SCN_FAIL_ZONE, or to restrict the nodes */
+	int32_t			 count;		/* nodes; SCN_FAIL_ZONE: all */
+	sim_ns			 duration;	/* down for this long; 0 = the pool's repair */
+};
+
+/* Control-plane timings; defaults are Kubernetes' (cited in scenario.c). */
+struct scn_control_plane {
+	struct sim_dist	api_latency;		/* an API write reaching etcd and back */
+	struct sim_dist	watch_latency;		/* an update reaching a watcher */
+	struct sim_dist	scheduler_latency;	/* per-pod scheduling cycle */
+	struct sim_dist	image_pull;		/* per pod start (image not cached) */
+	struct sim_dist	container_start;
+	struct sim_dist	endpoints_latency;	/* pod Ready -> endpoint in the LB */
+	sim_ns		node_monitor_period;	/* 5s */
+	sim_ns		node_monitor_grace;	/* 40s */
+	sim_ns		eviction_toleration;	/* 300s: default not-ready/unreachable */
+	sim_ns		hpa_sync_period;	/* 15s */
+	sim_ns		metrics_resolution;	/* metrics-server scrape, 15s */
+	sim_ns		scheduler_backoff_initial;	/* 1s */
+	sim_ns		scheduler_backoff_max;	/* 10s */
+	sim_ns		unschedulable_flush;	/* 5m: podMaxInUnschedulablePodsDuration */
+};
+
+struct scenario {
+	char			*path;
+	char			*name;
+	char			*description;
+	uint64_t		 seed;
+	sim_ns			 duration;
+	sim_ns			 interval;	/* result rows every interval */
+	sim_ns			 tick;		/* fluid serving step, default 1s */
+
+	struct scn_pool		*pools;
+	size_t			 npools;
+	struct k8s_node_spec	*nodes;		/* v1 Node objects given as such */
+	size_t			 nnodes;
+	struct k8s_deployment	*deployments;
+	size_t			 ndeployments;
+	struct k8s_service	*services;
+	size_t			 nservices;
+	struct hpa_spec		*hpas;
+	size_t			 nhpas;
+	struct k8s_pdb		*pdbs;
+	size_t			 npdbs;
+	struct k8s_priority_class *priority_classes;
+	size_t			 npriority_classes;
+	struct scn_profile	*profiles;
+	size_t			 nprofiles;
+	struct scn_chaos	*chaos;
+	size_t			 nchaos;
+	struct scn_control_plane cp;
+	bool			 cluster_autoscaler;	/* any pool with max > count */
+	char			**notes;	/* skipped kinds etc., for the user */
+	size_t			 nnotes;
+};
+
+/* A --set override: a dotted path into the scenario YAML and a new value. */
+struct scn_override {
+	const char	*path;		/* e.g. "duration", "nodePools.0.count", "seed" */
+	const char	*value;
+};
+
+/* Parses and validates; on error returns -1 and *cause (caller frees) holds
+ * "file:line:col: what was expected". */
+int scn_load(const char *path, const struct scn_override *ov, size_t nov,
+    struct scenario **out, char **cause);
+void scn_free(struct scenario *s);
+
+/* Kubernetes quantities ("250m", "1Gi", "1e3", "0.5") and durations ("30s",
+ * "1h30m"), parsed as Kubernetes does. Milli-values round up, as
+ * resource.Quantity.MilliValue does. */
+int scn_quantity_milli(const char *s, int64_t *out);	/* "250m" -> 250, "2" -> 2000 */
+int scn_quantity_value(const char *s, int64_t *out);	/* "1Gi" -> 1073741824; rounds up */
+int scn_duration(const char *s, sim_ns *out);		/* Go time.ParseDuration */
+/* ceil(q / 10^scale) away from zero (Quantity.ScaledValue): scale -3 is
+ * MilliValue, 0 Value, -9 nano-units. Returns 0, -1 for a malformed string,
+ * -2 when the result does not fit an int64 (upstream would cap or wrap). */
+int scn_quantity_scaled(const char *s, int scale, int64_t *out);
+
+#endif

@@ -1,0 +1,16 @@
+/*
+ * build.h - turns a loaded scenario into a cluster model on an engine: the
+ * one place that sees both the scenario layer and the models layer.
+ */
+#ifndef KS_BUILD_H
+#define KS_BUILD_H
+
+#include "models/cluster.h"
+#include "scenarios/scenario.h"
+
+/* Builds (does not start) the cluster. Returns NULL with *cause on a
+ * reference the scenario checks could not catch. */
+struct cluster *build_cluster(struct sim *sim, const struct scenario *s,
+    const struct probe_sink *probes, char **cause);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * opts.h - the options shared by `kubesim run` and `kubesim validate`:
+ * the scenario path, --out, --seed, --duration and --set overrides.
+ */
+#ifndef KS_OPTS_H
+#define KS_OPTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scenarios/scenario.h"
+
+struct run_opts {
+	const char		*scenario;
+	const char		*out;
+	bool			 quiet;
+	struct scn_override	*overrides;	/* --seed and --duration become overrides */
+	size_t			 noverrides;
+	char			**owned;	/* strings the overrides point into */
+	size_t			 nowned;
+};
+
+/* Parses argv (argv[0] is the command name). On bad usage prints a message
+ * and returns -1. with_out: the command accepts --out. */
+int opts_parse(int argc, char **argv, struct run_opts *o, bool with_out);
+void opts_free(struct run_opts *o);
+/* The options as a JSON object for the runs table; caller frees. */
+char *opts_params_json(const struct run_opts *o, const struct scenario *s);
+
+#endif

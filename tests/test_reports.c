@@ -1,0 +1,656 @@
+/*
+ * test_reports.c - tests of reports/: schema creation, run ids and statuses,
+ * probe records arriving intact in every table, batched commits (also when
+ * the writing process dies), refusal to touch foreign or corrupt files, the
+ * printed summary, and the insert rate (printed, not asserted).
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "reports/report.h"
+#include "sim/util/util.h"
+#include "tests/testlib.h"
+
+static char tl_dir[4096];
+
+/* A fresh path in the test's temporary directory. */
+static const char *
+tmp_path(const char *name)
+{
+	static char buf[4][4200];
+	static int k;
+	k = (k + 1) % 4;
+	snprintf(buf[k], sizeof buf[k], "%s/%s", tl_dir, name);
+	return buf[k];
+}
+
+static void
+rm_db(const char *path)
+{
+	char b[4300];
+	unlink(path);
+	snprintf(b, sizeof b, "%s-wal", path);
+	unlink(b);
+	snprintf(b, sizeof b, "%s-shm", path);
+	unlink(b);
+	snprintf(b, sizeof b, "%s-journal", path);
+	unlink(b);
+}
+
+static bool
+exists(const char *path)
+{
+	struct stat sb;
+	return stat(path, &sb) == 0;
+}
+
+/* An independent connection for checking what is in the file. */
+static sqlite3 *
+peek_open(const char *path)
+{
+	sqlite3 *db;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+		fprintf(stderr, "cannot open %s: %s\n", path, sqlite3_errmsg(db));
+		exit(1);
+	}
+	return db;
+}
+
+static int64_t
+q_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v = -999;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		FAILF("%s: %s", sql, sqlite3_errmsg(db));
+		return v;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The first column of the first row as text ("NULL" for NULL); caller frees. */
+static char *
+q_text(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	char *v = xstrdup("(no row)");
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		FAILF("%s: %s", sql, sqlite3_errmsg(db));
+		return v;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		free(v);
+		v = sqlite3_column_type(st, 0) == SQLITE_NULL ? xstrdup("NULL") :
+		    xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return v;
+}
+
+#define CHECK_Q_STR(db, sql, want) do { \
+	char *s_ = q_text((db), (sql)); CHECK_STR(s_, (want)); free(s_); \
+} while (0)
+
+static struct rpt *
+open_ok(const char *path)
+{
+	struct rpt *r = NULL;
+	char *cause = NULL;
+	if (rpt_open(path, &r, &cause) != 0) {
+		FAILF("rpt_open %s: %s", path, cause);
+		free(cause);
+		exit(1);
+	}
+	return r;
+}
+
+static int64_t
+begin_ok(struct rpt *r, const char *scenario, uint64_t seed)
+{
+	int64_t id = 0;
+	char *cause = NULL;
+	if (rpt_run_begin(r, scenario, seed, "0.1.0-test", "{\"hpa.target\":0.6}",
+	    &id, &cause) != 0) {
+		FAILF("rpt_run_begin: %s", cause);
+		free(cause);
+	}
+	return id;
+}
+
+static void
+finish_ok(struct rpt *r, const char *status, const char *error)
+{
+	char *cause = NULL;
+	if (rpt_run_finish(r, status, 3600, 1.5, 123456, 3.25, error, &cause) != 0) {
+		FAILF("rpt_run_finish: %s", cause);
+		free(cause);
+	}
+}
+
+static void
+emit_service(const struct probe_sink *s, double t, const char *svc, int64_t n)
+{
+	struct probe_val v[] = {
+		PV_REAL(t), PV_TEXT(svc), PV_INT(n), PV_INT(n - 2), PV_INT(1),
+		PV_INT(1), PV_REAL(12.5), PV_REAL(40), PV_REAL(80.25), PV_INT(4),
+		PV_INT(3), PV_REAL(0.625),
+	};
+	probe_emit(s, "service_intervals", v, sizeof v / sizeof v[0]);
+}
+
+static void
+test_schema(void)
+{
+	const char *p = tmp_path("schema.db");
+	rm_db(p);
+	struct rpt *r = open_ok(p);
+	sqlite3 *db = peek_open(p);
+	CHECK_INT(q_int(db, "PRAGMA application_id"), RPT_APPLICATION_ID);
+	CHECK_INT(q_int(db, "PRAGMA user_version"), RPT_SCHEMA_VERSION);
+	CHECK_Q_STR(db, "PRAGMA journal_mode", "wal");
+	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+	    "AND name IN ('runs', 'service_intervals', 'cluster_intervals', 'events', "
+	    "'hpa_decisions', 'ca_decisions', 'scheduling_decisions', 'summary')"), 8);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+	    "AND sql LIKE '%(run_id, t_s)'"), 6);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM pragma_table_info('service_intervals')"), 13);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM pragma_table_info('runs')"), 12);
+	/* The column comments survive in the stored schema. */
+	CHECK_INT(q_int(db, "SELECT sql LIKE '%milliseconds%' FROM sqlite_master "
+	    "WHERE name = 'service_intervals'"), 1);
+	sqlite3_close(db);
+	rpt_close(r);
+	/* Reopening an existing kubesim file works and keeps it. */
+	r = open_ok(p);
+	rpt_close(r);
+	CHECK(strstr(rpt_schema_sql, "CREATE TABLE IF NOT EXISTS summary") != NULL);
+	rm_db(p);
+}
+
+static void
+test_runs(void)
+{
+	const char *p = tmp_path("runs.db");
+	rm_db(p);
+	struct rpt *r = open_ok(p);
+	int64_t a = begin_ok(r, "web", 42);
+	sqlite3 *db = peek_open(p);
+	CHECK_Q_STR(db, "SELECT status FROM runs", "running");
+	CHECK_Q_STR(db, "SELECT params FROM runs", "{\"hpa.target\":0.6}");
+	CHECK_INT(q_int(db, "SELECT length(started_at) = 20 AND started_at LIKE "
+	    "'____-__-__T__:__:__Z' FROM runs"), 1);
+	CHECK_INT(q_int(db, "SELECT sim_seconds IS NULL FROM runs"), 1);
+	finish_ok(r, "ok", NULL);
+	CHECK_Q_STR(db, "SELECT status FROM runs", "ok");
+	CHECK_Q_STR(db, "SELECT error FROM runs", "NULL");
+	CHECK_Q_STR(db, "SELECT sim_seconds || ' ' || wall_seconds || ' ' || events "
+	    "|| ' ' || cost_usd || ' ' || seed || ' ' || version FROM runs",
+	    "3600.0 1.5 123456 3.25 42 0.1.0-test");
+	int64_t b = begin_ok(r, "web", 43);
+	CHECK(a > 0);
+	CHECK(b != a);
+	finish_ok(r, "interrupted", "interrupted by SIGINT");
+	rpt_close(r);
+	/* A second process (here: handle) appends with a new id. */
+	r = open_ok(p);
+	int64_t c = begin_ok(r, "chaos", UINT64_MAX);
+	finish_ok(r, "failed", "scenario.yaml:3:1: boom");
+	int64_t d = begin_ok(r, "left", 1);
+	rpt_close(r);
+	CHECK(c > b && d > c);
+	CHECK_INT(q_int(db, "SELECT count(DISTINCT run_id) FROM runs"), 4);
+	CHECK_Q_STR(db, "SELECT group_concat(status, ',') FROM "
+	    "(SELECT status FROM runs ORDER BY run_id)",
+	    "ok,interrupted,failed,failed");
+	CHECK_Q_STR(db, "SELECT error FROM runs WHERE seed = 43", "interrupted by SIGINT");
+	CHECK_INT(q_int(db, "SELECT seed FROM runs WHERE scenario = 'chaos'"), -1);
+	CHECK_Q_STR(db, "SELECT error FROM runs WHERE scenario = 'left'",
+	    "results writer closed before the run finished");
+	sqlite3_close(db);
+	rm_db(p);
+}
+
+static void
+test_rows(void)
+{
+	const char *p = tmp_path("rows.db");
+	rm_db(p);
+	struct rpt *r = open_ok(p);
+	int64_t id = begin_ok(r, "rows", 7);
+	struct probe_sink s = rpt_sink(r);
+	char name[16];
+	snprintf(name, sizeof name, "svc-%d", 1);
+	emit_service(&s, 1.5, name, 100);
+	strcpy(name, "clobbered");	/* the sink copied the text */
+	struct probe_val cl[] = { PV_REAL(2), PV_INT(3), PV_INT(4), PV_INT(5),
+	    PV_INT(60), PV_REAL(0.125) };
+	probe_emit(&s, "cluster_intervals", cl, 6);
+	struct probe_val ev[] = { PV_REAL(3.000000001), PV_TEXT("NodeNotReady"),
+	    PV_TEXT("Node/n-1"), PV_TEXT("it's \"down\"") };
+	probe_emit(&s, "events", ev, 4);
+	struct probe_val hpa[] = { PV_REAL(15), PV_TEXT("default/web"), PV_INT(3),
+	    PV_TEXT("[{\"metric\":\"cpu\",\"replicas\":5}]"), PV_INT(5), PV_INT(5),
+	    PV_NULL, PV_TEXT("ScaleUp") };
+	probe_emit(&s, "hpa_decisions", hpa, 8);
+	struct probe_val ca[] = { PV_REAL(20), PV_TEXT("scale_up"), PV_TEXT("pool-a"),
+	    PV_NULL, PV_TEXT("least-waste") };
+	probe_emit(&s, "ca_decisions", ca, 5);
+	struct probe_val sc[] = { PV_REAL(21), PV_TEXT("default/web-1"), PV_NULL,
+	    PV_INT(0), PV_TEXT("0/3 nodes are available: 3 Insufficient cpu.") };
+	probe_emit(&s, "scheduling_decisions", sc, 5);
+	struct probe_val sm[] = { PV_TEXT("svc-1"), PV_INT(1000000),
+	    PV_INT(999000), PV_INT(1000), PV_REAL(0.999), PV_REAL(10), PV_REAL(20),
+	    PV_REAL(30.5) };
+	probe_emit(&s, "summary", sm, 8);
+	finish_ok(r, "ok", NULL);
+	rpt_close(r);
+
+	sqlite3 *db = peek_open(p);
+	char sql[512];
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM service_intervals WHERE run_id = %lld",
+	    (long long)id);
+	CHECK_INT(q_int(db, sql), 1);
+	CHECK_Q_STR(db, "SELECT t_s || '|' || service || '|' || offered || '|' || ok || "
+	    "'|' || errors || '|' || timeouts || '|' || p50_ms || '|' || p95_ms || '|' "
+	    "|| p99_ms || '|' || replicas_desired || '|' || replicas_ready || '|' || "
+	    "cpu_util FROM service_intervals",
+	    "1.5|svc-1|100|98|1|1|12.5|40.0|80.25|4|3|0.625");
+	CHECK_INT(q_int(db, "SELECT typeof(offered) = 'integer' AND typeof(p95_ms) = "
+	    "'real' FROM service_intervals"), 1);
+	CHECK_Q_STR(db, "SELECT t_s || '|' || nodes_ready || '|' || nodes_total || '|' "
+	    "|| pods_pending || '|' || pods_running || '|' || cost_usd FROM cluster_intervals",
+	    "2.0|3|4|5|60|0.125");
+	CHECK_Q_STR(db, "SELECT printf('%.9f', t_s) || '|' || kind || '|' || object "
+	    "|| '|' || detail FROM events",
+	    "3.000000001|NodeNotReady|Node/n-1|it's \"down\"");
+	CHECK_Q_STR(db, "SELECT hpa || '|' || current || '|' || proposals || '|' || "
+	    "stabilized || '|' || desired || '|' || coalesce(limited_by, 'NULL') || "
+	    "'|' || reason FROM hpa_decisions",
+	    "default/web|3|[{\"metric\":\"cpu\",\"replicas\":5}]|5|5|NULL|ScaleUp");
+	CHECK_Q_STR(db, "SELECT action || '|' || node_group || '|' || coalesce(node, "
+	    "'NULL') || '|' || reason FROM ca_decisions", "scale_up|pool-a|NULL|least-waste");
+	CHECK_Q_STR(db, "SELECT pod || '|' || coalesce(node, 'NULL') || '|' || feasible "
+	    "|| '|' || reason FROM scheduling_decisions",
+	    "default/web-1|NULL|0|0/3 nodes are available: 3 Insufficient cpu.");
+	CHECK_Q_STR(db, "SELECT service || '|' || requests || '|' || ok || '|' || "
+	    "errors || '|' || availability || '|' || p99_ms FROM summary",
+	    "svc-1|1000000|999000|1000|0.999|30.5");
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM (SELECT run_id FROM events "
+	    "UNION ALL SELECT run_id FROM summary UNION ALL SELECT run_id FROM "
+	    "ca_decisions) WHERE run_id = %lld", (long long)id);
+	CHECK_INT(q_int(db, sql), 3);
+	sqlite3_close(db);
+	rm_db(p);
+}
+
+/* Batches commit every RPT_BATCH_ROWS rows and at the end of the run. */
+static void
+test_batching(void)
+{
+	const char *p = tmp_path("batch.db");
+	rm_db(p);
+	struct rpt *r = open_ok(p);
+	begin_ok(r, "batch", 1);
+	struct probe_sink s = rpt_sink(r);
+	sqlite3 *db = peek_open(p);
+	for (int i = 0; i < 2 * RPT_BATCH_ROWS + 5; i++)
+		emit_service(&s, i, "a", i);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM service_intervals"), 2 * RPT_BATCH_ROWS);
+	finish_ok(r, "interrupted", "interrupted by SIGINT");
+	CHECK_INT(q_int(db, "SELECT count(*) FROM service_intervals"), 2 * RPT_BATCH_ROWS + 5);
+	CHECK_INT(q_int(db, "SELECT max(offered) FROM service_intervals"), 2 * RPT_BATCH_ROWS + 4);
+	CHECK_Q_STR(db, "SELECT status FROM runs", "interrupted");
+	rpt_close(r);
+	sqlite3_close(db);
+	rm_db(p);
+
+	/* A process that dies mid-run leaves 'running' and its committed batches. */
+	rm_db(p);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct rpt *cr = open_ok(p);
+		begin_ok(cr, "dies", 2);
+		struct probe_sink cs = rpt_sink(cr);
+		for (int i = 0; i < RPT_BATCH_ROWS + 3; i++)
+			emit_service(&cs, i, "a", i);
+		_exit(0);
+	}
+	int wst;
+	waitpid(pid, &wst, 0);
+	CHECK(WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
+	db = peek_open(p);
+	CHECK_Q_STR(db, "SELECT status FROM runs", "running");
+	CHECK_INT(q_int(db, "SELECT count(*) FROM service_intervals"), RPT_BATCH_ROWS);
+	sqlite3_close(db);
+	/* The file is still usable afterwards. */
+	r = open_ok(p);
+	int64_t id = begin_ok(r, "after", 3);
+	CHECK_INT(id, 2);
+	rpt_close(r);
+	rm_db(p);
+}
+
+/* A row the database rejects (NULL t_s) makes the run 'failed' but keeps the
+ * rows written before it. */
+static void
+test_write_error(void)
+{
+	const char *p = tmp_path("werr.db");
+	rm_db(p);
+	struct rpt *r = open_ok(p);
+	begin_ok(r, "werr", 1);
+	struct probe_sink s = rpt_sink(r);
+	emit_service(&s, 1, "a", 10);
+	CHECK(rpt_write_error(r) == NULL);
+	struct probe_val ev[] = { PV_NULL, PV_TEXT("Bad"), PV_NULL, PV_NULL };
+	probe_emit(&s, "events", ev, 4);
+	CHECK(rpt_write_error(r) != NULL);
+	emit_service(&s, 2, "a", 20);	/* dropped */
+	char *cause = NULL;
+	CHECK_INT(rpt_run_finish(r, "ok", 10, 1, 5, 0, NULL, &cause), -1);
+	CHECK(cause != NULL && strstr(cause, "NOT NULL constraint failed: events.t_s") != NULL);
+	free(cause);
+	/* The next run starts clean. */
+	begin_ok(r, "next", 2);
+	CHECK(rpt_write_error(r) == NULL);
+	finish_ok(r, "ok", NULL);
+	rpt_close(r);
+	sqlite3 *db = peek_open(p);
+	CHECK_Q_STR(db, "SELECT status FROM runs WHERE run_id = 1", "failed");
+	CHECK_INT(q_int(db, "SELECT error LIKE '%events.t_s%' FROM runs WHERE run_id = 1"), 1);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM service_intervals"), 1);
+	CHECK_Q_STR(db, "SELECT status FROM runs WHERE run_id = 2", "ok");
+	sqlite3_close(db);
+	rm_db(p);
+}
+
+static void
+write_file(const char *path, const void *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	KS_ASSERT(f != NULL);
+	fwrite(data, 1, n, f);
+	fclose(f);
+}
+
+static char *
+read_file(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	KS_ASSERT(f != NULL);
+	char *buf = xmalloc(1 << 20);
+	*n = fread(buf, 1, 1 << 20, f);
+	fclose(f);
+	return buf;
+}
+
+/* Opening path must fail with a message containing want, and leave the file
+ * byte-identical with no journal next to it. */
+static void
+check_refused(const char *path, const char *want)
+{
+	size_t n0, n1;
+	char *before = read_file(path, &n0);
+	struct rpt *r = NULL;
+	char *cause = NULL;
+	char side[4300];
+
+	CHECK_INT(rpt_open(path, &r, &cause), -1);
+	CHECK(r == NULL);
+	if (cause == NULL || strstr(cause, want) == NULL || strstr(cause, path) == NULL)
+		FAILF("%s: cause \"%s\", want it to name the file and say \"%s\"", path,
+		    cause ? cause : "(null)", want);
+	else
+		PASS();
+	free(cause);
+	char *after = read_file(path, &n1);
+	CHECK(n0 == n1 && memcmp(before, after, n0) == 0);
+	snprintf(side, sizeof side, "%s-wal", path);
+	CHECK(!exists(side));
+	snprintf(side, sizeof side, "%s-journal", path);
+	CHECK(!exists(side));
+	free(before);
+	free(after);
+}
+
+static void
+make_foreign_db(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	rm_db(path);
+	KS_ASSERT(sqlite3_open(path, &db) == SQLITE_OK);
+	KS_ASSERT(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+test_refuse(void)
+{
+	const char *p = tmp_path("foreign.db");
+	static const char text[] = "name,score\nalice,3\nbob,4\n";
+	rm_db(p);
+	write_file(p, text, sizeof text - 1);
+	check_refused(p, "not a SQLite database");
+
+	/* A big enough non-SQLite file too (SQLite treats tiny ones differently). */
+	char junk[8192];
+	for (size_t i = 0; i < sizeof junk; i++)
+		junk[i] = (char)('a' + i % 26);
+	write_file(p, junk, sizeof junk);
+	check_refused(p, "not a SQLite database");
+
+	make_foreign_db(p, "PRAGMA application_id = 305419896; "
+	    "CREATE TABLE photos (id INTEGER PRIMARY KEY, data BLOB); "
+	    "INSERT INTO photos (data) VALUES (x'00ff');");
+	check_refused(p, "another application (application_id 0x12345678");
+
+	make_foreign_db(p, "CREATE TABLE runs (id INTEGER); INSERT INTO runs VALUES (1);");
+	check_refused(p, "another application");
+
+	make_foreign_db(p, "PRAGMA application_id = 1263749453; PRAGMA user_version = 99; "
+	    "CREATE TABLE runs (run_id INTEGER PRIMARY KEY);");
+	check_refused(p, "schema version 99 is newer");
+
+	/* A SQLite header followed by garbage: corrupt. */
+	memset(junk, 0x5a, sizeof junk);
+	memcpy(junk, "SQLite format 3", 16);
+	write_file(p, junk, sizeof junk);
+	size_t n;
+	char *before = read_file(p, &n);
+	struct rpt *r = NULL;
+	char *cause = NULL;
+	CHECK_INT(rpt_open(p, &r, &cause), -1);
+	CHECK(cause != NULL && strstr(cause, "left unchanged") != NULL);
+	free(cause);
+	size_t n2;
+	char *after = read_file(p, &n2);
+	CHECK(n == n2 && memcmp(before, after, n) == 0);
+	free(before);
+	free(after);
+	rm_db(p);
+
+	/* Read-only opening creates nothing. */
+	cause = NULL;
+	CHECK_INT(rpt_open_readonly(p, &r, &cause), -1);
+	CHECK(cause != NULL && strstr(cause, p) != NULL);
+	free(cause);
+	CHECK(!exists(p));
+	/* A directory that does not exist. */
+	cause = NULL;
+	CHECK_INT(rpt_open(tmp_path("no/such/dir.db"), &r, &cause), -1);
+	CHECK(cause != NULL && strstr(cause, "cannot open") != NULL);
+	free(cause);
+}
+
+static void
+test_summary(void)
+{
+	const char *p = tmp_path("summary.db");
+	rm_db(p);
+	struct rpt *r = open_ok(p);
+	int64_t id = begin_ok(r, "web-peak", 42);
+	struct probe_sink s = rpt_sink(r);
+	struct probe_val sm1[] = { PV_TEXT("frontend"), PV_INT(200000),
+	    PV_INT(199900), PV_INT(100), PV_REAL(0.9995), PV_REAL(12.5),
+	    PV_REAL(45.25), PV_REAL(81.75) };
+	struct probe_val sm2[] = { PV_TEXT("backend"), PV_INT(0), PV_INT(0),
+	    PV_INT(0), PV_NULL, PV_NULL, PV_NULL, PV_NULL };
+	probe_emit(&s, "summary", sm1, 8);
+	probe_emit(&s, "summary", sm2, 8);
+	for (int i = 1; i <= 4; i++) {
+		struct probe_val cl[] = { PV_REAL(i * 60), PV_INT(i < 3 ? 2 : 5),
+		    PV_INT(6), PV_INT(i == 2 ? 9 : 0), PV_INT(10), PV_REAL(0.5) };
+		probe_emit(&s, "cluster_intervals", cl, 6);
+	}
+	finish_ok(r, "ok", NULL);
+
+	char *buf = NULL, *cause = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	CHECK_INT(rpt_print_summary(r, id, f, &cause), 0);
+	fclose(f);
+	static const char *const want[] = {
+		"run 1: scenario web-peak, seed 42, status ok, kubesim 0.1.0-test",
+		"simulated 3600.000 s in 1.500 s wall, 123456 events",
+		"99.9500 %", "12.50", "45.25", "81.75", "200000", "199900",
+		"cost: $3.25",
+		"nodes ready: min 2, mean 3.50, max 5; nodes total max 6; pods pending max 9 (4 samples)",
+		NULL,
+	};
+	for (size_t i = 0; want[i] != NULL; i++)
+		if (buf == NULL || strstr(buf, want[i]) == NULL)
+			FAILF("summary lacks \"%s\":\n%s", want[i], buf ? buf : "");
+		else
+			PASS();
+	/* backend: no requests, availability "-"; frontend sorted after it. */
+	CHECK(buf != NULL && strstr(buf, "backend") != NULL &&
+	    strstr(buf, "backend") < strstr(buf, "frontend"));
+	free(buf);
+
+	/* No summary rows: totals from service_intervals. */
+	id = begin_ok(r, "intervals-only", 5);
+	emit_service(&s, 60, "api", 100);
+	emit_service(&s, 120, "api", 300);
+	finish_ok(r, "ok", NULL);
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	CHECK_INT(rpt_print_summary(r, id, f, &cause), 0);
+	fclose(f);
+	/* offered 400, ok 396, errors 2 + timeouts 2 = 4, 99.0000 % */
+	CHECK(buf != NULL && strstr(buf, "400") && strstr(buf, "396") &&
+	    strstr(buf, "99.0000 %") && strstr(buf, "no summary rows"));
+	free(buf);
+
+	f = fopen("/dev/null", "w");
+	CHECK_INT(rpt_print_summary(r, 999, f, &cause), -1);
+	fclose(f);
+	CHECK(cause != NULL && strstr(cause, "no run 999") != NULL);
+	free(cause);
+	rpt_close(r);
+
+	/* Read-only: summary works, nothing written. */
+	cause = NULL;
+	CHECK_INT(rpt_open_readonly(p, &r, &cause), 0);
+	if (r != NULL) {
+		buf = NULL;
+		f = open_memstream(&buf, &len);
+		CHECK_INT(rpt_print_summary(r, 1, f, &cause), 0);
+		fclose(f);
+		CHECK(buf != NULL && strstr(buf, "99.9500 %") != NULL);
+		free(buf);
+		rpt_close(r);
+	}
+	free(cause);
+	rm_db(p);
+}
+
+/* Misuse of the sink is an internal error: the child must abort. */
+static void
+test_fatal(void)
+{
+	static const char *const tables[] = { "service_interval", "events" };
+	static const size_t counts[] = { 12, 3 };
+	const char *p = tmp_path("fatal.db");
+	for (size_t k = 0; k < 2; k++) {
+		rm_db(p);
+		fflush(NULL);
+		pid_t pid = fork();
+		if (pid == 0) {
+			freopen("/dev/null", "w", stderr);
+			struct rpt *r = open_ok(p);
+			begin_ok(r, "fatal", 1);
+			struct probe_sink s = rpt_sink(r);
+			struct probe_val v[12];
+			for (size_t i = 0; i < 12; i++)
+				v[i] = PV_INT(1);
+			probe_emit(&s, tables[k], v, counts[k]);
+			_exit(0);
+		}
+		int st;
+		waitpid(pid, &st, 0);
+		CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGABRT);
+	}
+	rm_db(p);
+}
+
+static void
+test_speed(void)
+{
+	const char *p = tmp_path("speed.db");
+	const int n = 300000;
+	struct timespec t0, t1;
+	rm_db(p);
+	struct rpt *r = open_ok(p);
+	begin_ok(r, "speed", 1);
+	struct probe_sink s = rpt_sink(r);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < n; i++)
+		emit_service(&s, i, "frontend", i);
+	finish_ok(r, "ok", NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	rpt_close(r);
+	double dt = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+	printf("insert rate: %.0f service_intervals rows/s (%d rows, %.3f s)\n",
+	    n / dt, n, dt);
+	sqlite3 *db = peek_open(p);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM service_intervals"), n);
+	sqlite3_close(db);
+	rm_db(p);
+}
+
+int
+main(void)
+{
+	const char *base = getenv("TMPDIR");
+	snprintf(tl_dir, sizeof tl_dir, "%s/ks_test_reports_XXXXXX",
+	    base != NULL && base[0] != '\0' ? base : "/tmp");
+	if (mkdtemp(tl_dir) == NULL) {
+		perror(tl_dir);
+		return 1;
+	}
+	test_schema();
+	test_runs();
+	test_rows();
+	test_batching();
+	test_write_error();
+	test_refuse();
+	test_summary();
+	test_fatal();
+	test_speed();
+	rmdir(tl_dir);
+	return tl_finish();
+}

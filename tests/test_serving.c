@@ -1,0 +1,531 @@
+/*
+ * test_serving.c - tests of the latency histogram (sim/util/hist) and the
+ * fluid serving model (models/serving): quantile accuracy, merge, Erlang C
+ * against closed-form and table values, M/M/c steady state, overload,
+ * timeouts, queue limits, dead pods and rate-independent cost.
+ */
+#include "config.h"
+
+#include "sim/util/util.h"
+#include "sim/util/hist.h"
+#include "models/serving.h"
+#include "tests/testlib.h"
+
+static struct hist *
+hist_new(void)
+{
+	struct hist *h = xmalloc(sizeof *h);
+	hist_reset(h);
+	return h;
+}
+
+/* |got / want - 1| <= tol, printing the case on failure. */
+static void
+check_rel(const char *what, double got, double want, double tol)
+{
+	if (fabs(got / want - 1) <= tol)
+		PASS();
+	else
+		FAILF("%s = %.9g, want %.9g (rel tol %g, rel err %.4g)", what, got,
+		    want, tol, got / want - 1);
+}
+
+static const double qs[] = { 0.001, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999 };
+#define NQS (sizeof qs / sizeof qs[0])
+
+static void
+test_hist_uniform(void)
+{
+	struct hist *h = hist_new();
+	int n = 1000000;
+	double lo = 0.001, hi = 2.0;
+	for (int i = 0; i < n; i++)
+		hist_add(h, lo + (hi - lo) * (i + 0.5) / n, 1);
+	CHECK_NEAR(hist_count(h), n, 0);
+	CHECK_NEAR(hist_mean(h), (lo + hi) / 2, 1e-9);
+	for (size_t k = 0; k < NQS; k++) {
+		char what[64];
+		snprintf(what, sizeof what, "uniform q%g", qs[k]);
+		check_rel(what, hist_quantile(h, qs[k]), lo + (hi - lo) * qs[k], 0.01);
+	}
+	CHECK_NEAR(hist_quantile(h, 0), lo + (hi - lo) * 0.5 / n, 1e-15);
+	CHECK_NEAR(hist_quantile(h, 1), lo + (hi - lo) * (n - 0.5) / n, 1e-12);
+	CHECK_NEAR(hist_frac_le(h, 1.0), (1.0 - lo) / (hi - lo), 0.01);
+	free(h);
+}
+
+static void
+test_hist_exponential(void)
+{
+	/* 10^6 points on a grid, weighted by the Exp(mean) density. */
+	struct hist *h = hist_new();
+	int n = 1000000;
+	double mean = 0.05, top = 25 * mean, dx = top / n;
+	for (int i = 0; i < n; i++) {
+		double x = (i + 0.5) * dx;
+		hist_add(h, x, 1e3 * exp(-x / mean) / mean * dx);
+	}
+	CHECK_NEAR(hist_count(h), 1e3, 1e-3);
+	check_rel("exp mean", hist_mean(h), mean, 1e-6);
+	for (size_t k = 0; k < NQS; k++) {
+		char what[64];
+		snprintf(what, sizeof what, "exponential q%g", qs[k]);
+		check_rel(what, hist_quantile(h, qs[k]), -mean * log1p(-qs[k]), 0.01);
+	}
+	/* The same from 10^6 equal-weight quantile points. */
+	hist_reset(h);
+	for (int i = 0; i < n; i++)
+		hist_add(h, -mean * log1p(-(i + 0.5) / n), 2.5);
+	CHECK_NEAR(hist_count(h), 2.5e6, 1e-3);
+	for (size_t k = 0; k < NQS; k++) {
+		char what[64];
+		snprintf(what, sizeof what, "exponential pts q%g", qs[k]);
+		check_rel(what, hist_quantile(h, qs[k]), -mean * log1p(-qs[k]), 0.01);
+	}
+	free(h);
+}
+
+static void
+test_hist_merge(void)
+{
+	struct hist *all = hist_new(), *a = hist_new(), *b = hist_new();
+	for (int i = 0; i < 20000; i++) {
+		double v = 1e-5 * pow(1.0007, i);	/* 10 us .. ~12 s */
+		double w = (double)(1 + i % 7);
+		hist_add(all, v, w);
+		hist_add(i % 3 ? a : b, v, w);
+	}
+	hist_add(all, 0, 4);
+	hist_add(b, 0, 4);
+	hist_add(all, 1e5, 2);
+	hist_add(a, 1e5, 2);
+	hist_merge(a, b);
+	CHECK(memcmp(a->bucket, all->bucket, sizeof a->bucket) == 0);
+	CHECK_NEAR(a->under, 4, 0);
+	CHECK_NEAR(a->over, 2, 0);
+	CHECK_NEAR(hist_count(a), hist_count(all), 0);
+	CHECK_NEAR(hist_min(a), 0, 0);
+	CHECK_NEAR(hist_max(a), 1e5, 0);
+	CHECK_NEAR(hist_mean(a), hist_mean(all), 1e-12 * hist_mean(all));
+	for (size_t k = 0; k < NQS; k++)
+		CHECK_NEAR(hist_quantile(a, qs[k]), hist_quantile(all, qs[k]), 0);
+	/* Merging an empty histogram changes nothing. */
+	hist_reset(b);
+	hist_merge(a, b);
+	CHECK_NEAR(hist_count(a), hist_count(all), 0);
+	free(all);
+	free(a);
+	free(b);
+}
+
+static void
+test_hist_edges(void)
+{
+	struct hist *h = hist_new();
+	CHECK_NEAR(hist_quantile(h, 0.5), 0, 0);
+	CHECK_NEAR(hist_mean(h), 0, 0);
+	CHECK_NEAR(hist_frac_le(h, 1), 0, 0);
+	CHECK_INT(hist_index(1e-6), 0);
+	CHECK_INT(hist_index(0.9e-6), -1);
+	CHECK_INT(hist_index(0), -1);
+	CHECK_INT(hist_index(-1), -1);
+	CHECK_INT(hist_index(1e4), HIST_NBUCKETS);
+	CHECK_INT(hist_index(hist_lower(500) * 1.0001), 500);
+	CHECK(hist_upper(HIST_NBUCKETS - 1) > 3600);
+	check_rel("bucket ratio", hist_upper(10) / hist_lower(10), 1.02, 1e-12);
+	hist_add(h, 0.25, 0);		/* weight 0: nothing */
+	hist_add(h, 0.25, -3);		/* negative weight: nothing */
+	CHECK_NEAR(hist_count(h), 0, 0);
+	hist_add(h, 0.25, 1234.5);
+	CHECK_NEAR(hist_count(h), 1234.5, 0);
+	check_rel("single q50", hist_quantile(h, 0.5), 0.25, 0);
+	hist_add(h, -2, 1);		/* negative value counts as 0 */
+	CHECK_NEAR(hist_min(h), 0, 0);
+	CHECK_NEAR(hist_quantile(h, 0.0001), 0, 0);
+	/* Uniform spread: [1, 2] with weight 1000. */
+	hist_reset(h);
+	hist_add_uniform(h, 1, 2, 1000);
+	CHECK_NEAR(hist_count(h), 1000, 1e-9);
+	double tot = 0;
+	for (int i = 0; i < HIST_NBUCKETS; i++)
+		tot += h->bucket[i];
+	CHECK_NEAR(tot, 1000, 1e-9);
+	CHECK_NEAR(hist_mean(h), 1.5, 1e-12);
+	check_rel("uniform spread q50", hist_quantile(h, 0.5), 1.5, 0.01);
+	check_rel("uniform spread q90", hist_quantile(h, 0.9), 1.9, 0.01);
+	/* Spread across the underflow boundary and into overflow. */
+	hist_reset(h);
+	hist_add_uniform(h, 0, 2e-6, 10);
+	CHECK_NEAR(h->under, 5, 1e-9);
+	hist_add_uniform(h, 3000, 5000, 10);
+	CHECK_NEAR(h->over, 10 * (5000 - hist_upper(HIST_NBUCKETS - 1)) / 2000, 1e-6);
+	CHECK_NEAR(hist_count(h), 20, 1e-12);
+	CHECK_NEAR(hist_quantile(h, 1), 5000, 0);
+	free(h);
+}
+
+static void
+test_erlang(void)
+{
+	CHECK_NEAR(serving_erlang_b(1, 1), 0.5, 1e-15);
+	CHECK_NEAR(serving_erlang_b(2, 1), 0.2, 1e-15);
+	CHECK_NEAR(serving_erlang_c(1, 0.7), 0.7, 1e-15);
+	CHECK_NEAR(serving_erlang_c(1, 0.25), 0.25, 1e-15);
+	CHECK_NEAR(serving_erlang_c(2, 1), 1.0 / 3, 1e-15);
+	/* Table values (and the closed-form sum a^c/c! c/(c-a) / (...)). */
+	CHECK_NEAR(serving_erlang_c(10, 8), 0.4091801507964435, 1e-12);
+	CHECK_NEAR(serving_erlang_c(10, 9), 0.668731524107697, 1e-12);
+	CHECK_NEAR(serving_erlang_c(16, 15.2), 0.7801924622483711, 1e-12);
+	CHECK_NEAR(serving_erlang_c(100, 95), 0.5064568539130208, 1e-11);
+	CHECK_NEAR(serving_erlang_c(4, 4), 1, 0);
+	CHECK_NEAR(serving_erlang_c(4, 7), 1, 0);
+	CHECK_NEAR(serving_erlang_c(4, 0), 0, 0);
+	CHECK_NEAR(serving_erlang_c(0, 1), 1, 0);
+	/* Large c stays finite and in (0, 1). */
+	double big = serving_erlang_c(100000, 99000);
+	CHECK(big > 0 && big < 1);
+}
+
+/* M/M/c response-time survival P(R > t), mu = 1/s. */
+static double
+mmc_survival(int c, double s, double lambda, double t)
+{
+	double mu = 1 / s, theta = c * mu - lambda;
+	double pw = serving_erlang_c(c, lambda * s);
+	double h;
+	if (fabs(mu - theta) < 1e-12 * mu)
+		h = (1 + mu * t) * exp(-mu * t);
+	else
+		h = (mu * exp(-theta * t) - theta * exp(-mu * t)) / (mu - theta);
+	return (1 - pw) * exp(-mu * t) + pw * h;
+}
+
+static double
+mmc_quantile(int c, double s, double lambda, double q)
+{
+	double lo = 0, hi = 1;
+	while (mmc_survival(c, s, lambda, hi) > 1 - q)
+		hi *= 2;
+	for (int i = 0; i < 200; i++) {
+		double mid = 0.5 * (lo + hi);
+		if (mmc_survival(c, s, lambda, mid) > 1 - q)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return 0.5 * (lo + hi);
+}
+
+static void
+test_steady_state(void)
+{
+	static const int cs[] = { 1, 4, 16 };
+	static const double rhos[] = { 0.5, 0.8, 0.95 };
+	struct serving_dist d;
+	char *cause = NULL;
+	double s = 0.1;
+	CHECK_INT(serving_dist_init(&d, s, 1, &cause), 0);
+	struct hist *h = hist_new();
+	for (int ci = 0; ci < 3; ci++) {
+		for (int ri = 0; ri < 3; ri++) {
+			int c = cs[ci];
+			double rho = rhos[ri], lambda = rho * c / s;
+			struct serving_pod pod;
+			struct serving_tick in = { .dt = 1, .offered = lambda,
+			    .concurrency = c, .dist = &d };
+			struct serving_result r;
+			double ok = 0, lat = 0, busy = 0;
+			serving_pod_init(&pod);
+			hist_reset(h);
+			for (int t = 0; t < 10; t++) {
+				serving_step(&pod, &in, &r, h);
+				ok += r.ok;
+				lat += r.latency_sum;
+				busy += r.busy_frac;
+				if (fabs(r.ok - lambda) > 1e-9 * lambda || r.backlog != 0)
+					FAILF("c=%d rho=%g: ok %g backlog %g", c, rho, r.ok, r.backlog);
+			}
+			char what[96];
+			double pw = serving_erlang_c(c, rho * c);
+			double w = s + pw * s / (c * (1 - rho));
+			snprintf(what, sizeof what, "c=%d rho=%g mean", c, rho);
+			check_rel(what, hist_mean(h), w, 0.02);
+			snprintf(what, sizeof what, "c=%d rho=%g latency_sum/ok", c, rho);
+			check_rel(what, lat / ok, w, 1e-9);
+			snprintf(what, sizeof what, "c=%d rho=%g hist count", c, rho);
+			check_rel(what, hist_count(h), ok, 1e-12);
+			snprintf(what, sizeof what, "c=%d rho=%g busy", c, rho);
+			check_rel(what, busy / 10, rho, 1e-9);
+			static const double pq[] = { 0.5, 0.9, 0.99 };
+			for (int k = 0; k < 3; k++) {
+				double want = mmc_quantile(c, s, lambda, pq[k]);
+				double got = hist_quantile(h, pq[k]);
+				snprintf(what, sizeof what, "c=%d rho=%g p%g", c, rho, 100 * pq[k]);
+				check_rel(what, got, want, pq[k] == 0.99 ? 0.05 : 0.06);
+				if (getenv("KS_VERBOSE"))
+					printf("%s got %.5g want %.5g err %+.3f%%\n", what, got,
+					    want, 100 * (got / want - 1));
+			}
+		}
+	}
+	free(h);
+}
+
+static void
+test_general_service(void)
+{
+	char *cause = NULL;
+	struct serving_dist d;
+	/* Atoms keep the mean exact for any scv. */
+	static const double scvs[] = { 0, 0.25, 0.5, 1, 2, 4 };
+	for (int k = 0; k < 6; k++) {
+		CHECK_INT(serving_dist_init(&d, 0.02, scvs[k], &cause), 0);
+		double m = 0, wsum = 0, em = 0;
+		for (int i = 0; i < SERVING_NATOMS; i++) {
+			m += d.svc[i] * d.svc_w[i];
+			wsum += d.svc_w[i];
+			em += d.exp1[i] * d.exp1_w[i];
+		}
+		CHECK_NEAR(wsum, 1, 1e-12);
+		check_rel("service atoms mean", m, 0.02, 1e-6);
+		check_rel("exp atoms mean", em, 1, 1e-12);
+		for (int i = 1; i < SERVING_NATOMS; i++)
+			if (d.svc[i] < d.svc[i - 1])
+				FAILF("scv %g: atoms not increasing at %d", scvs[k], i);
+	}
+	/* M/D/1: Allen-Cunneen is exact, Wq = rho s / (2 (1 - rho)). */
+	CHECK_INT(serving_dist_init(&d, 0.1, 0, &cause), 0);
+	struct serving_pod pod;
+	serving_pod_init(&pod);
+	struct serving_tick in = { .dt = 1, .offered = 8, .concurrency = 1, .dist = &d };
+	struct serving_result r;
+	struct hist *h = hist_new();
+	serving_step(&pod, &in, &r, h);
+	check_rel("M/D/1 mean", hist_mean(h), 0.1 + 0.8 * 0.1 / (2 * 0.2), 1e-9);
+	free(h);
+	/* Bad input. */
+	CHECK_INT(serving_dist_init(&d, 0, 1, &cause), -1);
+	CHECK(cause != NULL && strstr(cause, "mean") != NULL);
+	free(cause);
+	cause = NULL;
+	CHECK_INT(serving_dist_init(&d, 0.1, -1, &cause), -1);
+	CHECK(cause != NULL && strstr(cause, "scv") != NULL);
+	free(cause);
+	cause = NULL;
+	CHECK_INT(serving_dist_init(&d, NAN, 1, &cause), -1);
+	free(cause);
+}
+
+static void
+check_conservation(const char *what, double offered, double b0,
+    const struct serving_result *r)
+{
+	double out = r->ok + r->timed_out + r->rejected + r->failed + r->backlog;
+	if (fabs(offered + b0 - out) <= 1e-9 * (offered + b0 + 1))
+		PASS();
+	else
+		FAILF("%s: offered %g + backlog %g != ok %g + timed_out %g + rejected %g"
+		    " + failed %g + backlog %g", what, offered, b0, r->ok, r->timed_out,
+		    r->rejected, r->failed, r->backlog);
+}
+
+static void
+test_overload(void)
+{
+	char *cause = NULL;
+	struct serving_dist d;
+	CHECK_INT(serving_dist_init(&d, 0.1, 1, &cause), 0);
+	struct serving_pod pod;
+	struct serving_result r;
+	struct hist *h = hist_new();
+	/* c = 4, s = 0.1: capacity 40/s; 60/s offered grows the backlog 20/s. */
+	struct serving_tick in = { .dt = 1, .offered = 60, .concurrency = 4, .dist = &d };
+	serving_pod_init(&pod);
+	for (int t = 1; t <= 5; t++) {
+		double b0 = pod.backlog;
+		serving_step(&pod, &in, &r, t == 1 ? h : NULL);
+		CHECK_NEAR(r.backlog, 20.0 * t, 1e-9);
+		CHECK_NEAR(r.ok, 40, 1e-9);
+		CHECK_NEAR(r.busy_frac, 1, 1e-12);
+		check_conservation("overload", 60, b0, &r);
+	}
+	/* Tick 1: waits grow linearly 0 -> 0.5 s, mean response 0.1 + 0.25. */
+	check_rel("overload mean", hist_mean(h), 0.35, 1e-9);
+	/* Tick 5: waits 2 -> 2.5 s. */
+	check_rel("overload tick 5", r.latency_sum / r.ok, 0.1 + 2.25, 1e-9);
+	/* Drain at 20/s with 20/s offered (rho 0.5): 100 -> 80. */
+	in.offered = 20;
+	serving_step(&pod, &in, &r, NULL);
+	CHECK_NEAR(r.backlog, 80, 1e-9);
+	/* Drains to 0 mid-tick, then stable for the rest. */
+	pod.backlog = 10;
+	serving_step(&pod, &in, &r, NULL);
+	CHECK_NEAR(r.backlog, 0, 0);
+	CHECK_NEAR(r.ok, 30, 1e-9);
+	check_conservation("drain", 20, 10, &r);
+	/* busy: 0.5 s all busy + 0.5 s at rho 0.5. */
+	CHECK_NEAR(r.busy_frac, 0.75, 1e-9);
+
+	/* Timeout 1 s: the backlog caps at C T = 40 and the excess abandons. */
+	in.offered = 60;
+	in.timeout = 1;
+	serving_pod_init(&pod);
+	serving_step(&pod, &in, &r, NULL);
+	CHECK_NEAR(r.backlog, 20, 1e-9);
+	CHECK_NEAR(r.abandoned, 0, 0);
+	serving_step(&pod, &in, &r, NULL);
+	CHECK_NEAR(r.backlog, 40, 1e-9);
+	CHECK_NEAR(r.abandoned, 0, 1e-9);
+	CHECK(r.timed_out > 0);		/* waits near 1 s + service > 1 s */
+	check_conservation("timeout 2", 60, 20, &r);
+	serving_step(&pod, &in, &r, NULL);
+	CHECK_NEAR(r.backlog, 40, 1e-9);
+	CHECK_NEAR(r.abandoned, 20, 1e-9);
+	CHECK_NEAR(r.started, 40, 1e-9);
+	CHECK_NEAR(r.ok, 0, 1e-9);		/* everyone served waited T */
+	CHECK_NEAR(r.timed_out, 60, 1e-9);
+	check_conservation("timeout 3", 60, 40, &r);
+	/* A shorter timeout drops the carried-over excess at once. */
+	in.timeout = 0.5;
+	in.offered = 0;
+	serving_step(&pod, &in, &r, NULL);
+	CHECK_NEAR(r.abandoned, 20, 1e-9);
+	CHECK_NEAR(r.backlog, 0, 1e-9);
+	check_conservation("timeout shrink", 0, 40, &r);
+
+	/* Queue limit 10: the backlog caps at 10, the excess is rejected. */
+	in.timeout = 0;
+	in.queue_limit = 10;
+	in.offered = 60;
+	serving_pod_init(&pod);
+	serving_step(&pod, &in, &r, NULL);
+	CHECK_NEAR(r.backlog, 10, 1e-9);
+	CHECK_NEAR(r.rejected, 10, 1e-9);	/* reached 10 after 0.5 s */
+	check_conservation("qlimit", 60, 0, &r);
+	serving_step(&pod, &in, &r, NULL);
+	CHECK_NEAR(r.rejected, 20, 1e-9);
+	check_rel("qlimit wait", r.latency_sum / r.ok, 0.1 + 10.0 / 40, 1e-9);
+	/* Stable with a queue limit: P_W rho^L rejected. */
+	in.offered = 20;
+	in.queue_limit = 2;
+	serving_pod_init(&pod);
+	serving_step(&pod, &in, &r, NULL);
+	CHECK_NEAR(r.rejected, 20 * serving_erlang_c(4, 2) * 0.25, 1e-9);
+	check_conservation("qlimit stable", 20, 0, &r);
+
+	/* Stable with a timeout: P(W + S > T) of the atoms. */
+	in.queue_limit = 0;
+	in.offered = 36;	/* rho 0.9 */
+	in.timeout = 0.3;
+	serving_pod_init(&pod);
+	serving_step(&pod, &in, &r, NULL);
+	CHECK(r.timed_out > 0 && r.timed_out < 36);
+	double want = 36 * mmc_survival(4, 0.1, 36, 0.3);
+	check_rel("stable timeouts", r.timed_out, want, 0.10);
+	check_conservation("stable timeout", 36, 0, &r);
+	free(h);
+}
+
+static void
+test_dead_and_empty(void)
+{
+	char *cause = NULL;
+	struct serving_dist d;
+	CHECK_INT(serving_dist_init(&d, 0.1, 1, &cause), 0);
+	struct serving_pod pod;
+	struct serving_result r;
+	struct hist *h = hist_new();
+	serving_pod_init(&pod);
+	pod.backlog = 7;
+	struct serving_tick in = { .dt = 1, .offered = 50, .concurrency = 4,
+	    .state = SERVING_DEAD, .dist = &d };
+	serving_step(&pod, &in, &r, h);
+	CHECK_NEAR(r.failed, 57, 0);
+	CHECK_NEAR(r.ok, 0, 0);
+	CHECK_NEAR(pod.backlog, 0, 0);
+	CHECK_NEAR(hist_count(h), 0, 0);
+	CHECK_NEAR(r.busy_frac, 0, 0);
+	check_conservation("dead", 50, 7, &r);
+	/* No traffic: nothing happens, idle. */
+	in.state = SERVING_OK;
+	in.offered = 0;
+	serving_step(&pod, &in, &r, h);
+	CHECK_NEAR(r.ok, 0, 0);
+	CHECK_NEAR(r.busy_frac, 0, 0);
+	CHECK_NEAR(hist_count(h), 0, 0);
+	/* No slots: with a timeout everything times out. */
+	in.offered = 10;
+	in.concurrency = 0;
+	in.timeout = 1;
+	serving_step(&pod, &in, &r, h);
+	CHECK_NEAR(r.timed_out, 10, 0);
+	check_conservation("c=0 timeout", 10, 0, &r);
+	in.timeout = 0;
+	in.queue_limit = 4;
+	serving_step(&pod, &in, &r, h);
+	CHECK_NEAR(r.backlog, 4, 0);
+	CHECK_NEAR(r.rejected, 6, 0);
+	check_conservation("c=0 queue", 10, 0, &r);
+	free(h);
+}
+
+static void
+test_rate_independent_cost(void)
+{
+	/* The same number of atoms (histogram adds) at 10 and 10^6 req/s. */
+	char *cause = NULL;
+	struct serving_dist slow, fast;
+	CHECK_INT(serving_dist_init(&slow, 0.8 * 16 / 10.0, 1, &cause), 0);
+	CHECK_INT(serving_dist_init(&fast, 0.8 * 16 / 1e6, 1, &cause), 0);
+	struct serving_pod p1, p2;
+	struct serving_result r1, r2;
+	struct hist *h1 = hist_new(), *h2 = hist_new();
+	serving_pod_init(&p1);
+	serving_pod_init(&p2);
+	struct serving_tick in1 = { .dt = 1, .offered = 10, .concurrency = 16, .dist = &slow };
+	struct serving_tick in2 = { .dt = 1, .offered = 1e6, .concurrency = 16, .dist = &fast };
+	serving_step(&p1, &in1, &r1, h1);
+	serving_step(&p2, &in2, &r2, h2);
+	CHECK_INT(serving_latency_atoms(&r1), serving_latency_atoms(&r2));
+	CHECK_INT(serving_latency_atoms(&r1), SERVING_NATOMS * (1 + SERVING_NATOMS));
+	/* Same shape scaled by the service time: identical bucket occupancy
+	 * count (quantiles scale with s). */
+	check_rel("scaled p99", hist_quantile(h2, 0.99) / fast.mean,
+	    hist_quantile(h1, 0.99) / slow.mean, 0.021);
+	/* Overload at both rates: the same number of phases and atoms. */
+	in1.offered = 20;
+	in2.offered = 2e6;
+	serving_step(&p1, &in1, &r1, NULL);
+	serving_step(&p2, &in2, &r2, NULL);
+	CHECK_INT(r1.nphase, r2.nphase);
+	CHECK_INT(serving_latency_atoms(&r1), serving_latency_atoms(&r2));
+	CHECK(serving_latency_atoms(&r1) <= SERVING_MAX_PHASES * SERVING_FLUID_PTS * SERVING_NATOMS);
+	/* serving_add_latency with a scale: n identical pods. */
+	struct serving_tick in3 = in1;
+	in3.offered = 8;
+	serving_pod_init(&p1);
+	hist_reset(h1);
+	hist_reset(h2);
+	serving_step(&p1, &in3, &r1, h1);
+	serving_add_latency(&r1, &slow, 0, 5, h2);
+	check_rel("scaled count", hist_count(h2), 5 * hist_count(h1), 1e-12);
+	check_rel("scaled mean", hist_mean(h2), hist_mean(h1), 1e-12);
+	free(h1);
+	free(h2);
+}
+
+int
+main(void)
+{
+	test_hist_uniform();
+	test_hist_exponential();
+	test_hist_merge();
+	test_hist_edges();
+	test_erlang();
+	test_steady_state();
+	test_general_service();
+	test_overload();
+	test_dead_and_empty();
+	test_rate_independent_cost();
+	return tl_finish();
+}

@@ -1,0 +1,147 @@
+/*
+ * traffic.h - offered request rate as a function of virtual time: shape
+ * generators (constant, diurnal, step, ramp, spike), their sum, product and
+ * scaling, and CSV traces replayed through libcsv. A model is an immutable,
+ * reference-counted tree that any number of services may share. No
+ * Kubernetes words here: this layer sits above the engine, below scenarios.
+ */
+#ifndef KS_WL_TRAFFIC_H
+#define KS_WL_TRAFFIC_H
+
+#include <stddef.h>
+
+#include "sim/engine/engine.h"
+
+/* An immutable traffic model (opaque). Rates are in requests per second. */
+struct wl_traffic;
+
+/*
+ * Constructors. Each returns a new model with one reference, owned by the
+ * caller. Preconditions (the scenario parser checks them and reports bad
+ * input; here they are asserted): rates finite and >= 0, durations >= 0,
+ * period > 0, ramp end >= start.
+ */
+/* rate at all times. */
+struct wl_traffic *wl_constant(double rate);
+/* A cosine between trough and peak with the given period (24 h when 0),
+ * reaching peak at peak_at (and every period before and after it):
+ * rate(t) = trough + (peak - trough) * (1 + cos(2 pi (t - peak_at) / period)) / 2. */
+struct wl_traffic *wl_diurnal(double trough, double peak, sim_ns period,
+    sim_ns peak_at);
+/* `from` before `at`, `to` from `at` on. */
+struct wl_traffic *wl_step(double from, double to, sim_ns at);
+/* `from` until start, linear to `to` at end, `to` after (a step when
+ * end == start). */
+struct wl_traffic *wl_ramp(double from, double to, sim_ns start, sim_ns end);
+/* A trapezoid flash crowd of extra rate (add a base with wl_sum): 0 before
+ * at, rising linearly to height over rise, holding height for hold, decaying
+ * linearly to 0 over decay, 0 after. */
+struct wl_traffic *wl_spike(double height, sim_ns at, sim_ns rise,
+    sim_ns hold, sim_ns decay);
+/* Sum and product of n >= 1 children. These take over the caller's
+ * references to the children (call wl_ref first to keep one). */
+struct wl_traffic *wl_sum(struct wl_traffic *const *kids, size_t n);
+struct wl_traffic *wl_product(struct wl_traffic *const *kids, size_t n);
+/* factor (>= 0) times kid; takes over the reference to kid. */
+struct wl_traffic *wl_scale(double factor, struct wl_traffic *kid);
+
+/* Adds a reference (returns t); wl_free drops one and frees the tree at
+ * zero. wl_free(NULL) does nothing. Not thread-safe (a run is one thread). */
+struct wl_traffic *wl_ref(struct wl_traffic *t);
+void wl_free(struct wl_traffic *t);
+
+/* The offered rate (req/s) at virtual time `at`. Right-continuous: a step at
+ * `at` already has its new value at `at`. */
+double wl_rate(const struct wl_traffic *t, sim_ns at);
+/*
+ * The expected number of requests in [from, to): the exact integral of the
+ * rate (0 when to <= from). Cost: O(1) for the shapes, O(log n) for a trace
+ * of n points, the sum over children for sums and scales. A product is
+ * integrated piece by piece between its children's breakpoints with 8-point
+ * Gauss-Legendre (exact for the piecewise-linear shapes, to rounding for
+ * cosines, whose pieces are cut at 1/16 period), so it costs O(pieces in the
+ * interval), which is O(1) for a per-tick interval.
+ */
+double wl_count(const struct wl_traffic *t, sim_ns from, sim_ns to);
+
+/* ---- CSV traces (trace.c) ------------------------------------------------ */
+
+/* What the value column holds. */
+enum wl_trace_value {
+	WL_VALUE_COUNT,		/* requests per bucket (bucket = time spacing) */
+	WL_VALUE_RATE,		/* requests per second */
+	WL_VALUE_ARRIVALS,	/* no value column: one row per request */
+};
+/* What follows the end of the trace. */
+enum wl_trace_end {
+	WL_END_ZERO,		/* rate 0 */
+	WL_END_HOLD,		/* the last rate forever */
+	WL_END_LOOP,		/* wrap to the trace's first row */
+};
+enum wl_trace_interp {
+	WL_INTERP_STEP,		/* each row's rate holds until the next row */
+	WL_INTERP_LINEAR,	/* linear between rows (count buckets: between
+				   bucket midpoints, so bucket totals are kept) */
+};
+
+/*
+ * Trace options; a zeroed struct (plus path) gives the defaults.
+ *
+ * Time column: seconds (a plain number, e.g. 0, 60.5) or a timestamp in
+ * time_format, a strptime-like format with %Y %m %d %H %M %S %y %b %j %T %F
+ * %z %s %% (%S and %s accept a fraction: "03.9799600"); whitespace in the
+ * format matches any run of spaces. Timestamps are read as UTC (no time zone
+ * unless %z). time_format NULL: seconds when the first data row's time is a
+ * number, else "%Y-%m-%d %H:%M:%S".
+ *
+ * Buckets: for COUNT rows, row i holds the requests of [t_i, t_i + bucket);
+ * bucket 0 means the smallest spacing between consecutive rows (60 s for
+ * per-minute data), and a longer spacing is a gap of zero requests, so the
+ * integral over the trace equals the sum of the counts. RATE rows: bucket
+ * is only how long the last row lasts. ARRIVALS: arrivals are counted per
+ * bucket (default 1 s) from the first arrival, then read as COUNT rows.
+ * The trace lasts from its first row to last row + bucket.
+ *
+ * Replay: virtual time v reads trace time
+ *	first row + start + v * time_scale,
+ * and rate(v) = rate_scale * trace rate there. time_scale compresses time
+ * and keeps rate levels (30 replays a month in a day with the same req/s,
+ * so a day sees 1/30 of the month's requests; use rate_scale for more).
+ */
+struct wl_trace_opts {
+	const char		*path;
+	const char		*time_column;	/* NULL: the first column */
+	const char		*time_format;	/* NULL: see above */
+	const char		*value_column;	/* NULL: the second column */
+	enum wl_trace_value	 value;		/* default COUNT */
+	sim_ns			 bucket;	/* 0: see above */
+	sim_ns			 start;		/* trace time skipped (>= 0) */
+	const char		*start_at;	/* or a time in time_format */
+	double			 time_scale;	/* 0 means 1 */
+	double			 rate_scale;	/* 0 means 1 */
+	enum wl_trace_end	 end;		/* default ZERO */
+	enum wl_trace_interp	 interp;	/* default STEP */
+};
+
+/*
+ * Loads a trace into a new model (*out, one reference). On bad input returns
+ * -1 and sets *cause (caller frees) to "path:ROW:COL: what was expected"
+ * (row 1 is the header, COL is 1-based) or "path: why" for a file-level
+ * problem. Points are stored in 24 bytes each.
+ */
+int wl_trace_load(const struct wl_trace_opts *o, struct wl_traffic **out,
+    char **cause);
+
+/* Facts about a trace model, for reports and validation: returns 0, or -1
+ * when t is not a trace. Durations are in trace time, before time_scale. */
+struct wl_trace_info {
+	size_t	points;		/* stored breakpoints */
+	size_t	rows;		/* data rows read */
+	sim_ns	duration;	/* first row to last row + bucket */
+	sim_ns	bucket;		/* inferred or given bucket width */
+	double	total;		/* requests in one pass, before rate_scale */
+	double	peak;		/* highest rate (req/s), before rate_scale */
+};
+int wl_trace_info(const struct wl_traffic *t, struct wl_trace_info *info);
+
+#endif

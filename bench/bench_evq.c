@@ -144,10 +144,23 @@ hold_bh(size_t n, size_t ops, const int64_t *inc, uint64_t *check)
 	return (double)ops / dt / 1e6;
 }
 
+/* Runs the sizes given as arguments, or 10^3 .. 10^6. */
 int
-main(void)
+main(int argc, char **argv)
 {
-	static const size_t sizes[] = { 1000, 10000, 100000, 1000000 };
+	size_t sizes[16] = { 1000, 10000, 100000, 1000000 };
+	size_t nsizes = 4;
+	if (argc > 1) {
+		nsizes = 0;
+		for (int i = 1; i < argc && nsizes < 16; i++) {
+			long v = strtol(argv[i], NULL, 10);
+			if (v < 1) {
+				fprintf(stderr, "usage: bench_evq [pending ...]\n");
+				return 2;
+			}
+			sizes[nsizes++] = (size_t)v;
+		}
+	}
 	gsl_rng *rng = sim_rng_new(42, "bench_evq");
 	int64_t *inc = xmalloc(BENCH_INCS * sizeof *inc);
 	for (size_t i = 0; i < BENCH_INCS; i++)
@@ -161,7 +174,7 @@ main(void)
 	printf("|---:|---:|---:|---:|\n");
 	fflush(stdout);
 	int ok = 1;
-	for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+	for (size_t s = 0; s < nsizes; s++) {
 		size_t n = sizes[s];
 		size_t ops = n < 1000000 ? 4000000 : 3000000;
 		double best_q = 0, best_h = 0;

@@ -209,7 +209,7 @@ struct ca_group {
 	int		 deleting;	/* deletions started, not yet subtracted from target_size */
 	int64_t		 cpu_milli;	/* template node capacity (= allocatable here) */
 	int64_t		 memory;
-	int64_t		 pods;
+	int64_t		 pods;		/* pods per node; 0: no pod-count limit */
 	int64_t		 gpu;
 	double		 price_per_hour;	/* <= 0: priced from capacity by the unit prices */
 	sim_ns		 provision_delay;	/* for the caller: time to a Ready node */
@@ -403,7 +403,9 @@ struct ca_su_plan {
  * scheduler's filters on group g's template), lets the expander chain pick,
  * then caps by max-nodes-total, the resource limits and the group's max
  * size. cluster_nodes counts registered plus upcoming nodes; cluster_cores
- * and cluster_memory are their summed capacity (cores rounded up per node).
+ * and cluster_memory are the cluster's totals as the resource manager counts
+ * them (each group's target size x its template, cores rounded up per node,
+ * plus nodes of no group). Returns the plan; nothing in groups is changed.
  */
 void ca_scale_up_plan(const struct ca_config *cfg, const struct ca_group *groups,
     size_t ngroups, const struct ca_pod_group *pg, size_t npg, const bool *fits,

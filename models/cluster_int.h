@@ -16,13 +16,14 @@
 #include "sim/util/hist.h"
 #include "sim/util/util.h"
 
-/* Event priorities at equal times: infrastructure first, then control
- * loops, then measurement. */
+/* Event priorities at equal times: a serving tick accounts for the time
+ * before it, so it runs first; then infrastructure, control loops and
+ * measurement. */
 enum {
+	PRIO_SERVE = -10,
 	PRIO_NODE = 0,
 	PRIO_POD = 10,
 	PRIO_CONTROLLER = 20,
-	PRIO_SERVE = 30,
 	PRIO_METRICS = 40,
 	PRIO_INTERVAL = 50,
 };

@@ -150,10 +150,10 @@ mm_from_array(struct mmap *m, const struct hpa_pod_metric *a, size_t n)
 
 /* ---- groupPods --------------------------------------------------------- */
 
+/* Each group is allocated for every pod up front: O(n), no regrowth. */
 static void
 push_idx(size_t **arr, size_t *n, size_t v)
 {
-	*arr = xreallocarray(*arr, *n + 1, sizeof **arr);
 	(*arr)[(*n)++] = v;
 }
 
@@ -163,6 +163,9 @@ group_pods(const struct hpa_pod *pods, size_t npods, const struct mmap *m,
     struct hpa_groups *g)
 {
 	memset(g, 0, sizeof *g);
+	g->unready = xcalloc(npods + 1, sizeof *g->unready);
+	g->missing = xcalloc(npods + 1, sizeof *g->missing);
+	g->ignored = xcalloc(npods + 1, sizeof *g->ignored);
 	bool cpu = resource != NULL && strcmp(resource, "cpu") == 0;
 	for (size_t i = 0; i < npods; i++) {
 		const struct hpa_pod *p = &pods[i];

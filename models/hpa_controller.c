@@ -106,7 +106,8 @@ metric_fail(struct hpa_metric_result *mr, const char *reason, char *err)
 /* computeStatusForResourceMetric[Generic] and the container variant. */
 static int
 resource_metric(struct rctx *x, const struct hpa_metric_spec *ms,
-    struct hpa_metric_result *mr, char **outer)
+    const struct hpa_metric_input *mi, struct hpa_metric_result *mr,
+    char **outer)
 {
 	bool cont = ms->type == HPA_CONTAINER_RESOURCE;
 	const char *res = str_or(ms->resource, "cpu");
@@ -117,7 +118,13 @@ resource_metric(struct rctx *x, const struct hpa_metric_spec *ms,
 	char *err = NULL, *gen = NULL;
 	int32_t current = x->in->spec_replicas;
 
-	if (ms->target == HPA_AVERAGE_VALUE) {
+	if (mi->fetch_error != NULL &&
+	    (ms->target == HPA_AVERAGE_VALUE || ms->target == HPA_UTILIZATION))
+		/* The resource metrics API itself failed. */
+		gen = xasprintf("failed to get %s %s: unable to get metrics for "
+		    "resource %s: %s", res, ms->target == HPA_AVERAGE_VALUE ?
+		    "usage" : "utilization", res, mi->fetch_error);
+	else if (ms->target == HPA_AVERAGE_VALUE) {
 		if (hpa_raw_resource_replicas(&x->calc, current,
 		    ms->average_value_milli, res, container, x->tol,
 		    x->in->samples, x->in->nsamples, &o, &err) != 0)
@@ -285,7 +292,7 @@ compute_metric(struct rctx *x, size_t i, const struct hpa_metric_spec *ms,
 	switch (ms->type) {
 	case HPA_RESOURCE:
 	case HPA_CONTAINER_RESOURCE:
-		rc = resource_metric(x, ms, mr, outer);
+		rc = resource_metric(x, ms, mi, mr, outer);
 		break;
 	case HPA_PODS:
 		rc = pods_metric(x, ms, mi, mr, outer);

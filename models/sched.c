@@ -6,12 +6,11 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/sched_int.h"
-
-void sched_state_free(struct sched *s);
 
 static const char *const plugin_names[SCHED_NPLUGINS] = {
 	[SCHED_NODE_UNSCHEDULABLE] = "NodeUnschedulable",

@@ -253,6 +253,11 @@ bool sched_ipa_prescore(struct sched *s, const int *nodes, size_t n);
 int64_t sched_ipa_score(struct sched *s, int node);
 void sched_ipa_normalize(struct sched *s, const int *nodes, size_t n, int64_t *scores);
 
+/* ImageLocality's normalizedImageName (":latest" when untagged), into buf. */
+void sched_image_norm(const char *in, char *buf, size_t n);
+/* Frees the cluster state (sched_state.c). */
+void sched_state_free(struct sched *s);
+
 /* Sets st to a failure of plugin p with one static reason. */
 enum sched_code sched_fail(struct sched_node_status *st, enum sched_plugin p,
     enum sched_code code, const char *reason);

@@ -154,10 +154,12 @@ sched_topo_get(struct sched *s, const char *key)
 static void
 image_count(struct sched *s, const struct k8s_node_spec *spec, int delta)
 {
+	char name[512];
 	for (size_t i = 0; i < spec->nimages; i++) {
 		int64_t v = 0;
-		ks_strmap_get(&s->images, spec->images[i], &v);
-		ks_strmap_put(&s->images, spec->images[i], v + delta);
+		sched_image_norm(spec->images[i], name, sizeof name);
+		ks_strmap_get(&s->images, name, &v);
+		ks_strmap_put(&s->images, name, v + delta);
 	}
 }
 
@@ -519,7 +521,6 @@ sched_add_service(struct sched *s, const char *ns, const struct k8s_labels *sele
 }
 
 /* Frees everything sched_state.c allocated. */
-void sched_state_free(struct sched *s);
 void
 sched_state_free(struct sched *s)
 {

@@ -9,9 +9,11 @@
 
 #include "sim/util/hist.h"
 
-/* Number of quantile atoms used for the service-time and the waiting-time
- * distributions (see serving.c, "Latency distribution"). */
-#define SERVING_NATOMS		16
+/* Probability levels of the quantile tables (see serving.c, "Latency
+ * distribution"), and the grid of normalized wait rates beta = theta * s:
+ * 10^-3 .. 10^3, 8 per decade. */
+#define SERVING_NLEV		36
+#define SERVING_NBETA		49
 /* Waiting-time points per fluid phase. */
 #define SERVING_FLUID_PTS	4
 /* At most this many fluid phases in one tick (3 are ever used). */
@@ -19,17 +21,17 @@
 
 /*
  * A service-time distribution, prepared once per service (read-only after
- * serving_dist_init, shareable by all pods). Gamma with the given mean and
- * squared coefficient of variation: scv = 1 exponential, 0 deterministic.
+ * serving_dist_init, shareable by all pods; about 14 KB). Gamma with the
+ * given mean and squared coefficient of variation: scv = 1 exponential,
+ * 0 deterministic. Quantiles are in units of the mean.
  */
 struct serving_dist {
-	double	mean;			/* s, seconds */
+	double	mean;				/* s, seconds */
 	double	scv;
-	double	wait_factor;		/* Allen-Cunneen (1 + scv) / 2 */
-	double	svc[SERVING_NATOMS];	/* service atoms, seconds */
-	double	svc_w[SERVING_NATOMS];	/* their weights, sum 1 */
-	double	exp1[SERVING_NATOMS];	/* Exp(1) atoms (waiting time shape) */
-	double	exp1_w[SERVING_NATOMS];
+	double	wait_factor;			/* Allen-Cunneen (1 + scv) / 2 */
+	double	sq[SERVING_NLEV];		/* quantiles of S / s */
+	/* z = Y_q * beta / (1 + beta) for Y = S/s + Exp(beta), per beta */
+	double	zq[SERVING_NBETA][SERVING_NLEV];
 };
 
 /* Returns 0, or -1 with *cause (caller frees) when mean <= 0, scv < 0 or
@@ -99,8 +101,9 @@ struct serving_result {
 /*
  * Advances one pod by one tick and fills *res. When h is not NULL the
  * response times of the ok requests are added to it (weight = requests).
- * Cost: O(SERVING_NATOMS^2) at most, independent of the request rate, plus
- * O(c) for Erlang C when (c, a) changed since the pod's last tick.
+ * Cost: a few hundred histogram bucket steps at most, independent of the
+ * request rate, plus O(c) for Erlang C when (c, a) changed since the pod's
+ * last tick. Without a timeout and with h == NULL it is O(1).
  */
 void serving_step(struct serving_pod *pod, const struct serving_tick *in,
     struct serving_result *res, struct hist *h);
@@ -114,8 +117,8 @@ void serving_add_latency(const struct serving_result *res,
     const struct serving_dist *dist, double timeout, double scale,
     struct hist *h);
 
-/* The number of histogram atoms serving_add_latency walks for res: a
- * bound on the cost, the same at any request rate. */
+/* The number of piecewise-linear segments serving_add_latency adds for
+ * res: a measure of the cost, the same at any request rate. */
 int serving_latency_atoms(const struct serving_result *res);
 
 /*

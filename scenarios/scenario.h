@@ -70,7 +70,7 @@ struct scn_control_plane {
 	struct sim_dist	container_start;
 	struct sim_dist	endpoints_latency;	/* pod Ready -> endpoint in the LB */
 	sim_ns		node_monitor_period;	/* 5s */
-	sim_ns		node_monitor_grace;	/* 40s */
+	sim_ns		node_monitor_grace;	/* 50s (40s before Kubernetes 1.32) */
 	sim_ns		eviction_toleration;	/* 300s: default not-ready/unreachable */
 	sim_ns		hpa_sync_period;	/* 15s */
 	sim_ns		metrics_resolution;	/* metrics-server scrape, 15s */
@@ -102,6 +102,8 @@ struct scenario {
 	size_t			 npdbs;
 	struct k8s_priority_class *priority_classes;
 	size_t			 npriority_classes;
+	struct k8s_pod_spec	*pods;		/* v1 Pod objects (name, namespace, labels, spec) */
+	size_t			 npods;
 	struct scn_profile	*profiles;
 	size_t			 nprofiles;
 	struct scn_chaos	*chaos;
@@ -123,6 +125,8 @@ struct scn_override {
 int scn_load(const char *path, const struct scn_override *ov, size_t nov,
     struct scenario **out, char **cause);
 void scn_free(struct scenario *s);
+/* Kubernetes' control-plane defaults (each cited in scenarios/values.c). */
+void scn_control_plane_defaults(struct scn_control_plane *cp);
 
 /* Kubernetes quantities ("250m", "1Gi", "1e3", "0.5") and durations ("30s",
  * "1h30m"), parsed as Kubernetes does. Milli-values round up, as

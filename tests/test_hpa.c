@@ -1,3 +1,432 @@
+/*
+ * test_hpa.c - hand-computed cases for models/hpa.h beyond the upstream
+ * vectors: defaults, tolerance edges, requests with sidecars and memory,
+ * stabilization windows and policy periods at their exact boundaries, and
+ * multi-reconcile runs that keep state the way the simulation will.
+ */
 #include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/hpa.h"
+#include "models/k8s.h"
+#include "sim/util/util.h"
 #include "tests/testlib.h"
-int main(void) { return tl_finish(); }
+
+#define T0	(100 * SIM_HOUR)
+
+static void
+test_defaults(void)
+{
+	struct hpa_config c;
+	hpa_config_default(&c);
+	CHECK_NEAR(c.tolerance, 0.1, 0);
+	CHECK_INT(c.cpu_init_period, 300 * SIM_SEC);
+	CHECK_INT(c.initial_readiness_delay, 30 * SIM_SEC);
+	CHECK_INT(c.downscale_stabilization, 300 * SIM_SEC);
+	CHECK_INT(c.sync_period, 15 * SIM_SEC);
+	CHECK_NEAR(c.scale_up_limit_factor, 2.0, 0);
+	CHECK_NEAR(c.scale_up_limit_minimum, 4.0, 0);
+
+	struct hpa_spec h;
+	memset(&h, 0, sizeof h);
+	h.max_replicas = 10;
+	h.has_behavior = true;
+	h.has_scale_down = true;
+	h.scale_down.has_stabilization = true;
+	h.scale_down.stabilization_s = 60;
+	hpa_spec_set_defaults(&h);
+	CHECK_INT(h.min_replicas, 1);
+	CHECK_INT(h.nmetrics, 1);
+	CHECK(h.metrics[0].type == HPA_RESOURCE && h.metrics[0].target == HPA_UTILIZATION);
+	CHECK_STR(h.metrics[0].resource, "cpu");
+	CHECK_INT(h.metrics[0].average_utilization, 80);
+	CHECK(h.has_scale_up && h.scale_up.has_stabilization);
+	CHECK_INT(h.scale_up.stabilization_s, 0);
+	CHECK_INT(h.scale_up.npolicies, 2);
+	CHECK(h.scale_up.policies[0].type == HPA_POLICY_PODS);
+	CHECK_INT(h.scale_up.policies[0].value, 4);
+	CHECK_INT(h.scale_up.policies[0].period_s, 15);
+	CHECK(h.scale_up.policies[1].type == HPA_POLICY_PERCENT);
+	CHECK_INT(h.scale_up.policies[1].value, 100);
+	CHECK_INT(h.scale_down.npolicies, 1);
+	CHECK(h.scale_down.policies[0].type == HPA_POLICY_PERCENT);
+	CHECK_INT(h.scale_down.policies[0].value, 100);
+	CHECK_INT(h.scale_down.stabilization_s, 60);	/* kept */
+	hpa_spec_free(&h);
+
+	/* An explicit minReplicas 0 stays; no behavior stays legacy. */
+	memset(&h, 0, sizeof h);
+	h.has_min_replicas = true;
+	hpa_spec_set_defaults(&h);
+	CHECK_INT(h.min_replicas, 0);
+	CHECK(!h.has_behavior && h.scale_up.npolicies == 0);
+	hpa_spec_free(&h);
+}
+
+/* n identical running, ready, long-started pods with one container. */
+static void
+make_pods(struct hpa_pod *pods, struct hpa_container *ct, char names[][16],
+    size_t n, int64_t req_milli)
+{
+	for (size_t i = 0; i < n; i++) {
+		snprintf(names[i], 16, "p%zu", i);
+		memset(&ct[i], 0, sizeof ct[i]);
+		ct[i].name = "app";
+		ct[i].requests.has_cpu = true;
+		ct[i].requests.cpu_milli = req_milli;
+		memset(&pods[i], 0, sizeof pods[i]);
+		pods[i].name = names[i];
+		pods[i].phase = HPA_POD_RUNNING;
+		pods[i].ready = HPA_READY_TRUE;
+		pods[i].has_start = true;
+		pods[i].start = T0 - SIM_HOUR;
+		pods[i].ready_since = T0 - SIM_HOUR;
+		pods[i].containers = &ct[i];
+		pods[i].ncontainers = 1;
+	}
+}
+
+static void
+make_samples(struct hpa_pod_sample *s, struct hpa_container_usage *u,
+    const struct hpa_pod *pods, size_t n, int64_t usage_milli, sim_ns now)
+{
+	for (size_t i = 0; i < n; i++) {
+		memset(&u[i], 0, sizeof u[i]);
+		u[i].name = "app";
+		u[i].usage.has_cpu = true;
+		u[i].usage.cpu_milli = usage_milli;
+		s[i] = (struct hpa_pod_sample){ pods[i].name, now - 10 * SIM_SEC,
+		    30 * SIM_SEC, &u[i], 1 };
+	}
+}
+
+static int32_t
+resource_replicas(size_t n, int64_t usage, int32_t target, struct hpa_tolerances tol)
+{
+	struct hpa_config cfg;
+	struct hpa_pod pods[8];
+	struct hpa_container ct[8];
+	char names[8][16];
+	struct hpa_pod_sample s[8];
+	struct hpa_container_usage u[8];
+	struct hpa_calc_out o;
+	char *err = NULL;
+	hpa_config_default(&cfg);
+	make_pods(pods, ct, names, n, 1000);
+	make_samples(s, u, pods, n, usage, T0);
+	struct hpa_calc c = { &cfg, T0, "default", pods, n };
+	if (hpa_resource_replicas(&c, (int32_t)n, target, "cpu", NULL, tol, s, n,
+	    &o, &err) != 0) {
+		FAILF("unexpected error %s", err);
+		free(err);
+		return -1;
+	}
+	return o.replicas;
+}
+
+static void
+test_tolerance(void)
+{
+	struct hpa_tolerances t = { 0.1, 0.1 };
+	CHECK(hpa_within_tolerance(t, 0.9));
+	CHECK(hpa_within_tolerance(t, 1.1));
+	CHECK(!hpa_within_tolerance(t, 0.89));
+	CHECK(!hpa_within_tolerance(t, 1.11));
+	/* 55% of request against 50%: ratio exactly 1.1, no change. */
+	CHECK_INT(resource_replicas(3, 550, 50, t), 3);
+	/* 56%: ratio 1.12, ceil(3.36) = 4. */
+	CHECK_INT(resource_replicas(3, 560, 50, t), 4);
+	/* 45%: ratio exactly 0.9, no change; 44% of 5: ceil(0.88 * 5) = 5 still. */
+	CHECK_INT(resource_replicas(3, 450, 50, t), 3);
+	CHECK_INT(resource_replicas(5, 440, 50, t), 5);
+	CHECK_INT(resource_replicas(5, 400, 50, t), 4);
+	/* A 1% scale-up tolerance reacts to 51%: ceil(1.02 * 5) = 6. */
+	struct hpa_tolerances tight = { 0.1, 0.01 };
+	CHECK_INT(resource_replicas(5, 510, 50, t), 5);
+	CHECK_INT(resource_replicas(5, 510, 50, tight), 6);
+}
+
+static void
+test_requests(void)
+{
+	/* A pod spec with a sidecar and a regular init container, in memory. */
+	struct k8s_container cs[1], init[2];
+	memset(cs, 0, sizeof cs);
+	memset(init, 0, sizeof init);
+	cs[0].name = "app";
+	k8s_res_set(&cs[0].requests, "cpu", 300);
+	k8s_res_set(&cs[0].requests, "memory", 1 << 20);
+	init[0].name = "setup";
+	k8s_res_set(&init[0].requests, "cpu", 2000);
+	init[1].name = "proxy";
+	init[1].restartable = true;
+	k8s_res_set(&init[1].requests, "cpu", 100);
+	k8s_res_set(&init[1].requests, "memory", 1 << 19);
+	struct k8s_pod_spec spec;
+	memset(&spec, 0, sizeof spec);
+	spec.containers = cs;
+	spec.ncontainers = 1;
+	spec.init_containers = init;
+	spec.ninit = 2;
+	struct hpa_pod p;
+	memset(&p, 0, sizeof p);
+	p.name = "web-1";
+	p.spec = &spec;
+	int64_t v = 0;
+	char *err = NULL;
+	/* Containers plus sidecars; the regular init container is ignored. */
+	CHECK(hpa_pod_request(&p, NULL, "cpu", true, &v, &err) == 0);
+	CHECK_INT(v, 400);
+	CHECK(hpa_pod_request(&p, "", "memory", true, &v, &err) == 0);
+	CHECK_INT(v, (int64_t)(1 << 20 | 1 << 19) * 1000);	/* milli-bytes */
+	CHECK(hpa_pod_request(&p, "proxy", "cpu", true, &v, &err) == 0);
+	CHECK_INT(v, 100);
+	/* The regular init container lacks memory but is not counted. */
+	CHECK(hpa_pod_request(&p, "setup", "cpu", true, &v, &err) != 0);
+	CHECK_STR(err, "container setup not found in Pod web-1");
+	free(err);
+	err = NULL;
+	/* Pod-level requests replace the sum unless a container is named. */
+	struct k8s_resources pl;
+	memset(&pl, 0, sizeof pl);
+	k8s_res_set(&pl, "cpu", 1500);
+	p.pod_requests = &pl;
+	CHECK(hpa_pod_request(&p, NULL, "cpu", true, &v, &err) == 0);
+	CHECK_INT(v, 1500);
+	CHECK(hpa_pod_request(&p, NULL, "cpu", false, &v, &err) == 0);
+	CHECK_INT(v, 400);
+	CHECK(hpa_pod_request(&p, "app", "cpu", true, &v, &err) == 0);
+	CHECK_INT(v, 300);
+	k8s_res_free(&cs[0].requests);
+	k8s_res_free(&init[0].requests);
+	k8s_res_free(&init[1].requests);
+}
+
+static void
+test_external_and_object(void)
+{
+	struct hpa_tolerances t = { 0.1, 0.1 };
+	struct hpa_calc_out o;
+	int64_t big[] = { INT64_MAX - 5, 10, 3 };
+	CHECK(hpa_external_per_pod_replicas(4, 1000, big, 3, t, &o) == 0);
+	CHECK_INT(o.replicas, INT32_MAX);
+	CHECK_INT(o.usage, INT64_MAX);
+	/* 9000 over 3 replicas at 2000 each: ratio 1.5 -> ceil(9000/2000) = 5. */
+	int64_t s[] = { 4000, 5000 };
+	CHECK(hpa_external_per_pod_replicas(3, 2000, s, 2, t, &o) == 0);
+	CHECK_INT(o.replicas, 5);
+	CHECK_INT(o.usage, 3000);
+	CHECK(hpa_object_per_pod_replicas(3, 3100, 9000, t, &o) == 0);
+	CHECK_INT(o.replicas, 3);	/* ratio 0.968, within tolerance */
+	CHECK_INT(o.usage, 3000);
+}
+
+static void
+test_windows(void)
+{
+	struct hpa_state s;
+	const char *reason, *msg;
+	/* A recommendation exactly one window old counts for neither side. */
+	hpa_state_init(&s);
+	hpa_state_add_rec(&s, 8, T0 - 300 * SIM_SEC);
+	CHECK_INT(hpa_stabilize_with_behaviors(&s, T0, 10, 5, 0, 300, &reason,
+	    &msg), 5);
+	CHECK_INT(s.nrecs, 2);	/* not old either: appended */
+	hpa_state_fini(&s);
+	hpa_state_init(&s);
+	hpa_state_add_rec(&s, 8, T0 - 299 * SIM_SEC);
+	CHECK_INT(hpa_stabilize_with_behaviors(&s, T0, 10, 5, 0, 300, &reason,
+	    &msg), 8);
+	CHECK_STR(reason, "ScaleDownStabilized");
+	hpa_state_fini(&s);
+	/* Scale-up window: the lowest recent recommendation caps the rise. */
+	hpa_state_init(&s);
+	hpa_state_add_rec(&s, 4, T0 - 30 * SIM_SEC);
+	CHECK_INT(hpa_stabilize_with_behaviors(&s, T0, 3, 9, 60, 300, &reason,
+	    &msg), 4);
+	CHECK_STR(reason, "ScaleUpStabilized");
+	hpa_state_fini(&s);
+
+	/* Default scale-up rules from 6 after a +4 event 10 s ago: the period
+	 * starts at 2, so max(2 + 4, ceil(2 * 2)) = 6 = current. */
+	struct hpa_policy buf[2], dbuf[2];
+	struct hpa_rules up, down;
+	hpa_rules_effective(NULL, true, buf, &up);
+	hpa_rules_effective(NULL, false, dbuf, &down);
+	hpa_state_init(&s);
+	hpa_state_add_event(&s, true, 4, T0 - 10 * SIM_SEC, false);
+	CHECK_INT(hpa_scale_up_limit(6, &s, &up, T0), 6);
+	CHECK_INT(hpa_convert_with_behavior_rate(&s, T0, &up, &down, 6, 20, 1, 100,
+	    &reason, &msg), 6);
+	CHECK_STR(reason, "ScaleUpLimit");
+	/* At exactly 15 s the event has left the period: max(10, 12) = 12. */
+	CHECK_INT(hpa_scale_up_limit(6, &s, &up, T0 + 5 * SIM_SEC), 12);
+	hpa_state_fini(&s);
+
+	/* Legacy limit with the production factor: max(2 * 3, 4) = 6. */
+	CHECK_INT(hpa_convert_with_rules(3, 50, 1, 10, 2.0, 4.0, &reason, &msg), 6);
+	CHECK_STR(reason, "ScaleUpLimit");
+	CHECK_INT(hpa_convert_with_rules(1, 50, 1, 10, 2.0, 4.0, &reason, &msg), 4);
+}
+
+/* One reconcile of an n-pod deployment at usage (millicores of 1000). */
+static struct hpa_result
+reconcile(const struct hpa_config *cfg, const struct hpa_spec *spec,
+    struct hpa_state *st, size_t n, int64_t usage, sim_ns now)
+{
+	struct hpa_pod pods[16];
+	struct hpa_container ct[16];
+	char names[16][16];
+	struct hpa_pod_sample s[16];
+	struct hpa_container_usage u[16];
+	make_pods(pods, ct, names, n, 1000);
+	make_samples(s, u, pods, n, usage, now);
+	struct hpa_input in = { .spec = spec, .spec_replicas = (int32_t)n,
+	    .status_replicas = (int32_t)n, .pods = pods, .npods = n, .samples = s,
+	    .nsamples = n, .now = now };
+	struct hpa_result r;
+	CHECK_INT(hpa_reconcile(cfg, &in, st, &r), 0);
+	return r;
+}
+
+static void
+test_controller_legacy(void)
+{
+	struct hpa_config cfg;
+	hpa_config_default(&cfg);
+	struct hpa_spec spec;
+	memset(&spec, 0, sizeof spec);
+	spec.max_replicas = 10;
+	spec.metrics = xcalloc(1, sizeof *spec.metrics);
+	spec.nmetrics = 1;
+	spec.metrics[0] = (struct hpa_metric_spec){ .type = HPA_RESOURCE,
+	    .resource = xstrdup("cpu"), .target = HPA_UTILIZATION,
+	    .average_utilization = 50 };
+	hpa_spec_set_defaults(&spec);
+	struct hpa_state st;
+	hpa_state_init(&st);
+
+	/* 2 pods at 100%: ratio 2 -> 4, at the legacy limit max(4, 4). */
+	struct hpa_result r = reconcile(&cfg, &spec, &st, 2, 1000, T0);
+	CHECK_INT(r.desired_replicas, 4);
+	CHECK(r.rescale);
+	CHECK_STR(r.cond[HPA_COND_ABLE_TO_SCALE].reason, "SucceededRescale");
+	CHECK_STR(r.cond[HPA_COND_SCALING_LIMITED].reason, "DesiredWithinRange");
+	CHECK_INT(r.metrics[0].utilization, 100);
+	CHECK_INT(st.nup, 0);	/* no behavior: no events kept */
+	hpa_result_fini(&r);
+
+	/* 4 pods at 25%: wants 2, but 4 was recommended within 5 minutes. */
+	r = reconcile(&cfg, &spec, &st, 4, 250, T0 + 15 * SIM_SEC);
+	CHECK_INT(r.desired_replicas, 4);
+	CHECK(!r.rescale);
+	CHECK_INT(r.metrics[0].proposal, 2);
+	CHECK_STR(r.cond[HPA_COND_ABLE_TO_SCALE].reason, "ScaleDownStabilized");
+	hpa_result_fini(&r);
+
+	/* At exactly T0 + 300 s the T0 entries are not yet old. */
+	r = reconcile(&cfg, &spec, &st, 4, 250, T0 + 300 * SIM_SEC);
+	CHECK_INT(r.desired_replicas, 4);
+	hpa_result_fini(&r);
+	/* After 315 s only the (2) recommendations of the last 5 minutes remain. */
+	r = reconcile(&cfg, &spec, &st, 4, 250, T0 + 316 * SIM_SEC);
+	CHECK_INT(r.desired_replicas, 2);
+	CHECK(r.rescale);
+	CHECK_STR(r.rescale_reason, "All metrics below target");
+	hpa_result_fini(&r);
+
+	/* Below minReplicas: no metric is read. */
+	spec.min_replicas = 3;
+	r = reconcile(&cfg, &spec, &st, 2, 0, T0 + 330 * SIM_SEC);
+	CHECK_INT(r.desired_replicas, 3);
+	CHECK_INT(r.metric_replicas, -1);
+	CHECK_STR(r.rescale_reason, "Current number of replicas below Spec.MinReplicas");
+	hpa_result_fini(&r);
+	hpa_state_fini(&st);
+	hpa_spec_free(&spec);
+}
+
+static void
+test_controller_behavior(void)
+{
+	struct hpa_config cfg;
+	hpa_config_default(&cfg);
+	struct hpa_spec spec;
+	memset(&spec, 0, sizeof spec);
+	spec.max_replicas = 100;
+	spec.has_behavior = true;
+	spec.metrics = xcalloc(1, sizeof *spec.metrics);
+	spec.nmetrics = 1;
+	spec.metrics[0] = (struct hpa_metric_spec){ .type = HPA_RESOURCE,
+	    .resource = xstrdup("cpu"), .target = HPA_UTILIZATION,
+	    .average_utilization = 10 };
+	hpa_spec_set_defaults(&spec);
+	struct hpa_state st;
+	hpa_state_init(&st);
+
+	/* 1 pod at 100% vs 10%: wants 10, default policies allow max(5, 2). */
+	struct hpa_result r = reconcile(&cfg, &spec, &st, 1, 1000, T0);
+	CHECK_INT(r.metric_replicas, 10);
+	CHECK_INT(r.desired_replicas, 5);
+	CHECK_STR(r.cond[HPA_COND_SCALING_LIMITED].reason, "ScaleUpLimit");
+	CHECK(r.cond[HPA_COND_SCALING_LIMITED].status);
+	CHECK_INT(st.nup, 1);
+	CHECK_INT(st.up[0].change, 4);
+	hpa_result_fini(&r);
+
+	/* 10 s later the +4 is inside the 15 s period: the limit is current. */
+	r = reconcile(&cfg, &spec, &st, 5, 1000, T0 + 10 * SIM_SEC);
+	CHECK_INT(r.desired_replicas, 5);
+	CHECK(!r.rescale);
+	hpa_result_fini(&r);
+
+	/* One sync period later it is outside: max(5 + 4, ceil(5 * 2)) = 10. */
+	r = reconcile(&cfg, &spec, &st, 5, 1000, T0 + 15 * SIM_SEC);
+	CHECK_INT(r.desired_replicas, 10);
+	CHECK_INT(st.nup, 2);
+	hpa_result_fini(&r);
+
+	/* A failing metric API blocks the scale-down the cpu metric wants. */
+	struct hpa_metric_spec *m = xreallocarray(spec.metrics, 2, sizeof *m);
+	spec.metrics = m;
+	spec.nmetrics = 2;
+	m[1] = (struct hpa_metric_spec){ .type = HPA_EXTERNAL,
+	    .metric_name = xstrdup("queue"), .target = HPA_VALUE, .value_milli = 1000 };
+	struct hpa_metric_input mi[2];
+	memset(mi, 0, sizeof mi);
+	mi[1].fetch_error = "timeout";
+	struct hpa_pod pods[10];
+	struct hpa_container ct[10];
+	char names[10][16];
+	struct hpa_pod_sample s[10];
+	struct hpa_container_usage u[10];
+	make_pods(pods, ct, names, 10, 1000);
+	make_samples(s, u, pods, 10, 10, T0 + 30 * SIM_SEC);
+	struct hpa_input in = { .spec = &spec, .spec_replicas = 10,
+	    .status_replicas = 10, .pods = pods, .npods = 10, .samples = s,
+	    .nsamples = 10, .metric_inputs = mi, .now = T0 + 30 * SIM_SEC };
+	CHECK_INT(hpa_reconcile(&cfg, &in, &st, &r), -1);
+	CHECK_INT(r.desired_replicas, 10);
+	CHECK(!r.cond[HPA_COND_SCALING_ACTIVE].status);
+	CHECK_STR(r.cond[HPA_COND_SCALING_ACTIVE].reason, "FailedGetExternalMetric");
+	CHECK(r.metrics[0].valid && r.metrics[0].proposal == 1);
+	CHECK(r.error != NULL && strstr(r.error, "invalid metrics (1 invalid out of 2)"));
+	hpa_result_fini(&r);
+	hpa_state_fini(&st);
+	hpa_spec_free(&spec);
+}
+
+int
+main(void)
+{
+	test_defaults();
+	test_tolerance();
+	test_requests();
+	test_external_and_object();
+	test_windows();
+	test_controller_legacy();
+	test_controller_behavior();
+	return tl_finish();
+}

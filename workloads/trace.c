@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <csv.h>
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -191,225 +190,11 @@ wl_series_next_break(const struct wl_series *s, sim_ns after)
 		return SIM_NEVER;
 	}
 	double v = ceil((tb - (double)s->start) / s->tscale);
-	if (v >= 9e18)
+	if (!(v < 9e18))
 		return SIM_NEVER;
-	sim_ns nb = (sim_ns)v;
-	return nb > after ? nb : after + 1;
-}
-
-/* ---- times and numbers ---------------------------------------------------- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's
- * days_from_civil). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int
-days_in_month(int64_t y, int m)
-{
-	static const int dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return m == 2 && leap ? 29 : dm[m - 1];
-}
-
-/* Reads 1..maxd digits into *v; returns the count read (0 = none). */
-static int
-read_int(const char **sp, int maxd, int64_t *v)
-{
-	const char *s = *sp;
-	int nd = 0;
-	*v = 0;
-	while (nd < maxd && isdigit((unsigned char)s[nd])) {
-		*v = *v * 10 + (s[nd] - '0');
-		nd++;
-	}
-	*sp = s + nd;
-	return nd;
-}
-
-/* Reads ".digits" (if present) as nanoseconds, truncating past 9 digits. */
-static void
-read_frac(const char **sp, int64_t *ns)
-{
-	const char *s = *sp;
-	*ns = 0;
-	if (*s != '.' || !isdigit((unsigned char)s[1]))
-		return;
-	s++;
-	int64_t scale = 100000000;
-	for (; isdigit((unsigned char)*s); s++) {
-		*ns += (*s - '0') * scale;
-		scale /= 10;
-	}
-	*sp = s;
-}
-
-/* A plain number of seconds ([+-]digits[.digits], or with an exponent) as
- * ns. Returns 0, or -1 when s is not such a number. */
-static int
-parse_seconds(const char *s, int64_t *ns)
-{
-	const char *p = s;
-	bool neg = false;
-	int64_t whole = 0, frac = 0;
-	if (*p == '+' || *p == '-')
-		neg = *p++ == '-';
-	int nd = read_int(&p, 10, &whole);
-	read_frac(&p, &frac);
-	if (*p == '\0' && nd > 0) {
-		*ns = (neg ? -1 : 1) * (whole * 1000000000 + frac);
-		return 0;
-	}
-	char *end;
-	errno = 0;
-	double x = strtod(s, &end);
-	if (end == s || *end != '\0' || errno != 0 || !isfinite(x) ||
-	    fabs(x) > 9e9)
-		return -1;
-	*ns = llround(x * NS_PER_S);
-	return 0;
-}
-
-static const char *const month_names[12] = {
-	"jan", "feb", "mar", "apr", "may", "jun",
-	"jul", "aug", "sep", "oct", "nov", "dec",
-};
-
-/*
- * Parses s against a strptime-like format (see traffic.h; %T and %F already
- * expanded by expand_format) as ns since the epoch, UTC. Returns 0, or -1
- * when s does not match the format in full.
- */
-static int
-parse_time(const char *fmt, const char *s, int64_t *ns)
-{
-	int64_t year = 1970, mon = 1, day = 1, hour = 0, min = 0, sec = 0;
-	int64_t frac = 0, yday = 0, tz = 0, v, epoch = 0;
-	bool have_epoch = false;
-
-	for (const char *f = fmt; *f != '\0'; f++) {
-		if (isspace((unsigned char)*f)) {
-			while (isspace((unsigned char)*s))
-				s++;
-			continue;
-		}
-		if (*f != '%' || f[1] == '%') {
-			f += *f == '%';
-			if (*s++ != *f)
-				return -1;
-			continue;
-		}
-		switch (*++f) {
-		case 'Y':
-			if (read_int(&s, 4, &year) != 4)
-				return -1;
-			break;
-		case 'y':
-			if (read_int(&s, 2, &v) != 2)
-				return -1;
-			year = v < 69 ? 2000 + v : 1900 + v;
-			break;
-		case 'm':
-			if (read_int(&s, 2, &mon) == 0 || mon < 1 || mon > 12)
-				return -1;
-			break;
-		case 'd':
-			if (read_int(&s, 2, &day) == 0 || day < 1 || day > 31)
-				return -1;
-			break;
-		case 'j':
-			if (read_int(&s, 3, &yday) == 0 || yday < 1 || yday > 366)
-				return -1;
-			break;
-		case 'H':
-			if (read_int(&s, 2, &hour) == 0 || hour > 23)
-				return -1;
-			break;
-		case 'M':
-			if (read_int(&s, 2, &min) == 0 || min > 59)
-				return -1;
-			break;
-		case 'S':
-			if (read_int(&s, 2, &sec) == 0 || sec > 60)
-				return -1;
-			read_frac(&s, &frac);
-			break;
-		case 'b':
-		case 'h': {
-			int k;
-			for (k = 0; k < 12; k++)
-				if (strncasecmp(s, month_names[k], 3) == 0)
-					break;
-			if (k == 12)
-				return -1;
-			mon = k + 1;
-			s += 3;
-			while (isalpha((unsigned char)*s))
-				s++;
-			break;
-		}
-		case 'z': {
-			if (*s == 'Z') {
-				s++;
-				break;
-			}
-			if (*s != '+' && *s != '-')
-				return -1;
-			int sign = *s++ == '-' ? -1 : 1;
-			int64_t hh, mm = 0;
-			if (read_int(&s, 2, &hh) != 2)
-				return -1;
-			if (*s == ':')
-				s++;
-			if (read_int(&s, 2, &mm) != 2 && mm != 0)
-				return -1;
-			tz = sign * (hh * 3600 + mm * 60);
-			break;
-		}
-		case 's': {
-			const char *p = s;
-			bool neg = false;
-			if (*p == '+' || *p == '-')
-				neg = *p++ == '-';
-			if (read_int(&p, 12, &epoch) == 0)
-				return -1;
-			read_frac(&p, &frac);
-			if (neg) {
-				epoch = -epoch;
-				frac = -frac;
-			}
-			s = p;
-			have_epoch = true;
-			break;
-		}
-		default:
-			return -1;
-		}
-	}
-	if (*s != '\0')
-		return -1;
-	if (have_epoch) {
-		*ns = epoch * 1000000000 + frac;
-		return 0;
-	}
-	int64_t days;
-	if (yday > 0)
-		days = days_from_civil(year, 1, 1) + yday - 1;
-	else if (day > days_in_month(year, (int)mon))
-		return -1;
-	else
-		days = days_from_civil(year, (int)mon, (int)day);
-	*ns = ((days * 86400 + hour * 3600 + min * 60 + sec) - tz) * 1000000000 +
-	    frac;
-	return 0;
+	if (v <= (double)after)
+		return after + 1;
+	return (sim_ns)v;
 }
 
 static int
@@ -419,31 +204,6 @@ parse_number(const char *s, double *v)
 	errno = 0;
 	*v = strtod(s, &end);
 	return end == s || *end != '\0' || errno != 0 || !isfinite(*v) ? -1 : 0;
-}
-
-/* fmt with %T and %F spelled out; the caller frees. */
-static char *
-expand_format(const char *fmt)
-{
-	struct ks_buf b;
-	ks_buf_init(&b);
-	for (const char *f = fmt; *f != '\0'; f++) {
-		if (f[0] == '%' && f[1] == 'T') {
-			ks_buf_puts(&b, "%H:%M:%S");
-			f++;
-		} else if (f[0] == '%' && f[1] == 'F') {
-			ks_buf_puts(&b, "%Y-%m-%d");
-			f++;
-		} else if (f[0] == '%' && f[1] != '\0') {
-			ks_buf_add(&b, f, 2);
-			f++;
-		} else {
-			ks_buf_add(&b, f, 1);
-		}
-	}
-	if (b.data == NULL)
-		ks_buf_add(&b, "", 0);
-	return ks_buf_take(&b);
 }
 
 /* ---- reading the CSV -------------------------------------------------------- */
@@ -523,12 +283,12 @@ time_field(struct load *L, const char *s)
 	int64_t t = 0;
 	if (L->tkind == TIME_UNDECIDED)
 		L->tkind = L->o->time_format == NULL &&
-		    parse_seconds(s, &t) == 0 ? TIME_SECONDS : TIME_FORMAT;
-	if (L->tkind == TIME_SECONDS && parse_seconds(s, &t) < 0) {
+		    wl_time_seconds(s, &t) == 0 ? TIME_SECONDS : TIME_FORMAT;
+	if (L->tkind == TIME_SECONDS && wl_time_seconds(s, &t) < 0) {
 		load_error(L, L->field, "expected a time in seconds, found '%s'", s);
 		return;
 	}
-	if (L->tkind == TIME_FORMAT && parse_time(L->fmt, s, &t) < 0) {
+	if (L->tkind == TIME_FORMAT && wl_time_parse(L->fmt, s, &t) < 0) {
 		load_error(L, L->field, "expected a timestamp like '%s', found '%s'",
 		    L->o->time_format != NULL ? L->o->time_format :
 		    DEFAULT_TIME_FORMAT, s);
@@ -636,6 +396,9 @@ on_header(struct load *L)
 		return;
 	if (o->value_column != NULL) {
 		L->vcol = find_column(L, o->value_column);
+		if (L->err == NULL && L->vcol == L->tcol)
+			load_error(L, L->vcol, "expected different time and "
+			    "value columns, found '%s' for both", o->value_column);
 		return;
 	}
 	L->vcol = L->tcol == 0 ? 1 : 0;
@@ -733,6 +496,8 @@ parse_csv(struct load *L, const char *data, size_t len)
 	KS_ASSERT(csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) == 0);
 	size_t off = 0;
 	L->line = 1;
+	if (len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
+		off = 3;	/* a UTF-8 byte order mark */
 	while (off < len && L->err == NULL) {
 		const char *nl = memchr(data + off, '\n', len - off);
 		size_t n = nl != NULL ? (size_t)(nl - (data + off)) + 1 : len - off;
@@ -891,8 +656,9 @@ wl_trace_load(const struct wl_trace_opts *o, struct wl_traffic **out,
 	if (check_scale(o->path, "time_scale", o->time_scale, cause) < 0 ||
 	    check_scale(o->path, "rate_scale", o->rate_scale, cause) < 0)
 		return -1;
-	if (o->bucket < 0) {
-		*cause = xasprintf("%s: expected a positive bucket width", o->path);
+	if (o->bucket < 0 || o->bucket > WL_TIME_MAX) {
+		*cause = xasprintf("%s: expected a bucket width between 0 and "
+		    "%g s", o->path, (double)WL_TIME_MAX / NS_PER_S);
 		return -1;
 	}
 
@@ -904,7 +670,7 @@ wl_trace_load(const struct wl_trace_opts *o, struct wl_traffic **out,
 	    .tcol = SIZE_MAX, .vcol = SIZE_MAX };
 	if (o->value == WL_VALUE_ARRIVALS && L.bucket == 0)
 		L.bucket = SIM_SEC;
-	char *fmt = expand_format(o->time_format != NULL ? o->time_format :
+	char *fmt = wl_time_expand(o->time_format != NULL ? o->time_format :
 	    DEFAULT_TIME_FORMAT);
 	L.fmt = fmt;
 	parse_csv(&L, data, len);
@@ -933,7 +699,7 @@ wl_trace_load(const struct wl_trace_opts *o, struct wl_traffic **out,
 	if (L.err == NULL && o->start_at != NULL) {
 		int64_t at = 0;
 		int bad = L.tkind == TIME_SECONDS ?
-		    parse_seconds(o->start_at, &at) : parse_time(fmt, o->start_at, &at);
+		    wl_time_seconds(o->start_at, &at) : wl_time_parse(fmt, o->start_at, &at);
 		if (bad)
 			L.err = xasprintf("%s: expected start_at like the time "
 			    "column ('%s'), found '%s'", o->path,

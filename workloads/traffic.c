@@ -438,3 +438,31 @@ wl_trace_info(const struct wl_traffic *t, struct wl_trace_info *info)
 	wl_series_info(s, info);
 	return 0;
 }
+
+sim_ns
+wl_next_arrival(const struct wl_traffic *t, sim_ns after, double e,
+    sim_ns horizon)
+{
+	KS_ASSERT(e >= 0);
+	if (horizon <= after || wl_count(t, after, horizon) < e)
+		return SIM_NEVER;
+	/* Gallop to a bracket (lo, hi] with count(after, hi) >= e, then
+	 * bisect to 1 ns. The count is monotone in hi, rates being >= 0. */
+	sim_ns lo = after, step = SIM_MS, hi;
+	for (;;) {
+		hi = horizon - lo > step ? lo + step : horizon;
+		if (hi == horizon || wl_count(t, after, hi) >= e)
+			break;
+		lo = hi;
+		if (step < SIM_NEVER / 4)
+			step *= 2;
+	}
+	while (hi - lo > 1) {
+		sim_ns mid = lo + (hi - lo) / 2;
+		if (wl_count(t, after, mid) >= e)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	return hi;
+}

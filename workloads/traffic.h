@@ -18,14 +18,15 @@ struct wl_traffic;
 /*
  * Constructors. Each returns a new model with one reference, owned by the
  * caller. Preconditions (the scenario parser checks them and reports bad
- * input; here they are asserted): rates finite and >= 0, durations >= 0,
- * period > 0, ramp end >= start.
+ * input; here they are asserted): rates and factors finite and >= 0,
+ * durations and period >= 0, ramp end >= start, knot times far from the
+ * ends of sim_ns.
  */
 /* rate at all times. */
 struct wl_traffic *wl_constant(double rate);
 /* A cosine between trough and peak with the given period (24 h when 0),
  * reaching peak at peak_at (and every period before and after it):
- * rate(t) = trough + (peak - trough) * (1 + cos(2 pi (t - peak_at) / period)) / 2. */
+ * rate(t) = trough + (peak - trough) * (1 + cos(2 pi (t - peak_at) / P)) / 2. */
 struct wl_traffic *wl_diurnal(double trough, double peak, sim_ns period,
     sim_ns peak_at);
 /* `from` before `at`, `to` from `at` on. */
@@ -64,6 +65,16 @@ double wl_rate(const struct wl_traffic *t, sim_ns at);
  */
 double wl_count(const struct wl_traffic *t, sim_ns from, sim_ns to);
 
+/*
+ * The first time t' > after at which wl_count(t, after, t') reaches e, to
+ * the nanosecond, or SIM_NEVER when that is not reached by horizon. With e
+ * drawn from Exp(1) by the caller's RNG stream this is the next arrival of
+ * a non-homogeneous Poisson process (request mode). Cost: O(log(gap/1 ns))
+ * calls of wl_count.
+ */
+sim_ns wl_next_arrival(const struct wl_traffic *t, sim_ns after, double e,
+    sim_ns horizon);
+
 /* ---- CSV traces (trace.c) ------------------------------------------------ */
 
 /* What the value column holds. */
@@ -88,11 +99,12 @@ enum wl_trace_interp {
  * Trace options; a zeroed struct (plus path) gives the defaults.
  *
  * Time column: seconds (a plain number, e.g. 0, 60.5) or a timestamp in
- * time_format, a strptime-like format with %Y %m %d %H %M %S %y %b %j %T %F
- * %z %s %% (%S and %s accept a fraction: "03.9799600"); whitespace in the
- * format matches any run of spaces. Timestamps are read as UTC (no time zone
- * unless %z). time_format NULL: seconds when the first data row's time is a
- * number, else "%Y-%m-%d %H:%M:%S".
+ * time_format, a strptime-like format with %Y %m %d %H %M %S %y %b %B %j
+ * %T %F %z %s %% (%S and %s accept a fraction: "03.9799600"); whitespace in
+ * the format matches any run of spaces. Timestamps are read as UTC (no time zone
+ * unless %z), between 1875 and 2065. time_format NULL: seconds when the
+ * first data row's time is a number, else "%Y-%m-%d %H:%M:%S". start_at is
+ * read like the time column.
  *
  * Buckets: for COUNT rows, row i holds the requests of [t_i, t_i + bucket);
  * bucket 0 means the smallest spacing between consecutive rows (60 s for
@@ -107,15 +119,19 @@ enum wl_trace_interp {
  * and rate(v) = rate_scale * trace rate there. time_scale compresses time
  * and keeps rate levels (30 replays a month in a day with the same req/s,
  * so a day sees 1/30 of the month's requests; use rate_scale for more).
+ * end says what follows the last row (LOOP wraps to the first row, not to
+ * start). Times before the first row have rate 0 (LOOP: wrap backwards).
  */
 struct wl_trace_opts {
 	const char		*path;
 	const char		*time_column;	/* NULL: the first column */
 	const char		*time_format;	/* NULL: see above */
-	const char		*value_column;	/* NULL: the second column */
+	const char		*value_column;	/* NULL: the first column
+						   other than the time's */
 	enum wl_trace_value	 value;		/* default COUNT */
 	sim_ns			 bucket;	/* 0: see above */
-	sim_ns			 start;		/* trace time skipped (>= 0) */
+	sim_ns			 start;		/* trace time skipped (< 0:
+						   the trace begins later) */
 	const char		*start_at;	/* or a time in time_format */
 	double			 time_scale;	/* 0 means 1 */
 	double			 rate_scale;	/* 0 means 1 */
@@ -126,8 +142,9 @@ struct wl_trace_opts {
 /*
  * Loads a trace into a new model (*out, one reference). On bad input returns
  * -1 and sets *cause (caller frees) to "path:ROW:COL: what was expected"
- * (row 1 is the header, COL is 1-based) or "path: why" for a file-level
- * problem. Points are stored in 24 bytes each.
+ * (ROW is the file line where the row starts, 1 = the header; COL is the
+ * 1-based field) or "path: why" for a file-level problem (cannot open, bad
+ * option). Points are stored in 24 bytes each.
  */
 int wl_trace_load(const struct wl_trace_opts *o, struct wl_traffic **out,
     char **cause);

@@ -48,6 +48,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "sim/engine/evq.h"
 #include "sim/util/util.h"
@@ -127,7 +128,14 @@ evq_grow(struct sim_evq *q)
 	size_t ncap = q->cap ? q->cap * 2 : 256;
 	if (ncap > SIZE_MAX / sizeof(struct evq_ent) - 128)
 		ks_fatal("event queue overflow: %zu entries", ncap);
-	char *raw = xmalloc(ncap * sizeof(struct evq_ent) + 128);
+	size_t bytes = ncap * sizeof(struct evq_ent) + 128;
+	char *raw;
+	if (bytes >= (1u << 21)) {
+		bytes = (bytes + (1u << 21) - 1) & ~(size_t)((1u << 21) - 1);
+		raw = aligned_alloc(1u << 21, bytes);
+		madvise(raw, bytes, MADV_HUGEPAGE);
+	} else
+		raw = xmalloc(bytes);
 	uintptr_t p = ((uintptr_t)raw + 63) & ~(uintptr_t)63;
 	struct evq_ent *h = (struct evq_ent *)(p + 48);
 	if (q->n > 0)
@@ -165,15 +173,15 @@ evq_fill_root(struct sim_evq *q, size_t n, struct evq_ent e)
 		size_t c = EVQ_ARITY * i + 1;
 		if (c >= n)
 			break;
-		size_t g = EVQ_ARITY * c + 1;
+		size_t m = evq_min_child(h, c, n);
+		size_t g = EVQ_ARITY * (EVQ_ARITY * m + 1) + 1;
 		if (g < n) {
-			/* the four child groups of c .. c+3: four lines */
+			/* the child groups of m's children, read two steps on */
 			EVQ_PREFETCH(&h[g]);
 			EVQ_PREFETCH(&h[g + 4]);
 			EVQ_PREFETCH(&h[g + 8]);
 			EVQ_PREFETCH(&h[g + 12]);
 		}
-		size_t m = evq_min_child(h, c, n);
 		if (i == 0)	/* most likely the next event to pop */
 			EVQ_PREFETCH(&q->slots[evq_slot_of(&h[m])]);
 		h[i] = h[m];

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "sim/util/hist.h"
@@ -79,6 +80,46 @@ hist_add(struct hist *h, double value, double weight)
 	hist_put(h, hist_index(value), weight);
 }
 
+/*
+ * Spreads weight uniformly over [lo, hi] (0 <= lo < hi), walking the
+ * buckets with multiplied bounds (one log and one exp per call). The part
+ * below hi / 64 (under 1.6% of the weight) is placed at its midpoint, which
+ * bounds the walk to about 210 buckets.
+ */
+static void
+hist_spread(struct hist *h, double lo, double hi, double weight)
+{
+	double per = weight / (hi - lo);
+	double floor_ = hi / 64;
+	if (lo < floor_) {
+		hist_put(h, hist_index(0.5 * (lo + floor_)), per * (floor_ - lo));
+		lo = floor_;
+	}
+	int i = hist_index(lo);
+	double x = lo, up;
+	if (i < 0) {
+		up = HIST_MIN;
+	} else if (i >= HIST_NBUCKETS) {
+		h->over += per * (hi - lo);
+		return;
+	} else {
+		up = hist_upper(i);
+	}
+	for (;;) {
+		double end = up < hi ? up : hi;
+		if (end > x)
+			hist_put(h, i, per * (end - x));
+		x = end;
+		if (x >= hi)
+			break;
+		if (++i >= HIST_NBUCKETS) {
+			h->over += per * (hi - x);
+			break;
+		}
+		up = i == 0 ? hist_upper(0) : up * HIST_RATIO;
+	}
+}
+
 void
 hist_add_uniform(struct hist *h, double lo, double hi, double weight)
 {
@@ -96,23 +137,139 @@ hist_add_uniform(struct hist *h, double lo, double hi, double weight)
 		return;
 	}
 	hist_note(h, lo, hi, weight, 0.5 * (lo + hi));
-	double per = weight / (hi - lo);
-	int ilo = hist_index(lo), ihi = hist_index(hi);
-	double x = lo;
-	for (int i = ilo; i <= ihi; i++) {
-		double end;
-		if (i < 0)
-			end = HIST_MIN;
-		else if (i >= HIST_NBUCKETS)
-			end = hi;
+	hist_spread(h, lo, hi, weight);
+}
+
+double
+hist_pwl_cdf(const double *x, const double *p, int n, double v)
+{
+	if (n < 2 || v < x[0])
+		return 0;
+	if (v >= x[n - 1])
+		return 1;
+	int lo = 0, hi = n - 1;		/* x[lo] <= v < x[hi] */
+	while (hi - lo > 1) {
+		int mid = (lo + hi) / 2;
+		if (x[mid] <= v)
+			lo = mid;
 		else
-			end = hist_upper(i);
-		if (end > hi || i == ihi)
-			end = hi;
-		if (end > x)
-			hist_put(h, i, per * (end - x));
-		x = end;
+			hi = mid;
 	}
+	double f = x[hi] > x[lo] ? (v - x[lo]) / (x[hi] - x[lo]) : 1;
+	return p[lo] + f * (p[hi] - p[lo]);
+}
+
+/* A cursor over the buckets: index i and its upper bound. */
+struct hist_cursor {
+	int	i;
+	double	up;
+};
+
+static void
+hist_cursor_at(struct hist_cursor *c, double x)
+{
+	c->i = hist_index(x);
+	if (c->i < 0)
+		c->up = HIST_MIN;
+	else if (c->i >= HIST_NBUCKETS)
+		c->up = INFINITY;
+	else
+		c->up = hist_upper(c->i);
+}
+
+/* Spreads density `dens` over [x, b], x at or above the cursor's bucket. */
+static void
+hist_cursor_spread(struct hist *h, struct hist_cursor *c, double x, double b,
+    double dens)
+{
+	if (x >= c->up * HIST_RATIO * HIST_RATIO)
+		hist_cursor_at(c, x);		/* a gap: look the bucket up */
+	while (x >= c->up && c->i < HIST_NBUCKETS) {
+		if (++c->i >= HIST_NBUCKETS)
+			c->up = INFINITY;
+		else
+			c->up = c->i == 0 ? hist_upper(0) : c->up * HIST_RATIO;
+	}
+	if (c->i >= 0 && c->i < HIST_NBUCKETS) {
+		double *bk = h->bucket;
+		int i = c->i;
+		double up = c->up;
+		while (up < b) {
+			bk[i] += dens * (up - x);
+			x = up;
+			if (++i >= HIST_NBUCKETS)
+				break;
+			up *= HIST_RATIO;
+		}
+		c->i = i;
+		c->up = i >= HIST_NBUCKETS ? INFINITY : up;
+		if (i < HIST_NBUCKETS) {
+			bk[i] += dens * (b - x);
+			return;
+		}
+	} else if (c->i < 0) {
+		double end = b < HIST_MIN ? b : HIST_MIN;
+		h->under += dens * (end - x);
+		x = end;
+		if (x >= b)
+			return;
+		hist_cursor_at(c, x);
+		hist_cursor_spread(h, c, x, b, dens);
+		return;
+	}
+	h->over += dens * (b - x);
+}
+
+double
+hist_add_pwl(struct hist *h, const double *x, const double *p, int n,
+    double weight, double shift, double limit, double *sum)
+{
+	double added = 0, s = 0, lo = INFINITY, hi = -INFINITY;
+	struct hist_cursor cur = { .i = 0, .up = -1 };
+	bool first = true;
+	if (!(weight > 0))
+		return 0;
+	for (int k = 0; k + 1 < n; k++) {
+		double a = x[k] + shift, b = x[k + 1] + shift;
+		double m = weight * (p[k + 1] - p[k]);
+		if (!(m > 0))
+			continue;
+		if (limit > 0 && a > limit)
+			break;
+		if (a < 0)
+			a = 0;
+		if (limit > 0 && b > limit) {
+			m *= b > a ? (limit - a) / (b - a) : 1;
+			b = limit;
+		}
+		added += m;
+		s += m * 0.5 * (a + b);
+		if (a < lo)
+			lo = a;
+		if (b > hi)
+			hi = b;
+		if (h == NULL)
+			continue;
+		if (!(b - a > 1e-9 * b)) {
+			hist_put(h, hist_index(0.5 * (a + b)), m);
+			continue;
+		}
+		double dens = m / (b - a);
+		if (first && a < b / 8) {
+			/* Lump the bottom of the first segment at its midpoint. */
+			hist_put(h, hist_index(0.5 * (a + b / 8)), dens * (b / 8 - a));
+			a = b / 8;
+		}
+		if (first || cur.up < 0)
+			hist_cursor_at(&cur, a);
+		first = false;
+		hist_cursor_spread(h, &cur, a, b, dens);
+	}
+	if (sum != NULL)
+		*sum += s;
+	if (h != NULL && added > 0)
+		hist_note(h, lo, hi, added, s / added);
+	return added;
 }
 
 void

@@ -40,8 +40,24 @@ void hist_reset(struct hist *h);
  * count as 0. Never allocates. */
 void hist_add(struct hist *h, double value, double weight);
 /* Adds weight spread uniformly in value over [lo, hi] (lo <= hi). Costs one
- * step per bucket the interval spans, so keep it to narrow intervals. */
+ * step per bucket spanned; the part below hi / 64 (at most 1.6% of the
+ * weight) is placed at its midpoint, so a call costs at most ~210 steps. */
 void hist_add_uniform(struct hist *h, double lo, double hi, double weight);
+/*
+ * A distribution with a piecewise-linear CDF: knots x[0..n-1] (ascending)
+ * with cumulative probabilities p[0..n-1] (ascending, p[0] = 0,
+ * p[n-1] = 1). hist_add_pwl adds weight times that distribution shifted by
+ * `shift`, keeping only values <= limit (limit <= 0: no limit), as uniform
+ * segments; it returns the weight kept, adds weight * value kept to *sum
+ * (when sum is not NULL) and accepts h == NULL to only count. It walks the
+ * buckets once (one log and one exp per call, then one step per bucket
+ * spanned); the bottom of the first segment below 1/8 of its upper end is
+ * placed at its midpoint (that segment should be a low quantile).
+ * hist_pwl_cdf is its CDF at v (unshifted).
+ */
+double hist_add_pwl(struct hist *h, const double *x, const double *p, int n,
+    double weight, double shift, double limit, double *sum);
+double hist_pwl_cdf(const double *x, const double *p, int n, double v);
 /* dst += src. */
 void hist_merge(struct hist *dst, const struct hist *src);
 

@@ -1,0 +1,603 @@
+/*
+ * scenario.c - scn_load: the scenario YAML file (run settings, node pools,
+ * manifests inline or by path, request profiles and traffic per service,
+ * scheduled failures, control-plane timings) into an immutable struct
+ * scenario, with --set overrides applied to the tree first and every problem
+ * reported once as file:line:col and what was expected. See README.md here.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenarios/manifest.h"
+#include "scenarios/scn_int.h"
+#include "sim/util/util.h"
+#include "workloads/traffic.h"
+
+static const char *const top_keys[] = { "name", "description", "seed", "duration",
+	"interval", "tick", "nodePools", "manifests", "services", "failures",
+	"controlPlane", NULL };
+static const char *const pool_keys[] = { "name", "instanceType", "cpu", "memory",
+	"maxPods", "reserved", "pricePerHour", "zones", "count", "min", "max",
+	"provisioningDelay", "labels", "taints", "failures", NULL };
+static const char *const reserved_keys[] = { "cpu", "memory", NULL };
+static const char *const pool_failure_keys[] = { "timeToFailure", "repair", NULL };
+static const char *const service_keys[] = { "name", "serviceTime", "concurrency",
+	"cpuPerRequest", "idleCpu", "timeout", "queueLimit", "traffic", NULL };
+static const char *const failures_keys[] = { "scheduled", NULL };
+static const char *const chaos_keys[] = { "at", "action", "pool", "zone", "count",
+	"duration", NULL };
+
+/* Loading state: the scenario being filled and where its parts came from. */
+struct loader {
+	struct scenario	*s;
+	char		*dir;		/* the scenario file's directory */
+	struct scn_mf	 mf;
+	struct yt_docs	*files;		/* manifest files, kept for positions */
+	size_t		 nfiles;
+};
+
+static const struct yt_node *
+seq_of(const struct yt_node *n, const char *what, char **cause)
+{
+	if (n->kind != YT_SEQ) {
+		*cause = yt_errorf(n, "expected a list for %s", what);
+		return NULL;
+	}
+	return n;
+}
+
+/* ---- node pools ---------------------------------------------------------- */
+
+static int
+pool(struct loader *l, const struct yt_node *n, struct scn_pool *p, char **cause)
+{
+	struct scenario *s = l->s;
+	if (yt_check_keys(n, "node pool", pool_keys, cause) < 0 ||
+	    scn_get_strdup(n, "name", &p->name, cause) < 0 ||
+	    scn_get_strdup(n, "instanceType", &p->instance_type, cause) < 0)
+		return -1;
+	if (p->name == NULL || p->name[0] == '\0') {
+		*cause = yt_errorf(n, "a node pool needs a name");
+		return -1;
+	}
+	for (size_t i = 0; i + 1 < s->npools; i++) {
+		if (strcmp(s->pools[i].name, p->name) == 0) {
+			*cause = yt_errorf(yt_get(n, "name"), "duplicate node pool name '%s'",
+			    p->name);
+			return -1;
+		}
+	}
+	static const char *const need[] = { "cpu", "memory", "count", NULL };
+	for (int i = 0; need[i] != NULL; i++) {
+		if (yt_get(n, need[i]) == NULL) {
+			*cause = yt_errorf(n, "node pool '%s' needs '%s'", p->name, need[i]);
+			return -1;
+		}
+	}
+	if (scn_quantity_node(yt_get(n, "cpu"), -3, &p->cpu_milli, cause) < 0 ||
+	    scn_quantity_node(yt_get(n, "memory"), 0, &p->memory, cause) < 0)
+		return -1;
+	if (p->cpu_milli <= 0 || p->memory <= 0) {
+		*cause = yt_errorf(yt_get(n, p->cpu_milli <= 0 ? "cpu" : "memory"),
+		    "node pool '%s': %s must be positive", p->name,
+		    p->cpu_milli <= 0 ? "cpu" : "memory");
+		return -1;
+	}
+	const struct yt_node *r = yt_get(n, "reserved");
+	if (r != NULL && !yt_is_null(r)) {
+		if (yt_check_keys(r, "reserved", reserved_keys, cause) < 0)
+			return -1;
+		const struct yt_node *rc = yt_get(r, "cpu"), *rm = yt_get(r, "memory");
+		if ((rc != NULL && scn_quantity_node(rc, -3, &p->reserved_cpu_milli, cause) < 0) ||
+		    (rm != NULL && scn_quantity_node(rm, 0, &p->reserved_memory, cause) < 0))
+			return -1;
+		if (p->reserved_cpu_milli < 0 || p->reserved_cpu_milli >= p->cpu_milli ||
+		    p->reserved_memory < 0 || p->reserved_memory >= p->memory) {
+			*cause = yt_errorf(r, "node pool '%s': reserved resources must be at "
+			    "least 0 and less than the node's capacity", p->name);
+			return -1;
+		}
+	}
+	int64_t v;
+	if (scn_get_int(n, "maxPods", 110, 1, 1000000, &p->max_pods, cause) < 0 ||
+	    yt_get_double(n, "pricePerHour", 0, &p->price_hour, cause) < 0)
+		return -1;
+	if (p->price_hour < 0) {
+		*cause = yt_errorf(yt_get(n, "pricePerHour"), "pricePerHour must not be "
+		    "negative");
+		return -1;
+	}
+	if (scn_get_int(n, "count", 0, 0, INT32_MAX, &v, cause) < 0)
+		return -1;
+	p->count = (int32_t)v;
+	if (scn_get_int(n, "min", p->count, 0, INT32_MAX, &v, cause) < 0)
+		return -1;
+	p->min = (int32_t)v;
+	if (scn_get_int(n, "max", p->count > p->min ? p->count : p->min, 0, INT32_MAX,
+	    &v, cause) < 0)
+		return -1;
+	p->max = (int32_t)v;
+	if (p->min > p->max) {
+		*cause = yt_errorf(yt_get(n, "min"), "node pool '%s': min (%d) must not "
+		    "exceed max (%d)", p->name, (int)p->min, (int)p->max);
+		return -1;
+	}
+	if (p->count < p->min || p->count > p->max) {
+		*cause = yt_errorf(yt_get(n, "count"), "node pool '%s': count (%d) must be "
+		    "between min (%d) and max (%d)", p->name, (int)p->count, (int)p->min,
+		    (int)p->max);
+		return -1;
+	}
+	const struct yt_node *z = yt_get(n, "zones");
+	if (scn_strlist(z, "zones", &p->zones, &p->nzones, cause) < 0)
+		return -1;
+	if (p->nzones == 0) {
+		scn_strlist_free(p->zones, 0);
+		p->zones = xcalloc(1, sizeof *p->zones);
+		p->zones[0] = xstrdup("zone-a");
+		p->nzones = 1;
+	}
+	for (size_t i = 0; i < p->nzones; i++) {
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(p->zones[i], p->zones[j]) == 0) {
+				*cause = yt_errorf(z, "node pool '%s': duplicate zone '%s'",
+				    p->name, p->zones[i]);
+				return -1;
+			}
+		}
+	}
+	/*
+	 * Provisioning delay of a new node (VM boot, kubelet registration, CNI
+	 * ready). Cloud dependent; the Cluster Autoscaler FAQ puts CA's own
+	 * reaction within 30-60s and leaves node creation to the provider. The
+	 * default, a lognormal with a median of 90s and sigma 0.3 (p99 ~ 3 min),
+	 * is an assumption to override per pool.
+	 */
+	struct sim_dist dprov = sim_dist_lognormal(90.0, 0.3);
+	if (scn_get_dist(n, "provisioningDelay", &dprov, &p->provision, cause) < 0 ||
+	    scn_labels(yt_get(n, "labels"), "labels", &p->labels, cause) < 0 ||
+	    scn_taints(yt_get(n, "taints"), &p->taints, &p->ntaints, cause) < 0)
+		return -1;
+	const struct yt_node *f = yt_get(n, "failures");
+	if (f != NULL && !yt_is_null(f)) {
+		if (yt_check_keys(f, "node pool failures", pool_failure_keys, cause) < 0)
+			return -1;
+		if (yt_get(f, "timeToFailure") == NULL || yt_get(f, "repair") == NULL) {
+			*cause = yt_errorf(f, "node pool failures need timeToFailure and repair");
+			return -1;
+		}
+		if (scn_dist_node(yt_get(f, "timeToFailure"), &p->time_to_failure, cause) < 0 ||
+		    scn_dist_node(yt_get(f, "repair"), &p->repair, cause) < 0)
+			return -1;
+		p->has_failures = true;
+	}
+	return 0;
+}
+
+/* ---- manifests ----------------------------------------------------------- */
+
+static int
+manifests(struct loader *l, const struct yt_node *n, char **cause)
+{
+	if (seq_of(n, "manifests", cause) == NULL)
+		return -1;
+	for (size_t i = 0; i < n->n; i++) {
+		const struct yt_node *it = n->items[i];
+		if (it->kind == YT_MAP) {
+			if (scn_mf_add(&l->mf, it, cause) < 0)
+				return -1;
+			continue;
+		}
+		if (it->kind != YT_SCALAR || it->str[0] == '\0') {
+			*cause = yt_errorf(it, "expected a manifest file path or an inline "
+			    "Kubernetes object");
+			return -1;
+		}
+		char *path = scn_path_join(l->dir, it->str);
+		struct yt_docs d;
+		char *err = NULL;
+		if (yt_parse_file(path, &d, &err) < 0) {
+			if (strstr(err, ": cannot open: ") != NULL)
+				*cause = yt_errorf(it, "manifest file '%s' cannot be read: %s",
+				    it->str, strstr(err, ": cannot open: ") + 14);
+			else {
+				*cause = err;
+				err = NULL;
+			}
+			free(err);
+			free(path);
+			return -1;
+		}
+		free(path);
+		l->files = xreallocarray(l->files, l->nfiles + 1, sizeof *l->files);
+		l->files[l->nfiles++] = d;
+		for (size_t j = 0; j < d.ndocs; j++)
+			if (scn_mf_add(&l->mf, d.docs[j], cause) < 0)
+				return -1;
+	}
+	return 0;
+}
+
+/* ---- request profiles ---------------------------------------------------- */
+
+static int
+profile(struct loader *l, const struct yt_node *n, struct scn_profile *p, char **cause)
+{
+	struct scenario *s = l->s;
+	if (yt_check_keys(n, "service", service_keys, cause) < 0 ||
+	    scn_get_strdup(n, "name", &p->service, cause) < 0)
+		return -1;
+	if (p->service == NULL) {
+		*cause = yt_errorf(n, "a service profile needs the name of a Service");
+		return -1;
+	}
+	size_t i;
+	for (i = 0; i < s->nservices; i++)
+		if (strcmp(s->services[i].name, p->service) == 0)
+			break;
+	if (i == s->nservices) {
+		const char **names = xcalloc(s->nservices + 1, sizeof *names);
+		for (size_t j = 0; j < s->nservices; j++)
+			names[j] = s->services[j].name;
+		const char *near = ks_nearest(p->service, names);
+		*cause = near ? yt_errorf(yt_get(n, "name"), "Service '%s' is not in the "
+		    "manifests (did you mean '%s'?)", p->service, near) :
+		    yt_errorf(yt_get(n, "name"), "Service '%s' is not in the manifests",
+		    p->service);
+		free(names);
+		return -1;
+	}
+	for (size_t j = 0; j + 1 < s->nprofiles; j++) {
+		if (strcmp(s->profiles[j].service, p->service) == 0) {
+			*cause = yt_errorf(yt_get(n, "name"), "duplicate service profile '%s'",
+			    p->service);
+			return -1;
+		}
+	}
+	const struct yt_node *st = yt_get(n, "serviceTime");
+	if (st == NULL) {
+		*cause = yt_errorf(n, "service '%s' needs serviceTime (a distribution)",
+		    p->service);
+		return -1;
+	}
+	if (scn_dist_node(st, &p->service_time, cause) < 0)
+		return -1;
+	int64_t v;
+	if (scn_get_int(n, "concurrency", 1, 1, INT32_MAX, &v, cause) < 0)
+		return -1;
+	p->concurrency = (int32_t)v;
+	if (scn_get_int(n, "queueLimit", 0, 0, INT32_MAX, &v, cause) < 0)
+		return -1;
+	p->queue_limit = (int32_t)v;
+	/* cpuPerRequest: cpu time per request; default the mean service time
+	 * (a CPU-bound service). */
+	sim_ns cpu;
+	if (scn_get_dur(n, "cpuPerRequest", true, -1, &cpu, cause) < 0 ||
+	    scn_get_dur(n, "timeout", false, 0, &p->timeout, cause) < 0)
+		return -1;
+	p->cpu_per_request = cpu < 0 ? sim_dist_mean(&p->service_time) : sim_ns_to_s(cpu);
+	const struct yt_node *ic = yt_get(n, "idleCpu");
+	if (ic != NULL && !yt_is_null(ic)) {
+		if (scn_quantity_node(ic, -3, &p->idle_cpu_milli, cause) < 0)
+			return -1;
+		if (p->idle_cpu_milli < 0) {
+			*cause = yt_errorf(ic, "idleCpu must not be negative");
+			return -1;
+		}
+	}
+	return scn_traffic(yt_get(n, "traffic"), l->dir, &p->traffic, cause);
+}
+
+/* ---- failures ------------------------------------------------------------ */
+
+static bool
+zone_known(const struct scenario *s, const char *pool_name, const char *zone)
+{
+	for (size_t i = 0; i < s->npools; i++) {
+		if (pool_name != NULL && strcmp(s->pools[i].name, pool_name) != 0)
+			continue;
+		for (size_t j = 0; j < s->pools[i].nzones; j++)
+			if (strcmp(s->pools[i].zones[j], zone) == 0)
+				return true;
+	}
+	return false;
+}
+
+static int
+chaos(struct loader *l, const struct yt_node *n, struct scn_chaos *c, char **cause)
+{
+	struct scenario *s = l->s;
+	if (yt_check_keys(n, "scheduled failure", chaos_keys, cause) < 0)
+		return -1;
+	if (yt_get(n, "at") == NULL || yt_get(n, "action") == NULL) {
+		*cause = yt_errorf(n, "a scheduled failure needs 'at' and 'action'");
+		return -1;
+	}
+	if (scn_get_dur(n, "at", false, 0, &c->at, cause) < 0 ||
+	    scn_get_dur(n, "duration", false, 0, &c->duration, cause) < 0 ||
+	    scn_get_strdup(n, "pool", &c->pool, cause) < 0 ||
+	    scn_get_strdup(n, "zone", &c->zone, cause) < 0)
+		return -1;
+	if (c->at > s->duration) {
+		*cause = yt_errorf(yt_get(n, "at"), "the failure is scheduled after the end "
+		    "of the run");
+		return -1;
+	}
+	const char *a = yt_get(n, "action")->str;
+	static const char *const actions[] = { "failNodes", "failZone", "recoverNodes",
+		NULL };
+	int k;
+	for (k = 0; actions[k] != NULL; k++)
+		if (yt_get(n, "action")->kind == YT_SCALAR && strcmp(actions[k], a) == 0)
+			break;
+	if (actions[k] == NULL) {
+		const char *near = yt_get(n, "action")->kind == YT_SCALAR ?
+		    ks_nearest(a, actions) : NULL;
+		*cause = near ? yt_errorf(yt_get(n, "action"), "unknown action '%s' (did "
+		    "you mean '%s'?)", a, near) : yt_errorf(yt_get(n, "action"),
+		    "unknown action (expected failNodes, failZone or recoverNodes)");
+		return -1;
+	}
+	c->kind = (enum scn_chaos_kind)k;
+	int64_t v;
+	if (scn_get_int(n, "count", c->kind == SCN_FAIL_NODES ? 1 : 0,
+	    c->kind == SCN_FAIL_NODES ? 1 : 0, INT32_MAX, &v, cause) < 0)
+		return -1;
+	c->count = (int32_t)v;
+	if (c->pool != NULL) {
+		size_t i;
+		for (i = 0; i < s->npools; i++)
+			if (strcmp(s->pools[i].name, c->pool) == 0)
+				break;
+		if (i == s->npools) {
+			*cause = yt_errorf(yt_get(n, "pool"), "node pool '%s' is not defined "
+			    "in nodePools", c->pool);
+			return -1;
+		}
+	}
+	if (c->kind == SCN_FAIL_ZONE && c->zone == NULL) {
+		*cause = yt_errorf(n, "failZone needs a zone");
+		return -1;
+	}
+	if (c->zone != NULL && !zone_known(s, c->pool, c->zone)) {
+		*cause = yt_errorf(yt_get(n, "zone"), "zone '%s' is not a zone of %s%s",
+		    c->zone, c->pool ? "node pool " : "any node pool", c->pool ? c->pool : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the scenario -------------------------------------------------------- */
+
+static int
+run_settings(struct loader *l, const struct yt_node *root, char **cause)
+{
+	struct scenario *s = l->s;
+	if (scn_get_strdup(root, "name", &s->name, cause) < 0 ||
+	    scn_get_strdup(root, "description", &s->description, cause) < 0)
+		return -1;
+	if (s->name == NULL) {
+		char *tmp = xstrdup(s->path);
+		char *b = basename(tmp);
+		char *dot = strrchr(b, '.');
+		if (dot != NULL && dot != b)
+			*dot = '\0';
+		s->name = xstrdup(b);
+		free(tmp);
+	}
+	const struct yt_node *sd = yt_get(root, "seed");
+	s->seed = 1;
+	if (sd != NULL && !yt_is_null(sd)) {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(sd->kind == YT_SCALAR ? sd->str : "", &end, 10);
+		if (sd->kind != YT_SCALAR || sd->str[0] == '\0' || sd->str[0] == '-' ||
+		    *end != '\0' || errno != 0) {
+			*cause = yt_errorf(sd, "seed must be a non-negative integer");
+			return -1;
+		}
+		s->seed = v;
+	}
+	if (scn_get_dur(root, "duration", false, 24 * SIM_HOUR, &s->duration, cause) < 0 ||
+	    scn_get_dur(root, "interval", false, 60 * SIM_SEC, &s->interval, cause) < 0 ||
+	    scn_get_dur(root, "tick", false, SIM_SEC, &s->tick, cause) < 0)
+		return -1;
+	static const char *const pos[] = { "duration", "interval", "tick", NULL };
+	const sim_ns vals[] = { s->duration, s->interval, s->tick };
+	for (int i = 0; pos[i] != NULL; i++) {
+		if (vals[i] <= 0) {
+			*cause = yt_errorf(yt_get(root, pos[i]), "%s must be positive", pos[i]);
+			return -1;
+		}
+	}
+	if (s->tick > s->interval) {
+		*cause = yt_errorf(yt_get(root, "tick") ? yt_get(root, "tick") : root,
+		    "tick must not be longer than interval");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+load(struct loader *l, struct yt_node *root, char **cause)
+{
+	struct scenario *s = l->s;
+	if (root->kind != YT_MAP) {
+		*cause = yt_errorf(root, "expected a scenario (a mapping with name, "
+		    "nodePools, manifests, services, ...)");
+		return -1;
+	}
+	if (yt_check_keys(root, "scenario", top_keys, cause) < 0 ||
+	    run_settings(l, root, cause) < 0)
+		return -1;
+	scn_control_plane_defaults(&s->cp);
+	if (scn_control_plane(yt_get(root, "controlPlane"), &s->cp, cause) < 0)
+		return -1;
+
+	const struct yt_node *pools = yt_get(root, "nodePools");
+	if (pools != NULL && !yt_is_null(pools)) {
+		if (seq_of(pools, "nodePools", cause) == NULL)
+			return -1;
+		s->pools = xcalloc(pools->n + 1, sizeof *s->pools);
+		for (size_t i = 0; i < pools->n; i++) {
+			s->npools++;
+			if (pool(l, pools->items[i], &s->pools[i], cause) < 0)
+				return -1;
+			if (s->pools[i].min != s->pools[i].max)
+				s->cluster_autoscaler = true;
+		}
+	}
+	const struct yt_node *mf = yt_get(root, "manifests");
+	if (mf != NULL && !yt_is_null(mf) && manifests(l, mf, cause) < 0)
+		return -1;
+	if (scn_mf_finish(&l->mf, cause) < 0)
+		return -1;
+	if (s->npools == 0 && s->nnodes == 0) {
+		*cause = yt_errorf(root, "the scenario has no nodes (add nodePools or v1 "
+		    "Node manifests)");
+		return -1;
+	}
+
+	const struct yt_node *svcs = yt_get(root, "services");
+	if (svcs != NULL && !yt_is_null(svcs)) {
+		if (seq_of(svcs, "services", cause) == NULL)
+			return -1;
+		s->profiles = xcalloc(svcs->n + 1, sizeof *s->profiles);
+		for (size_t i = 0; i < svcs->n; i++) {
+			s->nprofiles++;
+			if (profile(l, svcs->items[i], &s->profiles[i], cause) < 0)
+				return -1;
+		}
+	}
+	const struct yt_node *f = yt_get(root, "failures");
+	if (f != NULL && !yt_is_null(f)) {
+		if (yt_check_keys(f, "failures", failures_keys, cause) < 0)
+			return -1;
+		const struct yt_node *sch = yt_get(f, "scheduled");
+		if (sch != NULL && !yt_is_null(sch)) {
+			if (seq_of(sch, "failures.scheduled", cause) == NULL)
+				return -1;
+			s->chaos = xcalloc(sch->n + 1, sizeof *s->chaos);
+			for (size_t i = 0; i < sch->n; i++) {
+				s->nchaos++;
+				if (chaos(l, sch->items[i], &s->chaos[i], cause) < 0)
+					return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+int
+scn_load(const char *path, const struct scn_override *ov, size_t nov,
+    struct scenario **out, char **cause)
+{
+	*out = NULL;
+	*cause = NULL;
+	struct yt_docs d;
+	if (yt_parse_file(path, &d, cause) < 0)
+		return -1;
+	struct scenario *s = xcalloc(1, sizeof *s);
+	s->path = xstrdup(path);
+	struct loader l;
+	memset(&l, 0, sizeof l);
+	l.s = s;
+	char *tmp = xstrdup(path);
+	l.dir = xstrdup(dirname(tmp));
+	free(tmp);
+	scn_mf_init(&l.mf, s);
+	struct scn_extra extra;
+	memset(&extra, 0, sizeof extra);
+
+	int rc = -1;
+	if (d.ndocs != 1) {
+		*cause = d.ndocs == 0 ? xasprintf("%s: the scenario file is empty", path) :
+		    yt_errorf(d.docs[1], "a scenario file holds one YAML document "
+		    "(put Kubernetes manifests in a file listed under manifests)");
+		goto out;
+	}
+	if (d.docs[0]->kind == YT_MAP &&
+	    scn_override_apply(d.docs[0], ov, nov, &extra, cause) < 0)
+		goto out;
+	rc = load(&l, d.docs[0], cause);
+out:
+	scn_mf_fini(&l.mf);
+	for (size_t i = 0; i < l.nfiles; i++)
+		yt_docs_free(&l.files[i]);
+	free(l.files);
+	free(l.dir);
+	scn_override_free(&extra);
+	yt_docs_free(&d);
+	if (rc < 0) {
+		scn_free(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+static void
+pool_free(struct scn_pool *p)
+{
+	free(p->name);
+	free(p->instance_type);
+	scn_strlist_free(p->zones, p->nzones);
+	k8s_labels_free(&p->labels);
+	for (size_t i = 0; i < p->ntaints; i++) {
+		free(p->taints[i].key);
+		free(p->taints[i].value);
+	}
+	free(p->taints);
+}
+
+void
+scn_free(struct scenario *s)
+{
+	if (s == NULL)
+		return;
+	free(s->path);
+	free(s->name);
+	free(s->description);
+	for (size_t i = 0; i < s->npools; i++)
+		pool_free(&s->pools[i]);
+	free(s->pools);
+	for (size_t i = 0; i < s->nnodes; i++)
+		k8s_node_spec_free(&s->nodes[i]);
+	free(s->nodes);
+	for (size_t i = 0; i < s->ndeployments; i++)
+		scn_deployment_free(&s->deployments[i]);
+	free(s->deployments);
+	for (size_t i = 0; i < s->nservices; i++)
+		scn_service_free(&s->services[i]);
+	free(s->services);
+	for (size_t i = 0; i < s->nhpas; i++)
+		hpa_spec_free(&s->hpas[i]);
+	free(s->hpas);
+	for (size_t i = 0; i < s->npdbs; i++)
+		scn_pdb_free(&s->pdbs[i]);
+	free(s->pdbs);
+	for (size_t i = 0; i < s->npriority_classes; i++)
+		free(s->priority_classes[i].name);
+	free(s->priority_classes);
+	for (size_t i = 0; i < s->npods; i++)
+		k8s_pod_spec_free(&s->pods[i]);
+	free(s->pods);
+	for (size_t i = 0; i < s->nprofiles; i++) {
+		free(s->profiles[i].service);
+		wl_free(s->profiles[i].traffic);
+	}
+	free(s->profiles);
+	for (size_t i = 0; i < s->nchaos; i++) {
+		free(s->chaos[i].pool);
+		free(s->chaos[i].zone);
+	}
+	free(s->chaos);
+	for (size_t i = 0; i < s->nnotes; i++)
+		free(s->notes[i]);
+	free(s->notes);
+	free(s);
+}

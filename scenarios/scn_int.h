@@ -1,0 +1,51 @@
+/*
+ * scn_int.h - private interface between scenario.c (the scenario file),
+ * values.c (durations, distributions, traffic, control-plane timings) and
+ * override.c (--set). Not for use outside scenarios/.
+ */
+#ifndef KS_SCN_INT_H
+#define KS_SCN_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "scenarios/scenario.h"
+#include "sim/util/ytree.h"
+
+/* A duration node: a Go duration ("30s", "1h30m"); with seconds_ok a plain
+ * number of seconds is accepted too. Negative durations are errors. */
+int scn_dur_node(const struct yt_node *n, bool seconds_ok, sim_ns *out,
+    char **cause);
+/* map[key] as a duration, dflt when absent. */
+int scn_get_dur(const struct yt_node *map, const char *key, bool seconds_ok,
+    sim_ns dflt, sim_ns *out, char **cause);
+/* A distribution of durations in seconds: {dist: lognormal, median: 2s,
+ * sigma: 0.5}, ..., or a bare duration meaning const. */
+int scn_dist_node(const struct yt_node *n, struct sim_dist *out, char **cause);
+int scn_get_dist(const struct yt_node *map, const char *key,
+    const struct sim_dist *dflt, struct sim_dist *out, char **cause);
+/* A traffic list (summed generators), files relative to dir. */
+int scn_traffic(const struct yt_node *n, const char *dir,
+    struct wl_traffic **out, char **cause);
+/* controlPlane: {...} over the defaults. */
+int scn_control_plane(const struct yt_node *n, struct scn_control_plane *cp,
+    char **cause);
+
+/* A path relative to dir (absolute paths are kept); caller frees. */
+char *scn_path_join(const char *dir, const char *path);
+
+/* Applies the overrides to the scenario document; nodes it creates are kept
+ * in *extra (freed with scn_override_free). */
+struct scn_extra {
+	struct yt_docs	*docs;
+	size_t		 ndocs;
+	struct yt_node	**nodes;
+	size_t		 nnodes;
+	char		**names;
+	size_t		 nnames;
+};
+int scn_override_apply(struct yt_node *root, const struct scn_override *ov,
+    size_t nov, struct scn_extra *extra, char **cause);
+void scn_override_free(struct scn_extra *extra);
+
+#endif

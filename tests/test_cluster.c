@@ -1,0 +1,343 @@
+/*
+ * test_cluster.c - the cluster model on its own (no scenario file): pod
+ * start-up timing through scheduling, binding, image pull and the readiness
+ * probe worker; a node failure detected after the grace period, pods evicted
+ * after the toleration and replaced elsewhere; requests to a dead endpoint
+ * failing; cost accrual; HPA scale-up under load. Timings are constants so
+ * that every expected time is computed by hand below.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/cluster.h"
+#include "sim/util/util.h"
+#include "tests/testlib.h"
+
+struct rec {
+	double	 t;
+	char	*kind;
+	char	*object;
+	double	 vals[12];
+};
+
+struct recorder {
+	struct rec	*events;
+	size_t		 nevents, capevents;
+	struct rec	*svc;		/* service_intervals */
+	size_t		 nsvc, capsvc;
+	struct rec	*cl;		/* cluster_intervals */
+	size_t		 ncl, capcl;
+	size_t		 nhpa;
+	int32_t		 max_desired;
+};
+
+static double
+num(const struct probe_val *v)
+{
+	return v->type == PROBE_INT ? (double)v->u.i : v->type == PROBE_REAL ? v->u.r : NAN;
+}
+
+static void
+rec_emit(void *ctx, const char *table, const struct probe_val *v, size_t n)
+{
+	struct recorder *r = ctx;
+	if (strcmp(table, "events") == 0) {
+		KS_GROW(r->events, r->capevents, r->nevents + 1);
+		struct rec *e = &r->events[r->nevents++];
+		memset(e, 0, sizeof *e);
+		e->t = v[0].u.r;
+		e->kind = xstrdup(v[1].u.s);
+		e->object = xstrdup(v[2].u.s);
+	} else if (strcmp(table, "service_intervals") == 0) {
+		KS_GROW(r->svc, r->capsvc, r->nsvc + 1);
+		struct rec *e = &r->svc[r->nsvc++];
+		memset(e, 0, sizeof *e);
+		e->t = v[0].u.r;
+		for (size_t i = 2; i < n && i < 12; i++)
+			e->vals[i] = num(&v[i]);
+	} else if (strcmp(table, "cluster_intervals") == 0) {
+		KS_GROW(r->cl, r->capcl, r->ncl + 1);
+		struct rec *e = &r->cl[r->ncl++];
+		memset(e, 0, sizeof *e);
+		e->t = v[0].u.r;
+		for (size_t i = 1; i < n; i++)
+			e->vals[i] = num(&v[i]);
+	} else if (strcmp(table, "hpa_decisions") == 0) {
+		r->nhpa++;
+		if (v[5].u.i > r->max_desired)
+			r->max_desired = (int32_t)v[5].u.i;
+	}
+}
+
+static void
+rec_free(struct recorder *r)
+{
+	for (size_t i = 0; i < r->nevents; i++) {
+		free(r->events[i].kind);
+		free(r->events[i].object);
+	}
+	free(r->events);
+	free(r->svc);
+	free(r->cl);
+}
+
+/* The time of the n-th (0-based) event of a kind at or after t0, or -1. */
+static double
+event_time(const struct recorder *r, const char *kind, double t0, int nth)
+{
+	for (size_t i = 0; i < r->nevents; i++)
+		if (r->events[i].t >= t0 && strcmp(r->events[i].kind, kind) == 0 && nth-- == 0)
+			return r->events[i].t;
+	return -1;
+}
+
+static int
+count_events(const struct recorder *r, const char *kind, double t0, double t1)
+{
+	int n = 0;
+	for (size_t i = 0; i < r->nevents; i++)
+		n += r->events[i].t >= t0 && r->events[i].t < t1 && strcmp(r->events[i].kind, kind) == 0;
+	return n;
+}
+
+static double
+offered_const(void *ctx, sim_ns from, sim_ns to)
+{
+	return *(double *)ctx * sim_ns_to_s(to - from);
+}
+
+static void
+timings(struct cl_timings *t, sim_ns duration)
+{
+	memset(t, 0, sizeof *t);
+	t->api_latency = sim_dist_const(0.010);
+	t->watch_latency = sim_dist_const(0.010);
+	t->scheduler_latency = sim_dist_const(0.001);
+	t->image_pull = sim_dist_const(2.0);
+	t->container_start = sim_dist_const(1.0);
+	t->endpoints_latency = sim_dist_const(0.5);
+	t->shutdown = sim_dist_const(1.0);
+	t->node_monitor_period = 5 * SIM_SEC;
+	t->node_monitor_grace = 40 * SIM_SEC;
+	t->eviction_toleration = 300 * SIM_SEC;
+	t->hpa_sync_period = 15 * SIM_SEC;
+	t->metrics_resolution = 15 * SIM_SEC;
+	t->backoff_initial = SIM_SEC;
+	t->backoff_max = 10 * SIM_SEC;
+	t->unschedulable_flush = 5 * SIM_MIN;
+	t->tick = SIM_SEC;
+	t->interval = 60 * SIM_SEC;
+	t->duration = duration;
+}
+
+/* A Deployment "web" with 500m/512Mi pods and a readiness probe. */
+static void
+make_deploy(struct k8s_deployment *d, struct k8s_container *ctr, struct k8s_service *svc,
+    int32_t replicas)
+{
+	memset(d, 0, sizeof *d);
+	memset(ctr, 0, sizeof *ctr);
+	memset(svc, 0, sizeof *svc);
+	ctr->name = "app";
+	ctr->image = "web:1";
+	k8s_res_set(&ctr->requests, "cpu", 500);
+	k8s_res_set(&ctr->requests, "memory", 512LL << 20);
+	ctr->readiness.set = true;
+	ctr->readiness.initial_delay_s = 5;
+	ctr->readiness.period_s = 5;
+	ctr->readiness.success_threshold = 1;
+	ctr->readiness.failure_threshold = 3;
+	d->name = "web";
+	d->namespace = "default";
+	d->replicas = replicas;
+	d->selector.set = true;
+	d->template.namespace = "default";
+	k8s_labels_set(&d->template.labels, "app", "web");
+	d->template.containers = ctr;
+	d->template.ncontainers = 1;
+	d->template.termination_grace_s = 30;
+	svc->name = "web";
+	svc->namespace = "default";
+	k8s_labels_set(&svc->selector, "app", "web");
+}
+
+static void
+test_lifecycle_and_failure(void)
+{
+	struct sim *sim = sim_new();
+	struct cl_timings t;
+	timings(&t, 30 * SIM_MIN);
+	struct recorder rec;
+	memset(&rec, 0, sizeof rec);
+	struct probe_sink sink = { rec_emit, &rec };
+	struct cluster *c = cl_new(sim, 1, &t, &sink);
+	static const char *const zones[] = { "a", "b", "c" };
+	struct cl_pool_params pool = {
+		.name = "pool", .instance_type = "m5.xlarge", .cpu_milli = 4000,
+		.memory = 8LL << 30, .max_pods = 110, .price_hour = 0.36, .zones = zones,
+		.nzones = 3, .count = 3, .provision = sim_dist_const(60),
+	};
+	cl_add_pool(c, &pool);
+	struct k8s_deployment d;
+	struct k8s_container ctr;
+	struct k8s_service svc;
+	make_deploy(&d, &ctr, &svc, 3);
+	cl_add_deployment(c, &d);
+	cl_add_service(c, &svc);
+	double rate = 30;
+	char *cause = NULL;
+	struct cl_profile_params prof = {
+		.service = "web", .service_time = sim_dist_exp(0.05), .concurrency = 4,
+		.cpu_per_request = 0.05, .idle_cpu_milli = 10, .timeout = 2 * SIM_SEC,
+		.offered = offered_const, .offered_ctx = &rate,
+	};
+	CHECK(cl_add_profile(c, &prof, &cause) == 0);
+	struct cl_chaos_params ch = { .at = 600 * SIM_SEC, .kind = CL_FAIL_NODES, .count = 1,
+		.duration = 3600 * SIM_SEC };
+	CHECK(cl_add_chaos(c, &ch, &cause) == 0);
+	cl_start(c);
+	sim_run(sim, t.duration);
+	cl_finish(c);
+
+	/* The ReplicaSet controller sees the Deployment after a watch (0.01),
+	 * the create reaches the scheduler after API + watch (0.03), a cycle
+	 * (0.031), binding (0.041), the kubelet's watch (0.051): the probe
+	 * worker starts; pull 2 s + start 1 s: running at 3.051; probes at
+	 * 5.051 (2 s since start < 5 s delay) and 10.051: Ready. */
+	CHECK_NEAR(event_time(&rec, "PodRunning", 0, 0), 3.051, 1e-9);
+	CHECK_NEAR(event_time(&rec, "PodReady", 0, 0), 10.051, 1e-9);
+	/* The second pod was scheduled 1 ms later. */
+	CHECK_NEAR(event_time(&rec, "PodReady", 0, 1), 10.052, 1e-9);
+	CHECK_NEAR(event_time(&rec, "EndpointAdded", 0, 0), 10.551, 1e-9);
+	CHECK_INT(count_events(&rec, "PodReady", 0, 600), 3);
+	/* Failure at 600 s: NotReady at the first monitor tick at least 40 s
+	 * later (640), eviction after the 300 s toleration (940). */
+	CHECK_NEAR(event_time(&rec, "NodeFailed", 0, 0), 600, 1e-9);
+	CHECK_NEAR(event_time(&rec, "NodeNotReady", 0, 0), 640, 1e-9);
+	CHECK_NEAR(event_time(&rec, "NodeEviction", 0, 0), 940, 1e-9);
+	CHECK_INT(count_events(&rec, "PodCreated", 600, 940), 0);
+	double replaced = event_time(&rec, "PodCreated", 940, 0);
+	CHECK(replaced > 940 && replaced < 941);
+	/* The replacement becomes Ready on a surviving node (image cached
+	 * there: start 1 s, probe at worker start + 5 s multiples). */
+	double ready = event_time(&rec, "PodReady", 940, 0);
+	CHECK(ready > 945 && ready < 952);
+	/* Requests failed while the dead pod was still an endpoint, and only then. */
+	double err_during = 0, err_after = 0, err_before = 0, ok = 0;
+	for (size_t i = 0; i < rec.nsvc; i++) {
+		double tt = rec.svc[i].t;
+		double e = rec.svc[i].vals[4];
+		if (tt <= 600)
+			err_before += tt > 60 ? e : 0;
+		else if (tt <= 660)
+			err_during += e;
+		else
+			err_after += e;
+		ok += rec.svc[i].vals[3];
+		if (getenv("KS_DEBUG"))
+			fprintf(stderr, "t=%g offered=%g ok=%g err=%g tmo=%g p99=%g ready=%g\n", tt,
+			    rec.svc[i].vals[2], rec.svc[i].vals[3], e, rec.svc[i].vals[5],
+			    rec.svc[i].vals[8], rec.svc[i].vals[10]);
+	}
+	CHECK_INT((long long)err_before, 0);
+	/* One endpoint of three for 40.5 s at 30 req/s: ~405 failed requests. */
+	CHECK_NEAR(err_during, 30.0 * 40.5 / 3.0, 12);
+	CHECK_INT((long long)err_after, 0);
+	CHECK(ok > 30 * 1700);
+	/* Cost: 3 nodes x 0.36 USD/h x 0.5 h. */
+	CHECK_NEAR(cl_cost_usd(c), 3 * 0.36 * 0.5, 1e-9);
+	double cost_rows = 0;
+	for (size_t i = 0; i < rec.ncl; i++)
+		cost_rows += rec.cl[i].vals[5];
+	CHECK_NEAR(cost_rows, 3 * 0.36 * 0.5, 1e-9);
+	CHECK_INT(cl_nodes_ready(c), 2);
+	cl_free(c);
+	sim_free(sim);
+	rec_free(&rec);
+	k8s_labels_free(&d.template.labels);
+	k8s_labels_free(&svc.selector);
+	k8s_res_free(&ctr.requests);
+}
+
+static void
+test_hpa_scales_up(void)
+{
+	struct sim *sim = sim_new();
+	struct cl_timings t;
+	timings(&t, 20 * SIM_MIN);
+	struct recorder rec;
+	memset(&rec, 0, sizeof rec);
+	struct probe_sink sink = { rec_emit, &rec };
+	struct cluster *c = cl_new(sim, 2, &t, &sink);
+	static const char *const zones[] = { "a" };
+	struct cl_pool_params pool = {
+		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
+		.price_hour = 0.1, .zones = zones, .nzones = 1, .count = 4,
+		.provision = sim_dist_const(60),
+	};
+	cl_add_pool(c, &pool);
+	struct k8s_deployment d;
+	struct k8s_container ctr;
+	struct k8s_service svc;
+	make_deploy(&d, &ctr, &svc, 2);
+	cl_add_deployment(c, &d);
+	cl_add_service(c, &svc);
+	/* 100 req/s x 0.02 cpu-s = 2 cores over 2 pods of 500m: 200% of request,
+	 * so the HPA (target 50%) wants 8 pods: 2 -> 8 in one step allowed by
+	 * the default scale-up policy (max(+4 pods, +100%) per 15 s): 2 -> 6 -> 8. */
+	double rate = 100;
+	char *cause = NULL;
+	struct cl_profile_params prof = {
+		.service = "web", .service_time = sim_dist_exp(0.02), .concurrency = 8,
+		.cpu_per_request = 0.02, .idle_cpu_milli = 0, .timeout = 0,
+		.offered = offered_const, .offered_ctx = &rate,
+	};
+	CHECK(cl_add_profile(c, &prof, &cause) == 0);
+	struct hpa_spec h;
+	memset(&h, 0, sizeof h);
+	h.name = "web";
+	h.namespace = "default";
+	h.target_kind = "Deployment";
+	h.target_name = "web";
+	h.min_replicas = 2;
+	h.max_replicas = 10;
+	struct hpa_metric_spec m;
+	memset(&m, 0, sizeof m);
+	m.type = HPA_RESOURCE;
+	m.resource = "cpu";
+	m.target = HPA_UTILIZATION;
+	m.average_utilization = 50;
+	h.metrics = &m;
+	h.nmetrics = 1;
+	CHECK(cl_add_hpa(c, &h, &cause) == 0);
+	cl_start(c);
+	sim_run(sim, t.duration);
+	cl_finish(c);
+	CHECK(rec.nhpa >= 70);
+	CHECK_INT(rec.max_desired, 8);
+	double first = event_time(&rec, "HPARescale", 0, 0);
+	CHECK(first > 0 && first < 120);
+	/* At the end the 8 replicas are ready and the load is served. */
+	const struct rec *last = &rec.svc[rec.nsvc - 1];
+	CHECK_INT((long long)last->vals[10], 8);
+	CHECK_INT((long long)last->vals[9], 8);
+	CHECK_NEAR(last->vals[11], 0.5, 0.05);
+	cl_free(c);
+	sim_free(sim);
+	rec_free(&rec);
+	k8s_labels_free(&d.template.labels);
+	k8s_labels_free(&svc.selector);
+	k8s_res_free(&ctr.requests);
+}
+
+int
+main(void)
+{
+	test_lifecycle_and_failure();
+	test_hpa_scales_up();
+	return tl_finish();
+}

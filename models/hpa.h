@@ -299,11 +299,13 @@ struct hpa_metric_result {
 
 struct hpa_result {
 	int32_t			  current_replicas;	/* scale.spec.replicas */
-	int32_t			  desired_replicas;	/* status.desiredReplicas */
+	int32_t			  desired_replicas;	/* the scale after this reconcile
+							 * (current when not rescaled) */
 	bool			  rescale;		/* the scale was updated */
 	int32_t			  metric_replicas;	/* max over metrics; -1: none */
 	char			  metric_name[160];	/* the metric that won */
-	int32_t			  stabilized;		/* after stabilization */
+	int32_t			  stabilized;		/* after stabilization (no
+							 * normalization: the target) */
 	char			  rescale_reason[200];	/* the SuccessfulRescale event's reason */
 	struct hpa_metric_result *metrics;		/* one per spec metric */
 	size_t			  nmetrics;
@@ -311,6 +313,8 @@ struct hpa_result {
 	char			 *error;		/* reconcile's error, or NULL */
 };
 void hpa_result_fini(struct hpa_result *r);
+/* The result as one JSON object (for hpa-eval and logs); caller frees. */
+char *hpa_result_json(const struct hpa_result *r);
 
 /*
  * One reconcile of HorizontalController for one HPA at in->now: reads the

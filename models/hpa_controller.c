@@ -63,6 +63,68 @@ hpa_result_fini(struct hpa_result *r)
 	memset(r, 0, sizeof *r);
 }
 
+char *
+hpa_result_json(const struct hpa_result *r)
+{
+	struct ks_buf b;
+	ks_buf_init(&b);
+	ks_buf_printf(&b, "{\"current_replicas\":%d,\"desired_replicas\":%d,"
+	    "\"rescale\":%s,\"metric_replicas\":%d,\"stabilized\":%d,"
+	    "\"metric_name\":", (int)r->current_replicas, (int)r->desired_replicas,
+	    r->rescale ? "true" : "false", (int)r->metric_replicas,
+	    (int)r->stabilized);
+	ks_buf_json_str(&b, r->metric_name);
+	ks_buf_puts(&b, ",\"rescale_reason\":");
+	ks_buf_json_str(&b, r->rescale_reason);
+	ks_buf_puts(&b, ",\"metrics\":[");
+	for (size_t i = 0; i < r->nmetrics; i++) {
+		const struct hpa_metric_result *m = &r->metrics[i];
+		ks_buf_printf(&b, "%s{\"valid\":%s", i ? "," : "",
+		    m->valid ? "true" : "false");
+		if (m->valid) {
+			ks_buf_printf(&b, ",\"proposal\":%d,\"name\":",
+			    (int)m->proposal);
+			ks_buf_json_str(&b, m->name);
+		} else {
+			ks_buf_puts(&b, ",\"reason\":");
+			ks_buf_json_str(&b, m->reason);
+			ks_buf_puts(&b, ",\"error\":");
+			ks_buf_json_str(&b, m->error != NULL ? m->error : "");
+		}
+		if (m->has_utilization)
+			ks_buf_printf(&b, ",\"utilization\":%d", (int)m->utilization);
+		if (m->has_average)
+			ks_buf_printf(&b, ",\"average_value_milli\":%lld",
+			    (long long)m->average_milli);
+		if (m->has_value)
+			ks_buf_printf(&b, ",\"value_milli\":%lld",
+			    (long long)m->value_milli);
+		ks_buf_puts(&b, "}");
+	}
+	ks_buf_puts(&b, "],\"conditions\":[");
+	bool first = true;
+	for (int t = 0; t < HPA_NCOND; t++) {
+		const struct hpa_condition *c = &r->cond[t];
+		if (!c->set)
+			continue;
+		ks_buf_printf(&b, "%s{\"type\":\"%s\",\"status\":\"%s\","
+		    "\"reason\":", first ? "" : ",", hpa_cond_name(t),
+		    c->status ? "True" : "False");
+		ks_buf_json_str(&b, c->reason);
+		ks_buf_puts(&b, ",\"message\":");
+		ks_buf_json_str(&b, c->message);
+		ks_buf_puts(&b, "}");
+		first = false;
+	}
+	ks_buf_puts(&b, "],\"error\":");
+	if (r->error != NULL)
+		ks_buf_json_str(&b, r->error);
+	else
+		ks_buf_puts(&b, "null");
+	ks_buf_puts(&b, "}");
+	return ks_buf_take(&b);
+}
+
 /* Everything one reconcile needs. */
 struct rctx {
 	const struct hpa_config	*cfg;
@@ -453,7 +515,7 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 	if (!spec->has_min_replicas && min == 0)
 		min = 1;
 	int32_t desired = 0;
-	bool rescale = true;
+	bool rescale = true, normalized = false;
 	int rc = 0;
 
 	if (in->spec_replicas == 0 && min != 0) {
@@ -481,6 +543,7 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 			for (int t = 0; t < HPA_NCOND; t++)
 				out->cond[t] = st->cond[t];
 			out->desired_replicas = current;
+			out->stabilized = current;
 			return -1;
 		}
 		if (err != NULL) {
@@ -509,7 +572,10 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 			    min, out);
 		}
 		rescale = desired != current;
+		normalized = true;
 	}
+	if (!normalized)
+		out->stabilized = rescale ? desired : current;
 
 	if (rescale) {
 		set_cond(st, HPA_COND_ABLE_TO_SCALE, true, now, "SucceededRescale",

@@ -168,8 +168,9 @@ serving_ytable(struct serving_dist *d, int jb, const double *atom,
 	double ratio = pow(yhi / ylo, 1.0 / (SERVING_NGRID - 1));
 	double wsum = 0, g = 0, yprev = 0;
 	int ia = 0;
-	for (int i = 0; i < SERVING_NGRID; i++) {
-		double y = i == SERVING_NGRID - 1 ? yhi : ylo * pow(ratio, i);
+	double ygeo = ylo;
+	for (int i = 0; i < SERVING_NGRID; i++, ygeo *= ratio) {
+		double y = i == SERVING_NGRID - 1 ? yhi : ygeo;
 		g *= exp(-beta * (y - yprev));
 		while (ia < natom && atom[ia] <= y) {
 			wsum += aw[ia];
@@ -263,6 +264,16 @@ serving_dist_init(struct serving_dist *d, double mean, double scv,
 	free(yg);
 	free(fg);
 	return 0;
+}
+
+void
+serving_dist_rescale(struct serving_dist *d, const struct serving_dist *src,
+    double mean)
+{
+	KS_ASSERT(mean > 0 && isfinite(mean));
+	if (d != src)
+		*d = *src;
+	d->mean = mean;
 }
 
 void

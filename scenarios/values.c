@@ -20,7 +20,7 @@
 char *
 scn_path_join(const char *dir, const char *path)
 {
-	if (path[0] == '/' || dir == NULL || dir[0] == '\0')
+	if (path[0] == '/' || dir == NULL || dir[0] == '\0' || strcmp(dir, ".") == 0)
 		return xstrdup(path);
 	return xasprintf("%s/%s", dir, path);
 }

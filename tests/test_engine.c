@@ -113,8 +113,15 @@ test_evq_oracle(void)
 		if (u < p_push) {
 			struct orc_ev e;
 			unsigned long r = gsl_rng_uniform_int(rng, 100);
-			e.t = now + (r < 30 ? 0 : (sim_ns)gsl_rng_uniform_int(rng,
-			    r < 90 ? 20 : 100000));
+			now = sim_evq_last_time(q);
+			if (r < 30)
+				e.t = now;
+			else if (r < 90)
+				e.t = now + (sim_ns)gsl_rng_uniform_int(rng, 20);
+			else if (r < 98)
+				e.t = now + (sim_ns)gsl_rng_uniform_int(rng, 100000);
+			else	/* far ahead: the high buckets */
+				e.t = now + (sim_ns)(gsl_rng_get(rng) << 10);
 			e.prio = gsl_rng_uniform(rng) < 0.9 ?
 			    (int)gsl_rng_uniform_int(rng, 5) - 2 :
 			    (int)gsl_rng_uniform_int(rng, 256) - 128;
@@ -173,6 +180,12 @@ test_evq_oracle(void)
 				}
 				now = it.time;
 			}
+		}
+		if (o.n > 0 && sim_evq_last_time(q) > o.a[o.n - 1].t) {
+			FAILF("op %ld: last time %lld after the first pending %lld",
+			    op, (long long)sim_evq_last_time(q),
+			    (long long)o.a[o.n - 1].t);
+			bad++;
 		}
 		if (sim_evq_len(q) != o.n) {
 			FAILF("op %ld: len %zu, want %zu", op, sim_evq_len(q), o.n);

@@ -316,6 +316,13 @@ test_controller_legacy(void)
 	CHECK_STR(r.cond[HPA_COND_SCALING_LIMITED].reason, "DesiredWithinRange");
 	CHECK_INT(r.metrics[0].utilization, 100);
 	CHECK_INT(st.nup, 0);	/* no behavior: no events kept */
+	char *js = hpa_result_json(&r);
+	CHECK(strstr(js, "\"desired_replicas\":4,\"rescale\":true") != NULL);
+	CHECK(strstr(js, "{\"type\":\"AbleToScale\",\"status\":\"True\","
+	    "\"reason\":\"SucceededRescale\",\"message\":\"the HPA controller "
+	    "was able to update the target scale to 4\"}") != NULL);
+	CHECK(strstr(js, "\"utilization\":100") != NULL);
+	free(js);
 	hpa_result_fini(&r);
 
 	/* 4 pods at 25%: wants 2, but 4 was recommended within 5 minutes. */

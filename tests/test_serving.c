@@ -381,6 +381,13 @@ test_general_service(void)
 	check_rel("M/G/1 mean", hist_mean(h), 0.1 + 0.8 * 0.1 * 1.5 / 0.4, 0.01);
 	CHECK_NEAR(r.busy_frac, 0.8, 1e-12);
 	free(h);
+	/* Rescaling equals a fresh init with the other mean. */
+	struct serving_dist *d2 = xmalloc(sizeof *d2), *d3 = xmalloc(sizeof *d3);
+	CHECK_INT(serving_dist_init(d2, 0.3, 0.5, &cause), 0);
+	serving_dist_rescale(d3, &d, 0.3);
+	CHECK(memcmp(d2, d3, sizeof *d2) == 0);
+	free(d2);
+	free(d3);
 	/* Bad input. */
 	CHECK_INT(serving_dist_init(&d, 0, 1, &cause), -1);
 	CHECK(cause != NULL && strstr(cause, "mean") != NULL);

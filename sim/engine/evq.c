@@ -1,76 +1,103 @@
 /*
- * evq.c - the engine's event queue.
+ * evq.c - the engine's event queue: a radix heap over integer time.
  *
- * Data structure: an implicit 4-ary min-heap of 16-byte entries that carry
- * the whole ordering key inline, so sifting never leaves the heap array:
+ * Virtual time never goes back (scheduling into the past is fatal), so the
+ * queue can be a monotone priority queue. A radix heap (Ahuja, Mehlhorn,
+ * Orlin and Tarjan, 1990) keeps `last`, the time it has advanced to, and 65
+ * buckets: bucket 0 holds the events at exactly `last`; bucket b > 0 the
+ * events whose time first differs from `last` in bit b-1. Push appends to a
+ * bucket (O(1)). Pop takes from bucket 0; when it is empty, the lowest
+ * non-empty bucket is scanned for its smallest time, `last` moves there and
+ * that bucket's events are redistributed into lower buckets. An event only
+ * ever moves to a lower bucket, so it moves at most 64 times: pop is
+ * O(log C) amortized for a time span C, in practice a few moves per event.
+ * Every step is a sequential scan or an append, so unlike a heap's sift it
+ * has no data-dependent branches and no cache misses down a tree.
  *
- *	t	int64 time
- *	k	(prio + 128) << 56 | seq << 27 | slot
+ * Bucket 0 orders its events by priority and insertion sequence: it is a
+ * small binary heap on the 64-bit key k = (prio + 128) << 56 | seq << 27 |
+ * slot (sequences are unique, so the slot bits never decide). Events enter
+ * it when pushed at `last` or when redistributed to it, so an event that a
+ * handler schedules at the present time with a lower prio still runs before
+ * the events of higher prio already waiting.
  *
- * The sequence (insertion order, for FIFO ties) occupies the bits above the
- * slot, so comparing (t, k) orders by time, priority, sequence; the slot bits
- * never decide because sequences are unique. The array is placed so that each
- * group of four siblings fills exactly one 64-byte cache line, and the sift
- * prefetches the grandchildren's line group one level ahead. Event payloads
- * (handler, ctx, arg, generation) live in a pooled slot array with a LIFO free
- * list: no allocation per event once the pool has grown, and the slot a pop
- * frees is the one the next push reuses, still in cache. Handles are
- * generation<<32 | (slot + 1): never 0, and stale once the slot is reused.
+ * Payloads (handler, ctx, arg, generation) live in a pooled slot array with
+ * a LIFO free list: no allocation per event once the pool has grown, and the
+ * slot a pop frees is the one the next push reuses. Handles are generation<<32
+ * | (slot + 1): never 0, stale once the slot is reused. The sequence has 29
+ * bits; when it runs out, pending events are renumbered 0..n-1 in their
+ * present order (O(n log n) once per ~400M pushes). At most 2^27 events can
+ * be pending.
  *
- * The sequence has 29 bits; when it runs out, the pending entries are
- * renumbered 0..n-1 in their present order (O(n log n), once per ~400M
- * pushes), which keeps every comparison and thus the heap as it was. Slots
- * have 27 bits: at most 2^27 (134M) events pending.
+ * Cancel is lazy, O(1): it clears the slot's handler; pop discards such
+ * events; when cancelled events exceed half the queue, all buckets are
+ * filtered (O(n), amortized O(1) per cancel).
  *
- * Complexity: push O(log4 n), pop O(log4 n), cancel O(1) amortized.
- *
- * Pop leaves a hole at the root instead of refilling it at once; the next
- * push drops its entry into that hole (a replace-top), so the usual "handler
- * pops one event, schedules the next" pattern costs one sift instead of two.
- * Any other operation first refills the hole with the last entry. Sifting
- * down is bottom-up (Floyd): the hole walks to a leaf along the smaller
- * children, then the entry sifts up from there; an event at now + a random
- * delay lands near the leaves, so this saves comparing it at every level.
- * The choice of the smaller child is made without branches: it is a coin
- * toss, and mispredicted branches cost more than the comparisons.
- *
- * Cancel is lazy: it clears the slot's handler, pop discards such entries,
- * and when cancelled entries exceed half the heap the array is filtered and
- * re-heapified in O(n) (amortized O(1) per cancel). The alternative, a heap
- * index kept in every slot for an O(log n) eager removal, costs a write into
- * the slot array at every level of every sift (a cache miss per level at
- * 10^6 events) and a 24-byte entry; it would only pay off if cancelled events
- * stayed queued for a long time while the queue was huge. A calendar or
- * ladder queue (O(1) expected, ns-3's CalendarScheduler) is the next step if
- * 10^7+ pending events ever matter.
+ * Measured alternatives (bench/bench_evq.c, hold model): a 4-ary heap with
+ * 16-byte inline keys, cache-line-aligned sibling groups, prefetching,
+ * branchless child selection and a deferred root hole (replace-top) was
+ * 1.0-1.25x a plain binary heap, and only ~1.0x at 10^6 pending where both
+ * wait on memory down the tree; a heap index per slot for O(log n) eager
+ * cancel adds a slot write per sift level. A calendar or ladder queue (O(1)
+ * expected, ns-3's CalendarScheduler) would need tuning of its bucket width
+ * to the event density; the radix heap needs none.
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "sim/engine/evq.h"
 #include "sim/util/util.h"
 
-#define EVQ_ARITY	4
+#define EVQ_NBUCKETS	65
 #define EVQ_SLOT_BITS	27
 #define EVQ_SEQ_BITS	29
 #define EVQ_PRIO_SHIFT	(EVQ_SLOT_BITS + EVQ_SEQ_BITS)	/* 56 */
 #define EVQ_SLOT_MASK	((UINT64_C(1) << EVQ_SLOT_BITS) - 1)
 #define EVQ_SEQ_MASK	((UINT64_C(1) << EVQ_SEQ_BITS) - 1)
+#define EVQ_SEQ_FIELD	(EVQ_SEQ_MASK << EVQ_SLOT_BITS)
 #define EVQ_MAX_SLOTS	(UINT32_C(1) << EVQ_SLOT_BITS)
 #define EVQ_NO_SLOT	UINT32_MAX
+#define EVQ_SIGN	(UINT64_C(1) << 63)
 
 #if defined(__GNUC__)
 #define EVQ_PREFETCH(p)	__builtin_prefetch(p)
+#define EVQ_CLZ64(x)	__builtin_clzll(x)
+#define EVQ_CTZ64(x)	__builtin_ctzll(x)
 #else
 #define EVQ_PREFETCH(p)	((void)(p))
+static int
+EVQ_CLZ64(uint64_t x)
+{
+	int n = 0;
+	while (!(x & EVQ_SIGN)) {
+		x <<= 1;
+		n++;
+	}
+	return n;
+}
+static int
+EVQ_CTZ64(uint64_t x)
+{
+	int n = 0;
+	while (!(x & 1)) {
+		x >>= 1;
+		n++;
+	}
+	return n;
+}
 #endif
 
 struct evq_ent {
 	int64_t		t;
 	uint64_t	k;
+};
+
+struct evq_bucket {
+	struct evq_ent	*e;
+	size_t		 n;
+	size_t		 cap;
 };
 
 struct evq_slot {
@@ -82,149 +109,143 @@ struct evq_slot {
 };
 
 struct sim_evq {
-	struct evq_ent	*heap;		/* aligned view into heap_raw */
-	void		*heap_raw;
-	size_t		 n;		/* entries in heap[0, n), hole included */
-	size_t		 cap;
-	bool		 hole;		/* heap[0] is vacant */
-	size_t		 cancelled;	/* cancelled entries still in the heap */
+	struct evq_bucket b[EVQ_NBUCKETS];	/* b[0]: a binary heap on k */
+	uint64_t	 mask;		/* bit i-1 set: b[i] is not empty */
+	uint64_t	 ulast;		/* last, sign-flipped to order as unsigned */
+	sim_ns		 last;
+	size_t		 total;		/* events in all buckets */
+	size_t		 cancelled;	/* cancelled events still in buckets */
 
 	struct evq_slot	*slots;
 	size_t		 nslots;
 	size_t		 slots_cap;
 	uint32_t	 free_head;
 
-	uint64_t	 seq;		/* next sequence, < 2^EVQ_SEQ_BITS */
-	sim_ns		 now;
+	uint64_t	 seq;		/* next sequence, <= EVQ_SEQ_MASK + 1 */
 };
 
 static inline uint32_t
-evq_slot_of(const struct evq_ent *e)
+evq_slot_of(uint64_t k)
 {
-	return (uint32_t)(e->k & EVQ_SLOT_MASK);
+	return (uint32_t)(k & EVQ_SLOT_MASK);
 }
 
-static inline bool
-evq_less(const struct evq_ent *a, const struct evq_ent *b)
+/* The bucket of time t (>= last). */
+static inline int
+evq_bucket_of(const struct sim_evq *q, sim_ns t)
 {
-	return a->t < b->t || (a->t == b->t && a->k < b->k);
+	uint64_t x = ((uint64_t)t ^ EVQ_SIGN) ^ q->ulast;
+	return x == 0 ? 0 : 64 - EVQ_CLZ64(x);
 }
 
-/* The same as 0 or 1, without branches. */
-static inline size_t
-evq_lessb(const struct evq_ent *a, const struct evq_ent *b)
+static void
+evq_bucket_grow(struct evq_bucket *b)
 {
-	return (size_t)((a->t < b->t) | ((a->t == b->t) & (a->k < b->k)));
+	size_t ncap = b->cap ? b->cap * 2 : 16;
+	b->e = xreallocarray(b->e, ncap, sizeof *b->e);
+	b->cap = ncap;
+}
+
+static inline void
+evq_append(struct sim_evq *q, int i, struct evq_ent e)
+{
+	struct evq_bucket *b = &q->b[i];
+	if (b->n == b->cap)
+		evq_bucket_grow(b);
+	b->e[b->n++] = e;
+	q->mask |= UINT64_C(1) << (i - 1);
+}
+
+/* Bucket 0 is a binary min-heap on k (its times are all equal). */
+static void
+evq_heap0_push(struct sim_evq *q, struct evq_ent e)
+{
+	struct evq_bucket *b = &q->b[0];
+	if (b->n == b->cap)
+		evq_bucket_grow(b);
+	size_t i = b->n++;
+	while (i > 0) {
+		size_t p = (i - 1) / 2;
+		if (b->e[p].k <= e.k)
+			break;
+		b->e[i] = b->e[p];
+		i = p;
+	}
+	b->e[i] = e;
+}
+
+static void
+evq_heap0_sift(struct evq_bucket *b, size_t i)
+{
+	struct evq_ent e = b->e[i];
+	size_t n = b->n;
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && b->e[c + 1].k < b->e[c].k)
+			c++;
+		if (e.k <= b->e[c].k)
+			break;
+		b->e[i] = b->e[c];
+		i = c;
+	}
+	b->e[i] = e;
+}
+
+static struct evq_ent
+evq_heap0_pop(struct sim_evq *q)
+{
+	struct evq_bucket *b = &q->b[0];
+	struct evq_ent top = b->e[0];
+	b->e[0] = b->e[--b->n];
+	if (b->n > 1)
+		evq_heap0_sift(b, 0);
+	return top;
+}
+
+static void
+evq_heap0_heapify(struct evq_bucket *b)
+{
+	if (b->n > 1)
+		for (size_t i = b->n / 2; i-- > 0;)
+			evq_heap0_sift(b, i);
 }
 
 /*
- * Grows the heap array. The children of i are 4i+1 .. 4i+4, at byte
- * 64i + 16; starting the array 48 bytes past a 64-byte boundary puts every
- * child group on a cache line of its own.
+ * Moves `last` to the smallest time in the lowest non-empty bucket j > 0
+ * and redistributes that bucket. Bucket 0 must be empty; returns false
+ * (changing nothing) when there is no event or the smallest time is after
+ * `until`.
  */
-static void
-evq_grow(struct sim_evq *q)
+static bool
+evq_advance(struct sim_evq *q, sim_ns until)
 {
-	size_t ncap = q->cap ? q->cap * 2 : 256;
-	if (ncap > SIZE_MAX / sizeof(struct evq_ent) - 128)
-		ks_fatal("event queue overflow: %zu entries", ncap);
-	size_t bytes = ncap * sizeof(struct evq_ent) + 128;
-	char *raw;
-	if (bytes >= (1u << 21)) {
-		bytes = (bytes + (1u << 21) - 1) & ~(size_t)((1u << 21) - 1);
-		raw = aligned_alloc(1u << 21, bytes);
-		madvise(raw, bytes, MADV_HUGEPAGE);
-	} else
-		raw = xmalloc(bytes);
-	uintptr_t p = ((uintptr_t)raw + 63) & ~(uintptr_t)63;
-	struct evq_ent *h = (struct evq_ent *)(p + 48);
-	if (q->n > 0)
-		memcpy(h, q->heap, q->n * sizeof *h);
-	free(q->heap_raw);
-	q->heap_raw = raw;
-	q->heap = h;
-	q->cap = ncap;
-}
-
-/* The smallest of the children c .. c+3 of a node (c < n). */
-static inline size_t
-evq_min_child(const struct evq_ent *h, size_t c, size_t n)
-{
-	if (c + 3 < n) {
-		size_t m0 = c + evq_lessb(&h[c + 1], &h[c]);
-		size_t m1 = c + 2 + evq_lessb(&h[c + 3], &h[c + 2]);
-		size_t sel = -evq_lessb(&h[m1], &h[m0]);
-		return m0 ^ ((m0 ^ m1) & sel);
+	if (q->mask == 0)
+		return false;
+	int j = EVQ_CTZ64(q->mask) + 1;
+	struct evq_bucket *bj = &q->b[j];
+	sim_ns min = bj->e[0].t;
+	for (size_t i = 1; i < bj->n; i++)
+		if (bj->e[i].t < min)
+			min = bj->e[i].t;
+	if (min > until)
+		return false;
+	q->last = min;
+	q->ulast = (uint64_t)min ^ EVQ_SIGN;
+	q->mask &= ~(UINT64_C(1) << (j - 1));
+	size_t n = bj->n;
+	bj->n = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct evq_ent e = bj->e[i];
+		int to = evq_bucket_of(q, e.t);
+		if (to == 0) {
+			EVQ_PREFETCH(&q->slots[evq_slot_of(e.k)]);
+			evq_heap0_push(q, e);
+		} else
+			evq_append(q, to, e);
 	}
-	size_t m = c;
-	for (size_t j = c + 1; j < n; j++)
-		if (evq_less(&h[j], &h[m]))
-			m = j;
-	return m;
-}
-
-/* Places e into the hole at the root of heap[0, n): bottom-up sift. */
-static void
-evq_fill_root(struct sim_evq *q, size_t n, struct evq_ent e)
-{
-	struct evq_ent *h = q->heap;
-	size_t i = 0;
-	for (;;) {
-		size_t c = EVQ_ARITY * i + 1;
-		if (c >= n)
-			break;
-		size_t m = evq_min_child(h, c, n);
-		size_t g = EVQ_ARITY * (EVQ_ARITY * m + 1) + 1;
-		if (g < n) {
-			/* the child groups of m's children, read two steps on */
-			EVQ_PREFETCH(&h[g]);
-			EVQ_PREFETCH(&h[g + 4]);
-			EVQ_PREFETCH(&h[g + 8]);
-			EVQ_PREFETCH(&h[g + 12]);
-		}
-		if (i == 0)	/* most likely the next event to pop */
-			EVQ_PREFETCH(&q->slots[evq_slot_of(&h[m])]);
-		h[i] = h[m];
-		i = m;
-	}
-	while (i > 0) {
-		size_t p = (i - 1) / EVQ_ARITY;
-		if (!evq_less(&e, &h[p]))
-			break;
-		h[i] = h[p];
-		i = p;
-	}
-	h[i] = e;
-}
-
-/* Classic top-down sift of heap[i] (for heapify). */
-static void
-evq_sift_down(struct evq_ent *h, size_t n, size_t i)
-{
-	struct evq_ent e = h[i];
-	for (;;) {
-		size_t c = EVQ_ARITY * i + 1;
-		if (c >= n)
-			break;
-		size_t m = evq_min_child(h, c, n);
-		if (!evq_less(&h[m], &e))
-			break;
-		h[i] = h[m];
-		i = m;
-	}
-	h[i] = e;
-}
-
-/* Refills a hole at the root with the last entry. */
-static inline void
-evq_fix_hole(struct sim_evq *q)
-{
-	if (!q->hole)
-		return;
-	q->hole = false;
-	q->n--;
-	if (q->n > 0)
-		evq_fill_root(q, q->n, q->heap[q->n]);
+	return true;
 }
 
 static inline void
@@ -259,6 +280,8 @@ sim_evq_new(void)
 {
 	struct sim_evq *q = xcalloc(1, sizeof *q);
 	q->free_head = EVQ_NO_SLOT;
+	q->last = 0;
+	q->ulast = EVQ_SIGN;
 	return q;
 }
 
@@ -267,7 +290,8 @@ sim_evq_free(struct sim_evq *q)
 {
 	if (q == NULL)
 		return;
-	free(q->heap_raw);
+	for (int i = 0; i < EVQ_NBUCKETS; i++)
+		free(q->b[i].e);
 	free(q->slots);
 	free(q);
 }
@@ -275,29 +299,25 @@ sim_evq_free(struct sim_evq *q)
 static int
 evq_cmp_seq(const void *a, const void *b)
 {
-	uint64_t x = ((const struct evq_ent *)a)->k & (EVQ_SEQ_MASK << EVQ_SLOT_BITS);
-	uint64_t y = ((const struct evq_ent *)b)->k & (EVQ_SEQ_MASK << EVQ_SLOT_BITS);
+	uint64_t x = **(const uint64_t *const *)a & EVQ_SEQ_FIELD;
+	uint64_t y = **(const uint64_t *const *)b & EVQ_SEQ_FIELD;
 	return x < y ? -1 : x > y;
 }
 
 void
 sim_evq_renumber(struct sim_evq *q)
 {
-	evq_fix_hole(q);
-	size_t n = q->n;
-	/* sort copies by sequence; the k field then says where each came from */
-	struct evq_ent *tmp = xmalloc((n ? n : 1) * sizeof *tmp);
-	for (size_t i = 0; i < n; i++) {
-		tmp[i].k = q->heap[i].k;
-		tmp[i].t = (int64_t)i;
-	}
-	qsort(tmp, n, sizeof *tmp, evq_cmp_seq);
-	for (size_t r = 0; r < n; r++) {
-		struct evq_ent *e = &q->heap[tmp[r].t];
-		e->k = (e->k & ~(EVQ_SEQ_MASK << EVQ_SLOT_BITS)) |
-		    (uint64_t)r << EVQ_SLOT_BITS;
-	}
-	free(tmp);
+	uint64_t **keys = xmalloc((q->total ? q->total : 1) * sizeof *keys);
+	size_t n = 0;
+	for (int i = 0; i < EVQ_NBUCKETS; i++)
+		for (size_t j = 0; j < q->b[i].n; j++)
+			keys[n++] = &q->b[i].e[j].k;
+	KS_ASSERT(n == q->total);
+	qsort(keys, n, sizeof *keys, evq_cmp_seq);
+	/* Ranks keep every comparison, so bucket 0 stays a heap. */
+	for (size_t r = 0; r < n; r++)
+		*keys[r] = (*keys[r] & ~EVQ_SEQ_FIELD) | (uint64_t)r << EVQ_SLOT_BITS;
+	free(keys);
 	q->seq = n;
 }
 
@@ -305,9 +325,9 @@ sim_timer
 sim_evq_push(struct sim_evq *q, sim_ns at, int prio, sim_handler *fn,
     void *ctx, uint64_t arg)
 {
-	if (at < q->now)
+	if (at < q->last)
 		ks_fatal("event scheduled into the past: at %lld ns, now %lld ns",
-		    (long long)at, (long long)q->now);
+		    (long long)at, (long long)q->last);
 	KS_ASSERT(fn != NULL);
 	KS_ASSERT(prio >= SIM_PRIO_MIN && prio <= SIM_PRIO_MAX);
 	if (q->seq > EVQ_SEQ_MASK)
@@ -323,85 +343,100 @@ sim_evq_push(struct sim_evq *q, sim_ns at, int prio, sim_handler *fn,
 	e.t = at;
 	e.k = (uint64_t)(prio - SIM_PRIO_MIN) << EVQ_PRIO_SHIFT |
 	    q->seq++ << EVQ_SLOT_BITS | s;
-	if (q->hole) {
-		q->hole = false;
-		evq_fill_root(q, q->n, e);
-	} else {
-		if (q->n == q->cap)
-			evq_grow(q);
-		struct evq_ent *h = q->heap;
-		size_t i = q->n++;
-		while (i > 0) {
-			size_t p = (i - 1) / EVQ_ARITY;
-			if (!evq_less(&e, &h[p]))
-				break;
-			h[i] = h[p];
-			i = p;
-		}
-		h[i] = e;
-	}
+	int i = evq_bucket_of(q, at);
+	if (i == 0)
+		evq_heap0_push(q, e);
+	else
+		evq_append(q, i, e);
+	q->total++;
 	return (uint64_t)sl->gen << 32 | (uint64_t)(s + 1);
 }
 
-/* Drops cancelled entries from the root; leaves no hole. */
-static inline void
-evq_skip_cancelled(struct sim_evq *q)
+/* Drops cancelled events from every bucket (O(n)). */
+static void
+evq_compact(struct sim_evq *q)
 {
-	evq_fix_hole(q);
-	while (q->n > 0 && q->slots[evq_slot_of(&q->heap[0])].fn == NULL) {
-		evq_slot_free(q, evq_slot_of(&q->heap[0]));
-		q->cancelled--;
-		q->hole = true;
-		evq_fix_hole(q);
+	for (int i = 0; i < EVQ_NBUCKETS; i++) {
+		struct evq_bucket *b = &q->b[i];
+		size_t j = 0;
+		for (size_t k = 0; k < b->n; k++) {
+			uint32_t s = evq_slot_of(b->e[k].k);
+			if (q->slots[s].fn == NULL)
+				evq_slot_free(q, s);
+			else
+				b->e[j++] = b->e[k];
+		}
+		q->total -= b->n - j;
+		b->n = j;
+		if (i == 0)
+			evq_heap0_heapify(b);
+		else if (j == 0)
+			q->mask &= ~(UINT64_C(1) << (i - 1));
 	}
+	q->cancelled = 0;
 }
 
 bool
 sim_evq_pop(struct sim_evq *q, sim_ns until, struct sim_evq_item *out)
 {
-	evq_skip_cancelled(q);
-	if (q->n == 0 || q->heap[0].t > until)
-		return false;
-	const struct evq_ent *e = &q->heap[0];
-	uint32_t s = evq_slot_of(e);
-	struct evq_slot *sl = &q->slots[s];
-	out->time = e->t;
-	out->prio = (int)(e->k >> EVQ_PRIO_SHIFT) + SIM_PRIO_MIN;
-	out->fn = sl->fn;
-	out->ctx = sl->ctx;
-	out->arg = sl->arg;
-	q->now = e->t;
-	evq_slot_free(q, s);
-	q->hole = true;
-	return true;
+	for (;;) {
+		if (q->total == q->cancelled) {
+			/* only cancelled events: drop them, keep `last` */
+			if (q->total > 0)
+				evq_compact(q);
+			return false;
+		}
+		if (q->b[0].n == 0 && !evq_advance(q, until))
+			return false;
+		if (q->last > until)
+			return false;
+		struct evq_ent e = evq_heap0_pop(q);
+		q->total--;
+		uint32_t s = evq_slot_of(e.k);
+		struct evq_slot *sl = &q->slots[s];
+		if (sl->fn == NULL) {	/* cancelled */
+			q->cancelled--;
+			evq_slot_free(q, s);
+			continue;
+		}
+		out->time = e.t;
+		out->prio = (int)(e.k >> EVQ_PRIO_SHIFT) + SIM_PRIO_MIN;
+		out->fn = sl->fn;
+		out->ctx = sl->ctx;
+		out->arg = sl->arg;
+		evq_slot_free(q, s);
+		return true;
+	}
 }
 
 sim_ns
 sim_evq_peek_time(struct sim_evq *q)
 {
-	evq_skip_cancelled(q);
-	return q->n == 0 ? SIM_NEVER : q->heap[0].t;
-}
-
-/* Filters out cancelled entries and rebuilds the heap (Floyd, O(n)). */
-static void
-evq_compact(struct sim_evq *q)
-{
-	evq_fix_hole(q);
-	struct evq_ent *h = q->heap;
-	size_t j = 0;
-	for (size_t i = 0; i < q->n; i++) {
-		uint32_t s = evq_slot_of(&h[i]);
-		if (q->slots[s].fn == NULL)
-			evq_slot_free(q, s);
-		else
-			h[j++] = h[i];
+	/* Without moving `last`: a later push may still go before it. */
+	struct evq_bucket *b0 = &q->b[0];
+	while (b0->n > 0) {
+		uint32_t s = evq_slot_of(b0->e[0].k);
+		if (q->slots[s].fn != NULL)
+			return q->last;
+		evq_heap0_pop(q);
+		q->total--;
+		q->cancelled--;
+		evq_slot_free(q, s);
 	}
-	q->n = j;
-	q->cancelled = 0;
-	if (j > 1)
-		for (size_t i = (j - 2) / EVQ_ARITY + 1; i-- > 0;)
-			evq_sift_down(h, j, i);
+	for (uint64_t m = q->mask; m != 0; m &= m - 1) {
+		struct evq_bucket *b = &q->b[EVQ_CTZ64(m) + 1];
+		sim_ns min = SIM_NEVER;
+		bool any = false;
+		for (size_t i = 0; i < b->n; i++)
+			if (q->slots[evq_slot_of(b->e[i].k)].fn != NULL &&
+			    (!any || b->e[i].t < min)) {
+				min = b->e[i].t;
+				any = true;
+			}
+		if (any)
+			return min;
+	}
+	return SIM_NEVER;
 }
 
 bool
@@ -416,8 +451,7 @@ sim_evq_cancel(struct sim_evq *q, sim_timer h)
 		return false;
 	sl->fn = NULL;
 	q->cancelled++;
-	size_t live = q->n - (q->hole ? 1 : 0);
-	if (q->cancelled > 32 && q->cancelled * 2 > live)
+	if (q->cancelled > 32 && q->cancelled * 2 > q->total)
 		evq_compact(q);
 	return true;
 }
@@ -425,11 +459,11 @@ sim_evq_cancel(struct sim_evq *q, sim_timer h)
 size_t
 sim_evq_len(const struct sim_evq *q)
 {
-	return q->n - (q->hole ? 1 : 0) - q->cancelled;
+	return q->total - q->cancelled;
 }
 
 sim_ns
 sim_evq_last_time(const struct sim_evq *q)
 {
-	return q->now;
+	return q->last;
 }

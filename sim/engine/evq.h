@@ -30,8 +30,8 @@ void sim_evq_free(struct sim_evq *q);
 /*
  * Adds an event. fn must not be NULL; prio lies in [SIM_PRIO_MIN,
  * SIM_PRIO_MAX] (it takes 8 bits of the ordering key); `at` must not be
- * earlier than the last popped event's time (that is fatal). Returns a
- * handle that is never 0.
+ * earlier than sim_evq_last_time (that is fatal). Returns a handle that is
+ * never 0.
  */
 sim_timer sim_evq_push(struct sim_evq *q, sim_ns at, int prio,
     sim_handler *fn, void *ctx, uint64_t arg);
@@ -58,7 +58,10 @@ size_t sim_evq_len(const struct sim_evq *q);
  * can show that it changes no order. */
 void sim_evq_renumber(struct sim_evq *q);
 
-/* The time of the last popped event (the queue's notion of now). */
+/* The time the queue has advanced to: that of the last popped event, or of
+ * cancelled events that a pop passed over on its way to a pending event
+ * after its `until` (so never later than that `until`). Pushes before it
+ * are fatal. */
 sim_ns sim_evq_last_time(const struct sim_evq *q);
 
 #endif

@@ -478,8 +478,14 @@ result_prepare(struct sched *s, struct sched_result *r)
 		free(r->status);
 		r->cap_status = s->nnodes + s->nnodes / 2 + 16;
 		r->status = xcalloc(r->cap_status, sizeof *r->status);
+	} else if (r->nnodes != s->nnodes || r->touched_n >= r->nnodes) {
+		memset(r->status, 0, s->nnodes * sizeof *r->status);
+	} else {
+		/* Clear only the window the previous call evaluated. */
+		for (size_t k = 0; k < r->touched_n; k++)
+			r->status[(r->touched_start + k) % r->nnodes].code = SCHED_NOT_EVALUATED;
 	}
-	memset(r->status, 0, s->nnodes * sizeof *r->status);
+	r->touched_start = r->touched_n = 0;
 	r->nnodes = s->nnodes;
 	r->node = -1;
 	r->total = 0;
@@ -562,6 +568,8 @@ sched_schedule_owned(struct sched *s, const struct k8s_pod_spec *pod,
 			s->feasible[nfeas++] = (int)idx;
 	}
 	s->next_start = (start + k) % s->nnodes;
+	out->touched_start = start;
+	out->touched_n = k;
 	out->evaluated = processed;
 	out->nfeasible = nfeas;
 	if (out->explain)

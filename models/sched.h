@@ -180,6 +180,7 @@ struct sched_result {
 	int	*tied;			/* nodes sharing the best total */
 	size_t	ntied;
 	size_t	cap_status, cap_feasible, cap_tied;
+	size_t	touched_start, touched_n;	/* status entries last written */
 };
 void sched_result_init(struct sched_result *r);
 void sched_result_fini(struct sched_result *r);

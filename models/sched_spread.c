@@ -145,10 +145,23 @@ node_count(const struct sched *s, const struct sched_spread_c *c, int node)
 	return cnt;
 }
 
-/* Adds each matching group's pods on nodes where elig[node] is set and the
- * node's domain is present into c->cnt. */
+/* Whether a node's pods count for the constraint: 0 unknown, 1 yes, 2 no. */
+static bool
+counts_node(struct sched *s, const struct sched_spread_c *c, const struct sched_spread_c *all,
+    int nall, bool require_all, uint8_t *elig, int node)
+{
+	if (elig[node] == 0)
+		elig[node] = sched_node_live(s, node) &&
+		    (!require_all || has_all_keys(s, all, nall, node)) &&
+		    inclusion_ok(s, c, node) ? 1 : 2;
+	return elig[node] == 1;
+}
+
+/* Adds each matching group's pods on counted nodes whose domain is present
+ * into c->cnt. Walks only the nodes holding matching pods. */
 static void
-add_group_counts(struct sched *s, struct sched_spread_c *c, const uint8_t *elig)
+add_group_counts(struct sched *s, struct sched_spread_c *c, const struct sched_spread_c *all,
+    int nall, bool require_all, uint8_t *elig)
 {
 	const struct sched_topo *t = &s->topos[c->topo];
 	for (size_t g = 0; g < s->ngroups; g++) {
@@ -158,7 +171,7 @@ add_group_counts(struct sched *s, struct sched_spread_c *c, const uint8_t *elig)
 		for (size_t i = 0; i < grp->nnodes; i++) {
 			int node = grp->nodes[i].node;
 			int32_t dom = t->dom[node];
-			if (!elig[node] || !c->present[dom])
+			if (!c->present[dom] || !counts_node(s, c, all, nall, require_all, elig, node))
 				continue;
 			c->cnt[dom] += s->nodes[node].groups[grp->nodes[i].npos].live;
 		}
@@ -190,17 +203,14 @@ sched_spread_prefilter(struct sched *s)
 		const struct sched_topo *t = &s->topos[c->topo];
 		memset(elig, 0, s->nnodes);
 		for (size_t n = 0; n < s->nnodes; n++) {
-			if (!sched_node_live(s, (int)n) ||
-			    !has_all_keys(s, cy->fcons, cy->nfcons, (int)n) ||
-			    !inclusion_ok(s, c, (int)n))
+			if (!counts_node(s, c, cy->fcons, cy->nfcons, true, elig, (int)n))
 				continue;
-			elig[n] = 1;
 			if (!c->present[t->dom[n]]) {
 				c->present[t->dom[n]] = 1;
 				c->ndomains++;
 			}
 		}
-		add_group_counts(s, c, elig);
+		add_group_counts(s, c, cy->fcons, cy->nfcons, true, elig);
 		c->min_match = INT32_MAX;
 		for (size_t d = 0; d < t->ndom; d++)
 			if (c->present[d] && c->cnt[d] < c->min_match)
@@ -280,16 +290,7 @@ sched_spread_prescore(struct sched *s, const int *nodes, size_t n)
 		if (c->hostname)
 			continue;
 		memset(elig, 0, s->nnodes);
-		for (size_t node = 0; node < s->nnodes; node++) {
-			if (!sched_node_live(s, (int)node))
-				continue;
-			if (cy->require_all && !has_all_keys(s, cy->scons, cy->nscons, (int)node))
-				continue;
-			if (!inclusion_ok(s, c, (int)node))
-				continue;
-			elig[node] = 1;
-		}
-		add_group_counts(s, c, elig);
+		add_group_counts(s, c, cy->scons, cy->nscons, cy->require_all, elig);
 	}
 	return false;
 }

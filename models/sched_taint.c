@@ -245,7 +245,8 @@ image_state(struct sched *s, const struct k8s_node_spec *n, const char *image,
 		int64_t num = 0;
 		ks_strmap_get(&s->images, have, &num);
 		double spread = (double)num / (double)total_nodes;
-		return (int64_t)((double)n->image_sizes[i] * spread);
+		int64_t size = n->image_sizes != NULL ? n->image_sizes[i] : 0;
+		return (int64_t)((double)size * spread);
 	}
 	return 0;
 }

@@ -372,7 +372,7 @@ metric_target(const struct yt_node *n, const char *mtype, bool allow_util,
 			return -1;
 		}
 		int64_t v;
-		if (scn_int(u, 1, INT32_MAX, &v, cause) < 0)
+		if (scn_get_int(n, "averageUtilization", 0, 1, INT32_MAX, &v, cause) < 0)
 			return -1;
 		ms->average_utilization = (int32_t)v;
 	} else if (strcmp(t, "AverageValue") == 0 && allow_avg) {
@@ -533,7 +533,7 @@ scaling_rules(const struct yt_node *n, struct hpa_rules *r, char **cause)
 	const struct yt_node *sw = yt_get(n, "stabilizationWindowSeconds");
 	if (sw != NULL && !yt_is_null(sw)) {
 		int64_t v;
-		if (scn_int(sw, 0, 3600, &v, cause) < 0)
+		if (scn_get_int(n, "stabilizationWindowSeconds", 0, 0, 3600, &v, cause) < 0)
 			return -1;
 		r->has_stabilization = true;
 		r->stabilization_s = (int32_t)v;
@@ -642,6 +642,8 @@ hpa(struct scn_mf *m, const struct yt_node *obj, char **cause)
 		    h->name);
 		return -1;
 	}
+	h->has_min_replicas = yt_get(spec, "minReplicas") != NULL &&
+	    !yt_is_null(yt_get(spec, "minReplicas"));
 	if (scn_get_i32(spec, "minReplicas", 1, 1, INT32_MAX, &h->min_replicas, cause) < 0 ||
 	    scn_get_i32(spec, "maxReplicas", 0, 1, INT32_MAX, &h->max_replicas, cause) < 0)
 		return -1;
@@ -755,7 +757,8 @@ priority_class(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	}
 	bool system = strncmp(pc->name, "system-", 7) == 0;
 	int64_t x;
-	if (scn_int(v, INT32_MIN, system ? INT32_MAX : MAX_USER_PRIORITY, &x, cause) < 0)
+	if (scn_get_int(obj, "value", 0, INT32_MIN, system ? INT32_MAX :
+	    MAX_USER_PRIORITY, &x, cause) < 0)
 		return -1;
 	pc->value = (int32_t)x;
 	if (yt_get_bool(obj, "globalDefault", false, &pc->global_default, cause) < 0)

@@ -22,25 +22,29 @@ scn_check_map(const struct yt_node *n, const char *what,
 	return yt_check_keys(n, what, fields, cause);
 }
 
-int
-scn_int(const struct yt_node *n, int64_t min, int64_t max, int64_t *out,
-    char **cause)
+/* An integer in [min, max]; name (or NULL) is the field, for messages. */
+static int
+int_named(const struct yt_node *n, const char *name, int64_t min, int64_t max,
+    int64_t *out, char **cause)
 {
 	int64_t v;
 	if (yt_int64(n, &v, cause) < 0)
 		return -1;
-	if (v < min) {
-		*cause = yt_errorf(n, "must be greater than or equal to %lld, found %lld",
-		    (long long)min, (long long)v);
-		return -1;
-	}
-	if (v > max) {
-		*cause = yt_errorf(n, "must be less than or equal to %lld, found %lld",
-		    (long long)max, (long long)v);
+	if (v < min || v > max) {
+		*cause = yt_errorf(n, "%s%smust be %s than or equal to %lld, found %lld",
+		    name ? name : "", name ? " " : "", v < min ? "greater" : "less",
+		    (long long)(v < min ? min : max), (long long)v);
 		return -1;
 	}
 	*out = v;
 	return 0;
+}
+
+int
+scn_int(const struct yt_node *n, int64_t min, int64_t max, int64_t *out,
+    char **cause)
+{
+	return int_named(n, NULL, min, max, out, cause);
 }
 
 int
@@ -52,7 +56,7 @@ scn_get_int(const struct yt_node *map, const char *key, int64_t dflt,
 		*out = dflt;
 		return 0;
 	}
-	return scn_int(v, min, max, out, cause);
+	return int_named(v, key, min, max, out, cause);
 }
 
 int
@@ -193,10 +197,6 @@ sel_op(const struct yt_node *n, bool node_sel, enum k8s_sel_op *op, char **cause
 	static const char *const ops[] = { "In", "NotIn", "Exists", "DoesNotExist",
 		"Gt", "Lt", NULL };
 	const char *s;
-	if (n == NULL) {
-		*cause = NULL;
-		return -1;
-	}
 	if (yt_string(n, &s, cause) < 0)
 		return -1;
 	for (int i = 0; ops[i] != NULL; i++) {

@@ -201,9 +201,10 @@ manifests(struct loader *l, const struct yt_node *n, char **cause)
 		struct yt_docs d;
 		char *err = NULL;
 		if (yt_parse_file(path, &d, &err) < 0) {
-			if (strstr(err, ": cannot open: ") != NULL)
+			const char *why = strstr(err, ": cannot open: ");
+			if (why != NULL)
 				*cause = yt_errorf(it, "manifest file '%s' cannot be read: %s",
-				    it->str, strstr(err, ": cannot open: ") + 14);
+				    it->str, why + strlen(": cannot open: "));
 			else {
 				*cause = err;
 				err = NULL;

@@ -42,7 +42,7 @@ opts_parse(int argc, char **argv, struct run_opts *o, bool with_out)
 	optind = 1;
 	opterr = 0;
 	int ch;
-	while ((ch = getopt_long(argc, argv, "+o:s:d:q", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "o:s:d:q", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'o':
 			if (!with_out)

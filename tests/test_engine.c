@@ -250,6 +250,39 @@ test_evq_handles(void)
 	sim_evq_free(q);
 }
 
+/* Cancelling most of a large queue compacts it; order and handles survive. */
+static void
+test_evq_compact(void)
+{
+	struct sim_evq *q = sim_evq_new();
+	sim_timer h[1000];
+	for (int i = 0; i < 1000; i++)	/* times 999, 998, ..., 0 */
+		h[i] = sim_evq_push(q, 999 - i, 0, dummy_handler, NULL,
+		    (uint64_t)i);
+	int ok = 1;
+	for (int i = 0; i < 1000; i++)
+		if (i % 5 != 0 && !sim_evq_cancel(q, h[i]))
+			ok = 0;
+	CHECK(ok);
+	CHECK_INT(sim_evq_len(q), 200);
+	CHECK_INT(sim_evq_peek_time(q), 4);	/* i = 995 */
+	CHECK(!sim_evq_cancel(q, h[1]));
+	CHECK(sim_evq_cancel(q, h[995]));
+	struct sim_evq_item it;
+	int bad = 0, n = 0;
+	sim_ns prev = -1;
+	while (sim_evq_pop(q, SIM_NEVER, &it)) {
+		if (it.arg % 5 != 0 || it.arg == 995 || it.time <= prev ||
+		    it.time != 999 - (sim_ns)it.arg)
+			bad++;
+		prev = it.time;
+		n++;
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(n, 199);
+	sim_evq_free(q);
+}
+
 /* ---- the run loop ----------------------------------------------------------- */
 
 struct log {
@@ -481,6 +514,7 @@ test_rng(void)
 	gsl_rng *a = sim_rng_new(42, "traffic");
 	gsl_rng *b = sim_rng_new(42, "traffic");
 	CHECK(same_draws(a, b, 1000));
+	gsl_rng_free(a);
 	gsl_rng_free(b);
 
 	/* pinned: the stream of (42, "traffic") is part of reproducibility */
@@ -661,6 +695,7 @@ main(void)
 {
 	test_evq_oracle();
 	test_evq_handles();
+	test_evq_compact();
 	test_run_order();
 	test_run_cancel();
 	test_run_until_stop();

@@ -514,6 +514,34 @@ test_ports(void)
 	free_node(n);
 }
 
+static void
+test_image_locality(void)
+{
+	struct sched_config cfg;
+	sched_config_default(&cfg);
+	struct sched *s = sched_new(&cfg, NULL);
+	struct k8s_node_spec *a = mknode("a", 4000, 8 * GI, 110, NULL);
+	struct k8s_node_spec *b = mknode("b", 4000, 8 * GI, 110, NULL);
+	a->images = xcalloc(1, sizeof(char *));
+	a->image_sizes = xcalloc(1, sizeof(int64_t));
+	a->images[0] = xstrdup("nginx:latest");
+	a->image_sizes[0] = 500LL * 1024 * 1024;
+	a->nimages = 1;
+	int idx[2] = { sched_add_node(s, a), sched_add_node(s, b) };
+	struct k8s_pod_spec *p = mkpod("web", 100, 100);
+	p->containers[0].image = xstrdup("nginx");
+	int64_t raw[2], norm[2];
+	CHECK_INT(sched_run_score(s, p, NULL, SCHED_IMAGE_LOCALITY, idx, 2, raw, norm), 0);
+	/* 500Mi * (1 of 2 nodes) = 250Mi, scaled between 23Mi and 1000Mi. */
+	CHECK_INT(norm[0], 100 * (262144000LL - 24117248) / (1048576000LL - 24117248));
+	CHECK_INT(norm[0], 23);
+	CHECK_INT(norm[1], 0);
+	sched_free(s);
+	free_pod(p);
+	free_node(a);
+	free_node(b);
+}
+
 /* Schedules and binds many pods of 50 Deployments (with a Service each, so
  * default spreading runs) onto 5,000 nodes; prints the rate. */
 static void
@@ -578,6 +606,7 @@ main(void)
 	test_accounting();
 	test_spread_and_affinity();
 	test_ports();
+	test_image_locality();
 	test_throughput();
 	return tl_finish();
 }

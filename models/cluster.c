@@ -173,7 +173,8 @@ cl_add_deployment(struct cluster *c, const struct k8s_deployment *d)
 		dp->spec.namespace = d->namespace;
 	size_t n = d->template.ntolerations;
 	dp->spec.tolerations = xcalloc(n + 2, sizeof *dp->spec.tolerations);
-	memcpy(dp->spec.tolerations, d->template.tolerations, n * sizeof *dp->spec.tolerations);
+	if (n > 0)
+		memcpy(dp->spec.tolerations, d->template.tolerations, n * sizeof *dp->spec.tolerations);
 	static const char *const keys[2] = { "node.kubernetes.io/not-ready",
 		"node.kubernetes.io/unreachable" };
 	for (int k = 0; k < 2; k++) {

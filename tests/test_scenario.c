@@ -16,14 +16,24 @@
 #define MI (1024LL * 1024)
 #define GI (1024LL * MI)
 
-/* The message with the source directory prefix removed, so expectations are
- * written relative to the top of the tree. */
+/* The message with every occurrence of the source directory prefix removed,
+ * so expectations are written relative to the top of the tree. */
 static const char *
 rel(const char *msg)
 {
+	static char buf[4][2048];
+	static int k;
 	const char *top = tl_src("");
-	size_t n = strlen(top);
-	return strncmp(msg, top, n) == 0 ? msg + n : msg;
+	size_t n = strlen(top), o = 0;
+	k = (k + 1) % 4;
+	while (*msg != '\0' && o + 1 < sizeof buf[k]) {
+		if (strncmp(msg, top, n) == 0)
+			msg += n;
+		else
+			buf[k][o++] = *msg++;
+	}
+	buf[k][o] = '\0';
+	return buf[k];
 }
 
 static struct scenario *
@@ -529,7 +539,7 @@ static const struct {
 	{ "hpa_min_gt_max.yaml", "24:20: maxReplicas (5) must be greater than or equal to "
 	  "minReplicas (10)" },
 	{ "pool_min_gt_max.yaml", "7:10: node pool 'default': min (6) must not exceed max (4)" },
-	{ "missing_service.yaml", "23:11: Service 'wbe' is not in the manifests (did you "
+	{ "missing_service.yaml", "23:11: Service 'webb' is not in the manifests (did you "
 	  "mean 'web'?)" },
 	{ "unknown_dist.yaml", "24:25: unknown distribution 'lognorm' (did you mean "
 	  "'lognormal'?)" },

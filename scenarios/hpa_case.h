@@ -39,8 +39,7 @@ struct hpa_case {
 	struct yt_docs		 docs;
 	struct hpa_pod		*pods;
 	struct k8s_pod_spec	*pod_specs;	/* parallel to pods */
-	struct k8s_resources	*pod_requests;	/* parallel: spec.resources.requests */
-	size_t			 npods;
+	size_t			 npods, cappods;
 	struct hpa_pod_sample	*samples;
 	size_t			 nsamples;
 	struct hpa_metric_input	*metric_inputs;	/* one per spec metric */

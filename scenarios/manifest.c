@@ -226,7 +226,7 @@ deployment(struct scn_mf *m, const struct yt_node *obj, char **cause)
 		if (scn_check_map(st, "DeploymentStrategy", scn_f_strategy, cause) < 0)
 			return -1;
 		const char *t;
-		if (yt_get_string(st, "type", &t, cause) < 0)
+		if (scn_get_str(st, "type", &t, cause) < 0)
 			return -1;
 		if (t != NULL)
 			type = t;
@@ -356,7 +356,7 @@ metric_target(const struct yt_node *n, const char *mtype, bool allow_util,
 	if (scn_check_map(n, "MetricTarget", scn_f_metric_target, cause) < 0)
 		return -1;
 	const char *t;
-	if (yt_get_string(n, "type", &t, cause) < 0)
+	if (scn_get_str(n, "type", &t, cause) < 0)
 		return -1;
 	if (t == NULL) {
 		*cause = yt_errorf(n, "a metric target needs a type (Utilization, "
@@ -439,7 +439,7 @@ hpa_metric(const struct yt_node *n, struct hpa_metric_spec *ms, char **cause)
 	if (scn_check_map(n, "MetricSpec", scn_f_metric_spec, cause) < 0)
 		return -1;
 	const char *t;
-	if (yt_get_string(n, "type", &t, cause) < 0)
+	if (scn_get_str(n, "type", &t, cause) < 0)
 		return -1;
 	if (t == NULL) {
 		*cause = yt_errorf(n, "a metric needs a type (Resource, ContainerResource, "
@@ -539,7 +539,7 @@ scaling_rules(const struct yt_node *n, struct hpa_rules *r, char **cause)
 		r->stabilization_s = (int32_t)v;
 	}
 	const char *sp;
-	if (yt_get_string(n, "selectPolicy", &sp, cause) < 0)
+	if (scn_get_str(n, "selectPolicy", &sp, cause) < 0)
 		return -1;
 	if (sp == NULL || strcmp(sp, "Max") == 0)
 		r->select = HPA_SELECT_MAX;
@@ -565,7 +565,7 @@ scaling_rules(const struct yt_node *n, struct hpa_rules *r, char **cause)
 			if (scn_check_map(p, "HPAScalingPolicy", scn_f_scaling_policy, cause) < 0)
 				return -1;
 			const char *t;
-			if (yt_get_string(p, "type", &t, cause) < 0)
+			if (scn_get_str(p, "type", &t, cause) < 0)
 				return -1;
 			if (t != NULL && strcmp(t, "Pods") == 0)
 				hp->type = HPA_POLICY_PODS;
@@ -773,7 +773,7 @@ priority_class(struct scn_mf *m, const struct yt_node *obj, char **cause)
 		}
 	}
 	const char *pp;
-	if (yt_get_string(obj, "preemptionPolicy", &pp, cause) < 0)
+	if (scn_get_str(obj, "preemptionPolicy", &pp, cause) < 0)
 		return -1;
 	if (pp != NULL) {
 		if (strcmp(pp, "Never") == 0)
@@ -923,8 +923,8 @@ scn_mf_add(struct scn_mf *m, const struct yt_node *obj, char **cause)
 		return -1;
 	}
 	const char *kind, *api;
-	if (yt_get_string(obj, "kind", &kind, cause) < 0 ||
-	    yt_get_string(obj, "apiVersion", &api, cause) < 0)
+	if (scn_get_str(obj, "kind", &kind, cause) < 0 ||
+	    scn_get_str(obj, "apiVersion", &api, cause) < 0)
 		return -1;
 	if (kind == NULL || api == NULL) {
 		*cause = yt_errorf(obj, "a Kubernetes object needs apiVersion and kind");

@@ -68,8 +68,10 @@ int scn_get_int(const struct yt_node *map, const char *key, int64_t dflt,
     int64_t min, int64_t max, int64_t *out, char **cause);
 int scn_get_i32(const struct yt_node *map, const char *key, int32_t dflt,
     int32_t min, int32_t max, int32_t *out, char **cause);
-/* A scalar string copied into *out (NULL when absent); a mapping or list
- * is an error. */
+/* map[key] as a scalar string (NULL when absent or null); a mapping or
+ * list is an error naming key. scn_get_strdup copies it. */
+int scn_get_str(const struct yt_node *map, const char *key, const char **out,
+    char **cause);
 int scn_get_strdup(const struct yt_node *map, const char *key, char **out,
     char **cause);
 /* A list of scalars. */

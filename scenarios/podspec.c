@@ -28,6 +28,11 @@ int_named(const struct yt_node *n, const char *name, int64_t min, int64_t max,
     int64_t *out, char **cause)
 {
 	int64_t v;
+	if (n->kind != YT_SCALAR && name != NULL) {
+		*cause = yt_errorf(n, "expected an integer for %s, found %s", name,
+		    n->kind == YT_MAP ? "a mapping" : "a list");
+		return -1;
+	}
 	if (yt_int64(n, &v, cause) < 0)
 		return -1;
 	if (v < min || v > max) {
@@ -71,12 +76,29 @@ scn_get_i32(const struct yt_node *map, const char *key, int32_t dflt,
 }
 
 int
+scn_get_str(const struct yt_node *map, const char *key, const char **out,
+    char **cause)
+{
+	const struct yt_node *v = yt_get(map, key);
+	*out = NULL;
+	if (v == NULL || yt_is_null(v))
+		return 0;
+	if (v->kind != YT_SCALAR) {
+		*cause = yt_errorf(v, "expected a string for %s, found %s", key,
+		    v->kind == YT_MAP ? "a mapping" : "a list");
+		return -1;
+	}
+	*out = v->str;
+	return 0;
+}
+
+int
 scn_get_strdup(const struct yt_node *map, const char *key, char **out,
     char **cause)
 {
 	const char *s;
 	*out = NULL;
-	if (yt_get_string(map, key, &s, cause) < 0)
+	if (scn_get_str(map, key, &s, cause) < 0)
 		return -1;
 	if (s != NULL)
 		*out = xstrdup(s);
@@ -163,8 +185,12 @@ scn_int_or_percent(const struct yt_node *n, int32_t *out, bool *pct, char **caus
 			}
 		}
 	}
-	*cause = yt_errorf(n, "expected an integer or a percentage such as 25%%, found '%s'",
-	    n->kind == YT_SCALAR ? n->str : "a structure");
+	if (n->kind == YT_SCALAR)
+		*cause = yt_errorf(n, "expected an integer or a percentage such as 25%%, "
+		    "found '%s'", n->str);
+	else
+		*cause = yt_errorf(n, "expected an integer or a percentage such as 25%%, "
+		    "found %s", n->kind == YT_MAP ? "a mapping" : "a list");
 	return -1;
 }
 
@@ -220,7 +246,7 @@ sel_req(const struct yt_node *n, bool node_sel, struct k8s_sel_req *r, char **ca
 	if (scn_check_map(n, what, scn_f_selector_req, cause) < 0)
 		return -1;
 	const char *key;
-	if (yt_get_string(n, "key", &key, cause) < 0)
+	if (scn_get_str(n, "key", &key, cause) < 0)
 		return -1;
 	if (key == NULL) {
 		*cause = yt_errorf(n, "%s needs a key", what);
@@ -507,7 +533,7 @@ container(const struct yt_node *n, bool init, struct k8s_container *c, char **ca
 		}
 	}
 	const char *rp;
-	if (yt_get_string(n, "restartPolicy", &rp, cause) < 0)
+	if (scn_get_str(n, "restartPolicy", &rp, cause) < 0)
 		return -1;
 	if (rp != NULL) {
 		if (!init || strcmp(rp, "Always") != 0) {
@@ -754,7 +780,7 @@ policy(const struct yt_node *map, const char *key, enum k8s_inclusion dflt,
     enum k8s_inclusion *out, char **cause)
 {
 	const char *s;
-	if (yt_get_string(map, key, &s, cause) < 0)
+	if (scn_get_str(map, key, &s, cause) < 0)
 		return -1;
 	if (s == NULL)
 		*out = dflt;
@@ -800,7 +826,7 @@ spread(const struct yt_node *n, struct k8s_pod_spec *p, char **cause)
 			return -1;
 		}
 		const char *w;
-		if (yt_get_string(c, "whenUnsatisfiable", &w, cause) < 0)
+		if (scn_get_str(c, "whenUnsatisfiable", &w, cause) < 0)
 			return -1;
 		if (w == NULL) {
 			*cause = yt_errorf(c, "a topology spread constraint needs whenUnsatisfiable");
@@ -868,7 +894,7 @@ scn_pod_spec(const struct yt_node *n, const char *what, struct k8s_pod_spec *p,
 	if (p->scheduler_name == NULL)
 		p->scheduler_name = xstrdup("default-scheduler");
 	const char *pp;
-	if (yt_get_string(n, "preemptionPolicy", &pp, cause) < 0)
+	if (scn_get_str(n, "preemptionPolicy", &pp, cause) < 0)
 		return -1;
 	if (pp != NULL) {
 		if (strcmp(pp, "Never") == 0)

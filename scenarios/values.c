@@ -271,13 +271,13 @@ trace(const struct yt_node *g, const char *dir, struct wl_traffic **out, char **
 	}
 	const char *value, *end, *interp;
 	bool loop;
-	if (yt_get_string(g, "timeColumn", &o.time_column, cause) < 0 ||
-	    yt_get_string(g, "valueColumn", &o.value_column, cause) < 0 ||
-	    yt_get_string(g, "timeFormat", &o.time_format, cause) < 0 ||
-	    yt_get_string(g, "startAt", &o.start_at, cause) < 0 ||
-	    yt_get_string(g, "value", &value, cause) < 0 ||
-	    yt_get_string(g, "end", &end, cause) < 0 ||
-	    yt_get_string(g, "interpolation", &interp, cause) < 0 ||
+	if (scn_get_str(g, "timeColumn", &o.time_column, cause) < 0 ||
+	    scn_get_str(g, "valueColumn", &o.value_column, cause) < 0 ||
+	    scn_get_str(g, "timeFormat", &o.time_format, cause) < 0 ||
+	    scn_get_str(g, "startAt", &o.start_at, cause) < 0 ||
+	    scn_get_str(g, "value", &value, cause) < 0 ||
+	    scn_get_str(g, "end", &end, cause) < 0 ||
+	    scn_get_str(g, "interpolation", &interp, cause) < 0 ||
 	    scn_get_dur(g, "bucket", true, 0, &o.bucket, cause) < 0 ||
 	    scn_get_dur(g, "start", true, 0, &o.start, cause) < 0 ||
 	    yt_get_double(g, "timeScale", 1, &o.time_scale, cause) < 0 ||

@@ -324,9 +324,11 @@ chaos(struct loader *l, const struct yt_node *n, struct scn_chaos *c, char **cau
 	    scn_get_strdup(n, "zone", &c->zone, cause) < 0)
 		return -1;
 	if (c->at > s->duration) {
-		*cause = yt_errorf(yt_get(n, "at"), "the failure is scheduled after the end "
-		    "of the run");
-		return -1;
+		/* Not an error: a shorter --duration simply ends before it. */
+		s->notes = xreallocarray(s->notes, s->nnotes + 1, sizeof *s->notes);
+		s->notes[s->nnotes++] = yt_errorf(yt_get(n, "at"),
+		    "this failure is after the end of the run (%.0f s) and will not happen",
+		    sim_ns_to_s(s->duration));
 	}
 	const char *a = yt_get(n, "action")->str;
 	static const char *const actions[] = { "failNodes", "failZone", "recoverNodes",

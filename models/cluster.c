@@ -3,7 +3,8 @@
  * nodes and their lifecycle: provisioning, random failures (time to failure
  * and repair per pool) and scheduled chaos, the node lifecycle controller
  * (missed heartbeats -> NotReady after node-monitor-grace-period, unreachable
- * taints, eviction after the toleration), cost accrual, and interval records.
+ * taints, eviction after the toleration), node deletion, cost accrual, and
+ * interval records.
  */
 #include "config.h"
 
@@ -65,6 +66,7 @@ cl_new(struct sim *sim, uint64_t seed, const struct cl_timings *t,
 	c->rng_fail = sim_rng_new(seed, "failures");
 	c->rng_provision = sim_rng_new(seed, "provisioning");
 	c->free_pods = NONE;
+	c->ca_cfg = ca_config_defaults();
 	sq_init(c);
 	return c;
 }
@@ -74,6 +76,7 @@ cl_free(struct cluster *c)
 {
 	if (c == NULL)
 		return;
+	cas_free(c);
 	for (size_t i = 0; i < c->npods; i++)
 		free(c->pods[i].name);
 	free(c->pods);
@@ -295,6 +298,12 @@ cl_add_profile(struct cluster *c, const struct cl_profile_params *p, char **caus
 	return (int)c->nprofiles++;
 }
 
+void
+cl_set_ca_config(struct cluster *c, const struct ca_config *cfg)
+{
+	c->ca_cfg = *cfg;
+}
+
 int
 cl_add_chaos(struct cluster *c, const struct cl_chaos_params *ch, char **cause)
 {
@@ -338,6 +347,8 @@ on_node_provisioned(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct cluster *c = ctx;
 	uint32_t id = (uint32_t)arg;
+	if (c->nodes[id].state != NODE_PROVISIONING)
+		return;	/* deleted before it came up */
 	c->nodes[id].up = true;
 	cl_event(c, "NodeReady", c->nodes[id].spec.name, "provisioned");
 	node_became_ready(c, id);
@@ -345,8 +356,8 @@ on_node_provisioned(struct sim *sim, void *ctx, uint64_t arg)
 }
 
 /* Creates a node of the pool; it is Ready at once (initial nodes) or after
- * the pool's provisioning delay. */
-static uint32_t
+ * the pool's provisioning delay, tainted as not ready until then. */
+uint32_t
 node_create(struct cluster *c, uint32_t pool, bool initial)
 {
 	struct cl_pool *pl = &c->pools[pool];
@@ -384,11 +395,44 @@ node_create(struct cluster *c, uint32_t pool, bool initial)
 		node_became_ready(c, id);
 		node_arm_failure(c, id);
 	} else {
+		sq_node_changed(c, id);
 		sim_ns d = cl_sample(c, &pl->p.provision, c->rng_provision);
 		sim_after(c->sim, d, PRIO_NODE, on_node_provisioned, c, id);
 		cl_event(c, "NodeProvisioning", n->spec.name, "ready in %.1fs", sim_ns_to_s(d));
 	}
 	return id;
+}
+
+void
+node_delete(struct cluster *c, uint32_t id, const char *reason)
+{
+	struct cl_node *n = &c->nodes[id];
+	KS_ASSERT(n->state != NODE_DELETED);
+	/* Pods still bound go with the node; a pod the scheduler assumed onto
+	 * it is deleted too (its ReplicaSet replaces both). */
+	uint32_t p = n->first_pod;
+	while (p != NONE) {
+		uint32_t next = c->pods[p].node_next;
+		pod_delete(c, p, "NodeDeleted");
+		if (c->pods[p].phase != POD_FREE && c->pods[p].node == id)
+			pod_free(c, p);
+		p = next;
+	}
+	for (size_t i = 0; i < c->npods; i++)
+		if (c->pods[i].phase == POD_PENDING && c->pods[i].assumed == id)
+			pod_delete(c, (uint32_t)i, "NodeDeleted");
+	if (n->state == NODE_READY)
+		c->nodes_ready--;
+	n->state = NODE_DELETED;
+	n->up = false;
+	sim_cancel(c->sim, n->fail_timer);
+	sim_cancel(c->sim, n->repair_timer);
+	sim_cancel(c->sim, n->grace_timer);
+	sim_cancel(c->sim, n->evict_timer);
+	n->fail_timer = n->repair_timer = n->grace_timer = n->evict_timer = 0;
+	node_billing(c, n, false);
+	sched_remove_node(c->sched, (int)n->sched_idx);
+	cl_event(c, "NodeDeleted", n->spec.name, "%s", reason);
 }
 
 static void
@@ -631,6 +675,7 @@ cl_start(struct cluster *c)
 		deploy_sync_soon(c, (uint32_t)i);
 	metrics_start(c);
 	hpa_start(c);
+	cas_start(c);
 	serve_start(c);
 	c->last_interval = 0;
 	sim_after(c->sim, c->t.interval, PRIO_INTERVAL, on_interval, c, 0);

@@ -17,6 +17,7 @@
 #include "sim/engine/engine.h"
 
 struct cluster;
+struct ca_config;
 
 /* A node pool: nodes made from one template. */
 struct cl_pool_params {
@@ -91,6 +92,9 @@ int cl_add_pdb(struct cluster *c, const struct k8s_pdb *p);
 int cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause);
 int cl_add_profile(struct cluster *c, const struct cl_profile_params *p, char **cause);
 int cl_add_chaos(struct cluster *c, const struct cl_chaos_params *ch, char **cause);
+/* The Cluster Autoscaler's flags (default ca_config_defaults()); copied.
+ * The autoscaler runs when some pool has max > min. */
+void cl_set_ca_config(struct cluster *c, const struct ca_config *cfg);
 
 /* Creates the initial nodes and pods and schedules the periodic work. */
 void cl_start(struct cluster *c);

@@ -2,13 +2,15 @@
  * cluster_int.h - the cluster model's private structures, shared by its
  * files: cluster.c (build, nodes, failures, intervals), pods.c (pod
  * lifecycle, ReplicaSet controller, endpoints), schedq.c (scheduling queue
- * and binding), autoscale.c (metrics-server and HPA), serve.c (traffic).
+ * and binding), autoscale.c (metrics-server and HPA), autoscale_ca.c
+ * (Cluster Autoscaler), serve.c (traffic).
  * Pods and nodes live in arrays indexed by id; per-node and per-deployment
  * pod lists are intrusive, so a lookup or a move never scans the cluster.
  */
 #ifndef KS_CLUSTER_INT_H
 #define KS_CLUSTER_INT_H
 
+#include "models/ca.h"
 #include "models/cluster.h"
 #include "models/hpa.h"
 #include "models/sched.h"
@@ -84,6 +86,7 @@ struct cl_pod {
 	uint32_t	 sched_attempts;
 	char		*name;
 	sim_ns		 created, started, ready_changed, running_since;
+	sim_ns		 deleted_at;	/* deletionTimestamp, when deleting */
 	sim_ns		 probe_origin;	/* when the kubelet's probe worker started */
 	sim_timer	 timer;		/* the pending lifecycle step */
 	sim_timer	 ep_timer;	/* the pending endpoints change */
@@ -182,6 +185,8 @@ struct cluster {
 	size_t			 nchaos, capchaos;
 
 	struct sched		*sched;
+	struct ca_config	 ca_cfg;	/* Cluster Autoscaler flags */
+	struct cas		*ca;		/* its state; NULL when not running */
 	struct sq_entry		*activeq;	/* binary heap */
 	size_t			 nactive, capactive;
 	uint32_t		*unsched;	/* pod ids waiting for an event */
@@ -204,6 +209,12 @@ void cl_event(struct cluster *c, const char *kind, const char *object,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 sim_ns cl_sample(struct cluster *c, const struct sim_dist *d, gsl_rng *r);
 void cl_cost_update(struct cluster *c);
+/* A new node of the pool: Ready at once (initial) or after the pool's
+ * provisioning delay. Returns its id. */
+uint32_t node_create(struct cluster *c, uint32_t pool, bool initial);
+/* Removes a node from the cluster: its remaining pods are deleted with it,
+ * billing stops, the scheduler forgets it; the id is never reused. */
+void node_delete(struct cluster *c, uint32_t node, const char *reason);
 
 /* pods.c */
 uint32_t pod_create(struct cluster *c, uint32_t deploy);
@@ -227,6 +238,10 @@ void sq_node_changed(struct cluster *c, uint32_t node);
 /* autoscale.c */
 void hpa_start(struct cluster *c);
 void metrics_start(struct cluster *c);
+
+/* autoscale_ca.c */
+void cas_start(struct cluster *c);
+void cas_free(struct cluster *c);
 
 /* serve.c */
 void serve_start(struct cluster *c);

@@ -431,6 +431,7 @@ pod_delete(struct cluster *c, uint32_t p, const char *reason)
 	if (pd->deleting)
 		return;
 	pd->deleting = true;
+	pd->deleted_at = sim_now(c->sim);
 	c->deploys[pd->deploy].npods--;
 	cl_event(c, "PodDeleting", pd->name, "%s", reason);
 	deploy_sync_soon(c, pd->deploy);

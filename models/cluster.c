@@ -81,7 +81,8 @@ cl_free(struct cluster *c)
 		free(c->pods[i].name);
 	free(c->pods);
 	for (size_t i = 0; i < c->nnodes; i++) {
-		k8s_node_spec_free(&c->nodes[i].spec);
+		k8s_node_spec_free(c->nodes[i].spec);
+		free(c->nodes[i].spec);
 		for (size_t j = 0; j < c->nodes[i].nimages; j++)
 			free(c->nodes[i].images[j]);
 		free(c->nodes[i].images);
@@ -350,7 +351,7 @@ on_node_provisioned(struct sim *sim, void *ctx, uint64_t arg)
 	if (c->nodes[id].state != NODE_PROVISIONING)
 		return;	/* deleted before it came up */
 	c->nodes[id].up = true;
-	cl_event(c, "NodeReady", c->nodes[id].spec.name, "provisioned");
+	cl_event(c, "NodeReady", c->nodes[id].spec->name, "provisioned");
 	node_became_ready(c, id);
 	node_arm_failure(c, id);
 }
@@ -368,24 +369,25 @@ node_create(struct cluster *c, uint32_t pool, bool initial)
 	n->id = id;
 	n->pool = pool;
 	n->first_pod = NONE;
-	n->spec.name = xasprintf("%s-%u", pl->p.name, pl->nodes_made++);
-	k8s_labels_copy(&n->spec.labels, &pl->tmpl.labels);
-	k8s_labels_set(&n->spec.labels, "kubernetes.io/hostname", n->spec.name);
+	n->spec = xcalloc(1, sizeof *n->spec);
+	n->spec->name = xasprintf("%s-%u", pl->p.name, pl->nodes_made++);
+	k8s_labels_copy(&n->spec->labels, &pl->tmpl.labels);
+	k8s_labels_set(&n->spec->labels, "kubernetes.io/hostname", n->spec->name);
 	if (pl->p.nzones > 0) {
 		const char *zone = pl->p.zones[pl->next_zone++ % pl->p.nzones];
-		k8s_labels_set(&n->spec.labels, "topology.kubernetes.io/zone", zone);
+		k8s_labels_set(&n->spec->labels, "topology.kubernetes.io/zone", zone);
 	}
 	if (pl->tmpl.ntaints > 0) {
-		n->spec.taints = xcalloc(pl->tmpl.ntaints + 2, sizeof *n->spec.taints);
+		n->spec->taints = xcalloc(pl->tmpl.ntaints + 2, sizeof *n->spec->taints);
 		for (size_t i = 0; i < pl->tmpl.ntaints; i++) {
-			n->spec.taints[i].key = xstrdup(pl->tmpl.taints[i].key);
-			n->spec.taints[i].value = pl->tmpl.taints[i].value ?
+			n->spec->taints[i].key = xstrdup(pl->tmpl.taints[i].key);
+			n->spec->taints[i].value = pl->tmpl.taints[i].value ?
 			    xstrdup(pl->tmpl.taints[i].value) : NULL;
-			n->spec.taints[i].effect = pl->tmpl.taints[i].effect;
+			n->spec->taints[i].effect = pl->tmpl.taints[i].effect;
 		}
-		n->spec.ntaints = pl->tmpl.ntaints;
+		n->spec->ntaints = pl->tmpl.ntaints;
 	}
-	k8s_res_copy(&n->spec.allocatable, &pl->tmpl.allocatable);
+	k8s_res_copy(&n->spec->allocatable, &pl->tmpl.allocatable);
 	n->state = NODE_PROVISIONING;
 	n->billed_from = sim_now(c->sim);
 	n->sched_idx = sq_add_node(c, id);
@@ -398,7 +400,7 @@ node_create(struct cluster *c, uint32_t pool, bool initial)
 		sq_node_changed(c, id);
 		sim_ns d = cl_sample(c, &pl->p.provision, c->rng_provision);
 		sim_after(c->sim, d, PRIO_NODE, on_node_provisioned, c, id);
-		cl_event(c, "NodeProvisioning", n->spec.name, "ready in %.1fs", sim_ns_to_s(d));
+		cl_event(c, "NodeProvisioning", n->spec->name, "ready in %.1fs", sim_ns_to_s(d));
 	}
 	return id;
 }
@@ -432,7 +434,7 @@ node_delete(struct cluster *c, uint32_t id, const char *reason)
 	n->fail_timer = n->repair_timer = n->grace_timer = n->evict_timer = 0;
 	node_billing(c, n, false);
 	sched_remove_node(c->sched, (int)n->sched_idx);
-	cl_event(c, "NodeDeleted", n->spec.name, "%s", reason);
+	cl_event(c, "NodeDeleted", n->spec->name, "%s", reason);
 }
 
 static void
@@ -478,7 +480,7 @@ on_node_repaired(struct sim *sim, void *ctx, uint64_t arg)
 	n->grace_timer = 0;
 	sim_cancel(c->sim, n->evict_timer);
 	n->evict_timer = 0;
-	cl_event(c, "NodeRecovered", n->spec.name, "down for %.0fs",
+	cl_event(c, "NodeRecovered", n->spec->name, "down for %.0fs",
 	    sim_ns_to_s(sim_now(sim) - n->down_since));
 	/* The kubelet comes back: deleted pods finish terminating, the others
 	 * have their containers restarted. */
@@ -504,7 +506,7 @@ node_fail(struct cluster *c, uint32_t id, sim_ns down_for)
 	n->ndown_generation++;
 	sim_cancel(c->sim, n->fail_timer);
 	n->fail_timer = 0;
-	cl_event(c, "NodeFailed", n->spec.name, "%u pods lost", n->npods);
+	cl_event(c, "NodeFailed", n->spec->name, "%u pods lost", n->npods);
 	uint32_t p = n->first_pod;
 	while (p != NONE) {
 		uint32_t next = c->pods[p].node_next;
@@ -537,7 +539,7 @@ on_node_grace_expired(struct sim *sim, void *ctx, uint64_t arg)
 	n->state = NODE_NOT_READY;
 	c->nodes_ready--;
 	sq_node_changed(c, id);
-	cl_event(c, "NodeNotReady", n->spec.name,
+	cl_event(c, "NodeNotReady", n->spec->name,
 	    "no heartbeat for %.0fs; tainted unreachable", sim_ns_to_s(sim_now(sim) - n->down_since));
 	/* MarkPodsNotReady: their endpoints go away. */
 	for (uint32_t p = n->first_pod; p != NONE; p = c->pods[p].node_next)
@@ -567,7 +569,7 @@ on_node_evict(struct sim *sim, void *ctx, uint64_t arg)
 		}
 		p = next;
 	}
-	cl_event(c, "NodeEviction", n->spec.name, "%u pods evicted", evicted);
+	cl_event(c, "NodeEviction", n->spec->name, "%u pods evicted", evicted);
 }
 
 static void
@@ -582,7 +584,7 @@ on_chaos(struct sim *sim, void *ctx, uint64_t arg)
 			continue;
 		if (ch->pool != NULL && strcmp(c->pools[n->pool].p.name, ch->pool) != 0)
 			continue;
-		const char *zone = k8s_labels_get(&n->spec.labels, "topology.kubernetes.io/zone");
+		const char *zone = k8s_labels_get(&n->spec->labels, "topology.kubernetes.io/zone");
 		if (ch->zone != NULL && (zone == NULL || strcmp(zone, ch->zone) != 0))
 			continue;
 		if (ch->kind == CL_RECOVER_NODES) {

@@ -48,7 +48,8 @@ struct cl_node {
 	bool			 up;	/* the machine and its kubelet run */
 	sim_ns			 billed_from;	/* cost accrues while provisioned */
 	sim_ns			 down_since;
-	struct k8s_node_spec	 spec;
+	struct k8s_node_spec	*spec;	/* own allocation: the scheduler keeps
+					 * the pointer while nodes[] grows */
 	uint32_t		 sched_idx;	/* index in the scheduler's node set */
 	uint32_t		 first_pod;	/* intrusive list of bound pods */
 	uint32_t		 npods;

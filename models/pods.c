@@ -122,7 +122,7 @@ pod_set_ready(struct cluster *c, uint32_t p, bool ready)
 	else if (!ready && pd->phase == POD_READY)
 		pod_phase(c, p, POD_RUNNING);
 	cl_event(c, ready ? "PodReady" : "PodNotReady", pd->name, "%s",
-	    pd->node != NONE ? c->nodes[pd->node].spec.name : "");
+	    pd->node != NONE ? c->nodes[pd->node].spec->name : "");
 	endpoints_touch(c, p);
 }
 
@@ -187,7 +187,7 @@ on_container_started(struct sim *sim, void *ctx, uint64_t arg)
 	pd->cpu_at_scrape = pd->cpu_seconds;
 	pd->has_metric = false;
 	pod_phase(c, p, POD_RUNNING);
-	cl_event(c, "PodRunning", pd->name, "%s", c->nodes[pd->node].spec.name);
+	cl_event(c, "PodRunning", pd->name, "%s", c->nodes[pd->node].spec->name);
 	const struct k8s_probe *pr = pod_readiness(c, pd);
 	if (pr == NULL) {
 		pod_set_ready(c, p, true);
@@ -228,7 +228,7 @@ pod_start_containers(struct cluster *c, uint32_t p, bool pull)
 		n->images[n->nimages++] = xstrdup(img);
 	}
 	d += cl_sample(c, &c->t.container_start, c->rng_kubelet);
-	cl_event(c, "PodCreating", pd->name, "%s%s", n->spec.name, pulled ? ", pulling image" : "");
+	cl_event(c, "PodCreating", pd->name, "%s%s", n->spec->name, pulled ? ", pulling image" : "");
 	pd->timer = sim_after(c->sim, d, PRIO_POD, on_container_started, c, POD_ARG(c, p));
 }
 

@@ -41,7 +41,7 @@ sq_fini(struct cluster *c)
 uint32_t
 sq_add_node(struct cluster *c, uint32_t node)
 {
-	int idx = sched_add_node(c->sched, &c->nodes[node].spec);
+	int idx = sched_add_node(c->sched, c->nodes[node].spec);
 	KS_ASSERT(idx >= 0 && (uint32_t)idx == node);	/* nodes are never removed from the set */
 	return (uint32_t)idx;
 }
@@ -55,26 +55,26 @@ sq_node_changed(struct cluster *c, uint32_t node)
 	struct cl_node *n = &c->nodes[node];
 	static const char key[] = "node.kubernetes.io/unreachable";
 	size_t keep = 0;
-	for (size_t i = 0; i < n->spec.ntaints; i++) {
-		struct k8s_taint *t = &n->spec.taints[i];
+	for (size_t i = 0; i < n->spec->ntaints; i++) {
+		struct k8s_taint *t = &n->spec->taints[i];
 		if (t->key != NULL && strcmp(t->key, key) == 0) {
 			free(t->key);
 			free(t->value);
 			continue;
 		}
-		n->spec.taints[keep++] = *t;
+		n->spec->taints[keep++] = *t;
 	}
-	n->spec.ntaints = keep;
+	n->spec->ntaints = keep;
 	bool ready = n->state == NODE_READY;
 	if (!ready) {
-		n->spec.taints = xreallocarray(n->spec.taints, keep + 2, sizeof *n->spec.taints);
-		n->spec.taints[keep].key = xstrdup(key);
-		n->spec.taints[keep].value = NULL;
-		n->spec.taints[keep].effect = K8S_NO_SCHEDULE;
-		n->spec.taints[keep + 1].key = xstrdup(key);
-		n->spec.taints[keep + 1].value = NULL;
-		n->spec.taints[keep + 1].effect = K8S_NO_EXECUTE;
-		n->spec.ntaints = keep + 2;
+		n->spec->taints = xreallocarray(n->spec->taints, keep + 2, sizeof *n->spec->taints);
+		n->spec->taints[keep].key = xstrdup(key);
+		n->spec->taints[keep].value = NULL;
+		n->spec->taints[keep].effect = K8S_NO_SCHEDULE;
+		n->spec->taints[keep + 1].key = xstrdup(key);
+		n->spec->taints[keep + 1].value = NULL;
+		n->spec->taints[keep + 1].effect = K8S_NO_EXECUTE;
+		n->spec->ntaints = keep + 2;
 	}
 	sched_node_update(c->sched, (int)n->sched_idx);
 }
@@ -268,9 +268,9 @@ on_cycle_done(struct sim *sim, void *ctx, uint64_t arg)
 			uint32_t node = (uint32_t)r.node;
 			pd->sched_handle = sched_node_add_pod(c->sched, r.node, spec);
 			pd->in_queue = false;
-			emit_decision(c, p, c->nodes[node].spec.name, r.nfeasible, "Scheduled");
+			emit_decision(c, p, c->nodes[node].spec->name, r.nfeasible, "Scheduled");
 			cl_event(c, "Scheduled", pd->name, "to %s (%d feasible)",
-			    c->nodes[node].spec.name, (int)r.nfeasible);
+			    c->nodes[node].spec->name, (int)r.nfeasible);
 			/* Binding: one API write. The node is reserved meanwhile
 			 * (the scheduler's assumed pod); pod_bind links the pod. */
 			pd->assumed = node;

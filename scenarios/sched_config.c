@@ -684,7 +684,7 @@ profile(struct scn_sched_config *c, const struct yt_node *n, size_t i, bool sing
 			return -1;
 		}
 		for (size_t k = 0; k < pc->n; k++) {
-			char ip[96];
+			char ip[160];
 			snprintf(ip, sizeof ip, "%s.pluginConfig[%zu]", path, k);
 			const struct yt_node *nk = yt_get(pc->items[k], "name");
 			for (size_t j = 0; j < k && nk && nk->kind == YT_SCALAR; j++) {

@@ -6,12 +6,15 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/cluster.h"
 #include "scenarios/scenario.h"
 #include "sim/build.h"
+#include "sim/cmd.h"
+#include "sim/opts.h"
 #include "sim/util/util.h"
 #include "workloads/traffic.h"
 
@@ -110,4 +113,32 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 fail:
 	cl_free(c);
 	return NULL;
+}
+
+int
+build_check(const struct run_opts *o, struct scenario **out)
+{
+	struct scenario *s = NULL;
+	char *cause = NULL;
+	if (scn_load(o->scenario, o->overrides, o->noverrides, &s, &cause) < 0) {
+		fprintf(stderr, "kubesim: %s\n", cause);
+		free(cause);
+		return KS_EXIT_BAD_INPUT;
+	}
+	for (size_t i = 0; i < s->nnotes && !o->quiet; i++)
+		fprintf(stderr, "kubesim: note: %s\n", s->notes[i]);
+	/* Build once without a sink: reference errors surface before any
+	 * results file is touched. */
+	struct sim *sim = sim_new();
+	struct cluster *c = build_cluster(sim, s, NULL, &cause);
+	sim_free(sim);
+	if (c == NULL) {
+		fprintf(stderr, "kubesim: %s: %s\n", o->scenario, cause);
+		free(cause);
+		scn_free(s);
+		return KS_EXIT_BAD_INPUT;
+	}
+	cl_free(c);
+	*out = s;
+	return 0;
 }

@@ -13,4 +13,10 @@
 struct cluster *build_cluster(struct sim *sim, const struct scenario *s,
     const struct probe_sink *probes, char **cause);
 
+/* Loads the scenario named by the options and checks that it builds: the
+ * checks `validate` and `run` share. Prints notes (unless quiet) and errors;
+ * returns 0, or the exit status on failure (nothing to free then). */
+struct run_opts;
+int build_check(const struct run_opts *o, struct scenario **out);
+
 #endif

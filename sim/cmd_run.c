@@ -63,29 +63,12 @@ run_exec(int argc, char **argv)
 		return KS_EXIT_BAD_INPUT;
 	struct scenario *s = NULL;
 	char *cause = NULL;
-	if (scn_load(o.scenario, o.overrides, o.noverrides, &s, &cause) < 0) {
-		fprintf(stderr, "kubesim: %s\n", cause);
-		free(cause);
+	int rc = build_check(&o, &s);
+	if (rc != 0) {
 		opts_free(&o);
-		return KS_EXIT_BAD_INPUT;
+		return rc;
 	}
-	for (size_t i = 0; i < s->nnotes && !o.quiet; i++)
-		fprintf(stderr, "kubesim: note: %s\n", s->notes[i]);
-
 	struct sim *sim = sim_new();
-	/* Build once without a sink to catch reference errors before touching
-	 * the results file. */
-	struct cluster *c = build_cluster(sim, s, NULL, &cause);
-	if (c == NULL) {
-		fprintf(stderr, "kubesim: %s: %s\n", o.scenario, cause);
-		free(cause);
-		sim_free(sim);
-		scn_free(s);
-		opts_free(&o);
-		return KS_EXIT_BAD_INPUT;
-	}
-	cl_free(c);
-
 	struct rpt *r = NULL;
 	if (rpt_open(o.out, &r, &cause) < 0) {
 		fprintf(stderr, "kubesim: %s\n", cause);
@@ -110,7 +93,7 @@ run_exec(int argc, char **argv)
 	}
 	free(params);
 	struct probe_sink sink = rpt_sink(r);
-	c = build_cluster(sim, s, &sink, &cause);
+	struct cluster *c = build_cluster(sim, s, &sink, &cause);
 	KS_ASSERT(c != NULL);
 
 	struct sigaction sa;
@@ -143,7 +126,7 @@ run_exec(int argc, char **argv)
 	if (tty)
 		progress(sim, s->duration, started, true);
 	const char *status = "ok";
-	int rc = KS_EXIT_OK;
+	rc = KS_EXIT_OK;
 	const char *err = NULL;
 	if (rpt_write_error(r) != NULL) {
 		status = "failed";

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "models/cluster.h"
 #include "scenarios/scenario.h"
 #include "sim/build.h"
 #include "sim/cmd.h"
@@ -20,32 +19,15 @@ validate_exec(int argc, char **argv)
 	if (opts_parse(argc, argv, &o, false) < 0)
 		return KS_EXIT_BAD_INPUT;
 	struct scenario *s = NULL;
-	char *cause = NULL;
-	if (scn_load(o.scenario, o.overrides, o.noverrides, &s, &cause) < 0) {
-		fprintf(stderr, "kubesim: %s\n", cause);
-		free(cause);
-		opts_free(&o);
-		return KS_EXIT_BAD_INPUT;
-	}
-	struct sim *sim = sim_new();
-	struct cluster *c = build_cluster(sim, s, NULL, &cause);
-	int rc = KS_EXIT_OK;
-	if (c == NULL) {
-		fprintf(stderr, "kubesim: %s: %s\n", o.scenario, cause);
-		free(cause);
-		rc = KS_EXIT_BAD_INPUT;
-	} else {
-		for (size_t i = 0; i < s->nnotes && !o.quiet; i++)
-			fprintf(stderr, "kubesim: note: %s\n", s->notes[i]);
+	int rc = build_check(&o, &s);
+	if (rc == 0) {
 		if (!o.quiet)
 			printf("%s: ok: %zu node pools, %zu deployments, %zu services, %zu HPAs, "
 			    "%zu traffic profiles, %zu scheduled failures, %.0f s simulated\n",
 			    o.scenario, s->npools, s->ndeployments, s->nservices, s->nhpas,
 			    s->nprofiles, s->nchaos, sim_ns_to_s(s->duration));
-		cl_free(c);
+		scn_free(s);
 	}
-	sim_free(sim);
-	scn_free(s);
 	opts_free(&o);
 	return rc;
 }

@@ -12,11 +12,13 @@
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_validate_entry;
 extern const struct cmd_entry cmd_hpa_eval_entry;
+extern const struct cmd_entry cmd_schedule_entry;
 
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry,
 	&cmd_validate_entry,
 	&cmd_hpa_eval_entry,
+	&cmd_schedule_entry,
 	NULL
 };
 

@@ -1,0 +1,252 @@
+/*
+ * bench_sched.c - the scheduler benchmark (`make bench`): 5,000 nodes of four
+ * instance shapes in three zones, 150,000 pods of mixed shapes from 200
+ * Deployments, each with a Service (so default topology spreading runs),
+ * scheduled and placed one by one through sched_schedule_owned with the full
+ * default profile. Prints pods/s and peak RSS as a Markdown table.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "models/sched.h"
+#include "sim/engine/engine.h"
+#include "sim/util/util.h"
+
+#define GI		(1024LL * 1024 * 1024)
+#define MI		(1024LL * 1024)
+
+struct shape {
+	const char	*type;
+	int64_t		 cpu_milli, mem;
+};
+
+/* Node instance shapes (allocatable after system reservations). */
+static const struct shape node_shapes[] = {
+	{ "m5.2xlarge", 7910, 30 * GI },
+	{ "m5.4xlarge", 15890, 60 * GI },
+	{ "c5.4xlarge", 15890, 29 * GI },
+	{ "r5.2xlarge", 7910, 62 * GI },
+};
+/* Pod request shapes: 150,000 of them use about 65% of the cpu and 50% of
+ * the memory of the 5,000 nodes. */
+static const struct shape pod_shapes[] = {
+	{ "tiny", 100, 128 * MI },
+	{ "small", 200, 256 * MI },
+	{ "medium", 250, 512 * MI },
+	{ "large", 500, 1 * GI },
+	{ "memory", 100, 2 * GI },
+	{ "cpu", 400, 512 * MI },
+};
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+add_taint(struct k8s_node_spec *n, const char *key, const char *val)
+{
+	n->taints = xcalloc(1, sizeof *n->taints);
+	n->taints[0].key = xstrdup(key);
+	n->taints[0].value = xstrdup(val);
+	n->taints[0].effect = K8S_NO_SCHEDULE;
+	n->ntaints = 1;
+}
+
+static void
+build_node(struct k8s_node_spec *n, int i)
+{
+	char name[32], zone[32];
+	const struct shape *sh = &node_shapes[i % 4];
+	snprintf(name, sizeof name, "node-%05d", i);
+	snprintf(zone, sizeof zone, "eu-west-1%c", 'a' + i % 3);
+	n->name = xstrdup(name);
+	k8s_labels_set(&n->labels, "kubernetes.io/hostname", name);
+	k8s_labels_set(&n->labels, "topology.kubernetes.io/zone", zone);
+	k8s_labels_set(&n->labels, "node.kubernetes.io/instance-type", sh->type);
+	k8s_res_set(&n->allocatable, "cpu", sh->cpu_milli);
+	k8s_res_set(&n->allocatable, "memory", sh->mem);
+	k8s_res_set(&n->allocatable, "pods", 110);
+	/* One node in 50 is a dedicated batch node. */
+	if (i % 50 == 7)
+		add_taint(n, "dedicated", "batch");
+	/* Nodes hold a few of the Deployments' images. */
+	n->nimages = 3;
+	n->images = xcalloc(3, sizeof *n->images);
+	n->image_sizes = xcalloc(3, sizeof *n->image_sizes);
+	for (int k = 0; k < 3; k++) {
+		char img[64];
+		snprintf(img, sizeof img, "registry.example.com/app-%d:1.0", (i * 7 + k * 13) % 200);
+		n->images[k] = xstrdup(img);
+		n->image_sizes[k] = (int64_t)(50 + (i + k) % 400) * MI;
+	}
+}
+
+/* Deployment d: its template (labels app=d-N), selector and Service. Every
+ * tenth has an explicit zone spread constraint, every tenth (offset 3) a
+ * preferred instance type, every 25th a preferred hostname anti-affinity,
+ * every 50th tolerates the batch taint. */
+static void
+build_deployment(struct k8s_pod_spec *p, struct k8s_selector *sel, struct k8s_labels *svc,
+    int d)
+{
+	char app[32], img[64];
+	snprintf(app, sizeof app, "app-%d", d);
+	snprintf(img, sizeof img, "registry.example.com/app-%d:1.0", d);
+	p->name = xstrdup(app);
+	p->namespace = xstrdup("default");
+	k8s_labels_set(&p->labels, "app", app);
+	k8s_labels_set(&p->labels, "tier", d % 2 ? "backend" : "frontend");
+	p->containers = xcalloc(1, sizeof *p->containers);
+	p->ncontainers = 1;
+	p->containers[0].name = xstrdup("main");
+	p->containers[0].image = xstrdup(img);
+	const struct shape *sh = &pod_shapes[d % 6];
+	k8s_res_set(&p->containers[0].requests, "cpu", sh->cpu_milli);
+	k8s_res_set(&p->containers[0].requests, "memory", sh->mem);
+	p->scheduler_name = xstrdup("default-scheduler");
+
+	sel->set = true;
+	sel->reqs = xcalloc(1, sizeof *sel->reqs);
+	sel->nreqs = 1;
+	sel->reqs[0].key = xstrdup("app");
+	sel->reqs[0].op = K8S_SEL_IN;
+	sel->reqs[0].values = xcalloc(1, sizeof *sel->reqs[0].values);
+	sel->reqs[0].values[0] = xstrdup(app);
+	sel->reqs[0].nvalues = 1;
+	memset(svc, 0, sizeof *svc);
+	k8s_labels_set(svc, "app", app);
+
+	if (d % 10 == 0) {
+		p->spread = xcalloc(1, sizeof *p->spread);
+		p->nspread = 1;
+		p->spread[0].max_skew = 1;
+		p->spread[0].topology_key = xstrdup("topology.kubernetes.io/zone");
+		p->spread[0].when_unsatisfiable = K8S_DO_NOT_SCHEDULE;
+		p->spread[0].selector.set = true;
+		p->spread[0].selector.reqs = xcalloc(1, sizeof *p->spread[0].selector.reqs);
+		p->spread[0].selector.nreqs = 1;
+		struct k8s_sel_req *r = &p->spread[0].selector.reqs[0];
+		r->key = xstrdup("app");
+		r->op = K8S_SEL_IN;
+		r->values = xcalloc(1, sizeof *r->values);
+		r->values[0] = xstrdup(app);
+		r->nvalues = 1;
+	}
+	if (d % 10 == 3) {
+		struct k8s_affinity *a = &p->affinity;
+		a->node_preferred = xcalloc(1, sizeof *a->node_preferred);
+		a->nnode_preferred = 1;
+		a->node_preferred[0].weight = 50;
+		struct k8s_node_term *t = &a->node_preferred[0].term;
+		t->match_expressions = xcalloc(1, sizeof *t->match_expressions);
+		t->nexpr = 1;
+		t->match_expressions[0].key = xstrdup("node.kubernetes.io/instance-type");
+		t->match_expressions[0].op = K8S_SEL_IN;
+		t->match_expressions[0].values = xcalloc(1, sizeof (char *));
+		t->match_expressions[0].values[0] = xstrdup(node_shapes[d % 4].type);
+		t->match_expressions[0].nvalues = 1;
+	}
+	if (d % 25 == 5) {
+		struct k8s_affinity *a = &p->affinity;
+		a->anti_preferred = xcalloc(1, sizeof *a->anti_preferred);
+		a->nanti_preferred = 1;
+		a->anti_preferred[0].weight = 100;
+		struct k8s_pod_term *t = &a->anti_preferred[0].term;
+		t->topology_key = xstrdup("kubernetes.io/hostname");
+		t->selector.set = true;
+		t->selector.reqs = xcalloc(1, sizeof *t->selector.reqs);
+		t->selector.nreqs = 1;
+		t->selector.reqs[0].key = xstrdup("app");
+		t->selector.reqs[0].op = K8S_SEL_IN;
+		t->selector.reqs[0].values = xcalloc(1, sizeof (char *));
+		t->selector.reqs[0].values[0] = xstrdup(app);
+		t->selector.reqs[0].nvalues = 1;
+	}
+	if (d % 50 == 9) {
+		p->tolerations = xcalloc(1, sizeof *p->tolerations);
+		p->ntolerations = 1;
+		p->tolerations[0].key = xstrdup("dedicated");
+		p->tolerations[0].value = xstrdup("batch");
+		p->tolerations[0].op = K8S_TOL_EQUAL;
+		p->tolerations[0].effect = K8S_NO_SCHEDULE;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	int nnodes = 5000, ndeps = 200, npods = 150000;
+	if (argc > 1)
+		nnodes = atoi(argv[1]);
+	if (argc > 2)
+		npods = atoi(argv[2]);
+	if (nnodes <= 0 || npods <= 0) {
+		fprintf(stderr, "usage: bench_sched [nodes [pods]]\n");
+		return 2;
+	}
+	double t0 = now_s();
+	struct sched_config cfg;
+	sched_config_default(&cfg);
+	char *cause = NULL;
+	struct sched *s = sched_new(&cfg, &cause);
+	KS_ASSERT(s != NULL);
+	struct k8s_node_spec *nodes = xcalloc((size_t)nnodes, sizeof *nodes);
+	for (int i = 0; i < nnodes; i++) {
+		build_node(&nodes[i], i);
+		sched_add_node(s, &nodes[i]);
+	}
+	struct k8s_pod_spec *tmpl = xcalloc((size_t)ndeps, sizeof *tmpl);
+	struct k8s_selector *sel = xcalloc((size_t)ndeps, sizeof *sel);
+	struct k8s_labels *svc = xcalloc((size_t)ndeps, sizeof *svc);
+	for (int d = 0; d < ndeps; d++) {
+		build_deployment(&tmpl[d], &sel[d], &svc[d], d);
+		sched_add_service(s, "default", &svc[d]);
+	}
+	gsl_rng *rng = sim_rng_new(1, "scheduler");
+	struct sched_result r;
+	sched_result_init(&r);
+	double t1 = now_s();
+	int placed = 0;
+	for (int i = 0; i < npods; i++) {
+		int d = i % ndeps;
+		int node = sched_schedule_owned(s, &tmpl[d], &sel[d], rng, &r);
+		if (node >= 0) {
+			sched_node_add_pod(s, node, &tmpl[d]);
+			placed++;
+		}
+	}
+	double t2 = now_s();
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	double secs = t2 - t1;
+	printf("Scheduler: %d pods of %d Deployments (with Services) placed one by one on "
+	    "%d nodes, full default profile (setup %.2f s).\n\n", npods, ndeps, nnodes, t1 - t0);
+	printf("| nodes | pods | placed | seconds | pods/s | peak RSS MiB |\n");
+	printf("|---:|---:|---:|---:|---:|---:|\n");
+	printf("| %d | %d | %d | %.2f | %.0f | %.0f |\n", nnodes, npods, placed, secs,
+	    secs > 0 ? npods / secs : 0.0, (double)ru.ru_maxrss / 1024.0);
+	sched_result_fini(&r);
+	gsl_rng_free(rng);
+	sched_free(s);
+	for (int d = 0; d < ndeps; d++) {
+		k8s_pod_spec_free(&tmpl[d]);
+		k8s_selector_free(&sel[d]);
+		k8s_labels_free(&svc[d]);
+	}
+	for (int i = 0; i < nnodes; i++)
+		k8s_node_spec_free(&nodes[i]);
+	free(tmpl);
+	free(sel);
+	free(svc);
+	free(nodes);
+	return placed > 0 ? 0 : 1;
+}

@@ -334,9 +334,63 @@ test_hpa_scales_up(void)
 	k8s_res_free(&ctr.requests);
 }
 
+/*
+ * Random failures: 10 nodes, time to failure exponential with mean 1 h,
+ * repair a constant 10 min, over 48 h. A node alternates up (mean 3600 s)
+ * and down (600 s): about 10 x 172800 / 4200 = 411 failures, each repaired
+ * exactly 600 s later (or still down at the end).
+ */
+static void
+test_random_failures(void)
+{
+	struct sim *sim = sim_new();
+	struct cl_timings t;
+	timings(&t, 48 * SIM_HOUR);
+	t.interval = 3600 * SIM_SEC;
+	struct recorder rec;
+	memset(&rec, 0, sizeof rec);
+	struct probe_sink sink = { rec_emit, &rec };
+	struct cluster *c = cl_new(sim, 3, &t, &sink);
+	static const char *const zones[] = { "a" };
+	struct cl_pool_params pool = {
+		.name = "pool", .cpu_milli = 4000, .memory = 8LL << 30, .max_pods = 110,
+		.price_hour = 0.1, .zones = zones, .nzones = 1, .count = 10,
+		.provision = sim_dist_const(60), .has_failures = true,
+		.time_to_failure = sim_dist_exp(3600), .repair = sim_dist_const(600),
+	};
+	cl_add_pool(c, &pool);
+	cl_start(c);
+	sim_run(sim, t.duration);
+	cl_finish(c);
+	int failed = count_events(&rec, "NodeFailed", 0, 1e9);
+	int recovered = count_events(&rec, "NodeRecovered", 0, 1e9);
+	/* Poisson-like count: 411 expected, sd about 20; allow 5 sd. */
+	CHECK(failed >= 311 && failed <= 511);
+	CHECK(recovered >= failed - 10 && recovered <= failed);
+	/* Each recovery is exactly 600 s after a failure of the same node. */
+	int exact = 0;
+	for (size_t i = 0; i < rec.nevents; i++) {
+		if (strcmp(rec.events[i].kind, "NodeRecovered") != 0)
+			continue;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(rec.events[j].kind, "NodeFailed") == 0 &&
+			    strcmp(rec.events[j].object, rec.events[i].object) == 0 &&
+			    fabs(rec.events[i].t - rec.events[j].t - 600) < 1e-6)
+				exact++;
+	}
+	CHECK_INT(exact, recovered);
+	/* Failures come from their own stream: the same seed, the same times. */
+	double first = event_time(&rec, "NodeFailed", 0, 0);
+	CHECK(first > 0 && first < 3600);
+	cl_free(c);
+	sim_free(sim);
+	rec_free(&rec);
+}
+
 int
 main(void)
 {
+	test_random_failures();
 	test_lifecycle_and_failure();
 	test_hpa_scales_up();
 	return tl_finish();

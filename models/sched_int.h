@@ -167,7 +167,19 @@ struct sched {
 	int			 next;
 	struct sched_service	*services;
 	size_t			 nservices, cap_services;
-	struct ks_strmap	 images;	/* image -> nodes holding it */
+	/* ImageLocality: normalized image name -> id; nodes holding each id.
+	 * Node images are normalized once, when the node is added. */
+	struct ks_strmap	 images;
+	int64_t			*image_nodes;
+	size_t			 nimage_ids, cap_image_ids;
+	int32_t			**node_images;	/* per node index: ids, as spec->images */
+	size_t			 cap_node_images;
+	/* The last pod's image ids (pod specs are immutable and shared). */
+	const void		*img_pod;
+	uint64_t		 img_gen;	/* bumps when an id is added */
+	uint64_t		 img_pod_gen;
+	int32_t			 img_ids[32];
+	int			 nimg_ids;
 	size_t			 next_start;	/* rotating start index */
 	/* resolved scoring resources: index -1 cpu, -2 memory, -3 ephemeral, >= 0 ext */
 	int			 fit_res[SCHED_MAX_RES];

@@ -151,15 +151,38 @@ sched_topo_get(struct sched *s, const char *key)
 
 /* ---- nodes ----------------------------------------------------------------------- */
 
+/* The id of a normalized image name, added when new. */
+static int32_t
+image_id(struct sched *s, const char *name)
+{
+	int64_t id;
+	if (ks_strmap_get(&s->images, name, &id))
+		return (int32_t)id;
+	KS_GROW(s->image_nodes, s->cap_image_ids, s->nimage_ids + 1);
+	s->image_nodes[s->nimage_ids] = 0;
+	ks_strmap_put(&s->images, name, (int64_t)s->nimage_ids);
+	s->img_gen++;
+	return (int32_t)s->nimage_ids++;
+}
+
 static void
-image_count(struct sched *s, const struct k8s_node_spec *spec, int delta)
+image_count(struct sched *s, size_t n, const struct k8s_node_spec *spec, int delta)
 {
 	char name[512];
-	for (size_t i = 0; i < spec->nimages; i++) {
-		int64_t v = 0;
-		sched_image_norm(spec->images[i], name, sizeof name);
-		ks_strmap_get(&s->images, name, &v);
-		ks_strmap_put(&s->images, name, v + delta);
+	if (delta > 0) {
+		KS_GROW(s->node_images, s->cap_node_images, n + 1);
+		s->node_images[n] = spec->nimages ?
+		    xcalloc(spec->nimages, sizeof *s->node_images[n]) : NULL;
+		for (size_t i = 0; i < spec->nimages; i++) {
+			sched_image_norm(spec->images[i], name, sizeof name);
+			s->node_images[n][i] = image_id(s, name);
+		}
+	}
+	for (size_t i = 0; i < spec->nimages; i++)
+		s->image_nodes[s->node_images[n][i]] += delta;
+	if (delta < 0) {
+		free(s->node_images[n]);
+		s->node_images[n] = NULL;
 	}
 }
 
@@ -182,7 +205,7 @@ sched_add_node(struct sched *s, const struct k8s_node_spec *spec)
 	node_read_alloc(s, node);
 	for (size_t i = 0; i < s->ntopos; i++)
 		topo_fill(&s->topos[i], s, n);
-	image_count(s, spec, 1);
+	image_count(s, n, spec, 1);
 	s->nlive++;
 	return (int)n;
 }
@@ -205,7 +228,7 @@ sched_remove_node(struct sched *s, int n)
 	KS_ASSERT(n >= 0 && (size_t)n < s->nnodes && sched_node_live(s, n));
 	struct sched_node *node = &s->nodes[n];
 	KS_ASSERT(node->npods == 0);
-	image_count(s, node->spec, -1);
+	image_count(s, (size_t)n, node->spec, -1);
 	free(node->pods);
 	free(node->groups);
 	free(node->ports);
@@ -549,5 +572,9 @@ sched_state_free(struct sched *s)
 	}
 	free(s->services);
 	ks_strmap_fini(&s->images);
+	for (size_t i = 0; i < s->nnodes && i < s->cap_node_images; i++)
+		free(s->node_images[i]);
+	free(s->node_images);
+	free(s->image_nodes);
 	sched_arena_free(s);
 }

@@ -230,21 +230,42 @@ sched_image_norm(const char *in, char *buf, size_t n)
 		snprintf(buf, n, "%s", in);
 }
 
-static int64_t
-image_state(struct sched *s, const struct k8s_node_spec *n, const char *image,
-    int64_t total_nodes)
+/* The pod's container images as ids (-1: no node has it), computed once per
+ * pod spec while the set of known images is unchanged. */
+static void
+pod_image_ids(struct sched *s, const struct k8s_pod_spec *pod)
 {
-	char want[512], have[512];
-	if (image == NULL || *image == '\0')
+	if (s->img_pod == pod && s->img_pod_gen == s->img_gen)
+		return;
+	char name[512];
+	int k = 0;
+	for (size_t i = 0; i < pod->ninit + pod->ncontainers && k < 32; i++) {
+		const char *image = i < pod->ninit ? pod->init_containers[i].image :
+		    pod->containers[i - pod->ninit].image;
+		int64_t id = -1;
+		if (image != NULL && *image != '\0') {
+			sched_image_norm(image, name, sizeof name);
+			if (!ks_strmap_get(&s->images, name, &id))
+				id = -1;
+		}
+		s->img_ids[k++] = (int32_t)id;
+	}
+	s->nimg_ids = k;
+	s->img_pod = pod;
+	s->img_pod_gen = s->img_gen;
+}
+
+/* upstream's scaledImageScore for one container image on one node. */
+static int64_t
+image_state(struct sched *s, int node, int32_t id, int64_t total_nodes)
+{
+	const struct k8s_node_spec *n = s->nodes[node].spec;
+	if (id < 0)
 		return 0;
-	sched_image_norm(image, want, sizeof want);
 	for (size_t i = 0; i < n->nimages; i++) {
-		sched_image_norm(n->images[i], have, sizeof have);
-		if (strcmp(want, have) != 0)
+		if (s->node_images[node][i] != id)
 			continue;
-		int64_t num = 0;
-		ks_strmap_get(&s->images, have, &num);
-		double spread = (double)num / (double)total_nodes;
+		double spread = (double)s->image_nodes[id] / (double)total_nodes;
 		int64_t size = n->image_sizes != NULL ? n->image_sizes[i] : 0;
 		return (int64_t)((double)size * spread);
 	}
@@ -260,10 +281,9 @@ sched_image_score(struct sched *s, int node)
 	if (n->nimages == 0)
 		return 0;
 	int64_t total = (int64_t)s->nlive, sum = 0;
-	for (size_t i = 0; i < pod->ninit; i++)
-		sum += image_state(s, n, pod->init_containers[i].image, total);
-	for (size_t i = 0; i < pod->ncontainers; i++)
-		sum += image_state(s, n, pod->containers[i].image, total);
+	pod_image_ids(s, pod);
+	for (int i = 0; i < s->nimg_ids; i++)
+		sum += image_state(s, node, s->img_ids[i], total);
 	int64_t max_threshold = max_container * (int64_t)(pod->ninit + pod->ncontainers);
 	if (sum < min_threshold)
 		sum = min_threshold;

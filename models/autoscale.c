@@ -15,10 +15,6 @@
 
 #include "models/cluster_int.h"
 
-/* A pod's memory use is not modelled from load: it is taken as a fixed
- * share of its request (documented in the README as a limitation). */
-#define MEMORY_USE_OF_REQUEST 0.5
-
 static bool
 pod_is_running(const struct cl_pod *pd)
 {
@@ -45,10 +41,13 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 			double dt = sim_ns_to_s(now - pd->scrape_at);
 			double cores = idle + (pd->cpu_seconds - pd->cpu_at_scrape) / dt;
 			pd->metric_milli = (int64_t)(cores * 1000.0 + 0.5);
+			pd->rps_milli = (int64_t)((pd->served - pd->served_at_scrape) / dt *
+			    1000.0 + 0.5);
 			pd->has_metric = true;
 		}
 		pd->scrape_at = now;
 		pd->cpu_at_scrape = pd->cpu_seconds;
+		pd->served_at_scrape = pd->served;
 	}
 	sim_after(sim, c->t.metrics_resolution, PRIO_METRICS, on_scrape, c, 0);
 }
@@ -56,7 +55,7 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 void
 metrics_start(struct cluster *c)
 {
-	if (c->nhpas == 0)
+	if (c->nhpas == 0 && c->vpas == NULL)
 		return;
 	sim_after(c->sim, c->t.metrics_resolution, PRIO_METRICS, on_scrape, c, 0);
 }
@@ -103,6 +102,82 @@ proposals_json(const struct hpa_result *r)
 	return ks_buf_take(&b);
 }
 
+/*
+ * What the custom and external metrics APIs answer for an HPA's metrics:
+ * Pods metric requests_per_second (served requests per second of each pod
+ * over its last scrape window, from the serving model) and External metrics
+ * of queue workloads (their length now, as KEDA's metrics adapter reports
+ * it). Any other custom or external metric has no adapter: the HPA sees the
+ * API's error, as upstream would.
+ */
+struct metric_inputs {
+	struct hpa_metric_input	*in;
+	struct hpa_pod_metric	**pod_values;
+	int64_t			*series;
+	char			**errors;
+};
+
+static void
+metric_inputs_build(struct cluster *c, const struct cl_hpa *h, struct metric_inputs *mi)
+{
+	const struct hpa_spec *spec = h->spec;
+	size_t n = spec->nmetrics;
+	memset(mi, 0, sizeof *mi);
+	mi->in = xcalloc(n ? n : 1, sizeof *mi->in);
+	mi->pod_values = xcalloc(n ? n : 1, sizeof *mi->pod_values);
+	mi->series = xcalloc(n ? n : 1, sizeof *mi->series);
+	mi->errors = xcalloc(n ? n : 1, sizeof *mi->errors);
+	const struct cl_deploy *d = &c->deploys[h->deploy];
+	for (size_t i = 0; i < n; i++) {
+		const struct hpa_metric_spec *m = &spec->metrics[i];
+		struct hpa_metric_input *in = &mi->in[i];
+		if (m->type == HPA_PODS && m->metric_name != NULL &&
+		    strcmp(m->metric_name, "requests_per_second") == 0) {
+			size_t k = 0;
+			for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next)
+				k++;
+			struct hpa_pod_metric *v = xcalloc(k ? k : 1, sizeof *v);
+			k = 0;
+			for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next) {
+				const struct cl_pod *pd = &c->pods[p];
+				if (!pd->has_metric)
+					continue;
+				v[k].pod = pd->name;
+				v[k].value = pd->rps_milli;
+				v[k].timestamp = pd->scrape_at;
+				v[k].window = c->t.metrics_resolution;
+				k++;
+			}
+			mi->pod_values[i] = v;
+			in->pod_values = v;
+			in->npod_values = k;
+		} else if (m->type == HPA_EXTERNAL && m->metric_name != NULL &&
+		    queue_external_metric(c, m->metric_name, &m->metric_selector, &mi->series[i])) {
+			in->series_milli = &mi->series[i];
+			in->nseries = 1;
+		} else if (m->type == HPA_PODS || m->type == HPA_OBJECT ||
+		    m->type == HPA_EXTERNAL) {
+			mi->errors[i] = xasprintf("no adapter serves metric %s in kubesim "
+			    "(Pods: requests_per_second; External: a queue's length)",
+			    m->metric_name ? m->metric_name : "?");
+			in->fetch_error = mi->errors[i];
+		}
+	}
+}
+
+static void
+metric_inputs_fini(struct metric_inputs *mi, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(mi->pod_values[i]);
+		free(mi->errors[i]);
+	}
+	free(mi->pod_values);
+	free(mi->errors);
+	free(mi->series);
+	free(mi->in);
+}
+
 static void
 hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 {
@@ -125,7 +200,7 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 		hp->name = pd->name;
 		hp->phase = hpa_phase(pd);
 		hp->deleting = pd->deleting;
-		hp->spec = &d->spec;
+		hp->spec = pd->spec;
 		if (pd->phase >= POD_CREATING && pd->phase != POD_FREE) {
 			hp->has_start = true;
 			hp->start = pd->probe_origin;
@@ -138,7 +213,8 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 			struct hpa_container_usage *u = &usage[ns];
 			u->name = cname;
 			k8s_res_set(&u->usage, "cpu", pd->metric_milli);
-			k8s_res_set(&u->usage, "memory", (int64_t)((double)req.memory * MEMORY_USE_OF_REQUEST));
+			k8s_res_set(&u->usage, "memory", (int64_t)((double)req.memory *
+			    CL_MEMORY_USE_OF_REQUEST));
 			samples[ns].pod = pd->name;
 			samples[ns].timestamp = pd->scrape_at;
 			samples[ns].window = c->t.metrics_resolution;
@@ -148,10 +224,12 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 		}
 	}
 	k8s_res_free(&req);
+	struct metric_inputs mi;
+	metric_inputs_build(c, h, &mi);
 	struct hpa_input in = {
 		.spec = h->spec, .spec_replicas = d->replicas, .status_replicas = status_replicas,
 		.pods = pods, .npods = n, .samples = samples, .nsamples = ns,
-		.metric_inputs = NULL, .now = now,
+		.metric_inputs = mi.in, .now = now,
 	};
 	struct hpa_result r;
 	memset(&r, 0, sizeof r);
@@ -175,6 +253,7 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 		deploy_sync_soon(c, h->deploy);
 	}
 	hpa_result_fini(&r);
+	metric_inputs_fini(&mi, h->spec->nmetrics);
 	for (size_t i = 0; i < ns; i++)
 		k8s_res_free(&usage[i].usage);
 	free(usage);

@@ -281,12 +281,12 @@ cas_pending(struct cluster *c, struct ca_pod_group *pg, bool *fits)
 		if (pg[d].count == 0)
 			continue;
 		struct k8s_resources r;
-		k8s_pod_request(&c->deploys[d].spec, false, &r);
+		k8s_pod_request(deploy_template(c, (uint32_t)d), false, &r);
 		pg[d].cpu_milli = r.cpu_milli;
 		pg[d].memory = r.memory;
 		k8s_res_free(&r);
 		/* Equivalent pods: once one does not fit, the rest do not either. */
-		while (pg[d].count > 0 && cas_place(c, &c->deploys[d].spec, NONE) != NONE)
+		while (pg[d].count > 0 && cas_place(c, deploy_template(c, (uint32_t)d), NONE) != NONE)
 			pg[d].count--;
 		total += pg[d].count;
 	}
@@ -296,7 +296,7 @@ cas_pending(struct cluster *c, struct ca_pod_group *pg, bool *fits)
 	for (size_t g = 0; g < ca->ngroups; g++)
 		for (size_t d = 0; d < nd; d++)
 			fits[g * nd + d] = pg[d].count > 0 &&
-			    cas_fits(ca->tmpl, &c->deploys[d].spec, (int)g);
+			    cas_fits(ca->tmpl, deploy_template(c, (uint32_t)d), (int)g);
 	int *per = xcalloc(nd, sizeof *per);
 	for (size_t g = 0; g < ca->ngroups && total > 0; g++) {
 		if (ca->gx[g].upcoming == 0)
@@ -384,8 +384,8 @@ out:
 
 /* policy/v1 disruptionsAllowed as the disruption controller computes it
  * (pods of a Deployment share labels, so a PDB selects whole Deployments). */
-static int32_t
-cas_pdb_allowed(struct cluster *c, const struct k8s_pdb *pdb)
+int32_t
+cl_pdb_allowed(struct cluster *c, const struct k8s_pdb *pdb)
 {
 	int32_t healthy = 0, npods = 0, scale = 0;
 	for (size_t d = 0; d < c->ndeploys; d++) {
@@ -421,8 +421,8 @@ cas_pdb_allowed(struct cluster *c, const struct k8s_pdb *pdb)
 	return expected <= 0 || allowed < 0 ? 0 : allowed;
 }
 
-static bool
-cas_pdb_matches(const struct k8s_pdb *pdb, const struct k8s_pod_spec *spec)
+bool
+cl_pdb_matches(const struct k8s_pdb *pdb, const struct k8s_pod_spec *spec)
 {
 	const char *ns = spec->namespace ? spec->namespace : "default";
 	const char *pns = pdb->namespace ? pdb->namespace : "default";
@@ -454,9 +454,9 @@ cas_simulate_removal(struct cluster *c, uint32_t id, int32_t *allowed, struct ca
 		const struct cl_pod *pd = &c->pods[p];
 		if (!cas_movable(pd))
 			continue;
-		const struct k8s_pod_spec *spec = &c->deploys[pd->deploy].spec;
+		const struct k8s_pod_spec *spec = pd->spec;
 		for (size_t k = 0; k < c->npdbs; k++) {
-			if (!cas_pdb_matches(c->pdbs[k], spec))
+			if (!cl_pdb_matches(c->pdbs[k], spec))
 				continue;
 			count[k]++;
 			if (allowed[k] < 1)
@@ -465,7 +465,7 @@ cas_simulate_removal(struct cluster *c, uint32_t id, int32_t *allowed, struct ca
 	}
 	for (uint32_t p = n->first_pod; p != NONE && sd->pdb_ok; p = c->pods[p].node_next) {
 		const struct cl_pod *pd = &c->pods[p];
-		if (cas_movable(pd) && cas_place(c, &c->deploys[pd->deploy].spec, id) == NONE) {
+		if (cas_movable(pd) && cas_place(c, pd->spec, id) == NONE) {
 			sd->pods_fit_elsewhere = false;
 			break;
 		}
@@ -584,18 +584,10 @@ cas_scale_down(struct cluster *c, sim_ns now)
 	struct ca_sd_verdict *v = xcalloc(n + 1, sizeof *v);
 	int32_t *allowed = xcalloc(c->npdbs + 1, sizeof *allowed);
 	for (size_t k = 0; k < c->npdbs; k++)
-		allowed[k] = cas_pdb_allowed(c, c->pdbs[k]);
+		allowed[k] = cl_pdb_allowed(c, c->pdbs[k]);
 	size_t cap_usage = 16;
 	struct ca_pod_usage *usage = xcalloc(cap_usage, sizeof *usage);
-	/* podutils.PodRequests, once per Deployment (its pods share the spec). */
-	int64_t *req = xcalloc(2 * c->ndeploys + 1, sizeof *req);
-	for (size_t d = 0; d < c->ndeploys; d++) {
-		struct k8s_resources r;
-		k8s_pod_request(&c->deploys[d].spec, false, &r);
-		req[2 * d] = r.cpu_milli;
-		req[2 * d + 1] = r.memory;
-		k8s_res_free(&r);
-	}
+	/* podutils.PodRequests: each pod's, computed when it was created. */
 
 	for (size_t i = 0; i < c->nnodes; i++)
 		ca->nodes[i].removable = false;
@@ -626,8 +618,8 @@ cas_scale_down(struct cluster *c, sim_ns now)
 			const struct cl_pod *pd = &c->pods[p];
 			KS_GROW(usage, cap_usage, np + 1);
 			memset(&usage[np], 0, sizeof usage[np]);
-			usage[np].cpu_milli = req[2 * pd->deploy];
-			usage[np].memory = req[2 * pd->deploy + 1];
+			usage[np].cpu_milli = pd->req_cpu_milli;
+			usage[np].memory = pd->req_memory;
 			usage[np].deletion_time = pd->deleting ? pd->deleted_at : SIM_NEVER;
 			usage[np].grace_s = c->deploys[pd->deploy].spec.termination_grace_s;
 			np++;
@@ -649,7 +641,6 @@ cas_scale_down(struct cluster *c, sim_ns now)
 		    ca_eligibility(cfg, &s->elig, now) == CA_NO_REASON)
 			cas_simulate_removal(c, id, allowed, s);
 	}
-	free(req);
 	free(usage);
 
 	struct ca_sd_summary sum;

@@ -77,6 +77,8 @@ cl_free(struct cluster *c)
 	if (c == NULL)
 		return;
 	cas_free(c);
+	vpas_free(c);
+	queues_free(c);
 	for (size_t i = 0; i < c->npods; i++)
 		free(c->pods[i].name);
 	free(c->pods);
@@ -104,6 +106,7 @@ cl_free(struct cluster *c)
 		free(c->profiles[i].hist);
 		free(c->profiles[i].run_hist);
 	}
+	serve_free(c);
 	free(c->profiles);
 	free(c->dists);
 	for (size_t i = 0; i < c->nhpas; i++) {
@@ -315,6 +318,16 @@ cl_add_chaos(struct cluster *c, const struct cl_chaos_params *ch, char **cause)
 		if (!found) {
 			*cause = xasprintf("failure at %.0fs: no node pool %s",
 			    sim_ns_to_s(ch->at), ch->pool);
+			return -1;
+		}
+	}
+	if (ch->kind == CL_SCALE_DEPLOYMENT) {
+		bool found = false;
+		for (size_t i = 0; i < c->ndeploys; i++)
+			found |= strcmp(c->deploys[i].d->name, ch->deployment) == 0;
+		if (!found) {
+			*cause = xasprintf("scale at %.0fs: no Deployment %s",
+			    sim_ns_to_s(ch->at), ch->deployment);
 			return -1;
 		}
 	}
@@ -577,6 +590,18 @@ on_chaos(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct cluster *c = ctx;
 	const struct cl_chaos_params *ch = &c->chaos[arg];
+	if (ch->kind == CL_SCALE_DEPLOYMENT) {
+		/* A scheduled `kubectl scale`: the ReplicaSet controller follows. */
+		for (size_t d = 0; d < c->ndeploys; d++) {
+			if (strcmp(c->deploys[d].d->name, ch->deployment) != 0)
+				continue;
+			cl_event(c, "Scaled", ch->deployment, "replicas %d -> %d",
+			    (int)c->deploys[d].replicas, (int)ch->replicas);
+			c->deploys[d].replicas = ch->replicas;
+			deploy_sync_soon(c, (uint32_t)d);
+		}
+		return;
+	}
 	int32_t left = ch->kind == CL_FAIL_ZONE ? INT32_MAX : ch->count;
 	for (size_t i = 0; i < c->nnodes && left > 0; i++) {
 		struct cl_node *n = &c->nodes[i];
@@ -622,6 +647,7 @@ emit_interval(struct cluster *c)
 	double span = sim_ns_to_s(now - c->last_interval);
 	c->last_interval = now;
 	cl_cost_update(c);
+	serve_sync(c);
 	for (size_t i = 0; i < c->nprofiles; i++) {
 		struct cl_profile *pr = &c->profiles[i];
 		struct cl_service *sv = &c->services[pr->service];
@@ -632,7 +658,7 @@ emit_interval(struct cluster *c)
 			desired = d->replicas;
 			ready = (int32_t)deploy_ready(c, sv->deploy);
 			struct k8s_resources r;
-			k8s_pod_request(&d->spec, false, &r);
+			k8s_pod_request(deploy_template(c, sv->deploy), false, &r);
 			req_cpu = (double)r.cpu_milli / 1000.0;
 			k8s_res_free(&r);
 		}
@@ -677,6 +703,8 @@ cl_start(struct cluster *c)
 		deploy_sync_soon(c, (uint32_t)i);
 	metrics_start(c);
 	hpa_start(c);
+	vpas_start(c);
+	queues_start(c);
 	cas_start(c);
 	serve_start(c);
 	c->last_interval = 0;
@@ -687,6 +715,7 @@ void
 cl_finish(struct cluster *c)
 {
 	emit_interval(c);
+	queues_finish(c);
 	for (size_t i = 0; i < c->nprofiles; i++) {
 		struct cl_profile *pr = &c->profiles[i];
 		double req = pr->total_ok + pr->total_errors;

@@ -18,6 +18,7 @@
 
 struct cluster;
 struct ca_config;
+struct vpa_spec;
 
 /* A node pool: nodes made from one template. */
 struct cl_pool_params {
@@ -40,6 +41,12 @@ struct cl_pool_params {
 
 /* Offered load of a service: the expected number of requests in [from, to). */
 typedef double cl_offered_fn(void *ctx, sim_ns from, sim_ns to);
+/* Request mode: the rate (req/s) at `at`, and an upper bound on [from, to]. */
+typedef double cl_rate_fn(void *ctx, sim_ns at);
+typedef double cl_rate_max_fn(void *ctx, sim_ns from, sim_ns to);
+
+/* How a service's traffic is simulated (see serve.c, request.c). */
+enum cl_traffic_mode { CL_TRAFFIC_FLUID = 0, CL_TRAFFIC_REQUEST };
 
 /* How a Service's pods serve requests. */
 struct cl_profile_params {
@@ -51,7 +58,14 @@ struct cl_profile_params {
 	sim_ns			 timeout;
 	int32_t			 queue_limit;
 	cl_offered_fn		*offered;
-	void			*offered_ctx;
+	void			*offered_ctx;	/* also the ctx of rate, rate_max */
+	/* request mode and load balancing (zero: fluid, round-robin) */
+	enum cl_traffic_mode	 mode;
+	int32_t			 lb;		/* enum rq_lb (models/request.h) */
+	bool			 has_net_latency;
+	struct sim_dist		 net_latency;	/* seconds, added per response */
+	cl_rate_fn		*rate;		/* required in request mode */
+	cl_rate_max_fn		*rate_max;
 };
 
 struct cl_timings {
@@ -66,10 +80,13 @@ struct cl_timings {
 	struct sim_dist	shutdown;
 };
 
-enum cl_chaos_kind { CL_FAIL_NODES, CL_FAIL_ZONE, CL_RECOVER_NODES };
+enum cl_chaos_kind { CL_FAIL_NODES, CL_FAIL_ZONE, CL_RECOVER_NODES,
+	CL_SCALE_DEPLOYMENT };
 struct cl_chaos_params {
 	sim_ns			 at;
 	enum cl_chaos_kind	 kind;
+	const char		*deployment;	/* CL_SCALE_DEPLOYMENT: its name */
+	int32_t			 replicas;	/* CL_SCALE_DEPLOYMENT: new spec.replicas */
 	const char		*pool;
 	const char		*zone;
 	int32_t			 count;
@@ -92,6 +109,37 @@ int cl_add_pdb(struct cluster *c, const struct k8s_pdb *p);
 int cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause);
 int cl_add_profile(struct cluster *c, const struct cl_profile_params *p, char **cause);
 int cl_add_chaos(struct cluster *c, const struct cl_chaos_params *ch, char **cause);
+/* A VerticalPodAutoscaler (models/vpa.h) of a Deployment added before. */
+int cl_add_vpa(struct cluster *c, const struct vpa_spec *v, char **cause);
+/*
+ * A queue workload: messages arrive (the step function's own model, e.g.
+ * workloads/queue.h) and every Ready pod of the consumer Deployment takes
+ * up to rate_per_pod messages/s, using cpu_per_message cpu-seconds each.
+ * Each tick calls step(ctx, from, to, capacity, &arrived, &consumed), which
+ * returns the new length. The queue's length is the External metric named
+ * after the queue (or "queue_length" with the selector queue=<name>). On
+ * success the cluster owns ctx and calls free_ctx (may be NULL) in cl_free.
+ */
+typedef double cl_queue_step_fn(void *ctx, sim_ns from, sim_ns to, double capacity,
+    double *arrived, double *consumed);
+struct cl_queue_params {
+	const char		*name;
+	const char		*consumer;	/* Deployment name */
+	double			 rate_per_pod;	/* messages/s per Ready pod */
+	double			 cpu_per_message;	/* cpu-seconds */
+	cl_queue_step_fn	*step;
+	void			*ctx;
+	void			(*free_ctx)(void *ctx);
+};
+int cl_add_queue(struct cluster *c, const struct cl_queue_params *q, char **cause);
+/* The scheduler's profiles from a KubeSchedulerConfiguration: a pod is
+ * scheduled with the profile its spec.schedulerName names ("default-scheduler"
+ * when unset); a pod naming no profile is left to another scheduler (stays
+ * Pending). cfgs[i] is copied. Without a call: the default profile for every
+ * pod. -1 with *cause when a configuration is invalid. */
+struct sched_config;
+int cl_set_sched_config(struct cluster *c, const char *const *names,
+    const struct sched_config *cfgs, size_t n, char **cause);
 /* The Cluster Autoscaler's flags (default ca_config_defaults()); copied.
  * The autoscaler runs when some pool has max > min. */
 void cl_set_ca_config(struct cluster *c, const struct ca_config *cfg);
@@ -100,6 +148,19 @@ void cl_set_ca_config(struct cluster *c, const struct ca_config *cfg);
 void cl_start(struct cluster *c);
 /* Emits the final interval and the per-service summary records. */
 void cl_finish(struct cluster *c);
+
+/* A service's whole-run serving figures (for validation), after
+ * cl_finish: requests offered (fluid: expected; request: arrivals), their
+ * outcomes, the ok latency (mean exact, p99 from the histogram) and the
+ * Little's law terms: the time-average number in the pods (L), the
+ * admitted rate and the mean time in the pod of admitted requests (W). */
+struct cl_serve_stats {
+	double	offered, ok, errors, timeouts;
+	double	latency_mean, latency_p99;	/* seconds, ok requests */
+	double	l_avg, admitted_rate, w_mean;
+	enum cl_traffic_mode mode;
+};
+int cl_serve_stats(const struct cluster *c, size_t profile, struct cl_serve_stats *out);
 
 /* Figures for progress lines and the runs table. */
 double cl_cost_usd(const struct cluster *c);

@@ -85,6 +85,7 @@ struct cl_pod {
 	bool		 lost;		/* its node failed: not serving */
 	bool		 ready_cond;	/* the Ready condition */
 	uint32_t	 sched_attempts;
+	uint32_t	 nominated;	/* status.nominatedNodeName: node id + 1, 0 none */
 	char		*name;
 	sim_ns		 created, started, ready_changed, running_since;
 	sim_ns		 deleted_at;	/* deletionTimestamp, when deleting */
@@ -98,6 +99,15 @@ struct cl_pod {
 	sim_ns		 scrape_at;	/* time of the last metrics sample, 0 none */
 	int64_t		 metric_milli;	/* last sampled usage, millicores */
 	bool		 has_metric;
+	/* the template it was created from (the VPA gives new pods new
+	 * requests) and its effective request (podutils.PodRequests) */
+	const struct k8s_pod_spec *spec;
+	int64_t		 req_cpu_milli, req_memory;
+	/* requests completed by this pod (serve.c and request.c add them),
+	 * and the Pods metric requests_per_second of the last scrape */
+	double		 served;
+	double		 served_at_scrape;
+	int64_t		 rps_milli;
 };
 
 struct cl_deploy {
@@ -108,6 +118,7 @@ struct cl_deploy {
 	uint32_t		 npods;	/* not deleting */
 	uint32_t		 service;	/* NONE if no Service selects it */
 	uint32_t		 hpa;		/* NONE if none */
+	const struct k8s_pod_spec *cur;	/* template of new pods (VPA); NULL: &spec */
 	uint32_t		 name_seq;
 	sim_timer		 sync_timer;
 };
@@ -119,6 +130,7 @@ struct cl_service {
 	uint32_t	 deploy;	/* the Deployment it selects, NONE if none */
 	int32_t		 profile;	/* -1 if it serves no traffic */
 	uint32_t	 rr;		/* round-robin cursor */
+	uint32_t	 ep_version;	/* bumps when endpoints change */
 };
 
 struct cl_profile {
@@ -139,6 +151,12 @@ struct cl_hpa {
 	uint32_t		 deploy;
 	struct hpa_state	 state;
 	int32_t			 last_desired;
+};
+
+/* One scheduler profile: a schedulerName and its configuration. */
+struct cl_sched_profile {
+	char			*name;
+	struct sched_config	 cfg;
 };
 
 /* The scheduler's queues (activeQ ordered by priority then arrival,
@@ -176,6 +194,7 @@ struct cluster {
 	struct cl_profile	*profiles;
 	size_t			 nprofiles, capprofiles;
 	struct serving_dist	*dists;		/* per profile, from serve_start */
+	struct serve_state	*serve;		/* serve.c's own (request mode, LB) */
 	struct cl_hpa		*hpas;
 	size_t			 nhpas, caphpas;
 	const struct k8s_pdb	**pdbs;
@@ -185,7 +204,20 @@ struct cluster {
 	struct cl_chaos_params	*chaos;
 	size_t			 nchaos, capchaos;
 
+	struct cl_vpas		*vpas;		/* autoscale_vpa.c; NULL: no VPA */
+	struct cl_queues	*queues;	/* queue.c; NULL: no queue */
+
 	struct sched		*sched;
+	struct cl_sched_profile	*sprofiles;	/* KubeSchedulerConfiguration; none: default */
+	size_t			 nsprofiles;
+	size_t			 sprofile_cur;	/* the profile sched runs with */
+	uint32_t		*handle_pod;	/* scheduler pod handle -> pod id */
+	size_t			 caphandle;
+	uint32_t		*nominated;	/* pods that may hold a nomination */
+	size_t			 nnominated, capnominated;
+	int32_t			*nom_tmp;	/* nominated pods placed for one cycle */
+	size_t			 nnom_tmp, capnom_tmp;
+	struct sched_preemption	 preempt;	/* scratch */
 	struct ca_config	 ca_cfg;	/* Cluster Autoscaler flags */
 	struct cas		*ca;		/* its state; NULL when not running */
 	struct sq_entry		*activeq;	/* binary heap */
@@ -226,6 +258,8 @@ void pod_node_back(struct cluster *c, uint32_t pod);
 void pod_set_ready(struct cluster *c, uint32_t pod, bool ready);
 void pod_free(struct cluster *c, uint32_t pod);
 void deploy_sync_soon(struct cluster *c, uint32_t deploy);
+/* The template a new pod of deploy gets. */
+const struct k8s_pod_spec *deploy_template(const struct cluster *c, uint32_t deploy);
 uint32_t deploy_ready(const struct cluster *c, uint32_t deploy);
 
 /* schedq.c */
@@ -243,9 +277,33 @@ void metrics_start(struct cluster *c);
 /* autoscale_ca.c */
 void cas_start(struct cluster *c);
 void cas_free(struct cluster *c);
+/* policy/v1 disruptionsAllowed of a PDB now. */
+int32_t cl_pdb_allowed(struct cluster *c, const struct k8s_pdb *pdb);
+bool cl_pdb_matches(const struct k8s_pdb *pdb, const struct k8s_pod_spec *spec);
+
+/* autoscale_vpa.c: the VPA recommender, admission and updater. */
+void vpas_start(struct cluster *c);
+void vpas_free(struct cluster *c);
+
+/* queue.c: queue workloads and their External metric. */
+void queues_start(struct cluster *c);
+void queues_finish(struct cluster *c);
+void queues_free(struct cluster *c);
+/* The value (milli-units) of External metric `name` with selector sel, or
+ * false when no queue answers to it. */
+bool queue_external_metric(const struct cluster *c, const char *name,
+    const struct k8s_selector *sel, int64_t *value_milli);
+
+/* A pod's memory use is not modelled from load: it is a fixed share of
+ * the request of the Deployment's own template (the application's, not
+ * what a VPA later sets). Documented in the README as a limitation. */
+#define CL_MEMORY_USE_OF_REQUEST 0.5
 
 /* serve.c */
 void serve_start(struct cluster *c);
 void serve_pod_gone(struct cluster *c, uint32_t pod);
+void serve_free(struct cluster *c);
+/* Brings request-mode counts and CPU up to now (before interval records). */
+void serve_sync(struct cluster *c);
 
 #endif

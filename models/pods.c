@@ -56,6 +56,7 @@ endpoint_add(struct cluster *c, struct cl_service *sv, uint32_t p)
 	KS_GROW(sv->endpoints, sv->capendpoints, sv->nendpoints + 1);
 	c->pods[p].ep_index = (uint32_t)sv->nendpoints;
 	sv->endpoints[sv->nendpoints++] = p;
+	sv->ep_version++;
 }
 
 static void
@@ -67,6 +68,7 @@ endpoint_remove(struct cluster *c, struct cl_service *sv, uint32_t p)
 	sv->endpoints[i] = last;
 	c->pods[last].ep_index = i;
 	c->pods[p].ep_index = NONE;
+	sv->ep_version++;
 }
 
 static void pod_maybe_finish(struct cluster *c, uint32_t p);
@@ -337,6 +339,12 @@ pod_create(struct cluster *c, uint32_t deploy)
 	c->pods_pending++;
 	struct cl_deploy *d = &c->deploys[deploy];
 	pd->name = xasprintf("%s-%05u", d->d->name, d->name_seq++);
+	pd->spec = deploy_template(c, deploy);
+	struct k8s_resources req;
+	k8s_pod_request(pd->spec, false, &req);
+	pd->req_cpu_milli = req.cpu_milli;
+	pd->req_memory = req.memory;
+	k8s_res_free(&req);
 	pd->dep_prev = NONE;
 	pd->dep_next = d->first_pod;
 	if (d->first_pod != NONE)
@@ -518,6 +526,13 @@ on_deploy_sync(struct sim *sim, void *ctx, uint64_t arg)
 			pod_delete(c, victim, "ScaleDown");
 		}
 	}
+}
+
+const struct k8s_pod_spec *
+deploy_template(const struct cluster *c, uint32_t deploy)
+{
+	const struct cl_deploy *d = &c->deploys[deploy];
+	return d->cur != NULL ? d->cur : &d->spec;
 }
 
 void

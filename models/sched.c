@@ -111,6 +111,10 @@ sched_config_default(struct sched_config *c)
 	c->spread_system_defaults = true;
 	c->spread_match_label_keys = true;
 	c->spread_node_inclusion_policy = true;
+	/* config/v1 SetDefaults_DefaultPreemptionArgs */
+	c->preemption = true;
+	c->min_candidate_nodes_percentage = 10;
+	c->min_candidate_nodes_absolute = 100;
 }
 
 static int
@@ -179,6 +183,22 @@ sched_config_validate(const struct sched_config *c, char **cause)
 		    "[0-100]", c->hard_pod_affinity_weight);
 		return -1;
 	}
+	/* ValidateDefaultPreemptionArgs */
+	if (c->min_candidate_nodes_percentage < 0 || c->min_candidate_nodes_percentage > 100) {
+		*cause = xasprintf("minCandidateNodesPercentage: Invalid value: %d: not in valid "
+		    "range [0, 100]", c->min_candidate_nodes_percentage);
+		return -1;
+	}
+	if (c->min_candidate_nodes_absolute < 0) {
+		*cause = xasprintf("minCandidateNodesAbsolute: Invalid value: %d: not in valid "
+		    "range [0, inf)", c->min_candidate_nodes_absolute);
+		return -1;
+	}
+	if (c->min_candidate_nodes_percentage == 0 && c->min_candidate_nodes_absolute == 0) {
+		*cause = xasprintf("minCandidateNodesPercentage: Invalid value: 0: cannot be zero "
+		    "at the same time as minCandidateNodesAbsolute");
+		return -1;
+	}
 	for (int i = 0; i < SCHED_NPLUGINS; i++) {
 		if (c->weight[i] < 0 || c->weight[i] > 100) {
 			*cause = xasprintf("plugins.score.enabled[%s].weight: Invalid value: %d: "
@@ -195,14 +215,23 @@ sched_new(const struct sched_config *cfg, char **cause)
 	if (sched_config_validate(cfg, cause) < 0)
 		return NULL;
 	struct sched *s = xcalloc(1, sizeof *s);
-	s->cfg = *cfg;
 	s->free_pod = -1;
 	ks_strmap_init(&s->images);
+	sched_set_config(s, cfg, cause);
+	return s;
+}
+
+int
+sched_set_config(struct sched *s, const struct sched_config *cfg, char **cause)
+{
+	if (sched_config_validate(cfg, cause) < 0)
+		return -1;
+	s->cfg = *cfg;
 	for (int i = 0; i < cfg->nfit_resources; i++)
 		s->fit_res[i] = sched_res_index(s, cfg->fit_resources[i].name);
 	for (int i = 0; i < cfg->nbalanced_resources; i++)
 		s->bal_res[i] = sched_res_index(s, cfg->balanced_resources[i].name);
-	return s;
+	return 0;
 }
 
 void
@@ -457,6 +486,7 @@ sched_result_init(struct sched_result *r)
 {
 	memset(r, 0, sizeof *r);
 	r->node = -1;
+	r->nominated = -1;
 }
 
 void
@@ -469,6 +499,7 @@ sched_result_fini(struct sched_result *r)
 	free(r->tied);
 	memset(r, 0, sizeof *r);
 	r->node = -1;
+	r->nominated = -1;
 }
 
 static void
@@ -531,6 +562,18 @@ filter_node(struct sched *s, int node, struct sched_node_status *st)
 	return SCHED_SUCCESS;
 }
 
+enum sched_code
+sched_filter_fresh(struct sched *s, const struct k8s_pod_spec *pod,
+    const struct k8s_selector *owner, int node, struct sched_node_status *st)
+{
+	sched_cycle_begin(s, pod, owner);
+	for (int p = 0; p <= SCHED_INTER_POD_AFFINITY; p++)
+		if (s->cfg.enabled[p])
+			prefilter(s, (enum sched_plugin)p);
+	memset(st, 0, sizeof *st);
+	return filter_node(s, node, st);
+}
+
 int
 sched_schedule(struct sched *s, const struct k8s_pod_spec *pod, gsl_rng *rng,
     struct sched_result *out)
@@ -550,6 +593,26 @@ sched_schedule_owned(struct sched *s, const struct k8s_pod_spec *pod,
 	for (int p = 0; p <= SCHED_INTER_POD_AFFINITY; p++)
 		if (s->cfg.enabled[p])
 			prefilter(s, (enum sched_plugin)p);
+
+	/* evaluateNominatedNode: a pod nominated by an earlier preemption
+	 * tries that node alone first and takes it when it passes. */
+	int nom = out->nominated;
+	if (nom >= 0 && (size_t)nom < s->nnodes && sched_node_live(s, nom) &&
+	    filter_node(s, nom, &out->status[nom]) == SCHED_SUCCESS) {
+		out->touched_start = (size_t)nom;
+		out->touched_n = 1;
+		out->evaluated = out->nfeasible = 1;
+		out->num_to_find = 1;
+		out->node = nom;
+		if (out->explain) {
+			out->feasible[0] = nom;
+			out->tied[0] = nom;
+			out->ntied = 1;
+		}
+		return nom;
+	}
+	if (nom >= 0 && (size_t)nom < s->nnodes)
+		out->status[nom].code = SCHED_NOT_EVALUATED;
 
 	/* findNodesThatPassFilters over live nodes, starting at next_start. */
 	size_t num_to_find = (size_t)sched_num_feasible_nodes_to_find(
@@ -652,12 +715,19 @@ cmp_str(const void *a, const void *b)
 char *
 sched_result_message(const struct sched *s, const struct sched_result *r)
 {
+	return sched_status_message(s, r->status, r->nnodes);
+}
+
+char *
+sched_status_message(const struct sched *s, const struct sched_node_status *status,
+    size_t n)
+{
 	/* Histogram of reasons over nodes (FitError.Error), sorted as strings. */
 	const char **keys = NULL;
 	int64_t *counts = NULL;
 	size_t nk = 0, cap = 0;
-	for (size_t i = 0; i < r->nnodes; i++) {
-		const struct sched_node_status *st = &r->status[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct sched_node_status *st = &status[i];
 		if (st->code != SCHED_UNSCHEDULABLE && st->code != SCHED_UNRESOLVABLE)
 			continue;
 		for (int j = 0; j < st->nreasons; j++) {

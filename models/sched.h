@@ -74,6 +74,10 @@ struct sched_config {
 	bool			 spread_system_defaults;	/* defaultingType System */
 	bool			 spread_match_label_keys;	/* feature gate, on */
 	bool			 spread_node_inclusion_policy;	/* feature gate, on */
+	/* DefaultPreemption (PostFilter) and its DefaultPreemptionArgs */
+	bool			 preemption;			/* enabled */
+	int32_t			 min_candidate_nodes_percentage;	/* 10 */
+	int32_t			 min_candidate_nodes_absolute;	/* 100 */
 };
 /* The default profile: plugins and weights of default_plugins.go,
  * LeastAllocated cpu 1 memory 1, adaptive percentage, system spreading. */
@@ -108,6 +112,9 @@ struct sched;
 struct sched *sched_new(const struct sched_config *cfg, char **cause);
 void sched_free(struct sched *s);
 const struct sched_config *sched_config(const struct sched *s);
+/* Switches to another profile's configuration (a scheduler with several
+ * profiles shares one cache). cfg is copied; -1 with *cause if invalid. */
+int sched_set_config(struct sched *s, const struct sched_config *cfg, char **cause);
 
 /* Adds a node; spec must outlive it. Returns its index (0, 1, ...). */
 int sched_add_node(struct sched *s, const struct k8s_node_spec *spec);
@@ -135,6 +142,12 @@ void sched_node_remove_pod(struct sched *s, int pod);
 void sched_pod_set_terminating(struct sched *s, int pod, bool terminating);
 int sched_pod_node(const struct sched *s, int pod);
 const struct k8s_pod_spec *sched_pod_spec(const struct sched *s, int pod);
+/* status.startTime of a placed pod (any int64 time unit, the same for every
+ * pod); a pod without one counts as starting "now" in preemption. */
+void sched_pod_set_start(struct sched *s, int pod, int64_t start);
+/* The pod is terminating because the scheduler preempted it (deletion
+ * timestamp and the DisruptionTarget condition PreemptionByScheduler). */
+void sched_pod_set_preempted(struct sched *s, int pod);
 
 /* A Service's selector (equality map), used by default topology spreading.
  * labels must outlive the scheduler. */
@@ -161,6 +174,8 @@ struct sched_score_detail {
 /* Owned by the caller; arrays grow and are reused across calls. */
 struct sched_result {
 	bool	explain;		/* in: fill the explain fields */
+	int	nominated;		/* in: status.nominatedNodeName, evaluated first
+					 * (evaluateNominatedNode); -1 none (init) */
 	/* out */
 	int	node;			/* chosen node index, or -1 */
 	int64_t	total;			/* its total score */
@@ -198,6 +213,64 @@ int sched_schedule_owned(struct sched *s, const struct k8s_pod_spec *pod,
 /* Upstream's FitError text: "0/5 nodes are available: 2 Insufficient cpu,
  * 3 node(s) had untolerated taint(s)." Caller frees. */
 char *sched_result_message(const struct sched *s, const struct sched_result *r);
+
+/* ---- preemption (framework/preemption, plugins/defaultpreemption) ------- */
+
+/* A PodDisruptionBudget as preemption reads it. */
+struct sched_pdb {
+	const char		  *ns;		/* NULL: "default" */
+	const struct k8s_selector *selector;	/* empty or unset: matches nothing */
+	int32_t			   disruptions_allowed;	/* status.disruptionsAllowed */
+};
+
+/* One candidate node of the dry run. */
+struct sched_candidate {
+	int	 node;
+	int	*victims;	/* pod handles, most important first */
+	size_t	 nvictims;
+	int64_t	 pdb_violations;
+};
+
+/* Owned by the caller; reused across calls. */
+struct sched_preemption {
+	/* out */
+	int	 node;		/* nominated node, or -1 */
+	int	*victims;	/* its victims (pod handles), most important first */
+	size_t	 nvictims;
+	int64_t	 pdb_violations;
+	bool	 eligible;	/* false: PodEligibleToPreemptOthers said no */
+	char	*message;	/* when node < 0: upstream's status ("preemption: 0/3
+				 * nodes are available: ..." or "preemption: not
+				 * eligible due to ..."); NULL when preemption is off */
+	size_t	 npotential;	/* nodes whose filter failure was Unschedulable */
+	int32_t	 offset, num_candidates;	/* GetOffsetAndNumCandidates */
+	struct sched_candidate *cands;	/* candidates found, in upstream's order */
+	size_t	 ncands, cap_cands;
+	size_t	 cap_victims;
+};
+void sched_preemption_init(struct sched_preemption *p);
+void sched_preemption_fini(struct sched_preemption *p);
+
+/*
+ * DefaultPreemption's PostFilter for a pod that failed the cycle whose
+ * statuses are in failed: eligibility (preemptionPolicy Never; terminating
+ * preempted victims on its nominated node `nominated`, -1 none), candidate
+ * nodes (status Unschedulable), SelectVictimsOnNode on up to
+ * max(10% of them, 100) nodes from a random offset (rng), PDB-aware
+ * reprieve, pickOneNodeForPreemption. Priorities are the specs' priority.
+ * `now` is the start time of pods without one. Nominated pods of equal or
+ * higher priority must already be placed by the caller. Victims are not
+ * deleted: the caller deletes them. Returns out->node.
+ */
+int sched_preempt(struct sched *s, const struct k8s_pod_spec *pod,
+    const struct k8s_selector *owner_selector, const struct sched_result *failed,
+    int nominated, const struct sched_pdb *pdbs, size_t npdbs, int64_t now, gsl_rng *rng,
+    struct sched_preemption *out);
+/* SelectVictimsOnNode alone (tests, explain): victims into out->cands[0];
+ * returns the status code (SCHED_SUCCESS with victims). */
+enum sched_code sched_select_victims(struct sched *s, const struct k8s_pod_spec *pod,
+    const struct k8s_selector *owner_selector, int node, const struct sched_pdb *pdbs,
+    size_t npdbs, int64_t now, struct sched_preemption *out);
 
 /* numFeasibleNodesToFind (schedule_one.go). */
 int64_t sched_num_feasible_nodes_to_find(int32_t percentage, int64_t num_all_nodes);

@@ -47,6 +47,10 @@ struct sched_pod {
 	int32_t	pos;		/* index in the node's pod list */
 	int32_t	next_free;
 	bool	terminating;
+	bool	preempted;	/* terminating because the scheduler preempted it */
+	bool	started;	/* start holds status.startTime */
+	bool	detached;	/* taken off its node by a preemption dry run */
+	int64_t	start;
 	int64_t	cpu, mem, eph, ext[SCHED_MAX_EXT];
 	int64_t	nz_cpu, nz_mem;
 };
@@ -269,6 +273,18 @@ void sched_ipa_normalize(struct sched *s, const int *nodes, size_t n, int64_t *s
 void sched_image_norm(const char *in, char *buf, size_t n);
 /* Frees the cluster state (sched_state.c). */
 void sched_state_free(struct sched *s);
+
+/* A preemption dry run takes pods off their node and puts them back keeping
+ * their handles (sched_state.c). */
+void sched_pod_detach(struct sched *s, int pod);
+void sched_pod_attach(struct sched *s, int pod);
+/* PreFilter then every enabled filter for pod on one node, against the
+ * current state (sched.c). */
+enum sched_code sched_filter_fresh(struct sched *s, const struct k8s_pod_spec *pod,
+    const struct k8s_selector *owner, int node, struct sched_node_status *st);
+/* FitError text over n statuses: "0/N nodes are available: ...". Caller frees. */
+char *sched_status_message(const struct sched *s, const struct sched_node_status *st,
+    size_t n);
 
 /* Sets st to a failure of plugin p with one static reason. */
 enum sched_code sched_fail(struct sched_node_status *st, enum sched_plugin p,

@@ -450,41 +450,29 @@ node_account(struct sched_node *node, const struct sched_pod *p, int sign)
 	node->nz_mem += sign * p->nz_mem;
 }
 
-int
-sched_node_add_pod(struct sched *s, int n, const struct k8s_pod_spec *spec)
+/* Links pod id (requests already read) onto node n. */
+static void
+pod_link(struct sched *s, int32_t id, int n)
 {
-	KS_ASSERT(n >= 0 && (size_t)n < s->nnodes && sched_node_live(s, n));
-	int32_t id;
-	if (s->free_pod >= 0) {
-		id = s->free_pod;
-		s->free_pod = s->pods[id].next_free;
-	} else {
-		KS_GROW(s->pods, s->cap_pods, s->npods + 1);
-		id = (int32_t)s->npods++;
-	}
 	struct sched_pod *p = &s->pods[id];
-	memset(p, 0, sizeof *p);
 	p->node = n;
-	p->next_free = -1;
-	pod_requests(s, spec, p);
 	struct sched_node *node = &s->nodes[n];
 	node_account(node, p, 1);
 	KS_GROW(node->pods, node->cap_pods, (size_t)node->npods + 1);
 	p->pos = node->npods;
 	node->pods[node->npods++] = id;
-	p->group = group_of(s, spec);
 	s->groups[p->group].npods++;
 	struct sched_ng *e = node_group(s, n, p->group, true);
 	e->all++;
-	e->live++;
-	add_ports(s, n, id, spec);
-	return id;
+	if (!p->terminating)
+		e->live++;
+	add_ports(s, n, id, s->groups[p->group].spec);
 }
 
-void
-sched_node_remove_pod(struct sched *s, int id)
+/* Unlinks pod id from its node; the slot keeps its group and requests. */
+static void
+pod_unlink(struct sched *s, int32_t id)
 {
-	KS_ASSERT(id >= 0 && (size_t)id < s->npods && s->pods[id].node >= 0);
 	struct sched_pod *p = &s->pods[id];
 	int n = p->node;
 	struct sched_node *node = &s->nodes[n];
@@ -503,9 +491,55 @@ sched_node_remove_pod(struct sched *s, int id)
 	s->groups[p->group].npods--;
 	if (node->nports)
 		del_ports(s, n, id);
+}
+
+int
+sched_node_add_pod(struct sched *s, int n, const struct k8s_pod_spec *spec)
+{
+	KS_ASSERT(n >= 0 && (size_t)n < s->nnodes && sched_node_live(s, n));
+	int32_t id;
+	if (s->free_pod >= 0) {
+		id = s->free_pod;
+		s->free_pod = s->pods[id].next_free;
+	} else {
+		KS_GROW(s->pods, s->cap_pods, s->npods + 1);
+		id = (int32_t)s->npods++;
+	}
+	struct sched_pod *p = &s->pods[id];
+	memset(p, 0, sizeof *p);
+	p->next_free = -1;
+	pod_requests(s, spec, p);
+	p->group = group_of(s, spec);
+	pod_link(s, id, n);
+	return id;
+}
+
+void
+sched_node_remove_pod(struct sched *s, int id)
+{
+	KS_ASSERT(id >= 0 && (size_t)id < s->npods && s->pods[id].node >= 0);
+	struct sched_pod *p = &s->pods[id];
+	pod_unlink(s, id);
 	p->node = -1;
 	p->next_free = s->free_pod;
 	s->free_pod = id;
+}
+
+void
+sched_pod_detach(struct sched *s, int id)
+{
+	KS_ASSERT(id >= 0 && (size_t)id < s->npods && s->pods[id].node >= 0 &&
+	    !s->pods[id].detached);
+	pod_unlink(s, id);
+	s->pods[id].detached = true;	/* p->node still names its node */
+}
+
+void
+sched_pod_attach(struct sched *s, int id)
+{
+	KS_ASSERT(id >= 0 && (size_t)id < s->npods && s->pods[id].detached);
+	s->pods[id].detached = false;
+	pod_link(s, id, s->pods[id].node);
 }
 
 void
@@ -518,6 +552,21 @@ sched_pod_set_terminating(struct sched *s, int id, bool terminating)
 	struct sched_ng *e = node_group(s, p->node, p->group, false);
 	e->live += terminating ? -1 : 1;
 	p->terminating = terminating;
+}
+
+void
+sched_pod_set_preempted(struct sched *s, int id)
+{
+	sched_pod_set_terminating(s, id, true);
+	s->pods[id].preempted = true;
+}
+
+void
+sched_pod_set_start(struct sched *s, int id, int64_t start)
+{
+	KS_ASSERT(id >= 0 && (size_t)id < s->npods && s->pods[id].node >= 0);
+	s->pods[id].start = start;
+	s->pods[id].started = true;
 }
 
 int

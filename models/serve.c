@@ -1,11 +1,15 @@
 /*
- * serve.c - each Service's traffic, per tick: the offered requests are
- * spread evenly over its endpoints (round-robin) and each endpoint pod's
- * queue advances with the fluid model of models/serving.c. A request sent
- * to an endpoint whose pod has died (the endpoint not yet removed) fails;
- * with no endpoints at all every request fails. Pods in the same state
- * give the same outcome, so one step serves a whole group: the cost per
- * tick follows the number of distinct pod states, not the request rate.
+ * serve.c - each Service's traffic, in one of two fidelities.
+ * Fluid mode: per tick, the offered requests are split over the endpoints
+ * by the service's load-balancing policy (rq_lb_weights) and each endpoint
+ * pod's queue advances with the fluid model of models/serving.c. Pods in the
+ * same state with the same share give the same outcome, so one step serves
+ * a whole group: the cost per tick follows the number of distinct pod
+ * states, not the request rate.
+ * Request mode: models/request.c simulates every request; the tick (and each
+ * interval record) moves its counts and CPU into the profile and the pods.
+ * Either way a request sent to an endpoint whose pod has died (the endpoint
+ * not yet removed) fails, and with no endpoints at all every request fails.
  */
 #include "config.h"
 
@@ -15,15 +19,38 @@
 #include <string.h>
 
 #include "models/cluster_int.h"
+#include "models/request.h"
 
 #define SERVE_GROUPS 8
 
 struct serve_group {
 	struct serving_pod	before;	/* state that defines the group */
 	bool			dead;
+	double			offered;
 	struct serving_pod	after;
 	struct serving_result	res;
 	double			npods;
+};
+
+/* Per profile. */
+struct serve_prof {
+	struct rq_service	*rq;		/* request mode, else NULL */
+	struct rq_stats		 last;		/* counts moved so far */
+	/* fluid mode */
+	double			*w, *occ;	/* per endpoint */
+	size_t			 capw;
+	bool			 w_valid;
+	uint32_t		 w_version;
+	size_t			 w_n;
+	/* whole run, both modes */
+	double			 offered, ok, errors, timeouts;
+	double			 occupancy, sojourn, admitted;	/* fluid */
+	sim_ns			 started_at;
+};
+
+struct serve_state {
+	struct serve_prof	*p;
+	size_t			 n;
 };
 
 static bool
@@ -32,10 +59,43 @@ same_state(const struct serving_pod *a, const struct serving_pod *b)
 	return a->backlog == b->backlog && a->busy == b->busy;
 }
 
-static void
-serve_profile(struct cluster *c, struct cl_profile *pr, struct serving_dist *dist,
-    sim_ns from, sim_ns to)
+/* The shares of the endpoints, or NULL for an even split. */
+static const double *
+fluid_weights(struct cluster *c, struct cl_profile *pr, struct serve_prof *sp)
 {
+	struct cl_service *sv = &c->services[pr->service];
+	size_t n = sv->nendpoints;
+	if (pr->p.lb != RQ_LB_RING_HASH && pr->p.lb != RQ_LB_LEAST_REQUEST)
+		return NULL;
+	if (n > sp->capw) {
+		sp->capw = n;
+		sp->w = xreallocarray(sp->w, n, sizeof *sp->w);
+		sp->occ = xreallocarray(sp->occ, n, sizeof *sp->occ);
+		sp->w_valid = false;
+	}
+	if (pr->p.lb == RQ_LB_RING_HASH) {
+		if (!sp->w_valid || sp->w_version != sv->ep_version || sp->w_n != n) {
+			rq_lb_weights(RQ_LB_RING_HASH, sv->endpoints, n, NULL, sp->w);
+			sp->w_valid = true;
+			sp->w_version = sv->ep_version;
+			sp->w_n = n;
+		}
+		return sp->w;
+	}
+	for (size_t e = 0; e < n; e++) {
+		const struct cl_pod *pd = &c->pods[sv->endpoints[e]];
+		sp->occ[e] = pd->sv.backlog + pd->sv.busy;
+	}
+	rq_lb_weights(RQ_LB_LEAST_REQUEST, sv->endpoints, n, sp->occ, sp->w);
+	return sp->w;
+}
+
+static void
+serve_profile(struct cluster *c, size_t i, sim_ns from, sim_ns to)
+{
+	struct cl_profile *pr = &c->profiles[i];
+	struct serve_prof *sp = &c->serve->p[i];
+	struct serving_dist *dist = &c->dists[i];
 	struct cl_service *sv = &c->services[pr->service];
 	double dt = sim_ns_to_s(to - from);
 	double offered = pr->p.offered ? pr->p.offered(pr->p.offered_ctx, from, to) : 0;
@@ -43,37 +103,49 @@ serve_profile(struct cluster *c, struct cl_profile *pr, struct serving_dist *dis
 		offered = 0;
 	pr->offered += offered;
 	pr->total_offered += offered;
+	sp->offered += offered;
 	if (sv->nendpoints == 0) {
 		pr->errors += offered;
 		pr->total_errors += offered;
+		sp->errors += offered;
 		return;
 	}
-	double per_pod = offered / (double)sv->nendpoints;
+	size_t n = sv->nendpoints;
+	const double *w = fluid_weights(c, pr, sp);
+	/* Allen-Cunneen with the arrival variability each pod sees under the
+	 * policy (round-robin smooths it to Erlang-n). */
+	dist->wait_factor = (rq_lb_arrival_scv((enum rq_lb)pr->p.lb, n) + dist->scv) / 2;
+	double net = pr->p.has_net_latency ? sim_dist_mean(&pr->p.net_latency) : 0;
 	struct serving_tick in = {
-		.dt = dt, .offered = per_pod, .concurrency = pr->p.concurrency,
+		.dt = dt, .concurrency = pr->p.concurrency,
 		.timeout = sim_ns_to_s(pr->p.timeout), .queue_limit = pr->p.queue_limit,
-		.dist = dist,
+		.dist = dist, .net_latency = net,
+		.choices = pr->p.lb == RQ_LB_LEAST_REQUEST && n > 1 ? 2 : 0,
 	};
 	struct serve_group groups[SERVE_GROUPS];
 	size_t ngroups = 0;
 	double ok = 0, err = 0, tmo = 0, work = 0;
-	for (size_t e = 0; e < sv->nendpoints; e++) {
+	for (size_t e = 0; e < n; e++) {
 		struct cl_pod *pd = &c->pods[sv->endpoints[e]];
 		bool dead = pd->lost;
+		double share = w != NULL ? offered * w[e] : offered / (double)n;
 		struct serve_group *g = NULL;
-		for (size_t i = 0; i < ngroups; i++) {
-			if (groups[i].dead == dead && same_state(&groups[i].before, &pd->sv)) {
-				g = &groups[i];
+		for (size_t k = 0; k < ngroups; k++) {
+			if (groups[k].dead == dead && groups[k].offered == share &&
+			    same_state(&groups[k].before, &pd->sv)) {
+				g = &groups[k];
 				break;
 			}
 		}
+		in.offered = share;
+		in.state = dead ? SERVING_DEAD : SERVING_OK;
 		if (g == NULL && ngroups < SERVE_GROUPS) {
 			g = &groups[ngroups++];
 			g->before = pd->sv;
 			g->dead = dead;
+			g->offered = share;
 			g->npods = 0;
 			g->after = pd->sv;
-			in.state = dead ? SERVING_DEAD : SERVING_OK;
 			serving_step(&g->after, &in, &g->res, NULL);
 		}
 		const struct serving_result *res;
@@ -83,72 +155,229 @@ serve_profile(struct cluster *c, struct cl_profile *pr, struct serving_dist *dis
 			pd->sv = g->after;
 			res = &g->res;
 		} else {
-			in.state = dead ? SERVING_DEAD : SERVING_OK;
 			serving_step(&pd->sv, &in, &own, pr->hist);
 			res = &own;
 		}
 		ok += res->ok;
+		pd->served += res->ok;	/* the Pods metric requests_per_second */
 		tmo += res->timed_out;
 		err += res->rejected + res->failed;
-		double w = res->started * pr->p.cpu_per_request;
-		pd->cpu_seconds += w;
-		work += w;
+		sp->occupancy += res->occupancy;
+		sp->sojourn += res->sojourn;
+		sp->admitted += share - res->rejected - res->failed;
+		double cw = res->started * pr->p.cpu_per_request;
+		pd->cpu_seconds += cw;
+		work += cw;
 	}
-	for (size_t i = 0; i < ngroups; i++)
-		serving_add_latency(&groups[i].res, dist, in.timeout, groups[i].npods, pr->hist);
+	for (size_t k = 0; k < ngroups; k++)
+		serving_add_latency_net(&groups[k].res, dist, in.timeout, net,
+		    groups[k].npods, pr->hist);
 	pr->ok += ok;
 	pr->errors += err;
 	pr->timeouts += tmo;
 	pr->total_ok += ok;
 	pr->total_errors += err + tmo;
 	pr->cpu_used_interval += work;
+	sp->ok += ok;
+	sp->errors += err;
+	sp->timeouts += tmo;
+}
+
+/* Moves request mode's counts and CPU since the last call into the
+ * profile and the pods. */
+static void
+sync_profile(struct cluster *c, size_t i)
+{
+	struct cl_profile *pr = &c->profiles[i];
+	struct serve_prof *sp = &c->serve->p[i];
+	struct rq_stats st;
+	rq_get_stats(sp->rq, &st);
+	double arr = (double)(st.arrivals - sp->last.arrivals);
+	double ok = (double)(st.ok - sp->last.ok);
+	double tmo = (double)(st.timeouts - sp->last.timeouts);
+	double err = (double)(st.rejected - sp->last.rejected) +
+	    (double)(st.failed - sp->last.failed);
+	sp->last = st;
+	pr->offered += arr;
+	pr->ok += ok;
+	pr->errors += err;
+	pr->timeouts += tmo;
+	pr->total_offered += arr;
+	pr->total_ok += ok;
+	pr->total_errors += err + tmo;
+	sp->offered += arr;
+	sp->ok += ok;
+	sp->errors += err;
+	sp->timeouts += tmo;
+	size_t np = rq_npods(sp->rq);
+	for (size_t p = 0; p < np && p < c->npods; p++) {
+		double cpu = rq_take_cpu(sp->rq, (uint32_t)p);
+		if (cpu > 0) {
+			c->pods[p].cpu_seconds += cpu;
+			pr->cpu_used_interval += cpu;
+		}
+	}
+}
+
+void
+serve_sync(struct cluster *c)
+{
+	if (c->serve == NULL)
+		return;
+	for (size_t i = 0; i < c->serve->n; i++)
+		if (c->serve->p[i].rq != NULL)
+			sync_profile(c, i);
 }
 
 static void
 on_tick(struct sim *sim, void *ctx, uint64_t arg)
 {
+	(void)arg;
 	struct cluster *c = ctx;
 	sim_ns now = sim_now(sim);
-	for (size_t i = 0; i < c->nprofiles; i++)
-		serve_profile(c, &c->profiles[i], &c->dists[i], now - c->t.tick, now);
+	for (size_t i = 0; i < c->nprofiles; i++) {
+		if (c->serve->p[i].rq != NULL)
+			sync_profile(c, i);
+		else
+			serve_profile(c, i, now - c->t.tick, now);
+	}
 	if (now + c->t.tick <= c->t.duration)
 		sim_after(sim, c->t.tick, PRIO_SERVE, on_tick, c, 0);
+}
+
+static bool
+endpoint_dead(void *ctx, uint32_t pod)
+{
+	const struct cluster *c = ctx;
+	return c->pods[pod].lost;
+}
+
+static double
+service_scv(const struct sim_dist *d)
+{
+	double mean = sim_dist_mean(d);
+	switch (d->kind) {
+	case SIM_DIST_CONST: return 0;
+	case SIM_DIST_EXPONENTIAL: return 1;
+	case SIM_DIST_LOGNORMAL: return exp(d->b * d->b) - 1;
+	case SIM_DIST_GAMMA: return 1.0 / d->a;
+	case SIM_DIST_UNIFORM: {
+		double w = d->b - d->a;
+		return mean > 0 ? (w * w / 12.0) / (mean * mean) : 0;
+	}
+	case SIM_DIST_NORMAL: return mean > 0 ? d->b * d->b / (mean * mean) : 0;
+	default: return 1;
+	}
 }
 
 void
 serve_start(struct cluster *c)
 {
-	if (c->nprofiles == 0 || c->t.tick <= 0)
+	if (c->nprofiles == 0)
 		return;
+	c->serve = xcalloc(1, sizeof *c->serve);
+	c->serve->n = c->nprofiles;
+	c->serve->p = xcalloc(c->nprofiles, sizeof *c->serve->p);
 	c->dists = xcalloc(c->nprofiles, sizeof *c->dists);
 	for (size_t i = 0; i < c->nprofiles; i++) {
 		struct cl_profile *pr = &c->profiles[i];
-		double mean = sim_dist_mean(&pr->p.service_time);
-		double scv = 1.0;
+		struct serve_prof *sp = &c->serve->p[i];
+		sp->started_at = sim_now(c->sim);
 		const struct sim_dist *d = &pr->p.service_time;
-		switch (d->kind) {
-		case SIM_DIST_CONST: scv = 0; break;
-		case SIM_DIST_EXPONENTIAL: scv = 1; break;
-		case SIM_DIST_LOGNORMAL: scv = exp(d->b * d->b) - 1; break;
-		case SIM_DIST_GAMMA: scv = 1.0 / d->a; break;
-		case SIM_DIST_UNIFORM: {
-			double w = d->b - d->a;
-			scv = mean > 0 ? (w * w / 12.0) / (mean * mean) : 0;
-			break;
-		}
-		case SIM_DIST_NORMAL: scv = mean > 0 ? d->b * d->b / (mean * mean) : 0; break;
-		default: scv = 1; break;
-		}
 		char *cause = NULL;
-		if (serving_dist_init(&c->dists[i], mean, scv, &cause) < 0)
+		if (serving_dist_init(&c->dists[i], sim_dist_mean(d), service_scv(d), &cause) < 0)
 			ks_fatal("service %s: %s", pr->p.service, cause);
+		if (pr->p.mode != CL_TRAFFIC_REQUEST || pr->p.rate == NULL)
+			continue;
+		struct cl_service *sv = &c->services[pr->service];
+		struct rq_params rp = {
+			.name = pr->p.service, .seed = c->seed,
+			.service_time = pr->p.service_time,
+			.concurrency = pr->p.concurrency > 0 ? pr->p.concurrency : 1,
+			.queue_limit = pr->p.queue_limit, .timeout = pr->p.timeout,
+			.has_net_latency = pr->p.has_net_latency,
+			.net_latency = pr->p.net_latency,
+			.cpu_per_request = pr->p.cpu_per_request,
+			.lb = (enum rq_lb)pr->p.lb, .prio = PRIO_SERVE,
+			.rate = pr->p.rate, .rate_max = pr->p.rate_max,
+			.rate_ctx = pr->p.offered_ctx,
+			.dead = endpoint_dead, .dead_ctx = c,
+		};
+		sp->rq = rq_new(c->sim, &rp, pr->hist);
+		rq_set_endpoints(sp->rq, &sv->endpoints, &sv->nendpoints, &sv->ep_version);
+		rq_start(sp->rq, sim_now(c->sim), c->t.duration);
 	}
-	sim_after(c->sim, c->t.tick, PRIO_SERVE, on_tick, c, 0);
+	if (c->t.tick > 0)
+		sim_after(c->sim, c->t.tick, PRIO_SERVE, on_tick, c, 0);
 }
 
-/* A pod leaving service: its queue is dropped. */
+void
+serve_free(struct cluster *c)
+{
+	if (c->serve == NULL)
+		return;
+	for (size_t i = 0; i < c->serve->n; i++) {
+		rq_free(c->serve->p[i].rq);
+		free(c->serve->p[i].w);
+		free(c->serve->p[i].occ);
+	}
+	free(c->serve->p);
+	free(c->serve);
+	c->serve = NULL;
+}
+
+/* A pod leaving service: its queue is dropped (request mode: its queued
+ * and in-service requests fail). */
 void
 serve_pod_gone(struct cluster *c, uint32_t p)
 {
-	serving_pod_init(&c->pods[p].sv);
+	struct cl_pod *pd = &c->pods[p];
+	serving_pod_init(&pd->sv);
+	if (c->serve == NULL)
+		return;
+	uint32_t s = c->deploys[pd->deploy].service;
+	if (s == NONE || c->services[s].profile < 0)
+		return;
+	struct serve_prof *sp = &c->serve->p[c->services[s].profile];
+	if (sp->rq != NULL) {
+		rq_pod_gone(sp->rq, p);
+		pd->cpu_seconds += rq_take_cpu(sp->rq, p);
+	}
+}
+
+int
+cl_serve_stats(const struct cluster *c, size_t i, struct cl_serve_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	if (i >= c->nprofiles || c->serve == NULL)
+		return -1;
+	const struct cl_profile *pr = &c->profiles[i];
+	const struct serve_prof *sp = &c->serve->p[i];
+	out->offered = sp->offered;
+	out->ok = sp->ok;
+	out->errors = sp->errors;
+	out->timeouts = sp->timeouts;
+	struct hist *h = xmalloc(sizeof *h);
+	*h = *pr->run_hist;
+	hist_merge(h, pr->hist);
+	out->latency_mean = hist_mean(h);
+	out->latency_p99 = hist_quantile(h, 0.99);
+	free(h);
+	double span = sim_ns_to_s(sim_now(c->sim) - sp->started_at);
+	if (span <= 0)
+		return 0;
+	if (sp->rq != NULL) {
+		struct rq_stats st;
+		rq_get_stats(sp->rq, &st);
+		out->mode = CL_TRAFFIC_REQUEST;
+		out->l_avg = st.area / span;
+		out->admitted_rate = (double)st.departed / span;
+		out->w_mean = st.departed > 0 ? st.sojourn_sum / (double)st.departed : 0;
+	} else {
+		out->mode = CL_TRAFFIC_FLUID;
+		out->l_avg = sp->occupancy / span;
+		out->admitted_rate = sp->admitted / span;
+		out->w_mean = sp->admitted > 0 ? sp->sojourn / sp->admitted : 0;
+	}
+	return 0;
 }

@@ -31,6 +31,13 @@
  *     timed out, leave the backlog, and consume no service). When the backlog
  *     drains to zero inside the tick and rho < 1, the rest of the tick is
  *     regime 1. The piecewise-linear backlog gives at most 3 fluid phases.
+ *     Held at the cap, served requests wait the cap minus an exponential gap
+ *     (M/M/c+D, M/M/c/K; see serving_fluid), not the cap exactly.
+ * Load balancing (serving_tick.choices, wait_factor): a balancer that sends
+ * each request to the less loaded of d pods shortens the queues; regime 1
+ * then takes P_W and the mean wait from the power-of-d mean field
+ * (serving_pod_of_d) instead of Erlang C. The caller sets wait_factor to
+ * (ca^2 + scv) / 2 for the per-pod arrival variability ca^2 of its policy.
  * A request whose wait + service exceeds T is timed out (the client gave up)
  * but its service work was done. A dead pod fails its arrivals and backlog;
  * requests in service at the moment of death were already counted in an
@@ -123,6 +130,56 @@ serving_erlang_c(int c, double a)
 	double rho = a / (double)c;
 	double pw = b / (1 - rho * (1 - b));
 	return pw > 1 ? 1 : pw;
+}
+
+/* s_0 of the backward recursion from s_c = x (see serving.h); fills s. */
+static double
+serving_mf_back(int c, double a, int d, double x, double *s)
+{
+	s[c] = x;
+	double tail = 0;		/* sum_{j=k+1..c} s_j */
+	for (int k = c; k >= 1; k--) {
+		double v = ((double)k * s[k] + tail) / a;
+		s[k - 1] = d == 1 ? v : pow(v, 1.0 / d);
+		tail += s[k];
+		if (s[k - 1] > 2)
+			return s[k - 1];	/* already too large */
+	}
+	return s[0];
+}
+
+void
+serving_pod_of_d(int c, double a, int d, double *pw, double *wq)
+{
+	*pw = *wq = 0;
+	if (!(a > 0) || c < 1)
+		return;
+	if (a >= c) {
+		*pw = 1;
+		*wq = INFINITY;
+		return;
+	}
+	if (d < 1)
+		d = 1;
+	double *s = xcalloc((size_t)c + 1, sizeof *s);
+	double lo = 0, hi = 1;
+	for (int it = 0; it < 100 && hi - lo > 1e-15 * hi; it++) {
+		double mid = 0.5 * (lo + hi);
+		if (serving_mf_back(c, a, d, mid, s) > 1)
+			hi = mid;
+		else
+			lo = mid;
+	}
+	double sc = 0.5 * (lo + hi), rho = a / c, sk = sc, lq = 0;
+	for (int k = c + 1; k < c + 100000; k++) {
+		sk = rho * pow(sk, (double)d);
+		lq += sk;
+		if (sk < 1e-15 * (lq > 0 ? lq : 1))
+			break;
+	}
+	free(s);
+	*pw = pow(sc, (double)d);
+	*wq = lq / a;		/* Little: Lq / lambda, lambda = a / s */
 }
 
 /* The quantile of S / s at p (gamma with shape 1/scv, mean 1). */
@@ -294,6 +351,30 @@ serving_pw(struct serving_pod *pod, int c, double a)
 	return pod->ec_pw;
 }
 
+/* The wait at probability level u of a phase's requests. */
+static double
+serving_phase_wait(const struct serving_phase *ph, double u)
+{
+	if (ph->xr > 0) {
+		double g = -log1p(u * expm1(-ph->xr * ph->w1)) / ph->xr;
+		return ph->w1 - g > 0 ? ph->w1 - g : 0;
+	}
+	return ph->w0 + (ph->w1 - ph->w0) * u;
+}
+
+/* The mean wait of a phase's requests. */
+static double
+serving_phase_mean(const struct serving_phase *ph)
+{
+	if (ph->xr > 0) {
+		double x = ph->xr * ph->w1;
+		/* E[gap] = 1/xr - w1 / (e^x - 1), w1 / 2 as x -> 0 */
+		double g = x < 1e-6 ? ph->w1 / 2 : 1 / ph->xr - ph->w1 / expm1(x);
+		return ph->w1 - g;
+	}
+	return 0.5 * (ph->w0 + ph->w1);
+}
+
 /* Sums produced by one walk over the latency representation. */
 struct serving_walk {
 	double	ok;
@@ -332,7 +413,8 @@ serving_yknots(const struct serving_dist *d, double theta, double *y)
  */
 static void
 serving_walk(const struct serving_result *res, const struct serving_dist *d,
-    double timeout, double scale, struct hist *h, struct serving_walk *wk)
+    double timeout, double net, double scale, struct hist *h,
+    struct serving_walk *wk)
 {
 	double xs[SERVING_NLEV], xy[SERVING_NLEV];
 	double T = timeout > 0 ? timeout : 0;
@@ -342,12 +424,12 @@ serving_walk(const struct serving_result *res, const struct serving_dist *d,
 	if (res->st_n > 0) {
 		double n0 = res->st_n * (1 - res->st_pw);
 		double n1 = res->st_n * res->st_pw, sum = 0, ok;
-		ok = hist_add_pwl(h, xs, serving_lev, SERVING_NLEV, n0 * scale, 0,
+		ok = hist_add_pwl(h, xs, serving_lev, SERVING_NLEV, n0 * scale, net,
 		    T, &sum);
 		if (n1 > 0) {
 			serving_yknots(d, res->st_rate, xy);
 			ok += hist_add_pwl(h, xy, serving_lev, SERVING_NLEV,
-			    n1 * scale, 0, T, &sum);
+			    n1 * scale, net, T, &sum);
 		}
 		ok /= scale;
 		double ab = T > 0 ? n1 * exp(-res->st_rate * T) : 0;
@@ -362,13 +444,13 @@ serving_walk(const struct serving_result *res, const struct serving_dist *d,
 	}
 	for (int p = 0; p < res->nphase; p++) {
 		const struct serving_phase *ph = &res->phase[p];
-		int npts = ph->w0 == ph->w1 ? 1 : SERVING_FLUID_PTS;
+		int npts = ph->w0 == ph->w1 && ph->xr == 0 ? 1 : SERVING_FLUID_PTS;
 		double np = ph->n / npts;
 		for (int k = 0; k < npts; k++) {
-			double w = ph->w0 + (ph->w1 - ph->w0) * ((double)k + 0.5) / npts;
+			double w = serving_phase_wait(ph, ((double)k + 0.5) / npts);
 			double sum = 0;
 			double ok = hist_add_pwl(h, xs, serving_lev, SERVING_NLEV,
-			    np * scale, w, T, &sum) / scale;
+			    np * scale, w + net, T, &sum) / scale;
 			wk->ok += ok;
 			wk->late += np - ok > 0 ? np - ok : 0;
 			wk->lat_sum += sum / scale;
@@ -383,7 +465,18 @@ serving_add_latency(const struct serving_result *res,
 {
 	struct serving_walk wk;
 	if (h != NULL && scale > 0)
-		serving_walk(res, dist, timeout, scale, h, &wk);
+		serving_walk(res, dist, timeout, 0, scale, h, &wk);
+}
+
+void
+serving_add_latency_net(const struct serving_result *res,
+    const struct serving_dist *dist, double timeout, double net_latency,
+    double scale, struct hist *h)
+{
+	struct serving_walk wk;
+	if (h != NULL && scale > 0)
+		serving_walk(res, dist, timeout, net_latency > 0 ? net_latency : 0,
+		    scale, h, &wk);
 }
 
 int
@@ -393,21 +486,27 @@ serving_latency_atoms(const struct serving_result *res)
 	if (res->st_n > 0)
 		n += (SERVING_NLEV - 1) * (res->st_pw > 0 ? 2 : 1);
 	for (int p = 0; p < res->nphase; p++)
-		n += (SERVING_NLEV - 1) * (res->phase[p].w0 == res->phase[p].w1 ?
-		    1 : SERVING_FLUID_PTS);
+		n += (SERVING_NLEV - 1) * (res->phase[p].w0 == res->phase[p].w1 &&
+		    res->phase[p].xr == 0 ? 1 : SERVING_FLUID_PTS);
 	return n;
 }
 
-static void
-serving_phase_add(struct serving_result *res, double n, double w0, double w1)
+/* Adds a phase (xr: see struct serving_phase); returns its mean wait. */
+static double
+serving_phase_add(struct serving_result *res, double n, double w0, double w1,
+    double xr)
 {
 	if (!(n > 0))
-		return;
+		return 0;
 	KS_ASSERT(res->nphase < SERVING_MAX_PHASES);
-	res->phase[res->nphase].n = n;
-	res->phase[res->nphase].w0 = w0 > 0 ? w0 : 0;
-	res->phase[res->nphase].w1 = w1 > 0 ? w1 : 0;
-	res->nphase++;
+	struct serving_phase *ph = &res->phase[res->nphase++];
+	ph->n = n;
+	ph->w0 = w0 > 0 ? w0 : 0;
+	ph->w1 = w1 > 0 ? w1 : 0;
+	ph->xr = xr > 0 ? xr : 0;
+	double m = serving_phase_mean(ph);
+	res->sojourn += n * m;
+	return m;
 }
 
 /* Regime 1 for the last `span` seconds of the tick. */
@@ -421,7 +520,21 @@ serving_stable(struct serving_pod *pod, const struct serving_tick *in,
 	if (!(n > 0))
 		return;
 	double a = lambda * d->mean;
-	double pw = serving_pw(pod, c, a);
+	double pw, th0;
+	if (in->choices >= 2 && a < c) {
+		if (pod->mf_c != c || pod->mf_a != a || pod->mf_d != in->choices) {
+			pod->mf_c = c;
+			pod->mf_a = a;
+			pod->mf_d = in->choices;
+			serving_pod_of_d(c, a, in->choices, &pod->mf_pw, &pod->mf_wq);
+		}
+		pw = pod->mf_pw;
+		/* Exponential waits of those who wait, with the mean-field mean. */
+		th0 = pod->mf_wq > 0 ? pw / (pod->mf_wq * d->mean) : INFINITY;
+	} else {
+		pw = serving_pw(pod, c, a);
+		th0 = (double)c / d->mean - lambda;
+	}
 	if (isfinite(qlimit)) {
 		double rej = n * pw * pow(a / c, qlimit);
 		res->rejected += rej;
@@ -429,8 +542,16 @@ serving_stable(struct serving_pod *pod, const struct serving_tick *in,
 	}
 	res->st_n = n;
 	res->st_pw = pw;
-	res->st_rate = ((double)c / d->mean - lambda) / d->wait_factor;
+	res->st_rate = th0 / d->wait_factor;
 	pod->busy = a < c ? a : c;
+	/* Steady state over span: busy slots lambda' s for those served, and
+	 * Lq = lambda' E[min(W, T)], W ~ P_W Exp(theta). */
+	double th = res->st_rate, T = in->timeout;
+	double ab = T > 0 ? n * pw * exp(-th * T) : 0;
+	double wait = pw * (T > 0 ? -expm1(-th * T) : 1) / th;
+	double lam = n / span;
+	res->occupancy += span * (lam * wait + (lam - ab / span) * d->mean);
+	res->sojourn += n * wait + (n - ab) * d->mean;
 }
 
 /* Regime 2 (and the hand-over to regime 1); returns the busy seconds. */
@@ -448,6 +569,7 @@ serving_fluid(struct serving_pod *pod, const struct serving_tick *in,
 
 	if (B > kt) {
 		res->abandoned += B - kt;
+		res->sojourn += (B - kt) * in->timeout;
 		B = kt;
 	}
 	for (int guard = 0; t < dt && guard < 8; guard++) {
@@ -463,8 +585,10 @@ serving_fluid(struct serving_pod *pod, const struct serving_tick *in,
 			double lim = (B - kq) / cap;
 			h = rem < lim ? rem : lim;
 			res->rejected += lambda * h;
-			serving_phase_add(res, cap * h, B / cap, (B - cap * h) / cap);
-			B = h == lim ? kq : B - cap * h;
+			serving_phase_add(res, cap * h, B / cap, (B - cap * h) / cap, 0);
+			double b1 = h == lim ? kq : B - cap * h;
+			res->occupancy += h * (in->concurrency + 0.5 * (B + b1));
+			B = b1;
 		} else if (B >= k - SERVING_EPS && lambda >= cap) {
 			/* At the cap: the excess is rejected or abandons. */
 			h = rem;
@@ -473,7 +597,24 @@ serving_fluid(struct serving_pod *pod, const struct serving_tick *in,
 				res->rejected += excess;
 			else
 				res->abandoned += excess;
-			serving_phase_add(res, cap * h, k / cap, k / cap);
+			/*
+			 * Held at the cap, the stochastic queue's virtual wait
+			 * V is not k / C but spread below it: in M/M/c+D
+			 * (patience T) with lambda > C its density grows as
+			 * e^{(lambda - C) v} on [0, T], and in M/M/c/K the queue
+			 * length as rho^j up to K [Gross & Harris, Fundamentals
+			 * of Queueing Theory, 2.3 and 2.5]. Served requests
+			 * waited k / C minus an exponential gap of that rate
+			 * (requests/s -> C ln rho per second of wait), truncated
+			 * to [0, k / C]: about half of them still finish within
+			 * T, where a deterministic wait of T would time out all.
+			 */
+			double xr = kq <= kt ? cap * log(lambda / cap) : lambda - cap;
+			double w1 = k / cap;
+			if (!(xr * w1 > 1e-9))
+				xr = 1e-9 / (w1 > 0 ? w1 : 1);
+			double mw = serving_phase_add(res, cap * h, w1, w1, xr);
+			res->occupancy += h * (in->concurrency + cap * mw);
 			B = k;
 		} else {
 			double r = lambda - cap, lim;
@@ -485,7 +626,8 @@ serving_fluid(struct serving_pod *pod, const struct serving_tick *in,
 				lim = INFINITY;
 			h = rem < lim ? rem : lim;
 			double b1 = h == lim ? (r > 0 ? k : 0) : B + r * h;
-			serving_phase_add(res, cap * h, B / cap, b1 / cap);
+			serving_phase_add(res, cap * h, B / cap, b1 / cap, 0);
+			res->occupancy += h * (in->concurrency + 0.5 * (B + b1));
 			B = b1;
 		}
 		t += h;
@@ -534,20 +676,23 @@ serving_step(struct serving_pod *pod, const struct serving_tick *in,
 	}
 
 	double busy = serving_fluid(pod, in, B, res);
+	for (int p = 0; p < res->nphase; p++)
+		res->sojourn += res->phase[p].n * in->dist->mean;
 	struct serving_walk wk;
+	double net = in->net_latency > 0 ? in->net_latency : 0;
 	if (in->timeout > 0 || h != NULL) {
-		serving_walk(res, in->dist, in->timeout, 1, h, &wk);
+		serving_walk(res, in->dist, in->timeout, net, 1, h, &wk);
 	} else {
 		/* No timeout, no histogram: the sums in closed form. */
 		double s = in->dist->mean;
 		memset(&wk, 0, sizeof wk);
 		wk.ok = res->st_n;
 		if (res->st_n > 0)
-			wk.lat_sum = res->st_n * (s + res->st_pw / res->st_rate);
+			wk.lat_sum = res->st_n * (s + net + res->st_pw / res->st_rate);
 		for (int p = 0; p < res->nphase; p++) {
 			const struct serving_phase *ph = &res->phase[p];
 			wk.ok += ph->n;
-			wk.lat_sum += ph->n * (s + 0.5 * (ph->w0 + ph->w1));
+			wk.lat_sum += ph->n * (s + net + serving_phase_mean(ph));
 		}
 	}
 	res->ok = wk.ok;

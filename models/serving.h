@@ -58,6 +58,9 @@ struct serving_pod {
 	int	ec_c;
 	double	ec_a;
 	double	ec_pw;
+	/* Power-of-d cache: the last (c, a, d) and its P_W, mean wait. */
+	int	mf_c, mf_d;
+	double	mf_a, mf_pw, mf_wq;
 };
 
 void serving_pod_init(struct serving_pod *p);
@@ -71,13 +74,21 @@ struct serving_tick {
 	double			 queue_limit;	/* max waiting requests; 0 = unbounded */
 	enum serving_state	 state;
 	const struct serving_dist *dist;
+	double			 net_latency;	/* s, added to every response; 0 none */
+	int			 choices;	/* d >= 2: the balancer sends each request
+						   to the least loaded of d pods
+						   (serving_pod_of_d); else
+						   independent Poisson arrivals */
 };
 
-/* One fluid phase: n requests served, their waits linear from w0 to w1. */
+/* One fluid phase: n requests served, their waits linear from w0 to w1;
+ * or, when xr > 0 (a pod held at its queue cap), w1 minus an exponential
+ * gap of rate xr truncated to [0, w1]. */
 struct serving_phase {
 	double	n;
 	double	w0;
 	double	w1;
+	double	xr;
 };
 
 /*
@@ -96,6 +107,13 @@ struct serving_result {
 	double	backlog;	/* waiting at the end of the tick */
 	double	busy_frac;	/* served work / (c dt), in [0, 1] */
 	double	latency_sum;	/* sum of response times of the ok requests, s */
+	/* Little's law terms: the integral over the tick of the requests in
+	 * the pod (queued + in service), request-seconds, from the backlog
+	 * trajectory and busy slots; and the total time in the pod of the
+	 * requests that left in the tick (served: wait + service; abandoned
+	 * from the carried backlog: the timeout; turned away at the cap: 0). */
+	double	occupancy;
+	double	sojourn;
 	/* The latency mixture, for serving_add_latency: */
 	double	st_n;		/* requests in the stable (M/G/c) part */
 	double	st_pw;		/* its probability of waiting */
@@ -122,6 +140,11 @@ void serving_step(struct serving_pod *pod, const struct serving_tick *in,
 void serving_add_latency(const struct serving_result *res,
     const struct serving_dist *dist, double timeout, double scale,
     struct hist *h);
+/* The same with every response time shifted by net_latency seconds (as
+ * serving_tick.net_latency). */
+void serving_add_latency_net(const struct serving_result *res,
+    const struct serving_dist *dist, double timeout, double net_latency,
+    double scale, struct hist *h);
 
 /* The number of piecewise-linear segments serving_add_latency adds for
  * res: a measure of the cost, the same at any request rate. */
@@ -136,5 +159,19 @@ int serving_latency_atoms(const struct serving_result *res);
  */
 double serving_erlang_b(int c, double a);
 double serving_erlang_c(int c, double a);
+
+/*
+ * Power of d choices over many pods of c slots each, a = lambda s erlangs
+ * offered per pod (< c): the mean-field fixed point [Mitzenmacher, "The
+ * power of two choices in randomized load balancing", IEEE TPDS 12(10),
+ * 2001; Vvedenskaya, Dobrushin & Karpelevich 1996] of s_k, the fraction of
+ * pods with at least k requests:
+ *   a s_{k-1}^d = k s_k + sum_{j=k+1..c} s_j   (k <= c),
+ *   s_k = (a / c) s_{k-1}^d                    (k > c),   s_0 = 1,
+ * solved by bisection on s_c. Sets *pw = s_c^d (both sampled pods full:
+ * the request waits) and *wq = sum_{k>c} s_k / lambda, in units of s
+ * (multiply by the mean service time). d = 1 gives Erlang C exactly.
+ */
+void serving_pod_of_d(int c, double a, int d, double *pw, double *wq);
 
 #endif

@@ -118,3 +118,32 @@ CREATE TABLE IF NOT EXISTS summary (
 	p99_ms		REAL		-- 99th percentile latency over the run, milliseconds
 );
 CREATE INDEX IF NOT EXISTS summary_run ON summary (run_id, service);
+
+-- Every VerticalPodAutoscaler recommendation, once per recommender loop
+-- (--recommender-interval, 1 min) and container, after capping by the
+-- resource policy. NULL columns: a resource the policy does not control.
+CREATE TABLE IF NOT EXISTS vpa_recommendations (
+	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
+	t_s		REAL NOT NULL,	-- recommendation time, simulated seconds
+	vpa		TEXT NOT NULL,	-- VPA name
+	container	TEXT NOT NULL,	-- container name
+	target_cpu_m	INTEGER,	-- target cpu request, millicores
+	target_mem	INTEGER,	-- target memory request, bytes
+	lower_cpu_m	INTEGER,	-- lower bound, millicores (a request below it is updated)
+	lower_mem	INTEGER,	-- lower bound, bytes
+	upper_cpu_m	INTEGER,	-- upper bound, millicores (a request above it is updated)
+	upper_mem	INTEGER		-- upper bound, bytes
+);
+CREATE INDEX IF NOT EXISTS vpa_recommendations_run_t ON vpa_recommendations (run_id, t_s);
+
+-- One row per queue workload per sampling interval.
+CREATE TABLE IF NOT EXISTS queue_intervals (
+	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
+	t_s		REAL NOT NULL,	-- end of the interval, simulated seconds
+	queue		TEXT NOT NULL,	-- queue name (also its External metric's name)
+	arrived		REAL,		-- messages that arrived in the interval (fluid: expected count)
+	consumed	REAL,		-- messages the consumers took in the interval
+	length		REAL,		-- messages waiting at t_s (the External metric's value)
+	consumers_ready	INTEGER		-- Ready pods of the consumer Deployment at t_s
+);
+CREATE INDEX IF NOT EXISTS queue_intervals_run_t ON queue_intervals (run_id, t_s);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "scenarios/cluster_state.h"
+#include "scenarios/hpa_case.h"
 #include "scenarios/manifest.h"
 #include "sim/util/util.h"
 #include "sim/util/ytree.h"
@@ -251,6 +252,20 @@ pod(struct scn_cluster *c, const struct yt_node *obj, char **cause)
 		return -1;
 	p->finished = phase != NULL && (strcmp(phase, "Succeeded") == 0 ||
 	    strcmp(phase, "Failed") == 0);
+	/* status.startTime orders victims of equal priority for preemption. */
+	const struct yt_node *stn = yt_get(yt_get(obj, "status"), "startTime");
+	if (stn != NULL && !yt_is_null(stn)) {
+		int64_t sec;
+		int32_t nsec;
+		const char *why = NULL;
+		if (stn->kind != YT_SCALAR || hpa_case_rfc3339(stn->str, &sec, &nsec, &why) < 0) {
+			*cause = yt_errorf(stn, "status.startTime: %s", why ? why :
+			    "expected an RFC 3339 time such as 2024-05-01T12:00:00Z");
+			return -1;
+		}
+		p->has_start = true;
+		p->start_ns = sec * 1000000000LL + nsec;
+	}
 	return 0;
 }
 

@@ -18,6 +18,8 @@ struct scn_cluster_pod {
 	struct k8s_pod_spec	 spec;		/* spec.nodeName in spec.node_name */
 	bool			 terminating;	/* metadata.deletionTimestamp set */
 	bool			 finished;	/* status.phase Succeeded or Failed */
+	bool			 has_start;	/* status.startTime given */
+	int64_t			 start_ns;	/* it, nanoseconds since the Unix epoch */
 };
 
 struct scn_cluster_service {

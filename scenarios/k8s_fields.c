@@ -177,14 +177,13 @@ const char *const scn_kinds_not_simulated[] = {
 	"MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
 	"APIService", "CertificateSigningRequest", "RuntimeClass",
 	"CSIDriver", "CSINode", "VolumeAttachment", "PodTemplate",
-	"ControllerRevision", "ReplicationController", "VerticalPodAutoscaler",
-	NULL,
+	"ControllerRevision", "ReplicationController", NULL,
 };
 /* Workload kinds kubesim will simulate later: skipped with "yet". */
 const char *const scn_kinds_not_yet[] = {
 	"StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", NULL,
 };
 const char *const scn_kinds_simulated[] = {
-	"Deployment", "Service", "HorizontalPodAutoscaler",
+	"Deployment", "Service", "HorizontalPodAutoscaler", "VerticalPodAutoscaler",
 	"PodDisruptionBudget", "PriorityClass", "Node", "Pod", "List", NULL,
 };

@@ -887,6 +887,7 @@ static const struct {
 	{ "Deployment", "apps/v1", deployment },
 	{ "Service", "v1", service },
 	{ "HorizontalPodAutoscaler", "autoscaling/v2", hpa },
+	{ "VerticalPodAutoscaler", "autoscaling.k8s.io/v1", scn_mf_vpa },
 	{ "PodDisruptionBudget", "policy/v1", pdb },
 	{ "PriorityClass", "scheduling.k8s.io/v1", priority_class },
 	{ "Node", "v1", node },

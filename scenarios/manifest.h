@@ -37,6 +37,9 @@ int scn_mf_add(struct scn_mf *m, const struct yt_node *obj, char **cause);
  * class names resolve (pods get their priority), selectors. */
 int scn_mf_finish(struct scn_mf *m, char **cause);
 
+/* autoscaling.k8s.io/v1 VerticalPodAutoscaler (autoscaling.c). */
+int scn_mf_vpa(struct scn_mf *m, const struct yt_node *obj, char **cause);
+
 /* Freeing the objects a scenario holds (manifest.c). */
 void scn_deployment_free(struct k8s_deployment *d);
 void scn_service_free(struct k8s_service *v);

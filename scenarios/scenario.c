@@ -12,24 +12,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/request.h"
 #include "scenarios/manifest.h"
+#include "scenarios/sched_config.h"
 #include "scenarios/scn_int.h"
 #include "sim/util/util.h"
 #include "workloads/traffic.h"
 
 static const char *const top_keys[] = { "name", "description", "seed", "duration",
 	"interval", "tick", "nodePools", "manifests", "services", "failures",
-	"controlPlane", NULL };
+	"controlPlane", "trafficMode", "schedulerConfig", "queues", "clusterAutoscaler",
+	NULL };
 static const char *const pool_keys[] = { "name", "instanceType", "cpu", "memory",
 	"maxPods", "reserved", "pricePerHour", "zones", "count", "min", "max",
 	"provisioningDelay", "labels", "taints", "failures", NULL };
 static const char *const reserved_keys[] = { "cpu", "memory", NULL };
 static const char *const pool_failure_keys[] = { "timeToFailure", "repair", NULL };
 static const char *const service_keys[] = { "name", "serviceTime", "concurrency",
-	"cpuPerRequest", "idleCpu", "timeout", "queueLimit", "traffic", NULL };
+	"cpuPerRequest", "idleCpu", "timeout", "queueLimit", "traffic",
+	"loadBalancer", "networkLatency", NULL };
 static const char *const failures_keys[] = { "scheduled", NULL };
 static const char *const chaos_keys[] = { "at", "action", "pool", "zone", "count",
-	"duration", NULL };
+	"duration", "deployment", "replicas", NULL };
 
 /* Loading state: the scenario being filled and where its parts came from. */
 struct loader {
@@ -281,6 +285,26 @@ profile(struct loader *l, const struct yt_node *n, struct scn_profile *p, char *
 	    scn_get_dur(n, "timeout", false, 0, &p->timeout, cause) < 0)
 		return -1;
 	p->cpu_per_request = cpu < 0 ? sim_dist_mean(&p->service_time) : sim_ns_to_s(cpu);
+	const struct yt_node *lbn = yt_get(n, "loadBalancer");
+	if (lbn != NULL && !yt_is_null(lbn)) {
+		int lb = lbn->kind == YT_SCALAR ? rq_lb_parse(lbn->str) : -1;
+		if (lb < 0) {
+			const char *near = lbn->kind == YT_SCALAR ?
+			    ks_nearest(lbn->str, rq_lb_names()) : NULL;
+			*cause = near ? yt_errorf(lbn, "loadBalancer must be roundRobin, random, "
+			    "leastRequest or ringHash (did you mean '%s'?)", near) :
+			    yt_errorf(lbn, "loadBalancer must be roundRobin, random, "
+			    "leastRequest or ringHash");
+			return -1;
+		}
+		p->lb = lb;
+	}
+	const struct yt_node *nl = yt_get(n, "networkLatency");
+	if (nl != NULL && !yt_is_null(nl)) {
+		if (scn_dist_node(nl, &p->net_latency, cause) < 0)
+			return -1;
+		p->has_net_latency = true;
+	}
 	const struct yt_node *ic = yt_get(n, "idleCpu");
 	if (ic != NULL && !yt_is_null(ic)) {
 		if (scn_quantity_node(ic, -3, &p->idle_cpu_milli, cause) < 0)
@@ -308,6 +332,35 @@ zone_known(const struct scenario *s, const char *pool_name, const char *zone)
 	return false;
 }
 
+/* {at, action: scale, deployment, replicas}: a scheduled `kubectl scale`. */
+static int
+scale_action(struct loader *l, const struct yt_node *n, struct scn_chaos *c, char **cause)
+{
+	struct scenario *s = l->s;
+	static const char *const other[] = { "pool", "zone", "count", "duration", NULL };
+	for (int i = 0; other[i] != NULL; i++) {
+		if (yt_get(n, other[i]) != NULL) {
+			*cause = yt_errorf(yt_get(n, other[i]), "the scale action takes "
+			    "'deployment' and 'replicas', not '%s'", other[i]);
+			return -1;
+		}
+	}
+	if (c->deployment == NULL || yt_get(n, "replicas") == NULL) {
+		*cause = yt_errorf(n, "the scale action needs 'deployment' and 'replicas'");
+		return -1;
+	}
+	int64_t v;
+	if (scn_get_int(n, "replicas", 0, 0, INT32_MAX, &v, cause) < 0)
+		return -1;
+	c->replicas = (int32_t)v;
+	for (size_t i = 0; i < s->ndeployments; i++)
+		if (strcmp(s->deployments[i].name, c->deployment) == 0)
+			return 0;
+	*cause = yt_errorf(yt_get(n, "deployment"), "Deployment '%s' is not in the manifests",
+	    c->deployment);
+	return -1;
+}
+
 static int
 chaos(struct loader *l, const struct yt_node *n, struct scn_chaos *c, char **cause)
 {
@@ -332,7 +385,7 @@ chaos(struct loader *l, const struct yt_node *n, struct scn_chaos *c, char **cau
 	}
 	const char *a = yt_get(n, "action")->str;
 	static const char *const actions[] = { "failNodes", "failZone", "recoverNodes",
-		NULL };
+		"scale", NULL };
 	int k;
 	for (k = 0; actions[k] != NULL; k++)
 		if (yt_get(n, "action")->kind == YT_SCALAR && strcmp(actions[k], a) == 0)
@@ -342,10 +395,19 @@ chaos(struct loader *l, const struct yt_node *n, struct scn_chaos *c, char **cau
 		    ks_nearest(a, actions) : NULL;
 		*cause = near ? yt_errorf(yt_get(n, "action"), "unknown action '%s' (did "
 		    "you mean '%s'?)", a, near) : yt_errorf(yt_get(n, "action"),
-		    "unknown action (expected failNodes, failZone or recoverNodes)");
+		    "unknown action (expected failNodes, failZone, recoverNodes or scale)");
 		return -1;
 	}
 	c->kind = (enum scn_chaos_kind)k;
+	if (scn_get_strdup(n, "deployment", &c->deployment, cause) < 0)
+		return -1;
+	if (c->kind == SCN_SCALE_DEPLOYMENT)
+		return scale_action(l, n, c, cause);
+	if (c->deployment != NULL || yt_get(n, "replicas") != NULL) {
+		*cause = yt_errorf(yt_get(n, c->deployment ? "deployment" : "replicas"),
+		    "'deployment' and 'replicas' belong to the scale action");
+		return -1;
+	}
 	int64_t v;
 	if (scn_get_int(n, "count", c->kind == SCN_FAIL_NODES ? 1 : 0,
 	    c->kind == SCN_FAIL_NODES ? 1 : 0, INT32_MAX, &v, cause) < 0)
@@ -372,6 +434,50 @@ chaos(struct loader *l, const struct yt_node *n, struct scn_chaos *c, char **cau
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- the scheduler's configuration ------------------------------------------ */
+
+/* schedulerConfig: PATH (relative to the scenario file) of a
+ * KubeSchedulerConfiguration, read as `kubesim schedule --config` reads it. */
+static int
+scheduler_config(struct loader *l, const struct yt_node *n, char **cause)
+{
+	if (n == NULL || yt_is_null(n))
+		return 0;
+	const char *rel;
+	if (yt_string(n, &rel, cause) < 0)
+		return -1;
+	if (rel[0] == '\0') {
+		*cause = yt_errorf(n, "schedulerConfig: expected the path of a "
+		    "KubeSchedulerConfiguration file");
+		return -1;
+	}
+	char *path = rel[0] == '/' ? xstrdup(rel) : xasprintf("%s/%s", l->dir, rel);
+	struct scn_sched_config *cfg = xcalloc(1, sizeof *cfg);
+	char *inner = NULL;
+	int rc = scn_sched_config_load(path, cfg, &inner);
+	if (rc < 0) {
+		/* A message about the file's content already names file:line:col;
+		 * one about the file itself gets the scenario's position. */
+		if (strncmp(inner, path, strlen(path)) == 0 && inner[strlen(path)] == ':' &&
+		    inner[strlen(path) + 1] >= '0' && inner[strlen(path) + 1] <= '9') {
+			*cause = inner;
+		} else {
+			*cause = yt_errorf(n, "schedulerConfig: %s", inner);
+			free(inner);
+		}
+		free(cfg);
+	} else {
+		struct scenario *s = l->s;
+		for (size_t i = 0; i < cfg->nnotes; i++) {
+			s->notes = xreallocarray(s->notes, s->nnotes + 1, sizeof *s->notes);
+			s->notes[s->nnotes++] = xstrdup(cfg->notes[i]);
+		}
+		s->sched_config = cfg;
+	}
+	free(path);
+	return rc;
 }
 
 /* ---- the scenario -------------------------------------------------------- */
@@ -417,6 +523,20 @@ run_settings(struct loader *l, const struct yt_node *root, char **cause)
 			return -1;
 		}
 	}
+	const struct yt_node *tm = yt_get(root, "trafficMode");
+	s->traffic_mode = SCN_TRAFFIC_FLUID;
+	if (tm != NULL && !yt_is_null(tm)) {
+		static const char *const modes[] = { "fluid", "request", "auto", NULL };
+		int m = -1;
+		for (int i = 0; tm->kind == YT_SCALAR && modes[i] != NULL; i++)
+			if (strcmp(tm->str, modes[i]) == 0)
+				m = i;
+		if (m < 0) {
+			*cause = yt_errorf(tm, "trafficMode must be fluid, request or auto");
+			return -1;
+		}
+		s->traffic_mode = (enum scn_traffic_mode)m;
+	}
 	if (s->tick > s->interval) {
 		*cause = yt_errorf(yt_get(root, "tick") ? yt_get(root, "tick") : root,
 		    "tick must not be longer than interval");
@@ -440,6 +560,8 @@ load(struct loader *l, struct yt_node *root, char **cause)
 	scn_control_plane_defaults(&s->cp);
 	if (scn_control_plane(yt_get(root, "controlPlane"), &s->cp, cause) < 0)
 		return -1;
+	if (scheduler_config(l, yt_get(root, "schedulerConfig"), cause) < 0)
+		return -1;
 
 	const struct yt_node *pools = yt_get(root, "nodePools");
 	if (pools != NULL && !yt_is_null(pools)) {
@@ -457,7 +579,7 @@ load(struct loader *l, struct yt_node *root, char **cause)
 	const struct yt_node *mf = yt_get(root, "manifests");
 	if (mf != NULL && !yt_is_null(mf) && manifests(l, mf, cause) < 0)
 		return -1;
-	if (scn_mf_finish(&l->mf, cause) < 0)
+	if (scn_mf_finish(&l->mf, cause) < 0 || scn_autoscaling_finish(s, cause) < 0)
 		return -1;
 	if (s->npools == 0 && s->nnodes == 0) {
 		*cause = yt_errorf(root, "the scenario has no nodes (add nodePools or v1 "
@@ -476,6 +598,9 @@ load(struct loader *l, struct yt_node *root, char **cause)
 				return -1;
 		}
 	}
+	if (scn_queues(yt_get(root, "queues"), l->dir, s, cause) < 0 ||
+	    scn_cluster_autoscaler(yt_get(root, "clusterAutoscaler"), s, cause) < 0)
+		return -1;
 	const struct yt_node *f = yt_get(root, "failures");
 	if (f != NULL && !yt_is_null(f)) {
 		if (yt_check_keys(f, "failures", failures_keys, cause) < 0)
@@ -597,10 +722,16 @@ scn_free(struct scenario *s)
 	for (size_t i = 0; i < s->nchaos; i++) {
 		free(s->chaos[i].pool);
 		free(s->chaos[i].zone);
+		free(s->chaos[i].deployment);
+	}
+	if (s->sched_config != NULL) {
+		scn_sched_config_fini(s->sched_config);
+		free(s->sched_config);
 	}
 	free(s->chaos);
 	for (size_t i = 0; i < s->nnotes; i++)
 		free(s->notes[i]);
 	free(s->notes);
+	scn_autoscaling_free(s);
 	free(s);
 }

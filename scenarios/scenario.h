@@ -12,10 +12,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "models/ca.h"
 #include "models/k8s.h"
+#include "models/vpa.h"
 #include "sim/engine/engine.h"
 
 struct wl_traffic;
+struct scn_sched_config;
 
 struct scn_pool {
 	char			*name;
@@ -49,12 +52,24 @@ struct scn_profile {
 	sim_ns			 timeout;	/* 0: none */
 	int32_t			 queue_limit;	/* per pod; 0: unbounded */
 	struct wl_traffic	*traffic;	/* offered load; NULL: none */
+	int32_t			 lb;		/* enum rq_lb: loadBalancer, default roundRobin */
+	bool			 has_net_latency;
+	struct sim_dist		 net_latency;	/* networkLatency, seconds; default none */
 };
 
-enum scn_chaos_kind { SCN_FAIL_NODES, SCN_FAIL_ZONE, SCN_RECOVER_NODES };
+/* trafficMode: how requests are simulated (see models/request.h). auto is
+ * request mode when the services' peak offered rates sum to less than
+ * SCN_AUTO_REQUEST_RATE req/s, fluid mode otherwise. */
+enum scn_traffic_mode { SCN_TRAFFIC_FLUID, SCN_TRAFFIC_REQUEST, SCN_TRAFFIC_AUTO };
+#define SCN_AUTO_REQUEST_RATE	2000.0
+
+enum scn_chaos_kind { SCN_FAIL_NODES, SCN_FAIL_ZONE, SCN_RECOVER_NODES,
+	SCN_SCALE_DEPLOYMENT };
 struct scn_chaos {
 	sim_ns			 at;
 	enum scn_chaos_kind	 kind;
+	char			*deployment;	/* SCN_SCALE_DEPLOYMENT: a Deployment name */
+	int32_t			 replicas;	/* SCN_SCALE_DEPLOYMENT: new spec.replicas */
 	char			*pool;		/* SCN_FAIL_NODES/RECOVER: NULL = any pool */
 	char			*zone;		/* SCN_FAIL_ZONE, or to restrict the nodes */
 	int32_t			 count;		/* nodes; SCN_FAIL_ZONE: all */
@@ -79,6 +94,16 @@ struct scn_control_plane {
 	sim_ns		unschedulable_flush;	/* 5m: podMaxInUnschedulablePodsDuration */
 };
 
+/* A queue workload (queues: in the scenario file). */
+struct scn_queue {
+	char			*name;		/* also its External metric's name */
+	struct wl_traffic	*arrivals;	/* messages per second */
+	char			*consumer;	/* Deployment */
+	double			 rate_per_pod;	/* messages/s a Ready consumer takes */
+	double			 cpu_per_message;	/* cpu-seconds */
+	double			 initial_length;
+};
+
 struct scenario {
 	char			*path;
 	char			*name;
@@ -87,6 +112,7 @@ struct scenario {
 	sim_ns			 duration;
 	sim_ns			 interval;	/* result rows every interval */
 	sim_ns			 tick;		/* fluid serving step, default 1s */
+	enum scn_traffic_mode	 traffic_mode;	/* default fluid */
 
 	struct scn_pool		*pools;
 	size_t			 npools;
@@ -109,7 +135,17 @@ struct scenario {
 	struct scn_chaos	*chaos;
 	size_t			 nchaos;
 	struct scn_control_plane cp;
+	struct scn_sched_config	*sched_config;	/* schedulerConfig:; NULL: default profile */
 	bool			 cluster_autoscaler;	/* any pool with max > count */
+	struct vpa_spec		*vpas;		/* autoscaling.k8s.io/v1 VerticalPodAutoscalers */
+	size_t			 nvpas;
+	char			**vpa_where;	/* each one's targetRef.name, file:line:col */
+	struct scn_queue	*queues;
+	size_t			 nqueues;
+	bool			 has_ca_config;	/* a clusterAutoscaler: section */
+	struct ca_config	 ca;		/* its flags over ca_config_defaults() */
+	struct ca_priority_level *ca_priorities;	/* owned; ca.priorities points here */
+	size_t			 nca_priorities;
 	char			**notes;	/* skipped kinds etc., for the user */
 	size_t			 nnotes;
 };

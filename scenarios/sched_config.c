@@ -76,8 +76,10 @@ static const char *const f_dra_args[] = {
 };
 static const char *const f_no_args[] = { "apiVersion", "kind", NULL };
 
-/* In-tree plugins kubesim does not model (no volumes, queue sort, binding,
- * preemption in this command): accepted and without effect. */
+/* In-tree plugins kubesim does not model as filters or scores (no volumes,
+ * queue sort, binding): accepted and without effect. DefaultPreemption is
+ * modelled: enabling or disabling it (postFilter, multiPoint) and its args
+ * count. */
 static const char *const other_plugins[] = {
 	"PrioritySort", "DefaultBinder", "DefaultPreemption", "SchedulingGates",
 	"NodeVolumeLimits", "VolumeBinding", "VolumeRestrictions", "VolumeZone",
@@ -173,6 +175,7 @@ struct pset {
 	int64_t	weight[SCHED_NPLUGINS];
 	bool	disabled[SCHED_NPLUGINS];
 	bool	disabled_all;		/* "*" */
+	bool	dp_enabled, dp_disabled;	/* DefaultPreemption */
 };
 
 static int
@@ -205,6 +208,12 @@ plugin_list(const struct yt_node *list, const char *path, int ep, bool enabled,
 		}
 		if (rc == 0) {
 			seen[i] = nn->str;
+			if (strcmp(nn->str, "DefaultPreemption") == 0) {
+				if (enabled)
+					ps->dp_enabled = true;
+				else
+					ps->dp_disabled = true;
+			}
 			if (!enabled) {
 				if (strcmp(nn->str, "*") == 0)
 					ps->disabled_all = true;
@@ -284,6 +293,11 @@ merge_plugins(const struct yt_node *plugins, const char *path,
 			return -1;
 	}
 	const struct pset *mp = &ps[EP_MULTI_POINT];
+	/* DefaultPreemption runs at PostFilter. */
+	const struct pset *pf = &ps[EP_POST_FILTER];
+	bool dp_multi = mp->dp_enabled || (!mp->disabled_all && !mp->dp_disabled);
+	pr->cfg.preemption = pf->dp_enabled || (dp_multi && !pf->disabled_all &&
+	    !pf->dp_disabled);
 	for (int p = 0; p < SCHED_NPLUGINS; p++) {
 		bool multi = !mp->disabled_all && !mp->disabled[p];
 		int64_t mw = dflt.weight[p];
@@ -549,6 +563,39 @@ ipa_args(const struct yt_node *a, const char *path, struct sched_config *cfg, ch
 	return 0;
 }
 
+/* DefaultPreemptionArgs, defaulted and validated as ValidateDefaultPreemptionArgs. */
+static int
+preemption_args(const struct yt_node *a, const char *path, struct sched_config *cfg,
+    char **cause)
+{
+	if (scn_check_map(a, "DefaultPreemptionArgs", f_preemption_args, cause) < 0)
+		return -1;
+	int64_t pct, abs;
+	if (yt_get_int64(a, "minCandidateNodesPercentage", 10, &pct, cause) < 0 ||
+	    yt_get_int64(a, "minCandidateNodesAbsolute", 100, &abs, cause) < 0)
+		return -1;
+	const struct yt_node *pn = yt_get(a, "minCandidateNodesPercentage");
+	const struct yt_node *an = yt_get(a, "minCandidateNodesAbsolute");
+	if (pct < 0 || pct > 100) {
+		*cause = yt_errorf(pn, "%s.minCandidateNodesPercentage: Invalid value: %lld: "
+		    "not in valid range [0, 100]", path, (long long)pct);
+		return -1;
+	}
+	if (abs < 0 || abs > INT32_MAX) {
+		*cause = yt_errorf(an, "%s.minCandidateNodesAbsolute: Invalid value: %lld: "
+		    "not in valid range [0, inf)", path, (long long)abs);
+		return -1;
+	}
+	if (pct == 0 && abs == 0) {
+		*cause = yt_errorf(pn ? pn : a, "%s.minCandidateNodesPercentage: Invalid value: 0: "
+		    "cannot be zero at the same time as minCandidateNodesAbsolute", path);
+		return -1;
+	}
+	cfg->min_candidate_nodes_percentage = (int32_t)pct;
+	cfg->min_candidate_nodes_absolute = (int32_t)abs;
+	return 0;
+}
+
 /* One pluginConfig entry. */
 static int
 plugin_config(struct scn_sched_config *c, const struct yt_node *it, const char *path,
@@ -607,7 +654,7 @@ plugin_config(struct scn_sched_config *c, const struct yt_node *it, const char *
 		break;
 	default:
 		if (strcmp(name, "DefaultPreemption") == 0)
-			rc = scn_check_map(a, "DefaultPreemptionArgs", f_preemption_args, cause);
+			rc = preemption_args(a, ap, cfg, cause);
 		else if (strcmp(name, "VolumeBinding") == 0)
 			rc = scn_check_map(a, "VolumeBindingArgs", f_volume_binding_args, cause);
 		else if (strcmp(name, "DynamicResources") == 0)

@@ -31,6 +31,13 @@ int scn_traffic(const struct yt_node *n, const char *dir,
 int scn_control_plane(const struct yt_node *n, struct scn_control_plane *cp,
     char **cause);
 
+/* autoscaling.c: queues:, clusterAutoscaler: and the VPA cross-checks. */
+int scn_queues(const struct yt_node *n, const char *dir, struct scenario *s,
+    char **cause);
+int scn_cluster_autoscaler(const struct yt_node *n, struct scenario *s, char **cause);
+int scn_autoscaling_finish(struct scenario *s, char **cause);
+void scn_autoscaling_free(struct scenario *s);
+
 /* A path relative to dir (absolute paths are kept); caller frees. */
 char *scn_path_join(const char *dir, const char *path);
 

@@ -11,17 +11,116 @@
 #include <string.h>
 
 #include "models/cluster.h"
+#include "models/sched.h"
 #include "scenarios/scenario.h"
+#include "scenarios/sched_config.h"
 #include "sim/build.h"
 #include "sim/cmd.h"
 #include "sim/opts.h"
 #include "sim/util/util.h"
+#include "workloads/queue.h"
 #include "workloads/traffic.h"
 
 static double
 offered_from_traffic(void *ctx, sim_ns from, sim_ns to)
 {
 	return wl_count(ctx, from, to);
+}
+
+static double
+rate_from_traffic(void *ctx, sim_ns at)
+{
+	return wl_rate(ctx, at);
+}
+
+static double
+rate_max_from_traffic(void *ctx, sim_ns from, sim_ns to)
+{
+	return wl_rate_max(ctx, from, to);
+}
+
+bool
+build_request_mode(const struct scenario *s)
+{
+	if (s->traffic_mode != SCN_TRAFFIC_AUTO)
+		return s->traffic_mode == SCN_TRAFFIC_REQUEST;
+	double peak = 0;
+	for (size_t i = 0; i < s->nprofiles; i++)
+		if (s->profiles[i].traffic != NULL)
+			peak += wl_rate_max(s->profiles[i].traffic, 0, s->duration);
+	return peak < SCN_AUTO_REQUEST_RATE;
+}
+
+/* The scenario's KubeSchedulerConfiguration: its profiles, and every
+ * Deployment's schedulerName must name one (kubesim runs one scheduler). */
+static int
+set_sched_config(struct cluster *c, const struct scenario *s, char **cause)
+{
+	const struct scn_sched_config *sc = s->sched_config;
+	for (size_t i = 0; i < s->ndeployments; i++) {
+		const char *want = s->deployments[i].template.scheduler_name;
+		if (scn_sched_config_profile(sc, want) != NULL)
+			continue;
+		struct ks_buf b;
+		ks_buf_init(&b);
+		for (size_t k = 0; k < sc->nprofiles; k++)
+			ks_buf_printf(&b, "%s'%s'", k ? ", " : "", sc->profiles[k].scheduler_name);
+		char *names = ks_buf_take(&b);
+		*cause = xasprintf("Deployment %s has schedulerName '%s', but schedulerConfig "
+		    "has no such profile (profiles: %s)", s->deployments[i].name,
+		    want ? want : "default-scheduler", names);
+		free(names);
+		return -1;
+	}
+	const char **names = xcalloc(sc->nprofiles + 1, sizeof *names);
+	struct sched_config *cfgs = xcalloc(sc->nprofiles + 1, sizeof *cfgs);
+	for (size_t k = 0; k < sc->nprofiles; k++) {
+		names[k] = sc->profiles[k].scheduler_name;
+		cfgs[k] = sc->profiles[k].cfg;
+	}
+	int rc = cl_set_sched_config(c, names, cfgs, sc->nprofiles, cause);
+	free(names);
+	free(cfgs);
+	return rc;
+}
+
+static double
+queue_step(void *ctx, sim_ns from, sim_ns to, double capacity, double *arrived,
+    double *consumed)
+{
+	return wl_queue_step(ctx, from, to, capacity, arrived, consumed);
+}
+
+static void
+queue_free(void *ctx)
+{
+	wl_queue_free(ctx);
+}
+
+/* VerticalPodAutoscalers, queue workloads and the Cluster Autoscaler's
+ * flags from the scenario. */
+static int
+build_autoscaling(struct cluster *c, const struct scenario *s, char **cause)
+{
+	for (size_t i = 0; i < s->nvpas; i++)
+		if (cl_add_vpa(c, &s->vpas[i], cause) < 0)
+			return -1;
+	for (size_t i = 0; i < s->nqueues; i++) {
+		const struct scn_queue *q = &s->queues[i];
+		struct wl_queue *wq = wl_queue_new(q->arrivals, q->initial_length);
+		struct cl_queue_params qp = {
+			.name = q->name, .consumer = q->consumer, .rate_per_pod = q->rate_per_pod,
+			.cpu_per_message = q->cpu_per_message, .step = queue_step, .ctx = wq,
+			.free_ctx = queue_free,
+		};
+		if (cl_add_queue(c, &qp, cause) < 0) {
+			wl_queue_free(wq);
+			return -1;
+		}
+	}
+	if (s->has_ca_config)
+		cl_set_ca_config(c, &s->ca);
+	return 0;
 }
 
 static void
@@ -58,6 +157,8 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 	struct cl_timings t;
 	timings_from(s, &t);
 	struct cluster *c = cl_new(sim, s->seed, &t, probes);
+	if (s->sched_config != NULL && set_sched_config(c, s, cause) < 0)
+		goto fail;
 	for (size_t i = 0; i < s->npools; i++) {
 		const struct scn_pool *p = &s->pools[i];
 		struct cl_pool_params pp = {
@@ -85,6 +186,9 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 	for (size_t i = 0; i < s->nhpas; i++)
 		if (cl_add_hpa(c, &s->hpas[i], cause) < 0)
 			goto fail;
+	if (build_autoscaling(c, s, cause) < 0)
+		goto fail;
+	bool request = build_request_mode(s);
 	for (size_t i = 0; i < s->nprofiles; i++) {
 		const struct scn_profile *p = &s->profiles[i];
 		struct cl_profile_params pp = {
@@ -94,6 +198,11 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 			.queue_limit = p->queue_limit,
 			.offered = p->traffic ? offered_from_traffic : NULL,
 			.offered_ctx = p->traffic,
+			.mode = request && p->traffic ? CL_TRAFFIC_REQUEST : CL_TRAFFIC_FLUID,
+			.lb = p->lb, .has_net_latency = p->has_net_latency,
+			.net_latency = p->net_latency,
+			.rate = p->traffic ? rate_from_traffic : NULL,
+			.rate_max = p->traffic ? rate_max_from_traffic : NULL,
 		};
 		if (cl_add_profile(c, &pp, cause) < 0)
 			goto fail;
@@ -104,7 +213,9 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 			.at = ch->at, .pool = ch->pool, .zone = ch->zone, .count = ch->count,
 			.duration = ch->duration,
 			.kind = ch->kind == SCN_FAIL_ZONE ? CL_FAIL_ZONE :
-			    ch->kind == SCN_RECOVER_NODES ? CL_RECOVER_NODES : CL_FAIL_NODES,
+			    ch->kind == SCN_RECOVER_NODES ? CL_RECOVER_NODES :
+			    ch->kind == SCN_SCALE_DEPLOYMENT ? CL_SCALE_DEPLOYMENT : CL_FAIL_NODES,
+			.deployment = ch->deployment, .replicas = ch->replicas,
 		};
 		if (cl_add_chaos(c, &cp, cause) < 0)
 			goto fail;

@@ -13,6 +13,10 @@
 struct cluster *build_cluster(struct sim *sim, const struct scenario *s,
     const struct probe_sink *probes, char **cause);
 
+/* Whether the scenario's traffic runs in request mode (its trafficMode,
+ * auto resolved by the peak offered rate). */
+bool build_request_mode(const struct scenario *s);
+
 /* Loads the scenario named by the options and checks that it builds: the
  * checks `validate` and `run` share. Prints notes (unless quiet) and errors;
  * returns 0, or the exit status on failure (nothing to free then). */

@@ -170,13 +170,16 @@ run_exec(int argc, char **argv)
 
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
-	.usage = "SCENARIO [--out FILE] [--seed N] [--duration D] [--set PATH=VALUE]... [--quiet]",
+	.usage = "SCENARIO [--out FILE] [--seed N] [--duration D] [--traffic-mode MODE] [--set PATH=VALUE]... [--quiet]",
 	.summary = "simulate a scenario and write its results to SQLite",
 	.help =
 	    "options:\n"
 	    "  -o, --out FILE        results database (default results.db); runs are appended\n"
 	    "  -s, --seed N          random seed (overrides the scenario's seed)\n"
 	    "  -d, --duration D      simulated time, e.g. 24h, 90m (overrides the scenario's)\n"
+	    "      --traffic-mode M  request (every request simulated), fluid (per-tick\n"
+	    "                        queues) or auto (request below 2000 req/s peak in all);\n"
+	    "                        overrides the scenario's trafficMode (default fluid)\n"
 	    "      --set PATH=VALUE  override a scenario field, e.g. --set nodePools.0.count=8\n"
 	    "                        or --set services.orders.concurrency=16 (repeatable)\n"
 	    "  -q, --quiet           no progress, notes or summary\n"

@@ -3,7 +3,8 @@
  * against a cluster read from Kubernetes YAML (a `kubectl get -o yaml` dump),
  * with an optional KubeSchedulerConfiguration. Prints which nodes passed the
  * filters, why the others did not (upstream's words), every score and the
- * choice, as JSON or (--explain) as a table.
+ * choice, as JSON or (--explain) as a table; for a pod that fits nowhere,
+ * what DefaultPreemption would do (nominated node and victims).
  */
 #include "config.h"
 
@@ -41,6 +42,9 @@ struct sc_state {
 	struct sched_result		 r;
 	int				*feas_pos;	/* node index -> position in r.feasible, or -1 */
 	char				*message;	/* FitError, or NULL */
+	int				*handle_pod;	/* scheduler pod handle -> cluster pod */
+	struct sched_preemption		 pr;
+	bool				 preempted;	/* pr holds a PostFilter outcome */
 };
 
 static int
@@ -173,6 +177,11 @@ sc_load(const struct sc_opts *o, struct sc_state *st, char **cause)
 		int h = sched_node_add_pod(st->sched, (int)node, &p->spec);
 		if (p->terminating)
 			sched_pod_set_terminating(st->sched, h, true);
+		if (p->has_start)
+			sched_pod_set_start(st->sched, h, p->start_ns);
+		st->handle_pod = xreallocarray(st->handle_pod, (size_t)h + 1,
+		    sizeof *st->handle_pod);
+		st->handle_pod[h] = (int)i;
 	}
 	ks_strmap_fini(&byname);
 	if (unknown > 0)
@@ -186,9 +195,16 @@ sc_run(const struct sc_opts *o, struct sc_state *st)
 {
 	gsl_rng *rng = sim_rng_new(o->seed, "scheduler");
 	sched_result_init(&st->r);
+	sched_preemption_init(&st->pr);
 	st->r.explain = true;
-	sched_schedule_owned(st->sched, &st->pod, st->owner.set ? &st->owner : NULL, rng,
-	    &st->r);
+	const struct k8s_selector *owner = st->owner.set ? &st->owner : NULL;
+	sched_schedule_owned(st->sched, &st->pod, owner, rng, &st->r);
+	if (st->r.node < 0 && sched_nnodes(st->sched) > 0 && st->profile->cfg.preemption) {
+		/* PostFilter. Pods without status.startTime started "now". */
+		sched_preempt(st->sched, &st->pod, owner, &st->r, -1, NULL, 0, INT64_MAX, rng,
+		    &st->pr);
+		st->preempted = true;
+	}
 	gsl_rng_free(rng);
 	size_t n = sched_nnodes(st->sched);
 	st->feas_pos = xcalloc(n + 1, sizeof *st->feas_pos);
@@ -205,6 +221,8 @@ static void
 sc_state_fini(struct sc_state *st)
 {
 	sched_result_fini(&st->r);
+	sched_preemption_fini(&st->pr);
+	free(st->handle_pod);
 	sched_free(st->sched);
 	scn_cluster_free(st->cluster);
 	k8s_pod_spec_free(&st->pod);
@@ -253,6 +271,45 @@ json_reasons(struct ks_buf *b, const struct sched_node_status *ns)
 		ks_buf_json_str(b, ns->reasons[k]);
 	}
 	ks_buf_puts(b, "]");
+}
+
+/* A victim as "namespace/name". Caller frees. */
+static char *
+victim_name(const struct sc_state *st, int handle)
+{
+	const struct k8s_pod_spec *p = &st->cluster->pods[st->handle_pod[handle]].spec;
+	return xasprintf("%s/%s", p->namespace ? p->namespace : "default", p->name);
+}
+
+/* {"nominatedNode": ..., "victims": [...], "pdbViolations": N, "message": ...},
+ * or null when the pod fits or preemption is disabled. */
+static void
+json_preemption(struct ks_buf *b, const struct sc_state *st)
+{
+	const struct sched_preemption *pr = &st->pr;
+	if (!st->preempted) {
+		ks_buf_puts(b, "null");
+		return;
+	}
+	ks_buf_puts(b, "{\"nominatedNode\": ");
+	if (pr->node >= 0)
+		ks_buf_json_str(b, node_name(st, pr->node));
+	else
+		ks_buf_puts(b, "null");
+	ks_buf_puts(b, ", \"victims\": [");
+	for (size_t i = 0; i < pr->nvictims; i++) {
+		char *v = victim_name(st, pr->victims[i]);
+		ks_buf_puts(b, i ? ", " : "");
+		ks_buf_json_str(b, v);
+		free(v);
+	}
+	ks_buf_printf(b, "], \"pdbViolations\": %lld, \"message\": ",
+	    (long long)pr->pdb_violations);
+	if (pr->message != NULL)
+		ks_buf_json_str(b, pr->message);
+	else
+		ks_buf_puts(b, "null");
+	ks_buf_puts(b, "}");
 }
 
 static char *
@@ -346,6 +403,8 @@ sc_json(const struct sc_state *st)
 		ks_buf_json_str(&b, st->message);
 	else
 		ks_buf_puts(&b, "null");
+	ks_buf_puts(&b, ",\n  \"preemption\": ");
+	json_preemption(&b, st);
 	ks_buf_puts(&b, "\n}\n");
 	return ks_buf_take(&b);
 }
@@ -488,6 +547,20 @@ sc_table(const struct sc_state *st)
 	} else {
 		ks_buf_printf(&b, "no node fits: %s\n", st->message);
 	}
+	const struct sched_preemption *pr = &st->pr;
+	if (st->preempted && pr->node >= 0) {
+		ks_buf_printf(&b, "preemption: nominated node %s; victims (most important "
+		    "first):", node_name(st, pr->node));
+		for (size_t i = 0; i < pr->nvictims; i++) {
+			char *v = victim_name(st, pr->victims[i]);
+			ks_buf_printf(&b, "%s%s (priority %d)", i ? ", " : " ", v,
+			    sched_pod_spec(st->sched, pr->victims[i])->priority);
+			free(v);
+		}
+		ks_buf_puts(&b, "\n");
+	} else if (st->preempted && pr->message != NULL) {
+		ks_buf_printf(&b, "%s\n", pr->message);
+	}
 	return ks_buf_take(&b);
 }
 
@@ -542,7 +615,11 @@ const struct cmd_entry cmd_schedule_entry = {
 	    "Failed. The JSON has feasible (nodes that passed every filter), filtered (for\n"
 	    "each other node the plugin that rejected it and upstream's reason), scores\n"
 	    "(raw, normalized and weighted per plugin, and the total), selected (null when\n"
-	    "nothing fits, with upstream's FitError in message) and tied.\n"
+	    "nothing fits, with upstream's FitError in message) and tied. When nothing\n"
+	    "fits, preemption is what DefaultPreemption would do: the nominated node and\n"
+	    "the victims (pods of lower spec.priority, most important first, ordered by\n"
+	    "priority and status.startTime), or upstream's reason in message; null when\n"
+	    "the pod fits or the profile disables DefaultPreemption.\n"
 	    "\n"
 	    "Exit status: 0 whether or not a node was found, 2 bad input (the message names\n"
 	    "file:line:column).\n",

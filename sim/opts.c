@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/build.h"
 #include "sim/opts.h"
 #include "sim/util/util.h"
 
@@ -35,6 +36,7 @@ opts_parse(int argc, char **argv, struct run_opts *o, bool with_out)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "set", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "traffic-mode", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof *o);
@@ -70,6 +72,17 @@ opts_parse(int argc, char **argv, struct run_opts *o, bool with_out)
 		}
 		case 'q':
 			o->quiet = true;
+			break;
+		case 'T':
+			if (strcmp(optarg, "request") != 0 && strcmp(optarg, "fluid") != 0 &&
+			    strcmp(optarg, "auto") != 0) {
+				fprintf(stderr, "kubesim %s: --traffic-mode must be request, fluid "
+				    "or auto, got '%s'\n", argv[0], optarg);
+				opts_free(o);
+				return -1;
+			}
+			/* The scenario's trafficMode key, overridden. */
+			add_override(o, "trafficMode", optarg);
 			break;
 		default:
 		bad:
@@ -108,8 +121,9 @@ opts_params_json(const struct run_opts *o, const struct scenario *s)
 	ks_buf_init(&b);
 	ks_buf_puts(&b, "{\"scenario_file\":");
 	ks_buf_json_str(&b, o->scenario);
-	ks_buf_printf(&b, ",\"seed\":%llu,\"duration_s\":%.0f,\"set\":{",
-	    (unsigned long long)s->seed, (double)s->duration / 1e9);
+	ks_buf_printf(&b, ",\"seed\":%llu,\"duration_s\":%.0f,\"traffic_mode\":\"%s\",\"set\":{",
+	    (unsigned long long)s->seed, (double)s->duration / 1e9,
+	    build_request_mode(s) ? "request" : "fluid");
 	for (size_t i = 0; i < o->noverrides; i++) {
 		if (i)
 			ks_buf_puts(&b, ",");

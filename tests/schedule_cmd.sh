@@ -213,6 +213,40 @@ bad "bad seed" "kubesim schedule: --seed takes a non-negative integer, got 'x'" 
 "$KUBESIM" schedule --cluster "$TMP/none.yaml" --pod "$P" >/dev/null 2>"$TMP/err"
 check_eq "missing file: status" $? 2
 check_contains "missing file: message" "$(cat "$TMP/err")" "$TMP/none.yaml"
+# ---- preemption: a pod that fits nowhere, whose priority allows it ---------
+PC="$D/cluster-preempt.yaml"
+sched --cluster "$PC" --pod "$D/pod-preemptor.yaml"
+check_eq "preempt: status" $? 0
+check_eq "preempt: selected" "$(top selected)" 'null'
+check_eq "preempt: message" "$(top message)" '"0/3 nodes are available: 3 Insufficient cpu."'
+check_eq "preempt: outcome" "$(top preemption)" \
+    '{"nominatedNode": "node-1", "victims": ["batch/low-a"], "pdbViolations": 0, "message": null}'
+sched --cluster "$PC" --pod "$D/pod-preemptor.yaml" --explain
+check_contains "preempt: explain" "$(cat "$TMP/out")" \
+    "preemption: nominated node node-1; victims (most important first): batch/low-a (priority 0)"
+# Equal priority: nothing to preempt anywhere.
+sed 's/priority: 1000/priority: 0/' "$D/pod-preemptor.yaml" >"$TMP/low.yaml"
+sched --cluster "$PC" --pod "$TMP/low.yaml"
+check_eq "preempt low: outcome" "$(top preemption)" \
+    '{"nominatedNode": null, "victims": [], "pdbViolations": 0, "message": "preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."}'
+# preemptionPolicy: Never
+sed 's/priority: 1000/priority: 1000\n  preemptionPolicy: Never/' "$D/pod-preemptor.yaml" >"$TMP/never.yaml"
+sched --cluster "$PC" --pod "$TMP/never.yaml"
+check_eq "preempt never: outcome" "$(top preemption)" \
+    '{"nominatedNode": null, "victims": [], "pdbViolations": 0, "message": "preemption: not eligible due to preemptionPolicy=Never."}'
+# 6 cpu fit on no node even empty: Insufficient cpu is unresolvable there.
+sed 's/cpu: "2"/cpu: "6"/' "$D/pod-preemptor.yaml" >"$TMP/big.yaml"
+sched --cluster "$PC" --pod "$TMP/big.yaml"
+check_eq "preempt big: outcome" "$(top preemption)" \
+    '{"nominatedNode": null, "victims": [], "pdbViolations": 0, "message": "preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling."}'
+# DefaultPreemption disabled: no outcome.
+printf 'apiVersion: kubescheduler.config.k8s.io/v1\nkind: KubeSchedulerConfiguration\nprofiles:\n- plugins:\n    postFilter:\n      disabled: [{name: DefaultPreemption}]\n' >"$TMP/nopre.yaml"
+sched --cluster "$PC" --pod "$D/pod-preemptor.yaml" --config "$TMP/nopre.yaml"
+check_eq "preempt disabled: outcome" "$(top preemption)" 'null'
+# A pod that fits has no preemption outcome.
+sched --cluster "$C" --pod "$D/pod-fits-everywhere.yaml"
+check_eq "fits: no preemption" "$(top preemption)" 'null'
+
 h=$("$KUBESIM" schedule --help); check_eq "--help status" $? 0
 check_contains "--help usage" "$h" "usage: kubesim schedule --cluster FILE --pod FILE"
 finish

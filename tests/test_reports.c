@@ -163,9 +163,12 @@ test_schema(void)
 	CHECK_Q_STR(db, "PRAGMA journal_mode", "wal");
 	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
 	    "AND name IN ('runs', 'service_intervals', 'cluster_intervals', 'events', "
-	    "'hpa_decisions', 'ca_decisions', 'scheduling_decisions', 'summary')"), 8);
+	    "'hpa_decisions', 'ca_decisions', 'scheduling_decisions', 'summary', "
+	    "'vpa_recommendations', 'queue_intervals')"), 10);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
-	    "AND sql LIKE '%(run_id, t_s)'"), 6);
+	    "AND sql LIKE '%(run_id, t_s)'"), 8);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM pragma_table_info('vpa_recommendations')"), 10);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM pragma_table_info('queue_intervals')"), 7);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM pragma_table_info('service_intervals')"), 13);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM pragma_table_info('runs')"), 12);
 	/* The column comments survive in the stored schema. */

@@ -429,6 +429,75 @@ wl_count(const struct wl_traffic *t, sim_ns from, sim_ns to)
 	return node_count(t, from, to);
 }
 
+/* ---- rate bounds (for thinning) ------------------------------------------- */
+
+/* The largest rate of a piecewise-linear node over the integer times of
+ * [a, b]: at the ends, at each breakpoint and just before it (left limit). */
+static double
+pwl_max(const struct wl_traffic *t, sim_ns a, sim_ns b)
+{
+	double m = node_rate(t, (double)a), r;
+	if ((r = node_rate(t, (double)b)) > m)
+		m = r;
+	for (sim_ns k = node_next_break(t, a); k <= b && k != SIM_NEVER;
+	    k = node_next_break(t, k)) {
+		if ((r = node_rate(t, (double)k)) > m)
+			m = r;
+		if ((r = node_rate(t, (double)(k - 1))) > m)
+			m = r;
+	}
+	return m;
+}
+
+static double
+node_rate_max(const struct wl_traffic *t, sim_ns a, sim_ns b)
+{
+	double m;
+	switch (t->kind) {
+	case WL_CONSTANT:
+		return t->a;
+	case WL_DIURNAL: {
+		/* Between a peak and the next trough the cosine is monotone. */
+		if (b - a >= t->period)
+			return t->b;
+		sim_ns d = (a - t->t[0]) % t->period;
+		if (d < 0)
+			d += t->period;
+		sim_ns next_peak = d == 0 ? a : a + (t->period - d);
+		if (next_peak <= b)
+			return t->b;
+		double ra = node_rate(t, (double)a), rb = node_rate(t, (double)b);
+		return ra > rb ? ra : rb;
+	}
+	case WL_STEP:
+	case WL_RAMP:
+	case WL_SPIKE:
+	case WL_TRACE:
+		return pwl_max(t, a, b);
+	case WL_SUM:
+		m = 0;
+		for (size_t i = 0; i < t->nkids; i++)
+			m += node_rate_max(t->kids[i], a, b);
+		return m;
+	case WL_PRODUCT:
+		m = 1;
+		for (size_t i = 0; i < t->nkids; i++)
+			m *= node_rate_max(t->kids[i], a, b);
+		return m;
+	case WL_SCALE:
+		return t->factor * node_rate_max(t->kids[0], a, b);
+	}
+	ks_fatal("wl: bad traffic kind %d", (int)t->kind);
+}
+
+double
+wl_rate_max(const struct wl_traffic *t, sim_ns from, sim_ns to)
+{
+	if (to < from)
+		to = from;
+	return node_rate_max(t, from, to);
+}
+
 int
 wl_trace_info(const struct wl_traffic *t, struct wl_trace_info *info)
 {

@@ -66,6 +66,15 @@ double wl_rate(const struct wl_traffic *t, sim_ns at);
 double wl_count(const struct wl_traffic *t, sim_ns from, sim_ns to);
 
 /*
+ * An upper bound of the rate over the times [from, to] (both included;
+ * to < from means to = from), for drawing arrivals by thinning. Exact (the
+ * maximum) for constant, step, ramp, spike, diurnal and traces; sums and
+ * products add and multiply their children's bounds. Cost: O(1) for the
+ * shapes, O(log n + breakpoints inside) for a trace.
+ */
+double wl_rate_max(const struct wl_traffic *t, sim_ns from, sim_ns to);
+
+/*
  * The first time t' > after at which wl_count(t, after, t') reaches e, to
  * the nanosecond, or SIM_NEVER when that is not reached by horizon. With e
  * drawn from Exp(1) by the caller's RNG stream this is the next arrival of

@@ -68,6 +68,10 @@ rec_emit(void *ctx, const char *table, const struct probe_val *v, size_t n)
 			e->vals[i] = num(&v[i]);
 	} else if (strcmp(table, "hpa_decisions") == 0) {
 		r->nhpa++;
+		if (getenv("KS_DEBUG_HPA"))
+			fprintf(stderr, "hpa t=%g current=%lld %s stabilized=%lld desired=%lld %s\n",
+			    v[0].u.r, (long long)v[2].u.i, v[3].u.s, (long long)v[4].u.i,
+			    (long long)v[5].u.i, v[7].u.s);
 		if (v[5].u.i > r->max_desired)
 			r->max_desired = (int32_t)v[5].u.i;
 	}
@@ -387,9 +391,111 @@ test_random_failures(void)
 	rec_free(&rec);
 }
 
+/* 10 req/s, 100 req/s from 300 s, 10 req/s again from 1200 s. */
+static double
+offered_steps(void *ctx, sim_ns from, sim_ns to)
+{
+	(void)ctx;
+	double n = 0;
+	for (sim_ns t = from; t < to; t += SIM_SEC)
+		n += (t >= 300 * SIM_SEC && t < 1200 * SIM_SEC) ? 100 : 10;
+	return n;
+}
+
+/*
+ * A step up and a step down, timeline computed by hand. 2 pods of 500m, HPA
+ * 2..10 at 50% cpu, no spec.behavior (the legacy path), 20 ms of cpu per
+ * request. HPA syncs every 15 s before the metrics-server scrape of the same
+ * instant, so a sync sees the rate of the 15 s before the previous scrape.
+ *  - 10 req/s over 2 pods: 100m each, 20%: ceil(2 x 20/50) = 1, held at min 2.
+ *  - Step at 300: the scrape at 315 sees [300, 315]: 1000m = 200%. The sync at
+ *    330 wants ceil(2 x 200/50) = 8, the legacy limit max(2 x 2, 4) = 4: 4.
+ *  - The sync at 345 sees the 2 old pods at 200% and 2 new ones without a
+ *    metric (counted as 0 when scaling up): ratio (400/4)/50 = 2, 8 pods;
+ *    limit max(2 x 4, 4) = 8: 8. Then 100 req/s over 8 pods is 50%: steady.
+ *  - Step down at 1200: the scrape at 1215 sees 5%; the sync at 1230 wants
+ *    ceil(8 x 5/50) = 1 -> 2. The legacy 5 min stabilization keeps the
+ *    largest recommendation not Before(now - 5 min); the last 8 was made at
+ *    1215, still counts at 1515 (age exactly 300 s) and not at 1530: 8 -> 2
+ *    at 1530.
+ */
+static void
+test_hpa_step_timeline(void)
+{
+	struct sim *sim = sim_new();
+	struct cl_timings t;
+	timings(&t, 30 * SIM_MIN);
+	struct recorder rec;
+	memset(&rec, 0, sizeof rec);
+	struct probe_sink sink = { rec_emit, &rec };
+	struct cluster *c = cl_new(sim, 4, &t, &sink);
+	static const char *const zones[] = { "a" };
+	struct cl_pool_params pool = {
+		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
+		.price_hour = 0.1, .zones = zones, .nzones = 1, .count = 4,
+		.provision = sim_dist_const(60),
+	};
+	cl_add_pool(c, &pool);
+	struct k8s_deployment d;
+	struct k8s_container ctr;
+	struct k8s_service svc;
+	make_deploy(&d, &ctr, &svc, 2);
+	cl_add_deployment(c, &d);
+	cl_add_service(c, &svc);
+	char *cause = NULL;
+	struct cl_profile_params prof = {
+		.service = "web", .service_time = sim_dist_exp(0.02), .concurrency = 16,
+		.cpu_per_request = 0.02, .offered = offered_steps,
+	};
+	CHECK(cl_add_profile(c, &prof, &cause) == 0);
+	struct hpa_spec h;
+	memset(&h, 0, sizeof h);
+	h.name = "web";
+	h.namespace = "default";
+	h.target_kind = "Deployment";
+	h.target_name = "web";
+	h.min_replicas = 2;
+	h.has_min_replicas = true;
+	h.max_replicas = 10;
+	struct hpa_metric_spec m;
+	memset(&m, 0, sizeof m);
+	m.type = HPA_RESOURCE;
+	m.resource = "cpu";
+	m.target = HPA_UTILIZATION;
+	m.average_utilization = 50;
+	h.metrics = &m;
+	h.nmetrics = 1;
+	CHECK(cl_add_hpa(c, &h, &cause) == 0);
+	cl_start(c);
+	sim_run(sim, t.duration);
+	cl_finish(c);
+	CHECK_INT(count_events(&rec, "HPARescale", 0, 1e9), 3);
+	CHECK_NEAR(event_time(&rec, "HPARescale", 0, 0), 330, 1e-9);
+	CHECK_NEAR(event_time(&rec, "HPARescale", 0, 1), 345, 1e-9);
+	CHECK_NEAR(event_time(&rec, "HPARescale", 0, 2), 1530, 1e-9);
+	CHECK_INT(rec.max_desired, 8);
+	/* Replicas in the interval rows: 2 before, 8 in the plateau, 2 at the end. */
+	for (size_t i = 0; i < rec.nsvc; i++) {
+		double tt = rec.svc[i].t;
+		if (tt == 240)
+			CHECK_INT((long long)rec.svc[i].vals[9], 2);
+		if (tt == 1200)
+			CHECK_INT((long long)rec.svc[i].vals[10], 8);
+		if (tt == 1800)
+			CHECK_INT((long long)rec.svc[i].vals[9], 2);
+	}
+	cl_free(c);
+	sim_free(sim);
+	rec_free(&rec);
+	k8s_labels_free(&d.template.labels);
+	k8s_labels_free(&svc.selector);
+	k8s_res_free(&ctr.requests);
+}
+
 int
 main(void)
 {
+	test_hpa_step_timeline();
 	test_random_failures();
 	test_lifecycle_and_failure();
 	test_hpa_scales_up();

@@ -105,6 +105,8 @@ cl_free(struct cluster *c)
 	for (size_t i = 0; i < c->nprofiles; i++) {
 		free(c->profiles[i].hist);
 		free(c->profiles[i].run_hist);
+		if (c->profiles[i].p.free_ctx != NULL)
+			c->profiles[i].p.free_ctx(c->profiles[i].p.offered_ctx);
 	}
 	serve_free(c);
 	free(c->profiles);

@@ -18,6 +18,7 @@
 
 struct cluster;
 struct ca_config;
+struct mesh_cfg;
 struct vpa_spec;
 
 /* A node pool: nodes made from one template. */
@@ -44,6 +45,12 @@ typedef double cl_offered_fn(void *ctx, sim_ns from, sim_ns to);
 /* Request mode: the rate (req/s) at `at`, and an upper bound on [from, to]. */
 typedef double cl_rate_fn(void *ctx, sim_ns at);
 typedef double cl_rate_max_fn(void *ctx, sim_ns from, sim_ns to);
+/* Fluid mode: the index of dispersion (Var / mean of the counts, 1 for
+ * Poisson) of the service's arrivals when offered `rate` req/s. */
+typedef double cl_idc_fn(void *ctx, double rate);
+/* Request mode, exact arrivals: see rq_next_fn (models/request.h). */
+typedef sim_ns cl_next_fn(void *ctx);
+struct rq_class;
 
 /* How a service's traffic is simulated (see serve.c, request.c). */
 enum cl_traffic_mode { CL_TRAFFIC_FLUID = 0, CL_TRAFFIC_REQUEST };
@@ -66,6 +73,16 @@ struct cl_profile_params {
 	struct sim_dist		 net_latency;	/* seconds, added per response */
 	cl_rate_fn		*rate;		/* required in request mode */
 	cl_rate_max_fn		*rate_max;
+	/* Traffic input (all optional; ctx is offered_ctx): */
+	cl_idc_fn		*arrival_idc;	/* NULL: Poisson */
+	cl_next_fn		*next_arrival;	/* request mode: replayed arrivals
+						   instead of thinning rate */
+	void			(*free_ctx)(void *ctx);	/* cl_free frees offered_ctx */
+	const struct rq_class	*classes;	/* borrowed; NULL: one class of */
+	size_t			 nclasses;	/* service_time, cpu, timeout */
+	/* Retries, outlier ejection, rate limit and calls (models/mesh.h);
+	 * borrowed, NULL: none. */
+	const struct mesh_cfg	*mesh;
 };
 
 struct cl_timings {
@@ -159,6 +176,11 @@ struct cl_serve_stats {
 	double	latency_mean, latency_p99;	/* seconds, ok requests */
 	double	l_avg, admitted_rate, w_mean;
 	enum cl_traffic_mode mode;
+	/* With the mesh, offered and the outcomes above count attempts
+	 * (retries too); these count the requests from outside (an entry
+	 * service's traffic) by their final outcome, and the latency above is
+	 * theirs (end to end). All 0 without the mesh. */
+	double	e2e_requests, e2e_ok, e2e_errors, e2e_timeouts;
 };
 int cl_serve_stats(const struct cluster *c, size_t profile, struct cl_serve_stats *out);
 

@@ -137,6 +137,8 @@ struct cl_profile {
 	struct cl_profile_params p;
 	uint32_t	 service;
 	double		 service_mean, service_scv;
+	double		 service_cpu;		/* fluid: mean cpu-seconds per request */
+	double		 service_timeout;	/* fluid: seconds, 0 none */
 	/* this interval */
 	double		 offered, ok, errors, timeouts;
 	struct hist	*hist;

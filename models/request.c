@@ -7,7 +7,7 @@
  *    Shedler 1979] against a bound of the rate per window (1 s), so the
  *    cost per arrival is one exponential draw and one rate evaluation;
  *  - one engine event per service completion; its argument indexes a pooled
- *    job record (16 bytes, free list), so nothing is allocated per request;
+ *    job record (24 bytes, free list), so nothing is allocated per request;
  *  - per-pod state in a flat array indexed by pod id: busy slots and a
  *    ring-buffer FIFO of arrival times (power-of-two capacity);
  *  - queued requests that reach the timeout are removed lazily from the
@@ -39,6 +39,9 @@ struct rq_pod {
 	uint32_t	 busy;
 	uint32_t	 epoch;		/* bumps when the pod's work is dropped */
 	double		 cpu;		/* cpu-seconds not yet taken */
+	uint16_t	*qc;		/* class of each queued request (with classes) */
+	sim_ns		*qd;		/* the mesh's: deadline and tag of each */
+	uint64_t	*qt;		/* queued request (NULL without the mesh) */
 };
 
 /* A request in service; free ones are linked through `pod` and have
@@ -47,6 +50,7 @@ struct rq_job {
 	sim_ns		 arrival;
 	uint32_t	 pod;
 	uint32_t	 epoch;
+	uint32_t	 cls;		/* index into rq_service.cls */
 };
 
 struct rq_ring_ent {
@@ -86,7 +90,16 @@ struct rq_service {
 	sim_ns			 win_end;
 	sim_ns			 horizon;
 	double			 bound;		/* req/s over the window */
-	double			 timeout_s;
+
+	/* request classes: the caller's, or one made of the profile's
+	 * service_time, cpu_per_request and timeout */
+	struct rq_class		*cls;
+	size_t			 ncls;
+	double			 cls_wsum;
+	gsl_rng			*rng_cls;	/* NULL with one class */
+	bool			 any_timeout;
+	uint64_t		*jtag;		/* the mesh's tag of each job */
+	size_t			 capjtag;
 
 	struct rq_stats		 st;
 	sim_ns			 area_at;
@@ -247,7 +260,8 @@ rq_lb_arrival_scv(enum rq_lb lb, size_t n)
 struct rq_service *
 rq_new(struct sim *sim, const struct rq_params *p, struct hist *h)
 {
-	KS_ASSERT(p->concurrency >= 1 && p->rate != NULL && p->rate_max != NULL);
+	KS_ASSERT(p->concurrency >= 1 &&
+	    (p->next != NULL || (p->rate != NULL && p->rate_max != NULL)));
 	struct rq_service *r = xcalloc(1, sizeof *r);
 	r->sim = sim;
 	r->p = *p;
@@ -269,8 +283,30 @@ rq_new(struct sim *sim, const struct rq_params *p, struct hist *h)
 	r->ids = &r->own_ids;
 	r->nids = &r->own_n;
 	r->free_job = RQ_NONE;
-	r->timeout_s = sim_ns_to_s(p->timeout);
 	r->horizon = 0;
+	if (p->nclasses > 0) {
+		KS_ASSERT(p->nclasses <= UINT16_MAX);
+		r->ncls = p->nclasses;
+		r->cls = xcalloc(r->ncls, sizeof *r->cls);
+		memcpy(r->cls, p->classes, r->ncls * sizeof *r->cls);
+	} else {
+		r->ncls = 1;
+		r->cls = xcalloc(1, sizeof *r->cls);
+		r->cls[0] = (struct rq_class){ .name = r->name, .weight = 1,
+		    .service_time = p->service_time,
+		    .cpu_per_request = p->cpu_per_request, .timeout = p->timeout };
+	}
+	for (size_t i = 0; i < r->ncls; i++) {
+		KS_ASSERT(r->cls[i].weight >= 0);
+		r->cls_wsum += r->cls[i].weight;
+		r->any_timeout |= r->cls[i].timeout > 0;
+	}
+	KS_ASSERT(r->cls_wsum > 0);
+	if (r->ncls > 1) {
+		char *n4 = xasprintf("class:%s", r->name);
+		r->rng_cls = sim_rng_new(p->seed, n4);
+		free(n4);
+	}
 	return r;
 }
 
@@ -279,9 +315,17 @@ rq_free(struct rq_service *r)
 {
 	if (r == NULL)
 		return;
-	for (size_t i = 0; i < r->npods; i++)
+	for (size_t i = 0; i < r->npods; i++) {
 		free(r->pods[i].q);
+		free(r->pods[i].qc);
+		free(r->pods[i].qd);
+		free(r->pods[i].qt);
+	}
+	free(r->jtag);
 	free(r->pods);
+	free(r->cls);
+	if (r->rng_cls != NULL)
+		gsl_rng_free(r->rng_cls);
 	free(r->jobs);
 	free(r->ring);
 	gsl_rng_free(r->rng);
@@ -358,6 +402,17 @@ static sim_ns
 next_arrival(struct rq_service *r)
 {
 	const struct rq_params *p = &r->p;
+	if (p->next != NULL) {
+		/* Replayed arrivals before the start are skipped. */
+		sim_ns t;
+		do
+			t = p->next(p->next_ctx);
+		while (t != SIM_NEVER && (double)t < r->t);
+		if (t == SIM_NEVER || t >= r->horizon)
+			return SIM_NEVER;
+		r->t = (double)t;
+		return t;
+	}
 	for (;;) {
 		if (r->bound > 0) {
 			double u = gsl_rng_uniform_pos(r->rng);
@@ -410,16 +465,17 @@ static void
 start_service(struct rq_service *r, struct rq_pod *pd, uint32_t j, sim_ns now)
 {
 	struct rq_job *jb = &r->jobs[j];
+	const struct rq_class *k = &r->cls[jb->cls];
 	jb->epoch = pd->epoch;
 	r->st.started++;
-	pd->cpu += r->p.cpu_per_request;
+	pd->cpu += k->cpu_per_request;
 	sim_ns wait = now - jb->arrival;
 	if (wait > 0) {
 		r->st.wait_sum += (double)wait * 1e-9;
 		if (r->p.wait_threshold > 0 && wait > r->p.wait_threshold)
 			r->st.waited_over++;
 	}
-	double s = sim_dist_sample(&r->p.service_time, r->rng_svc);
+	double s = sim_dist_sample(&k->service_time, r->rng_svc);
 	sim_ns d = s > 0 ? (sim_ns)(s * 1e9 + 0.5) : 0;
 	sim_at(r->sim, now + d, r->p.prio, on_done, r, j);
 }
@@ -427,45 +483,78 @@ start_service(struct rq_service *r, struct rq_pod *pd, uint32_t j, sim_ns now)
 /* A queued request that waited the timeout left at arrival + timeout;
  * it is noticed at now (area must be up to now). */
 static void
-abandon(struct rq_service *r, sim_ns arrival, sim_ns now)
+abandon(struct rq_service *r, sim_ns arrival, sim_ns timeout, sim_ns now)
 {
-	sim_ns left = arrival + r->p.timeout;
+	sim_ns left = arrival + timeout;
 	r->st.in_system--;
 	r->st.departed++;
 	r->st.timeouts++;
 	r->st.abandoned++;
-	r->st.sojourn_sum += r->timeout_s;
+	r->st.sojourn_sum += sim_ns_to_s(timeout);
 	r->st.area -= (double)(now - left) * 1e-9;
 }
 
-/* Drops expired requests from the head of the pod's queue. */
+/* The class of the request queued at ring position i. */
+static inline uint32_t
+queued_class(const struct rq_pod *pd, uint32_t i)
+{
+	return pd->qc != NULL ? pd->qc[i] : 0;
+}
+
+/* Drops expired requests from the head of the pod's queue (with one
+ * timeout, arrival order is expiry order; with classes, a request behind
+ * the head is dropped when it reaches the head, at its exact time). */
 static void
 purge(struct rq_service *r, struct rq_pod *pd, sim_ns now)
 {
-	if (r->p.timeout <= 0)
+	if (!r->any_timeout)
 		return;
-	sim_ns limit = now - r->p.timeout;
-	while (pd->len > 0 && pd->q[pd->head] <= limit) {
-		abandon(r, pd->q[pd->head], now);
+	while (pd->len > 0) {
+		if (pd->qt != NULL && pd->qt[pd->head] != RQ_NOTAG) {
+			/* the mesh's: its client gave up at the deadline */
+			sim_ns dl = pd->qd[pd->head];
+			if (dl > now)
+				break;
+			r->st.in_system--;
+			r->st.departed++;
+			r->st.sojourn_sum += (double)(dl - pd->q[pd->head]) * 1e-9;
+			r->st.area -= (double)(now - dl) * 1e-9;
+			pd->head = (pd->head + 1) & (pd->cap - 1);
+			pd->len--;
+			continue;
+		}
+		sim_ns to = r->cls[queued_class(pd, pd->head)].timeout;
+		if (to <= 0 || pd->q[pd->head] > now - to)
+			break;
+		abandon(r, pd->q[pd->head], to, now);
 		pd->head = (pd->head + 1) & (pd->cap - 1);
 		pd->len--;
 	}
 }
 
 static void
-queue_push(struct rq_pod *pd, sim_ns arrival)
+queue_push(struct rq_pod *pd, sim_ns arrival, uint32_t cls, bool classes)
 {
 	if (pd->len == pd->cap) {
 		uint32_t ncap = pd->cap ? pd->cap * 2 : 16;
 		sim_ns *nq = xreallocarray(NULL, ncap, sizeof *nq);
-		for (uint32_t i = 0; i < pd->len; i++)
+		uint16_t *nc = classes ? xreallocarray(NULL, ncap, sizeof *nc) : NULL;
+		for (uint32_t i = 0; i < pd->len; i++) {
 			nq[i] = pd->q[(pd->head + i) & (pd->cap - 1)];
+			if (nc != NULL)
+				nc[i] = pd->qc[(pd->head + i) & (pd->cap - 1)];
+		}
 		free(pd->q);
+		free(pd->qc);
 		pd->q = nq;
+		pd->qc = nc;
 		pd->head = 0;
 		pd->cap = ncap;
 	}
-	pd->q[(pd->head + pd->len) & (pd->cap - 1)] = arrival;
+	uint32_t at = (pd->head + pd->len) & (pd->cap - 1);
+	pd->q[at] = arrival;
+	if (pd->qc != NULL)
+		pd->qc[at] = (uint16_t)cls;
 	pd->len++;
 }
 
@@ -487,9 +576,13 @@ on_done(struct sim *sim, void *ctx, uint64_t arg)
 	r->st.departed++;
 	double soj = (double)(now - jb->arrival) * 1e-9, resp = soj;
 	r->st.sojourn_sum += soj;
-	if (r->p.has_net_latency)
+	/* The mesh's requests (tagged): the mesh judges the outcome. */
+	uint64_t tag = r->jtag != NULL ? r->jtag[j] : RQ_NOTAG;
+	if (tag == RQ_NOTAG && r->p.has_net_latency)
 		resp += sim_dist_sample(&r->p.net_latency, r->rng_svc);
-	if (r->p.timeout > 0 && resp > r->timeout_s) {
+	sim_ns tmo = r->cls[jb->cls].timeout;
+	if (tag != RQ_NOTAG) {
+	} else if (tmo > 0 && resp > sim_ns_to_s(tmo)) {
 		r->st.timeouts++;
 	} else {
 		r->st.ok++;
@@ -500,13 +593,18 @@ on_done(struct sim *sim, void *ctx, uint64_t arg)
 	purge(r, pd, now);
 	if (pd->len > 0) {
 		jb->arrival = pd->q[pd->head];
+		jb->cls = queued_class(pd, pd->head);
+		if (r->jtag != NULL)
+			r->jtag[j] = pd->qt != NULL ? pd->qt[pd->head] : RQ_NOTAG;
 		pd->head = (pd->head + 1) & (pd->cap - 1);
 		pd->len--;
 		start_service(r, pd, j, now);
-		return;
+	} else {
+		pd->busy--;
+		job_free(r, j);
 	}
-	pd->busy--;
-	job_free(r, j);
+	if (tag != RQ_NOTAG)
+		r->p.done(r->p.hook_ctx, tag, RQ_OK, id);
 }
 
 static uint32_t
@@ -559,7 +657,25 @@ on_arrival(struct sim *sim, void *ctx, uint64_t arg)
 	(void)arg;
 	struct rq_service *r = ctx;
 	sim_ns now = sim_now(sim);
+	if (r->p.arrival != NULL) {
+		/* the mesh's entry: it makes the tries */
+		r->p.arrival(r->p.hook_ctx, now);
+		sim_ns t = next_arrival(r);
+		if (t != SIM_NEVER)
+			sim_at(sim, t, r->p.prio, on_arrival, r, 0);
+		return;
+	}
 	r->st.arrivals++;
+	uint32_t cls = 0;
+	if (r->rng_cls != NULL) {
+		/* The class by its weight: one uniform per arrival, drawn
+		 * before anything can fail so the stream stays aligned. */
+		double u = gsl_rng_uniform(r->rng_cls) * r->cls_wsum;
+		while (cls + 1 < r->ncls && u >= r->cls[cls].weight) {
+			u -= r->cls[cls].weight;
+			cls++;
+		}
+	}
 	size_t n = *r->nids;
 	if (n == 0) {
 		r->st.failed++;
@@ -578,6 +694,7 @@ on_arrival(struct sim *sim, void *ctx, uint64_t arg)
 		uint32_t j = job_alloc(r);
 		r->jobs[j].arrival = now;
 		r->jobs[j].pod = id;
+		r->jobs[j].cls = cls;
 		start_service(r, pd, j, now);
 	} else {
 		purge(r, pd, now);
@@ -585,13 +702,89 @@ on_arrival(struct sim *sim, void *ctx, uint64_t arg)
 			r->st.rejected++;
 		} else {
 			r->st.in_system++;
-			queue_push(pd, now);
+			queue_push(pd, now, cls, r->ncls > 1);
 		}
 	}
 next:;
 	sim_ns t = next_arrival(r);
 	if (t != SIM_NEVER)
 		sim_at(sim, t, r->p.prio, on_arrival, r, 0);
+}
+
+/* Queues a mesh request: its deadline and tag go in the parallel arrays,
+ * which follow queue_push's re-linearization when the ring grows. */
+static void
+queue_push_tagged(struct rq_service *r, struct rq_pod *pd, sim_ns arrival, uint32_t cls,
+    sim_ns deadline, uint64_t tag)
+{
+	if (pd->len == pd->cap || pd->qt == NULL) {
+		uint32_t ncap = pd->len == pd->cap ? (pd->cap ? pd->cap * 2 : 16) : pd->cap;
+		sim_ns *nd = xreallocarray(NULL, ncap, sizeof *nd);
+		uint64_t *nt = xreallocarray(NULL, ncap, sizeof *nt);
+		bool relin = pd->len == pd->cap;
+		for (uint32_t i = 0; i < pd->len; i++) {
+			uint32_t from = (pd->head + i) & (pd->cap - 1);
+			uint32_t to = relin ? i : from;
+			nd[to] = pd->qd != NULL ? pd->qd[from] : SIM_NEVER;
+			nt[to] = pd->qt != NULL ? pd->qt[from] : RQ_NOTAG;
+		}
+		free(pd->qd);
+		free(pd->qt);
+		pd->qd = nd;
+		pd->qt = nt;
+	}
+	queue_push(pd, arrival, cls, r->ncls > 1);
+	uint32_t at = (pd->head + pd->len - 1) & (pd->cap - 1);
+	pd->qd[at] = deadline;
+	pd->qt[at] = tag;
+}
+
+enum rq_outcome
+rq_submit(struct rq_service *r, uint64_t tag, sim_ns deadline, uint32_t *pod)
+{
+	KS_ASSERT(r->p.done != NULL);
+	sim_ns now = sim_now(r->sim);
+	if (deadline != SIM_NEVER)
+		r->any_timeout = true;
+	uint32_t cls = 0;
+	if (r->rng_cls != NULL) {
+		double u = gsl_rng_uniform(r->rng_cls) * r->cls_wsum;
+		while (cls + 1 < r->ncls && u >= r->cls[cls].weight) {
+			u -= r->cls[cls].weight;
+			cls++;
+		}
+	}
+	*pod = RQ_NO_POD;
+	size_t n = *r->nids;
+	if (n == 0)
+		return RQ_FAILED;
+	uint32_t id = pick(r, *r->ids, n);
+	*pod = id;
+	if (r->p.dead != NULL && r->p.dead(r->p.dead_ctx, id))
+		return RQ_FAILED;
+	struct rq_pod *pd = id < r->npods ? &r->pods[id] : pod_get(r, id);
+	area_to(r, now);
+	if (pd->busy < (uint32_t)r->p.concurrency) {
+		r->st.in_system++;
+		pd->busy++;
+		uint32_t j = job_alloc(r);
+		if (r->capjtag < r->capjobs) {
+			r->jtag = xreallocarray(r->jtag, r->capjobs, sizeof *r->jtag);
+			r->capjtag = r->capjobs;
+		}
+		r->jtag[j] = tag;
+		r->jobs[j].arrival = now;
+		r->jobs[j].pod = id;
+		r->jobs[j].cls = cls;
+		start_service(r, pd, j, now);
+		return RQ_PENDING;
+	}
+	purge(r, pd, now);
+	if (r->p.queue_limit > 0 && pd->len >= (uint32_t)r->p.queue_limit)
+		return RQ_REJECTED;
+	r->st.in_system++;
+	queue_push_tagged(r, pd, now, cls, deadline, tag);
+	return RQ_PENDING;
 }
 
 void
@@ -617,10 +810,25 @@ rq_pod_gone(struct rq_service *r, uint32_t id)
 		return;
 	sim_ns now = sim_now(r->sim);
 	area_to(r, now);
-	uint64_t k = 0;
+	uint64_t k = 0, mesh = 0;
+	/* The mesh's requests fail through done(), once the pod is reset;
+	 * queued ones whose client gave up left at their deadline. */
+	uint64_t *tags = NULL;
+	size_t ntags = 0, captags = 0;
 	for (uint32_t i = 0; i < pd->len; i++) {
-		sim_ns a = pd->q[(pd->head + i) & (pd->cap - 1)];
-		r->st.sojourn_sum += (double)(now - a) * 1e-9;
+		uint32_t at = (pd->head + i) & (pd->cap - 1);
+		sim_ns a = pd->q[at], left = now;
+		if (pd->qt != NULL && pd->qt[at] != RQ_NOTAG) {
+			mesh++;
+			if (pd->qd[at] <= now) {
+				left = pd->qd[at];
+				r->st.area -= (double)(now - left) * 1e-9;
+			} else {
+				KS_GROW(tags, captags, ntags + 1);
+				tags[ntags++] = pd->qt[at];
+			}
+		}
+		r->st.sojourn_sum += (double)(left - a) * 1e-9;
 		k++;
 	}
 	for (size_t j = 0; j < r->njobs; j++) {
@@ -628,9 +836,14 @@ rq_pod_gone(struct rq_service *r, uint32_t id)
 		if (jb->epoch == pd->epoch && jb->pod == id) {
 			r->st.sojourn_sum += (double)(now - jb->arrival) * 1e-9;
 			k++;
+			if (r->jtag != NULL && r->jtag[j] != RQ_NOTAG) {
+				mesh++;
+				KS_GROW(tags, captags, ntags + 1);
+				tags[ntags++] = r->jtag[j];
+			}
 		}
 	}
-	r->st.failed += k;
+	r->st.failed += k - mesh;
 	r->st.departed += k;
 	r->st.in_system -= k;
 	pd->epoch++;
@@ -639,4 +852,36 @@ rq_pod_gone(struct rq_service *r, uint32_t id)
 	pd->busy = 0;
 	pd->len = 0;
 	pd->head = 0;
+	for (size_t i = 0; i < ntags; i++)
+		r->p.done(r->p.hook_ctx, tags[i], RQ_FAILED, id);
+	free(tags);
+}
+
+/* ---- request classes ---------------------------------------------------------- */
+
+void
+rq_class_moments(const struct rq_class *c, size_t n, double *mean, double *scv,
+    double *cpu, double *timeout_s)
+{
+	double w = 0, m = 0, m2 = 0, u = 0, t = 0;
+	bool all_timeouts = true;
+	for (size_t i = 0; i < n; i++)
+		w += c[i].weight;
+	KS_ASSERT(n >= 1 && w > 0);
+	for (size_t i = 0; i < n; i++) {
+		double p = c[i].weight / w, mi = sim_dist_mean(&c[i].service_time);
+		m += p * mi;
+		m2 += p * mi * mi * (1 + sim_dist_scv(&c[i].service_time));
+		u += p * c[i].cpu_per_request;
+		t += p * sim_ns_to_s(c[i].timeout);
+		all_timeouts &= c[i].timeout > 0;
+	}
+	if (mean != NULL)
+		*mean = m;
+	if (scv != NULL)
+		*scv = m > 0 ? m2 / (m * m) - 1 : 0;
+	if (cpu != NULL)
+		*cpu = u;
+	if (timeout_s != NULL)
+		*timeout_s = all_timeouts ? t : 0;
 }

@@ -1,7 +1,8 @@
 /*
  * request.h - request mode: every request of a Service simulated one by one.
  * Arrivals are a non-homogeneous Poisson process drawn by thinning from the
- * service's rate function; a load balancer picks a Ready endpoint
+ * service's rate function (or replayed timestamps, rq_next_fn); each may
+ * draw a request class (rq_class); a load balancer picks a Ready endpoint
  * (round-robin, random, least-request with two choices, ring hash); each pod
  * has concurrency slots and a FIFO queue with an optional limit; service
  * times come from the profile's distribution; timeouts, network latency,
@@ -31,11 +32,49 @@ const char *rq_lb_name(enum rq_lb lb);
 /* All names, NULL-terminated (for "did you mean" suggestions). */
 const char *const *rq_lb_names(void);
 
+/* How an attempt handed in by rq_submit (the mesh, models/mesh.c) ends. */
+enum rq_outcome { RQ_PENDING = 0, RQ_OK, RQ_TIMEOUT, RQ_REJECTED, RQ_FAILED };
+#define RQ_NO_POD	UINT32_MAX
+#define RQ_NOTAG	UINT64_MAX
+/* A generated arrival handed to the mesh instead of served here. */
+typedef void rq_arrival_fn(void *ctx, sim_ns at);
+/* A submitted attempt's own work ended (RQ_OK) or its pod died (RQ_FAILED). */
+typedef void rq_done_fn(void *ctx, uint64_t tag, enum rq_outcome o, uint32_t pod);
+
 /* The offered rate (req/s) at `at`, and an upper bound of it on [from, to]. */
 typedef double rq_rate_fn(void *ctx, sim_ns at);
 typedef double rq_rate_max_fn(void *ctx, sim_ns from, sim_ns to);
 /* True when the endpoint's pod cannot serve (its node is down). */
 typedef bool rq_dead_fn(void *ctx, uint32_t pod);
+/* Exact arrivals (a replayed trace): the next arrival time, never earlier
+ * than the one before, or SIM_NEVER when there are no more. */
+typedef sim_ns rq_next_fn(void *ctx);
+
+/*
+ * A request class: its share of a service's requests and its own service
+ * time, cpu and timeout. Each arrival draws its class from the weights
+ * (stream "class:<name>"), independently of everything else.
+ */
+struct rq_class {
+	const char		*name;
+	double			 weight;	/* > 0; share = weight / sum */
+	struct sim_dist		 service_time;	/* seconds */
+	double			 cpu_per_request;	/* cpu-seconds per started request */
+	sim_ns			 timeout;	/* 0: none */
+	int64_t			 size;		/* request bytes (recorded; kubesim has
+						   no bandwidth model yet) */
+};
+
+/*
+ * The moments fluid mode uses for a mixture of n >= 1 classes with shares
+ * p_i = w_i / sum w: the mean service time m = sum p_i m_i; its squared
+ * coefficient of variation from E[S^2] = sum p_i m_i^2 (1 + scv_i), so
+ * scv = E[S^2] / m^2 - 1; the mean cpu per request sum p_i cpu_i; and one
+ * timeout for all, the share-weighted mean of the classes' timeouts (0 when
+ * any class has none). Any output pointer may be NULL.
+ */
+void rq_class_moments(const struct rq_class *c, size_t n, double *mean,
+    double *scv, double *cpu, double *timeout_s);
 
 struct rq_params {
 	const char		*name;		/* RNG streams "traffic:<name>" (arrivals),
@@ -50,13 +89,28 @@ struct rq_params {
 	double			 cpu_per_request;	/* cpu-seconds per started request */
 	enum rq_lb		 lb;
 	int			 prio;		/* engine priority of its events */
-	rq_rate_fn		*rate;
+	rq_rate_fn		*rate;		/* unless next is set */
 	rq_rate_max_fn		*rate_max;
 	void			*rate_ctx;
 	rq_dead_fn		*dead;		/* NULL: endpoints never die */
 	void			*dead_ctx;
+	/* Request classes (borrowed; nclasses 0: one class of service_time,
+	 * cpu_per_request and timeout). Queued requests leave at their own
+	 * class's timeout once they reach the head of the queue (exact times;
+	 * until then they still count against queue_limit). */
+	const struct rq_class	*classes;
+	size_t			 nclasses;
+	/* Exact arrivals instead of thinning rate (rate, rate_max unused):
+	 * the caller's cursor starts at rq_start's `from`. */
+	rq_next_fn		*next;
+	void			*next_ctx;
 	sim_ns			 window;	/* thinning window; 0 = 1 s */
 	sim_ns			 wait_threshold;	/* for rq_stats.waited_over */
+	/* The mesh (NULL: none): generated arrivals go to `arrival`, and
+	 * rq_submit's attempts report to `done`. */
+	rq_arrival_fn		*arrival;
+	rq_done_fn		*done;
+	void			*hook_ctx;
 };
 
 /*
@@ -103,6 +157,22 @@ void rq_set_endpoints(struct rq_service *r, uint32_t *const *ids, const size_t *
 
 /* Schedules the first arrival after `from`; arrivals stop at `horizon`. */
 void rq_start(struct rq_service *r, sim_ns from, sim_ns horizon);
+
+/*
+ * An attempt arriving now from the mesh, with its own deadline (SIM_NEVER:
+ * none) and a tag that comes back in done(). The balancer picks an
+ * endpoint (*pod, or RQ_NO_POD when there is none); returns RQ_FAILED (no
+ * endpoint, dead pod) or RQ_REJECTED (queue full) at once, else RQ_PENDING:
+ * done(tag, RQ_OK) follows when its service ends (late or not: the mesh
+ * judges), done(tag, RQ_FAILED) if its pod dies first, and nothing when it
+ * waits in the queue past its deadline (it leaves the queue then, its
+ * client having given up). Only the server-side figures of rq_stats
+ * (started, in_system, departed, sojourn, area, waits) count it: the mesh
+ * counts outcomes. done() runs when the service's own state is settled,
+ * so it may submit again.
+ */
+enum rq_outcome rq_submit(struct rq_service *r, uint64_t tag, sim_ns deadline,
+    uint32_t *pod);
 
 /* The pod died or left: its queued and in-service requests fail now and
  * its slots and queue are emptied. */

@@ -10,6 +10,9 @@
  * interval record) moves its counts and CPU into the profile and the pods.
  * Either way a request sent to an endpoint whose pod has died (the endpoint
  * not yet removed) fails, and with no endpoints at all every request fails.
+ * Services with mesh settings or callers (models/mesh.h) go through the
+ * mesh: request mode hands it their arrivals, fluid mode steps them in call
+ * order with serve_fluid_step.
  */
 #include "config.h"
 
@@ -19,6 +22,7 @@
 #include <string.h>
 
 #include "models/cluster_int.h"
+#include "models/mesh_int.h"
 #include "models/request.h"
 
 #define SERVE_GROUPS 8
@@ -42,6 +46,8 @@ struct serve_prof {
 	bool			 w_valid;
 	uint32_t		 w_version;
 	size_t			 w_n;
+	double			*wm;		/* shares without ejected endpoints */
+	size_t			 capwm;
 	/* whole run, both modes */
 	double			 offered, ok, errors, timeouts;
 	double			 occupancy, sojourn, admitted;	/* fluid */
@@ -51,6 +57,7 @@ struct serve_prof {
 struct serve_state {
 	struct serve_prof	*p;
 	size_t			 n;
+	struct mesh		*mesh;		/* NULL: no mesh */
 };
 
 static bool
@@ -90,35 +97,58 @@ fluid_weights(struct cluster *c, struct cl_profile *pr, struct serve_prof *sp)
 	return sp->w;
 }
 
+/*
+ * The endpoints' fluid step: `offered` requests split by the policy (less
+ * the endpoints skip() names, unless too few are left: the panic
+ * threshold), each pod advanced, its share reported. Outcomes go to *out;
+ * pods, cpu, Little's law sums and the latency histogram are updated here.
+ */
 static void
-serve_profile(struct cluster *c, size_t i, sim_ns from, sim_ns to)
+step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout,
+    serve_skip_fn *skip, serve_report_fn *report, void *ctx, struct serve_step_out *out)
 {
 	struct cl_profile *pr = &c->profiles[i];
 	struct serve_prof *sp = &c->serve->p[i];
 	struct serving_dist *dist = &c->dists[i];
 	struct cl_service *sv = &c->services[pr->service];
-	double dt = sim_ns_to_s(to - from);
-	double offered = pr->p.offered ? pr->p.offered(pr->p.offered_ctx, from, to) : 0;
-	if (offered < 0)
-		offered = 0;
-	pr->offered += offered;
-	pr->total_offered += offered;
-	sp->offered += offered;
+	memset(out, 0, sizeof *out);
 	if (sv->nendpoints == 0) {
-		pr->errors += offered;
-		pr->total_errors += offered;
-		sp->errors += offered;
+		out->failed = out->errors = offered;
 		return;
 	}
 	size_t n = sv->nendpoints;
 	const double *w = fluid_weights(c, pr, sp);
+	if (skip != NULL) {
+		if (n > sp->capwm) {
+			sp->capwm = n;
+			sp->wm = xreallocarray(sp->wm, n, sizeof *sp->wm);
+		}
+		double sum = 0;
+		size_t in = 0;
+		for (size_t e = 0; e < n; e++) {
+			bool out_e = skip(ctx, sv->endpoints[e]);
+			sp->wm[e] = out_e ? 0 : w != NULL ? w[e] : 1.0 / (double)n;
+			sum += sp->wm[e];
+			in += !out_e;
+		}
+		if (in < n && sum > 0) {
+			for (size_t e = 0; e < n; e++)
+				sp->wm[e] /= sum;
+			w = sp->wm;
+		}
+	}
 	/* Allen-Cunneen with the arrival variability each pod sees under the
-	 * policy (round-robin smooths it to Erlang-n). */
-	dist->wait_factor = (rq_lb_arrival_scv((enum rq_lb)pr->p.lb, n) + dist->scv) / 2;
+	 * policy (round-robin smooths it to Erlang-n), plus the burstiness of
+	 * the arrivals: a pod that gets 1/n of an arrival process of index of
+	 * dispersion I sees 1 + (I - 1)/n of it (see serving_wait_factor). */
+	double idc = pr->p.arrival_idc != NULL && dt > 0 ?
+	    pr->p.arrival_idc(pr->p.offered_ctx, offered / dt) : 1;
+	double ca2 = rq_lb_arrival_scv((enum rq_lb)pr->p.lb, n) + (idc - 1) / (double)n;
+	dist->wait_factor = serving_wait_factor(ca2, dist->scv);
 	double net = pr->p.has_net_latency ? sim_dist_mean(&pr->p.net_latency) : 0;
 	struct serving_tick in = {
 		.dt = dt, .concurrency = pr->p.concurrency,
-		.timeout = sim_ns_to_s(pr->p.timeout), .queue_limit = pr->p.queue_limit,
+		.timeout = timeout, .queue_limit = pr->p.queue_limit,
 		.dist = dist, .net_latency = net,
 		.choices = pr->p.lb == RQ_LB_LEAST_REQUEST && n > 1 ? 2 : 0,
 	};
@@ -165,23 +195,65 @@ serve_profile(struct cluster *c, size_t i, sim_ns from, sim_ns to)
 		sp->occupancy += res->occupancy;
 		sp->sojourn += res->sojourn;
 		sp->admitted += share - res->rejected - res->failed;
-		double cw = res->started * pr->p.cpu_per_request;
+		out->rejected += res->rejected;
+		out->failed += res->failed;
+		out->started += res->started;
+		if (report != NULL)
+			report(ctx, sv->endpoints[e], share,
+			    res->rejected + res->failed + res->timed_out, res->ok);
+		double cw = res->started * pr->service_cpu;
 		pd->cpu_seconds += cw;
 		work += cw;
 	}
 	for (size_t k = 0; k < ngroups; k++)
 		serving_add_latency_net(&groups[k].res, dist, in.timeout, net,
 		    groups[k].npods, pr->hist);
-	pr->ok += ok;
-	pr->errors += err;
-	pr->timeouts += tmo;
-	pr->total_ok += ok;
-	pr->total_errors += err + tmo;
 	pr->cpu_used_interval += work;
-	sp->ok += ok;
-	sp->errors += err;
-	sp->timeouts += tmo;
+	out->errors = err;
+	out->ok = ok;
+	out->timeouts = tmo;
 }
+
+void
+serve_count(struct cluster *c, size_t i, double offered, double ok, double errors,
+    double timeouts)
+{
+	struct cl_profile *pr = &c->profiles[i];
+	struct serve_prof *sp = &c->serve->p[i];
+	pr->offered += offered;
+	pr->total_offered += offered;
+	sp->offered += offered;
+	pr->ok += ok;
+	pr->errors += errors;
+	pr->timeouts += timeouts;
+	pr->total_ok += ok;
+	pr->total_errors += errors + timeouts;
+	sp->ok += ok;
+	sp->errors += errors;
+	sp->timeouts += timeouts;
+}
+
+void
+serve_fluid_step(struct cluster *c, size_t i, double dt, double offered,
+    double timeout, serve_skip_fn *skip, serve_report_fn *report, void *ctx,
+    struct serve_step_out *out)
+{
+	step_pods(c, i, dt, offered, timeout, skip, report, ctx, out);
+}
+
+static void
+serve_profile(struct cluster *c, size_t i, sim_ns from, sim_ns to)
+{
+	struct cl_profile *pr = &c->profiles[i];
+	double dt = sim_ns_to_s(to - from);
+	double offered = pr->p.offered ? pr->p.offered(pr->p.offered_ctx, from, to) : 0;
+	if (offered < 0)
+		offered = 0;
+	struct serve_step_out o;
+	step_pods(c, i, dt, offered, pr->service_timeout, NULL, NULL, NULL, &o);
+	serve_count(c, i, offered, o.ok, o.errors, o.timeouts);
+}
+
 
 /* Moves request mode's counts and CPU since the last call into the
  * profile and the pods. */
@@ -192,6 +264,8 @@ sync_profile(struct cluster *c, size_t i)
 	struct serve_prof *sp = &c->serve->p[i];
 	struct rq_stats st;
 	rq_get_stats(sp->rq, &st);
+	if (mesh_has(c->serve->mesh, i))
+		mesh_rq_outcomes(c->serve->mesh, i, &st);
 	double arr = (double)(st.arrivals - sp->last.arrivals);
 	double ok = (double)(st.ok - sp->last.ok);
 	double tmo = (double)(st.timeouts - sp->last.timeouts);
@@ -227,6 +301,8 @@ serve_sync(struct cluster *c)
 	for (size_t i = 0; i < c->serve->n; i++)
 		if (c->serve->p[i].rq != NULL)
 			sync_profile(c, i);
+	if (c->serve->mesh != NULL)
+		mesh_fluid_interval(c->serve->mesh);
 }
 
 static void
@@ -238,9 +314,11 @@ on_tick(struct sim *sim, void *ctx, uint64_t arg)
 	for (size_t i = 0; i < c->nprofiles; i++) {
 		if (c->serve->p[i].rq != NULL)
 			sync_profile(c, i);
-		else
+		else if (!mesh_has(c->serve->mesh, i))
 			serve_profile(c, i, now - c->t.tick, now);
 	}
+	if (c->serve->mesh != NULL)
+		mesh_fluid_tick(c->serve->mesh, now - c->t.tick, now);
 	if (now + c->t.tick <= c->t.duration)
 		sim_after(sim, c->t.tick, PRIO_SERVE, on_tick, c, 0);
 }
@@ -252,22 +330,23 @@ endpoint_dead(void *ctx, uint32_t pod)
 	return c->pods[pod].lost;
 }
 
-static double
-service_scv(const struct sim_dist *d)
+/* Fluid mode's service-time mean and scv, cpu per request and timeout: the
+ * profile's, or the mixture of its classes (rq_class_moments). The scv is
+ * capped at SERVING_SCV_MAX (a Pareto of shape <= 2 has none). */
+static void
+fluid_service(struct cl_profile *pr, double *mean, double *scv)
 {
-	double mean = sim_dist_mean(d);
-	switch (d->kind) {
-	case SIM_DIST_CONST: return 0;
-	case SIM_DIST_EXPONENTIAL: return 1;
-	case SIM_DIST_LOGNORMAL: return exp(d->b * d->b) - 1;
-	case SIM_DIST_GAMMA: return 1.0 / d->a;
-	case SIM_DIST_UNIFORM: {
-		double w = d->b - d->a;
-		return mean > 0 ? (w * w / 12.0) / (mean * mean) : 0;
+	if (pr->p.nclasses > 0) {
+		rq_class_moments(pr->p.classes, pr->p.nclasses, mean, scv,
+		    &pr->service_cpu, &pr->service_timeout);
+	} else {
+		*mean = sim_dist_mean(&pr->p.service_time);
+		*scv = sim_dist_scv(&pr->p.service_time);
+		pr->service_cpu = pr->p.cpu_per_request;
+		pr->service_timeout = sim_ns_to_s(pr->p.timeout);
 	}
-	case SIM_DIST_NORMAL: return mean > 0 ? d->b * d->b / (mean * mean) : 0;
-	default: return 1;
-	}
+	if (!(*scv <= SERVING_SCV_MAX))
+		*scv = SERVING_SCV_MAX;
 }
 
 void
@@ -279,15 +358,18 @@ serve_start(struct cluster *c)
 	c->serve->n = c->nprofiles;
 	c->serve->p = xcalloc(c->nprofiles, sizeof *c->serve->p);
 	c->dists = xcalloc(c->nprofiles, sizeof *c->dists);
+	struct mesh *m = c->serve->mesh = mesh_new(c);
 	for (size_t i = 0; i < c->nprofiles; i++) {
 		struct cl_profile *pr = &c->profiles[i];
 		struct serve_prof *sp = &c->serve->p[i];
 		sp->started_at = sim_now(c->sim);
-		const struct sim_dist *d = &pr->p.service_time;
+		double mean, scv;
+		fluid_service(pr, &mean, &scv);
 		char *cause = NULL;
-		if (serving_dist_init(&c->dists[i], sim_dist_mean(d), service_scv(d), &cause) < 0)
+		if (serving_dist_init(&c->dists[i], mean, scv, &cause) < 0)
 			ks_fatal("service %s: %s", pr->p.service, cause);
-		if (pr->p.mode != CL_TRAFFIC_REQUEST || pr->p.rate == NULL)
+		if (pr->p.mode != CL_TRAFFIC_REQUEST || (pr->p.rate == NULL &&
+		    pr->p.next_arrival == NULL && !mesh_has(m, i)))
 			continue;
 		struct cl_service *sv = &c->services[pr->service];
 		struct rq_params rp = {
@@ -302,7 +384,18 @@ serve_start(struct cluster *c)
 			.rate = pr->p.rate, .rate_max = pr->p.rate_max,
 			.rate_ctx = pr->p.offered_ctx,
 			.dead = endpoint_dead, .dead_ctx = c,
+			.classes = pr->p.classes, .nclasses = pr->p.nclasses,
+			.next = pr->p.next_arrival, .next_ctx = pr->p.offered_ctx,
 		};
+		if (mesh_has(m, i)) {
+			/* the mesh makes the tries and adds their latency */
+			mesh_rq_params(m, i, &rp);
+			sp->rq = rq_new(c->sim, &rp, NULL);
+			mesh_rq_bind(m, i, sp->rq);
+			if (rp.arrival != NULL)
+				rq_start(sp->rq, sim_now(c->sim), c->t.duration);
+			continue;
+		}
 		sp->rq = rq_new(c->sim, &rp, pr->hist);
 		rq_set_endpoints(sp->rq, &sv->endpoints, &sv->nendpoints, &sv->ep_version);
 		rq_start(sp->rq, sim_now(c->sim), c->t.duration);
@@ -320,7 +413,9 @@ serve_free(struct cluster *c)
 		rq_free(c->serve->p[i].rq);
 		free(c->serve->p[i].w);
 		free(c->serve->p[i].occ);
+		free(c->serve->p[i].wm);
 	}
+	mesh_free(c->serve->mesh);
 	free(c->serve->p);
 	free(c->serve);
 	c->serve = NULL;
@@ -357,6 +452,14 @@ cl_serve_stats(const struct cluster *c, size_t i, struct cl_serve_stats *out)
 	out->ok = sp->ok;
 	out->errors = sp->errors;
 	out->timeouts = sp->timeouts;
+	if (c->serve->mesh != NULL) {
+		struct mesh_e2e e;
+		mesh_e2e_stats(c->serve->mesh, i, &e);
+		out->e2e_requests = e.requests;
+		out->e2e_ok = e.ok;
+		out->e2e_errors = e.errors;
+		out->e2e_timeouts = e.timeouts;
+	}
 	struct hist *h = xmalloc(sizeof *h);
 	*h = *pr->run_hist;
 	hist_merge(h, pr->hist);

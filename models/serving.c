@@ -37,7 +37,15 @@
  * each request to the less loaded of d pods shortens the queues; regime 1
  * then takes P_W and the mean wait from the power-of-d mean field
  * (serving_pod_of_d) instead of Erlang C. The caller sets wait_factor to
- * (ca^2 + scv) / 2 for the per-pod arrival variability ca^2 of its policy.
+ * (ca^2 + scv) / 2 for the per-pod arrival variability ca^2 of its policy
+ * (serving_wait_factor). Bursty arrivals (an MMPP, workloads/burst.h) enter
+ * the same term: ca^2 is then the asymptotic index of dispersion of the
+ * counts a pod sees, 1 + (I - 1) / n for 1/n of a stream of index I [Whitt,
+ * "The queueing network analyzer", Bell Sys. Tech. J. 62(9), 1983, the
+ * asymptotic method]. The rate itself stays the expected one: a heavy-
+ * traffic approximation, good when bursts are short against the time the
+ * queue takes to drain, pessimistic when bursts are long (the queue then
+ * sees each level's own steady state); see docs/validation.md.
  * A request whose wait + service exceeds T is timed out (the client gave up)
  * but its service work was done. A dead pod fails its arrivals and backlog;
  * requests in service at the moment of death were already counted in an
@@ -274,6 +282,12 @@ serving_ytable(struct serving_dist *d, int jb, const double *atom,
 		z[SERVING_NLEV - 1] = z[SERVING_NLEV - 2];
 }
 
+double
+serving_wait_factor(double ca2, double scv)
+{
+	return (ca2 + scv) / 2;
+}
+
 int
 serving_dist_init(struct serving_dist *d, double mean, double scv,
     char **cause)
@@ -282,14 +296,15 @@ serving_dist_init(struct serving_dist *d, double mean, double scv,
 		*cause = xasprintf("service time mean must be a positive number of seconds, got %g", mean);
 		return -1;
 	}
-	if (!isfinite(scv) || !(scv >= 0) || scv > 100) {
-		*cause = xasprintf("service time scv must be in [0, 100], got %g", scv);
+	if (!isfinite(scv) || !(scv >= 0) || scv > SERVING_SCV_MAX) {
+		*cause = xasprintf("service time scv must be in [0, %g], got %g",
+		    SERVING_SCV_MAX, scv);
 		return -1;
 	}
 	memset(d, 0, sizeof *d);
 	d->mean = mean;
 	d->scv = scv;
-	d->wait_factor = (1 + scv) / 2;
+	d->wait_factor = serving_wait_factor(1, scv);
 	for (int k = 0; k < SERVING_NLEV - 1; k++)
 		d->sq[k] = serving_sinv(scv, serving_lev[k]);
 	d->sq[SERVING_NLEV - 1] = serving_stop(scv, d->sq[SERVING_NLEV - 2],

@@ -28,11 +28,16 @@
 struct serving_dist {
 	double	mean;				/* s, seconds */
 	double	scv;
-	double	wait_factor;			/* Allen-Cunneen (1 + scv) / 2 */
+	double	wait_factor;			/* Allen-Cunneen (ca^2 + scv) / 2,
+						   serving_wait_factor; init:
+						   Poisson, ca^2 = 1 */
 	double	sq[SERVING_NLEV];		/* quantiles of S / s */
 	/* z = Y_q * beta / (1 + beta) for Y = S/s + Exp(beta), per beta */
 	double	zq[SERVING_NBETA][SERVING_NLEV];
 };
+
+/* The largest scv serving_dist_init accepts. */
+#define SERVING_SCV_MAX	100.0
 
 /* Returns 0, or -1 with *cause (caller frees) when mean <= 0, scv < 0 or
  * either is not finite. */
@@ -44,6 +49,16 @@ int serving_dist_init(struct serving_dist *d, double mean, double scv,
  * unlike serving_dist_init (about 4 ms); mean > 0. */
 void serving_dist_rescale(struct serving_dist *d, const struct serving_dist *src,
     double mean);
+
+/*
+ * Allen-Cunneen's factor on the M/M/c waiting time, (ca2 + scv) / 2, for
+ * arrivals whose variability is ca2 (the squared coefficient of variation
+ * of a renewal stream's interarrival times; for a non-renewal stream such
+ * as an MMPP, its asymptotic index of dispersion of counts, as in Whitt's
+ * QNA asymptotic method) and service times of squared coefficient of
+ * variation scv. Set it in serving_dist.wait_factor before serving_step.
+ */
+double serving_wait_factor(double ca2, double scv);
 
 enum serving_state {
 	SERVING_OK = 0,		/* serving normally */

@@ -9,12 +9,14 @@
 
 #include <errno.h>
 #include <libgen.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "models/request.h"
 #include "scenarios/manifest.h"
 #include "scenarios/sched_config.h"
+#include "scenarios/scn_mesh.h"
 #include "scenarios/scn_int.h"
 #include "sim/util/util.h"
 #include "workloads/traffic.h"
@@ -30,7 +32,10 @@ static const char *const reserved_keys[] = { "cpu", "memory", NULL };
 static const char *const pool_failure_keys[] = { "timeToFailure", "repair", NULL };
 static const char *const service_keys[] = { "name", "serviceTime", "concurrency",
 	"cpuPerRequest", "idleCpu", "timeout", "queueLimit", "traffic",
-	"loadBalancer", "networkLatency", NULL };
+	"loadBalancer", "networkLatency", "classes", "burstiness", "retries",
+	"circuitBreaker", "rateLimit", "calls", NULL };
+static const char *const class_keys[] = { "name", "weight", "serviceTime",
+	"cpuPerRequest", "timeout", "size", NULL };
 static const char *const failures_keys[] = { "scheduled", NULL };
 static const char *const chaos_keys[] = { "at", "action", "pool", "zone", "count",
 	"duration", "deployment", "replicas", NULL };
@@ -229,6 +234,93 @@ manifests(struct loader *l, const struct yt_node *n, char **cause)
 
 /* ---- request profiles ---------------------------------------------------- */
 
+/* classes: [{name, weight, serviceTime, cpuPerRequest, timeout, size}].
+ * A class's cpu defaults to the profile's cpuPerRequest (cpu >= 0) or its
+ * own mean service time; its timeout to the profile's. The profile's
+ * service_time becomes the mixture's mean (a constant) for whoever reads
+ * it; the serving models use the classes. */
+static int
+request_classes(struct loader *l, const struct yt_node *cl, struct scn_profile *p,
+    sim_ns cpu, char **cause)
+{
+	if (cl->kind != YT_SEQ || cl->n == 0) {
+		*cause = yt_errorf(cl, "expected classes as a list such as [{name: short, "
+		    "weight: 3, serviceTime: 20ms}]");
+		return -1;
+	}
+	if (cl->n > UINT16_MAX) {
+		*cause = yt_errorf(cl, "at most %d request classes", UINT16_MAX);
+		return -1;
+	}
+	p->classes = xcalloc(cl->n, sizeof *p->classes);
+	double wsum = 0;
+	for (size_t i = 0; i < cl->n; i++) {
+		const struct yt_node *c = cl->items[i];
+		struct rq_class *k = &p->classes[i];
+		char *name = NULL;
+		if (c->kind != YT_MAP) {
+			*cause = yt_errorf(c, "expected a request class as a mapping");
+			return -1;
+		}
+		if (yt_check_keys(c, "request class", class_keys, cause) < 0 ||
+		    scn_get_strdup(c, "name", &name, cause) < 0)
+			return -1;
+		if (name == NULL) {
+			*cause = yt_errorf(c, "a request class needs a name");
+			return -1;
+		}
+		k->name = name;
+		p->nclasses++;
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(p->classes[j].name, name) == 0) {
+				*cause = yt_errorf(yt_get(c, "name"), "duplicate request class "
+				    "'%s'", name);
+				return -1;
+			}
+		}
+		if (yt_get_double(c, "weight", 1, &k->weight, cause) < 0)
+			return -1;
+		if (!isfinite(k->weight) || k->weight < 0) {
+			*cause = yt_errorf(yt_get(c, "weight"), "weight must not be negative, "
+			    "found '%s'", yt_get(c, "weight")->str);
+			return -1;
+		}
+		wsum += k->weight;
+		const struct yt_node *st = yt_get(c, "serviceTime");
+		if (st == NULL || yt_is_null(st)) {
+			*cause = yt_errorf(c, "request class '%s' needs serviceTime (a "
+			    "distribution)", name);
+			return -1;
+		}
+		if (scn_service_dist(st, l->dir, l->s, &k->service_time, cause) < 0)
+			return -1;
+		sim_ns kcpu;
+		if (scn_get_dur(c, "cpuPerRequest", true, cpu, &kcpu, cause) < 0 ||
+		    scn_get_dur(c, "timeout", false, p->timeout, &k->timeout, cause) < 0)
+			return -1;
+		k->cpu_per_request = kcpu < 0 ? sim_dist_mean(&k->service_time) :
+		    sim_ns_to_s(kcpu);
+		const struct yt_node *sz = yt_get(c, "size");
+		if (sz != NULL && !yt_is_null(sz)) {
+			if (scn_quantity_node(sz, 0, &k->size, cause) < 0)
+				return -1;
+			if (k->size < 0) {
+				*cause = yt_errorf(sz, "size must not be negative");
+				return -1;
+			}
+		}
+	}
+	if (!(wsum > 0)) {
+		*cause = yt_errorf(cl, "the weights of the request classes sum to 0 "
+		    "(expected at least one positive weight)");
+		return -1;
+	}
+	double mean;
+	rq_class_moments(p->classes, p->nclasses, &mean, NULL, NULL, NULL);
+	p->service_time = sim_dist_const(mean);
+	return 0;
+}
+
 static int
 profile(struct loader *l, const struct yt_node *n, struct scn_profile *p, char **cause)
 {
@@ -264,12 +356,20 @@ profile(struct loader *l, const struct yt_node *n, struct scn_profile *p, char *
 		}
 	}
 	const struct yt_node *st = yt_get(n, "serviceTime");
-	if (st == NULL) {
-		*cause = yt_errorf(n, "service '%s' needs serviceTime (a distribution)",
-		    p->service);
+	const struct yt_node *cl = yt_get(n, "classes");
+	if (cl != NULL && yt_is_null(cl))
+		cl = NULL;
+	if (st == NULL && cl == NULL) {
+		*cause = yt_errorf(n, "service '%s' needs serviceTime (a distribution) "
+		    "or classes", p->service);
 		return -1;
 	}
-	if (scn_dist_node(st, &p->service_time, cause) < 0)
+	if (st != NULL && cl != NULL) {
+		*cause = yt_errorf(st, "service '%s' has classes, each with its own "
+		    "serviceTime: remove this one", p->service);
+		return -1;
+	}
+	if (st != NULL && scn_service_dist(st, l->dir, s, &p->service_time, cause) < 0)
 		return -1;
 	int64_t v;
 	if (scn_get_int(n, "concurrency", 1, 1, INT32_MAX, &v, cause) < 0)
@@ -284,7 +384,12 @@ profile(struct loader *l, const struct yt_node *n, struct scn_profile *p, char *
 	if (scn_get_dur(n, "cpuPerRequest", true, -1, &cpu, cause) < 0 ||
 	    scn_get_dur(n, "timeout", false, 0, &p->timeout, cause) < 0)
 		return -1;
+	if (cl != NULL && request_classes(l, cl, p, cpu, cause) < 0)
+		return -1;
 	p->cpu_per_request = cpu < 0 ? sim_dist_mean(&p->service_time) : sim_ns_to_s(cpu);
+	if (p->nclasses > 0)
+		rq_class_moments(p->classes, p->nclasses, NULL, NULL,
+		    &p->cpu_per_request, NULL);
 	const struct yt_node *lbn = yt_get(n, "loadBalancer");
 	if (lbn != NULL && !yt_is_null(lbn)) {
 		int lb = lbn->kind == YT_SCALAR ? rq_lb_parse(lbn->str) : -1;
@@ -314,7 +419,21 @@ profile(struct loader *l, const struct yt_node *n, struct scn_profile *p, char *
 			return -1;
 		}
 	}
-	return scn_traffic(yt_get(n, "traffic"), l->dir, &p->traffic, cause);
+	if (scn_mesh(n, &p->mesh, cause) < 0)
+		return -1;
+	if (scn_traffic(yt_get(n, "traffic"), l->dir, &p->traffic, cause) < 0 ||
+	    scn_burstiness(yt_get(n, "burstiness"), &p->burst, cause) < 0)
+		return -1;
+	if (p->burst.kind != WL_BURST_POISSON && p->traffic != NULL) {
+		struct wl_replay *rp = wl_replay_new(p->traffic, 0);
+		wl_replay_free(rp);
+		if (rp != NULL) {
+			*cause = yt_errorf(yt_get(n, "burstiness"), "burstiness modulates "
+			    "generated traffic; a trace of arrivals is replayed as recorded");
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* ---- failures ------------------------------------------------------------ */
@@ -597,6 +716,8 @@ load(struct loader *l, struct yt_node *root, char **cause)
 			if (profile(l, svcs->items[i], &s->profiles[i], cause) < 0)
 				return -1;
 		}
+		if (scn_mesh_finish(s, svcs, cause) < 0)
+			return -1;
 	}
 	if (scn_queues(yt_get(root, "queues"), l->dir, s, cause) < 0 ||
 	    scn_cluster_autoscaler(yt_get(root, "clusterAutoscaler"), s, cause) < 0)
@@ -717,8 +838,15 @@ scn_free(struct scenario *s)
 	for (size_t i = 0; i < s->nprofiles; i++) {
 		free(s->profiles[i].service);
 		wl_free(s->profiles[i].traffic);
+		scn_mesh_free(&s->profiles[i].mesh);
+		for (size_t j = 0; j < s->profiles[i].nclasses; j++)
+			free((char *)s->profiles[i].classes[j].name);
+		free(s->profiles[i].classes);
 	}
 	free(s->profiles);
+	for (size_t i = 0; i < s->nsamples; i++)
+		free(s->samples[i]);
+	free(s->samples);
 	for (size_t i = 0; i < s->nchaos; i++) {
 		free(s->chaos[i].pool);
 		free(s->chaos[i].zone);

@@ -14,8 +14,11 @@
 
 #include "models/ca.h"
 #include "models/k8s.h"
+#include "models/mesh.h"
+#include "models/request.h"
 #include "models/vpa.h"
 #include "sim/engine/engine.h"
+#include "workloads/burst.h"
 
 struct wl_traffic;
 struct scn_sched_config;
@@ -55,6 +58,16 @@ struct scn_profile {
 	int32_t			 lb;		/* enum rq_lb: loadBalancer, default roundRobin */
 	bool			 has_net_latency;
 	struct sim_dist		 net_latency;	/* networkLatency, seconds; default none */
+	struct wl_burst		 burst;		/* burstiness; default Poisson */
+	/* classes: (names owned); NULL: one class of service_time,
+	 * cpu_per_request and timeout. With classes, service_time is the
+	 * constant mixture mean and cpu_per_request the mixture's mean cpu,
+	 * for reference only (see rq_class_moments). */
+	struct rq_class		*classes;
+	size_t			 nclasses;
+	/* retries, circuitBreaker, rateLimit, calls (models/mesh.h; the calls'
+	 * service names owned); zeroed: none */
+	struct mesh_cfg		 mesh;
 };
 
 /* trafficMode: how requests are simulated (see models/request.h). auto is
@@ -148,6 +161,8 @@ struct scenario {
 	size_t			 nca_priorities;
 	char			**notes;	/* skipped kinds etc., for the user */
 	size_t			 nnotes;
+	double			**samples;	/* empirical distributions' samples */
+	size_t			 nsamples, capsamples;
 };
 
 /* A --set override: a dotted path into the scenario YAML and a new value. */

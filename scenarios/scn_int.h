@@ -24,6 +24,14 @@ int scn_get_dur(const struct yt_node *map, const char *key, bool seconds_ok,
 int scn_dist_node(const struct yt_node *n, struct sim_dist *out, char **cause);
 int scn_get_dist(const struct yt_node *map, const char *key,
     const struct sim_dist *dflt, struct sim_dist *out, char **cause);
+/* A service-time distribution: as scn_dist_node, or {dist: empirical, path:
+ * CSV relative to dir, column, scale} whose samples s keeps. */
+int scn_service_dist(const struct yt_node *n, const char *dir, struct scenario *s,
+    struct sim_dist *out, char **cause);
+/* burstiness: {kind: poisson} or {kind: mmpp, burstRate, burstLength,
+ * burstEvery}; absent: Poisson. */
+struct wl_burst;
+int scn_burstiness(const struct yt_node *n, struct wl_burst *out, char **cause);
 /* A traffic list (summed generators), files relative to dir. */
 int scn_traffic(const struct yt_node *n, const char *dir,
     struct wl_traffic **out, char **cause);

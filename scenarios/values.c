@@ -15,6 +15,8 @@
 #include "scenarios/manifest.h"
 #include "scenarios/scn_int.h"
 #include "sim/util/util.h"
+#include "workloads/burst.h"
+#include "workloads/samples.h"
 #include "workloads/traffic.h"
 
 char *
@@ -218,6 +220,160 @@ scn_get_dist(const struct yt_node *map, const char *key, const struct sim_dist *
 		return 0;
 	}
 	return scn_dist_node(v, out, cause);
+}
+
+/* map[key], a required positive duration. */
+static int
+req_dur_pos(const struct yt_node *map, const char *key, sim_ns *out, char **cause)
+{
+	const struct yt_node *v = yt_get(map, key);
+	if (v == NULL || yt_is_null(v)) {
+		*cause = yt_errorf(map, "needs '%s' (a duration)", key);
+		return -1;
+	}
+	if (scn_dur_node(v, true, out, cause) < 0)
+		return -1;
+	if (*out <= 0) {
+		*cause = yt_errorf(v, "%s must be positive", key);
+		return -1;
+	}
+	return 0;
+}
+
+/* An empirical distribution: {dist: empirical, path: CSV, column: name,
+ * scale: 1, clampMin, clampMax}; the samples are kept by the scenario. */
+static int
+empirical(const struct yt_node *n, const char *dir, struct scenario *s,
+    struct sim_dist *out, char **cause)
+{
+	static const char *const keys[] = { "dist", "path", "column", "scale",
+		"clampMin", "clampMax", NULL };
+	if (yt_check_keys(n, "empirical distribution", keys, cause) < 0)
+		return -1;
+	const struct yt_node *pn = yt_get(n, "path");
+	if (pn == NULL || pn->kind != YT_SCALAR || pn->str[0] == '\0') {
+		*cause = yt_errorf(pn ? pn : n, "an empirical distribution needs a path "
+		    "(a CSV file with a column of seconds)");
+		return -1;
+	}
+	const char *column;
+	double scale;
+	sim_ns lo = 0, hi = 0;
+	if (scn_get_str(n, "column", &column, cause) < 0 ||
+	    yt_get_double(n, "scale", 1, &scale, cause) < 0 ||
+	    scn_get_dur(n, "clampMin", true, 0, &lo, cause) < 0 ||
+	    scn_get_dur(n, "clampMax", true, 0, &hi, cause) < 0)
+		return -1;
+	if (!(scale > 0)) {
+		*cause = yt_errorf(yt_get(n, "scale"), "scale must be positive (seconds "
+		    "per unit of the column)");
+		return -1;
+	}
+	if (hi > 0 && lo > hi) {
+		*cause = yt_errorf(yt_get(n, "clampMax"), "clampMax must not be less than "
+		    "clampMin");
+		return -1;
+	}
+	char *path = scn_path_join(dir, pn->str);
+	if (access(path, R_OK) != 0) {
+		*cause = yt_errorf(pn, "samples file '%s' cannot be read: %s", pn->str,
+		    strerror(errno));
+		free(path);
+		return -1;
+	}
+	double *x;
+	size_t nx;
+	int rc = wl_samples_load(path, column, scale, &x, &nx, cause);
+	free(path);
+	if (rc < 0)
+		return -1;
+	KS_GROW(s->samples, s->capsamples, s->nsamples + 1);
+	s->samples[s->nsamples++] = x;
+	*out = sim_dist_empirical(x, nx);
+	out->min = sim_ns_to_s(lo);
+	out->max = sim_ns_to_s(hi);
+	return 0;
+}
+
+int
+scn_service_dist(const struct yt_node *n, const char *dir, struct scenario *s,
+    struct sim_dist *out, char **cause)
+{
+	const struct yt_node *dn = n->kind == YT_MAP ? yt_get(n, "dist") : NULL;
+	if (dn != NULL && dn->kind == YT_SCALAR && strcmp(dn->str, "empirical") == 0)
+		return empirical(n, dir, s, out, cause);
+	if (scn_dist_node(n, out, cause) < 0)
+		return -1;
+	/* Fluid mode needs the mean. */
+	if (out->kind == SIM_DIST_PARETO && out->a <= 1) {
+		*cause = yt_errorf(yt_get(n, "shape"), "the shape of a Pareto service "
+		    "time must be greater than 1 (a finite mean), found '%s'",
+		    yt_get(n, "shape")->str);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- burstiness ----------------------------------------------------------- */
+
+int
+scn_burstiness(const struct yt_node *n, struct wl_burst *out, char **cause)
+{
+	static const char *const kinds[] = { "poisson", "mmpp", NULL };
+	static const char *const poisson_keys[] = { "kind", NULL };
+	static const char *const mmpp_keys[] = { "kind", "burstRate", "burstLength",
+		"burstEvery", NULL };
+	memset(out, 0, sizeof *out);
+	if (n == NULL || yt_is_null(n))
+		return 0;
+	if (n->kind != YT_MAP) {
+		*cause = yt_errorf(n, "expected burstiness as {kind: poisson} or {kind: "
+		    "mmpp, burstRate: 5x, burstLength: 30s, burstEvery: 10m}");
+		return -1;
+	}
+	const struct yt_node *kn = yt_get(n, "kind");
+	if (kn == NULL || kn->kind != YT_SCALAR) {
+		*cause = yt_errorf(kn ? kn : n, "burstiness needs a kind (poisson or mmpp)");
+		return -1;
+	}
+	if (strcmp(kn->str, "poisson") == 0)
+		return yt_check_keys(n, "poisson burstiness", poisson_keys, cause);
+	if (strcmp(kn->str, "mmpp") != 0) {
+		const char *near = ks_nearest(kn->str, kinds);
+		*cause = near ? yt_errorf(kn, "unknown burstiness kind '%s' (did you mean "
+		    "'%s'?)", kn->str, near) : yt_errorf(kn, "unknown burstiness kind "
+		    "'%s' (expected poisson or mmpp)", kn->str);
+		return -1;
+	}
+	if (yt_check_keys(n, "mmpp burstiness", mmpp_keys, cause) < 0)
+		return -1;
+	out->kind = WL_BURST_MMPP;
+	/* burstRate: a multiplier, "5x" or 5. */
+	const struct yt_node *rn = yt_get(n, "burstRate");
+	if (rn == NULL || yt_is_null(rn) || rn->kind != YT_SCALAR) {
+		*cause = yt_errorf(rn ? rn : n, "mmpp burstiness needs burstRate (the "
+		    "rate in a burst over the rate between bursts, e.g. 5x)");
+		return -1;
+	}
+	char *end;
+	errno = 0;
+	double ratio = strtod(rn->str, &end);
+	if (end != rn->str && (*end == 'x' || *end == 'X'))
+		end++;
+	if (end == rn->str || *end != '\0' || errno != 0 || !isfinite(ratio)) {
+		*cause = yt_errorf(rn, "expected burstRate as a multiplier such as 5x, "
+		    "found '%s'", rn->str);
+		return -1;
+	}
+	if (!(ratio > 0)) {
+		*cause = yt_errorf(rn, "burstRate must be positive, found '%s'", rn->str);
+		return -1;
+	}
+	out->ratio = ratio;
+	if (req_dur_pos(n, "burstLength", &out->length, cause) < 0 ||
+	    req_dur_pos(n, "burstEvery", &out->every, cause) < 0)
+		return -1;
+	return 0;
 }
 
 /* ---- traffic ------------------------------------------------------------- */

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,25 +19,65 @@
 #include "sim/cmd.h"
 #include "sim/opts.h"
 #include "sim/util/util.h"
+#include "workloads/burst.h"
 #include "workloads/queue.h"
 #include "workloads/traffic.h"
+
+/* A service's traffic as the serving models see it: the scenario's model
+ * (borrowed), its burstiness, and in request mode the MMPP's state path or
+ * the replay cursor of an arrivals trace (owned; freed by cl_free). */
+struct build_traffic {
+	const struct wl_traffic	*t;
+	struct wl_burst		 burst;
+	struct wl_mmpp		*mmpp;
+	struct wl_replay	*replay;
+};
 
 static double
 offered_from_traffic(void *ctx, sim_ns from, sim_ns to)
 {
-	return wl_count(ctx, from, to);
+	const struct build_traffic *bt = ctx;
+	/* MMPP levels average to 1: the expected count is the model's. */
+	return wl_count(bt->t, from, to);
 }
 
 static double
 rate_from_traffic(void *ctx, sim_ns at)
 {
-	return wl_rate(ctx, at);
+	struct build_traffic *bt = ctx;
+	double r = wl_rate(bt->t, at);
+	return bt->mmpp != NULL ? r * wl_mmpp_level(bt->mmpp, at) : r;
 }
 
 static double
 rate_max_from_traffic(void *ctx, sim_ns from, sim_ns to)
 {
-	return wl_rate_max(ctx, from, to);
+	struct build_traffic *bt = ctx;
+	double r = wl_rate_max(bt->t, from, to);
+	return bt->mmpp != NULL ? r * wl_mmpp_level_max(bt->mmpp, from, to) : r;
+}
+
+static double
+idc_of_traffic(void *ctx, double rate)
+{
+	const struct build_traffic *bt = ctx;
+	return wl_burst_idc(&bt->burst, rate, INFINITY);
+}
+
+static sim_ns
+next_from_replay(void *ctx)
+{
+	struct build_traffic *bt = ctx;
+	return wl_replay_next(bt->replay);
+}
+
+static void
+build_traffic_free(void *ctx)
+{
+	struct build_traffic *bt = ctx;
+	wl_mmpp_free(bt->mmpp);
+	wl_replay_free(bt->replay);
+	free(bt);
 }
 
 bool
@@ -45,9 +86,13 @@ build_request_mode(const struct scenario *s)
 	if (s->traffic_mode != SCN_TRAFFIC_AUTO)
 		return s->traffic_mode == SCN_TRAFFIC_REQUEST;
 	double peak = 0;
-	for (size_t i = 0; i < s->nprofiles; i++)
+	for (size_t i = 0; i < s->nprofiles; i++) {
+		double lo, hi;
+		wl_burst_levels(&s->profiles[i].burst, &lo, &hi);
 		if (s->profiles[i].traffic != NULL)
-			peak += wl_rate_max(s->profiles[i].traffic, 0, s->duration);
+			peak += wl_rate_max(s->profiles[i].traffic, 0, s->duration) *
+			    (hi > lo ? hi : lo);
+	}
 	return peak < SCN_AUTO_REQUEST_RATE;
 }
 
@@ -191,21 +236,42 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 	bool request = build_request_mode(s);
 	for (size_t i = 0; i < s->nprofiles; i++) {
 		const struct scn_profile *p = &s->profiles[i];
+		struct build_traffic *bt = NULL;
+		bool rq = request && p->traffic != NULL;
+		if (p->traffic != NULL) {
+			bt = xcalloc(1, sizeof *bt);
+			bt->t = p->traffic;
+			bt->burst = p->burst;
+			if (rq)
+				bt->replay = wl_replay_new(p->traffic, 0);
+			if (rq && p->burst.kind == WL_BURST_MMPP)
+				bt->mmpp = wl_mmpp_new(&p->burst, s->seed, p->service, 0);
+		}
 		struct cl_profile_params pp = {
 			.service = p->service, .service_time = p->service_time,
 			.concurrency = p->concurrency, .cpu_per_request = p->cpu_per_request,
 			.idle_cpu_milli = p->idle_cpu_milli, .timeout = p->timeout,
 			.queue_limit = p->queue_limit,
-			.offered = p->traffic ? offered_from_traffic : NULL,
-			.offered_ctx = p->traffic,
-			.mode = request && p->traffic ? CL_TRAFFIC_REQUEST : CL_TRAFFIC_FLUID,
+			.offered = bt ? offered_from_traffic : NULL,
+			.offered_ctx = bt,
+			/* request mode also for called services (the mesh's) */
+			.mode = request ? CL_TRAFFIC_REQUEST : CL_TRAFFIC_FLUID,
 			.lb = p->lb, .has_net_latency = p->has_net_latency,
 			.net_latency = p->net_latency,
-			.rate = p->traffic ? rate_from_traffic : NULL,
-			.rate_max = p->traffic ? rate_max_from_traffic : NULL,
+			.rate = bt ? rate_from_traffic : NULL,
+			.rate_max = bt ? rate_max_from_traffic : NULL,
+			.arrival_idc = bt && p->burst.kind != WL_BURST_POISSON ?
+			    idc_of_traffic : NULL,
+			.next_arrival = bt && bt->replay ? next_from_replay : NULL,
+			.free_ctx = bt ? build_traffic_free : NULL,
+			.classes = p->classes, .nclasses = p->nclasses,
+			.mesh = &p->mesh,
 		};
-		if (cl_add_profile(c, &pp, cause) < 0)
+		if (cl_add_profile(c, &pp, cause) < 0) {
+			if (bt != NULL)
+				build_traffic_free(bt);
 			goto fail;
+		}
 	}
 	for (size_t i = 0; i < s->nchaos; i++) {
 		const struct scn_chaos *ch = &s->chaos[i];

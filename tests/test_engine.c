@@ -574,16 +574,16 @@ static void
 test_dist_means(void)
 {
 	const struct dist_case cases[] = {
-		{ "const", { SIM_DIST_CONST, 2.5, 0, 0, 0 }, 2.5, 0 },
-		{ "uniform", { SIM_DIST_UNIFORM, 1, 3, 0, 0 }, 2, 0.005 },
-		{ "exponential", { SIM_DIST_EXPONENTIAL, 0.25, 0, 0, 0 }, 0.25, 0.01 },
-		{ "normal", { SIM_DIST_NORMAL, 10, 2, 0, 0 }, 10, 0.005 },
-		{ "lognormal", { SIM_DIST_LOGNORMAL, 2, 0.5, 0, 0 },
+		{ "const", { SIM_DIST_CONST, 2.5, 0, 0, 0, NULL, 0 }, 2.5, 0 },
+		{ "uniform", { SIM_DIST_UNIFORM, 1, 3, 0, 0, NULL, 0 }, 2, 0.005 },
+		{ "exponential", { SIM_DIST_EXPONENTIAL, 0.25, 0, 0, 0, NULL, 0 }, 0.25, 0.01 },
+		{ "normal", { SIM_DIST_NORMAL, 10, 2, 0, 0, NULL, 0 }, 10, 0.005 },
+		{ "lognormal", { SIM_DIST_LOGNORMAL, 2, 0.5, 0, 0, NULL, 0 },
 		    2 * exp(0.125), 0.01 },
-		{ "gamma", { SIM_DIST_GAMMA, 2, 3, 0, 0 }, 6, 0.01 },
-		{ "weibull", { SIM_DIST_WEIBULL, 2, 3, 0, 0 },
+		{ "gamma", { SIM_DIST_GAMMA, 2, 3, 0, 0, NULL, 0 }, 6, 0.01 },
+		{ "weibull", { SIM_DIST_WEIBULL, 2, 3, 0, 0, NULL, 0 },
 		    3 * 0.886226925452758, 0.01 },
-		{ "pareto", { SIM_DIST_PARETO, 3, 2, 0, 0 }, 3, 0.01 },
+		{ "pareto", { SIM_DIST_PARETO, 3, 2, 0, 0, NULL, 0 }, 3, 0.01 },
 	};
 	const int ndraw = 200000;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -615,7 +615,7 @@ test_dist_means(void)
 		if (c->d.kind == SIM_DIST_PARETO)
 			CHECK(lo >= c->d.b);
 	}
-	struct sim_dist p1 = { SIM_DIST_PARETO, 1, 2, 0, 0 };
+	struct sim_dist p1 = { SIM_DIST_PARETO, 1, 2, 0, 0, NULL, 0 };
 	CHECK(isinf(sim_dist_mean(&p1)));
 	struct sim_dist ln = sim_dist_lognormal(3, 0);
 	CHECK_NEAR(sim_dist_mean(&ln), 3, 1e-12);
@@ -628,9 +628,9 @@ static void
 test_dist_clamps(void)
 {
 	gsl_rng *rng = sim_rng_new(5, "clamps");
-	struct sim_dist e = { SIM_DIST_EXPONENTIAL, 1, 0, 0.5, 2 };
-	struct sim_dist n = { SIM_DIST_NORMAL, 0, 1, 0, 0 };
-	struct sim_dist ln = { SIM_DIST_LOGNORMAL, 1, 1, 0, 3 };
+	struct sim_dist e = { SIM_DIST_EXPONENTIAL, 1, 0, 0.5, 2, NULL, 0 };
+	struct sim_dist n = { SIM_DIST_NORMAL, 0, 1, 0, 0, NULL, 0 };
+	struct sim_dist ln = { SIM_DIST_LOGNORMAL, 1, 1, 0, 3, NULL, 0 };
 	int out = 0, at_min = 0, at_max = 0, zeros = 0, ln_out = 0;
 	const int ndraw = 100000;
 	for (int i = 0; i < ndraw; i++) {
@@ -654,7 +654,7 @@ test_dist_clamps(void)
 	CHECK_INT(sim_dist_sample_ns(&c, rng), 1500000000);
 	struct sim_dist cn = sim_dist_const(-1);
 	CHECK_NEAR(sim_dist_sample(&cn, rng), 0, 0);
-	struct sim_dist cm = { SIM_DIST_CONST, 1, 0, 2, 0 };
+	struct sim_dist cm = { SIM_DIST_CONST, 1, 0, 2, 0, NULL, 0 };
 	CHECK_NEAR(sim_dist_sample(&cm, rng), 2, 0);
 	gsl_rng_free(rng);
 }
@@ -683,7 +683,7 @@ test_dist_names(void)
 	CHECK_INT(sim_dist_check(&bad, &cause), -1);
 	CHECK_STR(cause, "exponential distribution: mean must be positive");
 	free(cause);
-	struct sim_dist mm = { SIM_DIST_UNIFORM, 1, 2, 3, 1 };
+	struct sim_dist mm = { SIM_DIST_UNIFORM, 1, 2, 3, 1, NULL, 0 };
 	cause = NULL;
 	CHECK_INT(sim_dist_check(&mm, &cause), -1);
 	CHECK_STR(cause, "uniform distribution: min must not exceed max");

@@ -574,6 +574,20 @@ static const struct {
 	  "Pods metric (expected AverageValue)" },
 	{ "bad_surge.yaml", "11:35: expected an integer or a percentage such as 25%, found "
 	  "'two'" },
+	{ "mesh_cycle.yaml", "14:19: call graph has a cycle: front -> cart -> front" },
+	{ "mesh_unknown_call.yaml", "9:23: calls service 'carts', which is not under "
+	  "services (did you mean 'cart'?)" },
+	{ "mesh_negative_attempts.yaml", "9:25: attempts must be greater than or equal to "
+	  "0, found -1" },
+	{ "mesh_bad_retry_on.yaml", "13:27: retryOn: unknown value 'timeouts' (did you "
+	  "mean 'timeout'?)" },
+	{ "burst_unknown_kind.yaml", "25:24: unknown burstiness kind 'mmp' (did you mean "
+	  "'mmpp'?)" },
+	{ "burst_negative_rate.yaml", "25:41: burstRate must be positive, found '-2x'" },
+	{ "empirical_no_column.yaml", "@tests/bad_input/samples/latency.csv:1:1: no column "
+	  "'latency_ms' in header; columns are request, seconds" },
+	{ "classes_zero_weight.yaml", "25:7: the weights of the request classes sum to 0 "
+	  "(expected at least one positive weight)" },
 };
 
 static void

@@ -46,6 +46,10 @@ struct wl_series {
 	size_t		 rows;
 	sim_ns		 bucket;
 	double		 peak;
+	/* value arrivals: each recorded arrival, ns from the first one
+	 * (non-decreasing), for per-request replay */
+	int64_t		*arr;
+	size_t		 narr;
 };
 
 void
@@ -56,6 +60,7 @@ wl_series_free(struct wl_series *s)
 	free(s->t);
 	free(s->r);
 	free(s->c);
+	free(s->arr);
 	free(s);
 }
 
@@ -239,6 +244,8 @@ struct load {
 	size_t		 n, cap;
 	int64_t		 t0;		/* arrivals: first arrival */
 	sim_ns		 bucket;	/* arrivals, or counts with a given bucket */
+	int64_t		*arr;		/* arrivals: each one, from t0 */
+	size_t		 narr, caparr;
 };
 
 static void
@@ -416,6 +423,8 @@ add_arrival(struct load *L, int64_t t)
 {
 	if (L->n == 0)
 		L->t0 = t;
+	KS_GROW(L->arr, L->caparr, L->narr + 1);
+	L->arr[L->narr++] = t - L->t0;
 	int64_t k = (t - L->t0) / L->bucket;
 	int64_t bt = L->t0 + k * L->bucket;
 	if (L->n > 0 && L->ts[L->n - 1] == bt)
@@ -633,6 +642,7 @@ load_fini(struct load *L)
 	free(L->hdr);
 	free(L->ts);
 	free(L->vs);
+	free(L->arr);
 	free(L->err);
 }
 
@@ -717,6 +727,11 @@ wl_trace_load(const struct wl_trace_opts *o, struct wl_traffic **out,
 	}
 
 	struct wl_series *s = build_series(&L, w, o->interp == WL_INTERP_LINEAR);
+	if (L.narr > 0) {
+		s->arr = xreallocarray(L.arr, L.narr, sizeof *L.arr);
+		s->narr = L.narr;
+		L.arr = NULL;
+	}
 	s->end = o->end;
 	s->start = start;
 	s->tscale = o->time_scale > 0 ? o->time_scale : 1;
@@ -724,4 +739,86 @@ wl_trace_load(const struct wl_trace_opts *o, struct wl_traffic **out,
 	load_fini(&L);
 	*out = wl_traffic_series(s);
 	return 0;
+}
+
+/* ---- per-request replay ------------------------------------------------------ */
+
+/*
+ * A cursor over the recorded arrivals: pass q of the loop (0 without loop)
+ * and index i. Arrival (q, i) is at trace time q dur + arr[i], virtual time
+ * (q dur + arr[i] - start) / time_scale rounded to the nanosecond (a
+ * monotone map, so the replayed times never go back).
+ */
+struct wl_replay {
+	const struct wl_series	*s;
+	int64_t			 q;
+	size_t			 i;
+};
+
+static double
+replay_v(const struct wl_series *s, int64_t q, size_t i)
+{
+	double tau = (double)q * (double)s->dur + (double)s->arr[i];
+	if (s->tscale == 1)
+		return tau - (double)s->start;
+	return nearbyint((tau - (double)s->start) / s->tscale);
+}
+
+struct wl_replay *
+wl_replay_new(const struct wl_traffic *t, sim_ns from)
+{
+	const struct wl_series *s = wl_traffic_get_series(t);
+	if (s == NULL || s->narr == 0 || s->rscale != 1 || s->end == WL_END_HOLD)
+		return NULL;
+	struct wl_replay *r = xcalloc(1, sizeof *r);
+	r->s = s;
+	/* The first arrival at or after from: its pass, then its index. */
+	double tau = (double)s->start + (double)from * s->tscale;
+	if (s->end == WL_END_LOOP)
+		r->q = (int64_t)floor(tau / (double)s->dur);
+	size_t lo = 0, hi = s->narr;
+	double rem = tau - (double)r->q * (double)s->dur;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if ((double)s->arr[mid] < rem - 2)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	r->i = lo;	/* within 2 ns of the first; rounding settled below */
+	for (;;) {
+		if (r->i == s->narr) {
+			if (s->end != WL_END_LOOP)
+				break;
+			r->q++;
+			r->i = 0;
+		}
+		if (replay_v(s, r->q, r->i) >= (double)from)
+			break;
+		r->i++;
+	}
+	return r;
+}
+
+sim_ns
+wl_replay_next(struct wl_replay *r)
+{
+	const struct wl_series *s = r->s;
+	if (r->i == s->narr) {
+		if (s->end != WL_END_LOOP)
+			return SIM_NEVER;
+		r->q++;
+		r->i = 0;
+	}
+	double v = replay_v(s, r->q, r->i);
+	r->i++;
+	if (!(v < 9e18))
+		return SIM_NEVER;
+	return (sim_ns)v;
+}
+
+void
+wl_replay_free(struct wl_replay *r)
+{
+	free(r);
 }

@@ -170,4 +170,21 @@ struct wl_trace_info {
 };
 int wl_trace_info(const struct wl_traffic *t, struct wl_trace_info *info);
 
+/*
+ * Per-request replay of a trace read with WL_VALUE_ARRIVALS (request mode):
+ * a cursor over its recorded arrivals at their exact times, mapped to
+ * virtual time as the rate is (start, time_scale; LOOP repeats the trace
+ * every `duration`, ZERO ends after the last arrival). Returns NULL when t
+ * is not such a trace, or when it cannot be replayed exactly (rate_scale
+ * != 1, or end HOLD): the caller then draws arrivals from wl_rate. The
+ * cursor starts at the first arrival at or after `from`; it borrows t,
+ * which must outlive it.
+ */
+struct wl_replay;
+struct wl_replay *wl_replay_new(const struct wl_traffic *t, sim_ns from);
+/* The next arrival's virtual time (non-decreasing; equal times are
+ * separate requests), or SIM_NEVER when there are no more. O(1). */
+sim_ns wl_replay_next(struct wl_replay *r);
+void wl_replay_free(struct wl_replay *r);
+
 #endif

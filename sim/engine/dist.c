@@ -23,6 +23,7 @@ static const char *const dist_names[] = {
 	[SIM_DIST_GAMMA] = "gamma",
 	[SIM_DIST_WEIBULL] = "weibull",
 	[SIM_DIST_PARETO] = "pareto",
+	[SIM_DIST_EMPIRICAL] = "empirical",
 };
 #define DIST_NKINDS	((int)(sizeof dist_names / sizeof dist_names[0]))
 
@@ -48,6 +49,9 @@ dist_raw(const struct sim_dist *d, gsl_rng *rng)
 	case SIM_DIST_PARETO:
 		/* GSL's order is (exponent, scale). */
 		return gsl_ran_pareto(rng, d->a, d->b);
+	case SIM_DIST_EMPIRICAL:
+		return d->nsamples == 1 ? d->samples[0] :
+		    d->samples[gsl_rng_uniform_int(rng, d->nsamples)];
 	}
 	ks_fatal("unknown distribution kind %d", (int)d->kind);
 }
@@ -89,6 +93,8 @@ sim_dist_mean(const struct sim_dist *d)
 		return d->b * gsl_sf_gamma(1 + 1 / d->a);
 	case SIM_DIST_PARETO:
 		return d->a <= 1 ? INFINITY : d->a * d->b / (d->a - 1);
+	case SIM_DIST_EMPIRICAL:
+		return d->a;
 	}
 	ks_fatal("unknown distribution kind %d", (int)d->kind);
 }
@@ -133,6 +139,10 @@ sim_dist_check(const struct sim_dist *d, char **cause)
 			if (d->a <= 0 || d->b <= 0)
 				bad = "shape and scale must be positive";
 			break;
+		case SIM_DIST_EMPIRICAL:
+			if (d->samples == NULL || d->nsamples == 0)
+				bad = "needs at least one sample";
+			break;
 		default:
 			bad = "unknown distribution kind";
 			break;
@@ -165,6 +175,53 @@ sim_dist_lognormal(double median, double sigma)
 	    .b = sigma };
 }
 
+struct sim_dist
+sim_dist_empirical(const double *x, size_t n)
+{
+	KS_ASSERT(x != NULL && n >= 1);
+	/* Two passes (mean, then squared deviations): no cancellation. */
+	double m = 0, v = 0;
+	for (size_t i = 0; i < n; i++)
+		m += x[i];
+	m /= (double)n;
+	for (size_t i = 0; i < n; i++)
+		v += (x[i] - m) * (x[i] - m);
+	v /= (double)n;
+	return (struct sim_dist){ .kind = SIM_DIST_EMPIRICAL, .a = m,
+	    .b = m > 0 ? v / (m * m) : 0, .samples = x, .nsamples = n };
+}
+
+double
+sim_dist_scv(const struct sim_dist *d)
+{
+	double m = sim_dist_mean(d), g1, g2;
+	if (!(m > 0))
+		return 0;
+	switch (d->kind) {
+	case SIM_DIST_CONST:
+		return 0;
+	case SIM_DIST_UNIFORM:
+		return (d->b - d->a) * (d->b - d->a) / 12 / (m * m);
+	case SIM_DIST_EXPONENTIAL:
+		return 1;
+	case SIM_DIST_NORMAL:
+		return d->b * d->b / (m * m);
+	case SIM_DIST_LOGNORMAL:
+		return expm1(d->b * d->b);
+	case SIM_DIST_GAMMA:
+		return 1 / d->a;
+	case SIM_DIST_WEIBULL:
+		g1 = gsl_sf_gamma(1 + 1 / d->a);
+		g2 = gsl_sf_gamma(1 + 2 / d->a);
+		return g2 / (g1 * g1) - 1;
+	case SIM_DIST_PARETO:
+		return d->a <= 2 ? INFINITY : 1 / (d->a * (d->a - 2));
+	case SIM_DIST_EMPIRICAL:
+		return d->b;
+	}
+	ks_fatal("unknown distribution kind %d", (int)d->kind);
+}
+
 int
 sim_dist_kind_parse(const char *name)
 {
@@ -184,7 +241,8 @@ sim_dist_kind_name(enum sim_dist_kind k)
 	return dist_names[k];
 }
 
-/* The names, NULL-terminated, for "did you mean" suggestions. */
+/* The names of the parametric kinds (not "empirical", which needs its
+ * samples), NULL-terminated, for "did you mean" suggestions. */
 const char *const *
 sim_dist_kind_names(void)
 {

@@ -87,16 +87,23 @@ gsl_rng *sim_rng_new(uint64_t seed, const char *component);
  *   SIM_DIST_GAMMA        a = shape k, b = scale theta
  *   SIM_DIST_WEIBULL      a = shape k, b = scale lambda
  *   SIM_DIST_PARETO       a = shape alpha, b = scale x_m (minimum)
+ *   SIM_DIST_EMPIRICAL    samples[0 .. nsamples) drawn uniformly (borrowed:
+ *                         the owner keeps them alive); a = their mean,
+ *                         b = their squared coefficient of variation (set
+ *                         by sim_dist_empirical)
  * Every kind also has `min`, `max` clamps (max 0 = no upper clamp).
  */
 enum sim_dist_kind {
 	SIM_DIST_CONST, SIM_DIST_UNIFORM, SIM_DIST_EXPONENTIAL, SIM_DIST_NORMAL,
 	SIM_DIST_LOGNORMAL, SIM_DIST_GAMMA, SIM_DIST_WEIBULL, SIM_DIST_PARETO,
+	SIM_DIST_EMPIRICAL,
 };
 struct sim_dist {
 	enum sim_dist_kind kind;
 	double		   a, b;
 	double		   min, max;
+	const double	  *samples;	/* SIM_DIST_EMPIRICAL only */
+	size_t		   nsamples;
 };
 double sim_dist_sample(const struct sim_dist *d, gsl_rng *rng);
 /* A sample in seconds, returned as nanoseconds. */
@@ -107,11 +114,18 @@ double sim_dist_mean(const struct sim_dist *d);
 struct sim_dist sim_dist_const(double v);
 struct sim_dist sim_dist_exp(double mean);
 struct sim_dist sim_dist_lognormal(double median, double sigma);
+/* Uniform over x[0 .. n), n >= 1, x borrowed (values >= 0, finite). */
+struct sim_dist sim_dist_empirical(const double *x, size_t n);
+/* Squared coefficient of variation (variance / mean^2) before clamping:
+ * exact for every kind (Weibull by its gamma functions; Pareto
+ * 1 / (alpha (alpha - 2)), infinite for alpha <= 2); 0 for a zero mean. */
+double sim_dist_scv(const struct sim_dist *d);
 /* Parses a kind name ("exponential", "lognormal", ...); -1 if unknown. */
 int sim_dist_kind_parse(const char *name);
 /* The kind's name, or NULL for a value outside the enum. */
 const char *sim_dist_kind_name(enum sim_dist_kind k);
-/* All kind names, NULL-terminated (for ks_nearest suggestions). */
+/* The parametric kinds' names (all but empirical), NULL-terminated (for
+ * ks_nearest suggestions). */
 const char *const *sim_dist_kind_names(void);
 /* Checks the parameters (positive means and scales, min <= max, ...): 0, or
  * -1 with *cause (caller frees) saying what is wrong, without position. */

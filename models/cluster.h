@@ -71,6 +71,8 @@ struct cl_profile_params {
 	int32_t			 lb;		/* enum rq_lb (models/request.h) */
 	bool			 has_net_latency;
 	struct sim_dist		 net_latency;	/* seconds, added per response */
+	double			 bandwidth;	/* bytes/s; a class's size / bandwidth
+						   is added per response; 0: none */
 	cl_rate_fn		*rate;		/* required in request mode */
 	cl_rate_max_fn		*rate_max;
 	/* Traffic input (all optional; ctx is offered_ctx): */

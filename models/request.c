@@ -580,6 +580,8 @@ on_done(struct sim *sim, void *ctx, uint64_t arg)
 	uint64_t tag = r->jtag != NULL ? r->jtag[j] : RQ_NOTAG;
 	if (tag == RQ_NOTAG && r->p.has_net_latency)
 		resp += sim_dist_sample(&r->p.net_latency, r->rng_svc);
+	if (tag == RQ_NOTAG && r->p.bandwidth > 0 && r->cls[jb->cls].size > 0)
+		resp += (double)r->cls[jb->cls].size / r->p.bandwidth;
 	sim_ns tmo = r->cls[jb->cls].timeout;
 	if (tag != RQ_NOTAG) {
 	} else if (tmo > 0 && resp > sim_ns_to_s(tmo)) {

@@ -61,8 +61,8 @@ struct rq_class {
 	struct sim_dist		 service_time;	/* seconds */
 	double			 cpu_per_request;	/* cpu-seconds per started request */
 	sim_ns			 timeout;	/* 0: none */
-	int64_t			 size;		/* request bytes (recorded; kubesim has
-						   no bandwidth model yet) */
+	int64_t			 size;		/* request bytes: size / bandwidth is
+						   added to the response */
 };
 
 /*
@@ -86,6 +86,7 @@ struct rq_params {
 	sim_ns			 timeout;	/* 0: none */
 	bool			 has_net_latency;
 	struct sim_dist		 net_latency;	/* seconds, added to each response */
+	double			 bandwidth;	/* bytes/s: size / bandwidth added; 0 none */
 	double			 cpu_per_request;	/* cpu-seconds per started request */
 	enum rq_lb		 lb;
 	int			 prio;		/* engine priority of its events */

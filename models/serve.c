@@ -60,6 +60,22 @@ struct serve_state {
 	struct mesh		*mesh;		/* NULL: no mesh */
 };
 
+/* The mean transfer time of a request: its class's size over the service's
+ * bandwidth, weighted by the classes' shares (fluid mode's counterpart of
+ * request mode's per-request size / bandwidth). */
+static double
+serve_transfer_time(const struct cl_profile_params *p)
+{
+	if (p->bandwidth <= 0 || p->nclasses == 0)
+		return 0;
+	double wsum = 0, t = 0;
+	for (size_t k = 0; k < p->nclasses; k++) {
+		wsum += p->classes[k].weight;
+		t += p->classes[k].weight * (double)p->classes[k].size / p->bandwidth;
+	}
+	return wsum > 0 ? t / wsum : 0;
+}
+
 static bool
 same_state(const struct serving_pod *a, const struct serving_pod *b)
 {
@@ -146,6 +162,7 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
 	double ca2 = rq_lb_arrival_scv((enum rq_lb)pr->p.lb, n) + (idc - 1) / (double)n;
 	dist->wait_factor = serving_wait_factor(ca2, dist->scv);
 	double net = pr->p.has_net_latency ? sim_dist_mean(&pr->p.net_latency) : 0;
+	net += serve_transfer_time(&pr->p);
 	struct serving_tick in = {
 		.dt = dt, .concurrency = pr->p.concurrency,
 		.timeout = timeout, .queue_limit = pr->p.queue_limit,
@@ -379,6 +396,7 @@ serve_start(struct cluster *c)
 			.queue_limit = pr->p.queue_limit, .timeout = pr->p.timeout,
 			.has_net_latency = pr->p.has_net_latency,
 			.net_latency = pr->p.net_latency,
+			.bandwidth = pr->p.bandwidth,
 			.cpu_per_request = pr->p.cpu_per_request,
 			.lb = (enum rq_lb)pr->p.lb, .prio = PRIO_SERVE,
 			.rate = pr->p.rate, .rate_max = pr->p.rate_max,

@@ -32,7 +32,7 @@ static const char *const reserved_keys[] = { "cpu", "memory", NULL };
 static const char *const pool_failure_keys[] = { "timeToFailure", "repair", NULL };
 static const char *const service_keys[] = { "name", "serviceTime", "concurrency",
 	"cpuPerRequest", "idleCpu", "timeout", "queueLimit", "traffic",
-	"loadBalancer", "networkLatency", "classes", "burstiness", "retries",
+	"loadBalancer", "networkLatency", "networkBandwidth", "classes", "burstiness", "retries",
 	"circuitBreaker", "rateLimit", "calls", NULL };
 static const char *const class_keys[] = { "name", "weight", "serviceTime",
 	"cpuPerRequest", "timeout", "size", NULL };
@@ -403,6 +403,20 @@ profile(struct loader *l, const struct yt_node *n, struct scn_profile *p, char *
 			return -1;
 		}
 		p->lb = lb;
+	}
+	/* A 10 Gbit/s instance network (1.25e9 bytes/s) unless given. */
+	p->bandwidth = 1.25e9;
+	const struct yt_node *bw = yt_get(n, "networkBandwidth");
+	if (bw != NULL && !yt_is_null(bw)) {
+		int64_t bytes;
+		if (scn_quantity_node(bw, 0, &bytes, cause) < 0)
+			return -1;
+		if (bytes <= 0) {
+			*cause = yt_errorf(bw, "networkBandwidth must be a positive quantity of "
+			    "bytes per second, e.g. 1250M");
+			return -1;
+		}
+		p->bandwidth = (double)bytes;
 	}
 	const struct yt_node *nl = yt_get(n, "networkLatency");
 	if (nl != NULL && !yt_is_null(nl)) {

@@ -58,6 +58,8 @@ struct scn_profile {
 	int32_t			 lb;		/* enum rq_lb: loadBalancer, default roundRobin */
 	bool			 has_net_latency;
 	struct sim_dist		 net_latency;	/* networkLatency, seconds; default none */
+	double			 bandwidth;	/* networkBandwidth, bytes/s: a request of
+						   `size` bytes adds size / bandwidth */
 	struct wl_burst		 burst;		/* burstiness; default Poisson */
 	/* classes: (names owned); NULL: one class of service_time,
 	 * cpu_per_request and timeout. With classes, service_time is the

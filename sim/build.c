@@ -257,7 +257,7 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 			/* request mode also for called services (the mesh's) */
 			.mode = request ? CL_TRAFFIC_REQUEST : CL_TRAFFIC_FLUID,
 			.lb = p->lb, .has_net_latency = p->has_net_latency,
-			.net_latency = p->net_latency,
+			.net_latency = p->net_latency, .bandwidth = p->bandwidth,
 			.rate = bt ? rate_from_traffic : NULL,
 			.rate_max = bt ? rate_max_from_traffic : NULL,
 			.arrival_idc = bt && p->burst.kind != WL_BURST_POISSON ?

@@ -498,9 +498,42 @@ test_pod_of_d(void)
 	CHECK(isinf(wq2));
 }
 
+/*
+ * Request size over the network: two classes of constant 10 ms service,
+ * 1,250,000 and 2,500,000 bytes at 1.25e9 bytes/s add exactly 1 ms and 2 ms;
+ * with no queueing (many slots) every response is 11 ms or 12 ms and the
+ * mean follows the weights 3:1 (11.25 ms).
+ */
+static void
+test_size(void)
+{
+	struct rq_class cls[2] = {
+		{ .name = "small", .weight = 3, .service_time = sim_dist_const(0.010),
+		  .size = 1250000 },
+		{ .name = "large", .weight = 1, .service_time = sim_dist_const(0.010),
+		  .size = 2500000 },
+	};
+	struct rig g;
+	struct rq_params p = { .service_time = sim_dist_const(0.010), .concurrency = 1000,
+		.bandwidth = 1.25e9, .classes = cls, .nclasses = 2 };
+	rig_init(&g, 2, 500, &p);
+	rq_start(g.r, 0, 100 * SIM_SEC);
+	sim_run(g.sim, SIM_NEVER);
+	struct rq_stats st;
+	rq_get_stats(g.r, &st);
+	CHECK_INT(st.ok, st.arrivals);
+	CHECK_NEAR(hist_min(g.h), 0.011, 1e-9);
+	CHECK_NEAR(hist_max(g.h), 0.012, 1e-9);
+	/* The share of large requests is binomial: 4 sd of 1/4 over n. */
+	double n = (double)st.ok;
+	CHECK_NEAR(st.latency_sum / n, 0.01125, 4 * 0.001 * sqrt(0.25 * 0.75 / n));
+	rig_free(&g);
+}
+
 int
 main(void)
 {
+	test_size();
 	test_pod_of_d();
 	test_names();
 	test_split();

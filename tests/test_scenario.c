@@ -588,6 +588,8 @@ static const struct {
 	  "'latency_ms' in header; columns are request, seconds" },
 	{ "classes_zero_weight.yaml", "25:7: the weights of the request classes sum to 0 "
 	  "(expected at least one positive weight)" },
+	{ "bad_bandwidth.yaml", "26:23: networkBandwidth must be a positive quantity of "
+	  "bytes per second, e.g. 1250M" },
 };
 
 static void

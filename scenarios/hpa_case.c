@@ -108,26 +108,6 @@ digits(const char *s, int n, int *out)
 	return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int
-days_in_month(int y, int m)
-{
-	static const int dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return m == 2 && leap ? 29 : dm[m - 1];
-}
-
 int
 hpa_case_rfc3339(const char *s, int64_t *unix_s, int32_t *nsec, const char **why)
 {
@@ -177,7 +157,7 @@ hpa_case_rfc3339(const char *s, int64_t *unix_s, int32_t *nsec, const char **why
 	}
 	if (mo < 1 || mo > 12)
 		*why = "month out of range";
-	else if (d < 1 || d > days_in_month(y, mo))
+	else if (d < 1 || d > ks_days_in_month(y, mo))
 		*why = "day out of range";
 	else if (h > 23)
 		*why = "hour out of range";
@@ -186,7 +166,7 @@ hpa_case_rfc3339(const char *s, int64_t *unix_s, int32_t *nsec, const char **why
 	else if (se > 59)
 		*why = "second out of range";
 	else {
-		*unix_s = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se -
+		*unix_s = ks_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se -
 		    sign * (oh * 3600 + om * 60);
 		*nsec = ns;
 		return 0;

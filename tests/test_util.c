@@ -106,9 +106,23 @@ test_ytree(void)
 	yt_docs_free(&d);
 }
 
+static void
+test_calendar(void)
+{
+	CHECK_INT(ks_days_from_civil(1970, 1, 1), 0);
+	CHECK_INT(ks_days_from_civil(2000, 3, 1), 11017);
+	CHECK_INT(ks_days_from_civil(1969, 12, 31), -1);
+	CHECK_INT(ks_days_from_civil(1998, 7, 7), 10414);
+	CHECK_INT(ks_days_in_month(2024, 2), 29);
+	CHECK_INT(ks_days_in_month(1900, 2), 28);
+	CHECK_INT(ks_days_in_month(2000, 2), 29);
+	CHECK_INT(ks_days_in_month(2023, 4), 30);
+}
+
 int
 main(void)
 {
+	test_calendar();
 	test_strmap();
 	test_nearest();
 	test_buf();

@@ -20,27 +20,6 @@
 
 #define NS_PER_S	1e9
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (Hinnant's
- * days_from_civil). */
-static int64_t
-days_from_civil(int64_t y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int
-days_in_month(int64_t y, int m)
-{
-	static const int dm[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return m == 2 && leap ? 29 : dm[m - 1];
-}
-
 /* Reads 1..maxd digits into *v; returns the count read (0 = none). */
 static int
 read_int(const char **sp, int maxd, int64_t *v)
@@ -227,11 +206,11 @@ wl_time_parse(const char *fmt, const char *s, int64_t *ns)
 	}
 	int64_t days;
 	if (yday > 0)
-		days = days_from_civil(year, 1, 1) + yday - 1;
-	else if (day > days_in_month(year, (int)mon))
+		days = ks_days_from_civil(year, 1, 1) + yday - 1;
+	else if (day > ks_days_in_month(year, (int)mon))
 		return -1;
 	else
-		days = days_from_civil(year, (int)mon, (int)day);
+		days = ks_days_from_civil(year, (int)mon, (int)day);
 	int64_t secs = days * 86400 + hour * 3600 + min * 60 + sec - tz;
 	if (secs > WL_TIME_MAX / 1000000000 || secs < -WL_TIME_MAX / 1000000000)
 		return -1;

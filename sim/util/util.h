@@ -57,6 +57,11 @@ void ks_buf_json_str(struct ks_buf *b, const char *s);
 /* Returns the buffer's string (NUL-terminated), leaving b empty; caller frees. */
 char *ks_buf_take(struct ks_buf *b);
 
+/* Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+ * days_from_civil), and the days of month m (1-12) of year y. */
+int64_t ks_days_from_civil(int64_t y, int m, int d);
+int ks_days_in_month(int64_t y, int m);
+
 /* 64-bit FNV-1a hash of a string, and splitmix64 for mixing seeds. */
 uint64_t ks_hash_str(const char *s);
 uint64_t ks_mix64(uint64_t x);

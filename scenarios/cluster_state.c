@@ -87,42 +87,6 @@ add_note(struct scn_cluster *c, const struct yt_node *obj, const char *kind,
 	    nm && nm->kind == YT_SCALAR ? nm->str : "?", why);
 }
 
-/* ObjectMeta: name (required), namespace ("default" when ns is wanted),
- * labels; *deleting when deletionTimestamp is set. */
-static int
-metadata(const struct yt_node *obj, const char *kind, char **name, char **ns,
-    struct k8s_labels *labels, bool *deleting, const struct yt_node **name_node,
-    char **cause)
-{
-	const struct yt_node *meta = yt_get(obj, "metadata");
-	if (meta == NULL || yt_is_null(meta)) {
-		*cause = yt_errorf(obj, "%s needs metadata with a name", kind);
-		return -1;
-	}
-	if (scn_check_map(meta, "metadata", scn_f_object_meta, cause) < 0)
-		return -1;
-	const struct yt_node *nn = yt_get(meta, "name");
-	if (nn == NULL || nn->kind != YT_SCALAR || nn->str[0] == '\0') {
-		*cause = yt_errorf(nn ? nn : meta, "%s needs metadata.name", kind);
-		return -1;
-	}
-	*name_node = nn;
-	*name = xstrdup(nn->str);
-	if (ns != NULL) {
-		if (scn_get_strdup(meta, "namespace", ns, cause) < 0)
-			return -1;
-		if (*ns == NULL)
-			*ns = xstrdup("default");
-	}
-	if (deleting != NULL) {
-		const struct yt_node *dt = yt_get(meta, "deletionTimestamp");
-		*deleting = dt != NULL && !yt_is_null(dt);
-	}
-	if (labels != NULL && scn_labels(yt_get(meta, "labels"), "labels", labels, cause) < 0)
-		return -1;
-	return 0;
-}
-
 /* status.images: every name of an image maps to its size (the scheduler's
  * ImageStates are keyed by each name). */
 static int
@@ -175,7 +139,7 @@ node(struct scn_cluster *c, const struct yt_node *obj, char **cause)
 	ix->node_where[c->nnodes] = NULL;
 	c->nnodes++;
 	const struct yt_node *nn;
-	if (metadata(obj, "Node", &n->name, NULL, &n->labels, NULL, &nn, cause) < 0)
+	if (scn_metadata(obj, "Node", &n->name, NULL, &n->labels, NULL, &nn, cause) < 0)
 		return -1;
 	ix->node_where[c->nnodes - 1] = where_of(nn);
 	int64_t prev;
@@ -224,7 +188,7 @@ pod(struct scn_cluster *c, const struct yt_node *obj, char **cause)
 	ix->pod_where[c->npods] = NULL;
 	c->npods++;
 	const struct yt_node *nn;
-	if (metadata(obj, "Pod", &p->spec.name, &p->spec.namespace, &p->spec.labels,
+	if (scn_metadata(obj, "Pod", &p->spec.name, &p->spec.namespace, &p->spec.labels,
 	    &p->terminating, &nn, cause) < 0)
 		return -1;
 	ix->pod_where[c->npods - 1] = where_of(nn);
@@ -278,7 +242,7 @@ service(struct scn_cluster *c, const struct yt_node *obj, char **cause)
 	memset(v, 0, sizeof *v);
 	const struct yt_node *nn;
 	char *name = NULL;
-	int rc = metadata(obj, "Service", &name, &v->namespace, NULL, NULL, &nn, cause);
+	int rc = scn_metadata(obj, "Service", &name, &v->namespace, NULL, NULL, &nn, cause);
 	free(name);
 	if (rc < 0)
 		return -1;
@@ -453,7 +417,7 @@ pod_object(const struct yt_node *obj, struct k8s_pod_spec *p, struct k8s_selecto
 	if (scn_check_map(obj, kind, scn_f_object, cause) < 0)
 		return -1;
 	const struct yt_node *nn;
-	if (metadata(obj, kind, &p->name, &p->namespace, is_pod ? &p->labels : NULL, NULL,
+	if (scn_metadata(obj, kind, &p->name, &p->namespace, is_pod ? &p->labels : NULL, NULL,
 	    &nn, cause) < 0)
 		return -1;
 	const struct yt_node *spec = yt_get(obj, "spec");

@@ -95,10 +95,12 @@ where_of(const struct yt_node *n)
 	return xstrdup(yt_where(n, buf, sizeof buf));
 }
 
-/* ObjectMeta: name (required), namespace (default "default"), labels. */
-static int
-metadata(const struct yt_node *obj, const char *kind, char **name, char **ns,
-    struct k8s_labels *labels, const struct yt_node **name_node, char **cause)
+/* ObjectMeta: name (required), namespace ("default" when ns is wanted),
+ * labels; *deleting (when wanted) is set when deletionTimestamp is. */
+int
+scn_metadata(const struct yt_node *obj, const char *kind, char **name, char **ns,
+    struct k8s_labels *labels, bool *deleting, const struct yt_node **name_node,
+    char **cause)
 {
 	const struct yt_node *meta = yt_get(obj, "metadata");
 	if (meta == NULL || yt_is_null(meta)) {
@@ -119,6 +121,10 @@ metadata(const struct yt_node *obj, const char *kind, char **name, char **ns,
 			return -1;
 		if (*ns == NULL)
 			*ns = xstrdup("default");
+	}
+	if (deleting != NULL) {
+		const struct yt_node *dt = yt_get(meta, "deletionTimestamp");
+		*deleting = dt != NULL && !yt_is_null(dt);
 	}
 	if (labels != NULL && scn_labels(yt_get(meta, "labels"), "labels", labels, cause) < 0)
 		return -1;
@@ -171,7 +177,7 @@ deployment(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	GROW_OBJ(s->deployments, s->ndeployments, m->dep_where);
 	struct k8s_deployment *d = &s->deployments[s->ndeployments - 1];
 	const struct yt_node *nn;
-	if (metadata(obj, "Deployment", &d->name, &d->namespace, NULL, &nn, cause) < 0)
+	if (scn_metadata(obj, "Deployment", &d->name, &d->namespace, NULL, NULL, &nn, cause) < 0)
 		return -1;
 	m->dep_where[s->ndeployments - 1] = where_of(nn);
 	for (size_t i = 0; i + 1 < s->ndeployments; i++)
@@ -283,7 +289,7 @@ service(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	GROW_OBJ(s->services, s->nservices, m->svc_where);
 	struct k8s_service *v = &s->services[s->nservices - 1];
 	const struct yt_node *nn;
-	if (metadata(obj, "Service", &v->name, &v->namespace, NULL, &nn, cause) < 0)
+	if (scn_metadata(obj, "Service", &v->name, &v->namespace, NULL, NULL, &nn, cause) < 0)
 		return -1;
 	m->svc_where[s->nservices - 1] = where_of(nn);
 	for (size_t i = 0; i + 1 < s->nservices; i++)
@@ -607,8 +613,8 @@ hpa(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	GROW_OBJ(s->hpas, s->nhpas, m->hpa_where);
 	struct hpa_spec *h = &s->hpas[s->nhpas - 1];
 	const struct yt_node *nn;
-	if (metadata(obj, "HorizontalPodAutoscaler", &h->name, &h->namespace, NULL,
-	    &nn, cause) < 0)
+	if (scn_metadata(obj, "HorizontalPodAutoscaler", &h->name, &h->namespace, NULL,
+	    NULL, &nn, cause) < 0)
 		return -1;
 	m->hpa_where[s->nhpas - 1] = where_of(nn);
 	for (size_t i = 0; i + 1 < s->nhpas; i++)
@@ -694,8 +700,8 @@ pdb(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	GROW_OBJ(s->pdbs, s->npdbs, m->pdb_where);
 	struct k8s_pdb *p = &s->pdbs[s->npdbs - 1];
 	const struct yt_node *nn;
-	if (metadata(obj, "PodDisruptionBudget", &p->name, &p->namespace, NULL, &nn,
-	    cause) < 0)
+	if (scn_metadata(obj, "PodDisruptionBudget", &p->name, &p->namespace, NULL, NULL,
+	    &nn, cause) < 0)
 		return -1;
 	m->pdb_where[s->npdbs - 1] = where_of(nn);
 	for (size_t i = 0; i + 1 < s->npdbs; i++)
@@ -743,7 +749,7 @@ priority_class(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	GROW_OBJ(s->priority_classes, s->npriority_classes, m->pc_where);
 	struct k8s_priority_class *pc = &s->priority_classes[s->npriority_classes - 1];
 	const struct yt_node *nn;
-	if (metadata(obj, "PriorityClass", &pc->name, NULL, NULL, &nn, cause) < 0)
+	if (scn_metadata(obj, "PriorityClass", &pc->name, NULL, NULL, NULL, &nn, cause) < 0)
 		return -1;
 	m->pc_where[s->npriority_classes - 1] = where_of(nn);
 	for (size_t i = 0; i + 1 < s->npriority_classes; i++)
@@ -794,7 +800,7 @@ node(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	GROW_OBJ(s->nodes, s->nnodes, m->node_where);
 	struct k8s_node_spec *n = &s->nodes[s->nnodes - 1];
 	const struct yt_node *nn;
-	if (metadata(obj, "Node", &n->name, NULL, &n->labels, &nn, cause) < 0)
+	if (scn_metadata(obj, "Node", &n->name, NULL, &n->labels, NULL, &nn, cause) < 0)
 		return -1;
 	m->node_where[s->nnodes - 1] = where_of(nn);
 	for (size_t i = 0; i + 1 < s->nnodes; i++)
@@ -860,7 +866,7 @@ pod(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	GROW_OBJ(s->pods, s->npods, m->pod_where);
 	struct k8s_pod_spec *p = &s->pods[s->npods - 1];
 	const struct yt_node *nn;
-	if (metadata(obj, "Pod", &p->name, &p->namespace, &p->labels, &nn, cause) < 0)
+	if (scn_metadata(obj, "Pod", &p->name, &p->namespace, &p->labels, NULL, &nn, cause) < 0)
 		return -1;
 	m->pod_where[s->npods - 1] = where_of(nn);
 	for (size_t i = 0; i + 1 < s->npods; i++)

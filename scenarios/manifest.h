@@ -47,6 +47,11 @@ void scn_pdb_free(struct k8s_pdb *p);
 
 /* ---- pod specs (podspec.c) ---------------------------------------------- */
 /* A PodTemplateSpec (metadata + spec) or, with meta NULL, a bare PodSpec. */
+/* ObjectMeta: name (required), namespace ("default" when ns is wanted),
+ * labels; *deleting (when wanted) set when deletionTimestamp is. */
+int scn_metadata(const struct yt_node *obj, const char *kind, char **name, char **ns,
+    struct k8s_labels *labels, bool *deleting, const struct yt_node **name_node,
+    char **cause);
 int scn_pod_template(const struct yt_node *tmpl, const char *what,
     struct k8s_pod_spec *out, char **cause);
 int scn_pod_spec(const struct yt_node *spec, const char *what,

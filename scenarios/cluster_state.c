@@ -274,30 +274,13 @@ is_list_kind(const struct yt_node *obj, const char *kind)
 static int
 add_object(struct scn_cluster *c, const struct yt_node *obj, char **cause)
 {
-	if (obj->kind != YT_MAP) {
-		*cause = yt_errorf(obj, "expected a Kubernetes object (a mapping with "
-		    "apiVersion and kind)");
-		return -1;
-	}
 	const char *kind, *api;
-	if (yt_get_string(obj, "kind", &kind, cause) < 0 ||
-	    yt_get_string(obj, "apiVersion", &api, cause) < 0)
+	const struct yt_node *items;
+	int rc = scn_object_head(obj, &kind, &api, &items, cause);
+	if (rc < 0)
 		return -1;
-	if (kind == NULL || api == NULL) {
-		*cause = yt_errorf(obj, "a Kubernetes object needs apiVersion and kind");
-		return -1;
-	}
-	if (is_list_kind(obj, kind)) {
-		if (scn_check_map(obj, "List", scn_f_list, cause) < 0)
-			return -1;
-		const struct yt_node *items = yt_get(obj, "items");
-		if (items == NULL || yt_is_null(items))
-			return 0;
-		if (items->kind != YT_SEQ) {
-			*cause = yt_errorf(items, "expected a list of items");
-			return -1;
-		}
-		for (size_t i = 0; i < items->n; i++)
+	if (rc == 1) {
+		for (size_t i = 0; items != NULL && i < items->n; i++)
 			if (add_object(c, items->items[i], cause) < 0)
 				return -1;
 		return 0;

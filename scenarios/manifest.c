@@ -922,33 +922,49 @@ add_note(struct scenario *s, const struct yt_node *obj, const char *kind,
 }
 
 int
-scn_mf_add(struct scn_mf *m, const struct yt_node *obj, char **cause)
+scn_object_head(const struct yt_node *obj, const char **kind, const char **api,
+    const struct yt_node **items, char **cause)
 {
+	*items = NULL;
 	if (obj->kind != YT_MAP) {
 		*cause = yt_errorf(obj, "expected a Kubernetes object (a mapping with "
 		    "apiVersion and kind)");
 		return -1;
 	}
-	const char *kind, *api;
-	if (scn_get_str(obj, "kind", &kind, cause) < 0 ||
-	    scn_get_str(obj, "apiVersion", &api, cause) < 0)
+	if (scn_get_str(obj, "kind", kind, cause) < 0 ||
+	    scn_get_str(obj, "apiVersion", api, cause) < 0)
 		return -1;
-	if (kind == NULL || api == NULL) {
+	if (*kind == NULL || *api == NULL) {
 		*cause = yt_errorf(obj, "a Kubernetes object needs apiVersion and kind");
 		return -1;
 	}
-	if (strcmp(kind, "List") == 0 || (strlen(kind) > 4 &&
-	    strcmp(kind + strlen(kind) - 4, "List") == 0 && yt_get(obj, "items") != NULL)) {
-		if (scn_check_map(obj, "List", scn_f_list, cause) < 0)
-			return -1;
-		const struct yt_node *items = yt_get(obj, "items");
-		if (items == NULL || yt_is_null(items))
-			return 0;
-		if (items->kind != YT_SEQ) {
-			*cause = yt_errorf(items, "expected a list of items");
+	size_t n = strlen(*kind);
+	if (!(strcmp(*kind, "List") == 0 || (n > 4 && strcmp(*kind + n - 4, "List") == 0 &&
+	    yt_get(obj, "items") != NULL)))
+		return 0;
+	if (scn_check_map(obj, "List", scn_f_list, cause) < 0)
+		return -1;
+	const struct yt_node *it = yt_get(obj, "items");
+	if (it != NULL && !yt_is_null(it)) {
+		if (it->kind != YT_SEQ) {
+			*cause = yt_errorf(it, "expected a list of items");
 			return -1;
 		}
-		for (size_t i = 0; i < items->n; i++)
+		*items = it;
+	}
+	return 1;
+}
+
+int
+scn_mf_add(struct scn_mf *m, const struct yt_node *obj, char **cause)
+{
+	const char *kind, *api;
+	const struct yt_node *items;
+	int rc = scn_object_head(obj, &kind, &api, &items, cause);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		for (size_t i = 0; items != NULL && i < items->n; i++)
 			if (scn_mf_add(m, items->items[i], cause) < 0)
 				return -1;
 		return 0;

@@ -32,6 +32,10 @@ void scn_mf_init(struct scn_mf *m, struct scenario *s);
 void scn_mf_fini(struct scn_mf *m);
 /* Adds one object (a List adds its items). Kinds not simulated add a note to
  * the scenario. -1 with *cause on bad input. */
+/* Reads an object's kind and apiVersion: 0 for an object, 1 for a List (its
+ * items in *items, NULL when empty), -1 with *cause when malformed. */
+int scn_object_head(const struct yt_node *obj, const char **kind, const char **api,
+    const struct yt_node **items, char **cause);
 int scn_mf_add(struct scn_mf *m, const struct yt_node *obj, char **cause);
 /* Cross-object checks once everything is read: HPA targets exist, priority
  * class names resolve (pods get their priority), selectors. */

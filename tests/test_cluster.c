@@ -16,6 +16,7 @@
 #include "models/cluster.h"
 #include "sim/util/util.h"
 #include "tests/testlib.h"
+#include "tests/cluster_fixture.h"
 
 struct rec {
 	double	 t;
@@ -114,30 +115,6 @@ offered_const(void *ctx, sim_ns from, sim_ns to)
 	return *(double *)ctx * sim_ns_to_s(to - from);
 }
 
-static void
-timings(struct cl_timings *t, sim_ns duration)
-{
-	memset(t, 0, sizeof *t);
-	t->api_latency = sim_dist_const(0.010);
-	t->watch_latency = sim_dist_const(0.010);
-	t->scheduler_latency = sim_dist_const(0.001);
-	t->image_pull = sim_dist_const(2.0);
-	t->container_start = sim_dist_const(1.0);
-	t->endpoints_latency = sim_dist_const(0.5);
-	t->shutdown = sim_dist_const(1.0);
-	t->node_monitor_period = 5 * SIM_SEC;
-	t->node_monitor_grace = 40 * SIM_SEC;
-	t->eviction_toleration = 300 * SIM_SEC;
-	t->hpa_sync_period = 15 * SIM_SEC;
-	t->metrics_resolution = 15 * SIM_SEC;
-	t->backoff_initial = SIM_SEC;
-	t->backoff_max = 10 * SIM_SEC;
-	t->unschedulable_flush = 5 * SIM_MIN;
-	t->tick = SIM_SEC;
-	t->interval = 60 * SIM_SEC;
-	t->duration = duration;
-}
-
 /* A Deployment "web" with 500m/512Mi pods and a readiness probe. */
 static void
 make_deploy(struct k8s_deployment *d, struct k8s_container *ctr, struct k8s_service *svc,
@@ -174,7 +151,7 @@ test_lifecycle_and_failure(void)
 {
 	struct sim *sim = sim_new();
 	struct cl_timings t;
-	timings(&t, 30 * SIM_MIN);
+	tf_timings(&t, 30 * SIM_MIN);
 	struct recorder rec;
 	memset(&rec, 0, sizeof rec);
 	struct probe_sink sink = { rec_emit, &rec };
@@ -272,7 +249,7 @@ test_hpa_scales_up(void)
 {
 	struct sim *sim = sim_new();
 	struct cl_timings t;
-	timings(&t, 20 * SIM_MIN);
+	tf_timings(&t, 20 * SIM_MIN);
 	struct recorder rec;
 	memset(&rec, 0, sizeof rec);
 	struct probe_sink sink = { rec_emit, &rec };
@@ -349,7 +326,7 @@ test_random_failures(void)
 {
 	struct sim *sim = sim_new();
 	struct cl_timings t;
-	timings(&t, 48 * SIM_HOUR);
+	tf_timings(&t, 48 * SIM_HOUR);
 	t.interval = 3600 * SIM_SEC;
 	struct recorder rec;
 	memset(&rec, 0, sizeof rec);
@@ -424,7 +401,7 @@ test_hpa_step_timeline(void)
 {
 	struct sim *sim = sim_new();
 	struct cl_timings t;
-	timings(&t, 30 * SIM_MIN);
+	tf_timings(&t, 30 * SIM_MIN);
 	struct recorder rec;
 	memset(&rec, 0, sizeof rec);
 	struct probe_sink sink = { rec_emit, &rec };

@@ -20,6 +20,7 @@
 #include "models/vpa.h"
 #include "sim/util/util.h"
 #include "tests/testlib.h"
+#include "tests/cluster_fixture.h"
 #include "workloads/queue.h"
 #include "workloads/traffic.h"
 
@@ -109,30 +110,6 @@ count_events(const struct recorder *r, const char *kind)
 	for (size_t i = 0; i < r->events.n; i++)
 		n += strcmp(r->events.r[i].a, kind) == 0;
 	return n;
-}
-
-static void
-timings(struct cl_timings *t, sim_ns duration)
-{
-	memset(t, 0, sizeof *t);
-	t->api_latency = sim_dist_const(0.010);
-	t->watch_latency = sim_dist_const(0.010);
-	t->scheduler_latency = sim_dist_const(0.001);
-	t->image_pull = sim_dist_const(2.0);
-	t->container_start = sim_dist_const(1.0);
-	t->endpoints_latency = sim_dist_const(0.5);
-	t->shutdown = sim_dist_const(1.0);
-	t->node_monitor_period = 5 * SIM_SEC;
-	t->node_monitor_grace = 40 * SIM_SEC;
-	t->eviction_toleration = 300 * SIM_SEC;
-	t->hpa_sync_period = 15 * SIM_SEC;
-	t->metrics_resolution = 15 * SIM_SEC;
-	t->backoff_initial = SIM_SEC;
-	t->backoff_max = 10 * SIM_SEC;
-	t->unschedulable_flush = 5 * SIM_MIN;
-	t->tick = SIM_SEC;
-	t->interval = 60 * SIM_SEC;
-	t->duration = duration;
 }
 
 /* A Deployment `name` of one container without a readiness probe (Ready as
@@ -247,7 +224,7 @@ test_queue_external_metric(void)
 {
 	struct sim *sim = sim_new();
 	struct cl_timings t;
-	timings(&t, 2 * SIM_MIN);
+	tf_timings(&t, 2 * SIM_MIN);
 	struct recorder rec;
 	memset(&rec, 0, sizeof rec);
 	struct cluster *c = new_cluster(sim, &t, &rec, 4);
@@ -366,7 +343,7 @@ test_requests_per_second(void)
 {
 	struct sim *sim = sim_new();
 	struct cl_timings t;
-	timings(&t, 50 * SIM_SEC);
+	tf_timings(&t, 50 * SIM_SEC);
 	struct recorder rec;
 	memset(&rec, 0, sizeof rec);
 	struct cluster *c = new_cluster(sim, &t, &rec, 2);
@@ -478,7 +455,7 @@ test_vpa_off(void)
 {
 	struct sim *sim = sim_new();
 	struct cl_timings t;
-	timings(&t, 2 * SIM_HOUR);
+	tf_timings(&t, 2 * SIM_HOUR);
 	struct recorder rec;
 	memset(&rec, 0, sizeof rec);
 	struct k8s_deployment d;
@@ -549,7 +526,7 @@ test_vpa_recreate(void)
 {
 	struct sim *sim = sim_new();
 	struct cl_timings t;
-	timings(&t, 10 * SIM_MIN);
+	tf_timings(&t, 10 * SIM_MIN);
 	struct recorder rec;
 	memset(&rec, 0, sizeof rec);
 	struct k8s_deployment d;

@@ -20,6 +20,7 @@
 #include "models/cluster.h"
 #include "sim/util/util.h"
 #include "tests/testlib.h"
+#include "tests/cluster_fixture.h"
 
 struct row {
 	double	 t;
@@ -135,30 +136,6 @@ ev_count(const struct recorder *r, const char *kind, const char *detail_prefix)
 	return n;
 }
 
-static void
-timings(struct cl_timings *t, sim_ns duration)
-{
-	memset(t, 0, sizeof *t);
-	t->api_latency = sim_dist_const(0.010);
-	t->watch_latency = sim_dist_const(0.010);
-	t->scheduler_latency = sim_dist_const(0.001);
-	t->image_pull = sim_dist_const(2.0);
-	t->container_start = sim_dist_const(1.0);
-	t->endpoints_latency = sim_dist_const(0.5);
-	t->shutdown = sim_dist_const(1.0);
-	t->node_monitor_period = 5 * SIM_SEC;
-	t->node_monitor_grace = 40 * SIM_SEC;
-	t->eviction_toleration = 300 * SIM_SEC;
-	t->hpa_sync_period = 15 * SIM_SEC;
-	t->metrics_resolution = 15 * SIM_SEC;
-	t->backoff_initial = SIM_SEC;
-	t->backoff_max = 10 * SIM_SEC;
-	t->unschedulable_flush = 5 * SIM_MIN;
-	t->tick = SIM_SEC;
-	t->interval = 60 * SIM_SEC;
-	t->duration = duration;
-}
-
 /* A Deployment of pods requesting cpu_milli and 512Mi, Ready 5-10 s after
  * they start (readiness probe: delay 5 s, period 5 s). */
 struct dep {
@@ -226,7 +203,7 @@ run_begin(struct run *r, uint64_t seed, sim_ns duration, const struct ca_config 
 	memset(r, 0, sizeof *r);
 	r->sim = sim_new();
 	struct cl_timings t;
-	timings(&t, duration);
+	tf_timings(&t, duration);
 	struct probe_sink sink = { rec_emit, &r->rec };
 	r->c = cl_new(r->sim, seed, &t, &sink);
 	if (cfg != NULL)

@@ -15,61 +15,9 @@
 #include "sim/util/util.h"
 #include "sim/util/ytree.h"
 #include "tests/testlib.h"
+#include "tests/vectors.h"
 
 #define NOW	(1000 * SIM_HOUR)	/* any time well after the run's start */
-
-static const char *
-case_name(const struct yt_node *c)
-{
-	const struct yt_node *n = yt_get(c, "name");
-	return n != NULL && n->kind == YT_SCALAR ? n->str : "(unnamed)";
-}
-
-/* A scalar as int64; null or absent gives dflt. */
-static int64_t
-get_i64(const struct yt_node *m, const char *key, int64_t dflt)
-{
-	const struct yt_node *n = yt_get(m, key);
-	int64_t v = dflt;
-	char *cause = NULL;
-	if (n == NULL || yt_is_null(n))
-		return dflt;
-	if (yt_int64(n, &v, &cause) < 0) {
-		FAILF("%s", cause);
-		free(cause);
-	}
-	return v;
-}
-
-static double
-get_dbl(const struct yt_node *m, const char *key, double dflt)
-{
-	const struct yt_node *n = yt_get(m, key);
-	double v = dflt;
-	char *cause = NULL;
-	if (n == NULL || yt_is_null(n))
-		return dflt;
-	if (yt_double(n, &v, &cause) < 0) {
-		FAILF("%s", cause);
-		free(cause);
-	}
-	return v;
-}
-
-static bool
-get_bool(const struct yt_node *m, const char *key, bool dflt)
-{
-	const struct yt_node *n = yt_get(m, key);
-	bool v = dflt;
-	char *cause = NULL;
-	if (n == NULL || yt_is_null(n))
-		return dflt;
-	if (yt_bool(n, &v, &cause) < 0) {
-		FAILF("%s", cause);
-		free(cause);
-	}
-	return v;
-}
 
 static const char *
 get_str(const struct yt_node *m, const char *key)
@@ -325,13 +273,13 @@ container_from(const struct yt_node *m, struct k8s_container *c)
 	memset(c, 0, sizeof *c);
 	const struct yt_node *v;
 	if ((v = yt_get(m, "cpu_milli")) != NULL && !yt_is_null(v))
-		k8s_res_set(&c->requests, "cpu", get_i64(m, "cpu_milli", 0));
+		k8s_res_set(&c->requests, "cpu", tv_i64(m, "cpu_milli", 0));
 	if ((v = yt_get(m, "memory")) != NULL && !yt_is_null(v))
-		k8s_res_set(&c->requests, "memory", get_i64(m, "memory", 0));
+		k8s_res_set(&c->requests, "memory", tv_i64(m, "memory", 0));
 	if ((v = yt_get(m, "nvidia.com/gpu")) != NULL && !yt_is_null(v))
-		k8s_res_set(&c->requests, "nvidia.com/gpu", get_i64(m, "nvidia.com/gpu", 0));
+		k8s_res_set(&c->requests, "nvidia.com/gpu", tv_i64(m, "nvidia.com/gpu", 0));
 	const char *rp = get_str(m, "restart_policy");
-	c->restartable = get_bool(m, "restartable", false) ||
+	c->restartable = tv_bool(m, "restartable", false) ||
 	    (rp != NULL && strcmp(rp, "Always") == 0);
 }
 
@@ -370,17 +318,17 @@ pod_usage_from(const struct yt_node *pod, struct ca_pod_usage *u)
 	u->cpu_milli = r.cpu_milli;
 	u->memory = r.memory;
 	k8s_res_get(&r, "nvidia.com/gpu", &u->gpu);
-	u->daemonset = kind_has(pod, "DaemonSet") || get_bool(pod, "daemonset", false);
-	u->mirror = kind_has(pod, "Mirror") || get_bool(pod, "mirror", false);
+	u->daemonset = kind_has(pod, "DaemonSet") || tv_bool(pod, "daemonset", false);
+	u->mirror = kind_has(pod, "Mirror") || tv_bool(pod, "mirror", false);
 	u->deletion_time = SIM_NEVER;
 	u->grace_s = 30;
 	for (size_t i = 0; pod->kind == YT_MAP && i < pod->n; i++) {
 		const char *k = pod->keys[i]->str;
 		if (strstr(k, "delet") != NULL && strstr(k, "age_s") != NULL &&
 		    !yt_is_null(pod->items[i]))
-			u->deletion_time = NOW - get_i64(pod, k, 0) * SIM_SEC;
+			u->deletion_time = NOW - tv_i64(pod, k, 0) * SIM_SEC;
 		else if (strstr(k, "grace") != NULL && !yt_is_null(pod->items[i]))
-			u->grace_s = get_i64(pod, k, 30);
+			u->grace_s = tv_i64(pod, k, 30);
 	}
 	k8s_res_free(&r);
 	for (size_t i = 0; i < spec.ncontainers; i++)
@@ -406,7 +354,7 @@ check_util_value(const char *name, const char *what, double got, const struct yt
 	const struct yt_node *v = yt_get(exp, what);
 	if (v == NULL)
 		return;
-	double want = get_dbl(exp, what, 0);
+	double want = tv_dbl(exp, what, 0);
 	if (near_exact(got, want))
 		PASS();
 	else
@@ -419,7 +367,7 @@ test_utilization(const struct yt_node *cases)
 	int ran = 0;
 	for (size_t ci = 0; cases != NULL && ci < cases->n; ci++) {
 		const struct yt_node *c = cases->items[ci];
-		const char *name = case_name(c);
+		const char *name = tv_case_name(c);
 		const struct yt_node *in = yt_get(c, "inputs");
 		const struct yt_node *exp = yt_get(c, "expected");
 		const struct yt_node *na = yt_get(in, "node_allocatable");
@@ -428,13 +376,13 @@ test_utilization(const struct yt_node *cases)
 
 		memset(&a, 0, sizeof a);
 		a.has_cpu = yt_get(na, "cpu_milli") != NULL;
-		a.cpu_milli = get_i64(na, "cpu_milli", 0);
+		a.cpu_milli = tv_i64(na, "cpu_milli", 0);
 		a.has_memory = yt_get(na, "memory") != NULL;
-		a.memory = get_i64(na, "memory", 0);
+		a.memory = tv_i64(na, "memory", 0);
 		a.has_gpu = yt_get(na, "nvidia.com/gpu") != NULL;
-		a.gpu = get_i64(na, "nvidia.com/gpu", 0);
+		a.gpu = tv_i64(na, "nvidia.com/gpu", 0);
 		a.gpu_node = yt_get(in, "gpu") != NULL && !yt_is_null(yt_get(in, "gpu"));
-		if (get_bool(in, "dra_enabled", false)) {
+		if (tv_bool(in, "dra_enabled", false)) {
 			FAILF("utilization case \"%s\": DRA is not modelled", name);
 			continue;
 		}
@@ -446,9 +394,9 @@ test_utilization(const struct yt_node *cases)
 
 		struct ca_util out;
 		char *cause = NULL;
-		int rc = ca_utilization(&a, u, n, get_bool(in, "skip_daemonset_pods", false),
-		    get_bool(in, "skip_mirror_pods", false), NOW, &out, &cause);
-		if (get_bool(exp, "error", false)) {
+		int rc = ca_utilization(&a, u, n, tv_bool(in, "skip_daemonset_pods", false),
+		    tv_bool(in, "skip_mirror_pods", false), NOW, &out, &cause);
+		if (tv_bool(exp, "error", false)) {
 			if (rc == 0)
 				FAILF("utilization case \"%s\": no error, want one", name);
 			else
@@ -509,7 +457,7 @@ test_eligibility(const struct yt_node *cases)
 	int ran = 0;
 	for (size_t ci = 0; cases != NULL && ci < cases->n; ci++) {
 		const struct yt_node *c = cases->items[ci];
-		const char *name = case_name(c);
+		const char *name = tv_case_name(c);
 		const struct yt_node *in = yt_get(c, "inputs");
 		const struct yt_node *opt = yt_get(in, "options");
 		const struct yt_node *nodes = yt_get(in, "nodes");
@@ -517,16 +465,16 @@ test_eligibility(const struct yt_node *cases)
 		const struct yt_node *exp = yt_get(c, "expected");
 		struct ca_config cfg = ca_config_defaults();
 
-		cfg.scale_down_utilization_threshold = get_dbl(opt,
+		cfg.scale_down_utilization_threshold = tv_dbl(opt,
 		    "scale_down_utilization_threshold", cfg.scale_down_utilization_threshold);
-		cfg.scale_down_gpu_utilization_threshold = get_dbl(opt,
+		cfg.scale_down_gpu_utilization_threshold = tv_dbl(opt,
 		    "scale_down_gpu_utilization_threshold",
 		    cfg.scale_down_gpu_utilization_threshold);
-		cfg.ignore_daemonsets_utilization = get_bool(opt,
+		cfg.ignore_daemonsets_utilization = tv_bool(opt,
 		    "ignore_daemonsets_utilization", cfg.ignore_daemonsets_utilization);
-		cfg.scale_down_unready_enabled = get_bool(opt, "scale_down_unready_enabled",
+		cfg.scale_down_unready_enabled = tv_bool(opt, "scale_down_unready_enabled",
 		    cfg.scale_down_unready_enabled);
-		cfg.ignore_mirror_pods_utilization = get_bool(opt,
+		cfg.ignore_mirror_pods_utilization = tv_bool(opt,
 		    "ignore_mirror_pods_utilization", cfg.ignore_mirror_pods_utilization);
 
 		struct ks_buf got_un, got_rm, want_un, want_rm;
@@ -540,8 +488,8 @@ test_eligibility(const struct yt_node *cases)
 			const struct yt_node *nd = nodes->items[i];
 			const char *nname = get_str(nd, "name");
 			struct ca_node_alloc a = {
-				.cpu_milli = get_i64(nd, "cpu_milli", 0), .has_cpu = true,
-				.memory = get_i64(nd, "memory", 0), .has_memory = true,
+				.cpu_milli = tv_i64(nd, "cpu_milli", 0), .has_cpu = true,
+				.memory = tv_i64(nd, "memory", 0), .has_memory = true,
 			};
 			struct ca_pod_usage *u = xcalloc(np > 0 ? np : 1, sizeof *u);
 			size_t nu = 0;
@@ -555,7 +503,7 @@ test_eligibility(const struct yt_node *cases)
 			    cfg.ignore_mirror_pods_utilization, NOW, &util, NULL);
 			struct ca_elig_node e = {
 				.group = 0,
-				.ready = get_bool(nd, "ready", true),
+				.ready = tv_bool(nd, "ready", true),
 				.scale_down_disabled = scale_down_disabled(nd),
 				.to_be_deleted_at = taint_time(nd),
 				.util_error = rc < 0,
@@ -636,23 +584,23 @@ test_expander(const struct yt_node *cases, enum ca_expander e, const char *what)
 			const char *id = get_str(o, "id");
 			op->group = (int)i;
 			op->name = group != NULL ? group : id;
-			op->node_count = (int)get_i64(o, "node_count", 1);
+			op->node_count = (int)tv_i64(o, "node_count", 1);
 			const struct yt_node *pods = yt_get(o, "pods");
 			if (pods != NULL && pods->kind == YT_SEQ) {
 				op->npods = (int)pods->n;
 				for (size_t j = 0; j < pods->n; j++) {
-					op->pods_cpu_milli += get_i64(pods->items[j], "cpu_milli", 0);
-					op->pods_memory += get_i64(pods->items[j], "memory", 0);
+					op->pods_cpu_milli += tv_i64(pods->items[j], "cpu_milli", 0);
+					op->pods_memory += tv_i64(pods->items[j], "memory", 0);
 				}
 			} else {
-				op->npods = (int)get_i64(o, "pods", 0);
+				op->npods = (int)tv_i64(o, "pods", 0);
 			}
 			const struct yt_node *t = group != NULL ? yt_get(tmpl, group) : NULL;
-			op->cap_cpu_milli = get_i64(t, "cpu_milli", 0);
-			op->cap_memory = get_i64(t, "memory", 0);
+			op->cap_cpu_milli = tv_i64(t, "cpu_milli", 0);
+			op->cap_memory = tv_i64(t, "memory", 0);
 		}
 		size_t k = ca_expander_filter(e, &ctx, opts, n, NULL);
-		check_best(what, case_name(c), opts, k, yt_get(c, "expected"));
+		check_best(what, tv_case_name(c), opts, k, yt_get(c, "expected"));
 		free(opts);
 		ran++;
 	}

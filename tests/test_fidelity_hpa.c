@@ -16,6 +16,7 @@
 #include "sim/util/util.h"
 #include "sim/util/ytree.h"
 #include "tests/testlib.h"
+#include "tests/vectors.h"
 
 #define NOW	(1000 * SIM_HOUR)	/* "now" of every case */
 
@@ -23,63 +24,11 @@ static int skipped;
 
 /* ---- JSON helpers ------------------------------------------------------ */
 
-static const char *
-case_name(const struct yt_node *c)
-{
-	const struct yt_node *n = yt_get(c, "name");
-	return n != NULL && n->kind == YT_SCALAR ? n->str : "(unnamed)";
-}
-
 static bool
 is_null(const struct yt_node *m, const char *key)
 {
 	const struct yt_node *n = yt_get(m, key);
 	return n == NULL || yt_is_null(n);
-}
-
-static int64_t
-get_i64(const struct yt_node *m, const char *key, int64_t dflt)
-{
-	const struct yt_node *n = yt_get(m, key);
-	int64_t v = dflt;
-	char *cause = NULL;
-	if (n == NULL || yt_is_null(n))
-		return dflt;
-	if (yt_int64(n, &v, &cause) < 0) {
-		FAILF("%s", cause);
-		free(cause);
-	}
-	return v;
-}
-
-static double
-get_dbl(const struct yt_node *m, const char *key, double dflt)
-{
-	const struct yt_node *n = yt_get(m, key);
-	double v = dflt;
-	char *cause = NULL;
-	if (n == NULL || yt_is_null(n))
-		return dflt;
-	if (yt_double(n, &v, &cause) < 0) {
-		FAILF("%s", cause);
-		free(cause);
-	}
-	return v;
-}
-
-static bool
-get_bool(const struct yt_node *m, const char *key, bool dflt)
-{
-	const struct yt_node *n = yt_get(m, key);
-	bool v = dflt;
-	char *cause = NULL;
-	if (n == NULL || yt_is_null(n))
-		return dflt;
-	if (yt_bool(n, &v, &cause) < 0) {
-		FAILF("%s", cause);
-		free(cause);
-	}
-	return v;
 }
 
 static const char *
@@ -171,7 +120,7 @@ set_cpu(struct k8s_resources *r, const struct yt_node *m, const char *key)
 	memset(r, 0, sizeof *r);
 	if (!is_null(m, key)) {
 		r->has_cpu = true;
-		r->cpu_milli = get_i64(m, key, 0);
+		r->cpu_milli = tv_i64(m, key, 0);
 	}
 }
 
@@ -195,7 +144,7 @@ fixture_containers(const struct yt_node *pod, size_t *n)
 		v[nc + i].name = get_str(c, "name");
 		set_cpu(&v[nc + i].requests, c, "cpu_request_milli");
 		v[nc + i].init = true;
-		v[nc + i].restartable = get_bool(c, "restartable", false) ||
+		v[nc + i].restartable = tv_bool(c, "restartable", false) ||
 		    (rp != NULL && strcmp(rp, "Always") == 0);
 	}
 	*n = nc + ni;
@@ -225,14 +174,14 @@ calc_pods(const struct yt_node *list, size_t *n)
 		struct hpa_pod *q = &pods[i];
 		q->name = get_str(p, "name");
 		q->phase = phase_of(get_str(p, "phase"));
-		q->deleting = get_bool(p, "deletion_timestamp_set", false);
+		q->deleting = tv_bool(p, "deletion_timestamp_set", false);
 		const struct yt_node *rc = yt_get(p, "ready_condition");
 		if (rc == NULL || yt_is_null(rc))
 			q->ready = HPA_READY_NONE;
 		else if (rc->kind == YT_MAP)
 			q->ready = ready_of_status(get_str(rc, "status"));
 		else
-			q->ready = get_bool(p, "ready_condition", true) ?
+			q->ready = tv_bool(p, "ready_condition", true) ?
 			    HPA_READY_TRUE : HPA_READY_FALSE;
 		q->ready_since = HPA_TIME_ZERO;
 		set_start(q, get_str(p, "start"));
@@ -292,14 +241,14 @@ levels(const struct yt_node *in, size_t *n)
 static void
 run_calc_case(const struct yt_node *c, const struct hpa_config *cfg)
 {
-	const char *cname = case_name(c);
+	const char *cname = tv_case_name(c);
 	const char *fn = get_str(c, "function");
 	const struct yt_node *in = yt_get(c, "inputs");
 	const struct yt_node *ex = yt_get(c, "expected");
 	const struct yt_node *tn = yt_get(in, "tolerance");
-	struct hpa_tolerances tol = { get_dbl(tn, "scale_down", 0.1),
-	    get_dbl(tn, "scale_up", 0.1) };
-	int32_t current = (int32_t)get_i64(in, "current_replicas", 0);
+	struct hpa_tolerances tol = { tv_dbl(tn, "scale_down", 0.1),
+	    tv_dbl(tn, "scale_up", 0.1) };
+	int32_t current = (int32_t)tv_i64(in, "current_replicas", 0);
 	size_t npods, nsamples, nlev;
 	struct hpa_pod *pods = calc_pods(yt_get(in, "pods"), &npods);
 	struct hpa_pod_sample *samples = calc_samples(yt_get(in, "pod_metrics"),
@@ -308,9 +257,9 @@ run_calc_case(const struct yt_node *c, const struct hpa_config *cfg)
 	struct hpa_calc calc = { .cfg = cfg, .now = NOW, .namespace = "test-namespace",
 	    .pods = pods, .npods = npods };
 	const char *container = get_str(in, "container");
-	int64_t tv = get_i64(in, "target_value_milli",
-	    get_i64(in, "target_average_value_milli", 0));
-	int64_t tav = get_i64(in, "target_average_value_milli", tv);
+	int64_t tv = tv_i64(in, "target_value_milli",
+	    tv_i64(in, "target_average_value_milli", 0));
+	int64_t tav = tv_i64(in, "target_average_value_milli", tv);
 	struct hpa_calc_out o;
 	char *err = NULL;
 	int rc = -1;
@@ -324,7 +273,7 @@ run_calc_case(const struct yt_node *c, const struct hpa_config *cfg)
 		    tol, samples, nsamples, &o, &err);
 	else if (strcmp(fn, "GetResourceReplicas") == 0)
 		rc = hpa_resource_replicas(&calc, current,
-		    (int32_t)get_i64(in, "target_utilization_percent", 0), "cpu",
+		    (int32_t)tv_i64(in, "target_utilization_percent", 0), "cpu",
 		    container, tol, samples, nsamples, &o, &err);
 	else if (strcmp(fn, "GetRawResourceReplicas") == 0)
 		rc = hpa_raw_resource_replicas(&calc, current, tav, "cpu", container,
@@ -366,15 +315,15 @@ run_calc_case(const struct yt_node *c, const struct hpa_config *cfg)
 	} else {
 		if (!is_null(ex, "replicas"))
 			expect_i64(cname, "replicas", o.replicas,
-			    get_i64(ex, "replicas", 0));
+			    tv_i64(ex, "replicas", 0));
 		if (!is_null(ex, "utilization_percent"))
 			expect_i64(cname, "utilization", o.utilization,
-			    get_i64(ex, "utilization_percent", 0));
+			    tv_i64(ex, "utilization_percent", 0));
 		if (!is_null(ex, "raw_value_milli"))
 			expect_i64(cname, "raw value", o.usage,
-			    get_i64(ex, "raw_value_milli", 0));
+			    tv_i64(ex, "raw_value_milli", 0));
 		if (!is_null(ex, "usage_milli"))
-			expect_i64(cname, "usage", o.usage, get_i64(ex, "usage_milli", 0));
+			expect_i64(cname, "usage", o.usage, tv_i64(ex, "usage_milli", 0));
 	}
 	free(err);
 	free(lev);
@@ -407,7 +356,7 @@ names_match(const char *cname, const char *what, const struct hpa_pod *pods,
 static void
 run_group_case(const struct yt_node *c)
 {
-	const char *cname = case_name(c);
+	const char *cname = tv_case_name(c);
 	const struct yt_node *in = yt_get(c, "inputs");
 	const struct yt_node *ex = yt_get(c, "expected");
 	const struct yt_node *pl = yt_get(in, "pods");
@@ -420,32 +369,32 @@ run_group_case(const struct yt_node *c)
 		const struct yt_node *rc = yt_get(p, "ready_condition");
 		pods[i].name = get_str(p, "name");
 		pods[i].phase = phase_of(get_str(p, "phase"));
-		pods[i].deleting = get_bool(p, "deletion_timestamp_set", false);
+		pods[i].deleting = tv_bool(p, "deletion_timestamp_set", false);
 		pods[i].has_start = !is_null(p, "start_time_s");
-		pods[i].start = NOW + get_i64(p, "start_time_s", 0) * SIM_SEC;
+		pods[i].start = NOW + tv_i64(p, "start_time_s", 0) * SIM_SEC;
 		if (rc == NULL || yt_is_null(rc))
 			pods[i].ready = HPA_READY_NONE;
 		else {
 			pods[i].ready = ready_of_status(get_str(rc, "status"));
 			pods[i].ready_since = is_null(rc, "last_transition_time_s") ?
 			    HPA_TIME_ZERO :
-			    NOW + get_i64(rc, "last_transition_time_s", 0) * SIM_SEC;
+			    NOW + tv_i64(rc, "last_transition_time_s", 0) * SIM_SEC;
 		}
 	}
 	for (size_t i = 0; i < nm; i++) {
 		const struct yt_node *m = ml->items[i];
 		ms[i].pod = get_str(m, "pod");
-		ms[i].value = get_i64(m, "value", 0);
+		ms[i].value = tv_i64(m, "value", 0);
 		ms[i].timestamp = is_null(m, "timestamp_s") ? HPA_TIME_ZERO :
-		    NOW + get_i64(m, "timestamp_s", 0) * SIM_SEC;
-		ms[i].window = get_i64(m, "window_s", 0) * SIM_SEC;
+		    NOW + tv_i64(m, "timestamp_s", 0) * SIM_SEC;
+		ms[i].window = tv_i64(m, "window_s", 0) * SIM_SEC;
 	}
 	struct hpa_groups g;
 	hpa_group_pods(pods, np, ms, nm, get_str(in, "resource"),
-	    get_i64(in, "cpu_initialization_period_s", 120) * SIM_SEC,
-	    get_i64(in, "delay_of_initial_readiness_status_s", 10) * SIM_SEC, NOW, &g);
+	    tv_i64(in, "cpu_initialization_period_s", 120) * SIM_SEC,
+	    tv_i64(in, "delay_of_initial_readiness_status_s", 10) * SIM_SEC, NOW, &g);
 	expect_i64(cname, "ready count", g.ready_count,
-	    get_i64(ex, "ready_pod_count", 0));
+	    tv_i64(ex, "ready_pod_count", 0));
 	names_match(cname, "unready", pods, g.unready, g.nunready,
 	    yt_get(ex, "unready_pods"));
 	names_match(cname, "missing", pods, g.missing, g.nmissing,
@@ -462,7 +411,7 @@ run_group_case(const struct yt_node *c)
 static void
 run_requests_case(const struct yt_node *c)
 {
-	const char *cname = case_name(c);
+	const char *cname = tv_case_name(c);
 	const struct yt_node *in = yt_get(c, "inputs");
 	const struct yt_node *ex = yt_get(c, "expected");
 	const struct yt_node *one = yt_get(in, "pod");
@@ -481,7 +430,7 @@ run_requests_case(const struct yt_node *c)
 			pods[i].pod_requests = r;
 		}
 	}
-	bool gate = get_bool(in, "pod_level_resources_feature_gate", false);
+	bool gate = tv_bool(in, "pod_level_resources_feature_gate", false);
 	const char *res = get_str(in, "resource");
 	const char *container = get_str(in, "container");
 	const char *want_err = get_str(ex, "error");
@@ -499,11 +448,11 @@ run_requests_case(const struct yt_node *c)
 				FAILF("%s: no error, want \"%s\"", cname, want_err);
 			if (!is_null(ex, "request_milli"))
 				expect_i64(cname, "request", rc != 0 ? 0 : v,
-				    get_i64(ex, "request_milli", 0));
+				    tv_i64(ex, "request_milli", 0));
 		} else if (rc != 0)
 			FAILF("%s: unexpected error %s", cname, err);
 		else if (want != NULL && !is_null(want, pods[i].name)) {
-			expect_i64(cname, pods[i].name, v, get_i64(want, pods[i].name, 0));
+			expect_i64(cname, pods[i].name, v, tv_i64(want, pods[i].name, 0));
 			matched++;
 		}
 		free(err);
@@ -524,7 +473,7 @@ parse_rules(const struct yt_node *n, struct hpa_rules *r)
 		return false;
 	if (!is_null(n, "stabilizationWindowSeconds")) {
 		r->has_stabilization = true;
-		r->stabilization_s = (int32_t)get_i64(n, "stabilizationWindowSeconds", 0);
+		r->stabilization_s = (int32_t)tv_i64(n, "stabilizationWindowSeconds", 0);
 	}
 	const char *sel = get_str(n, "selectPolicy");
 	r->select = sel == NULL || strcmp(sel, "Max") == 0 ? HPA_SELECT_MAX :
@@ -536,13 +485,13 @@ parse_rules(const struct yt_node *n, struct hpa_rules *r)
 		const char *t = get_str(ps->items[i], "type");
 		r->policies[i].type = t != NULL && strcmp(t, "Pods") == 0 ?
 		    HPA_POLICY_PODS : HPA_POLICY_PERCENT;
-		r->policies[i].value = (int32_t)get_i64(ps->items[i], "value", 0);
-		r->policies[i].period_s = (int32_t)get_i64(ps->items[i],
+		r->policies[i].value = (int32_t)tv_i64(ps->items[i], "value", 0);
+		r->policies[i].period_s = (int32_t)tv_i64(ps->items[i],
 		    "periodSeconds", 0);
 	}
 	if (!is_null(n, "tolerance")) {
 		r->has_tolerance = true;
-		r->tolerance = get_dbl(n, "tolerance", 0);
+		r->tolerance = tv_dbl(n, "tolerance", 0);
 	}
 	return true;
 }
@@ -552,8 +501,8 @@ add_events(struct hpa_state *s, bool up, const struct yt_node *list)
 {
 	for (size_t i = 0; i < seq_len(list); i++) {
 		const struct yt_node *e = list->items[i];
-		hpa_state_add_event(s, up, (int32_t)get_i64(e, "replica_change", 0),
-		    ago(get_i64(e, "age_s", 0)), get_bool(e, "outdated", false));
+		hpa_state_add_event(s, up, (int32_t)tv_i64(e, "replica_change", 0),
+		    ago(tv_i64(e, "age_s", 0)), tv_bool(e, "outdated", false));
 	}
 }
 
@@ -561,8 +510,8 @@ static void
 add_recs(struct hpa_state *s, const struct yt_node *list)
 {
 	for (size_t i = 0; i < seq_len(list); i++)
-		hpa_state_add_rec(s, (int32_t)get_i64(list->items[i], "replicas", 0),
-		    ago(get_i64(list->items[i], "age_s", 0)));
+		hpa_state_add_rec(s, (int32_t)tv_i64(list->items[i], "replicas", 0),
+		    ago(tv_i64(list->items[i], "age_s", 0)));
 }
 
 static const char *
@@ -618,7 +567,7 @@ check_recs(const char *cname, const struct hpa_state *s, const struct yt_node *w
 static void
 run_rules_case(const struct yt_node *c)
 {
-	const char *cname = case_name(c);
+	const char *cname = tv_case_name(c);
 	const struct yt_node *in = yt_get(c, "inputs");
 	const struct yt_node *ex = yt_get(c, "expected");
 	struct hpa_rules rup, rdown, up, down;
@@ -637,13 +586,13 @@ run_rules_case(const struct yt_node *c)
 	add_events(&s, false, yt_get(in, "scale_down_events"));
 	const char *reason, *msg;
 	int32_t got = hpa_convert_with_behavior_rate(&s, NOW, &up, &down,
-	    (int32_t)get_i64(in, "current_replicas", 0),
-	    (int32_t)get_i64(in, "prenormalized_desired_replicas", 0),
-	    (int32_t)get_i64(in, "min_replicas", 1),
-	    (int32_t)get_i64(in, "max_replicas", 0), &reason, &msg);
-	int64_t want = get_i64(ex, "replicas", -1);
+	    (int32_t)tv_i64(in, "current_replicas", 0),
+	    (int32_t)tv_i64(in, "prenormalized_desired_replicas", 0),
+	    (int32_t)tv_i64(in, "min_replicas", 1),
+	    (int32_t)tv_i64(in, "max_replicas", 0), &reason, &msg);
+	int64_t want = tv_i64(ex, "replicas", -1);
 	const char *wreason = get_str(ex, "condition_reason");
-	if (get_bool(c, "upstream_skipped", false)) {
+	if (tv_bool(c, "upstream_skipped", false)) {
 		skipped++;
 		printf("SKIP (upstream skips it): %s (got %d %s, recorded %lld %s)\n",
 		    cname, (int)got, reason, (long long)want, wreason ? wreason : "");
@@ -660,19 +609,19 @@ run_rules_case(const struct yt_node *c)
 static void
 run_legacy_stabilize_case(const struct yt_node *c)
 {
-	const char *cname = case_name(c);
+	const char *cname = tv_case_name(c);
 	const struct yt_node *in = yt_get(c, "inputs");
 	const struct yt_node *ex = yt_get(c, "expected");
 	struct hpa_state s;
 	hpa_state_init(&s);
 	add_recs(&s, yt_get(in, "recommendations"));
 	int32_t got = hpa_stabilize_legacy(&s, NOW,
-	    get_i64(in, "downscale_stabilization_window_s", 300) * SIM_SEC,
-	    (int32_t)get_i64(in, "prenormalized_desired_replicas", 0));
-	expect_i64(cname, "stabilized", got, get_i64(ex, "stabilized_replicas", -1));
+	    tv_i64(in, "downscale_stabilization_window_s", 300) * SIM_SEC,
+	    (int32_t)tv_i64(in, "prenormalized_desired_replicas", 0));
+	expect_i64(cname, "stabilized", got, tv_i64(ex, "stabilized_replicas", -1));
 	if (!is_null(ex, "recommendation_log_length"))
 		expect_i64(cname, "log length", s.nrecs,
-		    get_i64(ex, "recommendation_log_length", -1));
+		    tv_i64(ex, "recommendation_log_length", -1));
 	check_recs(cname, &s, yt_get(ex, "recommendations_after"));
 	hpa_state_fini(&s);
 }
@@ -680,7 +629,7 @@ run_legacy_stabilize_case(const struct yt_node *c)
 static void
 run_stabilize_case(const struct yt_node *c)
 {
-	const char *cname = case_name(c);
+	const char *cname = tv_case_name(c);
 	const struct yt_node *in = yt_get(c, "inputs");
 	const struct yt_node *ex = yt_get(c, "expected");
 	struct hpa_state s;
@@ -688,11 +637,11 @@ run_stabilize_case(const struct yt_node *c)
 	add_recs(&s, yt_get(in, "recommendations"));
 	const char *reason, *msg;
 	int32_t got = hpa_stabilize_with_behaviors(&s, NOW,
-	    (int32_t)get_i64(in, "current_replicas", 0),
-	    (int32_t)get_i64(in, "prenormalized_desired_replicas", 0),
-	    get_i64(in, "scale_up_stabilization_window_s", 0),
-	    get_i64(in, "scale_down_stabilization_window_s", 0), &reason, &msg);
-	expect_i64(cname, "stabilized", got, get_i64(ex, "stabilized_replicas", -1));
+	    (int32_t)tv_i64(in, "current_replicas", 0),
+	    (int32_t)tv_i64(in, "prenormalized_desired_replicas", 0),
+	    tv_i64(in, "scale_up_stabilization_window_s", 0),
+	    tv_i64(in, "scale_down_stabilization_window_s", 0), &reason, &msg);
+	expect_i64(cname, "stabilized", got, tv_i64(ex, "stabilized_replicas", -1));
 	check_recs(cname, &s, yt_get(ex, "recommendations_after"));
 	hpa_state_fini(&s);
 }
@@ -700,24 +649,24 @@ run_stabilize_case(const struct yt_node *c)
 static void
 run_legacy_convert_case(const struct yt_node *c)
 {
-	const char *cname = case_name(c);
+	const char *cname = tv_case_name(c);
 	const struct yt_node *in = yt_get(c, "inputs");
 	const struct yt_node *ex = yt_get(c, "expected");
 	const char *reason, *msg;
-	int32_t got = hpa_convert_with_rules((int32_t)get_i64(in, "current_replicas", 0),
-	    (int32_t)get_i64(in, "desired_replicas", 0),
-	    (int32_t)get_i64(in, "min_replicas", 0),
-	    (int32_t)get_i64(in, "max_replicas", 0),
-	    get_dbl(in, "scaleUpLimitFactor", 2.0),
-	    get_dbl(in, "scaleUpLimitMinimum", 4.0), &reason, &msg);
-	expect_i64(cname, "replicas", got, get_i64(ex, "replicas", -1));
+	int32_t got = hpa_convert_with_rules((int32_t)tv_i64(in, "current_replicas", 0),
+	    (int32_t)tv_i64(in, "desired_replicas", 0),
+	    (int32_t)tv_i64(in, "min_replicas", 0),
+	    (int32_t)tv_i64(in, "max_replicas", 0),
+	    tv_dbl(in, "scaleUpLimitFactor", 2.0),
+	    tv_dbl(in, "scaleUpLimitMinimum", 4.0), &reason, &msg);
+	expect_i64(cname, "replicas", got, tv_i64(ex, "replicas", -1));
 	expect_str(cname, "reason", reason, get_str(ex, "condition_reason"));
 }
 
 static void
 run_limit_case(const struct yt_node *c)
 {
-	const char *cname = case_name(c);
+	const char *cname = tv_case_name(c);
 	const char *fn = get_str(c, "function");
 	const struct yt_node *in = yt_get(c, "inputs");
 	struct hpa_rules r;
@@ -726,10 +675,10 @@ run_limit_case(const struct yt_node *c)
 	hpa_state_init(&s);
 	add_events(&s, true, yt_get(in, "scale_up_events"));
 	add_events(&s, false, yt_get(in, "scale_down_events"));
-	int32_t cur = (int32_t)get_i64(in, "current_replicas", 0);
+	int32_t cur = (int32_t)tv_i64(in, "current_replicas", 0);
 	int32_t got = fn != NULL && strstr(fn, "Down") != NULL ?
 	    hpa_scale_down_limit(cur, &s, &r, NOW) : hpa_scale_up_limit(cur, &s, &r, NOW);
-	expect_i64(cname, "limit", got, get_i64(yt_get(c, "expected"), "limit", -1));
+	expect_i64(cname, "limit", got, tv_i64(yt_get(c, "expected"), "limit", -1));
 	hpa_state_fini(&s);
 	free(r.policies);
 }
@@ -737,13 +686,13 @@ run_limit_case(const struct yt_node *c)
 static void
 run_store_events_case(const struct yt_node *c)
 {
-	const char *cname = case_name(c);
+	const char *cname = tv_case_name(c);
 	const struct yt_node *in = yt_get(c, "inputs");
 	const struct yt_node *ex = yt_get(c, "expected");
 	struct hpa_rules r;
 	bool has = parse_rules(yt_get(in, "behavior_rules"), &r);
-	int32_t change = (int32_t)get_i64(in, "replica_change", 0);
-	int32_t prev = (int32_t)get_i64(in, "prev_replicas", 0);
+	int32_t change = (int32_t)tv_i64(in, "replica_change", 0);
+	int32_t prev = (int32_t)tv_i64(in, "prev_replicas", 0);
 	for (int dir = 0; dir < 2; dir++) {
 		bool up = dir == 0;
 		struct hpa_state s;
@@ -753,7 +702,7 @@ run_store_events_case(const struct yt_node *c)
 		size_t n = up ? s.nup : s.ndown;
 		expect_i64(cname, "change in last 60s",
 		    hpa_replicas_change_per_period(60, ev, n, NOW),
-		    get_i64(ex, "replicas_change_in_last_60s_before_store", -1));
+		    tv_i64(ex, "replicas_change_in_last_60s_before_store", -1));
 		hpa_store_scale_event(&s, has ? &r : NULL, prev,
 		    up ? prev + change : prev - change, NOW);
 		ev = up ? s.up : s.down;
@@ -762,9 +711,9 @@ run_store_events_case(const struct yt_node *c)
 		bool ok = n == seq_len(want) && (up ? s.ndown : s.nup) == 0;
 		for (size_t i = 0; ok && i < n; i++) {
 			const struct yt_node *w = want->items[i];
-			ok = ev[i].change == get_i64(w, "replica_change", -1) &&
-			    ev[i].at == ago(get_i64(w, "age_s", -1)) &&
-			    ev[i].outdated == get_bool(w, "outdated", false);
+			ok = ev[i].change == tv_i64(w, "replica_change", -1) &&
+			    ev[i].at == ago(tv_i64(w, "age_s", -1)) &&
+			    ev[i].outdated == tv_bool(w, "outdated", false);
 		}
 		if (ok)
 			PASS();
@@ -779,7 +728,7 @@ run_store_events_case(const struct yt_node *c)
 static void
 run_defaulting_case(const struct yt_node *c)
 {
-	const char *cname = case_name(c);
+	const char *cname = tv_case_name(c);
 	const char *fn = get_str(c, "function");
 	struct hpa_rules in, out;
 	struct hpa_policy buf[2];
@@ -828,13 +777,13 @@ parse_metric(const struct yt_node *m, struct hpa_metric_spec *ms)
 	const char *tt = t != NULL ? get_str(t, "type") : NULL;
 	if (tt == NULL || strcmp(tt, "Utilization") == 0) {
 		ms->target = HPA_UTILIZATION;
-		ms->average_utilization = (int32_t)get_i64(t, "averageUtilization", 80);
+		ms->average_utilization = (int32_t)tv_i64(t, "averageUtilization", 80);
 	} else if (strcmp(tt, "AverageValue") == 0) {
 		ms->target = HPA_AVERAGE_VALUE;
-		ms->average_value_milli = get_i64(t, "averageValue_milli", 0);
+		ms->average_value_milli = tv_i64(t, "averageValue_milli", 0);
 	} else {
 		ms->target = HPA_VALUE;
-		ms->value_milli = get_i64(t, "value_milli", 0);
+		ms->value_milli = tv_i64(t, "value_milli", 0);
 	}
 }
 
@@ -857,7 +806,7 @@ expect_cond(const char *cname, const struct hpa_result *r, enum hpa_cond_type t,
 static void
 run_controller_case(const struct yt_node *c, const struct hpa_config *cfg)
 {
-	const char *cname = case_name(c);
+	const char *cname = tv_case_name(c);
 	const struct yt_node *in = yt_get(c, "inputs");
 	const struct yt_node *ex = yt_get(c, "expected");
 	struct hpa_spec spec;
@@ -866,9 +815,9 @@ run_controller_case(const struct yt_node *c, const struct hpa_config *cfg)
 	spec.namespace = xstrdup("test-namespace");
 	spec.target_kind = xstrdup("ReplicationController");
 	spec.target_name = xstrdup("test-rc");
-	spec.min_replicas = (int32_t)get_i64(in, "min_replicas", 1);
+	spec.min_replicas = (int32_t)tv_i64(in, "min_replicas", 1);
 	spec.has_min_replicas = !is_null(in, "min_replicas");
-	spec.max_replicas = (int32_t)get_i64(in, "max_replicas", 0);
+	spec.max_replicas = (int32_t)tv_i64(in, "max_replicas", 0);
 	const struct yt_node *ml = yt_get(in, "metrics");
 	spec.nmetrics = seq_len(ml);
 	spec.metrics = xcalloc(spec.nmetrics + 1, sizeof *spec.metrics);
@@ -890,7 +839,7 @@ run_controller_case(const struct yt_node *c, const struct hpa_config *cfg)
 	for (size_t i = 0; i < np; i++) {
 		const struct yt_node *p = pl->items[i];
 		struct hpa_container *ct = xcalloc(2, sizeof *ct);
-		int64_t req = get_i64(p, "cpu_request_milli", 0);
+		int64_t req = tv_i64(p, "cpu_request_milli", 0);
 		ct[0].name = "container1";
 		ct[1].name = "container2";
 		for (int k = 0; k < 2; k++) {
@@ -899,8 +848,8 @@ run_controller_case(const struct yt_node *c, const struct hpa_config *cfg)
 		}
 		pods[i].name = get_str(p, "name");
 		pods[i].phase = phase_of(get_str(p, "phase"));
-		pods[i].deleting = get_bool(p, "deletion_timestamp_set", false);
-		pods[i].ready = get_bool(p, "ready", true) ? HPA_READY_TRUE :
+		pods[i].deleting = tv_bool(p, "deletion_timestamp_set", false);
+		pods[i].ready = tv_bool(p, "ready", true) ? HPA_READY_TRUE :
 		    HPA_READY_FALSE;
 		set_start(&pods[i], get_str(p, "start"));
 		pods[i].ready_since = pods[i].start;
@@ -941,7 +890,7 @@ run_controller_case(const struct yt_node *c, const struct hpa_config *cfg)
 		mi[i].value_milli = nl > 0 ? lev[0] : 0;
 		mi[i].series_milli = lev;
 		mi[i].nseries = nl;
-		if (get_bool(ml->items[i], "fetch_error", false))
+		if (tv_bool(ml->items[i], "fetch_error", false))
 			mi[i].fetch_error = "fake metrics API failure";
 	}
 
@@ -956,15 +905,15 @@ run_controller_case(const struct yt_node *c, const struct hpa_config *cfg)
 	add_events(&st, false, yt_get(in, "scale_down_events"));
 
 	struct hpa_input hin = { .spec = &spec,
-	    .spec_replicas = (int32_t)get_i64(in, "spec_replicas", 0),
-	    .status_replicas = (int32_t)get_i64(in, "status_replicas", 0),
+	    .spec_replicas = (int32_t)tv_i64(in, "spec_replicas", 0),
+	    .status_replicas = (int32_t)tv_i64(in, "status_replicas", 0),
 	    .pods = pods, .npods = np, .samples = samples, .nsamples = nl,
 	    .metric_inputs = mi, .now = NOW };
 	struct hpa_result res;
 	hpa_reconcile(cfg, &hin, &st, &res);
 
 	expect_i64(cname, "desired replicas", res.desired_replicas,
-	    get_i64(ex, "desired_replicas", -1));
+	    tv_i64(ex, "desired_replicas", -1));
 	if (!is_null(ex, "cpu_current_utilization_percent")) {
 		bool found = false;
 		for (size_t i = 0; i < res.nmetrics; i++)
@@ -972,7 +921,7 @@ run_controller_case(const struct yt_node *c, const struct hpa_config *cfg)
 				found = true;
 				expect_i64(cname, "cpu utilization",
 				    res.metrics[i].utilization,
-				    get_i64(ex, "cpu_current_utilization_percent", -1));
+				    tv_i64(ex, "cpu_current_utilization_percent", -1));
 			}
 		if (!found)
 			FAILF("%s: no cpu utilization reported", cname);
@@ -1035,9 +984,9 @@ replay_replica_calc(void)
 	struct hpa_config cfg;
 	hpa_config_default(&cfg);
 	const struct yt_node *h = yt_get(root, "replica_calc_harness");
-	cfg.cpu_init_period = get_i64(h, "cpu_initialization_period_s", 120) * SIM_SEC;
+	cfg.cpu_init_period = tv_i64(h, "cpu_initialization_period_s", 120) * SIM_SEC;
 	cfg.initial_readiness_delay =
-	    get_i64(h, "delay_of_initial_readiness_status_s", 10) * SIM_SEC;
+	    tv_i64(h, "delay_of_initial_readiness_status_s", 10) * SIM_SEC;
 	cfg.pod_level_resources = false;
 	const struct yt_node *cs = section(root, "cases", path);
 	for (size_t i = 0; cs != NULL && i < cs->n; i++)
@@ -1050,14 +999,14 @@ replay_replica_calc(void)
 	    "controller_parameters");
 	struct hpa_config ccfg;
 	hpa_config_default(&ccfg);
-	ccfg.tolerance = get_dbl(cp, "tolerance", 0.1);
-	ccfg.cpu_init_period = get_i64(cp, "cpu_initialization_period_s", 120) * SIM_SEC;
+	ccfg.tolerance = tv_dbl(cp, "tolerance", 0.1);
+	ccfg.cpu_init_period = tv_i64(cp, "cpu_initialization_period_s", 120) * SIM_SEC;
 	ccfg.initial_readiness_delay =
-	    get_i64(cp, "delay_of_initial_readiness_status_s", 10) * SIM_SEC;
+	    tv_i64(cp, "delay_of_initial_readiness_status_s", 10) * SIM_SEC;
 	ccfg.downscale_stabilization =
-	    get_i64(cp, "downscale_stabilization_window_s", 300) * SIM_SEC;
-	ccfg.scale_up_limit_factor = get_dbl(cp, "scaleUpLimitFactor", 8.0);
-	ccfg.scale_up_limit_minimum = get_dbl(cp, "scaleUpLimitMinimum", 4.0);
+	    tv_i64(cp, "downscale_stabilization_window_s", 300) * SIM_SEC;
+	ccfg.scale_up_limit_factor = tv_dbl(cp, "scaleUpLimitFactor", 8.0);
+	ccfg.scale_up_limit_minimum = tv_dbl(cp, "scaleUpLimitMinimum", 4.0);
 	const struct yt_node *cc = section(root, "controller_reconcile_cases", path);
 	for (size_t i = 0; cc != NULL && i < cc->n; i++)
 		run_controller_case(cc->items[i], &ccfg);

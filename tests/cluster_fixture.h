@@ -1,0 +1,39 @@
+/*
+ * cluster_fixture.h - the constant control-plane timings the cluster-model
+ * tests use, so that every expected time in them can be computed by hand:
+ * API and watch 10 ms, a scheduling cycle 1 ms, image pull 2 s, container
+ * start 1 s, endpoints 0.5 s, shutdown 1 s; upstream's periods otherwise
+ * (grace 40 s here, to keep the older tests' arithmetic).
+ */
+#ifndef KS_TEST_CLUSTER_FIXTURE_H
+#define KS_TEST_CLUSTER_FIXTURE_H
+
+#include <string.h>
+
+#include "models/cluster.h"
+
+static inline void
+tf_timings(struct cl_timings *t, sim_ns duration)
+{
+	memset(t, 0, sizeof *t);
+	t->api_latency = sim_dist_const(0.010);
+	t->watch_latency = sim_dist_const(0.010);
+	t->scheduler_latency = sim_dist_const(0.001);
+	t->image_pull = sim_dist_const(2.0);
+	t->container_start = sim_dist_const(1.0);
+	t->endpoints_latency = sim_dist_const(0.5);
+	t->shutdown = sim_dist_const(1.0);
+	t->node_monitor_period = 5 * SIM_SEC;
+	t->node_monitor_grace = 40 * SIM_SEC;
+	t->eviction_toleration = 300 * SIM_SEC;
+	t->hpa_sync_period = 15 * SIM_SEC;
+	t->metrics_resolution = 15 * SIM_SEC;
+	t->backoff_initial = SIM_SEC;
+	t->backoff_max = 10 * SIM_SEC;
+	t->unschedulable_flush = 5 * SIM_MIN;
+	t->tick = SIM_SEC;
+	t->interval = 60 * SIM_SEC;
+	t->duration = duration;
+}
+
+#endif

@@ -37,7 +37,7 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 		const struct cl_deploy *d = &c->deploys[pd->deploy];
 		int32_t prof = d->service != NONE ? c->services[d->service].profile : -1;
 		double idle = prof >= 0 ? (double)c->profiles[prof].p.idle_cpu_milli / 1000.0 : 0;
-		if (pd->scrape_at > 0 && pd->scrape_at >= pd->running_since) {
+		if (pd->scrape_at > 0 && pd->scrape_at >= pd->started) {
 			double dt = sim_ns_to_s(now - pd->scrape_at);
 			double cores = idle + (pd->cpu_seconds - pd->cpu_at_scrape) / dt;
 			pd->metric_milli = (int64_t)(cores * 1000.0 + 0.5);

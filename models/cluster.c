@@ -35,13 +35,6 @@ cl_event(struct cluster *c, const char *kind, const char *object, const char *fm
 	probe_emit(&c->probes, "events", v, 4);
 }
 
-sim_ns
-cl_sample(struct cluster *c, const struct sim_dist *d, gsl_rng *r)
-{
-	(void)c;
-	return sim_dist_sample_ns(d, r);
-}
-
 void
 cl_cost_update(struct cluster *c)
 {
@@ -413,7 +406,7 @@ node_create(struct cluster *c, uint32_t pool, bool initial)
 		node_arm_failure(c, id);
 	} else {
 		sq_node_changed(c, id);
-		sim_ns d = cl_sample(c, &pl->p.provision, c->rng_provision);
+		sim_ns d = sim_dist_sample_ns(&pl->p.provision, c->rng_provision);
 		sim_after(c->sim, d, PRIO_NODE, on_node_provisioned, c, id);
 		cl_event(c, "NodeProvisioning", n->spec->name, "ready in %.1fs", sim_ns_to_s(d));
 	}
@@ -469,7 +462,7 @@ node_arm_failure(struct cluster *c, uint32_t id)
 	const struct cl_pool_params *p = &c->pools[n->pool].p;
 	if (!p->has_failures)
 		return;
-	sim_ns ttf = cl_sample(c, &p->time_to_failure, c->rng_fail);
+	sim_ns ttf = sim_dist_sample_ns(&p->time_to_failure, c->rng_fail);
 	if (ttf <= 0)
 		ttf = SIM_SEC;
 	n->fail_timer = sim_after(c->sim, ttf, PRIO_NODE, on_node_random_failure, c, id);
@@ -518,7 +511,6 @@ node_fail(struct cluster *c, uint32_t id, sim_ns down_for)
 		return;
 	n->up = false;
 	n->down_since = sim_now(c->sim);
-	n->ndown_generation++;
 	sim_cancel(c->sim, n->fail_timer);
 	n->fail_timer = 0;
 	cl_event(c, "NodeFailed", n->spec->name, "%u pods lost", n->npods);
@@ -537,7 +529,7 @@ node_fail(struct cluster *c, uint32_t id, sim_ns down_for)
 	const struct cl_pool_params *pp = &c->pools[n->pool].p;
 	sim_ns repair = down_for;
 	if (repair < 0)
-		repair = pp->has_failures ? cl_sample(c, &pp->repair, c->rng_fail) : 0;
+		repair = pp->has_failures ? sim_dist_sample_ns(&pp->repair, c->rng_fail) : 0;
 	if (repair > 0)
 		n->repair_timer = sim_after(c->sim, repair, PRIO_NODE, on_node_repaired, c, id);
 }

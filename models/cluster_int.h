@@ -54,7 +54,6 @@ struct cl_node {
 	uint32_t		 first_pod;	/* intrusive list of bound pods */
 	uint32_t		 npods;
 	sim_timer		 fail_timer, repair_timer, grace_timer, evict_timer;
-	uint32_t		 ndown_generation;	/* bumps on every failure */
 	char			**images;	/* pulled images (image locality) */
 	size_t			 nimages, capimages;
 };
@@ -87,7 +86,7 @@ struct cl_pod {
 	uint32_t	 sched_attempts;
 	uint32_t	 nominated;	/* status.nominatedNodeName: node id + 1, 0 none */
 	char		*name;
-	sim_ns		 created, started, ready_changed, running_since;
+	sim_ns		 created, started, ready_changed;	/* started: containers running */
 	sim_ns		 deleted_at;	/* deletionTimestamp, when deleting */
 	sim_ns		 probe_origin;	/* when the kubelet's probe worker started */
 	sim_timer	 timer;		/* the pending lifecycle step */
@@ -228,7 +227,6 @@ struct cluster {
 	size_t			 nunsched, capunsched;
 	uint64_t		 sq_seq;
 	bool			 sched_busy;
-	sim_ns			 sched_busy_until;
 
 	/* counters */
 	size_t			 pods_pending, pods_running, nodes_ready;
@@ -242,7 +240,6 @@ struct cluster {
 /* cluster.c */
 void cl_event(struct cluster *c, const char *kind, const char *object,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-sim_ns cl_sample(struct cluster *c, const struct sim_dist *d, gsl_rng *r);
 void cl_cost_update(struct cluster *c);
 /* A new node of the pool: Ready at once (initial) or after the pool's
  * provisioning delay. Returns its id. */

@@ -107,7 +107,7 @@ endpoints_touch(struct cluster *c, uint32_t p)
 	struct cl_pod *pd = &c->pods[p];
 	if (pd->ep_timer != 0 || c->deploys[pd->deploy].service == NONE)
 		return;
-	sim_ns d = cl_sample(c, &c->t.endpoints_latency, c->rng_cp);
+	sim_ns d = sim_dist_sample_ns(&c->t.endpoints_latency, c->rng_cp);
 	pd->ep_timer = sim_after(c->sim, d, PRIO_CONTROLLER, on_endpoints_sync, c, POD_ARG(c, p));
 }
 
@@ -185,7 +185,6 @@ on_container_started(struct sim *sim, void *ctx, uint64_t arg)
 		return;
 	sim_ns now = sim_now(sim);
 	pd->started = now;
-	pd->running_since = now;
 	pd->cpu_at_scrape = pd->cpu_seconds;
 	pd->has_metric = false;
 	pod_phase(c, p, POD_RUNNING);
@@ -224,12 +223,12 @@ pod_start_containers(struct cluster *c, uint32_t p, bool pull)
 		if (img == NULL || node_has_image(n, img))
 			continue;
 		if (!pulled)
-			d += cl_sample(c, &c->t.image_pull, c->rng_kubelet);
+			d += sim_dist_sample_ns(&c->t.image_pull, c->rng_kubelet);
 		pulled = true;
 		KS_GROW(n->images, n->capimages, n->nimages + 1);
 		n->images[n->nimages++] = xstrdup(img);
 	}
-	d += cl_sample(c, &c->t.container_start, c->rng_kubelet);
+	d += sim_dist_sample_ns(&c->t.container_start, c->rng_kubelet);
 	cl_event(c, "PodCreating", pd->name, "%s%s", n->spec->name, pulled ? ", pulling image" : "");
 	pd->timer = sim_after(c->sim, d, PRIO_POD, on_container_started, c, POD_ARG(c, p));
 }
@@ -263,7 +262,7 @@ pod_bind(struct cluster *c, uint32_t p, uint32_t node)
 	n->npods++;
 	pod_phase(c, p, POD_BOUND);
 	pd->lost = !n->up;
-	sim_ns d = cl_sample(c, &c->t.watch_latency, c->rng_cp);
+	sim_ns d = sim_dist_sample_ns(&c->t.watch_latency, c->rng_cp);
 	pd->timer = sim_after(c->sim, d, PRIO_POD, on_kubelet_sees_pod, c, POD_ARG(c, p));
 }
 
@@ -354,8 +353,8 @@ pod_create(struct cluster *c, uint32_t deploy)
 	serving_pod_init(&pd->sv);
 	cl_event(c, "PodCreated", pd->name, "deployment %s", d->d->name);
 	/* The create reaches etcd, then the scheduler's watch. */
-	sim_ns lat = cl_sample(c, &c->t.api_latency, c->rng_cp) +
-	    cl_sample(c, &c->t.watch_latency, c->rng_cp);
+	sim_ns lat = sim_dist_sample_ns(&c->t.api_latency, c->rng_cp) +
+	    sim_dist_sample_ns(&c->t.watch_latency, c->rng_cp);
 	pd->timer = sim_after(c->sim, lat, PRIO_POD, on_pod_created, c, POD_ARG(c, p));
 	return p;
 }
@@ -425,7 +424,7 @@ pod_maybe_finish(struct cluster *c, uint32_t p)
 	struct cl_pod *pd = &c->pods[p];
 	if (pd->ep_index != NONE || pd->ep_timer != 0 || pd->timer != 0 || pd->lost)
 		return;
-	sim_ns d = cl_sample(c, &c->t.shutdown, c->rng_kubelet);
+	sim_ns d = sim_dist_sample_ns(&c->t.shutdown, c->rng_kubelet);
 	sim_ns grace = c->deploys[pd->deploy].spec.termination_grace_s * SIM_SEC;
 	if (d > grace)
 		d = grace;
@@ -541,6 +540,6 @@ deploy_sync_soon(struct cluster *c, uint32_t deploy)
 	struct cl_deploy *d = &c->deploys[deploy];
 	if (d->sync_timer != 0)
 		return;
-	sim_ns lat = cl_sample(c, &c->t.watch_latency, c->rng_cp);
+	sim_ns lat = sim_dist_sample_ns(&c->t.watch_latency, c->rng_cp);
 	d->sync_timer = sim_after(c->sim, lat, PRIO_CONTROLLER, on_deploy_sync, c, deploy);
 }

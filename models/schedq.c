@@ -482,7 +482,7 @@ on_cycle_done(struct sim *sim, void *ctx, uint64_t arg)
 			 * (the scheduler's assumed pod); pod_bind links the pod. */
 			pd->assumed = node;
 			pd->sched_attempts = 0;
-			sim_ns lat = cl_sample(c, &c->t.api_latency, c->rng_cp);
+			sim_ns lat = sim_dist_sample_ns(&c->t.api_latency, c->rng_cp);
 			sim_after(sim, lat, PRIO_POD, on_bound, c, SQ_ARG(c, p));
 		} else {
 			char *reason = sched_result_message(c->sched, &r);
@@ -513,7 +513,7 @@ sq_kick(struct cluster *c)
 		if (!pod_still_wants_scheduling(c, e.pod, e.gen))
 			continue;
 		c->sched_busy = true;
-		sim_ns lat = cl_sample(c, &c->t.scheduler_latency, c->rng_cp);
+		sim_ns lat = sim_dist_sample_ns(&c->t.scheduler_latency, c->rng_cp);
 		sim_after(c->sim, lat, PRIO_CONTROLLER, on_cycle_done, c,
 		    (uint64_t)e.pod | ((uint64_t)e.gen << 32));
 	}

@@ -1,0 +1,54 @@
+#!/bin/sh
+# bench/same_rows.sh - shows that two commits simulate identically: builds
+# each commit in a scratch worktree, runs every bundled scenario (and the
+# benchmark scenarios) with the same seed at both, and diffs every table of
+# the results except the wall-clock columns (runs.started_at, wall_seconds,
+# version). Exit 0 and "identical" when every row matches.
+#   bench/same_rows.sh OLD_COMMIT [NEW_COMMIT]    (NEW defaults to the work tree)
+set -eu
+cd "$(dirname "$0")/.."
+top=$(pwd)
+old=$1
+new=${2:-}
+tmp=$(mktemp -d)
+trap 'git -C "$top" worktree remove --force "$tmp/old" 2>/dev/null || true;
+      [ -z "$new" ] || git -C "$top" worktree remove --force "$tmp/new" 2>/dev/null || true;
+      rm -rf "$tmp"' EXIT
+
+build() {	# build commit $1 in folder $2
+	git -C "$top" worktree add -q --detach "$2" "$1"
+	(cd "$2" && ./bootstrap >/dev/null 2>&1 && ./configure -q >/dev/null && make -s -j2 kubesim >/dev/null 2>&1)
+}
+build "$old" "$tmp/old"
+if [ -n "$new" ]; then build "$new" "$tmp/new"; newbin=$tmp/new/kubesim; else
+	make -s -j2 kubesim >/dev/null; newbin=$top/kubesim; fi
+
+dump() {	# the rows of db $1, wall-clock columns left out, in a stable order
+	for t in $(sqlite3 "$1" "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"); do
+		cols=$(sqlite3 "$1" "SELECT group_concat(name, ',') FROM pragma_table_info('$t')
+			WHERE name NOT IN ('started_at', 'wall_seconds', 'version')")
+		echo "== $t"
+		sqlite3 "$1" "SELECT $cols FROM $t ORDER BY rowid"
+	done
+}
+
+status=0
+for scn in scenarios/*.yaml bench/fluid-1m.yaml; do
+	for mode in fluid request; do
+		case $scn in *design-challenge*|*fluid-1m*) [ $mode = fluid ] || continue; dur=6h ;; *) dur=24h ;; esac
+		for side in old new; do
+			bin=$tmp/old/kubesim; [ $side = new ] && bin=$newbin
+			rm -f "$tmp/$side.db"
+			"$bin" run "$scn" --seed 7 --duration $dur --traffic-mode $mode --quiet --out "$tmp/$side.db" >/dev/null 2>&1 || echo "exit $?" > "$tmp/$side.exit"
+			dump "$tmp/$side.db" > "$tmp/$side.rows" 2>&1
+			cat "$tmp/$side.exit" >> "$tmp/$side.rows" 2>/dev/null || true; rm -f "$tmp/$side.exit"
+		done
+		if cmp -s "$tmp/old.rows" "$tmp/new.rows"; then
+			echo "identical  $scn ($mode, $dur): $(wc -l < "$tmp/new.rows") rows"
+		else
+			echo "DIFFERENT  $scn ($mode, $dur)"; diff "$tmp/old.rows" "$tmp/new.rows" | head -20; status=1
+		fi
+	done
+done
+[ $status = 0 ] && echo "identical"
+exit $status

@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "models/request.h"
+#include "models/serving/request.h"
 #include "sim/engine/engine.h"
 #include "sim/util/hist.h"
 #include "sim/util/util.h"

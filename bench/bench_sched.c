@@ -13,7 +13,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "models/sched.h"
+#include "models/scheduler/sched.h"
 #include "sim/engine/engine.h"
 #include "sim/util/util.h"
 

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/ca.h"
-#include "models/vpa.h"
+#include "models/autoscaler/ca.h"
+#include "models/vpa/vpa.h"
 #include "scenarios/manifest.h"
 #include "scenarios/scn_int.h"
 #include "sim/util/util.h"

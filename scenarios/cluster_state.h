@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "models/k8s.h"
+#include "models/api/k8s.h"
 
 /* A pod read from the cluster file. */
 struct scn_cluster_pod {

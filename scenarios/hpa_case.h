@@ -12,8 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "models/hpa.h"
-#include "models/k8s.h"
+#include "models/hpa/hpa.h"
+#include "models/api/k8s.h"
 #include "sim/engine/engine.h"
 #include "sim/util/ytree.h"
 

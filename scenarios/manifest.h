@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "models/k8s.h"
+#include "models/api/k8s.h"
 #include "scenarios/scenario.h"
 #include "sim/util/ytree.h"
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/request.h"
+#include "models/serving/request.h"
 #include "scenarios/manifest.h"
 #include "scenarios/sched_config.h"
 #include "scenarios/scn_mesh.h"

@@ -12,11 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "models/ca.h"
-#include "models/k8s.h"
-#include "models/mesh.h"
-#include "models/request.h"
-#include "models/vpa.h"
+#include "models/autoscaler/ca.h"
+#include "models/api/k8s.h"
+#include "models/serving/mesh.h"
+#include "models/serving/request.h"
+#include "models/vpa/vpa.h"
 #include "sim/engine/engine.h"
 #include "workloads/burst.h"
 

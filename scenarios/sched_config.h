@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "models/sched.h"
+#include "models/scheduler/sched.h"
 #include "sim/util/ytree.h"
 
 struct scn_sched_profile {

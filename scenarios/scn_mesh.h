@@ -6,7 +6,7 @@
 #ifndef KS_SCN_MESH_H
 #define KS_SCN_MESH_H
 
-#include "models/mesh.h"
+#include "models/serving/mesh.h"
 #include "scenarios/scenario.h"
 #include "sim/util/ytree.h"
 

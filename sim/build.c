@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/cluster.h"
-#include "models/sched.h"
+#include "models/cluster/cluster.h"
+#include "models/scheduler/sched.h"
 #include "scenarios/scenario.h"
 #include "scenarios/sched_config.h"
 #include "sim/build.h"

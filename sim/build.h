@@ -5,7 +5,7 @@
 #ifndef KS_BUILD_H
 #define KS_BUILD_H
 
-#include "models/cluster.h"
+#include "models/cluster/cluster.h"
 #include "scenarios/scenario.h"
 
 /* Builds (does not start) the cluster. Returns NULL with *cause on a

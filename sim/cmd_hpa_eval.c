@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/hpa.h"
+#include "models/hpa/hpa.h"
 #include "scenarios/hpa_case.h"
 #include "sim/cmd.h"
 #include "sim/util/util.h"

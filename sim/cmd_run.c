@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "models/cluster.h"
+#include "models/cluster/cluster.h"
 #include "reports/report.h"
 #include "scenarios/scenario.h"
 #include "sim/build.h"

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/sched.h"
+#include "models/scheduler/sched.h"
 #include "scenarios/cluster_state.h"
 #include "scenarios/sched_config.h"
 #include "sim/cmd.h"

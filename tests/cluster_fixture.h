@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "models/cluster.h"
+#include "models/cluster/cluster.h"
 
 static inline void
 tf_timings(struct cl_timings *t, sim_ns duration)

@@ -11,7 +11,7 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "models/ca.h"
+#include "models/autoscaler/ca.h"
 #include "sim/util/util.h"
 #include "tests/testlib.h"
 

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/cluster.h"
+#include "models/cluster/cluster.h"
 #include "sim/util/util.h"
 #include "tests/testlib.h"
 #include "tests/cluster_fixture.h"

@@ -15,9 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/cluster.h"
-#include "models/cluster_int.h"
-#include "models/vpa.h"
+#include "models/cluster/cluster.h"
+#include "models/cluster/controllers.h"
+#include "models/scheduler/sched.h"
+#include "models/vpa/vpa.h"
 #include "sim/util/util.h"
 #include "tests/testlib.h"
 #include "tests/cluster_fixture.h"
@@ -307,7 +308,7 @@ test_queue_external_metric(void)
 	 * each, which metrics-server reports (over [90, 105]). */
 	const struct cl_deploy *dp = &c->deploys[0];
 	for (uint32_t p = dp->first_pod; p != NONE; p = c->pods[p].dep_next)
-		CHECK_INT(c->pods[p].metric_milli, 100);
+		CHECK_INT(metrics_of(c, p)->cpu_milli, 100);
 	/* A selector-named External metric finds the queue too; others none. */
 	int64_t v = -1;
 	struct k8s_selector sel = { 0 };
@@ -405,7 +406,7 @@ test_requests_per_second(void)
 	for (uint32_t p = c->deploys[0].first_pod; p != NONE; p = c->pods[p].dep_next) {
 		const struct cl_pod *pd = &c->pods[p];
 		if (pd->created < 1.0 * SIM_SEC)
-			CHECK_INT(pd->rps_milli, 50000);
+			CHECK_INT(metrics_of(c, p)->rps_milli, 50000);
 	}
 	cl_free(c);
 	sim_free(sim);
@@ -595,8 +596,8 @@ test_vpa_recreate(void)
 	}
 	CHECK_INT(live, 3);
 	int64_t sched_cpu = 0;
-	for (size_t i = 0; i < sched_nnodes(c->sched); i++)
-		sched_cpu += sched_node_get(c->sched, (int)i)->req_cpu;
+	for (size_t i = 0; i < sched_nnodes(scheduler_cache(c)); i++)
+		sched_cpu += sched_node_get(scheduler_cache(c), (int)i)->req_cpu;
 	CHECK_INT(sched_cpu, 3 * 350);
 	cl_free(c);
 	sim_free(sim);

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/ca.h"
-#include "models/cluster.h"
+#include "models/autoscaler/ca.h"
+#include "models/cluster/cluster.h"
 #include "sim/util/util.h"
 #include "tests/testlib.h"
 #include "tests/cluster_fixture.h"

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/ca.h"
-#include "models/k8s.h"
+#include "models/autoscaler/ca.h"
+#include "models/api/k8s.h"
 #include "sim/util/util.h"
 #include "sim/util/ytree.h"
 #include "tests/testlib.h"

@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/hpa.h"
-#include "models/k8s.h"
+#include "models/hpa/hpa.h"
+#include "models/api/k8s.h"
 #include "sim/util/util.h"
 #include "sim/util/ytree.h"
 #include "tests/testlib.h"

@@ -8,7 +8,7 @@
 
 #include <string.h>
 
-#include "models/sched.h"
+#include "models/scheduler/sched.h"
 #include "sim/util/util.h"
 #include "sim/util/ytree.h"
 #include "tests/testlib.h"

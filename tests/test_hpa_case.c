@@ -11,7 +11,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "models/hpa.h"
+#include "models/hpa/hpa.h"
 #include "scenarios/hpa_case.h"
 #include "sim/util/util.h"
 #include "sim/util/ytree.h"

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/cluster.h"
+#include "models/cluster/cluster.h"
 #include "scenarios/scenario.h"
 #include "sim/build.h"
 #include "sim/engine/engine.h"

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/request.h"
-#include "models/serving.h"
+#include "models/serving/request.h"
+#include "models/serving/serving.h"
 #include "sim/engine/engine.h"
 #include "sim/util/hist.h"
 #include "tests/testlib.h"

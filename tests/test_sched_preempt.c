@@ -10,7 +10,7 @@
 
 #include <string.h>
 
-#include "models/sched.h"
+#include "models/scheduler/sched.h"
 #include "sim/engine/engine.h"
 #include "sim/util/util.h"
 #include "tests/testlib.h"

@@ -8,7 +8,7 @@
 
 #include "sim/util/util.h"
 #include "sim/util/hist.h"
-#include "models/serving.h"
+#include "models/serving/serving.h"
 #include "tests/testlib.h"
 
 static struct hist *

@@ -15,7 +15,7 @@
 
 #include <gsl/gsl_rng.h>
 
-#include "models/request.h"
+#include "models/serving/request.h"
 #include "sim/engine/engine.h"
 #include "tests/testlib.h"
 #include "workloads/burst.h"

@@ -19,9 +19,9 @@
 
 #include <gsl/gsl_cdf.h>
 
-#include "models/cluster.h"
-#include "models/request.h"
-#include "models/serving.h"
+#include "models/cluster/cluster.h"
+#include "models/serving/request.h"
+#include "models/serving/serving.h"
 #include "scenarios/scenario.h"
 #include "sim/build.h"
 #include "sim/engine/engine.h"

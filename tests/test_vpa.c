@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/vpa.h"
+#include "models/vpa/vpa.h"
 #include "sim/util/util.h"
 #include "tests/testlib.h"
 

@@ -1,0 +1,194 @@
+/*
+ * cluster.h - the simulated cluster: nodes from pools, pods with their timed
+ * lifecycle, the ReplicaSet/Deployment controller, endpoints, node lifecycle
+ * (heartbeats, NotReady, taint-based eviction), random and scheduled node
+ * failures, the scheduler's queue, HPA syncs fed by a metrics-server model,
+ * and the per-tick fluid serving of each Service's traffic. Results leave
+ * only as probe records. The program (sim/) builds a cluster from a scenario.
+ */
+#ifndef KS_CLUSTER_H
+#define KS_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/api/k8s.h"
+#include "sim/engine/engine.h"
+
+struct cluster;
+struct ca_config;
+struct mesh_cfg;
+struct vpa_spec;
+
+/* A node pool: nodes made from one template. */
+struct cl_pool_params {
+	const char		*name;
+	const char		*instance_type;
+	int64_t			 cpu_milli, memory, max_pods;	/* capacity */
+	int64_t			 reserved_cpu_milli, reserved_memory;
+	double			 price_hour;
+	const char *const	*zones;
+	size_t			 nzones;
+	int32_t			 count, min, max;
+	struct sim_dist		 provision;		/* seconds */
+	const struct k8s_labels	*labels;
+	const struct k8s_taint	*taints;
+	size_t			 ntaints;
+	bool			 has_failures;
+	struct sim_dist		 time_to_failure;	/* seconds */
+	struct sim_dist		 repair;		/* seconds */
+};
+
+/* Offered load of a service: the expected number of requests in [from, to). */
+typedef double cl_offered_fn(void *ctx, sim_ns from, sim_ns to);
+/* Request mode: the rate (req/s) at `at`, and an upper bound on [from, to]. */
+typedef double cl_rate_fn(void *ctx, sim_ns at);
+typedef double cl_rate_max_fn(void *ctx, sim_ns from, sim_ns to);
+/* Fluid mode: the index of dispersion (Var / mean of the counts, 1 for
+ * Poisson) of the service's arrivals when offered `rate` req/s. */
+typedef double cl_idc_fn(void *ctx, double rate);
+/* Request mode, exact arrivals: see rq_next_fn (models/request.h). */
+typedef sim_ns cl_next_fn(void *ctx);
+struct rq_class;
+
+/* How a service's traffic is simulated (see serve.c, request.c). */
+enum cl_traffic_mode { CL_TRAFFIC_FLUID = 0, CL_TRAFFIC_REQUEST };
+
+/* How a Service's pods serve requests. */
+struct cl_profile_params {
+	const char		*service;
+	struct sim_dist		 service_time;		/* seconds */
+	int32_t			 concurrency;
+	double			 cpu_per_request;	/* cpu-seconds */
+	int64_t			 idle_cpu_milli;
+	sim_ns			 timeout;
+	int32_t			 queue_limit;
+	cl_offered_fn		*offered;
+	void			*offered_ctx;	/* also the ctx of rate, rate_max */
+	/* request mode and load balancing (zero: fluid, round-robin) */
+	enum cl_traffic_mode	 mode;
+	int32_t			 lb;		/* enum rq_lb (models/request.h) */
+	bool			 has_net_latency;
+	struct sim_dist		 net_latency;	/* seconds, added per response */
+	double			 bandwidth;	/* bytes/s; a class's size / bandwidth
+						   is added per response; 0: none */
+	cl_rate_fn		*rate;		/* required in request mode */
+	cl_rate_max_fn		*rate_max;
+	/* Traffic input (all optional; ctx is offered_ctx): */
+	cl_idc_fn		*arrival_idc;	/* NULL: Poisson */
+	cl_next_fn		*next_arrival;	/* request mode: replayed arrivals
+						   instead of thinning rate */
+	void			(*free_ctx)(void *ctx);	/* cl_free frees offered_ctx */
+	const struct rq_class	*classes;	/* borrowed; NULL: one class of */
+	size_t			 nclasses;	/* service_time, cpu, timeout */
+	/* Retries, outlier ejection, rate limit and calls (models/mesh.h);
+	 * borrowed, NULL: none. */
+	const struct mesh_cfg	*mesh;
+};
+
+struct cl_timings {
+	struct sim_dist	api_latency, watch_latency, scheduler_latency, image_pull,
+			container_start, endpoints_latency;	/* seconds */
+	sim_ns		node_monitor_period, node_monitor_grace, eviction_toleration,
+			hpa_sync_period, metrics_resolution,
+			backoff_initial, backoff_max, unschedulable_flush;
+	sim_ns		tick, interval, duration;
+	/* The time a terminating pod takes to exit after SIGTERM, capped by its
+	 * terminationGracePeriodSeconds. */
+	struct sim_dist	shutdown;
+};
+
+enum cl_chaos_kind { CL_FAIL_NODES, CL_FAIL_ZONE, CL_RECOVER_NODES,
+	CL_SCALE_DEPLOYMENT };
+struct cl_chaos_params {
+	sim_ns			 at;
+	enum cl_chaos_kind	 kind;
+	const char		*deployment;	/* CL_SCALE_DEPLOYMENT: its name */
+	int32_t			 replicas;	/* CL_SCALE_DEPLOYMENT: new spec.replicas */
+	const char		*pool;
+	const char		*zone;
+	int32_t			 count;
+	sim_ns			 duration;	/* 0: the pool's repair distribution */
+};
+
+/* Creates an empty cluster on the engine. `seed` derives every component's
+ * RNG stream; `probes` receives the result records. */
+struct cluster *cl_new(struct sim *sim, uint64_t seed, const struct cl_timings *t,
+    const struct probe_sink *probes);
+void cl_free(struct cluster *c);
+
+/* Building (before cl_start). The specs are borrowed and must outlive the
+ * cluster. Returns an index, or -1 with *cause on a dangling reference. */
+int cl_add_pool(struct cluster *c, const struct cl_pool_params *p);
+int cl_add_priority_class(struct cluster *c, const struct k8s_priority_class *pc);
+int cl_add_deployment(struct cluster *c, const struct k8s_deployment *d);
+int cl_add_service(struct cluster *c, const struct k8s_service *s);
+int cl_add_pdb(struct cluster *c, const struct k8s_pdb *p);
+int cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause);
+int cl_add_profile(struct cluster *c, const struct cl_profile_params *p, char **cause);
+int cl_add_chaos(struct cluster *c, const struct cl_chaos_params *ch, char **cause);
+/* A VerticalPodAutoscaler (models/vpa.h) of a Deployment added before. */
+int cl_add_vpa(struct cluster *c, const struct vpa_spec *v, char **cause);
+/*
+ * A queue workload: messages arrive (the step function's own model, e.g.
+ * workloads/queue.h) and every Ready pod of the consumer Deployment takes
+ * up to rate_per_pod messages/s, using cpu_per_message cpu-seconds each.
+ * Each tick calls step(ctx, from, to, capacity, &arrived, &consumed), which
+ * returns the new length. The queue's length is the External metric named
+ * after the queue (or "queue_length" with the selector queue=<name>). On
+ * success the cluster owns ctx and calls free_ctx (may be NULL) in cl_free.
+ */
+typedef double cl_queue_step_fn(void *ctx, sim_ns from, sim_ns to, double capacity,
+    double *arrived, double *consumed);
+struct cl_queue_params {
+	const char		*name;
+	const char		*consumer;	/* Deployment name */
+	double			 rate_per_pod;	/* messages/s per Ready pod */
+	double			 cpu_per_message;	/* cpu-seconds */
+	cl_queue_step_fn	*step;
+	void			*ctx;
+	void			(*free_ctx)(void *ctx);
+};
+int cl_add_queue(struct cluster *c, const struct cl_queue_params *q, char **cause);
+/* The scheduler's profiles from a KubeSchedulerConfiguration: a pod is
+ * scheduled with the profile its spec.schedulerName names ("default-scheduler"
+ * when unset); a pod naming no profile is left to another scheduler (stays
+ * Pending). cfgs[i] is copied. Without a call: the default profile for every
+ * pod. -1 with *cause when a configuration is invalid. */
+struct sched_config;
+int cl_set_sched_config(struct cluster *c, const char *const *names,
+    const struct sched_config *cfgs, size_t n, char **cause);
+/* The Cluster Autoscaler's flags (default ca_config_defaults()); copied.
+ * The autoscaler runs when some pool has max > min. */
+void cl_set_ca_config(struct cluster *c, const struct ca_config *cfg);
+
+/* Creates the initial nodes and pods and schedules the periodic work. */
+void cl_start(struct cluster *c);
+/* Emits the final interval and the per-service summary records. */
+void cl_finish(struct cluster *c);
+
+/* A service's whole-run serving figures (for validation), after
+ * cl_finish: requests offered (fluid: expected; request: arrivals), their
+ * outcomes, the ok latency (mean exact, p99 from the histogram) and the
+ * Little's law terms: the time-average number in the pods (L), the
+ * admitted rate and the mean time in the pod of admitted requests (W). */
+struct cl_serve_stats {
+	double	offered, ok, errors, timeouts;
+	double	latency_mean, latency_p99;	/* seconds, ok requests */
+	double	l_avg, admitted_rate, w_mean;
+	enum cl_traffic_mode mode;
+	/* With the mesh, offered and the outcomes above count attempts
+	 * (retries too); these count the requests from outside (an entry
+	 * service's traffic) by their final outcome, and the latency above is
+	 * theirs (end to end). All 0 without the mesh. */
+	double	e2e_requests, e2e_ok, e2e_errors, e2e_timeouts;
+};
+int cl_serve_stats(const struct cluster *c, size_t profile, struct cl_serve_stats *out);
+
+/* Figures for progress lines and the runs table. */
+double cl_cost_usd(const struct cluster *c);
+size_t cl_pods_running(const struct cluster *c);
+size_t cl_nodes_ready(const struct cluster *c);
+
+#endif

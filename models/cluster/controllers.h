@@ -1,0 +1,88 @@
+/*
+ * controllers.h - the controllers and node agents that run in the simulated
+ * cluster, as one table (like kube-controller-manager's controller list):
+ * the wiring (cluster.c) creates each in table order, which is also the
+ * order their watchers hear a change, starts them in that order and frees
+ * them in reverse. Each controller keeps its own state, reached through
+ * c->ctl[its index]; the few calls one controller makes into another are
+ * declared here, below the table.
+ */
+#ifndef KS_CLUSTER_CONTROLLERS_H
+#define KS_CLUSTER_CONTROLLERS_H
+
+#include "models/cluster/store.h"
+
+struct cl_controller {
+	const char	*name;
+	/* Creates the state (returned; may be NULL) and registers watchers. */
+	void		*(*create)(struct cluster *c);
+	/* Schedules the periodic work (may be NULL). */
+	void		 (*start)(struct cluster *c);
+	/* Before the final records (may be NULL). */
+	void		 (*finish)(struct cluster *c);
+	void		 (*destroy)(struct cluster *c);
+};
+
+/* Indexes in cl_controllers[] (cluster.c), in table order. */
+enum {
+	CTL_ENDPOINTS,		/* endpoints.c */
+	CTL_KUBELET,		/* kubelet.c */
+	CTL_NODE_LIFECYCLE,	/* nodelifecycle.c */
+	CTL_SCHEDULER,		/* scheduler.c */
+	CTL_MACHINES,		/* machines.c: provisioning, failures, chaos */
+	CTL_REPLICASET,		/* replicaset.c */
+	CTL_METRICS,		/* metrics.c: metrics-server */
+	CTL_HORIZONTAL,		/* horizontal.c: HPA */
+	CTL_VERTICAL,		/* vertical.c: VPA */
+	CTL_QUEUES,		/* queues.c */
+	CTL_CLUSTER_AUTOSCALER,	/* cluster_autoscaler.c */
+	CTL_TRAFFIC,		/* traffic.c */
+	CTL_N
+};
+extern const struct cl_controller *const cl_controllers[CTL_N];
+
+extern const struct cl_controller endpoints_controller, kubelet_controller,
+	nodelifecycle_controller, scheduler_controller, machines_controller,
+	replicaset_controller, metrics_controller, horizontal_controller,
+	vertical_controller, queues_controller, cluster_autoscaler_controller,
+	traffic_controller;
+
+/* endpoints.c: an endpoints change of the pod is still propagating. */
+bool endpoints_pending(struct cluster *c, uint32_t pod);
+
+/* scheduler.c: its cache (nodes and pods as the scheduler sees them) for
+ * the Cluster Autoscaler's simulations, and the Services that default
+ * topology spreading follows. */
+struct sched *scheduler_cache(struct cluster *c);
+void scheduler_add_service(struct cluster *c, const struct k8s_service *s);
+/* The node's index in the scheduler's cache. */
+#define cl_sched_idx(node)	((int)(node))
+
+/* disruption.c: policy/v1 disruptionsAllowed of a PDB now, and whether it
+ * selects a pod of that template. */
+int32_t cl_pdb_allowed(struct cluster *c, const struct k8s_pdb *pdb);
+bool cl_pdb_matches(const struct k8s_pdb *pdb, const struct k8s_pod_spec *spec);
+
+/* metrics.c: a pod's latest metrics-server sample. */
+struct cl_pod_metrics {
+	bool	has;
+	int64_t	cpu_milli;	/* usage over the last window */
+	int64_t	rps_milli;	/* Pods metric requests_per_second */
+	sim_ns	at;		/* the sample's time */
+};
+const struct cl_pod_metrics *metrics_of(struct cluster *c, uint32_t pod);
+
+/* horizontal.c, vertical.c: how many autoscalers there are. */
+size_t horizontal_count(const struct cluster *c);
+size_t vertical_count(const struct cluster *c);
+
+/* queues.c: the value (milli-units) of External metric `name` with
+ * selector sel, or false when no queue answers to it. */
+bool queue_external_metric(const struct cluster *c, const char *name,
+    const struct k8s_selector *sel, int64_t *value_milli);
+
+/* traffic.c: brings request-mode counts and CPU up to now (before
+ * interval records). */
+void traffic_sync(struct cluster *c);
+
+#endif

@@ -1,0 +1,301 @@
+/*
+ * horizontal.c - the HorizontalPodAutoscaler controller in virtual time:
+ * every sync period each HPA reconciles through models/hpa/, exactly as
+ * upstream, from the metrics-server's samples (metrics.c) and the custom
+ * and external metrics kubesim serves, and its decision changes the
+ * Deployment's replicas. Every reconcile is an hpa_decisions record.
+ * Upstream: pkg/controller/podautoscaler.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/cluster/controllers.h"
+#include "models/hpa/hpa.h"
+
+struct cl_hpa {
+	const struct hpa_spec	*spec;
+	uint32_t		 deploy;
+	struct hpa_state	 state;
+};
+
+struct horizontal {
+	struct cl_hpa		*hpas;
+	size_t			 n, cap;
+};
+
+static struct horizontal *
+hz_of(const struct cluster *c)
+{
+	return c->ctl[CTL_HORIZONTAL];
+}
+
+size_t
+horizontal_count(const struct cluster *c)
+{
+	return hz_of(c)->n;
+}
+
+int
+cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
+{
+	uint32_t dep = deploy_named(c, h->target_name);
+	if (dep == NONE) {
+		*cause = xasprintf("HorizontalPodAutoscaler %s: no Deployment %s", h->name,
+		    h->target_name);
+		return -1;
+	}
+	struct horizontal *hz = hz_of(c);
+	KS_GROW(hz->hpas, hz->cap, hz->n + 1);
+	struct cl_hpa *hp = &hz->hpas[hz->n];
+	memset(hp, 0, sizeof *hp);
+	hp->spec = h;
+	hp->deploy = dep;
+	hpa_state_init(&hp->state);
+	return (int)hz->n++;
+}
+
+static enum hpa_pod_phase
+hpa_phase(const struct cl_pod *pd)
+{
+	switch (pd->phase) {
+	case POD_PENDING:
+	case POD_BOUND:
+	case POD_CREATING:
+		return HPA_POD_PENDING;
+	default:
+		return HPA_POD_RUNNING;
+	}
+}
+
+/* The per-metric proposals as a JSON array, for hpa_decisions. */
+static char *
+proposals_json(const struct hpa_result *r)
+{
+	struct ks_buf b;
+	ks_buf_init(&b);
+	ks_buf_puts(&b, "[");
+	for (size_t i = 0; i < r->nmetrics; i++) {
+		const struct hpa_metric_result *m = &r->metrics[i];
+		ks_buf_puts(&b, i ? ",{\"metric\":" : "{\"metric\":");
+		ks_buf_json_str(&b, m->name);
+		if (!m->valid) {
+			ks_buf_puts(&b, ",\"valid\":false,\"reason\":");
+			ks_buf_json_str(&b, m->reason);
+		} else {
+			ks_buf_printf(&b, ",\"valid\":true,\"proposal\":%d", m->proposal);
+			if (m->has_utilization)
+				ks_buf_printf(&b, ",\"utilization\":%d", m->utilization);
+			if (m->has_average)
+				ks_buf_printf(&b, ",\"average\":%.3f", (double)m->average_milli / 1000.0);
+			if (m->has_value)
+				ks_buf_printf(&b, ",\"value\":%.3f", (double)m->value_milli / 1000.0);
+		}
+		ks_buf_puts(&b, "}");
+	}
+	ks_buf_puts(&b, "]");
+	return ks_buf_take(&b);
+}
+
+/*
+ * What the custom and external metrics APIs answer for an HPA's metrics:
+ * Pods metric requests_per_second (served requests per second of each pod
+ * over its last scrape window, from the serving model) and External metrics
+ * of queue workloads (their length now, as KEDA's metrics adapter reports
+ * it). Any other custom or external metric has no adapter: the HPA sees the
+ * API's error, as upstream would.
+ */
+struct metric_inputs {
+	struct hpa_metric_input	*in;
+	struct hpa_pod_metric	**pod_values;
+	int64_t			*series;
+	char			**errors;
+};
+
+static void
+metric_inputs_build(struct cluster *c, const struct cl_hpa *h, struct metric_inputs *mi)
+{
+	const struct hpa_spec *spec = h->spec;
+	size_t n = spec->nmetrics;
+	memset(mi, 0, sizeof *mi);
+	mi->in = xcalloc(n ? n : 1, sizeof *mi->in);
+	mi->pod_values = xcalloc(n ? n : 1, sizeof *mi->pod_values);
+	mi->series = xcalloc(n ? n : 1, sizeof *mi->series);
+	mi->errors = xcalloc(n ? n : 1, sizeof *mi->errors);
+	const struct cl_deploy *d = &c->deploys[h->deploy];
+	for (size_t i = 0; i < n; i++) {
+		const struct hpa_metric_spec *m = &spec->metrics[i];
+		struct hpa_metric_input *in = &mi->in[i];
+		if (m->type == HPA_PODS && m->metric_name != NULL &&
+		    strcmp(m->metric_name, "requests_per_second") == 0) {
+			size_t k = 0;
+			for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next)
+				k++;
+			struct hpa_pod_metric *v = xcalloc(k ? k : 1, sizeof *v);
+			k = 0;
+			for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next) {
+				const struct cl_pod *pd = &c->pods[p];
+				const struct cl_pod_metrics *pm = metrics_of(c, p);
+				if (!pm->has)
+					continue;
+				v[k].pod = pd->name;
+				v[k].value = pm->rps_milli;
+				v[k].timestamp = pm->at;
+				v[k].window = c->t.metrics_resolution;
+				k++;
+			}
+			mi->pod_values[i] = v;
+			in->pod_values = v;
+			in->npod_values = k;
+		} else if (m->type == HPA_EXTERNAL && m->metric_name != NULL &&
+		    queue_external_metric(c, m->metric_name, &m->metric_selector, &mi->series[i])) {
+			in->series_milli = &mi->series[i];
+			in->nseries = 1;
+		} else if (m->type == HPA_PODS || m->type == HPA_OBJECT ||
+		    m->type == HPA_EXTERNAL) {
+			mi->errors[i] = xasprintf("no adapter serves metric %s in kubesim "
+			    "(Pods: requests_per_second; External: a queue's length)",
+			    m->metric_name ? m->metric_name : "?");
+			in->fetch_error = mi->errors[i];
+		}
+	}
+}
+
+static void
+metric_inputs_fini(struct metric_inputs *mi, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(mi->pod_values[i]);
+		free(mi->errors[i]);
+	}
+	free(mi->pod_values);
+	free(mi->errors);
+	free(mi->series);
+	free(mi->in);
+}
+
+static void
+hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
+{
+	struct cl_deploy *d = &c->deploys[h->deploy];
+	sim_ns now = sim_now(c->sim);
+	size_t n = 0;
+	for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next)
+		n++;
+	struct hpa_pod *pods = xcalloc(n ? n : 1, sizeof *pods);
+	struct hpa_pod_sample *samples = xcalloc(n ? n : 1, sizeof *samples);
+	struct hpa_container_usage *usage = xcalloc(n ? n : 1, sizeof *usage);
+	size_t ns = 0, k = 0;
+	struct k8s_resources req;
+	k8s_pod_request(&d->spec, false, &req);
+	const char *cname = d->spec.ncontainers > 0 ? d->spec.containers[0].name : "app";
+	int32_t status_replicas = 0;
+	for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next, k++) {
+		const struct cl_pod *pd = &c->pods[p];
+		struct hpa_pod *hp = &pods[k];
+		hp->name = pd->name;
+		hp->phase = hpa_phase(pd);
+		hp->deleting = pd->deleting;
+		hp->spec = pd->spec;
+		if (pd->phase >= POD_CREATING && pd->phase != POD_FREE) {
+			hp->has_start = true;
+			hp->start = pd->probe_origin;
+			hp->ready = pd->ready_cond ? HPA_READY_TRUE : HPA_READY_FALSE;
+			hp->ready_since = pd->ready_changed ? pd->ready_changed : pd->probe_origin;
+		}
+		if (!pd->deleting)
+			status_replicas++;
+		const struct cl_pod_metrics *pm = metrics_of(c, p);
+		if (pm->has) {
+			struct hpa_container_usage *u = &usage[ns];
+			u->name = cname;
+			k8s_res_set(&u->usage, "cpu", pm->cpu_milli);
+			k8s_res_set(&u->usage, "memory", (int64_t)((double)req.memory *
+			    CL_MEMORY_USE_OF_REQUEST));
+			samples[ns].pod = pd->name;
+			samples[ns].timestamp = pm->at;
+			samples[ns].window = c->t.metrics_resolution;
+			samples[ns].containers = u;
+			samples[ns].ncontainers = 1;
+			ns++;
+		}
+	}
+	k8s_res_free(&req);
+	struct metric_inputs mi;
+	metric_inputs_build(c, h, &mi);
+	struct hpa_input in = {
+		.spec = h->spec, .spec_replicas = d->replicas, .status_replicas = status_replicas,
+		.pods = pods, .npods = n, .samples = samples, .nsamples = ns,
+		.metric_inputs = mi.in, .now = now,
+	};
+	struct hpa_result r;
+	memset(&r, 0, sizeof r);
+	hpa_reconcile(cfg, &in, &h->state, &r);
+	char *props = proposals_json(&r);
+	const struct hpa_condition *lim = &r.cond[HPA_COND_SCALING_LIMITED];
+	const char *limited = lim->set && lim->status ? lim->reason : "";
+	const char *reason = r.error ? r.error :
+	    r.rescale ? r.rescale_reason : r.cond[HPA_COND_ABLE_TO_SCALE].reason;
+	struct probe_val v[8] = {
+		PV_REAL(sim_ns_to_s(now)), PV_TEXT(h->spec->name), PV_INT(r.current_replicas),
+		PV_TEXT(props), PV_INT(r.stabilized), PV_INT(r.desired_replicas),
+		PV_TEXT(limited), PV_TEXT(reason),
+	};
+	probe_emit(&c->probes, "hpa_decisions", v, 8);
+	free(props);
+	if (r.rescale && r.desired_replicas != d->replicas) {
+		cl_event(c, "HPARescale", h->spec->name, "%d -> %d: %s", d->replicas,
+		    r.desired_replicas, r.rescale_reason);
+		deploy_scale(c, h->deploy, r.desired_replicas);
+	}
+	hpa_result_fini(&r);
+	metric_inputs_fini(&mi, h->spec->nmetrics);
+	for (size_t i = 0; i < ns; i++)
+		k8s_res_free(&usage[i].usage);
+	free(usage);
+	free(samples);
+	free(pods);
+}
+
+static void
+on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct cluster *c = ctx;
+	struct horizontal *hz = hz_of(c);
+	struct hpa_config cfg;
+	hpa_config_default(&cfg);
+	for (size_t i = 0; i < hz->n; i++)
+		hpa_sync(c, &hz->hpas[i], &cfg);
+	sim_after(sim, c->t.hpa_sync_period, PRIO_CONTROLLER, on_hpa_sync, c, 0);
+}
+
+static void *
+horizontal_create(struct cluster *c)
+{
+	return xcalloc(1, sizeof(struct horizontal));
+}
+
+static void
+horizontal_start(struct cluster *c)
+{
+	if (hz_of(c)->n == 0)
+		return;
+	sim_after(c->sim, c->t.hpa_sync_period, PRIO_CONTROLLER, on_hpa_sync, c, 0);
+}
+
+static void
+horizontal_destroy(struct cluster *c)
+{
+	struct horizontal *hz = hz_of(c);
+	for (size_t i = 0; i < hz->n; i++)
+		hpa_state_fini(&hz->hpas[i].state);
+	free(hz->hpas);
+	free(hz);
+}
+
+const struct cl_controller horizontal_controller = {
+	.name = "horizontal-pod-autoscaler", .create = horizontal_create,
+	.start = horizontal_start, .destroy = horizontal_destroy,
+};

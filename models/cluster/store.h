@@ -1,0 +1,282 @@
+/*
+ * store.h - the simulated cluster's object store: what a simulation needs of
+ * the API server and its informers. It holds the objects (node pools, nodes,
+ * pods, Deployments, Services with their endpoints, PDBs, PriorityClasses,
+ * traffic profiles), offers the create/update/delete operations controllers
+ * call, and tells every registered watcher about each change, in
+ * registration order, synchronously (as an informer's handlers would, with
+ * the watch latency modelled by the watchers themselves). The store never
+ * calls a controller by name; controllers (models/cluster/controllers.h)
+ * keep their own state in their own structs.
+ * Pods and nodes live in arrays indexed by id; per-node and per-deployment
+ * pod lists are intrusive, so a lookup or a move never scans the cluster.
+ */
+#ifndef KS_CLUSTER_STORE_H
+#define KS_CLUSTER_STORE_H
+
+#include "models/api/k8s.h"
+#include "models/cluster/cluster.h"
+#include "sim/util/hist.h"
+#include "sim/util/util.h"
+
+/* Event priorities at equal times: a serving tick accounts for the time
+ * before it, so it runs first; then infrastructure, control loops and
+ * measurement. */
+enum {
+	PRIO_SERVE = -10,
+	PRIO_NODE = 0,
+	PRIO_POD = 10,
+	PRIO_CONTROLLER = 20,
+	PRIO_METRICS = 40,
+	PRIO_INTERVAL = 50,
+};
+
+#define NONE UINT32_MAX
+
+struct cl_pool {
+	struct cl_pool_params	 p;
+	struct k8s_node_spec	 tmpl;	/* labels/taints/allocatable of new nodes */
+	uint32_t		 next_zone;
+	uint32_t		 nodes_made;
+};
+
+enum node_state { NODE_PROVISIONING, NODE_READY, NODE_NOT_READY, NODE_DELETED };
+
+struct cl_node {
+	uint32_t		 id;
+	uint32_t		 pool;
+	enum node_state		 state;	/* as the control plane sees it */
+	bool			 up;	/* the machine and its kubelet run */
+	bool			 initial;	/* there from the start: Ready at once */
+	sim_ns			 billed_from;	/* cost accrues while provisioned */
+	sim_ns			 down_since;
+	struct k8s_node_spec	*spec;	/* own allocation: the scheduler keeps
+					 * the pointer while nodes[] grows */
+	uint32_t		 first_pod;	/* intrusive list of bound pods */
+	uint32_t		 npods;
+	char			**images;	/* pulled images (image locality) */
+	size_t			 nimages, capimages;
+};
+
+enum pod_phase {
+	POD_PENDING,		/* created, not yet bound */
+	POD_BOUND,		/* bound; kubelet has not started it */
+	POD_CREATING,		/* image pull and container start */
+	POD_RUNNING,		/* started, not Ready */
+	POD_READY,
+	POD_TERMINATING,
+	POD_FREE,		/* slot unused */
+};
+
+struct cl_pod {
+	uint32_t	 id;
+	uint32_t	 gen;		/* incarnation of this slot */
+	enum pod_phase	 phase;
+	uint32_t	 deploy;
+	uint32_t	 node;		/* NONE when unbound */
+	uint32_t	 assumed;	/* node chosen by the scheduler, binding in flight */
+	uint32_t	 node_prev, node_next;
+	uint32_t	 dep_prev, dep_next;
+	uint32_t	 ep_index;	/* position in its service's endpoints, or NONE */
+	bool		 deleting;	/* deletionTimestamp set */
+	bool		 lost;		/* its node failed: not serving */
+	bool		 ready_cond;	/* the Ready condition */
+	bool		 unschedulable;	/* PodScheduled=False after a failed attempt */
+	char		*name;
+	sim_ns		 created, started;	/* started: containers running */
+	/* The last transition time of the pod's conditions: Ready's, and while
+	 * pending the scheduler's last attempt (PodScheduled). */
+	sim_ns		 ready_changed;
+	sim_ns		 deleted_at;	/* deletionTimestamp, when deleting */
+	sim_ns		 probe_origin;	/* when the kubelet's probe worker started */
+	/* The pending lifecycle step (the scheduler's watch of a new pod, then
+	 * the kubelet's steps); cancelled when the pod goes. */
+	sim_timer	 timer;
+	/* the container's resource use as its cgroup counts it: cpu time and
+	 * requests completed (traffic and queues add, metrics reads) */
+	double		 cpu_seconds;
+	double		 served;
+	/* the template it was created from (the VPA gives new pods new
+	 * requests) and its effective request (podutils.PodRequests) */
+	const struct k8s_pod_spec *spec;
+	int64_t		 req_cpu_milli, req_memory;
+};
+
+struct cl_deploy {
+	const struct k8s_deployment *d;
+	struct k8s_pod_spec	 spec;	/* template with the priority resolved */
+	int32_t			 replicas;	/* spec.replicas, changed by the HPA */
+	uint32_t		 first_pod;
+	uint32_t		 npods;	/* not deleting */
+	uint32_t		 service;	/* NONE if no Service selects it */
+	const struct k8s_pod_spec *cur;	/* template of new pods (VPA); NULL: &spec */
+	uint32_t		 name_seq;
+};
+
+struct cl_service {
+	const struct k8s_service *s;
+	uint32_t	*endpoints;	/* pod ids */
+	size_t		 nendpoints, capendpoints;
+	uint32_t	 deploy;	/* the Deployment it selects, NONE if none */
+	int32_t		 profile;	/* -1 if it serves no traffic */
+	uint32_t	 rr;		/* round-robin cursor */
+	uint32_t	 ep_version;	/* bumps when endpoints change */
+};
+
+/* How a Service's pods serve (the scenario's request profile) and what
+ * they served: the traffic controller adds, interval records read. */
+struct cl_profile {
+	struct cl_profile_params p;
+	uint32_t	 service;
+	double		 service_mean, service_scv;
+	double		 service_cpu;		/* fluid: mean cpu-seconds per request */
+	double		 service_timeout;	/* fluid: seconds, 0 none */
+	/* this interval */
+	double		 offered, ok, errors, timeouts;
+	struct hist	*hist;
+	/* whole run */
+	double		 total_offered, total_ok, total_errors;
+	struct hist	*run_hist;
+	double		 cpu_used_interval;	/* cpu-seconds */
+};
+
+/* ---- change notifications ------------------------------------------------ */
+
+enum cl_change {
+	CL_POD_ADDED,		/* created through the API */
+	CL_POD_BOUND,		/* spec.nodeName set */
+	CL_POD_STARTED,		/* its containers (re)started */
+	CL_POD_READY,		/* the Ready condition changed */
+	CL_POD_DELETING,	/* deletionTimestamp set */
+	CL_POD_TERMINATING,	/* a bound pod's graceful termination begins */
+	CL_POD_ENDPOINTS_SYNCED,	/* the endpoints controller caught up with it */
+	CL_POD_LOST,		/* its node stopped: its containers are gone */
+	CL_POD_REMOVED,		/* about to leave the store */
+	CL_NODE_ADDED,
+	CL_NODE_UPDATED,	/* state (and the taints that follow it) changed */
+	CL_NODE_DOWN,		/* the machine stopped (no more heartbeats) */
+	CL_NODE_UP,		/* the machine and its kubelet run again */
+	CL_NODE_REMOVED,	/* about to be deleted */
+	CL_DEPLOY_SCALED,	/* spec.replicas changed */
+	CL_NCHANGES
+};
+#define CL_ON(ch)	(1u << (ch))
+
+/* A watcher's handler: `id` is a pod, node or deployment id. */
+typedef void cl_watch_fn(void *ctx, enum cl_change what, uint32_t id);
+
+/* ---- the store ----------------------------------------------------------- */
+
+#define CL_MAX_CONTROLLERS	32
+
+struct cl_watcher {
+	cl_watch_fn	*fn;
+	void		*ctx;
+};
+
+struct cluster {
+	struct sim		*sim;
+	uint64_t		 seed;
+	struct cl_timings	 t;
+	struct probe_sink	 probes;
+
+	/* RNG streams of processes several components share */
+	gsl_rng			*rng_cp;	/* control-plane latencies */
+	gsl_rng			*rng_kubelet;	/* image pulls, starts, shutdowns */
+
+	struct cl_pool		*pools;
+	size_t			 npools, cappools;
+	struct cl_node		*nodes;
+	size_t			 nnodes, capnodes;
+	struct cl_pod		*pods;
+	size_t			 npods, cappods;
+	uint32_t		 free_pods;	/* free list through node_next */
+	struct cl_deploy	*deploys;
+	size_t			 ndeploys, capdeploys;
+	struct cl_service	*services;
+	size_t			 nservices, capservices;
+	struct cl_profile	*profiles;
+	size_t			 nprofiles, capprofiles;
+	const struct k8s_pdb	**pdbs;
+	size_t			 npdbs, cappdbs;
+	const struct k8s_priority_class **pcs;
+	size_t			 npcs, cappcs;
+
+	/* watchers per change kind, in registration order */
+	struct cl_watcher	*watch[CL_NCHANGES];
+	size_t			 nwatch[CL_NCHANGES];
+
+	/* each controller's state, by its index in the controller table */
+	void			*ctl[CL_MAX_CONTROLLERS];
+
+	/* counters */
+	size_t			 pods_pending, pods_running, nodes_ready;
+	double			 cost_usd;	/* accrued up to cost_at */
+	sim_ns			 cost_at;
+	double			 price_rate;	/* USD per second of all billed nodes */
+
+	/* the interval records (cluster.c) */
+	sim_ns			 last_interval;
+	double			 cost_reported;	/* cost in earlier intervals */
+};
+
+/* Registers fn for the change kinds in mask (CL_ON(...) | ...). */
+void cl_watch(struct cluster *c, unsigned mask, cl_watch_fn *fn, void *ctx);
+/* Tells the watchers of `what`. */
+void cl_notify(struct cluster *c, enum cl_change what, uint32_t id);
+
+/* An `events` record at the current time. */
+void cl_event(struct cluster *c, const char *kind, const char *object,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* Brings cost_usd up to now. */
+void cl_cost_update(struct cluster *c);
+
+/* The pod an event's argument (pod id | generation << 32) was for, or NONE
+ * when the slot moved on since. */
+#define CL_POD_ARG(c, p)	((uint64_t)(p) | ((uint64_t)(c)->pods[p].gen << 32))
+uint32_t cl_pod_of(const struct cluster *c, uint64_t arg);
+
+/* ---- operations (store.c, store_pods.c) ------------------------------------ */
+
+/* A new node of the pool, Ready at once when initial, else provisioning
+ * (tainted unreachable until Ready). Returns its id. */
+uint32_t node_create(struct cluster *c, uint32_t pool, bool initial);
+/* Removes a node: its remaining pods are deleted with it, billing stops;
+ * the id is never reused. */
+void node_delete(struct cluster *c, uint32_t node, const char *reason);
+/* The node's Ready condition as the control plane sees it; its taints
+ * follow (TaintNodesByCondition: not Ready -> unreachable NoSchedule and
+ * NoExecute). */
+void node_set_state(struct cluster *c, uint32_t node, enum node_state state);
+/* The machine stops (its pods are lost) or runs again. */
+void node_set_down(struct cluster *c, uint32_t node);
+void node_set_up(struct cluster *c, uint32_t node);
+
+uint32_t pod_create(struct cluster *c, uint32_t deploy);
+void pod_bind(struct cluster *c, uint32_t pod, uint32_t node);
+void pod_set_phase(struct cluster *c, uint32_t pod, enum pod_phase ph);
+void pod_set_ready(struct cluster *c, uint32_t pod, bool ready);
+/* Sets the deletionTimestamp: an unbound pod goes at once, a bound one
+ * terminates gracefully (the kubelet finishes it with pod_free). */
+void pod_delete(struct cluster *c, uint32_t pod, const char *reason);
+/* Unlinks and frees a pod's slot; its node's resources are released. */
+void pod_free(struct cluster *c, uint32_t pod);
+void pod_node_lost(struct cluster *c, uint32_t pod);
+/* The endpoints of the pod's Service: add or remove it. */
+void endpoint_add(struct cluster *c, uint32_t pod);
+void endpoint_remove(struct cluster *c, uint32_t pod);
+/* Changes a Deployment's spec.replicas. */
+void deploy_scale(struct cluster *c, uint32_t deploy, int32_t replicas);
+
+/* The template a new pod of deploy gets. */
+const struct k8s_pod_spec *deploy_template(const struct cluster *c, uint32_t deploy);
+uint32_t deploy_ready(const struct cluster *c, uint32_t deploy);
+/* The Deployment of that name, or NONE. */
+uint32_t deploy_named(const struct cluster *c, const char *name);
+
+/* A pod's memory use is not modelled from load: it is a fixed share of
+ * the request of the Deployment's own template (the application's, not
+ * what a VPA later sets). Documented in the README as a limitation. */
+#define CL_MEMORY_USE_OF_REQUEST 0.5
+
+#endif

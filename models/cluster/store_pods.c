@@ -1,0 +1,202 @@
+/*
+ * store_pods.c - the object store's pod operations: creation (named after
+ * its Deployment, as generateName does), binding, phase and Ready
+ * condition, deletion (graceful for bound pods), the loss of a pod's node,
+ * and the endpoints of its Service. Every transition is an `events` record
+ * and a change told to the watchers; what happens next (scheduling, the
+ * kubelet's steps, endpoint propagation) is the controllers'.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/cluster/store.h"
+
+void
+pod_set_phase(struct cluster *c, uint32_t p, enum pod_phase ph)
+{
+	struct cl_pod *pd = &c->pods[p];
+	bool was_running = pd->phase == POD_RUNNING || pd->phase == POD_READY;
+	bool is_running = ph == POD_RUNNING || ph == POD_READY;
+	if (pd->phase == POD_PENDING && ph != POD_PENDING)
+		c->pods_pending--;
+	if (was_running && !is_running)
+		c->pods_running--;
+	if (!was_running && is_running)
+		c->pods_running++;
+	pd->phase = ph;
+}
+
+uint32_t
+pod_create(struct cluster *c, uint32_t deploy)
+{
+	uint32_t p;
+	if (c->free_pods != NONE) {
+		p = c->free_pods;
+		c->free_pods = c->pods[p].node_next;
+	} else {
+		KS_GROW(c->pods, c->cappods, c->npods + 1);
+		p = (uint32_t)c->npods++;
+		memset(&c->pods[p], 0, sizeof c->pods[p]);
+	}
+	struct cl_pod *pd = &c->pods[p];
+	uint32_t gen = pd->gen + 1;
+	char *oldname = pd->name;
+	memset(pd, 0, sizeof *pd);
+	free(oldname);
+	pd->id = p;
+	pd->gen = gen;
+	pd->deploy = deploy;
+	pd->node = NONE;
+	pd->assumed = NONE;
+	pd->node_prev = pd->node_next = NONE;
+	pd->ep_index = NONE;
+	pd->created = sim_now(c->sim);
+	pd->phase = POD_PENDING;
+	c->pods_pending++;
+	struct cl_deploy *d = &c->deploys[deploy];
+	pd->name = xasprintf("%s-%05u", d->d->name, d->name_seq++);
+	pd->spec = deploy_template(c, deploy);
+	struct k8s_resources req;
+	k8s_pod_request(pd->spec, false, &req);
+	pd->req_cpu_milli = req.cpu_milli;
+	pd->req_memory = req.memory;
+	k8s_res_free(&req);
+	pd->dep_prev = NONE;
+	pd->dep_next = d->first_pod;
+	if (d->first_pod != NONE)
+		c->pods[d->first_pod].dep_prev = p;
+	d->first_pod = p;
+	d->npods++;
+	cl_event(c, "PodCreated", pd->name, "deployment %s", d->d->name);
+	cl_notify(c, CL_POD_ADDED, p);
+	return p;
+}
+
+void
+pod_bind(struct cluster *c, uint32_t p, uint32_t node)
+{
+	struct cl_pod *pd = &c->pods[p];
+	struct cl_node *n = &c->nodes[node];
+	KS_ASSERT(pd->node == NONE);
+	pd->node = node;
+	pd->node_prev = NONE;
+	pd->node_next = n->first_pod;
+	if (n->first_pod != NONE)
+		c->pods[n->first_pod].node_prev = p;
+	n->first_pod = p;
+	n->npods++;
+	pod_set_phase(c, p, POD_BOUND);
+	pd->lost = !n->up;
+	cl_notify(c, CL_POD_BOUND, p);
+}
+
+void
+pod_set_ready(struct cluster *c, uint32_t p, bool ready)
+{
+	struct cl_pod *pd = &c->pods[p];
+	if (pd->ready_cond == ready)
+		return;
+	pd->ready_cond = ready;
+	pd->ready_changed = sim_now(c->sim);
+	if (ready && pd->phase == POD_RUNNING)
+		pod_set_phase(c, p, POD_READY);
+	else if (!ready && pd->phase == POD_READY)
+		pod_set_phase(c, p, POD_RUNNING);
+	cl_event(c, ready ? "PodReady" : "PodNotReady", pd->name, "%s",
+	    pd->node != NONE ? c->nodes[pd->node].spec->name : "");
+	cl_notify(c, CL_POD_READY, p);
+}
+
+void
+pod_node_lost(struct cluster *c, uint32_t p)
+{
+	struct cl_pod *pd = &c->pods[p];
+	pd->lost = true;
+	sim_cancel(c->sim, pd->timer);
+	pd->timer = 0;
+	cl_notify(c, CL_POD_LOST, p);
+}
+
+void
+pod_free(struct cluster *c, uint32_t p)
+{
+	struct cl_pod *pd = &c->pods[p];
+	sim_cancel(c->sim, pd->timer);
+	pd->timer = 0;
+	cl_notify(c, CL_POD_REMOVED, p);
+	if (pd->node != NONE) {
+		struct cl_node *n = &c->nodes[pd->node];
+		if (pd->node_prev != NONE)
+			c->pods[pd->node_prev].node_next = pd->node_next;
+		else
+			n->first_pod = pd->node_next;
+		if (pd->node_next != NONE)
+			c->pods[pd->node_next].node_prev = pd->node_prev;
+		n->npods--;
+		pd->node = NONE;
+	}
+	struct cl_deploy *d = &c->deploys[pd->deploy];
+	if (pd->dep_prev != NONE)
+		c->pods[pd->dep_prev].dep_next = pd->dep_next;
+	else
+		d->first_pod = pd->dep_next;
+	if (pd->dep_next != NONE)
+		c->pods[pd->dep_next].dep_prev = pd->dep_prev;
+	if (!pd->deleting)
+		d->npods--;
+	cl_event(c, "PodDeleted", pd->name, "%s", pd->lost ? "node was down" : "");
+	pod_set_phase(c, p, POD_FREE);
+	pd->gen++;
+	pd->node_next = c->free_pods;
+	c->free_pods = p;
+}
+
+void
+pod_delete(struct cluster *c, uint32_t p, const char *reason)
+{
+	struct cl_pod *pd = &c->pods[p];
+	if (pd->deleting)
+		return;
+	pd->deleting = true;
+	pd->deleted_at = sim_now(c->sim);
+	c->deploys[pd->deploy].npods--;
+	cl_event(c, "PodDeleting", pd->name, "%s", reason);
+	cl_notify(c, CL_POD_DELETING, p);
+	if (pd->node == NONE) {
+		pod_free(c, p);
+		return;
+	}
+	if (pd->phase != POD_TERMINATING) {
+		pd->ready_cond = false;
+		pod_set_phase(c, p, POD_TERMINATING);
+	}
+	cl_notify(c, CL_POD_TERMINATING, p);
+}
+
+/* ---- endpoints -------------------------------------------------------------- */
+
+void
+endpoint_add(struct cluster *c, uint32_t p)
+{
+	struct cl_service *sv = &c->services[c->deploys[c->pods[p].deploy].service];
+	KS_GROW(sv->endpoints, sv->capendpoints, sv->nendpoints + 1);
+	c->pods[p].ep_index = (uint32_t)sv->nendpoints;
+	sv->endpoints[sv->nendpoints++] = p;
+	sv->ep_version++;
+}
+
+void
+endpoint_remove(struct cluster *c, uint32_t p)
+{
+	struct cl_service *sv = &c->services[c->deploys[c->pods[p].deploy].service];
+	uint32_t i = c->pods[p].ep_index;
+	KS_ASSERT(i < sv->nendpoints && sv->endpoints[i] == p);
+	uint32_t last = sv->endpoints[--sv->nendpoints];
+	sv->endpoints[i] = last;
+	c->pods[last].ep_index = i;
+	c->pods[p].ep_index = NONE;
+	sv->ep_version++;
+}

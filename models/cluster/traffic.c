@@ -1,0 +1,552 @@
+/*
+ * traffic.c - each Service's traffic, in one of two fidelities.
+ * Fluid mode: per tick, the offered requests are split over the endpoints
+ * by the service's load-balancing policy (rq_lb_weights) and each endpoint
+ * pod's queue advances with the fluid model of models/serving.c. Pods in the
+ * same state with the same share give the same outcome, so one step serves
+ * a whole group: the cost per tick follows the number of distinct pod
+ * states, not the request rate.
+ * Request mode: models/request.c simulates every request; the tick (and each
+ * interval record) moves its counts and CPU into the profile and the pods.
+ * Either way a request sent to an endpoint whose pod has died (the endpoint
+ * not yet removed) fails, and with no endpoints at all every request fails.
+ * Services with mesh settings or callers (models/mesh.h) go through the
+ * mesh: request mode hands it their arrivals, fluid mode steps them in call
+ * order with serve_fluid_step.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/cluster/controllers.h"
+#include "models/serving/serving.h"
+#include "models/cluster/mesh_int.h"
+#include "models/serving/request.h"
+
+#define SERVE_GROUPS 8
+
+struct serve_group {
+	struct serving_pod	before;	/* state that defines the group */
+	bool			dead;
+	double			offered;
+	struct serving_pod	after;
+	struct serving_result	res;
+	double			npods;
+};
+
+/* Per profile. */
+struct serve_prof {
+	struct rq_service	*rq;		/* request mode, else NULL */
+	struct rq_stats		 last;		/* counts moved so far */
+	/* fluid mode */
+	double			*w, *occ;	/* per endpoint */
+	size_t			 capw;
+	bool			 w_valid;
+	uint32_t		 w_version;
+	size_t			 w_n;
+	double			*wm;		/* shares without ejected endpoints */
+	size_t			 capwm;
+	/* whole run, both modes */
+	double			 offered, ok, errors, timeouts;
+	double			 occupancy, sojourn, admitted;	/* fluid */
+	sim_ns			 started_at;
+};
+
+struct serve_state {
+	struct serve_prof	*p;
+	size_t			 n;
+	struct mesh		*mesh;		/* NULL: no mesh */
+};
+
+/* The controller: the serving state, and each pod's queue (by pod id). */
+struct traffic {
+	struct serve_state	*serve;		/* NULL before the start */
+	struct serving_dist	*dists;		/* per profile */
+	struct serving_pod	*sv;		/* per pod id */
+	size_t			 capsv;
+};
+
+static struct traffic *
+tr_of(const struct cluster *c)
+{
+	return c->ctl[CTL_TRAFFIC];
+}
+
+/* The mean transfer time of a request: its class's size over the service's
+ * bandwidth, weighted by the classes' shares (fluid mode's counterpart of
+ * request mode's per-request size / bandwidth). */
+static double
+serve_transfer_time(const struct cl_profile_params *p)
+{
+	if (p->bandwidth <= 0 || p->nclasses == 0)
+		return 0;
+	double wsum = 0, t = 0;
+	for (size_t k = 0; k < p->nclasses; k++) {
+		wsum += p->classes[k].weight;
+		t += p->classes[k].weight * (double)p->classes[k].size / p->bandwidth;
+	}
+	return wsum > 0 ? t / wsum : 0;
+}
+
+static bool
+same_state(const struct serving_pod *a, const struct serving_pod *b)
+{
+	return a->backlog == b->backlog && a->busy == b->busy;
+}
+
+/* The shares of the endpoints, or NULL for an even split. */
+static const double *
+fluid_weights(struct cluster *c, struct cl_profile *pr, struct serve_prof *sp)
+{
+	struct cl_service *sv = &c->services[pr->service];
+	size_t n = sv->nendpoints;
+	if (pr->p.lb != RQ_LB_RING_HASH && pr->p.lb != RQ_LB_LEAST_REQUEST)
+		return NULL;
+	if (n > sp->capw) {
+		sp->capw = n;
+		sp->w = xreallocarray(sp->w, n, sizeof *sp->w);
+		sp->occ = xreallocarray(sp->occ, n, sizeof *sp->occ);
+		sp->w_valid = false;
+	}
+	if (pr->p.lb == RQ_LB_RING_HASH) {
+		if (!sp->w_valid || sp->w_version != sv->ep_version || sp->w_n != n) {
+			rq_lb_weights(RQ_LB_RING_HASH, sv->endpoints, n, NULL, sp->w);
+			sp->w_valid = true;
+			sp->w_version = sv->ep_version;
+			sp->w_n = n;
+		}
+		return sp->w;
+	}
+	for (size_t e = 0; e < n; e++) {
+		const struct serving_pod *ps = &tr_of(c)->sv[sv->endpoints[e]];
+		sp->occ[e] = ps->backlog + ps->busy;
+	}
+	rq_lb_weights(RQ_LB_LEAST_REQUEST, sv->endpoints, n, sp->occ, sp->w);
+	return sp->w;
+}
+
+/*
+ * The endpoints' fluid step: `offered` requests split by the policy (less
+ * the endpoints skip() names, unless too few are left: the panic
+ * threshold), each pod advanced, its share reported. Outcomes go to *out;
+ * pods, cpu, Little's law sums and the latency histogram are updated here.
+ */
+static void
+step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout,
+    serve_skip_fn *skip, serve_report_fn *report, void *ctx, struct serve_step_out *out)
+{
+	struct cl_profile *pr = &c->profiles[i];
+	struct serve_prof *sp = &tr_of(c)->serve->p[i];
+	struct serving_dist *dist = &tr_of(c)->dists[i];
+	struct serving_pod *svp = tr_of(c)->sv;
+	struct cl_service *sv = &c->services[pr->service];
+	memset(out, 0, sizeof *out);
+	if (sv->nendpoints == 0) {
+		out->failed = out->errors = offered;
+		return;
+	}
+	size_t n = sv->nendpoints;
+	const double *w = fluid_weights(c, pr, sp);
+	if (skip != NULL) {
+		if (n > sp->capwm) {
+			sp->capwm = n;
+			sp->wm = xreallocarray(sp->wm, n, sizeof *sp->wm);
+		}
+		double sum = 0;
+		size_t in = 0;
+		for (size_t e = 0; e < n; e++) {
+			bool out_e = skip(ctx, sv->endpoints[e]);
+			sp->wm[e] = out_e ? 0 : w != NULL ? w[e] : 1.0 / (double)n;
+			sum += sp->wm[e];
+			in += !out_e;
+		}
+		if (in < n && sum > 0) {
+			for (size_t e = 0; e < n; e++)
+				sp->wm[e] /= sum;
+			w = sp->wm;
+		}
+	}
+	/* Allen-Cunneen with the arrival variability each pod sees under the
+	 * policy (round-robin smooths it to Erlang-n), plus the burstiness of
+	 * the arrivals: a pod that gets 1/n of an arrival process of index of
+	 * dispersion I sees 1 + (I - 1)/n of it (see serving_wait_factor). */
+	double idc = pr->p.arrival_idc != NULL && dt > 0 ?
+	    pr->p.arrival_idc(pr->p.offered_ctx, offered / dt) : 1;
+	double ca2 = rq_lb_arrival_scv((enum rq_lb)pr->p.lb, n) + (idc - 1) / (double)n;
+	dist->wait_factor = serving_wait_factor(ca2, dist->scv);
+	double net = pr->p.has_net_latency ? sim_dist_mean(&pr->p.net_latency) : 0;
+	net += serve_transfer_time(&pr->p);
+	struct serving_tick in = {
+		.dt = dt, .concurrency = pr->p.concurrency,
+		.timeout = timeout, .queue_limit = pr->p.queue_limit,
+		.dist = dist, .net_latency = net,
+		.choices = pr->p.lb == RQ_LB_LEAST_REQUEST && n > 1 ? 2 : 0,
+	};
+	struct serve_group groups[SERVE_GROUPS];
+	size_t ngroups = 0;
+	double ok = 0, err = 0, tmo = 0, work = 0;
+	for (size_t e = 0; e < n; e++) {
+		struct cl_pod *pd = &c->pods[sv->endpoints[e]];
+		struct serving_pod *ps = &svp[sv->endpoints[e]];
+		bool dead = pd->lost;
+		double share = w != NULL ? offered * w[e] : offered / (double)n;
+		struct serve_group *g = NULL;
+		for (size_t k = 0; k < ngroups; k++) {
+			if (groups[k].dead == dead && groups[k].offered == share &&
+			    same_state(&groups[k].before, ps)) {
+				g = &groups[k];
+				break;
+			}
+		}
+		in.offered = share;
+		in.state = dead ? SERVING_DEAD : SERVING_OK;
+		if (g == NULL && ngroups < SERVE_GROUPS) {
+			g = &groups[ngroups++];
+			g->before = *ps;
+			g->dead = dead;
+			g->offered = share;
+			g->npods = 0;
+			g->after = *ps;
+			serving_step(&g->after, &in, &g->res, NULL);
+		}
+		const struct serving_result *res;
+		struct serving_result own;
+		if (g != NULL) {
+			g->npods++;
+			*ps = g->after;
+			res = &g->res;
+		} else {
+			serving_step(ps, &in, &own, pr->hist);
+			res = &own;
+		}
+		ok += res->ok;
+		pd->served += res->ok;	/* the Pods metric requests_per_second */
+		tmo += res->timed_out;
+		err += res->rejected + res->failed;
+		sp->occupancy += res->occupancy;
+		sp->sojourn += res->sojourn;
+		sp->admitted += share - res->rejected - res->failed;
+		out->rejected += res->rejected;
+		out->failed += res->failed;
+		out->started += res->started;
+		if (report != NULL)
+			report(ctx, sv->endpoints[e], share,
+			    res->rejected + res->failed + res->timed_out, res->ok);
+		double cw = res->started * pr->service_cpu;
+		pd->cpu_seconds += cw;
+		work += cw;
+	}
+	for (size_t k = 0; k < ngroups; k++)
+		serving_add_latency_net(&groups[k].res, dist, in.timeout, net,
+		    groups[k].npods, pr->hist);
+	pr->cpu_used_interval += work;
+	out->errors = err;
+	out->ok = ok;
+	out->timeouts = tmo;
+}
+
+void
+serve_count(struct cluster *c, size_t i, double offered, double ok, double errors,
+    double timeouts)
+{
+	struct cl_profile *pr = &c->profiles[i];
+	struct serve_prof *sp = &tr_of(c)->serve->p[i];
+	pr->offered += offered;
+	pr->total_offered += offered;
+	sp->offered += offered;
+	pr->ok += ok;
+	pr->errors += errors;
+	pr->timeouts += timeouts;
+	pr->total_ok += ok;
+	pr->total_errors += errors + timeouts;
+	sp->ok += ok;
+	sp->errors += errors;
+	sp->timeouts += timeouts;
+}
+
+void
+serve_fluid_step(struct cluster *c, size_t i, double dt, double offered,
+    double timeout, serve_skip_fn *skip, serve_report_fn *report, void *ctx,
+    struct serve_step_out *out)
+{
+	step_pods(c, i, dt, offered, timeout, skip, report, ctx, out);
+}
+
+static void
+serve_profile(struct cluster *c, size_t i, sim_ns from, sim_ns to)
+{
+	struct cl_profile *pr = &c->profiles[i];
+	double dt = sim_ns_to_s(to - from);
+	double offered = pr->p.offered ? pr->p.offered(pr->p.offered_ctx, from, to) : 0;
+	if (offered < 0)
+		offered = 0;
+	struct serve_step_out o;
+	step_pods(c, i, dt, offered, pr->service_timeout, NULL, NULL, NULL, &o);
+	serve_count(c, i, offered, o.ok, o.errors, o.timeouts);
+}
+
+
+/* Moves request mode's counts and CPU since the last call into the
+ * profile and the pods. */
+static void
+sync_profile(struct cluster *c, size_t i)
+{
+	struct cl_profile *pr = &c->profiles[i];
+	struct serve_prof *sp = &tr_of(c)->serve->p[i];
+	struct rq_stats st;
+	rq_get_stats(sp->rq, &st);
+	if (mesh_has(tr_of(c)->serve->mesh, i))
+		mesh_rq_outcomes(tr_of(c)->serve->mesh, i, &st);
+	double arr = (double)(st.arrivals - sp->last.arrivals);
+	double ok = (double)(st.ok - sp->last.ok);
+	double tmo = (double)(st.timeouts - sp->last.timeouts);
+	double err = (double)(st.rejected - sp->last.rejected) +
+	    (double)(st.failed - sp->last.failed);
+	sp->last = st;
+	pr->offered += arr;
+	pr->ok += ok;
+	pr->errors += err;
+	pr->timeouts += tmo;
+	pr->total_offered += arr;
+	pr->total_ok += ok;
+	pr->total_errors += err + tmo;
+	sp->offered += arr;
+	sp->ok += ok;
+	sp->errors += err;
+	sp->timeouts += tmo;
+	size_t np = rq_npods(sp->rq);
+	for (size_t p = 0; p < np && p < c->npods; p++) {
+		double cpu = rq_take_cpu(sp->rq, (uint32_t)p);
+		if (cpu > 0) {
+			c->pods[p].cpu_seconds += cpu;
+			pr->cpu_used_interval += cpu;
+		}
+	}
+}
+
+void
+traffic_sync(struct cluster *c)
+{
+	if (tr_of(c)->serve == NULL)
+		return;
+	for (size_t i = 0; i < tr_of(c)->serve->n; i++)
+		if (tr_of(c)->serve->p[i].rq != NULL)
+			sync_profile(c, i);
+	if (tr_of(c)->serve->mesh != NULL)
+		mesh_fluid_interval(tr_of(c)->serve->mesh);
+}
+
+static void
+on_tick(struct sim *sim, void *ctx, uint64_t arg)
+{
+	(void)arg;
+	struct cluster *c = ctx;
+	sim_ns now = sim_now(sim);
+	for (size_t i = 0; i < c->nprofiles; i++) {
+		if (tr_of(c)->serve->p[i].rq != NULL)
+			sync_profile(c, i);
+		else if (!mesh_has(tr_of(c)->serve->mesh, i))
+			serve_profile(c, i, now - c->t.tick, now);
+	}
+	if (tr_of(c)->serve->mesh != NULL)
+		mesh_fluid_tick(tr_of(c)->serve->mesh, now - c->t.tick, now);
+	if (now + c->t.tick <= c->t.duration)
+		sim_after(sim, c->t.tick, PRIO_SERVE, on_tick, c, 0);
+}
+
+static bool
+endpoint_dead(void *ctx, uint32_t pod)
+{
+	const struct cluster *c = ctx;
+	return c->pods[pod].lost;
+}
+
+/* Fluid mode's service-time mean and scv, cpu per request and timeout: the
+ * profile's, or the mixture of its classes (rq_class_moments). The scv is
+ * capped at SERVING_SCV_MAX (a Pareto of shape <= 2 has none). */
+static void
+fluid_service(struct cl_profile *pr, double *mean, double *scv)
+{
+	if (pr->p.nclasses > 0) {
+		rq_class_moments(pr->p.classes, pr->p.nclasses, mean, scv,
+		    &pr->service_cpu, &pr->service_timeout);
+	} else {
+		*mean = sim_dist_mean(&pr->p.service_time);
+		*scv = sim_dist_scv(&pr->p.service_time);
+		pr->service_cpu = pr->p.cpu_per_request;
+		pr->service_timeout = sim_ns_to_s(pr->p.timeout);
+	}
+	if (!(*scv <= SERVING_SCV_MAX))
+		*scv = SERVING_SCV_MAX;
+}
+
+static void
+traffic_start(struct cluster *c)
+{
+	if (c->nprofiles == 0)
+		return;
+	tr_of(c)->serve = xcalloc(1, sizeof *tr_of(c)->serve);
+	tr_of(c)->serve->n = c->nprofiles;
+	tr_of(c)->serve->p = xcalloc(c->nprofiles, sizeof *tr_of(c)->serve->p);
+	tr_of(c)->dists = xcalloc(c->nprofiles, sizeof *tr_of(c)->dists);
+	struct mesh *m = tr_of(c)->serve->mesh = mesh_new(c);
+	for (size_t i = 0; i < c->nprofiles; i++) {
+		struct cl_profile *pr = &c->profiles[i];
+		struct serve_prof *sp = &tr_of(c)->serve->p[i];
+		sp->started_at = sim_now(c->sim);
+		double mean, scv;
+		fluid_service(pr, &mean, &scv);
+		char *cause = NULL;
+		if (serving_dist_init(&tr_of(c)->dists[i], mean, scv, &cause) < 0)
+			ks_fatal("service %s: %s", pr->p.service, cause);
+		if (pr->p.mode != CL_TRAFFIC_REQUEST || (pr->p.rate == NULL &&
+		    pr->p.next_arrival == NULL && !mesh_has(m, i)))
+			continue;
+		struct cl_service *sv = &c->services[pr->service];
+		struct rq_params rp = {
+			.name = pr->p.service, .seed = c->seed,
+			.service_time = pr->p.service_time,
+			.concurrency = pr->p.concurrency > 0 ? pr->p.concurrency : 1,
+			.queue_limit = pr->p.queue_limit, .timeout = pr->p.timeout,
+			.has_net_latency = pr->p.has_net_latency,
+			.net_latency = pr->p.net_latency,
+			.bandwidth = pr->p.bandwidth,
+			.cpu_per_request = pr->p.cpu_per_request,
+			.lb = (enum rq_lb)pr->p.lb, .prio = PRIO_SERVE,
+			.rate = pr->p.rate, .rate_max = pr->p.rate_max,
+			.rate_ctx = pr->p.offered_ctx,
+			.dead = endpoint_dead, .dead_ctx = c,
+			.classes = pr->p.classes, .nclasses = pr->p.nclasses,
+			.next = pr->p.next_arrival, .next_ctx = pr->p.offered_ctx,
+		};
+		if (mesh_has(m, i)) {
+			/* the mesh makes the tries and adds their latency */
+			mesh_rq_params(m, i, &rp);
+			sp->rq = rq_new(c->sim, &rp, NULL);
+			mesh_rq_bind(m, i, sp->rq);
+			if (rp.arrival != NULL)
+				rq_start(sp->rq, sim_now(c->sim), c->t.duration);
+			continue;
+		}
+		sp->rq = rq_new(c->sim, &rp, pr->hist);
+		rq_set_endpoints(sp->rq, &sv->endpoints, &sv->nendpoints, &sv->ep_version);
+		rq_start(sp->rq, sim_now(c->sim), c->t.duration);
+	}
+	if (c->t.tick > 0)
+		sim_after(c->sim, c->t.tick, PRIO_SERVE, on_tick, c, 0);
+}
+
+static void
+traffic_destroy(struct cluster *c)
+{
+	struct traffic *tr = tr_of(c);
+	free(tr->dists);
+	free(tr->sv);
+	if (tr->serve == NULL) {
+		free(tr);
+		return;
+	}
+	for (size_t i = 0; i < tr_of(c)->serve->n; i++) {
+		rq_free(tr_of(c)->serve->p[i].rq);
+		free(tr_of(c)->serve->p[i].w);
+		free(tr_of(c)->serve->p[i].occ);
+		free(tr_of(c)->serve->p[i].wm);
+	}
+	mesh_free(tr_of(c)->serve->mesh);
+	free(tr_of(c)->serve->p);
+	free(tr->serve);
+	free(tr);
+}
+
+/* A pod leaving service: its queue is dropped (request mode: its queued
+ * and in-service requests fail). */
+static void
+serve_pod_gone(struct cluster *c, uint32_t p)
+{
+	struct cl_pod *pd = &c->pods[p];
+	serving_pod_init(&tr_of(c)->sv[p]);
+	if (tr_of(c)->serve == NULL)
+		return;
+	uint32_t s = c->deploys[pd->deploy].service;
+	if (s == NONE || c->services[s].profile < 0)
+		return;
+	struct serve_prof *sp = &tr_of(c)->serve->p[c->services[s].profile];
+	if (sp->rq != NULL) {
+		rq_pod_gone(sp->rq, p);
+		pd->cpu_seconds += rq_take_cpu(sp->rq, p);
+	}
+}
+
+int
+cl_serve_stats(const struct cluster *c, size_t i, struct cl_serve_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	if (i >= c->nprofiles || tr_of(c)->serve == NULL)
+		return -1;
+	const struct cl_profile *pr = &c->profiles[i];
+	const struct serve_prof *sp = &tr_of(c)->serve->p[i];
+	out->offered = sp->offered;
+	out->ok = sp->ok;
+	out->errors = sp->errors;
+	out->timeouts = sp->timeouts;
+	if (tr_of(c)->serve->mesh != NULL) {
+		struct mesh_e2e e;
+		mesh_e2e_stats(tr_of(c)->serve->mesh, i, &e);
+		out->e2e_requests = e.requests;
+		out->e2e_ok = e.ok;
+		out->e2e_errors = e.errors;
+		out->e2e_timeouts = e.timeouts;
+	}
+	struct hist *h = xmalloc(sizeof *h);
+	*h = *pr->run_hist;
+	hist_merge(h, pr->hist);
+	out->latency_mean = hist_mean(h);
+	out->latency_p99 = hist_quantile(h, 0.99);
+	free(h);
+	double span = sim_ns_to_s(sim_now(c->sim) - sp->started_at);
+	if (span <= 0)
+		return 0;
+	if (sp->rq != NULL) {
+		struct rq_stats st;
+		rq_get_stats(sp->rq, &st);
+		out->mode = CL_TRAFFIC_REQUEST;
+		out->l_avg = st.area / span;
+		out->admitted_rate = (double)st.departed / span;
+		out->w_mean = st.departed > 0 ? st.sojourn_sum / (double)st.departed : 0;
+	} else {
+		out->mode = CL_TRAFFIC_FLUID;
+		out->l_avg = sp->occupancy / span;
+		out->admitted_rate = sp->admitted / span;
+		out->w_mean = sp->admitted > 0 ? sp->sojourn / sp->admitted : 0;
+	}
+	return 0;
+}
+
+static void
+on_change(void *ctx, enum cl_change what, uint32_t p)
+{
+	struct cluster *c = ctx;
+	struct traffic *tr = tr_of(c);
+	if (what == CL_POD_ADDED) {
+		KS_GROW(tr->sv, tr->capsv, c->npods);
+		serving_pod_init(&tr->sv[p]);
+	} else {	/* CL_POD_LOST, CL_POD_REMOVED */
+		serve_pod_gone(c, p);
+	}
+}
+
+static void *
+traffic_create(struct cluster *c)
+{
+	cl_watch(c, CL_ON(CL_POD_ADDED) | CL_ON(CL_POD_LOST) | CL_ON(CL_POD_REMOVED),
+	    on_change, c);
+	return xcalloc(1, sizeof(struct traffic));
+}
+
+const struct cl_controller traffic_controller = {
+	.name = "traffic", .create = traffic_create, .start = traffic_start,
+	.destroy = traffic_destroy,
+};

@@ -1,0 +1,830 @@
+/*
+ * hpa_calc.c - the HPA replica calculator as upstream's replica_calculator.go
+ * and metrics/utilization.go have it: groupPods, calculateRequests, the
+ * metrics-server client's per-pod sums, GetResourceReplicas and the plain
+ * metric path with their tolerance, missing-pod back-fill and no-flip
+ * rules, and the Object and External Value / AverageValue calculations.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/hpa/hpa.h"
+#include "sim/util/util.h"
+
+void
+hpa_config_default(struct hpa_config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->tolerance = 0.1;
+	c->cpu_init_period = 5 * SIM_MIN;
+	c->initial_readiness_delay = 30 * SIM_SEC;
+	c->downscale_stabilization = 5 * SIM_MIN;
+	c->sync_period = 15 * SIM_SEC;
+	c->scale_up_limit_factor = 2.0;
+	c->scale_up_limit_minimum = 4.0;
+	c->configurable_tolerance = true;
+	c->pod_level_resources = true;
+}
+
+bool
+hpa_within_tolerance(struct hpa_tolerances t, double ratio)
+{
+	return (1.0 - t.down) <= ratio && ratio <= (1.0 + t.up);
+}
+
+/*
+ * Go's int32(math.Ceil(x)) for x in range; out-of-range values (which Go
+ * leaves implementation-defined) clamp, NaN gives 0.
+ */
+static int32_t
+ceil_i32(double x)
+{
+	double c = ceil(x);
+	if (isnan(c))
+		return 0;
+	if (c >= (double)INT32_MAX)
+		return INT32_MAX;
+	if (c <= (double)INT32_MIN)
+		return INT32_MIN;
+	return (int32_t)c;
+}
+
+static int64_t
+ceil_i64(double x)
+{
+	double c = ceil(x);
+	if (isnan(c))
+		return 0;
+	if (c >= 9223372036854775807.0)
+		return INT64_MAX;
+	if (c <= -9223372036854775808.0)
+		return INT64_MIN;
+	return (int64_t)c;
+}
+
+/* ---- a PodMetricsInfo: pod name -> metric, with deletion ------------- */
+
+/*
+ * Entries live in an array (insertion order) indexed by a string map, so
+ * lookups are O(1) and nothing depends on hash order; a deleted entry is
+ * only marked dead. Names are borrowed from the caller's pods and samples.
+ */
+struct mm_entry {
+	const char	*name;
+	int64_t		 value;
+	sim_ns		 ts;
+	sim_ns		 window;
+	bool		 live;
+};
+struct mmap {
+	struct ks_strmap	 idx;
+	struct mm_entry		*v;
+	size_t			 n, cap;
+	size_t			 live;
+};
+
+static void
+mm_init(struct mmap *m)
+{
+	memset(m, 0, sizeof *m);
+	ks_strmap_init(&m->idx);
+}
+
+static void
+mm_fini(struct mmap *m)
+{
+	ks_strmap_fini(&m->idx);
+	free(m->v);
+	memset(m, 0, sizeof *m);
+}
+
+static struct mm_entry *
+mm_find(const struct mmap *m, const char *name)
+{
+	int64_t i;
+	if (!ks_strmap_get(&m->idx, name, &i) || !m->v[i].live)
+		return NULL;
+	return &m->v[i];
+}
+
+static void
+mm_set(struct mmap *m, const char *name, int64_t value, sim_ns ts, sim_ns window)
+{
+	int64_t i;
+	if (!ks_strmap_get(&m->idx, name, &i)) {
+		KS_GROW(m->v, m->cap, m->n + 1);
+		i = (int64_t)m->n++;
+		ks_strmap_put(&m->idx, name, i);
+		m->v[i].live = false;
+	}
+	struct mm_entry *e = &m->v[i];
+	if (!e->live)
+		m->live++;
+	e->name = name;
+	e->value = value;
+	e->ts = ts;
+	e->window = window;
+	e->live = true;
+}
+
+static void
+mm_del(struct mmap *m, const char *name)
+{
+	struct mm_entry *e = mm_find(m, name);
+	if (e != NULL) {
+		e->live = false;
+		m->live--;
+	}
+}
+
+static void
+mm_from_array(struct mmap *m, const struct hpa_pod_metric *a, size_t n)
+{
+	mm_init(m);
+	for (size_t i = 0; i < n; i++)
+		mm_set(m, a[i].pod, a[i].value, a[i].timestamp, a[i].window);
+}
+
+/* ---- groupPods --------------------------------------------------------- */
+
+/* Each group is allocated for every pod up front: O(n), no regrowth. */
+static void
+push_idx(size_t **arr, size_t *n, size_t v)
+{
+	(*arr)[(*n)++] = v;
+}
+
+static void
+group_pods(const struct hpa_pod *pods, size_t npods, const struct mmap *m,
+    const char *resource, sim_ns init_period, sim_ns delay, sim_ns now,
+    struct hpa_groups *g)
+{
+	memset(g, 0, sizeof *g);
+	g->unready = xcalloc(npods + 1, sizeof *g->unready);
+	g->missing = xcalloc(npods + 1, sizeof *g->missing);
+	g->ignored = xcalloc(npods + 1, sizeof *g->ignored);
+	bool cpu = resource != NULL && strcmp(resource, "cpu") == 0;
+	for (size_t i = 0; i < npods; i++) {
+		const struct hpa_pod *p = &pods[i];
+		if (p->deleting || p->phase == HPA_POD_FAILED) {
+			push_idx(&g->ignored, &g->nignored, i);
+			continue;
+		}
+		if (p->phase == HPA_POD_PENDING) {
+			push_idx(&g->unready, &g->nunready, i);
+			continue;
+		}
+		const struct mm_entry *e = mm_find(m, p->name);
+		if (e == NULL) {
+			push_idx(&g->missing, &g->nmissing, i);
+			continue;
+		}
+		if (cpu) {
+			bool unready;
+			if (p->ready == HPA_READY_NONE || !p->has_start)
+				unready = true;
+			else if (p->start + init_period > now)
+				/* Still initialising: the sample must cover a
+				 * full window since the last transition. */
+				unready = p->ready == HPA_READY_FALSE ||
+				    e->ts < p->ready_since + e->window;
+			else
+				/* Unready and never ready since start. */
+				unready = p->ready == HPA_READY_FALSE &&
+				    p->start + delay > p->ready_since;
+			if (unready) {
+				push_idx(&g->unready, &g->nunready, i);
+				continue;
+			}
+		}
+		g->ready_count++;
+	}
+}
+
+void
+hpa_group_pods(const struct hpa_pod *pods, size_t npods,
+    const struct hpa_pod_metric *metrics, size_t nmetrics, const char *resource,
+    sim_ns cpu_init_period, sim_ns readiness_delay, sim_ns now,
+    struct hpa_groups *out)
+{
+	struct mmap m;
+	mm_from_array(&m, metrics, nmetrics);
+	group_pods(pods, npods, &m, resource, cpu_init_period, readiness_delay,
+	    now, out);
+	mm_fini(&m);
+}
+
+void
+hpa_groups_fini(struct hpa_groups *g)
+{
+	free(g->unready);
+	free(g->missing);
+	free(g->ignored);
+	memset(g, 0, sizeof *g);
+}
+
+/* ---- requests ---------------------------------------------------------- */
+
+/* A resource quantity's MilliValue: cpu is held in millicores already. */
+static bool
+res_milli(const struct k8s_resources *r, const char *resource, int64_t *out)
+{
+	int64_t v = 0;
+	if (!k8s_res_get(r, resource, &v))
+		return false;
+	*out = strcmp(resource, "cpu") == 0 ? v : v * 1000;
+	return true;
+}
+
+/* The i-th container of a pod, regular containers first, then init ones. */
+struct cview {
+	const char			*name;
+	const struct k8s_resources	*req;
+	bool				 init;
+	bool				 restartable;
+};
+
+static size_t
+pod_ncontainers(const struct hpa_pod *p)
+{
+	if (p->spec != NULL)
+		return p->spec->ncontainers + p->spec->ninit;
+	return p->ncontainers;
+}
+
+static struct cview
+pod_container(const struct hpa_pod *p, size_t i)
+{
+	struct cview v;
+	if (p->spec != NULL) {
+		const struct k8s_container *c;
+		bool init = i >= p->spec->ncontainers;
+		c = init ? &p->spec->init_containers[i - p->spec->ncontainers] :
+		    &p->spec->containers[i];
+		v.name = c->name;
+		v.req = &c->requests;
+		v.init = init;
+		v.restartable = init && c->restartable;
+	} else {
+		const struct hpa_container *c = &p->containers[i];
+		v.name = c->name;
+		v.req = &c->requests;
+		v.init = c->init;
+		v.restartable = c->init && c->restartable;
+	}
+	if (v.name == NULL)
+		v.name = "";
+	return v;
+}
+
+/*
+ * The resource helpers' aggregate request for one resource:
+ * max(sum(containers) + sum(sidecars), max_i(init_i + sidecars before i)),
+ * plus overhead. False when no container requests it.
+ */
+static bool
+aggregate_request(const struct hpa_pod *p, const char *resource, int64_t *out)
+{
+	int64_t sum = 0, sidecars = 0, init_max = 0, v;
+	bool found = false;
+	size_t n = pod_ncontainers(p);
+	for (size_t i = 0; i < n; i++) {
+		struct cview c = pod_container(p, i);
+		if (!res_milli(c.req, resource, &v))
+			v = 0;
+		else
+			found = true;
+		if (!c.init)
+			sum += v;
+		else if (c.restartable) {
+			sidecars += v;
+			sum += v;
+		} else if (v + sidecars > init_max)
+			init_max = v + sidecars;
+	}
+	if (init_max > sum)
+		sum = init_max;
+	if (p->spec != NULL && res_milli(&p->spec->overhead, resource, &v))
+		sum += v;
+	*out = sum;
+	return found;
+}
+
+static bool
+pod_level_set(const struct hpa_pod *p)
+{
+	return p->pod_requests != NULL &&
+	    (p->pod_requests->has_cpu || p->pod_requests->has_memory);
+}
+
+int
+hpa_pod_request(const struct hpa_pod *pod, const char *container,
+    const char *resource, bool pod_level_gate, int64_t *out, char **err)
+{
+	const char *pname = pod->name != NULL ? pod->name : "";
+	bool named = container != NULL && container[0] != '\0';
+	*out = 0;
+	if (pod_level_gate && pod_level_set(pod) && !named) {
+		/* calculatePodLevelRequests via PodRequests: pod-level values
+		 * replace the aggregate for cpu and memory; overhead is added. */
+		int64_t v;
+		bool supported = strcmp(resource, "cpu") == 0 ||
+		    strcmp(resource, "memory") == 0;
+		if (supported && res_milli(pod->pod_requests, resource, &v)) {
+			int64_t ov;
+			if (pod->spec != NULL &&
+			    res_milli(&pod->spec->overhead, resource, &ov))
+				v += ov;
+			*out = v;
+			return 0;
+		}
+		if (aggregate_request(pod, resource, &v)) {
+			*out = v;
+			return 0;
+		}
+		*err = xasprintf("missing pod-level request for %s in Pod %s",
+		    resource, pname);
+		return -1;
+	}
+	/* calculatePodRequestsFromContainers: containers, then sidecars. */
+	int64_t request = 0;
+	size_t n = pod_ncontainers(pod);
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			struct cview c = pod_container(pod, i);
+			if ((pass == 0 && c.init) || (pass == 1 && !c.restartable))
+				continue;
+			if (!named || strcmp(container, c.name) == 0) {
+				int64_t v;
+				if (!res_milli(c.req, resource, &v)) {
+					*err = xasprintf("missing request for %s in "
+					    "container %s of Pod %s", resource, c.name,
+					    pname);
+					return -1;
+				}
+				request += v;
+			}
+			if (named && strcmp(container, c.name) == 0) {
+				*out = request;
+				return 0;
+			}
+		}
+	}
+	if (named) {
+		*err = xasprintf("container %s not found in Pod %s", container, pname);
+		return -1;
+	}
+	*out = request;
+	return 0;
+}
+
+/* calculateRequests over every listed pod: name -> request. */
+static int
+calculate_requests(const struct hpa_calc *c, const char *container,
+    const char *resource, struct ks_strmap *req, char **err)
+{
+	ks_strmap_init(req);
+	for (size_t i = 0; i < c->npods; i++) {
+		int64_t v;
+		if (hpa_pod_request(&c->pods[i], container, resource,
+		    c->cfg->pod_level_resources, &v, err) != 0) {
+			ks_strmap_fini(req);
+			return -1;
+		}
+		ks_strmap_put(req, c->pods[i].name, v);
+	}
+	return 0;
+}
+
+/* ---- the metrics-server client ---------------------------------------- */
+
+int
+hpa_resource_metrics(const struct hpa_pod_sample *samples, size_t n,
+    const char *resource, const char *container, const char *namespace,
+    struct hpa_pod_metric **out, size_t *nout, char **err)
+{
+	*out = NULL;
+	*nout = 0;
+	if (n == 0) {
+		*err = xstrdup("no metrics returned from resource metrics API");
+		return -1;
+	}
+	struct hpa_pod_metric *res = xcalloc(n, sizeof *res);
+	size_t k = 0;
+	bool named = container != NULL && container[0] != '\0';
+	for (size_t i = 0; i < n; i++) {
+		const struct hpa_pod_sample *s = &samples[i];
+		int64_t sum = 0, v;
+		bool missing = false, found = false;
+		if (named) {
+			for (size_t j = 0; j < s->ncontainers; j++) {
+				const char *cn = s->containers[j].name;
+				if (cn == NULL || strcmp(cn, container) != 0)
+					continue;
+				found = true;
+				if (res_milli(&s->containers[j].usage, resource, &v))
+					sum = v;
+				else
+					missing = true;
+				break;
+			}
+			if (!found) {
+				*err = xasprintf("failed to get container metrics: "
+				    "container %s not present in metrics for pod %s/%s",
+				    container, namespace ? namespace : "default",
+				    s->pod);
+				free(res);
+				return -1;
+			}
+		} else {
+			missing = s->ncontainers == 0;
+			for (size_t j = 0; j < s->ncontainers && !missing; j++) {
+				if (res_milli(&s->containers[j].usage, resource, &v))
+					sum += v;
+				else
+					missing = true;
+			}
+		}
+		if (missing)
+			continue;
+		res[k].pod = s->pod;
+		res[k].value = sum;
+		res[k].timestamp = s->timestamp;
+		res[k].window = s->window;
+		k++;
+	}
+	*out = res;
+	*nout = k;
+	return 0;
+}
+
+/* ---- ratios ------------------------------------------------------------- */
+
+/* GetResourceUtilizationRatio. */
+static int
+utilization_ratio(const struct mmap *m, const struct ks_strmap *req,
+    int32_t target, double *ratio, int32_t *util, int64_t *raw, char **err)
+{
+	int64_t mtotal = 0, rtotal = 0, entries = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		int64_t r;
+		if (!m->v[i].live || !ks_strmap_get(req, m->v[i].name, &r))
+			continue;	/* extraneous metric */
+		mtotal += m->v[i].value;
+		rtotal += r;
+		entries++;
+	}
+	if (rtotal == 0) {
+		*err = xstrdup("no metrics returned matched known pods");
+		return -1;
+	}
+	*util = (int32_t)(mtotal * 100 / rtotal);
+	*ratio = (double)*util / (double)target;
+	*raw = mtotal / entries;
+	return 0;
+}
+
+/* GetMetricUsageRatio (m has at least one live entry). */
+static double
+usage_ratio(const struct mmap *m, int64_t target, int64_t *usage)
+{
+	int64_t total = 0;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].live)
+			total += m->v[i].value;
+	*usage = total / (int64_t)m->live;
+	return (double)*usage / (double)target;
+}
+
+static sim_ns
+first_timestamp(const struct hpa_pod_metric *a, size_t n)
+{
+	return n > 0 ? a[0].timestamp : HPA_TIME_ZERO;
+}
+
+/* ---- GetResourceReplicas --------------------------------------------- */
+
+int
+hpa_resource_replicas(const struct hpa_calc *c, int32_t current,
+    int32_t target_util, const char *resource, const char *container,
+    struct hpa_tolerances tol, const struct hpa_pod_sample *samples,
+    size_t nsamples, struct hpa_calc_out *out, char **err)
+{
+	struct hpa_pod_metric *pm;
+	size_t npm;
+	char *e = NULL;
+	int rc = -1;
+	memset(out, 0, sizeof *out);
+	if (hpa_resource_metrics(samples, nsamples, resource, container,
+	    c->namespace, &pm, &npm, &e) != 0) {
+		*err = xasprintf("unable to get metrics for resource %s: %s",
+		    resource, e);
+		free(e);
+		return -1;
+	}
+	if (c->npods == 0) {
+		free(pm);
+		*err = xstrdup("no pods returned by selector while calculating "
+		    "replica count");
+		return -1;
+	}
+	struct mmap m;
+	struct hpa_groups g;
+	struct ks_strmap req;
+	mm_from_array(&m, pm, npm);
+	group_pods(c->pods, c->npods, &m, resource, c->cfg->cpu_init_period,
+	    c->cfg->initial_readiness_delay, c->now, &g);
+	for (size_t i = 0; i < g.nignored; i++)
+		mm_del(&m, c->pods[g.ignored[i]].name);
+	for (size_t i = 0; i < g.nunready; i++)
+		mm_del(&m, c->pods[g.unready[i]].name);
+	if (m.live == 0) {
+		*err = xstrdup("did not receive metrics for targeted pods (pods "
+		    "might be unready)");
+		goto out_nreq;
+	}
+	if (calculate_requests(c, container, resource, &req, err) != 0)
+		goto out_nreq;
+
+	double ratio;
+	int32_t util;
+	int64_t raw;
+	if (utilization_ratio(&m, &req, target_util, &ratio, &util, &raw, err) != 0)
+		goto out;
+	out->utilization = util;
+	out->usage = raw;
+	out->timestamp = first_timestamp(pm, npm);
+
+	bool up_with_unready = g.nunready > 0 && ratio > 1.0;
+	if (!up_with_unready && g.nmissing == 0) {
+		out->replicas = hpa_within_tolerance(tol, ratio) ? current :
+		    ceil_i32(ratio * (double)g.ready_count);
+		rc = 0;
+		goto out;
+	}
+	if (g.nmissing > 0) {
+		/* Scale-down: missing pods use 100% of their request (or the
+		 * target when above 100%); scale-up: 0%. */
+		int64_t fallback = target_util > 100 ? target_util : 100;
+		for (size_t i = 0; i < g.nmissing; i++) {
+			const char *name = c->pods[g.missing[i]].name;
+			int64_t r = 0;
+			ks_strmap_get(&req, name, &r);
+			if (ratio < 1.0)
+				mm_set(&m, name, r * fallback / 100, 0, 0);
+			else if (ratio > 1.0)
+				mm_set(&m, name, 0, 0, 0);
+		}
+	}
+	if (up_with_unready)
+		for (size_t i = 0; i < g.nunready; i++)
+			mm_set(&m, c->pods[g.unready[i]].name, 0, 0, 0);
+
+	double nratio;
+	int32_t nutil;
+	int64_t nraw;
+	if (utilization_ratio(&m, &req, target_util, &nratio, &nutil, &nraw,
+	    err) != 0)
+		goto out;
+	if (hpa_within_tolerance(tol, nratio) || (ratio < 1.0 && nratio > 1.0) ||
+	    (ratio > 1.0 && nratio < 1.0)) {
+		out->replicas = current;	/* too small, or the direction flips */
+		rc = 0;
+		goto out;
+	}
+	int32_t nrep = ceil_i32(nratio * (double)m.live);
+	if ((nratio < 1.0 && nrep > current) || (nratio > 1.0 && nrep < current))
+		nrep = current;
+	out->replicas = nrep;
+	rc = 0;
+out:
+	ks_strmap_fini(&req);
+out_nreq:
+	hpa_groups_fini(&g);
+	mm_fini(&m);
+	free(pm);
+	return rc;
+}
+
+/* ---- calcPlainMetricReplicas ------------------------------------------- */
+
+static int
+plain_metric_replicas(const struct hpa_calc *c, struct mmap *m, int32_t current,
+    int64_t target, struct hpa_tolerances tol, const char *resource,
+    struct hpa_calc_out *out, char **err)
+{
+	if (c->npods == 0) {
+		*err = xstrdup("no pods returned by selector while calculating "
+		    "replica count");
+		return -1;
+	}
+	struct hpa_groups g;
+	group_pods(c->pods, c->npods, m, resource, c->cfg->cpu_init_period,
+	    c->cfg->initial_readiness_delay, c->now, &g);
+	for (size_t i = 0; i < g.nignored; i++)
+		mm_del(m, c->pods[g.ignored[i]].name);
+	for (size_t i = 0; i < g.nunready; i++)
+		mm_del(m, c->pods[g.unready[i]].name);
+	if (m->live == 0) {
+		hpa_groups_fini(&g);
+		*err = xstrdup("did not receive metrics for targeted pods (pods "
+		    "might be unready)");
+		return -1;
+	}
+	int64_t usage;
+	double ratio = usage_ratio(m, target, &usage);
+	out->usage = usage;
+	bool up_with_unready = g.nunready > 0 && ratio > 1.0;
+	if (!up_with_unready && g.nmissing == 0) {
+		out->replicas = hpa_within_tolerance(tol, ratio) ? current :
+		    ceil_i32(ratio * (double)g.ready_count);
+		hpa_groups_fini(&g);
+		return 0;
+	}
+	for (size_t i = 0; i < g.nmissing; i++) {
+		/* Scale-down: a missing pod uses exactly the target. */
+		const char *name = c->pods[g.missing[i]].name;
+		if (ratio < 1.0)
+			mm_set(m, name, target, 0, 0);
+		else if (ratio > 1.0)
+			mm_set(m, name, 0, 0, 0);
+	}
+	if (up_with_unready)
+		for (size_t i = 0; i < g.nunready; i++)
+			mm_set(m, c->pods[g.unready[i]].name, 0, 0, 0);
+	hpa_groups_fini(&g);
+
+	int64_t nusage;
+	double nratio = usage_ratio(m, target, &nusage);
+	if (hpa_within_tolerance(tol, nratio) || (ratio < 1.0 && nratio > 1.0) ||
+	    (ratio > 1.0 && nratio < 1.0)) {
+		out->replicas = current;
+		return 0;
+	}
+	int32_t nrep = ceil_i32(nratio * (double)m->live);
+	if ((nratio < 1.0 && nrep > current) || (nratio > 1.0 && nrep < current))
+		nrep = current;
+	out->replicas = nrep;
+	return 0;
+}
+
+int
+hpa_raw_resource_replicas(const struct hpa_calc *c, int32_t current,
+    int64_t target, const char *resource, const char *container,
+    struct hpa_tolerances tol, const struct hpa_pod_sample *samples,
+    size_t nsamples, struct hpa_calc_out *out, char **err)
+{
+	struct hpa_pod_metric *pm;
+	size_t npm;
+	char *e = NULL;
+	memset(out, 0, sizeof *out);
+	if (hpa_resource_metrics(samples, nsamples, resource, container,
+	    c->namespace, &pm, &npm, &e) != 0) {
+		*err = xasprintf("unable to get metrics for resource %s: %s",
+		    resource, e);
+		free(e);
+		return -1;
+	}
+	struct mmap m;
+	mm_from_array(&m, pm, npm);
+	out->timestamp = first_timestamp(pm, npm);
+	int rc = plain_metric_replicas(c, &m, current, target, tol, resource,
+	    out, err);
+	mm_fini(&m);
+	free(pm);
+	return rc;
+}
+
+int
+hpa_pods_metric_replicas(const struct hpa_calc *c, int32_t current,
+    int64_t target, const char *metric_name, struct hpa_tolerances tol,
+    const struct hpa_pod_metric *values, size_t nvalues,
+    struct hpa_calc_out *out, char **err)
+{
+	memset(out, 0, sizeof *out);
+	if (nvalues == 0) {
+		*err = xasprintf("unable to get metric %s: no metrics returned "
+		    "from custom metrics API", metric_name ? metric_name : "");
+		return -1;
+	}
+	struct mmap m;
+	mm_from_array(&m, values, nvalues);
+	out->timestamp = first_timestamp(values, nvalues);
+	int rc = plain_metric_replicas(c, &m, current, target, tol, "", out, err);
+	mm_fini(&m);
+	return rc;
+}
+
+/* ---- Object and External metrics -------------------------------------- */
+
+/* getReadyPodsCount: Running pods whose Ready condition is True. */
+static int
+ready_pods_count(const struct hpa_calc *c, int64_t *n, char **err)
+{
+	if (c->npods == 0) {
+		*err = xstrdup("unable to calculate ready pods: no pods returned by "
+		    "selector while calculating replica count");
+		return -1;
+	}
+	*n = 0;
+	for (size_t i = 0; i < c->npods; i++)
+		if (c->pods[i].phase == HPA_POD_RUNNING &&
+		    c->pods[i].ready == HPA_READY_TRUE)
+			(*n)++;
+	return 0;
+}
+
+/* getUsageRatioReplicaCount: with current 0, no tolerance and no pods. */
+static int
+usage_ratio_replica_count(const struct hpa_calc *c, int32_t current,
+    double ratio, struct hpa_tolerances tol, int32_t *out, char **err)
+{
+	if (current == 0) {
+		*out = ceil_i32(ratio);
+		return 0;
+	}
+	if (hpa_within_tolerance(tol, ratio)) {
+		*out = current;
+		return 0;
+	}
+	int64_t ready;
+	if (ready_pods_count(c, &ready, err) != 0)
+		return -1;
+	double f = ratio * (double)ready;
+	*out = f > (double)INT32_MAX ? INT32_MAX : ceil_i32(f);
+	return 0;
+}
+
+int
+hpa_object_replicas(const struct hpa_calc *c, int32_t current,
+    int64_t target, int64_t usage, struct hpa_tolerances tol,
+    struct hpa_calc_out *out, char **err)
+{
+	memset(out, 0, sizeof *out);
+	out->usage = usage;
+	double ratio = (double)usage / (double)target;
+	return usage_ratio_replica_count(c, current, ratio, tol, &out->replicas, err);
+}
+
+int
+hpa_object_per_pod_replicas(int32_t status_replicas, int64_t target,
+    int64_t usage, struct hpa_tolerances tol, struct hpa_calc_out *out)
+{
+	memset(out, 0, sizeof *out);
+	out->replicas = status_replicas;
+	double ratio = (double)usage / ((double)target * (double)status_replicas);
+	if (!hpa_within_tolerance(tol, ratio))
+		out->replicas = ceil_i32((double)usage / (double)target);
+	out->usage = ceil_i64((double)usage / (double)status_replicas);
+	return 0;
+}
+
+int
+hpa_external_replicas(const struct hpa_calc *c, int32_t current,
+    int64_t target, const int64_t *series, size_t nseries,
+    struct hpa_tolerances tol, struct hpa_calc_out *out, char **err)
+{
+	memset(out, 0, sizeof *out);
+	int64_t usage = 0;
+	for (size_t i = 0; i < nseries; i++) {
+		if (series[i] > 0 && usage > INT64_MAX - series[i]) {
+			usage = INT64_MAX;	/* saturate */
+			break;
+		}
+		usage = (int64_t)((uint64_t)usage + (uint64_t)series[i]);
+	}
+	out->usage = usage;
+	double ratio = (double)usage / (double)target;
+	return usage_ratio_replica_count(c, current, ratio, tol, &out->replicas, err);
+}
+
+int
+hpa_external_per_pod_replicas(int32_t status_replicas, int64_t target,
+    const int64_t *series, size_t nseries, struct hpa_tolerances tol,
+    struct hpa_calc_out *out)
+{
+	memset(out, 0, sizeof *out);
+	int64_t usage = 0;
+	for (size_t i = 0; i < nseries; i++) {
+		/* Go wraps on overflow; a negative sum means it did. */
+		usage = (int64_t)((uint64_t)usage + (uint64_t)series[i]);
+		if (usage < 0) {
+			usage = INT64_MAX;
+			break;
+		}
+	}
+	out->replicas = status_replicas;
+	double ratio = (double)usage / ((double)target * (double)status_replicas);
+	if (!hpa_within_tolerance(tol, ratio)) {
+		double r = ceil((double)usage / (double)target);
+		out->replicas = r > (double)INT32_MAX ? INT32_MAX : ceil_i32(r);
+	}
+	if ((double)usage >= 9223372036854775807.0)
+		out->usage = INT64_MAX;
+	else
+		out->usage = ceil_i64((double)usage / (double)status_replicas);
+	return 0;
+}

@@ -1,0 +1,604 @@
+/*
+ * hpa_controller.c - one reconcile of upstream's HorizontalController
+ * (horizontal.go reconcileAutoscaler): the min/max/zero checks made before
+ * any metric, computeReplicasForMetrics (max over metrics, an invalid
+ * metric blocking scale-down), the legacy or behavior normalization, the
+ * AbleToScale / ScalingActive / ScalingLimited conditions with upstream's
+ * reasons and messages, and the recommendation and scale-event history.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/hpa/hpa.h"
+#include "sim/util/util.h"
+
+const char *
+hpa_cond_name(enum hpa_cond_type t)
+{
+	switch (t) {
+	case HPA_COND_ABLE_TO_SCALE:
+		return "AbleToScale";
+	case HPA_COND_SCALING_ACTIVE:
+		return "ScalingActive";
+	case HPA_COND_SCALING_LIMITED:
+		return "ScalingLimited";
+	case HPA_NCOND:
+		break;
+	}
+	return "?";
+}
+
+/* setCondition: the transition time moves only when the status changes. */
+static void set_cond(struct hpa_state *st, enum hpa_cond_type t, bool status,
+    sim_ns now, const char *reason, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+static void
+set_cond(struct hpa_state *st, enum hpa_cond_type t, bool status, sim_ns now,
+    const char *reason, const char *fmt, ...)
+{
+	struct hpa_condition *c = &st->cond[t];
+	if (!c->set || c->status != status)
+		c->last_transition = now;
+	c->set = true;
+	c->status = status;
+	snprintf(c->reason, sizeof c->reason, "%s", reason);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->message, sizeof c->message, fmt, ap);
+	va_end(ap);
+}
+
+void
+hpa_result_fini(struct hpa_result *r)
+{
+	for (size_t i = 0; i < r->nmetrics; i++)
+		free(r->metrics[i].error);
+	free(r->metrics);
+	free(r->error);
+	memset(r, 0, sizeof *r);
+}
+
+char *
+hpa_result_json(const struct hpa_result *r)
+{
+	struct ks_buf b;
+	ks_buf_init(&b);
+	ks_buf_printf(&b, "{\"current_replicas\":%d,\"desired_replicas\":%d,"
+	    "\"rescale\":%s,\"metric_replicas\":%d,\"stabilized\":%d,"
+	    "\"metric_name\":", (int)r->current_replicas, (int)r->desired_replicas,
+	    r->rescale ? "true" : "false", (int)r->metric_replicas,
+	    (int)r->stabilized);
+	ks_buf_json_str(&b, r->metric_name);
+	ks_buf_puts(&b, ",\"rescale_reason\":");
+	ks_buf_json_str(&b, r->rescale_reason);
+	ks_buf_puts(&b, ",\"metrics\":[");
+	for (size_t i = 0; i < r->nmetrics; i++) {
+		const struct hpa_metric_result *m = &r->metrics[i];
+		ks_buf_printf(&b, "%s{\"valid\":%s", i ? "," : "",
+		    m->valid ? "true" : "false");
+		if (m->valid) {
+			ks_buf_printf(&b, ",\"proposal\":%d,\"name\":",
+			    (int)m->proposal);
+			ks_buf_json_str(&b, m->name);
+		} else {
+			ks_buf_puts(&b, ",\"reason\":");
+			ks_buf_json_str(&b, m->reason);
+			ks_buf_puts(&b, ",\"error\":");
+			ks_buf_json_str(&b, m->error != NULL ? m->error : "");
+		}
+		if (m->has_utilization)
+			ks_buf_printf(&b, ",\"utilization\":%d", (int)m->utilization);
+		if (m->has_average)
+			ks_buf_printf(&b, ",\"average_value_milli\":%lld",
+			    (long long)m->average_milli);
+		if (m->has_value)
+			ks_buf_printf(&b, ",\"value_milli\":%lld",
+			    (long long)m->value_milli);
+		ks_buf_puts(&b, "}");
+	}
+	ks_buf_puts(&b, "],\"conditions\":[");
+	bool first = true;
+	for (int t = 0; t < HPA_NCOND; t++) {
+		const struct hpa_condition *c = &r->cond[t];
+		if (!c->set)
+			continue;
+		ks_buf_printf(&b, "%s{\"type\":\"%s\",\"status\":\"%s\","
+		    "\"reason\":", first ? "" : ",", hpa_cond_name(t),
+		    c->status ? "True" : "False");
+		ks_buf_json_str(&b, c->reason);
+		ks_buf_puts(&b, ",\"message\":");
+		ks_buf_json_str(&b, c->message);
+		ks_buf_puts(&b, "}");
+		first = false;
+	}
+	ks_buf_puts(&b, "],\"error\":");
+	if (r->error != NULL)
+		ks_buf_json_str(&b, r->error);
+	else
+		ks_buf_puts(&b, "null");
+	ks_buf_puts(&b, "}");
+	return ks_buf_take(&b);
+}
+
+/* Everything one reconcile needs. */
+struct rctx {
+	const struct hpa_config	*cfg;
+	const struct hpa_input	*in;
+	const struct hpa_spec	*spec;
+	struct hpa_state	*st;
+	struct hpa_calc		 calc;
+	struct hpa_tolerances	 tol;
+};
+
+static const char *
+str_or(const char *s, const char *dflt)
+{
+	return s != NULL && s[0] != '\0' ? s : dflt;
+}
+
+/* tolerancesForHpa. */
+static struct hpa_tolerances
+tolerances(const struct hpa_config *cfg, const struct hpa_spec *spec)
+{
+	struct hpa_tolerances t = { cfg->tolerance, cfg->tolerance };
+	if (!spec->has_behavior || !cfg->configurable_tolerance)
+		return t;
+	if (spec->has_scale_down && spec->scale_down.has_tolerance)
+		t.down = spec->scale_down.tolerance;
+	if (spec->has_scale_up && spec->scale_up.has_tolerance)
+		t.up = spec->scale_up.tolerance;
+	return t;
+}
+
+/* A metric's failure: the ScalingActive reason and the error. */
+static int
+metric_fail(struct hpa_metric_result *mr, const char *reason, char *err)
+{
+	mr->valid = false;
+	snprintf(mr->reason, sizeof mr->reason, "%s", reason);
+	mr->error = err;
+	return -1;
+}
+
+/* computeStatusForResourceMetric[Generic] and the container variant. */
+static int
+resource_metric(struct rctx *x, const struct hpa_metric_spec *ms,
+    const struct hpa_metric_input *mi, struct hpa_metric_result *mr,
+    char **outer)
+{
+	bool cont = ms->type == HPA_CONTAINER_RESOURCE;
+	const char *res = str_or(ms->resource, "cpu");
+	const char *container = cont ? str_or(ms->container, "") : "";
+	const char *reason = cont ? "FailedGetContainerResourceMetric" :
+	    "FailedGetResourceMetric";
+	struct hpa_calc_out o;
+	char *err = NULL, *gen = NULL;
+	int32_t current = x->in->spec_replicas;
+
+	if (mi->fetch_error != NULL &&
+	    (ms->target == HPA_AVERAGE_VALUE || ms->target == HPA_UTILIZATION))
+		/* The resource metrics API itself failed. */
+		gen = xasprintf("failed to get %s %s: unable to get metrics for "
+		    "resource %s: %s", res, ms->target == HPA_AVERAGE_VALUE ?
+		    "usage" : "utilization", res, mi->fetch_error);
+	else if (ms->target == HPA_AVERAGE_VALUE) {
+		if (hpa_raw_resource_replicas(&x->calc, current,
+		    ms->average_value_milli, res, container, x->tol,
+		    x->in->samples, x->in->nsamples, &o, &err) != 0)
+			gen = xasprintf("failed to get %s usage: %s", res, err);
+		else {
+			snprintf(mr->name, sizeof mr->name, "%s resource", res);
+			mr->has_average = true;
+			mr->average_milli = o.usage;
+		}
+	} else if (ms->target == HPA_UTILIZATION) {
+		if (hpa_resource_replicas(&x->calc, current,
+		    ms->average_utilization, res, container, x->tol,
+		    x->in->samples, x->in->nsamples, &o, &err) != 0)
+			gen = xasprintf("failed to get %s utilization: %s", res, err);
+		else {
+			snprintf(mr->name, sizeof mr->name, "%s %sresource utilization "
+			    "(percentage of request)", res, cont ? "container " : "");
+			mr->has_utilization = true;
+			mr->utilization = o.utilization;
+			mr->has_average = true;
+			mr->average_milli = o.usage;
+		}
+	} else
+		gen = xstrdup("invalid resource metric source: neither an average "
+		    "utilization target nor an average value target was set");
+	free(err);
+	if (gen != NULL) {
+		if (cont)
+			*outer = xasprintf("failed to get %s container metric value: %s",
+			    container, gen);
+		else
+			*outer = xasprintf("failed to get %s resource metric value: %s",
+			    res, gen);
+		return metric_fail(mr, reason, gen);
+	}
+	mr->proposal = o.replicas;
+	return 0;
+}
+
+static const struct hpa_metric_input *
+metric_input(const struct rctx *x, size_t i)
+{
+	static const struct hpa_metric_input none;
+	if (x->in->metric_inputs == NULL || i >= x->spec->nmetrics)
+		return &none;
+	return &x->in->metric_inputs[i];
+}
+
+static int
+pods_metric(struct rctx *x, const struct hpa_metric_spec *ms,
+    const struct hpa_metric_input *mi, struct hpa_metric_result *mr,
+    char **outer)
+{
+	const char *name = str_or(ms->metric_name, "");
+	struct hpa_calc_out o;
+	char *err = NULL;
+	int rc;
+	if (mi->fetch_error != NULL) {
+		err = xasprintf("unable to get metric %s: %s", name, mi->fetch_error);
+		rc = -1;
+	} else
+		rc = hpa_pods_metric_replicas(&x->calc, x->in->spec_replicas,
+		    ms->average_value_milli, name, x->tol, mi->pod_values,
+		    mi->npod_values, &o, &err);
+	if (rc != 0) {
+		*outer = xasprintf("failed to get pods metric value: %s", err);
+		return metric_fail(mr, "FailedGetPodsMetric", err);
+	}
+	snprintf(mr->name, sizeof mr->name, "pods metric %s", name);
+	mr->proposal = o.replicas;
+	mr->has_average = true;
+	mr->average_milli = o.usage;
+	return 0;
+}
+
+static int
+object_metric(struct rctx *x, const struct hpa_metric_spec *ms,
+    const struct hpa_metric_input *mi, struct hpa_metric_result *mr,
+    char **outer)
+{
+	const char *name = str_or(ms->metric_name, "");
+	const char *kind = str_or(ms->object_kind, "");
+	struct hpa_calc_out o;
+	char *err = NULL;
+	if (ms->target != HPA_VALUE && ms->target != HPA_AVERAGE_VALUE)
+		err = xstrdup("invalid object metric source: neither a value target "
+		    "nor an average value target was set");
+	else if (mi->fetch_error != NULL || !mi->has_value)
+		err = xasprintf("unable to get metric %s: %s on %s %s/%s", name,
+		    mi->fetch_error != NULL ? mi->fetch_error :
+		    "no metrics returned from custom metrics API", kind,
+		    str_or(x->spec->namespace, "default"), str_or(ms->object_name, ""));
+	else if (ms->target == HPA_VALUE) {
+		if (hpa_object_replicas(&x->calc, x->in->spec_replicas,
+		    ms->value_milli, mi->value_milli, x->tol, &o, &err) == 0) {
+			snprintf(mr->name, sizeof mr->name, "%s metric %s", kind, name);
+			mr->has_value = true;
+			mr->value_milli = o.usage;
+		}
+	} else {
+		hpa_object_per_pod_replicas(x->in->status_replicas,
+		    ms->average_value_milli, mi->value_milli, x->tol, &o);
+		snprintf(mr->name, sizeof mr->name, "external metric %s", name);
+		mr->has_average = true;
+		mr->average_milli = o.usage;
+	}
+	if (err != NULL) {
+		*outer = xasprintf("failed to get object metric value: %s", err);
+		return metric_fail(mr, "FailedGetObjectMetric", err);
+	}
+	mr->proposal = o.replicas;
+	return 0;
+}
+
+static int
+external_metric(struct rctx *x, const struct hpa_metric_spec *ms,
+    const struct hpa_metric_input *mi, struct hpa_metric_result *mr,
+    char **outer)
+{
+	const char *name = str_or(ms->metric_name, "");
+	const char *ns = str_or(x->spec->namespace, "default");
+	struct hpa_calc_out o;
+	char *err = NULL, *mid = NULL;
+	bool avg = ms->target == HPA_AVERAGE_VALUE;
+	if (!avg && ms->target != HPA_VALUE)
+		err = xstrdup("invalid external metric source: neither a value "
+		    "target nor an average value target was set");
+	else if (mi->fetch_error != NULL || mi->nseries == 0) {
+		err = xasprintf("unable to get external metric %s/%s/%s: %s", ns,
+		    name, ms->metric_selector.set ? "&LabelSelector{...}" : "nil",
+		    mi->fetch_error != NULL ? mi->fetch_error :
+		    "no metrics returned from external metrics API");
+		mid = xasprintf("failed to get %s external metric: %s", name, err);
+	} else if (avg)
+		hpa_external_per_pod_replicas(x->in->status_replicas,
+		    ms->average_value_milli, mi->series_milli, mi->nseries, x->tol, &o);
+	else if (hpa_external_replicas(&x->calc, x->in->spec_replicas,
+	    ms->value_milli, mi->series_milli, mi->nseries, x->tol, &o, &err) != 0)
+		mid = xasprintf("failed to get %s external metric: %s", name, err);
+	if (err != NULL) {
+		*outer = xasprintf("failed to get external metric value: %s",
+		    mid != NULL ? mid : err);
+		free(mid);
+		return metric_fail(mr, "FailedGetExternalMetric", err);
+	}
+	snprintf(mr->name, sizeof mr->name, "external metric %s", name);
+	mr->proposal = o.replicas;
+	if (avg) {
+		mr->has_average = true;
+		mr->average_milli = o.usage;
+	} else {
+		mr->has_value = true;
+		mr->value_milli = o.usage;
+	}
+	return 0;
+}
+
+/* computeReplicasForMetric. */
+static int
+compute_metric(struct rctx *x, size_t i, const struct hpa_metric_spec *ms,
+    struct hpa_metric_result *mr, char **outer)
+{
+	const struct hpa_metric_input *mi = metric_input(x, i);
+	int rc;
+	switch (ms->type) {
+	case HPA_RESOURCE:
+	case HPA_CONTAINER_RESOURCE:
+		rc = resource_metric(x, ms, mi, mr, outer);
+		break;
+	case HPA_PODS:
+		rc = pods_metric(x, ms, mi, mr, outer);
+		break;
+	case HPA_OBJECT:
+		rc = object_metric(x, ms, mi, mr, outer);
+		break;
+	case HPA_EXTERNAL:
+		rc = external_metric(x, ms, mi, mr, outer);
+		break;
+	default:
+		/* The API server rejects these; kept for hand-built specs. */
+		*outer = xasprintf("unknown metric source type \"%d\"", (int)ms->type);
+		return metric_fail(mr, "InvalidMetricSourceType", xstrdup(*outer));
+	}
+	if (rc == 0)
+		mr->valid = true;
+	return rc;
+}
+
+/*
+ * computeReplicasForMetrics: the highest proposal. Returns -1 (and *err)
+ * when every metric is invalid, or when some are and the rest would scale
+ * down; otherwise the proposal, with *err set if some metric failed.
+ */
+static int32_t
+compute_metrics(struct rctx *x, const struct hpa_metric_spec *metrics,
+    size_t n, struct hpa_result *out, char **err)
+{
+	int32_t replicas = 0;
+	size_t invalid = 0, first = 0;
+	char *first_err = NULL;
+	*err = NULL;
+	for (size_t i = 0; i < n; i++) {
+		struct hpa_metric_result *mr = &out->metrics[i];
+		char *outer = NULL;
+		if (compute_metric(x, i, &metrics[i], mr, &outer) != 0) {
+			if (invalid == 0) {
+				first = i;
+				first_err = outer;
+			} else
+				free(outer);
+			invalid++;
+			continue;
+		}
+		if (replicas == 0 || mr->proposal > replicas) {
+			replicas = mr->proposal;
+			snprintf(out->metric_name, sizeof out->metric_name, "%s",
+			    mr->name);
+		}
+	}
+	if (first_err != NULL) {
+		*err = xasprintf("invalid metrics (%zu invalid out of %zu), first "
+		    "error is: %s", invalid, n, first_err);
+		free(first_err);
+	}
+	if (invalid >= n || (invalid > 0 && replicas < x->in->spec_replicas)) {
+		const struct hpa_metric_result *mr = &out->metrics[first];
+		set_cond(x->st, HPA_COND_SCALING_ACTIVE, false, x->in->now, mr->reason,
+		    "the HPA was unable to compute the replica count: %s",
+		    mr->error != NULL ? mr->error : "");
+		return -1;
+	}
+	set_cond(x->st, HPA_COND_SCALING_ACTIVE, true, x->in->now, "ValidMetricFound",
+	    "the HPA was able to successfully calculate a replica count from %s",
+	    out->metric_name);
+	return replicas;
+}
+
+/* normalizeDesiredReplicas (legacy). */
+static int32_t
+normalize_legacy(struct rctx *x, int32_t current, int32_t desired, int32_t min,
+    struct hpa_result *out)
+{
+	sim_ns now = x->in->now;
+	int32_t stab = hpa_stabilize_legacy(x->st, now,
+	    x->cfg->downscale_stabilization, desired);
+	out->stabilized = stab;
+	if (stab != desired)
+		set_cond(x->st, HPA_COND_ABLE_TO_SCALE, true, now,
+		    "ScaleDownStabilized", "recent recommendations were higher than "
+		    "current one, applying the highest recent recommendation");
+	else
+		set_cond(x->st, HPA_COND_ABLE_TO_SCALE, true, now, "ReadyForNewScale",
+		    "recommended size matches current size");
+	const char *reason, *msg;
+	int32_t d = hpa_convert_with_rules(current, stab, min,
+	    x->spec->max_replicas, x->cfg->scale_up_limit_factor,
+	    x->cfg->scale_up_limit_minimum, &reason, &msg);
+	set_cond(x->st, HPA_COND_SCALING_LIMITED, d != stab, now, reason, "%s", msg);
+	return d;
+}
+
+/* normalizeDesiredReplicasWithBehaviors. */
+static int32_t
+normalize_behavior(struct rctx *x, const struct hpa_rules *up,
+    const struct hpa_rules *down, int32_t current, int32_t desired,
+    int32_t min, struct hpa_result *out)
+{
+	sim_ns now = x->in->now;
+	int64_t down_s = down->has_stabilization ? down->stabilization_s :
+	    x->cfg->downscale_stabilization / SIM_SEC;
+	int64_t up_s = up->has_stabilization ? up->stabilization_s : 0;
+	const char *reason, *msg;
+	int32_t stab = hpa_stabilize_with_behaviors(x->st, now, current, desired,
+	    up_s, down_s, &reason, &msg);
+	out->stabilized = stab;
+	if (stab != desired)
+		set_cond(x->st, HPA_COND_ABLE_TO_SCALE, true, now, reason, "%s", msg);
+	else
+		set_cond(x->st, HPA_COND_ABLE_TO_SCALE, true, now, "ReadyForNewScale",
+		    "recommended size matches current size");
+	int32_t d = hpa_convert_with_behavior_rate(x->st, now, up, down, current,
+	    stab, min, x->spec->max_replicas, &reason, &msg);
+	set_cond(x->st, HPA_COND_SCALING_LIMITED, d != stab, now, reason, "%s", msg);
+	return d;
+}
+
+int
+hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
+    struct hpa_state *st, struct hpa_result *out)
+{
+	const struct hpa_spec *spec = in->spec;
+	KS_ASSERT(cfg != NULL && spec != NULL && st != NULL && out != NULL);
+	sim_ns now = in->now;
+	struct rctx x = { .cfg = cfg, .in = in, .spec = spec, .st = st };
+	x.calc = (struct hpa_calc){ .cfg = cfg, .now = now,
+	    .namespace = spec->namespace, .pods = in->pods, .npods = in->npods };
+	x.tol = tolerances(cfg, spec);
+
+	/* An empty metric list means cpu at 80%, as the API defaults it. */
+	struct hpa_metric_spec dflt = { .type = HPA_RESOURCE, .resource = "cpu",
+	    .target = HPA_UTILIZATION, .average_utilization = 80 };
+	const struct hpa_metric_spec *metrics = spec->metrics;
+	size_t nmetrics = spec->nmetrics;
+	if (nmetrics == 0) {
+		metrics = &dflt;
+		nmetrics = 1;
+	}
+
+	memset(out, 0, sizeof *out);
+	out->metric_replicas = -1;
+	out->nmetrics = nmetrics;
+	out->metrics = xcalloc(nmetrics, sizeof *out->metrics);
+
+	char ref[256];
+	snprintf(ref, sizeof ref, "%s/%s/%s", str_or(spec->target_kind, "Deployment"),
+	    str_or(spec->namespace, "default"), str_or(spec->target_name, ""));
+
+	set_cond(st, HPA_COND_ABLE_TO_SCALE, true, now, "SucceededGetScale",
+	    "the HPA controller was able to get the target's current scale");
+	int32_t current = in->spec_replicas;
+	out->current_replicas = current;
+	if (!st->has_recs)
+		hpa_state_add_rec(st, current, now);	/* recordInitialRecommendation */
+
+	int32_t min = spec->min_replicas;
+	if (!spec->has_min_replicas && min == 0)
+		min = 1;
+	int32_t desired = 0;
+	bool rescale = true, normalized = false;
+	int rc = 0;
+
+	if (in->spec_replicas == 0 && min != 0) {
+		desired = 0;
+		rescale = false;
+		set_cond(st, HPA_COND_SCALING_ACTIVE, false, now, "ScalingDisabled",
+		    "scaling is disabled since the replica count of the target is zero");
+	} else if (current > spec->max_replicas) {
+		snprintf(out->rescale_reason, sizeof out->rescale_reason,
+		    "Current number of replicas above Spec.MaxReplicas");
+		desired = spec->max_replicas;
+	} else if (current < min) {
+		snprintf(out->rescale_reason, sizeof out->rescale_reason,
+		    "Current number of replicas below Spec.MinReplicas");
+		desired = min;
+	} else {
+		char *err = NULL;
+		int32_t mdesired = compute_metrics(&x, metrics, nmetrics, out, &err);
+		out->metric_replicas = mdesired;
+		if (mdesired == -1) {
+			out->error = xasprintf("failed to compute desired number of "
+			    "replicas based on listed metrics for %s: %s", ref,
+			    err != NULL ? err : "");
+			free(err);
+			for (int t = 0; t < HPA_NCOND; t++)
+				out->cond[t] = st->cond[t];
+			out->desired_replicas = current;
+			out->stabilized = current;
+			return -1;
+		}
+		if (err != NULL) {
+			/* Scale on the valid metrics, but report the error. */
+			out->error = err;
+			rc = -1;
+		}
+		if (mdesired > desired)
+			desired = mdesired;
+		if (desired > current)
+			snprintf(out->rescale_reason, sizeof out->rescale_reason,
+			    "%s above target", out->metric_name);
+		if (desired < current)
+			snprintf(out->rescale_reason, sizeof out->rescale_reason,
+			    "All metrics below target");
+		if (!spec->has_behavior)
+			desired = normalize_legacy(&x, current, desired, min, out);
+		else {
+			struct hpa_policy ub[2], db[2];
+			struct hpa_rules up, down;
+			hpa_rules_effective(spec->has_scale_up ? &spec->scale_up : NULL,
+			    true, ub, &up);
+			hpa_rules_effective(spec->has_scale_down ? &spec->scale_down :
+			    NULL, false, db, &down);
+			desired = normalize_behavior(&x, &up, &down, current, desired,
+			    min, out);
+		}
+		rescale = desired != current;
+		normalized = true;
+	}
+	if (!normalized)
+		out->stabilized = rescale ? desired : current;
+
+	if (rescale) {
+		set_cond(st, HPA_COND_ABLE_TO_SCALE, true, now, "SucceededRescale",
+		    "the HPA controller was able to update the target scale to %d",
+		    (int)desired);
+		if (spec->has_behavior) {
+			struct hpa_policy buf[2];
+			struct hpa_rules r;
+			bool up = desired > current;
+			const struct hpa_rules *given = up ?
+			    (spec->has_scale_up ? &spec->scale_up : NULL) :
+			    (spec->has_scale_down ? &spec->scale_down : NULL);
+			hpa_rules_effective(given, up, buf, &r);
+			hpa_store_scale_event(st, &r, current, desired, now);
+		}
+		st->has_last_scale = true;
+		st->last_scale = now;
+	} else
+		desired = current;
+	out->rescale = rescale;
+	out->desired_replicas = desired;
+	st->desired_replicas = desired;
+	for (int t = 0; t < HPA_NCOND; t++)
+		out->cond[t] = st->cond[t];
+	return rc;
+}

@@ -1,0 +1,221 @@
+/*
+ * sched_fit.c - NodeResourcesFit (filter fitsRequest; scores LeastAllocated,
+ * MostAllocated, RequestedToCapacityRatio with BuildBrokenLinearFunction)
+ * and NodeResourcesBalancedAllocation (the classic 1 - std formula), from
+ * pkg/scheduler/framework/plugins/noderesources. Integer math as upstream.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "models/scheduler/sched_int.h"
+
+void
+sched_fit_prefilter(struct sched *s)
+{
+	struct sched_cycle *cy = &s->cy;
+	struct k8s_resources r;
+	k8s_pod_request(cy->pod, false, &r);
+	cy->cpu = r.cpu_milli;
+	cy->mem = r.memory;
+	cy->eph = r.ephemeral;
+	memset(cy->ext, 0, sizeof cy->ext);
+	cy->req_any = r.cpu_milli != 0 || r.memory != 0 || r.ephemeral != 0 || r.n_ext > 0;
+	for (int i = 0; i < r.n_ext; i++) {
+		int k = sched_res_index(s, r.ext[i].name);
+		if (k >= 0)
+			cy->ext[k] = r.ext[i].value;
+	}
+	k8s_res_free(&r);
+	k8s_pod_request(cy->pod, true, &r);
+	cy->nz_cpu = r.cpu_milli;
+	cy->nz_mem = r.memory;
+	k8s_res_free(&r);
+}
+
+static void
+add_ins(struct sched_node_status *st, struct sched_insufficient *ins, int *nins,
+    const char *res, const char *reason, int64_t req, int64_t used, int64_t cap, bool unres)
+{
+	if (st->nreasons < SCHED_MAX_REASONS)
+		st->reasons[st->nreasons++] = reason;
+	if (unres)
+		st->code = SCHED_UNRESOLVABLE;
+	if (ins != NULL && nins != NULL && *nins < SCHED_MAX_REASONS) {
+		ins[*nins] = (struct sched_insufficient){ res, reason, req, used, cap, unres };
+		(*nins)++;
+	}
+}
+
+enum sched_code
+sched_fit_filter(struct sched *s, int node, struct sched_node_status *st,
+    struct sched_insufficient *ins, int *nins)
+{
+	const struct sched_cycle *cy = &s->cy;
+	const struct sched_node *n = &s->nodes[node];
+	st->code = SCHED_UNSCHEDULABLE;
+	st->plugin = SCHED_NODE_RESOURCES_FIT;
+	st->nreasons = 0;
+	if (nins)
+		*nins = 0;
+	/* fitsRequest */
+	if ((int64_t)n->npods + 1 > n->alloc_pods)
+		add_ins(st, ins, nins, "pods", "Too many pods", 1, n->npods, n->alloc_pods, false);
+	if (cy->req_any) {
+		if (cy->cpu > 0 && cy->cpu > n->alloc_cpu - n->req_cpu)
+			add_ins(st, ins, nins, "cpu", "Insufficient cpu", cy->cpu, n->req_cpu,
+			    n->alloc_cpu, cy->cpu > n->alloc_cpu);
+		if (cy->mem > 0 && cy->mem > n->alloc_mem - n->req_mem)
+			add_ins(st, ins, nins, "memory", "Insufficient memory", cy->mem, n->req_mem,
+			    n->alloc_mem, cy->mem > n->alloc_mem);
+		if (cy->eph > 0 && cy->eph > n->alloc_eph - n->req_eph)
+			add_ins(st, ins, nins, "ephemeral-storage", "Insufficient ephemeral-storage",
+			    cy->eph, n->req_eph, n->alloc_eph, cy->eph > n->alloc_eph);
+		for (int k = 0; k < s->next; k++) {
+			int64_t q = cy->ext[k];
+			if (q == 0)
+				continue;
+			if (q > n->alloc_ext[k] - n->req_ext[k])
+				add_ins(st, ins, nins, s->ext[k].name, s->ext[k].reason, q,
+				    n->req_ext[k], n->alloc_ext[k], q > n->alloc_ext[k]);
+		}
+	}
+	if (st->nreasons == 0) {
+		st->code = SCHED_SUCCESS;
+		return SCHED_SUCCESS;
+	}
+	return st->code;
+}
+
+/* calculateResourceAllocatableRequest: (allocatable, requested incl. the pod);
+ * (0, 0) bypasses the resource. */
+static void
+alloc_req(const struct sched *s, const struct sched_node *n, int res, bool use_requested,
+    int64_t *alloc, int64_t *req)
+{
+	const struct sched_cycle *cy = &s->cy;
+	*alloc = *req = 0;
+	switch (res) {
+	case SCHED_RES_CPU:
+		*alloc = n->alloc_cpu;
+		*req = (use_requested ? n->req_cpu + cy->cpu : n->nz_cpu + cy->nz_cpu);
+		return;
+	case SCHED_RES_MEM:
+		*alloc = n->alloc_mem;
+		*req = (use_requested ? n->req_mem + cy->mem : n->nz_mem + cy->nz_mem);
+		return;
+	case SCHED_RES_EPH:
+		*alloc = n->alloc_eph;
+		*req = n->req_eph + cy->eph;
+		return;
+	default:
+		if (res < 0 || cy->ext[res] == 0)
+			return;
+		*alloc = n->alloc_ext[res];
+		*req = n->req_ext[res] + cy->ext[res];
+		return;
+	}
+}
+
+int64_t
+sched_broken_linear(const struct sched_shape_point *shape, int n, int64_t p)
+{
+	for (int i = 0; i < n; i++) {
+		if (p <= shape[i].utilization) {
+			if (i == 0)
+				return shape[0].score;
+			return shape[i - 1].score + (shape[i].score - shape[i - 1].score) *
+			    (p - shape[i - 1].utilization) /
+			    (shape[i].utilization - shape[i - 1].utilization);
+		}
+	}
+	return shape[n - 1].score;
+}
+
+int64_t
+sched_fit_score(struct sched *s, int node)
+{
+	const struct sched_config *c = &s->cfg;
+	const struct sched_node *n = &s->nodes[node];
+	int64_t node_score = 0, weight_sum = 0;
+	struct sched_shape_point shape[SCHED_MAX_SHAPE];
+	if (c->strategy == SCHED_REQUESTED_TO_CAPACITY_RATIO)
+		for (int i = 0; i < c->nshape; i++) {
+			shape[i].utilization = c->shape[i].utilization;
+			shape[i].score = c->shape[i].score *
+			    (SCHED_MAX_NODE_SCORE / SCHED_MAX_CUSTOM_SCORE);
+		}
+	for (int i = 0; i < c->nfit_resources; i++) {
+		int64_t alloc, req;
+		alloc_req(s, n, s->fit_res[i], false, &alloc, &req);
+		if (alloc == 0)
+			continue;
+		int64_t w = c->fit_resources[i].weight, rs;
+		switch (c->strategy) {
+		case SCHED_LEAST_ALLOCATED:
+			rs = req > alloc ? 0 : (alloc - req) * SCHED_MAX_NODE_SCORE / alloc;
+			break;
+		case SCHED_MOST_ALLOCATED:
+			rs = req > alloc ? SCHED_MAX_NODE_SCORE : req * SCHED_MAX_NODE_SCORE / alloc;
+			break;
+		default:
+			rs = sched_broken_linear(shape, c->nshape,
+			    req > alloc ? 100 : req * 100 / alloc);
+			if (rs <= 0)
+				continue;
+			break;
+		}
+		node_score += rs * w;
+		weight_sum += w;
+	}
+	if (weight_sum == 0)
+		return 0;
+	if (c->strategy == SCHED_REQUESTED_TO_CAPACITY_RATIO)
+		return (int64_t)llround((double)node_score / (double)weight_sum);
+	return node_score / weight_sum;
+}
+
+bool
+sched_balanced_prescore(struct sched *s)
+{
+	/* isBestEffortPod: every requested quantity of the resources is 0. */
+	const struct sched_cycle *cy = &s->cy;
+	for (int i = 0; i < s->cfg.nbalanced_resources; i++) {
+		int r = s->bal_res[i];
+		int64_t q = r == SCHED_RES_CPU ? cy->cpu : r == SCHED_RES_MEM ? cy->mem :
+		    r == SCHED_RES_EPH ? cy->eph : r >= 0 ? cy->ext[r] : 0;
+		if (q != 0)
+			return false;
+	}
+	return true;
+}
+
+int64_t
+sched_balanced_score(struct sched *s, int node)
+{
+	const struct sched_node *n = &s->nodes[node];
+	double fr[SCHED_MAX_RES], total = 0;
+	int nf = 0;
+	for (int i = 0; i < s->cfg.nbalanced_resources; i++) {
+		int64_t alloc, req;
+		alloc_req(s, n, s->bal_res[i], true, &alloc, &req);
+		if (alloc == 0)
+			continue;
+		double f = (double)req / (double)alloc;
+		if (f > 1)
+			f = 1;
+		total += f;
+		fr[nf++] = f;
+	}
+	double std = 0;
+	if (nf == 2) {
+		std = fabs((fr[0] - fr[1]) / 2);
+	} else if (nf > 2) {
+		double mean = total / nf, sum = 0;
+		for (int i = 0; i < nf; i++)
+			sum += (fr[i] - mean) * (fr[i] - mean);
+		std = sqrt(sum / nf);
+	}
+	return (int64_t)((1 - std) * (double)SCHED_MAX_NODE_SCORE);
+}

@@ -1,0 +1,293 @@
+/*
+ * sched_int.h - the scheduler's private state shared by its files: pods and
+ * per-template groups, topology-key registries, the per-cycle state each
+ * plugin prepares in PreFilter/PreScore, and the cycle's scratch arena.
+ * Only models/sched*.c include it.
+ */
+#ifndef KS_SCHED_INT_H
+#define KS_SCHED_INT_H
+
+#include "models/scheduler/sched.h"
+#include "sim/util/util.h"
+
+#define SCHED_MAX_SPREAD	8	/* constraints of one pod */
+#define SCHED_MAX_TERMS		16	/* pod (anti-)affinity terms of one pod */
+#define SCHED_MAX_EQ		8	/* service selectors merged by default spreading */
+
+/* One template's pods on one node. */
+struct sched_ng {
+	int32_t	group;
+	int32_t	live;		/* not terminating */
+	int32_t	all;
+	int32_t	gpos;		/* index in the group's node list */
+};
+struct sched_gnode {
+	int32_t	node;
+	int32_t	npos;		/* index in the node's group list */
+};
+/* Pods sharing one spec. Groups are never freed; an empty group's spec
+ * pointer is stale and is refreshed when a pod joins again. */
+struct sched_group {
+	const struct k8s_pod_spec *spec;
+	int64_t			 npods;
+	struct sched_gnode	*nodes;
+	size_t			 nnodes, cap;
+	bool			 has_affinity;	/* any pod (anti-)affinity term */
+	bool			 has_anti_required;
+};
+struct sched_hostport {
+	int32_t		 pod;
+	int32_t		 port;
+	const char	*proto;		/* "TCP" when unset */
+	const char	*ip;		/* "0.0.0.0" when unset */
+};
+struct sched_pod {
+	int32_t	node;		/* -1: free slot */
+	int32_t	group;
+	int32_t	pos;		/* index in the node's pod list */
+	int32_t	next_free;
+	bool	terminating;
+	bool	preempted;	/* terminating because the scheduler preempted it */
+	bool	started;	/* start holds status.startTime */
+	bool	detached;	/* taken off its node by a preemption dry run */
+	int64_t	start;
+	int64_t	cpu, mem, eph, ext[SCHED_MAX_EXT];
+	int64_t	nz_cpu, nz_mem;
+};
+/* A topology key: each node's value interned as a domain id. Value "" is
+ * always domain 0, so a node missing the key reads as "" like a Go map. */
+struct sched_topo {
+	char		*key;
+	int32_t		*dom;		/* per node */
+	bool		*has;		/* per node: key present */
+	struct ks_strmap vals;
+	size_t		 ndom;
+};
+struct sched_ext {
+	char	*name;
+	char	*reason;		/* "Insufficient <name>" */
+	bool	 extended;		/* an extended resource (not hugepages, not kubernetes.io/) */
+};
+struct sched_service {
+	const char		*ns;
+	const struct k8s_labels	*sel;
+};
+
+/* A label selector as the plugins build it: base requirements, an owner's
+ * requirements, equality maps and matchLabelKeys pairs, all ANDed. */
+struct sched_sel {
+	bool			 nothing;	/* labels.Nothing() */
+	const struct k8s_selector *base;
+	const struct k8s_selector *base2;
+	const struct k8s_labels	*eq[SCHED_MAX_EQ];
+	int			 neq;
+	const char		*mk_key[SCHED_MAX_SPREAD];
+	const char		*mk_val[SCHED_MAX_SPREAD];
+	int			 nmk;
+};
+bool sched_sel_empty(const struct sched_sel *sel);
+bool sched_sel_matches(const struct sched_sel *sel, const struct k8s_labels *l);
+
+struct sched_spread_c {
+	int		 topo;
+	bool		 hostname;
+	int32_t		 max_skew, min_domains;
+	bool		 honor_affinity, honor_taints;
+	struct sched_sel sel;
+	bool		 self_match;
+	uint8_t		*gmatch;	/* per group */
+	int64_t		*cnt;		/* per domain */
+	uint8_t		*present;	/* per domain */
+	int64_t		 min_match;
+	int64_t		 ndomains;
+	double		 weight;
+};
+struct sched_tpc {			/* counts by domain of one key */
+	int	 topo;
+	int64_t	*cnt;
+};
+
+struct sched_cycle {
+	const struct k8s_pod_spec	*pod;
+	const struct k8s_selector	*owner;
+	bool		 pre[SCHED_NPLUGINS];	/* PreFilter done */
+	/* NodeResourcesFit / BalancedAllocation */
+	int64_t		 cpu, mem, eph, ext[SCHED_MAX_EXT];
+	int64_t		 nz_cpu, nz_mem;
+	bool		 req_any;
+	/* NodeAffinity */
+	bool		 has_required;
+	int64_t		*pref;			/* score scratch */
+	/* per node caches: 0 unknown, 1 yes, 2 no */
+	uint8_t		*aff_ok;
+	uint8_t		*taint_ok;
+	/* PodTopologySpread */
+	struct sched_spread_c fcons[SCHED_MAX_SPREAD];
+	int		 nfcons;
+	struct sched_spread_c scons[SCHED_MAX_SPREAD];
+	int		 nscons;
+	bool		 require_all;
+	uint8_t		*ignored;		/* per node */
+	/* InterPodAffinity */
+	struct sched_tpc existing_anti[SCHED_MAX_TERMS];
+	int		 nexisting_anti;
+	bool		 any_existing_anti;
+	struct sched_tpc aff[SCHED_MAX_TERMS];
+	int		 naff;
+	bool		 aff_any;
+	bool		 self_matches_all;
+	struct sched_tpc anti[SCHED_MAX_TERMS];
+	int		 nanti;
+	struct sched_tpc tscore[2 * SCHED_MAX_TERMS + 8];
+	int		 ntscore;
+	bool		 tscore_any;
+};
+
+/* A bump allocator for one cycle; reset keeps one chunk big enough for the
+ * last cycle, so steady-state cycles do not call malloc. */
+struct sched_arena {
+	char	**chunks;
+	size_t	 *sizes;
+	size_t	  nchunks;
+	size_t	  used;		/* in the last chunk */
+	size_t	  total;
+};
+
+struct sched {
+	struct sched_config	 cfg;
+	struct sched_node	*nodes;
+	size_t			 nnodes, cap_nodes, nlive;
+	struct sched_pod	*pods;
+	size_t			 npods, cap_pods;
+	int32_t			 free_pod;
+	struct sched_group	*groups;
+	size_t			 ngroups, cap_groups;
+	const void		**gkeys;	/* open-addressing spec -> group */
+	int32_t			*gvals;
+	size_t			 gcap;
+	struct sched_topo	*topos;
+	size_t			 ntopos;
+	struct sched_ext	 ext[SCHED_MAX_EXT];
+	int			 next;
+	struct sched_service	*services;
+	size_t			 nservices, cap_services;
+	/* ImageLocality: normalized image name -> id; nodes holding each id.
+	 * Node images are normalized once, when the node is added. */
+	struct ks_strmap	 images;
+	int64_t			*image_nodes;
+	size_t			 nimage_ids, cap_image_ids;
+	int32_t			**node_images;	/* per node index: ids, as spec->images */
+	size_t			 cap_node_images;
+	/* The last pod's image ids (pod specs are immutable and shared). */
+	const void		*img_pod;
+	uint64_t		 img_gen;	/* bumps when an id is added */
+	uint64_t		 img_pod_gen;
+	int32_t			 img_ids[32];
+	int			 nimg_ids;
+	size_t			 next_start;	/* rotating start index */
+	/* resolved scoring resources: index -1 cpu, -2 memory, -3 ephemeral, >= 0 ext */
+	int			 fit_res[SCHED_MAX_RES];
+	int			 bal_res[SCHED_MAX_RES];
+	struct sched_cycle	 cy;
+	struct sched_arena	 arena;
+	/* scratch for the framework */
+	int			*feasible;
+	int64_t			*scores;	/* [cap * SCHED_NPLUGINS] */
+	int64_t			*totals;
+	size_t			 cap_scratch;
+};
+
+#define SCHED_RES_CPU	(-1)
+#define SCHED_RES_MEM	(-2)
+#define SCHED_RES_EPH	(-3)
+#define SCHED_RES_PODS	(-4)
+#define SCHED_RES_NONE	(-5)
+/* The index of a resource name, registering a new extended one; SCHED_RES_NONE
+ * when the registry is full. */
+int sched_res_index(struct sched *s, const char *name);
+
+void *sched_arena_alloc(struct sched *s, size_t size);	/* zeroed */
+void sched_arena_reset(struct sched *s);
+void sched_arena_free(struct sched *s);
+
+/* Topology key registry: index of key (created and filled on first use). */
+int sched_topo_get(struct sched *s, const char *key);
+static inline bool
+sched_node_live(const struct sched *s, int n)
+{
+	return s->nodes[n].spec != NULL;
+}
+
+/* Namespace labels as kubesim models them: kubernetes.io/metadata.name. */
+bool sched_ns_selector_matches(const struct k8s_selector *sel, const char *ns);
+const char *sched_pod_ns(const struct k8s_pod_spec *p);
+/* PodAffinityTerm.Matches: namespaces (own namespace when none given),
+ * namespaceSelector, then labelSelector; owner_ns is the term owner's. */
+bool sched_term_matches(const struct k8s_pod_term *t, const char *owner_ns,
+    const struct k8s_pod_spec *target);
+
+/* The whole cycle starts with this: forget the previous pod. */
+void sched_cycle_begin(struct sched *s, const struct k8s_pod_spec *pod,
+    const struct k8s_selector *owner);
+
+/* Required node affinity incl. nodeSelector (GetRequiredNodeAffinity.Match),
+ * and untolerated NoSchedule/NoExecute taints, cached per cycle. */
+bool sched_node_affinity_ok(struct sched *s, int node);
+bool sched_node_taints_ok(struct sched *s, int node);
+bool sched_match_node_term(const struct k8s_node_term *t, const struct k8s_node_spec *n);
+/* The first NoSchedule/NoExecute taint not tolerated, or NULL. */
+const struct k8s_taint *sched_untolerated_taint(const struct k8s_pod_spec *pod,
+    const struct k8s_node_spec *n);
+
+/* ---- plugin entry points (sched_fit.c, sched_taint.c, sched_spread.c, sched_ipa.c) */
+void sched_fit_prefilter(struct sched *s);
+enum sched_code sched_fit_filter(struct sched *s, int node, struct sched_node_status *st,
+    struct sched_insufficient *ins, int *nins);
+int64_t sched_fit_score(struct sched *s, int node);
+bool sched_balanced_prescore(struct sched *s);	/* true: Skip */
+int64_t sched_balanced_score(struct sched *s, int node);
+
+enum sched_code sched_unschedulable_filter(struct sched *s, int node, struct sched_node_status *st);
+enum sched_code sched_node_name_filter(struct sched *s, int node, struct sched_node_status *st);
+enum sched_code sched_taint_filter(struct sched *s, int node, struct sched_node_status *st);
+int64_t sched_taint_score(struct sched *s, int node);
+enum sched_code sched_affinity_filter(struct sched *s, int node, struct sched_node_status *st);
+bool sched_affinity_prescore(struct sched *s);
+int64_t sched_affinity_score(struct sched *s, int node);
+enum sched_code sched_ports_filter(struct sched *s, int node, struct sched_node_status *st);
+int64_t sched_image_score(struct sched *s, int node);
+
+void sched_spread_prefilter(struct sched *s);
+enum sched_code sched_spread_filter(struct sched *s, int node, struct sched_node_status *st);
+bool sched_spread_prescore(struct sched *s, const int *nodes, size_t n);
+int64_t sched_spread_score(struct sched *s, int node);
+void sched_spread_normalize(struct sched *s, const int *nodes, size_t n, int64_t *scores);
+
+void sched_ipa_prefilter(struct sched *s);
+enum sched_code sched_ipa_filter(struct sched *s, int node, struct sched_node_status *st);
+bool sched_ipa_prescore(struct sched *s, const int *nodes, size_t n);
+int64_t sched_ipa_score(struct sched *s, int node);
+void sched_ipa_normalize(struct sched *s, const int *nodes, size_t n, int64_t *scores);
+
+/* ImageLocality's normalizedImageName (":latest" when untagged), into buf. */
+void sched_image_norm(const char *in, char *buf, size_t n);
+/* Frees the cluster state (sched_state.c). */
+void sched_state_free(struct sched *s);
+
+/* A preemption dry run takes pods off their node and puts them back keeping
+ * their handles (sched_state.c). */
+void sched_pod_detach(struct sched *s, int pod);
+void sched_pod_attach(struct sched *s, int pod);
+/* PreFilter then every enabled filter for pod on one node, against the
+ * current state (sched.c). */
+enum sched_code sched_filter_fresh(struct sched *s, const struct k8s_pod_spec *pod,
+    const struct k8s_selector *owner, int node, struct sched_node_status *st);
+/* FitError text over n statuses: "0/N nodes are available: ...". Caller frees. */
+char *sched_status_message(const struct sched *s, const struct sched_node_status *st,
+    size_t n);
+
+/* Sets st to a failure of plugin p with one static reason. */
+enum sched_code sched_fail(struct sched_node_status *st, enum sched_plugin p,
+    enum sched_code code, const char *reason);
+
+#endif

@@ -1,0 +1,629 @@
+/*
+ * sched_state.c - the scheduler's cluster state: nodes with their summed
+ * requests, pods grouped per template (spec) with per-node counts kept in
+ * both directions so add/remove are O(1), topology-key registries, extended
+ * resource names, services, and the per-cycle scratch arena.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/scheduler/sched_int.h"
+
+/* ---- arena ---------------------------------------------------------------- */
+
+#define ARENA_MIN	(64 * 1024)
+
+void *
+sched_arena_alloc(struct sched *s, size_t size)
+{
+	struct sched_arena *a = &s->arena;
+	size = (size + 15) & ~(size_t)15;
+	if (a->nchunks == 0 || a->used + size > a->sizes[a->nchunks - 1]) {
+		size_t sz = size > ARENA_MIN ? size : ARENA_MIN;
+		a->chunks = xreallocarray(a->chunks, a->nchunks + 1, sizeof *a->chunks);
+		a->sizes = xreallocarray(a->sizes, a->nchunks + 1, sizeof *a->sizes);
+		a->chunks[a->nchunks] = xmalloc(sz);
+		a->sizes[a->nchunks] = sz;
+		a->nchunks++;
+		a->used = 0;
+	}
+	void *p = a->chunks[a->nchunks - 1] + a->used;
+	a->used += size;
+	a->total += size;
+	memset(p, 0, size);
+	return p;
+}
+
+void
+sched_arena_reset(struct sched *s)
+{
+	struct sched_arena *a = &s->arena;
+	if (a->nchunks > 1) {
+		/* Replace the chunks by one that holds what the last cycle used. */
+		size_t want = a->total + ARENA_MIN;
+		for (size_t i = 0; i < a->nchunks; i++)
+			free(a->chunks[i]);
+		a->chunks[0] = xmalloc(want);
+		a->sizes[0] = want;
+		a->nchunks = 1;
+	}
+	a->used = 0;
+	a->total = 0;
+}
+
+void
+sched_arena_free(struct sched *s)
+{
+	for (size_t i = 0; i < s->arena.nchunks; i++)
+		free(s->arena.chunks[i]);
+	free(s->arena.chunks);
+	free(s->arena.sizes);
+	memset(&s->arena, 0, sizeof s->arena);
+}
+
+/* ---- resources ------------------------------------------------------------- */
+
+int
+sched_res_index(struct sched *s, const char *name)
+{
+	if (strcmp(name, "cpu") == 0)
+		return SCHED_RES_CPU;
+	if (strcmp(name, "memory") == 0)
+		return SCHED_RES_MEM;
+	if (strcmp(name, "ephemeral-storage") == 0)
+		return SCHED_RES_EPH;
+	if (strcmp(name, "pods") == 0)
+		return SCHED_RES_PODS;
+	for (int i = 0; i < s->next; i++)
+		if (strcmp(s->ext[i].name, name) == 0)
+			return i;
+	if (s->next == SCHED_MAX_EXT)
+		return SCHED_RES_NONE;
+	struct sched_ext *e = &s->ext[s->next];
+	e->name = xstrdup(name);
+	e->reason = xasprintf("Insufficient %s", name);
+	/* v1helper.IsExtendedResourceName: not in the kubernetes.io/ domain,
+	 * not hugepages-, has a domain prefix. */
+	const char *slash = strchr(name, '/');
+	e->extended = slash != NULL && strncmp(name, "hugepages-", 10) != 0 &&
+	    !(slash - name >= 13 && strncmp(slash - 13, "kubernetes.io", 13) == 0);
+	return s->next++;
+}
+
+/* Fills the per-node allocatable sums from the spec. */
+static void
+node_read_alloc(struct sched *s, struct sched_node *n)
+{
+	const struct k8s_resources *a = &n->spec->allocatable;
+	n->alloc_cpu = a->cpu_milli;
+	n->alloc_mem = a->memory;
+	n->alloc_eph = a->ephemeral;
+	n->alloc_pods = a->has_pods ? a->pods : SCHED_DEFAULT_MAX_PODS;
+	memset(n->alloc_ext, 0, sizeof n->alloc_ext);
+	for (int i = 0; i < a->n_ext; i++) {
+		int k = sched_res_index(s, a->ext[i].name);
+		if (k >= 0)
+			n->alloc_ext[k] = a->ext[i].value;
+	}
+}
+
+/* ---- topology keys ------------------------------------------------------------ */
+
+static void
+topo_fill(struct sched_topo *t, const struct sched *s, size_t n)
+{
+	const struct sched_node *node = &s->nodes[n];
+	const char *v = node->spec ? k8s_labels_get(&node->spec->labels, t->key) : NULL;
+	t->has[n] = v != NULL;
+	if (v == NULL) {
+		t->dom[n] = 0;
+		return;
+	}
+	int64_t id;
+	if (!ks_strmap_get(&t->vals, v, &id)) {
+		id = (int64_t)t->ndom++;
+		ks_strmap_put(&t->vals, v, id);
+	}
+	t->dom[n] = (int32_t)id;
+}
+
+int
+sched_topo_get(struct sched *s, const char *key)
+{
+	for (size_t i = 0; i < s->ntopos; i++)
+		if (strcmp(s->topos[i].key, key) == 0)
+			return (int)i;
+	s->topos = xreallocarray(s->topos, s->ntopos + 1, sizeof *s->topos);
+	struct sched_topo *t = &s->topos[s->ntopos];
+	memset(t, 0, sizeof *t);
+	t->key = xstrdup(key);
+	ks_strmap_init(&t->vals);
+	ks_strmap_put(&t->vals, "", 0);
+	t->ndom = 1;
+	t->dom = xcalloc(s->cap_nodes ? s->cap_nodes : 1, sizeof *t->dom);
+	t->has = xcalloc(s->cap_nodes ? s->cap_nodes : 1, sizeof *t->has);
+	for (size_t n = 0; n < s->nnodes; n++)
+		topo_fill(t, s, n);
+	return (int)s->ntopos++;
+}
+
+/* ---- nodes ----------------------------------------------------------------------- */
+
+/* The id of a normalized image name, added when new. */
+static int32_t
+image_id(struct sched *s, const char *name)
+{
+	int64_t id;
+	if (ks_strmap_get(&s->images, name, &id))
+		return (int32_t)id;
+	KS_GROW(s->image_nodes, s->cap_image_ids, s->nimage_ids + 1);
+	s->image_nodes[s->nimage_ids] = 0;
+	ks_strmap_put(&s->images, name, (int64_t)s->nimage_ids);
+	s->img_gen++;
+	return (int32_t)s->nimage_ids++;
+}
+
+static void
+image_count(struct sched *s, size_t n, const struct k8s_node_spec *spec, int delta)
+{
+	char name[512];
+	if (delta > 0) {
+		KS_GROW(s->node_images, s->cap_node_images, n + 1);
+		s->node_images[n] = spec->nimages ?
+		    xcalloc(spec->nimages, sizeof *s->node_images[n]) : NULL;
+		for (size_t i = 0; i < spec->nimages; i++) {
+			sched_image_norm(spec->images[i], name, sizeof name);
+			s->node_images[n][i] = image_id(s, name);
+		}
+	}
+	for (size_t i = 0; i < spec->nimages; i++)
+		s->image_nodes[s->node_images[n][i]] += delta;
+	if (delta < 0) {
+		free(s->node_images[n]);
+		s->node_images[n] = NULL;
+	}
+}
+
+int
+sched_add_node(struct sched *s, const struct k8s_node_spec *spec)
+{
+	if (s->nnodes == s->cap_nodes) {
+		size_t old = s->cap_nodes;
+		KS_GROW(s->nodes, s->cap_nodes, s->nnodes + 1);
+		for (size_t i = 0; i < s->ntopos; i++) {
+			s->topos[i].dom = xreallocarray(s->topos[i].dom, s->cap_nodes, sizeof(int32_t));
+			s->topos[i].has = xreallocarray(s->topos[i].has, s->cap_nodes, sizeof(bool));
+		}
+		(void)old;
+	}
+	size_t n = s->nnodes++;
+	struct sched_node *node = &s->nodes[n];
+	memset(node, 0, sizeof *node);
+	node->spec = spec;
+	node_read_alloc(s, node);
+	for (size_t i = 0; i < s->ntopos; i++)
+		topo_fill(&s->topos[i], s, n);
+	image_count(s, n, spec, 1);
+	s->nlive++;
+	return (int)n;
+}
+
+void
+sched_node_update(struct sched *s, int n)
+{
+	KS_ASSERT(n >= 0 && (size_t)n < s->nnodes && sched_node_live(s, n));
+	struct sched_node *node = &s->nodes[n];
+	node_read_alloc(s, node);
+	for (size_t i = 0; i < s->ntopos; i++)
+		topo_fill(&s->topos[i], s, (size_t)n);
+	/* Image counts: recount from scratch is not needed for labels/taints;
+	 * callers that change images remove and re-add the node. */
+}
+
+void
+sched_remove_node(struct sched *s, int n)
+{
+	KS_ASSERT(n >= 0 && (size_t)n < s->nnodes && sched_node_live(s, n));
+	struct sched_node *node = &s->nodes[n];
+	KS_ASSERT(node->npods == 0);
+	image_count(s, (size_t)n, node->spec, -1);
+	free(node->pods);
+	free(node->groups);
+	free(node->ports);
+	memset(node, 0, sizeof *node);
+	for (size_t i = 0; i < s->ntopos; i++) {
+		s->topos[i].has[n] = false;
+		s->topos[i].dom[n] = 0;
+	}
+	s->nlive--;
+}
+
+size_t sched_nnodes(const struct sched *s) { return s->nnodes; }
+size_t sched_nnodes_live(const struct sched *s) { return s->nlive; }
+
+const struct sched_node *
+sched_node_get(const struct sched *s, int n)
+{
+	KS_ASSERT(n >= 0 && (size_t)n < s->nnodes);
+	return &s->nodes[n];
+}
+
+int
+sched_node_find(const struct sched *s, const char *name)
+{
+	for (size_t i = 0; i < s->nnodes; i++)
+		if (s->nodes[i].spec && strcmp(s->nodes[i].spec->name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* ---- groups (pods per spec) --------------------------------------------------------- */
+
+static size_t
+ptr_hash(const void *p)
+{
+	return (size_t)ks_mix64((uint64_t)(uintptr_t)p);
+}
+
+static void
+gmap_put(struct sched *s, const void *key, int32_t val)
+{
+	if ((s->ngroups + 1) * 2 > s->gcap) {
+		size_t ocap = s->gcap;
+		const void **okeys = s->gkeys;
+		int32_t *ovals = s->gvals;
+		s->gcap = ocap ? ocap * 2 : 64;
+		s->gkeys = xcalloc(s->gcap, sizeof *s->gkeys);
+		s->gvals = xcalloc(s->gcap, sizeof *s->gvals);
+		for (size_t i = 0; i < ocap; i++) {
+			if (okeys[i] == NULL)
+				continue;
+			size_t h = ptr_hash(okeys[i]) & (s->gcap - 1);
+			while (s->gkeys[h] != NULL)
+				h = (h + 1) & (s->gcap - 1);
+			s->gkeys[h] = okeys[i];
+			s->gvals[h] = ovals[i];
+		}
+		free(okeys);
+		free(ovals);
+	}
+	size_t h = ptr_hash(key) & (s->gcap - 1);
+	while (s->gkeys[h] != NULL && s->gkeys[h] != key)
+		h = (h + 1) & (s->gcap - 1);
+	s->gkeys[h] = key;
+	s->gvals[h] = val;
+}
+
+static int32_t
+gmap_get(const struct sched *s, const void *key)
+{
+	if (s->gcap == 0)
+		return -1;
+	size_t h = ptr_hash(key) & (s->gcap - 1);
+	while (s->gkeys[h] != NULL) {
+		if (s->gkeys[h] == key)
+			return s->gvals[h];
+		h = (h + 1) & (s->gcap - 1);
+	}
+	return -1;
+}
+
+static void
+group_refresh(struct sched_group *g, const struct k8s_pod_spec *spec)
+{
+	const struct k8s_affinity *a = &spec->affinity;
+	g->spec = spec;
+	g->has_affinity = a->npod_required || a->npod_preferred || a->nanti_required ||
+	    a->nanti_preferred;
+	g->has_anti_required = a->nanti_required > 0;
+}
+
+static int32_t
+group_of(struct sched *s, const struct k8s_pod_spec *spec)
+{
+	int32_t g = gmap_get(s, spec);
+	if (g < 0) {
+		KS_GROW(s->groups, s->cap_groups, s->ngroups + 1);
+		g = (int32_t)s->ngroups;
+		memset(&s->groups[g], 0, sizeof s->groups[g]);
+		gmap_put(s, spec, g);
+		s->ngroups++;
+	}
+	if (s->groups[g].npods == 0)
+		group_refresh(&s->groups[g], spec);
+	return g;
+}
+
+/* The node's entry for group g, created when create is set. */
+static struct sched_ng *
+node_group(struct sched *s, int n, int32_t g, bool create)
+{
+	struct sched_node *node = &s->nodes[n];
+	for (size_t i = 0; i < node->ngroups; i++)
+		if (node->groups[i].group == g)
+			return &node->groups[i];
+	if (!create)
+		return NULL;
+	struct sched_group *grp = &s->groups[g];
+	KS_GROW(node->groups, node->cap_groups, node->ngroups + 1);
+	KS_GROW(grp->nodes, grp->cap, grp->nnodes + 1);
+	struct sched_ng *e = &node->groups[node->ngroups];
+	e->group = g;
+	e->live = e->all = 0;
+	e->gpos = (int32_t)grp->nnodes;
+	grp->nodes[grp->nnodes].node = n;
+	grp->nodes[grp->nnodes].npos = (int32_t)node->ngroups;
+	grp->nnodes++;
+	node->ngroups++;
+	return e;
+}
+
+static void
+node_group_drop(struct sched *s, int n, struct sched_ng *e)
+{
+	struct sched_node *node = &s->nodes[n];
+	struct sched_group *grp = &s->groups[e->group];
+	size_t npos = (size_t)(e - node->groups);
+	size_t gpos = (size_t)e->gpos;
+	/* Remove from the group's node list (swap with last). */
+	grp->nodes[gpos] = grp->nodes[grp->nnodes - 1];
+	grp->nnodes--;
+	if (gpos < grp->nnodes) {
+		struct sched_gnode *moved = &grp->nodes[gpos];
+		s->nodes[moved->node].groups[moved->npos].gpos = (int32_t)gpos;
+	}
+	/* Remove from the node's group list (swap with last). */
+	node->groups[npos] = node->groups[node->ngroups - 1];
+	node->ngroups--;
+	if (npos < node->ngroups) {
+		struct sched_ng *m = &node->groups[npos];
+		s->groups[m->group].nodes[m->gpos].npos = (int32_t)npos;
+	}
+}
+
+/* ---- pods -------------------------------------------------------------------- */
+
+static void
+add_ports(struct sched *s, int n, int32_t pod, const struct k8s_pod_spec *spec)
+{
+	struct sched_node *node = &s->nodes[n];
+	for (size_t c = 0; c < spec->ncontainers; c++) {
+		const struct k8s_container *ct = &spec->containers[c];
+		for (size_t i = 0; i < ct->nports; i++) {
+			if (ct->ports[i].host_port <= 0)
+				continue;
+			KS_GROW(node->ports, node->cap_ports, node->nports + 1);
+			struct sched_hostport *hp = &node->ports[node->nports++];
+			hp->pod = pod;
+			hp->port = ct->ports[i].host_port;
+			hp->proto = ct->ports[i].protocol && *ct->ports[i].protocol ?
+			    ct->ports[i].protocol : "TCP";
+			hp->ip = ct->ports[i].host_ip && *ct->ports[i].host_ip ?
+			    ct->ports[i].host_ip : "0.0.0.0";
+		}
+	}
+}
+
+static void
+del_ports(struct sched *s, int n, int32_t pod)
+{
+	struct sched_node *node = &s->nodes[n];
+	size_t j = 0;
+	for (size_t i = 0; i < node->nports; i++)
+		if (node->ports[i].pod != pod)
+			node->ports[j++] = node->ports[i];
+	node->nports = j;
+}
+
+static void
+pod_requests(struct sched *s, const struct k8s_pod_spec *spec, struct sched_pod *p)
+{
+	struct k8s_resources r;
+	k8s_pod_request(spec, false, &r);
+	p->cpu = r.cpu_milli;
+	p->mem = r.memory;
+	p->eph = r.ephemeral;
+	memset(p->ext, 0, sizeof p->ext);
+	for (int i = 0; i < r.n_ext; i++) {
+		int k = sched_res_index(s, r.ext[i].name);
+		if (k >= 0)
+			p->ext[k] = r.ext[i].value;
+	}
+	k8s_res_free(&r);
+	k8s_pod_request(spec, true, &r);
+	p->nz_cpu = r.cpu_milli;
+	p->nz_mem = r.memory;
+	k8s_res_free(&r);
+}
+
+static void
+node_account(struct sched_node *node, const struct sched_pod *p, int sign)
+{
+	node->req_cpu += sign * p->cpu;
+	node->req_mem += sign * p->mem;
+	node->req_eph += sign * p->eph;
+	for (int i = 0; i < SCHED_MAX_EXT; i++)
+		node->req_ext[i] += sign * p->ext[i];
+	node->nz_cpu += sign * p->nz_cpu;
+	node->nz_mem += sign * p->nz_mem;
+}
+
+/* Links pod id (requests already read) onto node n. */
+static void
+pod_link(struct sched *s, int32_t id, int n)
+{
+	struct sched_pod *p = &s->pods[id];
+	p->node = n;
+	struct sched_node *node = &s->nodes[n];
+	node_account(node, p, 1);
+	KS_GROW(node->pods, node->cap_pods, (size_t)node->npods + 1);
+	p->pos = node->npods;
+	node->pods[node->npods++] = id;
+	s->groups[p->group].npods++;
+	struct sched_ng *e = node_group(s, n, p->group, true);
+	e->all++;
+	if (!p->terminating)
+		e->live++;
+	add_ports(s, n, id, s->groups[p->group].spec);
+}
+
+/* Unlinks pod id from its node; the slot keeps its group and requests. */
+static void
+pod_unlink(struct sched *s, int32_t id)
+{
+	struct sched_pod *p = &s->pods[id];
+	int n = p->node;
+	struct sched_node *node = &s->nodes[n];
+	node_account(node, p, -1);
+	int32_t last = node->pods[node->npods - 1];
+	node->pods[p->pos] = last;
+	s->pods[last].pos = p->pos;
+	node->npods--;
+	struct sched_ng *e = node_group(s, n, p->group, false);
+	KS_ASSERT(e != NULL);
+	e->all--;
+	if (!p->terminating)
+		e->live--;
+	if (e->all == 0)
+		node_group_drop(s, n, e);
+	s->groups[p->group].npods--;
+	if (node->nports)
+		del_ports(s, n, id);
+}
+
+int
+sched_node_add_pod(struct sched *s, int n, const struct k8s_pod_spec *spec)
+{
+	KS_ASSERT(n >= 0 && (size_t)n < s->nnodes && sched_node_live(s, n));
+	int32_t id;
+	if (s->free_pod >= 0) {
+		id = s->free_pod;
+		s->free_pod = s->pods[id].next_free;
+	} else {
+		KS_GROW(s->pods, s->cap_pods, s->npods + 1);
+		id = (int32_t)s->npods++;
+	}
+	struct sched_pod *p = &s->pods[id];
+	memset(p, 0, sizeof *p);
+	p->next_free = -1;
+	pod_requests(s, spec, p);
+	p->group = group_of(s, spec);
+	pod_link(s, id, n);
+	return id;
+}
+
+void
+sched_node_remove_pod(struct sched *s, int id)
+{
+	KS_ASSERT(id >= 0 && (size_t)id < s->npods && s->pods[id].node >= 0);
+	struct sched_pod *p = &s->pods[id];
+	pod_unlink(s, id);
+	p->node = -1;
+	p->next_free = s->free_pod;
+	s->free_pod = id;
+}
+
+void
+sched_pod_detach(struct sched *s, int id)
+{
+	KS_ASSERT(id >= 0 && (size_t)id < s->npods && s->pods[id].node >= 0 &&
+	    !s->pods[id].detached);
+	pod_unlink(s, id);
+	s->pods[id].detached = true;	/* p->node still names its node */
+}
+
+void
+sched_pod_attach(struct sched *s, int id)
+{
+	KS_ASSERT(id >= 0 && (size_t)id < s->npods && s->pods[id].detached);
+	s->pods[id].detached = false;
+	pod_link(s, id, s->pods[id].node);
+}
+
+void
+sched_pod_set_terminating(struct sched *s, int id, bool terminating)
+{
+	KS_ASSERT(id >= 0 && (size_t)id < s->npods && s->pods[id].node >= 0);
+	struct sched_pod *p = &s->pods[id];
+	if (p->terminating == terminating)
+		return;
+	struct sched_ng *e = node_group(s, p->node, p->group, false);
+	e->live += terminating ? -1 : 1;
+	p->terminating = terminating;
+}
+
+void
+sched_pod_set_preempted(struct sched *s, int id)
+{
+	sched_pod_set_terminating(s, id, true);
+	s->pods[id].preempted = true;
+}
+
+void
+sched_pod_set_start(struct sched *s, int id, int64_t start)
+{
+	KS_ASSERT(id >= 0 && (size_t)id < s->npods && s->pods[id].node >= 0);
+	s->pods[id].start = start;
+	s->pods[id].started = true;
+}
+
+int
+sched_pod_node(const struct sched *s, int id)
+{
+	KS_ASSERT(id >= 0 && (size_t)id < s->npods);
+	return s->pods[id].node;
+}
+
+const struct k8s_pod_spec *
+sched_pod_spec(const struct sched *s, int id)
+{
+	KS_ASSERT(id >= 0 && (size_t)id < s->npods && s->pods[id].node >= 0);
+	return s->groups[s->pods[id].group].spec;
+}
+
+void
+sched_add_service(struct sched *s, const char *ns, const struct k8s_labels *selector)
+{
+	KS_GROW(s->services, s->cap_services, s->nservices + 1);
+	s->services[s->nservices].ns = ns;
+	s->services[s->nservices].sel = selector;
+	s->nservices++;
+}
+
+/* Frees everything sched_state.c allocated. */
+void
+sched_state_free(struct sched *s)
+{
+	for (size_t i = 0; i < s->nnodes; i++) {
+		free(s->nodes[i].pods);
+		free(s->nodes[i].groups);
+		free(s->nodes[i].ports);
+	}
+	free(s->nodes);
+	free(s->pods);
+	for (size_t i = 0; i < s->ngroups; i++)
+		free(s->groups[i].nodes);
+	free(s->groups);
+	free(s->gkeys);
+	free(s->gvals);
+	for (size_t i = 0; i < s->ntopos; i++) {
+		free(s->topos[i].key);
+		free(s->topos[i].dom);
+		free(s->topos[i].has);
+		ks_strmap_fini(&s->topos[i].vals);
+	}
+	free(s->topos);
+	for (int i = 0; i < s->next; i++) {
+		free(s->ext[i].name);
+		free(s->ext[i].reason);
+	}
+	free(s->services);
+	ks_strmap_fini(&s->images);
+	for (size_t i = 0; i < s->nnodes && i < s->cap_node_images; i++)
+		free(s->node_images[i]);
+	free(s->node_images);
+	free(s->image_nodes);
+	sched_arena_free(s);
+}

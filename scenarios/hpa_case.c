@@ -1,6 +1,6 @@
 /*
  * hpa_case.c - parses a `kubesim hpa-eval` case file (one HPA sync) into
- * the hpa_config, hpa_spec, hpa_state and hpa_input of models/hpa.h. The
+ * the hpa_config, hpa_spec, hpa_state and hpa_input of models/hpa/hpa.h. The
  * objects are read as Kubernetes writes them; every unknown field and every
  * bad value is reported as file:line:col with what was expected.
  */

@@ -67,12 +67,12 @@ struct scn_profile {
 	 * for reference only (see rq_class_moments). */
 	struct rq_class		*classes;
 	size_t			 nclasses;
-	/* retries, circuitBreaker, rateLimit, calls (models/mesh.h; the calls'
+	/* retries, circuitBreaker, rateLimit, calls (models/serving/mesh.h; the calls'
 	 * service names owned); zeroed: none */
 	struct mesh_cfg		 mesh;
 };
 
-/* trafficMode: how requests are simulated (see models/request.h). auto is
+/* trafficMode: how requests are simulated (see models/serving/request.h). auto is
  * request mode when the services' peak offered rates sum to less than
  * SCN_AUTO_REQUEST_RATE req/s, fluid mode otherwise. */
 enum scn_traffic_mode { SCN_TRAFFIC_FLUID, SCN_TRAFFIC_REQUEST, SCN_TRAFFIC_AUTO };

@@ -1,6 +1,6 @@
 /*
  * scn_mesh.c - a service profile's mesh settings in a scenario: retries,
- * circuitBreaker (outlier detection), rateLimit and calls (models/mesh.h),
+ * circuitBreaker (outlier detection), rateLimit and calls (models/serving/mesh.h),
  * with Istio's and Envoy's defaults, and the checks across services (every
  * call names a service profile; the call graph has no cycle).
  */

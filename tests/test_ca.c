@@ -1,5 +1,5 @@
 /*
- * test_ca.c - tests of the Cluster Autoscaler state model (models/ca.h):
+ * test_ca.c - tests of the Cluster Autoscaler state model (models/autoscaler/ca.h):
  * unneeded timers, scale-down delays and budgets, min sizes, recheck
  * timeouts, the binpacking estimator, scale-up caps, and the price,
  * priority, random and chained expanders, with hand-computed expectations.

@@ -2,7 +2,7 @@
  * test_fidelity_ca.c - replays every case of tests/fidelity/ca.json (the
  * Cluster Autoscaler's defaults, utilization, scale-down eligibility and the
  * least-waste, most-pods and least-nodes expanders, from upstream's unit
- * tests) against models/ca.h, asserting the recorded values.
+ * tests) against models/autoscaler/ca.h, asserting the recorded values.
  */
 #include "config.h"
 

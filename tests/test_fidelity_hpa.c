@@ -2,7 +2,7 @@
  * test_fidelity_hpa.c - replays every case of tests/fidelity/hpa_replica_calc.json
  * (replica calculator, groupPods, calculateRequests, controller reconciles)
  * and hpa_behavior.json (normalization, limits, scale events, defaulting),
- * taken from upstream's unit tests, through models/hpa.h, asserting the
+ * taken from upstream's unit tests, through models/hpa/hpa.h, asserting the
  * recorded values exactly. Each JSON's harness block sets the parameters.
  */
 #include "config.h"

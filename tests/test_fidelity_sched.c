@@ -1,7 +1,7 @@
 /*
  * test_fidelity_sched.c - replays every case of tests/fidelity/
  * scheduler_scores.json and scheduler_filter.json (kube-scheduler's own unit
- * tests) through the plugin entry points of models/sched.h and asserts the
+ * tests) through the plugin entry points of models/scheduler/sched.h and asserts the
  * exact scores, statuses, reasons and insufficient resources.
  */
 #include "config.h"

@@ -1,5 +1,5 @@
 /*
- * test_hpa.c - hand-computed cases for models/hpa.h beyond the upstream
+ * test_hpa.c - hand-computed cases for models/hpa/hpa.h beyond the upstream
  * vectors: defaults, tolerance edges, requests with sidecars and memory,
  * stabilization windows and policy periods at their exact boundaries, and
  * multi-reconcile runs that keep state the way the simulation will.

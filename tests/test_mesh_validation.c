@@ -1,6 +1,6 @@
 /*
  * test_mesh_validation.c - the service mesh (retries, outlier ejection,
- * rate limit, call graphs; models/mesh.c, models/mesh_fluid.c) validated:
+ * rate limit, call graphs; models/cluster/mesh.c, models/cluster/mesh_fluid.c) validated:
  * (a) exact checks in request mode: constant service times make a
  *     sequential chain's latency the sum and a parallel fan-out's the max;
  *     retries with ejection hide a dead endpoint completely; outlier

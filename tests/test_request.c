@@ -1,5 +1,5 @@
 /*
- * test_request.c - request mode (models/request.c) on its own: policy names,
+ * test_request.c - request mode (models/serving/request.c) on its own: policy names,
  * the conservation of requests, each load-balancing policy's split and its
  * fluid weights, queue limits, timeouts, dead endpoints and pods that go,
  * arrivals by thinning against a non-homogeneous rate, and common random

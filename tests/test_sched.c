@@ -1,5 +1,5 @@
 /*
- * test_sched.c - framework tests of models/sched.h: filters combining with
+ * test_sched.c - framework tests of models/scheduler/sched.h: filters combining with
  * upstream's reasons and FitError message, weights and explain data, the
  * adaptive node count with a rotating start over 5,000 nodes, random but
  * seed-deterministic ties, pod add/remove accounting, spreading and

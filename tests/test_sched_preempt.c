@@ -1,5 +1,5 @@
 /*
- * test_sched_preempt.c - DefaultPreemption (models/sched_preempt.c) with
+ * test_sched_preempt.c - DefaultPreemption (models/scheduler/sched_preempt.c) with
  * victims and node choices computed by hand. Most cases mirror upstream's
  * pkg/scheduler/framework/plugins/defaultpreemption/default_preemption_test.go
  * (TestPostFilter, TestDryRunPreemption): same nodes (500m / 500 bytes, or

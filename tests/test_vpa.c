@@ -1,5 +1,5 @@
 /*
- * test_vpa.c - the VPA recommender and updater rules of models/vpa.c. The
+ * test_vpa.c - the VPA recommender and updater rules of models/vpa/vpa.c. The
  * histogram, decaying-histogram and estimator cases mirror upstream's tests
  * in kubernetes/autoscaler vertical-pod-autoscaler/pkg/recommender
  * (util/histogram_options_test.go, histogram_test.go,

@@ -48,11 +48,11 @@ typedef double cl_rate_max_fn(void *ctx, sim_ns from, sim_ns to);
 /* Fluid mode: the index of dispersion (Var / mean of the counts, 1 for
  * Poisson) of the service's arrivals when offered `rate` req/s. */
 typedef double cl_idc_fn(void *ctx, double rate);
-/* Request mode, exact arrivals: see rq_next_fn (models/request.h). */
+/* Request mode, exact arrivals: see rq_next_fn (models/serving/request.h). */
 typedef sim_ns cl_next_fn(void *ctx);
 struct rq_class;
 
-/* How a service's traffic is simulated (see serve.c, request.c). */
+/* How a service's traffic is simulated (see traffic.c, models/serving/request.c). */
 enum cl_traffic_mode { CL_TRAFFIC_FLUID = 0, CL_TRAFFIC_REQUEST };
 
 /* How a Service's pods serve requests. */
@@ -68,7 +68,7 @@ struct cl_profile_params {
 	void			*offered_ctx;	/* also the ctx of rate, rate_max */
 	/* request mode and load balancing (zero: fluid, round-robin) */
 	enum cl_traffic_mode	 mode;
-	int32_t			 lb;		/* enum rq_lb (models/request.h) */
+	int32_t			 lb;		/* enum rq_lb (models/serving/request.h) */
 	bool			 has_net_latency;
 	struct sim_dist		 net_latency;	/* seconds, added per response */
 	double			 bandwidth;	/* bytes/s; a class's size / bandwidth
@@ -82,7 +82,7 @@ struct cl_profile_params {
 	void			(*free_ctx)(void *ctx);	/* cl_free frees offered_ctx */
 	const struct rq_class	*classes;	/* borrowed; NULL: one class of */
 	size_t			 nclasses;	/* service_time, cpu, timeout */
-	/* Retries, outlier ejection, rate limit and calls (models/mesh.h);
+	/* Retries, outlier ejection, rate limit and calls (models/serving/mesh.h);
 	 * borrowed, NULL: none. */
 	const struct mesh_cfg	*mesh;
 };
@@ -128,7 +128,7 @@ int cl_add_pdb(struct cluster *c, const struct k8s_pdb *p);
 int cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause);
 int cl_add_profile(struct cluster *c, const struct cl_profile_params *p, char **cause);
 int cl_add_chaos(struct cluster *c, const struct cl_chaos_params *ch, char **cause);
-/* A VerticalPodAutoscaler (models/vpa.h) of a Deployment added before. */
+/* A VerticalPodAutoscaler (models/vpa/vpa.h) of a Deployment added before. */
 int cl_add_vpa(struct cluster *c, const struct vpa_spec *v, char **cause);
 /*
  * A queue workload: messages arrive (the step function's own model, e.g.

@@ -1,7 +1,7 @@
 /*
  * mesh_int.h - the mesh's private structures, shared by mesh.c (set-up,
  * request mode, outlier ejection) and mesh_fluid.c (fluid mode and latency
- * composition), and the fluid stepping serve.c lends them.
+ * composition), and the fluid stepping traffic.c lends them.
  */
 #ifndef KS_MESH_INT_H
 #define KS_MESH_INT_H
@@ -103,7 +103,7 @@ bool mesh_panic(struct mesh_svc *ms, sim_ns now);
  * overall timeout in per-try timeouts. */
 int mesh_max_tries(const struct mesh_svc *ms);
 
-/* serve.c: one fluid tick of profile i's pods with `offered` attempts,
+/* traffic.c: one fluid tick of profile i's pods with `offered` attempts,
  * skipping ejected endpoints (skip may be NULL), reporting each
  * endpoint's attempts, errors and ok (report may be NULL). Updates pods
  * (state, cpu, served), the Little's law sums and the own latency

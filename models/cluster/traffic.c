@@ -2,15 +2,15 @@
  * traffic.c - each Service's traffic, in one of two fidelities.
  * Fluid mode: per tick, the offered requests are split over the endpoints
  * by the service's load-balancing policy (rq_lb_weights) and each endpoint
- * pod's queue advances with the fluid model of models/serving.c. Pods in the
+ * pod's queue advances with the fluid model of models/serving/serving.c. Pods in the
  * same state with the same share give the same outcome, so one step serves
  * a whole group: the cost per tick follows the number of distinct pod
  * states, not the request rate.
- * Request mode: models/request.c simulates every request; the tick (and each
+ * Request mode: models/serving/request.c simulates every request; the tick (and each
  * interval record) moves its counts and CPU into the profile and the pods.
  * Either way a request sent to an endpoint whose pod has died (the endpoint
  * not yet removed) fails, and with no endpoints at all every request fails.
- * Services with mesh settings or callers (models/mesh.h) go through the
+ * Services with mesh settings or callers (models/serving/mesh.h) go through the
  * mesh: request mode hands it their arrivals, fluid mode steps them in call
  * order with serve_fluid_step.
  */

@@ -2,7 +2,7 @@
  * sched_int.h - the scheduler's private state shared by its files: pods and
  * per-template groups, topology-key registries, the per-cycle state each
  * plugin prepares in PreFilter/PreScore, and the cycle's scratch arena.
- * Only models/sched*.c include it.
+ * Only the files of models/scheduler include it.
  */
 #ifndef KS_SCHED_INT_H
 #define KS_SCHED_INT_H

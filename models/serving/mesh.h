@@ -3,7 +3,7 @@
  * timeout and backoff, the overall timeout, outlier ejection, a token-bucket
  * rate limit per service) and service call graphs, in both traffic modes.
  * Request mode (mesh.c) follows every request and its attempts; fluid mode
- * (mesh_fluid.c) is the per-tick analytic counterpart. serve.c calls both.
+ * (mesh_fluid.c) is the per-tick analytic counterpart. models/cluster/traffic.c calls both.
  */
 #ifndef KS_MESH_H
 #define KS_MESH_H
@@ -76,7 +76,7 @@ bool mesh_cfg_active(const struct mesh_cfg *cfg);
 sim_ns mesh_backoff(const struct mesh_cfg *cfg, int k, double u);
 double mesh_backoff_mean(const struct mesh_cfg *cfg, int k);
 
-/* ---- the cluster's side (serve.c) ------------------------------------------ */
+/* ---- the cluster's side (models/cluster/traffic.c) ------------------------------------------ */
 
 struct cluster;
 struct rq_params;

@@ -7,7 +7,7 @@
  * has concurrency slots and a FIFO queue with an optional limit; service
  * times come from the profile's distribution; timeouts, network latency,
  * rejections and failures are counted. No Kubernetes words: the cluster
- * glue (serve.c) hands in the endpoint list and a "pod is dead" predicate.
+ * glue (models/cluster/traffic.c) hands in the endpoint list and a "pod is dead" predicate.
  */
 #ifndef KS_REQUEST_H
 #define KS_REQUEST_H
@@ -32,7 +32,7 @@ const char *rq_lb_name(enum rq_lb lb);
 /* All names, NULL-terminated (for "did you mean" suggestions). */
 const char *const *rq_lb_names(void);
 
-/* How an attempt handed in by rq_submit (the mesh, models/mesh.c) ends. */
+/* How an attempt handed in by rq_submit (the mesh, models/cluster/mesh.c) ends. */
 enum rq_outcome { RQ_PENDING = 0, RQ_OK, RQ_TIMEOUT, RQ_REJECTED, RQ_FAILED };
 #define RQ_NO_POD	UINT32_MAX
 #define RQ_NOTAG	UINT64_MAX

@@ -43,6 +43,20 @@ evict_signal_parse(const char *s)
 	return -1;
 }
 
+const struct evict_kv *
+evict_default_hard(size_t *n)
+{
+	static const struct evict_kv hard[] = {
+		{ "memory.available", "100Mi" },
+		{ "nodefs.available", "10%" },
+		{ "nodefs.inodesFree", "5%" },
+		{ "imagefs.available", "15%" },
+		{ "imagefs.inodesFree", "5%" },
+	};
+	*n = sizeof hard / sizeof hard[0];
+	return hard;
+}
+
 /* ---- quantities and durations ------------------------------------------ */
 
 int

@@ -46,10 +46,6 @@ struct evict_threshold {
 	struct evict_value	min_reclaim;
 };
 
-/* Linux defaults for --eviction-hard. */
-#define EVICT_DEFAULT_HARD \
-	"memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%," \
-	"imagefs.available<15%,imagefs.inodesFree<5%"
 #define EVICT_PRESSURE_TRANSITION_NS	(300LL * 1000000000LL)	/* 5m */
 #define EVICT_MAX_THRESHOLDS		64
 
@@ -58,6 +54,11 @@ struct evict_kv {
 	const char	*key;
 	const char	*value;
 };
+
+/* The Linux defaults of --eviction-hard (memory.available 100Mi,
+ * nodefs.available 10%, nodefs.inodesFree 5%, imagefs.available 15%,
+ * imagefs.inodesFree 5%); *n receives their number. */
+const struct evict_kv *evict_default_hard(size_t *n);
 
 /* A Kubernetes quantity rounded up to an integer (milli: in thousandths);
  * -1 when malformed. Negative values are allowed. */

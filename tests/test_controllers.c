@@ -83,6 +83,71 @@ test_rolling_update(void)
 	CHECK(r.has_desired && r.max_replicas == 13);
 }
 
+/* Upstream's sync loop: one action per sync (scale up, else down). A
+ * scaling event in the middle is proportional scaling, not a rollout. */
+static void
+test_rolling_steps(void)
+{
+	struct deploy_spec d = rolling(10, 25, 25);
+	struct deploy_rs old = { .name = "v1", .created_ns = 0, .spec_replicas = 10,
+		.status_replicas = 10, .available_replicas = 10, .has_desired = true,
+		.desired_replicas = 10, .has_max = true, .max_replicas = 13 };
+	struct deploy_rs nw = { .name = "v2", .created_ns = SEC };
+	struct deploy_rs *olds[1] = { &old }, *scratch[3];
+	int ups = 0, downs = 0, syncs = 0;
+	bool ok = true;
+	enum deploy_step step = DEPLOY_STEP_SCALED_UP;
+	while (syncs < 60 && !(nw.available_replicas == 10 && old.spec_replicas == 0)) {
+		CHECK_INT(deploy_rolling_step(&d, &nw, olds, 1, scratch, &step), 0);
+		ups += step == DEPLOY_STEP_SCALED_UP;
+		downs += step == DEPLOY_STEP_SCALED_DOWN;
+		if (old.available_replicas > old.spec_replicas)
+			old.available_replicas = old.status_replicas = old.spec_replicas;
+		if (old.spec_replicas + nw.spec_replicas > 13 ||
+		    old.available_replicas + nw.available_replicas < 8)
+			ok = false;
+		nw.status_replicas = nw.available_replicas = nw.spec_replicas;
+		syncs++;
+	}
+	CHECK(ok);
+	CHECK(ups > 0 && downs > 0);
+	CHECK_INT(nw.spec_replicas, 10);
+	CHECK_INT(old.spec_replicas, 0);
+	/* Then an HPA scales 10 -> 20 with both ReplicaSets active. */
+	old.spec_replicas = old.available_replicas = 5;
+	nw.spec_replicas = nw.available_replicas = 5;
+	d.replicas = 20;
+	struct deploy_rs *all[2] = { &old, &nw };
+	CHECK(deploy_is_scaling_event(&d, all, 2));
+	deploy_scale(&d, 10, &nw, olds, 1, scratch);
+	CHECK_INT(old.spec_replicas + nw.spec_replicas, 25);	/* 20 + surge 5 */
+	CHECK(!deploy_is_scaling_event(&d, all, 2));
+}
+
+/* Recreate: down to zero, wait for old pods to go, then up. */
+static void
+test_recreate_steps(void)
+{
+	struct deploy_spec d = { .replicas = 4, .strategy = DEPLOY_RECREATE };
+	struct deploy_rs old = { .name = "v1", .spec_replicas = 4, .status_replicas = 4 };
+	struct deploy_rs nw = { .name = "v2", .created_ns = SEC };
+	struct deploy_rs *olds[1] = { &old };
+	enum deploy_step step;
+	deploy_recreate_step(&d, &nw, olds, 1, false, &step);
+	CHECK_INT(step, DEPLOY_STEP_SCALED_DOWN);
+	CHECK_INT(old.spec_replicas, 0);
+	deploy_recreate_step(&d, &nw, olds, 1, false, &step);
+	CHECK_INT(step, DEPLOY_STEP_WAITING);		/* status.replicas still 4 */
+	old.status_replicas = 0;
+	deploy_recreate_step(&d, &nw, olds, 1, true, &step);
+	CHECK_INT(step, DEPLOY_STEP_WAITING);		/* a pod still terminating */
+	deploy_recreate_step(&d, &nw, olds, 1, false, &step);
+	CHECK_INT(step, DEPLOY_STEP_SCALED_UP);
+	CHECK_INT(nw.spec_replicas, 4);
+	deploy_recreate_step(&d, &nw, olds, 1, false, &step);
+	CHECK_INT(step, DEPLOY_STEP_NONE);
+}
+
 static void
 test_recreate_and_cleanup(void)
 {
@@ -353,6 +418,8 @@ int
 main(void)
 {
 	test_rolling_update();
+	test_rolling_steps();
+	test_recreate_steps();
 	test_recreate_and_cleanup();
 	test_progress();
 	test_pdb_status();

@@ -551,6 +551,63 @@ deploy_recreate_scale_down(const struct deploy_spec *d, struct deploy_rs *const 
 	return scaled;
 }
 
+bool
+deploy_is_scaling_event(const struct deploy_spec *d, struct deploy_rs *const *all, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (all[i] != NULL && all[i]->spec_replicas > 0 && all[i]->has_desired &&
+		    all[i]->desired_replicas != d->replicas)
+			return true;
+	return false;
+}
+
+int
+deploy_rolling_step(const struct deploy_spec *d, struct deploy_rs *new_rs,
+    struct deploy_rs **old, size_t nold, struct deploy_rs **scratch,
+    enum deploy_step *step)
+{
+	*step = DEPLOY_STEP_NONE;
+	/* allRSs = oldRSs + newRS. */
+	struct deploy_rs **all = scratch;
+	for (size_t i = 0; i < nold; i++)
+		all[i] = old[i];
+	all[nold] = new_rs;
+	bool scaled;
+	if (deploy_reconcile_new(d, all, nold + 1, new_rs, &scaled) < 0)
+		return -1;
+	if (scaled) {
+		*step = DEPLOY_STEP_SCALED_UP;
+		return 0;
+	}
+	/* reconcileOldReplicaSets over the active old ReplicaSets only. */
+	struct deploy_rs **active = scratch + nold + 1;
+	size_t na = 0;
+	for (size_t i = 0; i < nold; i++)
+		if (old[i]->spec_replicas > 0)
+			active[na++] = old[i];
+	if (deploy_reconcile_old(d, active, na, new_rs))
+		*step = DEPLOY_STEP_SCALED_DOWN;
+	return 0;
+}
+
+void
+deploy_recreate_step(const struct deploy_spec *d, struct deploy_rs *new_rs,
+    struct deploy_rs *const *old, size_t nold, bool old_pods_running,
+    enum deploy_step *step)
+{
+	*step = DEPLOY_STEP_NONE;
+	if (deploy_recreate_scale_down(d, old, nold)) {
+		*step = DEPLOY_STEP_SCALED_DOWN;
+		return;
+	}
+	if (old_pods_running || deploy_sum_status(old, nold) > 0) {
+		*step = DEPLOY_STEP_WAITING;
+		return;
+	}
+	if (new_rs != NULL && scale_and_record(d, new_rs, d->replicas))
+		*step = DEPLOY_STEP_SCALED_UP;
+}
+
 /* ---- revision history (sync.go cleanupDeployment) ------------------------------ */
 
 size_t

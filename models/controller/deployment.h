@@ -187,6 +187,32 @@ void deploy_scale(const struct deploy_spec *d, int32_t status_replicas,
 bool deploy_recreate_scale_down(const struct deploy_spec *d, struct deploy_rs *const *old,
     size_t nold);
 
+/* isScalingEvent: an active ReplicaSet whose desired-replicas annotation
+ * differs from spec.replicas; sync then calls deploy_scale, not a rollout. */
+bool deploy_is_scaling_event(const struct deploy_spec *d, struct deploy_rs *const *all,
+    size_t n);
+
+enum deploy_step {
+	DEPLOY_STEP_NONE = 0,		/* nothing scaled: status sync (and cleanup) */
+	DEPLOY_STEP_SCALED_UP,
+	DEPLOY_STEP_SCALED_DOWN,
+	DEPLOY_STEP_WAITING,		/* Recreate: old pods still running */
+};
+
+/* rolloutRolling once the new ReplicaSet exists: scale it up if possible,
+ * else scale old ones down; one of the two per sync, as upstream. scratch
+ * has room for 2 * nold + 1 pointers. -1 when the new size cannot be
+ * computed (TerminationComplete with an unknown terminating count). */
+int deploy_rolling_step(const struct deploy_spec *d, struct deploy_rs *new_rs,
+    struct deploy_rs **old, size_t nold, struct deploy_rs **scratch,
+    enum deploy_step *step);
+/* rolloutRecreate: old ReplicaSets to 0 first; while old pods run (their
+ * status.replicas, or old_pods_running from the caller's pods) wait; then
+ * the new ReplicaSet to spec.replicas. */
+void deploy_recreate_step(const struct deploy_spec *d, struct deploy_rs *new_rs,
+    struct deploy_rs *const *old, size_t nold, bool old_pods_running,
+    enum deploy_step *step);
+
 /* cleanupDeployment: marks ReplicaSets to delete (old reordered by revision);
  * returns how many, their pointers first in del (room for nold). */
 size_t deploy_cleanup(const struct deploy_spec *d, struct deploy_rs **old, size_t nold,

@@ -392,6 +392,15 @@ test_kubelet(void)
 	evict_rank_pids(pods, 3);
 	CHECK(pods[0] == &b);
 
+	/* Inodes: upstream's disk() subtracts the ephemeral-storage request. */
+	struct evict_pod i1 = { .name = "i1", .has_stats = true, .inodes_rootfs = 100 };
+	struct evict_pod i2 = { .name = "i2", .has_stats = true, .inodes_rootfs = 150,
+		.ephemeral_request = 100 };
+	struct evict_pod *ip[2] = { &i2, &i1 };
+	enum evict_cmp ic[1] = { EVICT_CMP_INODES };
+	evict_order(ip, 2, ic, 1);
+	CHECK(ip[0] == &i1);
+
 	/* QoS: limits only (requests default to them upstream in the API, not
 	 * here) is Burstable; pod level wins when given. */
 	struct qos_container ctr = { .limits = { 100, 1 << 20 } };

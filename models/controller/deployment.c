@@ -735,7 +735,7 @@ deploy_sync_rollout_status(const struct deploy_spec *d, const struct deploy_stat
 {
 	deploy_calculate_status(d, cur, all, n, new_rs, now_ns, out);
 	if (!has_progress_deadline(d))
-		out->progressing.status = DEPLOY_COND_ABSENT;
+		memset(&out->progressing, 0, sizeof out->progressing);
 	const struct deploy_condition *cc = &cur->progressing;
 	/* One active ReplicaSet after a finished rollout: a resync, no estimate. */
 	bool done = out->replicas == out->updated_replicas &&

@@ -416,7 +416,10 @@ compare(enum evict_cmp c, const struct evict_pod *a, const struct evict_pod *b)
 	case EVICT_CMP_EXCEED_INODES:	/* no pod requests inodes */
 		return cmp_bool(inode_usage(a) > 0, inode_usage(b) > 0);
 	case EVICT_CMP_INODES:
-		return cmp_i64_desc(inode_usage(a), inode_usage(b));
+		/* Upstream's disk() subtracts the ephemeral-storage request for
+		 * every disk resource, inodes included. */
+		return cmp_i64_desc(inode_usage(a) - a->ephemeral_request,
+		    inode_usage(b) - b->ephemeral_request);
 	case EVICT_CMP_PROCESS:
 		return cmp_i64_desc(a->processes, b->processes);
 	case EVICT_CMP_PRIORITY:

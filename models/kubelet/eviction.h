@@ -108,7 +108,8 @@ enum evict_cmp {
 	EVICT_CMP_EXCEED_DISK,		/* exceedDiskRequests(ephemeral-storage) */
 	EVICT_CMP_DISK,			/* disk(ephemeral-storage) */
 	EVICT_CMP_EXCEED_INODES,	/* exceedDiskRequests(inodes) */
-	EVICT_CMP_INODES,		/* disk(inodes) */
+	EVICT_CMP_INODES,		/* disk(inodes): inodes less the ephemeral-storage
+					 * request, as upstream subtracts it */
 	EVICT_CMP_PROCESS,		/* process count, larger first */
 };
 

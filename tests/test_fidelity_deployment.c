@@ -19,6 +19,8 @@
 #define SEC	1000000000LL
 #define T0	(1000000LL * SEC)	/* the tests' reference time */
 #define MAX_RS	16
+/* A "now" the upstream test does not set: the wall clock, years later. */
+#define NOT_SET_NOW	(T0 + 1000000000LL * SEC)
 
 /* ---- readers -------------------------------------------------------------- */
 
@@ -161,7 +163,8 @@ read_progressing(const struct yt_node *c, const char *time_key, int64_t unit,
 		return;
 	out->status = cond_status_of(tv_str(c, "status"));
 	out->reason = deploy_reason_parse(tv_str(c, "reason"));
-	out->last_update_ns = T0 + tv_i64(c, time_key, 0) * unit;
+	/* null: Go's zero time, long before the tests' reference time. */
+	out->last_update_ns = tv_null(c, time_key) ? 0 : T0 + tv_i64(c, time_key, 0) * unit;
 	out->last_transition_ns = out->last_update_ns;
 }
 
@@ -338,7 +341,7 @@ run_timed_out(const struct yt_node *c)
 	read_spec(in, "replicas", &d);
 	memset(&s, 0, sizeof s);
 	read_progressing(yt_get(in, "condition"), "last_update_s", SEC, &s.progressing);
-	int64_t now = T0 + tv_i64(in, "now_s", 0) * SEC;
+	int64_t now = tv_null(in, "now_s") ? NOT_SET_NOW : T0 + tv_i64(in, "now_s", 0) * SEC;
 	expect_b(tv_case_name(c), "timed_out", deploy_timed_out(&d, &s, now),
 	    tv_bool(yt_get(c, "expected"), "timed_out", false));
 }
@@ -529,7 +532,8 @@ run_requeue(const struct yt_node *c)
 	read_spec(in, "replicas", &d);
 	read_status(yt_get(in, "new_status"), &s);
 	read_conditions(yt_get(in, "conditions"), "last_update_offset_ns", 1, &s.progressing);
-	int64_t now = T0 + tv_i64(in, "now_offset_ns", 0);
+	int64_t now = tv_null(in, "now_offset_ns") ? NOT_SET_NOW :
+	    T0 + tv_i64(in, "now_offset_ns", 0);
 	int64_t got = deploy_requeue_after(&d, &s, &s, now);
 	int64_t want_s = tv_i64(ex, "requeue_after_s", -2);
 	expect_i(cn, "requeue_after_ns", got, want_s < 0 ? DEPLOY_NO_REQUEUE : want_s * SEC);

@@ -403,6 +403,8 @@ run_backoff(const struct yt_node *c)
 			now += arg * SEC;
 		} else if (strcmp(name, "next") == 0) {
 			backoff_next(&p, &e, now, now);
+		} else if (strcmp(name, "reset") == 0) {
+			backoff_reset(&e);
 		} else if (strcmp(name, "gc") == 0) {
 			backoff_gc(&p, &e, now);
 		} else if (strcmp(name, "get") == 0 || strcmp(name, "has_entry") == 0) {

@@ -9,7 +9,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sim/util/ytree.h"
 
@@ -48,6 +50,65 @@ static inline bool
 tv_bool(const struct yt_node *m, const char *key, bool dflt)
 {
 	TV_READ(yt_get_bool, m, key, dflt, bool);
+}
+
+/* True when key is absent or null. */
+static inline bool
+tv_null(const struct yt_node *m, const char *key)
+{
+	const struct yt_node *n = yt_get(m, key);
+	return n == NULL || yt_is_null(n);
+}
+
+/* A string field, NULL when absent, null or not a scalar. */
+static inline const char *
+tv_str(const struct yt_node *m, const char *key)
+{
+	const struct yt_node *n = yt_get(m, key);
+	return n != NULL && n->kind == YT_SCALAR && !yt_is_null(n) ? n->str : NULL;
+}
+
+/* Items of a list or pairs of a map; 0 for anything else. */
+static inline size_t
+tv_len(const struct yt_node *n)
+{
+	return n != NULL && (n->kind == YT_SEQ || n->kind == YT_MAP) ? n->n : 0;
+}
+
+/* One kind of case of a vector file: its list's key and a replay of one case. */
+struct tv_family {
+	const char	*key;
+	void		(*run)(const struct yt_node *c);
+};
+
+/*
+ * Replays every case of every "*_cases" list of root through fams (NULL-key
+ * terminated); a list with no replay is a failure, so no case is left out
+ * silently. Returns the number of cases replayed and prints it per list.
+ */
+static inline int
+tv_replay(const struct yt_node *root, const char *file, const struct tv_family *fams)
+{
+	int total = 0;
+	for (size_t i = 0; root != NULL && root->kind == YT_MAP && i < root->n; i++) {
+		const char *key = root->keys[i]->str;
+		const struct yt_node *v = root->items[i];
+		size_t len = strlen(key);
+		if (len <= 6 || strcmp(key + len - 6, "_cases") != 0)
+			continue;
+		const struct tv_family *f = fams;
+		while (f->key != NULL && strcmp(f->key, key) != 0)
+			f++;
+		if (f->key == NULL || v->kind != YT_SEQ) {
+			FAILF("%s: %s: no replay for this list", file, key);
+			continue;
+		}
+		for (size_t j = 0; j < v->n; j++)
+			f->run(v->items[j]);
+		printf("%s: %s: %zu cases\n", file, key, v->n);
+		total += (int)v->n;
+	}
+	return total;
 }
 
 #endif

@@ -41,7 +41,8 @@ daemon_pod(const struct ds_spec *ds, struct k8s_pod_spec *pod, struct k8s_tolera
 {
 	*pod = *ds->template;
 	size_t n = ds->template->ntolerations;
-	memcpy(tol, ds->template->tolerations, n * sizeof *tol);
+	if (n > 0)
+		memcpy(tol, ds->template->tolerations, n * sizeof *tol);
 	for (size_t i = 0; i < NADDED; i++) {
 		if (added_tols[i].host_network_only && !ds->host_network)
 			continue;
@@ -198,7 +199,8 @@ build_groups(struct ctx *c)
 	/* Bottom-up merge sort by target: stable, so a node's pods keep the
 	 * order of the input. */
 	struct view *tmp = xcalloc(c->nv + 1, sizeof *tmp);
-	memcpy(tmp, c->v, c->nv * sizeof *tmp);
+	if (c->nv > 0)
+		memcpy(tmp, c->v, c->nv * sizeof *tmp);
 	for (size_t w = 1; w < c->nv; w *= 2) {
 		for (size_t lo = 0; lo < c->nv; lo += 2 * w) {
 			size_t mid = lo + w < c->nv ? lo + w : c->nv;

@@ -282,9 +282,34 @@ test_sync(void)
 	CHECK_INT(d.event, CRON_EV_TOO_MANY_MISSED);
 }
 
+static void
+test_history(void)
+{
+	struct cron_job jobs[] = {
+		{ "cj-4", T(2024, 5, 14, 4, 0, 0), CRON_JOB_COMPLETE },
+		{ "cj-1", T(2024, 5, 14, 1, 0, 0), CRON_JOB_COMPLETE },
+		{ "cj-5", T(2024, 5, 14, 5, 0, 0), CRON_JOB_ACTIVE },
+		{ "cj-x", CRON_NONE, CRON_JOB_COMPLETE },	/* no start time: kept longest */
+		{ "cj-3", T(2024, 5, 14, 3, 0, 0), CRON_JOB_FAILED },
+		{ "cj-2", T(2024, 5, 14, 2, 0, 0), CRON_JOB_FAILED },
+		{ "cj-0", T(2024, 5, 14, 1, 0, 0), CRON_JOB_COMPLETE },	/* ties by name */
+	};
+	size_t out[7];
+	size_t n = cron_history_to_delete(jobs, 7, CRON_SUCCESSFUL_HISTORY,
+	    CRON_FAILED_HISTORY, out);
+	CHECK_INT(n, 2);
+	CHECK_STR(jobs[out[0]].name, "cj-0");	/* 4 complete, keep 3 */
+	CHECK_STR(jobs[out[1]].name, "cj-2");	/* 2 failed, keep 1 */
+	CHECK_INT(cron_history_to_delete(jobs, 7, -1, -1, out), 0);
+	n = cron_history_to_delete(jobs, 7, 0, -1, out);
+	CHECK_INT(n, 4);
+	CHECK_STR(jobs[out[3]].name, "cj-x");
+}
+
 int
 main(void)
 {
+	test_history();
 	test_calendar();
 	test_parse();
 	test_next();

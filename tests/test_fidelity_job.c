@@ -571,9 +571,108 @@ run_sync(const struct yt_node *c)
 	free(pods);
 }
 
+/* ---- not vectors: upstream rules the tables do not exercise ------------------- */
+
+/* controller.ActivePods: which pod is deleted first. */
+static void
+check_active_order(void)
+{
+	struct job_pod a, b;
+	memset(&a, 0, sizeof a);
+	b = a;
+	b.assigned = true;
+	CHECK(job_pod_less_active(&a, &b) && !job_pod_less_active(&b, &a));
+	a = b;
+	a.phase = JOB_POD_PENDING;
+	b.phase = JOB_POD_RUNNING;
+	CHECK(job_pod_less_active(&a, &b));
+	a.phase = JOB_POD_UNKNOWN;
+	CHECK(job_pod_less_active(&a, &b));
+	a = b;
+	b.ready = true;
+	CHECK(job_pod_less_active(&a, &b));
+	a.ready = true;
+	a.ready_since = 20 * SIM_SEC;
+	b.ready_since = 10 * SIM_SEC;
+	CHECK(job_pod_less_active(&a, &b));	/* ready more recently first */
+	a.ready_since = b.ready_since;
+	a.restarts_max = 3;
+	CHECK(job_pod_less_active(&a, &b));	/* more restarts first */
+	a.restarts_max = 0;
+	a.created = 5 * SIM_SEC;
+	CHECK(job_pod_less_active(&a, &b));	/* newer first */
+	CHECK(!job_pod_less_active(&b, &b));
+}
+
+static struct job_spec
+plain_job(int32_t parallelism, int32_t completions, int32_t backoff_limit)
+{
+	struct job_spec s = { .parallelism = parallelism, .completions = completions,
+		.backoff_limit = backoff_limit, .backoff_limit_per_index = -1,
+		.active_deadline_s = -1 };
+	job_spec_default(&s);
+	return s;
+}
+
+/* The pod failure back-off holds creations; upstream then reports active 0. */
+static void
+check_backoff_wait(void)
+{
+	struct job_spec s = plain_job(2, 4, 6);
+	struct job_gates g;
+	job_gates_default(&g);
+	struct job_status st = { .terminating = -1, .has_start = true, .start_time = BASE };
+	struct job_pod pods[1];
+	memset(pods, 0, sizeof pods);
+	pods[0].phase = JOB_POD_RUNNING;
+	struct job_sync_in in = { &s, &g, &st, pods, 1, { 2, true, BASE - 5 * SIM_SEC }, true,
+		BASE };
+	struct job_sync_out o;
+	job_sync(&in, &o);
+	CHECK_INT(o.ncreate, 0);
+	CHECK_INT(o.requeue_after, 15 * SIM_SEC);	/* 20 s after 2 failures, 5 s gone */
+	CHECK_INT(o.status.active, 0);
+	job_sync_out_fini(&o);
+	in.now = BASE + 15 * SIM_SEC;
+	job_sync(&in, &o);
+	CHECK_INT(o.ncreate, 1);
+	CHECK_INT(o.status.active, 2);
+	job_sync_out_fini(&o);
+}
+
+/* restartPolicy OnFailure: container restarts count against backoffLimit. */
+static void
+check_on_failure(void)
+{
+	struct job_spec s = plain_job(1, 1, 2);
+	s.restart_on_failure = true;
+	struct job_gates g = { false, false, false };
+	struct job_status st = { .terminating = -1 };
+	struct job_pod pod;
+	memset(&pod, 0, sizeof pod);
+	pod.phase = JOB_POD_RUNNING;
+	pod.restarts_sum = 1;
+	struct job_sync_in in = { &s, &g, &st, &pod, 1, { 0 }, true, BASE };
+	struct job_sync_out o;
+	job_sync(&in, &o);
+	CHECK_INT(o.status.nconds, 0);
+	job_sync_out_fini(&o);
+	pod.restarts_sum = 2;
+	job_sync(&in, &o);
+	CHECK_INT(o.status.nconds, 1);
+	CHECK(o.status.nconds == 1 && o.status.conds[0].type == JOB_COND_FAILED &&
+	    strcmp(o.status.conds[0].reason, "BackoffLimitExceeded") == 0);
+	CHECK_INT(o.ndel, 1);
+	CHECK_INT(o.status.failed, 1);
+	job_sync_out_fini(&o);
+}
+
 int
 main(void)
 {
+	check_active_order();
+	check_backoff_wait();
+	check_on_failure();
 	const char *path = tl_fidelity("job.json");
 	struct yt_docs d;
 	const struct yt_node *root = tv_load(path, &d);

@@ -564,10 +564,33 @@ check_recreate_at_current(void)
 	world_fini(&w);
 }
 
+/* Not a vector: truncateHistory keeps live revisions and the newest others. */
+static void
+check_history_truncate(void)
+{
+	struct sts_history h = { 0 };
+	const char *names[] = { "r1", "r2", "r3", "r4", "r5" };
+	for (int i = 0; i < 5; i++) {
+		KS_GROW(h.v, h.cap, h.n + 1);
+		h.v[h.n].name = xstrdup(names[i]);
+		h.v[h.n++].number = i + 1;
+	}
+	const char *live[] = { "r1", "r5" };	/* a pod's and the update revision */
+	CHECK_INT(sts_history_truncate(&h, 1, live, 2), 2);
+	CHECK_INT(h.n, 3);
+	bool seen[6] = { false };
+	for (size_t i = 0; i < h.n; i++)
+		seen[h.v[i].number] = true;
+	CHECK(seen[1] && seen[4] && seen[5] && !seen[2] && !seen[3]);
+	CHECK_INT(sts_history_truncate(&h, -1, live, 2), 0);
+	sts_history_free(&h);
+}
+
 int
 main(void)
 {
 	check_recreate_at_current();
+	check_history_truncate();
 	const char *path = tl_fidelity("statefulset.json");
 	struct yt_docs d;
 	const struct yt_node *root = tv_load(path, &d);

@@ -572,3 +572,44 @@ cron_sync(const struct cron_spec *cj, const struct cron_status *st, int64_t now,
 	struct cron_status after = { recent, NULL, 0 };
 	out->requeue_after = cron_requeue_after(cj, &after, now);
 }
+
+/* byJobStartTime: jobs with a start time first, earliest first, then name. */
+static bool
+started_before(const struct cron_job *a, const struct cron_job *b)
+{
+	if ((a->start_time == CRON_NONE) != (b->start_time == CRON_NONE))
+		return b->start_time == CRON_NONE;
+	if (a->start_time != b->start_time)
+		return a->start_time < b->start_time;
+	return strcmp(a->name ? a->name : "", b->name ? b->name : "") < 0;
+}
+
+static size_t
+remove_oldest(const struct cron_job *jobs, size_t n, enum cron_job_state state,
+    int32_t limit, size_t *out)
+{
+	if (limit < 0)
+		return 0;
+	size_t *idx = xcalloc(n + 1, sizeof *idx), k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].state == state)
+			idx[k++] = i;
+	size_t del = k > (size_t)limit ? k - (size_t)limit : 0;
+	for (size_t i = 1; i < k; i++)		/* insertion sort: histories are short */
+		for (size_t j = i; j > 0 && started_before(&jobs[idx[j]], &jobs[idx[j - 1]]); j--) {
+			size_t t = idx[j];
+			idx[j] = idx[j - 1];
+			idx[j - 1] = t;
+		}
+	memcpy(out, idx, del * sizeof *out);
+	free(idx);
+	return del;
+}
+
+size_t
+cron_history_to_delete(const struct cron_job *jobs, size_t n, int32_t succeeded_limit,
+    int32_t failed_limit, size_t *out)
+{
+	size_t k = remove_oldest(jobs, n, CRON_JOB_COMPLETE, succeeded_limit, out);
+	return k + remove_oldest(jobs, n, CRON_JOB_FAILED, failed_limit, out + k);
+}

@@ -87,6 +87,21 @@ struct cron_decision {
 	int64_t		requeue_after;	/* ns from now; -1: no requeue (suspended) */
 };
 
+/* A Job the CronJob owns, for the history limits. */
+enum cron_job_state { CRON_JOB_ACTIVE = 0, CRON_JOB_COMPLETE, CRON_JOB_FAILED };
+struct cron_job {
+	const char		*name;
+	int64_t			 start_time;	/* status.startTime; CRON_NONE: unset */
+	enum cron_job_state	 state;
+};
+#define CRON_SUCCESSFUL_HISTORY	3	/* successfulJobsHistoryLimit default */
+#define CRON_FAILED_HISTORY	1	/* failedJobsHistoryLimit default */
+/* cleanupFinishedJobs: indices of the finished Jobs to delete, the oldest
+ * by start time (then name) beyond each limit (-1: that limit unset). out
+ * has room for n; returns how many. */
+size_t cron_history_to_delete(const struct cron_job *jobs, size_t n, int32_t succeeded_limit,
+    int32_t failed_limit, size_t *out);
+
 /* The scheduling part of one syncCronJob (after the active list has been
  * reconciled with the Jobs that exist). */
 void cron_sync(const struct cron_spec *cj, const struct cron_status *st, int64_t now,

@@ -64,8 +64,8 @@ job_pod_less_active(const struct job_pod *a, const struct job_pod *b)
 		return !a->ready;
 	if (a->ready && b->ready && a->ready_since != b->ready_since)
 		return a->ready_since > b->ready_since;
-	if (a->restarts != b->restarts)
-		return a->restarts > b->restarts;
+	if (a->restarts_max != b->restarts_max)
+		return a->restarts_max > b->restarts_max;
 	if (a->created != b->created)
 		return a->created > b->created;
 	return false;
@@ -438,7 +438,7 @@ past_backoff_on_failure(const struct sync_ctx *c)
 	for (size_t i = 0; i < c->in->npods; i++) {
 		const struct job_pod *p = &c->in->pods[i];
 		if (p->phase == JOB_POD_RUNNING || p->phase == JOB_POD_PENDING)
-			sum += p->restarts;
+			sum += p->restarts_sum;
 	}
 	if (c->s->backoff_limit == 0)
 		return sum > 0;

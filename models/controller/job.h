@@ -121,7 +121,9 @@ struct job_pod {
 	sim_ns			ready_since;	/* its lastTransitionTime */
 	bool			terminating;	/* deletionTimestamp set */
 	bool			assigned;	/* spec.nodeName set */
-	int32_t			restarts;	/* sum of container restart counts */
+	int32_t			restarts_max;	/* highest container restartCount (ActivePods) */
+	int32_t			restarts_sum;	/* sum over init and app containers
+						 * (backoffLimit under OnFailure) */
 	sim_ns			created;
 	sim_ns			finished_at;	/* getFinishedTime, for finished pods */
 	int32_t			index;		/* completion index or JOB_INDEX_UNKNOWN */

@@ -134,6 +134,37 @@ sts_revisions(struct sts_history *h, const char *template_name, const char *stat
 		}
 }
 
+size_t
+sts_history_truncate(struct sts_history *h, int32_t limit, const char *const *live,
+    size_t nlive)
+{
+	if (limit < 0)
+		return 0;
+	size_t nhist = 0, dropped = 0;
+	bool *is_live = xcalloc(h->n + 1, sizeof *is_live);
+	for (size_t i = 0; i < h->n; i++) {
+		for (size_t k = 0; k < nlive && !is_live[i]; k++)
+			is_live[i] = live[k] != NULL && strcmp(live[k], h->v[i].name) == 0;
+		if (!is_live[i])
+			nhist++;
+	}
+	while (nhist > (size_t)limit) {
+		size_t oldest = SIZE_MAX;
+		for (size_t i = 0; i < h->n; i++)
+			if (!is_live[i] && (oldest == SIZE_MAX ||
+			    h->v[i].number < h->v[oldest].number))
+				oldest = i;
+		free(h->v[oldest].name);
+		h->v[oldest] = h->v[h->n - 1];
+		is_live[oldest] = is_live[h->n - 1];
+		h->n--;
+		nhist--;
+		dropped++;
+	}
+	free(is_live);
+	return dropped;
+}
+
 /* ---- pod predicates ----------------------------------------------------------- */
 
 bool

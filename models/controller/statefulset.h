@@ -61,6 +61,12 @@ void sts_history_free(struct sts_history *h);
 void sts_revisions(struct sts_history *h, const char *template_name,
     const char *status_current, size_t *current, size_t *update);
 
+/* truncateHistory: drops revisions that are not live (not named in live[])
+ * oldest number first until at most limit of them remain (limit < 0: keep
+ * all). Returns how many were dropped; indices into h change. */
+size_t sts_history_truncate(struct sts_history *h, int32_t limit, const char *const *live,
+    size_t nlive);
+
 /* ---- pods, status and one sync -------------------------------------------- */
 
 enum sts_phase { STS_POD_NONE = 0,	/* not created yet (isCreated false) */

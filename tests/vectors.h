@@ -52,6 +52,8 @@ tv_bool(const struct yt_node *m, const char *key, bool dflt)
 	TV_READ(yt_get_bool, m, key, dflt, bool);
 }
 
+/* ---- controller families (statefulset, daemonset, job) ------------------ */
+
 /* True when key is absent or null. */
 static inline bool
 tv_null(const struct yt_node *m, const char *key)
@@ -109,6 +111,54 @@ tv_replay(const struct yt_node *root, const char *file, const struct tv_family *
 		total += (int)v->n;
 	}
 	return total;
+}
+
+/* A scalar's text, or dflt when absent, null or not a scalar. */
+static inline const char *
+tv_str_or(const struct yt_node *m, const char *key, const char *dflt)
+{
+	const struct yt_node *n = yt_get(m, key);
+	return n != NULL && n->kind == YT_SCALAR && !yt_is_null(n) ? n->str : dflt;
+}
+
+/* Items of a sequence (0 for absent, null or not a sequence). */
+static inline size_t
+tv_seq_n(const struct yt_node *n)
+{
+	return n != NULL && n->kind == YT_SEQ ? n->n : 0;
+}
+
+/* Parses a vector file; on error records a failure and returns NULL. */
+static inline const struct yt_node *
+tv_load(const char *path, struct yt_docs *d)
+{
+	char *cause = NULL;
+	if (yt_parse_file(path, d, &cause) != 0) {
+		FAILF("%s", cause);
+		free(cause);
+		return NULL;
+	}
+	if (d->ndocs == 0) {
+		FAILF("%s: empty", path);
+		return NULL;
+	}
+	return d->docs[0];
+}
+
+/* Runs fn on every case of root[key]; returns how many (0 and a failure
+ * when the list is missing). */
+static inline size_t
+tv_each(const struct yt_node *root, const char *key,
+    void (*fn)(const struct yt_node *c))
+{
+	const struct yt_node *l = yt_get(root, key);
+	if (l == NULL || l->kind != YT_SEQ || l->n == 0) {
+		FAILF("no case list '%s'", key);
+		return 0;
+	}
+	for (size_t i = 0; i < l->n; i++)
+		fn(l->items[i]);
+	return l->n;
 }
 
 #endif

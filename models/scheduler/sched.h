@@ -301,4 +301,15 @@ int64_t sched_broken_linear(const struct sched_shape_point *shape, int n, int64_
 /* helper.DefaultNormalizeScore(MaxNodeScore, reverse, scores). */
 void sched_default_normalize(int64_t *scores, size_t n, bool reverse);
 
+/*
+ * Node-local predicates other controllers reuse (the DaemonSet controller's
+ * node eligibility): the pod's nodeSelector and required node affinity
+ * against the node (GetRequiredNodeAffinity.Match), and the first
+ * NoSchedule/NoExecute taint of the node the pod does not tolerate (NULL: none).
+ */
+bool sched_pod_node_affinity_matches(const struct k8s_pod_spec *pod,
+    const struct k8s_node_spec *n);
+const struct k8s_taint *sched_untolerated_taint(const struct k8s_pod_spec *pod,
+    const struct k8s_node_spec *n);
+
 #endif

@@ -131,8 +131,8 @@ sched_match_node_term(const struct k8s_node_term *t, const struct k8s_node_spec 
 	return true;
 }
 
-static bool
-required_match(const struct k8s_pod_spec *pod, const struct k8s_node_spec *n)
+bool
+sched_pod_node_affinity_matches(const struct k8s_pod_spec *pod, const struct k8s_node_spec *n)
 {
 	for (size_t i = 0; i < pod->node_selector.n; i++) {
 		const char *v = k8s_labels_get(&n->labels, pod->node_selector.v[i].key);
@@ -152,7 +152,7 @@ sched_node_affinity_ok(struct sched *s, int node)
 {
 	uint8_t *c = &s->cy.aff_ok[node];
 	if (*c == 0)
-		*c = required_match(s->cy.pod, s->nodes[node].spec) ? 1 : 2;
+		*c = sched_pod_node_affinity_matches(s->cy.pod, s->nodes[node].spec) ? 1 : 2;
 	return *c == 1;
 }
 

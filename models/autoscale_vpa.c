@@ -49,7 +49,9 @@ cl_add_vpa(struct cluster *c, const struct vpa_spec *v, char **cause)
 {
 	uint32_t dep = NONE;
 	for (size_t i = 0; i < c->ndeploys; i++)
-		if (strcmp(c->deploys[i].d->name, v->target_name) == 0)
+		if (strcmp(c->deploys[i].d->name, v->target_name) == 0 &&
+		    strcmp(c->deploys[i].spec.namespace ? c->deploys[i].spec.namespace :
+		    "default", v->namespace ? v->namespace : "default") == 0)
 			dep = (uint32_t)i;
 	if (dep == NONE) {
 		*cause = xasprintf("VerticalPodAutoscaler %s: no Deployment %s", v->name,

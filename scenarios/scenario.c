@@ -27,8 +27,8 @@ static const char *const top_keys[] = { "name", "description", "seed", "duration
 	NULL };
 static const char *const pool_keys[] = { "name", "instanceType", "cpu", "memory",
 	"maxPods", "reserved", "pricePerHour", "zones", "count", "min", "max",
-	"provisioningDelay", "labels", "taints", "failures", NULL };
-static const char *const reserved_keys[] = { "cpu", "memory", NULL };
+	"provisioningDelay", "labels", "taints", "failures", "arch", "region",
+	"capacity", "allocatable", NULL };
 static const char *const pool_failure_keys[] = { "timeToFailure", "repair", NULL };
 static const char *const service_keys[] = { "name", "serviceTime", "concurrency",
 	"cpuPerRequest", "idleCpu", "timeout", "queueLimit", "traffic",
@@ -61,6 +61,161 @@ seq_of(const struct yt_node *n, const char *what, char **cause)
 
 /* ---- node pools ---------------------------------------------------------- */
 
+/* A pool node's ephemeral-storage capacity when the pool gives none: GKE's
+ * default boot disk (100 GB) rounded to 100Gi, so that ordinary pods that
+ * request some schedule as they do on a real node. */
+#define POOL_DEFAULT_EPHEMERAL	(100LL << 30)
+
+/* A ResourceList of the pool (capacity, reserved, allocatable), any
+ * resource; NULL or absent is empty. */
+static int
+pool_res_list(const struct yt_node *n, const char *key, struct k8s_resources *out,
+    char **cause)
+{
+	return scn_resource_list(yt_get(n, key), key, out, cause);
+}
+
+/*
+ * A pool's resources: capacity (cpu and memory at the top or under
+ * capacity, maxPods or capacity.pods, ephemeral-storage default
+ * POOL_DEFAULT_EPHEMERAL, any extended resource or hugepages), reserved
+ * (capacity - allocatable, any resource) and allocatable, which is
+ * capacity - reserved unless given resource by resource.
+ */
+static int
+pool_resources(const struct yt_node *n, struct scn_pool *p, char **cause)
+{
+	struct k8s_resources cap = { 0 }, res = { 0 }, alloc = { 0 };
+	int rc = -1;
+	if (pool_res_list(n, "capacity", &cap, cause) < 0 ||
+	    pool_res_list(n, "reserved", &res, cause) < 0 ||
+	    pool_res_list(n, "allocatable", &alloc, cause) < 0)
+		goto out;
+	static const char *const top[] = { "cpu", "memory", "maxPods", NULL };
+	static const char *const in_cap[] = { "cpu", "memory", "pods", NULL };
+	for (int i = 0; top[i] != NULL; i++) {
+		const struct yt_node *t = yt_get(n, top[i]);
+		bool given = k8s_res_get(&cap, in_cap[i], NULL);
+		if (t != NULL && given) {
+			*cause = yt_errorf(t, "node pool '%s': %s is given twice (here and "
+			    "as capacity.%s)", p->name, top[i], in_cap[i]);
+			goto out;
+		}
+		if (t == NULL && !given && i < 2) {
+			*cause = yt_errorf(n, "node pool '%s' needs '%s'", p->name, top[i]);
+			goto out;
+		}
+		if (t == NULL)
+			continue;
+		int64_t v;
+		if (i < 2 ? scn_quantity_node(t, i == 0 ? -3 : 0, &v, cause) < 0 :
+		    scn_get_int(n, "maxPods", 110, 1, 1000000, &v, cause) < 0)
+			goto out;
+		k8s_res_set(&cap, in_cap[i], v);
+	}
+	if (yt_get(n, "count") == NULL) {
+		*cause = yt_errorf(n, "node pool '%s' needs 'count'", p->name);
+		goto out;
+	}
+	if (!cap.has_pods)
+		k8s_res_set(&cap, "pods", 110);
+	if (!cap.has_ephemeral)
+		k8s_res_set(&cap, "ephemeral-storage", POOL_DEFAULT_EPHEMERAL);
+	p->cpu_milli = cap.cpu_milli;
+	p->memory = cap.memory;
+	p->max_pods = cap.pods;
+	if (p->cpu_milli <= 0 || p->memory <= 0 || p->max_pods <= 0) {
+		const char *what = p->cpu_milli <= 0 ? "cpu" : p->memory <= 0 ? "memory" :
+		    "pods";
+		*cause = yt_errorf(yt_get(n, what) ? yt_get(n, what) : n, "node pool '%s': "
+		    "%s must be positive", p->name, what);
+		goto out;
+	}
+	/* allocatable = capacity - reserved, then as given. */
+	k8s_res_copy(&p->allocatable, &cap);
+	const struct yt_node *rn = yt_get(n, "reserved");
+	for (size_t i = 0; rn != NULL && rn->kind == YT_MAP && i < rn->n; i++) {
+		const char *name = rn->keys[i]->str;
+		int64_t r = 0, c = 0;
+		k8s_res_get(&res, name, &r);
+		k8s_res_get(&cap, name, &c);
+		if (r >= c) {
+			*cause = yt_errorf(rn->items[i], "node pool '%s': reserved %s must be "
+			    "less than the node's capacity", p->name, name);
+			goto out;
+		}
+		k8s_res_set(&p->allocatable, name, c - r);
+	}
+	p->reserved_cpu_milli = res.cpu_milli;
+	p->reserved_memory = res.memory;
+	const struct yt_node *an = yt_get(n, "allocatable");
+	for (size_t i = 0; an != NULL && an->kind == YT_MAP && i < an->n; i++) {
+		const char *name = an->keys[i]->str;
+		int64_t a = 0, c = 0;
+		k8s_res_get(&alloc, name, &a);
+		bool has_cap = k8s_res_get(&cap, name, &c);
+		if (has_cap && a > c) {
+			*cause = yt_errorf(an->items[i], "node pool '%s': allocatable %s must "
+			    "not exceed the node's capacity", p->name, name);
+			goto out;
+		}
+		k8s_res_set(&p->allocatable, name, a);
+	}
+	rc = 0;
+out:
+	k8s_res_free(&cap);
+	k8s_res_free(&res);
+	k8s_res_free(&alloc);
+	return rc;
+}
+
+/* A cloud region from a zone name: GCE "us-east1-b" and Azure "eastus-1"
+ * drop "-b"/"-1", AWS "us-east-1a" drops "a"; otherwise the zone itself. */
+static char *
+region_of(const char *zone)
+{
+	size_t n = strlen(zone);
+	if (n > 2 && zone[n - 2] == '-')
+		return xasprintf("%.*s", (int)(n - 2), zone);
+	if (n > 2 && zone[n - 1] >= 'a' && zone[n - 1] <= 'z' && zone[n - 2] >= '0' &&
+	    zone[n - 2] <= '9')
+		return xasprintf("%.*s", (int)(n - 1), zone);
+	return xstrdup(zone);
+}
+
+/*
+ * The labels every node of the pool carries, as the kubelet sets them
+ * (kubernetes.io/os and /arch, their beta. forms; kubelet_node_status.go)
+ * and the cloud provider's node controller (instance type and region, with
+ * their deprecated forms; k8s.io/cloud-provider node_controller.go), unless
+ * the pool's labels give them. Per node, the cluster adds the hostname and
+ * zone labels.
+ */
+static int
+pool_labels(const struct yt_node *n, struct scn_pool *p, char **cause)
+{
+	if (scn_get_strdup(n, "arch", &p->arch, cause) < 0 ||
+	    scn_get_strdup(n, "region", &p->region, cause) < 0)
+		return -1;
+	if (p->arch == NULL)
+		p->arch = xstrdup("amd64");
+	if (p->region == NULL)
+		p->region = region_of(p->zones[0]);
+	const char *it = p->instance_type ? p->instance_type : p->name;
+	const char *const set[][2] = {
+		{ "kubernetes.io/os", "linux" }, { "beta.kubernetes.io/os", "linux" },
+		{ "kubernetes.io/arch", p->arch }, { "beta.kubernetes.io/arch", p->arch },
+		{ "node.kubernetes.io/instance-type", it },
+		{ "beta.kubernetes.io/instance-type", it },
+		{ "topology.kubernetes.io/region", p->region },
+		{ "failure-domain.beta.kubernetes.io/region", p->region },
+	};
+	for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
+		if (k8s_labels_get(&p->labels, set[i][0]) == NULL)
+			k8s_labels_set(&p->labels, set[i][0], set[i][1]);
+	return 0;
+}
+
 static int
 pool(struct loader *l, const struct yt_node *n, struct scn_pool *p, char **cause)
 {
@@ -80,40 +235,10 @@ pool(struct loader *l, const struct yt_node *n, struct scn_pool *p, char **cause
 			return -1;
 		}
 	}
-	static const char *const need[] = { "cpu", "memory", "count", NULL };
-	for (int i = 0; need[i] != NULL; i++) {
-		if (yt_get(n, need[i]) == NULL) {
-			*cause = yt_errorf(n, "node pool '%s' needs '%s'", p->name, need[i]);
-			return -1;
-		}
-	}
-	if (scn_quantity_node(yt_get(n, "cpu"), -3, &p->cpu_milli, cause) < 0 ||
-	    scn_quantity_node(yt_get(n, "memory"), 0, &p->memory, cause) < 0)
+	if (pool_resources(n, p, cause) < 0)
 		return -1;
-	if (p->cpu_milli <= 0 || p->memory <= 0) {
-		*cause = yt_errorf(yt_get(n, p->cpu_milli <= 0 ? "cpu" : "memory"),
-		    "node pool '%s': %s must be positive", p->name,
-		    p->cpu_milli <= 0 ? "cpu" : "memory");
-		return -1;
-	}
-	const struct yt_node *r = yt_get(n, "reserved");
-	if (r != NULL && !yt_is_null(r)) {
-		if (yt_check_keys(r, "reserved", reserved_keys, cause) < 0)
-			return -1;
-		const struct yt_node *rc = yt_get(r, "cpu"), *rm = yt_get(r, "memory");
-		if ((rc != NULL && scn_quantity_node(rc, -3, &p->reserved_cpu_milli, cause) < 0) ||
-		    (rm != NULL && scn_quantity_node(rm, 0, &p->reserved_memory, cause) < 0))
-			return -1;
-		if (p->reserved_cpu_milli < 0 || p->reserved_cpu_milli >= p->cpu_milli ||
-		    p->reserved_memory < 0 || p->reserved_memory >= p->memory) {
-			*cause = yt_errorf(r, "node pool '%s': reserved resources must be at "
-			    "least 0 and less than the node's capacity", p->name);
-			return -1;
-		}
-	}
 	int64_t v;
-	if (scn_get_int(n, "maxPods", 110, 1, 1000000, &p->max_pods, cause) < 0 ||
-	    yt_get_double(n, "pricePerHour", 0, &p->price_hour, cause) < 0)
+	if (yt_get_double(n, "pricePerHour", 0, &p->price_hour, cause) < 0)
 		return -1;
 	if (p->price_hour < 0) {
 		*cause = yt_errorf(yt_get(n, "pricePerHour"), "pricePerHour must not be "
@@ -169,7 +294,8 @@ pool(struct loader *l, const struct yt_node *n, struct scn_pool *p, char **cause
 	struct sim_dist dprov = sim_dist_lognormal(90.0, 0.3);
 	if (scn_get_dist(n, "provisioningDelay", &dprov, &p->provision, cause) < 0 ||
 	    scn_labels(yt_get(n, "labels"), "labels", &p->labels, cause) < 0 ||
-	    scn_taints(yt_get(n, "taints"), &p->taints, &p->ntaints, cause) < 0)
+	    scn_taints(yt_get(n, "taints"), &p->taints, &p->ntaints, cause) < 0 ||
+	    pool_labels(n, p, cause) < 0)
 		return -1;
 	const struct yt_node *f = yt_get(n, "failures");
 	if (f != NULL && !yt_is_null(f)) {
@@ -332,22 +458,12 @@ profile(struct loader *l, const struct yt_node *n, struct scn_profile *p, char *
 		*cause = yt_errorf(n, "a service profile needs the name of a Service");
 		return -1;
 	}
+	/* The profile keeps the Service's qualified name (results use it). */
 	size_t i;
-	for (i = 0; i < s->nservices; i++)
-		if (strcmp(s->services[i].name, p->service) == 0)
-			break;
-	if (i == s->nservices) {
-		const char **names = xcalloc(s->nservices + 1, sizeof *names);
-		for (size_t j = 0; j < s->nservices; j++)
-			names[j] = s->services[j].name;
-		const char *near = ks_nearest(p->service, names);
-		*cause = near ? yt_errorf(yt_get(n, "name"), "Service '%s' is not in the "
-		    "manifests (did you mean '%s'?)", p->service, near) :
-		    yt_errorf(yt_get(n, "name"), "Service '%s' is not in the manifests",
-		    p->service);
-		free(names);
+	if (scn_resolve_ref(s, yt_get(n, "name"), true, p->service, &i, cause) < 0)
 		return -1;
-	}
+	free(p->service);
+	p->service = scn_qname(s->services[i].namespace, s->services[i].name);
 	for (size_t j = 0; j + 1 < s->nprofiles; j++) {
 		if (strcmp(s->profiles[j].service, p->service) == 0) {
 			*cause = yt_errorf(yt_get(n, "name"), "duplicate service profile '%s'",
@@ -486,12 +602,12 @@ scale_action(struct loader *l, const struct yt_node *n, struct scn_chaos *c, cha
 	if (scn_get_int(n, "replicas", 0, 0, INT32_MAX, &v, cause) < 0)
 		return -1;
 	c->replicas = (int32_t)v;
-	for (size_t i = 0; i < s->ndeployments; i++)
-		if (strcmp(s->deployments[i].name, c->deployment) == 0)
-			return 0;
-	*cause = yt_errorf(yt_get(n, "deployment"), "Deployment '%s' is not in the manifests",
-	    c->deployment);
-	return -1;
+	char *plain;
+	if (scn_resolve_plain(s, yt_get(n, "deployment"), c->deployment, &plain, cause) < 0)
+		return -1;
+	free(c->deployment);
+	c->deployment = plain;
+	return 0;
 }
 
 static int
@@ -733,6 +849,7 @@ load(struct loader *l, struct yt_node *root, char **cause)
 		if (scn_mesh_finish(s, svcs, cause) < 0)
 			return -1;
 	}
+	scn_warnings(s, &l->mf, svcs != NULL && svcs->kind == YT_SEQ ? svcs : NULL);
 	if (scn_queues(yt_get(root, "queues"), l->dir, s, cause) < 0 ||
 	    scn_cluster_autoscaler(yt_get(root, "clusterAutoscaler"), s, cause) < 0)
 		return -1;
@@ -807,6 +924,9 @@ static void
 pool_free(struct scn_pool *p)
 {
 	free(p->name);
+	free(p->arch);
+	free(p->region);
+	k8s_res_free(&p->allocatable);
 	free(p->instance_type);
 	scn_strlist_free(p->zones, p->nzones);
 	k8s_labels_free(&p->labels);
@@ -874,6 +994,9 @@ scn_free(struct scenario *s)
 	for (size_t i = 0; i < s->nnotes; i++)
 		free(s->notes[i]);
 	free(s->notes);
+	for (size_t i = 0; i < s->nwarnings; i++)
+		free(s->warnings[i]);
+	free(s->warnings);
 	scn_autoscaling_free(s);
 	free(s);
 }

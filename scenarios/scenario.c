@@ -7,11 +7,14 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <glob.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "models/request.h"
 #include "scenarios/manifest.h"
@@ -315,6 +318,133 @@ pool(struct loader *l, const struct yt_node *n, struct scn_pool *p, char **cause
 
 /* ---- manifests ----------------------------------------------------------- */
 
+/* Reads one manifest file (path, for messages shown as rel) named by the
+ * entry it. */
+static int
+manifest_file(struct loader *l, const struct yt_node *it, const char *path,
+    const char *rel, char **cause)
+{
+	struct yt_docs d;
+	char *err = NULL;
+	if (yt_parse_file(path, &d, &err) < 0) {
+		const char *why = strstr(err, ": cannot open: ");
+		if (why != NULL)
+			*cause = yt_errorf(it, "manifest file '%s' cannot be read: %s",
+			    rel, why + strlen(": cannot open: "));
+		else {
+			*cause = err;
+			err = NULL;
+		}
+		free(err);
+		return -1;
+	}
+	l->files = xreallocarray(l->files, l->nfiles + 1, sizeof *l->files);
+	l->files[l->nfiles++] = d;
+	for (size_t j = 0; j < d.ndocs; j++)
+		if (scn_mf_add(&l->mf, d.docs[j], cause) < 0)
+			return -1;
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool
+manifest_name(const char *name)
+{
+	size_t n = strlen(name);
+	static const char *const ext[] = { ".yaml", ".yml", ".json", NULL };
+	for (int i = 0; ext[i] != NULL; i++) {
+		size_t e = strlen(ext[i]);
+		if (n > e && strcmp(name + n - e, ext[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A directory as `kubectl apply -f DIR` reads it: its .yaml, .yml and .json
+ * files in name order, not its subdirectories. */
+static int
+manifest_dir(struct loader *l, const struct yt_node *it, const char *path,
+    const char *rel, char **cause)
+{
+	DIR *dir = opendir(path);
+	if (dir == NULL) {
+		*cause = yt_errorf(it, "manifest directory '%s' cannot be read: %s", rel,
+		    strerror(errno));
+		return -1;
+	}
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(dir)) != NULL) {
+		if (e->d_name[0] == '.' || !manifest_name(e->d_name))
+			continue;
+		char *full = xasprintf("%s/%s", path, e->d_name);
+		struct stat st;
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+			names = xreallocarray(names, n + 1, sizeof *names);
+			names[n++] = full;
+		} else
+			free(full);
+	}
+	closedir(dir);
+	int rc = 0;
+	if (n == 0) {
+		*cause = yt_errorf(it, "manifest directory '%s' holds no .yaml, .yml or "
+		    ".json file", rel);
+		rc = -1;
+	}
+	qsort(names, n, sizeof *names, cmp_str);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = manifest_file(l, it, names[i], names[i], cause);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+/* A path, a directory, or a glob(3) pattern (matches in glob's sorted
+ * order, each a file or a directory). */
+static int
+manifest_path(struct loader *l, const struct yt_node *it, char **cause)
+{
+	char *path = scn_path_join(l->dir, it->str);
+	int rc;
+	struct stat st;
+	if (strpbrk(it->str, "*?[") != NULL && stat(path, &st) != 0) {
+		glob_t g;
+		int grc = glob(path, GLOB_ERR, NULL, &g);
+		if (grc == GLOB_NOMATCH) {
+			*cause = yt_errorf(it, "manifest pattern '%s' matches no file", it->str);
+			rc = -1;
+		} else if (grc != 0) {
+			*cause = yt_errorf(it, "manifest pattern '%s' cannot be expanded: %s",
+			    it->str, grc == GLOB_ABORTED ? "a directory cannot be read" :
+			    "out of memory");
+			rc = -1;
+		} else {
+			rc = 0;
+			for (size_t i = 0; i < g.gl_pathc && rc == 0; i++) {
+				const char *m = g.gl_pathv[i];
+				rc = stat(m, &st) == 0 && S_ISDIR(st.st_mode) ?
+				    manifest_dir(l, it, m, m, cause) :
+				    manifest_file(l, it, m, m, cause);
+			}
+		}
+		if (grc != GLOB_NOMATCH && grc != GLOB_ABORTED && grc != GLOB_NOSPACE)
+			globfree(&g);
+	} else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		rc = manifest_dir(l, it, path, it->str, cause);
+	else
+		rc = manifest_file(l, it, path, it->str, cause);
+	free(path);
+	return rc;
+}
+
 static int
 manifests(struct loader *l, const struct yt_node *n, char **cause)
 {
@@ -332,28 +462,8 @@ manifests(struct loader *l, const struct yt_node *n, char **cause)
 			    "Kubernetes object");
 			return -1;
 		}
-		char *path = scn_path_join(l->dir, it->str);
-		struct yt_docs d;
-		char *err = NULL;
-		if (yt_parse_file(path, &d, &err) < 0) {
-			const char *why = strstr(err, ": cannot open: ");
-			if (why != NULL)
-				*cause = yt_errorf(it, "manifest file '%s' cannot be read: %s",
-				    it->str, why + strlen(": cannot open: "));
-			else {
-				*cause = err;
-				err = NULL;
-			}
-			free(err);
-			free(path);
+		if (manifest_path(l, it, cause) < 0)
 			return -1;
-		}
-		free(path);
-		l->files = xreallocarray(l->files, l->nfiles + 1, sizeof *l->files);
-		l->files[l->nfiles++] = d;
-		for (size_t j = 0; j < d.ndocs; j++)
-			if (scn_mf_add(&l->mf, d.docs[j], cause) < 0)
-				return -1;
 	}
 	return 0;
 }

@@ -188,10 +188,12 @@ warn_no_fit(struct scenario *s, const struct scn_mf *m)
 			free(first);
 		}
 		char *reasons = ks_buf_take(&b);
-		if (!fits)
+		if (!fits) {
+			char *q = scn_qname(s->deployments[i].namespace, s->deployments[i].name);
 			scn_warn(s, xasprintf("%s: Deployment '%s': its pods fit no node pool "
-			    "and will stay Pending (%s)", m->dep_where[i], s->deployments[i].name,
-			    reasons));
+			    "and will stay Pending (%s)", m->dep_where[i], q, reasons));
+			free(q);
+		}
 		free(reasons);
 		sched_free(sc);
 	}

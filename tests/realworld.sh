@@ -3,8 +3,9 @@
 # (tests/data/realworld/*/ORIGIN.txt), each in the scenario built around it,
 # simulated unmodified for an hour: exit status 0, no pod Pending at the end,
 # every Service that gets requests at least 95 % available. Also: the GPU
-# pod lands on the GPU pool only, and Sock Shop's Services keep their
-# namespace in the results.
+# pod lands on the GPU pool only; Sock Shop's Services keep their namespace in
+# the results; pool nodes carry the kubelet's and cloud provider's labels;
+# Services and Deployments of one name in two namespaces stay apart.
 . "$(dirname "$0")/lib.sh"
 D="$KS_SRCDIR/tests/data/realworld"
 
@@ -46,4 +47,23 @@ check_eq "vllm: pods placed on the cpu pool" "$(q "$db" "SELECT COUNT(*) FROM
     scheduling_decisions WHERE node LIKE 'cpu-%'")" 0
 n=$(q "$db" "SELECT COUNT(*) FROM scheduling_decisions WHERE node LIKE 'gpu-%'")
 if [ "$n" -gt 0 ]; then pass; else fail "vllm: no pod placed on the gpu pool"; fi
+
+# Pool nodes' kubelet and cloud-provider labels, per pool and per node.
+"$KUBESIM" run "$KS_SRCDIR/tests/data/pool_labels.yaml" --out "$TMP/labels.db" -q
+check_eq "pool_labels: exit status" $? 0
+check_eq "pool_labels: placements" "$(q "$TMP/labels.db" "SELECT group_concat(pod || '@'
+    || node, ' ') FROM (SELECT pod, node FROM scheduling_decisions ORDER BY pod)")" \
+    "by-host-00000@pool-1 by-region-00000@pool-0 by-zone-00000@pool-2 by-zone-00001@pool-2"
+
+# Services and Deployments of one name in two namespaces stay apart: each
+# Service gets the pods of its own namespace's Deployment (2 and 3).
+"$KUBESIM" run "$KS_SRCDIR/tests/data/scn_realworld.yaml" --duration 2m \
+    --out "$TMP/ns.db" -q 2>/dev/null
+check_eq "namespaces: exit status" $? 0
+check_eq "namespaces: replicas at 60 s" "$(q "$TMP/ns.db" "SELECT group_concat(service ||
+    '=' || replicas_ready, ' ') FROM (SELECT service, replicas_ready FROM
+    service_intervals WHERE t_s = 60 ORDER BY service)")" \
+    "ml/gpu=1 orphan=0 shop/web=3 web=2"
+check_eq "namespaces: requests served" "$(q "$TMP/ns.db" "SELECT COUNT(*) FROM summary
+    WHERE ok > 0 AND service IN ('web', 'shop/web', 'ml/gpu')")" 3
 finish

@@ -398,7 +398,8 @@ manifest_dir(struct loader *l, const struct yt_node *it, const char *path,
 		    ".json file", rel);
 		rc = -1;
 	}
-	qsort(names, n, sizeof *names, cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_str);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = manifest_file(l, it, names[i], names[i], cause);
 	for (size_t i = 0; i < n; i++)

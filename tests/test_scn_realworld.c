@@ -138,7 +138,9 @@ test_features(void)
 	static const char *const warnings[] = {
 		"tests/data/scn_realworld.yaml:39:5: ignored ConfigMap/settings: kind not "
 		"simulated",
-		"tests/data/scn_realworld.yaml:52:11: Service 'orphan' gets traffic but "
+		"tests/data/scn_realworld.yaml:42:5: ignored Service/hello: custom resource "
+		"not simulated",
+		"tests/data/scn_realworld.yaml:55:11: Service 'orphan' gets traffic but "
 		"selects no simulated pods (no Deployment of its namespace matches its "
 		"selector): every request to it will fail",
 		"tests/data/scn_dir/ml.yaml:19:18: Deployment 'ml/greedy': its pods fit no "

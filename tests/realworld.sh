@@ -5,7 +5,8 @@
 # every Service that gets requests at least 95 % available. Also: the GPU
 # pod lands on the GPU pool only; Sock Shop's Services keep their namespace in
 # the results; pool nodes carry the kubelet's and cloud provider's labels;
-# Services and Deployments of one name in two namespaces stay apart.
+# Services and Deployments of one name in two namespaces stay apart; the
+# Cluster Autoscaler counts GPUs.
 . "$(dirname "$0")/lib.sh"
 D="$KS_SRCDIR/tests/data/realworld"
 
@@ -54,6 +55,25 @@ check_eq "pool_labels: exit status" $? 0
 check_eq "pool_labels: placements" "$(q "$TMP/labels.db" "SELECT group_concat(pod || '@'
     || node, ' ') FROM (SELECT pod, node FROM scheduling_decisions ORDER BY pod)")" \
     "by-host-00000@pool-1 by-region-00000@pool-0 by-zone-00000@pool-2 by-zone-00001@pool-2"
+
+# The Cluster Autoscaler counts GPUs: two one-GPU pods need two GPU nodes.
+"$KUBESIM" run "$KS_SRCDIR/tests/data/ca_gpu.yaml" --out "$TMP/ca_gpu.db" -q
+check_eq "ca_gpu: exit status" $? 0
+check_eq "ca_gpu: first scale-up" "$(q "$TMP/ca_gpu.db" "SELECT t_s || ' ' || node_group
+    || ' ' || substr(reason, instr(reason, '(estimated')) FROM ca_decisions WHERE
+    action = 'scale_up' ORDER BY t_s, node LIMIT 1")" "10.0 gpu (estimated 2); 0 -> 2 nodes"
+check_eq "ca_gpu: pods on gpu nodes" "$(q "$TMP/ca_gpu.db" "SELECT COUNT(DISTINCT node)
+    FROM scheduling_decisions WHERE node LIKE 'gpu-%'")" 2
+
+# The Cluster Autoscaler counts GPUs: two one-GPU pods need two GPU nodes.
+"$KUBESIM" run "$KS_SRCDIR/tests/data/ca_gpu.yaml" --out "$TMP/ca_gpu.db" -q
+check_eq "ca_gpu: exit status" $? 0
+check_eq "ca_gpu: first scale-up" "$(q "$TMP/ca_gpu.db" "SELECT t_s || ' ' || node_group
+    || ' ' || substr(reason, instr(reason, '(estimated')) FROM ca_decisions WHERE
+    action = 'scale_up' ORDER BY t_s, node LIMIT 1")" "10.0 gpu (estimated 2); 0 -> 2 nodes"
+check_eq "ca_gpu: pods on gpu nodes" "$(q "$TMP/ca_gpu.db" "SELECT COUNT(DISTINCT node)
+    FROM scheduling_decisions WHERE node LIKE 'gpu-%'")" 2
+
 
 # Services and Deployments of one name in two namespaces stay apart: each
 # Service gets the pods of its own namespace's Deployment (2 and 3).

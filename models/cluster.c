@@ -144,11 +144,11 @@ cl_add_pool(struct cluster *c, const struct cl_pool_params *p)
 	struct k8s_resources *a = &pl->tmpl.allocatable;
 	if (p->allocatable != NULL) {
 		k8s_res_copy(a, p->allocatable);
-		return (int)c->npools++;
+	} else {
+		k8s_res_set(a, "cpu", p->cpu_milli - p->reserved_cpu_milli);
+		k8s_res_set(a, "memory", p->memory - p->reserved_memory);
+		k8s_res_set(a, "pods", p->max_pods);
 	}
-	k8s_res_set(a, "cpu", p->cpu_milli - p->reserved_cpu_milli);
-	k8s_res_set(a, "memory", p->memory - p->reserved_memory);
-	k8s_res_set(a, "pods", p->max_pods);
 	return (int)c->npools++;
 }
 

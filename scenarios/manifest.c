@@ -45,6 +45,12 @@ scn_mf_fini(struct scn_mf *m)
 	where_free(m->pc_where, s->npriority_classes);
 	where_free(m->node_where, s->nnodes);
 	where_free(m->pod_where, s->npods);
+	for (size_t i = 0; i < m->nskipped; i++) {
+		free(m->skipped[i].what);
+		free(m->skipped[i].namespace);
+		k8s_labels_free(&m->skipped[i].labels);
+	}
+	free(m->skipped);
 	memset(m, 0, sizeof *m);
 }
 
@@ -942,6 +948,34 @@ static const struct {
 	{ "Pod", pod },
 };
 
+/* A workload of a kind not simulated yet: its pod template's labels (a
+ * CronJob's under jobTemplate), kept for the warnings. Malformed parts are
+ * left for the day the kind is read. */
+static void
+keep_skipped(struct scn_mf *m, const struct yt_node *obj, const char *kind)
+{
+	const struct yt_node *spec = yt_get(obj, "spec");
+	if (strcmp(kind, "CronJob") == 0)
+		spec = yt_get(yt_get(spec, "jobTemplate"), "spec");
+	const struct yt_node *labels = yt_get(yt_get(yt_get(spec, "template"),
+	    "metadata"), "labels");
+	const struct yt_node *meta = yt_get(obj, "metadata");
+	const struct yt_node *nm = yt_get(meta, "name"), *ns = yt_get(meta, "namespace");
+	if (labels == NULL || labels->kind != YT_MAP || nm == NULL || nm->kind != YT_SCALAR)
+		return;
+	struct scn_skipped k = { 0 };
+	char *err = NULL;
+	if (scn_labels(labels, "labels", &k.labels, &err) < 0) {
+		free(err);
+		k8s_labels_free(&k.labels);
+		return;
+	}
+	k.what = xasprintf("%s/%s", kind, nm->str);
+	k.namespace = xstrdup(ns != NULL && ns->kind == YT_SCALAR ? ns->str : "default");
+	m->skipped = xreallocarray(m->skipped, m->nskipped + 1, sizeof *m->skipped);
+	m->skipped[m->nskipped++] = k;
+}
+
 /* An object run will not simulate: a warning naming it. */
 static void
 add_skipped(struct scenario *s, const struct yt_node *obj, const char *kind,
@@ -1015,6 +1049,7 @@ scn_mf_add(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	case SCN_KIND_SIMULATED:
 		break;
 	case SCN_KIND_NOT_YET:
+		keep_skipped(m, obj, kind);
 		add_skipped(m->s, obj, kind, "kind not simulated yet");
 		return 0;
 	case SCN_KIND_NOT_SIMULATED:

@@ -27,6 +27,14 @@ struct scn_mf {
 	char		**pc_where;
 	char		**node_where;
 	char		**pod_where;
+	/* Workloads of kinds not simulated yet (StatefulSet, ...): what their
+	 * pods would be labelled, for the warnings of scn_warn.c. */
+	struct scn_skipped {
+		char			*what;		/* "StatefulSet/zk" */
+		char			*namespace;
+		struct k8s_labels	 labels;	/* the pod template's */
+	}		 *skipped;
+	size_t		  nskipped;
 };
 void scn_mf_init(struct scn_mf *m, struct scenario *s);
 void scn_mf_fini(struct scn_mf *m);

@@ -28,14 +28,15 @@ warn_ignored(struct scenario *s, const struct scn_mf *m)
 		    m->pod_where[i], s->pods[i].name));
 }
 
-/* Whether a Service's selector (a label map) selects the template. */
+/* Whether a Service's selector (a label map) selects pods labelled so in
+ * namespace ns. */
 static bool
-selects(const struct k8s_service *v, const struct k8s_deployment *d)
+selects(const struct k8s_service *v, const char *ns, const struct k8s_labels *l)
 {
-	if (strcmp(v->namespace, d->namespace) != 0)
+	if (v->selector.n == 0 || strcmp(v->namespace, ns) != 0)
 		return false;
 	for (size_t j = 0; j < v->selector.n; j++) {
-		const char *have = k8s_labels_get(&d->template.labels, v->selector.v[j].key);
+		const char *have = k8s_labels_get(l, v->selector.v[j].key);
 		if (have == NULL || strcmp(have, v->selector.v[j].value) != 0)
 			return false;
 	}
@@ -57,7 +58,7 @@ gets_traffic(const struct scenario *s, size_t i)
 }
 
 static void
-warn_no_pods(struct scenario *s, const struct yt_node *svcs)
+warn_no_pods(struct scenario *s, const struct scn_mf *m, const struct yt_node *svcs)
 {
 	for (size_t i = 0; svcs != NULL && i < s->nprofiles && i < svcs->n; i++) {
 		if (!gets_traffic(s, i))
@@ -70,17 +71,29 @@ warn_no_pods(struct scenario *s, const struct yt_node *svcs)
 		if (v == NULL)
 			continue;
 		bool any = false;
-		for (size_t d = 0; v->selector.n > 0 && d < s->ndeployments && !any; d++)
-			any = selects(v, &s->deployments[d]);
+		for (size_t d = 0; d < s->ndeployments && !any; d++)
+			any = selects(v, s->deployments[d].namespace,
+			    &s->deployments[d].template.labels);
 		if (any)
 			continue;
+		struct ks_buf b;
+		ks_buf_init(&b);
+		for (size_t k = 0; k < m->nskipped; k++)
+			if (selects(v, m->skipped[k].namespace, &m->skipped[k].labels))
+				ks_buf_printf(&b, "%s%s", b.len ? ", " : "", m->skipped[k].what);
+		char *skipped = ks_buf_take(&b);
 		char where[1024];
 		const struct yt_node *at = yt_get(svcs->items[i], "name");
 		yt_where(at ? at : svcs->items[i], where, sizeof where);
+		char *why = v->selector.n == 0 ? xstrdup("it has no selector") :
+		    skipped[0] != '\0' ? xasprintf("it selects the pods of %s, not "
+		    "simulated yet", skipped) :
+		    xstrdup("no Deployment of its namespace matches its selector");
 		scn_warn(s, xasprintf("%s: Service '%s' gets traffic but selects no simulated "
 		    "pods (%s): every request to it will fail", where, s->profiles[i].service,
-		    v->selector.n == 0 ? "it has no selector" :
-		    "no Deployment of its namespace matches its selector"));
+		    why));
+		free(why);
+		free(skipped);
 	}
 }
 
@@ -206,6 +219,6 @@ void
 scn_warnings(struct scenario *s, const struct scn_mf *m, const struct yt_node *svcs)
 {
 	warn_ignored(s, m);
-	warn_no_pods(s, svcs);
+	warn_no_pods(s, m, svcs);
 	warn_no_fit(s, m);
 }

@@ -83,7 +83,7 @@ check_eq "namespaces: exit status" $? 0
 check_eq "namespaces: replicas at 60 s" "$(q "$TMP/ns.db" "SELECT group_concat(service ||
     '=' || replicas_ready, ' ') FROM (SELECT service, replicas_ready FROM
     service_intervals WHERE t_s = 60 ORDER BY service)")" \
-    "ml/gpu=1 orphan=0 shop/web=3 web=2"
+    "cache=0 ml/gpu=1 orphan=0 shop/web=3 web=2"
 check_eq "namespaces: requests served" "$(q "$TMP/ns.db" "SELECT COUNT(*) FROM summary
     WHERE ok > 0 AND service IN ('web', 'shop/web', 'ml/gpu')")" 3
 finish

@@ -112,7 +112,7 @@ test_features(void)
 	/* The directory in name order (default.yaml, ml.yaml; README.txt
 	 * skipped), then the glob's one match. */
 	CHECK_INT(s->ndeployments, 4);
-	CHECK_INT(s->nservices, 4);
+	CHECK_INT(s->nservices, 5);
 	if (s->ndeployments == 4) {
 		CHECK_STR(s->deployments[0].name, "web");
 		CHECK_STR(s->deployments[0].namespace, "default");
@@ -124,8 +124,8 @@ test_features(void)
 	check_v1_hpa(hpa_in(s, "shop"), 1, 5, 50);
 	check_v1_hpa(hpa_in(s, "default"), 2, 4, 80);	/* DefaultCPUUtilization */
 	/* Profiles keep the qualified name; a call is resolved the same way. */
-	CHECK_INT(s->nprofiles, 4);
-	if (s->nprofiles == 4) {
+	CHECK_INT(s->nprofiles, 5);
+	if (s->nprofiles == 5) {
 		CHECK_STR(s->profiles[0].service, "web");
 		CHECK_STR(s->profiles[1].service, "shop/web");
 		CHECK_STR(s->profiles[2].service, "ml/gpu");
@@ -140,9 +140,14 @@ test_features(void)
 		"simulated",
 		"tests/data/scn_realworld.yaml:42:5: ignored Service/hello: custom resource "
 		"not simulated",
-		"tests/data/scn_realworld.yaml:55:11: Service 'orphan' gets traffic but "
+		"tests/data/scn_realworld.yaml:45:5: ignored StatefulSet/cache: kind not "
+		"simulated yet",
+		"tests/data/scn_realworld.yaml:65:11: Service 'orphan' gets traffic but "
 		"selects no simulated pods (no Deployment of its namespace matches its "
 		"selector): every request to it will fail",
+		"tests/data/scn_realworld.yaml:68:11: Service 'cache' gets traffic but "
+		"selects no simulated pods (it selects the pods of StatefulSet/cache, not "
+		"simulated yet): every request to it will fail",
 		"tests/data/scn_dir/ml.yaml:19:18: Deployment 'ml/greedy': its pods fit no "
 		"node pool and will stay Pending (pool 'cpu': Insufficient nvidia.com/gpu; "
 		"pool 'gpu': Insufficient nvidia.com/gpu)",

@@ -548,6 +548,14 @@ static void
 rpt_print_services(sqlite3_stmt *st, FILE *out, bool *any)
 {
 	char a[32], p50[32], p95[32], p99[32];
+	/* The first column as wide as the longest name ("namespace/name"). */
+	int w = 24;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int n = sqlite3_column_bytes(st, 0);
+		if (n > w)
+			w = n;
+	}
+	sqlite3_reset(st);
 
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *svc = (const char *)sqlite3_column_text(st, 0);
@@ -564,12 +572,12 @@ rpt_print_services(sqlite3_stmt *st, FILE *out, bool *any)
 			av = a;
 		}
 		if (!*any)
-			fprintf(out, "%-24s %12s %12s %12s %13s %9s %9s %9s\n",
-			    "service", "requests", "ok", "errors", "availability",
+			fprintf(out, "%-*s %12s %12s %12s %13s %9s %9s %9s\n",
+			    w, "service", "requests", "ok", "errors", "availability",
 			    "p50 ms", "p95 ms", "p99 ms");
 		*any = true;
-		fprintf(out, "%-24s %12" PRId64 " %12" PRId64 " %12" PRId64
-		    " %13s %9s %9s %9s\n", svc ? svc : "?", req, ok, err, av,
+		fprintf(out, "%-*s %12" PRId64 " %12" PRId64 " %12" PRId64
+		    " %13s %9s %9s %9s\n", w, svc ? svc : "?", req, ok, err, av,
 		    rpt_fmt_real(st, 5, 2, p50, sizeof p50),
 		    rpt_fmt_real(st, 6, 2, p95, sizeof p95),
 		    rpt_fmt_real(st, 7, 2, p99, sizeof p99));

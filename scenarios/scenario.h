@@ -31,6 +31,9 @@ struct scn_pool {
 	int64_t			 max_pods;	/* default 110 */
 	int64_t			 reserved_cpu_milli;	/* capacity - allocatable */
 	int64_t			 reserved_memory;
+	struct k8s_resources	 allocatable;	/* every resource of a node */
+	char			*arch;		/* kubernetes.io/arch, default amd64 */
+	char			*region;	/* topology.kubernetes.io/region */
 	double			 price_hour;	/* USD per node-hour */
 	char			**zones;	/* nodes are spread round-robin */
 	size_t			 nzones;
@@ -161,8 +164,13 @@ struct scenario {
 	struct ca_config	 ca;		/* its flags over ca_config_defaults() */
 	struct ca_priority_level *ca_priorities;	/* owned; ca.priorities points here */
 	size_t			 nca_priorities;
-	char			**notes;	/* skipped kinds etc., for the user */
+	char			**notes;	/* for the user: a failure after the end, ... */
 	size_t			 nnotes;
+	/* What run will not do as the manifests say, each "file:line:col: ...":
+	 * objects ignored, Services with traffic and no pods, pods that fit no
+	 * node pool. validate and run print them; neither fails on them. */
+	char			**warnings;
+	size_t			 nwarnings;
 	double			**samples;	/* empirical distributions' samples */
 	size_t			 nsamples, capsamples;
 };

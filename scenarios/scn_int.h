@@ -46,6 +46,11 @@ int scn_cluster_autoscaler(const struct yt_node *n, struct scenario *s, char **c
 int scn_autoscaling_finish(struct scenario *s, char **cause);
 void scn_autoscaling_free(struct scenario *s);
 
+/* pools.c: one item of nodePools (s holds the pools read before it). */
+int scn_pool(const struct yt_node *n, struct scenario *s, struct scn_pool *p,
+    char **cause);
+void scn_pool_free(struct scn_pool *p);
+
 /* A path relative to dir (absolute paths are kept); caller frees. */
 char *scn_path_join(const char *dir, const char *path);
 

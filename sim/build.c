@@ -210,7 +210,8 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 			.name = p->name, .instance_type = p->instance_type,
 			.cpu_milli = p->cpu_milli, .memory = p->memory, .max_pods = p->max_pods,
 			.reserved_cpu_milli = p->reserved_cpu_milli,
-			.reserved_memory = p->reserved_memory, .price_hour = p->price_hour,
+			.reserved_memory = p->reserved_memory, .allocatable = &p->allocatable,
+			.price_hour = p->price_hour,
 			.zones = (const char *const *)p->zones, .nzones = p->nzones,
 			.count = p->count, .min = p->min, .max = p->max,
 			.provision = p->provision, .labels = &p->labels,
@@ -304,6 +305,8 @@ build_check(const struct run_opts *o, struct scenario **out)
 	}
 	for (size_t i = 0; i < s->nnotes && !o->quiet; i++)
 		fprintf(stderr, "kubesim: note: %s\n", s->notes[i]);
+	for (size_t i = 0; i < s->nwarnings && !o->quiet; i++)
+		fprintf(stderr, "kubesim: warning: %s\n", s->warnings[i]);
 	/* Build once without a sink: reference errors surface before any
 	 * results file is touched. */
 	struct sim *sim = sim_new();

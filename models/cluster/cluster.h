@@ -27,6 +27,9 @@ struct cl_pool_params {
 	const char		*instance_type;
 	int64_t			 cpu_milli, memory, max_pods;	/* capacity */
 	int64_t			 reserved_cpu_milli, reserved_memory;
+	/* when set, a node's whole allocatable (any resource) in place of
+	 * cpu, memory and max_pods less the reserved */
+	const struct k8s_resources *allocatable;
 	double			 price_hour;
 	const char *const	*zones;
 	size_t			 nzones;

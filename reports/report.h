@@ -64,6 +64,17 @@ int rpt_run_begin(struct rpt *r, const char *scenario, uint64_t seed,
  * The sink stays valid until rpt_close.
  */
 struct probe_sink rpt_sink(struct rpt *r);
+/*
+ * Sets the current run's warm-up (default 0): service_intervals rows whose
+ * t_s is at or before it are written but left out of the summary row.
+ * Whatever the warm-up, the writer turns the count columns of
+ * service_intervals (offered, ok, errors, timeouts) into integers that are
+ * differences of rounded running totals (so fluid mode's expected counts
+ * lose nothing and ok + errors + timeouts = offered stays exact), and
+ * replaces a summary record's requests, ok, errors and availability by the
+ * sums of the service's rows after the warm-up.
+ */
+void rpt_run_warmup(struct rpt *r, double warmup_s);
 /* The first write error of the current run, or NULL. */
 const char *rpt_write_error(const struct rpt *r);
 

@@ -121,8 +121,10 @@ opts_params_json(const struct run_opts *o, const struct scenario *s)
 	ks_buf_init(&b);
 	ks_buf_puts(&b, "{\"scenario_file\":");
 	ks_buf_json_str(&b, o->scenario);
-	ks_buf_printf(&b, ",\"seed\":%llu,\"duration_s\":%.0f,\"traffic_mode\":\"%s\",\"set\":{",
+	ks_buf_printf(&b, ",\"seed\":%llu,\"duration_s\":%.0f,\"warmup_s\":%.9g,"
+	    "\"interval_s\":%.9g,\"traffic_mode\":\"%s\",\"set\":{",
 	    (unsigned long long)s->seed, (double)s->duration / 1e9,
+	    (double)s->warmup / 1e9, (double)s->interval / 1e9,
 	    build_request_mode(s) ? "request" : "fluid");
 	for (size_t i = 0; i < o->noverrides; i++) {
 		if (i)

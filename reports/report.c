@@ -822,3 +822,60 @@ dberr:
 	*cause = rpt_dberr(r->db, r->path, "reading the run summary");
 	return -1;
 }
+
+struct sqlite3 *
+rpt_db(struct rpt *r)
+{
+	return r->db;
+}
+
+const char *
+rpt_path(const struct rpt *r)
+{
+	return r->path;
+}
+
+int
+rpt_pick_run(struct rpt *r, int64_t want, int64_t *run_id, char **cause)
+{
+	int64_t id = 0;
+	int rc;
+	if (want > 0) {
+		char sql[96];
+		snprintf(sql, sizeof sql, "SELECT run_id FROM runs WHERE run_id = %" PRId64,
+		    want);
+		rc = rpt_query_int(r->db, sql, &id);
+		if (rc == SQLITE_OK && id == 0) {
+			*cause = xasprintf("%s: no run %" PRId64, r->path, want);
+			return -1;
+		}
+	} else {
+		rc = rpt_query_int(r->db, "SELECT max(run_id) FROM runs", &id);
+		if (rc == SQLITE_OK && id == 0) {
+			*cause = xasprintf("%s: no runs in this file", r->path);
+			return -1;
+		}
+	}
+	if (rc != SQLITE_OK) {
+		*cause = rpt_dberr(r->db, r->path, "reading runs");
+		return -1;
+	}
+	*run_id = id;
+	return 0;
+}
+
+const char *
+rpt_fmt_clock(double t_s, char *buf, size_t len)
+{
+	if (t_s < 0)
+		t_s = 0;
+	int64_t ms = (int64_t)llround(t_s * 1000);
+	int64_t s = ms / 1000;
+	if (ms % 1000 != 0)
+		snprintf(buf, len, "%" PRId64 ":%02d:%02d.%03d", s / 3600,
+		    (int)(s / 60 % 60), (int)(s % 60), (int)(ms % 1000));
+	else
+		snprintf(buf, len, "%" PRId64 ":%02d:%02d", s / 3600,
+		    (int)(s / 60 % 60), (int)(s % 60));
+	return buf;
+}

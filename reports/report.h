@@ -100,4 +100,19 @@ int rpt_run_finish(struct rpt *r, const char *status, double sim_s,
  */
 int rpt_print_summary(struct rpt *r, int64_t run_id, FILE *out, char **cause);
 
+/* ---- reading (reports/view.c, compare.c, merge.c, html.c) ------------- */
+
+struct sqlite3;
+/* The open database and its path, for the readers in reports/. */
+struct sqlite3 *rpt_db(struct rpt *r);
+const char *rpt_path(const struct rpt *r);
+/*
+ * The run a reading command looks at: `want` when > 0 (it must exist), else
+ * the newest run. Returns 0 and *run_id, or -1 with *cause.
+ */
+int rpt_pick_run(struct rpt *r, int64_t want, int64_t *run_id, char **cause);
+/* Simulated seconds as kubectl-like H:MM:SS ("26:03:09" after a day); buf
+ * of at least 32 bytes. */
+const char *rpt_fmt_clock(double t_s, char *buf, size_t len);
+
 #endif

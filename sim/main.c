@@ -15,6 +15,7 @@ extern const struct cmd_entry cmd_hpa_eval_entry;
 extern const struct cmd_entry cmd_schedule_entry;
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_describe_entry;
+extern const struct cmd_entry cmd_compare_entry;
 
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry,
@@ -23,6 +24,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_schedule_entry,
 	&cmd_events_entry,
 	&cmd_describe_entry,
+	&cmd_compare_entry,
 	NULL
 };
 

@@ -8,6 +8,7 @@
 #ifndef KS_REPORT_H
 #define KS_REPORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -111,6 +112,19 @@ const char *rpt_path(const struct rpt *r);
  * the newest run. Returns 0 and *run_id, or -1 with *cause.
  */
 int rpt_pick_run(struct rpt *r, int64_t want, int64_t *run_id, char **cause);
+/*
+ * Copies every run of the kubesim database at `in` into r (opened for
+ * writing, no run in progress), with new run ids and all its rows, in one
+ * transaction (reports/merge.c). patch (may be NULL) is a JSON object merged
+ * into each copied run's params (json_patch). A run equal in scenario, seed
+ * and params to an 'ok' run already in r is a duplicate: nothing of `in` is
+ * merged, -1 and *cause. Returns 0 and *nruns copied, or -1 with *cause.
+ */
+int rpt_merge_file(struct rpt *r, const char *in, const char *patch, int64_t *nruns,
+    char **cause);
+/* Whether r holds an 'ok' run whose params.sweep equals key (a sweep job
+ * already done). Returns 0, or -1 with *cause. */
+int rpt_run_done(struct rpt *r, const char *key, bool *done, char **cause);
 /* Simulated seconds as kubectl-like H:MM:SS ("26:03:09" after a day); buf
  * of at least 32 bytes. */
 const char *rpt_fmt_clock(double t_s, char *buf, size_t len);

@@ -16,6 +16,8 @@ extern const struct cmd_entry cmd_schedule_entry;
 extern const struct cmd_entry cmd_events_entry;
 extern const struct cmd_entry cmd_describe_entry;
 extern const struct cmd_entry cmd_compare_entry;
+extern const struct cmd_entry cmd_sweep_entry;
+extern const struct cmd_entry cmd_merge_entry;
 
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry,
@@ -25,6 +27,8 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_events_entry,
 	&cmd_describe_entry,
 	&cmd_compare_entry,
+	&cmd_sweep_entry,
+	&cmd_merge_entry,
 	NULL
 };
 

@@ -18,6 +18,7 @@ extern const struct cmd_entry cmd_describe_entry;
 extern const struct cmd_entry cmd_compare_entry;
 extern const struct cmd_entry cmd_sweep_entry;
 extern const struct cmd_entry cmd_merge_entry;
+extern const struct cmd_entry cmd_report_entry;
 
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry,
@@ -29,6 +30,7 @@ static const struct cmd_entry *const cmd_table[] = {
 	&cmd_compare_entry,
 	&cmd_sweep_entry,
 	&cmd_merge_entry,
+	&cmd_report_entry,
 	NULL
 };
 

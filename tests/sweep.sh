@@ -16,22 +16,9 @@ check_eq "shard 1 runs" "$(q "$TMP/s1.db" "SELECT count(*) FROM runs")" 6
 cp "$TMP/s1.db" "$TMP/resumed.db"
 "$KUBESIM" sweep "$SCN" "$@" -j 2 --out "$TMP/resumed.db"; check_eq "resume status" $? 0
 
-# Everything but run ids and wall-clock columns, keyed by the sweep job.
-dump() {
-	q "$1" "SELECT json_extract(params, '\$.sweep'), scenario, seed, status, sim_seconds,
-	  events, cost_usd, version, params, error FROM runs ORDER BY 1"
-	for t in $(q "$1" "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'runs'
-	    AND name NOT LIKE 'sqlite%' ORDER BY name"); do
-		cols=$(q "$1" "SELECT group_concat('t.\"' || name || '\"') FROM pragma_table_info('$t')
-		    WHERE name <> 'run_id'")
-		echo "== $t"
-		q "$1" "SELECT json_extract(r.params, '\$.sweep'), $cols FROM \"$t\" t JOIN runs r
-		    USING (run_id) ORDER BY 1, t.rowid"
-	done
-}
-dump "$TMP/par.db" > "$TMP/par.txt"
-dump "$TMP/merged.db" > "$TMP/merged.txt"
-dump "$TMP/resumed.db" > "$TMP/resumed.txt"
+dump_rows "$TMP/par.db" > "$TMP/par.txt"
+dump_rows "$TMP/merged.db" > "$TMP/merged.txt"
+dump_rows "$TMP/resumed.db" > "$TMP/resumed.txt"
 check_eq "runs" "$(q "$TMP/par.db" "SELECT count(*) FROM runs WHERE status = 'ok'")" 12
 check_eq "distinct jobs" "$(q "$TMP/par.db" "SELECT count(DISTINCT json_extract(params, '\$.sweep')) FROM runs")" 12
 check_eq "rows were dumped" "$(grep -c 'crn.yaml;seed=' "$TMP/par.txt" | awk '{ print ($1 > 1000) }')" 1

@@ -117,6 +117,7 @@ struct html_run {
 	size_t	 nsvcs;
 	double	 warmup;
 	int	 nmarks;
+	bool	 has_rows, has_latency, has_cluster;	/* which plots have data */
 };
 
 static int
@@ -166,6 +167,9 @@ html_write_data(struct rpt *r, struct html_run *h, char **cause)
 			prev = t;
 			if (span <= 0)
 				continue;
+			h->has_rows = true;
+			if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+				h->has_latency = true;
 			fprintf(f, "%.6f\t%.6g\t%.6g\t%s\t%s\t%s\t%lld\t%lld\n", t / 3600,
 			    sqlite3_column_double(st, 1) / span, sqlite3_column_double(st, 2) / span,
 			    html_num(st, 3, 4, b[0], sizeof b[0]),
@@ -191,7 +195,7 @@ html_write_data(struct rpt *r, struct html_run *h, char **cause)
 	}
 	sqlite3_bind_int64(st, 1, h->id);
 	fprintf(f, "# hours\tnodes_ready\tnodes_total\tpods_pending\tpods_running\tcost_usd\n");
-	while (sqlite3_step(st) == SQLITE_ROW)
+	while (sqlite3_step(st) == SQLITE_ROW && (h->has_cluster = true))
 		fprintf(f, "%.6f\t%lld\t%lld\t%lld\t%lld\t%.6g\n",
 		    sqlite3_column_double(st, 0) / 3600, sqlite3_column_int64(st, 1),
 		    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
@@ -264,6 +268,15 @@ html_write_gp(struct rpt *r, struct html_run *h, bool png, char **cause)
 		const char *stem = html_plots[k][0];
 		fprintf(gp, "\nset output '%s.%s'\nset title '%s'\n", stem, ext, html_plots[k][1]);
 		fprintf(gp, "set yrange [0:*]\n");
+		bool cl = strcmp(stem, "cluster") == 0 || strcmp(stem, "cost") == 0;
+		if (cl ? !h->has_cluster : strcmp(stem, "latency") == 0 ? !h->has_latency :
+		    !h->has_rows) {
+			/* gnuplot refuses a plot without a valid point. */
+			fprintf(gp, "set xrange [0:1]\nset yrange [0:1]\nset label 1 'no data' at "
+			    "graph 0.5, graph 0.5 center\nplot NaN notitle\nunset label 1\n"
+			    "set xrange [*:*]\n");
+			continue;
+		}
 		if (strcmp(stem, "cluster") == 0) {
 			fprintf(gp, "plot 'cluster.tsv' using 1:3 with steps lw 2 title 'nodes total', "
 			    "'' using 1:2 with steps lw 2 title 'nodes ready', "
@@ -272,11 +285,6 @@ html_write_gp(struct rpt *r, struct html_run *h, bool png, char **cause)
 		}
 		if (strcmp(stem, "cost") == 0) {
 			fprintf(gp, "plot 'cluster.tsv' using 1:6 with lines lw 2 title 'cost (USD)'\n");
-			continue;
-		}
-		if (h->nsvcs == 0) {
-			fprintf(gp, "set label 1 'no services' at graph 0.5, graph 0.5 center\n"
-			    "plot [0:1] 0 notitle\nunset label 1\n");
 			continue;
 		}
 		fprintf(gp, "plot ");

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,17 @@ struct sweep {
 	long			 jobs, shard_i, shard_n;
 	bool			 quiet;
 };
+
+/* Set by SIGINT/SIGTERM: start no more runs, let the running ones stop
+ * (they get the signal too and mark themselves interrupted), clean up. */
+static volatile sig_atomic_t sweep_interrupted;
+
+static void
+sweep_on_signal(int sig)
+{
+	(void)sig;
+	sweep_interrupted = 1;
+}
 
 struct sweep_slot {
 	pid_t	 pid;
@@ -366,8 +378,14 @@ sweep_run(struct sweep *w)
 	size_t next = 0, running = 0, done = 0, failed = 0;
 	double t0 = sweep_now();
 	bool tty = isatty(STDERR_FILENO) && !w->quiet;
+	struct sigaction sa, old_int, old_term;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = sweep_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	while (next < ntodo || running > 0) {
-		while (running < (size_t)w->jobs && next < ntodo) {
+		while (running < (size_t)w->jobs && next < ntodo && !sweep_interrupted) {
 			size_t s = 0;
 			while (slots[s].pid != 0)
 				s++;
@@ -399,7 +417,10 @@ sweep_run(struct sweep *w)
 			continue;
 		running--;
 		size_t job = slots[s].job;
-		if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		if (sweep_interrupted && pid > 0 && !(WIFEXITED(status) &&
+		    WEXITSTATUS(status) == 0)) {
+			/* Stopped by the same signal: not a failure of the job. */
+		} else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 			uint64_t seed = sweep_job(w, job, vi);
 			char *key = sweep_key(w, seed, vi);
 			char *patch = sweep_patch(w, key, vi);
@@ -434,6 +455,8 @@ sweep_run(struct sweep *w)
 	}
 	if (tty)
 		fputc('\n', stderr);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
 	rmdir(tmpl);
 	free(tmpl);
 	free(slots);
@@ -445,6 +468,11 @@ sweep_run(struct sweep *w)
 		printf("sweep: %zu runs done, %zu skipped (already in %s), %zu failed, in %.1f s "
 		    "(%.1f runs/min)\n", done, skipped, w->out, failed, el,
 		    el > 0 ? 60.0 * (double)done / el : 0);
+	if (sweep_interrupted) {
+		fprintf(stderr, "kubesim sweep: interrupted; %zu runs kept in %s, run the same "
+		    "command to resume\n", done, w->out);
+		return 130;
+	}
 	return failed > 0 ? KS_EXIT_FAILURE : KS_EXIT_OK;
 }
 
@@ -567,8 +595,10 @@ const struct cmd_entry cmd_sweep_entry = {
 	    "seeds innermost. Each run's params (runs table) hold its --set overrides, its\n"
 	    "grid values under \"grid\" and its job key under \"sweep\". A job whose key is\n"
 	    "already an 'ok' run in DB is skipped, so an interrupted sweep resumes where it\n"
-	    "stopped. Every grid point is loaded and checked before anything runs.\n"
+	    "stopped (the key is the SCENARIO path as given, the seed, --duration, --set\n"
+	    "and grid values). Every grid point is loaded and checked before anything runs.\n"
+	    "SIGINT/SIGTERM stop the sweep: finished runs are kept, running ones dropped.\n"
 	    "Exit status: 0 all runs ok, 1 a run failed (the others are kept), 2 bad\n"
-	    "arguments or a grid point that does not load (nothing run).\n",
+	    "arguments or a grid point that does not load (nothing run), 130 interrupted.\n",
 	.exec = sweep_exec,
 };

@@ -72,11 +72,15 @@ check_eq "data files" "$(ls "$TMP/nogp/run-1" | grep -c '\.tsv$')" 3
 (cd "$TMP/nogp/run-1" && gnuplot plots.gp); check_eq "the script makes the plots" $? 0
 check_eq "plots from the script" "$(ls "$TMP/nogp/run-1" | grep -c '\.svg$')" 5
 
+# A run without rows (its process died at once) still gets a page.
+sqlite3 "$db" "INSERT INTO runs (scenario, seed, status) VALUES ('empty', 1, 'running')"
+"$KUBESIM" report "$db" --run 2 --out "$TMP/empty" >/dev/null; check_eq "empty run status" $? 0
+check_eq "empty run plots" "$(ls "$TMP/empty/run-2" | grep -c '\.svg$')" 5
 KUBESIM_GNUPLOT=none "$KUBESIM" report "$db" --png --out "$TMP/png" >/dev/null
 check_contains "png terminal" "$(cat "$TMP/png/run-1/plots.gp")" "set terminal pngcairo"
 "$KUBESIM" report "$db" --run x 2>"$TMP/err"; check_eq "bad --run status" $? 2
-"$KUBESIM" report "$db" --run 7 --out "$TMP/r7" 2>"$TMP/err"; check_eq "no such run status" $? 2
-check_contains "no such run message" "$(cat "$TMP/err")" "no run 7"
+"$KUBESIM" report "$db" --run 9 --out "$TMP/r7" 2>"$TMP/err"; check_eq "no such run status" $? 2
+check_contains "no such run message" "$(cat "$TMP/err")" "no run 9"
 "$KUBESIM" report "$TMP/none.db" 2>"$TMP/err"; check_eq "missing DB status" $? 2
 "$KUBESIM" report 2>/dev/null; check_eq "no DB status" $? 2
 finish

@@ -37,6 +37,26 @@ out=$("$KUBESIM" sweep "$SCN" --grid services.0.concurrency=8,16 --grid nodePool
 check_eq "finished sweep resumes to nothing" $? 0
 check_contains "nothing run" "$out" "0 runs done, 12 skipped"
 
+# SIGINT to the sweep's process group: finished runs kept, exit 130, then
+# the same command resumes to all 48 runs, no temporary files left behind.
+mkdir "$TMP/t"
+TMPDIR="$TMP/t" setsid "$KUBESIM" sweep "$SCN" --grid services.0.concurrency=8,16,24,32 \
+	--seeds 1..12 -j 2 -q --out "$TMP/int.db" 2>"$TMP/int.err" &
+pid=$!
+sleep 1.5
+kill -INT -$pid
+wait $pid
+check_eq "interrupted sweep status" $? 130
+check_contains "interrupted message" "$(cat "$TMP/int.err")" "run the same command to resume"
+kept=$(q "$TMP/int.db" "SELECT count(*) FROM runs")
+check_eq "only finished runs kept" "$(q "$TMP/int.db" "SELECT count(*) FROM runs WHERE status <> 'ok'")" 0
+TMPDIR="$TMP/t" "$KUBESIM" sweep "$SCN" --grid services.0.concurrency=8,16,24,32 --seeds 1..12 \
+	-j 2 --out "$TMP/int.db" >"$TMP/int.out"
+check_eq "resumed sweep status" $? 0
+check_contains "resumed the rest" "$(cat "$TMP/int.out")" "$((48 - kept)) runs done, $kept skipped"
+check_eq "all runs after resume" "$(q "$TMP/int.db" "SELECT count(DISTINCT json_extract(params, '\$.sweep')) FROM runs WHERE status = 'ok'")" 48
+check_eq "no temporary files left" "$(ls "$TMP/t")" ""
+
 "$KUBESIM" merge "$TMP/merged.db" "$TMP/s1.db" 2>"$TMP/err"; check_eq "duplicate merge status" $? 2
 check_contains "duplicate message" "$(cat "$TMP/err")" "is already in the output"
 check_eq "nothing merged twice" "$(q "$TMP/merged.db" "SELECT count(*) FROM runs")" 12

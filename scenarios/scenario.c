@@ -25,7 +25,7 @@
 #include "workloads/traffic.h"
 
 static const char *const top_keys[] = { "name", "description", "seed", "duration",
-	"interval", "tick", "nodePools", "manifests", "services", "failures",
+	"interval", "tick", "warmup", "nodePools", "manifests", "services", "failures",
 	"controlPlane", "trafficMode", "schedulerConfig", "queues", "clusterAutoscaler",
 	NULL };
 static const char *const service_keys[] = { "name", "serviceTime", "concurrency",
@@ -623,6 +623,13 @@ run_settings(struct loader *l, const struct yt_node *root, char **cause)
 			*cause = yt_errorf(yt_get(root, pos[i]), "%s must be positive", pos[i]);
 			return -1;
 		}
+	}
+	if (scn_get_dur(root, "warmup", false, 0, &s->warmup, cause) < 0)
+		return -1;
+	if (s->warmup < 0 || s->warmup >= s->duration) {
+		*cause = yt_errorf(yt_get(root, "warmup"), "warmup must be at least 0 "
+		    "and shorter than duration");
+		return -1;
 	}
 	const struct yt_node *tm = yt_get(root, "trafficMode");
 	s->traffic_mode = SCN_TRAFFIC_FLUID;

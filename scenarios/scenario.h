@@ -129,6 +129,7 @@ struct scenario {
 	uint64_t		 seed;
 	sim_ns			 duration;
 	sim_ns			 interval;	/* result rows every interval */
+	sim_ns			 warmup;	/* rows ending by then: not in the summary (default 0) */
 	sim_ns			 tick;		/* fluid serving step, default 1s */
 	enum scn_traffic_mode	 traffic_mode;	/* default fluid */
 

@@ -189,6 +189,7 @@ timings_from(const struct scenario *s, struct cl_timings *t)
 	t->unschedulable_flush = cp->unschedulable_flush;
 	t->tick = s->tick;
 	t->interval = s->interval;
+	t->warmup = s->warmup;
 	t->duration = s->duration;
 	/* Applications that handle SIGTERM exit within about a second; the
 	 * grace period caps it. */

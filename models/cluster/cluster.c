@@ -307,7 +307,8 @@ emit_interval(struct cluster *c)
 			PV_INT(desired), PV_INT(ready), PV_REAL(cpu_util),
 		};
 		probe_emit(&c->probes, "service_intervals", v, 12);
-		hist_merge(pr->run_hist, pr->hist);
+		if (now > c->t.warmup)
+			hist_merge(pr->run_hist, pr->hist);
 		hist_reset(pr->hist);
 		pr->offered = pr->ok = pr->errors = pr->timeouts = 0;
 		pr->cpu_used_interval = 0;

@@ -97,6 +97,9 @@ struct cl_timings {
 			hpa_sync_period, metrics_resolution,
 			backoff_initial, backoff_max, unschedulable_flush;
 	sim_ns		tick, interval, duration;
+	/* Warm-up: latencies of intervals ending at or before it are left out
+	 * of the run's percentiles (the summary record); 0 = none. */
+	sim_ns		warmup;
 	/* The time a terminating pod takes to exit after SIGTERM, capped by its
 	 * terminationGracePeriodSeconds. */
 	struct sim_dist	shutdown;

@@ -577,16 +577,10 @@ pod(const struct hpa_case *c, const struct yt_node *n, struct hpa_pod *p,
 	snprintf(what, sizeof what, "Pod '%s'", p->name);
 	if (scn_pod_spec(spec, what, ps, cause) < 0)
 		return -1;
-	/* Pod-level requests (PodLevelResources). */
-	const struct yt_node *res = yt_get(spec, "resources");
-	if (!absent(res)) {
-		if (need_map(res, "resources", cause) < 0 ||
-		    yt_check_keys(res, "resources", scn_f_resources, cause) < 0 ||
-		    scn_resource_list(yt_get(res, "requests"), "requests",
-		    &ps->pod_requests, cause) < 0)
-			return -1;
+	/* Pod-level requests (PodLevelResources), read by scn_pod_spec. */
+	if (ps->pod_requests.has_cpu || ps->pod_requests.has_memory ||
+	    ps->pod_requests.n_ext > 0)
 		p->pod_requests = &ps->pod_requests;
-	}
 	p->spec = ps;
 	return pod_status(c, yt_get(n, "status"), p, cause);
 }

@@ -835,8 +835,8 @@ node(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	}
 	if (scn_resource_list(al, "allocatable", &n->allocatable, cause) < 0)
 		return -1;
-	if (!n->allocatable.has_pods)
-		k8s_res_set(&n->allocatable, "pods", 110);
+	/* No "pods" in allocatable: 0 pods fit, as the scheduler's NodeInfo
+	 * reads it (a kubelet always reports pods). */
 	const struct yt_node *im = yt_get(st, "images");
 	if (im != NULL && im->kind == YT_SEQ) {
 		n->images = xcalloc(im->n + 1, sizeof *n->images);

@@ -415,6 +415,7 @@ hpa_resource_metrics(const struct hpa_pod_sample *samples, size_t n,
 	struct hpa_pod_metric *res = xcalloc(n, sizeof *res);
 	size_t k = 0;
 	bool named = container != NULL && container[0] != '\0';
+	(void)namespace;	/* only upstream's log line names it */
 	for (size_t i = 0; i < n; i++) {
 		const struct hpa_pod_sample *s = &samples[i];
 		int64_t sum = 0, v;
@@ -431,14 +432,11 @@ hpa_resource_metrics(const struct hpa_pod_sample *samples, size_t n,
 					missing = true;
 				break;
 			}
-			if (!found) {
-				*err = xasprintf("failed to get container metrics: "
-				    "container %s not present in metrics for pod %s/%s",
-				    container, namespace ? namespace : "default",
-				    s->pod);
-				free(res);
-				return -1;
-			}
+			/* A pod whose metrics lack the container is missing,
+			 * as for Resource metrics (kubernetes/kubernetes PR
+			 * #127193); it no longer fails the whole metric. */
+			if (!found)
+				missing = true;
 		} else {
 			missing = s->ncontainers == 0;
 			for (size_t j = 0; j < s->ncontainers && !missing; j++) {

@@ -304,5 +304,8 @@ void serve_pod_gone(struct cluster *c, uint32_t pod);
 void serve_free(struct cluster *c);
 /* Brings request-mode counts and CPU up to now (before interval records). */
 void serve_sync(struct cluster *c);
+/* Request mode: requests of profile i queued or in service now, and those
+ * abandoned so far (*abandoned); -1 in fluid mode or on the mesh. */
+int64_t serve_in_system(const struct cluster *c, size_t i, uint64_t *abandoned);
 
 #endif

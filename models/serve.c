@@ -322,6 +322,19 @@ serve_sync(struct cluster *c)
 		mesh_fluid_interval(c->serve->mesh);
 }
 
+int64_t
+serve_in_system(const struct cluster *c, size_t i, uint64_t *abandoned)
+{
+	*abandoned = 0;
+	if (c->serve == NULL || i >= c->serve->n || c->serve->p[i].rq == NULL ||
+	    mesh_has(c->serve->mesh, i))
+		return -1;
+	struct rq_stats st;
+	rq_get_stats(c->serve->p[i].rq, &st);
+	*abandoned = st.abandoned;
+	return (int64_t)st.in_system;
+}
+
 static void
 on_tick(struct sim *sim, void *ctx, uint64_t arg)
 {

@@ -67,7 +67,8 @@ struct hpa_pod {
 	const struct k8s_pod_spec	*spec;
 	const struct hpa_container	*containers;
 	size_t				 ncontainers;
-	/* Pod-level spec.resources.requests (PodLevelResources), or NULL. */
+	/* Pod-level spec.resources.requests (PodLevelResources); NULL: those
+	 * of spec, when spec is set. */
 	const struct k8s_resources	*pod_requests;
 };
 

@@ -313,11 +313,20 @@ aggregate_request(const struct hpa_pod *p, const char *resource, int64_t *out)
 	return found;
 }
 
+/* The pod's pod-level requests: given apart, or those of its spec. */
+static const struct k8s_resources *
+pod_level(const struct hpa_pod *p)
+{
+	if (p->pod_requests != NULL)
+		return p->pod_requests;
+	return p->spec != NULL ? &p->spec->pod_requests : NULL;
+}
+
 static bool
 pod_level_set(const struct hpa_pod *p)
 {
-	return p->pod_requests != NULL &&
-	    (p->pod_requests->has_cpu || p->pod_requests->has_memory);
+	const struct k8s_resources *pl = pod_level(p);
+	return pl != NULL && (pl->has_cpu || pl->has_memory);
 }
 
 int
@@ -333,7 +342,7 @@ hpa_pod_request(const struct hpa_pod *pod, const char *container,
 		int64_t v;
 		bool supported = strcmp(resource, "cpu") == 0 ||
 		    strcmp(resource, "memory") == 0;
-		if (supported && res_milli(pod->pod_requests, resource, &v)) {
+		if (supported && res_milli(pod_level(pod), resource, &v)) {
 			int64_t ov;
 			if (pod->spec != NULL &&
 			    res_milli(&pod->spec->overhead, resource, &ov))

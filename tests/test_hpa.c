@@ -165,6 +165,45 @@ test_container_missing(void)
 	free(err);
 }
 
+/* calculateRequests with PodLevelResources: the pod-level request of the
+ * pod's own spec replaces its containers' (2 x 300m) for cpu; memory, not set
+ * at pod level, is the containers' sum; a named container ignores it. */
+static void
+test_pod_level_from_spec(void)
+{
+	struct k8s_container ct[2];
+	memset(ct, 0, sizeof ct);
+	ct[0].name = "a";
+	ct[1].name = "b";
+	for (int i = 0; i < 2; i++) {
+		k8s_res_set(&ct[i].requests, "cpu", 300);
+		k8s_res_set(&ct[i].requests, "memory", 1000);
+	}
+	struct k8s_pod_spec spec;
+	memset(&spec, 0, sizeof spec);
+	spec.containers = ct;
+	spec.ncontainers = 2;
+	k8s_res_set(&spec.pod_requests, "cpu", 1500);
+	struct hpa_pod pod;
+	memset(&pod, 0, sizeof pod);
+	pod.name = "p";
+	pod.spec = &spec;
+	int64_t v = 0;
+	char *err = NULL;
+	CHECK_INT(hpa_pod_request(&pod, NULL, "cpu", true, &v, &err), 0);
+	CHECK_INT(v, 1500);
+	CHECK_INT(hpa_pod_request(&pod, NULL, "memory", true, &v, &err), 0);
+	CHECK_INT(v, 2000 * 1000);	/* milli-units */
+	CHECK_INT(hpa_pod_request(&pod, "a", "cpu", true, &v, &err), 0);
+	CHECK_INT(v, 300);
+	CHECK_INT(hpa_pod_request(&pod, NULL, "cpu", false, &v, &err), 0);
+	CHECK_INT(v, 600);	/* gate off: the containers */
+	free(err);
+	for (int i = 0; i < 2; i++)
+		k8s_res_free(&ct[i].requests);
+	k8s_res_free(&spec.pod_requests);
+}
+
 static void
 test_tolerance(void)
 {
@@ -468,6 +507,7 @@ int
 main(void)
 {
 	test_container_missing();
+	test_pod_level_from_spec();
 	test_defaults();
 	test_tolerance();
 	test_requests();

@@ -873,6 +873,28 @@ pod_level_names(const struct yt_node *list, const char *what, char **cause)
 	return 0;
 }
 
+/* A cpu (millicores) or memory (bytes) amount as resource.Quantity prints
+ * it: whole cores without a suffix, else millicores; bytes with the largest
+ * exact binary suffix. */
+static void
+quantity_str(const char *name, int64_t v, char *buf, size_t n)
+{
+	if (strcmp(name, "cpu") == 0) {
+		if (v % 1000 == 0)
+			snprintf(buf, n, "%lld", (long long)(v / 1000));
+		else
+			snprintf(buf, n, "%lldm", (long long)v);
+		return;
+	}
+	static const char *const suf[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
+	int k = 0;
+	while (k < 6 && v != 0 && v % 1024 == 0) {
+		v /= 1024;
+		k++;
+	}
+	snprintf(buf, n, "%lld%s", (long long)v, suf[k]);
+}
+
 /*
  * spec.resources: pod-level requests as the API server stores them. When
  * pod-level limits are set, a request left out defaults to the containers'
@@ -922,16 +944,23 @@ pod_level_resources(const struct yt_node *res, struct k8s_pod_spec *p, char **ca
 	int rc = 0;
 	for (int i = 0; names[i] != NULL && rc == 0; i++) {
 		int64_t r, l, a;
-		const struct yt_node *at = yt_get(rq, names[i]);
-		if (k8s_res_get(pr, names[i], &r) && k8s_res_get(&lim, names[i], &l) && r > l) {
-			*cause = yt_errorf(at ? at : res, "spec.resources.requests[%s]: Invalid "
-			    "value: must be less than or equal to %s limit", names[i], names[i]);
+		const struct yt_node *at = yt_get(rq, names[i]), *lt = yt_get(ln, names[i]);
+		char rs[32], as[32];
+		if (!k8s_res_get(pr, names[i], &r))
+			continue;
+		quantity_str(names[i], r, rs, sizeof rs);
+		if (k8s_res_get(&lim, names[i], &l) && r > l) {
+			char ls[32];
+			quantity_str(names[i], l, ls, sizeof ls);
+			*cause = yt_errorf(at ? at : lt ? lt : res, "spec.resources.requests[%s]: "
+			    "Invalid value: \"%s\": must be less than or equal to %s limit of %s",
+			    names[i], rs, names[i], ls);
 			rc = -1;
-		} else if (k8s_res_get(pr, names[i], &r) && k8s_res_get(&agg, names[i], &a) &&
-		    a > r) {
+		} else if (k8s_res_get(&agg, names[i], &a) && a > r) {
+			quantity_str(names[i], a, as, sizeof as);
 			*cause = yt_errorf(at ? at : res, "spec.resources.requests[%s]: Invalid "
-			    "value: must be greater than or equal to aggregate container requests "
-			    "of %s", names[i], names[i]);
+			    "value: \"%s\": must be greater than or equal to aggregate container "
+			    "requests of %s", names[i], rs, as);
 			rc = -1;
 		}
 	}

@@ -84,8 +84,11 @@ bad "overflowing weights" "kubesim: $KS_SRCDIR/tests/schedule/bad-negative-weigh
     --cluster "$C" --pod "$D/pod-level.yaml" --config "$KS_SRCDIR/tests/schedule/bad-negative-weight.yaml"
 bad "group with a slash" "kubesim: $D/bad-ignored-group.yaml:7:31: profiles[0].pluginConfig[0].args.ignoredResourceGroups[0]: Invalid value: \"example.com/foo\": resource group name can't contain '/'" \
     --cluster "$C" --pod "$D/pod-level.yaml" --config "$D/bad-ignored-group.yaml"
-bad "pod-level below containers" "kubesim: $D/bad-pod-level.yaml:6:21: spec.resources.requests[cpu]: Invalid value: must be greater than or equal to aggregate container requests of cpu" \
+bad "pod-level below containers" "kubesim: $D/bad-pod-level.yaml:6:21: spec.resources.requests[cpu]: Invalid value: \"500m\": must be greater than or equal to aggregate container requests of 1" \
     --cluster "$C" --pod "$D/bad-pod-level.yaml"
 bad "pod-level unsupported" "kubesim: $D/bad-pod-level-name.yaml:6:16: spec.resources.requests[ephemeral-storage]: Unsupported value: \"ephemeral-storage\": supported values: \"cpu\", \"memory\", \"hugepages-*\"" \
     --cluster "$C" --pod "$D/bad-pod-level-name.yaml"
+printf 'apiVersion: v1\nkind: Pod\nmetadata: {name: l}\nspec:\n  resources:\n    requests: {cpu: "2"}\n    limits: {cpu: "1"}\n  containers:\n  - {name: a, image: x}\n' >"$TMP/bad-limit.yaml"
+bad "pod-level request over limit" "kubesim: $TMP/bad-limit.yaml:6:21: spec.resources.requests[cpu]: Invalid value: \"2\": must be less than or equal to cpu limit of 1" \
+    --cluster "$C" --pod "$TMP/bad-limit.yaml"
 finish

@@ -53,6 +53,19 @@ check_eq "pod-level: fit score" "$(detail big NodeResourcesFit)" '{"raw": 60, "n
 sched --cluster "$TMP/two.yaml" --pod "$D/pod-level-limits.yaml"
 check_eq "pod-level limits: fit score" "$(detail big NodeResourcesFit)" '{"raw": 81, "normalized": 81, "weighted": 81}'
 
+# `run` places pods by the same requests: 3 pods of pod-level 1500m on two
+# nodes of 1900m allocatable leave one pending; without the pod-level
+# request (2 x 250m) all three run.
+RD="$KS_SRCDIR/tests/data/pod_level_resources.yaml"
+"$KUBESIM" run "$RD" --out "$TMP/pl.db" -q --check
+check_eq "run pod-level: status" $? 0
+check_eq "run pod-level: pending, running" \
+    "$(q "$TMP/pl.db" "SELECT pods_pending, pods_running FROM cluster_intervals ORDER BY t_s DESC LIMIT 1")" "1|2"
+grep -v -e '^          resources:' -e '^            requests: {cpu: 1500m}' "$RD" >"$TMP/nopl.yaml"
+"$KUBESIM" run "$TMP/nopl.yaml" --out "$TMP/nopl.db" -q --check
+check_eq "run without pod-level: pending, running" \
+    "$(q "$TMP/nopl.db" "SELECT pods_pending, pods_running FROM cluster_intervals ORDER BY t_s DESC LIMIT 1")" "0|3"
+
 # ---- score weights -------------------------------------------------------------------
 cat >"$TMP/weights.yaml" <<'YAML'
 apiVersion: kubescheduler.config.k8s.io/v1

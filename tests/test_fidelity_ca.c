@@ -355,10 +355,23 @@ pod_usage_from(const struct yt_node *pod, struct ca_pod_usage *u)
 			if (yt_bool(v, &b, &err) == 0) {
 				if (b)	/* set, with no time: long ago */
 					u->deletion_time = NOW - 3600 * SIM_SEC;
-			} else if (strstr(k, "age") != NULL || strstr(k, "ago") != NULL)
-				u->deletion_time = NOW - tv_i64(pod, k, 0) * unit;
-			else
-				u->deletion_time = NOW + tv_i64(pod, k, 0) * unit;
+			} else {
+				/* a number, or a duration such as "-10m" */
+				char *end = NULL;
+				double x = strtod(v->str, &end);
+				sim_ns u8 = unit;
+				if (end != NULL && *end == 'h')
+					u8 = 3600 * SIM_SEC;
+				else if (end != NULL && *end == 'm' && end[1] != 's')
+					u8 = 60 * SIM_SEC;
+				else if (end != NULL && *end == 's')
+					u8 = SIM_SEC;
+				sim_ns off = (sim_ns)(x * (double)u8);
+				if (strstr(k, "age") != NULL || strstr(k, "ago") != NULL)
+					u->deletion_time = NOW - off;
+				else
+					u->deletion_time = NOW + off;
+			}
 			free(err);
 		}
 		else if (strstr(k, "grace") != NULL && !yt_is_null(pod->items[i]))

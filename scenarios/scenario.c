@@ -27,6 +27,7 @@
 static const char *const top_keys[] = { "name", "description", "seed", "duration",
 	"interval", "tick", "warmup", "nodePools", "manifests", "services", "failures",
 	"controlPlane", "trafficMode", "schedulerConfig", "queues", "clusterAutoscaler",
+	"featureGates",
 	NULL };
 static const char *const service_keys[] = { "name", "serviceTime", "concurrency",
 	"cpuPerRequest", "idleCpu", "timeout", "queueLimit", "traffic",
@@ -663,7 +664,8 @@ load(struct loader *l, struct yt_node *root, char **cause)
 		return -1;
 	}
 	if (yt_check_keys(root, "scenario", top_keys, cause) < 0 ||
-	    run_settings(l, root, cause) < 0)
+	    run_settings(l, root, cause) < 0 ||
+	    scn_feature_gates(yt_get(root, "featureGates"), NULL, &s->gates, cause) < 0)
 		return -1;
 	scn_control_plane_defaults(&s->cp);
 	if (scn_control_plane(yt_get(root, "controlPlane"), &s->cp, cause) < 0)

@@ -122,6 +122,12 @@ struct scn_queue {
 	double			 initial_length;
 };
 
+/* featureGates: the gates kubesim models whose default differs from what a
+ * user may run (kube-apiserver / kube-controller-manager --feature-gates). */
+struct scn_feature_gates {
+	bool	hpa_scale_to_zero;	/* HPAScaleToZero, alpha: off */
+};
+
 struct scenario {
 	char			*path;
 	char			*name;
@@ -132,6 +138,7 @@ struct scenario {
 	sim_ns			 warmup;	/* rows ending by then: not in the summary (default 0) */
 	sim_ns			 tick;		/* fluid serving step, default 1s */
 	enum scn_traffic_mode	 traffic_mode;	/* default fluid */
+	struct scn_feature_gates gates;		/* featureGates: */
 
 	struct scn_pool		*pools;
 	size_t			 npools;

@@ -53,7 +53,7 @@ bool endpoints_pending(struct cluster *c, uint32_t pod);
 /* scheduler.c: its cache (nodes and pods as the scheduler sees them) for
  * the Cluster Autoscaler's simulations, and the Services that default
  * topology spreading follows. */
-struct sched *scheduler_cache(struct cluster *c);
+struct sched *scheduler_cache(const struct cluster *c);
 void scheduler_add_service(struct cluster *c, const struct k8s_service *s);
 /* The node's index in the scheduler's cache. */
 #define cl_sched_idx(node)	((int)(node))
@@ -84,5 +84,9 @@ bool queue_external_metric(const struct cluster *c, const char *name,
 /* traffic.c: brings request-mode counts and CPU up to now (before
  * interval records). */
 void traffic_sync(struct cluster *c);
+/* traffic.c: request mode's requests of profile i queued or in service
+ * now, and those abandoned so far (*abandoned); -1 in fluid mode or on the
+ * mesh. */
+int64_t traffic_in_system(const struct cluster *c, size_t i, uint64_t *abandoned);
 
 #endif

@@ -79,7 +79,7 @@ sq_of(const struct cluster *c)
 }
 
 struct sched *
-scheduler_cache(struct cluster *c)
+scheduler_cache(const struct cluster *c)
 {
 	return sq_of(c)->sched;
 }

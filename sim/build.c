@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/cluster/chaos.h"
 #include "models/cluster/cluster.h"
 #include "models/scheduler/sched.h"
+#include "scenarios/faults.h"
 #include "scenarios/scenario.h"
 #include "scenarios/sched_config.h"
 #include "sim/build.h"
@@ -196,6 +198,23 @@ timings_from(const struct scenario *s, struct cl_timings *t)
 	t->shutdown = sim_dist_lognormal(1.0, 0.5);
 }
 
+/* A fault of failures.scheduled beyond the node failures (chaos.h). */
+static int
+build_fault(struct cluster *c, const struct scn_fault *f, char **cause)
+{
+	static const char *const names[] = { "partitionZone", "apiOutage", "spotReclaim",
+		"killPods", "drainNodes", "upgradeNodes" };
+	static const enum cl_fault_kind kinds[] = { CL_FAULT_PARTITION, CL_FAULT_API_OUTAGE,
+		CL_FAULT_SPOT_RECLAIM, CL_FAULT_KILL_PODS, CL_FAULT_DRAIN, CL_FAULT_UPGRADE };
+	struct cl_fault_params fp = {
+		.kind = kinds[f->kind], .action = names[f->kind], .at = f->at,
+		.duration = f->duration, .pool = f->pool, .zone = f->zone, .node = f->node,
+		.count = f->count, .selector = &f->selector, .notice = f->notice,
+		.random = f->random, .every = f->every,
+	};
+	return cl_add_fault(c, &fp, cause);
+}
+
 struct cluster *
 build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink *probes,
     char **cause)
@@ -277,6 +296,11 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 	}
 	for (size_t i = 0; i < s->nchaos; i++) {
 		const struct scn_chaos *ch = &s->chaos[i];
+		if (ch->kind == SCN_FAULT) {
+			if (build_fault(c, ch->fault, cause) < 0)
+				goto fail;
+			continue;
+		}
 		struct cl_chaos_params cp = {
 			.at = ch->at, .pool = ch->pool, .zone = ch->zone, .count = ch->count,
 			.duration = ch->duration,

@@ -1,0 +1,722 @@
+/*
+ * chaos.c - the chaos controller: the scenario's scheduled faults beyond
+ * node failures (machines.c). A zone's network partition (the control
+ * plane loses the nodes' Leases while their pods keep running), an API
+ * server outage (controllers put their writes off, cl_api_defer), spot
+ * reclaims with their notice, pod kills, `kubectl drain` through the
+ * eviction API respecting PodDisruptionBudgets, and a node-by-node upgrade.
+ * Each fault's start and end are `faults` rows; evictions are events rows.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/cluster/chaos.h"
+#include "models/cluster/controllers.h"
+
+/* kubectl drain retries an eviction the PodDisruptionBudget refused (429)
+ * every 5 s (k8s.io/kubectl/pkg/drain, evictPods) and waits for the
+ * evicted pods to be gone, polling every second (waitForDelete). */
+#define DRAIN_RETRY	(5 * SIM_SEC)
+#define DRAIN_POLL	(1 * SIM_SEC)
+/* A kubelet renews its Lease every 10 s (leaseDuration 40 s x
+ * renewIntervalFraction 0.25, pkg/kubelet/nodelease). */
+#define LEASE_RENEW	(10 * SIM_SEC)
+
+struct ch_row {			/* an open `faults` row */
+	const char	*kind;
+	char		*target;
+	sim_ns		 start;
+	char		*detail;
+};
+
+struct ch_node {
+	bool		 partitioned;
+	int32_t		 part_fault;	/* the partition it is in */
+	sim_timer	 detect, evict;	/* the partition's NotReady and eviction */
+	int32_t		 drain;		/* draining for fault i, -1 none */
+	int32_t		 row;		/* its open row (spot, drain), -1 none */
+	sim_timer	 drain_tick;
+	sim_ns		 next_try;	/* the next eviction attempt */
+};
+
+struct ch_upgrade {
+	uint32_t	*todo;		/* the pool's nodes at the start, in id order */
+	size_t		 ntodo, next;
+	uint32_t	 old_node, new_node;
+	uint32_t	 done;
+};
+
+struct chaos {
+	struct cluster		*c;
+	gsl_rng			*rng;		/* the "chaos" stream */
+	struct cl_fault_params	*f;
+	size_t			 nf, capf;
+	struct ch_upgrade	*up;		/* per fault */
+	int32_t			*frow;		/* per fault: its open row, -1 none */
+	struct ch_node		*nodes;
+	size_t			 capnodes;
+	struct ch_row		*rows;
+	size_t			 nrows, caprows;
+};
+
+static struct chaos *
+chaos_of(struct cluster *c)
+{
+	return c->ctl[CTL_CHAOS];
+}
+
+/* ---- rows -------------------------------------------------------------------- */
+
+static int32_t
+row_open(struct chaos *ch, const char *kind, const char *target, const char *detail)
+{
+	KS_GROW(ch->rows, ch->caprows, ch->nrows + 1);
+	struct ch_row *r = &ch->rows[ch->nrows];
+	r->kind = kind;
+	r->target = xstrdup(target ? target : "");
+	r->detail = xstrdup(detail ? detail : "");
+	r->start = sim_now(ch->c->sim);
+	return (int32_t)ch->nrows++;
+}
+
+static void
+row_emit(struct chaos *ch, struct ch_row *r, bool ended)
+{
+	struct probe_val v[5] = {
+		PV_TEXT(r->kind), PV_TEXT(r->target), PV_REAL(sim_ns_to_s(r->start)),
+		ended ? PV_REAL(sim_ns_to_s(sim_now(ch->c->sim))) : PV_NULL,
+		PV_TEXT(r->detail),
+	};
+	probe_emit(&ch->c->probes, "faults", v, 5);
+	free(r->target);
+	free(r->detail);
+	r->target = r->detail = NULL;
+}
+
+static void
+row_close(struct chaos *ch, int32_t *row)
+{
+	if (*row < 0)
+		return;
+	row_emit(ch, &ch->rows[*row], true);
+	*row = -1;
+}
+
+/* ---- the API server ------------------------------------------------------------ */
+
+bool
+cl_api_defer(struct cluster *c, sim_handler *fn, void *ctx, uint64_t arg, sim_timer *timer)
+{
+	if (!cl_api_down(c))
+		return false;
+	sim_timer t = sim_at(c->sim, c->api_back, PRIO_CONTROLLER, fn, ctx, arg);
+	if (timer != NULL)
+		*timer = t;
+	return true;
+}
+
+static void
+on_lease_renewed(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct chaos *ch = ctx;
+	struct cluster *c = ch->c;
+	for (size_t i = 0; i < c->nnodes; i++) {
+		struct cl_node *n = &c->nodes[i];
+		if (n->state == NODE_NOT_READY && n->up && !ch->nodes[i].partitioned) {
+			node_set_state(c, (uint32_t)i, NODE_READY);
+			cl_event(c, "NodeReady", n->spec->name, "lease renewed after the "
+			    "API server outage");
+		}
+	}
+}
+
+/*
+ * The API server is back. The node lifecycle controller's first monitor
+ * pass finds every Lease unobserved for the whole outage: past
+ * node-monitor-grace-period it marks every node NotReady (tainted
+ * unreachable). With every zone fully disrupted it is in "master
+ * disruption mode" and evicts nothing (handleDisruption,
+ * pkg/controller/nodelifecycle); the kubelets, retrying all along, renew
+ * within one renew interval and the next pass finds the nodes Ready.
+ */
+static void
+on_api_back(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct chaos *ch = ctx;
+	struct cluster *c = ch->c;
+	sim_ns down = ch->f[arg].duration;
+	cl_event(c, "APIServerUp", "kube-apiserver", "after %.0fs", sim_ns_to_s(down));
+	row_close(ch, &ch->frow[arg]);
+	if (down < c->t.node_monitor_grace)
+		return;
+	size_t marked = 0;
+	for (size_t i = 0; i < c->nnodes; i++) {
+		struct cl_node *n = &c->nodes[i];
+		if (n->state != NODE_READY || !n->up)
+			continue;
+		node_set_state(c, (uint32_t)i, NODE_NOT_READY);
+		marked++;
+	}
+	cl_event(c, "MasterDisruption", "kube-controller-manager", "%zu nodes NotReady "
+	    "(leases unobserved for %.0fs); no evictions", marked, sim_ns_to_s(down));
+	sim_after(sim, LEASE_RENEW, PRIO_NODE, on_lease_renewed, ch, 0);
+}
+
+static void
+api_outage_start(struct chaos *ch, size_t fi)
+{
+	struct cluster *c = ch->c;
+	sim_ns back = sim_now(c->sim) + ch->f[fi].duration;
+	if (back > c->api_back)
+		c->api_back = back;
+	cl_event(c, "APIServerDown", "kube-apiserver", "for %.0fs",
+	    sim_ns_to_s(ch->f[fi].duration));
+	ch->frow[fi] = row_open(ch, "apiOutage", "kube-apiserver", NULL);
+	sim_at(c->sim, back, PRIO_NODE, on_api_back, ch, fi);
+}
+
+/* ---- zone partition -------------------------------------------------------------- */
+
+static bool
+node_matches(const struct cluster *c, uint32_t id, const struct cl_fault_params *f)
+{
+	const struct cl_node *n = &c->nodes[id];
+	if (n->state == NODE_DELETED || n->state == NODE_PROVISIONING)
+		return false;
+	if (f->pool != NULL && strcmp(c->pools[n->pool].p.name, f->pool) != 0)
+		return false;
+	if (f->node != NULL && strcmp(n->spec->name, f->node) != 0)
+		return false;
+	const char *zone = k8s_labels_get(&n->spec->labels, "topology.kubernetes.io/zone");
+	return f->zone == NULL || (zone != NULL && strcmp(zone, f->zone) == 0);
+}
+
+/* The taint manager evicts the pods whose toleration of the unreachable
+ * NoExecute taint ran out. The kubelet cannot hear it: the pods stay
+ * Terminating until the partition heals, and the ReplicaSets replace them. */
+static void
+on_partition_evict(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct chaos *ch = ctx;
+	struct cluster *c = ch->c;
+	uint32_t id = (uint32_t)arg;
+	ch->nodes[id].evict = 0;
+	if (cl_api_defer(c, on_partition_evict, ch, arg, &ch->nodes[id].evict))
+		return;
+	struct cl_node *n = &c->nodes[id];
+	if (!ch->nodes[id].partitioned || !n->up)
+		return;
+	uint32_t p = n->first_pod, evicted = 0;
+	while (p != NONE) {
+		uint32_t next = c->pods[p].node_next;
+		if (!c->pods[p].deleting) {
+			cl_event(c, "Evicted", c->pods[p].name, "TaintManagerEviction: node %s "
+			    "unreachable", n->spec->name);
+			pod_node_lost(c, p);
+			pod_delete(c, p, "TaintManagerEviction");
+			evicted++;
+		}
+		p = next;
+	}
+	cl_event(c, "NodeEviction", n->spec->name, "%u pods evicted", evicted);
+}
+
+/* node-monitor-grace-period after the last Lease renewal, at the node
+ * lifecycle controller's next monitor tick, the node is NotReady and its
+ * pods not ready (MarkPodsNotReady), as for a failed node (nodelifecycle.c). */
+static void
+on_partition_detect(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct chaos *ch = ctx;
+	struct cluster *c = ch->c;
+	uint32_t id = (uint32_t)arg;
+	ch->nodes[id].detect = 0;
+	if (cl_api_defer(c, on_partition_detect, ch, arg, &ch->nodes[id].detect))
+		return;
+	struct cl_node *n = &c->nodes[id];
+	if (!ch->nodes[id].partitioned || !n->up || n->state != NODE_READY)
+		return;
+	node_set_state(c, id, NODE_NOT_READY);
+	cl_event(c, "NodeNotReady", n->spec->name, "partitioned: no lease renewal; "
+	    "tainted unreachable");
+	for (uint32_t p = n->first_pod; p != NONE; p = c->pods[p].node_next)
+		pod_set_ready(c, p, false);
+	ch->nodes[id].evict = sim_after(c->sim, c->t.eviction_toleration, PRIO_NODE,
+	    on_partition_evict, ch, id);
+}
+
+static void
+on_partition_heal(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct chaos *ch = ctx;
+	struct cluster *c = ch->c;
+	/* The kubelets reconnect through the API server. */
+	if (cl_api_defer(c, on_partition_heal, ch, arg, NULL))
+		return;
+	for (size_t i = 0; i < c->nnodes; i++) {
+		struct ch_node *cn = &ch->nodes[i];
+		struct cl_node *n = &c->nodes[i];
+		if (!cn->partitioned || cn->part_fault != (int32_t)arg ||
+		    n->state == NODE_DELETED)
+			continue;
+		cn->partitioned = false;
+		sim_cancel(sim, cn->detect);
+		sim_cancel(sim, cn->evict);
+		cn->detect = cn->evict = 0;
+		if (!n->up)
+			continue;	/* failed meanwhile: machines.c brings it back */
+		bool evicted = false;
+		for (uint32_t p = n->first_pod; p != NONE; p = c->pods[p].node_next)
+			evicted |= c->pods[p].lost;
+		cl_event(c, "PartitionHealed", n->spec->name, "kubelet reconnected");
+		if (evicted) {
+			/* The kubelet learns of the deletions and kills those
+			 * pods; the node is Ready again (kubelet.c,
+			 * nodelifecycle.c on CL_NODE_UP). */
+			node_set_up(c, (uint32_t)i);
+		} else if (n->state == NODE_NOT_READY) {
+			node_set_state(c, (uint32_t)i, NODE_READY);
+			/* The kubelet's status manager restores the Ready
+			 * condition MarkPodsNotReady cleared. */
+			for (uint32_t p = n->first_pod; p != NONE; p = c->pods[p].node_next)
+				if (c->pods[p].phase == POD_RUNNING && !c->pods[p].deleting)
+					pod_set_ready(c, p, true);
+		}
+	}
+	row_close(ch, &ch->frow[arg]);
+}
+
+static void
+partition_start(struct chaos *ch, size_t fi)
+{
+	struct cluster *c = ch->c;
+	const struct cl_fault_params *f = &ch->f[fi];
+	sim_ns now = sim_now(c->sim);
+	sim_ns period = c->t.node_monitor_period > 0 ? c->t.node_monitor_period : SIM_SEC;
+	sim_ns detect = now + c->t.node_monitor_grace;
+	detect = ((detect + period - 1) / period) * period;
+	size_t k = 0;
+	for (size_t i = 0; i < c->nnodes; i++) {
+		if (!node_matches(c, (uint32_t)i, f) || !c->nodes[i].up ||
+		    ch->nodes[i].partitioned)
+			continue;
+		ch->nodes[i].partitioned = true;
+		ch->nodes[i].part_fault = (int32_t)fi;
+		ch->nodes[i].detect = sim_at(c->sim, detect, PRIO_NODE, on_partition_detect,
+		    ch, i);
+		k++;
+	}
+	char detail[64];
+	snprintf(detail, sizeof detail, "%zu nodes", k);
+	cl_event(c, "ZonePartitioned", f->zone, "%zu nodes cut off from the control "
+	    "plane for %.0fs", k, sim_ns_to_s(f->duration));
+	ch->frow[fi] = row_open(ch, "partitionZone", f->zone, detail);
+	sim_at(c->sim, now + f->duration, PRIO_NODE, on_partition_heal, ch, fi);
+}
+
+/* ---- drains: kubectl drain through the eviction API --------------------------------- */
+
+static void upgrade_drained(struct chaos *ch, size_t fi, uint32_t node);
+
+/* Whether the eviction API lets the pod go: every PodDisruptionBudget that
+ * selects it must allow a disruption (else 429 TooManyRequests). */
+static bool
+eviction_allowed(struct cluster *c, uint32_t p, const char **pdb_name)
+{
+	for (size_t i = 0; i < c->npdbs; i++) {
+		if (!cl_pdb_matches(c->pdbs[i], c->pods[p].spec))
+			continue;
+		if (cl_pdb_allowed(c, c->pdbs[i]) <= 0) {
+			*pdb_name = c->pdbs[i]->name;
+			return false;
+		}
+	}
+	return true;
+}
+
+static void
+on_drain_tick(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct chaos *ch = ctx;
+	struct cluster *c = ch->c;
+	uint32_t id = (uint32_t)arg;
+	struct ch_node *cn = &ch->nodes[id];
+	struct cl_node *n = &c->nodes[id];
+	cn->drain_tick = 0;
+	if (cn->drain < 0 || n->state == NODE_DELETED)
+		return;
+	if (cl_api_defer(c, on_drain_tick, ch, arg, &cn->drain_tick))
+		return;
+	sim_ns now = sim_now(sim);
+	if (now >= cn->next_try) {
+		uint32_t refused = 0;
+		const char *pdb = NULL;
+		uint32_t p = n->first_pod;
+		while (p != NONE) {
+			uint32_t next = c->pods[p].node_next;
+			if (!c->pods[p].deleting) {
+				if (eviction_allowed(c, p, &pdb)) {
+					cl_event(c, "Evicted", c->pods[p].name, "drain of node %s",
+					    n->spec->name);
+					pod_delete(c, p, "Evicted");
+				} else {
+					refused++;
+				}
+			}
+			p = next;
+		}
+		if (refused > 0) {
+			cl_event(c, "EvictionRefused", n->spec->name, "%u pods: would "
+			    "violate PodDisruptionBudget %s; retrying in 5s", refused, pdb);
+			cn->next_try = now + DRAIN_RETRY;
+		}
+	}
+	if (n->npods == 0) {
+		size_t fi = (size_t)cn->drain;
+		cl_event(c, "NodeDrained", n->spec->name, "%s", ch->f[fi].action);
+		cn->drain = -1;
+		if (ch->f[fi].kind != CL_FAULT_SPOT_RECLAIM)
+			row_close(ch, &cn->row);
+		if (ch->f[fi].kind == CL_FAULT_UPGRADE)
+			upgrade_drained(ch, fi, id);
+		return;
+	}
+	cn->drain_tick = sim_after(sim, DRAIN_POLL, PRIO_CONTROLLER, on_drain_tick, ch, id);
+}
+
+/* Cordons the node (spec.unschedulable) and starts evicting its pods. */
+static void
+drain_begin(struct chaos *ch, uint32_t id, size_t fi)
+{
+	struct cluster *c = ch->c;
+	struct ch_node *cn = &ch->nodes[id];
+	struct cl_node *n = &c->nodes[id];
+	n->spec->unschedulable = true;
+	node_set_state(c, id, n->state);	/* tells the scheduler */
+	cl_event(c, "NodeCordoned", n->spec->name, "%s", ch->f[fi].action);
+	cn->drain = (int32_t)fi;
+	cn->next_try = sim_now(c->sim);
+	row_close(ch, &cn->row);
+	cn->row = row_open(ch, ch->f[fi].action, n->spec->name, NULL);
+	sim_cancel(c->sim, cn->drain_tick);
+	cn->drain_tick = sim_after(c->sim, 0, PRIO_CONTROLLER, on_drain_tick, ch, id);
+}
+
+/* The nodes a fault picks: count of them (0: all) at random among those
+ * that match, are up and Ready and are not being drained already. */
+static size_t
+pick_nodes(struct chaos *ch, const struct cl_fault_params *f, bool random, uint32_t **out)
+{
+	struct cluster *c = ch->c;
+	uint32_t *v = xcalloc(c->nnodes + 1, sizeof *v);
+	size_t n = 0;
+	for (size_t i = 0; i < c->nnodes; i++)
+		if (node_matches(c, (uint32_t)i, f) && c->nodes[i].up &&
+		    c->nodes[i].state == NODE_READY && ch->nodes[i].drain < 0 &&
+		    !c->nodes[i].spec->unschedulable)
+			v[n++] = (uint32_t)i;
+	size_t want = f->count > 0 && (size_t)f->count < n ? (size_t)f->count : n;
+	for (size_t i = 0; random && i < want; i++) {
+		size_t j = i + gsl_rng_uniform_int(ch->rng, n - i);
+		uint32_t t = v[i];
+		v[i] = v[j];
+		v[j] = t;
+	}
+	*out = v;
+	return want;
+}
+
+static void
+drain_start(struct chaos *ch, size_t fi)
+{
+	uint32_t *v;
+	size_t n = pick_nodes(ch, &ch->f[fi], false, &v);
+	for (size_t i = 0; i < n; i++)
+		drain_begin(ch, v[i], fi);
+	free(v);
+}
+
+/* ---- spot reclaims ------------------------------------------------------------------- */
+
+static void
+on_spot_terminated(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct chaos *ch = ctx;
+	struct cluster *c = ch->c;
+	uint32_t id = (uint32_t)arg;
+	struct ch_node *cn = &ch->nodes[id];
+	if (c->nodes[id].state == NODE_DELETED)
+		return;
+	row_close(ch, &cn->row);
+	cn->drain = -1;
+	sim_cancel(sim, cn->drain_tick);
+	cn->drain_tick = 0;
+	node_delete(c, id, "SpotReclaimed");
+}
+
+/* The cloud's interruption notice: the node is cordoned and drained (as
+ * the AWS Node Termination Handler or GKE do) and gone when it runs out. */
+static void
+spot_start(struct chaos *ch, size_t fi)
+{
+	struct cluster *c = ch->c;
+	uint32_t *v;
+	size_t n = pick_nodes(ch, &ch->f[fi], true, &v);
+	for (size_t i = 0; i < n; i++) {
+		cl_event(c, "SpotInterruptionNotice", c->nodes[v[i]].spec->name,
+		    "reclaimed in %.0fs", sim_ns_to_s(ch->f[fi].notice));
+		drain_begin(ch, v[i], fi);
+		sim_after(c->sim, ch->f[fi].notice, PRIO_NODE, on_spot_terminated, ch, v[i]);
+	}
+	free(v);
+}
+
+/* ---- pod kills --------------------------------------------------------------------- */
+
+static void
+kill_start(struct chaos *ch, size_t fi)
+{
+	struct cluster *c = ch->c;
+	const struct cl_fault_params *f = &ch->f[fi];
+	uint32_t *v = xcalloc(c->npods + 1, sizeof *v);
+	size_t n = 0;
+	for (size_t i = 0; i < c->npods; i++) {
+		const struct cl_pod *pd = &c->pods[i];
+		if (pd->phase == POD_FREE || pd->deleting || pd->node == NONE)
+			continue;
+		if (k8s_selector_matches(f->selector, &pd->spec->labels))
+			v[n++] = (uint32_t)i;
+	}
+	size_t want = f->count > 0 && (size_t)f->count < n ? (size_t)f->count : n;
+	for (size_t i = 0; i < want; i++) {
+		size_t j = i + gsl_rng_uniform_int(ch->rng, n - i);
+		uint32_t t = v[i];
+		v[i] = v[j];
+		v[j] = t;
+		cl_event(c, "Killing", c->pods[v[i]].name, "killPods");
+		int32_t row = row_open(ch, "killPods", c->pods[v[i]].name, NULL);
+		row_close(ch, &row);
+		pod_delete(c, v[i], "Killing");
+	}
+	if (want == 0)
+		cl_event(c, "KillPods", "", "no running pod matches the selector");
+	free(v);
+}
+
+/* ---- upgrades ------------------------------------------------------------------------ */
+
+/* A surge upgrade as GKE's default (maxSurge 1, maxUnavailable 0): a new
+ * node of the pool first; once it is Ready the old one is drained and
+ * deleted; then the next. */
+static void on_upgrade_tick(struct sim *sim, void *ctx, uint64_t arg);
+
+static void
+upgrade_next(struct chaos *ch, size_t fi)
+{
+	struct cluster *c = ch->c;
+	struct ch_upgrade *u = &ch->up[fi];
+	while (u->next < u->ntodo && c->nodes[u->todo[u->next]].state == NODE_DELETED)
+		u->next++;
+	if (u->next == u->ntodo) {
+		cl_event(c, "UpgradeDone", ch->f[fi].pool, "%u nodes replaced", u->done);
+		row_close(ch, &ch->frow[fi]);
+		return;
+	}
+	u->old_node = u->todo[u->next++];
+	u->new_node = node_create(c, c->nodes[u->old_node].pool, false);
+	cl_event(c, "UpgradeNode", c->nodes[u->old_node].spec->name, "surge node %s",
+	    c->nodes[u->new_node].spec->name);
+	sim_after(c->sim, DRAIN_POLL, PRIO_CONTROLLER, on_upgrade_tick, ch, fi);
+}
+
+static void
+on_upgrade_tick(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct chaos *ch = ctx;
+	struct cluster *c = ch->c;
+	struct ch_upgrade *u = &ch->up[arg];
+	if (c->nodes[u->old_node].state == NODE_DELETED) {
+		upgrade_next(ch, arg);
+		return;
+	}
+	if (c->nodes[u->new_node].state != NODE_READY) {
+		sim_after(sim, DRAIN_POLL, PRIO_CONTROLLER, on_upgrade_tick, ch, arg);
+		return;
+	}
+	drain_begin(ch, u->old_node, arg);
+}
+
+static void
+upgrade_drained(struct chaos *ch, size_t fi, uint32_t node)
+{
+	struct ch_upgrade *u = &ch->up[fi];
+	if (node != u->old_node)
+		return;
+	node_delete(ch->c, node, "Upgraded");
+	u->done++;
+	upgrade_next(ch, fi);
+}
+
+static void
+upgrade_start(struct chaos *ch, size_t fi)
+{
+	struct cluster *c = ch->c;
+	struct ch_upgrade *u = &ch->up[fi];
+	u->todo = xcalloc(c->nnodes + 1, sizeof *u->todo);
+	for (size_t i = 0; i < c->nnodes; i++)
+		if (node_matches(c, (uint32_t)i, &ch->f[fi]))
+			u->todo[u->ntodo++] = (uint32_t)i;
+	ch->frow[fi] = row_open(ch, "upgradeNodes", ch->f[fi].pool, NULL);
+	upgrade_next(ch, fi);
+}
+
+/* ---- the timeline ---------------------------------------------------------------------- */
+
+static void
+fault_run(struct chaos *ch, size_t fi)
+{
+	switch (ch->f[fi].kind) {
+	case CL_FAULT_PARTITION:	partition_start(ch, fi); break;
+	case CL_FAULT_API_OUTAGE:	api_outage_start(ch, fi); break;
+	case CL_FAULT_SPOT_RECLAIM:	spot_start(ch, fi); break;
+	case CL_FAULT_KILL_PODS:	kill_start(ch, fi); break;
+	case CL_FAULT_DRAIN:		drain_start(ch, fi); break;
+	case CL_FAULT_UPGRADE:		upgrade_start(ch, fi); break;
+	}
+}
+
+static void on_fault(struct sim *sim, void *ctx, uint64_t arg);
+
+/* A random fault's next time: a gap drawn from its distribution, within
+ * its window. */
+static void
+fault_arm(struct chaos *ch, size_t fi, sim_ns from)
+{
+	const struct cl_fault_params *f = &ch->f[fi];
+	sim_ns gap = sim_dist_sample_ns(&f->every, ch->rng);
+	if (gap <= 0)
+		gap = SIM_SEC;
+	sim_ns at = from + gap;
+	if (f->duration > 0 && at > f->at + f->duration)
+		return;
+	sim_at(ch->c->sim, at, PRIO_NODE, on_fault, ch, fi);
+}
+
+static void
+on_fault(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct chaos *ch = ctx;
+	const struct cl_fault_params *f = &ch->f[arg];
+	/* Kills and evictions go through the API server. */
+	if ((f->kind == CL_FAULT_KILL_PODS || f->kind == CL_FAULT_DRAIN ||
+	    f->kind == CL_FAULT_UPGRADE) && cl_api_defer(ch->c, on_fault, ch, arg, NULL))
+		return;
+	fault_run(ch, arg);
+	if (f->random)
+		fault_arm(ch, arg, sim_now(sim));
+}
+
+int
+cl_add_fault(struct cluster *c, const struct cl_fault_params *f, char **cause)
+{
+	struct chaos *ch = chaos_of(c);
+	if (f->pool != NULL) {
+		bool found = false;
+		for (size_t i = 0; i < c->npools; i++)
+			found |= strcmp(c->pools[i].p.name, f->pool) == 0;
+		if (!found) {
+			*cause = xasprintf("%s at %.0fs: no node pool %s", f->action,
+			    sim_ns_to_s(f->at), f->pool);
+			return -1;
+		}
+	}
+	KS_GROW(ch->f, ch->capf, ch->nf + 1);
+	ch->f[ch->nf] = *f;
+	return (int)ch->nf++;
+}
+
+/* ---- the controller ------------------------------------------------------------------- */
+
+static void
+on_change(void *ctx, enum cl_change what, uint32_t id)
+{
+	struct chaos *ch = ctx;
+	struct cluster *c = ch->c;
+	if (what == CL_NODE_ADDED) {
+		KS_GROW(ch->nodes, ch->capnodes, c->nnodes);
+		memset(&ch->nodes[id], 0, sizeof ch->nodes[id]);
+		ch->nodes[id].drain = ch->nodes[id].row = -1;
+		return;
+	}
+	/* CL_NODE_REMOVED */
+	struct ch_node *cn = &ch->nodes[id];
+	sim_cancel(c->sim, cn->detect);
+	sim_cancel(c->sim, cn->evict);
+	sim_cancel(c->sim, cn->drain_tick);
+	cn->detect = cn->evict = cn->drain_tick = 0;
+	cn->partitioned = false;
+	cn->drain = -1;
+	row_close(ch, &cn->row);
+}
+
+static void *
+chaos_create(struct cluster *c)
+{
+	struct chaos *ch = xcalloc(1, sizeof *ch);
+	ch->c = c;
+	ch->rng = sim_rng_new(c->seed, "chaos");
+	cl_watch(c, CL_ON(CL_NODE_ADDED) | CL_ON(CL_NODE_REMOVED), on_change, ch);
+	return ch;
+}
+
+static void
+chaos_start(struct cluster *c)
+{
+	struct chaos *ch = chaos_of(c);
+	ch->up = xcalloc(ch->nf + 1, sizeof *ch->up);
+	ch->frow = xcalloc(ch->nf + 1, sizeof *ch->frow);
+	for (size_t i = 0; i < ch->nf; i++) {
+		ch->frow[i] = -1;
+		if (ch->f[i].random)
+			fault_arm(ch, i, ch->f[i].at);
+		else
+			sim_at(c->sim, ch->f[i].at, PRIO_NODE, on_fault, ch, i);
+	}
+}
+
+/* Faults still going at the end: rows without an end. */
+static void
+chaos_finish(struct cluster *c)
+{
+	struct chaos *ch = chaos_of(c);
+	for (size_t i = 0; i < ch->nrows; i++)
+		if (ch->rows[i].target != NULL)
+			row_emit(ch, &ch->rows[i], false);
+}
+
+static void
+chaos_destroy(struct cluster *c)
+{
+	struct chaos *ch = chaos_of(c);
+	for (size_t i = 0; i < ch->nrows; i++) {
+		free(ch->rows[i].target);
+		free(ch->rows[i].detail);
+	}
+	for (size_t i = 0; ch->up != NULL && i < ch->nf; i++)
+		free(ch->up[i].todo);
+	free(ch->up);
+	free(ch->frow);
+	free(ch->rows);
+	free(ch->nodes);
+	free(ch->f);
+	gsl_rng_free(ch->rng);
+	free(ch);
+}
+
+const struct cl_controller chaos_controller = {
+	.name = "chaos", .create = chaos_create, .start = chaos_start,
+	.finish = chaos_finish, .destroy = chaos_destroy,
+};

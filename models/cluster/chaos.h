@@ -1,0 +1,39 @@
+/*
+ * chaos.h - the scheduled faults the chaos controller (chaos.c) runs: a
+ * zone's network partition, an API server outage, spot reclaims with their
+ * notice, pod kills, node drains through the eviction API and a
+ * node-by-node upgrade, once or at random times. The program (sim/) adds
+ * them from the scenario; each fault's start and end are `faults` rows.
+ */
+#ifndef KS_CLUSTER_CHAOS_H
+#define KS_CLUSTER_CHAOS_H
+
+#include "models/cluster/cluster.h"
+
+enum cl_fault_kind {
+	CL_FAULT_PARTITION,
+	CL_FAULT_API_OUTAGE,
+	CL_FAULT_SPOT_RECLAIM,
+	CL_FAULT_KILL_PODS,
+	CL_FAULT_DRAIN,
+	CL_FAULT_UPGRADE,
+};
+
+struct cl_fault_params {
+	enum cl_fault_kind	 kind;
+	const char		*action;	/* the scenario's name, for the rows */
+	sim_ns			 at;
+	sim_ns			 duration;	/* partition, outage; random: window, 0 = to the end */
+	const char		*pool, *zone, *node;	/* which nodes; NULL: any */
+	int32_t			 count;		/* nodes or pods; 0: all */
+	const struct k8s_selector *selector;	/* killPods */
+	sim_ns			 notice;	/* spot reclaim */
+	bool			 random;	/* repeat with gaps drawn from every */
+	struct sim_dist		 every;		/* seconds */
+};
+
+/* Borrowed strings and selector must outlive the cluster. Returns an index,
+ * or -1 with *cause. */
+int cl_add_fault(struct cluster *c, const struct cl_fault_params *f, char **cause);
+
+#endif

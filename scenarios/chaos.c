@@ -61,8 +61,8 @@ pool_named(const struct scenario *s, const char *name)
 }
 
 /* A node's name as the simulated cluster makes them: <pool>-<number>. */
-static bool
-node_name_known(const struct scenario *s, const char *name)
+bool
+scn_node_name_known(const struct scenario *s, const char *name)
 {
 	for (size_t i = 0; i < s->npools; i++) {
 		size_t len = strlen(s->pools[i].name);
@@ -96,7 +96,7 @@ fault_where(struct scenario *s, const struct yt_node *n, struct scn_fault *f, ch
 		    f->zone, f->pool ? "node pool " : "any node pool", f->pool ? f->pool : "");
 		return -1;
 	}
-	if (f->node != NULL && !node_name_known(s, f->node)) {
+	if (f->node != NULL && !scn_node_name_known(s, f->node)) {
 		*cause = yt_errorf(yt_get(n, "node"), "node '%s' is not a node name of "
 		    "this scenario (expected <pool>-<number>, e.g. %s-0)", f->node,
 		    s->npools > 0 ? s->pools[0].name : "pool");
@@ -158,7 +158,7 @@ fault_fields(struct scenario *s, const struct yt_node *n, struct scn_fault *f, c
 			return -1;
 		}
 		break;
-	case SCN_FAULT_DRAIN:
+	default:	/* SCN_FAULT_DRAIN; the replayed kinds are incident.c's */
 		break;
 	}
 	int64_t v;
@@ -242,6 +242,10 @@ scn_fault_free(struct scn_fault *f)
 	free(f->pool);
 	free(f->zone);
 	free(f->node);
+	free(f->object);
+	free(f->deployment);
+	free(f->ns);
+	free(f->reason);
 	k8s_selector_free(&f->selector);
 	free(f);
 }

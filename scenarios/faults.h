@@ -21,6 +21,13 @@ enum scn_fault_kind {
 	SCN_FAULT_KILL_PODS,	/* killPods */
 	SCN_FAULT_DRAIN,	/* drainNodes */
 	SCN_FAULT_UPGRADE,	/* upgradeNodes */
+	/* failures.replay (scenarios/incident.c): a real cluster's events */
+	SCN_FAULT_NODE_DOWN,	/* NodeNotReady of a Node: node (name) */
+	SCN_FAULT_NODE_UP,	/* NodeReady of a Node */
+	SCN_FAULT_POD_KILL,	/* Killing, Evicted, BackOff, OOMKilling, liveness
+				   Unhealthy: object (the real pod) of deployment */
+	SCN_FAULT_POD_UNREADY,	/* readiness Unhealthy: not Ready for duration */
+	SCN_FAULT_NOTE,		/* FailedScheduling: recorded as an events row */
 };
 
 struct scn_fault {
@@ -34,6 +41,11 @@ struct scn_fault {
 	sim_ns			 notice;	/* spotReclaim: default 2m */
 	bool			 random;	/* repeated with gaps drawn from every */
 	struct sim_dist		 every;		/* seconds */
+	/* replayed events */
+	char			*object;	/* the real pod's name */
+	char			*deployment;	/* its owner in the scenario */
+	char			*ns;		/* the owner's namespace */
+	char			*reason;	/* the event's reason and message */
 };
 
 struct scenario;
@@ -44,5 +56,13 @@ struct scn_chaos;
 int scn_fault_parse(struct scenario *s, const struct yt_node *n, struct scn_chaos *c,
     char **cause);
 void scn_fault_free(struct scn_fault *f);
+/* Whether name is one of the simulated cluster's node names
+ * (<pool>-<number>). */
+bool scn_node_name_known(const struct scenario *s, const char *name);
+/* failures.replay: PATH or {events: PATH, at: DURATION} of `kubectl get
+ * events -A -o yaml|json`, relative to dir: appends its failures to
+ * s->chaos (scenarios/incident.c); what cannot be mapped is a warning. */
+int scn_incident(struct scenario *s, const struct yt_node *n, const char *dir,
+    char **cause);
 
 #endif

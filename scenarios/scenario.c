@@ -35,7 +35,7 @@ static const char *const service_keys[] = { "name", "serviceTime", "concurrency"
 	"circuitBreaker", "rateLimit", "calls", NULL };
 static const char *const class_keys[] = { "name", "weight", "serviceTime",
 	"cpuPerRequest", "timeout", "size", NULL };
-static const char *const failures_keys[] = { "scheduled", NULL };
+static const char *const failures_keys[] = { "scheduled", "replay", NULL };
 static const char *const chaos_keys[] = { "at", "action", "pool", "zone", "count",
 	"duration", "deployment", "replicas", NULL };
 
@@ -731,6 +731,8 @@ load(struct loader *l, struct yt_node *root, char **cause)
 					return -1;
 			}
 		}
+		if (scn_incident(s, yt_get(f, "replay"), l->dir, cause) < 0)
+			return -1;	/* scenarios/incident.c */
 	}
 	return 0;
 }

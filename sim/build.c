@@ -203,14 +203,18 @@ static int
 build_fault(struct cluster *c, const struct scn_fault *f, char **cause)
 {
 	static const char *const names[] = { "partitionZone", "apiOutage", "spotReclaim",
-		"killPods", "drainNodes", "upgradeNodes" };
+		"killPods", "drainNodes", "upgradeNodes", "replay", "replay", "replay",
+		"replay", "replay" };
 	static const enum cl_fault_kind kinds[] = { CL_FAULT_PARTITION, CL_FAULT_API_OUTAGE,
-		CL_FAULT_SPOT_RECLAIM, CL_FAULT_KILL_PODS, CL_FAULT_DRAIN, CL_FAULT_UPGRADE };
+		CL_FAULT_SPOT_RECLAIM, CL_FAULT_KILL_PODS, CL_FAULT_DRAIN, CL_FAULT_UPGRADE,
+		CL_FAULT_NODE_DOWN, CL_FAULT_NODE_UP, CL_FAULT_POD_KILL, CL_FAULT_POD_UNREADY,
+		CL_FAULT_NOTE };
 	struct cl_fault_params fp = {
 		.kind = kinds[f->kind], .action = names[f->kind], .at = f->at,
 		.duration = f->duration, .pool = f->pool, .zone = f->zone, .node = f->node,
 		.count = f->count, .selector = &f->selector, .notice = f->notice,
-		.random = f->random, .every = f->every,
+		.random = f->random, .every = f->every, .object = f->object,
+		.deployment = f->deployment, .ns = f->ns, .reason = f->reason,
 	};
 	return cl_add_fault(c, &fp, cause);
 }

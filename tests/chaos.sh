@@ -120,6 +120,42 @@ check_eq "upgrade: never more than one surge node" \
 	"$(q $DB "SELECT max(nodes_total) FROM cluster_intervals")" 9
 check_eq "upgrade: 8 nodes at the end" "$(q $DB "SELECT nodes_total FROM cluster_intervals ORDER BY t_s DESC LIMIT 1")" 8
 
+# ---- incident replay: yesterday's events (10:00:00 first) from 5m on.
+replay() {	# NAME EVENTS-FILE
+	{ cat "$D/base.yaml"; echo "failures:"; echo "  replay: {events: $D/$2, at: 5m}"; } >"$TMP/$1.yaml"
+	"$KUBESIM" run "$TMP/$1.yaml" --out "$TMP/$1.db" 2>"$TMP/$1.err" >/dev/null
+	check_eq "$1: exit status" $? 0
+}
+replay rep incident-events.yaml
+DB=$TMP/rep.db
+check_eq "replay: general-1 down 10:02-10:08" \
+	"$(q $DB "SELECT start_s, end_s FROM faults WHERE target = 'general-1'")" "420.0|780.0"
+check_eq "replay: the control plane sees it" \
+	"$(q $DB "SELECT t_s FROM events WHERE kind = 'NodeNotReady' AND object = 'general-1'")" 460.0
+check_eq "replay: node back" "$(q $DB "SELECT t_s FROM events WHERE kind = 'NodeRecovered'")" 780.0
+check_eq "replay: pod failures at their times" \
+	"$(q $DB "SELECT group_concat(t_s || ' ' || kind, ', ') FROM (SELECT t_s, kind FROM events
+	    WHERE kind IN ('Evicted', 'OOMKilling', 'BackOff', 'Unhealthy', 'Killing', 'FailedScheduling') ORDER BY t_s)")" \
+	"570.0 Evicted, 600.0 OOMKilling, 660.0 BackOff, 720.0 Unhealthy, 750.0 Killing, 765.0 FailedScheduling"
+check_contains "replay: a pod named by its owner" \
+	"$(q $DB "SELECT detail FROM events WHERE kind = 'Evicted'")" "replayed web-7d9f8b6c5d-k9mzt"
+check_eq "replay: the same real pod maps to the same simulated one" \
+	"$(q $DB "SELECT count(DISTINCT object) FROM events WHERE kind IN ('Unhealthy', 'Killing')")" 1
+check_contains "replay: OOMKilling hits a pod of its node" \
+	"$(q $DB "SELECT detail FROM events WHERE kind = 'OOMKilling'")" "node:general-2"
+oom=$(q $DB "SELECT object FROM events WHERE kind = 'OOMKilling'")
+check_contains "replay: ... which ran on general-2" \
+	"$(q $DB "SELECT detail FROM events WHERE kind = 'Scheduled' AND object = '$oom'")" "general-2"
+check_eq "replay: readiness failure: not Ready for 30 s" \
+	"$(q $DB "SELECT start_s, end_s FROM faults WHERE detail LIKE 'Unhealthy%'")" "720.0|750.0"
+check_eq "replay: unknown objects are warnings" "$(grep -c 'warning: .*incident-events.yaml:[0-9]*:[0-9]*: .*not replayed' "$TMP/rep.err")" 2
+check_contains "replay: unknown node named" "$(cat "$TMP/rep.err")" "ip-10-0-3-7.ec2.internal"
+check_contains "replay: unknown pod named" "$(cat "$TMP/rep.err")" "shop/payments-5f6d7c8b9-qwert"
+replay repjson incident-events.json
+check_eq "replay: -o json gives the same rows" \
+	"$(q $TMP/repjson.db "SELECT group_concat(t_s || kind || object || detail) FROM events")" \
+	"$(q $DB "SELECT group_concat(t_s || kind || object || detail) FROM events")"
+
 # ---- bad input: file:line:column, exit 2, nothing written.
 # bad NAME 'FAULT' 'EXPECTED MESSAGE PART' [LINE:COL]
 bad() {
@@ -159,6 +195,31 @@ bad "drain unknown pool" "{at: 1m, action: drainNodes, pool: gpu}" "node pool 'g
 bad "drain negative count" "{at: 1m, action: drainNodes, count: -1}" "count"
 bad "upgrade without pool" "{at: 1m, action: upgradeNodes}" "upgradeNodes needs a pool"
 bad "upgrade foreign key" "{at: 1m, action: upgradeNodes, pool: spot, selector: {}}" "not 'selector'"
+# replay
+badrep() {	# NAME 'REPLAY VALUE' 'EVENTS TEXT' 'EXPECTED'
+	printf '%s\n' "$3" >"$TMP/ev.yaml"
+	{ cat "$D/base.yaml"; echo "failures:"; echo "  replay: $2"; } >"$TMP/bad.yaml"
+	rm -f "$TMP/bad.db"
+	"$KUBESIM" run "$TMP/bad.yaml" --out "$TMP/bad.db" -q 2>"$TMP/err"
+	check_eq "$1: exit status" $? 2
+	check_eq "$1: one line" "$(wc -l <"$TMP/err" | tr -d ' ')" 1
+	check_contains "$1: message" "$(cat "$TMP/err")" "$4"
+	if grep -Eq "^kubesim: [^:]+:[0-9]+:[0-9]+: " "$TMP/err"; then pass; else
+		fail "$1: no file:line:col: $(cat "$TMP/err")"; fi
+	if [ -e "$TMP/bad.db" ]; then fail "$1: results file written"; else pass; fi
+}
+GOOD='{apiVersion: v1, kind: List, items: []}'
+badrep "replay missing file" "$TMP/none.yaml" "$GOOD" "cannot read the events file"
+badrep "replay unknown key" "{events: $TMP/ev.yaml, start: 5m}" "$GOOD" "start"
+badrep "replay bad at" "{events: $TMP/ev.yaml, at: later}" "$GOOD" "later"
+badrep "replay without events" "{at: 5m}" "$GOOD" "needs events"
+badrep "replay not a list" "$TMP/ev.yaml" "{apiVersion: v1, kind: Pod, metadata: {name: x}}" "found kind Pod"
+badrep "replay bad time" "$TMP/ev.yaml" "{kind: List, items: [{reason: Evicted, firstTimestamp: yesterday, involvedObject: {kind: Pod, name: web-1-a}}]}" \
+	"ev.yaml:1:56: invalid time 'yesterday'"
+badrep "replay no time" "$TMP/ev.yaml" "{kind: List, items: [{reason: Evicted, involvedObject: {kind: Pod, name: web-1-a}}]}" \
+	"without firstTimestamp"
+badrep "replay malformed" "$TMP/ev.yaml" "{kind: List, items: [" "ev.yaml:"
+badrep "replay item not a map" "$TMP/ev.yaml" "{kind: List, items: [3]}" "expected an Event"
 # spot: on a pool is a boolean
 sed 's/spot: true/spot: maybe/' "$D/base.yaml" >"$TMP/badspot.yaml"
 "$KUBESIM" run "$TMP/badspot.yaml" --out "$TMP/bad.db" -q 2>"$TMP/err"

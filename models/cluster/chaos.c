@@ -38,6 +38,7 @@ struct ch_node {
 	sim_timer	 detect, evict;	/* the partition's NotReady and eviction */
 	int32_t		 drain;		/* draining for fault i, -1 none */
 	int32_t		 row;		/* its open row (spot, drain), -1 none */
+	int32_t		 down_row;	/* a replayed NodeNotReady's row */
 	sim_timer	 drain_tick;
 	sim_ns		 next_try;	/* the next eviction attempt */
 };
@@ -60,6 +61,11 @@ struct chaos {
 	size_t			 capnodes;
 	struct ch_row		*rows;
 	size_t			 nrows, caprows;
+	struct ch_map {			/* replayed pods: real name -> simulated pod */
+		const char	*real;
+		uint64_t	 pod;	/* CL_POD_ARG */
+	}			*map;
+	size_t			 nmap, capmap;
 };
 
 static struct chaos *
@@ -573,6 +579,136 @@ upgrade_start(struct chaos *ch, size_t fi)
 	upgrade_next(ch, fi);
 }
 
+/* ---- replayed events ----------------------------------------------------------------- */
+
+static uint32_t
+node_named(const struct cluster *c, const char *name)
+{
+	for (size_t i = 0; i < c->nnodes; i++)
+		if (c->nodes[i].state != NODE_DELETED && strcmp(c->nodes[i].spec->name, name) == 0)
+			return (uint32_t)i;
+	return NONE;
+}
+
+static void
+replay_node(struct chaos *ch, size_t fi)
+{
+	struct cluster *c = ch->c;
+	const struct cl_fault_params *f = &ch->f[fi];
+	uint32_t id = node_named(c, f->node);
+	if (id == NONE) {
+		cl_event(c, "ReplayUnmapped", f->node, "no such node now: %s", f->reason);
+		return;
+	}
+	struct cl_node *n = &c->nodes[id];
+	if (f->kind == CL_FAULT_NODE_DOWN && n->up) {
+		cl_event(c, "NodeFailed", n->spec->name, "replayed %s", f->reason);
+		ch->nodes[id].down_row = row_open(ch, "replay", n->spec->name, f->reason);
+		node_set_down(c, id);
+	} else if (f->kind == CL_FAULT_NODE_UP && !n->up) {
+		cl_event(c, "NodeRecovered", n->spec->name, "replayed %s", f->reason);
+		row_close(ch, &ch->nodes[id].down_row);
+		node_set_up(c, id);
+	}
+}
+
+/* The simulated pod a real one maps to: the one it mapped to before while
+ * that runs, else the first running pod of its Deployment (or node) that
+ * no other real pod maps to. */
+static uint32_t
+replay_pod_of(struct chaos *ch, const struct cl_fault_params *f)
+{
+	struct cluster *c = ch->c;
+	size_t slot = ch->nmap;
+	for (size_t i = 0; i < ch->nmap; i++) {
+		if (strcmp(ch->map[i].real, f->object) != 0)
+			continue;
+		uint32_t p = cl_pod_of(c, ch->map[i].pod);
+		if (p != NONE && !c->pods[p].deleting)
+			return p;
+		slot = i;
+	}
+	uint32_t first;
+	bool by_node = strncmp(f->object, "node:", 5) == 0;
+	if (by_node) {
+		uint32_t id = node_named(c, f->node);
+		if (id == NONE)
+			return NONE;
+		first = c->nodes[id].first_pod;
+	} else {
+		uint32_t d = deploy_named(c, f->ns, f->deployment);
+		if (d == NONE)
+			return NONE;
+		first = c->deploys[d].first_pod;
+	}
+	for (uint32_t p = first; p != NONE;
+	    p = by_node ? c->pods[p].node_next : c->pods[p].dep_next) {
+		if (c->pods[p].deleting || c->pods[p].node == NONE)
+			continue;
+		bool taken = false;
+		for (size_t i = 0; i < ch->nmap && !taken; i++)
+			taken = cl_pod_of(c, ch->map[i].pod) == p;
+		if (taken)
+			continue;
+		if (slot == ch->nmap) {
+			KS_GROW(ch->map, ch->capmap, ch->nmap + 1);
+			ch->nmap++;
+		}
+		ch->map[slot].real = f->object;
+		ch->map[slot].pod = CL_POD_ARG(c, p);
+		return p;
+	}
+	return NONE;
+}
+
+static void
+on_replay_ready(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct chaos *ch = ctx;
+	struct cluster *c = ch->c;
+	uint32_t p = cl_pod_of(c, arg);
+	if (p != NONE && !c->pods[p].deleting && !c->pods[p].lost &&
+	    c->pods[p].phase == POD_RUNNING)
+		pod_set_ready(c, p, true);
+}
+
+static void
+replay_pod(struct chaos *ch, size_t fi)
+{
+	struct cluster *c = ch->c;
+	const struct cl_fault_params *f = &ch->f[fi];
+	char reason[64];
+	size_t len = strcspn(f->reason, ":");
+	snprintf(reason, sizeof reason, "%.*s", (int)(len < 63 ? len : 63), f->reason);
+	if (f->kind == CL_FAULT_NOTE) {
+		cl_event(c, reason, f->object, "replayed: %s", f->reason);
+		int32_t row = row_open(ch, "replay", f->object, f->reason);
+		row_close(ch, &row);
+		return;
+	}
+	uint32_t p = replay_pod_of(ch, f);
+	if (p == NONE) {
+		cl_event(c, "ReplayUnmapped", f->object, "no running pod to map it to: %s",
+		    f->reason);
+		return;
+	}
+	cl_event(c, reason, c->pods[p].name, "replayed %s: %s", f->object, f->reason);
+	if (f->kind == CL_FAULT_POD_UNREADY) {
+		sim_ns now = sim_now(c->sim);
+		struct probe_val v[5] = {
+			PV_TEXT("replay"), PV_TEXT(c->pods[p].name), PV_REAL(sim_ns_to_s(now)),
+			PV_REAL(sim_ns_to_s(now + f->duration)), PV_TEXT(f->reason),
+		};
+		probe_emit(&c->probes, "faults", v, 5);
+		pod_set_ready(c, p, false);
+		sim_after(c->sim, f->duration, PRIO_POD, on_replay_ready, ch, CL_POD_ARG(c, p));
+		return;
+	}
+	int32_t row = row_open(ch, "replay", c->pods[p].name, f->reason);
+	row_close(ch, &row);
+	pod_delete(c, p, reason);
+}
+
 /* ---- the timeline ---------------------------------------------------------------------- */
 
 static void
@@ -585,6 +721,11 @@ fault_run(struct chaos *ch, size_t fi)
 	case CL_FAULT_KILL_PODS:	kill_start(ch, fi); break;
 	case CL_FAULT_DRAIN:		drain_start(ch, fi); break;
 	case CL_FAULT_UPGRADE:		upgrade_start(ch, fi); break;
+	case CL_FAULT_NODE_DOWN:
+	case CL_FAULT_NODE_UP:		replay_node(ch, fi); break;
+	case CL_FAULT_POD_KILL:
+	case CL_FAULT_POD_UNREADY:
+	case CL_FAULT_NOTE:		replay_pod(ch, fi); break;
 	}
 }
 
@@ -648,7 +789,7 @@ on_change(void *ctx, enum cl_change what, uint32_t id)
 	if (what == CL_NODE_ADDED) {
 		KS_GROW(ch->nodes, ch->capnodes, c->nnodes);
 		memset(&ch->nodes[id], 0, sizeof ch->nodes[id]);
-		ch->nodes[id].drain = ch->nodes[id].row = -1;
+		ch->nodes[id].drain = ch->nodes[id].row = ch->nodes[id].down_row = -1;
 		return;
 	}
 	/* CL_NODE_REMOVED */
@@ -660,6 +801,7 @@ on_change(void *ctx, enum cl_change what, uint32_t id)
 	cn->partitioned = false;
 	cn->drain = -1;
 	row_close(ch, &cn->row);
+	row_close(ch, &cn->down_row);
 }
 
 static void *
@@ -710,6 +852,7 @@ chaos_destroy(struct cluster *c)
 	free(ch->up);
 	free(ch->frow);
 	free(ch->rows);
+	free(ch->map);
 	free(ch->nodes);
 	free(ch->f);
 	gsl_rng_free(ch->rng);

@@ -17,6 +17,12 @@ enum cl_fault_kind {
 	CL_FAULT_KILL_PODS,
 	CL_FAULT_DRAIN,
 	CL_FAULT_UPGRADE,
+	/* a real cluster's events replayed (failures.replay) */
+	CL_FAULT_NODE_DOWN,	/* node stops */
+	CL_FAULT_NODE_UP,	/* node runs again */
+	CL_FAULT_POD_KILL,	/* the pod `object` maps to is deleted */
+	CL_FAULT_POD_UNREADY,	/* ... is not Ready for duration */
+	CL_FAULT_NOTE,		/* only recorded (FailedScheduling) */
 };
 
 struct cl_fault_params {
@@ -30,6 +36,9 @@ struct cl_fault_params {
 	sim_ns			 notice;	/* spot reclaim */
 	bool			 random;	/* repeat with gaps drawn from every */
 	struct sim_dist		 every;		/* seconds */
+	/* replayed events: the real pod's name ("node:NAME": a pod of that
+	 * node), its Deployment and namespace, the event's reason: message */
+	const char		*object, *deployment, *ns, *reason;
 };
 
 /* Borrowed strings and selector must outlive the cluster. Returns an index,

@@ -17,7 +17,8 @@
 #include "sim/util/util.h"
 
 static const char *const fault_actions[] = { "partitionZone", "apiOutage",
-	"spotReclaim", "killPods", "drainNodes", "upgradeNodes", NULL };
+	"spotReclaim", "killPods", "drainNodes", "upgradeNodes", "slowApi",
+	"failImagePulls", "slowImagePulls", NULL };
 
 /* The keys each action takes besides at and action. */
 static const char *const fault_keys[][8] = {
@@ -27,6 +28,9 @@ static const char *const fault_keys[][8] = {
 	[SCN_FAULT_KILL_PODS] = { "selector", "count", "every", "duration", NULL },
 	[SCN_FAULT_DRAIN] = { "pool", "zone", "node", "count", NULL },
 	[SCN_FAULT_UPGRADE] = { "pool", "zone", NULL },
+	[SCN_FAULT_SLOW_API] = { "duration", "factor", NULL },
+	[SCN_FAULT_FAIL_PULLS] = { "duration", "image", NULL },
+	[SCN_FAULT_SLOW_PULLS] = { "duration", "factor", "image", NULL },
 };
 
 static bool
@@ -114,7 +118,33 @@ fault_fields(struct scenario *s, const struct yt_node *n, struct scn_fault *f, c
 	    scn_get_dur(n, "notice", false, 2 * 60 * SIM_SEC, &f->notice, cause) < 0 ||
 	    fault_where(s, n, f, cause) < 0)
 		return -1;
+	if (scn_get_strdup(n, "image", &f->image, cause) < 0)
+		return -1;
 	switch (f->kind) {
+	case SCN_FAULT_SLOW_API:
+	case SCN_FAULT_SLOW_PULLS: {
+		const struct yt_node *fn = yt_get(n, "factor");
+		if (fn == NULL) {
+			*cause = yt_errorf(n, "%s needs a factor (the latencies are "
+			    "multiplied by it)", fault_actions[f->kind]);
+			return -1;
+		}
+		if (yt_double(fn, &f->factor, cause) < 0)
+			return -1;
+		if (!(f->factor > 0) || f->factor > 1e6) {
+			*cause = yt_errorf(fn, "factor: expected a number greater than 0 "
+			    "(and at most 1e6)");
+			return -1;
+		}
+	}
+		/* FALLTHROUGH */
+	case SCN_FAULT_FAIL_PULLS:
+		if (f->image != NULL && f->image[0] == '\0') {
+			*cause = yt_errorf(yt_get(n, "image"), "image: expected an image "
+			    "name (e.g. registry.example.com/shop/web or ...:1.4)");
+			return -1;
+		}
+		/* FALLTHROUGH */
 	case SCN_FAULT_PARTITION:
 	case SCN_FAULT_API_OUTAGE:
 		if (f->duration <= 0) {
@@ -245,6 +275,7 @@ scn_fault_free(struct scn_fault *f)
 	free(f->object);
 	free(f->deployment);
 	free(f->ns);
+	free(f->image);
 	free(f->reason);
 	k8s_selector_free(&f->selector);
 	free(f);

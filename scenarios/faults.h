@@ -21,6 +21,9 @@ enum scn_fault_kind {
 	SCN_FAULT_KILL_PODS,	/* killPods */
 	SCN_FAULT_DRAIN,	/* drainNodes */
 	SCN_FAULT_UPGRADE,	/* upgradeNodes */
+	SCN_FAULT_SLOW_API,	/* slowApi */
+	SCN_FAULT_FAIL_PULLS,	/* failImagePulls */
+	SCN_FAULT_SLOW_PULLS,	/* slowImagePulls */
 	/* failures.replay (scenarios/incident.c): a real cluster's events */
 	SCN_FAULT_NODE_DOWN,	/* NodeNotReady of a Node: node (name) */
 	SCN_FAULT_NODE_UP,	/* NodeReady of a Node */
@@ -39,6 +42,8 @@ struct scn_fault {
 	int32_t			 count;		/* nodes or pods; 0: all */
 	struct k8s_selector	 selector;	/* killPods: the pods (set) */
 	sim_ns			 notice;	/* spotReclaim: default 2m */
+	double			 factor;	/* slowApi, slowImagePulls */
+	char			*image;		/* image pulls: NULL = every image */
 	bool			 random;	/* repeated with gaps drawn from every */
 	struct sim_dist		 every;		/* seconds */
 	/* replayed events */

@@ -203,11 +203,11 @@ static int
 build_fault(struct cluster *c, const struct scn_fault *f, char **cause)
 {
 	static const char *const names[] = { "partitionZone", "apiOutage", "spotReclaim",
-		"killPods", "drainNodes", "upgradeNodes", "replay", "replay", "replay",
-		"replay", "replay" };
+		"killPods", "drainNodes", "upgradeNodes", "slowApi", "failImagePulls",
+		"slowImagePulls", "replay", "replay", "replay", "replay", "replay" };
 	static const enum cl_fault_kind kinds[] = { CL_FAULT_PARTITION, CL_FAULT_API_OUTAGE,
 		CL_FAULT_SPOT_RECLAIM, CL_FAULT_KILL_PODS, CL_FAULT_DRAIN, CL_FAULT_UPGRADE,
-		CL_FAULT_NODE_DOWN, CL_FAULT_NODE_UP, CL_FAULT_POD_KILL, CL_FAULT_POD_UNREADY,
+		CL_FAULT_SLOW_API, CL_FAULT_FAIL_PULLS, CL_FAULT_SLOW_PULLS, CL_FAULT_NODE_DOWN, CL_FAULT_NODE_UP, CL_FAULT_POD_KILL, CL_FAULT_POD_UNREADY,
 		CL_FAULT_NOTE };
 	struct cl_fault_params fp = {
 		.kind = kinds[f->kind], .action = names[f->kind], .at = f->at,
@@ -215,6 +215,7 @@ build_fault(struct cluster *c, const struct scn_fault *f, char **cause)
 		.count = f->count, .selector = &f->selector, .notice = f->notice,
 		.random = f->random, .every = f->every, .object = f->object,
 		.deployment = f->deployment, .ns = f->ns, .reason = f->reason,
+		.factor = f->factor, .image = f->image,
 	};
 	return cl_add_fault(c, &fp, cause);
 }

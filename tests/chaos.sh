@@ -120,6 +120,28 @@ check_eq "upgrade: never more than one surge node" \
 	"$(q $DB "SELECT max(nodes_total) FROM cluster_intervals")" 9
 check_eq "upgrade: 8 nodes at the end" "$(q $DB "SELECT nodes_total FROM cluster_intervals ORDER BY t_s DESC LIMIT 1")" 8
 
+# ---- image pulls failing from 5m for 2m while every web pod is replaced:
+# a pull at 300 s fails, then at 310, 330, 370 (back-off 10, 20, 40 s) and
+# 450 s (80 s later) succeeds. Slow API from 20m: x100 on the watch.
+run pulls base.yaml "{at: 5m, action: failImagePulls, image: registry.example.com/shop/web, duration: 2m}" \
+	"{at: 5m, action: killPods, selector: {matchLabels: {app: web}}, count: 6}" \
+	"{at: 20m, action: slowApi, factor: 100, duration: 5m}" \
+	"{at: 21m, action: killPods, selector: {matchLabels: {app: web}}, count: 1}"
+run nopulls base.yaml "{at: 5m, action: killPods, selector: {matchLabels: {app: web}}, count: 6}" \
+	"{at: 21m, action: killPods, selector: {matchLabels: {app: web}}, count: 1}"
+DB=$TMP/pulls.db
+n=$(q $DB "SELECT count(*) FROM events WHERE kind = 'ImagePullBackOff' AND detail LIKE '%: 4 failed pulls%at 450s succeeds'")
+check_range "pulls: pods in ImagePullBackOff" "$n" 1 6
+check_eq "pulls: they run once the pull after the window succeeds" \
+	"$(q $DB "SELECT count(*) FROM events e WHERE kind = 'PodRunning' AND t_s >= 450 AND t_s < 470 AND object IN
+	    (SELECT object FROM events WHERE kind = 'ImagePullBackOff')")" "$n"
+check_eq "pulls: none without the fault" "$(q $TMP/nopulls.db "SELECT count(*) FROM events WHERE kind = 'ImagePullBackOff' OR (kind = 'PodRunning' AND t_s > 400 AND t_s < 1200)")" 0
+check_eq "pulls: fault rows" "$(q $DB "SELECT group_concat(kind || ' ' || start_s || ' ' || end_s, ', ') FROM faults WHERE kind NOT LIKE 'kill%'")" \
+	"failImagePulls 300.0 420.0, slowApi 1200.0 1500.0"
+slow=$(q $DB "SELECT min(t_s) - 1260 FROM events WHERE kind = 'PodCreated' AND t_s > 1260")
+fast=$(q $TMP/nopulls.db "SELECT min(t_s) - 1260 FROM events WHERE kind = 'PodCreated' AND t_s > 1260")
+check_range "slowApi: the ReplicaSet's watch 100 times slower" "$(awk -v a="$slow" -v b="$fast" 'BEGIN { print a / b }')" 99.99 100.01
+
 # ---- incident replay: yesterday's events (10:00:00 first) from 5m on.
 replay() {	# NAME EVENTS-FILE
 	{ cat "$D/base.yaml"; echo "failures:"; echo "  replay: {events: $D/$2, at: 5m}"; } >"$TMP/$1.yaml"
@@ -195,6 +217,13 @@ bad "drain unknown pool" "{at: 1m, action: drainNodes, pool: gpu}" "node pool 'g
 bad "drain negative count" "{at: 1m, action: drainNodes, count: -1}" "count"
 bad "upgrade without pool" "{at: 1m, action: upgradeNodes}" "upgradeNodes needs a pool"
 bad "upgrade foreign key" "{at: 1m, action: upgradeNodes, pool: spot, selector: {}}" "not 'selector'"
+bad "slowApi without factor" "{at: 1m, action: slowApi, duration: 5m}" "slowApi needs a factor"
+bad "slowApi zero factor" "{at: 1m, action: slowApi, duration: 5m, factor: 0}" "factor: expected a number greater than 0"
+bad "slowApi factor not a number" "{at: 1m, action: slowApi, duration: 5m, factor: fast}" "fast"
+bad "slowApi without duration" "{at: 1m, action: slowApi, factor: 3}" "slowApi needs a duration"
+bad "failImagePulls without duration" "{at: 1m, action: failImagePulls}" "failImagePulls needs a duration"
+bad "failImagePulls empty image" "{at: 1m, action: failImagePulls, duration: 1m, image: ''}" "image: expected an image name"
+bad "slowImagePulls foreign key" "{at: 1m, action: slowImagePulls, duration: 1m, factor: 2, zone: zone-a}" "not 'zone'"
 # replay
 badrep() {	# NAME 'REPLAY VALUE' 'EVENTS TEXT' 'EXPECTED'
 	printf '%s\n' "$3" >"$TMP/ev.yaml"

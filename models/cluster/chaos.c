@@ -61,6 +61,11 @@ struct chaos {
 	size_t			 capnodes;
 	struct ch_row		*rows;
 	size_t			 nrows, caprows;
+	/* slowApi: the latencies without it, and the scaled samples of
+	 * empirical ones (owned) */
+	struct sim_dist		 orig[3];
+	double			*scaled[3];
+	bool			*active;	/* per fault: its window is on */
 	struct ch_map {			/* replayed pods: real name -> simulated pod */
 		const char	*real;
 		uint64_t	 pod;	/* CL_POD_ARG */
@@ -579,6 +584,140 @@ upgrade_start(struct chaos *ch, size_t fi)
 	upgrade_next(ch, fi);
 }
 
+/* ---- windows: slow API, failing and slow image pulls ------------------------------ */
+
+/* d with every sample multiplied by k (the parameters that scale). */
+static struct sim_dist
+dist_scaled(const struct sim_dist *d, double k, double **own)
+{
+	struct sim_dist r = *d;
+	free(*own);
+	*own = NULL;
+	switch (r.kind) {
+	case SIM_DIST_CONST: case SIM_DIST_EXPONENTIAL: case SIM_DIST_LOGNORMAL:
+		r.a *= k;
+		break;
+	case SIM_DIST_UNIFORM: case SIM_DIST_NORMAL:
+		r.a *= k;
+		r.b *= k;
+		break;
+	case SIM_DIST_GAMMA: case SIM_DIST_WEIBULL: case SIM_DIST_PARETO:
+		r.b *= k;	/* the scale */
+		break;
+	case SIM_DIST_EMPIRICAL:
+		*own = xcalloc(r.nsamples + 1, sizeof **own);
+		for (size_t i = 0; i < r.nsamples; i++)
+			(*own)[i] = d->samples[i] * k;
+		r.samples = *own;
+		r.a *= k;	/* its mean */
+		break;
+	}
+	r.min *= k;
+	r.max *= k;
+	return r;
+}
+
+/* The API server and etcd answer factor times slower: API writes, watch
+ * deliveries and endpoint propagation (overlapping windows multiply). */
+static void
+api_latency_sync(struct chaos *ch)
+{
+	struct cluster *c = ch->c;
+	double k = 1;
+	for (size_t i = 0; i < ch->nf; i++)
+		if (ch->active[i] && ch->f[i].kind == CL_FAULT_SLOW_API)
+			k *= ch->f[i].factor;
+	c->t.api_latency = dist_scaled(&ch->orig[0], k, &ch->scaled[0]);
+	c->t.watch_latency = dist_scaled(&ch->orig[1], k, &ch->scaled[1]);
+	c->t.endpoints_latency = dist_scaled(&ch->orig[2], k, &ch->scaled[2]);
+}
+
+static void
+on_window_end(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct chaos *ch = ctx;
+	ch->active[arg] = false;
+	if (ch->f[arg].kind == CL_FAULT_SLOW_API)
+		api_latency_sync(ch);
+	cl_event(ch->c, "FaultEnded", ch->f[arg].image ? ch->f[arg].image : "",
+	    "%s", ch->f[arg].action);
+	row_close(ch, &ch->frow[arg]);
+}
+
+static void
+window_start(struct chaos *ch, size_t fi)
+{
+	struct cluster *c = ch->c;
+	const struct cl_fault_params *f = &ch->f[fi];
+	ch->active[fi] = true;
+	if (f->kind == CL_FAULT_SLOW_API)
+		api_latency_sync(ch);
+	const char *target = f->kind == CL_FAULT_SLOW_API ? "kube-apiserver" :
+	    f->image ? f->image : "*";
+	char detail[64] = "";
+	if (f->kind != CL_FAULT_FAIL_PULLS)
+		snprintf(detail, sizeof detail, "x%g", f->factor);
+	cl_event(c, "FaultStarted", target, "%s%s%s for %.0fs", f->action,
+	    detail[0] ? " " : "", detail, sim_ns_to_s(f->duration));
+	ch->frow[fi] = row_open(ch, f->action, target, detail);
+	sim_after(c->sim, f->duration, PRIO_NODE, on_window_end, ch, fi);
+}
+
+static bool
+image_matches(const char *want, const char *img)
+{
+	if (want == NULL)
+		return true;
+	size_t n = strlen(want);
+	return strncmp(want, img, n) == 0 &&
+	    (img[n] == '\0' || img[n] == ':' || img[n] == '@');
+}
+
+/* The kubelet's image pull back-off: 10 s doubling to 300 s
+ * (backOffPeriod, MaxContainerBackOff in pkg/kubelet). */
+#define PULL_BACKOFF_INITIAL	(10 * SIM_SEC)
+#define PULL_BACKOFF_MAX	(300 * SIM_SEC)
+
+/* Whether fault f, a window of kind k, covers time t for image. */
+static bool
+window_covers(const struct cl_fault_params *f, enum cl_fault_kind k, const char *image,
+    sim_ns t)
+{
+	return f->kind == k && f->at <= t && t < f->at + f->duration &&
+	    image_matches(f->image, image);
+}
+
+sim_ns
+cl_image_pull(struct cluster *c, uint32_t p, const char *image, sim_ns d)
+{
+	struct chaos *ch = chaos_of(c);
+	sim_ns now = sim_now(c->sim), t = now, back = PULL_BACKOFF_INITIAL;
+	uint32_t failures = 0;
+	for (;;) {
+		bool fails = false;
+		for (size_t i = 0; i < ch->nf && !fails; i++)
+			fails = window_covers(&ch->f[i], CL_FAULT_FAIL_PULLS, image, t);
+		if (!fails)
+			break;
+		/* ErrImagePull; the next attempt after the back-off */
+		failures++;
+		t += back;
+		back = back * 2 > PULL_BACKOFF_MAX ? PULL_BACKOFF_MAX : back * 2;
+	}
+	double k = 1;
+	for (size_t i = 0; i < ch->nf; i++)
+		if (window_covers(&ch->f[i], CL_FAULT_SLOW_PULLS, image, t))
+			k *= ch->f[i].factor;
+	sim_ns pull = (sim_ns)((double)d * k);
+	if (failures > 0)
+		cl_event(c, "ImagePullBackOff", c->pods[p].name, "%s: %u failed pulls "
+		    "(ErrImagePull), the next one at %.0fs succeeds", image, failures,
+		    sim_ns_to_s(t));
+	else if (k != 1)
+		cl_event(c, "SlowImagePull", c->pods[p].name, "%s: x%g", image, k);
+	return (t - now) + pull;
+}
+
 /* ---- replayed events ----------------------------------------------------------------- */
 
 static uint32_t
@@ -721,6 +860,9 @@ fault_run(struct chaos *ch, size_t fi)
 	case CL_FAULT_KILL_PODS:	kill_start(ch, fi); break;
 	case CL_FAULT_DRAIN:		drain_start(ch, fi); break;
 	case CL_FAULT_UPGRADE:		upgrade_start(ch, fi); break;
+	case CL_FAULT_SLOW_API:
+	case CL_FAULT_FAIL_PULLS:
+	case CL_FAULT_SLOW_PULLS:	window_start(ch, fi); break;
 	case CL_FAULT_NODE_DOWN:
 	case CL_FAULT_NODE_UP:		replay_node(ch, fi); break;
 	case CL_FAULT_POD_KILL:
@@ -810,6 +952,9 @@ chaos_create(struct cluster *c)
 	struct chaos *ch = xcalloc(1, sizeof *ch);
 	ch->c = c;
 	ch->rng = sim_rng_new(c->seed, "chaos");
+	ch->orig[0] = c->t.api_latency;
+	ch->orig[1] = c->t.watch_latency;
+	ch->orig[2] = c->t.endpoints_latency;
 	cl_watch(c, CL_ON(CL_NODE_ADDED) | CL_ON(CL_NODE_REMOVED), on_change, ch);
 	return ch;
 }
@@ -820,6 +965,7 @@ chaos_start(struct cluster *c)
 	struct chaos *ch = chaos_of(c);
 	ch->up = xcalloc(ch->nf + 1, sizeof *ch->up);
 	ch->frow = xcalloc(ch->nf + 1, sizeof *ch->frow);
+	ch->active = xcalloc(ch->nf + 1, sizeof *ch->active);
 	for (size_t i = 0; i < ch->nf; i++) {
 		ch->frow[i] = -1;
 		if (ch->f[i].random)
@@ -853,6 +999,9 @@ chaos_destroy(struct cluster *c)
 	free(ch->frow);
 	free(ch->rows);
 	free(ch->map);
+	free(ch->active);
+	for (int i = 0; i < 3; i++)
+		free(ch->scaled[i]);
 	free(ch->nodes);
 	free(ch->f);
 	gsl_rng_free(ch->rng);

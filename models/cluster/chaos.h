@@ -17,6 +17,9 @@ enum cl_fault_kind {
 	CL_FAULT_KILL_PODS,
 	CL_FAULT_DRAIN,
 	CL_FAULT_UPGRADE,
+	CL_FAULT_SLOW_API,	/* api, watch and endpoints latencies x factor */
+	CL_FAULT_FAIL_PULLS,	/* image pulls fail (ImagePullBackOff) */
+	CL_FAULT_SLOW_PULLS,	/* image pulls take factor times as long */
 	/* a real cluster's events replayed (failures.replay) */
 	CL_FAULT_NODE_DOWN,	/* node stops */
 	CL_FAULT_NODE_UP,	/* node runs again */
@@ -34,6 +37,9 @@ struct cl_fault_params {
 	int32_t			 count;		/* nodes or pods; 0: all */
 	const struct k8s_selector *selector;	/* killPods */
 	sim_ns			 notice;	/* spot reclaim */
+	double			 factor;
+	const char		*image;		/* pulls of this image (a name matches
+						   every tag); NULL: all */
 	bool			 random;	/* repeat with gaps drawn from every */
 	struct sim_dist		 every;		/* seconds */
 	/* replayed events: the real pod's name ("node:NAME": a pod of that

@@ -55,6 +55,12 @@ extern const struct cl_controller endpoints_controller, kubelet_controller,
 bool cl_api_defer(struct cluster *c, sim_handler *fn, void *ctx, uint64_t arg,
     sim_timer *timer);
 
+/* chaos.c: the time the kubelet's pull of `image` for pod p takes when
+ * it would take `d` without faults: longer while pulls of it are slow, and
+ * while they fail the retries' back-off until the first one after the
+ * failure window (ImagePullBackOff). */
+sim_ns cl_image_pull(struct cluster *c, uint32_t p, const char *image, sim_ns d);
+
 /* endpoints.c: an endpoints change of the pod is still propagating. */
 bool endpoints_pending(struct cluster *c, uint32_t pod);
 

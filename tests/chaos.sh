@@ -92,6 +92,12 @@ nos=$(q $TMP/nospot.db "SELECT sum(cost_usd) FROM cluster_intervals")
 check_range "spot: its price leaves the cost" \
 	"$(awk -v a="$nos" -v b="$saved" 'BEGIN { printf "%.6f", (a - b) / (0.06 * 1080 / 3600) }')" 0.999999 1.000001
 
+# random reclaims: each node gone its notice after it
+run rspot base.yaml "{at: 0s, action: spotReclaim, pool: spot, every: {dist: exponential, mean: 10m}}"
+check_range "spot: random reclaims" "$(q $TMP/rspot.db "SELECT count(*) FROM faults")" 1 2
+check_eq "spot: each 120 s after its notice" "$(q $TMP/rspot.db "SELECT count(*) FROM faults WHERE abs(end_s - start_s - 120) > 1e-6")" 0
+check_eq "spot: random reclaims only take spot nodes" "$(q $TMP/rspot.db "SELECT count(*) FROM faults WHERE target NOT LIKE 'spot-%'")" 0
+
 # ---- pod kills: two at 5m, then random ones every ~5 min from 10m to 30m.
 run kill base.yaml "{at: 5m, action: killPods, selector: {matchLabels: {app: web}}, count: 2}" \
 	"{at: 10m, action: killPods, selector: {matchLabels: {app: web}}, every: {dist: exponential, mean: 5m}, duration: 20m}"

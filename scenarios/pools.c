@@ -17,7 +17,7 @@
 static const char *const pool_keys[] = { "name", "instanceType", "cpu", "memory",
 	"maxPods", "reserved", "pricePerHour", "zones", "count", "min", "max",
 	"provisioningDelay", "labels", "taints", "failures", "arch", "region",
-	"capacity", "allocatable", NULL };
+	"capacity", "allocatable", "spot", NULL };
 static const char *const pool_failure_keys[] = { "timeToFailure", "repair", NULL };
 
 /* A pool node's ephemeral-storage capacity when the pool gives none: GKE's
@@ -268,6 +268,13 @@ scn_pool(const struct yt_node *n, struct scenario *s, struct scn_pool *p, char *
 			return -1;
 		p->has_failures = true;
 	}
+	/* spot: true marks the pool's nodes as spot capacity (reclaimable by
+	 * the spotReclaim action; pricePerHour is then the spot price) with
+	 * Karpenter's well-known capacity-type label, unless labels set it. */
+	if (yt_get_bool(n, "spot", false, &p->spot, cause) < 0)
+		return -1;
+	if (p->spot && k8s_labels_get(&p->labels, "karpenter.sh/capacity-type") == NULL)
+		k8s_labels_set(&p->labels, "karpenter.sh/capacity-type", "spot");
 	return 0;
 }
 

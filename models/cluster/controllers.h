@@ -37,6 +37,7 @@ enum {
 	CTL_QUEUES,		/* queues.c */
 	CTL_CLUSTER_AUTOSCALER,	/* cluster_autoscaler.c */
 	CTL_TRAFFIC,		/* traffic.c */
+	CTL_CHAOS,		/* chaos.c: partitions, API outages, drains, ... */
 	CTL_N
 };
 extern const struct cl_controller *const cl_controllers[CTL_N];
@@ -45,7 +46,20 @@ extern const struct cl_controller endpoints_controller, kubelet_controller,
 	nodelifecycle_controller, scheduler_controller, machines_controller,
 	replicaset_controller, metrics_controller, horizontal_controller,
 	vertical_controller, queues_controller, cluster_autoscaler_controller,
-	traffic_controller;
+	traffic_controller, chaos_controller;
+
+/* chaos.c: while the API server is down (an apiOutage) a controller's
+ * write cannot happen. cl_api_defer re-arms handler fn(ctx, arg) for the
+ * moment the API server returns (*timer, when not NULL, gets the new
+ * handle) and returns true; it returns false when the API server is up. */
+bool cl_api_defer(struct cluster *c, sim_handler *fn, void *ctx, uint64_t arg,
+    sim_timer *timer);
+
+/* chaos.c: the time the kubelet's pull of `image` for pod p takes when
+ * it would take `d` without faults: longer while pulls of it are slow, and
+ * while they fail the retries' back-off until the first one after the
+ * failure window (ImagePullBackOff). */
+sim_ns cl_image_pull(struct cluster *c, uint32_t p, const char *image, sim_ns d);
 
 /* endpoints.c: an endpoints change of the pod is still propagating. */
 bool endpoints_pending(struct cluster *c, uint32_t pod);

@@ -874,7 +874,7 @@ scn_pod_spec(const struct yt_node *n, const char *what, struct k8s_pod_spec *p,
 	    scn_get_strdup(n, "nodeName", &p->node_name, cause) < 0 ||
 	    scn_get_strdup(n, "schedulerName", &p->scheduler_name, cause) < 0 ||
 	    scn_get_strdup(n, "priorityClassName", &p->priority_class, cause) < 0 ||
-	    scn_get_int(n, "terminationGracePeriodSeconds", 30, 0, INT64_MAX,
+	    scn_get_int(n, "terminationGracePeriodSeconds", 30, 0, SIM_SPAN_MAX / SIM_SEC,
 	    &p->termination_grace_s, cause) < 0 ||
 	    scn_get_i32(n, "priority", 0, INT32_MIN, INT32_MAX, &p->priority, cause) < 0)
 		return -1;

@@ -47,6 +47,7 @@ struct loader {
 	struct scn_mf	 mf;
 	struct yt_docs	*files;		/* manifest files, kept for positions */
 	size_t		 nfiles;
+	struct ks_strmap pool_names;	/* name -> index, for duplicates in O(1) */
 };
 
 static const struct yt_node *
@@ -73,13 +74,12 @@ pool(struct loader *l, const struct yt_node *n, struct scn_pool *p, char **cause
 		*cause = yt_errorf(n, "a node pool needs a name");
 		return -1;
 	}
-	for (size_t i = 0; i + 1 < s->npools; i++) {
-		if (strcmp(s->pools[i].name, p->name) == 0) {
-			*cause = yt_errorf(yt_get(n, "name"), "duplicate node pool name '%s'",
-			    p->name);
-			return -1;
-		}
+	if (ks_strmap_get(&l->pool_names, p->name, NULL)) {
+		*cause = yt_errorf(yt_get(n, "name"), "duplicate node pool name '%s'",
+		    p->name);
+		return -1;
 	}
+	ks_strmap_put(&l->pool_names, p->name, (int64_t)s->npools - 1);
 	static const char *const need[] = { "cpu", "memory", "count", NULL };
 	for (int i = 0; need[i] != NULL; i++) {
 		if (yt_get(n, need[i]) == NULL) {
@@ -150,15 +150,18 @@ pool(struct loader *l, const struct yt_node *n, struct scn_pool *p, char **cause
 		p->zones[0] = xstrdup("zone-a");
 		p->nzones = 1;
 	}
+	struct ks_strmap seen;		/* hashed: 10^5 zones in linear time */
+	ks_strmap_init(&seen);
 	for (size_t i = 0; i < p->nzones; i++) {
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(p->zones[i], p->zones[j]) == 0) {
-				*cause = yt_errorf(z, "node pool '%s': duplicate zone '%s'",
-				    p->name, p->zones[i]);
-				return -1;
-			}
+		if (ks_strmap_get(&seen, p->zones[i], NULL)) {
+			*cause = yt_errorf(z, "node pool '%s': duplicate zone '%s'",
+			    p->name, p->zones[i]);
+			ks_strmap_fini(&seen);
+			return -1;
 		}
+		ks_strmap_put(&seen, p->zones[i], 0);
 	}
+	ks_strmap_fini(&seen);
 	/*
 	 * Provisioning delay of a new node (VM boot, kubelet registration, CNI
 	 * ready). Cloud dependent; the Cluster Autoscaler FAQ puts CA's own
@@ -670,6 +673,11 @@ run_settings(struct loader *l, const struct yt_node *root, char **cause)
 		}
 		s->traffic_mode = (enum scn_traffic_mode)m;
 	}
+	if (s->tick < SIM_MS) {
+		*cause = yt_errorf(yt_get(root, "tick"), "tick must be at least 1ms "
+		    "(shorter ticks cannot finish in reasonable time)");
+		return -1;
+	}
 	if (s->tick > s->interval) {
 		*cause = yt_errorf(yt_get(root, "tick") ? yt_get(root, "tick") : root,
 		    "tick must not be longer than interval");
@@ -768,6 +776,7 @@ scn_load(const char *path, const struct scn_override *ov, size_t nov,
 	s->path = xstrdup(path);
 	struct loader l;
 	memset(&l, 0, sizeof l);
+	ks_strmap_init(&l.pool_names);
 	l.s = s;
 	char *tmp = xstrdup(path);
 	l.dir = xstrdup(dirname(tmp));
@@ -789,6 +798,7 @@ scn_load(const char *path, const struct scn_override *ov, size_t nov,
 	rc = load(&l, d.docs[0], cause);
 out:
 	scn_mf_fini(&l.mf);
+	ks_strmap_fini(&l.pool_names);
 	for (size_t i = 0; i < l.nfiles; i++)
 		yt_docs_free(&l.files[i]);
 	free(l.files);

@@ -46,10 +46,8 @@ scn_dur_node(const struct yt_node *n, bool seconds_ok, sim_ns *out, char **cause
 				    n->str);
 				return -1;
 			}
-			if (v > 9.2e9) {
-				*cause = yt_errorf(n, "duration '%s' is too long", n->str);
-				return -1;
-			}
+			if (v > sim_ns_to_s(SIM_SPAN_MAX))
+				goto too_long;
 			*out = sim_s_to_ns(v);
 			return 0;
 		}
@@ -64,7 +62,13 @@ scn_dur_node(const struct yt_node *n, bool seconds_ok, sim_ns *out, char **cause
 		*cause = yt_errorf(n, "a duration must not be negative, found '%s'", n->str);
 		return -1;
 	}
+	if (*out > SIM_SPAN_MAX)
+		goto too_long;
 	return 0;
+too_long:
+	*cause = yt_errorf(n, "duration '%s' is longer than 87600h (10 years), the "
+	    "longest a simulation can honour", n->str);
+	return -1;
 }
 
 int
@@ -207,6 +211,17 @@ scn_dist_node(const struct yt_node *n, struct sim_dist *out, char **cause)
 	}
 	out->min = sim_ns_to_s(lo);
 	out->max = sim_ns_to_s(hi);
+	/* A mean past SIM_SPAN_MAX (a lognormal sigma of 1e308, a gamma shape of
+	 * 1e300) is no duration a run can honour, and fluid mode needs the mean;
+	 * a Pareto shape <= 1 has no mean on purpose. */
+	double mean = sim_dist_mean(out);
+	if (!(k == SIM_DIST_PARETO && out->a <= 1) &&
+	    !(mean <= sim_ns_to_s(SIM_SPAN_MAX))) {
+		*cause = yt_errorf(n, "the mean of this %s distribution (%g s) is longer "
+		    "than 87600h (10 years), the longest a simulation can honour",
+		    dists[k].name, mean);
+		return -1;
+	}
 	return 0;
 }
 
@@ -292,6 +307,11 @@ empirical(const struct yt_node *n, const char *dir, struct scenario *s,
 	*out = sim_dist_empirical(x, nx);
 	out->min = sim_ns_to_s(lo);
 	out->max = sim_ns_to_s(hi);
+	if (!(out->a <= sim_ns_to_s(SIM_SPAN_MAX)) || !isfinite(out->b)) {
+		*cause = yt_errorf(n, "the mean of these samples (%g s) is longer than "
+		    "87600h (10 years), the longest a simulation can honour", out->a);
+		return -1;
+	}
 	return 0;
 }
 
@@ -395,6 +415,11 @@ rate(const struct yt_node *map, const char *key, bool required, double dflt,
 		return -1;
 	if (*out < 0) {
 		*cause = yt_errorf(v, "%s must not be negative, found '%s'", key, v->str);
+		return -1;
+	}
+	if (*out > WL_RATE_MAX) {
+		*cause = yt_errorf(v, "%s must be at most 1e9 requests per second (one "
+		    "per nanosecond of the clock), found '%s'", key, v->str);
 		return -1;
 	}
 	return 0;

@@ -494,7 +494,7 @@ test_refuse(void)
 	CHECK(!exists(p));
 	/* A directory that does not exist. */
 	cause = NULL;
-	CHECK_INT(rpt_open(tmp_path("no/such/dir.db"), &r, &cause), -1);
+	CHECK_INT(rpt_open(tmp_path("no/such/dir.db"), &r, &cause), RPT_ERR_ENV);
 	CHECK(cause != NULL && strstr(cause, "cannot open") != NULL);
 	free(cause);
 }

@@ -18,6 +18,9 @@ struct sim {
 	uint64_t	 executed;
 	bool		 stop;
 	bool		 running;
+	sim_poll_fn	*poll;
+	void		*poll_ctx;
+	uint64_t	 poll_every;
 };
 
 sim_ns
@@ -96,6 +99,9 @@ sim_run(struct sim *sim, sim_ns until)
 		sim->now = it.time;
 		sim->executed++;
 		it.fn(sim, it.ctx, it.arg);
+		if (sim->poll != NULL && sim->executed % sim->poll_every == 0 &&
+		    sim->poll(sim->poll_ctx))
+			sim->stop = true;
 	}
 	sim->running = false;
 	if (sim->stop)
@@ -109,6 +115,15 @@ void
 sim_stop(struct sim *sim)
 {
 	sim->stop = true;
+}
+
+void
+sim_set_poll(struct sim *sim, uint64_t every, sim_poll_fn *fn, void *ctx)
+{
+	KS_ASSERT(fn == NULL || every > 0);
+	sim->poll = fn;
+	sim->poll_ctx = ctx;
+	sim->poll_every = every;
 }
 
 uint64_t

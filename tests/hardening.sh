@@ -102,4 +102,30 @@ for i in 1 2 3 4 5; do
 	check_eq "early SIGINT $i: exit status" $? 130
 done
 check_eq "early SIGINT: none left running" "$(q "$db" "SELECT COUNT(*) FROM runs WHERE status <> 'interrupted'")" 0
+# Quantities near 2^63: NodeResourcesFit scores as the exact integer
+# formula gives (int64 products would wrap), requests summed past int64
+# saturate (the node is full, preemption finds both victims), start times
+# past 2262 order last.
+H="$KS_SRCDIR/tests/data/harden"
+"$KUBESIM" schedule --cluster "$H/huge-cluster.yaml" --pod "$H/huge-pod.yaml" >"$TMP/out" 2>"$TMP/err"
+check_eq "huge allocatable: exit status" $? 0
+# cpu (alloc - req) * 100 / alloc = 99, memory 2: (99 + 2) / 2 = 50
+check_contains "huge allocatable: fit score" "$(grep '"n1"' "$TMP/out")" '"NodeResourcesFit": {"raw": 50,'
+"$KUBESIM" schedule --cluster "$H/huge-full.yaml" --pod "$H/huge-preemptor.yaml" >"$TMP/out" 2>"$TMP/err"
+check_eq "requests past int64: exit status" $? 0
+check_contains "requests past int64: node full" "$(cat "$TMP/out")" '"Insufficient cpu", "Insufficient memory"'
+check_contains "requests past int64: victims" "$(cat "$TMP/out")" '"victims": ["default/a", "default/b"]'
+# A cluster of zero nodes: an empty file is bad input, as an empty pod file
+# is; an empty List (a dump of a cluster without nodes) is read and
+# scheduling says there is no node.
+: >"$TMP/empty.yaml"
+"$KUBESIM" schedule --cluster "$TMP/empty.yaml" --pod "$H/huge-pod.yaml" >/dev/null 2>"$TMP/err"
+check_eq "empty cluster file: exit status" $? 2
+check_contains "empty cluster file: message" "$(cat "$TMP/err")" "empty.yaml: expected Kubernetes objects"
+"$KUBESIM" schedule --cluster "$H/huge-cluster.yaml" --pod "$TMP/empty.yaml" >/dev/null 2>"$TMP/err"
+check_eq "empty pod file: exit status" $? 2
+printf 'apiVersion: v1\nkind: List\nitems: []\n' >"$TMP/nonodes.yaml"
+"$KUBESIM" schedule --cluster "$TMP/nonodes.yaml" --pod "$H/huge-pod.yaml" >"$TMP/out" 2>"$TMP/err"
+check_eq "zero nodes: exit status" $? 0
+check_contains "zero nodes: message" "$(cat "$TMP/out")" '"message": "no nodes available to schedule pods"'
 finish

@@ -219,6 +219,27 @@ rpt_prepare_inserts(struct rpt *r, char **cause)
 	return 0;
 }
 
+/* Columns added to schema version 1 after files were written with it: a
+ * file without them gets them (NULL in earlier runs), inside the schema's
+ * transaction. */
+static int
+rpt_migrate(struct rpt *r, char **cause)
+{
+	int64_t have;
+	int rc = rpt_query_int(r->db, "SELECT count(*) FROM pragma_table_info('summary') "
+	    "WHERE name = 'in_flight'", &have);
+	if (rc == SQLITE_OK && have == 0 &&
+	    sqlite3_exec(r->db, "ALTER TABLE summary ADD COLUMN in_flight REAL", NULL,
+	    NULL, NULL) != SQLITE_OK)
+		rc = SQLITE_ERROR;
+	if (rc != SQLITE_OK) {
+		*cause = rpt_dberr(r->db, r->path, "adding summary.in_flight");
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
 /* How long a write waits for another writer's lock: KUBESIM_BUSY_TIMEOUT
  * seconds (0 to 3600), 30 by default. */
 static int
@@ -292,7 +313,7 @@ rpt_open_mode(const char *path, bool readonly, struct rpt **out, char **cause)
 		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
 		goto fail;
 	}
-	if (rpt_exec(r, "COMMIT", cause) != 0)
+	if (rpt_migrate(r, cause) != 0 || rpt_exec(r, "COMMIT", cause) != 0)
 		goto fail;
 	if (rpt_prepare_inserts(r, cause) != 0) {
 		ret = RPT_ERR_INPUT;

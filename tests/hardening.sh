@@ -115,6 +115,17 @@ check_contains "huge allocatable: fit score" "$(grep '"n1"' "$TMP/out")" '"NodeR
 check_eq "requests past int64: exit status" $? 0
 check_contains "requests past int64: node full" "$(cat "$TMP/out")" '"Insufficient cpu", "Insufficient memory"'
 check_contains "requests past int64: victims" "$(cat "$TMP/out")" '"victims": ["default/a", "default/b"]'
+# Counts: requests still in service when the run ends are neither ok nor
+# errors; the summary says how many (requests = ok + errors + in_flight) and
+# availability is ok / (ok + errors), over the finished ones.
+sed -e 's/serviceTime: {dist: lognormal, median: 10ms, sigma: 0.5}/serviceTime: 30s\n    concurrency: 1000/' "$SC" >"$TMP/slow.yaml"
+"$KUBESIM" run "$TMP/slow.yaml" --out "$TMP/counts.db" -q 2>"$TMP/err"
+check_eq "in flight: run" $? 0
+row=$(q "$TMP/counts.db" "SELECT requests, ok, errors, in_flight FROM summary")
+check_eq "in flight: requests = ok + errors + in_flight" "$(echo "$row" | awk -F'|' '{ print ($1 == $2 + $3 + $4) }')" 1
+check_range "in flight: about 30 s of arrivals at 20/s" "$(echo "$row" | cut -d'|' -f4)" 450 750
+check_eq "availability over finished requests" "$(q "$TMP/counts.db" "SELECT abs(availability - 1.0 * ok / (ok + errors)) < 1e-12 FROM summary")" 1
+
 # A cluster of zero nodes: an empty file is bad input, as an empty pod file
 # is; an empty List (a dump of a cluster without nodes) is read and
 # scheduling says there is no node.

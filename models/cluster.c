@@ -215,6 +215,8 @@ service_deploy(struct cluster *c, const struct k8s_service *s)
 {
 	if (s->selector.n == 0)
 		return NONE;
+	if (s->has_deploy && (s->deploy < 0 || (size_t)s->deploy < c->ndeploys))
+		return s->deploy < 0 ? NONE : (uint32_t)s->deploy;	/* indexed */
 	for (size_t i = 0; i < c->ndeploys; i++) {
 		const struct k8s_pod_spec *t = &c->deploys[i].d->template;
 		bool all = true;

@@ -14,6 +14,7 @@
 
 #include "models/k8s.h"
 #include "scenarios/scenario.h"
+#include "sim/util/util.h"
 #include "sim/util/ytree.h"
 
 /* Where each object came from, for duplicate and cross-reference messages.
@@ -27,6 +28,7 @@ struct scn_mf {
 	char		**pc_where;
 	char		**node_where;
 	char		**pod_where;
+	struct ks_strmap  names;	/* "kind\x1fnamespace\x1fname" -> index */
 };
 void scn_mf_init(struct scn_mf *m, struct scenario *s);
 void scn_mf_fini(struct scn_mf *m);

@@ -449,9 +449,11 @@ probe(const struct yt_node *n, struct k8s_probe *p, char **cause)
 		return -1;
 	/* Defaults of core/v1 SetDefaults_Probe. */
 	p->set = true;
-	if (scn_get_i32(n, "initialDelaySeconds", 0, 0, INT32_MAX, &p->initial_delay_s, cause) < 0 ||
-	    scn_get_i32(n, "periodSeconds", 10, 1, INT32_MAX, &p->period_s, cause) < 0 ||
-	    scn_get_i32(n, "timeoutSeconds", 1, 1, INT32_MAX, &p->timeout_s, cause) < 0 ||
+	/* Durations stop at SIM_SPAN_MAX (10 years), as every duration does. */
+	const int32_t maxs = (int32_t)(SIM_SPAN_MAX / SIM_SEC);
+	if (scn_get_i32(n, "initialDelaySeconds", 0, 0, maxs, &p->initial_delay_s, cause) < 0 ||
+	    scn_get_i32(n, "periodSeconds", 10, 1, maxs, &p->period_s, cause) < 0 ||
+	    scn_get_i32(n, "timeoutSeconds", 1, 1, maxs, &p->timeout_s, cause) < 0 ||
 	    scn_get_i32(n, "successThreshold", 1, 1, INT32_MAX, &p->success_threshold, cause) < 0 ||
 	    scn_get_i32(n, "failureThreshold", 3, 1, INT32_MAX, &p->failure_threshold, cause) < 0)
 		return -1;

@@ -200,7 +200,12 @@ const struct cmd_entry cmd_run_entry = {
 	    "  -q, --quiet           no progress, notes or summary\n"
 	    "  -h, --help            this help\n"
 	    "\n"
-	    "Exit status: 0 success, 1 internal failure, 2 bad input (nothing written),\n"
-	    "130 interrupted (the run is kept, marked 'interrupted').\n",
+	    "Exit status: 0 success, 1 failure not caused by the input (disk full,\n"
+	    "database locked or read-only, --out not a regular file; SQLite's reason is\n"
+	    "printed), 2 bad input (nothing written),\n"
+	    "130 interrupted (the run is kept, marked 'interrupted').\n"
+	    "\n"
+	    "Environment: KUBESIM_BUSY_TIMEOUT=S waits S seconds (default 30) for\n"
+	    "another process's lock on the results file before failing.\n",
 	.exec = run_exec,
 };

@@ -21,7 +21,13 @@ CFLAGS="-std=c11 -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -g -O1 $SAN \
 
 command -v "$CLANG" >/dev/null || { echo "fuzz: $CLANG not found: install the Debian package clang" >&2; exit 1; }
 
-# The libraries' sources, with coverage for the fuzzer (not its main).
+# The libraries' sources, with coverage for the fuzzer (not its main). A
+# header newer than the last build rebuilds everything (objects only track
+# their own .c).
+if [ ! -f "$out/obj/.stamp" ] || [ -n "$(find "$src" "$build" -name '*.h' \
+    -newer "$out/obj/.stamp" -not -path '*/_fuzz/*' 2>/dev/null | head -1)" ]; then
+	rm -f "$out"/obj/*.o
+fi
 objs=""
 pids=""
 n=0
@@ -43,6 +49,7 @@ for f in "$@" reports/schema_sql.c; do
 	fi
 done
 for p in $pids; do wait "$p"; done
+touch "$out/obj/.stamp"
 
 status=0
 summary=""

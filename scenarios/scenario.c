@@ -441,6 +441,11 @@ profile(struct loader *l, const struct yt_node *n, struct scn_profile *p, char *
 	if (scn_traffic(yt_get(n, "traffic"), l->dir, &p->traffic, cause) < 0 ||
 	    scn_burstiness(yt_get(n, "burstiness"), &p->burst, cause) < 0)
 		return -1;
+	double lo, hi;
+	wl_burst_levels(&p->burst, &lo, &hi);
+	if (scn_traffic_check_peak(yt_get(n, "traffic"), p->traffic, hi > lo ? hi : lo,
+	    l->s->duration, cause) < 0)
+		return -1;
 	if (p->burst.kind != WL_BURST_POISSON && p->traffic != NULL) {
 		struct wl_replay *rp = wl_replay_new(p->traffic, 0);
 		wl_replay_free(rp);

@@ -465,8 +465,9 @@ trace(const struct yt_node *g, const char *dir, struct wl_traffic **out, char **
 	    yt_get_double(g, "rateScale", 1, &o.rate_scale, cause) < 0 ||
 	    yt_get_bool(g, "loop", false, &loop, cause) < 0)
 		return -1;
-	if (o.time_scale <= 0 || o.rate_scale < 0) {
-		*cause = yt_errorf(g, "timeScale must be positive and rateScale not negative");
+	if (!(o.time_scale > 0 && o.time_scale <= 1e9) || o.rate_scale < 0) {
+		*cause = yt_errorf(g, "timeScale must be in (0, 1e9] and rateScale not "
+		    "negative");
 		return -1;
 	}
 	if (value == NULL || strcmp(value, "count") == 0)
@@ -632,6 +633,21 @@ scn_traffic(const struct yt_node *n, const char *dir, struct wl_traffic **out,
 	*out = n->n == 1 ? kids[0] : wl_sum(kids, n->n);
 	free(kids);
 	return 0;
+}
+
+int
+scn_traffic_check_peak(const struct yt_node *at, const struct wl_traffic *t, double mult,
+    sim_ns duration, char **cause)
+{
+	if (t == NULL)
+		return 0;
+	double peak = wl_rate_max(t, 0, duration) * mult;
+	if (peak <= WL_RATE_MAX)
+		return 0;
+	*cause = yt_errorf(at, "the traffic's peak rate over the run (%g per second, "
+	    "scales and bursts included) is past 1e9 per second (one per nanosecond "
+	    "of the clock)", peak);
+	return -1;
 }
 
 /* ---- control plane ------------------------------------------------------- */

@@ -48,6 +48,8 @@ struct loader {
 	struct yt_docs	*files;		/* manifest files, kept for positions */
 	size_t		 nfiles;
 	struct ks_strmap pool_names;	/* name -> index, for duplicates in O(1) */
+	struct ks_strmap svc_names;	/* Service name -> first index (by need) */
+	struct ks_strmap profile_names;	/* profiles seen */
 };
 
 static const struct yt_node *
@@ -335,11 +337,11 @@ profile(struct loader *l, const struct yt_node *n, struct scn_profile *p, char *
 		*cause = yt_errorf(n, "a service profile needs the name of a Service");
 		return -1;
 	}
-	size_t i;
-	for (i = 0; i < s->nservices; i++)
-		if (strcmp(s->services[i].name, p->service) == 0)
-			break;
-	if (i == s->nservices) {
+	/* Hashed: 10^5 profiles of 10^5 Services in linear time. */
+	if (l->svc_names.len == 0)
+		for (size_t i = s->nservices; i-- > 0;)
+			ks_strmap_put(&l->svc_names, s->services[i].name, (int64_t)i);
+	if (!ks_strmap_get(&l->svc_names, p->service, NULL)) {
 		const char **names = xcalloc(s->nservices + 1, sizeof *names);
 		for (size_t j = 0; j < s->nservices; j++)
 			names[j] = s->services[j].name;
@@ -351,13 +353,12 @@ profile(struct loader *l, const struct yt_node *n, struct scn_profile *p, char *
 		free(names);
 		return -1;
 	}
-	for (size_t j = 0; j + 1 < s->nprofiles; j++) {
-		if (strcmp(s->profiles[j].service, p->service) == 0) {
-			*cause = yt_errorf(yt_get(n, "name"), "duplicate service profile '%s'",
-			    p->service);
-			return -1;
-		}
+	if (ks_strmap_get(&l->profile_names, p->service, NULL)) {
+		*cause = yt_errorf(yt_get(n, "name"), "duplicate service profile '%s'",
+		    p->service);
+		return -1;
 	}
+	ks_strmap_put(&l->profile_names, p->service, 0);
 	const struct yt_node *st = yt_get(n, "serviceTime");
 	const struct yt_node *cl = yt_get(n, "classes");
 	if (cl != NULL && yt_is_null(cl))
@@ -782,6 +783,8 @@ scn_load(const char *path, const struct scn_override *ov, size_t nov,
 	struct loader l;
 	memset(&l, 0, sizeof l);
 	ks_strmap_init(&l.pool_names);
+	ks_strmap_init(&l.svc_names);
+	ks_strmap_init(&l.profile_names);
 	l.s = s;
 	char *tmp = xstrdup(path);
 	l.dir = xstrdup(dirname(tmp));
@@ -804,6 +807,8 @@ scn_load(const char *path, const struct scn_override *ov, size_t nov,
 out:
 	scn_mf_fini(&l.mf);
 	ks_strmap_fini(&l.pool_names);
+	ks_strmap_fini(&l.svc_names);
+	ks_strmap_fini(&l.profile_names);
 	for (size_t i = 0; i < l.nfiles; i++)
 		yt_docs_free(&l.files[i]);
 	free(l.files);

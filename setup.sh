@@ -9,7 +9,8 @@ set -eu
 cd "$(dirname "$0")"
 
 PKGS="build-essential autoconf automake pkg-config libgsl-dev libsqlite3-dev \
-libyaml-dev libcsv-dev sqlite3 python3-simpy gnuplot-nox chromium slurm-wlm munge"
+libyaml-dev libcsv-dev sqlite3 python3-simpy gnuplot-nox chromium slurm-wlm munge \
+clang valgrind"
 
 need=""
 for p in $PKGS; do

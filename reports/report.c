@@ -8,11 +8,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -131,16 +133,15 @@ rpt_check_file(sqlite3 *db, const char *path, bool *fresh, char **cause)
 		case SQLITE_NOTADB:
 			*cause = xasprintf("%s: not a SQLite database, so not a kubesim "
 			    "results file; left unchanged", path);
-			break;
+			return RPT_ERR_INPUT;
 		case SQLITE_CORRUPT:
 			*cause = xasprintf("%s: corrupt SQLite database (%s); left "
 			    "unchanged", path, sqlite3_errmsg(db));
-			break;
-		default:
+			return RPT_ERR_INPUT;
+		default:	/* locked, unreadable, I/O error: the environment */
 			*cause = rpt_dberr(db, path, "cannot read");
-			break;
+			return RPT_ERR_ENV;
 		}
-		return -1;
 	}
 	if (appid == 0 && nobj == 0 && version == 0) {
 		*fresh = true;
@@ -150,19 +151,19 @@ rpt_check_file(sqlite3 *db, const char *path, bool *fresh, char **cause)
 		*cause = xasprintf("%s: a SQLite database of another application "
 		    "(application_id 0x%08" PRIx32 ", %" PRId64 " schema objects), not a "
 		    "kubesim results file; left unchanged", path, (uint32_t)appid, nobj);
-		return -1;
+		return RPT_ERR_INPUT;
 	}
 	if (version > RPT_SCHEMA_VERSION) {
 		*cause = xasprintf("%s: kubesim results schema version %" PRId64 " is "
 		    "newer than this kubesim's (%d); use a newer kubesim or another "
 		    "file", path, version, RPT_SCHEMA_VERSION);
-		return -1;
+		return RPT_ERR_INPUT;
 	}
 	if (version < RPT_SCHEMA_VERSION) {
 		*cause = xasprintf("%s: kubesim results schema version %" PRId64 " is "
 		    "not supported (this kubesim writes version %d)", path, version,
 		    RPT_SCHEMA_VERSION);
-		return -1;
+		return RPT_ERR_INPUT;
 	}
 	*fresh = false;
 	return 0;
@@ -247,35 +248,85 @@ rpt_prepare_inserts(struct rpt *r, char **cause)
 			*cause = xasprintf("%s: table %s does not match the kubesim "
 			    "results schema version %d: %s", r->path, t->name,
 			    RPT_SCHEMA_VERSION, sqlite3_errmsg(r->db));
-			return -1;
+			return RPT_ERR_INPUT;
 		}
 	}
 	return 0;
 }
 
+/* Columns added to schema version 1 after files were written with it: a
+ * file without them gets them (NULL in earlier runs), inside the schema's
+ * transaction. */
+static int
+rpt_migrate(struct rpt *r, char **cause)
+{
+	int64_t have;
+	int rc = rpt_query_int(r->db, "SELECT count(*) FROM pragma_table_info('summary') "
+	    "WHERE name = 'in_flight'", &have);
+	if (rc == SQLITE_OK && have == 0 &&
+	    sqlite3_exec(r->db, "ALTER TABLE summary ADD COLUMN in_flight REAL", NULL,
+	    NULL, NULL) != SQLITE_OK)
+		rc = SQLITE_ERROR;
+	if (rc != SQLITE_OK) {
+		*cause = rpt_dberr(r->db, r->path, "adding summary.in_flight");
+		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
+		return -1;
+	}
+	return 0;
+}
+
+/* How long a write waits for another writer's lock: KUBESIM_BUSY_TIMEOUT
+ * seconds (0 to 3600), 30 by default. */
+static int
+rpt_busy_ms(void)
+{
+	const char *e = getenv("KUBESIM_BUSY_TIMEOUT");
+	if (e != NULL && *e != '\0') {
+		char *end;
+		errno = 0;
+		long v = strtol(e, &end, 10);
+		if (*end == '\0' && errno == 0 && v >= 0 && v <= 3600)
+			return (int)v * 1000;
+	}
+	return 30000;
+}
+
 static int
 rpt_open_mode(const char *path, bool readonly, struct rpt **out, char **cause)
 {
-	struct rpt *r = xcalloc(1, sizeof *r);
 	bool fresh = false;
 	int flags = readonly ? SQLITE_OPEN_READONLY :
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int ret = RPT_ERR_ENV;
 
 	*out = NULL;
+	/* A device or a directory (--out /dev/null) is no results file, and
+	 * SQLite would leave its journal next to it. */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		*cause = xasprintf("%s: not a regular file (results need a file "
+		    "that SQLite can write)", path);
+		return RPT_ERR_ENV;
+	}
+	struct rpt *r = xcalloc(1, sizeof *r);
 	r->path = xstrdup(path);
 	r->readonly = readonly;
 	if (sqlite3_open_v2(path, &r->db, flags, NULL) != SQLITE_OK) {
 		*cause = r->db != NULL ? rpt_dberr(r->db, path, "cannot open") :
 		    xasprintf("%s: cannot open", path);
+		if (readonly)	/* a file to read that is not there: the input */
+			ret = RPT_ERR_INPUT;
 		goto fail;
 	}
 	sqlite3_extended_result_codes(r->db, 1);
-	sqlite3_busy_timeout(r->db, 30000);
-	if (rpt_check_file(r->db, path, &fresh, cause) != 0)
+	sqlite3_busy_timeout(r->db, rpt_busy_ms());
+	if ((ret = rpt_check_file(r->db, path, &fresh, cause)) != 0)
 		goto fail;
+	ret = RPT_ERR_ENV;
 	if (readonly && fresh) {
 		*cause = xasprintf("%s: empty file, not a kubesim results database",
 		    path);
+		ret = RPT_ERR_INPUT;
 		goto fail;
 	}
 	rpt_load_tables(r);
@@ -297,15 +348,17 @@ rpt_open_mode(const char *path, bool readonly, struct rpt **out, char **cause)
 		sqlite3_exec(r->db, "ROLLBACK", NULL, NULL, NULL);
 		goto fail;
 	}
-	if (rpt_exec(r, "COMMIT", cause) != 0)
+	if (rpt_migrate(r, cause) != 0 || rpt_exec(r, "COMMIT", cause) != 0)
 		goto fail;
-	if (rpt_prepare_inserts(r, cause) != 0)
+	if (rpt_prepare_inserts(r, cause) != 0) {
+		ret = RPT_ERR_INPUT;
 		goto fail;
+	}
 	*out = r;
 	return 0;
 fail:
 	rpt_close(r);
-	return -1;
+	return ret;
 }
 
 int
@@ -611,8 +664,8 @@ rpt_run_finish(struct rpt *r, const char *status, double sim_s,
 		 * so in the runs row. */
 		status = "failed";
 		free(err);
-		err = error != NULL ? xasprintf("%s; %s", error, r->werr) :
-		    xstrdup(r->werr);
+		err = error != NULL && strcmp(error, r->werr) != 0 ?
+		    xasprintf("%s; %s", error, r->werr) : xstrdup(r->werr);
 	}
 	/* The last batch and the final runs row commit together: a run that
 	 * reads 'ok' has all of its rows. */

@@ -34,9 +34,14 @@ struct rpt;
  * it does not exist (or is empty). An existing kubesim database is appended
  * to. A file that is not SQLite, is corrupt, belongs to another application
  * or has a newer schema version is an error and is left untouched.
- * Returns 0 and sets *out (free with rpt_close), or -1 and sets *cause
- * (caller frees).
+ * Returns 0 and sets *out (free with rpt_close), or a negative code and
+ * sets *cause (caller frees): RPT_ERR_INPUT when the file is not a kubesim
+ * results file (the user's input), RPT_ERR_ENV when the environment fails
+ * (cannot create, read-only, locked past KUBESIM_BUSY_TIMEOUT seconds, disk
+ * full, not a regular file such as /dev/null); *cause carries SQLite's reason.
  */
+#define RPT_ERR_INPUT	(-1)
+#define RPT_ERR_ENV	(-2)
 int rpt_open(const char *path, struct rpt **out, char **cause);
 /* The same for reading only (report, compare): the file must exist and be a
  * kubesim database; nothing is created or written. Runs cannot be begun. */

@@ -128,14 +128,15 @@ CREATE INDEX IF NOT EXISTS scheduling_decisions_run_t ON scheduling_decisions (r
 CREATE TABLE IF NOT EXISTS summary (
 	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
 	service		TEXT NOT NULL,	-- service name, as in service_intervals
-	requests	INTEGER,	-- requests offered during the run
+	requests	INTEGER,	-- requests offered during the run = ok + errors + in_flight
 	ok		INTEGER,	-- requests completed successfully
 	errors		INTEGER,	-- requests failed, timeouts included
 	availability	REAL,		-- ok / (ok + errors): completed requests that succeeded,
 				-- fraction (0.999 = 99.9 %); NULL when none completed
 	p50_ms		REAL,		-- median latency over the whole run, milliseconds
 	p95_ms		REAL,		-- 95th percentile latency over the run, milliseconds
-	p99_ms		REAL		-- 99th percentile latency over the run, milliseconds
+	p99_ms		REAL,		-- 99th percentile latency over the run, milliseconds
+	in_flight	REAL		-- requests offered but not finished when the run ended (queued, in service or awaiting a retry); fluid mode: a fractional amount
 );
 CREATE INDEX IF NOT EXISTS summary_run ON summary (run_id, service);
 

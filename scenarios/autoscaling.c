@@ -338,7 +338,9 @@ queue(const struct yt_node *n, const char *dir, struct scenario *s, struct scn_q
 		    "or a trace, in messages per second)", q->name);
 		return -1;
 	}
-	return scn_traffic(a, dir, &q->arrivals, cause);
+	if (scn_traffic(a, dir, &q->arrivals, cause) < 0)
+		return -1;
+	return scn_traffic_check_peak(a, q->arrivals, 1, s->duration, cause);
 }
 
 int

@@ -228,7 +228,12 @@ pod(struct scn_cluster *c, const struct yt_node *obj, char **cause)
 			return -1;
 		}
 		p->has_start = true;
-		p->start_ns = sec * 1000000000LL + nsec;
+		/* int64 ns reach 1677..2262; upstream takes any year to 9999,
+		 * so later (earlier) times saturate: they still order last
+		 * (first), ties broken as for equal times. */
+		if (__builtin_mul_overflow(sec, (int64_t)1000000000, &p->start_ns) ||
+		    __builtin_add_overflow(p->start_ns, (int64_t)nsec, &p->start_ns))
+			p->start_ns = sec < 0 ? INT64_MIN : INT64_MAX;
 	}
 	return 0;
 }
@@ -321,6 +326,13 @@ static int
 add_docs(struct scn_cluster *c, struct yt_docs *d, char **cause)
 {
 	int rc = 0;
+	/* As for the pod file: a file without any object is bad input (a dump
+	 * of a cluster without nodes is a List with no items, and is read). */
+	if (d->ndocs == 0) {
+		*cause = xasprintf("%s: expected Kubernetes objects (Nodes, Pods; a "
+		    "v1 List or YAML documents), found no object", d->file);
+		rc = -1;
+	}
 	for (size_t i = 0; i < d->ndocs && rc == 0; i++)
 		rc = add_object(c, d->docs[i], cause);
 	yt_docs_free(d);

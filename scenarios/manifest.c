@@ -24,6 +24,7 @@ scn_mf_init(struct scn_mf *m, struct scenario *s)
 {
 	memset(m, 0, sizeof *m);
 	m->s = s;
+	ks_strmap_init(&m->names);
 }
 
 static void
@@ -51,6 +52,7 @@ scn_mf_fini(struct scn_mf *m)
 		k8s_labels_free(&m->skipped[i].labels);
 	}
 	free(m->skipped);
+	ks_strmap_fini(&m->names);
 	memset(m, 0, sizeof *m);
 }
 
@@ -154,16 +156,25 @@ spec_of(const struct yt_node *obj, const char *kind, const char *const *fields,
 	return spec;
 }
 
-/* An earlier object of the same kind, namespace and name. */
+/* An earlier object of the same kind, namespace and name: each object's key
+ * goes into a hash map with the index of its position in where[], so 10^5
+ * objects are checked in linear time. */
 static int
-check_dup(const char *kind, const char *ns, const char *name, const char *ons,
-    const char *oname, const char *owhere, const struct yt_node *at, char **cause)
+check_dup(struct scn_mf *m, const char *kind, const char *ns, const char *name,
+    char *const *where, size_t idx, const struct yt_node *at, char **cause)
 {
-	if (strcmp(name, oname) != 0 || (ns && ons && strcmp(ns, ons) != 0))
-		return 0;
-	*cause = yt_errorf(at, "duplicate %s '%s' (first defined at %s)", kind, name,
-	    owhere);
-	return -1;
+	char *key = xasprintf("%s\x1f%s\x1f%s", kind, ns ? ns : "", name);
+	int64_t first;
+	int rc = 0;
+	if (ks_strmap_get(&m->names, key, &first)) {
+		*cause = yt_errorf(at, "duplicate %s '%s' (first defined at %s)", kind, name,
+		    where[first]);
+		rc = -1;
+	} else {
+		ks_strmap_put(&m->names, key, (int64_t)idx);
+	}
+	free(key);
+	return rc;
 }
 
 /* GetScaledValueFromIntOrPercent. */
@@ -186,10 +197,9 @@ deployment(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	if (scn_metadata(obj, "Deployment", &d->name, &d->namespace, NULL, NULL, &nn, cause) < 0)
 		return -1;
 	m->dep_where[s->ndeployments - 1] = where_of(nn);
-	for (size_t i = 0; i + 1 < s->ndeployments; i++)
-		if (check_dup("Deployment", d->namespace, d->name, s->deployments[i].namespace,
-		    s->deployments[i].name, m->dep_where[i], nn, cause) < 0)
-			return -1;
+	if (check_dup(m, "Deployment", d->namespace, d->name,
+	    m->dep_where, s->ndeployments - 1, nn, cause) < 0)
+		return -1;
 	const struct yt_node *spec = spec_of(obj, "Deployment", scn_f_deployment_spec,
 	    true, cause);
 	if (spec == NULL)
@@ -298,10 +308,9 @@ service(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	if (scn_metadata(obj, "Service", &v->name, &v->namespace, NULL, NULL, &nn, cause) < 0)
 		return -1;
 	m->svc_where[s->nservices - 1] = where_of(nn);
-	for (size_t i = 0; i + 1 < s->nservices; i++)
-		if (check_dup("Service", v->namespace, v->name, s->services[i].namespace,
-		    s->services[i].name, m->svc_where[i], nn, cause) < 0)
-			return -1;
+	if (check_dup(m, "Service", v->namespace, v->name,
+	    m->svc_where, s->nservices - 1, nn, cause) < 0)
+		return -1;
 	*cause = NULL;
 	const struct yt_node *spec = spec_of(obj, "Service", scn_f_service_spec, false, cause);
 	if (*cause != NULL)
@@ -668,10 +677,9 @@ hpa(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	    NULL, &nn, cause) < 0)
 		return -1;
 	m->hpa_where[s->nhpas - 1] = where_of(nn);
-	for (size_t i = 0; i + 1 < s->nhpas; i++)
-		if (check_dup("HorizontalPodAutoscaler", h->namespace, h->name,
-		    s->hpas[i].namespace, s->hpas[i].name, m->hpa_where[i], nn, cause) < 0)
-			return -1;
+	if (check_dup(m, "HorizontalPodAutoscaler", h->namespace, h->name,
+	    m->hpa_where, s->nhpas - 1, nn, cause) < 0)
+		return -1;
 	const char *api;
 	if (scn_get_str(obj, "apiVersion", &api, cause) < 0)
 		return -1;
@@ -786,10 +794,9 @@ pdb(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	    &nn, cause) < 0)
 		return -1;
 	m->pdb_where[s->npdbs - 1] = where_of(nn);
-	for (size_t i = 0; i + 1 < s->npdbs; i++)
-		if (check_dup("PodDisruptionBudget", p->namespace, p->name,
-		    s->pdbs[i].namespace, s->pdbs[i].name, m->pdb_where[i], nn, cause) < 0)
-			return -1;
+	if (check_dup(m, "PodDisruptionBudget", p->namespace, p->name,
+	    m->pdb_where, s->npdbs - 1, nn, cause) < 0)
+		return -1;
 	const struct yt_node *spec = spec_of(obj, "PodDisruptionBudget", scn_f_pdb_spec,
 	    true, cause);
 	if (spec == NULL)
@@ -834,10 +841,9 @@ priority_class(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	if (scn_metadata(obj, "PriorityClass", &pc->name, NULL, NULL, NULL, &nn, cause) < 0)
 		return -1;
 	m->pc_where[s->npriority_classes - 1] = where_of(nn);
-	for (size_t i = 0; i + 1 < s->npriority_classes; i++)
-		if (check_dup("PriorityClass", NULL, pc->name, NULL,
-		    s->priority_classes[i].name, m->pc_where[i], nn, cause) < 0)
-			return -1;
+	if (check_dup(m, "PriorityClass", NULL, pc->name,
+	    m->pc_where, s->npriority_classes - 1, nn, cause) < 0)
+		return -1;
 	const struct yt_node *v = yt_get(obj, "value");
 	if (v == NULL) {
 		*cause = yt_errorf(obj, "PriorityClass '%s' needs a value", pc->name);
@@ -885,10 +891,9 @@ node(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	if (scn_metadata(obj, "Node", &n->name, NULL, &n->labels, NULL, &nn, cause) < 0)
 		return -1;
 	m->node_where[s->nnodes - 1] = where_of(nn);
-	for (size_t i = 0; i + 1 < s->nnodes; i++)
-		if (check_dup("Node", NULL, n->name, NULL, s->nodes[i].name,
-		    m->node_where[i], nn, cause) < 0)
-			return -1;
+	if (check_dup(m, "Node", NULL, n->name,
+	    m->node_where, s->nnodes - 1, nn, cause) < 0)
+		return -1;
 	/* The kubelet always sets the hostname label. */
 	if (k8s_labels_get(&n->labels, "kubernetes.io/hostname") == NULL)
 		k8s_labels_set(&n->labels, "kubernetes.io/hostname", n->name);
@@ -951,10 +956,9 @@ pod(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	if (scn_metadata(obj, "Pod", &p->name, &p->namespace, &p->labels, NULL, &nn, cause) < 0)
 		return -1;
 	m->pod_where[s->npods - 1] = where_of(nn);
-	for (size_t i = 0; i + 1 < s->npods; i++)
-		if (check_dup("Pod", p->namespace, p->name, s->pods[i].namespace,
-		    s->pods[i].name, m->pod_where[i], nn, cause) < 0)
-			return -1;
+	if (check_dup(m, "Pod", p->namespace, p->name,
+	    m->pod_where, s->npods - 1, nn, cause) < 0)
+		return -1;
 	const struct yt_node *spec = yt_get(obj, "spec");
 	if (spec == NULL) {
 		*cause = yt_errorf(obj, "Pod '%s' needs a spec", p->name);
@@ -1106,10 +1110,87 @@ scn_mf_add(struct scn_mf *m, const struct yt_node *obj, char **cause)
 
 /* ---- cross-object checks ---------------------------------------------- */
 
+/*
+ * For each Service, the first Deployment whose template labels its selector
+ * matches (k8s_service.deploy). An inverted index maps each template label
+ * "key=value" to the ascending Deployments carrying it; a Service checks only
+ * the Deployments of its rarest selector pair. Linear in the labels when
+ * pairs are selective, where scanning every Deployment per Service was
+ * O(services x deployments).
+ */
+static void
+index_service_deploys(struct scenario *s)
+{
+	struct ks_strmap ix;		/* "key\x1fvalue" -> index into post */
+	ks_strmap_init(&ix);
+	struct posting {
+		size_t	*d;		/* Deployment indices, ascending */
+		size_t	 n, cap;
+	} *post = NULL;
+	size_t nlists = 0, caplists = 0;
+	for (size_t d = 0; d < s->ndeployments; d++) {
+		const struct k8s_labels *l = &s->deployments[d].template.labels;
+		for (size_t j = 0; j < l->n; j++) {
+			char *key = xasprintf("%s\x1f%s", l->v[j].key, l->v[j].value);
+			int64_t li;
+			if (!ks_strmap_get(&ix, key, &li)) {
+				li = (int64_t)nlists;
+				KS_GROW(post, caplists, nlists + 1);
+				memset(&post[nlists++], 0, sizeof *post);
+				ks_strmap_put(&ix, key, li);
+			}
+			free(key);
+			KS_GROW(post[li].d, post[li].cap, post[li].n + 1);
+			post[li].d[post[li].n++] = d;
+		}
+	}
+	for (size_t i = 0; i < s->nservices; i++) {
+		struct k8s_service *v = &s->services[i];
+		v->has_deploy = true;
+		v->deploy = -1;
+		if (v->selector.n == 0)
+			continue;
+		ptrdiff_t best = -1;
+		for (size_t j = 0; j < v->selector.n; j++) {
+			char *key = xasprintf("%s\x1f%s", v->selector.v[j].key,
+			    v->selector.v[j].value);
+			int64_t li;
+			bool have = ks_strmap_get(&ix, key, &li);
+			free(key);
+			if (!have) {
+				best = -1;	/* a pair no Deployment has */
+				break;
+			}
+			if (best < 0 || post[li].n < post[best].n)
+				best = (ptrdiff_t)li;
+		}
+		for (size_t k = 0; best >= 0 && k < post[best].n; k++) {
+			const struct k8s_deployment *dp = &s->deployments[post[best].d[k]];
+			const struct k8s_labels *l = &dp->template.labels;
+			/* a Service selects pods of its own namespace only */
+			bool all = strcmp(dp->namespace ? dp->namespace : "default",
+			    v->namespace ? v->namespace : "default") == 0;
+			for (size_t j = 0; j < v->selector.n && all; j++) {
+				const char *val = k8s_labels_get(l, v->selector.v[j].key);
+				all = val != NULL && strcmp(val, v->selector.v[j].value) == 0;
+			}
+			if (all) {
+				v->deploy = (int32_t)post[best].d[k];
+				break;
+			}
+		}
+	}
+	for (size_t i = 0; i < nlists; i++)
+		free(post[i].d);
+	free(post);
+	ks_strmap_fini(&ix);
+}
+
 int
 scn_mf_finish(struct scn_mf *m, char **cause)
 {
 	struct scenario *s = m->s;
+	index_service_deploys(s);
 	for (size_t i = 0; i < s->nhpas; i++) {
 		struct hpa_spec *h = &s->hpas[i];
 		if (strcmp(h->target_kind, "Deployment") != 0) {
@@ -1118,25 +1199,28 @@ scn_mf_finish(struct scn_mf *m, char **cause)
 			    h->target_kind);
 			return -1;
 		}
-		size_t j;
-		for (j = 0; j < s->ndeployments; j++)
-			if (strcmp(s->deployments[j].name, h->target_name) == 0 &&
-			    strcmp(s->deployments[j].namespace, h->namespace) == 0)
-				break;
-		if (j == s->ndeployments) {
+		/* Hashed lookups (the duplicate map holds every Deployment):
+		 * linear in the objects. */
+		char *key = xasprintf("Deployment\x1f%s\x1f%s", h->namespace, h->target_name);
+		bool found = ks_strmap_get(&m->names, key, NULL);
+		free(key);
+		if (!found) {
 			*cause = xasprintf("%s: HorizontalPodAutoscaler '%s' targets "
 			    "Deployment '%s', which is not in the manifests", m->hpa_where[i],
 			    h->name, h->target_name);
 			return -1;
 		}
-		for (size_t k = 0; k < i; k++) {
-			if (strcmp(s->hpas[k].target_name, h->target_name) == 0 &&
-			    strcmp(s->hpas[k].namespace, h->namespace) == 0) {
-				*cause = xasprintf("%s: Deployment '%s' already has "
-				    "HorizontalPodAutoscaler '%s'", m->hpa_where[i],
-				    h->target_name, s->hpas[k].name);
-				return -1;
-			}
+		key = xasprintf("scaled\x1f%s\x1f%s", h->namespace, h->target_name);
+		int64_t k;
+		found = ks_strmap_get(&m->names, key, &k);
+		if (!found)
+			ks_strmap_put(&m->names, key, (int64_t)i);
+		free(key);
+		if (found) {
+			*cause = xasprintf("%s: Deployment '%s' already has "
+			    "HorizontalPodAutoscaler '%s'", m->hpa_where[i],
+			    h->target_name, s->hpas[k].name);
+			return -1;
 		}
 	}
 	/* Pod priority from the PriorityClass (the Priority admission plugin). */

@@ -14,6 +14,7 @@
 
 #include "models/api/k8s.h"
 #include "scenarios/scenario.h"
+#include "sim/util/util.h"
 #include "sim/util/ytree.h"
 
 /* Where each object came from, for duplicate and cross-reference messages.
@@ -35,6 +36,7 @@ struct scn_mf {
 		struct k8s_labels	 labels;	/* the pod template's */
 	}		 *skipped;
 	size_t		  nskipped;
+	struct ks_strmap  names;	/* "kind\x1fnamespace\x1fname" -> index */
 };
 void scn_mf_init(struct scn_mf *m, struct scenario *s);
 void scn_mf_fini(struct scn_mf *m);

@@ -449,9 +449,11 @@ probe(const struct yt_node *n, struct k8s_probe *p, char **cause)
 		return -1;
 	/* Defaults of core/v1 SetDefaults_Probe. */
 	p->set = true;
-	if (scn_get_i32(n, "initialDelaySeconds", 0, 0, INT32_MAX, &p->initial_delay_s, cause) < 0 ||
-	    scn_get_i32(n, "periodSeconds", 10, 1, INT32_MAX, &p->period_s, cause) < 0 ||
-	    scn_get_i32(n, "timeoutSeconds", 1, 1, INT32_MAX, &p->timeout_s, cause) < 0 ||
+	/* Durations stop at SIM_SPAN_MAX (10 years), as every duration does. */
+	const int32_t maxs = (int32_t)(SIM_SPAN_MAX / SIM_SEC);
+	if (scn_get_i32(n, "initialDelaySeconds", 0, 0, maxs, &p->initial_delay_s, cause) < 0 ||
+	    scn_get_i32(n, "periodSeconds", 10, 1, maxs, &p->period_s, cause) < 0 ||
+	    scn_get_i32(n, "timeoutSeconds", 1, 1, maxs, &p->timeout_s, cause) < 0 ||
 	    scn_get_i32(n, "successThreshold", 1, 1, INT32_MAX, &p->success_threshold, cause) < 0 ||
 	    scn_get_i32(n, "failureThreshold", 3, 1, INT32_MAX, &p->failure_threshold, cause) < 0)
 		return -1;
@@ -999,7 +1001,7 @@ scn_pod_spec(const struct yt_node *n, const char *what, struct k8s_pod_spec *p,
 	    scn_get_strdup(n, "nodeName", &p->node_name, cause) < 0 ||
 	    scn_get_strdup(n, "schedulerName", &p->scheduler_name, cause) < 0 ||
 	    scn_get_strdup(n, "priorityClassName", &p->priority_class, cause) < 0 ||
-	    scn_get_int(n, "terminationGracePeriodSeconds", 30, 0, INT64_MAX,
+	    scn_get_int(n, "terminationGracePeriodSeconds", 30, 0, SIM_SPAN_MAX / SIM_SEC,
 	    &p->termination_grace_s, cause) < 0 ||
 	    scn_get_i32(n, "priority", 0, INT32_MIN, INT32_MAX, &p->priority, cause) < 0)
 		return -1;

@@ -230,7 +230,8 @@ pool_labels(const struct yt_node *n, struct scn_pool *p, char **cause)
 }
 
 int
-scn_pool(const struct yt_node *n, struct scenario *s, struct scn_pool *p, char **cause)
+scn_pool(const struct yt_node *n, struct scenario *s, struct scn_pool *p,
+    struct ks_strmap *names, char **cause)
 {
 	if (yt_check_keys(n, "node pool", pool_keys, cause) < 0 ||
 	    scn_get_strdup(n, "name", &p->name, cause) < 0 ||
@@ -240,13 +241,12 @@ scn_pool(const struct yt_node *n, struct scenario *s, struct scn_pool *p, char *
 		*cause = yt_errorf(n, "a node pool needs a name");
 		return -1;
 	}
-	for (size_t i = 0; i + 1 < s->npools; i++) {
-		if (strcmp(s->pools[i].name, p->name) == 0) {
-			*cause = yt_errorf(yt_get(n, "name"), "duplicate node pool name '%s'",
-			    p->name);
-			return -1;
-		}
+	/* hashed: 10^5 pools in linear time */
+	if (ks_strmap_get(names, p->name, NULL)) {
+		*cause = yt_errorf(yt_get(n, "name"), "duplicate node pool name '%s'", p->name);
+		return -1;
 	}
+	ks_strmap_put(names, p->name, (int64_t)s->npools - 1);
 	if (pool_resources(n, p, cause) < 0)
 		return -1;
 	int64_t v;
@@ -287,15 +287,18 @@ scn_pool(const struct yt_node *n, struct scenario *s, struct scn_pool *p, char *
 		p->zones[0] = xstrdup("zone-a");
 		p->nzones = 1;
 	}
+	struct ks_strmap seen;		/* hashed: 10^5 zones in linear time */
+	ks_strmap_init(&seen);
 	for (size_t i = 0; i < p->nzones; i++) {
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(p->zones[i], p->zones[j]) == 0) {
-				*cause = yt_errorf(z, "node pool '%s': duplicate zone '%s'",
-				    p->name, p->zones[i]);
-				return -1;
-			}
+		if (ks_strmap_get(&seen, p->zones[i], NULL)) {
+			*cause = yt_errorf(z, "node pool '%s': duplicate zone '%s'",
+			    p->name, p->zones[i]);
+			ks_strmap_fini(&seen);
+			return -1;
 		}
+		ks_strmap_put(&seen, p->zones[i], 0);
 	}
+	ks_strmap_fini(&seen);
 	/*
 	 * Provisioning delay of a new node (VM boot, kubelet registration, CNI
 	 * ready). Cloud dependent; the Cluster Autoscaler FAQ puts CA's own

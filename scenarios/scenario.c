@@ -47,6 +47,9 @@ struct loader {
 	struct scn_mf	 mf;
 	struct yt_docs	*files;		/* manifest files, kept for positions */
 	size_t		 nfiles;
+	struct ks_strmap pool_names;	/* name -> index, for duplicates in O(1) */
+	struct ks_strmap svc_names;	/* Service name -> first index (by need) */
+	struct ks_strmap profile_names;	/* profiles seen */
 };
 
 static const struct yt_node *
@@ -318,13 +321,12 @@ profile(struct loader *l, const struct yt_node *n, struct scn_profile *p, char *
 		return -1;
 	free(p->service);
 	p->service = scn_qname(s->services[i].namespace, s->services[i].name);
-	for (size_t j = 0; j + 1 < s->nprofiles; j++) {
-		if (strcmp(s->profiles[j].service, p->service) == 0) {
-			*cause = yt_errorf(yt_get(n, "name"), "duplicate service profile '%s'",
-			    p->service);
-			return -1;
-		}
+	if (ks_strmap_get(&l->profile_names, p->service, NULL)) {
+		*cause = yt_errorf(yt_get(n, "name"), "duplicate service profile '%s'",
+		    p->service);
+		return -1;
 	}
+	ks_strmap_put(&l->profile_names, p->service, 0);
 	const struct yt_node *st = yt_get(n, "serviceTime");
 	const struct yt_node *cl = yt_get(n, "classes");
 	if (cl != NULL && yt_is_null(cl))
@@ -407,6 +409,11 @@ profile(struct loader *l, const struct yt_node *n, struct scn_profile *p, char *
 		return -1;
 	if (scn_traffic(yt_get(n, "traffic"), l->dir, &p->traffic, cause) < 0 ||
 	    scn_burstiness(yt_get(n, "burstiness"), &p->burst, cause) < 0)
+		return -1;
+	double lo, hi;
+	wl_burst_levels(&p->burst, &lo, &hi);
+	if (scn_traffic_check_peak(yt_get(n, "traffic"), p->traffic, hi > lo ? hi : lo,
+	    l->s->duration, cause) < 0)
 		return -1;
 	if (p->burst.kind != WL_BURST_POISSON && p->traffic != NULL) {
 		struct wl_replay *rp = wl_replay_new(p->traffic, 0);
@@ -650,6 +657,11 @@ run_settings(struct loader *l, const struct yt_node *root, char **cause)
 		}
 		s->traffic_mode = (enum scn_traffic_mode)m;
 	}
+	if (s->tick < SIM_MS) {
+		*cause = yt_errorf(yt_get(root, "tick"), "tick must be at least 1ms "
+		    "(shorter ticks cannot finish in reasonable time)");
+		return -1;
+	}
 	if (s->tick > s->interval) {
 		*cause = yt_errorf(yt_get(root, "tick") ? yt_get(root, "tick") : root,
 		    "tick must not be longer than interval");
@@ -684,7 +696,7 @@ load(struct loader *l, struct yt_node *root, char **cause)
 		s->pools = xcalloc(pools->n + 1, sizeof *s->pools);
 		for (size_t i = 0; i < pools->n; i++) {
 			s->npools++;
-			if (scn_pool(pools->items[i], s, &s->pools[i], cause) < 0)
+			if (scn_pool(pools->items[i], s, &s->pools[i], &l->pool_names, cause) < 0)
 				return -1;
 			if (s->pools[i].min != s->pools[i].max)
 				s->cluster_autoscaler = true;
@@ -752,6 +764,9 @@ scn_load(const char *path, const struct scn_override *ov, size_t nov,
 	s->path = xstrdup(path);
 	struct loader l;
 	memset(&l, 0, sizeof l);
+	ks_strmap_init(&l.pool_names);
+	ks_strmap_init(&l.svc_names);
+	ks_strmap_init(&l.profile_names);
 	l.s = s;
 	char *tmp = xstrdup(path);
 	l.dir = xstrdup(dirname(tmp));
@@ -773,6 +788,9 @@ scn_load(const char *path, const struct scn_override *ov, size_t nov,
 	rc = load(&l, d.docs[0], cause);
 out:
 	scn_mf_fini(&l.mf);
+	ks_strmap_fini(&l.pool_names);
+	ks_strmap_fini(&l.svc_names);
+	ks_strmap_fini(&l.profile_names);
 	for (size_t i = 0; i < l.nfiles; i++)
 		yt_docs_free(&l.files[i]);
 	free(l.files);

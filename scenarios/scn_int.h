@@ -35,6 +35,10 @@ int scn_burstiness(const struct yt_node *n, struct wl_burst *out, char **cause);
 /* A traffic list (summed generators), files relative to dir. */
 int scn_traffic(const struct yt_node *n, const char *dir,
     struct wl_traffic **out, char **cause);
+/* Refuses traffic whose highest rate over [0, duration), times mult (a
+ * burst level), is past WL_RATE_MAX, naming at. */
+int scn_traffic_check_peak(const struct yt_node *at, const struct wl_traffic *t,
+    double mult, sim_ns duration, char **cause);
 /* controlPlane: {...} over the defaults. */
 int scn_control_plane(const struct yt_node *n, struct scn_control_plane *cp,
     char **cause);
@@ -47,8 +51,9 @@ int scn_autoscaling_finish(struct scenario *s, char **cause);
 void scn_autoscaling_free(struct scenario *s);
 
 /* pools.c: one item of nodePools (s holds the pools read before it). */
+struct ks_strmap;
 int scn_pool(const struct yt_node *n, struct scenario *s, struct scn_pool *p,
-    char **cause);
+    struct ks_strmap *names, char **cause);
 void scn_pool_free(struct scn_pool *p);
 /* nvidia.com/gpu of a known cloud accelerator instance type, or 0
  * (scenarios/pools.c). */

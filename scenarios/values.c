@@ -46,10 +46,8 @@ scn_dur_node(const struct yt_node *n, bool seconds_ok, sim_ns *out, char **cause
 				    n->str);
 				return -1;
 			}
-			if (v > 9.2e9) {
-				*cause = yt_errorf(n, "duration '%s' is too long", n->str);
-				return -1;
-			}
+			if (v > sim_ns_to_s(SIM_SPAN_MAX))
+				goto too_long;
 			*out = sim_s_to_ns(v);
 			return 0;
 		}
@@ -64,7 +62,13 @@ scn_dur_node(const struct yt_node *n, bool seconds_ok, sim_ns *out, char **cause
 		*cause = yt_errorf(n, "a duration must not be negative, found '%s'", n->str);
 		return -1;
 	}
+	if (*out > SIM_SPAN_MAX)
+		goto too_long;
 	return 0;
+too_long:
+	*cause = yt_errorf(n, "duration '%s' is longer than 87600h (10 years), the "
+	    "longest a simulation can honour", n->str);
+	return -1;
 }
 
 int
@@ -207,6 +211,17 @@ scn_dist_node(const struct yt_node *n, struct sim_dist *out, char **cause)
 	}
 	out->min = sim_ns_to_s(lo);
 	out->max = sim_ns_to_s(hi);
+	/* A mean past SIM_SPAN_MAX (a lognormal sigma of 1e308, a gamma shape of
+	 * 1e300) is no duration a run can honour, and fluid mode needs the mean;
+	 * a Pareto shape <= 1 has no mean on purpose. */
+	double mean = sim_dist_mean(out);
+	if (!(k == SIM_DIST_PARETO && out->a <= 1) &&
+	    !(mean <= sim_ns_to_s(SIM_SPAN_MAX))) {
+		*cause = yt_errorf(n, "the mean of this %s distribution (%g s) is longer "
+		    "than 87600h (10 years), the longest a simulation can honour",
+		    dists[k].name, mean);
+		return -1;
+	}
 	return 0;
 }
 
@@ -292,6 +307,11 @@ empirical(const struct yt_node *n, const char *dir, struct scenario *s,
 	*out = sim_dist_empirical(x, nx);
 	out->min = sim_ns_to_s(lo);
 	out->max = sim_ns_to_s(hi);
+	if (!(out->a <= sim_ns_to_s(SIM_SPAN_MAX)) || !isfinite(out->b)) {
+		*cause = yt_errorf(n, "the mean of these samples (%g s) is longer than "
+		    "87600h (10 years), the longest a simulation can honour", out->a);
+		return -1;
+	}
 	return 0;
 }
 
@@ -397,6 +417,11 @@ rate(const struct yt_node *map, const char *key, bool required, double dflt,
 		*cause = yt_errorf(v, "%s must not be negative, found '%s'", key, v->str);
 		return -1;
 	}
+	if (*out > WL_RATE_MAX) {
+		*cause = yt_errorf(v, "%s must be at most 1e9 requests per second (one "
+		    "per nanosecond of the clock), found '%s'", key, v->str);
+		return -1;
+	}
 	return 0;
 }
 
@@ -440,8 +465,9 @@ trace(const struct yt_node *g, const char *dir, struct wl_traffic **out, char **
 	    yt_get_double(g, "rateScale", 1, &o.rate_scale, cause) < 0 ||
 	    yt_get_bool(g, "loop", false, &loop, cause) < 0)
 		return -1;
-	if (o.time_scale <= 0 || o.rate_scale < 0) {
-		*cause = yt_errorf(g, "timeScale must be positive and rateScale not negative");
+	if (!(o.time_scale > 0 && o.time_scale <= 1e9) || o.rate_scale < 0) {
+		*cause = yt_errorf(g, "timeScale must be in (0, 1e9] and rateScale not "
+		    "negative");
 		return -1;
 	}
 	if (value == NULL || strcmp(value, "count") == 0)
@@ -607,6 +633,21 @@ scn_traffic(const struct yt_node *n, const char *dir, struct wl_traffic **out,
 	*out = n->n == 1 ? kids[0] : wl_sum(kids, n->n);
 	free(kids);
 	return 0;
+}
+
+int
+scn_traffic_check_peak(const struct yt_node *at, const struct wl_traffic *t, double mult,
+    sim_ns duration, char **cause)
+{
+	if (t == NULL)
+		return 0;
+	double peak = wl_rate_max(t, 0, duration) * mult;
+	if (peak <= WL_RATE_MAX)
+		return 0;
+	*cause = yt_errorf(at, "the traffic's peak rate over the run (%g per second, "
+	    "scales and bursts included) is past 1e9 per second (one per nanosecond "
+	    "of the clock)", peak);
+	return -1;
 }
 
 /* ---- control plane ------------------------------------------------------- */

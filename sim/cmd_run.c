@@ -32,6 +32,15 @@ on_signal(int sig)
 	run_interrupted = 1;
 }
 
+/* The engine's poll: a signal stops the run within a few thousand events,
+ * however little virtual time they cover. */
+static bool
+poll_interrupted(void *ctx)
+{
+	(void)ctx;
+	return run_interrupted != 0;
+}
+
 static double
 wall_now(void)
 {
@@ -117,15 +126,28 @@ run_exec(int argc, char **argv)
 		opts_free(&o);
 		return rc;
 	}
+	/* The handler is in place before the runs row exists, so a signal at any
+	 * point after it is committed marks it interrupted (never 'running'). */
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	struct sigaction old_int, old_term;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+
 	struct sim *sim = sim_new();
+	sim_set_poll(sim, 4096, poll_interrupted, NULL);
 	struct rpt *r = NULL;
-	if (rpt_open(o.out, &r, &cause) < 0) {
+	if ((rc = rpt_open(o.out, &r, &cause)) < 0) {
 		fprintf(stderr, "kubesim: %s\n", cause);
 		free(cause);
 		sim_free(sim);
 		scn_free(s);
 		opts_free(&o);
-		return KS_EXIT_BAD_INPUT;
+		/* A foreign file is the input's fault; a locked, read-only or
+		 * full one is the environment's. */
+		return rc == RPT_ERR_ENV ? KS_EXIT_FAILURE : KS_EXIT_BAD_INPUT;
 	}
 	int64_t run_id = 0;
 	char *params = opts_params_json(&o, s);
@@ -145,14 +167,6 @@ run_exec(int argc, char **argv)
 	struct probe_sink sink = rpt_sink(r);
 	struct cluster *c = build_cluster(sim, s, &sink, &cause);
 	KS_ASSERT(c != NULL);
-
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	struct sigaction old_int, old_term;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
 
 	bool tty = isatty(STDERR_FILENO) && !o.quiet;
 	double started = wall_now(), last = started;
@@ -178,9 +192,11 @@ run_exec(int argc, char **argv)
 	const char *status = "ok";
 	rc = KS_EXIT_OK;
 	const char *err = NULL;
+	/* A write error is stored and returned by rpt_run_finish itself (as
+	 * *cause): it is not passed in, so it is neither stored twice nor read
+	 * after rpt_run_finish frees it. */
 	if (rpt_write_error(r) != NULL) {
 		status = "failed";
-		err = rpt_write_error(r);
 		rc = KS_EXIT_FAILURE;
 	} else if (run_interrupted) {
 		status = "interrupted";
@@ -200,8 +216,8 @@ run_exec(int argc, char **argv)
 	double wall = wall_now() - started;
 	if (rpt_run_finish(r, status, sim_ns_to_s(sim_now(sim)), wall, sim_events_executed(sim),
 	    cl_cost_usd(c), err, &cause) < 0) {
-		fprintf(stderr, "kubesim: %s\n", cause);
-		free(cause);
+		status = "failed";
+		err = cause;
 		rc = KS_EXIT_FAILURE;
 	}
 	sigaction(SIGINT, &old_int, NULL);
@@ -210,15 +226,14 @@ run_exec(int argc, char **argv)
 		printf("run %lld of %s: %.0f s simulated in %.2f s wall, %llu events\n",
 		    (long long)run_id, o.scenario, sim_ns_to_s(sim_now(sim)), wall,
 		    (unsigned long long)sim_events_executed(sim));
-		if (rpt_print_summary(r, run_id, stdout, &cause) < 0) {
+		if (rpt_print_summary(r, run_id, stdout, &cause) < 0)
 			fprintf(stderr, "kubesim: %s\n", cause);
-			free(cause);
-		}
 	} else if (rc != KS_EXIT_OK) {
 		fprintf(stderr, "kubesim: run %lld %s: %s\n", (long long)run_id, status,
 		    err ? err : "");
 	}
 	free(check_err);
+	free(cause);
 	cl_free(c);
 	rpt_close(r);
 	sim_free(sim);
@@ -248,7 +263,12 @@ const struct cmd_entry cmd_run_entry = {
 	    "  -q, --quiet           no progress, notes or summary\n"
 	    "  -h, --help            this help\n"
 	    "\n"
-	    "Exit status: 0 success, 1 internal failure, 2 bad input (nothing written),\n"
-	    "130 interrupted (the run is kept, marked 'interrupted').\n",
+	    "Exit status: 0 success, 1 failure not caused by the input (disk full,\n"
+	    "database locked or read-only, --out not a regular file; SQLite's reason is\n"
+	    "printed), 2 bad input (nothing written),\n"
+	    "130 interrupted (the run is kept, marked 'interrupted').\n"
+	    "\n"
+	    "Environment: KUBESIM_BUSY_TIMEOUT=S waits S seconds (default 30) for\n"
+	    "another process's lock on the results file before failing.\n",
 	.exec = run_exec,
 };

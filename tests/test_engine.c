@@ -690,6 +690,59 @@ test_dist_names(void)
 	free(cause);
 }
 
+/* An event that reschedules itself at the same instant forever: virtual
+ * time never advances, so only the poll can end sim_run. */
+static void
+spin_handler(struct sim *sim, void *ctx, uint64_t arg)
+{
+	(void)ctx;
+	sim_after(sim, 0, 0, spin_handler, NULL, arg);
+}
+
+static bool
+poll_count(void *ctx)
+{
+	int *calls = ctx;
+	return ++*calls == 3;
+}
+
+static void
+test_run_poll(void)
+{
+	struct sim *sim = sim_new();
+	int calls = 0;
+	sim_set_poll(sim, 1000, poll_count, &calls);
+	sim_at(sim, SIM_SEC, 0, spin_handler, NULL, 0);
+	CHECK(sim_run(sim, SIM_NEVER));		/* stopped by the poll */
+	CHECK_INT(calls, 3);
+	CHECK_INT(sim_events_executed(sim), 3000);
+	CHECK_INT(sim_now(sim), SIM_SEC);
+	sim_set_poll(sim, 0, NULL, NULL);
+	sim_free(sim);
+}
+
+/* Samples in nanoseconds never pass SIM_SPAN_MAX, however wide the
+ * distribution: an infinite draw must not reach the clock. */
+static void
+test_dist_span(void)
+{
+	gsl_rng *rng = sim_rng_new(7, "span");
+	struct sim_dist ln = sim_dist_lognormal(1, 1e308);
+	struct sim_dist big = sim_dist_const(1e300);
+	int over = 0, at_max = 0;
+	for (int i = 0; i < 1000; i++) {
+		sim_ns v = sim_dist_sample_ns(&ln, rng);
+		over += v < 0 || v > SIM_SPAN_MAX;
+		at_max += v == SIM_SPAN_MAX;
+	}
+	CHECK_INT(over, 0);
+	CHECK(at_max > 0);
+	CHECK_INT(sim_dist_sample_ns(&big, rng), SIM_SPAN_MAX);
+	/* and the clock plus a few of them still fits */
+	CHECK(SIM_SPAN_MAX < INT64_MAX / 4);
+	gsl_rng_free(rng);
+}
+
 int
 main(void)
 {
@@ -699,6 +752,8 @@ main(void)
 	test_run_order();
 	test_run_cancel();
 	test_run_until_stop();
+	test_run_poll();
+	test_dist_span();
 	test_past_fatal();
 	test_s_to_ns();
 	test_rng();

@@ -269,8 +269,8 @@ test_rows(void)
 	probe_emit(&s, "scheduling_decisions", sc, 5);
 	struct probe_val sm[] = { PV_TEXT("svc-1"), PV_INT(1000000),
 	    PV_INT(999000), PV_INT(1000), PV_REAL(0.999), PV_REAL(10), PV_REAL(20),
-	    PV_REAL(30.5) };
-	probe_emit(&s, "summary", sm, 8);
+	    PV_REAL(30.5), PV_INT(0) };
+	probe_emit(&s, "summary", sm, 9);
 	finish_ok(r, "ok", NULL);
 	rpt_close(r);
 
@@ -382,6 +382,14 @@ test_write_error(void)
 	CHECK_INT(rpt_run_finish(r, "ok", 10, 1, 5, 0, NULL, &cause), -1);
 	CHECK(cause != NULL && strstr(cause, "NOT NULL constraint failed: events.t_s") != NULL);
 	free(cause);
+	/* The write error handed back as the run's error (what kubesim run
+	 * once did) is stored once, not as "X; X". */
+	begin_ok(r, "werr-again", 3);
+	probe_emit(&s, "events", ev, 4);
+	CHECK(rpt_write_error(r) != NULL);
+	cause = NULL;
+	CHECK_INT(rpt_run_finish(r, "failed", 10, 1, 5, 0, rpt_write_error(r), &cause), -1);
+	free(cause);
 	/* The next run starts clean. */
 	begin_ok(r, "next", 2);
 	CHECK(rpt_write_error(r) == NULL);
@@ -391,7 +399,43 @@ test_write_error(void)
 	CHECK_Q_STR(db, "SELECT status FROM runs WHERE run_id = 1", "failed");
 	CHECK_INT(q_int(db, "SELECT error LIKE '%events.t_s%' FROM runs WHERE run_id = 1"), 1);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM service_intervals"), 1);
-	CHECK_Q_STR(db, "SELECT status FROM runs WHERE run_id = 2", "ok");
+	CHECK_Q_STR(db, "SELECT status FROM runs WHERE run_id = 3", "ok");
+	CHECK_INT(q_int(db, "SELECT error LIKE '%events.t_s%' AND error NOT LIKE '%; %' "
+	    "FROM runs WHERE run_id = 2"), 1);
+	sqlite3_close(db);
+	rm_db(p);
+}
+
+/* A file written before summary.in_flight existed gets the column when it
+ * is opened for writing; its earlier rows stay. */
+static void
+test_migrate(void)
+{
+	const char *p = tmp_path("old.db");
+	rm_db(p);
+	struct rpt *r = open_ok(p);
+	begin_ok(r, "old", 1);
+	finish_ok(r, "ok", NULL);
+	rpt_close(r);
+	sqlite3 *db;
+	KS_ASSERT(sqlite3_open(p, &db) == SQLITE_OK);
+	/* The summary table as schema version 1 first had it. */
+	KS_ASSERT(sqlite3_exec(db, "DROP TABLE summary; CREATE TABLE summary (run_id "
+	    "INTEGER NOT NULL REFERENCES runs(run_id), service TEXT NOT NULL, requests "
+	    "INTEGER, ok INTEGER, errors INTEGER, availability REAL, p50_ms REAL, "
+	    "p95_ms REAL, p99_ms REAL)", NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+	r = open_ok(p);
+	begin_ok(r, "new", 2);
+	struct probe_sink s = rpt_sink(r);
+	struct probe_val sm[] = { PV_TEXT("web"), PV_INT(10), PV_INT(7), PV_INT(1),
+	    PV_REAL(0.875), PV_NULL, PV_NULL, PV_NULL, PV_INT(2) };
+	probe_emit(&s, "summary", sm, 9);
+	finish_ok(r, "ok", NULL);
+	rpt_close(r);
+	db = peek_open(p);
+	CHECK_INT(q_int(db, "SELECT in_flight FROM summary WHERE run_id = 2"), 2);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM runs WHERE status = 'ok'"), 2);
 	sqlite3_close(db);
 	rm_db(p);
 }
@@ -509,7 +553,7 @@ test_refuse(void)
 	CHECK(!exists(p));
 	/* A directory that does not exist. */
 	cause = NULL;
-	CHECK_INT(rpt_open(tmp_path("no/such/dir.db"), &r, &cause), -1);
+	CHECK_INT(rpt_open(tmp_path("no/such/dir.db"), &r, &cause), RPT_ERR_ENV);
 	CHECK(cause != NULL && strstr(cause, "cannot open") != NULL);
 	free(cause);
 }
@@ -524,13 +568,13 @@ test_summary(void)
 	struct probe_sink s = rpt_sink(r);
 	struct probe_val sm1[] = { PV_TEXT("frontend"), PV_INT(200000),
 	    PV_INT(199900), PV_INT(100), PV_REAL(0.9995), PV_REAL(12.5),
-	    PV_REAL(45.25), PV_REAL(81.75) };
+	    PV_REAL(45.25), PV_REAL(81.75), PV_INT(0) };
 	struct probe_val sm2[] = { PV_TEXT("backend"), PV_INT(0), PV_INT(0),
-	    PV_INT(0), PV_NULL, PV_NULL, PV_NULL, PV_NULL };
+	    PV_INT(0), PV_NULL, PV_NULL, PV_NULL, PV_NULL, PV_INT(0) };
 	emit_counts(&s, 60, "frontend", 120000, 119960, 30, 10);
 	emit_counts(&s, 120, "frontend", 80000, 79940, 50, 10);
-	probe_emit(&s, "summary", sm1, 8);
-	probe_emit(&s, "summary", sm2, 8);
+	probe_emit(&s, "summary", sm1, 9);
+	probe_emit(&s, "summary", sm2, 9);
 	for (int i = 1; i <= 4; i++) {
 		struct probe_val cl[] = { PV_REAL(i * 60), PV_INT(i < 3 ? 2 : 5),
 		    PV_INT(6), PV_INT(i == 2 ? 9 : 0), PV_INT(10), PV_REAL(0.5) };
@@ -631,10 +675,11 @@ test_honest_counts(void)
 			raw_after += off;
 	}
 	struct probe_val sm[] = { PV_TEXT("fluid"), PV_REAL(raw_off), PV_REAL(raw_ok),
-	    PV_REAL(raw_off - raw_ok), PV_REAL(0.5), PV_REAL(10), PV_REAL(20), PV_REAL(30) };
-	probe_emit(&s, "summary", sm, 8);
+	    PV_REAL(raw_off - raw_ok), PV_REAL(0.5), PV_REAL(10), PV_REAL(20), PV_REAL(30),
+	    PV_REAL(0) };
+	probe_emit(&s, "summary", sm, 9);
 	sm[0] = PV_TEXT("request");
-	probe_emit(&s, "summary", sm, 8);
+	probe_emit(&s, "summary", sm, 9);
 	finish_ok(r, "ok", NULL);
 	rpt_close(r);
 
@@ -744,6 +789,7 @@ main(void)
 	test_rows();
 	test_batching();
 	test_write_error();
+	test_migrate();
 	test_refuse();
 	test_summary();
 	test_honest_counts();

@@ -673,6 +673,33 @@ test_bad_inputs(void)
 	free(cause);
 }
 
+/* Each Service's Deployment, found by the loader's label index, is the
+ * first whose template labels the selector matches (as a scan finds it). */
+static void
+test_service_index(void)
+{
+	struct scenario *s = load("tests/data/harden/service_index.yaml", NULL, 0);
+	if (s == NULL)
+		return;
+	static const struct {
+		const char	*svc;
+		int32_t		 deploy;
+	} want[] = {
+		{ "web", 0 },		/* web-fe and web-be match: the first */
+		{ "web-be", 1 },	/* tier=be is on 2, app=web on 2: web-be first */
+		{ "backends", 1 },	/* web-be before api */
+		{ "none", -1 },		/* tier=db is on no Deployment */
+		{ "headless", -1 },	/* no selector */
+	};
+	CHECK_INT(s->nservices, 5);
+	for (size_t i = 0; i < s->nservices && i < 5; i++) {
+		CHECK_STR(s->services[i].name, want[i].svc);
+		CHECK(s->services[i].has_deploy);
+		CHECK_INT(s->services[i].deploy, want[i].deploy);
+	}
+	scn_free(s);
+}
+
 int
 main(void)
 {
@@ -683,5 +710,6 @@ main(void)
 	test_overrides();
 	test_bad_inputs();
 	test_feature_gates();
+	test_service_index();
 	return tl_finish();
 }

@@ -65,7 +65,10 @@ wl_time_seconds(const char *s, int64_t *ns)
 	int nd = read_int(&p, 10, &whole);
 	read_frac(&p, &frac);
 	if (*p == '\0' && nd > 0) {
-		if (whole * 1000000000 + frac > WL_TIME_MAX)
+		/* Checked before multiplying: ten digits of seconds (up to
+		 * 9999999999 s) would wrap int64 nanoseconds. */
+		if (whole > WL_TIME_MAX / 1000000000 ||
+		    whole * 1000000000 + frac > WL_TIME_MAX)
 			return -1;
 		*ns = (neg ? -1 : 1) * (whole * 1000000000 + frac);
 		return 0;

@@ -338,6 +338,11 @@ value_field(struct load *L, const char *s)
 		    value_word(L), s);
 		return;
 	}
+	if (L->o->value == WL_VALUE_RATE && v > WL_RATE_MAX) {
+		load_error(L, L->field, "expected a rate of at most 1e9 requests "
+		    "per second, found '%s'", s);
+		return;
+	}
 	L->row_v = v;
 	L->have_v = true;
 }

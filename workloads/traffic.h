@@ -12,6 +12,10 @@
 
 #include "sim/engine/engine.h"
 
+/* The highest rate any input may give: one request per nanosecond of the
+ * clock. Past it (1e308 req/s) counts would overflow and results read Inf. */
+#define WL_RATE_MAX	1e9
+
 /* An immutable traffic model (opaque). Rates are in requests per second. */
 struct wl_traffic;
 

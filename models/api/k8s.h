@@ -267,6 +267,11 @@ struct k8s_service {
 	struct k8s_service_port	*ports;
 	size_t			 nports;
 	char			*type;		/* ClusterIP default */
+	/* The first Deployment (by index) whose pod template's labels the
+	 * selector matches, -1 for none; valid when has_deploy (the scenario
+	 * loader finds it through a label index, in linear time). */
+	bool			 has_deploy;
+	int32_t			 deploy;
 };
 
 struct k8s_pdb {

@@ -195,6 +195,8 @@ service_deploy(struct cluster *c, const struct k8s_service *s)
 {
 	if (s->selector.n == 0)
 		return NONE;
+	if (s->has_deploy && (s->deploy < 0 || (size_t)s->deploy < c->ndeploys))
+		return s->deploy < 0 ? NONE : (uint32_t)s->deploy;	/* indexed */
 	const char *ns = s->namespace ? s->namespace : "default";
 	for (size_t i = 0; i < c->ndeploys; i++) {
 		const struct k8s_pod_spec *t = &c->deploys[i].d->template;
@@ -346,15 +348,19 @@ cl_finish(struct cluster *c)
 		struct cl_profile *pr = &c->profiles[i];
 		double req = pr->total_ok + pr->total_errors;
 		bool any = hist_count(pr->run_hist) > 0;
-		struct probe_val v[8] = {
+		struct probe_val v[9] = {
 			PV_TEXT(pr->p.service), PV_REAL(pr->total_offered),
 			PV_REAL(pr->total_ok), PV_REAL(pr->total_errors),
 			req > 0 ? PV_REAL(pr->total_ok / req) : PV_NULL,
 			any ? PV_REAL(hist_quantile(pr->run_hist, 0.50) * 1e3) : PV_NULL,
 			any ? PV_REAL(hist_quantile(pr->run_hist, 0.95) * 1e3) : PV_NULL,
 			any ? PV_REAL(hist_quantile(pr->run_hist, 0.99) * 1e3) : PV_NULL,
+			/* offered, not finished: requests = ok + errors + in_flight
+			 * (fluid mode's float sums leave ~1e-10 for none) */
+			PV_REAL(fabs(pr->total_offered - req) < 1e-6 ? 0 :
+			    pr->total_offered - req),
 		};
-		probe_emit(&c->probes, "summary", v, 8);
+		probe_emit(&c->probes, "summary", v, 9);
 	}
 }
 

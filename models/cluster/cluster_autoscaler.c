@@ -702,7 +702,8 @@ cas_start(struct cluster *c)
 		grp->pods = pl->tmpl.allocatable.pods;
 		k8s_res_get(&pl->tmpl.allocatable, "nvidia.com/gpu", &grp->gpu);
 		grp->price_per_hour = pl->p.price_hour;
-		grp->provision_delay = (sim_ns)(sim_dist_mean(&pl->p.provision) * 1e9);
+		/* sim_s_to_ns clamps an infinite mean (Pareto shape <= 1). */
+		grp->provision_delay = sim_s_to_ns(sim_dist_mean(&pl->p.provision));
 		/* The template node (TemplateNodeInfo): the pool's labels, taints
 		 * and allocatable, in the pool's first zone. */
 		struct k8s_node_spec *t = &ca->tmpl_nodes[g];

@@ -52,7 +52,7 @@ first_ready_time(const struct k8s_probe *pr, sim_ns origin, sim_ns started)
 	while ((t - started) / SIM_SEC < pr->initial_delay_s)
 		t += period;
 	int32_t succ = pr->success_threshold > 0 ? pr->success_threshold : 1;
-	return t + (sim_ns)(succ - 1) * period;
+	return ks_sat_add(t, ks_sat_mul(succ - 1, period));	/* 2^31 x 10 years */
 }
 
 static void

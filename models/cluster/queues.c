@@ -170,7 +170,10 @@ queue_external_metric(const struct cluster *c, const char *name,
 			k8s_labels_free(&l);
 		}
 		if (match) {
-			*value_milli = (int64_t)(q->length * 1000.0 + 0.5);
+			/* Saturated: a queue grown past 9.2e15 items would not
+			 * convert to int64 milli-units (UB). */
+			double v = q->length * 1000.0 + 0.5;
+			*value_milli = v < 9.2e18 ? (int64_t)v : INT64_MAX;
 			return true;
 		}
 	}

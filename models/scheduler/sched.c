@@ -509,7 +509,7 @@ sched_result_fini(struct sched_result *r)
 static void
 result_prepare(struct sched *s, struct sched_result *r)
 {
-	if (r->cap_status < s->nnodes) {
+	if (r->cap_status < s->nnodes || r->status == NULL) {	/* also 0 nodes */
 		free(r->status);
 		r->cap_status = s->nnodes + s->nnodes / 2 + 16;
 		r->status = xcalloc(r->cap_status, sizeof *r->status);

@@ -115,21 +115,23 @@ alloc_req(const struct sched *s, const struct sched_node *n, int res, bool use_r
 	switch (res) {
 	case SCHED_RES_CPU:
 		*alloc = n->alloc_cpu;
-		*req = (use_requested ? n->req_cpu + cy->cpu : n->nz_cpu + cy->nz_cpu);
+		*req = (use_requested ? ks_sat_add(n->req_cpu, cy->cpu) :
+		    ks_sat_add(n->nz_cpu, cy->nz_cpu));
 		return;
 	case SCHED_RES_MEM:
 		*alloc = n->alloc_mem;
-		*req = (use_requested ? n->req_mem + cy->mem : n->nz_mem + cy->nz_mem);
+		*req = (use_requested ? ks_sat_add(n->req_mem, cy->mem) :
+		    ks_sat_add(n->nz_mem, cy->nz_mem));
 		return;
 	case SCHED_RES_EPH:
 		*alloc = n->alloc_eph;
-		*req = n->req_eph + cy->eph;
+		*req = ks_sat_add(n->req_eph, cy->eph);
 		return;
 	default:
 		if (res < 0 || cy->ext[res] == 0)
 			return;
 		*alloc = n->alloc_ext[res];
-		*req = n->req_ext[res] + cy->ext[res];
+		*req = ks_sat_add(n->req_ext[res], cy->ext[res]);
 		return;
 	}
 }
@@ -147,6 +149,15 @@ sched_broken_linear(const struct sched_shape_point *shape, int n, int64_t p)
 		}
 	}
 	return shape[n - 1].score;
+}
+
+/* a * m / b without overflow (a, b >= 0, b > 0): upstream's int64 products
+ * such as (capacity - requested) * MaxNodeScore wrap for allocatable past
+ * 2^63 / 100; the 128-bit product gives the same value wherever those do not. */
+static int64_t
+muldiv(int64_t a, int64_t m, int64_t b)
+{
+	return (int64_t)((__int128)a * m / b);
 }
 
 int64_t
@@ -170,14 +181,15 @@ sched_fit_score(struct sched *s, int node)
 		int64_t w = c->fit_resources[i].weight, rs;
 		switch (c->strategy) {
 		case SCHED_LEAST_ALLOCATED:
-			rs = req > alloc ? 0 : (alloc - req) * SCHED_MAX_NODE_SCORE / alloc;
+			rs = req > alloc ? 0 : muldiv(alloc - req, SCHED_MAX_NODE_SCORE, alloc);
 			break;
 		case SCHED_MOST_ALLOCATED:
-			rs = req > alloc ? SCHED_MAX_NODE_SCORE : req * SCHED_MAX_NODE_SCORE / alloc;
+			rs = req > alloc ? SCHED_MAX_NODE_SCORE :
+			    muldiv(req, SCHED_MAX_NODE_SCORE, alloc);
 			break;
 		default:
 			rs = sched_broken_linear(shape, c->nshape,
-			    req > alloc ? 100 : req * 100 / alloc);
+			    req > alloc ? 100 : muldiv(req, 100, alloc));
 			if (rs <= 0)
 				continue;
 			break;

@@ -439,16 +439,27 @@ pod_requests(struct sched *s, const struct k8s_pod_spec *spec, struct sched_pod 
 	k8s_res_free(&r);
 }
 
+/* sum + sign * q for a node's requested total, saturating: requests summed
+ * past int64 (a dump of huge quantities) stay at INT64_MAX, which no
+ * allocatable exceeds, so the node is full; taking pods off a saturated
+ * total never goes below 0. Exact wherever the true sum fits. */
+static int64_t
+req_add(int64_t sum, int sign, int64_t q)
+{
+	int64_t r = ks_sat_add(sum, sign * q);
+	return r < 0 ? 0 : r;
+}
+
 static void
 node_account(struct sched_node *node, const struct sched_pod *p, int sign)
 {
-	node->req_cpu += sign * p->cpu;
-	node->req_mem += sign * p->mem;
-	node->req_eph += sign * p->eph;
+	node->req_cpu = req_add(node->req_cpu, sign, p->cpu);
+	node->req_mem = req_add(node->req_mem, sign, p->mem);
+	node->req_eph = req_add(node->req_eph, sign, p->eph);
 	for (int i = 0; i < SCHED_MAX_EXT; i++)
-		node->req_ext[i] += sign * p->ext[i];
-	node->nz_cpu += sign * p->nz_cpu;
-	node->nz_mem += sign * p->nz_mem;
+		node->req_ext[i] = req_add(node->req_ext[i], sign, p->ext[i]);
+	node->nz_cpu = req_add(node->nz_cpu, sign, p->nz_cpu);
+	node->nz_mem = req_add(node->nz_mem, sign, p->nz_mem);
 }
 
 /* Links pod id (requests already read) onto node n. */

@@ -475,8 +475,8 @@ start_service(struct rq_service *r, struct rq_pod *pd, uint32_t j, sim_ns now)
 		if (r->p.wait_threshold > 0 && wait > r->p.wait_threshold)
 			r->st.waited_over++;
 	}
-	double s = sim_dist_sample(&k->service_time, r->rng_svc);
-	sim_ns d = s > 0 ? (sim_ns)(s * 1e9 + 0.5) : 0;
+	/* Clamped to SIM_SPAN_MAX, so now + d cannot overflow. */
+	sim_ns d = sim_dist_sample_ns(&k->service_time, r->rng_svc);
 	sim_at(r->sim, now + d, r->p.prio, on_done, r, j);
 }
 

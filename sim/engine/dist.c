@@ -72,7 +72,8 @@ sim_dist_sample(const struct sim_dist *d, gsl_rng *rng)
 sim_ns
 sim_dist_sample_ns(const struct sim_dist *d, gsl_rng *rng)
 {
-	return sim_s_to_ns(sim_dist_sample(d, rng));
+	sim_ns v = sim_s_to_ns(sim_dist_sample(d, rng));
+	return v > SIM_SPAN_MAX ? SIM_SPAN_MAX : v;
 }
 
 double

@@ -18,6 +18,10 @@ struct sim {
 	uint64_t	 executed;
 	bool		 stop;
 	bool		 running;
+	sim_poll_fn	*poll;
+	void		*poll_ctx;
+	uint64_t	 poll_every;
+	uint64_t	 poll_next;	/* executed count of the next poll */
 };
 
 sim_ns
@@ -38,6 +42,7 @@ sim_new(void)
 {
 	struct sim *sim = xcalloc(1, sizeof *sim);
 	sim->q = sim_evq_new();
+	sim->poll_next = UINT64_MAX;
 	return sim;
 }
 
@@ -96,6 +101,11 @@ sim_run(struct sim *sim, sim_ns until)
 		sim->now = it.time;
 		sim->executed++;
 		it.fn(sim, it.ctx, it.arg);
+		if (sim->executed >= sim->poll_next) {	/* UINT64_MAX: no poll */
+			sim->poll_next += sim->poll_every;
+			if (sim->poll(sim->poll_ctx))
+				sim->stop = true;
+		}
 	}
 	sim->running = false;
 	if (sim->stop)
@@ -109,6 +119,16 @@ void
 sim_stop(struct sim *sim)
 {
 	sim->stop = true;
+}
+
+void
+sim_set_poll(struct sim *sim, uint64_t every, sim_poll_fn *fn, void *ctx)
+{
+	KS_ASSERT(fn == NULL || every > 0);
+	sim->poll = fn;
+	sim->poll_ctx = ctx;
+	sim->poll_every = every;
+	sim->poll_next = fn != NULL ? sim->executed + every : UINT64_MAX;
 }
 
 uint64_t

@@ -23,6 +23,13 @@ typedef int64_t sim_ns;
 #define SIM_MIN		(60 * SIM_SEC)
 #define SIM_HOUR	(3600 * SIM_SEC)
 #define SIM_NEVER	INT64_MAX
+/*
+ * The longest span a run may cover or any input duration may ask for: 10
+ * years (87,600 h). Keeping every span this far below INT64_MAX lets models
+ * add a few of them to the clock without overflow; distribution samples in
+ * nanoseconds are clamped to it.
+ */
+#define SIM_SPAN_MAX	(87600 * SIM_HOUR)
 
 static inline double sim_ns_to_s(sim_ns t) { return (double)t / 1e9; }
 /* Rounds to the nearest nanosecond; clamps to [0, SIM_NEVER). */
@@ -65,6 +72,14 @@ bool sim_cancel(struct sim *sim, sim_timer t);
 bool sim_run(struct sim *sim, sim_ns until);
 /* Makes sim_run return after the current event. */
 void sim_stop(struct sim *sim);
+/*
+ * A poll that sim_run calls every `every` events (every > 0); when it returns
+ * true, sim_run stops as sim_stop does. For a program's stop flag (a signal),
+ * which must be seen however many events one stretch of virtual time holds.
+ * fn NULL removes it.
+ */
+typedef bool sim_poll_fn(void *ctx);
+void sim_set_poll(struct sim *sim, uint64_t every, sim_poll_fn *fn, void *ctx);
 
 uint64_t sim_events_executed(const struct sim *sim);
 size_t sim_events_pending(const struct sim *sim);
@@ -106,7 +121,7 @@ struct sim_dist {
 	size_t		   nsamples;
 };
 double sim_dist_sample(const struct sim_dist *d, gsl_rng *rng);
-/* A sample in seconds, returned as nanoseconds. */
+/* A sample in seconds, returned as nanoseconds, clamped to SIM_SPAN_MAX. */
 sim_ns sim_dist_sample_ns(const struct sim_dist *d, gsl_rng *rng);
 /* The distribution's mean before clamping (infinite for Pareto alpha <= 1). */
 double sim_dist_mean(const struct sim_dist *d);

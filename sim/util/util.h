@@ -62,6 +62,25 @@ char *ks_buf_take(struct ks_buf *b);
 int64_t ks_days_from_civil(int64_t y, int m, int d);
 int ks_days_in_month(int64_t y, int m);
 
+/* a + b and a * b, saturating at INT64_MIN / INT64_MAX instead of
+ * overflowing (for sums of user quantities that may reach 2^63). */
+static inline int64_t
+ks_sat_add(int64_t a, int64_t b)
+{
+	int64_t r;
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : INT64_MIN;
+	return r;
+}
+static inline int64_t
+ks_sat_mul(int64_t a, int64_t b)
+{
+	int64_t r;
+	if (__builtin_mul_overflow(a, b, &r))
+		return (a < 0) != (b < 0) ? INT64_MIN : INT64_MAX;
+	return r;
+}
+
 /* 64-bit FNV-1a hash of a string, and splitmix64 for mixing seeds. */
 uint64_t ks_hash_str(const char *s);
 uint64_t ks_mix64(uint64_t x);

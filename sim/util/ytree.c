@@ -26,8 +26,13 @@ struct builder {
 	yaml_parser_t	 parser;
 	struct anchor	*anchors;
 	size_t		 nanchors, capanchors;
+	int		 depth;		/* collections open now */
+	size_t		 doc_first;	/* docs->nall when this document began */
 	char		*cause;
 };
+
+/* Keys of a mapping at which duplicate checks switch from a scan to a hash. */
+#define YT_HASH_KEYS	16
 
 static struct yt_node *
 node_new(struct builder *b, enum yt_kind kind, const yaml_mark_t *mark)
@@ -38,6 +43,7 @@ node_new(struct builder *b, enum yt_kind kind, const yaml_mark_t *mark)
 	n->file = d->file;
 	n->line = (int)mark->line + 1;
 	n->col = (int)mark->column + 1;
+	n->weight = 1;
 	KS_GROW(d->all, d->capall, d->nall + 1);
 	d->all[d->nall++] = n;
 	return n;
@@ -73,53 +79,135 @@ next_event(struct builder *b, yaml_event_t *ev)
 
 static int parse_node(struct builder *b, yaml_event_t *ev, struct yt_node **out);
 
+/* a + b, saturating: node weights count alias expansions. */
+static size_t
+weight_add(size_t a, size_t b)
+{
+	return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+/* The index of an earlier key equal to key, or -1. Small maps scan; from
+ * YT_HASH_KEYS keys on, a hash map (built on first need) answers in O(1). */
+static ptrdiff_t
+key_find(const struct yt_node *n, struct ks_strmap *h, const char *key)
+{
+	if (n->n < YT_HASH_KEYS) {
+		for (size_t i = 0; i < n->n; i++)
+			if (strcmp(n->keys[i]->str, key) == 0)
+				return (ptrdiff_t)i;
+		return -1;
+	}
+	if (h->len == 0)
+		for (size_t i = 0; i < n->n; i++)
+			ks_strmap_put(h, n->keys[i]->str, (int64_t)i);
+	int64_t i;
+	return ks_strmap_get(h, key, &i) ? (ptrdiff_t)i : -1;
+}
+
+static int
+map_add(struct builder *b, struct yt_node *n, struct ks_strmap *h,
+    struct yt_node *key, size_t *capk, size_t *cap)
+{
+	if (key->kind != YT_SCALAR) {
+		b->cause = yt_errorf(key, "a mapping key must be a plain value");
+		return -1;
+	}
+	ptrdiff_t dup = key_find(n, h, key->str);
+	if (dup >= 0) {
+		b->cause = yt_errorf(key, "duplicate key '%s' (first at line %d)",
+		    key->str, n->keys[dup]->line);
+		return -1;
+	}
+	yaml_event_t vev;
+	if (next_event(b, &vev) < 0)
+		return -1;
+	struct yt_node *val;
+	int rc = parse_node(b, &vev, &val);
+	yaml_event_delete(&vev);
+	if (rc < 0)
+		return -1;
+	if (h->len > 0)
+		ks_strmap_put(h, key->str, (int64_t)n->n);
+	KS_GROW(n->keys, *capk, n->n + 1);
+	KS_GROW(n->items, *cap, n->n + 1);
+	n->keys[n->n] = key;
+	n->items[n->n] = val;
+	n->n++;
+	n->weight = weight_add(n->weight, val->weight);
+	return 0;
+}
+
 static int
 parse_children(struct builder *b, struct yt_node *n, yaml_event_type_t end)
 {
 	size_t cap = 0, capk = 0;
+	struct ks_strmap h;
+	ks_strmap_init(&h);
+	int rc = 0;
 	for (;;) {
 		yaml_event_t ev;
-		if (next_event(b, &ev) < 0)
-			return -1;
+		if (next_event(b, &ev) < 0) {
+			rc = -1;
+			break;
+		}
 		if (ev.type == end) {
 			yaml_event_delete(&ev);
-			return 0;
+			break;
 		}
 		struct yt_node *child;
-		int rc = parse_node(b, &ev, &child);
+		rc = parse_node(b, &ev, &child);
 		yaml_event_delete(&ev);
 		if (rc < 0)
-			return -1;
+			break;
+		n->weight = weight_add(n->weight, child->weight);
 		if (n->kind == YT_MAP) {
-			if (child->kind != YT_SCALAR) {
-				b->cause = yt_errorf(child, "a mapping key must be a plain value");
-				return -1;
-			}
-			for (size_t i = 0; i < n->n; i++) {
-				if (strcmp(n->keys[i]->str, child->str) == 0) {
-					b->cause = yt_errorf(child, "duplicate key '%s' (first at line %d)",
-					    child->str, n->keys[i]->line);
-					return -1;
-				}
-			}
-			yaml_event_t vev;
-			if (next_event(b, &vev) < 0)
-				return -1;
-			struct yt_node *val;
-			rc = parse_node(b, &vev, &val);
-			yaml_event_delete(&vev);
-			if (rc < 0)
-				return -1;
-			KS_GROW(n->keys, capk, n->n + 1);
-			KS_GROW(n->items, cap, n->n + 1);
-			n->keys[n->n] = child;
-			n->items[n->n] = val;
-			n->n++;
+			if ((rc = map_add(b, n, &h, child, &capk, &cap)) < 0)
+				break;
 		} else {
 			KS_GROW(n->items, cap, n->n + 1);
 			n->items[n->n++] = child;
 		}
 	}
+	ks_strmap_fini(&h);
+	return rc;
+}
+
+/*
+ * Aliases share the anchored node, so a reader that walks the tree visits an
+ * aliased subtree once per alias: a few lines can stand for 2^60 nodes ("a
+ * billion laughs"). A document may stand for at most this many times the
+ * nodes it really has (and always for YT_MIN_WEIGHT), as Go's yaml.v3 bounds
+ * its alias expansion.
+ */
+#define YT_ALIAS_RATIO	10
+#define YT_MIN_WEIGHT	((size_t)1000000)
+
+static int
+check_weight(struct builder *b, const struct yt_node *n)
+{
+	size_t real = b->docs->nall - b->doc_first;
+	size_t limit = real > YT_MIN_WEIGHT / YT_ALIAS_RATIO ? real * YT_ALIAS_RATIO :
+	    YT_MIN_WEIGHT;
+	if (n->weight <= limit)
+		return 0;
+	b->cause = yt_errorf(n, "the document's aliases expand to more than %zu "
+	    "nodes (%d times the nodes written, at least %zu)", limit, YT_ALIAS_RATIO,
+	    YT_MIN_WEIGHT);
+	return -1;
+}
+
+/* Opens a collection: at most YT_MAX_DEPTH may be open at once. */
+static int
+depth_enter(struct builder *b, const yaml_mark_t *m)
+{
+	if (b->depth >= YT_MAX_DEPTH) {
+		b->cause = xasprintf("%s:%zu:%zu: nested deeper than %d levels (the limit "
+		    "for YAML input)", b->docs->file, m->line + 1, m->column + 1,
+		    YT_MAX_DEPTH);
+		return -1;
+	}
+	b->depth++;
+	return 0;
 }
 
 static int
@@ -137,21 +225,36 @@ parse_node(struct builder *b, yaml_event_t *ev, struct yt_node **out)
 		anchor_add(b, ev->data.scalar.anchor, n);
 		break;
 	case YAML_SEQUENCE_START_EVENT:
-		n = node_new(b, YT_SEQ, &ev->start_mark);
-		anchor_add(b, ev->data.sequence_start.anchor, n);
-		if (parse_children(b, n, YAML_SEQUENCE_END_EVENT) < 0)
+	case YAML_MAPPING_START_EVENT: {
+		bool seq = ev->type == YAML_SEQUENCE_START_EVENT;
+		if (depth_enter(b, &ev->start_mark) < 0)
+			return -1;
+		n = node_new(b, seq ? YT_SEQ : YT_MAP, &ev->start_mark);
+		anchor_add(b, seq ? ev->data.sequence_start.anchor :
+		    ev->data.mapping_start.anchor, n);
+		n->open = true;
+		if (parse_children(b, n, seq ? YAML_SEQUENCE_END_EVENT :
+		    YAML_MAPPING_END_EVENT) < 0)
+			return -1;
+		n->open = false;
+		b->depth--;
+		if (check_weight(b, n) < 0)
 			return -1;
 		break;
-	case YAML_MAPPING_START_EVENT:
-		n = node_new(b, YT_MAP, &ev->start_mark);
-		anchor_add(b, ev->data.mapping_start.anchor, n);
-		if (parse_children(b, n, YAML_MAPPING_END_EVENT) < 0)
-			return -1;
-		break;
+	}
 	case YAML_ALIAS_EVENT:
 		for (size_t i = b->nanchors; i-- > 0;) {
 			if (strcmp(b->anchors[i].name, (const char *)ev->data.alias.anchor) == 0) {
-				*out = b->anchors[i].node;
+				struct yt_node *a = b->anchors[i].node;
+				if (a->open) {
+					/* A node containing itself: readers would never end. */
+					b->cause = xasprintf("%s:%zu:%zu: alias '*%s' refers to a "
+					    "node that contains it", b->docs->file,
+					    ev->start_mark.line + 1, ev->start_mark.column + 1,
+					    (const char *)ev->data.alias.anchor);
+					return -1;
+				}
+				*out = a;
 				return 0;
 			}
 		}
@@ -186,6 +289,7 @@ build(struct builder *b)
 			continue;
 		}
 		yaml_event_delete(&ev);
+		b->doc_first = b->docs->nall;
 		/* The document's root, then DOCUMENT-END. */
 		if (next_event(b, &ev) < 0)
 			return -1;
@@ -244,8 +348,16 @@ yt_parse_file(const char *path, struct yt_docs *out, char **cause)
 	ks_buf_init(&buf);
 	char chunk[65536];
 	size_t n;
-	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+	while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+		if (buf.len + n > YT_MAX_BYTES) {
+			fclose(f);
+			ks_buf_fini(&buf);
+			*cause = xasprintf("%s: larger than %d MiB (the limit for YAML input)",
+			    path, YT_MAX_BYTES >> 20);
+			return -1;
+		}
 		ks_buf_add(&buf, chunk, n);
+	}
 	int err = ferror(f);
 	fclose(f);
 	if (err) {

@@ -13,6 +13,16 @@
 
 enum yt_kind { YT_SCALAR, YT_MAP, YT_SEQ };
 
+/*
+ * Limits on YAML input, each refused with a message: mappings and lists
+ * nested at most YT_MAX_DEPTH deep (the tree is built and read recursively),
+ * files of at most YT_MAX_BYTES, and aliases that expand a document to at
+ * most 10 times its written nodes (at least 10^6). Documented in
+ * scenarios/README.md.
+ */
+#define YT_MAX_DEPTH	256
+#define YT_MAX_BYTES	(256 << 20)
+
 struct yt_node {
 	enum yt_kind	  kind;
 	const char	 *file;		/* owned by the yt_docs */
@@ -23,6 +33,8 @@ struct yt_node {
 	size_t		  n;		/* YT_MAP: pairs; YT_SEQ: items */
 	struct yt_node	**keys;		/* YT_MAP: key scalars */
 	struct yt_node	**items;	/* YT_MAP: values; YT_SEQ: items */
+	size_t		  weight;	/* nodes, aliases expanded (saturating) */
+	bool		  open;		/* while its children are being read */
 };
 
 /* The documents of one file or string; owns every node in them. */

@@ -46,6 +46,14 @@ int scn_cluster_autoscaler(const struct yt_node *n, struct scenario *s, char **c
 int scn_autoscaling_finish(struct scenario *s, char **cause);
 void scn_autoscaling_free(struct scenario *s);
 
+/* rollouts.c: the Deployment actions of failures.scheduled (rollout, pause,
+ * resume, undo; c->kind and c->deployment already read) and the
+ * failures.containers list. */
+int scn_rollout_action(const struct yt_node *n, struct scenario *s, struct scn_chaos *c,
+    char **cause);
+int scn_container_failures(const struct yt_node *n, struct scenario *s, char **cause);
+void scn_rollouts_free(struct scenario *s);
+
 /* A path relative to dir (absolute paths are kept); caller frees. */
 char *scn_path_join(const char *dir, const char *path);
 

@@ -159,6 +159,7 @@ CREATE TABLE IF NOT EXISTS rollout_intervals (
 	deployment	TEXT NOT NULL,	-- Deployment name
 	revision	INTEGER,	-- revision of the current template's ReplicaSet (0 before it exists)
 	replicas	INTEGER,	-- spec.replicas at t_s (the HPA's or a scale action's)
+	pods		INTEGER,	-- its pods of every template (status.replicas)
 	updated		INTEGER,	-- pods of the current template (status.updatedReplicas)
 	ready_new	INTEGER,	-- Ready pods of the current template
 	ready_old	INTEGER,	-- Ready pods of older templates

@@ -332,20 +332,30 @@ dep_sync(struct rsctl *r, uint32_t di)
 		deploy_scale_proportionally(&sp, st.replicas, nw, old, nold, scratch);
 		deploy_calculate_status(&sp, &st, all, n, nw, now, &out);
 	} else {
-		nw = new_replicaset(r, di, &sp, rsv, &n, all, &st);
-		for (size_t i = 0; i < n; i++)
-			if (&rsv[i] != nw)
-				old[nold++] = &rsv[i];
 		enum deploy_step step = DEPLOY_STEP_NONE;
 		if (sp.strategy == DEPLOY_RECREATE) {
+			/* rolloutRecreate: the new ReplicaSet is made only once the
+			 * old ones are scaled down and their pods are gone. */
 			bool old_running = false;
 			for (size_t i = 0; i < n; i++)
-				if (&rsv[i] != nw && running[i])
-					old_running = true;
+				if (&rsv[i] != nw) {
+					old[nold++] = &rsv[i];
+					old_running |= running[i];
+				}
 			deploy_recreate_step(&sp, nw, old, nold, old_running, &step);
-		} else if (deploy_rolling_step(&sp, nw, old, nold, scratch, &step) < 0) {
-			step = DEPLOY_STEP_NONE;
+			if (step == DEPLOY_STEP_NONE) {
+				nw = new_replicaset(r, di, &sp, rsv, &n, all, &st);
+				deploy_recreate_step(&sp, nw, old, nold, false, &step);
+			}
+		} else {
+			nw = new_replicaset(r, di, &sp, rsv, &n, all, &st);
+			for (size_t i = 0; i < n; i++)
+				if (&rsv[i] != nw)
+					old[nold++] = &rsv[i];
 		}
+		if (sp.strategy != DEPLOY_RECREATE &&
+		    deploy_rolling_step(&sp, nw, old, nold, scratch, &step) < 0)
+			step = DEPLOY_STEP_NONE;
 		if (step == DEPLOY_STEP_NONE && deploy_complete(&sp, &st)) {
 			size_t ndel = deploy_cleanup(&sp, old, nold, scratch);
 			for (size_t i = 0; i < ndel; i++) {
@@ -565,7 +575,7 @@ dep_emit_intervals(struct rsctl *r)
 		if (!ds->tracked)
 			continue;
 		const struct cl_deploy *d = &c->deploys[di];
-		int32_t updated = 0, ready_new = 0, ready_old = 0, avail = 0;
+		int32_t updated = 0, ready_new = 0, ready_old = 0, avail = 0, pods = 0;
 		sim_ns min_ready = (sim_ns)d->d->min_ready_s * SIM_SEC;
 		int64_t revision = 0;
 		uint32_t newrs = NONE;
@@ -580,6 +590,7 @@ dep_emit_intervals(struct rsctl *r)
 				continue;
 			bool isnew = pd->rs == newrs;
 			updated += isnew;
+			pods++;
 			if (pd->ready_cond) {
 				avail += r->rows_at - pd->ready_changed >= min_ready;
 				if (isnew)
@@ -589,9 +600,9 @@ dep_emit_intervals(struct rsctl *r)
 			}
 		}
 		const struct deploy_condition *pc = &ds->status.progressing;
-		struct probe_val v[12] = {
+		struct probe_val v[13] = {
 			PV_REAL(t_s), PV_TEXT(d->d->name), PV_INT(revision), PV_INT(d->replicas),
-			PV_INT(updated), PV_INT(ready_new), PV_INT(ready_old),
+			PV_INT(pods), PV_INT(updated), PV_INT(ready_new), PV_INT(ready_old),
 			PV_INT(avail), PV_INT(ds->paused),
 			pc->status != DEPLOY_COND_ABSENT ? PV_TEXT(cond_names[pc->status]) : PV_NULL,
 			pc->status != DEPLOY_COND_ABSENT ? PV_TEXT(deploy_reason_name(pc->reason)) :
@@ -599,6 +610,6 @@ dep_emit_intervals(struct rsctl *r)
 			PV_INT(d->restarts - ds->restarts_reported),
 		};
 		ds->restarts_reported = d->restarts;
-		probe_emit(&c->probes, "rollout_intervals", v, 12);
+		probe_emit(&c->probes, "rollout_intervals", v, 13);
 	}
 }

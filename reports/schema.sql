@@ -169,4 +169,4 @@ CREATE TABLE IF NOT EXISTS rollout_intervals (
 	reason		TEXT,		-- its reason: NewReplicaSetCreated, ReplicaSetUpdated, NewReplicaSetAvailable, ProgressDeadlineExceeded, DeploymentPaused, DeploymentResumed
 	restarts	INTEGER		-- container restarts of its pods during the interval
 );
-CREATE INDEX IF NOT EXISTS rollout_intervals_run_t ON rollout_intervals (run_id, t_s);
+CREATE INDEX IF NOT EXISTS rollout_intervals_run_deploy ON rollout_intervals (run_id, deployment, t_s);

@@ -2,8 +2,9 @@
 # rollouts.sh - rollouts and failing containers through `kubesim run`
 # (tests/data/rollouts.yaml, rows every second): a RollingUpdate 25 %/25 %
 # within its bounds at every interval, a bad release that stalls and times
-# out, its undo, pause/resume, Recreate, and the crash-loop back-off's
-# delays (10 s doubling to 300 s, reset after 10 min running).
+# out, its undo, pause/resume, Recreate, the crash-loop back-off's delays
+# (10 s doubling to 300 s, reset after 10 min running), and the startup,
+# readiness and liveness probes' timing against a slow start.
 . "$(dirname "$0")/lib.sh"
 db=$TMP/r.db
 "$KUBESIM" run "$KS_SRCDIR/tests/data/rollouts.yaml" --out "$db" -q
@@ -41,7 +42,9 @@ t_last=$(q "$db" "SELECT max(t_s) FROM events WHERE object = 'web' AND kind = 'S
 # are shared in proportion, 12 old and 8 new; back to 8: 6 and 4.
 check_eq "proportional scale-up" "$(q "$db" "SELECT pods || '/' || updated || '/' || ready_old $rows AND t_s = 2600")" "20/8/12"
 check_eq "proportional scale-down" "$(q "$db" "SELECT pods || '/' || updated || '/' || ready_old $rows AND t_s = 2900")" "10/4/6"
-check_range "deadline measured from the last progress" "$t_to" "$(echo "$t_last + 300" | bc)" "$(echo "$t_last + 301" | bc)"
+# (the last progress is the last sync that saw a status change: the
+# scaling, or a sync soon after it that counts the pods it created)
+check_range "deadline measured from the last progress" "$t_to" "$(echo "$t_last + 300" | bc)" "$(echo "$t_last + 302" | bc)"
 
 # undo at 50 min: revision 2's ReplicaSet comes back as revision 4 (no new
 # ReplicaSet), the bad one is scaled to 0, all 8 ready.
@@ -81,6 +84,23 @@ check_eq "back-off reset after 10 min running" \
 	"$(q "$db" "SELECT count(*) FROM events WHERE object LIKE 'longrun-%' AND kind = 'BackOff'")" 0
 check_range "longrun restarted" "$(q "$db" "SELECT count(*) FROM events WHERE object LIKE 'longrun-%' AND kind = 'Restarted'")" 9 11
 check_eq "restarts in rows = Restarted events" \
-	"$(q "$db" "SELECT sum(restarts) FROM rollout_intervals WHERE deployment IN ('crashy', 'longrun')")" \
+	"$(q "$db" "SELECT sum(restarts) FROM rollout_intervals")" \
 	"$(q "$db" "SELECT count(*) FROM events WHERE kind = 'Restarted'")"
+# Probes on the probe worker's grid (origin: when the kubelet started the
+# pod, ContainerCreating; the container runs from PodRunning). slowlive's
+# application answers 45 s after its start and it has only a liveness probe
+# (initialDelay 10 s, period 10 s, failureThreshold 3): killed at the third
+# failed probe, origin + ceil((start + 10 - origin) / 10) * 10 + 20 s.
+ev() { q "$db" "SELECT t_s FROM events WHERE object = '$1' AND kind = '$2' ORDER BY rowid LIMIT 1"; }
+o=$(ev slowlive-00000 PodCreating); st=$(ev slowlive-00000 PodRunning); k=$(ev slowlive-00000 Killing)
+want=$(awk -v o="$o" -v s="$st" 'BEGIN { n = int((s + 10 - o) / 10); if (o + n * 10 < s + 10) n++; printf "%.6f", o + n * 10 + 20 }')
+check_eq "liveness kills a slow start at the third failure" "$(printf %.6f "$k")" "$want"
+check_eq "liveness: Unhealthy then Killing" "$(q "$db" "SELECT group_concat(kind, ',') FROM (SELECT kind FROM events WHERE object = 'slowlive-00000' AND t_s = $k AND kind IN ('Unhealthy', 'Killing') ORDER BY rowid)")" "Unhealthy,Killing"
+# slowstartup has a startup probe (period 10 s, failureThreshold 30): it
+# succeeds at the first probe after 45 s, readiness (period 5 s) at once,
+# and liveness never kills it.
+o=$(ev slowstartup-00000 PodCreating); st=$(ev slowstartup-00000 PodRunning); r=$(ev slowstartup-00000 PodReady)
+want=$(awk -v o="$o" -v s="$st" 'BEGIN { n = int((s + 45 - o) / 10); if (o + n * 10 < s + 45) n++; printf "%.6f", o + n * 10 }')
+check_eq "startup probe covers the slow start; Ready at its success" "$(printf %.6f "$r")" "$want"
+check_eq "startup probe: no liveness kill" "$(q "$db" "SELECT count(*) FROM events WHERE object LIKE 'slowstartup-%' AND kind = 'Killing'")" 0
 finish

@@ -1,6 +1,8 @@
 #!/bin/sh
-# scenarios.sh - wall time of a simulated 24 h of the bundled scenarios and of
-# the 1M req/s fluid benchmark (bench/fluid-1m.yaml), best of 3 runs each,
+# scenarios.sh - wall time of a simulated 24 h of the bundled scenarios, of
+# the default one with a rollout every hour and crashing containers
+# (bench/rollouts.yaml) and of the 1M req/s fluid benchmark
+# (bench/fluid-1m.yaml), best of 3 runs each,
 # printed as Markdown tables for the README; then the fluid run beside SimPy
 # simulating the same load request by request, as a ratio of simulated
 # seconds per wall second (SimPy measured in the same run on a short slice).
@@ -29,8 +31,8 @@ best() {
 
 echo "| scenario (24 h simulated) | wall s (best of 3) | events | requests | simulated s per wall s |"
 echo "|---|---|---|---:|---|"
-for sc in scenarios/ecommerce.yaml scenarios/worldcup.yaml scenarios/design-challenge.yaml \
-    bench/fluid-1m.yaml; do
+for sc in scenarios/ecommerce.yaml bench/rollouts.yaml scenarios/worldcup.yaml \
+    scenarios/design-challenge.yaml bench/fluid-1m.yaml; do
 	set -- $(best "$top/$sc")
 	awk -v s="$sc" -v w="$1" -v e="$2" -v r="$3" 'BEGIN {
 		printf "| %s | %.3f | %d | %.3g | %.0f |\n", s, w, e, r, 86400 / w }'

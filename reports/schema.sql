@@ -168,3 +168,26 @@ CREATE TABLE IF NOT EXISTS queue_intervals (
 	consumers_ready	INTEGER		-- Ready pods of the consumer Deployment at t_s
 );
 CREATE INDEX IF NOT EXISTS queue_intervals_run_t ON queue_intervals (run_id, t_s);
+
+-- One row per sampling interval for each Deployment that a scenario rolls
+-- out, pauses, resumes or rolls back, or whose containers fail
+-- (failures.containers); other Deployments have no rows. Pods are counted
+-- when not being deleted; "new" pods are those of the ReplicaSet of the
+-- Deployment's current template, "old" those of every other revision.
+CREATE TABLE IF NOT EXISTS rollout_intervals (
+	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
+	t_s		REAL NOT NULL,	-- end of the interval, simulated seconds
+	deployment	TEXT NOT NULL,	-- Deployment name
+	revision	INTEGER,	-- revision of the current template's ReplicaSet (0 before it exists)
+	replicas	INTEGER,	-- spec.replicas at t_s (the HPA's or a scale action's)
+	pods		INTEGER,	-- its pods of every template (status.replicas)
+	updated		INTEGER,	-- pods of the current template (status.updatedReplicas)
+	ready_new	INTEGER,	-- Ready pods of the current template
+	ready_old	INTEGER,	-- Ready pods of older templates
+	available	INTEGER,	-- Ready for at least minReadySeconds, all templates
+	paused		INTEGER,	-- 1 while spec.paused
+	progressing	TEXT,		-- the Progressing condition's status: True, False, Unknown (NULL: none yet)
+	reason		TEXT,		-- its reason: NewReplicaSetCreated, ReplicaSetUpdated, NewReplicaSetAvailable, ProgressDeadlineExceeded, DeploymentPaused, DeploymentResumed
+	restarts	INTEGER		-- container restarts of its pods during the interval
+);
+CREATE INDEX IF NOT EXISTS rollout_intervals_run_deploy ON rollout_intervals (run_id, deployment, t_s);

@@ -209,7 +209,8 @@ deployment(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	    scn_get_i32(spec, "progressDeadlineSeconds", 600, 1, INT32_MAX,
 	    &d->progress_deadline_s, cause) < 0 ||
 	    scn_get_i32(spec, "revisionHistoryLimit", 10, 0, INT32_MAX,
-	    &d->revision_history, cause) < 0)
+	    &d->revision_history, cause) < 0 ||
+	    yt_get_bool(spec, "paused", false, &d->paused, cause) < 0)
 		return -1;
 	const struct yt_node *sel = yt_get(spec, "selector");
 	if (sel == NULL || yt_is_null(sel)) {
@@ -231,6 +232,12 @@ deployment(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	snprintf(what, sizeof what, "Deployment '%s'", d->name);
 	if (scn_pod_template(tmpl, what, &d->template, cause) < 0)
 		return -1;
+	if (d->template.restart_policy != K8S_RESTART_ALWAYS) {
+		/* apps/v1 validation: a Deployment's pods always restart. */
+		*cause = yt_errorf(yt_get(yt_get(tmpl, "spec"), "restartPolicy"),
+		    "a Deployment's restartPolicy must be Always");
+		return -1;
+	}
 	d->template.name = xstrdup(d->name);
 	d->template.namespace = xstrdup(d->namespace);
 	if (!k8s_selector_matches(&d->selector, &d->template.labels)) {
@@ -264,6 +271,7 @@ deployment(struct scn_mf *m, const struct yt_node *obj, char **cause)
 		}
 		d->max_surge = 0;
 		d->max_unavailable = d->replicas;
+		d->recreate = true;
 		return 0;
 	}
 	if (strcmp(type, "RollingUpdate") != 0) {
@@ -290,6 +298,10 @@ deployment(struct scn_mf *m, const struct yt_node *obj, char **cause)
 			return -1;
 		}
 	}
+	d->surge_value = surge;
+	d->surge_pct = surge_pct;
+	d->unavail_value = unavail;
+	d->unavail_pct = unavail_pct;
 	/* ResolveFenceposts: surge rounds up, unavailable down; never both 0. */
 	d->max_surge = scaled(surge, surge_pct, d->replicas, true);
 	d->max_unavailable = scaled(unavail, unavail_pct, d->replicas, false);

@@ -1020,6 +1020,21 @@ scn_pod_spec(const struct yt_node *n, const char *what, struct k8s_pod_spec *p,
 	}
 	if (p->scheduler_name == NULL)
 		p->scheduler_name = xstrdup("default-scheduler");
+	const char *rp;
+	if (scn_get_str(n, "restartPolicy", &rp, cause) < 0)
+		return -1;
+	if (rp != NULL) {
+		static const char *const pols[] = { "Always", "OnFailure", "Never", NULL };
+		int k;
+		for (k = 0; pols[k] != NULL && strcmp(pols[k], rp) != 0; k++)
+			;
+		if (pols[k] == NULL) {
+			*cause = yt_errorf(yt_get(n, "restartPolicy"), "restartPolicy must be "
+			    "Always, OnFailure or Never, found '%s'", rp);
+			return -1;
+		}
+		p->restart_policy = (enum k8s_restart_policy)k;
+	}
 	const char *pp;
 	if (scn_get_str(n, "preemptionPolicy", &pp, cause) < 0)
 		return -1;

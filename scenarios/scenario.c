@@ -36,9 +36,9 @@ static const char *const service_keys[] = { "name", "serviceTime", "concurrency"
 	"circuitBreaker", "rateLimit", "calls", NULL };
 static const char *const class_keys[] = { "name", "weight", "serviceTime",
 	"cpuPerRequest", "timeout", "size", NULL };
-static const char *const failures_keys[] = { "scheduled", "replay", NULL };
+static const char *const failures_keys[] = { "scheduled", "replay", "containers", NULL };
 static const char *const chaos_keys[] = { "at", "action", "pool", "zone", "count",
-	"duration", "deployment", "replicas", NULL };
+	"duration", "deployment", "replicas", "set", "behavior", "toRevision", NULL };
 
 /* Loading state: the scenario being filled and where its parts came from. */
 struct loader {
@@ -498,7 +498,7 @@ chaos(struct loader *l, const struct yt_node *n, struct scn_chaos *c, char **cau
 	}
 	const char *a = yt_get(n, "action")->str;
 	static const char *const actions[] = { "failNodes", "failZone", "recoverNodes",
-		"scale", NULL };
+		"scale", "rollout", "pause", "resume", "undo", NULL };
 	int k;
 	for (k = 0; actions[k] != NULL; k++)
 		if (yt_get(n, "action")->kind == YT_SCALAR && strcmp(actions[k], a) == 0)
@@ -508,14 +508,32 @@ chaos(struct loader *l, const struct yt_node *n, struct scn_chaos *c, char **cau
 		    ks_nearest(a, actions) : NULL;
 		*cause = near ? yt_errorf(yt_get(n, "action"), "unknown action '%s' (did "
 		    "you mean '%s'?)", a, near) : yt_errorf(yt_get(n, "action"),
-		    "unknown action (expected failNodes, failZone, recoverNodes or scale)");
+		    "unknown action (expected failNodes, failZone, recoverNodes, scale, "
+		    "rollout, pause, resume or undo)");
 		return -1;
 	}
 	c->kind = (enum scn_chaos_kind)k;
 	if (scn_get_strdup(n, "deployment", &c->deployment, cause) < 0)
 		return -1;
-	if (c->kind == SCN_SCALE_DEPLOYMENT)
+	if (c->kind == SCN_SCALE_DEPLOYMENT) {
+		static const char *const notscale[] = { "set", "behavior", "toRevision", NULL };
+		for (int i = 0; notscale[i] != NULL; i++)
+			if (yt_get(n, notscale[i]) != NULL) {
+				*cause = yt_errorf(yt_get(n, notscale[i]), "'%s' belongs to the "
+				    "rollout and undo actions", notscale[i]);
+				return -1;
+			}
 		return scale_action(l, n, c, cause);
+	}
+	if (c->kind >= SCN_ROLLOUT)
+		return scn_rollout_action(n, s, c, cause);
+	static const char *const notnode[] = { "set", "behavior", "toRevision", NULL };
+	for (int i = 0; notnode[i] != NULL; i++)
+		if (yt_get(n, notnode[i]) != NULL) {
+			*cause = yt_errorf(yt_get(n, notnode[i]), "'%s' belongs to the rollout "
+			    "and undo actions", notnode[i]);
+			return -1;
+		}
 	if (c->deployment != NULL || yt_get(n, "replicas") != NULL) {
 		*cause = yt_errorf(yt_get(n, c->deployment ? "deployment" : "replicas"),
 		    "'deployment' and 'replicas' belong to the scale action");
@@ -747,6 +765,8 @@ load(struct loader *l, struct yt_node *root, char **cause)
 		}
 		if (scn_incident(s, yt_get(f, "replay"), l->dir, cause) < 0)
 			return -1;	/* scenarios/incident.c */
+		if (scn_container_failures(yt_get(f, "containers"), s, cause) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -849,6 +869,7 @@ scn_free(struct scenario *s)
 	for (size_t i = 0; i < s->nsamples; i++)
 		free(s->samples[i]);
 	free(s->samples);
+	scn_rollouts_free(s);
 	for (size_t i = 0; i < s->nchaos; i++) {
 		free(s->chaos[i].pool);
 		free(s->chaos[i].zone);

@@ -83,8 +83,23 @@ enum scn_traffic_mode { SCN_TRAFFIC_FLUID, SCN_TRAFFIC_REQUEST, SCN_TRAFFIC_AUTO
 #define SCN_AUTO_REQUEST_RATE	2000.0
 
 enum scn_chaos_kind { SCN_FAIL_NODES, SCN_FAIL_ZONE, SCN_RECOVER_NODES,
-	SCN_SCALE_DEPLOYMENT, SCN_FAULT };
+	SCN_SCALE_DEPLOYMENT, SCN_ROLLOUT, SCN_PAUSE, SCN_RESUME, SCN_UNDO,
+	SCN_FAULT };	/* SCN_FAULT last: the others follow the action names in scenario.c */
 struct scn_fault;
+
+/* How a release's containers behave (see models/cluster/cluster.h,
+ * struct cl_behavior): probes that fail, a slow start, crashes. */
+struct scn_behavior {
+	bool		 not_ready, not_live;
+	sim_ns		 startup, crash_after, mean_time_to_crash;
+};
+
+/* failures.containers: a Deployment's containers' behavior. */
+struct scn_container_failure {
+	char			*deployment;
+	struct scn_behavior	 b;
+};
+
 struct scn_chaos {
 	sim_ns			 at;
 	enum scn_chaos_kind	 kind;
@@ -95,6 +110,12 @@ struct scn_chaos {
 	int32_t			 count;		/* nodes; SCN_FAIL_ZONE: all */
 	sim_ns			 duration;	/* down for this long; 0 = the pool's repair */
 	struct scn_fault	*fault;		/* SCN_FAULT (scenarios/faults.h), owned */
+	/* SCN_ROLLOUT: set: {container, image, resources, env}, behavior: */
+	char			*container, *image, *env;
+	bool			 has_requests, has_limits, has_behavior;
+	struct k8s_resources	 requests, limits;
+	struct scn_behavior	 behavior;
+	int64_t			 to_revision;	/* SCN_UNDO: 0 = the previous */
 };
 
 /* Control-plane timings; defaults are Kubernetes' (cited in scenario.c). */
@@ -163,6 +184,8 @@ struct scenario {
 	size_t			 nprofiles;
 	struct scn_chaos	*chaos;
 	size_t			 nchaos;
+	struct scn_container_failure *cfail;
+	size_t			 ncfail;
 	struct scn_control_plane cp;
 	struct scn_sched_config	*sched_config;	/* schedulerConfig:; NULL: default profile */
 	bool			 cluster_autoscaler;	/* any pool with max > count */

@@ -58,6 +58,13 @@ void scn_pool_free(struct scn_pool *p);
 /* nvidia.com/gpu of a known cloud accelerator instance type, or 0
  * (scenarios/pools.c). */
 int64_t scn_instance_gpus(const char *type);
+/* rollouts.c: the Deployment actions of failures.scheduled (rollout, pause,
+ * resume, undo; c->kind and c->deployment already read) and the
+ * failures.containers list. */
+int scn_rollout_action(const struct yt_node *n, struct scenario *s, struct scn_chaos *c,
+    char **cause);
+int scn_container_failures(const struct yt_node *n, struct scenario *s, char **cause);
+void scn_rollouts_free(struct scenario *s);
 
 /* A path relative to dir (absolute paths are kept); caller frees. */
 char *scn_path_join(const char *dir, const char *path);

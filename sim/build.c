@@ -220,6 +220,16 @@ build_fault(struct cluster *c, const struct scn_fault *f, char **cause)
 	return cl_add_fault(c, &fp, cause);
 }
 
+static void
+behavior_of(const struct scn_behavior *s, struct cl_behavior *b)
+{
+	b->not_ready = s->not_ready;
+	b->not_live = s->not_live;
+	b->startup = s->startup;
+	b->crash_after = s->crash_after;
+	b->mean_time_to_crash = s->mean_time_to_crash;
+}
+
 struct cluster *
 build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink *probes,
     char **cause)
@@ -299,6 +309,12 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 			goto fail;
 		}
 	}
+	for (size_t i = 0; i < s->ncfail; i++) {
+		struct cl_behavior b;
+		behavior_of(&s->cfail[i].b, &b);
+		if (cl_set_behavior(c, s->cfail[i].deployment, &b, cause) < 0)
+			goto fail;
+	}
 	for (size_t i = 0; i < s->nchaos; i++) {
 		const struct scn_chaos *ch = &s->chaos[i];
 		if (ch->kind == SCN_FAULT) {
@@ -306,13 +322,26 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 				goto fail;
 			continue;
 		}
+		static const enum cl_chaos_kind kinds[] = {
+			[SCN_FAIL_NODES] = CL_FAIL_NODES, [SCN_FAIL_ZONE] = CL_FAIL_ZONE,
+			[SCN_RECOVER_NODES] = CL_RECOVER_NODES,
+			[SCN_SCALE_DEPLOYMENT] = CL_SCALE_DEPLOYMENT, [SCN_ROLLOUT] = CL_ROLLOUT,
+			[SCN_PAUSE] = CL_PAUSE, [SCN_RESUME] = CL_RESUME, [SCN_UNDO] = CL_UNDO,
+		};
+		struct cl_rollout_params rpv, *rp = &rpv;
+		memset(rp, 0, sizeof *rp);
+		rp->container = ch->container;
+		rp->image = ch->image;
+		rp->requests = ch->has_requests ? &ch->requests : NULL;
+		rp->limits = ch->has_limits ? &ch->limits : NULL;
+		rp->env = ch->env;
+		rp->has_behavior = ch->has_behavior;
+		behavior_of(&ch->behavior, &rp->behavior);
 		struct cl_chaos_params cp = {
 			.at = ch->at, .pool = ch->pool, .zone = ch->zone, .count = ch->count,
-			.duration = ch->duration,
-			.kind = ch->kind == SCN_FAIL_ZONE ? CL_FAIL_ZONE :
-			    ch->kind == SCN_RECOVER_NODES ? CL_RECOVER_NODES :
-			    ch->kind == SCN_SCALE_DEPLOYMENT ? CL_SCALE_DEPLOYMENT : CL_FAIL_NODES,
+			.duration = ch->duration, .kind = kinds[ch->kind],
 			.deployment = ch->deployment, .replicas = ch->replicas,
+			.rollout = rp, .to_revision = ch->to_revision,
 		};
 		if (cl_add_chaos(c, &cp, cause) < 0)
 			goto fail;

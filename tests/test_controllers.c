@@ -119,7 +119,7 @@ test_rolling_steps(void)
 	d.replicas = 20;
 	struct deploy_rs *all[2] = { &old, &nw };
 	CHECK(deploy_is_scaling_event(&d, all, 2));
-	deploy_scale(&d, 10, &nw, olds, 1, scratch);
+	deploy_scale_proportionally(&d, 10, &nw, olds, 1, scratch);
 	CHECK_INT(old.spec_replicas + nw.spec_replicas, 25);	/* 20 + surge 5 */
 	CHECK(!deploy_is_scaling_event(&d, all, 2));
 }

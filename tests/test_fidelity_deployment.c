@@ -468,7 +468,7 @@ run_scale(const struct yt_node *c)
 	if (has_new)
 		read_rs(yt_get(in, "new_rs"), &nrs);
 	size_t n = read_rs_list(yt_get(in, "old_rss"), v, p);
-	deploy_scale(&d, (int32_t)tv_i64(yt_get(in, "deployment"), "status_replicas", 0),
+	deploy_scale_proportionally(&d, (int32_t)tv_i64(yt_get(in, "deployment"), "status_replicas", 0),
 	    has_new ? &nrs : NULL, p, n, scratch);
 	if (has_new)
 		expect_i(cn, "new_rs_replicas", nrs.spec_replicas,

@@ -187,6 +187,10 @@ struct k8s_spread {
 
 /* A pod template (or a standalone pod's spec with its metadata). Shared,
  * read-only, by every pod created from it. */
+/* spec.restartPolicy: what the kubelet does when a container exits. */
+enum k8s_restart_policy { K8S_RESTART_ALWAYS = 0, K8S_RESTART_ON_FAILURE,
+	K8S_RESTART_NEVER };
+
 struct k8s_pod_spec {
 	char			*name;		/* template or pod name */
 	char			*namespace;	/* "default" */
@@ -210,6 +214,7 @@ struct k8s_pod_spec {
 	int32_t			 priority;	/* resolved from the PriorityClass */
 	bool			 preempt_never;	/* preemptionPolicy: Never */
 	int64_t			 termination_grace_s;	/* default 30 */
+	enum k8s_restart_policy	 restart_policy;	/* default Always */
 };
 void k8s_pod_spec_free(struct k8s_pod_spec *p);
 
@@ -252,6 +257,12 @@ struct k8s_deployment {
 	int32_t			 min_ready_s;
 	int32_t			 progress_deadline_s;	/* default 600 */
 	int32_t			 revision_history;	/* default 10 */
+	/* The strategy as written, for the Deployment controller, which
+	 * resolves percentages against spec.replicas at each sync. */
+	bool			 recreate;	/* strategy.type Recreate */
+	int32_t			 surge_value, unavail_value;	/* ints or percents */
+	bool			 surge_pct, unavail_pct;
+	bool			 paused;	/* spec.paused */
 };
 
 struct k8s_service_port {

@@ -89,6 +89,9 @@ cl_free(struct cluster *c)
 	free(c->profiles);
 	free(c->pdbs);
 	free(c->pcs);
+	for (size_t i = 0; i < c->nrss; i++)
+		free(c->rss[i].name);
+	free(c->rss);
 	for (int k = 0; k < CL_NCHANGES; k++)
 		free(c->watch[k]);
 	gsl_rng_free(c->rng_cp);

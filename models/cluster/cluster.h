@@ -105,13 +105,39 @@ struct cl_timings {
 	struct sim_dist	shutdown;
 };
 
+/*
+ * How a release's containers behave (the application, not Kubernetes): a
+ * bad release fails its probes, starts slowly or crashes. All zero: healthy,
+ * up as soon as started, never exits.
+ */
+struct cl_behavior {
+	bool		 not_ready;	/* the readiness probe never succeeds */
+	bool		 not_live;	/* the liveness probe fails from the start */
+	sim_ns		 startup;	/* probes fail until this long after a start */
+	sim_ns		 crash_after;	/* exits (code 1) this long after each start */
+	sim_ns		 mean_time_to_crash;	/* exits after Exp(mean) running */
+};
+
+/* A template change (`kubectl set image / set resources / set env`): what
+ * changes in one container (NULL: the first); NULL fields stay. */
+struct cl_rollout_params {
+	const char			*container;
+	const char			*image;
+	const struct k8s_resources	*requests, *limits;
+	const char			*env;	/* changes the template (hash) only */
+	bool				 has_behavior;	/* else the Deployment's own */
+	struct cl_behavior		 behavior;
+};
+
 enum cl_chaos_kind { CL_FAIL_NODES, CL_FAIL_ZONE, CL_RECOVER_NODES,
-	CL_SCALE_DEPLOYMENT };
+	CL_SCALE_DEPLOYMENT, CL_ROLLOUT, CL_PAUSE, CL_RESUME, CL_UNDO };
 struct cl_chaos_params {
 	sim_ns			 at;
 	enum cl_chaos_kind	 kind;
-	const char		*deployment;	/* CL_SCALE_DEPLOYMENT: its name */
+	const char		*deployment;	/* scale, rollout, pause, resume, undo */
 	int32_t			 replicas;	/* CL_SCALE_DEPLOYMENT: new spec.replicas */
+	const struct cl_rollout_params *rollout;	/* CL_ROLLOUT; borrowed */
+	int64_t			 to_revision;	/* CL_UNDO: 0 = the previous one */
 	const char		*pool;
 	const char		*zone;
 	int32_t			 count;
@@ -134,6 +160,10 @@ int cl_add_pdb(struct cluster *c, const struct k8s_pdb *p);
 int cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause);
 int cl_add_profile(struct cluster *c, const struct cl_profile_params *p, char **cause);
 int cl_add_chaos(struct cluster *c, const struct cl_chaos_params *ch, char **cause);
+/* The containers of a Deployment's pods behave so (crashes, probes) unless a
+ * rollout gives its release another behavior. Copied. */
+int cl_set_behavior(struct cluster *c, const char *deployment,
+    const struct cl_behavior *b, char **cause);
 /* A VerticalPodAutoscaler (models/vpa/vpa.h) of a Deployment added before. */
 int cl_add_vpa(struct cluster *c, const struct vpa_spec *v, char **cause);
 /*

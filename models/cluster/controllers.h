@@ -64,6 +64,14 @@ sim_ns cl_image_pull(struct cluster *c, uint32_t p, const char *image, sim_ns d)
 /* endpoints.c: an endpoints change of the pod is still propagating. */
 bool endpoints_pending(struct cluster *c, uint32_t pod);
 
+/* deployment.c: the timed Deployment changes (machines.c's chaos list):
+ * a new template (a rollout), pause/resume, `kubectl rollout undo`; and
+ * marking a Deployment for rollout rows and the general sync path. */
+void deploy_rollout(struct cluster *c, uint32_t deploy, const struct cl_rollout_params *rp);
+void deploy_pause(struct cluster *c, uint32_t deploy, bool paused);
+void deploy_undo(struct cluster *c, uint32_t deploy, int64_t to_revision);
+void deploy_track(struct cluster *c, uint32_t deploy);
+
 /* scheduler.c: its cache (nodes and pods as the scheduler sees them) for
  * the Cluster Autoscaler's simulations, and the Services that default
  * topology spreading follows. */

@@ -1,10 +1,12 @@
 /*
  * kubelet.c - the node agent: it sees a pod bound to its node after the
  * watch latency, pulls the images the node lacks, starts the containers,
- * runs the readiness probe worker, restarts the containers when its node
- * comes back, and terminates deleting pods (SIGTERM once out of the
+ * runs the startup, readiness and liveness probe workers against the
+ * release's behavior, restarts exited containers with the crash-loop
+ * back-off (models/kubelet/backoff.h), restarts the containers when its
+ * node comes back, and terminates deleting pods (SIGTERM once out of the
  * endpoints, capped by terminationGracePeriodSeconds). Upstream:
- * pkg/kubelet (pod workers, prober).
+ * pkg/kubelet (pod workers, prober, kuberuntime doBackOff).
  */
 #include "config.h"
 
@@ -12,15 +14,36 @@
 #include <string.h>
 
 #include "models/cluster/controllers.h"
+#include <gsl/gsl_randist.h>
+
+struct kubelet {
+	gsl_rng		*rng;		/* "containers": crash times */
+};
+
+/* Why a container exits (cl_pod.exit_why). */
+enum { EXIT_CRASH = 1, EXIT_LIVENESS, EXIT_STARTUP };
+
+/* The first container's probe of each kind that has one (kubesim runs a
+ * pod's containers as one). */
+static const struct k8s_probe *
+pod_probe(const struct cl_pod *pd, int kind)
+{
+	const struct k8s_pod_spec *s = pd->spec;
+	for (size_t i = 0; i < s->ncontainers; i++) {
+		const struct k8s_container *k = &s->containers[i];
+		const struct k8s_probe *pr = kind == 0 ? &k->readiness : kind == 1 ?
+		    &k->liveness : &k->startup;
+		if (pr->set)
+			return pr;
+	}
+	return NULL;
+}
 
 static const struct k8s_probe *
 pod_readiness(const struct cluster *c, const struct cl_pod *pd)
 {
-	const struct k8s_pod_spec *s = &c->deploys[pd->deploy].spec;
-	for (size_t i = 0; i < s->ncontainers; i++)
-		if (s->containers[i].readiness.set)
-			return &s->containers[i].readiness;
-	return NULL;
+	(void)c;
+	return pod_probe(pd, 0);
 }
 
 static void
@@ -55,6 +78,118 @@ first_ready_time(const struct k8s_probe *pr, sim_ns origin, sim_ns started)
 	return ks_sat_add(t, ks_sat_mul(succ - 1, period));	/* 2^31 x 10 years */
 }
 
+static void on_container_exit(struct sim *sim, void *ctx, uint64_t arg);
+static void pod_start_containers(struct cluster *c, uint32_t p, bool pull);
+
+#define NEVER	INT64_MAX
+
+static sim_ns
+probe_period(const struct k8s_probe *pr)
+{
+	return (sim_ns)(pr->period_s > 0 ? pr->period_s : 10) * SIM_SEC;
+}
+
+/* The first probe of a worker started at origin (probing then every
+ * period) that counts for a container started at `started` and may run
+ * from `from`: initialDelaySeconds after the start, whole seconds. */
+static sim_ns
+first_probe(const struct k8s_probe *pr, sim_ns origin, sim_ns started, sim_ns from)
+{
+	sim_ns period = probe_period(pr);
+	sim_ns t = origin;
+	if (t < from)
+		t += ((from - origin + period - 1) / period) * period;
+	while ((t - started) / SIM_SEC < pr->initial_delay_s)
+		t += period;
+	return t;
+}
+
+/*
+ * A started container of a release that may misbehave: when its startup
+ * probe succeeds (or the failures that kill it), when it becomes Ready,
+ * when liveness kills it, when it crashes. The application answers probes
+ * from `startup` after the start (not at all for readiness when not_ready,
+ * for liveness when not_live); a probe fails failureThreshold times in a
+ * row before the kubelet acts. The earliest exit wins.
+ */
+static void
+container_plan(struct cluster *c, uint32_t p, sim_ns now)
+{
+	struct kubelet *kl = c->ctl[CTL_KUBELET];
+	struct cl_pod *pd = &c->pods[p];
+	static const struct cl_behavior healthy;
+	const struct cl_behavior *b = pd->behave != NULL ? pd->behave : &healthy;
+	sim_ns up = now + b->startup, started = now, exit_at = NEVER;
+	uint8_t why = 0;
+	const struct k8s_probe *sp = pod_probe(pd, 2), *rp = pod_probe(pd, 0),
+	    *lp = pod_probe(pd, 1);
+	if (sp != NULL) {
+		sim_ns t = first_probe(sp, pd->probe_origin, now, now);
+		int32_t fails = 0;
+		for (;;) {
+			if (t >= up) {
+				started = t;
+				break;
+			}
+			if (++fails >= (sp->failure_threshold > 0 ? sp->failure_threshold : 3)) {
+				exit_at = t;
+				why = EXIT_STARTUP;
+				break;
+			}
+			t += probe_period(sp);
+		}
+	}
+	sim_ns ready_at = NEVER;
+	if (exit_at == NEVER) {
+		if (b->not_ready)
+			ready_at = NEVER;
+		else if (rp == NULL)
+			ready_at = started;
+		else {
+			sim_ns t = first_probe(rp, pd->probe_origin, now, started);
+			if (t < up)
+				t += ((up - t + probe_period(rp) - 1) / probe_period(rp)) *
+				    probe_period(rp);
+			int32_t succ = rp->success_threshold > 0 ? rp->success_threshold : 1;
+			ready_at = t + (sim_ns)(succ - 1) * probe_period(rp);
+		}
+		if (lp != NULL) {
+			sim_ns t = first_probe(lp, pd->probe_origin, now, started);
+			int32_t ft = lp->failure_threshold > 0 ? lp->failure_threshold : 3;
+			sim_ns kill = t + (sim_ns)(ft - 1) * probe_period(lp);
+			if (b->not_live || kill < up) {
+				exit_at = kill;
+				why = EXIT_LIVENESS;
+			}
+		}
+		sim_ns crash = NEVER;
+		if (b->crash_after > 0)
+			crash = now + b->crash_after;
+		if (b->mean_time_to_crash > 0) {
+			double x = gsl_ran_exponential(kl->rng, sim_ns_to_s(b->mean_time_to_crash));
+			sim_ns t2 = now + (sim_ns)(x * 1e9);
+			if (t2 < crash)
+				crash = t2;
+		}
+		if (crash < exit_at) {
+			exit_at = crash;
+			why = EXIT_CRASH;
+		}
+	}
+	if (ready_at < exit_at && ready_at != NEVER) {
+		if (ready_at <= now)
+			pod_set_ready(c, p, true);
+		else
+			pd->timer = sim_at(c->sim, ready_at, PRIO_POD, on_probe_success, c,
+			    CL_POD_ARG(c, p));
+	}
+	if (exit_at != NEVER) {
+		pd->exit_why = why;
+		pd->exit_timer = sim_at(c->sim, exit_at, PRIO_POD, on_container_exit, c,
+		    CL_POD_ARG(c, p));
+	}
+}
+
 static void
 on_container_started(struct sim *sim, void *ctx, uint64_t arg)
 {
@@ -71,6 +206,10 @@ on_container_started(struct sim *sim, void *ctx, uint64_t arg)
 	cl_notify(c, CL_POD_STARTED, p);
 	pod_set_phase(c, p, POD_RUNNING);
 	cl_event(c, "PodRunning", pd->name, "%s", c->nodes[pd->node].spec->name);
+	if (pd->behave != NULL || pod_probe(pd, 2) != NULL) {
+		container_plan(c, p, now);
+		return;
+	}
 	const struct k8s_probe *pr = pod_readiness(c, pd);
 	if (pr == NULL) {
 		pod_set_ready(c, p, true);
@@ -98,7 +237,7 @@ pod_start_containers(struct cluster *c, uint32_t p, bool pull)
 	pod_set_phase(c, p, POD_CREATING);
 	pd->probe_origin = sim_now(c->sim);
 	sim_ns d = 0;
-	const struct k8s_pod_spec *s = &c->deploys[pd->deploy].spec;
+	const struct k8s_pod_spec *s = pd->spec;
 	bool pulled = false;
 	for (size_t i = 0; pull && i < s->ncontainers; i++) {
 		const char *img = s->containers[i].image;
@@ -114,6 +253,73 @@ pod_start_containers(struct cluster *c, uint32_t p, bool pull)
 	d += sim_dist_sample_ns(&c->t.container_start, c->rng_kubelet);
 	cl_event(c, "PodCreating", pd->name, "%s%s", n->spec->name, pulled ? ", pulling image" : "");
 	pd->timer = sim_after(c->sim, d, PRIO_POD, on_container_started, c, CL_POD_ARG(c, p));
+}
+
+/* The back-off is over (or there was none): Next(finishedAt), then the
+ * container starts again (images are on the node). */
+static void
+on_restart(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct cluster *c = ctx;
+	uint32_t p = cl_pod_of(c, arg);
+	if (p == NONE)
+		return;
+	struct cl_pod *pd = &c->pods[p];
+	pd->timer = 0;
+	if (pd->lost || pd->deleting)
+		return;
+	struct backoff_policy pol = BACKOFF_CRASHLOOP;
+	backoff_next(&pol, &pd->crash_backoff, pd->finished_at, sim_now(sim));
+	pd->restarts++;
+	c->deploys[pd->deploy].restarts++;
+	cl_event(c, "Restarted", pd->name, "restart %u", pd->restarts);
+	pod_start_containers(c, p, false);
+}
+
+/*
+ * The container exited (crashed, or killed by a failing liveness or startup
+ * probe): the pod is not Ready; with restartPolicy Always (a Deployment's)
+ * or OnFailure it restarts at once unless in back-off since the exit
+ * (kuberuntime doBackOff: IsInBackOffSince(finishedAt)), in which case it
+ * waits in CrashLoopBackOff until finishedAt + the back-off.
+ */
+static void
+on_container_exit(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct cluster *c = ctx;
+	uint32_t p = cl_pod_of(c, arg);
+	if (p == NONE)
+		return;
+	struct cl_pod *pd = &c->pods[p];
+	pd->exit_timer = 0;
+	if (pd->lost || pd->deleting || (pd->phase != POD_RUNNING && pd->phase != POD_READY))
+		return;
+	sim_ns now = sim_now(sim);
+	if (pd->exit_why == EXIT_LIVENESS || pd->exit_why == EXIT_STARTUP) {
+		const char *kind = pd->exit_why == EXIT_LIVENESS ? "Liveness" : "Startup";
+		cl_event(c, "Unhealthy", pd->name, "%s probe failed", kind);
+		cl_event(c, "Killing", pd->name, "Container failed %s probe, will be "
+		    "restarted", pd->exit_why == EXIT_LIVENESS ? "liveness" : "startup");
+	} else {
+		cl_event(c, "ContainerDied", pd->name, "exit code 1 after %.0f s",
+		    sim_ns_to_s(now - pd->started));
+	}
+	sim_cancel(sim, pd->timer);
+	pd->timer = 0;
+	pd->finished_at = now;
+	if (pd->ready_cond)
+		pod_set_ready(c, p, false);
+	if (pd->spec->restart_policy == K8S_RESTART_NEVER)
+		return;
+	struct backoff_policy pol = BACKOFF_CRASHLOOP;
+	if (backoff_since(&pol, &pd->crash_backoff, now, now)) {
+		sim_ns wait = backoff_get(&pd->crash_backoff);
+		cl_event(c, "BackOff", pd->name, "Back-off %.0f s restarting failed container "
+		    "(CrashLoopBackOff)", sim_ns_to_s(wait));
+		pd->timer = sim_at(sim, now + wait, PRIO_POD, on_restart, c, CL_POD_ARG(c, p));
+		return;
+	}
+	on_restart(sim, c, CL_POD_ARG(c, p));
 }
 
 static void
@@ -170,7 +376,7 @@ pod_maybe_finish(struct cluster *c, uint32_t p)
 	if (pd->ep_index != NONE || endpoints_pending(c, p) || pd->timer != 0 || pd->lost)
 		return;
 	sim_ns d = sim_dist_sample_ns(&c->t.shutdown, c->rng_kubelet);
-	sim_ns grace = c->deploys[pd->deploy].spec.termination_grace_s * SIM_SEC;
+	sim_ns grace = pd->spec->termination_grace_s * SIM_SEC;
 	if (d > grace)
 		d = grace;
 	pd->timer = sim_after(c->sim, d, PRIO_POD, on_pod_exited, c, CL_POD_ARG(c, p));
@@ -187,8 +393,15 @@ on_change(void *ctx, enum cl_change what, uint32_t id)
 		    CL_POD_ARG(c, id));
 		break;
 	}
+	case CL_POD_LOST:
+	case CL_POD_REMOVED:
+		sim_cancel(c->sim, c->pods[id].exit_timer);
+		c->pods[id].exit_timer = 0;
+		break;
 	case CL_POD_TERMINATING: {
 		struct cl_pod *pd = &c->pods[id];
+		sim_cancel(c->sim, pd->exit_timer);
+		pd->exit_timer = 0;
 		if (pd->lost)
 			break;	/* finishes when the node comes back */
 		sim_cancel(c->sim, pd->timer);
@@ -217,11 +430,22 @@ on_change(void *ctx, enum cl_change what, uint32_t id)
 static void *
 kubelet_create(struct cluster *c)
 {
+	struct kubelet *kl = xcalloc(1, sizeof *kl);
+	kl->rng = sim_rng_new(c->seed, "containers");
 	cl_watch(c, CL_ON(CL_POD_BOUND) | CL_ON(CL_POD_TERMINATING) |
-	    CL_ON(CL_POD_ENDPOINTS_SYNCED) | CL_ON(CL_NODE_UP), on_change, c);
-	return NULL;
+	    CL_ON(CL_POD_ENDPOINTS_SYNCED) | CL_ON(CL_NODE_UP) | CL_ON(CL_POD_LOST) |
+	    CL_ON(CL_POD_REMOVED), on_change, c);
+	return kl;
+}
+
+static void
+kubelet_destroy(struct cluster *c)
+{
+	struct kubelet *kl = c->ctl[CTL_KUBELET];
+	gsl_rng_free(kl->rng);
+	free(kl);
 }
 
 const struct cl_controller kubelet_controller = {
-	.name = "kubelet", .create = kubelet_create,
+	.name = "kubelet", .create = kubelet_create, .destroy = kubelet_destroy,
 };

@@ -44,13 +44,20 @@ cl_add_chaos(struct cluster *c, const struct cl_chaos_params *ch, char **cause)
 			return -1;
 		}
 	}
-	if (ch->kind == CL_SCALE_DEPLOYMENT && deploy_named(c, NULL, ch->deployment) == NONE) {
-		*cause = xasprintf("scale at %.0fs: no Deployment %s",
-		    sim_ns_to_s(ch->at), ch->deployment);
+	if (ch->kind >= CL_SCALE_DEPLOYMENT && deploy_named(c, NULL, ch->deployment) == NONE) {
+		*cause = xasprintf("%s at %.0fs: no Deployment %s", ch->kind ==
+		    CL_SCALE_DEPLOYMENT ? "scale" : "rollout", sim_ns_to_s(ch->at), ch->deployment);
 		return -1;
 	}
+	if (ch->kind > CL_SCALE_DEPLOYMENT)
+		deploy_track(c, deploy_named(c, NULL, ch->deployment));
 	KS_GROW(m->chaos, m->capchaos, m->nchaos + 1);
 	m->chaos[m->nchaos] = *ch;
+	if (ch->kind == CL_ROLLOUT) {
+		struct cl_rollout_params *rp = xmalloc(sizeof *rp);
+		*rp = *ch->rollout;
+		m->chaos[m->nchaos].rollout = rp;
+	}
 	return (int)m->nchaos++;
 }
 
@@ -134,6 +141,17 @@ on_chaos(struct sim *sim, void *ctx, uint64_t arg)
 	struct machines *m = ctx;
 	struct cluster *c = m->c;
 	const struct cl_chaos_params *ch = &m->chaos[arg];
+	if (ch->kind > CL_SCALE_DEPLOYMENT) {
+		/* kubectl set image/resources/env, rollout pause/resume/undo. */
+		uint32_t d = deploy_named(c, NULL, ch->deployment);
+		if (ch->kind == CL_ROLLOUT)
+			deploy_rollout(c, d, ch->rollout);
+		else if (ch->kind == CL_UNDO)
+			deploy_undo(c, d, ch->to_revision);
+		else
+			deploy_pause(c, d, ch->kind == CL_PAUSE);
+		return;
+	}
 	if (ch->kind == CL_SCALE_DEPLOYMENT) {
 		/* A scheduled `kubectl scale`: the ReplicaSet controller follows. */
 		for (size_t d = 0; d < c->ndeploys; d++) {
@@ -227,6 +245,9 @@ machines_destroy(struct cluster *c)
 	struct machines *m = machines_of(c);
 	gsl_rng_free(m->rng_fail);
 	gsl_rng_free(m->rng_provision);
+	for (size_t i = 0; i < m->nchaos; i++)
+		if (m->chaos[i].kind == CL_ROLLOUT)
+			free((void *)m->chaos[i].rollout);
 	free(m->chaos);
 	free(m->nodes);
 	free(m);

@@ -1,21 +1,18 @@
 /*
- * replicaset.c - the ReplicaSet controller under each Deployment: after the
- * watch latency it creates the missing pods (at most burstReplicas = 500
- * per sync) and deletes the surplus in upstream's ranking order
- * (ActivePodsWithRanks). Upstream: pkg/controller/replicaset.
+ * replicaset.c - the Deployment and ReplicaSet controllers as one table
+ * entry: after the watch latency a sync runs the Deployment controller
+ * (deployment.c sizes the ReplicaSets), then for each ReplicaSet creates the
+ * missing pods (at most burstReplicas = 500 per sync) and deletes the
+ * surplus in upstream's ranking order (ActivePodsWithRanks). Upstream:
+ * pkg/controller/replicaset.
  */
 #include "config.h"
 
 #include <stdlib.h>
 
-#include "models/cluster/controllers.h"
+#include "models/cluster/rollout.h"
 
-struct replicaset {
-	struct cluster	*c;
-	sim_timer	*sync;		/* per deployment: the pending sync */
-};
-
-static void sync_soon(struct replicaset *rs, uint32_t deploy);
+static void sync_soon(struct rsctl *rs, uint32_t deploy);
 
 /* Upstream's ActivePodsWithRanks order for scale-down: unassigned before
  * assigned, then Pending < Unknown < Running, not ready before ready, then
@@ -40,28 +37,25 @@ delete_before(const struct cluster *c, uint32_t a, uint32_t b)
 	return a > b;
 }
 
+/* The pods of ReplicaSet `id` follow its spec.replicas. */
 static void
-on_sync(struct sim *sim, void *ctx, uint64_t arg)
+rs_reconcile(struct rsctl *rs, uint32_t deploy, uint32_t id)
 {
-	struct replicaset *rs = ctx;
 	struct cluster *c = rs->c;
-	struct cl_deploy *d = &c->deploys[arg];
-	rs->sync[arg] = 0;
-	if (cl_api_defer(c, on_sync, rs, arg, &rs->sync[arg]))
-		return;	/* an API server outage (chaos.c) */
-	int32_t diff = d->replicas - (int32_t)d->npods;
+	struct cl_deploy *d = &c->deploys[deploy];
+	int32_t diff = c->rss[id].replicas - (int32_t)c->rss[id].npods;
 	if (diff > 0) {
 		/* burstReplicas: at most 500 creations per sync. */
 		int32_t n = diff > 500 ? 500 : diff;
 		for (int32_t i = 0; i < n; i++)
-			pod_create(c, (uint32_t)arg);
+			pod_create_rs(c, deploy, id);
 		if (diff > n)
-			sync_soon(rs, (uint32_t)arg);
+			sync_soon(rs, deploy);
 	} else if (diff < 0) {
 		for (int32_t k = 0; k < -diff; k++) {
 			uint32_t victim = NONE;
 			for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next) {
-				if (c->pods[p].deleting)
+				if (c->pods[p].deleting || c->pods[p].rs != id)
 					continue;
 				if (victim == NONE || delete_before(c, p, victim))
 					victim = p;
@@ -74,7 +68,26 @@ on_sync(struct sim *sim, void *ctx, uint64_t arg)
 }
 
 static void
-sync_soon(struct replicaset *rs, uint32_t deploy)
+on_sync(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct rsctl *rs = ctx;
+	struct dep_state *ds = &rs->dep[arg];
+	rs->sync[arg] = 0;
+	if (cl_api_defer(rs->c, on_sync, rs, arg, &rs->sync[arg]))
+		return;	/* an API server outage (chaos.c) */
+	dep_sync(rs, (uint32_t)arg);
+	for (size_t i = 0; i < ds->nrs; i++)
+		rs_reconcile(rs, (uint32_t)arg, ds->rs[i]);
+}
+
+void
+rs_sync_soon(struct rsctl *rs, uint32_t deploy)
+{
+	sync_soon(rs, deploy);
+}
+
+static void
+sync_soon(struct rsctl *rs, uint32_t deploy)
 {
 	struct cluster *c = rs->c;
 	if (rs->sync[deploy] != 0)
@@ -86,40 +99,77 @@ sync_soon(struct replicaset *rs, uint32_t deploy)
 static void
 on_change(void *ctx, enum cl_change what, uint32_t id)
 {
-	struct replicaset *rs = ctx;
-	if (what == CL_POD_DELETING)
-		sync_soon(rs, rs->c->pods[id].deploy);
-	else
-		sync_soon(rs, id);	/* CL_DEPLOY_SCALED */
+	struct rsctl *rs = ctx;
+	struct cluster *c = rs->c;
+	switch (what) {
+	case CL_POD_DELETING:
+		sync_soon(rs, c->pods[id].deploy);
+		break;
+	case CL_DEPLOY_SCALED:
+		sync_soon(rs, id);
+		break;
+	case CL_POD_READY:
+	case CL_POD_REMOVED:
+		/* Rollouts wait on readiness (and Recreate on old pods going);
+		 * Deployments without one are not woken. */
+		if (rs->dep != NULL && rs->dep[c->pods[id].deploy].tracked)
+			sync_soon(rs, c->pods[id].deploy);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+on_interval(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct rsctl *rs = ctx;
+	dep_emit_intervals(rs);
+	sim_after(sim, rs->c->t.interval, PRIO_INTERVAL, on_interval, rs, 0);
 }
 
 static void *
 replicaset_create(struct cluster *c)
 {
-	struct replicaset *rs = xcalloc(1, sizeof *rs);
+	struct rsctl *rs = xcalloc(1, sizeof *rs);
 	rs->c = c;
-	cl_watch(c, CL_ON(CL_POD_DELETING) | CL_ON(CL_DEPLOY_SCALED), on_change, rs);
+	cl_watch(c, CL_ON(CL_POD_DELETING) | CL_ON(CL_DEPLOY_SCALED) | CL_ON(CL_POD_READY) |
+	    CL_ON(CL_POD_REMOVED), on_change, rs);
 	return rs;
 }
 
 static void
 replicaset_start(struct cluster *c)
 {
-	struct replicaset *rs = c->ctl[CTL_REPLICASET];
+	struct rsctl *rs = c->ctl[CTL_REPLICASET];
 	rs->sync = xcalloc(c->ndeploys + 1, sizeof *rs->sync);
+	dep_init(rs);
 	for (size_t i = 0; i < c->ndeploys; i++)
 		sync_soon(rs, (uint32_t)i);
+	/* Rows only for Deployments that roll out or whose containers fail:
+	 * the others' runs have no more events than before. */
+	if (rs->any_tracked)
+		sim_after(c->sim, c->t.interval, PRIO_INTERVAL, on_interval, rs, 0);
+}
+
+static void
+replicaset_finish(struct cluster *c)
+{
+	struct rsctl *rs = c->ctl[CTL_REPLICASET];
+	if (rs->any_tracked && sim_now(c->sim) != rs->rows_at)
+		dep_emit_intervals(rs);
 }
 
 static void
 replicaset_destroy(struct cluster *c)
 {
-	struct replicaset *rs = c->ctl[CTL_REPLICASET];
+	struct rsctl *rs = c->ctl[CTL_REPLICASET];
+	dep_free(rs);
 	free(rs->sync);
 	free(rs);
 }
 
 const struct cl_controller replicaset_controller = {
 	.name = "replicaset", .create = replicaset_create, .start = replicaset_start,
-	.destroy = replicaset_destroy,
+	.finish = replicaset_finish, .destroy = replicaset_destroy,
 };

@@ -16,6 +16,7 @@
 
 #include "models/api/k8s.h"
 #include "models/cluster/cluster.h"
+#include "models/kubelet/backoff.h"
 #include "sim/util/hist.h"
 #include "sim/util/util.h"
 
@@ -100,6 +101,35 @@ struct cl_pod {
 	 * requests) and its effective request (podutils.PodRequests) */
 	const struct k8s_pod_spec *spec;
 	int64_t		 req_cpu_milli, req_memory;
+	/* Its ReplicaSet (index in c->rss, NONE for pods made by pod_create)
+	 * and how its release behaves (NULL: healthy). */
+	uint32_t	 rs;
+	const struct cl_behavior *behave;
+	/* The kubelet's container restarts: count, crash-loop back-off entry,
+	 * when the last container exited, the pending exit. */
+	uint32_t	 restarts;
+	struct backoff_entry crash_backoff;
+	sim_ns		 finished_at;
+	sim_timer	 exit_timer;
+	uint8_t		 exit_why;	/* kubelet.c's reason of the pending exit */
+};
+
+/* A ReplicaSet of a Deployment, one per template revision (the Deployment
+ * controller, models/cluster/deployment.c, makes and scales them; the
+ * ReplicaSet controller, replicaset.c, keeps its pods). */
+struct cl_rs {
+	uint32_t	 deploy;
+	const struct k8s_pod_spec *tmpl;	/* NULL: deploy_template() */
+	const struct cl_behavior *behave;	/* NULL: healthy */
+	uint64_t	 hash;		/* pod-template-hash */
+	int64_t		 revision;	/* deployment.kubernetes.io/revision */
+	int32_t		 replicas;	/* spec.replicas */
+	bool		 has_desired, has_max;	/* replica annotations */
+	int32_t		 desired, max;
+	uint32_t	 npods;		/* pods not deleting */
+	sim_ns		 created;
+	bool		 deleted;
+	char		*name;		/* <deployment>-<hash> */
 };
 
 struct cl_deploy {
@@ -111,6 +141,7 @@ struct cl_deploy {
 	uint32_t		 service;	/* NONE if no Service selects it */
 	const struct k8s_pod_spec *cur;	/* template of new pods (VPA); NULL: &spec */
 	uint32_t		 name_seq;
+	uint32_t		 restarts;	/* container restarts of its pods */
 };
 
 struct cl_service {
@@ -201,6 +232,8 @@ struct cluster {
 	size_t			 npdbs, cappdbs;
 	const struct k8s_priority_class **pcs;
 	size_t			 npcs, cappcs;
+	struct cl_rs		*rss;		/* ReplicaSets, never reused */
+	size_t			 nrss, caprss;
 
 	/* watchers per change kind, in registration order */
 	struct cl_watcher	*watch[CL_NCHANGES];
@@ -264,6 +297,12 @@ void node_set_down(struct cluster *c, uint32_t node);
 void node_set_up(struct cluster *c, uint32_t node);
 
 uint32_t pod_create(struct cluster *c, uint32_t deploy);
+/* A pod of ReplicaSet rs (its template and behavior). */
+uint32_t pod_create_rs(struct cluster *c, uint32_t deploy, uint32_t rs);
+/* A new ReplicaSet of deploy with that template (NULL: deploy_template())
+ * and 0 replicas; returns its index. */
+uint32_t rs_create(struct cluster *c, uint32_t deploy, const struct k8s_pod_spec *tmpl,
+    const struct cl_behavior *behave, uint64_t hash, int64_t revision);
 void pod_bind(struct cluster *c, uint32_t pod, uint32_t node);
 void pod_set_phase(struct cluster *c, uint32_t pod, enum pod_phase ph);
 void pod_set_ready(struct cluster *c, uint32_t pod, bool ready);

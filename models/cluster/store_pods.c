@@ -32,6 +32,32 @@ pod_set_phase(struct cluster *c, uint32_t p, enum pod_phase ph)
 uint32_t
 pod_create(struct cluster *c, uint32_t deploy)
 {
+	return pod_create_rs(c, deploy, NONE);
+}
+
+uint32_t
+rs_create(struct cluster *c, uint32_t deploy, const struct k8s_pod_spec *tmpl,
+    const struct cl_behavior *behave, uint64_t hash, int64_t revision)
+{
+	KS_GROW(c->rss, c->caprss, c->nrss + 1);
+	struct cl_rs *r = &c->rss[c->nrss];
+	memset(r, 0, sizeof *r);
+	r->deploy = deploy;
+	r->tmpl = tmpl;
+	r->behave = behave;
+	r->hash = hash;
+	r->revision = revision;
+	r->created = sim_now(c->sim);
+	/* pod-template-hash is 10 safe-encoded characters upstream; 10 hex
+	 * digits of the template's hash here. */
+	r->name = xasprintf("%s-%010llx", c->deploys[deploy].d->name,
+	    (unsigned long long)(hash & 0xffffffffffULL));
+	return (uint32_t)c->nrss++;
+}
+
+uint32_t
+pod_create_rs(struct cluster *c, uint32_t deploy, uint32_t rs)
+{
 	uint32_t p;
 	if (c->free_pods != NONE) {
 		p = c->free_pods;
@@ -58,7 +84,13 @@ pod_create(struct cluster *c, uint32_t deploy)
 	c->pods_pending++;
 	struct cl_deploy *d = &c->deploys[deploy];
 	pd->name = xasprintf("%s-%05u", d->d->name, d->name_seq++);
-	pd->spec = deploy_template(c, deploy);
+	pd->rs = rs;
+	pd->spec = rs != NONE && c->rss[rs].tmpl != NULL ? c->rss[rs].tmpl :
+	    deploy_template(c, deploy);
+	if (rs != NONE) {
+		pd->behave = c->rss[rs].behave;
+		c->rss[rs].npods++;
+	}
 	struct k8s_resources req;
 	k8s_pod_request(pd->spec, false, &req);
 	pd->req_cpu_milli = req.cpu_milli;
@@ -145,8 +177,11 @@ pod_free(struct cluster *c, uint32_t p)
 		d->first_pod = pd->dep_next;
 	if (pd->dep_next != NONE)
 		c->pods[pd->dep_next].dep_prev = pd->dep_prev;
-	if (!pd->deleting)
+	if (!pd->deleting) {
 		d->npods--;
+		if (pd->rs != NONE)
+			c->rss[pd->rs].npods--;
+	}
 	cl_event(c, "PodDeleted", pd->name, "%s", pd->lost ? "node was down" : "");
 	pod_set_phase(c, p, POD_FREE);
 	pd->gen++;
@@ -163,6 +198,8 @@ pod_delete(struct cluster *c, uint32_t p, const char *reason)
 	pd->deleting = true;
 	pd->deleted_at = sim_now(c->sim);
 	c->deploys[pd->deploy].npods--;
+	if (pd->rs != NONE)
+		c->rss[pd->rs].npods--;
 	cl_event(c, "PodDeleting", pd->name, "%s", reason);
 	cl_notify(c, CL_POD_DELETING, p);
 	if (pd->node == NONE) {

@@ -476,7 +476,7 @@ deploy_reconcile_old(const struct deploy_spec *d, struct deploy_rs **old,
 /* ---- proportional scaling (sync.go scale) -------------------------------------- */
 
 void
-deploy_scale(const struct deploy_spec *d, int32_t status_replicas,
+deploy_scale_proportionally(const struct deploy_spec *d, int32_t status_replicas,
     struct deploy_rs *new_rs, struct deploy_rs **old, size_t nold,
     struct deploy_rs **scratch)
 {

@@ -179,7 +179,7 @@ bool deploy_reconcile_old(const struct deploy_spec *d, struct deploy_rs **old,
 /* scale (sync.go): proportional scaling when spec.replicas changes with more
  * than one active ReplicaSet. rs holds old ReplicaSets and the new one (or
  * not, new_rs NULL); its order is changed. */
-void deploy_scale(const struct deploy_spec *d, int32_t status_replicas,
+void deploy_scale_proportionally(const struct deploy_spec *d, int32_t status_replicas,
     struct deploy_rs *new_rs, struct deploy_rs **old, size_t nold,
     struct deploy_rs **scratch);
 
@@ -188,7 +188,7 @@ bool deploy_recreate_scale_down(const struct deploy_spec *d, struct deploy_rs *c
     size_t nold);
 
 /* isScalingEvent: an active ReplicaSet whose desired-replicas annotation
- * differs from spec.replicas; sync then calls deploy_scale, not a rollout. */
+ * differs from spec.replicas; sync then calls deploy_scale_proportionally, not a rollout. */
 bool deploy_is_scaling_event(const struct deploy_spec *d, struct deploy_rs *const *all,
     size_t n);
 

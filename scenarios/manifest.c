@@ -55,6 +55,7 @@ scn_deployment_free(struct k8s_deployment *d)
 	free(d->namespace);
 	k8s_selector_free(&d->selector);
 	k8s_pod_spec_free(&d->template);
+	scn_workload_free(d);
 }
 
 void
@@ -181,7 +182,7 @@ deployment(struct scn_mf *m, const struct yt_node *obj, char **cause)
 		return -1;
 	m->dep_where[s->ndeployments - 1] = where_of(nn);
 	for (size_t i = 0; i + 1 < s->ndeployments; i++)
-		if (check_dup("Deployment", d->namespace, d->name, s->deployments[i].namespace,
+		if (s->deployments[i].kind == K8S_KIND_DEPLOYMENT && check_dup("Deployment", d->namespace, d->name, s->deployments[i].namespace,
 		    s->deployments[i].name, m->dep_where[i], nn, cause) < 0)
 			return -1;
 	const struct yt_node *spec = spec_of(obj, "Deployment", scn_f_deployment_spec,
@@ -898,6 +899,10 @@ static const struct {
 	{ "PriorityClass", "scheduling.k8s.io/v1", priority_class },
 	{ "Node", "v1", node },
 	{ "Pod", "v1", pod },
+	{ "StatefulSet", "apps/v1", scn_mf_statefulset },	/* workloads_k8s.c */
+	{ "DaemonSet", "apps/v1", scn_mf_daemonset },
+	{ "Job", "batch/v1", scn_mf_job },
+	{ "CronJob", "batch/v1", scn_mf_cronjob },
 };
 
 static bool
@@ -1014,21 +1019,23 @@ scn_mf_finish(struct scn_mf *m, char **cause)
 	struct scenario *s = m->s;
 	for (size_t i = 0; i < s->nhpas; i++) {
 		struct hpa_spec *h = &s->hpas[i];
-		if (strcmp(h->target_kind, "Deployment") != 0) {
+		if (strcmp(h->target_kind, "Deployment") != 0 &&
+		    strcmp(h->target_kind, "StatefulSet") != 0) {
 			*cause = xasprintf("%s: HorizontalPodAutoscaler '%s' targets a %s; "
-			    "kubesim scales only Deployments", m->hpa_where[i], h->name,
-			    h->target_kind);
+			    "kubesim scales only Deployments and StatefulSets", m->hpa_where[i],
+			    h->name, h->target_kind);
 			return -1;
 		}
 		size_t j;
 		for (j = 0; j < s->ndeployments; j++)
-			if (strcmp(s->deployments[j].name, h->target_name) == 0 &&
+			if (strcmp(k8s_kind_name(s->deployments[j].kind), h->target_kind) == 0 &&
+			    strcmp(s->deployments[j].name, h->target_name) == 0 &&
 			    strcmp(s->deployments[j].namespace, h->namespace) == 0)
 				break;
 		if (j == s->ndeployments) {
 			*cause = xasprintf("%s: HorizontalPodAutoscaler '%s' targets "
-			    "Deployment '%s', which is not in the manifests", m->hpa_where[i],
-			    h->name, h->target_name);
+			    "%s '%s', which is not in the manifests", m->hpa_where[i],
+			    h->name, h->target_kind, h->target_name);
 			return -1;
 		}
 		for (size_t k = 0; k < i; k++) {

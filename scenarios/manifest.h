@@ -44,6 +44,14 @@ int scn_mf_finish(struct scn_mf *m, char **cause);
 /* autoscaling.k8s.io/v1 VerticalPodAutoscaler (autoscaling.c). */
 int scn_mf_vpa(struct scn_mf *m, const struct yt_node *obj, char **cause);
 
+/* apps/v1 StatefulSet, DaemonSet, batch/v1 Job, CronJob (workloads_k8s.c):
+ * appended to the scenario's deployments with their kind set. */
+int scn_mf_statefulset(struct scn_mf *m, const struct yt_node *obj, char **cause);
+int scn_mf_daemonset(struct scn_mf *m, const struct yt_node *obj, char **cause);
+int scn_mf_job(struct scn_mf *m, const struct yt_node *obj, char **cause);
+int scn_mf_cronjob(struct scn_mf *m, const struct yt_node *obj, char **cause);
+void scn_workload_free(struct k8s_deployment *d);
+
 /* Freeing the objects a scenario holds (manifest.c). */
 void scn_deployment_free(struct k8s_deployment *d);
 void scn_service_free(struct k8s_service *v);

@@ -24,7 +24,7 @@
 static const char *const top_keys[] = { "name", "description", "seed", "duration",
 	"interval", "tick", "nodePools", "manifests", "services", "failures",
 	"controlPlane", "trafficMode", "schedulerConfig", "queues", "clusterAutoscaler",
-	NULL };
+	"jobs", "startTime", NULL };
 static const char *const pool_keys[] = { "name", "instanceType", "cpu", "memory",
 	"maxPods", "reserved", "pricePerHour", "zones", "count", "min", "max",
 	"provisioningDelay", "labels", "taints", "failures", NULL };
@@ -712,7 +712,8 @@ load(struct loader *l, struct yt_node *root, char **cause)
 	const struct yt_node *mf = yt_get(root, "manifests");
 	if (mf != NULL && !yt_is_null(mf) && manifests(l, mf, cause) < 0)
 		return -1;
-	if (scn_mf_finish(&l->mf, cause) < 0 || scn_autoscaling_finish(s, cause) < 0)
+	if (scn_mf_finish(&l->mf, cause) < 0 || scn_autoscaling_finish(s, cause) < 0 ||
+	    scn_workloads_finish(root, s, cause) < 0)
 		return -1;
 	if (s->npools == 0 && s->nnodes == 0) {
 		*cause = yt_errorf(root, "the scenario has no nodes (add nodePools or v1 "
@@ -875,5 +876,6 @@ scn_free(struct scenario *s)
 		free(s->notes[i]);
 	free(s->notes);
 	scn_autoscaling_free(s);
+	scn_workloads_fini(s);
 	free(s);
 }

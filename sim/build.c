@@ -224,6 +224,12 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 		cl_add_priority_class(c, &s->priority_classes[i]);
 	for (size_t i = 0; i < s->ndeployments; i++)
 		cl_add_deployment(c, &s->deployments[i]);
+	for (size_t i = 0; i < s->npod_workloads; i++)
+		cl_add_deployment(c, &s->pod_workloads[i]);
+	for (size_t i = 0; i < s->njobs; i++)
+		cl_set_job_params(c, s->jobs[i].name, &s->jobs[i].run_time,
+		    s->jobs[i].failure_probability);
+	cl_set_start_time(c, s->start_time);
 	for (size_t i = 0; i < s->nservices; i++)
 		cl_add_service(c, &s->services[i]);
 	for (size_t i = 0; i < s->npdbs; i++)

@@ -423,7 +423,7 @@ test_features(void)
 	CHECK_INT(s->nnotes, 2);
 	if (s->nnotes == 2) {
 		CHECK_STR(rel(s->notes[0]), "tests/data/scn_features_manifests.yaml:174:1: "
-		    "skipped StatefulSet/db: kind not simulated yet");
+		    "skipped ReplicaSet/db: kind not simulated yet");
 		CHECK_STR(rel(s->notes[1]), "tests/data/scn_features_manifests.yaml:179:1: "
 		    "skipped VirtualService/api: custom resource not simulated");
 	}

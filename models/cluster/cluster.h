@@ -163,6 +163,17 @@ int cl_set_sched_config(struct cluster *c, const char *const *names,
  * The autoscaler runs when some pool has max > min. */
 void cl_set_ca_config(struct cluster *c, const struct ca_config *cfg);
 
+/* Jobs and CronJobs (job.c): a pod of the Job or CronJob `name` runs for a
+ * time drawn from run_time (seconds) and then fails with probability
+ * fail_prob, else succeeds. Without a call: JOB_DEFAULT_RUN_S, never fails.
+ * CronJob schedules are read in UTC wall time, t = 0 being unix_ns
+ * (default JOB_DEFAULT_START, 2025-01-01T00:00:00Z). */
+#define JOB_DEFAULT_RUN_S	30.0
+#define JOB_DEFAULT_START	(INT64_C(1735689600) * SIM_SEC)
+int cl_set_job_params(struct cluster *c, const char *name,
+    const struct sim_dist *run_time, double fail_prob);
+void cl_set_start_time(struct cluster *c, int64_t unix_ns);
+
 /* Creates the initial nodes and pods and schedules the periodic work. */
 void cl_start(struct cluster *c);
 /* Emits the final interval and the per-service summary records. */

@@ -31,6 +31,10 @@ enum {
 	CTL_SCHEDULER,		/* scheduler.c */
 	CTL_MACHINES,		/* machines.c: provisioning, failures, chaos */
 	CTL_REPLICASET,		/* replicaset.c */
+	CTL_STATEFULSET,	/* statefulset.c */
+	CTL_DAEMONSET,		/* daemonset.c */
+	CTL_JOB,		/* job.c: Jobs and CronJobs */
+	CTL_BAREPOD,		/* barepod.c: bare Pods */
 	CTL_METRICS,		/* metrics.c: metrics-server */
 	CTL_HORIZONTAL,		/* horizontal.c: HPA */
 	CTL_VERTICAL,		/* vertical.c: VPA */
@@ -43,9 +47,22 @@ extern const struct cl_controller *const cl_controllers[CTL_N];
 
 extern const struct cl_controller endpoints_controller, kubelet_controller,
 	nodelifecycle_controller, scheduler_controller, machines_controller,
-	replicaset_controller, metrics_controller, horizontal_controller,
+	replicaset_controller, statefulset_controller, daemonset_controller,
+	job_controller, barepod_controller, metrics_controller, horizontal_controller,
 	vertical_controller, queues_controller, cluster_autoscaler_controller,
 	traffic_controller;
+
+/* pinning.c: a shallow copy of a template with a required node affinity
+ * added: to one node (matchFields metadata.name, replacing the terms, as a
+ * DaemonSet pins its pods) or to one zone (ANDed with every term, as a
+ * zonal volume's node affinity does). Freed with pin_free. */
+struct k8s_pod_spec *pin_to_node(const struct k8s_pod_spec *base, const char *node);
+struct k8s_pod_spec *pin_to_zone(const struct k8s_pod_spec *base, const char *zone);
+void pin_free(struct k8s_pod_spec *spec);
+
+/* problems.c: the `problems` records (pods never Ready, Services never
+ * with endpoints), at the end of the run. */
+void cl_problems_emit(struct cluster *c);
 
 /* endpoints.c: an endpoints change of the pod is still propagating. */
 bool endpoints_pending(struct cluster *c, uint32_t pod);

@@ -512,6 +512,7 @@ on_cycle_done(struct sim *sim, void *ctx, uint64_t arg)
 			}
 			emit_decision(c, p, NULL, 0, reason);
 			cl_event(c, "FailedScheduling", pd->name, "%s", reason);
+			pod_set_why_pending(c, p, reason);
 			free(reason);
 			pd->unschedulable = true;
 			KS_GROW(s->unsched, s->capunsched, s->nunsched + 1);

@@ -100,6 +100,14 @@ struct cl_pod {
 	 * requests) and its effective request (podutils.PodRequests) */
 	const struct k8s_pod_spec *spec;
 	int64_t		 req_cpu_milli, req_memory;
+	/* Its place in its workload: a StatefulSet's ordinal, a DaemonSet's
+	 * node, a Job's run; 0 for a Deployment's pods. */
+	uint32_t	 slot;
+	/* The scheduler's last FailedScheduling message (owned; NULL: none),
+	 * for the run summary. */
+	char		*why_pending;
+	bool		 was_ready;	/* Ready at some time */
+	bool		 succeeded, failed;	/* a Job pod's containers exited */
 };
 
 struct cl_deploy {
@@ -111,6 +119,7 @@ struct cl_deploy {
 	uint32_t		 service;	/* NONE if no Service selects it */
 	const struct k8s_pod_spec *cur;	/* template of new pods (VPA); NULL: &spec */
 	uint32_t		 name_seq;
+	bool			 ever_ready;	/* some pod of it was Ready */
 };
 
 struct cl_service {
@@ -253,6 +262,18 @@ void node_set_down(struct cluster *c, uint32_t node);
 void node_set_up(struct cluster *c, uint32_t node);
 
 uint32_t pod_create(struct cluster *c, uint32_t deploy);
+/* A pod of any workload kind: with its own name (NULL: generated, as
+ * generateName does), its own template (NULL: the workload's; borrowed, it
+ * must outlive the pod) and slot (see struct cl_pod). */
+uint32_t pod_create_as(struct cluster *c, uint32_t deploy, const char *name,
+    const struct k8s_pod_spec *spec, uint32_t slot);
+/* The pod's containers exited for good (a Job's pod, restartPolicy Never):
+ * Succeeded or Failed; the pod is deleted and frees its node's resources. */
+void pod_exit(struct cluster *c, uint32_t pod, bool failed);
+/* Records the scheduler's message for a pod it could not place. */
+void pod_set_why_pending(struct cluster *c, uint32_t pod, const char *why);
+/* The workload kind of a pod's owner. */
+#define cl_pod_kind(c, p)	((c)->deploys[(c)->pods[p].deploy].d->kind)
 void pod_bind(struct cluster *c, uint32_t pod, uint32_t node);
 void pod_set_phase(struct cluster *c, uint32_t pod, enum pod_phase ph);
 void pod_set_ready(struct cluster *c, uint32_t pod, bool ready);

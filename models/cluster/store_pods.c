@@ -32,6 +32,13 @@ pod_set_phase(struct cluster *c, uint32_t p, enum pod_phase ph)
 uint32_t
 pod_create(struct cluster *c, uint32_t deploy)
 {
+	return pod_create_as(c, deploy, NULL, NULL, 0);
+}
+
+uint32_t
+pod_create_as(struct cluster *c, uint32_t deploy, const char *name,
+    const struct k8s_pod_spec *spec, uint32_t slot)
+{
 	uint32_t p;
 	if (c->free_pods != NONE) {
 		p = c->free_pods;
@@ -44,8 +51,10 @@ pod_create(struct cluster *c, uint32_t deploy)
 	struct cl_pod *pd = &c->pods[p];
 	uint32_t gen = pd->gen + 1;
 	char *oldname = pd->name;
+	free(pd->why_pending);
 	memset(pd, 0, sizeof *pd);
 	free(oldname);
+	pd->slot = slot;
 	pd->id = p;
 	pd->gen = gen;
 	pd->deploy = deploy;
@@ -57,8 +66,11 @@ pod_create(struct cluster *c, uint32_t deploy)
 	pd->phase = POD_PENDING;
 	c->pods_pending++;
 	struct cl_deploy *d = &c->deploys[deploy];
-	pd->name = xasprintf("%s-%05u", d->d->name, d->name_seq++);
-	pd->spec = deploy_template(c, deploy);
+	if (name != NULL)
+		pd->name = xstrdup(name);
+	else
+		pd->name = xasprintf("%s-%05u", d->d->name, d->name_seq++);
+	pd->spec = spec != NULL ? spec : deploy_template(c, deploy);
 	struct k8s_resources req;
 	k8s_pod_request(pd->spec, false, &req);
 	pd->req_cpu_milli = req.cpu_milli;
@@ -70,7 +82,11 @@ pod_create(struct cluster *c, uint32_t deploy)
 		c->pods[d->first_pod].dep_prev = p;
 	d->first_pod = p;
 	d->npods++;
-	cl_event(c, "PodCreated", pd->name, "deployment %s", d->d->name);
+	if (d->d->kind == K8S_KIND_DEPLOYMENT)
+		cl_event(c, "PodCreated", pd->name, "deployment %s", d->d->name);
+	else
+		cl_event(c, "PodCreated", pd->name, "%s %s", k8s_kind_name(d->d->kind),
+		    d->d->name);
 	cl_notify(c, CL_POD_ADDED, p);
 	return p;
 }
@@ -100,6 +116,8 @@ pod_set_ready(struct cluster *c, uint32_t p, bool ready)
 	if (pd->ready_cond == ready)
 		return;
 	pd->ready_cond = ready;
+	pd->was_ready |= ready;
+	c->deploys[pd->deploy].ever_ready |= ready;
 	pd->ready_changed = sim_now(c->sim);
 	if (ready && pd->phase == POD_RUNNING)
 		pod_set_phase(c, p, POD_READY);
@@ -174,6 +192,29 @@ pod_delete(struct cluster *c, uint32_t p, const char *reason)
 		pod_set_phase(c, p, POD_TERMINATING);
 	}
 	cl_notify(c, CL_POD_TERMINATING, p);
+}
+
+void
+pod_exit(struct cluster *c, uint32_t p, bool failed)
+{
+	struct cl_pod *pd = &c->pods[p];
+	if (pd->deleting)
+		return;
+	pd->succeeded = !failed;
+	pd->failed = failed;
+	cl_event(c, failed ? "PodFailed" : "PodSucceeded", pd->name, "%s",
+	    pd->node != NONE ? c->nodes[pd->node].spec->name : "");
+	if (pd->ready_cond)
+		pod_set_ready(c, p, false);
+	pod_delete(c, p, failed ? "Failed" : "Completed");
+}
+
+void
+pod_set_why_pending(struct cluster *c, uint32_t p, const char *why)
+{
+	struct cl_pod *pd = &c->pods[p];
+	free(pd->why_pending);
+	pd->why_pending = why != NULL ? xstrdup(why) : NULL;
 }
 
 /* ---- endpoints -------------------------------------------------------------- */

@@ -590,6 +590,14 @@ static const struct {
 	  "(expected at least one positive weight)" },
 	{ "bad_bandwidth.yaml", "26:23: networkBandwidth must be a positive quantity of "
 	  "bytes per second, e.g. 1250M" },
+	{ "sts_no_service_name.yaml", "9:7: StatefulSet 'db' needs spec.serviceName (the "
+	  "headless Service that gives its pods their network identity)" },
+	{ "ds_selector_mismatch.yaml", "9:17: selector does not match template labels" },
+	{ "job_negative_completions.yaml", "9:20: completions must be greater than or "
+	  "equal to 0, found -1" },
+	{ "cronjob_bad_schedule.yaml", "9:17: invalid schedule '61 * * * *': end of range "
+	  "(61) above maximum (59): 61" },
+	{ "jobs_unknown_name.yaml", "14:12: no Job or CronJob 'py' in the manifests" },
 };
 
 static void

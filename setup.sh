@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")"
 
 PKGS="build-essential autoconf automake pkg-config libgsl-dev libsqlite3-dev \
-libyaml-dev libcsv-dev sqlite3 python3-simpy"
+libyaml-dev libcsv-dev sqlite3 python3-simpy gnuplot-nox chromium slurm-wlm munge"
 
 need=""
 for p in $PKGS; do

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,25 @@ struct rpt_table {
 	sqlite3_stmt	*ins;
 };
 
+/*
+ * A service's running totals in the current run, for honest integer counts:
+ * raw[] holds the cumulative model values (expected counts in fluid mode,
+ * fractional) of offered, ok, errors and timeouts; out[] the cumulative
+ * integers written so far. Each row gets the difference of the rounded
+ * totals, so rows are non-negative integers and no count drifts from the
+ * model by more than one half. When offered and ok + errors + timeouts agree
+ * up to float dust (fluid mode), offered is written as their rounded sum, so
+ * ok + errors + timeouts = offered holds exactly in every row. after[] sums
+ * the written columns of the rows that end after the warm-up: the summary
+ * row is made of them.
+ */
+struct rpt_svc {
+	char		*name;
+	double		 raw[4];
+	int64_t		 out[4];
+	int64_t		 after[4];
+};
+
 struct rpt {
 	sqlite3		*db;
 	char		*path;
@@ -39,6 +59,12 @@ struct rpt {
 	int64_t		 run_id;	/* 0: no run in progress */
 	size_t		 pending;	/* rows in the open batch */
 	char		*werr;		/* first write error of the run */
+	double		 warmup_s;	/* rows ending at or before it: not in the summary */
+	/* Services of the current run in first-seen order; rows come in the
+	 * same order every interval, so `cursor` finds the next one in O(1). */
+	struct rpt_svc	*svcs;
+	size_t		 nsvcs, capsvcs, cursor;
+	struct rpt_table *t_intervals, *t_summary;	/* the two tables rounded above */
 };
 
 /* The statuses a run can end with (the schema also allows 'running'). */
@@ -188,6 +214,15 @@ rpt_load_tables(struct rpt *r)
 	sqlite3_finalize(tl);
 	sqlite3_finalize(cl);
 	sqlite3_close(mem);
+	for (size_t i = 0; i < r->ntables; i++) {
+		if (strcmp(r->tables[i].name, "service_intervals") == 0)
+			r->t_intervals = &r->tables[i];
+		else if (strcmp(r->tables[i].name, "summary") == 0)
+			r->t_summary = &r->tables[i];
+	}
+	if (r->t_intervals == NULL || r->t_summary == NULL ||
+	    r->t_intervals->ncols < 6 || r->t_summary->ncols < 5)
+		ks_fatal("reports/schema.sql lacks service_intervals or summary");
 }
 
 /* Prepares each probe table's INSERT against the file. */
@@ -285,6 +320,15 @@ rpt_open_readonly(const char *path, struct rpt **out, char **cause)
 	return rpt_open_mode(path, true, out, cause);
 }
 
+static void
+rpt_svcs_clear(struct rpt *r)
+{
+	for (size_t i = 0; i < r->nsvcs; i++)
+		free(r->svcs[i].name);
+	r->nsvcs = 0;
+	r->cursor = 0;
+}
+
 int
 rpt_run_begin(struct rpt *r, const char *scenario, uint64_t seed,
     const char *version, const char *params_json, int64_t *run_id,
@@ -323,6 +367,8 @@ rpt_run_begin(struct rpt *r, const char *scenario, uint64_t seed,
 		sqlite3_bind_int64(r->tables[i].ins, 1, id);
 	r->run_id = id;
 	r->pending = 0;
+	r->warmup_s = 0;
+	rpt_svcs_clear(r);
 	free(r->werr);
 	r->werr = NULL;
 	*run_id = id;
@@ -365,11 +411,96 @@ rpt_commit_batch(struct rpt *r)
 		rpt_write_failed(r, "starting a results batch");
 }
 
+/* The running totals of service `name`, created on first sight. */
+static struct rpt_svc *
+rpt_svc_get(struct rpt *r, const char *name)
+{
+	if (r->cursor < r->nsvcs && strcmp(r->svcs[r->cursor].name, name) == 0)
+		return &r->svcs[r->cursor++];
+	for (size_t i = 0; i < r->nsvcs; i++) {
+		if (strcmp(r->svcs[i].name, name) == 0) {
+			r->cursor = i + 1;
+			return &r->svcs[i];
+		}
+	}
+	KS_GROW(r->svcs, r->capsvcs, r->nsvcs + 1);
+	struct rpt_svc *sv = &r->svcs[r->nsvcs++];
+	memset(sv, 0, sizeof *sv);
+	sv->name = xstrdup(name);
+	r->cursor = r->nsvcs;
+	return sv;
+}
+
+/* A count value as a non-negative double (NULL and negative dust are 0). */
+static double
+rpt_count(const struct probe_val *v)
+{
+	double x = v->type == PROBE_INT ? (double)v->u.i :
+	    v->type == PROBE_REAL ? v->u.r : 0;
+	return x > 0 && isfinite(x) ? x : 0;
+}
+
+/*
+ * service_intervals: columns offered, ok, errors, timeouts (2..5 of the
+ * record) become integers that are differences of rounded running totals.
+ */
+static void
+rpt_round_interval(struct rpt *r, struct probe_val *v)
+{
+	if (v[1].type != PROBE_TEXT)
+		ks_fatal("rpt: service_intervals record without a service name");
+	struct rpt_svc *sv = rpt_svc_get(r, v[1].u.s);
+	double done = 0;
+	for (int k = 0; k < 4; k++) {
+		double x = rpt_count(&v[2 + k]);
+		sv->raw[k] += x;
+		if (k > 0)
+			done += x;
+	}
+	int64_t cum[4], row[4];
+	for (int k = 0; k < 4; k++)
+		cum[k] = (int64_t)llround(sv->raw[k]);
+	/* Fluid mode: every offered request completes in its interval, the
+	 * totals differ by float dust only; offered is their rounded sum. */
+	if (fabs(sv->raw[1] + sv->raw[2] + sv->raw[3] - sv->raw[0]) <=
+	    1e-9 * fmax(1.0, sv->raw[0]) && fabs(done - rpt_count(&v[2])) <=
+	    1e-9 * fmax(1.0, done))
+		cum[0] = cum[1] + cum[2] + cum[3];
+	for (int k = 0; k < 4; k++)
+		row[k] = cum[k] - sv->out[k];
+	memcpy(sv->out, cum, sizeof cum);
+	bool counted = v[0].type != PROBE_REAL || v[0].u.r > r->warmup_s + 1e-9;
+	for (int k = 0; k < 4; k++) {
+		v[2 + k] = PV_INT(row[k]);
+		if (counted)
+			sv->after[k] += row[k];
+	}
+}
+
+/*
+ * summary: requests, ok and errors (timeouts included) become the sums of
+ * the service's interval rows after the warm-up, and availability
+ * ok / (ok + errors) of those; the percentiles are the model's.
+ */
+static void
+rpt_fill_summary(struct rpt *r, struct probe_val *v)
+{
+	if (v[0].type != PROBE_TEXT)
+		ks_fatal("rpt: summary record without a service name");
+	struct rpt_svc *sv = rpt_svc_get(r, v[0].u.s);
+	int64_t ok = sv->after[1], err = sv->after[2] + sv->after[3];
+	v[1] = PV_INT(sv->after[0]);
+	v[2] = PV_INT(ok);
+	v[3] = PV_INT(err);
+	v[4] = ok + err > 0 ? PV_REAL((double)ok / (double)(ok + err)) : PV_NULL;
+}
+
 static void
 rpt_emit(void *ctx, const char *table, const struct probe_val *vals, size_t n)
 {
 	struct rpt *r = ctx;
 	struct rpt_table *t = r->last;
+	struct probe_val fixed[16];
 
 	if (t == NULL || strcmp(t->name, table) != 0)
 		r->last = t = rpt_table_find(r, table);
@@ -380,6 +511,15 @@ rpt_emit(void *ctx, const char *table, const struct probe_val *vals, size_t n)
 		    "%zu columns after run_id", table, n, t->ncols);
 	if (r->werr != NULL)
 		return;
+	if (t == r->t_intervals || t == r->t_summary) {
+		KS_ASSERT(n <= sizeof fixed / sizeof fixed[0]);
+		memcpy(fixed, vals, n * sizeof *vals);
+		if (t == r->t_intervals)
+			rpt_round_interval(r, fixed);
+		else
+			rpt_fill_summary(r, fixed);
+		vals = fixed;
+	}
 	/* Text is bound without a copy: sqlite3_step copies it into the row
 	 * before emit returns, and every column is bound again next time. */
 	for (size_t i = 0; i < n; i++) {
@@ -423,6 +563,14 @@ const char *
 rpt_write_error(const struct rpt *r)
 {
 	return r->werr;
+}
+
+void
+rpt_run_warmup(struct rpt *r, double warmup_s)
+{
+	KS_ASSERT(r->run_id != 0);
+	KS_ASSERT(warmup_s >= 0);
+	r->warmup_s = warmup_s;
 }
 
 static int
@@ -520,6 +668,8 @@ rpt_close(struct rpt *r)
 		free(t->name);
 	}
 	free(r->tables);
+	rpt_svcs_clear(r);
+	free(r->svcs);
 	if (r->db != NULL && sqlite3_close(r->db) != SQLITE_OK)
 		ks_fatal("rpt: closing %s: %s", r->path, sqlite3_errmsg(r->db));
 	free(r->werr);
@@ -548,6 +698,14 @@ static void
 rpt_print_services(sqlite3_stmt *st, FILE *out, bool *any)
 {
 	char a[32], p50[32], p95[32], p99[32];
+	/* The first column as wide as the longest name ("namespace/name"). */
+	int w = 24;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int n = sqlite3_column_bytes(st, 0);
+		if (n > w)
+			w = n;
+	}
+	sqlite3_reset(st);
 
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *svc = (const char *)sqlite3_column_text(st, 0);
@@ -564,12 +722,12 @@ rpt_print_services(sqlite3_stmt *st, FILE *out, bool *any)
 			av = a;
 		}
 		if (!*any)
-			fprintf(out, "%-24s %12s %12s %12s %13s %9s %9s %9s\n",
-			    "service", "requests", "ok", "errors", "availability",
+			fprintf(out, "%-*s %12s %12s %12s %13s %9s %9s %9s\n",
+			    w, "service", "requests", "ok", "errors", "availability",
 			    "p50 ms", "p95 ms", "p99 ms");
 		*any = true;
-		fprintf(out, "%-24s %12" PRId64 " %12" PRId64 " %12" PRId64
-		    " %13s %9s %9s %9s\n", svc ? svc : "?", req, ok, err, av,
+		fprintf(out, "%-*s %12" PRId64 " %12" PRId64 " %12" PRId64
+		    " %13s %9s %9s %9s\n", w, svc ? svc : "?", req, ok, err, av,
 		    rpt_fmt_real(st, 5, 2, p50, sizeof p50),
 		    rpt_fmt_real(st, 6, 2, p95, sizeof p95),
 		    rpt_fmt_real(st, 7, 2, p99, sizeof p99));
@@ -708,4 +866,61 @@ rpt_print_summary(struct rpt *r, int64_t run_id, FILE *out, char **cause)
 dberr:
 	*cause = rpt_dberr(r->db, r->path, "reading the run summary");
 	return -1;
+}
+
+struct sqlite3 *
+rpt_db(struct rpt *r)
+{
+	return r->db;
+}
+
+const char *
+rpt_path(const struct rpt *r)
+{
+	return r->path;
+}
+
+int
+rpt_pick_run(struct rpt *r, int64_t want, int64_t *run_id, char **cause)
+{
+	int64_t id = 0;
+	int rc;
+	if (want > 0) {
+		char sql[96];
+		snprintf(sql, sizeof sql, "SELECT run_id FROM runs WHERE run_id = %" PRId64,
+		    want);
+		rc = rpt_query_int(r->db, sql, &id);
+		if (rc == SQLITE_OK && id == 0) {
+			*cause = xasprintf("%s: no run %" PRId64, r->path, want);
+			return -1;
+		}
+	} else {
+		rc = rpt_query_int(r->db, "SELECT max(run_id) FROM runs", &id);
+		if (rc == SQLITE_OK && id == 0) {
+			*cause = xasprintf("%s: no runs in this file", r->path);
+			return -1;
+		}
+	}
+	if (rc != SQLITE_OK) {
+		*cause = rpt_dberr(r->db, r->path, "reading runs");
+		return -1;
+	}
+	*run_id = id;
+	return 0;
+}
+
+const char *
+rpt_fmt_clock(double t_s, char *buf, size_t len)
+{
+	if (t_s < 0)
+		t_s = 0;
+	int64_t ms = (int64_t)llround(t_s * 1000);
+	int64_t s = ms / 1000;
+	if (ms % 1000 != 0)
+		snprintf(buf, len, "%" PRId64 ":%02d:%02d.%03d", s / 3600,
+		    (int)(s / 60 % 60), (int)(s % 60), (int)(ms % 1000));
+	else
+		snprintf(buf, len, "%" PRId64 ":%02d:%02d", s / 3600,
+		    (int)(s / 60 % 60), (int)(s % 60));
+	return buf;
 }

@@ -8,6 +8,7 @@
 #ifndef KS_REPORT_H
 #define KS_REPORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -64,6 +65,17 @@ int rpt_run_begin(struct rpt *r, const char *scenario, uint64_t seed,
  * The sink stays valid until rpt_close.
  */
 struct probe_sink rpt_sink(struct rpt *r);
+/*
+ * Sets the current run's warm-up (default 0): service_intervals rows whose
+ * t_s is at or before it are written but left out of the summary row.
+ * Whatever the warm-up, the writer turns the count columns of
+ * service_intervals (offered, ok, errors, timeouts) into integers that are
+ * differences of rounded running totals (so fluid mode's expected counts
+ * lose nothing and ok + errors + timeouts = offered stays exact), and
+ * replaces a summary record's requests, ok, errors and availability by the
+ * sums of the service's rows after the warm-up.
+ */
+void rpt_run_warmup(struct rpt *r, double warmup_s);
 /* The first write error of the current run, or NULL. */
 const char *rpt_write_error(const struct rpt *r);
 
@@ -88,5 +100,33 @@ int rpt_run_finish(struct rpt *r, const char *status, double sim_s,
  * the database cannot be read.
  */
 int rpt_print_summary(struct rpt *r, int64_t run_id, FILE *out, char **cause);
+
+/* ---- reading (reports/view.c, compare.c, merge.c, html.c) ------------- */
+
+struct sqlite3;
+/* The open database and its path, for the readers in reports/. */
+struct sqlite3 *rpt_db(struct rpt *r);
+const char *rpt_path(const struct rpt *r);
+/*
+ * The run a reading command looks at: `want` when > 0 (it must exist), else
+ * the newest run. Returns 0 and *run_id, or -1 with *cause.
+ */
+int rpt_pick_run(struct rpt *r, int64_t want, int64_t *run_id, char **cause);
+/*
+ * Copies every run of the kubesim database at `in` into r (opened for
+ * writing, no run in progress), with new run ids and all its rows, in one
+ * transaction (reports/merge.c). patch (may be NULL) is a JSON object merged
+ * into each copied run's params (json_patch). A run equal in scenario, seed
+ * and params to an 'ok' run already in r is a duplicate: nothing of `in` is
+ * merged, -1 and *cause. Returns 0 and *nruns copied, or -1 with *cause.
+ */
+int rpt_merge_file(struct rpt *r, const char *in, const char *patch, int64_t *nruns,
+    char **cause);
+/* Whether r holds an 'ok' run whose params.sweep equals key (a sweep job
+ * already done). Returns 0, or -1 with *cause. */
+int rpt_run_done(struct rpt *r, const char *key, bool *done, char **cause);
+/* Simulated seconds as kubectl-like H:MM:SS ("26:03:09" after a day); buf
+ * of at least 32 bytes. */
+const char *rpt_fmt_clock(double t_s, char *buf, size_t len);
 
 #endif

@@ -24,12 +24,17 @@ CREATE TABLE IF NOT EXISTS runs (
 	events		INTEGER,	-- discrete events executed by the engine
 	cost_usd	REAL,		-- total node cost of the run, US dollars
 	version		TEXT,		-- kubesim version that wrote the run
-	params		TEXT,		-- JSON object: --set overrides and command options
+	params		TEXT,		-- JSON object: scenario_file, seed, duration_s, warmup_s,
+				-- interval_s, traffic_mode, set (the --set overrides); a sweep adds grid
+				-- (its grid values) and sweep (the sweep's key)
 	error		TEXT		-- why the run failed or was interrupted; NULL when ok
 );
 
 -- One row per service per sampling interval. Counts are requests during the
--- interval (fluid mode may give fractional expected counts).
+-- interval, always integers: fluid mode's expected counts are rounded by
+-- running totals (each row is the difference of the rounded totals), so that
+-- ok + errors + timeouts = offered in every fluid-mode row and the totals
+-- stay within one half of the model's.
 CREATE TABLE IF NOT EXISTS service_intervals (
 	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
 	t_s		REAL NOT NULL,	-- end of the interval, simulated seconds
@@ -105,14 +110,17 @@ CREATE TABLE IF NOT EXISTS scheduling_decisions (
 );
 CREATE INDEX IF NOT EXISTS scheduling_decisions_run_t ON scheduling_decisions (run_id, t_s);
 
--- Whole-run totals per service, written when the run ends.
+-- Whole-run totals per service, written when the run ends: the counts are the
+-- sums of the service's service_intervals rows that end after the scenario's
+-- warm-up (runs.params warmup_s), and the percentiles cover the same rows.
 CREATE TABLE IF NOT EXISTS summary (
 	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
 	service		TEXT NOT NULL,	-- service name, as in service_intervals
 	requests	INTEGER,	-- requests offered during the run
 	ok		INTEGER,	-- requests completed successfully
 	errors		INTEGER,	-- requests failed, timeouts included
-	availability	REAL,		-- ok / requests, fraction (0.999 = 99.9 %); NULL when requests = 0
+	availability	REAL,		-- ok / (ok + errors): completed requests that succeeded,
+				-- fraction (0.999 = 99.9 %); NULL when none completed
 	p50_ms		REAL,		-- median latency over the whole run, milliseconds
 	p95_ms		REAL,		-- 95th percentile latency over the run, milliseconds
 	p99_ms		REAL		-- 99th percentile latency over the run, milliseconds

@@ -259,11 +259,13 @@ scn_mf_vpa(struct scn_mf *m, const struct yt_node *obj, char **cause)
 static const char *const f_queue[] = { "name", "arrivals", "consumer", "ratePerPod",
 	"cpuPerMessage", "initialLength", NULL };
 
+/* The Deployment of that name in namespace ns. */
 static const struct k8s_deployment *
-find_deployment(const struct scenario *s, const char *name)
+find_deployment(const struct scenario *s, const char *ns, const char *name)
 {
 	for (size_t i = 0; i < s->ndeployments; i++)
-		if (strcmp(s->deployments[i].name, name) == 0)
+		if (strcmp(s->deployments[i].name, name) == 0 &&
+		    strcmp(s->deployments[i].namespace, ns) == 0)
 			return &s->deployments[i];
 	return NULL;
 }
@@ -318,18 +320,11 @@ queue(const struct yt_node *n, const char *dir, struct scenario *s, struct scn_q
 		*cause = yt_errorf(n, "queue '%s' needs a consumer (a Deployment name)", q->name);
 		return -1;
 	}
-	if (find_deployment(s, q->consumer) == NULL) {
-		const char **names = xcalloc(s->ndeployments + 1, sizeof *names);
-		for (size_t j = 0; j < s->ndeployments; j++)
-			names[j] = s->deployments[j].name;
-		const char *near = ks_nearest(q->consumer, names);
-		*cause = near ? yt_errorf(yt_get(n, "consumer"), "Deployment '%s' is not in the "
-		    "manifests (did you mean '%s'?)", q->consumer, near) :
-		    yt_errorf(yt_get(n, "consumer"), "Deployment '%s' is not in the manifests",
-		    q->consumer);
-		free(names);
+	char *plain;
+	if (scn_resolve_plain(s, yt_get(n, "consumer"), q->consumer, &plain, cause) < 0)
 		return -1;
-	}
+	free(q->consumer);
+	q->consumer = plain;
 	if (positive(n, "ratePerPod", true, 0, &q->rate_per_pod, cause) < 0 ||
 	    positive(n, "initialLength", false, 0, &q->initial_length, cause) < 0)
 		return -1;
@@ -521,8 +516,9 @@ scn_autoscaling_finish(struct scenario *s, char **cause)
 			    "scales only Deployments", s->vpa_where[i], v->name, v->target_kind);
 			return -1;
 		}
-		const struct k8s_deployment *d = find_deployment(s, v->target_name);
-		if (d == NULL || strcmp(d->namespace, v->namespace) != 0) {
+		const struct k8s_deployment *d = find_deployment(s, v->namespace,
+		    v->target_name);
+		if (d == NULL) {
 			*cause = xasprintf("%s: VerticalPodAutoscaler '%s' targets Deployment "
 			    "'%s', which is not in the manifests", s->vpa_where[i], v->name,
 			    v->target_name);

@@ -117,6 +117,11 @@ const char *const scn_f_service_port[] = {
 };
 
 /* ---- autoscaling/v2 HorizontalPodAutoscaler --------------------------- */
+/* autoscaling/v1 HorizontalPodAutoscalerSpec. */
+const char *const scn_f_hpa_v1_spec[] = {
+	"scaleTargetRef", "minReplicas", "maxReplicas",
+	"targetCPUUtilizationPercentage", NULL,
+};
 const char *const scn_f_hpa_spec[] = {
 	"scaleTargetRef", "minReplicas", "maxReplicas", "metrics", "behavior", NULL,
 };

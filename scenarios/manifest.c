@@ -45,6 +45,12 @@ scn_mf_fini(struct scn_mf *m)
 	where_free(m->pc_where, s->npriority_classes);
 	where_free(m->node_where, s->nnodes);
 	where_free(m->pod_where, s->npods);
+	for (size_t i = 0; i < m->nskipped; i++) {
+		free(m->skipped[i].what);
+		free(m->skipped[i].namespace);
+		k8s_labels_free(&m->skipped[i].labels);
+	}
+	free(m->skipped);
 	memset(m, 0, sizeof *m);
 }
 
@@ -607,6 +613,43 @@ scaling_rules(const struct yt_node *n, struct hpa_rules *r, char **cause)
 	return 0;
 }
 
+/*
+ * The rest of an autoscaling/v1 HorizontalPodAutoscaler, converted as the API
+ * server converts it (pkg/apis/autoscaling/v1/conversion.go):
+ * targetCPUUtilizationPercentage becomes a Resource cpu Utilization metric;
+ * with none, the metric is cpu at DefaultCPUUtilization (80 %), the default
+ * v1 always had. Metrics kept in the autoscaling.alpha.kubernetes.io/metrics
+ * annotation (how v2 metrics round-trip through v1) are not read: refused.
+ */
+static int
+hpa_v1(const struct yt_node *obj, const struct yt_node *spec, struct hpa_spec *h,
+    char **cause)
+{
+	const struct yt_node *ann = yt_get(yt_get(obj, "metadata"), "annotations");
+	static const char *const round_trip[] = { "autoscaling.alpha.kubernetes.io/metrics",
+		"autoscaling.alpha.kubernetes.io/behavior", NULL };
+	for (size_t i = 0; ann != NULL && ann->kind == YT_MAP && round_trip[i] != NULL; i++) {
+		if (yt_get(ann, round_trip[i]) != NULL) {
+			*cause = yt_errorf(yt_get(ann, round_trip[i]), "the annotation %s of "
+			    "an autoscaling/v1 HorizontalPodAutoscaler is not read: write "
+			    "the HPA as autoscaling/v2", round_trip[i]);
+			return -1;
+		}
+	}
+	int64_t pct = 80;
+	if (scn_get_int(spec, "targetCPUUtilizationPercentage", 80, 1, INT32_MAX, &pct,
+	    cause) < 0)
+		return -1;
+	h->metrics = xcalloc(1, sizeof *h->metrics);
+	h->nmetrics = 1;
+	h->metrics[0].type = HPA_RESOURCE;
+	h->metrics[0].resource = xstrdup("cpu");
+	h->metrics[0].target = HPA_UTILIZATION;
+	h->metrics[0].average_utilization = (int32_t)pct;
+	hpa_spec_set_defaults(h);
+	return 0;
+}
+
 static int
 hpa(struct scn_mf *m, const struct yt_node *obj, char **cause)
 {
@@ -622,8 +665,12 @@ hpa(struct scn_mf *m, const struct yt_node *obj, char **cause)
 		if (check_dup("HorizontalPodAutoscaler", h->namespace, h->name,
 		    s->hpas[i].namespace, s->hpas[i].name, m->hpa_where[i], nn, cause) < 0)
 			return -1;
+	const char *api;
+	if (scn_get_str(obj, "apiVersion", &api, cause) < 0)
+		return -1;
+	bool v1 = strcmp(api, "autoscaling/v1") == 0;
 	const struct yt_node *spec = spec_of(obj, "HorizontalPodAutoscaler",
-	    scn_f_hpa_spec, true, cause);
+	    v1 ? scn_f_hpa_v1_spec : scn_f_hpa_spec, true, cause);
 	if (spec == NULL)
 		return -1;
 	const struct yt_node *ref = yt_get(spec, "scaleTargetRef");
@@ -659,6 +706,8 @@ hpa(struct scn_mf *m, const struct yt_node *obj, char **cause)
 		    "minReplicas (%d)", (int)h->max_replicas, (int)h->min_replicas);
 		return -1;
 	}
+	if (v1)
+		return hpa_v1(obj, spec, h, cause);
 	const struct yt_node *ms = yt_get(spec, "metrics");
 	if (ms != NULL && !yt_is_null(ms)) {
 		if (ms->kind != YT_SEQ) {
@@ -888,42 +937,66 @@ pod(struct scn_mf *m, const struct yt_node *obj, char **cause)
 
 static const struct {
 	const char	*kind;
-	const char	*api;
 	int		(*fn)(struct scn_mf *, const struct yt_node *, char **);
 } kinds[] = {
-	{ "Deployment", "apps/v1", deployment },
-	{ "Service", "v1", service },
-	{ "HorizontalPodAutoscaler", "autoscaling/v2", hpa },
-	{ "VerticalPodAutoscaler", "autoscaling.k8s.io/v1", scn_mf_vpa },
-	{ "PodDisruptionBudget", "policy/v1", pdb },
-	{ "PriorityClass", "scheduling.k8s.io/v1", priority_class },
-	{ "Node", "v1", node },
-	{ "Pod", "v1", pod },
-	{ "StatefulSet", "apps/v1", scn_mf_statefulset },	/* workloads_k8s.c */
-	{ "DaemonSet", "apps/v1", scn_mf_daemonset },
-	{ "Job", "batch/v1", scn_mf_job },
-	{ "CronJob", "batch/v1", scn_mf_cronjob },
+	{ "Deployment", deployment },
+	{ "Service", service },
+	{ "HorizontalPodAutoscaler", hpa },
+	{ "VerticalPodAutoscaler", scn_mf_vpa },
+	{ "PodDisruptionBudget", pdb },
+	{ "PriorityClass", priority_class },
+	{ "Node", node },
+	{ "Pod", pod },
+	{ "StatefulSet", scn_mf_statefulset },	/* workloads_k8s.c */
+	{ "DaemonSet", scn_mf_daemonset },
+	{ "Job", scn_mf_job },
+	{ "CronJob", scn_mf_cronjob },
 };
 
-static bool
-in_list(const char *s, const char *const *list)
+/* A workload of a kind not simulated yet: its pod template's labels (a
+ * CronJob's under jobTemplate), kept for the warnings. Malformed parts are
+ * left for the day the kind is read. */
+static void
+keep_skipped(struct scn_mf *m, const struct yt_node *obj, const char *kind)
 {
-	for (size_t i = 0; list[i] != NULL; i++)
-		if (strcmp(list[i], s) == 0)
-			return true;
-	return false;
+	const struct yt_node *spec = yt_get(obj, "spec");
+	if (strcmp(kind, "CronJob") == 0)
+		spec = yt_get(yt_get(spec, "jobTemplate"), "spec");
+	const struct yt_node *labels = yt_get(yt_get(yt_get(spec, "template"),
+	    "metadata"), "labels");
+	const struct yt_node *meta = yt_get(obj, "metadata");
+	const struct yt_node *nm = yt_get(meta, "name"), *ns = yt_get(meta, "namespace");
+	if (labels == NULL || labels->kind != YT_MAP || nm == NULL || nm->kind != YT_SCALAR)
+		return;
+	struct scn_skipped k = { 0 };
+	char *err = NULL;
+	if (scn_labels(labels, "labels", &k.labels, &err) < 0) {
+		free(err);
+		k8s_labels_free(&k.labels);
+		return;
+	}
+	k.what = xasprintf("%s/%s", kind, nm->str);
+	k.namespace = xstrdup(ns != NULL && ns->kind == YT_SCALAR ? ns->str : "default");
+	m->skipped = xreallocarray(m->skipped, m->nskipped + 1, sizeof *m->skipped);
+	m->skipped[m->nskipped++] = k;
 }
 
+/* An object run will not simulate: a warning naming it. */
 static void
-add_note(struct scenario *s, const struct yt_node *obj, const char *kind,
+add_skipped(struct scenario *s, const struct yt_node *obj, const char *kind,
     const char *why)
 {
 	const struct yt_node *nm = yt_get(yt_get(obj, "metadata"), "name");
 	char buf[1024];
-	s->notes = xreallocarray(s->notes, s->nnotes + 1, sizeof *s->notes);
-	s->notes[s->nnotes++] = xasprintf("%s: skipped %s/%s: %s",
-	    yt_where(obj, buf, sizeof buf), kind,
-	    nm && nm->kind == YT_SCALAR ? nm->str : "?", why);
+	scn_warn(s, xasprintf("%s: ignored %s/%s: %s", yt_where(obj, buf, sizeof buf),
+	    kind, nm && nm->kind == YT_SCALAR ? nm->str : "?", why));
+}
+
+void
+scn_warn(struct scenario *s, char *msg)
+{
+	s->warnings = xreallocarray(s->warnings, s->nwarnings + 1, sizeof *s->warnings);
+	s->warnings[s->nwarnings++] = msg;
 }
 
 int
@@ -974,41 +1047,33 @@ scn_mf_add(struct scn_mf *m, const struct yt_node *obj, char **cause)
 				return -1;
 		return 0;
 	}
+	enum scn_kind_status st;
+	if (scn_api_check(obj, api, kind, &st, cause) < 0)
+		return -1;
+	switch (st) {
+	case SCN_KIND_SIMULATED:
+		break;
+	case SCN_KIND_NOT_YET:
+		keep_skipped(m, obj, kind);
+		add_skipped(m->s, obj, kind, "kind not simulated yet");
+		return 0;
+	case SCN_KIND_NOT_SIMULATED:
+		add_skipped(m->s, obj, kind, "kind not simulated");
+		return 0;
+	case SCN_KIND_CUSTOM:
+		add_skipped(m->s, obj, kind, "custom resource not simulated");
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		if (strcmp(kinds[i].kind, kind) != 0)
 			continue;
-		if (strcmp(kinds[i].api, api) != 0) {
-			*cause = yt_errorf(yt_get(obj, "apiVersion"), "apiVersion '%s' is not "
-			    "supported for %s (expected %s)", api, kind, kinds[i].api);
-			return -1;
-		}
 		if (kinds[i].fn != priority_class &&
 		    scn_check_map(obj, kind, scn_f_object, cause) < 0)
 			return -1;
 		return kinds[i].fn(m, obj, cause);
 	}
-	if (in_list(kind, scn_kinds_not_yet)) {
-		add_note(m->s, obj, kind, "kind not simulated yet");
-		return 0;
-	}
-	if (in_list(kind, scn_kinds_not_simulated)) {
-		add_note(m->s, obj, kind, "kind not simulated");
-		return 0;
-	}
-	/* A near miss of a known kind is a typo; anything else is taken for a
-	 * custom resource. */
-	const char *near = ks_nearest(kind, scn_kinds_simulated);
-	if (near == NULL)
-		near = ks_nearest(kind, scn_kinds_not_yet);
-	if (near == NULL)
-		near = ks_nearest(kind, scn_kinds_not_simulated);
-	if (near != NULL) {
-		*cause = yt_errorf(yt_get(obj, "kind"), "unknown kind '%s' (did you mean "
-		    "'%s'?)", kind, near);
-		return -1;
-	}
-	add_note(m->s, obj, kind, "custom resource not simulated");
-	return 0;
+	KS_ASSERT(!"a simulated kind without a reader");
+	return -1;
 }
 
 /* ---- cross-object checks ---------------------------------------------- */

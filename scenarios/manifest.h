@@ -27,6 +27,14 @@ struct scn_mf {
 	char		**pc_where;
 	char		**node_where;
 	char		**pod_where;
+	/* Workloads of kinds not simulated yet (StatefulSet, ...): what their
+	 * pods would be labelled, for the warnings of scn_warn.c. */
+	struct scn_skipped {
+		char			*what;		/* "StatefulSet/zk" */
+		char			*namespace;
+		struct k8s_labels	 labels;	/* the pod template's */
+	}		 *skipped;
+	size_t		  nskipped;
 };
 void scn_mf_init(struct scn_mf *m, struct scenario *s);
 void scn_mf_fini(struct scn_mf *m);
@@ -40,6 +48,37 @@ int scn_mf_add(struct scn_mf *m, const struct yt_node *obj, char **cause);
 /* Cross-object checks once everything is read: HPA targets exist, priority
  * class names resolve (pods get their priority), selectors. */
 int scn_mf_finish(struct scn_mf *m, char **cause);
+
+/* ---- references from the scenario file (refs.c) -------------------------- */
+/* "name" in the default namespace, "namespace/name" elsewhere: how results
+ * and the cluster model name a Service. Caller frees. */
+char *scn_qname(const char *ns, const char *name);
+/* The Service (service true) or Deployment that ref names: "namespace/name",
+ * or a plain name for the default namespace's object of that name, else the
+ * only object of that name. -1 with *cause (at at) when none or ambiguous. */
+int scn_resolve_ref(const struct scenario *s, const struct yt_node *at, bool service,
+    const char *ref, size_t *idx, char **cause);
+/* A Deployment reference resolved as above to the Deployment's plain name
+ * (*out, caller frees), refused when that name is also used in another
+ * namespace (the cluster model finds those Deployments by name). */
+int scn_resolve_plain(const struct scenario *s, const struct yt_node *at,
+    const char *ref, char **out, char **cause);
+
+/* Adds a warning (owned by the scenario from now on). */
+void scn_warn(struct scenario *s, char *msg);
+/* The checks of scn_warn.c, once the scenario is read; svcs is its
+ * services: list (positions), may be NULL. */
+void scn_warnings(struct scenario *s, const struct scn_mf *m, const struct yt_node *svcs);
+
+/* What kubesim does with a kind (api_versions.c). */
+enum scn_kind_status { SCN_KIND_SIMULATED, SCN_KIND_NOT_YET, SCN_KIND_NOT_SIMULATED,
+	SCN_KIND_CUSTOM };
+/* Checks an object's apiVersion and kind as a Kubernetes 1.34 API server
+ * serves them: 0 with *status, or -1 with *cause (file:line:col) for a
+ * removed version (naming the one to use), a version that does not serve
+ * the kind, or an unknown kind of a built-in group or a near miss of one. */
+int scn_api_check(const struct yt_node *obj, const char *api, const char *kind,
+    enum scn_kind_status *status, char **cause);
 
 /* autoscaling.k8s.io/v1 VerticalPodAutoscaler (autoscaling.c). */
 int scn_mf_vpa(struct scn_mf *m, const struct yt_node *obj, char **cause);
@@ -122,7 +161,7 @@ extern const char *const scn_f_object[], *const scn_f_list[],
     *const scn_f_pod_affinity[], *const scn_f_pod_affinity_term[],
     *const scn_f_weighted_pod_term[], *const scn_f_spread[],
     *const scn_f_service_spec[], *const scn_f_service_port[],
-    *const scn_f_hpa_spec[], *const scn_f_cross_ref[],
+    *const scn_f_hpa_spec[], *const scn_f_hpa_v1_spec[], *const scn_f_cross_ref[],
     *const scn_f_metric_spec[], *const scn_f_resource_metric[],
     *const scn_f_container_resource_metric[], *const scn_f_pods_metric[],
     *const scn_f_object_metric[], *const scn_f_external_metric[],

@@ -7,11 +7,14 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <glob.h>
 #include <libgen.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "models/serving/request.h"
 #include "scenarios/manifest.h"
@@ -22,14 +25,9 @@
 #include "workloads/traffic.h"
 
 static const char *const top_keys[] = { "name", "description", "seed", "duration",
-	"interval", "tick", "nodePools", "manifests", "services", "failures",
+	"interval", "tick", "warmup", "nodePools", "manifests", "services", "failures",
 	"controlPlane", "trafficMode", "schedulerConfig", "queues", "clusterAutoscaler",
 	"jobs", "startTime", NULL };
-static const char *const pool_keys[] = { "name", "instanceType", "cpu", "memory",
-	"maxPods", "reserved", "pricePerHour", "zones", "count", "min", "max",
-	"provisioningDelay", "labels", "taints", "failures", NULL };
-static const char *const reserved_keys[] = { "cpu", "memory", NULL };
-static const char *const pool_failure_keys[] = { "timeToFailure", "repair", NULL };
 static const char *const service_keys[] = { "name", "serviceTime", "concurrency",
 	"cpuPerRequest", "idleCpu", "timeout", "queueLimit", "traffic",
 	"loadBalancer", "networkLatency", "networkBandwidth", "classes", "burstiness", "retries",
@@ -59,135 +57,135 @@ seq_of(const struct yt_node *n, const char *what, char **cause)
 	return n;
 }
 
-/* ---- node pools ---------------------------------------------------------- */
+/* ---- manifests ----------------------------------------------------------- */
 
+/* Reads one manifest file (path, for messages shown as rel) named by the
+ * entry it. */
 static int
-pool(struct loader *l, const struct yt_node *n, struct scn_pool *p, char **cause)
+manifest_file(struct loader *l, const struct yt_node *it, const char *path,
+    const char *rel, char **cause)
 {
-	struct scenario *s = l->s;
-	if (yt_check_keys(n, "node pool", pool_keys, cause) < 0 ||
-	    scn_get_strdup(n, "name", &p->name, cause) < 0 ||
-	    scn_get_strdup(n, "instanceType", &p->instance_type, cause) < 0)
-		return -1;
-	if (p->name == NULL || p->name[0] == '\0') {
-		*cause = yt_errorf(n, "a node pool needs a name");
-		return -1;
-	}
-	for (size_t i = 0; i + 1 < s->npools; i++) {
-		if (strcmp(s->pools[i].name, p->name) == 0) {
-			*cause = yt_errorf(yt_get(n, "name"), "duplicate node pool name '%s'",
-			    p->name);
-			return -1;
+	struct yt_docs d;
+	char *err = NULL;
+	if (yt_parse_file(path, &d, &err) < 0) {
+		const char *why = strstr(err, ": cannot open: ");
+		if (why != NULL)
+			*cause = yt_errorf(it, "manifest file '%s' cannot be read: %s",
+			    rel, why + strlen(": cannot open: "));
+		else {
+			*cause = err;
+			err = NULL;
 		}
+		free(err);
+		return -1;
 	}
-	static const char *const need[] = { "cpu", "memory", "count", NULL };
-	for (int i = 0; need[i] != NULL; i++) {
-		if (yt_get(n, need[i]) == NULL) {
-			*cause = yt_errorf(n, "node pool '%s' needs '%s'", p->name, need[i]);
+	l->files = xreallocarray(l->files, l->nfiles + 1, sizeof *l->files);
+	l->files[l->nfiles++] = d;
+	for (size_t j = 0; j < d.ndocs; j++)
+		if (scn_mf_add(&l->mf, d.docs[j], cause) < 0)
 			return -1;
-		}
-	}
-	if (scn_quantity_node(yt_get(n, "cpu"), -3, &p->cpu_milli, cause) < 0 ||
-	    scn_quantity_node(yt_get(n, "memory"), 0, &p->memory, cause) < 0)
-		return -1;
-	if (p->cpu_milli <= 0 || p->memory <= 0) {
-		*cause = yt_errorf(yt_get(n, p->cpu_milli <= 0 ? "cpu" : "memory"),
-		    "node pool '%s': %s must be positive", p->name,
-		    p->cpu_milli <= 0 ? "cpu" : "memory");
-		return -1;
-	}
-	const struct yt_node *r = yt_get(n, "reserved");
-	if (r != NULL && !yt_is_null(r)) {
-		if (yt_check_keys(r, "reserved", reserved_keys, cause) < 0)
-			return -1;
-		const struct yt_node *rc = yt_get(r, "cpu"), *rm = yt_get(r, "memory");
-		if ((rc != NULL && scn_quantity_node(rc, -3, &p->reserved_cpu_milli, cause) < 0) ||
-		    (rm != NULL && scn_quantity_node(rm, 0, &p->reserved_memory, cause) < 0))
-			return -1;
-		if (p->reserved_cpu_milli < 0 || p->reserved_cpu_milli >= p->cpu_milli ||
-		    p->reserved_memory < 0 || p->reserved_memory >= p->memory) {
-			*cause = yt_errorf(r, "node pool '%s': reserved resources must be at "
-			    "least 0 and less than the node's capacity", p->name);
-			return -1;
-		}
-	}
-	int64_t v;
-	if (scn_get_int(n, "maxPods", 110, 1, 1000000, &p->max_pods, cause) < 0 ||
-	    yt_get_double(n, "pricePerHour", 0, &p->price_hour, cause) < 0)
-		return -1;
-	if (p->price_hour < 0) {
-		*cause = yt_errorf(yt_get(n, "pricePerHour"), "pricePerHour must not be "
-		    "negative");
-		return -1;
-	}
-	if (scn_get_int(n, "count", 0, 0, INT32_MAX, &v, cause) < 0)
-		return -1;
-	p->count = (int32_t)v;
-	if (scn_get_int(n, "min", p->count, 0, INT32_MAX, &v, cause) < 0)
-		return -1;
-	p->min = (int32_t)v;
-	if (scn_get_int(n, "max", p->count > p->min ? p->count : p->min, 0, INT32_MAX,
-	    &v, cause) < 0)
-		return -1;
-	p->max = (int32_t)v;
-	if (p->min > p->max) {
-		*cause = yt_errorf(yt_get(n, "min"), "node pool '%s': min (%d) must not "
-		    "exceed max (%d)", p->name, (int)p->min, (int)p->max);
-		return -1;
-	}
-	if (p->count < p->min || p->count > p->max) {
-		*cause = yt_errorf(yt_get(n, "count"), "node pool '%s': count (%d) must be "
-		    "between min (%d) and max (%d)", p->name, (int)p->count, (int)p->min,
-		    (int)p->max);
-		return -1;
-	}
-	const struct yt_node *z = yt_get(n, "zones");
-	if (scn_strlist(z, "zones", &p->zones, &p->nzones, cause) < 0)
-		return -1;
-	if (p->nzones == 0) {
-		scn_strlist_free(p->zones, 0);
-		p->zones = xcalloc(1, sizeof *p->zones);
-		p->zones[0] = xstrdup("zone-a");
-		p->nzones = 1;
-	}
-	for (size_t i = 0; i < p->nzones; i++) {
-		for (size_t j = 0; j < i; j++) {
-			if (strcmp(p->zones[i], p->zones[j]) == 0) {
-				*cause = yt_errorf(z, "node pool '%s': duplicate zone '%s'",
-				    p->name, p->zones[i]);
-				return -1;
-			}
-		}
-	}
-	/*
-	 * Provisioning delay of a new node (VM boot, kubelet registration, CNI
-	 * ready). Cloud dependent; the Cluster Autoscaler FAQ puts CA's own
-	 * reaction within 30-60s and leaves node creation to the provider. The
-	 * default, a lognormal with a median of 90s and sigma 0.3 (p99 ~ 3 min),
-	 * is an assumption to override per pool.
-	 */
-	struct sim_dist dprov = sim_dist_lognormal(90.0, 0.3);
-	if (scn_get_dist(n, "provisioningDelay", &dprov, &p->provision, cause) < 0 ||
-	    scn_labels(yt_get(n, "labels"), "labels", &p->labels, cause) < 0 ||
-	    scn_taints(yt_get(n, "taints"), &p->taints, &p->ntaints, cause) < 0)
-		return -1;
-	const struct yt_node *f = yt_get(n, "failures");
-	if (f != NULL && !yt_is_null(f)) {
-		if (yt_check_keys(f, "node pool failures", pool_failure_keys, cause) < 0)
-			return -1;
-		if (yt_get(f, "timeToFailure") == NULL || yt_get(f, "repair") == NULL) {
-			*cause = yt_errorf(f, "node pool failures need timeToFailure and repair");
-			return -1;
-		}
-		if (scn_dist_node(yt_get(f, "timeToFailure"), &p->time_to_failure, cause) < 0 ||
-		    scn_dist_node(yt_get(f, "repair"), &p->repair, cause) < 0)
-			return -1;
-		p->has_failures = true;
-	}
 	return 0;
 }
 
-/* ---- manifests ----------------------------------------------------------- */
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool
+manifest_name(const char *name)
+{
+	size_t n = strlen(name);
+	static const char *const ext[] = { ".yaml", ".yml", ".json", NULL };
+	for (int i = 0; ext[i] != NULL; i++) {
+		size_t e = strlen(ext[i]);
+		if (n > e && strcmp(name + n - e, ext[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A directory as `kubectl apply -f DIR` reads it: its .yaml, .yml and .json
+ * files in name order, not its subdirectories. */
+static int
+manifest_dir(struct loader *l, const struct yt_node *it, const char *path,
+    const char *rel, char **cause)
+{
+	DIR *dir = opendir(path);
+	if (dir == NULL) {
+		*cause = yt_errorf(it, "manifest directory '%s' cannot be read: %s", rel,
+		    strerror(errno));
+		return -1;
+	}
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(dir)) != NULL) {
+		if (e->d_name[0] == '.' || !manifest_name(e->d_name))
+			continue;
+		char *full = xasprintf("%s/%s", path, e->d_name);
+		struct stat st;
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+			names = xreallocarray(names, n + 1, sizeof *names);
+			names[n++] = full;
+		} else
+			free(full);
+	}
+	closedir(dir);
+	int rc = 0;
+	if (n == 0) {
+		*cause = yt_errorf(it, "manifest directory '%s' holds no .yaml, .yml or "
+		    ".json file", rel);
+		rc = -1;
+	}
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_str);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = manifest_file(l, it, names[i], names[i], cause);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+/* A path, a directory, or a glob(3) pattern (matches in glob's sorted
+ * order, each a file or a directory). */
+static int
+manifest_path(struct loader *l, const struct yt_node *it, char **cause)
+{
+	char *path = scn_path_join(l->dir, it->str);
+	int rc;
+	struct stat st;
+	if (strpbrk(it->str, "*?[") != NULL && stat(path, &st) != 0) {
+		glob_t g;
+		int grc = glob(path, GLOB_ERR, NULL, &g);
+		if (grc == GLOB_NOMATCH) {
+			*cause = yt_errorf(it, "manifest pattern '%s' matches no file", it->str);
+			rc = -1;
+		} else if (grc != 0) {
+			*cause = yt_errorf(it, "manifest pattern '%s' cannot be expanded: %s",
+			    it->str, grc == GLOB_ABORTED ? "a directory cannot be read" :
+			    "out of memory");
+			rc = -1;
+		} else {
+			rc = 0;
+			for (size_t i = 0; i < g.gl_pathc && rc == 0; i++) {
+				const char *m = g.gl_pathv[i];
+				rc = stat(m, &st) == 0 && S_ISDIR(st.st_mode) ?
+				    manifest_dir(l, it, m, m, cause) :
+				    manifest_file(l, it, m, m, cause);
+			}
+		}
+		if (grc != GLOB_NOMATCH && grc != GLOB_ABORTED && grc != GLOB_NOSPACE)
+			globfree(&g);
+	} else if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		rc = manifest_dir(l, it, path, it->str, cause);
+	else
+		rc = manifest_file(l, it, path, it->str, cause);
+	free(path);
+	return rc;
+}
 
 static int
 manifests(struct loader *l, const struct yt_node *n, char **cause)
@@ -206,28 +204,8 @@ manifests(struct loader *l, const struct yt_node *n, char **cause)
 			    "Kubernetes object");
 			return -1;
 		}
-		char *path = scn_path_join(l->dir, it->str);
-		struct yt_docs d;
-		char *err = NULL;
-		if (yt_parse_file(path, &d, &err) < 0) {
-			const char *why = strstr(err, ": cannot open: ");
-			if (why != NULL)
-				*cause = yt_errorf(it, "manifest file '%s' cannot be read: %s",
-				    it->str, why + strlen(": cannot open: "));
-			else {
-				*cause = err;
-				err = NULL;
-			}
-			free(err);
-			free(path);
+		if (manifest_path(l, it, cause) < 0)
 			return -1;
-		}
-		free(path);
-		l->files = xreallocarray(l->files, l->nfiles + 1, sizeof *l->files);
-		l->files[l->nfiles++] = d;
-		for (size_t j = 0; j < d.ndocs; j++)
-			if (scn_mf_add(&l->mf, d.docs[j], cause) < 0)
-				return -1;
 	}
 	return 0;
 }
@@ -332,22 +310,12 @@ profile(struct loader *l, const struct yt_node *n, struct scn_profile *p, char *
 		*cause = yt_errorf(n, "a service profile needs the name of a Service");
 		return -1;
 	}
+	/* The profile keeps the Service's qualified name (results use it). */
 	size_t i;
-	for (i = 0; i < s->nservices; i++)
-		if (strcmp(s->services[i].name, p->service) == 0)
-			break;
-	if (i == s->nservices) {
-		const char **names = xcalloc(s->nservices + 1, sizeof *names);
-		for (size_t j = 0; j < s->nservices; j++)
-			names[j] = s->services[j].name;
-		const char *near = ks_nearest(p->service, names);
-		*cause = near ? yt_errorf(yt_get(n, "name"), "Service '%s' is not in the "
-		    "manifests (did you mean '%s'?)", p->service, near) :
-		    yt_errorf(yt_get(n, "name"), "Service '%s' is not in the manifests",
-		    p->service);
-		free(names);
+	if (scn_resolve_ref(s, yt_get(n, "name"), true, p->service, &i, cause) < 0)
 		return -1;
-	}
+	free(p->service);
+	p->service = scn_qname(s->services[i].namespace, s->services[i].name);
 	for (size_t j = 0; j + 1 < s->nprofiles; j++) {
 		if (strcmp(s->profiles[j].service, p->service) == 0) {
 			*cause = yt_errorf(yt_get(n, "name"), "duplicate service profile '%s'",
@@ -486,12 +454,12 @@ scale_action(struct loader *l, const struct yt_node *n, struct scn_chaos *c, cha
 	if (scn_get_int(n, "replicas", 0, 0, INT32_MAX, &v, cause) < 0)
 		return -1;
 	c->replicas = (int32_t)v;
-	for (size_t i = 0; i < s->ndeployments; i++)
-		if (strcmp(s->deployments[i].name, c->deployment) == 0)
-			return 0;
-	*cause = yt_errorf(yt_get(n, "deployment"), "Deployment '%s' is not in the manifests",
-	    c->deployment);
-	return -1;
+	char *plain;
+	if (scn_resolve_plain(s, yt_get(n, "deployment"), c->deployment, &plain, cause) < 0)
+		return -1;
+	free(c->deployment);
+	c->deployment = plain;
+	return 0;
 }
 
 static int
@@ -656,6 +624,13 @@ run_settings(struct loader *l, const struct yt_node *root, char **cause)
 			return -1;
 		}
 	}
+	if (scn_get_dur(root, "warmup", false, 0, &s->warmup, cause) < 0)
+		return -1;
+	if (s->warmup < 0 || s->warmup >= s->duration) {
+		*cause = yt_errorf(yt_get(root, "warmup"), "warmup must be at least 0 "
+		    "and shorter than duration");
+		return -1;
+	}
 	const struct yt_node *tm = yt_get(root, "trafficMode");
 	s->traffic_mode = SCN_TRAFFIC_FLUID;
 	if (tm != NULL && !yt_is_null(tm)) {
@@ -703,7 +678,7 @@ load(struct loader *l, struct yt_node *root, char **cause)
 		s->pools = xcalloc(pools->n + 1, sizeof *s->pools);
 		for (size_t i = 0; i < pools->n; i++) {
 			s->npools++;
-			if (pool(l, pools->items[i], &s->pools[i], cause) < 0)
+			if (scn_pool(pools->items[i], s, &s->pools[i], cause) < 0)
 				return -1;
 			if (s->pools[i].min != s->pools[i].max)
 				s->cluster_autoscaler = true;
@@ -734,6 +709,7 @@ load(struct loader *l, struct yt_node *root, char **cause)
 		if (scn_mesh_finish(s, svcs, cause) < 0)
 			return -1;
 	}
+	scn_warnings(s, &l->mf, svcs != NULL && svcs->kind == YT_SEQ ? svcs : NULL);
 	if (scn_queues(yt_get(root, "queues"), l->dir, s, cause) < 0 ||
 	    scn_cluster_autoscaler(yt_get(root, "clusterAutoscaler"), s, cause) < 0)
 		return -1;
@@ -804,20 +780,6 @@ out:
 	return 0;
 }
 
-static void
-pool_free(struct scn_pool *p)
-{
-	free(p->name);
-	free(p->instance_type);
-	scn_strlist_free(p->zones, p->nzones);
-	k8s_labels_free(&p->labels);
-	for (size_t i = 0; i < p->ntaints; i++) {
-		free(p->taints[i].key);
-		free(p->taints[i].value);
-	}
-	free(p->taints);
-}
-
 void
 scn_free(struct scenario *s)
 {
@@ -827,7 +789,7 @@ scn_free(struct scenario *s)
 	free(s->name);
 	free(s->description);
 	for (size_t i = 0; i < s->npools; i++)
-		pool_free(&s->pools[i]);
+		scn_pool_free(&s->pools[i]);
 	free(s->pools);
 	for (size_t i = 0; i < s->nnodes; i++)
 		k8s_node_spec_free(&s->nodes[i]);
@@ -875,6 +837,9 @@ scn_free(struct scenario *s)
 	for (size_t i = 0; i < s->nnotes; i++)
 		free(s->notes[i]);
 	free(s->notes);
+	for (size_t i = 0; i < s->nwarnings; i++)
+		free(s->warnings[i]);
+	free(s->warnings);
 	scn_autoscaling_free(s);
 	scn_workloads_fini(s);
 	free(s);

@@ -31,6 +31,9 @@ struct scn_pool {
 	int64_t			 max_pods;	/* default 110 */
 	int64_t			 reserved_cpu_milli;	/* capacity - allocatable */
 	int64_t			 reserved_memory;
+	struct k8s_resources	 allocatable;	/* every resource of a node */
+	char			*arch;		/* kubernetes.io/arch, default amd64 */
+	char			*region;	/* topology.kubernetes.io/region */
 	double			 price_hour;	/* USD per node-hour */
 	char			**zones;	/* nodes are spread round-robin */
 	size_t			 nzones;
@@ -126,6 +129,7 @@ struct scenario {
 	uint64_t		 seed;
 	sim_ns			 duration;
 	sim_ns			 interval;	/* result rows every interval */
+	sim_ns			 warmup;	/* rows ending by then: not in the summary (default 0) */
 	sim_ns			 tick;		/* fluid serving step, default 1s */
 	enum scn_traffic_mode	 traffic_mode;	/* default fluid */
 
@@ -168,8 +172,13 @@ struct scenario {
 	struct scn_job		*jobs;		/* jobs: per Job/CronJob */
 	size_t			 njobs;
 	int64_t			 start_time;	/* startTime: Unix ns of t = 0 */
-	char			**notes;	/* skipped kinds etc., for the user */
+	char			**notes;	/* for the user: a failure after the end, ... */
 	size_t			 nnotes;
+	/* What run will not do as the manifests say, each "file:line:col: ...":
+	 * objects ignored, Services with traffic and no pods, pods that fit no
+	 * node pool. validate and run print them; neither fails on them. */
+	char			**warnings;
+	size_t			 nwarnings;
 	double			**samples;	/* empirical distributions' samples */
 	size_t			 nsamples, capsamples;
 };

@@ -51,6 +51,11 @@ void scn_autoscaling_free(struct scenario *s);
 int scn_workloads_finish(const struct yt_node *root, struct scenario *s, char **cause);
 void scn_workloads_fini(struct scenario *s);
 
+/* pools.c: one item of nodePools (s holds the pools read before it). */
+int scn_pool(const struct yt_node *n, struct scenario *s, struct scn_pool *p,
+    char **cause);
+void scn_pool_free(struct scn_pool *p);
+
 /* A path relative to dir (absolute paths are kept); caller frees. */
 char *scn_path_join(const char *dir, const char *path);
 

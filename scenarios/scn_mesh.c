@@ -290,7 +290,7 @@ dfs(struct cyc *k, size_t i, char **cause)
 }
 
 int
-scn_mesh_finish(const struct scenario *s, const struct yt_node *svcs, char **cause)
+scn_mesh_finish(struct scenario *s, const struct yt_node *svcs, char **cause)
 {
 	if (svcs == NULL || s->nprofiles == 0)
 		return 0;
@@ -303,10 +303,20 @@ scn_mesh_finish(const struct scenario *s, const struct yt_node *svcs, char **cau
 	k.path = xcalloc(s->nprofiles + 1, sizeof *k.path);
 	int rc = 0;
 	for (size_t i = 0; i < s->nprofiles && rc == 0; i++) {
-		const struct mesh_cfg *g = &s->profiles[i].mesh;
+		struct mesh_cfg *g = &s->profiles[i].mesh;
 		k.callee[i] = xcalloc(g->ncalls + 1, sizeof *k.callee[i]);
 		for (size_t j = 0; j < g->ncalls && rc == 0; j++) {
-			size_t t;
+			size_t t, sv;
+			char *err = NULL;
+			/* A call names a Service as a profile does: take the
+			 * profile's qualified name. */
+			if (scn_resolve_ref(s, call_node(svcs->items[i], j), true,
+			    g->calls[j].service, &sv, &err) == 0) {
+				free(g->calls[j].service);
+				g->calls[j].service = scn_qname(s->services[sv].namespace,
+				    s->services[sv].name);
+			}
+			free(err);
 			for (t = 0; t < s->nprofiles; t++)
 				if (strcmp(names[t], g->calls[j].service) == 0)
 					break;

@@ -14,7 +14,7 @@
 int scn_mesh(const struct yt_node *svc, struct mesh_cfg *g, char **cause);
 /* Every call names a service profile, and the calls form no cycle;
  * svcs is the scenario's services list (positions of the calls). */
-int scn_mesh_finish(const struct scenario *s, const struct yt_node *svcs, char **cause);
+int scn_mesh_finish(struct scenario *s, const struct yt_node *svcs, char **cause);
 void scn_mesh_free(struct mesh_cfg *g);
 
 #endif

@@ -189,6 +189,7 @@ timings_from(const struct scenario *s, struct cl_timings *t)
 	t->unschedulable_flush = cp->unschedulable_flush;
 	t->tick = s->tick;
 	t->interval = s->interval;
+	t->warmup = s->warmup;
 	t->duration = s->duration;
 	/* Applications that handle SIGTERM exit within about a second; the
 	 * grace period caps it. */
@@ -210,7 +211,8 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 			.name = p->name, .instance_type = p->instance_type,
 			.cpu_milli = p->cpu_milli, .memory = p->memory, .max_pods = p->max_pods,
 			.reserved_cpu_milli = p->reserved_cpu_milli,
-			.reserved_memory = p->reserved_memory, .price_hour = p->price_hour,
+			.reserved_memory = p->reserved_memory, .allocatable = &p->allocatable,
+			.price_hour = p->price_hour,
 			.zones = (const char *const *)p->zones, .nzones = p->nzones,
 			.count = p->count, .min = p->min, .max = p->max,
 			.provision = p->provision, .labels = &p->labels,
@@ -310,6 +312,8 @@ build_check(const struct run_opts *o, struct scenario **out)
 	}
 	for (size_t i = 0; i < s->nnotes && !o->quiet; i++)
 		fprintf(stderr, "kubesim: note: %s\n", s->notes[i]);
+	for (size_t i = 0; i < s->nwarnings && !o->quiet; i++)
+		fprintf(stderr, "kubesim: warning: %s\n", s->warnings[i]);
 	/* Build once without a sink: reference errors surface before any
 	 * results file is touched. */
 	struct sim *sim = sim_new();

@@ -92,6 +92,7 @@ run_exec(int argc, char **argv)
 		return KS_EXIT_FAILURE;
 	}
 	free(params);
+	rpt_run_warmup(r, sim_ns_to_s(s->warmup));
 	struct probe_sink sink = rpt_sink(r);
 	struct cluster *c = build_cluster(sim, s, &sink, &cause);
 	KS_ASSERT(c != NULL);

@@ -13,12 +13,24 @@ extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_validate_entry;
 extern const struct cmd_entry cmd_hpa_eval_entry;
 extern const struct cmd_entry cmd_schedule_entry;
+extern const struct cmd_entry cmd_events_entry;
+extern const struct cmd_entry cmd_describe_entry;
+extern const struct cmd_entry cmd_compare_entry;
+extern const struct cmd_entry cmd_sweep_entry;
+extern const struct cmd_entry cmd_merge_entry;
+extern const struct cmd_entry cmd_report_entry;
 
 static const struct cmd_entry *const cmd_table[] = {
 	&cmd_run_entry,
 	&cmd_validate_entry,
 	&cmd_hpa_eval_entry,
 	&cmd_schedule_entry,
+	&cmd_events_entry,
+	&cmd_describe_entry,
+	&cmd_compare_entry,
+	&cmd_sweep_entry,
+	&cmd_merge_entry,
+	&cmd_report_entry,
 	NULL
 };
 

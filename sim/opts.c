@@ -121,8 +121,10 @@ opts_params_json(const struct run_opts *o, const struct scenario *s)
 	ks_buf_init(&b);
 	ks_buf_puts(&b, "{\"scenario_file\":");
 	ks_buf_json_str(&b, o->scenario);
-	ks_buf_printf(&b, ",\"seed\":%llu,\"duration_s\":%.0f,\"traffic_mode\":\"%s\",\"set\":{",
+	ks_buf_printf(&b, ",\"seed\":%llu,\"duration_s\":%.0f,\"warmup_s\":%.9g,"
+	    "\"interval_s\":%.9g,\"traffic_mode\":\"%s\",\"set\":{",
 	    (unsigned long long)s->seed, (double)s->duration / 1e9,
+	    (double)s->warmup / 1e9, (double)s->interval / 1e9,
 	    build_request_mode(s) ? "request" : "fluid");
 	for (size_t i = 0; i < o->noverrides; i++) {
 		if (i)
@@ -133,4 +135,33 @@ opts_params_json(const struct run_opts *o, const struct scenario *s)
 	}
 	ks_buf_puts(&b, "}}");
 	return ks_buf_take(&b);
+}
+
+int
+opts_time(const char *s, double *out)
+{
+	char *end;
+	sim_ns ns;
+	if (s[0] == '\0')
+		return -1;
+	double v = strtod(s, &end);
+	if (*end == '\0' && v >= 0 && v < 1e12) {
+		*out = v;
+		return 0;
+	}
+	if (scn_duration(s, &ns) != 0 || ns < 0)
+		return -1;
+	*out = (double)ns / 1e9;
+	return 0;
+}
+
+int
+opts_run_id(const char *s, int64_t *out)
+{
+	char *end;
+	long long v = strtoll(s, &end, 10);
+	if (s[0] == '\0' || *end != '\0' || v <= 0)
+		return -1;
+	*out = v;
+	return 0;
 }

@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "scenarios/scenario.h"
 
@@ -26,5 +27,12 @@ int opts_parse(int argc, char **argv, struct run_opts *o, bool with_out);
 void opts_free(struct run_opts *o);
 /* The options as a JSON object for the runs table; caller frees. */
 char *opts_params_json(const struct run_opts *o, const struct scenario *s);
+
+/* A simulated time for --since, --until, --at: a duration ("90m",
+ * "1h30m") or plain seconds ("5400"). Returns 0, or -1 when malformed or
+ * negative. */
+int opts_time(const char *s, double *out);
+/* A positive run id for --run; -1 when malformed. */
+int opts_run_id(const char *s, int64_t *out);
 
 #endif

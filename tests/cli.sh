@@ -6,7 +6,7 @@
 out=$("$KUBESIM" --help); check_eq "kubesim --help status" $? 0
 check_contains "--help lists run" "$out" "run"
 check_contains "--help lists validate" "$out" "validate"
-for cmd in run validate schedule hpa-eval; do
+for cmd in run validate schedule hpa-eval events describe compare sweep merge report; do
 	if printf '%s' "$out" | grep -q "^  $cmd "; then
 		h=$("$KUBESIM" $cmd --help); check_eq "$cmd --help status" $? 0
 		check_contains "$cmd --help usage" "$h" "usage: kubesim $cmd"

@@ -24,18 +24,18 @@ check_eq "services with ok requests" "$(q "$db" "SELECT COUNT(*) FROM summary WH
 # per gateway request (catalog 0.6 + search 0.3 + cart 0.2 + checkout's cart
 # 0.05), inventory 0.9, checkout 0.05; about 8.3 in all.
 ratio() {
-	q "$db" "SELECT (SELECT requests FROM summary WHERE service = '$1') / (SELECT requests FROM summary WHERE service = 'gateway')"
+	q "$db" "SELECT 1.0 * (SELECT requests FROM summary WHERE service = '$1') / (SELECT requests FROM summary WHERE service = 'gateway')"
 }
 check_range "pricing per gateway request" "$(ratio pricing)" 1.13 1.17
 check_range "inventory per gateway request" "$(ratio inventory)" 0.88 0.92
 check_range "checkout per gateway request" "$(ratio checkout)" 0.048 0.052
 check_range "requests inside per gateway request" \
-	"$(q "$db" "SELECT SUM(requests) / (SELECT requests FROM summary WHERE service = 'gateway') FROM summary")" 8.1 8.5
+	"$(q "$db" "SELECT 1.0 * SUM(requests) / (SELECT requests FROM summary WHERE service = 'gateway') FROM summary")" 8.1 8.5
 # The 1M req/s peak is at 20:00; at 01:00 the diurnal curve gives the
 # gateway 90k req/s (80k + 40k cos(19/24 of a turn)), the services about
 # 750k req/s together.
 check_range "req/s at 01:00, all services" \
-	"$(q "$db" "SELECT SUM(offered) / 60 FROM service_intervals WHERE t_s = 3600")" 720000 790000
+	"$(q "$db" "SELECT SUM(offered) / 60.0 FROM service_intervals WHERE t_s = 3600")" 720000 790000
 
 # Availability of the gateway's tries (attempt level, retries included).
 check_range "gateway availability" "$(q "$db" "SELECT availability FROM summary WHERE service = 'gateway'")" 0.99 0.9999

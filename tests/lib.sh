@@ -32,6 +32,21 @@ check_contains() {
 	esac
 }
 q() { sqlite3 -batch -noheader "$1" "$2"; }
+# dump_rows DB: every row of every table except run ids and wall-clock
+# columns, keyed and ordered by the sweep job (params.sweep), to compare the
+# results of differently run sweeps.
+dump_rows() {
+	q "$1" "SELECT json_extract(params, '\$.sweep'), scenario, seed, status, sim_seconds,
+	  events, cost_usd, version, params, error FROM runs ORDER BY 1"
+	for t in $(q "$1" "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'runs'
+	    AND name NOT LIKE 'sqlite%' ORDER BY name"); do
+		cols=$(q "$1" "SELECT group_concat('t.\"' || name || '\"') FROM pragma_table_info('$t')
+		    WHERE name <> 'run_id'")
+		echo "== $t"
+		q "$1" "SELECT json_extract(r.params, '\$.sweep'), $cols FROM \"$t\" t JOIN runs r
+		    USING (run_id) ORDER BY 1, t.rowid"
+	done
+}
 finish() {
 	echo "$T_PASSED passed, $T_FAILED failed"
 	[ "$T_FAILED" -eq 0 ]

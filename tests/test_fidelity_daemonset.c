@@ -134,8 +134,8 @@ read_strategy(const char *cname, const struct yt_node *st, struct ds_spec *s)
 	memset(&s->max_surge, 0, sizeof s->max_surge);
 	const char *mu = tv_str_or(st, "max_unavailable", NULL);
 	const char *ms = tv_str_or(st, "max_surge", NULL);
-	if ((mu && ctrl_intpct_parse(mu, &s->max_unavailable) < 0) ||
-	    (ms && ctrl_intpct_parse(ms, &s->max_surge) < 0))
+	if ((mu && intstr_parse(mu, &s->max_unavailable) < 0) ||
+	    (ms && intstr_parse(ms, &s->max_surge) < 0))
 		FAILF("%s: bad strategy values", cname);
 }
 

@@ -29,12 +29,12 @@ expect(const char *cname, const char *what, long long got, long long want)
 		FAILF("%s: %s = %lld, want %lld", cname, what, got, want);
 }
 
-static struct ctrl_intpct
+static struct intstr
 intpct_of(const char *cname, const struct yt_node *m, const char *key)
 {
-	struct ctrl_intpct v = { 0 };
+	struct intstr v = { 0 };
 	const char *s = tv_str_or(m, key, NULL);
-	if (s != NULL && ctrl_intpct_parse(s, &v) < 0)
+	if (s != NULL && intstr_parse(s, &v) < 0)
 		FAILF("%s: bad int-or-percent '%s'", cname, s);
 	return v;
 }
@@ -61,7 +61,7 @@ static void
 run_max_unavailable(const struct yt_node *c)
 {
 	const struct yt_node *in = yt_get(c, "inputs");
-	struct ctrl_intpct mu = intpct_of(tv_case_name(c), in, "max_unavailable");
+	struct intstr mu = intpct_of(tv_case_name(c), in, "max_unavailable");
 	expect(tv_case_name(c), "max_unavailable",
 	    sts_max_unavailable(&mu, (int32_t)tv_i64(in, "replicas", 0)),
 	    tv_i64(yt_get(c, "expected"), "max_unavailable", -1));

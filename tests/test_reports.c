@@ -140,6 +140,19 @@ finish_ok(struct rpt *r, const char *status, const char *error)
 	}
 }
 
+/* A service_intervals record with the given (maybe fractional) counts. */
+static void
+emit_counts(const struct probe_sink *s, double t, const char *svc, double off,
+    double ok, double err, double to)
+{
+	struct probe_val v[] = {
+		PV_REAL(t), PV_TEXT(svc), PV_REAL(off), PV_REAL(ok), PV_REAL(err),
+		PV_REAL(to), PV_REAL(12.5), PV_REAL(40), PV_REAL(80.25), PV_INT(4),
+		PV_INT(3), PV_REAL(0.625),
+	};
+	probe_emit(s, "service_intervals", v, sizeof v / sizeof v[0]);
+}
+
 static void
 emit_service(const struct probe_sink *s, double t, const char *svc, int64_t n)
 {
@@ -288,9 +301,11 @@ test_rows(void)
 	CHECK_Q_STR(db, "SELECT pod || '|' || coalesce(node, 'NULL') || '|' || feasible "
 	    "|| '|' || reason FROM scheduling_decisions",
 	    "default/web-1|NULL|0|0/3 nodes are available: 3 Insufficient cpu.");
+	/* The summary's counts are the sums of the service's interval rows
+	 * (errors with timeouts), not the record's; the percentiles are its. */
 	CHECK_Q_STR(db, "SELECT service || '|' || requests || '|' || ok || '|' || "
 	    "errors || '|' || availability || '|' || p99_ms FROM summary",
-	    "svc-1|1000000|999000|1000|0.999|30.5");
+	    "svc-1|100|98|2|0.98|30.5");
 	snprintf(sql, sizeof sql, "SELECT count(*) FROM (SELECT run_id FROM events "
 	    "UNION ALL SELECT run_id FROM summary UNION ALL SELECT run_id FROM "
 	    "ca_decisions) WHERE run_id = %lld", (long long)id);
@@ -512,6 +527,8 @@ test_summary(void)
 	    PV_REAL(45.25), PV_REAL(81.75) };
 	struct probe_val sm2[] = { PV_TEXT("backend"), PV_INT(0), PV_INT(0),
 	    PV_INT(0), PV_NULL, PV_NULL, PV_NULL, PV_NULL };
+	emit_counts(&s, 60, "frontend", 120000, 119960, 30, 10);
+	emit_counts(&s, 120, "frontend", 80000, 79940, 50, 10);
 	probe_emit(&s, "summary", sm1, 8);
 	probe_emit(&s, "summary", sm2, 8);
 	for (int i = 1; i <= 4; i++) {
@@ -578,6 +595,83 @@ test_summary(void)
 		rpt_close(r);
 	}
 	free(cause);
+	rm_db(p);
+}
+
+/*
+ * Honest counts: fluid-mode records with fractional expected counts (and
+ * float dust between offered and ok + errors + timeouts) become integer rows
+ * with ok + errors + timeouts = offered in each, whose totals stay within
+ * one half of the model's; request-mode integer rows (requests still in
+ * flight) pass unchanged; the summary is the sum of the rows after the
+ * warm-up, with availability ok / (ok + errors).
+ */
+static void
+test_honest_counts(void)
+{
+	const char *p = tmp_path("honest.db");
+	rm_db(p);
+	struct rpt *r = open_ok(p);
+	int64_t id = begin_ok(r, "honest", 3);
+	rpt_run_warmup(r, 300);
+	struct probe_sink s = rpt_sink(r);
+	double raw_off = 0, raw_ok = 0, raw_after = 0;
+	uint64_t x = 88172645463325252ULL;
+	for (int i = 1; i <= 1440; i++) {
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		double ok = 2000 + (double)(x % 100000) / 37.0;
+		double err = i % 7 == 0 ? (double)(x % 1000) / 3.0 : 1e-183;
+		double to = i % 11 == 0 ? 0.4 : 3e-13;
+		double off = (ok + err + to) * (1 + (i % 2 ? 1e-15 : -1e-15));
+		emit_counts(&s, 60.0 * i, "fluid", off, ok, err, to);
+		emit_counts(&s, 60.0 * i, "request", i, i - 1, i % 3 == 0, 0);
+		raw_off += off;
+		raw_ok += ok;
+		if (60.0 * i > 300)
+			raw_after += off;
+	}
+	struct probe_val sm[] = { PV_TEXT("fluid"), PV_REAL(raw_off), PV_REAL(raw_ok),
+	    PV_REAL(raw_off - raw_ok), PV_REAL(0.5), PV_REAL(10), PV_REAL(20), PV_REAL(30) };
+	probe_emit(&s, "summary", sm, 8);
+	sm[0] = PV_TEXT("request");
+	probe_emit(&s, "summary", sm, 8);
+	finish_ok(r, "ok", NULL);
+	rpt_close(r);
+
+	sqlite3 *db = peek_open(p);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM service_intervals WHERE "
+	    "typeof(offered) <> 'integer' OR typeof(ok) <> 'integer' OR typeof(errors) "
+	    "<> 'integer' OR typeof(timeouts) <> 'integer'"), 0);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM service_intervals WHERE offered < 0 "
+	    "OR ok < 0 OR errors < 0 OR timeouts < 0"), 0);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM service_intervals WHERE service = "
+	    "'fluid' AND ok + errors + timeouts <> offered"), 0);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM service_intervals WHERE service = "
+	    "'fluid'"), 1440);
+	int64_t tot = q_int(db, "SELECT sum(offered) FROM service_intervals WHERE "
+	    "service = 'fluid'");
+	CHECK((double)tot >= raw_off - 1.5 && (double)tot <= raw_off + 1.5);
+	int64_t after = q_int(db, "SELECT sum(offered) FROM service_intervals WHERE "
+	    "service = 'fluid' AND t_s > 300");
+	CHECK((double)after >= raw_after - 3 && (double)after <= raw_after + 3);
+	/* Request mode: 1+2+...+1440 offered, one less ok each, unchanged. */
+	CHECK_INT(q_int(db, "SELECT sum(offered) FROM service_intervals WHERE "
+	    "service = 'request'"), 1440 * 1441 / 2);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM service_intervals WHERE service = "
+	    "'request' AND (ok <> offered - 1 OR errors <> (CAST(t_s / 60 AS INTEGER) "
+	    "% 3 = 0))"), 0);
+	/* The summary of each service is the sum of its rows after 300 s. */
+	CHECK_INT(q_int(db, "SELECT count(*) FROM summary s JOIN (SELECT service, "
+	    "sum(offered) o, sum(ok) k, sum(errors) + sum(timeouts) e FROM "
+	    "service_intervals WHERE t_s > 300 GROUP BY service) i USING (service) "
+	    "WHERE s.requests = i.o AND s.ok = i.k AND s.errors = i.e AND "
+	    "typeof(s.requests) = 'integer' AND abs(s.availability - 1.0 * i.k / "
+	    "(i.k + i.e)) < 1e-12"), 2);
+	CHECK_INT(q_int(db, "SELECT requests FROM summary WHERE service = 'request'"),
+	    1440 * 1441 / 2 - 15);
+	CHECK_Q_STR(db, "SELECT p99_ms FROM summary WHERE service = 'fluid'", "30.0");
+	(void)id;
+	sqlite3_close(db);
 	rm_db(p);
 }
 
@@ -652,6 +746,7 @@ main(void)
 	test_write_error();
 	test_refuse();
 	test_summary();
+	test_honest_counts();
 	test_fatal();
 	test_speed();
 	rmdir(tl_dir);

@@ -20,6 +20,18 @@ k8s_labels_get(const struct k8s_labels *l, const char *key)
 	return NULL;
 }
 
+bool
+k8s_ref_matches(const char *ns, const char *name, const char *ref)
+{
+	if (ns == NULL)
+		ns = "default";
+	const char *slash = strchr(ref, '/');
+	if (slash == NULL)
+		return strcmp(ns, "default") == 0 && strcmp(name, ref) == 0;
+	size_t n = (size_t)(slash - ref);
+	return strlen(ns) == n && strncmp(ns, ref, n) == 0 && strcmp(name, slash + 1) == 0;
+}
+
 void
 k8s_labels_set(struct k8s_labels *l, const char *key, const char *value)
 {

@@ -29,6 +29,11 @@ void k8s_labels_set(struct k8s_labels *l, const char *key, const char *value);
 void k8s_labels_free(struct k8s_labels *l);
 void k8s_labels_copy(struct k8s_labels *dst, const struct k8s_labels *src);
 
+/* Whether ref names the object (ns, name): "namespace/name", or a plain
+ * "name" for an object of the default namespace (ns NULL counts as default).
+ * This is how a scenario names Services in results and references. */
+bool k8s_ref_matches(const char *ns, const char *name, const char *ref);
+
 enum k8s_sel_op { K8S_SEL_IN, K8S_SEL_NOT_IN, K8S_SEL_EXISTS, K8S_SEL_DOES_NOT_EXIST,
 	K8S_SEL_GT, K8S_SEL_LT };
 struct k8s_sel_req {

@@ -123,9 +123,13 @@ cl_add_pool(struct cluster *c, const struct cl_pool_params *p)
 		pl->tmpl.ntaints = p->ntaints;
 	}
 	struct k8s_resources *a = &pl->tmpl.allocatable;
-	k8s_res_set(a, "cpu", p->cpu_milli - p->reserved_cpu_milli);
-	k8s_res_set(a, "memory", p->memory - p->reserved_memory);
-	k8s_res_set(a, "pods", p->max_pods);
+	if (p->allocatable != NULL) {
+		k8s_res_copy(a, p->allocatable);
+	} else {
+		k8s_res_set(a, "cpu", p->cpu_milli - p->reserved_cpu_milli);
+		k8s_res_set(a, "memory", p->memory - p->reserved_memory);
+		k8s_res_set(a, "pods", p->max_pods);
+	}
 	return (int)c->npools++;
 }
 
@@ -189,15 +193,18 @@ cl_add_deployment(struct cluster *c, const struct k8s_deployment *d)
 	return (int)c->ndeploys++;
 }
 
-/* The Deployment a Service selects: the first whose template labels match. */
+/* The Deployment a Service selects: the first of its namespace whose
+ * template labels match. */
 static uint32_t
 service_deploy(struct cluster *c, const struct k8s_service *s)
 {
 	if (s->selector.n == 0)
 		return NONE;
+	const char *ns = s->namespace ? s->namespace : "default";
 	for (size_t i = 0; i < c->ndeploys; i++) {
 		const struct k8s_pod_spec *t = &c->deploys[i].d->template;
-		bool all = true;
+		const char *dns = c->deploys[i].spec.namespace;
+		bool all = strcmp(dns ? dns : "default", ns) == 0;
 		for (size_t j = 0; j < s->selector.n && all; j++) {
 			const char *v = k8s_labels_get(&t->labels, s->selector.v[j].key);
 			all = v != NULL && strcmp(v, s->selector.v[j].value) == 0;
@@ -236,7 +243,8 @@ cl_add_profile(struct cluster *c, const struct cl_profile_params *p, char **caus
 {
 	uint32_t svc = NONE;
 	for (size_t i = 0; i < c->nservices; i++)
-		if (strcmp(c->services[i].s->name, p->service) == 0)
+		if (k8s_ref_matches(c->services[i].s->namespace, c->services[i].s->name,
+		    p->service))
 			svc = (uint32_t)i;
 	if (svc == NONE) {
 		*cause = xasprintf("service profile %s: no Service of that name", p->service);
@@ -304,7 +312,7 @@ emit_interval(struct cluster *c)
 			cpu_util = pr->cpu_used_interval / span / (req_cpu * ready);
 		bool any = hist_count(pr->hist) > 0;
 		struct probe_val v[12] = {
-			PV_REAL(t_s), PV_TEXT(sv->s->name), PV_REAL(pr->offered), PV_REAL(pr->ok),
+			PV_REAL(t_s), PV_TEXT(pr->p.service), PV_REAL(pr->offered), PV_REAL(pr->ok),
 			PV_REAL(pr->errors), PV_REAL(pr->timeouts),
 			any ? PV_REAL(hist_quantile(pr->hist, 0.50) * 1e3) : PV_NULL,
 			any ? PV_REAL(hist_quantile(pr->hist, 0.95) * 1e3) : PV_NULL,
@@ -312,7 +320,8 @@ emit_interval(struct cluster *c)
 			PV_INT(desired), PV_INT(ready), PV_REAL(cpu_util),
 		};
 		probe_emit(&c->probes, "service_intervals", v, 12);
-		hist_merge(pr->run_hist, pr->hist);
+		if (now > c->t.warmup)
+			hist_merge(pr->run_hist, pr->hist);
 		hist_reset(pr->hist);
 		pr->offered = pr->ok = pr->errors = pr->timeouts = 0;
 		pr->cpu_used_interval = 0;
@@ -350,7 +359,7 @@ cl_finish(struct cluster *c)
 		double req = pr->total_ok + pr->total_errors;
 		bool any = hist_count(pr->run_hist) > 0;
 		struct probe_val v[8] = {
-			PV_TEXT(c->services[pr->service].s->name), PV_REAL(pr->total_offered),
+			PV_TEXT(pr->p.service), PV_REAL(pr->total_offered),
 			PV_REAL(pr->total_ok), PV_REAL(pr->total_errors),
 			req > 0 ? PV_REAL(pr->total_ok / req) : PV_NULL,
 			any ? PV_REAL(hist_quantile(pr->run_hist, 0.50) * 1e3) : PV_NULL,

@@ -27,6 +27,9 @@ struct cl_pool_params {
 	const char		*instance_type;
 	int64_t			 cpu_milli, memory, max_pods;	/* capacity */
 	int64_t			 reserved_cpu_milli, reserved_memory;
+	/* when set, a node's whole allocatable (any resource) in place of
+	 * cpu, memory and max_pods less the reserved */
+	const struct k8s_resources *allocatable;
 	double			 price_hour;
 	const char *const	*zones;
 	size_t			 nzones;
@@ -94,6 +97,9 @@ struct cl_timings {
 			hpa_sync_period, metrics_resolution,
 			backoff_initial, backoff_max, unschedulable_flush;
 	sim_ns		tick, interval, duration;
+	/* Warm-up: latencies of intervals ending at or before it are left out
+	 * of the run's percentiles (the summary record); 0 = none. */
+	sim_ns		warmup;
 	/* The time a terminating pod takes to exit after SIGTERM, capped by its
 	 * terminationGracePeriodSeconds. */
 	struct sim_dist	shutdown;

@@ -304,6 +304,7 @@ cas_pending(struct cluster *c, struct ca_pod_group *pg, bool *fits)
 		k8s_pod_request(deploy_template(c, (uint32_t)d), false, &r);
 		pg[d].cpu_milli = r.cpu_milli;
 		pg[d].memory = r.memory;
+		k8s_res_get(&r, "nvidia.com/gpu", &pg[d].gpu);
 		k8s_res_free(&r);
 		/* Equivalent pods: once one does not fit, the rest do not either. */
 		while (pg[d].count > 0 && cas_place(c, deploy_template(c, (uint32_t)d), NONE) != NONE)
@@ -697,6 +698,7 @@ cas_start(struct cluster *c)
 		grp->cpu_milli = pl->tmpl.allocatable.cpu_milli;
 		grp->memory = pl->tmpl.allocatable.memory;
 		grp->pods = pl->tmpl.allocatable.pods;
+		k8s_res_get(&pl->tmpl.allocatable, "nvidia.com/gpu", &grp->gpu);
 		grp->price_per_hour = pl->p.price_hour;
 		grp->provision_delay = (sim_ns)(sim_dist_mean(&pl->p.provision) * 1e9);
 		/* The template node (TemplateNodeInfo): the pool's labels, taints

@@ -41,7 +41,7 @@ horizontal_count(const struct cluster *c)
 int
 cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
 {
-	uint32_t dep = deploy_named(c, h->target_name);
+	uint32_t dep = deploy_named(c, h->namespace ? h->namespace : "default", h->target_name);
 	if (dep == NONE) {
 		*cause = xasprintf("HorizontalPodAutoscaler %s: no Deployment %s", h->name,
 		    h->target_name);

@@ -44,7 +44,7 @@ cl_add_chaos(struct cluster *c, const struct cl_chaos_params *ch, char **cause)
 			return -1;
 		}
 	}
-	if (ch->kind == CL_SCALE_DEPLOYMENT && deploy_named(c, ch->deployment) == NONE) {
+	if (ch->kind == CL_SCALE_DEPLOYMENT && deploy_named(c, NULL, ch->deployment) == NONE) {
 		*cause = xasprintf("scale at %.0fs: no Deployment %s",
 		    sim_ns_to_s(ch->at), ch->deployment);
 		return -1;

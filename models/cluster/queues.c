@@ -38,7 +38,7 @@ queues_of(const struct cluster *c)
 int
 cl_add_queue(struct cluster *c, const struct cl_queue_params *p, char **cause)
 {
-	uint32_t dep = deploy_named(c, p->consumer);
+	uint32_t dep = deploy_named(c, NULL, p->consumer);
 	if (dep == NONE) {
 		*cause = xasprintf("queue %s: no Deployment %s", p->name, p->consumer);
 		return -1;

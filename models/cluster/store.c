@@ -123,6 +123,7 @@ node_create(struct cluster *c, uint32_t pool, bool initial)
 	if (pl->p.nzones > 0) {
 		const char *zone = pl->p.zones[pl->next_zone++ % pl->p.nzones];
 		k8s_labels_set(&n->spec->labels, "topology.kubernetes.io/zone", zone);
+		k8s_labels_set(&n->spec->labels, "failure-domain.beta.kubernetes.io/zone", zone);
 	}
 	if (pl->tmpl.ntaints > 0) {
 		n->spec->taints = xcalloc(pl->tmpl.ntaints + 2, sizeof *n->spec->taints);
@@ -238,11 +239,14 @@ deploy_ready(const struct cluster *c, uint32_t deploy)
 }
 
 uint32_t
-deploy_named(const struct cluster *c, const char *name)
+deploy_named(const struct cluster *c, const char *ns, const char *name)
 {
 	uint32_t dep = NONE;
-	for (size_t i = 0; i < c->ndeploys; i++)
-		if (strcmp(c->deploys[i].d->name, name) == 0)
-			dep = (uint32_t)i;	/* the last of that name, as before */
+	for (size_t i = 0; i < c->ndeploys; i++) {
+		const char *dns = c->deploys[i].spec.namespace;
+		if (strcmp(c->deploys[i].d->name, name) == 0 &&
+		    (ns == NULL || strcmp(dns ? dns : "default", ns) == 0))
+			dep = (uint32_t)i;	/* the last of that name */
+	}
 	return dep;
 }

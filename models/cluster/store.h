@@ -292,8 +292,9 @@ void deploy_scale(struct cluster *c, uint32_t deploy, int32_t replicas);
 /* The template a new pod of deploy gets. */
 const struct k8s_pod_spec *deploy_template(const struct cluster *c, uint32_t deploy);
 uint32_t deploy_ready(const struct cluster *c, uint32_t deploy);
-/* The Deployment of that name, or NONE. */
-uint32_t deploy_named(const struct cluster *c, const char *name);
+/* The Deployment of that name in namespace ns (NULL: any namespace), or
+ * NONE. */
+uint32_t deploy_named(const struct cluster *c, const char *ns, const char *name);
 
 /* A pod's memory use is not modelled from load: it is a fixed share of
  * the request of the Deployment's own template (the application's, not

@@ -59,7 +59,7 @@ vertical_count(const struct cluster *c)
 int
 cl_add_vpa(struct cluster *c, const struct vpa_spec *v, char **cause)
 {
-	uint32_t dep = deploy_named(c, v->target_name);
+	uint32_t dep = deploy_named(c, v->namespace ? v->namespace : "default", v->target_name);
 	if (dep == NONE) {
 		*cause = xasprintf("VerticalPodAutoscaler %s: no Deployment %s", v->name,
 		    v->target_name);

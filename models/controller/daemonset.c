@@ -105,7 +105,7 @@ surge_count(const struct ds_spec *ds, int32_t n)
 {
 	if (ds->on_delete || !ds->rolling_update)
 		return 0;
-	return ctrl_scaled_value(&ds->max_surge, n, true);
+	return intstr_scaled_or_zero(&ds->max_surge, n, true);
 }
 
 static int32_t
@@ -113,7 +113,7 @@ unavailable_count(const struct ds_spec *ds, int32_t n)
 {
 	if (ds->on_delete || !ds->rolling_update)
 		return 0;
-	return ctrl_scaled_value(&ds->max_unavailable, n, true);
+	return intstr_scaled_or_zero(&ds->max_unavailable, n, true);
 }
 
 static void

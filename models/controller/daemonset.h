@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "models/controller/ctrl.h"
+#include "models/controller/intstr.h"
 #include "models/api/k8s.h"
 #include "sim/engine/engine.h"
 
@@ -29,8 +29,8 @@ struct ds_spec {
 	bool			host_network;
 	bool			on_delete;	/* updateStrategy OnDelete */
 	bool			rolling_update;	/* rollingUpdate block set */
-	struct ctrl_intpct	max_unavailable;	/* unset: 0 */
-	struct ctrl_intpct	max_surge;		/* unset: 0 */
+	struct intstr	max_unavailable;	/* unset: 0 */
+	struct intstr	max_surge;		/* unset: 0 */
 	int32_t			min_ready_s;
 	bool			deleting;	/* deletionTimestamp set */
 	const char		*revision;	/* hash of the current template */

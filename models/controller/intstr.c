@@ -35,6 +35,23 @@ intstr_parse_string(const char *s, struct intstr *out)
 	return 0;
 }
 
+int
+intstr_parse(const char *s, struct intstr *out)
+{
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	size_t len = strlen(s);
+	if (s[len - 1] == '%')
+		return intstr_parse_string(s, out);
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > INT32_MAX)
+		return -1;
+	*out = intstr_int((int32_t)v);
+	return 0;
+}
+
 /* Floor and ceiling of a/b for b > 0, exact for negative a. */
 static int64_t
 floor_div(int64_t a, int64_t b)

@@ -26,6 +26,9 @@ static inline struct intstr intstr_pct(int32_t v) { return (struct intstr){ INTS
  * "invalid type: string is not a percentage" / "invalid value".
  */
 int intstr_parse_string(const char *s, struct intstr *out);
+/* "3" (a non-negative decimal int) or "25%": what a manifest or a vector
+ * writes; -1 on anything else. */
+int intstr_parse(const char *s, struct intstr *out);
 
 /*
  * GetScaledValueFromIntOrPercent: an int is returned as is; a percentage is
@@ -34,5 +37,14 @@ int intstr_parse_string(const char *s, struct intstr *out);
  * that default nil to 0 (ValueOrDefault) do so before calling.
  */
 int intstr_scaled(const struct intstr *v, int32_t total, bool round_up, int32_t *out);
+/* The same, with an unset value giving 0. */
+static inline int32_t
+intstr_scaled_or_zero(const struct intstr *v, int32_t total, bool round_up)
+{
+	int32_t out = 0;
+	if (v->kind != INTSTR_UNSET)
+		intstr_scaled(v, total, round_up, &out);
+	return out;
+}
 
 #endif

@@ -83,10 +83,11 @@ sts_claim_owners(enum sts_retention when_deleted, enum sts_retention when_scaled
 }
 
 int32_t
-sts_max_unavailable(const struct ctrl_intpct *mu, int32_t replicas)
+sts_max_unavailable(const struct intstr *mu, int32_t replicas)
 {
-	struct ctrl_intpct one = { true, false, 1 };
-	int32_t v = ctrl_scaled_value(mu != NULL && mu->set ? mu : &one, replicas, false);
+	struct intstr one = intstr_int(1);
+	int32_t v = intstr_scaled_or_zero(mu != NULL && mu->kind != INTSTR_UNSET ? mu : &one,
+	    replicas, false);
 	return v < 1 ? 1 : v;
 }
 

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "models/controller/ctrl.h"
+#include "models/controller/intstr.h"
 #include "models/api/k8s.h"
 #include "sim/engine/engine.h"
 
@@ -37,7 +37,7 @@ void sts_claim_owners(enum sts_retention when_deleted, enum sts_retention when_s
     bool *set_owns, bool *pod_owns);
 
 /* maxUnavailable scaled against replicas rounding down, at least 1 (unset: 1). */
-int32_t sts_max_unavailable(const struct ctrl_intpct *max_unavailable, int32_t replicas);
+int32_t sts_max_unavailable(const struct intstr *max_unavailable, int32_t replicas);
 
 /* ---- revisions (ControllerRevisions) -------------------------------------- */
 
@@ -95,7 +95,7 @@ struct sts_spec {
 	enum sts_strategy	strategy;
 	bool			rolling_update;	/* spec.updateStrategy.rollingUpdate set */
 	int32_t			partition;
-	struct ctrl_intpct	max_unavailable;	/* unset: 1 */
+	struct intstr	max_unavailable;	/* unset: 1 */
 	int32_t			min_ready_s;
 	bool			deleting;	/* the set's deletionTimestamp */
 };

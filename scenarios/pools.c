@@ -1,0 +1,290 @@
+/*
+ * pools.c - a scenario's nodePools: each pool's capacity (cpu, memory, pods,
+ * ephemeral-storage, any extended resource or hugepages), reserved and
+ * allocatable resources, the labels a kubelet and a cloud provider put on
+ * its nodes, taints, zones, Cluster Autoscaler bounds, provisioning delay and
+ * random failures. See "Node pools" in README.md here.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "scenarios/manifest.h"
+#include "scenarios/scn_int.h"
+#include "sim/util/util.h"
+
+static const char *const pool_keys[] = { "name", "instanceType", "cpu", "memory",
+	"maxPods", "reserved", "pricePerHour", "zones", "count", "min", "max",
+	"provisioningDelay", "labels", "taints", "failures", "arch", "region",
+	"capacity", "allocatable", NULL };
+static const char *const pool_failure_keys[] = { "timeToFailure", "repair", NULL };
+
+/* A pool node's ephemeral-storage capacity when the pool gives none: GKE's
+ * default boot disk (100 GB) rounded to 100Gi, so that ordinary pods that
+ * request some schedule as they do on a real node. */
+#define POOL_DEFAULT_EPHEMERAL	(100LL << 30)
+
+/* A ResourceList of the pool (capacity, reserved, allocatable), any
+ * resource; NULL or absent is empty. */
+static int
+pool_res_list(const struct yt_node *n, const char *key, struct k8s_resources *out,
+    char **cause)
+{
+	return scn_resource_list(yt_get(n, key), key, out, cause);
+}
+
+/*
+ * A pool's resources: capacity (cpu and memory at the top or under
+ * capacity, maxPods or capacity.pods, ephemeral-storage default
+ * POOL_DEFAULT_EPHEMERAL, any extended resource or hugepages), reserved
+ * (capacity - allocatable, any resource) and allocatable, which is
+ * capacity - reserved unless given resource by resource.
+ */
+static int
+pool_resources(const struct yt_node *n, struct scn_pool *p, char **cause)
+{
+	struct k8s_resources cap = { 0 }, res = { 0 }, alloc = { 0 };
+	int rc = -1;
+	if (pool_res_list(n, "capacity", &cap, cause) < 0 ||
+	    pool_res_list(n, "reserved", &res, cause) < 0 ||
+	    pool_res_list(n, "allocatable", &alloc, cause) < 0)
+		goto out;
+	static const char *const top[] = { "cpu", "memory", "maxPods", NULL };
+	static const char *const in_cap[] = { "cpu", "memory", "pods", NULL };
+	for (int i = 0; top[i] != NULL; i++) {
+		const struct yt_node *t = yt_get(n, top[i]);
+		bool given = k8s_res_get(&cap, in_cap[i], NULL);
+		if (t != NULL && given) {
+			*cause = yt_errorf(t, "node pool '%s': %s is given twice (here and "
+			    "as capacity.%s)", p->name, top[i], in_cap[i]);
+			goto out;
+		}
+		if (t == NULL && !given && i < 2) {
+			*cause = yt_errorf(n, "node pool '%s' needs '%s'", p->name, top[i]);
+			goto out;
+		}
+		if (t == NULL)
+			continue;
+		int64_t v;
+		if (i < 2 ? scn_quantity_node(t, i == 0 ? -3 : 0, &v, cause) < 0 :
+		    scn_get_int(n, "maxPods", 110, 1, 1000000, &v, cause) < 0)
+			goto out;
+		k8s_res_set(&cap, in_cap[i], v);
+	}
+	if (yt_get(n, "count") == NULL) {
+		*cause = yt_errorf(n, "node pool '%s' needs 'count'", p->name);
+		goto out;
+	}
+	if (!cap.has_pods)
+		k8s_res_set(&cap, "pods", 110);
+	if (!cap.has_ephemeral)
+		k8s_res_set(&cap, "ephemeral-storage", POOL_DEFAULT_EPHEMERAL);
+	p->cpu_milli = cap.cpu_milli;
+	p->memory = cap.memory;
+	p->max_pods = cap.pods;
+	if (p->cpu_milli <= 0 || p->memory <= 0 || p->max_pods <= 0) {
+		const char *what = p->cpu_milli <= 0 ? "cpu" : p->memory <= 0 ? "memory" :
+		    "pods";
+		*cause = yt_errorf(yt_get(n, what) ? yt_get(n, what) : n, "node pool '%s': "
+		    "%s must be positive", p->name, what);
+		goto out;
+	}
+	/* allocatable = capacity - reserved, then as given. */
+	k8s_res_copy(&p->allocatable, &cap);
+	const struct yt_node *rn = yt_get(n, "reserved");
+	for (size_t i = 0; rn != NULL && rn->kind == YT_MAP && i < rn->n; i++) {
+		const char *name = rn->keys[i]->str;
+		int64_t r = 0, c = 0;
+		k8s_res_get(&res, name, &r);
+		k8s_res_get(&cap, name, &c);
+		if (r >= c) {
+			*cause = yt_errorf(rn->items[i], "node pool '%s': reserved %s must be "
+			    "less than the node's capacity", p->name, name);
+			goto out;
+		}
+		k8s_res_set(&p->allocatable, name, c - r);
+	}
+	p->reserved_cpu_milli = res.cpu_milli;
+	p->reserved_memory = res.memory;
+	const struct yt_node *an = yt_get(n, "allocatable");
+	for (size_t i = 0; an != NULL && an->kind == YT_MAP && i < an->n; i++) {
+		const char *name = an->keys[i]->str;
+		int64_t a = 0, c = 0;
+		k8s_res_get(&alloc, name, &a);
+		bool has_cap = k8s_res_get(&cap, name, &c);
+		if (has_cap && a > c) {
+			*cause = yt_errorf(an->items[i], "node pool '%s': allocatable %s must "
+			    "not exceed the node's capacity", p->name, name);
+			goto out;
+		}
+		k8s_res_set(&p->allocatable, name, a);
+	}
+	rc = 0;
+out:
+	k8s_res_free(&cap);
+	k8s_res_free(&res);
+	k8s_res_free(&alloc);
+	return rc;
+}
+
+/* A cloud region from a zone name: GCE "us-east1-b" and Azure "eastus-1"
+ * drop "-b"/"-1", AWS "us-east-1a" drops "a"; otherwise the zone itself. */
+static char *
+region_of(const char *zone)
+{
+	size_t n = strlen(zone);
+	if (n > 2 && zone[n - 2] == '-')
+		return xasprintf("%.*s", (int)(n - 2), zone);
+	if (n > 2 && zone[n - 1] >= 'a' && zone[n - 1] <= 'z' && zone[n - 2] >= '0' &&
+	    zone[n - 2] <= '9')
+		return xasprintf("%.*s", (int)(n - 1), zone);
+	return xstrdup(zone);
+}
+
+/*
+ * The labels every node of the pool carries, as the kubelet sets them
+ * (kubernetes.io/os and /arch, their beta. forms; kubelet_node_status.go)
+ * and the cloud provider's node controller (instance type and region, with
+ * their deprecated forms; k8s.io/cloud-provider node_controller.go), unless
+ * the pool's labels give them. Per node, the cluster adds the hostname and
+ * zone labels.
+ */
+static int
+pool_labels(const struct yt_node *n, struct scn_pool *p, char **cause)
+{
+	if (scn_get_strdup(n, "arch", &p->arch, cause) < 0 ||
+	    scn_get_strdup(n, "region", &p->region, cause) < 0)
+		return -1;
+	if (p->arch == NULL)
+		p->arch = xstrdup("amd64");
+	if (p->region == NULL)
+		p->region = region_of(p->zones[0]);
+	const char *it = p->instance_type ? p->instance_type : p->name;
+	const char *const set[][2] = {
+		{ "kubernetes.io/os", "linux" }, { "beta.kubernetes.io/os", "linux" },
+		{ "kubernetes.io/arch", p->arch }, { "beta.kubernetes.io/arch", p->arch },
+		{ "node.kubernetes.io/instance-type", it },
+		{ "beta.kubernetes.io/instance-type", it },
+		{ "topology.kubernetes.io/region", p->region },
+		{ "failure-domain.beta.kubernetes.io/region", p->region },
+	};
+	for (size_t i = 0; i < sizeof set / sizeof set[0]; i++)
+		if (k8s_labels_get(&p->labels, set[i][0]) == NULL)
+			k8s_labels_set(&p->labels, set[i][0], set[i][1]);
+	return 0;
+}
+
+int
+scn_pool(const struct yt_node *n, struct scenario *s, struct scn_pool *p, char **cause)
+{
+	if (yt_check_keys(n, "node pool", pool_keys, cause) < 0 ||
+	    scn_get_strdup(n, "name", &p->name, cause) < 0 ||
+	    scn_get_strdup(n, "instanceType", &p->instance_type, cause) < 0)
+		return -1;
+	if (p->name == NULL || p->name[0] == '\0') {
+		*cause = yt_errorf(n, "a node pool needs a name");
+		return -1;
+	}
+	for (size_t i = 0; i + 1 < s->npools; i++) {
+		if (strcmp(s->pools[i].name, p->name) == 0) {
+			*cause = yt_errorf(yt_get(n, "name"), "duplicate node pool name '%s'",
+			    p->name);
+			return -1;
+		}
+	}
+	if (pool_resources(n, p, cause) < 0)
+		return -1;
+	int64_t v;
+	if (yt_get_double(n, "pricePerHour", 0, &p->price_hour, cause) < 0)
+		return -1;
+	if (p->price_hour < 0) {
+		*cause = yt_errorf(yt_get(n, "pricePerHour"), "pricePerHour must not be "
+		    "negative");
+		return -1;
+	}
+	if (scn_get_int(n, "count", 0, 0, INT32_MAX, &v, cause) < 0)
+		return -1;
+	p->count = (int32_t)v;
+	if (scn_get_int(n, "min", p->count, 0, INT32_MAX, &v, cause) < 0)
+		return -1;
+	p->min = (int32_t)v;
+	if (scn_get_int(n, "max", p->count > p->min ? p->count : p->min, 0, INT32_MAX,
+	    &v, cause) < 0)
+		return -1;
+	p->max = (int32_t)v;
+	if (p->min > p->max) {
+		*cause = yt_errorf(yt_get(n, "min"), "node pool '%s': min (%d) must not "
+		    "exceed max (%d)", p->name, (int)p->min, (int)p->max);
+		return -1;
+	}
+	if (p->count < p->min || p->count > p->max) {
+		*cause = yt_errorf(yt_get(n, "count"), "node pool '%s': count (%d) must be "
+		    "between min (%d) and max (%d)", p->name, (int)p->count, (int)p->min,
+		    (int)p->max);
+		return -1;
+	}
+	const struct yt_node *z = yt_get(n, "zones");
+	if (scn_strlist(z, "zones", &p->zones, &p->nzones, cause) < 0)
+		return -1;
+	if (p->nzones == 0) {
+		scn_strlist_free(p->zones, 0);
+		p->zones = xcalloc(1, sizeof *p->zones);
+		p->zones[0] = xstrdup("zone-a");
+		p->nzones = 1;
+	}
+	for (size_t i = 0; i < p->nzones; i++) {
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(p->zones[i], p->zones[j]) == 0) {
+				*cause = yt_errorf(z, "node pool '%s': duplicate zone '%s'",
+				    p->name, p->zones[i]);
+				return -1;
+			}
+		}
+	}
+	/*
+	 * Provisioning delay of a new node (VM boot, kubelet registration, CNI
+	 * ready). Cloud dependent; the Cluster Autoscaler FAQ puts CA's own
+	 * reaction within 30-60s and leaves node creation to the provider. The
+	 * default, a lognormal with a median of 90s and sigma 0.3 (p99 ~ 3 min),
+	 * is an assumption to override per pool.
+	 */
+	struct sim_dist dprov = sim_dist_lognormal(90.0, 0.3);
+	if (scn_get_dist(n, "provisioningDelay", &dprov, &p->provision, cause) < 0 ||
+	    scn_labels(yt_get(n, "labels"), "labels", &p->labels, cause) < 0 ||
+	    scn_taints(yt_get(n, "taints"), &p->taints, &p->ntaints, cause) < 0 ||
+	    pool_labels(n, p, cause) < 0)
+		return -1;
+	const struct yt_node *f = yt_get(n, "failures");
+	if (f != NULL && !yt_is_null(f)) {
+		if (yt_check_keys(f, "node pool failures", pool_failure_keys, cause) < 0)
+			return -1;
+		if (yt_get(f, "timeToFailure") == NULL || yt_get(f, "repair") == NULL) {
+			*cause = yt_errorf(f, "node pool failures need timeToFailure and repair");
+			return -1;
+		}
+		if (scn_dist_node(yt_get(f, "timeToFailure"), &p->time_to_failure, cause) < 0 ||
+		    scn_dist_node(yt_get(f, "repair"), &p->repair, cause) < 0)
+			return -1;
+		p->has_failures = true;
+	}
+	return 0;
+}
+
+void
+scn_pool_free(struct scn_pool *p)
+{
+	free(p->name);
+	free(p->arch);
+	free(p->region);
+	k8s_res_free(&p->allocatable);
+	free(p->instance_type);
+	scn_strlist_free(p->zones, p->nzones);
+	k8s_labels_free(&p->labels);
+	for (size_t i = 0; i < p->ntaints; i++) {
+		free(p->taints[i].key);
+		free(p->taints[i].value);
+	}
+	free(p->taints);
+}
+

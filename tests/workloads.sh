@@ -1,0 +1,51 @@
+#!/bin/sh
+# workloads.sh - every workload kind through `kubesim run` (tests/data/
+# workloads/scenario.yaml): the DaemonSet's pods on the untainted nodes only,
+# the StatefulSet's ordinals scaled by its HPA and serving its client
+# Service, the Job's completions, the CronJob's runs at its schedule in the
+# scenario's startTime, the bare Pod on its nodeName; no problems rows.
+. "$(dirname "$0")/lib.sh"
+SC="$KS_SRCDIR/tests/data/workloads/scenario.yaml"
+db="$TMP/w.db"
+"$KUBESIM" run "$SC" --out "$db" -q 2>"$TMP/err"
+check_eq "exit status" $? 0
+check_eq "stderr" "$(cat "$TMP/err")" ""
+check_eq "pods Pending at the end" "$(q "$db" "SELECT pods_pending FROM cluster_intervals
+    ORDER BY t_s DESC LIMIT 1")" 0
+check_eq "problems rows" "$(q "$db" "SELECT COUNT(*) FROM problems")" 0
+# DaemonSet: one pod on each of the 3 default nodes, none on the tainted one.
+check_eq "daemon pods" "$(q "$db" "SELECT COUNT(*) FROM events WHERE kind = 'PodCreated'
+    AND object LIKE 'example-daemonset-%'")" 3
+check_eq "daemon pods' nodes" "$(q "$db" "SELECT group_concat(substr(detail, 4, 9), ' ')
+    FROM (SELECT detail FROM events WHERE kind = 'Scheduled' AND object LIKE
+    'example-daemonset-%' ORDER BY detail)")" "default-0 default-1 default-2"
+# StatefulSet: ordinals 0..5 (2, then the HPA's 4 and 6), Ready, serving web.
+check_eq "statefulset pods" "$(q "$db" "SELECT group_concat(object, ' ') FROM (SELECT
+    object FROM events WHERE kind = 'PodCreated' AND object LIKE 'web-%' ORDER BY t_s)")" \
+    "web-0 web-1 web-2 web-3 web-4 web-5"
+check_eq "statefulset ready at the end" "$(q "$db" "SELECT replicas_ready FROM
+    service_intervals WHERE service = 'web' ORDER BY t_s DESC LIMIT 1")" 6
+check_eq "HPA rescales" "$(q "$db" "SELECT COUNT(*) FROM events WHERE kind = 'HPARescale'")" 2
+check_range "web availability" "$(q "$db" "SELECT availability FROM summary WHERE
+    service = 'web'")" 0.95 1
+check_eq "zones provisioned" "$(q "$db" "SELECT COUNT(*) FROM events WHERE
+    kind = 'VolumeProvisioned'")" 6
+# Job: 6 completions, at most 2 at a time.
+check_eq "job successes" "$(q "$db" "SELECT COUNT(*) FROM events WHERE
+    kind = 'PodSucceeded' AND object LIKE 'pi-%'")" 6
+check_contains "job complete" "$(q "$db" "SELECT detail FROM events WHERE
+    kind = 'JobComplete' AND object = 'pi'")" "6 succeeded, 0 failed"
+check_eq "job pods before the first success" "$(q "$db" "SELECT COUNT(*) FROM events
+    WHERE kind = 'PodCreated' AND object LIKE 'pi-%' AND t_s < (SELECT MIN(t_s) FROM
+    events WHERE kind = 'PodSucceeded' AND object LIKE 'pi-%')")" 2
+# CronJob */10 from 08:00 UTC: runs 100 ms after 08:10, 08:20, ... 08:50,
+# each named after its minute since the epoch.
+check_eq "cron runs" "$(q "$db" "SELECT group_concat(t_s || ' ' || object, ', ') FROM
+    (SELECT t_s, object FROM events WHERE kind = 'JobCreated' AND object LIKE 'hello-%'
+    ORDER BY t_s)")" "600.1 hello-29013610, 1200.1 hello-29013620, 1800.1 hello-29013630, 2400.1 hello-29013640, 3000.1 hello-29013650"
+# The bare Pod: on its nodeName, created once.
+check_contains "bare pod node" "$(q "$db" "SELECT detail FROM events WHERE
+    kind = 'Scheduled' AND object = 'debug'")" "to default-2 "
+check_eq "bare pod created once" "$(q "$db" "SELECT COUNT(*) FROM events WHERE
+    kind = 'PodCreated' AND object = 'debug'")" 1
+finish

@@ -310,6 +310,46 @@ test_daemonset(void)
 	unmake(&d, &ctr);
 }
 
+/* The Cluster Autoscaler's template node runs the DaemonSet's pod: 4 pending
+ * pods of 1 cpu need 2 new 4-cpu nodes (3 + 1), not 1; the daemon's own
+ * pods on the new nodes do not ask for more. */
+static void
+test_daemonset_cluster_autoscaler(void)
+{
+	struct world w;
+	memset(&w, 0, sizeof w);
+	w.sim = sim_new();
+	tf_timings(&w.t, 20 * SIM_MIN);
+	struct probe_sink sink = { rec_emit, &w.rec };
+	w.c = cl_new(w.sim, 1, &w.t, &sink);
+	struct cl_pool_params pool = {
+		.name = "p", .cpu_milli = 4000, .memory = 16LL << 30, .max_pods = 110,
+		.count = 1, .min = 1, .max = 5, .provision = sim_dist_const(60),
+	};
+	cl_add_pool(w.c, &pool);
+	struct k8s_deployment ds, app;
+	struct k8s_container c1, c2;
+	/* the daemon is node-critical: scheduled first (PrioritySort) */
+	struct k8s_priority_class crit = { .name = "critical", .value = 1000000 };
+	cl_add_priority_class(w.c, &crit);
+	make(&ds, &c1, K8S_KIND_DAEMONSET, "agent", 0, 1000);
+	ds.template.priority_class = "critical";
+	make(&app, &c2, K8S_KIND_DEPLOYMENT, "app", 7, 1000);
+	cl_add_deployment(w.c, &ds);
+	cl_add_deployment(w.c, &app);
+	world_run(&w);
+	const struct ev *up = find(&w.rec, "TriggeredScaleUp", NULL, 0);
+	CHECK(up != NULL && strstr(up->msg, "4 unschedulable pods") != NULL);
+	CHECK(up != NULL && strstr(up->msg, "of 2 (estimated 2)") != NULL);
+	CHECK_INT(count(&w.rec, "TriggeredScaleUp", NULL), 2);
+	CHECK_INT(count(&w.rec, "PodCreated", "agent-"), 3);
+	CHECK_INT(count(&w.rec, "PodReady", "app-"), 7);
+	CHECK_INT((int)w.rec.nproblems, 0);
+	world_free(&w);
+	unmake(&ds, &c1);
+	unmake(&app, &c2);
+}
+
 /* ---- Job and CronJob ---------------------------------------------------------- */
 
 static void
@@ -481,6 +521,7 @@ main(void)
 	test_statefulset_parallel();
 	test_statefulset_identity_zone();
 	test_daemonset();
+	test_daemonset_cluster_autoscaler();
 	test_job_completions();
 	test_job_backoff_limit();
 	test_job_deadline();

@@ -60,6 +60,12 @@ struct k8s_pod_spec *pin_to_node(const struct k8s_pod_spec *base, const char *no
 struct k8s_pod_spec *pin_to_zone(const struct k8s_pod_spec *base, const char *zone);
 void pin_free(struct k8s_pod_spec *spec);
 
+/* daemonset.c: the pod template of each DaemonSet whose pod would run on
+ * node (NodeShouldRunDaemonPod), for the Cluster Autoscaler's template
+ * nodes (TemplateNodeInfo adds them). */
+void daemonset_pods_for_node(struct cluster *c, const struct k8s_node_spec *node,
+    void (*fn)(void *ctx, const struct k8s_pod_spec *pod), void *ctx);
+
 /* problems.c: the `problems` records (pods never Ready, Services never
  * with endpoints), at the end of the run. */
 void cl_problems_emit(struct cluster *c);

@@ -238,6 +238,22 @@ daemonset_destroy(struct cluster *c)
 	free(ds);
 }
 
+void
+daemonset_pods_for_node(struct cluster *c, const struct k8s_node_spec *node,
+    void (*fn)(void *ctx, const struct k8s_pod_spec *pod), void *ctx)
+{
+	for (size_t i = 0; i < c->ndeploys; i++) {
+		const struct k8s_deployment *w = c->deploys[i].d;
+		if (w->kind != K8S_KIND_DAEMONSET)
+			continue;
+		struct ds_spec spec = { .selector = &w->selector, .template = &w->template };
+		bool run = false, cont = false;
+		ds_node_should_run(&spec, node, &run, &cont);
+		if (run)
+			fn(ctx, &c->deploys[i].spec);
+	}
+}
+
 const struct cl_controller daemonset_controller = {
 	.name = "daemonset", .create = daemonset_create, .start = daemonset_start,
 	.destroy = daemonset_destroy,

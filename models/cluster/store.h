@@ -108,6 +108,7 @@ struct cl_pod {
 	char		*why_pending;
 	bool		 was_ready;	/* Ready at some time */
 	bool		 succeeded, failed;	/* a Job pod's containers exited */
+	bool		 daemon;	/* a DaemonSet's: bound to its node for good */
 };
 
 struct cl_deploy {

@@ -55,6 +55,7 @@ pod_create_as(struct cluster *c, uint32_t deploy, const char *name,
 	memset(pd, 0, sizeof *pd);
 	free(oldname);
 	pd->slot = slot;
+	pd->daemon = c->deploys[deploy].d->kind == K8S_KIND_DAEMONSET;
 	pd->id = p;
 	pd->gen = gen;
 	pd->deploy = deploy;

@@ -1,6 +1,6 @@
 /*
  * scn_warn.c - what a scenario asks that run will not do, found before it
- * runs: objects that are read but not simulated (v1 Node), a
+ * runs: objects that are read but not simulated, a
  * Service that gets traffic but selects no simulated pod, a pod template that
  * passes kube-scheduler's filters on no node pool (resources, node selector
  * and affinity against the pool nodes' labels, taints). Each is a warning
@@ -15,15 +15,6 @@
 #include "scenarios/manifest.h"
 #include "scenarios/sched_config.h"
 #include "sim/util/util.h"
-
-static void
-warn_ignored(struct scenario *s, const struct scn_mf *m)
-{
-	for (size_t i = 0; i < s->nnodes; i++)
-		scn_warn(s, xasprintf("%s: ignored Node '%s': v1 Node objects are not "
-		    "simulated yet (pods run on the nodePools' nodes)", m->node_where[i],
-		    s->nodes[i].name));
-}
 
 /* Whether a Service's selector (a label map) selects pods labelled so in
  * namespace ns. */
@@ -218,7 +209,6 @@ warn_no_fit(struct scenario *s, const struct scn_mf *m)
 void
 scn_warnings(struct scenario *s, const struct scn_mf *m, const struct yt_node *svcs)
 {
-	warn_ignored(s, m);
 	warn_no_pods(s, m, svcs);
 	warn_no_fit(s, m);
 }

@@ -222,6 +222,8 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 		};
 		cl_add_pool(c, &pp);
 	}
+	for (size_t i = 0; i < s->nnodes; i++)
+		cl_add_node(c, &s->nodes[i]);
 	for (size_t i = 0; i < s->npriority_classes; i++)
 		cl_add_priority_class(c, &s->priority_classes[i]);
 	for (size_t i = 0; i < s->ndeployments; i++)

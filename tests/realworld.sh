@@ -10,16 +10,16 @@
 . "$(dirname "$0")/lib.sh"
 D="$KS_SRCDIR/tests/data/realworld"
 
-# The inputs that simulate today (cassandra and zookeeper: StatefulSets).
-# Not here yet: website-misc (a batch/v1beta1 CronJob, refused as Kubernetes
-# 1.34 refuses it), vllm/scenario.yaml (its pool declares no GPU),
-# vllm/scenario-nodes.yaml (an inline v1 Node), openshift-cluster-dump (v1
-# Node objects).
+# The inputs that simulate today (cassandra and zookeeper: StatefulSets;
+# vllm/scenario-nodes.yaml: an inline v1 Node with the GPU). Not here:
+# website-misc (a batch/v1beta1 CronJob, refused as Kubernetes 1.34 refuses
+# it), vllm/scenario.yaml (its pool declares no GPU); the OpenShift dump,
+# which has no traffic, is checked below.
 for sc in bookinfo/scenario.yaml guestbook/scenario.yaml \
     hotel-reservation/scenario.yaml ingress-nginx/scenario.yaml \
     istio-prometheus/scenario.yaml php-apache-hpa/scenario.yaml \
     sockshop/scenario.yaml sockshop/scenario-hpa.yaml vllm/scenario-gpu.yaml \
-    cassandra/scenario.yaml zookeeper/scenario.yaml; do
+    vllm/scenario-nodes.yaml cassandra/scenario.yaml zookeeper/scenario.yaml; do
 	db="$TMP/$(echo "$sc" | tr / _).db"
 	(cd "$D/$(dirname "$sc")" && "$KUBESIM" run "$(basename "$sc")" --duration 1h \
 	    --out "$db" -q 2>"$TMP/err")
@@ -75,6 +75,21 @@ check_eq "ca_gpu: first scale-up" "$(q "$TMP/ca_gpu.db" "SELECT t_s || ' ' || no
 check_eq "ca_gpu: pods on gpu nodes" "$(q "$TMP/ca_gpu.db" "SELECT COUNT(DISTINCT node)
     FROM scheduling_decisions WHERE node LIKE 'gpu-%'")" 2
 
+
+# The OpenShift dump as it is: its 6 Nodes are the cluster, its 19 Pods run
+# where spec.nodeName says, none Pending, none a problem.
+db="$TMP/openshift.db"
+(cd "$D/openshift-cluster-dump" && "$KUBESIM" run scenario.yaml --out "$db" -q \
+    2>"$TMP/err")
+check_eq "openshift: exit status" $? 0
+check_eq "openshift: stderr" "$(cat "$TMP/err")" ""
+check_eq "openshift: nodes" "$(q "$db" "SELECT MAX(nodes_ready) FROM cluster_intervals")" 6
+check_eq "openshift: pods running at the end" "$(q "$db" "SELECT pods_running FROM
+    cluster_intervals ORDER BY t_s DESC LIMIT 1")" 19
+check_eq "openshift: problems" "$(q "$db" "SELECT COUNT(*) FROM problems")" 0
+check_eq "openshift: prometheus-k8s-0 where the dump has it" "$(q "$db" "SELECT detail
+    FROM events WHERE kind = 'Scheduled' AND object = 'prometheus-k8s-0'")" \
+    "to ci-ln-d53y532-f76d1-2btqq-worker-c-nmnbz (1 feasible)"
 
 # Services and Deployments of one name in two namespaces stay apart: each
 # Service gets the pods of its own namespace's Deployment (2 and 3); the

@@ -422,19 +422,15 @@ test_features(void)
 	CHECK_INT(s->pdbs[0].max_unavailable, 20);
 
 	CHECK_INT(s->nnotes, 0);
-	/* Two objects ignored while reading, then the Node (not simulated yet)
-	 * and 'api', whose required node affinity no pool satisfies; the bare
-	 * Pod is simulated. */
-	CHECK_INT(s->nwarnings, 4);
-	if (s->nwarnings == 4) {
+	/* Two objects ignored while reading, then 'api', whose required node
+	 * affinity no pool satisfies; the Node and the bare Pod are simulated. */
+	CHECK_INT(s->nwarnings, 3);
+	if (s->nwarnings == 3) {
 		CHECK_STR(rel(s->warnings[0]), "tests/data/scn_features_manifests.yaml:174:1: "
 		    "ignored ReplicaSet/db: kind not simulated yet");
 		CHECK_STR(rel(s->warnings[1]), "tests/data/scn_features_manifests.yaml:179:1: "
 		    "ignored VirtualService/api: custom resource not simulated");
-		CHECK_STR(rel(s->warnings[2]), "tests/data/scn_features_manifests.yaml:20:13: "
-		    "ignored Node 'big-1': v1 Node objects are not simulated yet (pods run "
-		    "on the nodePools' nodes)");
-		CHECK_STR(rel(s->warnings[3]), "tests/data/scn_features_manifests.yaml:34:18: "
+		CHECK_STR(rel(s->warnings[2]), "tests/data/scn_features_manifests.yaml:34:18: "
 		    "Deployment 'api': its pods fit no node pool and will stay Pending (pool "
 		    "'spot': node(s) didn't match Pod's node affinity/selector; pool 'plain': "
 		    "node(s) didn't match Pod's node affinity/selector)");
@@ -610,6 +606,9 @@ static const struct {
 	{ "cronjob_bad_schedule.yaml", "9:17: invalid schedule '61 * * * *': end of range "
 	  "(61) above maximum (59): 61" },
 	{ "jobs_unknown_name.yaml", "14:12: no Job or CronJob 'py' in the manifests" },
+	{ "dump_malformed.yaml", "@tests/bad_input/manifests/bad_dump.yaml:15:24: invalid "
+	  "quantity '3.5 cores' (expected a number with an optional suffix such as 250m, "
+	  "1.5, 512Mi, 2Gi, 1e3)" },
 };
 
 static void

@@ -128,6 +128,10 @@ void cl_free(struct cluster *c);
  * cluster. Returns an index, or -1 with *cause on a dangling reference. */
 int cl_add_pool(struct cluster *c, const struct cl_pool_params *p);
 int cl_add_priority_class(struct cluster *c, const struct k8s_priority_class *pc);
+/* A node of the user's own (a v1 Node object: name, labels, taints,
+ * allocatable, unschedulable, images), Ready from the start, not autoscaled,
+ * priced 0, in a pool named "(nodes)". */
+int cl_add_node(struct cluster *c, const struct k8s_node_spec *n);
 int cl_add_deployment(struct cluster *c, const struct k8s_deployment *d);
 int cl_add_service(struct cluster *c, const struct k8s_service *s);
 int cl_add_pdb(struct cluster *c, const struct k8s_pdb *p);

@@ -225,6 +225,11 @@ struct cluster {
 	sim_ns			 cost_at;
 	double			 price_rate;	/* USD per second of all billed nodes */
 
+	/* v1 Node objects given (borrowed), created at the start; their pool */
+	const struct k8s_node_spec **given_nodes;
+	size_t			 ngiven_nodes;
+	uint32_t		 given_pool;
+
 	/* the interval records (cluster.c) */
 	sim_ns			 last_interval;
 	double			 cost_reported;	/* cost in earlier intervals */
@@ -251,6 +256,10 @@ uint32_t cl_pod_of(const struct cluster *c, uint64_t arg);
 /* A new node of the pool, Ready at once when initial, else provisioning
  * (tainted unreachable until Ready). Returns its id. */
 uint32_t node_create(struct cluster *c, uint32_t pool, bool initial);
+/* A node given as a v1 Node object (copied): Ready at once, in `pool` (the
+ * cluster's pool of given nodes: not autoscaled, priced 0). */
+uint32_t node_create_given(struct cluster *c, uint32_t pool,
+    const struct k8s_node_spec *spec);
 /* Removes a node: its remaining pods are deleted with it, billing stops;
  * the id is never reused. */
 void node_delete(struct cluster *c, uint32_t node, const char *reason);

@@ -862,6 +862,15 @@ rpt_print_summary(struct rpt *r, int64_t run_id, FILE *out, char **cause)
 	else
 		fprintf(out, "nodes: no cluster samples\n");
 	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(r->db, "SELECT json_extract(params, '$.start') FROM runs "
+	    "WHERE run_id = ?1", -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, run_id);
+	bool warm = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), "warm") == 0;
+	sqlite3_finalize(st);
+	fprintf(out, "start: %s\n", warm ? "warm (workloads Running and Ready at t = 0)" :
+	    "cold (from an empty cluster)");
 	return rpt_print_problems(r, run_id, out, cause);
 dberr:
 	*cause = rpt_dberr(r->db, r->path, "reading the run summary");

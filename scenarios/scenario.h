@@ -172,6 +172,7 @@ struct scenario {
 	struct scn_job		*jobs;		/* jobs: per Job/CronJob */
 	size_t			 njobs;
 	int64_t			 start_time;	/* startTime: Unix ns of t = 0 */
+	bool			 warm_start;	/* warmStart: default false (cold) */
 	char			**notes;	/* for the user: a failure after the end, ... */
 	size_t			 nnotes;
 	/* What run will not do as the manifests say, each "file:line:col: ...":

@@ -294,7 +294,7 @@ scn_workload_free(struct k8s_deployment *d)
 	free(d->schedule);
 }
 
-/* ---- the scenario's side: jobs:, startTime:, bare Pods --------------------- */
+/* ---- the scenario's side: jobs:, startTime:, warmStart:, bare Pods --------------------- */
 
 static const char *const f_job_entry[] = { "name", "runTime", "failureProbability", NULL };
 
@@ -325,6 +325,15 @@ scn_workloads_finish(const struct yt_node *root, struct scenario *s, char **caus
 	const struct yt_node *st = yt_get(root, "startTime");
 	if (st != NULL && !yt_is_null(st) && start_time(st, &s->start_time, cause) < 0)
 		return -1;
+	const struct yt_node *ws = yt_get(root, "warmStart");
+	if (ws != NULL && !yt_is_null(ws)) {
+		if (ws->kind != YT_SCALAR || (strcmp(ws->str, "true") != 0 &&
+		    strcmp(ws->str, "false") != 0)) {
+			*cause = yt_errorf(ws, "warmStart must be true or false");
+			return -1;
+		}
+		s->warm_start = strcmp(ws->str, "true") == 0;
+	}
 	if (s->npods > 0) {
 		s->pod_workloads = xcalloc(s->npods, sizeof *s->pod_workloads);
 		for (size_t i = 0; i < s->npods; i++) {

@@ -234,6 +234,7 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 		cl_set_job_params(c, s->jobs[i].name, &s->jobs[i].run_time,
 		    s->jobs[i].failure_probability);
 	cl_set_start_time(c, s->start_time);
+	cl_set_warm_start(c, s->warm_start);
 	for (size_t i = 0; i < s->nservices; i++)
 		cl_add_service(c, &s->services[i]);
 	for (size_t i = 0; i < s->npdbs; i++)

@@ -48,4 +48,25 @@ check_contains "bare pod node" "$(q "$db" "SELECT detail FROM events WHERE
     kind = 'Scheduled' AND object = 'debug'")" "to default-2 "
 check_eq "bare pod created once" "$(q "$db" "SELECT COUNT(*) FROM events WHERE
     kind = 'PodCreated' AND object = 'debug'")" 1
+
+# Warm start: the same scenario with its workloads Running and Ready at t = 0.
+wdb="$TMP/warm.db"
+"$KUBESIM" run "$SC" --set warmStart=true --out "$wdb" >"$TMP/out" 2>"$TMP/err"
+check_eq "warm: exit status" $? 0
+check_contains "warm: summary says so" "$(cat "$TMP/out")" \
+    "start: warm (workloads Running and Ready at t = 0)"
+check_contains "cold: summary says so" "$("$KUBESIM" run "$SC" --out "$TMP/cold.db" 2>&1)" \
+    "start: cold (from an empty cluster)"
+check_eq "warm: params" "$(q "$wdb" "SELECT json_extract(params, '$.start') FROM runs")" warm
+check_eq "warm: ready at t = 0" "$(q "$wdb" "SELECT COUNT(*) FROM events WHERE t_s = 0 AND
+    kind = 'PodReady'")" 6
+check_eq "warm: no container starts but the Job's" "$(q "$wdb" "SELECT COUNT(*) FROM events
+    WHERE kind = 'PodCreating' AND object NOT LIKE 'pi-%' AND object NOT LIKE 'hello-%'")" 0
+check_eq "warm: every request of the first minute ok" "$(q "$wdb" "SELECT ok = offered AND
+    offered > 0 FROM service_intervals WHERE service = 'web' AND t_s = 60")" 1
+check_eq "cold: not every request of the first minute ok" "$(q "$TMP/cold.db" "SELECT
+    ok = offered FROM service_intervals WHERE service = 'web' AND t_s = 60")" 0
+check_eq "warm: statefulset pods not created again" "$(q "$wdb" "SELECT COUNT(*) FROM events
+    WHERE kind = 'PodCreated' AND object IN ('web-0', 'web-1')")" 2
+check_eq "warm: problems rows" "$(q "$wdb" "SELECT COUNT(*) FROM problems")" 0
 finish

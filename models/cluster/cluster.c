@@ -343,6 +343,8 @@ cl_start(struct cluster *c)
 	for (int i = 0; i < CTL_N; i++)
 		if (cl_controllers[i]->start != NULL)
 			cl_controllers[i]->start(c);
+	if (c->warm)
+		warm_start(c);
 	c->last_interval = 0;
 	sim_after(c->sim, c->t.interval, PRIO_INTERVAL, on_interval, c, 0);
 }

@@ -184,6 +184,12 @@ int cl_set_job_params(struct cluster *c, const char *name,
     const struct sim_dist *run_time, double fail_prob);
 void cl_set_start_time(struct cluster *c, int64_t unix_ns);
 
+/* Warm start: the Deployments', StatefulSets', DaemonSets' and bare Pods'
+ * pods exist at t = 0 already placed by the scheduler's algorithm, Running,
+ * Ready and in their Services' endpoints (no start-up latencies). Jobs and
+ * CronJobs start as usual. Default: off (cold, from an empty cluster). */
+void cl_set_warm_start(struct cluster *c, bool warm);
+
 /* Creates the initial nodes and pods and schedules the periodic work. */
 void cl_start(struct cluster *c);
 /* Emits the final interval and the per-service summary records. */

@@ -66,6 +66,13 @@ void pin_free(struct k8s_pod_spec *spec);
 void daemonset_pods_for_node(struct cluster *c, const struct k8s_node_spec *node,
     void (*fn)(void *ctx, const struct k8s_pod_spec *pod), void *ctx);
 
+/* daemonset.c: runs every DaemonSet's sync now (warm start). */
+void daemonset_sync_now(struct cluster *c);
+
+/* warmstart.c: the workloads' pods created, placed, Running and Ready at
+ * t = 0 (after the controllers' start), when cl_set_warm_start asked. */
+void warm_start(struct cluster *c);
+
 /* problems.c: the `problems` records (pods never Ready, Services never
  * with endpoints), at the end of the run. */
 void cl_problems_emit(struct cluster *c);
@@ -78,6 +85,10 @@ bool endpoints_pending(struct cluster *c, uint32_t pod);
  * topology spreading follows. */
 struct sched *scheduler_cache(struct cluster *c);
 void scheduler_add_service(struct cluster *c, const struct k8s_service *s);
+/* Warm start: places a pending pod now with the scheduler's algorithm and
+ * binds it at once (no queue, no latency); false when it fits nowhere (it
+ * stays in the queue as any pod). */
+bool scheduler_place_now(struct cluster *c, uint32_t pod);
 /* The node's index in the scheduler's cache. */
 #define cl_sched_idx(node)	((int)(node))
 

@@ -239,6 +239,17 @@ daemonset_destroy(struct cluster *c)
 }
 
 void
+daemonset_sync_now(struct cluster *c)
+{
+	struct daemonset *ds = c->ctl[CTL_DAEMONSET];
+	for (size_t k = 0; k < ds->nsets; k++) {
+		sim_cancel(c->sim, ds->sets[k].sync);
+		ds->sets[k].sync = 0;
+		on_sync(c->sim, ds, k);
+	}
+}
+
+void
 daemonset_pods_for_node(struct cluster *c, const struct k8s_node_spec *node,
     void (*fn)(void *ctx, const struct k8s_pod_spec *pod), void *ctx)
 {

@@ -225,6 +225,7 @@ struct cluster {
 	sim_ns			 cost_at;
 	double			 price_rate;	/* USD per second of all billed nodes */
 
+	bool			 warm;	/* warm start (warmstart.c) */
 	/* v1 Node objects given (borrowed), created at the start; their pool */
 	const struct k8s_node_spec **given_nodes;
 	size_t			 ngiven_nodes;

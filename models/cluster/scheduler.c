@@ -409,7 +409,7 @@ preempt(struct cluster *c, uint32_t p, const struct sched_result *r)
 		if (r->status[n].code != SCHED_UNSCHEDULABLE)
 			continue;
 		for (uint32_t q = c->nodes[n].first_pod; q != NONE; q = c->pods[q].node_next)
-			if (s->pods[q].handle >= 0 && c->pods[q].started > 0)
+			if (s->pods[q].handle >= 0 && c->pods[q].started != 0)
 				sched_pod_set_start(s->sched, s->pods[q].handle,
 				    c->pods[q].started);
 	}

@@ -930,6 +930,7 @@ pod(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	}
 	char what[300];
 	snprintf(what, sizeof what, "Pod '%s'", p->name);
+	scn_pod_meta_note(s, obj);	/* workloads_k8s.c */
 	return scn_pod_spec(spec, what, p, cause);
 }
 

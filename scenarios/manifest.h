@@ -90,6 +90,8 @@ int scn_mf_daemonset(struct scn_mf *m, const struct yt_node *obj, char **cause);
 int scn_mf_job(struct scn_mf *m, const struct yt_node *obj, char **cause);
 int scn_mf_cronjob(struct scn_mf *m, const struct yt_node *obj, char **cause);
 void scn_workload_free(struct k8s_deployment *d);
+/* A Pod's controlling owner and finished phase, for pods[npods - 1]. */
+void scn_pod_meta_note(struct scenario *s, const struct yt_node *obj);
 
 /* Freeing the objects a scenario holds (manifest.c). */
 void scn_deployment_free(struct k8s_deployment *d);

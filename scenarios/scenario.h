@@ -169,6 +169,13 @@ struct scenario {
 	 * is pods[i] itself */
 	struct k8s_deployment	*pod_workloads;
 	size_t			 npod_workloads;
+	/* per pod of pods[]: its controlling ownerReference ("Kind", "name";
+	 * NULL: none) and whether status.phase says it finished */
+	struct scn_pod_meta {
+		char	*owner_kind, *owner_name;
+		bool	 finished;
+	}			*pod_meta;
+	size_t			 npod_meta;
 	struct scn_job		*jobs;		/* jobs: per Job/CronJob */
 	size_t			 njobs;
 	int64_t			 start_time;	/* startTime: Unix ns of t = 0 */

@@ -288,6 +288,57 @@ scn_mf_cronjob(struct scn_mf *m, const struct yt_node *obj, char **cause)
 }
 
 void
+scn_pod_meta_note(struct scenario *s, const struct yt_node *obj)
+{
+	s->pod_meta = xreallocarray(s->pod_meta, s->npods, sizeof *s->pod_meta);
+	while (s->npod_meta < s->npods)
+		memset(&s->pod_meta[s->npod_meta++], 0, sizeof *s->pod_meta);
+	struct scn_pod_meta *pm = &s->pod_meta[s->npods - 1];
+	const struct yt_node *refs = yt_get(yt_get(obj, "metadata"), "ownerReferences");
+	for (size_t i = 0; refs != NULL && refs->kind == YT_SEQ && i < refs->n; i++) {
+		const struct yt_node *r = refs->items[i];
+		const struct yt_node *ctl = yt_get(r, "controller");
+		const struct yt_node *k = yt_get(r, "kind"), *n = yt_get(r, "name");
+		if (ctl == NULL || ctl->kind != YT_SCALAR || strcmp(ctl->str, "true") != 0 ||
+		    k == NULL || k->kind != YT_SCALAR || n == NULL || n->kind != YT_SCALAR)
+			continue;
+		pm->owner_kind = xstrdup(k->str);
+		pm->owner_name = xstrdup(n->str);
+		break;
+	}
+	const struct yt_node *ph = yt_get(yt_get(obj, "status"), "phase");
+	pm->finished = ph != NULL && ph->kind == YT_SCALAR &&
+	    (strcmp(ph->str, "Succeeded") == 0 || strcmp(ph->str, "Failed") == 0);
+}
+
+/* The workload in the manifests that controls a pod of a dump (its pods
+ * are that controller's to create): a StatefulSet, DaemonSet or Job of
+ * the owner's name, the Deployment of a ReplicaSet "<deployment>-<hash>",
+ * the CronJob of a Job "<cronjob>-<minutes>". */
+static bool
+owned_by_simulated(const struct scenario *s, const struct scn_pod_meta *pm, const char *ns)
+{
+	if (pm->owner_kind == NULL)
+		return false;
+	const char *k = pm->owner_kind, *n = pm->owner_name;
+	for (size_t i = 0; i < s->ndeployments; i++) {
+		const struct k8s_deployment *w = &s->deployments[i];
+		if (strcmp(w->namespace, ns) != 0)
+			continue;
+		const char *wk = k8s_kind_name(w->kind);
+		if (strcmp(wk, k) == 0 && strcmp(w->name, n) == 0)
+			return true;
+		size_t len = strlen(w->name);
+		bool prefix = strncmp(n, w->name, len) == 0 && n[len] == '-' && n[len + 1] != '\0' &&
+		    strchr(n + len + 1, '-') == NULL;
+		if (prefix && ((strcmp(k, "ReplicaSet") == 0 && w->kind == K8S_KIND_DEPLOYMENT) ||
+		    (strcmp(k, "Job") == 0 && w->kind == K8S_KIND_CRONJOB)))
+			return true;
+	}
+	return false;
+}
+
+void
 scn_workload_free(struct k8s_deployment *d)
 {
 	free(d->service_name);
@@ -337,7 +388,12 @@ scn_workloads_finish(const struct yt_node *root, struct scenario *s, char **caus
 	if (s->npods > 0) {
 		s->pod_workloads = xcalloc(s->npods, sizeof *s->pod_workloads);
 		for (size_t i = 0; i < s->npods; i++) {
-			struct k8s_deployment *w = &s->pod_workloads[i];
+			/* a finished pod does not run; one a simulated controller
+			 * owns is that controller's to create */
+			if (i >= s->npod_meta || s->pod_meta[i].finished ||
+			    owned_by_simulated(s, &s->pod_meta[i], s->pods[i].namespace))
+				continue;
+			struct k8s_deployment *w = &s->pod_workloads[s->npod_workloads++];
 			w->kind = K8S_KIND_POD;
 			w->name = s->pods[i].name;
 			w->namespace = s->pods[i].namespace;
@@ -346,7 +402,6 @@ scn_workloads_finish(const struct yt_node *root, struct scenario *s, char **caus
 			w->completions = w->parallelism = w->backoff_limit = -1;
 			w->active_deadline_s = w->starting_deadline_s = -1;
 		}
-		s->npod_workloads = s->npods;
 	}
 	const struct yt_node *jobs = yt_get(root, "jobs");
 	if (jobs == NULL || yt_is_null(jobs))
@@ -399,6 +454,11 @@ void
 scn_workloads_fini(struct scenario *s)
 {
 	free(s->pod_workloads);
+	for (size_t i = 0; i < s->npod_meta; i++) {
+		free(s->pod_meta[i].owner_kind);
+		free(s->pod_meta[i].owner_name);
+	}
+	free(s->pod_meta);
 	for (size_t i = 0; i < s->njobs; i++)
 		free(s->jobs[i].name);
 	free(s->jobs);

@@ -88,8 +88,10 @@ check_eq "openshift: pods running at the end" "$(q "$db" "SELECT pods_running FR
     cluster_intervals ORDER BY t_s DESC LIMIT 1")" 19
 check_eq "openshift: problems" "$(q "$db" "SELECT COUNT(*) FROM problems")" 0
 check_eq "openshift: prometheus-k8s-0 where the dump has it" "$(q "$db" "SELECT detail
-    FROM events WHERE kind = 'Scheduled' AND object = 'prometheus-k8s-0'")" \
-    "to ci-ln-d53y532-f76d1-2btqq-worker-c-nmnbz (1 feasible)"
+    FROM events WHERE kind = 'Bound' AND object = 'prometheus-k8s-0'")" \
+    "to ci-ln-d53y532-f76d1-2btqq-worker-c-nmnbz (spec.nodeName)"
+check_eq "openshift: all bound as the dump says" "$(q "$db" "SELECT COUNT(*) FROM events
+    WHERE kind = 'Bound'")" 19
 
 # Services and Deployments of one name in two namespaces stay apart: each
 # Service gets the pods of its own namespace's Deployment (2 and 3); the

@@ -490,8 +490,10 @@ test_bare_pod_and_problems(void)
 	k8s_labels_set(&ghost.selector, "app", "nothing");
 	cl_add_service(w.c, &ghost);
 	world_run(&w);
-	const struct ev *s = find(&w.rec, "Scheduled", "solo", 0);
-	CHECK(s != NULL && strncmp(s->msg, "to p-1 ", 7) == 0);
+	/* bound as created, the scheduler not asked */
+	const struct ev *s = find(&w.rec, "Bound", "solo", 0);
+	CHECK(s != NULL && strcmp(s->msg, "to p-1 (spec.nodeName)") == 0);
+	CHECK(find(&w.rec, "Scheduled", "solo", 0) == NULL);
 	CHECK_INT(count(&w.rec, "PodCreated", "solo"), 1);
 	CHECK(find(&w.rec, "PodReady", "solo", 0) != NULL);
 	/* the pod that fits nowhere and the Service with no pods */

@@ -44,10 +44,27 @@ check_eq "cron runs" "$(q "$db" "SELECT group_concat(t_s || ' ' || object, ', ')
     (SELECT t_s, object FROM events WHERE kind = 'JobCreated' AND object LIKE 'hello-%'
     ORDER BY t_s)")" "600.1 hello-29013610, 1200.1 hello-29013620, 1800.1 hello-29013630, 2400.1 hello-29013640, 3000.1 hello-29013650"
 # The bare Pod: on its nodeName, created once.
-check_contains "bare pod node" "$(q "$db" "SELECT detail FROM events WHERE
-    kind = 'Scheduled' AND object = 'debug'")" "to default-2 "
+check_eq "bare pod node" "$(q "$db" "SELECT detail FROM events WHERE
+    kind = 'Bound' AND object = 'debug'")" "to default-2 (spec.nodeName)"
 check_eq "bare pod created once" "$(q "$db" "SELECT COUNT(*) FROM events WHERE
     kind = 'PodCreated' AND object = 'debug'")" 1
+
+# A dump beside the Deployment that owns some of its pods: the dump's Nodes
+# are the cluster; its ReplicaSet's pod is the Deployment's to create (2, not
+# 3), its finished Job pod does not run, its control-plane pod is bound to
+# its tainted node as spec.nodeName says (the scheduler is not asked).
+ddb="$TMP/dump.db"
+"$KUBESIM" run "$KS_SRCDIR/tests/data/workloads/dump-scenario.yaml" --out "$ddb" -q 2>"$TMP/err"
+check_eq "dump: exit status" $? 0
+check_eq "dump: nodes" "$(q "$ddb" "SELECT MAX(nodes_total) FROM cluster_intervals")" 2
+check_eq "dump: pods created" "$(q "$ddb" "SELECT group_concat(object, ' ') FROM (SELECT
+    object FROM events WHERE kind = 'PodCreated' ORDER BY object)")" \
+    "etcd-node-b web-00000 web-00001"
+check_eq "dump: bound by nodeName" "$(q "$ddb" "SELECT detail FROM events WHERE
+    kind = 'Bound' AND object = 'etcd-node-b'")" "to node-b (spec.nodeName)"
+check_eq "dump: running at the end" "$(q "$ddb" "SELECT pods_running FROM cluster_intervals
+    ORDER BY t_s DESC LIMIT 1")" 3
+check_eq "dump: problems" "$(q "$ddb" "SELECT COUNT(*) FROM problems")" 0
 
 # Warm start: the same scenario with its workloads Running and Ready at t = 0.
 wdb="$TMP/warm.db"

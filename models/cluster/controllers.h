@@ -85,10 +85,12 @@ bool endpoints_pending(struct cluster *c, uint32_t pod);
  * topology spreading follows. */
 struct sched *scheduler_cache(struct cluster *c);
 void scheduler_add_service(struct cluster *c, const struct k8s_service *s);
-/* Warm start: places a pending pod now with the scheduler's algorithm and
- * binds it at once (no queue, no latency); false when it fits nowhere (it
- * stays in the queue as any pod). */
-bool scheduler_place_now(struct cluster *c, uint32_t pod);
+/* Places a pending pod now and binds it at once (no queue, no latency): on
+ * node `on` as a pod created with spec.nodeName is (the scheduler is not
+ * asked; its cache counts the pod), or with on NONE where the scheduler's
+ * algorithm puts it (warm start); false when it fits nowhere (it stays in
+ * the queue as any pod). */
+bool scheduler_place_now(struct cluster *c, uint32_t pod, uint32_t on);
 /* The node's index in the scheduler's cache. */
 #define cl_sched_idx(node)	((int)(node))
 

@@ -524,16 +524,19 @@ on_cycle_done(struct sim *sim, void *ctx, uint64_t arg)
 }
 
 bool
-scheduler_place_now(struct cluster *c, uint32_t p)
+scheduler_place_now(struct cluster *c, uint32_t p, uint32_t on)
 {
 	struct scheduler *s = sq_of(c);
 	struct cl_pod *pd = &c->pods[p];
-	if (pd->phase != POD_PENDING || !use_profile(s, pd->spec))
+	if (pd->phase != POD_PENDING || (on == NONE && !use_profile(s, pd->spec)))
 		return false;
 	struct sched_result r;
 	sched_result_init(&r);
-	sched_schedule_owned(s->sched, pd->spec, &c->deploys[pd->deploy].d->selector,
-	    s->rng, &r);
+	if (on == NONE)
+		sched_schedule_owned(s->sched, pd->spec, &c->deploys[pd->deploy].d->selector,
+		    s->rng, &r);
+	else
+		r.node = (int)on, r.nfeasible = 1;	/* spec.nodeName: no scheduler */
 	bool ok = r.node >= 0;
 	if (ok) {
 		uint32_t node = (uint32_t)r.node;
@@ -541,9 +544,14 @@ scheduler_place_now(struct cluster *c, uint32_t p)
 		sp->handle = sched_node_add_pod(s->sched, r.node, pd->spec);
 		KS_GROW(s->handle_pod, s->caphandle, (size_t)sp->handle + 1);
 		s->handle_pod[sp->handle] = p;
-		emit_decision(c, p, c->nodes[node].spec->name, r.nfeasible, "Scheduled");
-		cl_event(c, "Scheduled", pd->name, "to %s (%d feasible, warm start)",
-		    c->nodes[node].spec->name, (int)r.nfeasible);
+		if (on == NONE) {
+			emit_decision(c, p, c->nodes[node].spec->name, r.nfeasible, "Scheduled");
+			cl_event(c, "Scheduled", pd->name, "to %s (%d feasible, warm start)",
+			    c->nodes[node].spec->name, (int)r.nfeasible);
+		} else {
+			cl_event(c, "Bound", pd->name, "to %s (spec.nodeName)",
+			    c->nodes[node].spec->name);
+		}
 		sim_cancel(c->sim, pd->timer);	/* the scheduler's watch of it */
 		pd->timer = 0;
 		pod_bind(c, p, node);

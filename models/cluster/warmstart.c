@@ -25,7 +25,9 @@ static void
 warm_run(struct cluster *c, uint32_t p)
 {
 	struct cl_pod *pd = &c->pods[p];
-	if (!scheduler_place_now(c, p))
+	if (pd->phase == POD_PENDING && !scheduler_place_now(c, p, NONE))
+		return;
+	if (pd->phase != POD_BOUND)
 		return;
 	/* Running and Ready since long before t = 0: an hour, longer than the
 	 * HPA's cpu initialization period and readiness delay, so its metrics
@@ -61,8 +63,9 @@ warm_start(struct cluster *c)
 			}
 		}
 	}
-	/* the bare Pods (created at the start) */
+	/* the bare Pods (created at the start, bound when they name a node) */
 	for (size_t p = 0; p < c->npods; p++)
-		if (c->pods[p].phase == POD_PENDING && cl_pod_kind(c, p) == K8S_KIND_POD)
+		if ((c->pods[p].phase == POD_PENDING || c->pods[p].phase == POD_BOUND) &&
+		    cl_pod_kind(c, p) == K8S_KIND_POD)
 			warm_run(c, (uint32_t)p);
 }

@@ -933,3 +933,135 @@ rpt_fmt_clock(double t_s, char *buf, size_t len)
 		    (int)(s / 60 % 60), (int)(s % 60));
 	return buf;
 }
+
+/* ---- result-row invariants ------------------------------------------------ */
+
+static bool
+same(double a, double b)
+{
+	double m = fabs(a) > fabs(b) ? fabs(a) : fabs(b);
+	return fabs(a - b) <= 1e-9 * (m > 1 ? m : 1);
+}
+
+static void
+check_line(struct ks_buf *out, int *failed, bool ok, const char *name, const char *detail)
+{
+	ks_buf_printf(out, "%s %s: %s\n", ok ? "ok  " : "FAIL", name, detail);
+	if (!ok)
+		(*failed)++;
+}
+
+/* Tables whose t_s must increase strictly within a partition, and those
+ * whose rows (in insertion order) must not go back in time. */
+static const struct {
+	const char	*table;
+	const char	*partition;	/* NULL: the whole run */
+	bool		 strict;
+} time_tables[] = {
+	{ "service_intervals", "service", true },
+	{ "cluster_intervals", NULL, true },
+	{ "queue_intervals", "queue", true },
+	{ "events", NULL, false },
+	{ "hpa_decisions", NULL, false },
+	{ "ca_decisions", NULL, false },
+	{ "scheduling_decisions", NULL, false },
+	{ "vpa_recommendations", NULL, false },
+};
+
+int
+rpt_check_run(struct rpt *r, double sim_s, double cost_usd, struct ks_buf *out,
+    char **cause)
+{
+	KS_ASSERT(r->run_id != 0);
+	int failed = 0;
+	sqlite3_stmt *st = NULL;
+	static const char *const q_sum = "SELECT s.service, s.requests, s.ok, s.errors, "
+	    "(SELECT TOTAL(offered) FROM service_intervals i WHERE i.run_id = s.run_id "
+	    "AND i.service = s.service), "
+	    "(SELECT TOTAL(ok) FROM service_intervals i WHERE i.run_id = s.run_id "
+	    "AND i.service = s.service), "
+	    "(SELECT TOTAL(errors) + TOTAL(timeouts) FROM service_intervals i "
+	    "WHERE i.run_id = s.run_id AND i.service = s.service), "
+	    "(SELECT COUNT(*) FROM service_intervals i WHERE i.run_id = s.run_id "
+	    "AND i.service = s.service) "
+	    "FROM summary s WHERE s.run_id = ?1 ORDER BY s.service";
+	if (sqlite3_prepare_v2(r->db, q_sum, -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, r->run_id);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *svc = (const char *)sqlite3_column_text(st, 0);
+		double v[7];
+		for (int i = 0; i < 7; i++)
+			v[i] = sqlite3_column_double(st, i + 1);
+		bool ok = same(v[0], v[3]) && same(v[1], v[4]) && same(v[2], v[5]) && v[6] > 0;
+		char *d = xasprintf("%s: summary requests %.17g ok %.17g errors %.17g; "
+		    "%.0f intervals: offered %.17g ok %.17g errors + timeouts %.17g",
+		    svc ? svc : "?", v[0], v[1], v[2], v[6], v[3], v[4], v[5]);
+		check_line(out, &failed, ok, "summary = sum of intervals", d);
+		free(d);
+	}
+	if (rc != SQLITE_DONE)
+		goto dberr;
+	sqlite3_finalize(st);
+	st = NULL;
+	static const char *const q_orphans = "SELECT COUNT(DISTINCT service) FROM "
+	    "service_intervals WHERE run_id = ?1 AND service NOT IN "
+	    "(SELECT service FROM summary WHERE run_id = ?1)";
+	static const char *const q_cost = "SELECT TOTAL(cost_usd) FROM cluster_intervals "
+	    "WHERE run_id = ?1";
+	double orphans, icost;
+	if (sqlite3_prepare_v2(r->db, q_orphans, -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, r->run_id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto dberr;
+	orphans = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(r->db, q_cost, -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, r->run_id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto dberr;
+	icost = sqlite3_column_double(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	char *d = xasprintf("%.0f services with intervals but no summary row; intervals' "
+	    "cost %.17g USD, the run's %.17g USD", orphans, icost, cost_usd);
+	check_line(out, &failed, orphans == 0 && same(icost, cost_usd),
+	    "summary = sum of intervals", d);
+	free(d);
+	/* time */
+	for (size_t t = 0; t < sizeof time_tables / sizeof time_tables[0]; t++) {
+		const char *part = time_tables[t].partition;
+		char *q = sqlite3_mprintf("SELECT COUNT(*), TOTAL(bad), MIN(t_s), MAX(t_s) FROM "
+		    "(SELECT t_s, CASE WHEN LAG(t_s) OVER w IS NOT NULL AND t_s %s LAG(t_s) "
+		    "OVER w THEN 1 ELSE 0 END AS bad FROM %s WHERE run_id = ?1 "
+		    "WINDOW w AS (%s%s ORDER BY rowid))",
+		    time_tables[t].strict ? "<=" : "<", time_tables[t].table,
+		    part ? "PARTITION BY " : "", part ? part : "");
+		int prc = sqlite3_prepare_v2(r->db, q, -1, &st, NULL);
+		sqlite3_free(q);
+		if (prc != SQLITE_OK)
+			goto dberr;
+		sqlite3_bind_int64(st, 1, r->run_id);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			goto dberr;
+		double n = sqlite3_column_double(st, 0), bad = sqlite3_column_double(st, 1);
+		bool any = sqlite3_column_type(st, 2) != SQLITE_NULL;
+		double lo = sqlite3_column_double(st, 2), hi = sqlite3_column_double(st, 3);
+		sqlite3_finalize(st);
+		st = NULL;
+		bool ok = bad == 0 && (!any || (lo >= 0 && hi <= sim_s * (1 + 1e-12) + 1e-9));
+		d = any ? xasprintf("%s: %.0f rows, %.0f out of order, t_s in [%.9g, %.9g] of "
+		    "%.9g s", time_tables[t].table, n, bad, lo, hi, sim_s) :
+		    xasprintf("%s: no rows", time_tables[t].table);
+		check_line(out, &failed, ok, "time monotonic", d);
+		free(d);
+	}
+	return failed;
+dberr:
+	*cause = rpt_dberr(r->db, r->path, "checking the run's rows");
+	sqlite3_finalize(st);
+	return -1;
+}

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "sim/engine/engine.h"
+#include "sim/util/util.h"
 
 /* The schema version in PRAGMA user_version, and the file's application_id
  * ('KSIM'). Both are set by reports/schema.sql. */
@@ -128,5 +129,19 @@ int rpt_run_done(struct rpt *r, const char *key, bool *done, char **cause);
 /* Simulated seconds as kubectl-like H:MM:SS ("26:03:09" after a day); buf
  * of at least 32 bytes. */
 const char *rpt_fmt_clock(double t_s, char *buf, size_t len);
+/*
+ * The result-row invariants of the run in progress (before rpt_run_finish,
+ * over its rows written so far, committed or not): per service the summary
+ * equals the sum of its intervals (requests = SUM(offered), ok = SUM(ok),
+ * errors = SUM(errors) + SUM(timeouts)), every summarized service has
+ * intervals and the reverse, the intervals' cost sums to cost_usd; and time
+ * is monotonic in every table (interval rows strictly increasing per
+ * service, queue and for the cluster; event and decision rows
+ * non-decreasing in insertion order; all within [0, sim_s]). Appends "ok  "
+ * or "FAIL" lines to out; returns the number violated, or -1 with *cause
+ * when the database cannot be read.
+ */
+int rpt_check_run(struct rpt *r, double sim_s, double cost_usd, struct ks_buf *out,
+    char **cause);
 
 #endif

@@ -74,6 +74,18 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_run_t ON events (run_id, t_s);
 
+-- Each scheduled fault of failures.scheduled beyond failNodes/failZone
+-- (partitionZone, apiOutage, spotReclaim, killPods, drainNodes,
+-- upgradeNodes; see scenarios/README.md): when it began and ended.
+CREATE TABLE IF NOT EXISTS faults (
+	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
+	kind		TEXT NOT NULL,	-- the scenario's action, e.g. 'partitionZone'
+	target		TEXT,		-- the zone, node, pod, pool or 'kube-apiserver'
+	start_s		REAL NOT NULL,	-- when it began, simulated seconds
+	end_s		REAL,		-- when it ended (killPods: = start_s); NULL: still on at the end of the run
+	detail		TEXT		-- free text for people
+);
+
 -- Every HorizontalPodAutoscaler evaluation.
 CREATE TABLE IF NOT EXISTS hpa_decisions (
 	run_id		INTEGER NOT NULL REFERENCES runs(run_id),

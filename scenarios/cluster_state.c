@@ -172,8 +172,8 @@ node(struct scn_cluster *c, const struct yt_node *obj, char **cause)
 	}
 	if (scn_resource_list(al, "allocatable", &n->allocatable, cause) < 0)
 		return -1;
-	if (!n->allocatable.has_pods)
-		k8s_res_set(&n->allocatable, "pods", 110);
+	/* No "pods" in allocatable: 0 pods fit, as the scheduler's NodeInfo
+	 * reads it (a kubelet always reports pods). */
 	return node_images(yt_get(st, "images"), n, cause);
 }
 

@@ -20,6 +20,10 @@
  *
  *   description: free text                      (optional, ignored)
  *   now: 2024-05-01T12:00:00Z                   RFC 3339; the time of the sync
+ *   featureGates:                               (optional) gates, as --feature-gates:
+ *     HPAScaleToZero: false                     minReplicas 0 allowed (alpha, off)
+ *     PodLevelResources: true                   = controller.podLevelResources
+ *     HPAConfigurableTolerance: true            = controller.configurableTolerance
  *   controller:                                 kube-controller-manager flags,
  *     tolerance: 0.1                            Kubernetes' defaults when absent
  *     cpuInitializationPeriod: 5m
@@ -59,8 +63,8 @@
 #define FAR_S	(50LL * 366 * 86400)
 
 static const char *const f_case[] = {
-	"description", "now", "controller", "hpa", "scale", "pods", "podMetrics",
-	"customMetrics", "history", NULL,
+	"description", "now", "featureGates", "controller", "hpa", "scale", "pods",
+	"podMetrics", "customMetrics", "history", NULL,
 };
 static const char *const f_controller[] = {
 	"tolerance", "cpuInitializationPeriod", "initialReadinessDelay",
@@ -369,6 +373,25 @@ controller(const struct yt_node *n, struct hpa_config *cfg, char **cause)
 	return 0;
 }
 
+/* featureGates: HPAScaleToZero for the HPA's validation; the controller's
+ * gates set the same switches as `controller:` (the gate wins). */
+static int
+gates(struct hpa_case *c, const struct yt_node *n, char **cause)
+{
+	static const char *const extra[] = { "PodLevelResources",
+		"HPAConfigurableTolerance", NULL };
+	if (scn_feature_gates(n, extra, &c->gates, cause) < 0)
+		return -1;
+	if (absent(n))
+		return 0;
+	if (yt_get_bool(n, "PodLevelResources", c->cfg.pod_level_resources,
+	    &c->cfg.pod_level_resources, cause) < 0 ||
+	    yt_get_bool(n, "HPAConfigurableTolerance", c->cfg.configurable_tolerance,
+	    &c->cfg.configurable_tolerance, cause) < 0)
+		return -1;
+	return 0;
+}
+
 /* The HPA through the scenario layer's manifest reader (so an HPA reads
  * the same here as in a scenario), then moved into the case. */
 static int
@@ -391,6 +414,7 @@ hpa(struct hpa_case *c, const struct yt_node *root, const struct yt_node *n,
 		return -1;
 	}
 	struct scenario *s = xcalloc(1, sizeof *s);
+	s->gates = c->gates;
 	struct scn_mf m;
 	scn_mf_init(&m, s);
 	int rc = scn_mf_add(&m, n, cause);
@@ -577,16 +601,10 @@ pod(const struct hpa_case *c, const struct yt_node *n, struct hpa_pod *p,
 	snprintf(what, sizeof what, "Pod '%s'", p->name);
 	if (scn_pod_spec(spec, what, ps, cause) < 0)
 		return -1;
-	/* Pod-level requests (PodLevelResources). */
-	const struct yt_node *res = yt_get(spec, "resources");
-	if (!absent(res)) {
-		if (need_map(res, "resources", cause) < 0 ||
-		    yt_check_keys(res, "resources", scn_f_resources, cause) < 0 ||
-		    scn_resource_list(yt_get(res, "requests"), "requests",
-		    &ps->pod_requests, cause) < 0)
-			return -1;
+	/* Pod-level requests (PodLevelResources), read by scn_pod_spec. */
+	if (ps->pod_requests.has_cpu || ps->pod_requests.has_memory ||
+	    ps->pod_requests.n_ext > 0)
 		p->pod_requests = &ps->pod_requests;
-	}
 	p->spec = ps;
 	return pod_status(c, yt_get(n, "status"), p, cause);
 }
@@ -907,6 +925,7 @@ parse(struct hpa_case *c, char **cause)
 	const struct yt_node *hn = yt_get(root, "hpa"), *sn = yt_get(root, "scale");
 	int rc = -1;
 	if (controller(yt_get(root, "controller"), &c->cfg, cause) == 0 &&
+	    gates(c, yt_get(root, "featureGates"), cause) == 0 &&
 	    hpa(c, root, hn, cause) == 0 &&
 	    scale(c, root, sn, &sel, cause) == 0 &&
 	    check_target(c, hn, sn, cause) == 0 &&

@@ -14,6 +14,7 @@
 
 #include "models/hpa/hpa.h"
 #include "models/api/k8s.h"
+#include "scenarios/scenario.h"
 #include "sim/engine/engine.h"
 #include "sim/util/ytree.h"
 
@@ -29,6 +30,7 @@ struct hpa_case {
 	int64_t			 now_unix;	/* `now`: seconds since 1970 (UTC) */
 	int32_t			 now_nsec;
 	struct hpa_config	 cfg;		/* Kubernetes' defaults + `controller` */
+	struct scn_feature_gates gates;		/* `featureGates` (the API server's) */
 	struct hpa_spec		 spec;		/* defaulted as the API server does */
 	struct hpa_state	 state;		/* `history` */
 	struct hpa_input	 in;		/* ready for hpa_reconcile(&cfg, &in, &state, ...) */

@@ -539,7 +539,8 @@ hpa_metric(const struct yt_node *n, struct hpa_metric_spec *ms, char **cause)
 }
 
 static int
-scaling_rules(const struct yt_node *n, struct hpa_rules *r, char **cause)
+scaling_rules(const struct yt_node *n, const char *path, struct hpa_rules *r,
+    char **cause)
 {
 	if (scn_check_map(n, "HPAScalingRules", scn_f_scaling_rules, cause) < 0)
 		return -1;
@@ -569,6 +570,13 @@ scaling_rules(const struct yt_node *n, struct hpa_rules *r, char **cause)
 	if (ps != NULL && !yt_is_null(ps)) {
 		if (ps->kind != YT_SEQ) {
 			*cause = yt_errorf(ps, "expected a list of scaling policies");
+			return -1;
+		}
+		/* [] is not nil: defaulting keeps it, validation refuses it
+		 * (validateScalingRules). */
+		if (ps->n == 0) {
+			*cause = yt_errorf(ps, "%s.policies: Required value: must specify at "
+			    "least one Policy", path);
 			return -1;
 		}
 		r->policies = xcalloc(ps->n + 1, sizeof *r->policies);
@@ -698,8 +706,20 @@ hpa(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	}
 	h->has_min_replicas = yt_get(spec, "minReplicas") != NULL &&
 	    !yt_is_null(yt_get(spec, "minReplicas"));
-	if (scn_get_i32(spec, "minReplicas", 1, 1, INT32_MAX, &h->min_replicas, cause) < 0 ||
-	    scn_get_i32(spec, "maxReplicas", 0, 1, INT32_MAX, &h->max_replicas, cause) < 0)
+	/* MinReplicasLowerBound: 0 with the HPAScaleToZero gate, else 1. */
+	const struct yt_node *minn = yt_get(spec, "minReplicas");
+	int64_t min_bound = s->gates.hpa_scale_to_zero ? 0 : 1;
+	if (scn_get_i32(spec, "minReplicas", 1, INT32_MIN, INT32_MAX, &h->min_replicas,
+	    cause) < 0)
+		return -1;
+	if (h->has_min_replicas && h->min_replicas < min_bound) {
+		*cause = yt_errorf(minn, "spec.minReplicas: Invalid value: %d: must be greater "
+		    "than or equal to %lld%s", (int)h->min_replicas, (long long)min_bound,
+		    min_bound == 1 && h->min_replicas == 0 ? " (0 needs the HPAScaleToZero "
+		    "feature gate: featureGates: {HPAScaleToZero: true})" : "");
+		return -1;
+	}
+	if (scn_get_i32(spec, "maxReplicas", 0, 1, INT32_MAX, &h->max_replicas, cause) < 0)
 		return -1;
 	if (h->max_replicas < h->min_replicas) {
 		*cause = yt_errorf(maxn, "maxReplicas (%d) must be greater than or equal to "
@@ -721,6 +741,18 @@ hpa(struct scn_mf *m, const struct yt_node *obj, char **cause)
 				return -1;
 		}
 	}
+	if (h->has_min_replicas && h->min_replicas == 0) {
+		bool obj_or_ext = false;
+		for (size_t i = 0; i < h->nmetrics; i++)
+			if (h->metrics[i].type == HPA_OBJECT || h->metrics[i].type == HPA_EXTERNAL)
+				obj_or_ext = true;
+		if (!obj_or_ext) {
+			*cause = yt_errorf(ms != NULL && !yt_is_null(ms) ? ms : minn,
+			    "spec.metrics: Forbidden: must specify at least one Object or "
+			    "External metric to support scaling to zero replicas");
+			return -1;
+		}
+	}
 	const struct yt_node *b = yt_get(spec, "behavior");
 	if (b != NULL && !yt_is_null(b)) {
 		if (scn_check_map(b, "behavior", scn_f_behavior, cause) < 0)
@@ -730,12 +762,13 @@ hpa(struct scn_mf *m, const struct yt_node *obj, char **cause)
 		const struct yt_node *down = yt_get(b, "scaleDown");
 		if (up != NULL && !yt_is_null(up)) {
 			h->has_scale_up = true;
-			if (scaling_rules(up, &h->scale_up, cause) < 0)
+			if (scaling_rules(up, "spec.behavior.scaleUp", &h->scale_up, cause) < 0)
 				return -1;
 		}
 		if (down != NULL && !yt_is_null(down)) {
 			h->has_scale_down = true;
-			if (scaling_rules(down, &h->scale_down, cause) < 0)
+			if (scaling_rules(down, "spec.behavior.scaleDown", &h->scale_down,
+			    cause) < 0)
 				return -1;
 		}
 	}
@@ -885,8 +918,8 @@ node(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	}
 	if (scn_resource_list(al, "allocatable", &n->allocatable, cause) < 0)
 		return -1;
-	if (!n->allocatable.has_pods)
-		k8s_res_set(&n->allocatable, "pods", 110);
+	/* No "pods" in allocatable: 0 pods fit, as the scheduler's NodeInfo
+	 * reads it (a kubelet always reports pods). */
 	const struct yt_node *im = yt_get(st, "images");
 	if (im != NULL && im->kind == YT_SEQ) {
 		n->images = xcalloc(im->n + 1, sizeof *n->images);
@@ -1151,6 +1184,54 @@ scn_mf_finish(struct scn_mf *m, char **cause)
 		p->priority = s->priority_classes[j].value;
 		if (s->priority_classes[j].preempt_never)
 			p->preempt_never = true;
+	}
+	return 0;
+}
+
+/* ---- feature gates -------------------------------------------------------- */
+
+int
+scn_feature_gates(const struct yt_node *n, const char *const *extra,
+    struct scn_feature_gates *g, char **cause)
+{
+	if (n == NULL || yt_is_null(n))
+		return 0;
+	if (n->kind != YT_MAP) {
+		*cause = yt_errorf(n, "featureGates: expected a mapping of gate names to "
+		    "true or false");
+		return -1;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		const char *name = n->keys[i]->str;
+		bool v;
+		if (yt_bool(n->items[i], &v, cause) < 0)
+			return -1;
+		if (strcmp(name, "HPAScaleToZero") == 0) {
+			g->hpa_scale_to_zero = v;
+			continue;
+		}
+		bool known = false;
+		for (size_t j = 0; extra != NULL && extra[j] != NULL; j++)
+			if (strcmp(extra[j], name) == 0)
+				known = true;
+		if (!known) {
+			const char *all[8] = { "HPAScaleToZero" };
+			char list[256];
+			size_t k = 1;
+			int len = snprintf(list, sizeof list, "HPAScaleToZero");
+			for (size_t j = 0; extra != NULL && extra[j] != NULL && k < 7; j++) {
+				all[k++] = extra[j];
+				if (len > 0 && (size_t)len < sizeof list)
+					len += snprintf(list + len, sizeof list - (size_t)len, ", %s",
+					    extra[j]);
+			}
+			all[k] = NULL;
+			const char *near = ks_nearest(name, all);
+			*cause = near != NULL ? yt_errorf(n->keys[i], "unrecognized feature gate: "
+			    "%s (did you mean '%s'?)", name, near) : yt_errorf(n->keys[i],
+			    "unrecognized feature gate: %s (kubesim reads %s)", name, list);
+			return -1;
+		}
 	}
 	return 0;
 }

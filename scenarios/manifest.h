@@ -45,6 +45,12 @@ void scn_mf_fini(struct scn_mf *m);
 int scn_object_head(const struct yt_node *obj, const char **kind, const char **api,
     const struct yt_node **items, char **cause);
 int scn_mf_add(struct scn_mf *m, const struct yt_node *obj, char **cause);
+/* featureGates: {Name: bool, ...} into *g (defaults kept for absent gates).
+ * extra, when not NULL, names more gates the caller reads itself (they are
+ * accepted here and left alone). -1 with *cause for an unknown gate or a
+ * non-boolean value. */
+int scn_feature_gates(const struct yt_node *n, const char *const *extra,
+    struct scn_feature_gates *g, char **cause);
 /* Cross-object checks once everything is read: HPA targets exist, priority
  * class names resolve (pods get their priority), selectors. */
 int scn_mf_finish(struct scn_mf *m, char **cause);

@@ -845,6 +845,130 @@ spread(const struct yt_node *n, struct k8s_pod_spec *p, char **cause)
 	return 0;
 }
 
+/* ---- pod-level resources (PodLevelResources, beta, on since v1.34) -------- */
+
+static bool
+pod_level_supported(const char *name)
+{
+	return strcmp(name, "cpu") == 0 || strcmp(name, "memory") == 0 ||
+	    strncmp(name, "hugepages-", 10) == 0;
+}
+
+/* Every name of a pod-level ResourceList must be cpu, memory or hugepages-*
+ * (validation.go validatePodResources). */
+static int
+pod_level_names(const struct yt_node *list, const char *what, char **cause)
+{
+	if (list == NULL || list->kind != YT_MAP)
+		return 0;
+	for (size_t i = 0; i < list->n; i++) {
+		const char *name = list->keys[i]->str;
+		if (!pod_level_supported(name)) {
+			*cause = yt_errorf(list->keys[i], "spec.resources.%s[%s]: Unsupported value: "
+			    "\"%s\": supported values: \"cpu\", \"memory\", \"hugepages-*\"", what,
+			    name, name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A cpu (millicores) or memory (bytes) amount as resource.Quantity prints
+ * it: whole cores without a suffix, else millicores; bytes with the largest
+ * exact binary suffix. */
+static void
+quantity_str(const char *name, int64_t v, char *buf, size_t n)
+{
+	if (strcmp(name, "cpu") == 0) {
+		if (v % 1000 == 0)
+			snprintf(buf, n, "%lld", (long long)(v / 1000));
+		else
+			snprintf(buf, n, "%lldm", (long long)v);
+		return;
+	}
+	static const char *const suf[] = { "", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei" };
+	int k = 0;
+	while (k < 6 && v != 0 && v % 1024 == 0) {
+		v /= 1024;
+		k++;
+	}
+	snprintf(buf, n, "%lld%s", (long long)v, suf[k]);
+}
+
+/*
+ * spec.resources: pod-level requests as the API server stores them. When
+ * pod-level limits are set, a request left out defaults to the containers'
+ * aggregate request (cpu, memory: the overcommittable ones) if any container
+ * requests it, else to the pod-level limit (core/v1 defaultPodRequests).
+ * Requests above limits, or below the containers' aggregate, are refused.
+ */
+static int
+pod_level_resources(const struct yt_node *res, struct k8s_pod_spec *p, char **cause)
+{
+	if (res == NULL || yt_is_null(res))
+		return 0;
+	struct k8s_resources lim;
+	memset(&lim, 0, sizeof lim);
+	const struct yt_node *rq = yt_get(res, "requests"), *ln = yt_get(res, "limits");
+	if (scn_check_map(res, "resources", scn_f_resources, cause) < 0 ||
+	    scn_resource_list(rq, "requests", &p->pod_requests, cause) < 0 ||
+	    scn_resource_list(ln, "limits", &lim, cause) < 0 ||
+	    pod_level_names(rq, "requests", cause) < 0 ||
+	    pod_level_names(ln, "limits", cause) < 0) {
+		k8s_res_free(&lim);
+		return -1;
+	}
+	/* The containers' aggregate (AggregateContainerRequests: no overhead,
+	 * no pod-level values). */
+	struct k8s_pod_spec bare = *p;
+	memset(&bare.overhead, 0, sizeof bare.overhead);
+	memset(&bare.pod_requests, 0, sizeof bare.pod_requests);
+	struct k8s_resources agg;
+	k8s_pod_request(&bare, false, &agg);
+	struct k8s_resources *pr = &p->pod_requests;
+	bool any_limit = lim.has_cpu || lim.has_memory || lim.n_ext > 0;
+	if (any_limit) {
+		if (!pr->has_cpu && agg.has_cpu)
+			k8s_res_set(pr, "cpu", agg.cpu_milli);
+		if (!pr->has_memory && agg.has_memory)
+			k8s_res_set(pr, "memory", agg.memory);
+		if (!pr->has_cpu && lim.has_cpu)
+			k8s_res_set(pr, "cpu", lim.cpu_milli);
+		if (!pr->has_memory && lim.has_memory)
+			k8s_res_set(pr, "memory", lim.memory);
+		for (int i = 0; i < lim.n_ext; i++)
+			if (!k8s_res_get(pr, lim.ext[i].name, NULL))
+				k8s_res_set(pr, lim.ext[i].name, lim.ext[i].value);
+	}
+	static const char *const names[] = { "cpu", "memory", NULL };
+	int rc = 0;
+	for (int i = 0; names[i] != NULL && rc == 0; i++) {
+		int64_t r, l, a;
+		const struct yt_node *at = yt_get(rq, names[i]), *lt = yt_get(ln, names[i]);
+		char rs[32], as[32];
+		if (!k8s_res_get(pr, names[i], &r))
+			continue;
+		quantity_str(names[i], r, rs, sizeof rs);
+		if (k8s_res_get(&lim, names[i], &l) && r > l) {
+			char ls[32];
+			quantity_str(names[i], l, ls, sizeof ls);
+			*cause = yt_errorf(at ? at : lt ? lt : res, "spec.resources.requests[%s]: "
+			    "Invalid value: \"%s\": must be less than or equal to %s limit of %s",
+			    names[i], rs, names[i], ls);
+			rc = -1;
+		} else if (k8s_res_get(&agg, names[i], &a) && a > r) {
+			quantity_str(names[i], a, as, sizeof as);
+			*cause = yt_errorf(at ? at : res, "spec.resources.requests[%s]: Invalid "
+			    "value: \"%s\": must be greater than or equal to aggregate container "
+			    "requests of %s", names[i], rs, as);
+			rc = -1;
+		}
+	}
+	k8s_res_free(&agg);
+	k8s_res_free(&lim);
+	return rc;
+}
+
 /* ---- pod spec ------------------------------------------------------------ */
 
 int
@@ -866,6 +990,7 @@ scn_pod_spec(const struct yt_node *n, const char *what, struct k8s_pod_spec *p,
 	    containers(yt_get(n, "initContainers"), true, &p->init_containers, &p->ninit,
 	    cause) < 0 ||
 	    scn_resource_list(yt_get(n, "overhead"), "overhead", &p->overhead, cause) < 0 ||
+	    pod_level_resources(yt_get(n, "resources"), p, cause) < 0 ||
 	    scn_labels(yt_get(n, "nodeSelector"), "nodeSelector", &p->node_selector,
 	    cause) < 0 ||
 	    affinity(yt_get(n, "affinity"), &p->affinity, cause) < 0 ||

@@ -17,13 +17,64 @@
 static const char *const pool_keys[] = { "name", "instanceType", "cpu", "memory",
 	"maxPods", "reserved", "pricePerHour", "zones", "count", "min", "max",
 	"provisioningDelay", "labels", "taints", "failures", "arch", "region",
-	"capacity", "allocatable", NULL };
+	"capacity", "allocatable", "spot", NULL };
 static const char *const pool_failure_keys[] = { "timeToFailure", "repair", NULL };
 
 /* A pool node's ephemeral-storage capacity when the pool gives none: GKE's
  * default boot disk (100 GB) rounded to 100Gi, so that ordinary pods that
  * request some schedule as they do on a real node. */
 #define POOL_DEFAULT_EPHEMERAL	(100LL << 30)
+
+/*
+ * The GPUs (nvidia.com/gpu, as NVIDIA's device plugin advertises them) of
+ * the cloud instance types that have them, from the providers' machine-type
+ * pages (cloud.google.com/compute/docs/gpus, aws.amazon.com/ec2/instance-types
+ * accelerated computing, learn.microsoft.com Azure NC/ND series): a pool of
+ * such an instance type without nvidia.com/gpu in its capacity gets them
+ * (the name must match exactly).
+ */
+static const struct {
+	const char	*type;
+	int64_t		 gpus;
+} gpu_instances[] = {
+	/* Google Cloud: G2 (L4), A2 (A100), A3 (H100) */
+	{ "g2-standard-4", 1 }, { "g2-standard-8", 1 }, { "g2-standard-12", 1 },
+	{ "g2-standard-16", 1 }, { "g2-standard-24", 2 }, { "g2-standard-32", 1 },
+	{ "g2-standard-48", 4 }, { "g2-standard-96", 8 },
+	{ "a2-highgpu-1g", 1 }, { "a2-highgpu-2g", 2 }, { "a2-highgpu-4g", 4 },
+	{ "a2-highgpu-8g", 8 }, { "a2-megagpu-16g", 16 }, { "a2-ultragpu-1g", 1 },
+	{ "a2-ultragpu-2g", 2 }, { "a2-ultragpu-4g", 4 }, { "a2-ultragpu-8g", 8 },
+	{ "a3-highgpu-1g", 1 }, { "a3-highgpu-2g", 2 }, { "a3-highgpu-4g", 4 },
+	{ "a3-highgpu-8g", 8 }, { "a3-megagpu-8g", 8 },
+	/* AWS: G4dn (T4), G5 (A10G), G6 (L4), P3 (V100), P4d (A100), P5 (H100) */
+	{ "g4dn.xlarge", 1 }, { "g4dn.2xlarge", 1 }, { "g4dn.4xlarge", 1 },
+	{ "g4dn.8xlarge", 1 }, { "g4dn.16xlarge", 1 }, { "g4dn.12xlarge", 4 },
+	{ "g4dn.metal", 8 },
+	{ "g5.xlarge", 1 }, { "g5.2xlarge", 1 }, { "g5.4xlarge", 1 }, { "g5.8xlarge", 1 },
+	{ "g5.16xlarge", 1 }, { "g5.12xlarge", 4 }, { "g5.24xlarge", 4 }, { "g5.48xlarge", 8 },
+	{ "g6.xlarge", 1 }, { "g6.2xlarge", 1 }, { "g6.4xlarge", 1 }, { "g6.8xlarge", 1 },
+	{ "g6.16xlarge", 1 }, { "g6.12xlarge", 4 }, { "g6.24xlarge", 4 }, { "g6.48xlarge", 8 },
+	{ "p3.2xlarge", 1 }, { "p3.8xlarge", 4 }, { "p3.16xlarge", 8 },
+	{ "p3dn.24xlarge", 8 }, { "p4d.24xlarge", 8 }, { "p4de.24xlarge", 8 },
+	{ "p5.48xlarge", 8 },
+	/* Azure: NCv3 (V100), NCasT4_v3 (T4), NC A100 v4, ND A100 v4 */
+	{ "Standard_NC6s_v3", 1 }, { "Standard_NC12s_v3", 2 }, { "Standard_NC24s_v3", 4 },
+	{ "Standard_NC4as_T4_v3", 1 }, { "Standard_NC8as_T4_v3", 1 },
+	{ "Standard_NC16as_T4_v3", 1 }, { "Standard_NC64as_T4_v3", 4 },
+	{ "Standard_NC24ads_A100_v4", 1 }, { "Standard_NC48ads_A100_v4", 2 },
+	{ "Standard_NC96ads_A100_v4", 4 }, { "Standard_ND96asr_v4", 8 },
+	{ "Standard_ND96amsr_A100_v4", 8 },
+};
+
+/* The GPUs of a known accelerator instance type, or 0. */
+int64_t
+scn_instance_gpus(const char *type)
+{
+	for (size_t i = 0; type != NULL && i < sizeof gpu_instances / sizeof gpu_instances[0]; i++)
+		if (strcmp(gpu_instances[i].type, type) == 0)
+			return gpu_instances[i].gpus;
+	return 0;
+}
 
 /* A ResourceList of the pool (capacity, reserved, allocatable), any
  * resource; NULL or absent is empty. */
@@ -80,6 +131,9 @@ pool_resources(const struct yt_node *n, struct scn_pool *p, char **cause)
 		k8s_res_set(&cap, "pods", 110);
 	if (!cap.has_ephemeral)
 		k8s_res_set(&cap, "ephemeral-storage", POOL_DEFAULT_EPHEMERAL);
+	int64_t gpus = scn_instance_gpus(p->instance_type);
+	if (gpus > 0 && !k8s_res_get(&cap, "nvidia.com/gpu", NULL))
+		k8s_res_set(&cap, "nvidia.com/gpu", gpus);
 	p->cpu_milli = cap.cpu_milli;
 	p->memory = cap.memory;
 	p->max_pods = cap.pods;
@@ -268,6 +322,13 @@ scn_pool(const struct yt_node *n, struct scenario *s, struct scn_pool *p, char *
 			return -1;
 		p->has_failures = true;
 	}
+	/* spot: true marks the pool's nodes as spot capacity (reclaimable by
+	 * the spotReclaim action; pricePerHour is then the spot price) with
+	 * Karpenter's well-known capacity-type label, unless labels set it. */
+	if (yt_get_bool(n, "spot", false, &p->spot, cause) < 0)
+		return -1;
+	if (p->spot && k8s_labels_get(&p->labels, "karpenter.sh/capacity-type") == NULL)
+		k8s_labels_set(&p->labels, "karpenter.sh/capacity-type", "spot");
 	return 0;
 }
 

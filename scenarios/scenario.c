@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 
 #include "models/serving/request.h"
+#include "scenarios/faults.h"
 #include "scenarios/manifest.h"
 #include "scenarios/sched_config.h"
 #include "scenarios/scn_mesh.h"
@@ -27,14 +28,14 @@
 static const char *const top_keys[] = { "name", "description", "seed", "duration",
 	"interval", "tick", "warmup", "nodePools", "manifests", "services", "failures",
 	"controlPlane", "trafficMode", "schedulerConfig", "queues", "clusterAutoscaler",
-	"jobs", "startTime", "warmStart", NULL };
+	"featureGates", "jobs", "startTime", "warmStart", NULL };
 static const char *const service_keys[] = { "name", "serviceTime", "concurrency",
 	"cpuPerRequest", "idleCpu", "timeout", "queueLimit", "traffic",
 	"loadBalancer", "networkLatency", "networkBandwidth", "classes", "burstiness", "retries",
 	"circuitBreaker", "rateLimit", "calls", NULL };
 static const char *const class_keys[] = { "name", "weight", "serviceTime",
 	"cpuPerRequest", "timeout", "size", NULL };
-static const char *const failures_keys[] = { "scheduled", NULL };
+static const char *const failures_keys[] = { "scheduled", "replay", NULL };
 static const char *const chaos_keys[] = { "at", "action", "pool", "zone", "count",
 	"duration", "deployment", "replicas", NULL };
 
@@ -466,6 +467,9 @@ static int
 chaos(struct loader *l, const struct yt_node *n, struct scn_chaos *c, char **cause)
 {
 	struct scenario *s = l->s;
+	int rc = scn_fault_parse(s, n, c, cause);	/* scenarios/chaos.c */
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
 	if (yt_check_keys(n, "scheduled failure", chaos_keys, cause) < 0)
 		return -1;
 	if (yt_get(n, "at") == NULL || yt_get(n, "action") == NULL) {
@@ -663,7 +667,8 @@ load(struct loader *l, struct yt_node *root, char **cause)
 		return -1;
 	}
 	if (yt_check_keys(root, "scenario", top_keys, cause) < 0 ||
-	    run_settings(l, root, cause) < 0)
+	    run_settings(l, root, cause) < 0 ||
+	    scn_feature_gates(yt_get(root, "featureGates"), NULL, &s->gates, cause) < 0)
 		return -1;
 	scn_control_plane_defaults(&s->cp);
 	if (scn_control_plane(yt_get(root, "controlPlane"), &s->cp, cause) < 0)
@@ -728,6 +733,8 @@ load(struct loader *l, struct yt_node *root, char **cause)
 					return -1;
 			}
 		}
+		if (scn_incident(s, yt_get(f, "replay"), l->dir, cause) < 0)
+			return -1;	/* scenarios/incident.c */
 	}
 	return 0;
 }
@@ -828,6 +835,7 @@ scn_free(struct scenario *s)
 		free(s->chaos[i].pool);
 		free(s->chaos[i].zone);
 		free(s->chaos[i].deployment);
+		scn_fault_free(s->chaos[i].fault);
 	}
 	if (s->sched_config != NULL) {
 		scn_sched_config_fini(s->sched_config);

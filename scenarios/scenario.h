@@ -46,6 +46,7 @@ struct scn_pool {
 	bool			 has_failures;
 	struct sim_dist		 time_to_failure;	/* seconds, per node */
 	struct sim_dist		 repair;		/* seconds until the node is back */
+	bool			 spot;		/* spot: true: reclaimable (spotReclaim) */
 };
 
 /* How a Service's pods serve requests. */
@@ -82,7 +83,8 @@ enum scn_traffic_mode { SCN_TRAFFIC_FLUID, SCN_TRAFFIC_REQUEST, SCN_TRAFFIC_AUTO
 #define SCN_AUTO_REQUEST_RATE	2000.0
 
 enum scn_chaos_kind { SCN_FAIL_NODES, SCN_FAIL_ZONE, SCN_RECOVER_NODES,
-	SCN_SCALE_DEPLOYMENT };
+	SCN_SCALE_DEPLOYMENT, SCN_FAULT };
+struct scn_fault;
 struct scn_chaos {
 	sim_ns			 at;
 	enum scn_chaos_kind	 kind;
@@ -92,6 +94,7 @@ struct scn_chaos {
 	char			*zone;		/* SCN_FAIL_ZONE, or to restrict the nodes */
 	int32_t			 count;		/* nodes; SCN_FAIL_ZONE: all */
 	sim_ns			 duration;	/* down for this long; 0 = the pool's repair */
+	struct scn_fault	*fault;		/* SCN_FAULT (scenarios/faults.h), owned */
 };
 
 /* Control-plane timings; defaults are Kubernetes' (cited in scenario.c). */
@@ -122,6 +125,12 @@ struct scn_queue {
 	double			 initial_length;
 };
 
+/* featureGates: the gates kubesim models whose default differs from what a
+ * user may run (kube-apiserver / kube-controller-manager --feature-gates). */
+struct scn_feature_gates {
+	bool	hpa_scale_to_zero;	/* HPAScaleToZero, alpha: off */
+};
+
 struct scenario {
 	char			*path;
 	char			*name;
@@ -132,6 +141,7 @@ struct scenario {
 	sim_ns			 warmup;	/* rows ending by then: not in the summary (default 0) */
 	sim_ns			 tick;		/* fluid serving step, default 1s */
 	enum scn_traffic_mode	 traffic_mode;	/* default fluid */
+	struct scn_feature_gates gates;		/* featureGates: */
 
 	struct scn_pool		*pools;
 	size_t			 npools;

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <ctype.h>
 #include <string.h>
 
 #include "scenarios/manifest.h"
@@ -15,7 +16,7 @@
 #include "sim/util/util.h"
 
 #define API_VERSION	"kubescheduler.config.k8s.io/v1"
-#define MAX_WEIGHT	100	/* kubesim's bound on score plugin weights */
+#define MAX_LISTED	48	/* entries of one enabled list (names are unique) */
 
 static const char *const f_config[] = {
 	"apiVersion", "kind", "parallelism", "leaderElection", "clientConnection",
@@ -176,6 +177,11 @@ struct pset {
 	bool	disabled[SCHED_NPLUGINS];
 	bool	disabled_all;		/* "*" */
 	bool	dp_enabled, dp_disabled;	/* DefaultPreemption */
+	bool	vb_disabled;		/* VolumeBinding (not modelled) */
+	/* enabled entries in file order, for the framework's weight check */
+	const char *listed[MAX_LISTED];
+	int64_t	listed_w[MAX_LISTED];
+	int	nlisted;
 };
 
 static int
@@ -215,6 +221,8 @@ plugin_list(const struct yt_node *list, const char *path, int ep, bool enabled,
 					ps->dp_disabled = true;
 			}
 			if (!enabled) {
+				if (strcmp(nn->str, "VolumeBinding") == 0)
+					ps->vb_disabled = true;
 				if (strcmp(nn->str, "*") == 0)
 					ps->disabled_all = true;
 				else if (p >= 0)
@@ -224,19 +232,26 @@ plugin_list(const struct yt_node *list, const char *path, int ep, bool enabled,
 				    ep_types[ep]);
 				rc = -1;
 			} else {
+				/* Plugin.Weight is an int32 and validation checks no
+				 * range: 0 means 1, negatives are accepted (the
+				 * framework's overflow check may refuse them). */
 				int64_t w = 0;
 				const struct yt_node *wn = yt_get(it, "weight");
 				if (wn != NULL && !yt_is_null(wn)) {
 					rc = yt_int64(wn, &w, cause);
-					if (rc == 0 && (w < 0 || w > MAX_WEIGHT)) {
-						*cause = yt_errorf(wn, "%s.weight: Invalid value: %lld: not in "
-						    "valid range [0, %d]", ip, (long long)w, MAX_WEIGHT);
+					if (rc == 0 && (w < INT32_MIN || w > INT32_MAX)) {
+						*cause = yt_errorf(wn, "%s.weight: Invalid value: %lld: "
+						    "the weight is an int32", ip, (long long)w);
 						rc = -1;
 					}
 				}
 				if (rc == 0 && p >= 0) {
 					ps->enabled[p] = true;
 					ps->weight[p] = w;
+				}
+				if (rc == 0 && ps->nlisted < MAX_LISTED) {
+					ps->listed[ps->nlisted] = nn->str;
+					ps->listed_w[ps->nlisted++] = w;
 				}
 			}
 		}
@@ -263,6 +278,89 @@ plugin_set(const struct yt_node *n, const char *path, int ep, struct pset *ps,
 	free(pe);
 	free(pd);
 	return rc;
+}
+
+/* Upstream's plugins that implement ScorePlugin, the default multiPoint
+ * set's in its order (default_plugins.go) with their default weights. */
+static const struct { const char *name; int64_t weight; } default_scores[] = {
+	{ "TaintToleration", 3 }, { "NodeAffinity", 2 }, { "NodeResourcesFit", 1 },
+	{ "VolumeBinding", 0 }, { "PodTopologySpread", 2 }, { "InterPodAffinity", 2 },
+	{ "NodeResourcesBalancedAllocation", 1 }, { "ImageLocality", 1 },
+};
+#define NDEFAULT_SCORES (sizeof default_scores / sizeof default_scores[0])
+
+static bool
+is_score_plugin(const char *name)
+{
+	for (size_t i = 0; i < NDEFAULT_SCORES; i++)
+		if (strcmp(default_scores[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* getScoreWeights: over score.enabled then the merged multiPoint list, the
+ * first weight of each score plugin (0 means 1) is added to a total of
+ * weight * MaxNodeScore, refused when it "could overflow". Go's int64 wraps,
+ * so a negative weight followed by another score plugin is refused too. */
+struct weight_acc {
+	const char *seen[2 * MAX_LISTED + NDEFAULT_SCORES];
+	int	 nseen;
+	int64_t	 total;
+	bool	 overflow;
+};
+
+static void
+weight_add(struct weight_acc *a, const char *name, int64_t w)
+{
+	if (a->overflow || !is_score_plugin(name))
+		return;
+	for (int i = 0; i < a->nseen; i++)
+		if (strcmp(a->seen[i], name) == 0)
+			return;
+	a->seen[a->nseen++] = name;
+	if (w == 0)
+		w = 1;
+	int64_t add = w * SCHED_MAX_NODE_SCORE;	/* |w| < 2^31: no overflow */
+	int64_t room = (int64_t)((uint64_t)INT64_MAX - (uint64_t)a->total);
+	if (add > room) {
+		a->overflow = true;
+		return;
+	}
+	a->total = (int64_t)((uint64_t)a->total + (uint64_t)add);
+}
+
+static bool
+score_weights_overflow(const struct pset *score, const struct pset *mp)
+{
+	struct weight_acc a = { .nseen = 0 };
+	for (int i = 0; i < score->nlisted; i++)
+		weight_add(&a, score->listed[i], score->listed_w[i]);
+	/* mergePluginSet: defaults not disabled, replaced in place by a custom
+	 * entry of the same name; then the other custom entries. */
+	bool replaced[MAX_LISTED] = { false };
+	if (!mp->disabled_all) {
+		for (size_t d = 0; d < NDEFAULT_SCORES; d++) {
+			const char *name = default_scores[d].name;
+			int p = sched_plugin_parse(name);
+			bool disabled = p >= 0 ? mp->disabled[p] : false;
+			if (p < 0 && mp->vb_disabled)
+				disabled = true;
+			if (disabled)
+				continue;
+			int64_t w = default_scores[d].weight;
+			for (int i = 0; i < mp->nlisted; i++)
+				if (strcmp(mp->listed[i], name) == 0) {
+					w = mp->listed_w[i];
+					replaced[i] = true;
+					break;
+				}
+			weight_add(&a, name, w);
+		}
+	}
+	for (int i = 0; i < mp->nlisted; i++)
+		if (!replaced[i])
+			weight_add(&a, mp->listed[i], mp->listed_w[i]);
+	return a.overflow;
 }
 
 /*
@@ -293,6 +391,11 @@ merge_plugins(const struct yt_node *plugins, const char *path,
 			return -1;
 	}
 	const struct pset *mp = &ps[EP_MULTI_POINT];
+	if (score_weights_overflow(&ps[EP_SCORE], mp)) {
+		*cause = yt_errorf(plugins, "%s: total score of Score plugins could overflow",
+		    path);
+		return -1;
+	}
 	/* DefaultPreemption runs at PostFilter. */
 	const struct pset *pf = &ps[EP_POST_FILTER];
 	bool dp_multi = mp->dp_enabled || (!mp->disabled_all && !mp->dp_disabled);
@@ -443,18 +546,124 @@ shape(const struct yt_node *n, const char *path, struct sched_config *cfg, char 
 	return 0;
 }
 
+/* IsQualifiedName's name part: 1..63 alphanumerics, '-', '_', '.', starting
+ * and ending with an alphanumeric. */
+static bool
+qualified_part(const char *s, size_t n)
+{
+	if (n == 0 || n > 63 || !isalnum((unsigned char)s[0]) ||
+	    !isalnum((unsigned char)s[n - 1]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' && s[i] != '_' && s[i] != '.')
+			return false;
+	return true;
+}
+
+/* A DNS-1123 subdomain (a qualified name's prefix): at most 253 of [a-z0-9-.],
+ * dot-separated labels starting and ending with [a-z0-9]. */
+static bool
+dns_subdomain(const char *s, size_t n)
+{
+	if (n == 0 || n > 253)
+		return false;
+	size_t start = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && s[i] != '.') {
+			if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) &&
+			    s[i] != '-')
+				return false;
+			continue;
+		}
+		if (i == start || s[start] == '-' || s[i - 1] == '-')
+			return false;
+		start = i + 1;
+	}
+	return true;
+}
+
+/* metav1validation.ValidateLabelName (IsQualifiedName): NULL when valid,
+ * else upstream's reason. */
+static const char *
+qualified_name_error(const char *name)
+{
+	const char *slash = strchr(name, '/');
+	if (slash == NULL)
+		return qualified_part(name, strlen(name)) ? NULL : "name part must consist of "
+		    "alphanumeric characters, '-', '_' or '.', and must start and end with an "
+		    "alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex "
+		    "used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+	if (strchr(slash + 1, '/') != NULL)
+		return "a qualified name must consist of alphanumeric characters, '-', '_' or "
+		    "'.', and must start and end with an alphanumeric character (e.g. 'MyName',  "
+		    "or 'my.name',  or '123-abc', regex used for validation is "
+		    "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]') with an optional DNS subdomain "
+		    "prefix and '/' (e.g. 'example.com/MyName')";
+	if (slash == name)
+		return "prefix part must be non-empty";
+	if (!dns_subdomain(name, (size_t)(slash - name)))
+		return "prefix part a lowercase RFC 1123 subdomain must consist of lower case "
+		    "alphanumeric characters, '-' or '.', and must start and end with an "
+		    "alphanumeric character (e.g. 'example.com', regex used for validation is "
+		    "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+	if (!qualified_part(slash + 1, strlen(slash + 1)))
+		return "name part must consist of alphanumeric characters, '-', '_' or '.', and "
+		    "must start and end with an alphanumeric character (e.g. 'MyName',  or "
+		    "'my.name',  or '123-abc', regex used for validation is "
+		    "'([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')";
+	return NULL;
+}
+
+/* NodeResourcesFitArgs.ignoredResources / ignoredResourceGroups, validated as
+ * ValidateNodeResourcesFitArgs does (groups: no '/', then a qualified name). */
+static int
+ignored_list(const struct yt_node *n, const char *path, const char *field, bool groups,
+    char out[][SCHED_MAX_NAME], int *nout, char **cause)
+{
+	*nout = 0;
+	if (n == NULL || yt_is_null(n))
+		return 0;
+	if (n->kind != YT_SEQ) {
+		*cause = yt_errorf(n, "%s.%s: expected a list of resource names", path, field);
+		return -1;
+	}
+	if (n->n > SCHED_MAX_IGNORED) {
+		*cause = yt_errorf(n, "%s.%s: kubesim accepts at most %d names", path, field,
+		    SCHED_MAX_IGNORED);
+		return -1;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		const char *name;
+		if (yt_string(n->items[i], &name, cause) < 0)
+			return -1;
+		if (groups && strchr(name, '/') != NULL) {
+			*cause = yt_errorf(n->items[i], "%s.%s[%zu]: Invalid value: \"%s\": "
+			    "resource group name can't contain '/'", path, field, i, name);
+			return -1;
+		}
+		const char *why = qualified_name_error(name);
+		if (why != NULL) {
+			*cause = yt_errorf(n->items[i], "%s.%s[%zu]: Invalid value: \"%s\": %s",
+			    path, field, i, name, why);
+			return -1;
+		}
+		snprintf(out[(*nout)++], SCHED_MAX_NAME, "%s", name);
+	}
+	return 0;
+}
+
 static int
 fit_args(struct scn_sched_config *c, const struct yt_node *a, const char *path,
     struct sched_config *cfg, char **cause)
 {
 	if (scn_check_map(a, "NodeResourcesFitArgs", f_fit_args, cause) < 0)
 		return -1;
-	const struct yt_node *ir = yt_get(a, "ignoredResources");
-	if (ir != NULL && !yt_is_null(ir))
-		note(c, ir, "NodeResourcesFit: ignoredResources are not simulated");
-	ir = yt_get(a, "ignoredResourceGroups");
-	if (ir != NULL && !yt_is_null(ir))
-		note(c, ir, "NodeResourcesFit: ignoredResourceGroups are not simulated");
+	(void)c;
+	if (ignored_list(yt_get(a, "ignoredResources"), path, "ignoredResources", false,
+	    cfg->ignored_resources, &cfg->nignored_resources, cause) < 0 ||
+	    ignored_list(yt_get(a, "ignoredResourceGroups"), path, "ignoredResourceGroups",
+	    true, cfg->ignored_groups, &cfg->nignored_groups, cause) < 0)
+		return -1;
 	const struct yt_node *ss = yt_get(a, "scoringStrategy");
 	if (ss == NULL || yt_is_null(ss))
 		return 0;	/* defaulted: LeastAllocated, cpu 1 memory 1 */

@@ -55,6 +55,9 @@ void scn_workloads_fini(struct scenario *s);
 int scn_pool(const struct yt_node *n, struct scenario *s, struct scn_pool *p,
     char **cause);
 void scn_pool_free(struct scn_pool *p);
+/* nvidia.com/gpu of a known cloud accelerator instance type, or 0
+ * (scenarios/pools.c). */
+int64_t scn_instance_gpus(const char *type);
 
 /* A path relative to dir (absolute paths are kept); caller frees. */
 char *scn_path_join(const char *dir, const char *path);

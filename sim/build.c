@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/cluster/chaos.h"
 #include "models/cluster/cluster.h"
 #include "models/scheduler/sched.h"
+#include "scenarios/faults.h"
 #include "scenarios/scenario.h"
 #include "scenarios/sched_config.h"
 #include "sim/build.h"
@@ -196,6 +198,28 @@ timings_from(const struct scenario *s, struct cl_timings *t)
 	t->shutdown = sim_dist_lognormal(1.0, 0.5);
 }
 
+/* A fault of failures.scheduled beyond the node failures (chaos.h). */
+static int
+build_fault(struct cluster *c, const struct scn_fault *f, char **cause)
+{
+	static const char *const names[] = { "partitionZone", "apiOutage", "spotReclaim",
+		"killPods", "drainNodes", "upgradeNodes", "slowApi", "failImagePulls",
+		"slowImagePulls", "replay", "replay", "replay", "replay", "replay" };
+	static const enum cl_fault_kind kinds[] = { CL_FAULT_PARTITION, CL_FAULT_API_OUTAGE,
+		CL_FAULT_SPOT_RECLAIM, CL_FAULT_KILL_PODS, CL_FAULT_DRAIN, CL_FAULT_UPGRADE,
+		CL_FAULT_SLOW_API, CL_FAULT_FAIL_PULLS, CL_FAULT_SLOW_PULLS, CL_FAULT_NODE_DOWN, CL_FAULT_NODE_UP, CL_FAULT_POD_KILL, CL_FAULT_POD_UNREADY,
+		CL_FAULT_NOTE };
+	struct cl_fault_params fp = {
+		.kind = kinds[f->kind], .action = names[f->kind], .at = f->at,
+		.duration = f->duration, .pool = f->pool, .zone = f->zone, .node = f->node,
+		.count = f->count, .selector = &f->selector, .notice = f->notice,
+		.random = f->random, .every = f->every, .object = f->object,
+		.deployment = f->deployment, .ns = f->ns, .reason = f->reason,
+		.factor = f->factor, .image = f->image,
+	};
+	return cl_add_fault(c, &fp, cause);
+}
+
 struct cluster *
 build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink *probes,
     char **cause)
@@ -286,6 +310,11 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 	}
 	for (size_t i = 0; i < s->nchaos; i++) {
 		const struct scn_chaos *ch = &s->chaos[i];
+		if (ch->kind == SCN_FAULT) {
+			if (build_fault(c, ch->fault, cause) < 0)
+				goto fail;
+			continue;
+		}
 		struct cl_chaos_params cp = {
 			.at = ch->at, .pool = ch->pool, .zone = ch->zone, .count = ch->count,
 			.duration = ch->duration,

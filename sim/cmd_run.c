@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "models/cluster/cluster.h"
+#include "models/cluster/invariants.h"
 #include "reports/report.h"
 #include "scenarios/scenario.h"
 #include "sim/build.h"
@@ -53,6 +54,54 @@ progress(struct sim *sim, sim_ns duration, double started, bool final)
 	if (final)
 		fputc('\n', stderr);
 	fflush(stderr);
+}
+
+/*
+ * --check: the model's invariants (models/invariants.c) and the result rows'
+ * (rpt_check_run), after cl_finish and before the run is committed. The
+ * report goes to stderr (unless quiet, when only failures are printed).
+ * Returns NULL when every invariant holds, else the run's error message
+ * (caller frees).
+ */
+static char *
+run_check(struct cluster *c, struct rpt *r, struct sim *sim, sim_ns duration, bool quiet)
+{
+	struct ks_buf b;
+	ks_buf_init(&b);
+	char *cause = NULL;
+	int nfail = inv_check_cluster(c, duration, &b);
+	int rfail = rpt_check_run(r, sim_ns_to_s(sim_now(sim)), cl_cost_usd(c), &b,
+	    &cause);
+	/* The test suite's way to see a violation end a run as one would. */
+	if (getenv("KS_TEST_BREAK_INVARIANT") != NULL) {
+		ks_buf_puts(&b, "FAIL injected: KS_TEST_BREAK_INVARIANT is set\n");
+		nfail++;
+	}
+	char *report = ks_buf_take(&b);
+	char *msg = NULL;
+	if (rfail < 0) {
+		msg = xasprintf("invariant check failed: %s", cause);
+		free(cause);
+	} else if (nfail + rfail > 0) {
+		/* The first failed line names the invariant and its figures. */
+		const char *f = strstr(report, "FAIL ");
+		const char *e = f != NULL ? strchr(f, '\n') : NULL;
+		msg = xasprintf("%d invariant(s) violated; first: %.*s", nfail + rfail,
+		    f != NULL ? (int)(e != NULL ? e - f - 5 : (ptrdiff_t)strlen(f + 5)) : 0,
+		    f != NULL ? f + 5 : "");
+	}
+	if (!quiet || msg != NULL) {
+		fprintf(stderr, "kubesim: invariants at the end of the run:\n");
+		for (char *line = report, *nl; line != NULL && *line != '\0'; line = nl) {
+			nl = strchr(line, '\n');
+			if (nl != NULL)
+				*nl++ = '\0';
+			if (!quiet || strncmp(line, "FAIL", 4) == 0)
+				fprintf(stderr, "  %s\n", line);
+		}
+	}
+	free(report);
+	return msg;
 }
 
 static int
@@ -140,6 +189,14 @@ run_exec(int argc, char **argv)
 	}
 	if (rc != KS_EXIT_FAILURE)
 		cl_finish(c);
+	char *check_err = NULL;
+	if (o.check && rc == KS_EXIT_OK)
+		check_err = run_check(c, r, sim, s->duration, o.quiet);
+	if (check_err != NULL) {
+		status = "failed";
+		err = check_err;
+		rc = KS_EXIT_FAILURE;
+	}
 	double wall = wall_now() - started;
 	if (rpt_run_finish(r, status, sim_ns_to_s(sim_now(sim)), wall, sim_events_executed(sim),
 	    cl_cost_usd(c), err, &cause) < 0) {
@@ -161,6 +218,7 @@ run_exec(int argc, char **argv)
 		fprintf(stderr, "kubesim: run %lld %s: %s\n", (long long)run_id, status,
 		    err ? err : "");
 	}
+	free(check_err);
 	cl_free(c);
 	rpt_close(r);
 	sim_free(sim);
@@ -171,7 +229,7 @@ run_exec(int argc, char **argv)
 
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
-	.usage = "SCENARIO [--out FILE] [--seed N] [--duration D] [--traffic-mode MODE] [--set PATH=VALUE]... [--quiet]",
+	.usage = "SCENARIO [--out FILE] [--seed N] [--duration D] [--traffic-mode MODE] [--set PATH=VALUE]... [--check] [--quiet]",
 	.summary = "simulate a scenario and write its results to SQLite",
 	.help =
 	    "options:\n"
@@ -183,6 +241,10 @@ const struct cmd_entry cmd_run_entry = {
 	    "                        overrides the scenario's trafficMode (default fluid)\n"
 	    "      --set PATH=VALUE  override a scenario field, e.g. --set nodePools.0.count=8\n"
 	    "                        or --set services.orders.concurrency=16 (repeatable)\n"
+	    "      --check           check invariants at the end (requests = ok + errors +\n"
+	    "                        timeouts + in flight, pods conserved across phases, no\n"
+	    "                        node over-committed, time monotonic, summary = sum of\n"
+	    "                        intervals); a violation fails the run (exit 1)\n"
 	    "  -q, --quiet           no progress, notes or summary\n"
 	    "  -h, --help            this help\n"
 	    "\n"

@@ -37,6 +37,7 @@ opts_parse(int argc, char **argv, struct run_opts *o, bool with_out)
 		{ "set", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "traffic-mode", required_argument, NULL, 'T' },
+		{ "check", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	memset(o, 0, sizeof *o);
@@ -72,6 +73,11 @@ opts_parse(int argc, char **argv, struct run_opts *o, bool with_out)
 		}
 		case 'q':
 			o->quiet = true;
+			break;
+		case 'C':
+			if (!with_out)
+				goto bad;
+			o->check = true;
 			break;
 		case 'T':
 			if (strcmp(optarg, "request") != 0 && strcmp(optarg, "fluid") != 0 &&

@@ -15,6 +15,7 @@ struct run_opts {
 	const char		*scenario;
 	const char		*out;
 	bool			 quiet;
+	bool			 check;		/* run --check: end-of-run invariants */
 	struct scn_override	*overrides;	/* --seed and --duration become overrides */
 	size_t			 noverrides;
 	char			**owned;	/* strings the overrides point into */

@@ -17,7 +17,7 @@ for f in "$KS_SRCDIR"/tests/bad_input/*.yaml; do
 done
 
 # An existing results file is left byte-identical.
-"$KUBESIM" run "$SC" --duration 4h --out "$TMP/keep.db" -q
+"$KUBESIM" run "$SC" --duration 4h --out "$TMP/keep.db" -q --check
 check_eq "good run status" $? 0
 cp "$TMP/keep.db" "$TMP/keep.orig"
 for f in "$KS_SRCDIR"/tests/bad_input/*.yaml; do
@@ -37,7 +37,7 @@ check_contains "bad --set suggestion" "$(cat "$TMP/err")" "count"
 # Not a kubesim database: refused, untouched.
 printf 'not a database\n' >"$TMP/other.db"
 cp "$TMP/other.db" "$TMP/other.orig"
-"$KUBESIM" run "$SC" --duration 4h --out "$TMP/other.db" -q 2>"$TMP/err"
+"$KUBESIM" run "$SC" --duration 4h --out "$TMP/other.db" --check -q 2>"$TMP/err"
 check_eq "foreign results file status" $? 2
 cmp -s "$TMP/other.db" "$TMP/other.orig" && pass || fail "foreign file changed"
 finish

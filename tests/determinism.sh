@@ -5,7 +5,7 @@
 SC="$KS_SRCDIR/scenarios/ecommerce.yaml"
 db="$TMP/det.db"
 for seed in 7 7 8; do
-	"$KUBESIM" run "$SC" --seed $seed --duration 6h --out "$db" -q
+	"$KUBESIM" run "$SC" --seed $seed --duration 6h --out "$db" -q --check
 	check_eq "run seed $seed status" $? 0
 done
 dump() {

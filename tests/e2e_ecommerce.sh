@@ -5,7 +5,7 @@
 # and cost fall in stated ranges.
 . "$(dirname "$0")/lib.sh"
 db="$TMP/e2e.db"
-"$KUBESIM" run "$KS_SRCDIR/scenarios/ecommerce.yaml" --out "$db" -q
+"$KUBESIM" run "$KS_SRCDIR/scenarios/ecommerce.yaml" --out "$db" -q --check
 check_eq "run status" $? 0
 check_eq "runs.status" "$(q "$db" "SELECT status FROM runs")" "ok"
 check_eq "simulated seconds" "$(q "$db" "SELECT CAST(sim_seconds AS INT) FROM runs")" 86400

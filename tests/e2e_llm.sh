@@ -10,7 +10,7 @@ db="$TMP/llm.db"
 "$KUBESIM" validate "$sc" >"$TMP/validate" 2>&1
 check_eq "validate status" $? 0
 for i in 1 2; do
-	"$KUBESIM" run "$sc" --traffic-mode request --out "$db" -q
+	"$KUBESIM" run "$sc" --traffic-mode request --out "$db" -q --check
 	check_eq "run $i status" $? 0
 done
 check_eq "runs.status" "$(q "$db" "SELECT group_concat(status) FROM runs")" "ok,ok"
@@ -31,7 +31,7 @@ a=$(q "$db" "SELECT * FROM service_intervals WHERE run_id = 1" | cut -d'|' -f2-)
 b=$(q "$db" "SELECT * FROM service_intervals WHERE run_id = 2" | cut -d'|' -f2-)
 check_eq "same rows from the same seed" "$(printf '%s' "$a" | cksum)" "$(printf '%s' "$b" | cksum)"
 # Fluid mode: the bucketed trace, the same total and a close p99.
-"$KUBESIM" run "$sc" --traffic-mode fluid --out "$db" -q
+"$KUBESIM" run "$sc" --traffic-mode fluid --out "$db" -q --check
 check_eq "fluid run status" $? 0
 check_eq "fluid requests" "$(q "$db" "SELECT CAST(round(requests) AS INT) FROM summary WHERE run_id = 3")" 8819
 r=$(q "$db" "SELECT p99_ms FROM summary WHERE run_id = 1")

@@ -11,7 +11,7 @@ db="$TMP/placement.db"
 "$KUBESIM" validate "$sc" >"$TMP/validate" 2>&1
 check_eq "validate status" $? 0
 check_contains "validate output" "$(cat "$TMP/validate")" "1 node pools, 4 deployments"
-"$KUBESIM" run "$sc" --out "$db" -q
+"$KUBESIM" run "$sc" --out "$db" -q --check
 check_eq "run status" $? 0
 check_eq "runs.status" "$(q "$db" "SELECT status FROM runs")" "ok"
 
@@ -66,7 +66,7 @@ profiles:
       postFilter:
         disabled: [{name: DefaultPreemption}]
 CFG
-"$KUBESIM" run "$TMP/placement.yaml" --out "$TMP/np.db" -q
+"$KUBESIM" run "$TMP/placement.yaml" --out "$TMP/np.db" -q --check
 check_eq "run without preemption" $? 0
 check_eq "no victims without preemption" "$(q "$TMP/np.db" "SELECT COUNT(*) FROM events WHERE kind = 'Preempted'")" 0
 check_eq "critical pods pending without preemption" \

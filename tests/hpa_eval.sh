@@ -45,6 +45,14 @@ expect scaledown_stabilized 4 True/ScaleDownStabilized True/ValidMetricFound \
 expect external_average_value 4 True/SucceededRescale True/ValidMetricFound \
     False/DesiredWithinRange \
     '"type":"External","name":"queue_messages_ready","proposal":4,"valid":true,"current":{"averageValue":"2867m"}'
+# ContainerResource: web-2's metrics lack the container (missing, counted 0
+# on the scale-up), the Failed web-3 is ignored: 5 replicas.
+expect container_missing 5 True/SucceededRescale True/ValidMetricFound \
+    False/DesiredWithinRange '"container":"app","proposal":5,' '"averageUtilization":100,'
+# HPAScaleToZero: from 0 replicas the External Value proposal is
+# ceil(8.6 / 2) = 5, the legacy limit max(2 x 0, 4) = 4.
+expect scale_from_zero 4 True/SucceededRescale True/ValidMetricFound \
+    True/ScaleUpLimit '"currentReplicas":0,"rescale":true' '"proposal":5,'
 # TestScaleUpCMUnreadyandCpuHot: asks for 7, limited to maxReplicas 6.
 expect pods_metric_limited 6 True/SucceededRescale True/ValidMetricFound \
     True/TooManyReplicas '"proposal":7,' '"limitedBy":"TooManyReplicas"' \
@@ -117,6 +125,10 @@ bad bad_time.yaml "16:18: invalid RFC 3339 time '2024-05-01 11:00:00': expected 
 bad bad_month.yaml "2:6: invalid RFC 3339 time '2024-13-01T12:00:00Z': month out of range"
 bad bad_missing_target.yaml "8:67: HorizontalPodAutoscaler 'web' targets Deployment 'webb', which is not in this case (scale at bad_missing_target.yaml:10:8 is Deployment 'web')"
 bad bad_custom_metric.yaml "18:5: the HPA has no Pods metric 'request_per_second' (did you mean 'requests_per_second'?)"
+bad bad_scale_to_zero_gate.yaml "10:18: spec.minReplicas: Invalid value: 0: must be greater than or equal to 1 (0 needs the HPAScaleToZero feature gate: featureGates: {HPAScaleToZero: true})"
+bad bad_scale_to_zero_metrics.yaml "11:18: spec.metrics: Forbidden: must specify at least one Object or External metric to support scaling to zero replicas"
+bad bad_scale_up_policies.yaml "13:19: spec.behavior.scaleUp.policies: Required value: must specify at least one Policy"
+bad bad_feature_gate.yaml "2:16: unrecognized feature gate: HPAScaleToZeros (did you mean 'HPAScaleToZero'?)"
 # Every bad_*.yaml has its expectation above.
-check_eq "bad cases listed" "$(ls "$CASES"/bad_*.yaml | wc -l | tr -d ' ')" 9
+check_eq "bad cases listed" "$(ls "$CASES"/bad_*.yaml | wc -l | tr -d ' ')" 13
 finish

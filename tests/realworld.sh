@@ -6,20 +6,21 @@
 # pod lands on the GPU pool only; Sock Shop's Services keep their namespace in
 # the results; pool nodes carry the kubelet's and cloud provider's labels;
 # Services and Deployments of one name in two namespaces stay apart; the
-# Cluster Autoscaler counts GPUs.
+# Cluster Autoscaler counts GPUs; a pool of a known GPU instance type
+# (vllm/scenario.yaml: g2-standard-8, one L4) has its GPU without declaring it.
 . "$(dirname "$0")/lib.sh"
 D="$KS_SRCDIR/tests/data/realworld"
 
 # The inputs that simulate today (cassandra and zookeeper: StatefulSets;
 # vllm/scenario-nodes.yaml: an inline v1 Node with the GPU). Not here:
 # website-misc (a batch/v1beta1 CronJob, refused as Kubernetes 1.34 refuses
-# it), vllm/scenario.yaml (its pool declares no GPU); the OpenShift dump,
-# which has no traffic, is checked below.
+# it); the OpenShift dump, which has no traffic, is checked below.
 for sc in bookinfo/scenario.yaml guestbook/scenario.yaml \
     hotel-reservation/scenario.yaml ingress-nginx/scenario.yaml \
     istio-prometheus/scenario.yaml php-apache-hpa/scenario.yaml \
     sockshop/scenario.yaml sockshop/scenario-hpa.yaml vllm/scenario-gpu.yaml \
-    vllm/scenario-nodes.yaml cassandra/scenario.yaml zookeeper/scenario.yaml; do
+    vllm/scenario.yaml vllm/scenario-nodes.yaml cassandra/scenario.yaml \
+    zookeeper/scenario.yaml; do
 	db="$TMP/$(echo "$sc" | tr / _).db"
 	(cd "$D/$(dirname "$sc")" && "$KUBESIM" run "$(basename "$sc")" --duration 1h \
 	    --out "$db" -q 2>"$TMP/err")

@@ -154,14 +154,14 @@ cat >"$TMP/twins.yaml" <<'EOF'
 apiVersion: v1
 kind: NodeList
 items:
-- {apiVersion: v1, kind: Node, metadata: {name: twin-1}, status: {capacity: {cpu: "4", memory: 8Gi}}}
-- {apiVersion: v1, kind: Node, metadata: {name: twin-2}, status: {capacity: {cpu: "4", memory: 8Gi}}}
-- {apiVersion: v1, kind: Node, metadata: {name: twin-3}, status: {capacity: {cpu: "4", memory: 8Gi}}}
+- {apiVersion: v1, kind: Node, metadata: {name: twin-1}, status: {capacity: {cpu: "4", memory: 8Gi, pods: "110"}}}
+- {apiVersion: v1, kind: Node, metadata: {name: twin-2}, status: {capacity: {cpu: "4", memory: 8Gi, pods: "110"}}}
+- {apiVersion: v1, kind: Node, metadata: {name: twin-3}, status: {capacity: {cpu: "4", memory: 8Gi, pods: "110"}}}
 - apiVersion: v1
   kind: Node
   metadata: {name: cordoned}
   spec: {unschedulable: true}
-  status: {capacity: {cpu: "4", memory: 8Gi}}
+  status: {capacity: {cpu: "4", memory: 8Gi, pods: "110"}}
 EOF
 seen=""
 for s in 1 2 3 4 5 6 7 8 9 10 11 12; do
@@ -190,7 +190,7 @@ bad() {	# WHAT WANT-STDERR ARGS...
 P="$D/pod-rejected.yaml"
 bad "unknown plugin" "kubesim: $D/bad-unknown-plugin.yaml:9:15: unknown plugin 'NodeResourceFit' (did you mean 'NodeResourcesFit'?)" \
     --cluster "$C" --pod "$P" --config "$D/bad-unknown-plugin.yaml"
-bad "negative weight" "kubesim: $D/bad-negative-weight.yaml:9:17: profiles[0].plugins.multiPoint.enabled[0].weight: Invalid value: -2: not in valid range [0, 100]" \
+bad "negative weight then other scores" "kubesim: $D/bad-negative-weight.yaml:7:5: profiles[0]: total score of Score plugins could overflow" \
     --cluster "$C" --pod "$P" --config "$D/bad-negative-weight.yaml"
 bad "unsorted shape" "kubesim: $D/bad-shape.yaml:15:26: profiles[0].pluginConfig[0].args.scoringStrategy.requestedToCapacityRatio.shape[1].utilization: Invalid value: 20: values must be sorted in increasing order" \
     --cluster "$C" --pod "$P" --config "$D/bad-shape.yaml"

@@ -12,6 +12,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "models/autoscaler/ca.h"
+#include "models/api/k8s.h"
 #include "sim/util/util.h"
 #include "tests/testlib.h"
 
@@ -296,6 +297,72 @@ test_utilization_extra(void)
 	free(cause);
 }
 
+/* A pod's usage as podutils.PodRequests counts it (the KEP-753 formula):
+ * max(containers + sidecars, max over regular init containers of the init
+ * container plus the sidecars started before it). */
+static struct ca_pod_usage
+usage_of(int64_t main_cpu, int64_t main_mem, const int64_t (*init)[3], size_t ninit)
+{
+	struct k8s_pod_spec spec;
+	struct k8s_container c[4];
+	memset(&spec, 0, sizeof spec);
+	memset(c, 0, sizeof c);
+	k8s_res_set(&c[0].requests, "cpu", main_cpu);
+	k8s_res_set(&c[0].requests, "memory", main_mem);
+	spec.containers = &c[0];
+	spec.ncontainers = 1;
+	for (size_t i = 0; i < ninit; i++) {
+		k8s_res_set(&c[1 + i].requests, "cpu", init[i][0]);
+		k8s_res_set(&c[1 + i].requests, "memory", init[i][1]);
+		c[1 + i].restartable = init[i][2] != 0;
+	}
+	spec.init_containers = &c[1];
+	spec.ninit = ninit;
+	struct k8s_resources r;
+	k8s_pod_request(&spec, false, &r);
+	struct ca_pod_usage u = { .cpu_milli = r.cpu_milli, .memory = r.memory,
+		.deletion_time = SIM_NEVER, .grace_s = 30 };
+	k8s_res_free(&r);
+	for (size_t i = 0; i < 1 + ninit; i++)
+		k8s_res_free(&c[i].requests);
+	return u;
+}
+
+static void
+test_utilization_init_containers(void)
+{
+	struct ca_node_alloc a = { .cpu_milli = 2000, .memory = 2000000, .has_cpu = true,
+		.has_memory = true };
+	/* a sidecar (restartPolicy Always) adds to the pod; a small regular
+	 * init container after it does not (5 + 50 < 100 + 50) */
+	const int64_t with_sidecar[2][3] = { { 50, 100000, 1 }, { 5, 100, 0 } };
+	/* a large regular init container dominates the pod's request */
+	const int64_t large_init[1][3] = { { 50000, 100000000, 0 } };
+	struct ca_pod_usage p[3] = {
+		usage_of(100, 200000, NULL, 0),
+		usage_of(100, 200000, with_sidecar, 2),
+		usage_of(100, 200000, large_init, 1),
+	};
+	CHECK_INT(p[1].cpu_milli, 150);
+	CHECK_INT(p[1].memory, 300000);
+	CHECK_INT(p[2].cpu_milli, 50000);
+	CHECK_INT(p[2].memory, 100000000);
+	struct ca_util u;
+	CHECK_INT(ca_utilization(&a, p, 3, false, false, T0, &u, NULL), 0);
+	CHECK_NEAR(u.cpu, (100.0 + 150 + 50000) / 2000, 1e-12);
+	CHECK_NEAR(u.mem, (200000.0 + 300000 + 100000000) / 2000000, 1e-12);
+	CHECK_INT(u.resource, CA_RES_MEMORY);
+	/* a regular init container before the sidecar does not see it */
+	const int64_t init_first[2][3] = { { 120, 10, 0 }, { 50, 10, 1 } };
+	struct ca_pod_usage q = usage_of(100, 10, init_first, 2);
+	CHECK_INT(q.cpu_milli, 150);	/* max(100 + 50, 120) */
+	/* a pod deleted 10 minutes ago (deletionTimestamp = request + grace)
+	 * is past grace + 30 s: ignored */
+	p[0].deletion_time = T0 - 600 * SIM_SEC;
+	CHECK_INT(ca_utilization(&a, p, 3, false, false, T0, &u, NULL), 0);
+	CHECK_NEAR(u.cpu, (150.0 + 50000) / 2000, 1e-12);
+}
+
 static void
 test_estimator(void)
 {
@@ -554,6 +621,7 @@ main(void)
 	test_budgets_and_recheck();
 	test_unready_and_limits();
 	test_utilization_extra();
+	test_utilization_init_containers();
 	test_estimator();
 	test_scale_up();
 	test_price();

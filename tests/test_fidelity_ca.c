@@ -279,6 +279,8 @@ container_from(const struct yt_node *m, struct k8s_container *c)
 	if ((v = yt_get(m, "nvidia.com/gpu")) != NULL && !yt_is_null(v))
 		k8s_res_set(&c->requests, "nvidia.com/gpu", tv_i64(m, "nvidia.com/gpu", 0));
 	const char *rp = get_str(m, "restart_policy");
+	if (rp == NULL)
+		rp = get_str(m, "restartPolicy");
 	c->restartable = tv_bool(m, "restartable", false) ||
 	    (rp != NULL && strcmp(rp, "Always") == 0);
 }
@@ -305,7 +307,24 @@ pod_usage_from(const struct yt_node *pod, struct ca_pod_usage *u)
 	struct k8s_pod_spec spec;
 	memset(&spec, 0, sizeof spec);
 	containers_from(yt_get(pod, "containers"), &spec.containers, &spec.ncontainers);
-	containers_from(yt_get(pod, "init_containers"), &spec.init_containers, &spec.ninit);
+	/* Init containers in the pod's order; a separate list of restartable
+	 * ones (sidecars) goes first, as a sidecar starts before regular ones. */
+	const struct yt_node *ri = yt_get(pod, "restartable_init_containers");
+	const struct yt_node *ic = yt_get(pod, "init_containers");
+	if (ic == NULL)
+		ic = yt_get(pod, "initContainers");
+	size_t nri = ri != NULL && ri->kind == YT_SEQ ? ri->n : 0;
+	size_t nic = ic != NULL && ic->kind == YT_SEQ ? ic->n : 0;
+	if (nri + nic > 0) {
+		spec.init_containers = xcalloc(nri + nic, sizeof *spec.init_containers);
+		for (size_t i = 0; i < nri; i++) {
+			container_from(ri->items[i], &spec.init_containers[i]);
+			spec.init_containers[i].restartable = true;
+		}
+		for (size_t i = 0; i < nic; i++)
+			container_from(ic->items[i], &spec.init_containers[nri + i]);
+		spec.ninit = nri + nic;
+	}
 	if (spec.ncontainers == 0) {
 		spec.containers = xcalloc(1, sizeof *spec.containers);
 		container_from(pod, &spec.containers[0]);
@@ -324,9 +343,37 @@ pod_usage_from(const struct yt_node *pod, struct ca_pod_usage *u)
 	u->grace_s = 30;
 	for (size_t i = 0; pod->kind == YT_MAP && i < pod->n; i++) {
 		const char *k = pod->keys[i]->str;
-		if (strstr(k, "delet") != NULL && strstr(k, "age_s") != NULL &&
-		    !yt_is_null(pod->items[i]))
-			u->deletion_time = NOW - tv_i64(pod, k, 0) * SIM_SEC;
+		const struct yt_node *v = pod->items[i];
+		if (strstr(k, "delet") != NULL && strstr(k, "grace") == NULL &&
+		    v->kind == YT_SCALAR && !yt_is_null(v)) {
+			/* deletionTimestamp: an age ("..._age_s", "..._ago") is
+			 * before now, a timestamp is relative to now; minutes
+			 * when the key says so */
+			sim_ns unit = strstr(k, "min") != NULL ? 60 * SIM_SEC : SIM_SEC;
+			bool b;
+			char *err = NULL;
+			if (yt_bool(v, &b, &err) == 0) {
+				if (b)	/* set, with no time: long ago */
+					u->deletion_time = NOW - 3600 * SIM_SEC;
+			} else {
+				/* a number, or a duration such as "-10m" */
+				char *end = NULL;
+				double x = strtod(v->str, &end);
+				sim_ns u8 = unit;
+				if (end != NULL && *end == 'h')
+					u8 = 3600 * SIM_SEC;
+				else if (end != NULL && *end == 'm' && end[1] != 's')
+					u8 = 60 * SIM_SEC;
+				else if (end != NULL && *end == 's')
+					u8 = SIM_SEC;
+				sim_ns off = (sim_ns)(x * (double)u8);
+				if (strstr(k, "age") != NULL || strstr(k, "ago") != NULL)
+					u->deletion_time = NOW - off;
+				else
+					u->deletion_time = NOW + off;
+			}
+			free(err);
+		}
 		else if (strstr(k, "grace") != NULL && !yt_is_null(pod->items[i]))
 			u->grace_s = tv_i64(pod, k, 30);
 	}

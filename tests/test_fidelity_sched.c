@@ -584,6 +584,40 @@ check_status(const char *name, const struct yt_node *exp, const struct sched_nod
 	}
 }
 
+/* One list of names into the config's fixed arrays. */
+static void
+read_names(const struct yt_node *l, char out[][SCHED_MAX_NAME], int *n)
+{
+	for (size_t i = 0; l != NULL && l->kind == YT_SEQ && i < l->n && *n < SCHED_MAX_IGNORED;
+	    i++)
+		if (l->items[i]->kind == YT_SCALAR)
+			snprintf(out[(*n)++], SCHED_MAX_NAME, "%s", l->items[i]->str);
+}
+
+/* NodeResourcesFitArgs' ignoredResources / ignoredResourceGroups, given in
+ * the inputs or in an args map, in snake or camel case. */
+static void
+read_fit_args(const struct yt_node *in, struct sched_config *cfg)
+{
+	static const char *const maps[] = { "args", "fit_args", "plugin_args",
+		"node_resources_fit_args", NULL };
+	const struct yt_node *where[5] = { in };
+	size_t nw = 1;
+	for (size_t i = 0; maps[i] != NULL; i++)
+		if (yt_get(in, maps[i]) != NULL && yt_get(in, maps[i])->kind == YT_MAP)
+			where[nw++] = yt_get(in, maps[i]);
+	for (size_t i = 0; i < nw; i++) {
+		read_names(yt_get(where[i], "ignored_resources"), cfg->ignored_resources,
+		    &cfg->nignored_resources);
+		read_names(yt_get(where[i], "ignoredResources"), cfg->ignored_resources,
+		    &cfg->nignored_resources);
+		read_names(yt_get(where[i], "ignored_resource_groups"), cfg->ignored_groups,
+		    &cfg->nignored_groups);
+		read_names(yt_get(where[i], "ignoredResourceGroups"), cfg->ignored_groups,
+		    &cfg->nignored_groups);
+	}
+}
+
 static void
 fit_filter_case(const struct yt_node *c)
 {
@@ -591,6 +625,7 @@ fit_filter_case(const struct yt_node *c)
 	const struct yt_node *in = yt_get(c, "inputs"), *exp = yt_get(c, "expected");
 	struct sched_config cfg;
 	sched_config_default(&cfg);
+	read_fit_args(in, &cfg);
 	struct sched *s = sched_new(&cfg, NULL);
 	struct fx f;
 	memset(&f, 0, sizeof f);
@@ -603,6 +638,14 @@ fit_filter_case(const struct yt_node *c)
 	for (size_t i = 0; ex != NULL && i < ex->n; i++)
 		sched_node_add_pod(s, node, read_pod(&f, ex->items[i]));
 	struct k8s_pod_spec *pod = read_pod(&f, yt_get(in, "pod"));
+	/* PodLevelResources off: pod-level requests are not read (PodRequests'
+	 * SkipPodLevelResources). */
+	const struct yt_node *plr = yt_get(yt_get(in, "feature_gates"), "PodLevelResources");
+	bool plr_on = true;
+	if (plr != NULL && yt_bool(plr, &plr_on, NULL) == 0 && !plr_on) {
+		k8s_res_free(&pod->pod_requests);
+		memset(&pod->pod_requests, 0, sizeof pod->pod_requests);
+	}
 	struct sched_node_status st;
 	struct sched_insufficient ins[SCHED_MAX_REASONS];
 	int nins = 0;
@@ -644,6 +687,7 @@ taint_filter_case(const struct yt_node *c)
 	const struct yt_node *in = yt_get(c, "inputs");
 	struct sched_config cfg;
 	sched_config_default(&cfg);
+	read_fit_args(in, &cfg);
 	struct sched *s = sched_new(&cfg, NULL);
 	struct fx f;
 	memset(&f, 0, sizeof f);

@@ -126,6 +126,84 @@ resource_replicas(size_t n, int64_t usage, int32_t target, struct hpa_tolerances
 	return o.replicas;
 }
 
+/* ContainerResource: a pod whose PodMetrics lack the container is missing
+ * (kubernetes/kubernetes PR #127193), not an error of the whole metric; a
+ * Failed pod is ignored by groupPods. Hand computation, requests 1000m,
+ * target 40%: p0, p1 use 1000m -> utilization 100, ratio 2.5; p2 missing
+ * (scale-up: counted at 0) -> 2000 * 100 / 3000 = 66, ratio 1.65;
+ * ceil(1.65 * 3) = 5. */
+static void
+test_container_missing(void)
+{
+	struct hpa_config cfg;
+	struct hpa_pod pods[4];
+	struct hpa_container ct[4];
+	char names[4][16];
+	struct hpa_pod_sample s[4];
+	struct hpa_container_usage u[4];
+	struct hpa_calc_out o;
+	char *err = NULL;
+	hpa_config_default(&cfg);
+	make_pods(pods, ct, names, 4, 1000);
+	make_samples(s, u, pods, 4, 1000, T0);
+	u[2].name = "sidecar";		/* p2's metrics lack "app" */
+	u[3].name = "sidecar";
+	pods[3].phase = HPA_POD_FAILED;	/* ignored */
+	struct hpa_calc c = { &cfg, T0, "default", pods, 4 };
+	struct hpa_tolerances tol = { 0.1, 0.1 };
+	CHECK_INT(hpa_resource_replicas(&c, 4, 40, "cpu", "app", tol, s, 4, &o, &err), 0);
+	if (err != NULL)
+		FAILF("unexpected error %s", err);
+	free(err);
+	CHECK_INT(o.replicas, 5);
+	CHECK_INT(o.utilization, 100);
+	/* Every pod lacks the container: no metric at all, upstream's error. */
+	u[0].name = u[1].name = "sidecar";
+	err = NULL;
+	CHECK_INT(hpa_resource_replicas(&c, 4, 40, "cpu", "app", tol, s, 4, &o, &err), -1);
+	CHECK(err != NULL);
+	free(err);
+}
+
+/* calculateRequests with PodLevelResources: the pod-level request of the
+ * pod's own spec replaces its containers' (2 x 300m) for cpu; memory, not set
+ * at pod level, is the containers' sum; a named container ignores it. */
+static void
+test_pod_level_from_spec(void)
+{
+	struct k8s_container ct[2];
+	memset(ct, 0, sizeof ct);
+	ct[0].name = "a";
+	ct[1].name = "b";
+	for (int i = 0; i < 2; i++) {
+		k8s_res_set(&ct[i].requests, "cpu", 300);
+		k8s_res_set(&ct[i].requests, "memory", 1000);
+	}
+	struct k8s_pod_spec spec;
+	memset(&spec, 0, sizeof spec);
+	spec.containers = ct;
+	spec.ncontainers = 2;
+	k8s_res_set(&spec.pod_requests, "cpu", 1500);
+	struct hpa_pod pod;
+	memset(&pod, 0, sizeof pod);
+	pod.name = "p";
+	pod.spec = &spec;
+	int64_t v = 0;
+	char *err = NULL;
+	CHECK_INT(hpa_pod_request(&pod, NULL, "cpu", true, &v, &err), 0);
+	CHECK_INT(v, 1500);
+	CHECK_INT(hpa_pod_request(&pod, NULL, "memory", true, &v, &err), 0);
+	CHECK_INT(v, 2000 * 1000);	/* milli-units */
+	CHECK_INT(hpa_pod_request(&pod, "a", "cpu", true, &v, &err), 0);
+	CHECK_INT(v, 300);
+	CHECK_INT(hpa_pod_request(&pod, NULL, "cpu", false, &v, &err), 0);
+	CHECK_INT(v, 600);	/* gate off: the containers */
+	free(err);
+	for (int i = 0; i < 2; i++)
+		k8s_res_free(&ct[i].requests);
+	k8s_res_free(&spec.pod_requests);
+}
+
 static void
 test_tolerance(void)
 {
@@ -428,6 +506,8 @@ test_controller_behavior(void)
 int
 main(void)
 {
+	test_container_missing();
+	test_pod_level_from_spec();
 	test_defaults();
 	test_tolerance();
 	test_requests();

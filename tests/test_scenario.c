@@ -547,6 +547,9 @@ static const struct {
 	{ "hpa_min_gt_max.yaml", "24:20: maxReplicas (5) must be greater than or equal to "
 	  "minReplicas (10)" },
 	{ "pool_min_gt_max.yaml", "7:10: node pool 'default': min (6) must not exceed max (4)" },
+	{ "hpa_scale_to_zero.yaml", "24:20: spec.minReplicas: Invalid value: 0: must be "
+	  "greater than or equal to 1 (0 needs the HPAScaleToZero feature gate: "
+	  "featureGates: {HPAScaleToZero: true})" },
 	{ "missing_service.yaml", "23:11: Service 'webb' is not in the manifests (did you "
 	  "mean 'web'?)" },
 	{ "unknown_dist.yaml", "24:25: unknown distribution 'lognorm' (did you mean "
@@ -611,6 +614,31 @@ static const struct {
 	  "1.5, 512Mi, 2Gi, 1e3)" },
 };
 
+/* featureGates: HPAScaleToZero lets minReplicas be 0 (off by default). */
+static void
+test_feature_gates(void)
+{
+	struct scenario *s = NULL;
+	char *cause = NULL;
+	if (scn_load(tl_src("tests/data/hpa_scale_to_zero.yaml"), NULL, 0, &s, &cause) != 0) {
+		FAILF("hpa_scale_to_zero.yaml: %s", cause);
+		free(cause);
+		return;
+	}
+	CHECK(s->gates.hpa_scale_to_zero);
+	CHECK_INT(s->nhpas, 1);
+	CHECK_INT(s->hpas[0].min_replicas, 0);
+	CHECK(s->hpas[0].has_min_replicas);
+	scn_free(s);
+	/* off by default: the bundled scenario */
+	CHECK_INT(scn_load(tl_src("scenarios/ecommerce.yaml"), NULL, 0, &s, &cause), 0);
+	if (s != NULL) {
+		CHECK(!s->gates.hpa_scale_to_zero);
+		scn_free(s);
+	}
+	free(cause);
+}
+
 static void
 test_bad_inputs(void)
 {
@@ -659,5 +687,6 @@ main(void)
 	test_features();
 	test_overrides();
 	test_bad_inputs();
+	test_feature_gates();
 	return tl_finish();
 }

@@ -164,8 +164,9 @@ test_warnings(void)
 		const char		*want;	/* the last warning */
 	} cases[] = {
 		/* Without the GPU pool the trainer fits nowhere: its nodeSelector
-		 * wants arm64 and it requests a GPU. */
-		{ { "nodePools.gpu.capacity", "{cpu: \"8\", memory: 32Gi}" },
+		 * wants arm64 and it requests a GPU. (g2-standard-8 has one GPU
+		 * unless the capacity says otherwise.) */
+		{ { "nodePools.gpu.capacity", "{cpu: \"8\", memory: 32Gi, nvidia.com/gpu: 0}" },
 		  "tests/data/scn_dir/ml.yaml:3:18: Deployment 'ml/trainer': its pods fit "
 		  "no node pool and will stay Pending (pool 'cpu': node(s) didn't match "
 		  "Pod's node affinity/selector; pool 'gpu': Insufficient nvidia.com/gpu)" },

@@ -8,7 +8,7 @@
 SC="$KS_SRCDIR/scenarios/ecommerce.yaml"
 db="$TMP/tm.db"
 for m in request request fluid auto; do
-	"$KUBESIM" run "$SC" --traffic-mode $m --duration 4h --out "$db" -q
+	"$KUBESIM" run "$SC" --traffic-mode $m --duration 4h --out "$db" -q --check
 	check_eq "run --traffic-mode $m status" $? 0
 done
 check_eq "mode of run 1" "$(q "$db" "SELECT json_extract(params, '$.traffic_mode') FROM runs WHERE run_id = 1")" request

@@ -120,7 +120,8 @@ struct ca_pod_usage {
 	int64_t	gpu;
 	bool	daemonset;	/* owned by a DaemonSet, or the daemonset-pod annotation */
 	bool	mirror;		/* kubernetes.io/config.mirror annotation */
-	sim_ns	deletion_time;	/* SIM_NEVER: not being deleted */
+	sim_ns	deletion_time;	/* metadata.deletionTimestamp: the delete request plus
+				 * the grace period; SIM_NEVER: not being deleted */
 	int64_t	grace_s;	/* terminationGracePeriodSeconds (30 by default) */
 };
 

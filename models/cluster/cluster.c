@@ -32,6 +32,7 @@ const struct cl_controller *const cl_controllers[CTL_N] = {
 	[CTL_QUEUES] = &queues_controller,
 	[CTL_CLUSTER_AUTOSCALER] = &cluster_autoscaler_controller,
 	[CTL_TRAFFIC] = &traffic_controller,
+	[CTL_CHAOS] = &chaos_controller,
 };
 
 struct cluster *

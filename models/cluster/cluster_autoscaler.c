@@ -595,9 +595,11 @@ cas_scale_down(struct cluster *c, sim_ns now)
 			memset(&usage[np], 0, sizeof usage[np]);
 			usage[np].cpu_milli = pd->req_cpu_milli;
 			usage[np].memory = pd->req_memory;
-			usage[np].deletion_time = pd->deleting ? pd->deleted_at : SIM_NEVER;
 			usage[np].grace_s = c->deploys[pd->deploy].spec.termination_grace_s;
 			usage[np].daemonset = pd->daemon;
+			/* the API's deletionTimestamp: the request plus the grace period */
+			usage[np].deletion_time = pd->deleting ?
+			    pd->deleted_at + usage[np].grace_s * SIM_SEC : SIM_NEVER;
 			np++;
 			if (cas_movable(pd))
 				s->empty = false;

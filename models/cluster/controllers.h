@@ -41,6 +41,7 @@ enum {
 	CTL_QUEUES,		/* queues.c */
 	CTL_CLUSTER_AUTOSCALER,	/* cluster_autoscaler.c */
 	CTL_TRAFFIC,		/* traffic.c */
+	CTL_CHAOS,		/* chaos.c: partitions, API outages, drains, ... */
 	CTL_N
 };
 extern const struct cl_controller *const cl_controllers[CTL_N];
@@ -50,7 +51,20 @@ extern const struct cl_controller endpoints_controller, kubelet_controller,
 	replicaset_controller, statefulset_controller, daemonset_controller,
 	job_controller, barepod_controller, metrics_controller, horizontal_controller,
 	vertical_controller, queues_controller, cluster_autoscaler_controller,
-	traffic_controller;
+	traffic_controller, chaos_controller;
+
+/* chaos.c: while the API server is down (an apiOutage) a controller's
+ * write cannot happen. cl_api_defer re-arms handler fn(ctx, arg) for the
+ * moment the API server returns (*timer, when not NULL, gets the new
+ * handle) and returns true; it returns false when the API server is up. */
+bool cl_api_defer(struct cluster *c, sim_handler *fn, void *ctx, uint64_t arg,
+    sim_timer *timer);
+
+/* chaos.c: the time the kubelet's pull of `image` for pod p takes when
+ * it would take `d` without faults: longer while pulls of it are slow, and
+ * while they fail the retries' back-off until the first one after the
+ * failure window (ImagePullBackOff). */
+sim_ns cl_image_pull(struct cluster *c, uint32_t p, const char *image, sim_ns d);
 
 /* pinning.c: a shallow copy of a template with a required node affinity
  * added: to one node (matchFields metadata.name, replacing the terms, as a
@@ -83,7 +97,7 @@ bool endpoints_pending(struct cluster *c, uint32_t pod);
 /* scheduler.c: its cache (nodes and pods as the scheduler sees them) for
  * the Cluster Autoscaler's simulations, and the Services that default
  * topology spreading follows. */
-struct sched *scheduler_cache(struct cluster *c);
+struct sched *scheduler_cache(const struct cluster *c);
 void scheduler_add_service(struct cluster *c, const struct k8s_service *s);
 /* Places a pending pod now and binds it at once (no queue, no latency): on
  * node `on` as a pod created with spec.nodeName is (the scheduler is not
@@ -120,5 +134,9 @@ bool queue_external_metric(const struct cluster *c, const char *name,
 /* traffic.c: brings request-mode counts and CPU up to now (before
  * interval records). */
 void traffic_sync(struct cluster *c);
+/* traffic.c: request mode's requests of profile i queued or in service
+ * now, and those abandoned so far (*abandoned); -1 in fluid mode or on the
+ * mesh. */
+int64_t traffic_in_system(const struct cluster *c, size_t i, uint64_t *abandoned);
 
 #endif

@@ -45,6 +45,8 @@ on_endpoints_sync(struct sim *sim, void *ctx, uint64_t arg)
 		return;
 	struct cl_pod *pd = &c->pods[p];
 	e->timer[p] = 0;
+	if (cl_api_defer(c, on_endpoints_sync, e, arg, &e->timer[p]))
+		return;	/* an API server outage (chaos.c) */
 	uint32_t s = c->deploys[pd->deploy].service;
 	if (s == NONE)
 		return;

@@ -266,7 +266,9 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 	struct horizontal *hz = hz_of(c);
 	struct hpa_config cfg;
 	hpa_config_default(&cfg);
-	for (size_t i = 0; i < hz->n; i++)
+	/* During an API server outage (chaos.c) the HPA can neither read
+	 * metrics nor scale: its syncs fail. */
+	for (size_t i = 0; i < hz->n && !cl_api_down(c); i++)
 		hpa_sync(c, &hz->hpas[i], &cfg);
 	sim_after(sim, c->t.hpa_sync_period, PRIO_CONTROLLER, on_hpa_sync, c, 0);
 }

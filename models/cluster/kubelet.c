@@ -106,6 +106,7 @@ pod_start_containers(struct cluster *c, uint32_t p, bool pull)
 			continue;
 		if (!pulled)
 			d += sim_dist_sample_ns(&c->t.image_pull, c->rng_kubelet);
+		d = cl_image_pull(c, p, img, d);	/* failing or slow pulls (chaos.c) */
 		pulled = true;
 		KS_GROW(n->images, n->capimages, n->nimages + 1);
 		n->images[n->nimages++] = xstrdup(img);

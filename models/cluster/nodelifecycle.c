@@ -29,6 +29,8 @@ on_node_evict(struct sim *sim, void *ctx, uint64_t arg)
 	uint32_t id = (uint32_t)arg;
 	struct cl_node *n = &c->nodes[id];
 	nl->nodes[id].evict = 0;
+	if (cl_api_defer(c, on_node_evict, nl, arg, &nl->nodes[id].evict))
+		return;	/* an API server outage (chaos.c) */
 	if (n->up)
 		return;
 	/* The taint manager deletes pods whose toleration of the unreachable
@@ -55,6 +57,8 @@ on_node_grace_expired(struct sim *sim, void *ctx, uint64_t arg)
 	uint32_t id = (uint32_t)arg;
 	struct cl_node *n = &c->nodes[id];
 	nl->nodes[id].grace = 0;
+	if (cl_api_defer(c, on_node_grace_expired, nl, arg, &nl->nodes[id].grace))
+		return;	/* an API server outage (chaos.c) */
 	if (n->up || n->state != NODE_READY)
 		return;
 	node_set_state(c, id, NODE_NOT_READY);

@@ -47,6 +47,8 @@ on_sync(struct sim *sim, void *ctx, uint64_t arg)
 	struct cluster *c = rs->c;
 	struct cl_deploy *d = &c->deploys[arg];
 	rs->sync[arg] = 0;
+	if (cl_api_defer(c, on_sync, rs, arg, &rs->sync[arg]))
+		return;	/* an API server outage (chaos.c) */
 	int32_t diff = d->replicas - (int32_t)d->npods;
 	if (diff > 0) {
 		/* burstReplicas: at most 500 creations per sync. */

@@ -79,7 +79,7 @@ sq_of(const struct cluster *c)
 }
 
 struct sched *
-scheduler_cache(struct cluster *c)
+scheduler_cache(const struct cluster *c)
 {
 	return sq_of(c)->sched;
 }
@@ -460,6 +460,8 @@ on_cycle_done(struct sim *sim, void *ctx, uint64_t arg)
 	struct cluster *c = ctx;
 	struct scheduler *s = sq_of(c);
 	uint32_t p = (uint32_t)arg;
+	if (cl_api_defer(c, on_cycle_done, c, arg, NULL))
+		return;	/* the binding waits for the API server (chaos.c) */
 	s->busy = false;
 	if (pod_still_wants_scheduling(c, p, (uint32_t)(arg >> 32))) {
 		struct cl_pod *pd = &c->pods[p];

@@ -216,6 +216,10 @@ struct cluster {
 	struct cl_watcher	*watch[CL_NCHANGES];
 	size_t			 nwatch[CL_NCHANGES];
 
+	/* The API server is down until api_back (an apiOutage, chaos.c);
+	 * controllers put their writes off (cl_api_defer). */
+	sim_ns			 api_back;
+
 	/* each controller's state, by its index in the controller table */
 	void			*ctl[CL_MAX_CONTROLLERS];
 
@@ -235,6 +239,13 @@ struct cluster {
 	sim_ns			 last_interval;
 	double			 cost_reported;	/* cost in earlier intervals */
 };
+
+/* Whether the API server is down now (see api_back). */
+static inline bool
+cl_api_down(const struct cluster *c)
+{
+	return sim_now(c->sim) < c->api_back;
+}
 
 /* Registers fn for the change kinds in mask (CL_ON(...) | ...). */
 void cl_watch(struct cluster *c, unsigned mask, cl_watch_fn *fn, void *ctx);

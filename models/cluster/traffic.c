@@ -339,6 +339,19 @@ traffic_sync(struct cluster *c)
 		mesh_fluid_interval(tr_of(c)->serve->mesh);
 }
 
+int64_t
+traffic_in_system(const struct cluster *c, size_t i, uint64_t *abandoned)
+{
+	const struct serve_state *sv = tr_of(c)->serve;
+	*abandoned = 0;
+	if (sv == NULL || i >= sv->n || sv->p[i].rq == NULL || mesh_has(sv->mesh, i))
+		return -1;
+	struct rq_stats st;
+	rq_get_stats(sv->p[i].rq, &st);
+	*abandoned = st.abandoned;
+	return (int64_t)st.in_system;
+}
+
 static void
 on_tick(struct sim *sim, void *ctx, uint64_t arg)
 {

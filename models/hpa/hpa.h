@@ -67,7 +67,8 @@ struct hpa_pod {
 	const struct k8s_pod_spec	*spec;
 	const struct hpa_container	*containers;
 	size_t				 ncontainers;
-	/* Pod-level spec.resources.requests (PodLevelResources), or NULL. */
+	/* Pod-level spec.resources.requests (PodLevelResources); NULL: those
+	 * of spec, when spec is set. */
 	const struct k8s_resources	*pod_requests;
 };
 
@@ -151,8 +152,9 @@ int hpa_pod_request(const struct hpa_pod *pod, const char *container,
     const char *resource, bool pod_level_gate, int64_t *out, char **err);
 
 /* The metrics-server client: per-pod values (milli-units) of resource, the
- * sum over containers, or the named container's. Pods lacking a value are
- * left out. *out is allocated (caller frees); returns -1 with *err. */
+ * sum over containers, or the named container's. Pods lacking a value (or
+ * the named container) are left out: missing for the calculator. *out is
+ * allocated (caller frees); returns -1 with *err. */
 int hpa_resource_metrics(const struct hpa_pod_sample *samples, size_t n,
     const char *resource, const char *container, const char *namespace,
     struct hpa_pod_metric **out, size_t *nout, char **err);

@@ -313,11 +313,20 @@ aggregate_request(const struct hpa_pod *p, const char *resource, int64_t *out)
 	return found;
 }
 
+/* The pod's pod-level requests: given apart, or those of its spec. */
+static const struct k8s_resources *
+pod_level(const struct hpa_pod *p)
+{
+	if (p->pod_requests != NULL)
+		return p->pod_requests;
+	return p->spec != NULL ? &p->spec->pod_requests : NULL;
+}
+
 static bool
 pod_level_set(const struct hpa_pod *p)
 {
-	return p->pod_requests != NULL &&
-	    (p->pod_requests->has_cpu || p->pod_requests->has_memory);
+	const struct k8s_resources *pl = pod_level(p);
+	return pl != NULL && (pl->has_cpu || pl->has_memory);
 }
 
 int
@@ -333,7 +342,7 @@ hpa_pod_request(const struct hpa_pod *pod, const char *container,
 		int64_t v;
 		bool supported = strcmp(resource, "cpu") == 0 ||
 		    strcmp(resource, "memory") == 0;
-		if (supported && res_milli(pod->pod_requests, resource, &v)) {
+		if (supported && res_milli(pod_level(pod), resource, &v)) {
 			int64_t ov;
 			if (pod->spec != NULL &&
 			    res_milli(&pod->spec->overhead, resource, &ov))
@@ -415,6 +424,7 @@ hpa_resource_metrics(const struct hpa_pod_sample *samples, size_t n,
 	struct hpa_pod_metric *res = xcalloc(n, sizeof *res);
 	size_t k = 0;
 	bool named = container != NULL && container[0] != '\0';
+	(void)namespace;	/* only upstream's log line names it */
 	for (size_t i = 0; i < n; i++) {
 		const struct hpa_pod_sample *s = &samples[i];
 		int64_t sum = 0, v;
@@ -431,14 +441,11 @@ hpa_resource_metrics(const struct hpa_pod_sample *samples, size_t n,
 					missing = true;
 				break;
 			}
-			if (!found) {
-				*err = xasprintf("failed to get container metrics: "
-				    "container %s not present in metrics for pod %s/%s",
-				    container, namespace ? namespace : "default",
-				    s->pod);
-				free(res);
-				return -1;
-			}
+			/* A pod whose metrics lack the container is missing,
+			 * as for Resource metrics (kubernetes/kubernetes PR
+			 * #127193); it no longer fails the whole metric. */
+			if (!found)
+				missing = true;
 		} else {
 			missing = s->ncontainers == 0;
 			for (size_t j = 0; j < s->ncontainers && !missing; j++) {

@@ -199,12 +199,14 @@ sched_config_validate(const struct sched_config *c, char **cause)
 		    "at the same time as minCandidateNodesAbsolute");
 		return -1;
 	}
-	for (int i = 0; i < SCHED_NPLUGINS; i++) {
-		if (c->weight[i] < 0 || c->weight[i] > 100) {
-			*cause = xasprintf("plugins.score.enabled[%s].weight: Invalid value: %d: "
-			    "out of range [0, 100]", plugin_names[i], c->weight[i]);
-			return -1;
-		}
+	/* Score weights: upstream validates no range (a weight is any int32;
+	 * the framework refuses a total that could overflow, which the
+	 * configuration reader checks in upstream's plugin order). */
+	if (c->nignored_resources < 0 || c->nignored_resources > SCHED_MAX_IGNORED ||
+	    c->nignored_groups < 0 || c->nignored_groups > SCHED_MAX_IGNORED) {
+		*cause = xasprintf("ignoredResources, ignoredResourceGroups: at most %d names",
+		    SCHED_MAX_IGNORED);
+		return -1;
 	}
 	return 0;
 }
@@ -231,6 +233,8 @@ sched_set_config(struct sched *s, const struct sched_config *cfg, char **cause)
 		s->fit_res[i] = sched_res_index(s, cfg->fit_resources[i].name);
 	for (int i = 0; i < cfg->nbalanced_resources; i++)
 		s->bal_res[i] = sched_res_index(s, cfg->balanced_resources[i].name);
+	for (int k = 0; k < s->next; k++)
+		s->ext[k].ignored = s->ext[k].extended && sched_fit_ignored(cfg, s->ext[k].name);
 	return 0;
 }
 

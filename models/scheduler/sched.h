@@ -23,7 +23,8 @@
 #define SCHED_MAX_RES		8	/* resources in a scoring strategy */
 #define SCHED_MAX_SHAPE		16	/* RequestedToCapacityRatio shape points */
 #define SCHED_MAX_REASONS	(4 + SCHED_MAX_EXT)
-#define SCHED_DEFAULT_MAX_PODS	110	/* a node whose allocatable has no "pods" */
+#define SCHED_MAX_IGNORED	16	/* NodeResourcesFit ignoredResources, ignoredResourceGroups */
+#define SCHED_MAX_NAME		320	/* a qualified resource name: 253 + '/' + 63, NUL */
 
 /* Plugins of the default profile, filters in upstream's order first. */
 enum sched_plugin {
@@ -68,6 +69,12 @@ struct sched_config {
 	int			 nshape;
 	struct sched_res_weight	 balanced_resources[SCHED_MAX_RES];
 	int			 nbalanced_resources;
+	/* NodeResourcesFitArgs: extended resources the filter does not check,
+	 * by name or by the part of the name before '/' (fitsRequest) */
+	char			 ignored_resources[SCHED_MAX_IGNORED][SCHED_MAX_NAME];
+	int			 nignored_resources;
+	char			 ignored_groups[SCHED_MAX_IGNORED][SCHED_MAX_NAME];
+	int			 nignored_groups;
 	int32_t			 percentage_of_nodes_to_score;	/* 0: adaptive */
 	int32_t			 hard_pod_affinity_weight;	/* InterPodAffinity, 1 */
 	bool			 ignore_preferred_terms_of_existing_pods;

@@ -1,5 +1,6 @@
 /*
- * sched_fit.c - NodeResourcesFit (filter fitsRequest; scores LeastAllocated,
+ * sched_fit.c - NodeResourcesFit (filter fitsRequest with ignoredResources and
+ * ignoredResourceGroups; scores LeastAllocated,
  * MostAllocated, RequestedToCapacityRatio with BuildBrokenLinearFunction)
  * and NodeResourcesBalancedAllocation (the classic 1 - std formula), from
  * pkg/scheduler/framework/plugins/noderesources. Integer math as upstream.
@@ -10,6 +11,21 @@
 #include <string.h>
 
 #include "models/scheduler/sched_int.h"
+
+bool
+sched_fit_ignored(const struct sched_config *c, const char *name)
+{
+	for (int i = 0; i < c->nignored_resources; i++)
+		if (strcmp(c->ignored_resources[i], name) == 0)
+			return true;
+	const char *slash = strchr(name, '/');
+	size_t plen = slash != NULL ? (size_t)(slash - name) : strlen(name);
+	for (int i = 0; i < c->nignored_groups; i++)
+		if (strlen(c->ignored_groups[i]) == plen &&
+		    strncmp(c->ignored_groups[i], name, plen) == 0)
+			return true;
+	return false;
+}
 
 void
 sched_fit_prefilter(struct sched *s)
@@ -74,7 +90,7 @@ sched_fit_filter(struct sched *s, int node, struct sched_node_status *st,
 			    cy->eph, n->req_eph, n->alloc_eph, cy->eph > n->alloc_eph);
 		for (int k = 0; k < s->next; k++) {
 			int64_t q = cy->ext[k];
-			if (q == 0)
+			if (q == 0 || s->ext[k].ignored)
 				continue;
 			if (q > n->alloc_ext[k] - n->req_ext[k])
 				add_ins(st, ins, nins, s->ext[k].name, s->ext[k].reason, q,

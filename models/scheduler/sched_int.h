@@ -67,6 +67,7 @@ struct sched_ext {
 	char	*name;
 	char	*reason;		/* "Insufficient <name>" */
 	bool	 extended;		/* an extended resource (not hugepages, not kubernetes.io/) */
+	bool	 ignored;		/* extended and in ignoredResources(Groups): not filtered */
 };
 struct sched_service {
 	const char		*ns;
@@ -241,6 +242,9 @@ const struct k8s_taint *sched_untolerated_taint(const struct k8s_pod_spec *pod,
 
 /* ---- plugin entry points (sched_fit.c, sched_taint.c, sched_spread.c, sched_ipa.c) */
 void sched_fit_prefilter(struct sched *s);
+/* An extended resource named in ignoredResources, or whose prefix before '/'
+ * is in ignoredResourceGroups: fitsRequest does not check it. */
+bool sched_fit_ignored(const struct sched_config *c, const char *name);
 enum sched_code sched_fit_filter(struct sched *s, int node, struct sched_node_status *st,
     struct sched_insufficient *ins, int *nins);
 int64_t sched_fit_score(struct sched *s, int node);

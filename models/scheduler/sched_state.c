@@ -89,6 +89,7 @@ sched_res_index(struct sched *s, const char *name)
 	const char *slash = strchr(name, '/');
 	e->extended = slash != NULL && strncmp(name, "hugepages-", 10) != 0 &&
 	    !(slash - name >= 13 && strncmp(slash - 13, "kubernetes.io", 13) == 0);
+	e->ignored = e->extended && sched_fit_ignored(&s->cfg, name);
 	return s->next++;
 }
 
@@ -100,7 +101,7 @@ node_read_alloc(struct sched *s, struct sched_node *n)
 	n->alloc_cpu = a->cpu_milli;
 	n->alloc_mem = a->memory;
 	n->alloc_eph = a->ephemeral;
-	n->alloc_pods = a->has_pods ? a->pods : SCHED_DEFAULT_MAX_PODS;
+	n->alloc_pods = a->pods;	/* absent: 0, as NodeInfo's AllowedPodNumber */
 	memset(n->alloc_ext, 0, sizeof n->alloc_ext);
 	for (int i = 0; i < a->n_ext; i++) {
 		int k = sched_res_index(s, a->ext[i].name);

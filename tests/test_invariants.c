@@ -1,0 +1,178 @@
+/*
+ * test_invariants.c - the end-of-run invariants of models/invariants.c on a
+ * small cluster (3 nodes, a Deployment of 3 pods, a node failure and request
+ * -mode traffic): every check holds on the run as simulated, and each one
+ * fails, naming itself, when the state it guards is broken by hand.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/cluster/controllers.h"
+#include "models/cluster/invariants.h"
+#include "sim/util/util.h"
+#include "tests/testlib.h"
+#include "tests/cluster_fixture.h"
+
+static void
+sink_none(void *ctx, const char *table, const struct probe_val *v, size_t n)
+{
+	(void)ctx;
+	(void)table;
+	(void)v;
+	(void)n;
+}
+
+static double
+offered_const(void *ctx, sim_ns from, sim_ns to)
+{
+	return *(double *)ctx * sim_ns_to_s(to - from);
+}
+
+static double
+rate_const(void *ctx, sim_ns at)
+{
+	(void)at;
+	return *(double *)ctx;
+}
+
+static double
+rate_max_const(void *ctx, sim_ns from, sim_ns to)
+{
+	(void)from;
+	(void)to;
+	return *(double *)ctx;
+}
+
+/* Runs the checks; returns the number failed and whether a FAIL line names
+ * `name` (NULL: none expected). */
+static int
+check(const struct cluster *c, sim_ns duration, const char *name)
+{
+	struct ks_buf b;
+	ks_buf_init(&b);
+	int n = inv_check_cluster(c, duration, &b);
+	char *rep = ks_buf_take(&b);
+	if (name != NULL) {
+		char *want = xasprintf("FAIL %s: ", name);
+		if (strstr(rep, want) == NULL)
+			FAILF("no FAIL line for '%s' in:\n%s", name, rep);
+		else
+			PASS();
+		free(want);
+	} else if (n != 0) {
+		FAILF("invariants violated:\n%s", rep);
+	}
+	free(rep);
+	return n;
+}
+
+static void
+test_invariants(enum cl_traffic_mode mode)
+{
+	struct sim *sim = sim_new();
+	struct cl_timings t;
+	tf_timings(&t, 20 * SIM_MIN);
+	struct probe_sink sink = { sink_none, NULL };
+	struct cluster *c = cl_new(sim, 7, &t, &sink);
+	static const char *const zones[] = { "a", "b", "c" };
+	struct cl_pool_params pool = {
+		.name = "pool", .instance_type = "m5.xlarge", .cpu_milli = 2000,
+		.memory = 8LL << 30, .max_pods = 110, .price_hour = 0.36, .zones = zones,
+		.nzones = 3, .count = 3, .provision = sim_dist_const(60),
+	};
+	cl_add_pool(c, &pool);
+	struct k8s_deployment d;
+	struct k8s_container ctr;
+	struct k8s_service svc;
+	memset(&d, 0, sizeof d);
+	memset(&ctr, 0, sizeof ctr);
+	memset(&svc, 0, sizeof svc);
+	ctr.name = "app";
+	ctr.image = "web:1";
+	k8s_res_set(&ctr.requests, "cpu", 900);
+	k8s_res_set(&ctr.requests, "memory", 512LL << 20);
+	d.name = "web";
+	d.namespace = "default";
+	d.replicas = 4;
+	d.selector.set = true;
+	d.template.namespace = "default";
+	k8s_labels_set(&d.template.labels, "app", "web");
+	d.template.containers = &ctr;
+	d.template.ncontainers = 1;
+	d.template.termination_grace_s = 30;
+	svc.name = "web";
+	svc.namespace = "default";
+	k8s_labels_set(&svc.selector, "app", "web");
+	cl_add_deployment(c, &d);
+	cl_add_service(c, &svc);
+	double rate = 40;
+	char *cause = NULL;
+	struct cl_profile_params prof = {
+		.service = "web", .service_time = sim_dist_exp(0.05), .concurrency = 4,
+		.cpu_per_request = 0.05, .idle_cpu_milli = 10, .timeout = 2 * SIM_SEC,
+		.offered = offered_const, .offered_ctx = &rate, .mode = mode,
+		.rate = rate_const, .rate_max = rate_max_const,
+	};
+	CHECK(cl_add_profile(c, &prof, &cause) == 0);
+	/* a node fails: its pods are lost, replaced elsewhere or left pending
+	 * (2 cpu nodes hold 2 pods of 900m each) */
+	struct cl_chaos_params ch = { .at = 300 * SIM_SEC, .kind = CL_FAIL_NODES, .count = 1,
+		.duration = 3600 * SIM_SEC };
+	CHECK(cl_add_chaos(c, &ch, &cause) == 0);
+	cl_start(c);
+	sim_run(sim, t.duration);
+	cl_finish(c);
+
+	CHECK_INT(check(c, t.duration, NULL), 0);
+
+	/* a counter out of step with the pods */
+	c->pods_pending++;
+	CHECK_INT(check(c, t.duration, "pods conserved across phases"), 1);
+	c->pods_pending--;
+	/* a pod on no Deployment list */
+	struct cl_deploy *dp = &c->deploys[0];
+	uint32_t first = dp->first_pod;
+	KS_ASSERT(first != NONE);
+	dp->first_pod = c->pods[first].dep_next;
+	CHECK(check(c, t.duration, "pods conserved across phases") >= 1);
+	dp->first_pod = first;
+	/* a bound pod asking for more than its node has */
+	uint32_t bound = NONE;
+	for (size_t i = 0; i < c->npods && bound == NONE; i++)
+		if (c->pods[i].phase != POD_FREE && c->pods[i].node != NONE)
+			bound = (uint32_t)i;
+	KS_ASSERT(bound != NONE);
+	int64_t keep = c->pods[bound].req_cpu_milli;
+	c->pods[bound].req_cpu_milli = 1900;
+	CHECK_INT(check(c, t.duration, "no node over-committed on requests"), 1);
+	c->pods[bound].req_cpu_milli = keep;
+	/* the clock past the end of the run */
+	CHECK_INT(check(c, t.duration - SIM_SEC, "time monotonic"), 1);
+	/* more outcomes than requests: negative in flight */
+	c->profiles[0].total_ok += 3;
+	CHECK_INT(check(c, t.duration, "requests = ok + errors + timeouts + in flight"), 1);
+	c->profiles[0].total_ok -= 3;
+	if (mode == CL_TRAFFIC_REQUEST) {
+		/* request mode: in flight must be the requests in the system */
+		c->profiles[0].total_offered += 2;
+		CHECK_INT(check(c, t.duration, "requests = ok + errors + timeouts + in flight"),
+		    1);
+		c->profiles[0].total_offered -= 2;
+	}
+	CHECK_INT(check(c, t.duration, NULL), 0);
+	cl_free(c);
+	sim_free(sim);
+	k8s_res_free(&ctr.requests);
+	k8s_labels_free(&d.template.labels);
+	k8s_labels_free(&svc.selector);
+}
+
+int
+main(void)
+{
+	test_invariants(CL_TRAFFIC_FLUID);
+	test_invariants(CL_TRAFFIC_REQUEST);
+	return tl_finish();
+}

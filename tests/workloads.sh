@@ -49,6 +49,20 @@ check_eq "bare pod node" "$(q "$db" "SELECT detail FROM events WHERE
 check_eq "bare pod created once" "$(q "$db" "SELECT COUNT(*) FROM events WHERE
     kind = 'PodCreated' AND object = 'debug'")" 1
 
+# kubectl drain --ignore-daemonsets: the node's other pods are evicted, its
+# DaemonSet pod stays, and the drain completes.
+cp "$KS_SRCDIR/tests/data/workloads/basic-daemonset.yaml" "$TMP/"
+sed 's/^jobs:/failures:\n  scheduled:\n    - {at: 10m, action: drainNodes, node: default-1}\njobs:/' \
+    "$SC" >"$TMP/drain.yaml"
+"$KUBESIM" run "$TMP/drain.yaml" --out "$TMP/drain.db" -q 2>"$TMP/err"
+check_eq "drain: exit status" $? 0
+check_range "drain: completed" "$(q "$TMP/drain.db" "SELECT end_s FROM faults WHERE
+    kind = 'drainNodes'")" 600 700
+check_eq "drain: daemon pod left alone" "$(q "$TMP/drain.db" "SELECT COUNT(*) FROM events
+    WHERE kind = 'Evicted' AND object LIKE 'example-daemonset-%'")" 0
+check_range "drain: other pods evicted" "$(q "$TMP/drain.db" "SELECT COUNT(*) FROM events
+    WHERE kind = 'Evicted'")" 1 10
+
 # A dump beside the Deployment that owns some of its pods: the dump's Nodes
 # are the cluster; its ReplicaSet's pod is the Deployment's to create (2, not
 # 3), its finished Job pod does not run, its control-plane pod is bound to

@@ -7,6 +7,8 @@
 . "$(dirname "$0")/lib.sh"
 SC="$KS_SRCDIR/tests/data/workloads/scenario.yaml"
 db="$TMP/w.db"
+check_contains "validate counts the kinds" "$("$KUBESIM" validate "$SC")" \
+    "0 deployments, 1 StatefulSet, 1 DaemonSet, 1 Job, 1 CronJob, 1 bare Pod, 2 services"
 "$KUBESIM" run "$SC" --out "$db" -q 2>"$TMP/err"
 check_eq "exit status" $? 0
 check_eq "stderr" "$(cat "$TMP/err")" ""

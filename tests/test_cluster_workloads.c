@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "models/cluster/cluster.h"
+#include "models/cluster/controllers.h"
 #include "sim/util/util.h"
 #include "tests/testlib.h"
 #include "tests/cluster_fixture.h"
@@ -516,6 +517,40 @@ test_bare_pod_and_problems(void)
 	unmake(&big, &ctr2);
 }
 
+/* PodDisruptionBudgets over the other kinds, as the disruption controller's
+ * finders see them: a StatefulSet has a scale (3 - 2 healthy needed = 1
+ * allowed), a DaemonSet none (maxUnavailable cannot be computed: 0). */
+static void
+test_pdb_kinds(void)
+{
+	struct world w;
+	world_new(&w, 2 * SIM_MIN, 3, 4000, NULL, 0);
+	struct k8s_deployment sts, ds;
+	struct k8s_container c1, c2;
+	make(&sts, &c1, K8S_KIND_STATEFULSET, "db", 3, 100);
+	sts.service_name = "db";
+	sts.parallel = true;
+	make(&ds, &c2, K8S_KIND_DAEMONSET, "agent", 0, 100);
+	cl_add_deployment(w.c, &sts);
+	cl_add_deployment(w.c, &ds);
+	struct k8s_pdb pdb_db = { .name = "db", .namespace = "default",
+		.has_max_unavailable = true, .max_unavailable = 1 };
+	struct k8s_pdb pdb_agent = { .name = "agent", .namespace = "default",
+		.has_max_unavailable = true, .max_unavailable = 1 };
+	pdb_db.selector = sts.selector;
+	pdb_agent.selector = ds.selector;
+	cl_add_pdb(w.c, &pdb_db);
+	cl_add_pdb(w.c, &pdb_agent);
+	world_run(&w);
+	CHECK_INT(count(&w.rec, "PodReady", "db-"), 3);
+	CHECK_INT(count(&w.rec, "PodReady", "agent-"), 3);
+	CHECK_INT(cl_pdb_allowed(w.c, &pdb_db), 1);
+	CHECK_INT(cl_pdb_allowed(w.c, &pdb_agent), 0);
+	world_free(&w);
+	unmake(&sts, &c1);
+	unmake(&ds, &c2);
+}
+
 int
 main(void)
 {
@@ -529,5 +564,6 @@ main(void)
 	test_job_deadline();
 	test_cronjob_forbid();
 	test_bare_pod_and_problems();
+	test_pdb_kinds();
 	return tl_finish();
 }

@@ -24,6 +24,8 @@ scn_mf_init(struct scn_mf *m, struct scenario *s)
 {
 	memset(m, 0, sizeof *m);
 	m->s = s;
+	ks_strmap_init(&m->node_index);
+	ks_strmap_init(&m->pod_index);
 }
 
 static void
@@ -45,6 +47,8 @@ scn_mf_fini(struct scn_mf *m)
 	where_free(m->pc_where, s->npriority_classes);
 	where_free(m->node_where, s->nnodes);
 	where_free(m->pod_where, s->npods);
+	ks_strmap_fini(&m->node_index);
+	ks_strmap_fini(&m->pod_index);
 	for (size_t i = 0; i < m->nskipped; i++) {
 		free(m->skipped[i].what);
 		free(m->skipped[i].namespace);
@@ -886,10 +890,11 @@ node(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	if (scn_metadata(obj, "Node", &n->name, NULL, &n->labels, NULL, &nn, cause) < 0)
 		return -1;
 	m->node_where[s->nnodes - 1] = where_of(nn);
-	for (size_t i = 0; i + 1 < s->nnodes; i++)
-		if (check_dup("Node", NULL, n->name, NULL, s->nodes[i].name,
-		    m->node_where[i], nn, cause) < 0)
-			return -1;
+	int64_t seen;
+	if (ks_strmap_get(&m->node_index, n->name, &seen) && check_dup("Node", NULL, n->name,
+	    NULL, s->nodes[seen].name, m->node_where[seen], nn, cause) < 0)
+		return -1;
+	ks_strmap_put(&m->node_index, n->name, (int64_t)s->nnodes - 1);
 	/* The kubelet always sets the hostname label. */
 	if (k8s_labels_get(&n->labels, "kubernetes.io/hostname") == NULL)
 		k8s_labels_set(&n->labels, "kubernetes.io/hostname", n->name);
@@ -952,10 +957,14 @@ pod(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	if (scn_metadata(obj, "Pod", &p->name, &p->namespace, &p->labels, NULL, &nn, cause) < 0)
 		return -1;
 	m->pod_where[s->npods - 1] = where_of(nn);
-	for (size_t i = 0; i + 1 < s->npods; i++)
-		if (check_dup("Pod", p->namespace, p->name, s->pods[i].namespace,
-		    s->pods[i].name, m->pod_where[i], nn, cause) < 0)
-			return -1;
+	char *key = xasprintf("%s/%s", p->namespace, p->name);
+	int64_t seen;
+	bool dup = ks_strmap_get(&m->pod_index, key, &seen);
+	ks_strmap_put(&m->pod_index, key, (int64_t)s->npods - 1);
+	free(key);
+	if (dup && check_dup("Pod", p->namespace, p->name, s->pods[seen].namespace,
+	    s->pods[seen].name, m->pod_where[seen], nn, cause) < 0)
+		return -1;
 	const struct yt_node *spec = yt_get(obj, "spec");
 	if (spec == NULL) {
 		*cause = yt_errorf(obj, "Pod '%s' needs a spec", p->name);

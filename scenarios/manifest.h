@@ -14,6 +14,7 @@
 
 #include "models/api/k8s.h"
 #include "scenarios/scenario.h"
+#include "sim/util/util.h"
 #include "sim/util/ytree.h"
 
 /* Where each object came from, for duplicate and cross-reference messages.
@@ -27,6 +28,9 @@ struct scn_mf {
 	char		**pc_where;
 	char		**node_where;
 	char		**pod_where;
+	/* Nodes by name and Pods by namespace and name (index + 1), so that a
+	 * dump of 150,000 pods is checked for duplicates in linear time. */
+	struct ks_strmap  node_index, pod_index;
 	/* Workloads of kinds not simulated yet (StatefulSet, ...): what their
 	 * pods would be labelled, for the warnings of scn_warn.c. */
 	struct scn_skipped {

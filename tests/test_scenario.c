@@ -609,6 +609,9 @@ static const struct {
 	{ "cronjob_bad_schedule.yaml", "9:17: invalid schedule '61 * * * *': end of range "
 	  "(61) above maximum (59): 61" },
 	{ "jobs_unknown_name.yaml", "14:12: no Job or CronJob 'py' in the manifests" },
+	{ "dump_duplicate_pod.yaml", "@tests/bad_input/manifests/dup_dump.yaml:18:20: "
+	  "duplicate Pod 'web-0' (first defined at tests/bad_input/manifests/dup_dump.yaml:"
+	  "10:20)" },
 	{ "dump_malformed.yaml", "@tests/bad_input/manifests/bad_dump.yaml:15:24: invalid "
 	  "quantity '3.5 cores' (expected a number with an optional suffix such as 250m, "
 	  "1.5, 512Mi, 2Gi, 1e3)" },

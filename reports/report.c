@@ -787,6 +787,43 @@ rpt_print_services(sqlite3_stmt *st, FILE *out, bool *any)
 	}
 }
 
+/* The `problems` rows: pods never Ready, Services never with endpoints. */
+static int
+rpt_print_problems(struct rpt *r, int64_t run_id, FILE *out, char **cause)
+{
+	static const char *const q = "SELECT kind, object, owner, state, reason "
+	    "FROM problems WHERE run_id = ?1 ORDER BY kind, object";
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(r->db, q, -1, &st, NULL) != SQLITE_OK) {
+		*cause = rpt_dberr(r->db, r->path, "reading the problems");
+		return -1;
+	}
+	sqlite3_bind_int64(st, 1, run_id);
+	const char *last = "";
+	char kind[16] = "";
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(st, 0);
+		if (strcmp(k, last) != 0) {
+			snprintf(kind, sizeof kind, "%s", k);
+			last = kind;
+			fprintf(out, "\n%s\n", strcmp(k, "Pod") == 0 ? "pods that never became Ready:" :
+			    "Services that never had endpoints:");
+		}
+		const char *o = (const char *)sqlite3_column_text(st, 1);
+		const char *ow = (const char *)sqlite3_column_text(st, 2);
+		const char *sta = (const char *)sqlite3_column_text(st, 3);
+		const char *why = (const char *)sqlite3_column_text(st, 4);
+		if (strcmp(k, "Pod") == 0)
+			fprintf(out, "  %s (%s) %s: %s\n", o, ow ? ow : "-", sta ? sta : "-",
+			    why ? why : "");
+		else
+			fprintf(out, "  %s%s%s%s: %s\n", o, ow ? " (selects " : "", ow ? ow : "",
+			    ow ? ")" : "", why ? why : "");
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
 int
 rpt_print_summary(struct rpt *r, int64_t run_id, FILE *out, char **cause)
 {
@@ -878,7 +915,16 @@ rpt_print_summary(struct rpt *r, int64_t run_id, FILE *out, char **cause)
 	else
 		fprintf(out, "nodes: no cluster samples\n");
 	sqlite3_finalize(st);
-	return 0;
+	if (sqlite3_prepare_v2(r->db, "SELECT json_extract(params, '$.start') FROM runs "
+	    "WHERE run_id = ?1", -1, &st, NULL) != SQLITE_OK)
+		goto dberr;
+	sqlite3_bind_int64(st, 1, run_id);
+	bool warm = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_TEXT &&
+	    strcmp((const char *)sqlite3_column_text(st, 0), "warm") == 0;
+	sqlite3_finalize(st);
+	fprintf(out, "start: %s\n", warm ? "warm (workloads Running and Ready at t = 0)" :
+	    "cold (from an empty cluster)");
+	return rpt_print_problems(r, run_id, out, cause);
 dberr:
 	*cause = rpt_dberr(r->db, r->path, "reading the run summary");
 	return -1;

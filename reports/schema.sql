@@ -140,6 +140,21 @@ CREATE TABLE IF NOT EXISTS summary (
 );
 CREATE INDEX IF NOT EXISTS summary_run ON summary (run_id, service);
 
+-- What never worked, written when the run ends: each pod that exists at the
+-- end and never became Ready, with why (the scheduler's last message, as
+-- `kubectl describe pod` shows it in its FailedScheduling event), and each
+-- Service that never had an endpoint. No rows: every pod became Ready and
+-- every Service had endpoints.
+CREATE TABLE IF NOT EXISTS problems (
+	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
+	kind		TEXT NOT NULL,	-- 'Pod' or 'Service'
+	object		TEXT NOT NULL,	-- 'namespace/name'
+	owner		TEXT,		-- Pod: its workload, 'Kind/name'; Service: the workload it selects, NULL if none
+	state		TEXT,		-- Pod: Pending, ContainerCreating, Running (not Ready), Terminating; Service: NULL
+	reason		TEXT		-- Pod: '0/3 nodes are available: ...' or what it waits for; Service: why it has no endpoints
+);
+CREATE INDEX IF NOT EXISTS problems_run ON problems (run_id, kind, object);
+
 -- Every VerticalPodAutoscaler recommendation, once per recommender loop
 -- (--recommender-interval, 1 min) and container, after capping by the
 -- resource policy. NULL columns: a resource the policy does not control.

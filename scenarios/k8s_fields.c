@@ -186,9 +186,10 @@ const char *const scn_kinds_not_simulated[] = {
 };
 /* Workload kinds kubesim will simulate later: skipped with "yet". */
 const char *const scn_kinds_not_yet[] = {
-	"StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", NULL,
+	"ReplicaSet", NULL,
 };
 const char *const scn_kinds_simulated[] = {
 	"Deployment", "Service", "HorizontalPodAutoscaler", "VerticalPodAutoscaler",
-	"PodDisruptionBudget", "PriorityClass", "Node", "Pod", "List", NULL,
+	"PodDisruptionBudget", "PriorityClass", "Node", "Pod", "List",
+	"StatefulSet", "DaemonSet", "Job", "CronJob", NULL,
 };

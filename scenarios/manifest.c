@@ -63,6 +63,7 @@ scn_deployment_free(struct k8s_deployment *d)
 	free(d->namespace);
 	k8s_selector_free(&d->selector);
 	k8s_pod_spec_free(&d->template);
+	scn_workload_free(d);
 }
 
 void
@@ -978,6 +979,7 @@ pod(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	}
 	char what[300];
 	snprintf(what, sizeof what, "Pod '%s'", p->name);
+	scn_pod_meta_note(s, obj);	/* workloads_k8s.c */
 	return scn_pod_spec(spec, what, p, cause);
 }
 
@@ -995,6 +997,10 @@ static const struct {
 	{ "PriorityClass", priority_class },
 	{ "Node", node },
 	{ "Pod", pod },
+	{ "StatefulSet", scn_mf_statefulset },	/* workloads_k8s.c */
+	{ "DaemonSet", scn_mf_daemonset },
+	{ "Job", scn_mf_job },
+	{ "CronJob", scn_mf_cronjob },
 };
 
 /* A workload of a kind not simulated yet: its pod template's labels (a
@@ -1205,32 +1211,35 @@ scn_mf_finish(struct scn_mf *m, char **cause)
 	index_service_deploys(s);
 	for (size_t i = 0; i < s->nhpas; i++) {
 		struct hpa_spec *h = &s->hpas[i];
-		if (strcmp(h->target_kind, "Deployment") != 0) {
+		if (strcmp(h->target_kind, "Deployment") != 0 &&
+		    strcmp(h->target_kind, "StatefulSet") != 0) {
 			*cause = xasprintf("%s: HorizontalPodAutoscaler '%s' targets a %s; "
-			    "kubesim scales only Deployments", m->hpa_where[i], h->name,
-			    h->target_kind);
+			    "kubesim scales only Deployments and StatefulSets", m->hpa_where[i],
+			    h->name, h->target_kind);
 			return -1;
 		}
-		/* Hashed lookups (the duplicate map holds every Deployment):
-		 * linear in the objects. */
-		char *key = xasprintf("Deployment\x1f%s\x1f%s", h->namespace, h->target_name);
-		bool found = ks_strmap_get(&m->names, key, NULL);
-		free(key);
-		if (!found) {
+		size_t j;
+		for (j = 0; j < s->ndeployments; j++)
+			if (strcmp(k8s_kind_name(s->deployments[j].kind), h->target_kind) == 0 &&
+			    strcmp(s->deployments[j].name, h->target_name) == 0 &&
+			    strcmp(s->deployments[j].namespace, h->namespace) == 0)
+				break;
+		if (j == s->ndeployments) {
 			*cause = xasprintf("%s: HorizontalPodAutoscaler '%s' targets "
-			    "Deployment '%s', which is not in the manifests", m->hpa_where[i],
-			    h->name, h->target_name);
+			    "%s '%s', which is not in the manifests", m->hpa_where[i],
+			    h->name, h->target_kind, h->target_name);
 			return -1;
 		}
-		key = xasprintf("scaled\x1f%s\x1f%s", h->namespace, h->target_name);
+		char *key = xasprintf("scaled\x1f%s\x1f%s\x1f%s", h->target_kind, h->namespace,
+		    h->target_name);
 		int64_t k;
-		found = ks_strmap_get(&m->names, key, &k);
+		bool found = ks_strmap_get(&m->names, key, &k);
 		if (!found)
 			ks_strmap_put(&m->names, key, (int64_t)i);
 		free(key);
 		if (found) {
-			*cause = xasprintf("%s: Deployment '%s' already has "
-			    "HorizontalPodAutoscaler '%s'", m->hpa_where[i],
+			*cause = xasprintf("%s: %s '%s' already has "
+			    "HorizontalPodAutoscaler '%s'", m->hpa_where[i], h->target_kind,
 			    h->target_name, s->hpas[k].name);
 			return -1;
 		}

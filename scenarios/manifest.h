@@ -28,6 +28,8 @@ struct scn_mf {
 	char		**pc_where;
 	char		**node_where;
 	char		**pod_where;
+	/* Nodes by name and Pods by namespace and name (index + 1), so that a
+	 * dump of 150,000 pods is checked for duplicates in linear time. */
 	/* Workloads of kinds not simulated yet (StatefulSet, ...): what their
 	 * pods would be labelled, for the warnings of scn_warn.c. */
 	struct scn_skipped {
@@ -90,6 +92,16 @@ int scn_api_check(const struct yt_node *obj, const char *api, const char *kind,
 
 /* autoscaling.k8s.io/v1 VerticalPodAutoscaler (autoscaling.c). */
 int scn_mf_vpa(struct scn_mf *m, const struct yt_node *obj, char **cause);
+
+/* apps/v1 StatefulSet, DaemonSet, batch/v1 Job, CronJob (workloads_k8s.c):
+ * appended to the scenario's deployments with their kind set. */
+int scn_mf_statefulset(struct scn_mf *m, const struct yt_node *obj, char **cause);
+int scn_mf_daemonset(struct scn_mf *m, const struct yt_node *obj, char **cause);
+int scn_mf_job(struct scn_mf *m, const struct yt_node *obj, char **cause);
+int scn_mf_cronjob(struct scn_mf *m, const struct yt_node *obj, char **cause);
+void scn_workload_free(struct k8s_deployment *d);
+/* A Pod's controlling owner and finished phase, for pods[npods - 1]. */
+void scn_pod_meta_note(struct scenario *s, const struct yt_node *obj);
 
 /* Freeing the objects a scenario holds (manifest.c). */
 void scn_deployment_free(struct k8s_deployment *d);

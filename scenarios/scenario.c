@@ -28,8 +28,7 @@
 static const char *const top_keys[] = { "name", "description", "seed", "duration",
 	"interval", "tick", "warmup", "nodePools", "manifests", "services", "failures",
 	"controlPlane", "trafficMode", "schedulerConfig", "queues", "clusterAutoscaler",
-	"featureGates",
-	NULL };
+	"featureGates", "jobs", "startTime", "warmStart", NULL };
 static const char *const service_keys[] = { "name", "serviceTime", "concurrency",
 	"cpuPerRequest", "idleCpu", "timeout", "queueLimit", "traffic",
 	"loadBalancer", "networkLatency", "networkBandwidth", "classes", "burstiness", "retries",
@@ -723,7 +722,8 @@ load(struct loader *l, struct yt_node *root, char **cause)
 	const struct yt_node *mf = yt_get(root, "manifests");
 	if (mf != NULL && !yt_is_null(mf) && manifests(l, mf, cause) < 0)
 		return -1;
-	if (scn_mf_finish(&l->mf, cause) < 0 || scn_autoscaling_finish(s, cause) < 0)
+	if (scn_mf_finish(&l->mf, cause) < 0 || scn_autoscaling_finish(s, cause) < 0 ||
+	    scn_workloads_finish(root, s, cause) < 0)
 		return -1;
 	if (s->npools == 0 && s->nnodes == 0) {
 		*cause = yt_errorf(root, "the scenario has no nodes (add nodePools or v1 "
@@ -888,5 +888,6 @@ scn_free(struct scenario *s)
 		free(s->warnings[i]);
 	free(s->warnings);
 	scn_autoscaling_free(s);
+	scn_workloads_fini(s);
 	free(s);
 }

@@ -198,6 +198,21 @@ struct scenario {
 	struct ca_config	 ca;		/* its flags over ca_config_defaults() */
 	struct ca_priority_level *ca_priorities;	/* owned; ca.priorities points here */
 	size_t			 nca_priorities;
+	/* bare Pods (pods[]) as workloads of kind Pod; shallow: each template
+	 * is pods[i] itself */
+	struct k8s_deployment	*pod_workloads;
+	size_t			 npod_workloads;
+	/* per pod of pods[]: its controlling ownerReference ("Kind", "name";
+	 * NULL: none) and whether status.phase says it finished */
+	struct scn_pod_meta {
+		char	*owner_kind, *owner_name;
+		bool	 finished;
+	}			*pod_meta;
+	size_t			 npod_meta;
+	struct scn_job		*jobs;		/* jobs: per Job/CronJob */
+	size_t			 njobs;
+	int64_t			 start_time;	/* startTime: Unix ns of t = 0 */
+	bool			 warm_start;	/* warmStart: default false (cold) */
 	char			**notes;	/* for the user: a failure after the end, ... */
 	size_t			 nnotes;
 	/* What run will not do as the manifests say, each "file:line:col: ...":
@@ -207,6 +222,13 @@ struct scenario {
 	size_t			 nwarnings;
 	double			**samples;	/* empirical distributions' samples */
 	size_t			 nsamples, capsamples;
+};
+
+/* How a Job's (or CronJob's) pods run (jobs: in the scenario file). */
+struct scn_job {
+	char			*name;		/* a Job or CronJob in the manifests */
+	struct sim_dist		 run_time;	/* seconds; default const 30s */
+	double			 failure_probability;	/* per pod; default 0 */
 };
 
 /* A --set override: a dotted path into the scenario YAML and a new value. */

@@ -50,6 +50,11 @@ int scn_cluster_autoscaler(const struct yt_node *n, struct scenario *s, char **c
 int scn_autoscaling_finish(struct scenario *s, char **cause);
 void scn_autoscaling_free(struct scenario *s);
 
+/* workloads_k8s.c: jobs:, startTime:, warmStart: and bare Pods as workloads, once the
+ * manifests are read; and freeing what it made. */
+int scn_workloads_finish(const struct yt_node *root, struct scenario *s, char **cause);
+void scn_workloads_fini(struct scenario *s);
+
 /* pools.c: one item of nodePools (s holds the pools read before it). */
 struct ks_strmap;
 int scn_pool(const struct yt_node *n, struct scenario *s, struct scn_pool *p,

@@ -1,6 +1,6 @@
 /*
  * scn_warn.c - what a scenario asks that run will not do, found before it
- * runs: objects that are read but not simulated (v1 Node, bare Pods), a
+ * runs: objects that are read but not simulated, a
  * Service that gets traffic but selects no simulated pod, a pod template that
  * passes kube-scheduler's filters on no node pool (resources, node selector
  * and affinity against the pool nodes' labels, taints). Each is a warning
@@ -15,18 +15,6 @@
 #include "scenarios/manifest.h"
 #include "scenarios/sched_config.h"
 #include "sim/util/util.h"
-
-static void
-warn_ignored(struct scenario *s, const struct scn_mf *m)
-{
-	for (size_t i = 0; i < s->nnodes; i++)
-		scn_warn(s, xasprintf("%s: ignored Node '%s': v1 Node objects are not "
-		    "simulated yet (pods run on the nodePools' nodes)", m->node_where[i],
-		    s->nodes[i].name));
-	for (size_t i = 0; i < s->npods; i++)
-		scn_warn(s, xasprintf("%s: ignored Pod '%s': bare Pods are not simulated yet",
-		    m->pod_where[i], s->pods[i].name));
-}
 
 /* Whether a Service's selector (a label map) selects pods labelled so in
  * namespace ns. */
@@ -167,6 +155,8 @@ warn_no_fit(struct scenario *s, const struct scn_mf *m)
 	sched_config_default(&dflt);
 	for (size_t i = 0; i < s->ndeployments; i++) {
 		const struct k8s_pod_spec *pod = &s->deployments[i].template;
+		if (s->deployments[i].kind == K8S_KIND_DAEMONSET)
+			continue;	/* no eligible node: no pod, nothing Pending */
 		const struct sched_config *cfg = &dflt;
 		const struct scn_sched_profile *prof = s->sched_config ?
 		    scn_sched_config_profile(s->sched_config, pod->scheduler_name) : NULL;
@@ -203,8 +193,9 @@ warn_no_fit(struct scenario *s, const struct scn_mf *m)
 		char *reasons = ks_buf_take(&b);
 		if (!fits) {
 			char *q = scn_qname(s->deployments[i].namespace, s->deployments[i].name);
-			scn_warn(s, xasprintf("%s: Deployment '%s': its pods fit no node pool "
-			    "and will stay Pending (%s)", m->dep_where[i], q, reasons));
+			scn_warn(s, xasprintf("%s: %s '%s': its pods fit no node pool "
+			    "and will stay Pending (%s)", m->dep_where[i],
+			    k8s_kind_name(s->deployments[i].kind), q, reasons));
 			free(q);
 		}
 		free(reasons);
@@ -218,7 +209,6 @@ warn_no_fit(struct scenario *s, const struct scn_mf *m)
 void
 scn_warnings(struct scenario *s, const struct scn_mf *m, const struct yt_node *svcs)
 {
-	warn_ignored(s, m);
 	warn_no_pods(s, m, svcs);
 	warn_no_fit(s, m);
 }

@@ -256,10 +256,19 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 		};
 		cl_add_pool(c, &pp);
 	}
+	for (size_t i = 0; i < s->nnodes; i++)
+		cl_add_node(c, &s->nodes[i]);
 	for (size_t i = 0; i < s->npriority_classes; i++)
 		cl_add_priority_class(c, &s->priority_classes[i]);
 	for (size_t i = 0; i < s->ndeployments; i++)
 		cl_add_deployment(c, &s->deployments[i]);
+	for (size_t i = 0; i < s->npod_workloads; i++)
+		cl_add_deployment(c, &s->pod_workloads[i]);
+	for (size_t i = 0; i < s->njobs; i++)
+		cl_set_job_params(c, s->jobs[i].name, &s->jobs[i].run_time,
+		    s->jobs[i].failure_probability);
+	cl_set_start_time(c, s->start_time);
+	cl_set_warm_start(c, s->warm_start);
 	for (size_t i = 0; i < s->nservices; i++)
 		cl_add_service(c, &s->services[i]);
 	for (size_t i = 0; i < s->npdbs; i++)

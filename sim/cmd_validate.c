@@ -21,11 +21,23 @@ validate_exec(int argc, char **argv)
 	struct scenario *s = NULL;
 	int rc = build_check(&o, &s);
 	if (rc == 0) {
+		/* Deployments, then the other workload kinds when there are any */
+		size_t nk[K8S_KIND_POD + 1] = { 0 };
+		for (size_t i = 0; i < s->ndeployments; i++)
+			nk[s->deployments[i].kind]++;
+		nk[K8S_KIND_POD] = s->npod_workloads;
+		char other[256] = "";
+		size_t len = 0;
+		for (int k = K8S_KIND_STATEFULSET; k <= K8S_KIND_POD; k++)
+			if (nk[k] > 0 && len < sizeof other)
+				len += (size_t)snprintf(other + len, sizeof other - len, ", %zu %s%s",
+				    nk[k], k == K8S_KIND_POD ? "bare Pod" : k8s_kind_name(k),
+				    nk[k] > 1 ? "s" : "");
 		if (!o.quiet)
-			printf("%s: ok: %zu node pools, %zu deployments, %zu services, %zu HPAs, "
+			printf("%s: ok: %zu node pools, %zu deployments%s, %zu services, %zu HPAs, "
 			    "%zu traffic profiles, %zu scheduled failures, %.0f s simulated\n",
-			    o.scenario, s->npools, s->ndeployments, s->nservices, s->nhpas,
-			    s->nprofiles, s->nchaos, sim_ns_to_s(s->duration));
+			    o.scenario, s->npools, nk[K8S_KIND_DEPLOYMENT], other, s->nservices,
+			    s->nhpas, s->nprofiles, s->nchaos, sim_ns_to_s(s->duration));
 		scn_free(s);
 	}
 	opts_free(&o);

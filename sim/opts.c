@@ -128,10 +128,13 @@ opts_params_json(const struct run_opts *o, const struct scenario *s)
 	ks_buf_puts(&b, "{\"scenario_file\":");
 	ks_buf_json_str(&b, o->scenario);
 	ks_buf_printf(&b, ",\"seed\":%llu,\"duration_s\":%.0f,\"warmup_s\":%.9g,"
-	    "\"interval_s\":%.9g,\"traffic_mode\":\"%s\",\"set\":{",
+	    "\"interval_s\":%.9g,\"traffic_mode\":\"%s\",",
 	    (unsigned long long)s->seed, (double)s->duration / 1e9,
 	    (double)s->warmup / 1e9, (double)s->interval / 1e9,
 	    build_request_mode(s) ? "request" : "fluid");
+	if (s->warm_start)
+		ks_buf_puts(&b, "\"start\":\"warm\",");
+	ks_buf_puts(&b, "\"set\":{");
 	for (size_t i = 0; i < o->noverrides; i++) {
 		if (i)
 			ks_buf_puts(&b, ",");

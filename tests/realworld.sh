@@ -11,15 +11,16 @@
 . "$(dirname "$0")/lib.sh"
 D="$KS_SRCDIR/tests/data/realworld"
 
-# The inputs that simulate today. Not here yet (they need the StatefulSet,
-# DaemonSet, Job/CronJob controllers, v1 Node objects or bare Pods):
-# cassandra, zookeeper, website-misc (a batch/v1beta1 CronJob, refused as
-# Kubernetes 1.34 refuses it), vllm/scenario-nodes.yaml (an inline v1 Node), openshift-cluster-dump.
+# The inputs that simulate today (cassandra and zookeeper: StatefulSets;
+# vllm/scenario-nodes.yaml: an inline v1 Node with the GPU). Not here:
+# website-misc (a batch/v1beta1 CronJob, refused as Kubernetes 1.34 refuses
+# it); the OpenShift dump, which has no traffic, is checked below.
 for sc in bookinfo/scenario.yaml guestbook/scenario.yaml \
     hotel-reservation/scenario.yaml ingress-nginx/scenario.yaml \
     istio-prometheus/scenario.yaml php-apache-hpa/scenario.yaml \
     sockshop/scenario.yaml sockshop/scenario-hpa.yaml vllm/scenario-gpu.yaml \
-    vllm/scenario.yaml; do
+    vllm/scenario.yaml vllm/scenario-nodes.yaml cassandra/scenario.yaml \
+    zookeeper/scenario.yaml; do
 	db="$TMP/$(echo "$sc" | tr / _).db"
 	(cd "$D/$(dirname "$sc")" && "$KUBESIM" run "$(basename "$sc")" --duration 1h \
 	    --out "$db" -q 2>"$TMP/err")
@@ -76,15 +77,33 @@ check_eq "ca_gpu: pods on gpu nodes" "$(q "$TMP/ca_gpu.db" "SELECT COUNT(DISTINC
     FROM scheduling_decisions WHERE node LIKE 'gpu-%'")" 2
 
 
+# The OpenShift dump as it is: its 6 Nodes are the cluster, its 19 Pods run
+# where spec.nodeName says, none Pending, none a problem.
+db="$TMP/openshift.db"
+(cd "$D/openshift-cluster-dump" && "$KUBESIM" run scenario.yaml --out "$db" -q \
+    2>"$TMP/err")
+check_eq "openshift: exit status" $? 0
+check_eq "openshift: stderr" "$(cat "$TMP/err")" ""
+check_eq "openshift: nodes" "$(q "$db" "SELECT MAX(nodes_ready) FROM cluster_intervals")" 6
+check_eq "openshift: pods running at the end" "$(q "$db" "SELECT pods_running FROM
+    cluster_intervals ORDER BY t_s DESC LIMIT 1")" 19
+check_eq "openshift: problems" "$(q "$db" "SELECT COUNT(*) FROM problems")" 0
+check_eq "openshift: prometheus-k8s-0 where the dump has it" "$(q "$db" "SELECT detail
+    FROM events WHERE kind = 'Bound' AND object = 'prometheus-k8s-0'")" \
+    "to ci-ln-d53y532-f76d1-2btqq-worker-c-nmnbz (spec.nodeName)"
+check_eq "openshift: all bound as the dump says" "$(q "$db" "SELECT COUNT(*) FROM events
+    WHERE kind = 'Bound'")" 19
+
 # Services and Deployments of one name in two namespaces stay apart: each
-# Service gets the pods of its own namespace's Deployment (2 and 3).
+# Service gets the pods of its own namespace's Deployment (2 and 3); the
+# StatefulSet's pod serves 'cache'.
 "$KUBESIM" run "$KS_SRCDIR/tests/data/scn_realworld.yaml" --duration 2m \
     --out "$TMP/ns.db" -q 2>/dev/null
 check_eq "namespaces: exit status" $? 0
 check_eq "namespaces: replicas at 60 s" "$(q "$TMP/ns.db" "SELECT group_concat(service ||
     '=' || replicas_ready, ' ') FROM (SELECT service, replicas_ready FROM
     service_intervals WHERE t_s = 60 ORDER BY service)")" \
-    "cache=0 ml/gpu=1 orphan=0 shop/web=3 web=2"
+    "cache=1 ml/gpu=1 orphan=0 shop/web=3 web=2"
 check_eq "namespaces: requests served" "$(q "$TMP/ns.db" "SELECT COUNT(*) FROM summary
     WHERE ok > 0 AND service IN ('web', 'shop/web', 'ml/gpu')")" 3
 finish

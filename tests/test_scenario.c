@@ -422,21 +422,15 @@ test_features(void)
 	CHECK_INT(s->pdbs[0].max_unavailable, 20);
 
 	CHECK_INT(s->nnotes, 0);
-	/* Two objects ignored while reading, then the Node and the bare Pod
-	 * (not simulated yet) and 'api', whose required node affinity no pool
-	 * satisfies. */
-	CHECK_INT(s->nwarnings, 5);
-	if (s->nwarnings == 5) {
+	/* Two objects ignored while reading, then 'api', whose required node
+	 * affinity no pool satisfies; the Node and the bare Pod are simulated. */
+	CHECK_INT(s->nwarnings, 3);
+	if (s->nwarnings == 3) {
 		CHECK_STR(rel(s->warnings[0]), "tests/data/scn_features_manifests.yaml:174:1: "
-		    "ignored StatefulSet/db: kind not simulated yet");
+		    "ignored ReplicaSet/db: kind not simulated yet");
 		CHECK_STR(rel(s->warnings[1]), "tests/data/scn_features_manifests.yaml:179:1: "
 		    "ignored VirtualService/api: custom resource not simulated");
-		CHECK_STR(rel(s->warnings[2]), "tests/data/scn_features_manifests.yaml:20:13: "
-		    "ignored Node 'big-1': v1 Node objects are not simulated yet (pods run "
-		    "on the nodePools' nodes)");
-		CHECK_STR(rel(s->warnings[3]), "tests/data/scn_features_manifests.yaml:168:18: "
-		    "ignored Pod 'solo': bare Pods are not simulated yet");
-		CHECK_STR(rel(s->warnings[4]), "tests/data/scn_features_manifests.yaml:34:18: "
+		CHECK_STR(rel(s->warnings[2]), "tests/data/scn_features_manifests.yaml:34:18: "
 		    "Deployment 'api': its pods fit no node pool and will stay Pending (pool "
 		    "'spot': node(s) didn't match Pod's node affinity/selector; pool 'plain': "
 		    "node(s) didn't match Pod's node affinity/selector)");
@@ -607,6 +601,20 @@ static const struct {
 	  "(expected at least one positive weight)" },
 	{ "bad_bandwidth.yaml", "26:23: networkBandwidth must be a positive quantity of "
 	  "bytes per second, e.g. 1250M" },
+	{ "sts_no_service_name.yaml", "9:7: StatefulSet 'db' needs spec.serviceName (the "
+	  "headless Service that gives its pods their network identity)" },
+	{ "ds_selector_mismatch.yaml", "9:17: selector does not match template labels" },
+	{ "job_negative_completions.yaml", "9:20: completions must be greater than or "
+	  "equal to 0, found -1" },
+	{ "cronjob_bad_schedule.yaml", "9:17: invalid schedule '61 * * * *': end of range "
+	  "(61) above maximum (59): 61" },
+	{ "jobs_unknown_name.yaml", "14:12: no Job or CronJob 'py' in the manifests" },
+	{ "dump_duplicate_pod.yaml", "@tests/bad_input/manifests/dup_dump.yaml:18:20: "
+	  "duplicate Pod 'web-0' (first defined at tests/bad_input/manifests/dup_dump.yaml:"
+	  "10:20)" },
+	{ "dump_malformed.yaml", "@tests/bad_input/manifests/bad_dump.yaml:15:24: invalid "
+	  "quantity '3.5 cores' (expected a number with an optional suffix such as 250m, "
+	  "1.5, 512Mi, 2Gi, 1e3)" },
 };
 
 /* featureGates: HPAScaleToZero lets minReplicas be 0 (off by default). */

@@ -110,10 +110,12 @@ test_features(void)
 		return;
 	}
 	/* The directory in name order (default.yaml, ml.yaml; README.txt
-	 * skipped), then the glob's one match. */
-	CHECK_INT(s->ndeployments, 4);
+	 * skipped), then the glob's one match, then the inline StatefulSet. */
+	CHECK_INT(s->ndeployments, 5);
 	CHECK_INT(s->nservices, 5);
-	if (s->ndeployments == 4) {
+	if (s->ndeployments == 5) {
+		CHECK_STR(s->deployments[4].name, "cache");
+		CHECK_INT(s->deployments[4].kind, K8S_KIND_STATEFULSET);
 		CHECK_STR(s->deployments[0].name, "web");
 		CHECK_STR(s->deployments[0].namespace, "default");
 		CHECK_STR(s->deployments[1].name, "trainer");
@@ -140,14 +142,9 @@ test_features(void)
 		"simulated",
 		"tests/data/scn_realworld.yaml:42:5: ignored Service/hello: custom resource "
 		"not simulated",
-		"tests/data/scn_realworld.yaml:45:5: ignored StatefulSet/cache: kind not "
-		"simulated yet",
 		"tests/data/scn_realworld.yaml:65:11: Service 'orphan' gets traffic but "
 		"selects no simulated pods (no Deployment of its namespace matches its "
 		"selector): every request to it will fail",
-		"tests/data/scn_realworld.yaml:68:11: Service 'cache' gets traffic but "
-		"selects no simulated pods (it selects the pods of StatefulSet/cache, not "
-		"simulated yet): every request to it will fail",
 		"tests/data/scn_dir/ml.yaml:19:18: Deployment 'ml/greedy': its pods fit no "
 		"node pool and will stay Pending (pool 'cpu': Insufficient nvidia.com/gpu; "
 		"pool 'gpu': Insufficient nvidia.com/gpu)",

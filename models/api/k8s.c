@@ -487,3 +487,11 @@ hpa_spec_free(struct hpa_spec *h)
 	free(h->scale_down.policies);
 	memset(h, 0, sizeof *h);
 }
+
+const char *
+k8s_kind_name(enum k8s_workload_kind k)
+{
+	static const char *const names[] = { "Deployment", "StatefulSet", "DaemonSet",
+		"Job", "CronJob", "Pod" };
+	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
+}

@@ -246,6 +246,15 @@ void k8s_node_spec_free(struct k8s_node_spec *n);
 
 /* ---- workloads --------------------------------------------------------- */
 
+/* The kind of workload that owns pods: a Deployment, or (issue 9) a
+ * StatefulSet, DaemonSet, Job, CronJob or bare Pod held in the same struct
+ * with the kind's own fields below. */
+enum k8s_workload_kind { K8S_KIND_DEPLOYMENT = 0, K8S_KIND_STATEFULSET,
+	K8S_KIND_DAEMONSET, K8S_KIND_JOB, K8S_KIND_CRONJOB, K8S_KIND_POD };
+const char *k8s_kind_name(enum k8s_workload_kind k);
+
+enum k8s_cron_policy { K8S_CRON_ALLOW = 0, K8S_CRON_FORBID, K8S_CRON_REPLACE };
+
 struct k8s_deployment {
 	char			*name;
 	char			*namespace;
@@ -263,6 +272,20 @@ struct k8s_deployment {
 	int32_t			 surge_value, unavail_value;	/* ints or percents */
 	bool			 surge_pct, unavail_pct;
 	bool			 paused;	/* spec.paused */
+	enum k8s_workload_kind	 kind;
+	/* StatefulSet: serviceName, podManagementPolicy Parallel, the number
+	 * of volumeClaimTemplates (a pod with claims stays in its volume's zone) */
+	char			*service_name;
+	bool			 parallel;
+	size_t			 nclaims;
+	/* Job, and a CronJob's jobTemplate; -1: unset (job_spec_default) */
+	int32_t			 completions, parallelism, backoff_limit;
+	int64_t			 active_deadline_s;
+	/* CronJob */
+	char			*schedule;
+	enum k8s_cron_policy	 concurrency;
+	int64_t			 starting_deadline_s;	/* -1: unset */
+	bool			 suspend;
 };
 
 struct k8s_service_port {

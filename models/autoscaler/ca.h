@@ -212,6 +212,9 @@ struct ca_group {
 	int64_t		 memory;
 	int64_t		 pods;		/* pods per node; 0: no pod-count limit */
 	int64_t		 gpu;
+	/* the requests of the pods a new node starts with (the DaemonSet pods
+	 * of TemplateNodeInfo): the estimator packs around them */
+	int64_t		 tmpl_cpu_milli, tmpl_memory, tmpl_gpu, tmpl_pods;
 	double		 price_per_hour;	/* <= 0: priced from capacity by the unit prices */
 	sim_ns		 provision_delay;	/* for the caller: time to a Ready node */
 	sim_ns		 backoff_until;	/* scale-up backoff after a failure; 0: none */

@@ -397,6 +397,10 @@ ca_estimate(const struct ca_group *g, const struct ca_pod_group *pg, const bool 
 			added++;
 			KS_GROW(nodes, capnodes, nnodes + 1);
 			memset(&nodes[nnodes], 0, sizeof nodes[nnodes]);
+			nodes[nnodes].cpu = g->tmpl_cpu_milli;
+			nodes[nnodes].mem = g->tmpl_memory;
+			nodes[nnodes].gpu = g->tmpl_gpu;
+			nodes[nnodes].pods = g->tmpl_pods;
 			nnodes++;
 			if (!est_fits(g, &nodes[nnodes - 1], p))
 				break;

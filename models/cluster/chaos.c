@@ -223,7 +223,8 @@ on_partition_evict(struct sim *sim, void *ctx, uint64_t arg)
 	uint32_t p = n->first_pod, evicted = 0;
 	while (p != NONE) {
 		uint32_t next = c->pods[p].node_next;
-		if (!c->pods[p].deleting) {
+		/* (a DaemonSet's pods tolerate unreachable without a limit) */
+		if (!c->pods[p].deleting && !c->pods[p].daemon) {
 			cl_event(c, "Evicted", c->pods[p].name, "TaintManagerEviction: node %s "
 			    "unreachable", n->spec->name);
 			pod_node_lost(c, p);
@@ -368,7 +369,8 @@ on_drain_tick(struct sim *sim, void *ctx, uint64_t arg)
 		uint32_t p = n->first_pod;
 		while (p != NONE) {
 			uint32_t next = c->pods[p].node_next;
-			if (!c->pods[p].deleting) {
+			/* kubectl drain --ignore-daemonsets */
+			if (!c->pods[p].deleting && !c->pods[p].daemon) {
 				if (eviction_allowed(c, p, &pdb)) {
 					cl_event(c, "Evicted", c->pods[p].name, "drain of node %s",
 					    n->spec->name);
@@ -385,7 +387,10 @@ on_drain_tick(struct sim *sim, void *ctx, uint64_t arg)
 			cn->next_try = now + DRAIN_RETRY;
 		}
 	}
-	if (n->npods == 0) {
+	uint32_t left = 0;	/* pods other than DaemonSet pods */
+	for (uint32_t p = n->first_pod; p != NONE; p = c->pods[p].node_next)
+		left += !c->pods[p].daemon;
+	if (left == 0) {
 		size_t fi = (size_t)cn->drain;
 		cl_event(c, "NodeDrained", n->spec->name, "%s", ch->f[fi].action);
 		cn->drain = -1;

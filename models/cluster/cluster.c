@@ -22,6 +22,10 @@ const struct cl_controller *const cl_controllers[CTL_N] = {
 	[CTL_SCHEDULER] = &scheduler_controller,
 	[CTL_MACHINES] = &machines_controller,
 	[CTL_REPLICASET] = &replicaset_controller,
+	[CTL_STATEFULSET] = &statefulset_controller,
+	[CTL_DAEMONSET] = &daemonset_controller,
+	[CTL_JOB] = &job_controller,
+	[CTL_BAREPOD] = &barepod_controller,
 	[CTL_METRICS] = &metrics_controller,
 	[CTL_HORIZONTAL] = &horizontal_controller,
 	[CTL_VERTICAL] = &vertical_controller,
@@ -57,8 +61,10 @@ cl_free(struct cluster *c)
 	for (int i = CTL_N - 1; i >= 0; i--)
 		if (cl_controllers[i]->destroy != NULL)
 			cl_controllers[i]->destroy(c);
-	for (size_t i = 0; i < c->npods; i++)
+	for (size_t i = 0; i < c->npods; i++) {
 		free(c->pods[i].name);
+		free(c->pods[i].why_pending);
+	}
 	free(c->pods);
 	for (size_t i = 0; i < c->nnodes; i++) {
 		k8s_node_spec_free(c->nodes[i].spec);
@@ -260,6 +266,13 @@ cl_add_profile(struct cluster *c, const struct cl_profile_params *p, char **caus
 	pr->run_hist = xmalloc(sizeof *pr->run_hist);
 	hist_reset(pr->run_hist);
 	c->services[svc].profile = (int32_t)c->nprofiles;
+	/* Pods are endpoints of one Service: of several that select them (a
+	 * StatefulSet's headless Service and its client Service), the one
+	 * that serves traffic. */
+	uint32_t dep = c->services[svc].deploy;
+	if (dep != NONE && c->deploys[dep].service != svc &&
+	    c->services[c->deploys[dep].service].profile < 0)
+		c->deploys[dep].service = svc;
 	return (int)c->nprofiles++;
 }
 
@@ -336,6 +349,8 @@ cl_start(struct cluster *c)
 	for (int i = 0; i < CTL_N; i++)
 		if (cl_controllers[i]->start != NULL)
 			cl_controllers[i]->start(c);
+	if (c->warm)
+		warm_start(c);
 	c->last_interval = 0;
 	sim_after(c->sim, c->t.interval, PRIO_INTERVAL, on_interval, c, 0);
 }
@@ -365,6 +380,7 @@ cl_finish(struct cluster *c)
 		};
 		probe_emit(&c->probes, "summary", v, 9);
 	}
+	cl_problems_emit(c);
 }
 
 double

@@ -154,6 +154,10 @@ void cl_free(struct cluster *c);
  * cluster. Returns an index, or -1 with *cause on a dangling reference. */
 int cl_add_pool(struct cluster *c, const struct cl_pool_params *p);
 int cl_add_priority_class(struct cluster *c, const struct k8s_priority_class *pc);
+/* A node of the user's own (a v1 Node object: name, labels, taints,
+ * allocatable, unschedulable, images), Ready from the start, not autoscaled,
+ * priced 0, in a pool named "(nodes)". */
+int cl_add_node(struct cluster *c, const struct k8s_node_spec *n);
 int cl_add_deployment(struct cluster *c, const struct k8s_deployment *d);
 int cl_add_service(struct cluster *c, const struct k8s_service *s);
 int cl_add_pdb(struct cluster *c, const struct k8s_pdb *p);
@@ -198,6 +202,23 @@ int cl_set_sched_config(struct cluster *c, const char *const *names,
 /* The Cluster Autoscaler's flags (default ca_config_defaults()); copied.
  * The autoscaler runs when some pool has max > min. */
 void cl_set_ca_config(struct cluster *c, const struct ca_config *cfg);
+
+/* Jobs and CronJobs (job.c): a pod of the Job or CronJob `name` runs for a
+ * time drawn from run_time (seconds) and then fails with probability
+ * fail_prob, else succeeds. Without a call: JOB_DEFAULT_RUN_S, never fails.
+ * CronJob schedules are read in UTC wall time, t = 0 being unix_ns
+ * (default JOB_DEFAULT_START, 2025-01-01T00:00:00Z). */
+#define JOB_DEFAULT_RUN_S	30.0
+#define JOB_DEFAULT_START	(INT64_C(1735689600) * SIM_SEC)
+int cl_set_job_params(struct cluster *c, const char *name,
+    const struct sim_dist *run_time, double fail_prob);
+void cl_set_start_time(struct cluster *c, int64_t unix_ns);
+
+/* Warm start: the Deployments', StatefulSets', DaemonSets' and bare Pods'
+ * pods exist at t = 0 already placed by the scheduler's algorithm, Running,
+ * Ready and in their Services' endpoints (no start-up latencies). Jobs and
+ * CronJobs start as usual. Default: off (cold, from an empty cluster). */
+void cl_set_warm_start(struct cluster *c, bool warm);
 
 /* Creates the initial nodes and pods and schedules the periodic work. */
 void cl_start(struct cluster *c);

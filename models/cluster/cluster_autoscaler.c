@@ -293,8 +293,9 @@ cas_pending(struct cluster *c, struct ca_pod_group *pg, bool *fits)
 	int total = 0;
 	for (size_t i = 0; i < c->npods; i++) {
 		const struct cl_pod *pd = &c->pods[i];
+		/* (FilterOutDaemonSetPodListProcessor: not DaemonSet pods) */
 		if (pd->phase == POD_PENDING && !pd->deleting && pd->assumed == NONE &&
-		    pd->unschedulable)
+		    pd->unschedulable && !pd->daemon)
 			pg[pd->deploy].count++;
 	}
 	for (size_t d = 0; d < nd; d++) {
@@ -407,7 +408,7 @@ out:
 static bool
 cas_movable(const struct cl_pod *pd)
 {
-	return !pd->deleting;
+	return !pd->deleting && !pd->daemon;	/* drains leave DaemonSet pods */
 }
 
 /*
@@ -595,6 +596,7 @@ cas_scale_down(struct cluster *c, sim_ns now)
 			usage[np].cpu_milli = pd->req_cpu_milli;
 			usage[np].memory = pd->req_memory;
 			usage[np].grace_s = c->deploys[pd->deploy].spec.termination_grace_s;
+			usage[np].daemonset = pd->daemon;
 			/* the API's deletionTimestamp: the request plus the grace period */
 			usage[np].deletion_time = pd->deleting ?
 			    pd->deleted_at + usage[np].grace_s * SIM_SEC : SIM_NEVER;
@@ -664,6 +666,29 @@ on_scan(struct sim *sim, void *ctx, uint64_t arg)
 	sim_after(sim, cas_ctl(c)->cfg.scan_interval, PRIO_CONTROLLER, on_scan, c, 0);
 }
 
+/* A DaemonSet pod on template node g: on the template scheduler's node,
+ * and among the requests a new node of the group starts with. */
+struct cas_ds_ctx {
+	struct cas	*ca;
+	size_t		 g;
+};
+static void
+cas_template_daemon(void *ctx, const struct k8s_pod_spec *pod)
+{
+	struct cas_ds_ctx *dc = ctx;
+	struct ca_group *grp = &dc->ca->groups[dc->g];
+	sched_node_add_pod(dc->ca->tmpl, (int)dc->g, pod);
+	struct k8s_resources r;
+	k8s_pod_request(pod, false, &r);
+	int64_t gpu = 0;
+	k8s_res_get(&r, "nvidia.com/gpu", &gpu);
+	grp->tmpl_cpu_milli += r.cpu_milli;
+	grp->tmpl_memory += r.memory;
+	grp->tmpl_gpu += gpu;
+	grp->tmpl_pods += 1;
+	k8s_res_free(&r);
+}
+
 static void
 cas_start(struct cluster *c)
 {
@@ -724,8 +749,12 @@ cas_start(struct cluster *c)
 		}
 		k8s_res_copy(&t->allocatable, &pl->tmpl.allocatable);
 	}
-	for (size_t g = 0; g < ca->ngroups; g++)
+	for (size_t g = 0; g < ca->ngroups; g++) {
 		sched_add_node(ca->tmpl, &ca->tmpl_nodes[g]);
+		/* the DaemonSet pods a new node would run take their share */
+		struct cas_ds_ctx dc = { ca, g };
+		daemonset_pods_for_node(c, &ca->tmpl_nodes[g], cas_template_daemon, &dc);
+	}
 	cas_grow_nodes(c);
 	sim_after(c->sim, cas_ctl(c)->cfg.scan_interval, PRIO_CONTROLLER, on_scan, c, 0);
 }

@@ -31,6 +31,10 @@ enum {
 	CTL_SCHEDULER,		/* scheduler.c */
 	CTL_MACHINES,		/* machines.c: provisioning, failures, chaos */
 	CTL_REPLICASET,		/* replicaset.c */
+	CTL_STATEFULSET,	/* statefulset.c */
+	CTL_DAEMONSET,		/* daemonset.c */
+	CTL_JOB,		/* job.c: Jobs and CronJobs */
+	CTL_BAREPOD,		/* barepod.c: bare Pods */
 	CTL_METRICS,		/* metrics.c: metrics-server */
 	CTL_HORIZONTAL,		/* horizontal.c: HPA */
 	CTL_VERTICAL,		/* vertical.c: VPA */
@@ -44,7 +48,8 @@ extern const struct cl_controller *const cl_controllers[CTL_N];
 
 extern const struct cl_controller endpoints_controller, kubelet_controller,
 	nodelifecycle_controller, scheduler_controller, machines_controller,
-	replicaset_controller, metrics_controller, horizontal_controller,
+	replicaset_controller, statefulset_controller, daemonset_controller,
+	job_controller, barepod_controller, metrics_controller, horizontal_controller,
 	vertical_controller, queues_controller, cluster_autoscaler_controller,
 	traffic_controller, chaos_controller;
 
@@ -60,6 +65,31 @@ bool cl_api_defer(struct cluster *c, sim_handler *fn, void *ctx, uint64_t arg,
  * while they fail the retries' back-off until the first one after the
  * failure window (ImagePullBackOff). */
 sim_ns cl_image_pull(struct cluster *c, uint32_t p, const char *image, sim_ns d);
+
+/* pinning.c: a shallow copy of a template with a required node affinity
+ * added: to one node (matchFields metadata.name, replacing the terms, as a
+ * DaemonSet pins its pods) or to one zone (ANDed with every term, as a
+ * zonal volume's node affinity does). Freed with pin_free. */
+struct k8s_pod_spec *pin_to_node(const struct k8s_pod_spec *base, const char *node);
+struct k8s_pod_spec *pin_to_zone(const struct k8s_pod_spec *base, const char *zone);
+void pin_free(struct k8s_pod_spec *spec);
+
+/* daemonset.c: the pod template of each DaemonSet whose pod would run on
+ * node (NodeShouldRunDaemonPod), for the Cluster Autoscaler's template
+ * nodes (TemplateNodeInfo adds them). */
+void daemonset_pods_for_node(struct cluster *c, const struct k8s_node_spec *node,
+    void (*fn)(void *ctx, const struct k8s_pod_spec *pod), void *ctx);
+
+/* daemonset.c: runs every DaemonSet's sync now (warm start). */
+void daemonset_sync_now(struct cluster *c);
+
+/* warmstart.c: the workloads' pods created, placed, Running and Ready at
+ * t = 0 (after the controllers' start), when cl_set_warm_start asked. */
+void warm_start(struct cluster *c);
+
+/* problems.c: the `problems` records (pods never Ready, Services never
+ * with endpoints), at the end of the run. */
+void cl_problems_emit(struct cluster *c);
 
 /* endpoints.c: an endpoints change of the pod is still propagating. */
 bool endpoints_pending(struct cluster *c, uint32_t pod);
@@ -77,6 +107,12 @@ void deploy_track(struct cluster *c, uint32_t deploy);
  * topology spreading follows. */
 struct sched *scheduler_cache(const struct cluster *c);
 void scheduler_add_service(struct cluster *c, const struct k8s_service *s);
+/* Places a pending pod now and binds it at once (no queue, no latency): on
+ * node `on` as a pod created with spec.nodeName is (the scheduler is not
+ * asked; its cache counts the pod), or with on NONE where the scheduler's
+ * algorithm puts it (warm start); false when it fits nowhere (it stays in
+ * the queue as any pod). */
+bool scheduler_place_now(struct cluster *c, uint32_t pod, uint32_t on);
 /* The node's index in the scheduler's cache. */
 #define cl_sched_idx(node)	((int)(node))
 

@@ -45,13 +45,22 @@ lookup(void *vctx, const char *kind, const char *name)
 	struct finder_ctx *f = vctx;
 	struct cluster *c = f->c;
 	bool rs = strcmp(kind, "ReplicaSet") == 0;
+	if (strcmp(kind, "StatefulSet") == 0) {	/* its own scale */
+		for (size_t i = 0; i < c->ndeploys; i++)
+			if (c->deploys[i].d->kind == K8S_KIND_STATEFULSET &&
+			    strcmp(ns_of(c->deploys[i].spec.namespace), f->ns) == 0 &&
+			    strcmp(c->deploys[i].d->name, name) == 0)
+				return &f->rs[i];
+		return NULL;
+	}
 	if (!rs && strcmp(kind, "Deployment") != 0)
 		return NULL;
 	size_t len = strlen(name);
 	for (size_t i = 0; i < c->ndeploys; i++) {
 		const struct cl_deploy *d = &c->deploys[i];
 		size_t dl = strlen(d->d->name);
-		if (strcmp(ns_of(d->spec.namespace), f->ns) != 0 || strncmp(name, d->d->name, dl) != 0)
+		if (d->d->kind != K8S_KIND_DEPLOYMENT ||
+		    strcmp(ns_of(d->spec.namespace), f->ns) != 0 || strncmp(name, d->d->name, dl) != 0)
 			continue;
 		if (rs ? len == dl + 3 && strcmp(name + dl, "-rs") == 0 : len == dl)
 			return rs ? &f->rs[i] : &f->dep[i];
@@ -111,11 +120,23 @@ cl_pdb_allowed(struct cluster *c, const struct k8s_pdb *pdb)
 		f.owner[d] = (struct disr_ref){ "apps/v1", "Deployment", dp->d->name, f.uid[d][1] };
 		f.rs[d] = (struct disr_object){ f.uid[d][0], dp->replicas, &f.owner[d] };
 		f.dep[d] = (struct disr_object){ f.uid[d][1], dp->replicas, NULL };
+		/* The other kinds own their pods directly: a StatefulSet has a
+		 * scale; a DaemonSet, Job or CronJob's Job has none (the finders
+		 * fail on it as upstream's do); a bare Pod has no controller. */
+		enum k8s_workload_kind kd = dp->d->kind;
+		if (kd != K8S_KIND_DEPLOYMENT) {
+			snprintf(names[d], sizeof names[d], "%s", dp->d->name);
+			refs[d] = (struct disr_ref){ kd == K8S_KIND_JOB || kd == K8S_KIND_CRONJOB ?
+			    "batch/v1" : "apps/v1", kd == K8S_KIND_CRONJOB ? "Job" :
+			    k8s_kind_name(kd), names[d], f.uid[d][0] };
+			f.rs[d] = (struct disr_object){ f.uid[d][0], dp->replicas, NULL };
+		}
 		for (uint32_t p = c->deploys[d].first_pod; p != NONE; p = c->pods[p].dep_next) {
 			const struct cl_pod *pd = &c->pods[p];
 			pods[k] = (struct disr_pod){
 				.name = pd->name, .ready = pd->ready_cond, .deleting = pd->deleting,
-				.phase = phase_of(pd), .controller = &refs[d],
+				.phase = phase_of(pd),
+				.controller = dp->d->kind == K8S_KIND_POD ? NULL : &refs[d],
 			};
 			ptrs[k] = &pods[k];
 			k++;

@@ -40,7 +40,7 @@ static bool
 pod_is_running(const struct cl_pod *pd)
 {
 	return (pd->phase == POD_RUNNING || pd->phase == POD_READY ||
-	    pd->phase == POD_TERMINATING) && pd->started > 0 && !pd->lost;
+	    pd->phase == POD_TERMINATING) && pd->started != 0 && !pd->lost;	/* warm: < 0 */
 }
 
 static void

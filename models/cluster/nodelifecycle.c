@@ -39,7 +39,8 @@ on_node_evict(struct sim *sim, void *ctx, uint64_t arg)
 	uint32_t evicted = 0;
 	while (p != NONE) {
 		uint32_t next = c->pods[p].node_next;
-		if (!c->pods[p].deleting) {
+		/* (a DaemonSet's pods tolerate unreachable without a limit) */
+		if (!c->pods[p].deleting && cl_pod_kind(c, p) != K8S_KIND_DAEMONSET) {
 			pod_delete(c, p, "TaintManagerEviction");
 			evicted++;
 		}

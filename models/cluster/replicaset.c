@@ -90,7 +90,7 @@ static void
 sync_soon(struct rsctl *rs, uint32_t deploy)
 {
 	struct cluster *c = rs->c;
-	if (rs->sync[deploy] != 0)
+	if (rs->sync[deploy] != 0 || c->deploys[deploy].d->kind != K8S_KIND_DEPLOYMENT)
 		return;
 	sim_ns lat = sim_dist_sample_ns(&c->t.watch_latency, c->rng_cp);
 	rs->sync[deploy] = sim_after(c->sim, lat, PRIO_CONTROLLER, on_sync, rs, deploy);

@@ -409,7 +409,7 @@ preempt(struct cluster *c, uint32_t p, const struct sched_result *r)
 		if (r->status[n].code != SCHED_UNSCHEDULABLE)
 			continue;
 		for (uint32_t q = c->nodes[n].first_pod; q != NONE; q = c->pods[q].node_next)
-			if (s->pods[q].handle >= 0 && c->pods[q].started > 0)
+			if (s->pods[q].handle >= 0 && c->pods[q].started != 0)
 				sched_pod_set_start(s->sched, s->pods[q].handle,
 				    c->pods[q].started);
 	}
@@ -514,6 +514,7 @@ on_cycle_done(struct sim *sim, void *ctx, uint64_t arg)
 			}
 			emit_decision(c, p, NULL, 0, reason);
 			cl_event(c, "FailedScheduling", pd->name, "%s", reason);
+			pod_set_why_pending(c, p, reason);
 			free(reason);
 			pd->unschedulable = true;
 			KS_GROW(s->unsched, s->capunsched, s->nunsched + 1);
@@ -522,6 +523,43 @@ on_cycle_done(struct sim *sim, void *ctx, uint64_t arg)
 		sched_result_fini(&r);
 	}
 	sq_kick(c);
+}
+
+bool
+scheduler_place_now(struct cluster *c, uint32_t p, uint32_t on)
+{
+	struct scheduler *s = sq_of(c);
+	struct cl_pod *pd = &c->pods[p];
+	if (pd->phase != POD_PENDING || (on == NONE && !use_profile(s, pd->spec)))
+		return false;
+	struct sched_result r;
+	sched_result_init(&r);
+	if (on == NONE)
+		sched_schedule_owned(s->sched, pd->spec, &c->deploys[pd->deploy].d->selector,
+		    s->rng, &r);
+	else
+		r.node = (int)on, r.nfeasible = 1;	/* spec.nodeName: no scheduler */
+	bool ok = r.node >= 0;
+	if (ok) {
+		uint32_t node = (uint32_t)r.node;
+		struct sq_pod *sp = &s->pods[p];
+		sp->handle = sched_node_add_pod(s->sched, r.node, pd->spec);
+		KS_GROW(s->handle_pod, s->caphandle, (size_t)sp->handle + 1);
+		s->handle_pod[sp->handle] = p;
+		if (on == NONE) {
+			emit_decision(c, p, c->nodes[node].spec->name, r.nfeasible, "Scheduled");
+			cl_event(c, "Scheduled", pd->name, "to %s (%d feasible, warm start)",
+			    c->nodes[node].spec->name, (int)r.nfeasible);
+		} else {
+			cl_event(c, "Bound", pd->name, "to %s (spec.nodeName)",
+			    c->nodes[node].spec->name);
+		}
+		sim_cancel(c->sim, pd->timer);	/* the scheduler's watch of it */
+		pd->timer = 0;
+		pod_bind(c, p, node);
+	}
+	sched_result_fini(&r);
+	return ok;
 }
 
 static void

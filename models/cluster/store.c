@@ -151,6 +151,50 @@ node_create(struct cluster *c, uint32_t pool, bool initial)
 	return id;
 }
 
+uint32_t
+node_create_given(struct cluster *c, uint32_t pool, const struct k8s_node_spec *spec)
+{
+	KS_GROW(c->nodes, c->capnodes, c->nnodes + 1);
+	uint32_t id = (uint32_t)c->nnodes++;
+	struct cl_node *n = &c->nodes[id];
+	memset(n, 0, sizeof *n);
+	n->id = id;
+	n->pool = pool;
+	n->first_pod = NONE;
+	n->spec = xcalloc(1, sizeof *n->spec);
+	n->spec->name = xstrdup(spec->name);
+	k8s_labels_copy(&n->spec->labels, &spec->labels);
+	if (k8s_labels_get(&n->spec->labels, "kubernetes.io/hostname") == NULL)
+		k8s_labels_set(&n->spec->labels, "kubernetes.io/hostname", spec->name);
+	n->spec->taints = xcalloc(spec->ntaints + 2, sizeof *n->spec->taints);
+	for (size_t i = 0; i < spec->ntaints; i++) {
+		n->spec->taints[i].key = xstrdup(spec->taints[i].key);
+		n->spec->taints[i].value = spec->taints[i].value ?
+		    xstrdup(spec->taints[i].value) : NULL;
+		n->spec->taints[i].effect = spec->taints[i].effect;
+	}
+	n->spec->ntaints = spec->ntaints;
+	k8s_res_copy(&n->spec->allocatable, &spec->allocatable);
+	n->spec->unschedulable = spec->unschedulable;
+	if (spec->nimages > 0) {
+		n->spec->images = xcalloc(spec->nimages, sizeof *n->spec->images);
+		n->spec->image_sizes = xcalloc(spec->nimages, sizeof *n->spec->image_sizes);
+		for (size_t i = 0; i < spec->nimages; i++) {
+			n->spec->images[i] = xstrdup(spec->images[i]);
+			n->spec->image_sizes[i] = spec->image_sizes ? spec->image_sizes[i] : 0;
+		}
+		n->spec->nimages = spec->nimages;
+	}
+	n->initial = true;
+	n->billed_from = sim_now(c->sim);
+	n->up = true;
+	n->state = NODE_READY;
+	c->nodes_ready++;
+	node_billing(c, n, true);
+	cl_notify(c, CL_NODE_ADDED, id);
+	return id;
+}
+
 void
 node_set_state(struct cluster *c, uint32_t id, enum node_state state)
 {

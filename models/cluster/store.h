@@ -112,6 +112,15 @@ struct cl_pod {
 	sim_ns		 finished_at;
 	sim_timer	 exit_timer;
 	uint8_t		 exit_why;	/* kubelet.c's reason of the pending exit */
+	/* Its place in its workload: a StatefulSet's ordinal, a DaemonSet's
+	 * node, a Job's run; 0 for a Deployment's pods. */
+	uint32_t	 slot;
+	/* The scheduler's last FailedScheduling message (owned; NULL: none),
+	 * for the run summary. */
+	char		*why_pending;
+	bool		 was_ready;	/* Ready at some time */
+	bool		 succeeded, failed;	/* a Job pod's containers exited */
+	bool		 daemon;	/* a DaemonSet's: bound to its node for good */
 };
 
 /* A ReplicaSet of a Deployment, one per template revision (the Deployment
@@ -142,6 +151,7 @@ struct cl_deploy {
 	const struct k8s_pod_spec *cur;	/* template of new pods (VPA); NULL: &spec */
 	uint32_t		 name_seq;
 	uint32_t		 restarts;	/* container restarts of its pods */
+	bool			 ever_ready;	/* some pod of it was Ready */
 };
 
 struct cl_service {
@@ -252,6 +262,12 @@ struct cluster {
 	sim_ns			 cost_at;
 	double			 price_rate;	/* USD per second of all billed nodes */
 
+	bool			 warm;	/* warm start (warmstart.c) */
+	/* v1 Node objects given (borrowed), created at the start; their pool */
+	const struct k8s_node_spec **given_nodes;
+	size_t			 ngiven_nodes;
+	uint32_t		 given_pool;
+
 	/* the interval records (cluster.c) */
 	sim_ns			 last_interval;
 	double			 cost_reported;	/* cost in earlier intervals */
@@ -285,6 +301,10 @@ uint32_t cl_pod_of(const struct cluster *c, uint64_t arg);
 /* A new node of the pool, Ready at once when initial, else provisioning
  * (tainted unreachable until Ready). Returns its id. */
 uint32_t node_create(struct cluster *c, uint32_t pool, bool initial);
+/* A node given as a v1 Node object (copied): Ready at once, in `pool` (the
+ * cluster's pool of given nodes: not autoscaled, priced 0). */
+uint32_t node_create_given(struct cluster *c, uint32_t pool,
+    const struct k8s_node_spec *spec);
 /* Removes a node: its remaining pods are deleted with it, billing stops;
  * the id is never reused. */
 void node_delete(struct cluster *c, uint32_t node, const char *reason);
@@ -303,6 +323,18 @@ uint32_t pod_create_rs(struct cluster *c, uint32_t deploy, uint32_t rs);
  * and 0 replicas; returns its index. */
 uint32_t rs_create(struct cluster *c, uint32_t deploy, const struct k8s_pod_spec *tmpl,
     const struct cl_behavior *behave, uint64_t hash, int64_t revision);
+/* A pod of any workload kind: with its own name (NULL: generated, as
+ * generateName does), its own template (NULL: the workload's; borrowed, it
+ * must outlive the pod) and slot (see struct cl_pod). */
+uint32_t pod_create_as(struct cluster *c, uint32_t deploy, const char *name,
+    const struct k8s_pod_spec *spec, uint32_t slot);
+/* The pod's containers exited for good (a Job's pod, restartPolicy Never):
+ * Succeeded or Failed; the pod is deleted and frees its node's resources. */
+void pod_exit(struct cluster *c, uint32_t pod, bool failed);
+/* Records the scheduler's message for a pod it could not place. */
+void pod_set_why_pending(struct cluster *c, uint32_t pod, const char *why);
+/* The workload kind of a pod's owner. */
+#define cl_pod_kind(c, p)	((c)->deploys[(c)->pods[p].deploy].d->kind)
 void pod_bind(struct cluster *c, uint32_t pod, uint32_t node);
 void pod_set_phase(struct cluster *c, uint32_t pod, enum pod_phase ph);
 void pod_set_ready(struct cluster *c, uint32_t pod, bool ready);

@@ -29,10 +29,89 @@ pod_set_phase(struct cluster *c, uint32_t p, enum pod_phase ph)
 	pd->phase = ph;
 }
 
+/* A pod of deploy: of ReplicaSet rs (NONE: none), named (NULL: generated,
+ * as generateName does), from spec (NULL: the ReplicaSet's or the
+ * workload's template), in slot. */
+static uint32_t
+pod_create_full(struct cluster *c, uint32_t deploy, uint32_t rs, const char *name,
+    const struct k8s_pod_spec *spec, uint32_t slot)
+{
+	uint32_t p;
+	if (c->free_pods != NONE) {
+		p = c->free_pods;
+		c->free_pods = c->pods[p].node_next;
+	} else {
+		KS_GROW(c->pods, c->cappods, c->npods + 1);
+		p = (uint32_t)c->npods++;
+		memset(&c->pods[p], 0, sizeof c->pods[p]);
+	}
+	struct cl_pod *pd = &c->pods[p];
+	uint32_t gen = pd->gen + 1;
+	char *oldname = pd->name;
+	free(pd->why_pending);
+	memset(pd, 0, sizeof *pd);
+	free(oldname);
+	pd->slot = slot;
+	pd->daemon = c->deploys[deploy].d->kind == K8S_KIND_DAEMONSET;
+	pd->id = p;
+	pd->gen = gen;
+	pd->deploy = deploy;
+	pd->node = NONE;
+	pd->assumed = NONE;
+	pd->node_prev = pd->node_next = NONE;
+	pd->ep_index = NONE;
+	pd->created = sim_now(c->sim);
+	pd->phase = POD_PENDING;
+	c->pods_pending++;
+	struct cl_deploy *d = &c->deploys[deploy];
+	if (name != NULL)
+		pd->name = xstrdup(name);
+	else
+		pd->name = xasprintf("%s-%05u", d->d->name, d->name_seq++);
+	pd->rs = rs;
+	pd->spec = spec != NULL ? spec : rs != NONE && c->rss[rs].tmpl != NULL ?
+	    c->rss[rs].tmpl : deploy_template(c, deploy);
+	if (rs != NONE) {
+		pd->behave = c->rss[rs].behave;
+		c->rss[rs].npods++;
+	}
+	struct k8s_resources req;
+	k8s_pod_request(pd->spec, false, &req);
+	pd->req_cpu_milli = req.cpu_milli;
+	pd->req_memory = req.memory;
+	k8s_res_free(&req);
+	pd->dep_prev = NONE;
+	pd->dep_next = d->first_pod;
+	if (d->first_pod != NONE)
+		c->pods[d->first_pod].dep_prev = p;
+	d->first_pod = p;
+	d->npods++;
+	if (d->d->kind == K8S_KIND_DEPLOYMENT)
+		cl_event(c, "PodCreated", pd->name, "deployment %s", d->d->name);
+	else
+		cl_event(c, "PodCreated", pd->name, "%s %s", k8s_kind_name(d->d->kind),
+		    d->d->name);
+	cl_notify(c, CL_POD_ADDED, p);
+	return p;
+}
+
 uint32_t
 pod_create(struct cluster *c, uint32_t deploy)
 {
-	return pod_create_rs(c, deploy, NONE);
+	return pod_create_full(c, deploy, NONE, NULL, NULL, 0);
+}
+
+uint32_t
+pod_create_rs(struct cluster *c, uint32_t deploy, uint32_t rs)
+{
+	return pod_create_full(c, deploy, rs, NULL, NULL, 0);
+}
+
+uint32_t
+pod_create_as(struct cluster *c, uint32_t deploy, const char *name,
+    const struct k8s_pod_spec *spec, uint32_t slot)
+{
+	return pod_create_full(c, deploy, NONE, name, spec, slot);
 }
 
 uint32_t
@@ -55,57 +134,6 @@ rs_create(struct cluster *c, uint32_t deploy, const struct k8s_pod_spec *tmpl,
 	return (uint32_t)c->nrss++;
 }
 
-uint32_t
-pod_create_rs(struct cluster *c, uint32_t deploy, uint32_t rs)
-{
-	uint32_t p;
-	if (c->free_pods != NONE) {
-		p = c->free_pods;
-		c->free_pods = c->pods[p].node_next;
-	} else {
-		KS_GROW(c->pods, c->cappods, c->npods + 1);
-		p = (uint32_t)c->npods++;
-		memset(&c->pods[p], 0, sizeof c->pods[p]);
-	}
-	struct cl_pod *pd = &c->pods[p];
-	uint32_t gen = pd->gen + 1;
-	char *oldname = pd->name;
-	memset(pd, 0, sizeof *pd);
-	free(oldname);
-	pd->id = p;
-	pd->gen = gen;
-	pd->deploy = deploy;
-	pd->node = NONE;
-	pd->assumed = NONE;
-	pd->node_prev = pd->node_next = NONE;
-	pd->ep_index = NONE;
-	pd->created = sim_now(c->sim);
-	pd->phase = POD_PENDING;
-	c->pods_pending++;
-	struct cl_deploy *d = &c->deploys[deploy];
-	pd->name = xasprintf("%s-%05u", d->d->name, d->name_seq++);
-	pd->rs = rs;
-	pd->spec = rs != NONE && c->rss[rs].tmpl != NULL ? c->rss[rs].tmpl :
-	    deploy_template(c, deploy);
-	if (rs != NONE) {
-		pd->behave = c->rss[rs].behave;
-		c->rss[rs].npods++;
-	}
-	struct k8s_resources req;
-	k8s_pod_request(pd->spec, false, &req);
-	pd->req_cpu_milli = req.cpu_milli;
-	pd->req_memory = req.memory;
-	k8s_res_free(&req);
-	pd->dep_prev = NONE;
-	pd->dep_next = d->first_pod;
-	if (d->first_pod != NONE)
-		c->pods[d->first_pod].dep_prev = p;
-	d->first_pod = p;
-	d->npods++;
-	cl_event(c, "PodCreated", pd->name, "deployment %s", d->d->name);
-	cl_notify(c, CL_POD_ADDED, p);
-	return p;
-}
 
 void
 pod_bind(struct cluster *c, uint32_t p, uint32_t node)
@@ -132,6 +160,8 @@ pod_set_ready(struct cluster *c, uint32_t p, bool ready)
 	if (pd->ready_cond == ready)
 		return;
 	pd->ready_cond = ready;
+	pd->was_ready |= ready;
+	c->deploys[pd->deploy].ever_ready |= ready;
 	pd->ready_changed = sim_now(c->sim);
 	if (ready && pd->phase == POD_RUNNING)
 		pod_set_phase(c, p, POD_READY);
@@ -211,6 +241,29 @@ pod_delete(struct cluster *c, uint32_t p, const char *reason)
 		pod_set_phase(c, p, POD_TERMINATING);
 	}
 	cl_notify(c, CL_POD_TERMINATING, p);
+}
+
+void
+pod_exit(struct cluster *c, uint32_t p, bool failed)
+{
+	struct cl_pod *pd = &c->pods[p];
+	if (pd->deleting)
+		return;
+	pd->succeeded = !failed;
+	pd->failed = failed;
+	cl_event(c, failed ? "PodFailed" : "PodSucceeded", pd->name, "%s",
+	    pd->node != NONE ? c->nodes[pd->node].spec->name : "");
+	if (pd->ready_cond)
+		pod_set_ready(c, p, false);
+	pod_delete(c, p, failed ? "Failed" : "Completed");
+}
+
+void
+pod_set_why_pending(struct cluster *c, uint32_t p, const char *why)
+{
+	struct cl_pod *pd = &c->pods[p];
+	free(pd->why_pending);
+	pd->why_pending = why != NULL ? xstrdup(why) : NULL;
 }
 
 /* ---- endpoints -------------------------------------------------------------- */

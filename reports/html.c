@@ -205,28 +205,33 @@ html_write_data(struct rpt *r, struct html_run *h, char **cause)
 	return 0;
 }
 
-/* Failures (red) and scaling (green), failures first, as gnuplot arrows. */
+/* Failures and faults (red), rollouts (blue) and scaling (green), failures
+ * first, as gnuplot arrows. */
+#define HTML_FAIL_KINDS "'NodeFailed', 'NodeNotReady', 'NodeEviction', 'NodeRecovered', " \
+	"'Preempted', 'EvictedByVPA', 'ScaleUpTimedOut', 'ZonePartitioned', 'APIServerDown', " \
+	"'SpotInterruptionNotice', 'KillPods', 'ImagePullBackOff', 'NodeCordoned', " \
+	"'UpgradeNode', 'ContainerDied', 'BackOff'"
+#define HTML_ROLLOUT_KINDS "'Rollout', 'DeploymentRollback'"
+#define HTML_SCALE_KINDS "'HPARescale', 'Scaled', 'TriggeredScaleUp', 'ScaleDown', " \
+	"'ScaleDownDone'"
 static int
 html_write_marks(struct rpt *r, struct html_run *h, FILE *gp, char **cause)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(rpt_db(r), "SELECT t_s, CASE WHEN kind IN ('NodeFailed', "
-	    "'NodeNotReady', 'NodeEviction', 'NodeRecovered', 'Preempted', 'EvictedByVPA', "
-	    "'ScaleUpTimedOut') "
-	    "THEN 1 ELSE 2 END AS cls FROM events WHERE run_id = ?1 AND kind IN "
-	    "('NodeFailed', 'NodeNotReady', 'NodeEviction', 'NodeRecovered', 'Preempted', "
-	    "'EvictedByVPA', 'ScaleUpTimedOut', 'HPARescale', 'Scaled', 'TriggeredScaleUp', "
-	    "'ScaleDown', 'ScaleDownDone') ORDER BY cls, t_s LIMIT ?2", -1, &st, NULL)
-	    != SQLITE_OK)
+	if (sqlite3_prepare_v2(rpt_db(r), "SELECT t_s, CASE WHEN kind IN (" HTML_FAIL_KINDS
+	    ") THEN 1 WHEN kind IN (" HTML_ROLLOUT_KINDS ") THEN 2 ELSE 3 END AS cls "
+	    "FROM events WHERE run_id = ?1 AND kind IN (" HTML_FAIL_KINDS ", "
+	    HTML_ROLLOUT_KINDS ", " HTML_SCALE_KINDS ") ORDER BY cls, t_s LIMIT ?2", -1, &st,
+	    NULL) != SQLITE_OK)
 		return html_dberr(r, "reading events", cause);
 	sqlite3_bind_int64(st, 1, h->id);
 	sqlite3_bind_int(st, 2, HTML_MAX_MARKS);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		bool fail = sqlite3_column_int(st, 1) == 1;
+		int cls = sqlite3_column_int(st, 1);
+		static const char *const color[] = { "", "#d62728", "#1f77b4", "#2ca02c" };
 		fprintf(gp, "set arrow from %.6f, graph 0 to %.6f, graph 1 nohead front "
 		    "lc rgb '%s' lw 1 dt %d\n", sqlite3_column_double(st, 0) / 3600,
-		    sqlite3_column_double(st, 0) / 3600, fail ? "#d62728" : "#2ca02c",
-		    fail ? 2 : 3);
+		    sqlite3_column_double(st, 0) / 3600, color[cls], cls == 1 ? 2 : 3);
 		h->nmarks++;
 	}
 	sqlite3_finalize(st);

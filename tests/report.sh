@@ -25,6 +25,11 @@ check_contains "index links the run" "$(cat "$TMP/rep/index.html")" 'href="run-1
 check_eq "plots inlined" "$(grep -c 'src="data:image/svg+xml;base64,' "$TMP/rep/run-1.html")" 5
 # Marks: the node failure at 3 h (red) is in every plot's script.
 check_contains "failure marked" "$(cat "$TMP/rep/run-1/plots.gp")" "set arrow from 3.000000, graph 0"
+# A rollout is marked in blue (tests/data/rollouts.yaml rolls out web at 10 min).
+rdb="$TMP/ro.db"
+"$KUBESIM" run "$KS_SRCDIR/tests/data/rollouts.yaml" --out "$rdb" -q >/dev/null
+"$KUBESIM" report "$rdb" --out "$TMP/ro" >/dev/null
+check_contains "rollout marked" "$(cat "$TMP/ro/run-1/plots.gp")" "lc rgb '#1f77b4'"
 
 # Headless Chromium: every image complete, sized, and with > 2 % non-white pixels.
 sed 's|</body></html>||' "$TMP/rep/run-1.html" > "$TMP/rep/check.html"

@@ -101,6 +101,9 @@ void deploy_rollout(struct cluster *c, uint32_t deploy, const struct cl_rollout_
 void deploy_pause(struct cluster *c, uint32_t deploy, bool paused);
 void deploy_undo(struct cluster *c, uint32_t deploy, int64_t to_revision);
 void deploy_track(struct cluster *c, uint32_t deploy);
+/* deployment.c: the Deployment's newest ReplicaSet (NONE before the start),
+ * whose pods a warm start creates. */
+uint32_t deploy_newest_rs(struct cluster *c, uint32_t deploy);
 
 /* scheduler.c: its cache (nodes and pods as the scheduler sees them) for
  * the Cluster Autoscaler's simulations, and the Services that default

@@ -113,6 +113,15 @@ dep_init(struct rsctl *r)
 	}
 }
 
+uint32_t
+deploy_newest_rs(struct cluster *c, uint32_t deploy)
+{
+	struct rsctl *r = c->ctl[CTL_REPLICASET];
+	if (deploy >= r->ndep || r->dep[deploy].nrs == 0)
+		return NONE;
+	return r->dep[deploy].rs[r->dep[deploy].nrs - 1];
+}
+
 void
 dep_free(struct rsctl *r)
 {

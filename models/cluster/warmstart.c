@@ -52,8 +52,13 @@ warm_start(struct cluster *c)
 	for (size_t i = 0; i < c->ndeploys; i++) {
 		struct cl_deploy *d = &c->deploys[i];
 		if (d->d->kind == K8S_KIND_DEPLOYMENT) {
+			/* the pods of its ReplicaSet, as the controller would make them */
+			uint32_t rs = deploy_newest_rs(c, (uint32_t)i);
+			if (rs != NONE && c->rss[rs].replicas < d->replicas)
+				c->rss[rs].replicas = d->replicas;
 			for (int32_t k = (int32_t)d->npods; k < d->replicas; k++)
-				warm_run(c, pod_create(c, (uint32_t)i));
+				warm_run(c, rs != NONE ? pod_create_rs(c, (uint32_t)i, rs) :
+				    pod_create(c, (uint32_t)i));
 		} else if (d->d->kind == K8S_KIND_STATEFULSET) {
 			for (int32_t k = (int32_t)d->npods; k < d->replicas; k++) {
 				char *name = sts_pod_name(d->d->name, k);

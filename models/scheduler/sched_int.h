@@ -34,6 +34,12 @@ struct sched_group {
 	size_t			 nnodes, cap;
 	bool			 has_affinity;	/* any pod (anti-)affinity term */
 	bool			 has_anti_required;
+	uint64_t		 label_hash;	/* its labels when indexed (sched_groups_with) */
+};
+/* Group ids in creation order, of one label. */
+struct sched_glist {
+	int32_t		*v;
+	size_t		 n, cap;
 };
 struct sched_hostport {
 	int32_t		 pod;
@@ -71,6 +77,7 @@ struct sched_ext {
 struct sched_service {
 	const char		*ns;
 	const struct k8s_labels	*sel;
+	int32_t			 next;	/* next service under the same first label, -1 */
 };
 
 /* A label selector as the plugins build it: base requirements, an owner's
@@ -86,6 +93,13 @@ struct sched_sel {
 	int			 nmk;
 };
 bool sched_sel_empty(const struct sched_sel *sel);
+/* The services whose selector's first label is one of labels' (a superset
+ * of those that select labels), in the order added, into s->svc_found. */
+size_t sched_services_of(struct sched *s, const struct k8s_labels *labels);
+/* The groups that can match sel, ascending: a list of those carrying one
+ * label sel requires, or NULL when sel requires no single label (or the
+ * index is stale): then every group can. */
+const struct sched_glist *sched_groups_with(const struct sched *s, const struct sched_sel *sel);
 bool sched_sel_matches(const struct sched_sel *sel, const struct k8s_labels *l);
 
 struct sched_spread_c {
@@ -96,6 +110,8 @@ struct sched_spread_c {
 	struct sched_sel sel;
 	bool		 self_match;
 	uint8_t		*gmatch;	/* per group */
+	int32_t		*glist;		/* the groups with gmatch set, ascending */
+	size_t		 nglist;
 	int64_t		*cnt;		/* per domain */
 	uint8_t		*present;	/* per domain */
 	int64_t		 min_match;
@@ -171,6 +187,18 @@ struct sched {
 	int			 next;
 	struct sched_service	*services;
 	size_t			 nservices, cap_services;
+	/* Services by their selector's first label ("key\x1fvalue"): the head
+	 * and tail of a list in the order added (sched_services_of). */
+	struct ks_strmap	 svc_first;
+	int32_t			*svc_tail;	/* per list head: its last service */
+	int32_t			*svc_found;	/* sched_services_of's answer */
+	size_t			 cap_svc_found;
+	/* Groups by each of their labels ("key\x1fvalue" -> glists index);
+	 * stale (never used again) if a group's labels ever change. */
+	struct ks_strmap	 glabel;
+	struct sched_glist	*glists;
+	size_t			 nglists, cap_glists;
+	bool			 gindex_stale;
 	/* ImageLocality: normalized image name -> id; nodes holding each id.
 	 * Node images are normalized once, when the node is added. */
 	struct ks_strmap	 images;

@@ -320,6 +320,83 @@ group_refresh(struct sched_group *g, const struct k8s_pod_spec *spec)
 	g->has_anti_required = a->nanti_required > 0;
 }
 
+/* The index key of one label. */
+static char *
+label_key(const char *k, const char *v)
+{
+	return xasprintf("%s\x1f%s", k, v);
+}
+
+static uint64_t
+labels_hash(const struct k8s_labels *l)
+{
+	uint64_t h = l->n;
+	for (size_t i = 0; i < l->n; i++) {
+		for (const char *p = l->v[i].key; *p; p++)
+			h = ks_mix64(h ^ (unsigned char)*p);
+		h = ks_mix64(h ^ 0x1f);
+		for (const char *p = l->v[i].value; *p; p++)
+			h = ks_mix64(h ^ (unsigned char)*p);
+		h = ks_mix64(h ^ 0x1e);
+	}
+	return h;
+}
+
+static void
+group_index(struct sched *s, int32_t g)
+{
+	const struct k8s_labels *l = &s->groups[g].spec->labels;
+	s->groups[g].label_hash = labels_hash(l);
+	for (size_t i = 0; i < l->n; i++) {
+		char *key = label_key(l->v[i].key, l->v[i].value);
+		int64_t li;
+		if (!ks_strmap_get(&s->glabel, key, &li)) {
+			KS_GROW(s->glists, s->cap_glists, s->nglists + 1);
+			li = (int64_t)s->nglists++;
+			memset(&s->glists[li], 0, sizeof s->glists[li]);
+			ks_strmap_put(&s->glabel, key, li);
+		}
+		struct sched_glist *gl = &s->glists[li];
+		KS_GROW(gl->v, gl->cap, gl->n + 1);
+		gl->v[gl->n++] = g;
+		free(key);
+	}
+}
+
+static const struct sched_glist *
+glist_of(const struct sched *s, const char *k, const char *v)
+{
+	char *key = label_key(k, v);
+	int64_t li;
+	bool found = ks_strmap_get(&s->glabel, key, &li);
+	free(key);
+	static const struct sched_glist none;
+	return found ? &s->glists[li] : &none;
+}
+
+const struct sched_glist *
+sched_groups_with(const struct sched *s, const struct sched_sel *sel)
+{
+	if (s->gindex_stale)
+		return NULL;
+	for (int i = 0; i < sel->neq; i++)
+		if (sel->eq[i]->n > 0)
+			return glist_of(s, sel->eq[i]->v[0].key, sel->eq[i]->v[0].value);
+	const struct k8s_selector *bs[2] = { sel->base, sel->base2 };
+	for (int b = 0; b < 2; b++) {
+		if (bs[b] == NULL)
+			continue;
+		for (size_t i = 0; i < bs[b]->nreqs; i++) {
+			const struct k8s_sel_req *r = &bs[b]->reqs[i];
+			if (r->op == K8S_SEL_IN && r->nvalues == 1)
+				return glist_of(s, r->key, r->values[0]);
+		}
+	}
+	if (sel->nmk > 0)
+		return glist_of(s, sel->mk_key[0], sel->mk_val[0]);
+	return NULL;
+}
+
 static int32_t
 group_of(struct sched *s, const struct k8s_pod_spec *spec)
 {
@@ -330,9 +407,14 @@ group_of(struct sched *s, const struct k8s_pod_spec *spec)
 		memset(&s->groups[g], 0, sizeof s->groups[g]);
 		gmap_put(s, spec, g);
 		s->ngroups++;
-	}
-	if (s->groups[g].npods == 0)
 		group_refresh(&s->groups[g], spec);
+		group_index(s, g);
+	}
+	if (s->groups[g].npods == 0) {
+		group_refresh(&s->groups[g], spec);
+		if (labels_hash(&spec->labels) != s->groups[g].label_hash)
+			s->gindex_stale = true;
+	}
 	return g;
 }
 
@@ -587,9 +669,52 @@ void
 sched_add_service(struct sched *s, const char *ns, const struct k8s_labels *selector)
 {
 	KS_GROW(s->services, s->cap_services, s->nservices + 1);
-	s->services[s->nservices].ns = ns;
-	s->services[s->nservices].sel = selector;
-	s->nservices++;
+	size_t cap_tail = s->cap_services;
+	s->svc_tail = xreallocarray(s->svc_tail, cap_tail ? cap_tail : 1, sizeof *s->svc_tail);
+	int32_t id = (int32_t)s->nservices++;
+	s->services[id].ns = ns;
+	s->services[id].sel = selector;
+	s->services[id].next = -1;
+	if (selector->n == 0)
+		return;		/* selects nothing for spreading: never listed */
+	char *key = label_key(selector->v[0].key, selector->v[0].value);
+	int64_t head;
+	if (ks_strmap_get(&s->svc_first, key, &head)) {
+		s->services[s->svc_tail[head]].next = id;
+		s->svc_tail[head] = id;
+	} else {
+		ks_strmap_put(&s->svc_first, key, id);
+		s->svc_tail[id] = id;
+	}
+	free(key);
+}
+
+static int
+cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+size_t
+sched_services_of(struct sched *s, const struct k8s_labels *labels)
+{
+	size_t n = 0;
+	if (s->svc_first.len == 0)
+		return 0;
+	for (size_t i = 0; i < labels->n; i++) {
+		char *key = label_key(labels->v[i].key, labels->v[i].value);
+		int64_t head;
+		if (ks_strmap_get(&s->svc_first, key, &head))
+			for (int32_t id = (int32_t)head; id >= 0; id = s->services[id].next) {
+				KS_GROW(s->svc_found, s->cap_svc_found, n + 1);
+				s->svc_found[n++] = id;
+			}
+		free(key);
+	}
+	if (n > 1)
+		qsort(s->svc_found, n, sizeof *s->svc_found, cmp_i32);
+	return n;
 }
 
 /* Frees everything sched_state.c allocated. */
@@ -620,6 +745,13 @@ sched_state_free(struct sched *s)
 		free(s->ext[i].reason);
 	}
 	free(s->services);
+	free(s->svc_tail);
+	free(s->svc_found);
+	for (size_t i = 0; i < s->nglists; i++)
+		free(s->glists[i].v);
+	free(s->glists);
+	ks_strmap_fini(&s->glabel);
+	ks_strmap_fini(&s->svc_first);
 	ks_strmap_fini(&s->images);
 	for (size_t i = 0; i < s->nnodes && i < s->cap_node_images; i++)
 		free(s->node_images[i]);

@@ -90,7 +90,7 @@ static void
 mm_init(struct mmap *m)
 {
 	memset(m, 0, sizeof *m);
-	ks_strmap_init(&m->idx);
+	ks_strmap_init_borrowed(&m->idx);
 }
 
 static void
@@ -144,6 +144,7 @@ static void
 mm_from_array(struct mmap *m, const struct hpa_pod_metric *a, size_t n)
 {
 	mm_init(m);
+	ks_strmap_reserve(&m->idx, n);
 	for (size_t i = 0; i < n; i++)
 		mm_set(m, a[i].pod, a[i].value, a[i].timestamp, a[i].window);
 }
@@ -386,7 +387,8 @@ static int
 calculate_requests(const struct hpa_calc *c, const char *container,
     const char *resource, struct ks_strmap *req, char **err)
 {
-	ks_strmap_init(req);
+	ks_strmap_init_borrowed(req);	/* names borrowed from c->pods */
+	ks_strmap_reserve(req, c->npods);
 	for (size_t i = 0; i < c->npods; i++) {
 		int64_t v;
 		if (hpa_pod_request(&c->pods[i], container, resource,

@@ -24,7 +24,7 @@
 static const char *const top_keys[] = { "name", "description", "seed", "duration",
 	"interval", "tick", "nodePools", "manifests", "services", "failures",
 	"controlPlane", "trafficMode", "schedulerConfig", "queues", "clusterAutoscaler",
-	NULL };
+	"hpaDecisions", NULL };
 static const char *const pool_keys[] = { "name", "instanceType", "cpu", "memory",
 	"maxPods", "reserved", "pricePerHour", "zones", "count", "min", "max",
 	"provisioningDelay", "labels", "taints", "failures", NULL };
@@ -669,6 +669,16 @@ run_settings(struct loader *l, const struct yt_node *root, char **cause)
 			return -1;
 		}
 		s->traffic_mode = (enum scn_traffic_mode)m;
+	}
+	const struct yt_node *hd = yt_get(root, "hpaDecisions");
+	s->hpa_rows_on_change = false;
+	if (hd != NULL && !yt_is_null(hd)) {
+		if (hd->kind != YT_SCALAR || (strcmp(hd->str, "everySync") != 0 &&
+		    strcmp(hd->str, "onChange") != 0)) {
+			*cause = yt_errorf(hd, "hpaDecisions must be everySync or onChange");
+			return -1;
+		}
+		s->hpa_rows_on_change = strcmp(hd->str, "onChange") == 0;
 	}
 	if (s->tick > s->interval) {
 		*cause = yt_errorf(yt_get(root, "tick") ? yt_get(root, "tick") : root,

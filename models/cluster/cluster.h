@@ -94,6 +94,9 @@ struct cl_timings {
 			hpa_sync_period, metrics_resolution,
 			backoff_initial, backoff_max, unschedulable_flush;
 	sim_ns		tick, interval, duration;
+	/* hpa_decisions rows: false, one per HPA sync; true, only a sync
+	 * whose decision differs from the HPA's last row (hpaDecisions). */
+	bool		hpa_rows_on_change;
 	/* The time a terminating pod takes to exit after SIGTERM, capped by its
 	 * terminationGracePeriodSeconds. */
 	struct sim_dist	shutdown;

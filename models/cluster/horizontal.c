@@ -3,7 +3,9 @@
  * every sync period each HPA reconciles through models/hpa/, exactly as
  * upstream, from the metrics-server's samples (metrics.c) and the custom
  * and external metrics kubesim serves, and its decision changes the
- * Deployment's replicas. Every reconcile is an hpa_decisions record.
+ * Deployment's replicas. Every reconcile is an hpa_decisions record, or
+ * (hpaDecisions: onChange) only one whose decision differs from the HPA's
+ * last row.
  * Upstream: pkg/controller/podautoscaler.
  */
 #include "config.h"
@@ -19,6 +21,7 @@ struct cl_hpa {
 	const struct hpa_spec	*spec;
 	uint32_t		 deploy;
 	struct hpa_state	 state;
+	char			*last_row;	/* onChange: its last row but t_s */
 };
 
 struct horizontal {
@@ -258,7 +261,17 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 		PV_TEXT(props), PV_INT(r.stabilized), PV_INT(r.desired_replicas),
 		PV_TEXT(limited), PV_TEXT(reason),
 	};
-	probe_emit(&c->probes, "hpa_decisions", v, 8);
+	bool emit = true;
+	if (c->t.hpa_rows_on_change) {
+		/* Every column but the time, unambiguously joined. */
+		char *row = xasprintf("%d\x1f%s\x1f%d\x1f%d\x1f%s\x1f%s", r.current_replicas,
+		    props, r.stabilized, r.desired_replicas, limited, reason);
+		emit = h->last_row == NULL || strcmp(h->last_row, row) != 0;
+		free(h->last_row);
+		h->last_row = row;
+	}
+	if (emit)
+		probe_emit(&c->probes, "hpa_decisions", v, 8);
 	free(props);
 	if (r.rescale && r.desired_replicas != d->replicas) {
 		cl_event(c, "HPARescale", h->spec->name, "%d -> %d: %s", d->replicas,
@@ -299,8 +312,10 @@ static void
 horizontal_destroy(struct cluster *c)
 {
 	struct horizontal *hz = hz_of(c);
-	for (size_t i = 0; i < hz->n; i++)
+	for (size_t i = 0; i < hz->n; i++) {
 		hpa_state_fini(&hz->hpas[i].state);
+		free(hz->hpas[i].last_row);
+	}
 	free(hz->hpas);
 	free(hz->pods);
 	free(hz->samples);

@@ -417,6 +417,10 @@ traffic_start(struct cluster *c)
 	tr_of(c)->serve->p = xcalloc(c->nprofiles, sizeof *tr_of(c)->serve->p);
 	tr_of(c)->dists = xcalloc(c->nprofiles, sizeof *tr_of(c)->dists);
 	struct mesh *m = tr_of(c)->serve->mesh = mesh_new(c);
+	/* Identical (mean, scv) give identical tables: each is built once
+	 * (serving_dist_init is deterministic), then copied. */
+	struct ks_strmap built;
+	ks_strmap_init(&built);
 	for (size_t i = 0; i < c->nprofiles; i++) {
 		struct cl_profile *pr = &c->profiles[i];
 		struct serve_prof *sp = &tr_of(c)->serve->p[i];
@@ -424,8 +428,16 @@ traffic_start(struct cluster *c)
 		double mean, scv;
 		fluid_service(pr, &mean, &scv);
 		char *cause = NULL;
-		if (serving_dist_init(&tr_of(c)->dists[i], mean, scv, &cause) < 0)
-			ks_fatal("service %s: %s", pr->p.service, cause);
+		char key[64];
+		snprintf(key, sizeof key, "%a %a", mean, scv);
+		int64_t same;
+		if (ks_strmap_get(&built, key, &same)) {
+			tr_of(c)->dists[i] = tr_of(c)->dists[same];
+		} else {
+			if (serving_dist_init(&tr_of(c)->dists[i], mean, scv, &cause) < 0)
+				ks_fatal("service %s: %s", pr->p.service, cause);
+			ks_strmap_put(&built, key, (int64_t)i);
+		}
 		if (pr->p.mode != CL_TRAFFIC_REQUEST || (pr->p.rate == NULL &&
 		    pr->p.next_arrival == NULL && !mesh_has(m, i)))
 			continue;
@@ -459,6 +471,7 @@ traffic_start(struct cluster *c)
 		rq_set_endpoints(sp->rq, &sv->endpoints, &sv->nendpoints, &sv->ep_version);
 		rq_start(sp->rq, sim_now(c->sim), c->t.duration);
 	}
+	ks_strmap_fini(&built);
 	if (c->t.tick > 0)
 		sim_after(c->sim, c->t.tick, PRIO_SERVE, on_tick, c, 0);
 }

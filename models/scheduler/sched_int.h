@@ -35,6 +35,12 @@ struct sched_group {
 	bool			 has_affinity;	/* any pod (anti-)affinity term */
 	bool			 has_anti_required;
 	uint64_t		 label_hash;	/* its labels when indexed (sched_groups_with) */
+	/* Its pods' required node affinity per node (sched_node_affinity_ok:
+	 * 0 unknown, 1 yes, 2 no), valid while nodes_gen and the affinity's
+	 * hash are those it was filled under. */
+	uint8_t			*aff_ok;
+	size_t			 aff_cap;
+	uint64_t		 aff_gen, aff_key;
 };
 /* Group ids in creation order, of one label. */
 struct sched_glist {
@@ -96,6 +102,10 @@ bool sched_sel_empty(const struct sched_sel *sel);
 /* The services whose selector's first label is one of labels' (a superset
  * of those that select labels), in the order added, into s->svc_found. */
 size_t sched_services_of(struct sched *s, const struct k8s_labels *labels);
+/* The node-affinity answers of pod's template kept across cycles (cleared
+ * when a node changed or the template's required node affinity is not the
+ * one they were computed for), or NULL when the pod requires none. */
+uint8_t *sched_affinity_cache(struct sched *s, const struct k8s_pod_spec *pod);
 /* The groups that can match sel, ascending: a list of those carrying one
  * label sel requires, or NULL when sel requires no single label (or the
  * index is stale): then every group can. */
@@ -199,6 +209,7 @@ struct sched {
 	struct sched_glist	*glists;
 	size_t			 nglists, cap_glists;
 	bool			 gindex_stale;
+	uint64_t		 nodes_gen;	/* bumped by every node add, update, removal */
 	/* ImageLocality: normalized image name -> id; nodes holding each id.
 	 * Node images are normalized once, when the node is added. */
 	struct ks_strmap	 images;

@@ -207,6 +207,7 @@ sched_add_node(struct sched *s, const struct k8s_node_spec *spec)
 		topo_fill(&s->topos[i], s, n);
 	image_count(s, n, spec, 1);
 	s->nlive++;
+	s->nodes_gen++;
 	return (int)n;
 }
 
@@ -216,6 +217,7 @@ sched_node_update(struct sched *s, int n)
 	KS_ASSERT(n >= 0 && (size_t)n < s->nnodes && sched_node_live(s, n));
 	struct sched_node *node = &s->nodes[n];
 	node_read_alloc(s, node);
+	s->nodes_gen++;
 	for (size_t i = 0; i < s->ntopos; i++)
 		topo_fill(&s->topos[i], s, (size_t)n);
 	/* Image counts: recount from scratch is not needed for labels/taints;
@@ -233,6 +235,7 @@ sched_remove_node(struct sched *s, int n)
 	free(node->groups);
 	free(node->ports);
 	memset(node, 0, sizeof *node);
+	s->nodes_gen++;
 	for (size_t i = 0; i < s->ntopos; i++) {
 		s->topos[i].has[n] = false;
 		s->topos[i].dom[n] = 0;
@@ -257,6 +260,67 @@ sched_node_find(const struct sched *s, const char *name)
 		if (s->nodes[i].spec && strcmp(s->nodes[i].spec->name, name) == 0)
 			return (int)i;
 	return -1;
+}
+
+static uint64_t
+str_mix(uint64_t h, const char *str)
+{
+	return ks_mix64(h ^ (str != NULL ? ks_hash_str(str) : 0x5a5a));
+}
+
+static uint64_t
+reqs_hash(uint64_t h, const struct k8s_sel_req *r, size_t n)
+{
+	h = ks_mix64(h ^ n);
+	for (size_t i = 0; i < n; i++) {
+		h = ks_mix64(str_mix(h, r[i].key) ^ (uint64_t)r[i].op);
+		for (size_t v = 0; v < r[i].nvalues; v++)
+			h = str_mix(h, r[i].values[v]);
+		h = ks_mix64(h ^ r[i].nvalues);
+	}
+	return h;
+}
+
+/* What required_match reads of a pod: nodeSelector and the required node
+ * affinity terms. */
+static uint64_t
+affinity_hash(const struct k8s_pod_spec *pod)
+{
+	uint64_t h = ks_mix64(pod->node_selector.n);
+	for (size_t i = 0; i < pod->node_selector.n; i++)
+		h = str_mix(str_mix(h, pod->node_selector.v[i].key), pod->node_selector.v[i].value);
+	h = ks_mix64(h ^ pod->affinity.nnode_required);
+	for (size_t i = 0; i < pod->affinity.nnode_required; i++) {
+		const struct k8s_node_term *t = &pod->affinity.node_required[i];
+		h = reqs_hash(h, t->match_expressions, t->nexpr);
+		h = reqs_hash(h, t->match_fields, t->nfields);
+	}
+	return h;
+}
+
+static int32_t group_of(struct sched *s, const struct k8s_pod_spec *spec);
+
+uint8_t *
+sched_affinity_cache(struct sched *s, const struct k8s_pod_spec *pod)
+{
+	if (pod->node_selector.n == 0 && pod->affinity.nnode_required == 0)
+		return NULL;
+	int32_t gi = group_of(s, pod);	/* may move s->groups */
+	struct sched_group *g = &s->groups[gi];
+	uint64_t key = affinity_hash(pod);
+	size_t n = s->nnodes ? s->nnodes : 1;
+	if (g->aff_cap < n) {
+		g->aff_cap = n + n / 2;
+		free(g->aff_ok);
+		g->aff_ok = xcalloc(g->aff_cap, 1);
+		g->aff_gen = s->nodes_gen;
+		g->aff_key = key;
+	} else if (g->aff_gen != s->nodes_gen || g->aff_key != key) {
+		memset(g->aff_ok, 0, n);
+		g->aff_gen = s->nodes_gen;
+		g->aff_key = key;
+	}
+	return g->aff_ok;
 }
 
 /* ---- groups (pods per spec) --------------------------------------------------------- */
@@ -728,8 +792,10 @@ sched_state_free(struct sched *s)
 	}
 	free(s->nodes);
 	free(s->pods);
-	for (size_t i = 0; i < s->ngroups; i++)
+	for (size_t i = 0; i < s->ngroups; i++) {
 		free(s->groups[i].nodes);
+		free(s->groups[i].aff_ok);
+	}
 	free(s->groups);
 	free(s->gkeys);
 	free(s->gvals);

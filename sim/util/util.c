@@ -317,9 +317,9 @@ strmap_resize(struct ks_strmap *m, size_t cap)
 {
 	struct ks_strmap n = *m;
 	n.cap = cap;
-	n.keys = xcalloc(n.cap, sizeof *n.keys);
-	n.vals = xcalloc(n.cap, sizeof *n.vals);
-	n.hashes = xcalloc(n.cap, sizeof *n.hashes);
+	n.keys = xcalloc(n.cap, sizeof *n.keys);	/* NULL: a free slot */
+	n.vals = xreallocarray(NULL, n.cap, sizeof *n.vals);	/* read only where a key is */
+	n.hashes = xreallocarray(NULL, n.cap, sizeof *n.hashes);
 	for (size_t i = 0; i < m->cap; i++) {
 		if (m->keys[i] == NULL)
 			continue;

@@ -3,7 +3,15 @@
  * instance shapes in three zones, 150,000 pods of mixed shapes from 200
  * Deployments, each with a Service (so default topology spreading runs),
  * scheduled and placed one by one through sched_schedule_owned with the full
- * default profile. Prints pods/s and peak RSS as a Markdown table.
+ * default profile, as the simulator's cycle does it (scheduler.c: one result
+ * reused, its nominated node reset each cycle). Three cases: 200 Deployments;
+ * 10,000 Deployments and Services (Kubernetes' limit); 200 Deployments whose
+ * every pod has a required node affinity, a preferred node affinity, a
+ * preferred pod anti-affinity and a DoNotSchedule zone spread. A fourth column
+ * gives the speed with a fresh result per pod (what the run did before).
+ * Prints pods/s and peak RSS as a Markdown table.
+ * Usage: bench_sched [nodes [pods [case]]] (case 1-4: only that row, e.g. under
+ * valgrind --tool=callgrind for instruction counts)
  */
 #include "config.h"
 
@@ -90,13 +98,80 @@ build_node(struct k8s_node_spec *n, int i)
 	}
 }
 
+static void
+app_selector(struct k8s_selector *sel, const char *app)
+{
+	sel->set = true;
+	sel->reqs = xcalloc(1, sizeof *sel->reqs);
+	sel->nreqs = 1;
+	sel->reqs[0].key = xstrdup("app");
+	sel->reqs[0].op = K8S_SEL_IN;
+	sel->reqs[0].values = xcalloc(1, sizeof *sel->reqs[0].values);
+	sel->reqs[0].values[0] = xstrdup(app);
+	sel->reqs[0].nvalues = 1;
+}
+
+/* Every constraint kind on one template: required node affinity (the three
+ * zones), preferred node affinity (an instance type), preferred hostname
+ * anti-affinity to its own pods, DoNotSchedule zone spread of skew 1. */
+static void
+add_all_constraints(struct k8s_pod_spec *p, const char *app, int d)
+{
+	struct k8s_affinity *a = &p->affinity;
+	if (a->nnode_required == 0) {
+		a->node_required = xcalloc(1, sizeof *a->node_required);
+		a->nnode_required = 1;
+		struct k8s_node_term *t = &a->node_required[0];
+		t->match_expressions = xcalloc(1, sizeof *t->match_expressions);
+		t->nexpr = 1;
+		t->match_expressions[0].key = xstrdup("topology.kubernetes.io/zone");
+		t->match_expressions[0].op = K8S_SEL_IN;
+		t->match_expressions[0].values = xcalloc(3, sizeof (char *));
+		for (int z = 0; z < 3; z++) {
+			char zone[32];
+			snprintf(zone, sizeof zone, "eu-west-1%c", 'a' + z);
+			t->match_expressions[0].values[z] = xstrdup(zone);
+		}
+		t->match_expressions[0].nvalues = 3;
+	}
+	if (a->nnode_preferred == 0) {
+		a->node_preferred = xcalloc(1, sizeof *a->node_preferred);
+		a->nnode_preferred = 1;
+		a->node_preferred[0].weight = 50;
+		struct k8s_node_term *t = &a->node_preferred[0].term;
+		t->match_expressions = xcalloc(1, sizeof *t->match_expressions);
+		t->nexpr = 1;
+		t->match_expressions[0].key = xstrdup("node.kubernetes.io/instance-type");
+		t->match_expressions[0].op = K8S_SEL_IN;
+		t->match_expressions[0].values = xcalloc(1, sizeof (char *));
+		t->match_expressions[0].values[0] = xstrdup(node_shapes[d % 4].type);
+		t->match_expressions[0].nvalues = 1;
+	}
+	if (a->nanti_preferred == 0) {
+		a->anti_preferred = xcalloc(1, sizeof *a->anti_preferred);
+		a->nanti_preferred = 1;
+		a->anti_preferred[0].weight = 100;
+		struct k8s_pod_term *t = &a->anti_preferred[0].term;
+		t->topology_key = xstrdup("kubernetes.io/hostname");
+		app_selector(&t->selector, app);
+	}
+	if (p->nspread == 0) {
+		p->spread = xcalloc(1, sizeof *p->spread);
+		p->nspread = 1;
+		p->spread[0].max_skew = 1;
+		p->spread[0].topology_key = xstrdup("topology.kubernetes.io/zone");
+		p->spread[0].when_unsatisfiable = K8S_DO_NOT_SCHEDULE;
+		app_selector(&p->spread[0].selector, app);
+	}
+}
+
 /* Deployment d: its template (labels app=d-N), selector and Service. Every
  * tenth has an explicit zone spread constraint, every tenth (offset 3) a
  * preferred instance type, every 25th a preferred hostname anti-affinity,
  * every 50th tolerates the batch taint. */
 static void
 build_deployment(struct k8s_pod_spec *p, struct k8s_selector *sel, struct k8s_labels *svc,
-    int d)
+    int d, bool all)
 {
 	char app[32], img[64];
 	snprintf(app, sizeof app, "app-%d", d);
@@ -179,20 +254,15 @@ build_deployment(struct k8s_pod_spec *p, struct k8s_selector *sel, struct k8s_la
 		p->tolerations[0].op = K8S_TOL_EQUAL;
 		p->tolerations[0].effect = K8S_NO_SCHEDULE;
 	}
+	if (all)
+		add_all_constraints(p, app, d);
 }
 
-int
-main(int argc, char **argv)
+/* One case: places npods pods of ndeps Deployments; fresh: a new result
+ * per pod, else one reused. Prints a table row. */
+static int
+run_case(const char *name, int nnodes, int npods, int ndeps, bool all, bool fresh)
 {
-	int nnodes = 5000, ndeps = 200, npods = 150000;
-	if (argc > 1)
-		nnodes = atoi(argv[1]);
-	if (argc > 2)
-		npods = atoi(argv[2]);
-	if (nnodes <= 0 || npods <= 0) {
-		fprintf(stderr, "usage: bench_sched [nodes [pods]]\n");
-		return 2;
-	}
 	double t0 = now_s();
 	struct sched_config cfg;
 	sched_config_default(&cfg);
@@ -208,7 +278,7 @@ main(int argc, char **argv)
 	struct k8s_selector *sel = xcalloc((size_t)ndeps, sizeof *sel);
 	struct k8s_labels *svc = xcalloc((size_t)ndeps, sizeof *svc);
 	for (int d = 0; d < ndeps; d++) {
-		build_deployment(&tmpl[d], &sel[d], &svc[d], d);
+		build_deployment(&tmpl[d], &sel[d], &svc[d], d, all);
 		sched_add_service(s, "default", &svc[d]);
 	}
 	gsl_rng *rng = sim_rng_new(1, "scheduler");
@@ -218,22 +288,25 @@ main(int argc, char **argv)
 	int placed = 0;
 	for (int i = 0; i < npods; i++) {
 		int d = i % ndeps;
+		if (fresh)
+			sched_result_init(&r);
+		r.nominated = -1;
 		int node = sched_schedule_owned(s, &tmpl[d], &sel[d], rng, &r);
 		if (node >= 0) {
 			sched_node_add_pod(s, node, &tmpl[d]);
 			placed++;
 		}
+		if (fresh)
+			sched_result_fini(&r);
 	}
 	double t2 = now_s();
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	double secs = t2 - t1;
-	printf("Scheduler: %d pods of %d Deployments (with Services) placed one by one on "
-	    "%d nodes, full default profile (setup %.2f s).\n\n", npods, ndeps, nnodes, t1 - t0);
-	printf("| nodes | pods | placed | seconds | pods/s | peak RSS MiB |\n");
-	printf("|---:|---:|---:|---:|---:|---:|\n");
-	printf("| %d | %d | %d | %.2f | %.0f | %.0f |\n", nnodes, npods, placed, secs,
+	printf("| %s | %d | %d | %d | %d | %s | %.2f | %.2f | %.0f | %.0f |\n", name, nnodes, ndeps,
+	    npods, placed, fresh ? "fresh" : "reused", t1 - t0, secs,
 	    secs > 0 ? npods / secs : 0.0, (double)ru.ru_maxrss / 1024.0);
+	fflush(stdout);
 	sched_result_fini(&r);
 	gsl_rng_free(rng);
 	sched_free(s);
@@ -248,5 +321,36 @@ main(int argc, char **argv)
 	free(sel);
 	free(svc);
 	free(nodes);
-	return placed > 0 ? 0 : 1;
+	return placed;
+}
+
+int
+main(int argc, char **argv)
+{
+	int nnodes = 5000, npods = 150000, only = 0;
+	if (argc > 3)
+		only = atoi(argv[3]);
+	if (argc > 1)
+		nnodes = atoi(argv[1]);
+	if (argc > 2)
+		npods = atoi(argv[2]);
+	if (nnodes <= 0 || npods <= 0) {
+		fprintf(stderr, "usage: bench_sched [nodes [pods [case]]]\n");
+		return 2;
+	}
+	printf("Scheduler: pods of Deployments (each with a Service) placed one by one, "
+	    "full default profile; peak RSS is the process's so far.\n\n");
+	printf("| case | nodes | Services | pods | placed | result | setup s | seconds | "
+	    "pods/s | peak RSS MiB |\n");
+	printf("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|\n");
+	int ok = 1;
+	if (only == 0 || only == 1)
+		ok &= run_case("200 Services", nnodes, npods, 200, false, false) > 0;
+	if (only == 0 || only == 2)
+		ok &= run_case("200 Services", nnodes, npods, 200, false, true) > 0;
+	if (only == 0 || only == 3)
+		ok &= run_case("10,000 Services", nnodes, npods, 10000, false, false) > 0;
+	if (only == 0 || only == 4)
+		ok &= run_case("every constraint", nnodes, npods, 200, true, false) > 0;
+	return ok ? 0 : 1;
 }

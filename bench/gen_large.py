@@ -4,8 +4,16 @@
 # (150,000 pods of 500m / 1Gi, Kubernetes' scale limits), each with an HPA
 # (1000-1550 replicas at 60% cpu) and diurnal traffic of 20k-40k req/s.
 # Usage: bench/gen_large.py > large.yaml; kubesim run large.yaml --duration 1h
+# A smaller cluster of the same shape (for callgrind): bench/gen_large.py
+# SERVICES NODES (e.g. 10 500: 15,000 pods on 500 nodes).
+import sys
 N, R = 100, 1500
-print("""name: large
+NODES = 5000
+if len(sys.argv) > 1:
+    N = int(sys.argv[1])
+if len(sys.argv) > 2:
+    NODES = int(sys.argv[2])
+print(f"""name: large
 seed: 1
 duration: 24h
 interval: 300s
@@ -18,7 +26,7 @@ nodePools:
     maxPods: 110
     pricePerHour: 0.768
     zones: [a, b, c]
-    count: 5000
+    count: {NODES}
 manifests:""")
 for i in range(N):
     print(f"""  - apiVersion: apps/v1

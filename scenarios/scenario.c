@@ -28,7 +28,7 @@
 static const char *const top_keys[] = { "name", "description", "seed", "duration",
 	"interval", "tick", "warmup", "nodePools", "manifests", "services", "failures",
 	"controlPlane", "trafficMode", "schedulerConfig", "queues", "clusterAutoscaler",
-	"featureGates", "jobs", "startTime", "warmStart", NULL };
+	"featureGates", "jobs", "startTime", "warmStart", "hpaDecisions", NULL };
 static const char *const service_keys[] = { "name", "serviceTime", "concurrency",
 	"cpuPerRequest", "idleCpu", "timeout", "queueLimit", "traffic",
 	"loadBalancer", "networkLatency", "networkBandwidth", "classes", "burstiness", "retries",
@@ -678,6 +678,16 @@ run_settings(struct loader *l, const struct yt_node *root, char **cause)
 		*cause = yt_errorf(yt_get(root, "tick"), "tick must be at least 1ms "
 		    "(shorter ticks cannot finish in reasonable time)");
 		return -1;
+	}
+	const struct yt_node *hd = yt_get(root, "hpaDecisions");
+	s->hpa_rows_on_change = false;
+	if (hd != NULL && !yt_is_null(hd)) {
+		if (hd->kind != YT_SCALAR || (strcmp(hd->str, "everySync") != 0 &&
+		    strcmp(hd->str, "onChange") != 0)) {
+			*cause = yt_errorf(hd, "hpaDecisions must be everySync or onChange");
+			return -1;
+		}
+		s->hpa_rows_on_change = strcmp(hd->str, "onChange") == 0;
 	}
 	if (s->tick > s->interval) {
 		*cause = yt_errorf(yt_get(root, "tick") ? yt_get(root, "tick") : root,

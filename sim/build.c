@@ -193,6 +193,7 @@ timings_from(const struct scenario *s, struct cl_timings *t)
 	t->interval = s->interval;
 	t->warmup = s->warmup;
 	t->duration = s->duration;
+	t->hpa_rows_on_change = s->hpa_rows_on_change;
 	/* Applications that handle SIGTERM exit within about a second; the
 	 * grace period caps it. */
 	t->shutdown = sim_dist_lognormal(1.0, 0.5);

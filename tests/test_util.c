@@ -35,6 +35,43 @@ test_strmap(void)
 	ks_strmap_fini(&m);
 }
 
+/* Borrowed keys are the caller's pointers; reserve leaves len alone and
+ * room for the keys it names (no regrowth: the table stays where it is). */
+static void
+test_strmap_borrowed(void)
+{
+	static char names[300][16];
+	struct ks_strmap m;
+	ks_strmap_init_borrowed(&m);
+	ks_strmap_reserve(&m, 300);
+	char **table = m.keys;
+	size_t cap = m.cap;
+	CHECK(cap >= 600);
+	CHECK_INT(m.len, 0);
+	for (int i = 0; i < 300; i++) {
+		snprintf(names[i], sizeof names[i], "pod-%d", i);
+		ks_strmap_put(&m, names[i], i);
+	}
+	CHECK(m.keys == table);
+	CHECK_INT(m.cap, cap);
+	int same = 0, found = 0;
+	for (size_t s = 0; s < m.cap; s++)
+		for (int i = 0; i < 300; i++)
+			same += m.keys[s] == names[i];
+	for (int i = 0; i < 300; i++) {
+		char key[16];
+		int64_t v;
+		snprintf(key, sizeof key, "pod-%d", i);
+		found += ks_strmap_get(&m, key, &v) && v == i;
+	}
+	CHECK_INT(same, 300);
+	CHECK_INT(found, 300);
+	CHECK(!ks_strmap_get(&m, "pod-300", NULL));
+	ks_strmap_fini(&m);
+	CHECK(m.borrowed);
+	CHECK_INT(m.len, 0);
+}
+
 static void
 test_nearest(void)
 {
@@ -124,6 +161,7 @@ main(void)
 {
 	test_calendar();
 	test_strmap();
+	test_strmap_borrowed();
 	test_nearest();
 	test_buf();
 	test_ytree();

@@ -100,6 +100,9 @@ struct cl_timings {
 	/* Warm-up: latencies of intervals ending at or before it are left out
 	 * of the run's percentiles (the summary record); 0 = none. */
 	sim_ns		warmup;
+	/* hpa_decisions rows: false, one per HPA sync; true, only a sync
+	 * whose decision differs from the HPA's last row (hpaDecisions). */
+	bool		hpa_rows_on_change;
 	/* The time a terminating pod takes to exit after SIGTERM, capped by its
 	 * terminationGracePeriodSeconds. */
 	struct sim_dist	shutdown;

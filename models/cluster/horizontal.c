@@ -3,7 +3,9 @@
  * every sync period each HPA reconciles through models/hpa/, exactly as
  * upstream, from the metrics-server's samples (metrics.c) and the custom
  * and external metrics kubesim serves, and its decision changes the
- * Deployment's replicas. Every reconcile is an hpa_decisions record.
+ * Deployment's replicas. Every reconcile is an hpa_decisions record, or
+ * (hpaDecisions: onChange) only one whose decision differs from the HPA's
+ * last row.
  * Upstream: pkg/controller/podautoscaler.
  */
 #include "config.h"
@@ -19,11 +21,17 @@ struct cl_hpa {
 	const struct hpa_spec	*spec;
 	uint32_t		 deploy;
 	struct hpa_state	 state;
+	char			*last_row;	/* onChange: its last row but t_s */
 };
 
 struct horizontal {
 	struct cl_hpa		*hpas;
 	size_t			 n, cap;
+	/* per sync scratch, reused (cleared for the pods of each sync) */
+	struct hpa_pod			*pods;
+	struct hpa_pod_sample		*samples;
+	struct hpa_container_usage	*usage;
+	size_t				 cap_pods, cap_samples, cap_usage;
 };
 
 static struct horizontal *
@@ -184,12 +192,18 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 	size_t n = 0;
 	for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next)
 		n++;
-	struct hpa_pod *pods = xcalloc(n ? n : 1, sizeof *pods);
-	struct hpa_pod_sample *samples = xcalloc(n ? n : 1, sizeof *samples);
-	struct hpa_container_usage *usage = xcalloc(n ? n : 1, sizeof *usage);
+	struct horizontal *hz = hz_of(c);
+	KS_GROW(hz->pods, hz->cap_pods, n ? n : 1);
+	KS_GROW(hz->samples, hz->cap_samples, n ? n : 1);
+	KS_GROW(hz->usage, hz->cap_usage, n ? n : 1);
+	struct hpa_pod *pods = hz->pods;
+	struct hpa_pod_sample *samples = hz->samples;
+	struct hpa_container_usage *usage = hz->usage;
+	memset(pods, 0, n * sizeof *pods);
 	size_t ns = 0, k = 0;
 	struct k8s_resources req;
 	k8s_pod_request(&d->spec, false, &req);
+	int64_t mem_use = (int64_t)((double)req.memory * CL_MEMORY_USE_OF_REQUEST);
 	const char *cname = d->spec.ncontainers > 0 ? d->spec.containers[0].name : "app";
 	int32_t status_replicas = 0;
 	for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next, k++) {
@@ -210,10 +224,14 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 		const struct cl_pod_metrics *pm = metrics_of(c, p);
 		if (pm->has) {
 			struct hpa_container_usage *u = &usage[ns];
+			/* k8s_res_set of cpu and memory on a cleared usage */
+			memset(u, 0, sizeof *u);
 			u->name = cname;
-			k8s_res_set(&u->usage, "cpu", pm->cpu_milli);
-			k8s_res_set(&u->usage, "memory", (int64_t)((double)req.memory *
-			    CL_MEMORY_USE_OF_REQUEST));
+			u->usage.cpu_milli = pm->cpu_milli;
+			u->usage.has_cpu = true;
+			u->usage.memory = mem_use;
+			u->usage.has_memory = true;
+			memset(&samples[ns], 0, sizeof samples[ns]);
 			samples[ns].pod = pd->name;
 			samples[ns].timestamp = pm->at;
 			samples[ns].window = c->t.metrics_resolution;
@@ -243,7 +261,17 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 		PV_TEXT(props), PV_INT(r.stabilized), PV_INT(r.desired_replicas),
 		PV_TEXT(limited), PV_TEXT(reason),
 	};
-	probe_emit(&c->probes, "hpa_decisions", v, 8);
+	bool emit = true;
+	if (c->t.hpa_rows_on_change) {
+		/* Every column but the time, unambiguously joined. */
+		char *row = xasprintf("%d\x1f%s\x1f%d\x1f%d\x1f%s\x1f%s", r.current_replicas,
+		    props, r.stabilized, r.desired_replicas, limited, reason);
+		emit = h->last_row == NULL || strcmp(h->last_row, row) != 0;
+		free(h->last_row);
+		h->last_row = row;
+	}
+	if (emit)
+		probe_emit(&c->probes, "hpa_decisions", v, 8);
 	free(props);
 	if (r.rescale && r.desired_replicas != d->replicas) {
 		cl_event(c, "HPARescale", h->spec->name, "%d -> %d: %s", d->replicas,
@@ -252,11 +280,6 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 	}
 	hpa_result_fini(&r);
 	metric_inputs_fini(&mi, h->spec->nmetrics);
-	for (size_t i = 0; i < ns; i++)
-		k8s_res_free(&usage[i].usage);
-	free(usage);
-	free(samples);
-	free(pods);
 }
 
 static void
@@ -291,9 +314,14 @@ static void
 horizontal_destroy(struct cluster *c)
 {
 	struct horizontal *hz = hz_of(c);
-	for (size_t i = 0; i < hz->n; i++)
+	for (size_t i = 0; i < hz->n; i++) {
 		hpa_state_fini(&hz->hpas[i].state);
+		free(hz->hpas[i].last_row);
+	}
 	free(hz->hpas);
+	free(hz->pods);
+	free(hz->samples);
+	free(hz->usage);
 	free(hz);
 }
 

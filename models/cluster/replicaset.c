@@ -37,6 +37,51 @@ delete_before(const struct cluster *c, uint32_t a, uint32_t b)
 	return a > b;
 }
 
+/* Restores the heap property (first to delete at the root) below i. */
+static void
+victims_sift(const struct cluster *c, uint32_t *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && delete_before(c, h[l], h[m]))
+			m = l;
+		if (r < n && delete_before(c, h[r], h[m]))
+			m = r;
+		if (m == i)
+			return;
+		uint32_t t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+/* Deletes k of ReplicaSet id's pods not yet deleting, first in
+ * delete_before's order: a heap of them, popped k times (O(pods + k log
+ * pods); deleting a pod changes no other pod's rank, and the order is
+ * total, so these are the victims a scan per victim finds). */
+static void
+delete_surplus(struct cluster *c, const struct cl_deploy *d, uint32_t id, int32_t k)
+{
+	size_t n = 0;
+	for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next)
+		n += !c->pods[p].deleting && c->pods[p].rs == id;
+	uint32_t *h = xmalloc((n ? n : 1) * sizeof *h);
+	n = 0;
+	for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next)
+		if (!c->pods[p].deleting && c->pods[p].rs == id)
+			h[n++] = p;
+	for (size_t i = n / 2; i-- > 0;)
+		victims_sift(c, h, n, i);
+	for (int32_t j = 0; j < k && n > 0; j++) {
+		uint32_t victim = h[0];
+		h[0] = h[--n];
+		victims_sift(c, h, n, 0);
+		pod_delete(c, victim, "ScaleDown");
+	}
+	free(h);
+}
+
 /* The pods of ReplicaSet `id` follow its spec.replicas. */
 static void
 rs_reconcile(struct rsctl *rs, uint32_t deploy, uint32_t id)
@@ -52,18 +97,7 @@ rs_reconcile(struct rsctl *rs, uint32_t deploy, uint32_t id)
 		if (diff > n)
 			sync_soon(rs, deploy);
 	} else if (diff < 0) {
-		for (int32_t k = 0; k < -diff; k++) {
-			uint32_t victim = NONE;
-			for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next) {
-				if (c->pods[p].deleting || c->pods[p].rs != id)
-					continue;
-				if (victim == NONE || delete_before(c, p, victim))
-					victim = p;
-			}
-			if (victim == NONE)
-				break;
-			pod_delete(c, victim, "ScaleDown");
-		}
+		delete_surplus(c, d, id, -diff);
 	}
 }
 

@@ -60,6 +60,7 @@ struct scheduler {
 	int32_t			*nom_tmp;	/* nominated pods placed for one cycle */
 	size_t			 nnom_tmp, capnom_tmp;
 	struct sched_preemption	 preempt;	/* scratch */
+	struct sched_result	 result;	/* per cycle, reused */
 	struct sq_entry		*activeq;	/* binary heap */
 	size_t			 nactive, capactive;
 	uint32_t		*unsched;	/* pod ids waiting for an event */
@@ -475,26 +476,28 @@ on_cycle_done(struct sim *sim, void *ctx, uint64_t arg)
 			sq_kick(c);
 			return;
 		}
-		struct sched_result r;
-		sched_result_init(&r);
+		/* One result reused across cycles: sched_schedule clears only
+		 * the status entries the previous cycle wrote. */
+		struct sched_result *rp = &s->result;
+		rp->nominated = -1;
 		nominated_place(c, p);
 		if (sp->nominated != 0)
-			r.nominated = (int)c->nodes[sp->nominated - 1].id;
+			rp->nominated = (int)c->nodes[sp->nominated - 1].id;
 		sched_schedule_owned(s->sched, spec, &c->deploys[pd->deploy].d->selector,
-		    s->rng, &r);
+		    s->rng, rp);
 		sp->attempts++;
 		pd->ready_changed = sim_now(sim);
-		if (r.node >= 0) {
+		if (rp->node >= 0) {
 			nominated_unplace(c);
-			uint32_t node = (uint32_t)r.node;
-			sp->handle = sched_node_add_pod(s->sched, r.node, spec);
+			uint32_t node = (uint32_t)rp->node;
+			sp->handle = sched_node_add_pod(s->sched, rp->node, spec);
 			KS_GROW(s->handle_pod, s->caphandle, (size_t)sp->handle + 1);
 			s->handle_pod[sp->handle] = p;
 			sp->in_queue = false;
 			sp->nominated = 0;
-			emit_decision(c, p, c->nodes[node].spec->name, r.nfeasible, "Scheduled");
+			emit_decision(c, p, c->nodes[node].spec->name, rp->nfeasible, "Scheduled");
 			cl_event(c, "Scheduled", pd->name, "to %s (%d feasible)",
-			    c->nodes[node].spec->name, (int)r.nfeasible);
+			    c->nodes[node].spec->name, (int)rp->nfeasible);
 			/* Binding: one API write. The node is reserved meanwhile
 			 * (the scheduler's assumed pod); pod_bind links the pod. */
 			pd->assumed = node;
@@ -503,8 +506,8 @@ on_cycle_done(struct sim *sim, void *ctx, uint64_t arg)
 			sim_ns lat = sim_dist_sample_ns(&c->t.api_latency, c->rng_cp);
 			sim_after(sim, lat, PRIO_POD, on_bound, c, SQ_ARG(c, p));
 		} else {
-			char *reason = sched_result_message(s->sched, &r);
-			char *post = preempt(c, p, &r);
+			char *reason = sched_result_message(s->sched, rp);
+			char *post = preempt(c, p, rp);
 			nominated_unplace(c);
 			if (post != NULL) {
 				char *full = xasprintf("%s %s", reason, post);
@@ -520,7 +523,6 @@ on_cycle_done(struct sim *sim, void *ctx, uint64_t arg)
 			KS_GROW(s->unsched, s->capunsched, s->nunsched + 1);
 			s->unsched[s->nunsched++] = p;
 		}
-		sched_result_fini(&r);
 	}
 	sq_kick(c);
 }
@@ -656,6 +658,7 @@ scheduler_create(struct cluster *c)
 	if (s->sched == NULL)
 		ks_fatal("scheduler: %s", cause);
 	sched_preemption_init(&s->preempt);
+	sched_result_init(&s->result);
 	s->rng = sim_rng_new(c->seed, "scheduler");
 	cl_watch(c, CL_ON(CL_POD_ADDED) | CL_ON(CL_POD_TERMINATING) | CL_ON(CL_POD_REMOVED) |
 	    CL_ON(CL_NODE_ADDED) | CL_ON(CL_NODE_UPDATED) | CL_ON(CL_NODE_REMOVED), on_change, c);
@@ -677,6 +680,7 @@ scheduler_destroy(struct cluster *c)
 	free(s->nom_tmp);
 	free(s->pods);
 	sched_preemption_fini(&s->preempt);
+	sched_result_fini(&s->result);
 	gsl_rng_free(s->rng);
 	free(s);
 }

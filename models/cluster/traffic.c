@@ -186,24 +186,40 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
 		.choices = pr->p.lb == RQ_LB_LEAST_REQUEST && n > 1 ? 2 : 0,
 	};
 	struct serve_group groups[SERVE_GROUPS];
-	size_t ngroups = 0;
+	size_t ngroups = 0, last = 0;
 	double ok = 0, err = 0, tmo = 0, work = 0;
+	/* The sums live in locals through the loop (the same additions in the
+	 * same order as into *sp and *out, without a store per endpoint). */
+	double occ = sp->occupancy, soj = sp->sojourn, adm = sp->admitted;
+	double o_rej = 0, o_fail = 0, o_start = 0;
+	const double even = offered / (double)n, cpu_per = pr->service_cpu;
+	struct cl_pod *pods = c->pods;
+	const uint32_t *eps = sv->endpoints;
 	for (size_t e = 0; e < n; e++) {
-		struct cl_pod *pd = &c->pods[sv->endpoints[e]];
-		struct serving_pod *ps = &svp[sv->endpoints[e]];
+		struct cl_pod *pd = &pods[eps[e]];
+		struct serving_pod *ps = &svp[eps[e]];
 		bool dead = pd->lost;
-		double share = w != NULL ? offered * w[e] : offered / (double)n;
+		double share = w != NULL ? offered * w[e] : even;
 		struct serve_group *g = NULL;
-		for (size_t k = 0; k < ngroups; k++) {
-			if (groups[k].dead == dead && groups[k].offered == share &&
-			    same_state(&groups[k].before, ps)) {
-				g = &groups[k];
-				break;
+		/* the group of the previous endpoint first: the same group as
+		 * a scan in order finds, the keys being distinct */
+		if (last < ngroups && groups[last].dead == dead && groups[last].offered == share &&
+		    same_state(&groups[last].before, ps)) {
+			g = &groups[last];
+		} else {
+			for (size_t k = 0; k < ngroups; k++) {
+				if (groups[k].dead == dead && groups[k].offered == share &&
+				    same_state(&groups[k].before, ps)) {
+					g = &groups[k];
+					last = k;
+					break;
+				}
 			}
 		}
-		in.offered = share;
-		in.state = dead ? SERVING_DEAD : SERVING_OK;
 		if (g == NULL && ngroups < SERVE_GROUPS) {
+			in.offered = share;
+			in.state = dead ? SERVING_DEAD : SERVING_OK;
+			last = ngroups;
 			g = &groups[ngroups++];
 			g->before = *ps;
 			g->dead = dead;
@@ -219,6 +235,8 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
 			*ps = g->after;
 			res = &g->res;
 		} else {
+			in.offered = share;
+			in.state = dead ? SERVING_DEAD : SERVING_OK;
 			serving_step(ps, &in, &own, pr->hist);
 			res = &own;
 		}
@@ -226,19 +244,25 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
 		pd->served += res->ok;	/* the Pods metric requests_per_second */
 		tmo += res->timed_out;
 		err += res->rejected + res->failed;
-		sp->occupancy += res->occupancy;
-		sp->sojourn += res->sojourn;
-		sp->admitted += share - res->rejected - res->failed;
-		out->rejected += res->rejected;
-		out->failed += res->failed;
-		out->started += res->started;
+		occ += res->occupancy;
+		soj += res->sojourn;
+		adm += share - res->rejected - res->failed;
+		o_rej += res->rejected;
+		o_fail += res->failed;
+		o_start += res->started;
 		if (report != NULL)
-			report(ctx, sv->endpoints[e], share,
+			report(ctx, eps[e], share,
 			    res->rejected + res->failed + res->timed_out, res->ok);
-		double cw = res->started * pr->service_cpu;
+		double cw = res->started * cpu_per;
 		pd->cpu_seconds += cw;
 		work += cw;
 	}
+	sp->occupancy = occ;
+	sp->sojourn = soj;
+	sp->admitted = adm;
+	out->rejected = o_rej;
+	out->failed = o_fail;
+	out->started = o_start;
 	for (size_t k = 0; k < ngroups; k++)
 		serving_add_latency_net(&groups[k].res, dist, in.timeout, net,
 		    groups[k].npods, pr->hist);
@@ -406,6 +430,10 @@ traffic_start(struct cluster *c)
 	tr_of(c)->serve->p = xcalloc(c->nprofiles, sizeof *tr_of(c)->serve->p);
 	tr_of(c)->dists = xcalloc(c->nprofiles, sizeof *tr_of(c)->dists);
 	struct mesh *m = tr_of(c)->serve->mesh = mesh_new(c);
+	/* Identical (mean, scv) give identical tables: each is built once
+	 * (serving_dist_init is deterministic), then copied. */
+	struct ks_strmap built;
+	ks_strmap_init(&built);
 	for (size_t i = 0; i < c->nprofiles; i++) {
 		struct cl_profile *pr = &c->profiles[i];
 		struct serve_prof *sp = &tr_of(c)->serve->p[i];
@@ -413,8 +441,16 @@ traffic_start(struct cluster *c)
 		double mean, scv;
 		fluid_service(pr, &mean, &scv);
 		char *cause = NULL;
-		if (serving_dist_init(&tr_of(c)->dists[i], mean, scv, &cause) < 0)
-			ks_fatal("service %s: %s", pr->p.service, cause);
+		char key[64];
+		snprintf(key, sizeof key, "%a %a", mean, scv);
+		int64_t same;
+		if (ks_strmap_get(&built, key, &same)) {
+			tr_of(c)->dists[i] = tr_of(c)->dists[same];
+		} else {
+			if (serving_dist_init(&tr_of(c)->dists[i], mean, scv, &cause) < 0)
+				ks_fatal("service %s: %s", pr->p.service, cause);
+			ks_strmap_put(&built, key, (int64_t)i);
+		}
 		if (pr->p.mode != CL_TRAFFIC_REQUEST || (pr->p.rate == NULL &&
 		    pr->p.next_arrival == NULL && !mesh_has(m, i)))
 			continue;
@@ -448,6 +484,7 @@ traffic_start(struct cluster *c)
 		rq_set_endpoints(sp->rq, &sv->endpoints, &sv->nendpoints, &sv->ep_version);
 		rq_start(sp->rq, sim_now(c->sim), c->t.duration);
 	}
+	ks_strmap_fini(&built);
 	if (c->t.tick > 0)
 		sim_after(c->sim, c->t.tick, PRIO_SERVE, on_tick, c, 0);
 }

@@ -90,7 +90,7 @@ static void
 mm_init(struct mmap *m)
 {
 	memset(m, 0, sizeof *m);
-	ks_strmap_init(&m->idx);
+	ks_strmap_init_borrowed(&m->idx);
 }
 
 static void
@@ -144,6 +144,7 @@ static void
 mm_from_array(struct mmap *m, const struct hpa_pod_metric *a, size_t n)
 {
 	mm_init(m);
+	ks_strmap_reserve(&m->idx, n);
 	for (size_t i = 0; i < n; i++)
 		mm_set(m, a[i].pod, a[i].value, a[i].timestamp, a[i].window);
 }
@@ -395,15 +396,22 @@ static int
 calculate_requests(const struct hpa_calc *c, const char *container,
     const char *resource, struct ks_strmap *req, char **err)
 {
-	ks_strmap_init(req);
+	ks_strmap_init_borrowed(req);	/* names borrowed from c->pods */
+	ks_strmap_reserve(req, c->npods);
+	int64_t v = 0;
 	for (size_t i = 0; i < c->npods; i++) {
-		int64_t v;
-		if (hpa_pod_request(&c->pods[i], container, resource,
+		const struct hpa_pod *p = &c->pods[i], *q = i > 0 ? &c->pods[i - 1] : NULL;
+		/* A pod whose request inputs are the previous pod's (same template:
+		 * hpa_pod_request reads nothing else but its name, for errors)
+		 * has the previous pod's request. */
+		bool same = q != NULL && p->spec == q->spec && p->containers == q->containers &&
+		    p->ncontainers == q->ncontainers && p->pod_requests == q->pod_requests;
+		if (!same && hpa_pod_request(p, container, resource,
 		    c->cfg->pod_level_resources, &v, err) != 0) {
 			ks_strmap_fini(req);
 			return -1;
 		}
-		ks_strmap_put(req, c->pods[i].name, v);
+		ks_strmap_put(req, p->name, v);
 	}
 	return 0;
 }

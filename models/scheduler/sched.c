@@ -341,7 +341,10 @@ sched_cycle_begin(struct sched *s, const struct k8s_pod_spec *pod,
 	s->cy.pod = pod;
 	s->cy.owner = owner;
 	size_t n = s->nnodes ? s->nnodes : 1;
-	s->cy.aff_ok = sched_arena_alloc(s, n);
+	/* A template's node-affinity answers hold across its pods' cycles. */
+	s->cy.aff_ok = sched_affinity_cache(s, pod);
+	if (s->cy.aff_ok == NULL)
+		s->cy.aff_ok = sched_arena_alloc(s, n);
 	s->cy.taint_ok = sched_arena_alloc(s, n);
 }
 

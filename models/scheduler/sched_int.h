@@ -34,6 +34,18 @@ struct sched_group {
 	size_t			 nnodes, cap;
 	bool			 has_affinity;	/* any pod (anti-)affinity term */
 	bool			 has_anti_required;
+	uint64_t		 label_hash;	/* its labels when indexed (sched_groups_with) */
+	/* Its pods' required node affinity per node (sched_node_affinity_ok:
+	 * 0 unknown, 1 yes, 2 no), valid while nodes_gen and the affinity's
+	 * hash are those it was filled under. */
+	uint8_t			*aff_ok;
+	size_t			 aff_cap;
+	uint64_t		 aff_gen, aff_key;
+};
+/* Group ids in creation order, of one label. */
+struct sched_glist {
+	int32_t		*v;
+	size_t		 n, cap;
 };
 struct sched_hostport {
 	int32_t		 pod;
@@ -72,6 +84,7 @@ struct sched_ext {
 struct sched_service {
 	const char		*ns;
 	const struct k8s_labels	*sel;
+	int32_t			 next;	/* next service under the same first label, -1 */
 };
 
 /* A label selector as the plugins build it: base requirements, an owner's
@@ -87,6 +100,17 @@ struct sched_sel {
 	int			 nmk;
 };
 bool sched_sel_empty(const struct sched_sel *sel);
+/* The services whose selector's first label is one of labels' (a superset
+ * of those that select labels), in the order added, into s->svc_found. */
+size_t sched_services_of(struct sched *s, const struct k8s_labels *labels);
+/* The node-affinity answers of pod's template kept across cycles (cleared
+ * when a node changed or the template's required node affinity is not the
+ * one they were computed for), or NULL when the pod requires none. */
+uint8_t *sched_affinity_cache(struct sched *s, const struct k8s_pod_spec *pod);
+/* The groups that can match sel, ascending: a list of those carrying one
+ * label sel requires, or NULL when sel requires no single label (or the
+ * index is stale): then every group can. */
+const struct sched_glist *sched_groups_with(const struct sched *s, const struct sched_sel *sel);
 bool sched_sel_matches(const struct sched_sel *sel, const struct k8s_labels *l);
 
 struct sched_spread_c {
@@ -97,6 +121,8 @@ struct sched_spread_c {
 	struct sched_sel sel;
 	bool		 self_match;
 	uint8_t		*gmatch;	/* per group */
+	int32_t		*glist;		/* the groups with gmatch set, ascending */
+	size_t		 nglist;
 	int64_t		*cnt;		/* per domain */
 	uint8_t		*present;	/* per domain */
 	int64_t		 min_match;
@@ -172,6 +198,19 @@ struct sched {
 	int			 next;
 	struct sched_service	*services;
 	size_t			 nservices, cap_services;
+	/* Services by their selector's first label ("key\x1fvalue"): the head
+	 * and tail of a list in the order added (sched_services_of). */
+	struct ks_strmap	 svc_first;
+	int32_t			*svc_tail;	/* per list head: its last service */
+	int32_t			*svc_found;	/* sched_services_of's answer */
+	size_t			 cap_svc_found;
+	/* Groups by each of their labels ("key\x1fvalue" -> glists index);
+	 * stale (never used again) if a group's labels ever change. */
+	struct ks_strmap	 glabel;
+	struct sched_glist	*glists;
+	size_t			 nglists, cap_glists;
+	bool			 gindex_stale;
+	uint64_t		 nodes_gen;	/* bumped by every node add, update, removal */
 	/* ImageLocality: normalized image name -> id; nodes holding each id.
 	 * Node images are normalized once, when the node is added. */
 	struct ks_strmap	 images;

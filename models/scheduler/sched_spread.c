@@ -64,8 +64,11 @@ default_constraints(struct sched *s, struct sched_spread_c *out)
 	const struct k8s_pod_spec *pod = s->cy.pod;
 	struct sched_sel sel;
 	memset(&sel, 0, sizeof sel);
-	for (size_t i = 0; i < s->nservices && sel.neq < SCHED_MAX_EQ; i++) {
-		const struct sched_service *svc = &s->services[i];
+	/* Only the services listed under one of the pod's labels can select
+	 * it; they come in the order added, as a scan of all would find them. */
+	size_t nfound = sched_services_of(s, &pod->labels);
+	for (size_t k = 0; k < nfound && sel.neq < SCHED_MAX_EQ; k++) {
+		const struct sched_service *svc = &s->services[s->svc_found[k]];
 		if (strcmp(svc->ns ? svc->ns : "", sched_pod_ns(pod)) != 0 || svc->sel->n == 0)
 			continue;
 		struct sched_sel one;
@@ -104,13 +107,21 @@ match_groups(struct sched *s, struct sched_spread_c *c)
 	const char *ns = sched_pod_ns(s->cy.pod);
 	c->gmatch = sched_arena_alloc(s, s->ngroups ? s->ngroups : 1);
 	c->self_match = sched_sel_matches(&c->sel, &s->cy.pod->labels);
-	if (sched_sel_empty(&c->sel))
-		return;
-	for (size_t g = 0; g < s->ngroups; g++) {
+	c->nglist = 0;
+	if (sched_sel_empty(&c->sel) || c->sel.nothing)
+		return;		/* counts nothing, matches nothing */
+	/* Only the groups carrying a label the selector requires can match. */
+	const struct sched_glist *cand = sched_groups_with(s, &c->sel);
+	size_t n = cand != NULL ? cand->n : s->ngroups;
+	c->glist = sched_arena_alloc(s, (n ? n : 1) * sizeof *c->glist);
+	for (size_t k = 0; k < n; k++) {
+		size_t g = cand != NULL ? (size_t)cand->v[k] : k;
 		const struct sched_group *grp = &s->groups[g];
 		if (grp->npods == 0 || strcmp(sched_pod_ns(grp->spec), ns) != 0)
 			continue;
 		c->gmatch[g] = sched_sel_matches(&c->sel, &grp->spec->labels);
+		if (c->gmatch[g])
+			c->glist[c->nglist++] = (int32_t)g;
 	}
 }
 
@@ -164,10 +175,8 @@ add_group_counts(struct sched *s, struct sched_spread_c *c, const struct sched_s
     int nall, bool require_all, uint8_t *elig)
 {
 	const struct sched_topo *t = &s->topos[c->topo];
-	for (size_t g = 0; g < s->ngroups; g++) {
-		if (!c->gmatch[g])
-			continue;
-		const struct sched_group *grp = &s->groups[g];
+	for (size_t k = 0; k < c->nglist; k++) {
+		const struct sched_group *grp = &s->groups[c->glist[k]];
 		for (size_t i = 0; i < grp->nnodes; i++) {
 			int node = grp->nodes[i].node;
 			int32_t dom = t->dom[node];

@@ -208,6 +208,7 @@ sched_add_node(struct sched *s, const struct k8s_node_spec *spec)
 		topo_fill(&s->topos[i], s, n);
 	image_count(s, n, spec, 1);
 	s->nlive++;
+	s->nodes_gen++;
 	return (int)n;
 }
 
@@ -217,6 +218,7 @@ sched_node_update(struct sched *s, int n)
 	KS_ASSERT(n >= 0 && (size_t)n < s->nnodes && sched_node_live(s, n));
 	struct sched_node *node = &s->nodes[n];
 	node_read_alloc(s, node);
+	s->nodes_gen++;
 	for (size_t i = 0; i < s->ntopos; i++)
 		topo_fill(&s->topos[i], s, (size_t)n);
 	/* Image counts: recount from scratch is not needed for labels/taints;
@@ -234,6 +236,7 @@ sched_remove_node(struct sched *s, int n)
 	free(node->groups);
 	free(node->ports);
 	memset(node, 0, sizeof *node);
+	s->nodes_gen++;
 	for (size_t i = 0; i < s->ntopos; i++) {
 		s->topos[i].has[n] = false;
 		s->topos[i].dom[n] = 0;
@@ -258,6 +261,67 @@ sched_node_find(const struct sched *s, const char *name)
 		if (s->nodes[i].spec && strcmp(s->nodes[i].spec->name, name) == 0)
 			return (int)i;
 	return -1;
+}
+
+static uint64_t
+str_mix(uint64_t h, const char *str)
+{
+	return ks_mix64(h ^ (str != NULL ? ks_hash_str(str) : 0x5a5a));
+}
+
+static uint64_t
+reqs_hash(uint64_t h, const struct k8s_sel_req *r, size_t n)
+{
+	h = ks_mix64(h ^ n);
+	for (size_t i = 0; i < n; i++) {
+		h = ks_mix64(str_mix(h, r[i].key) ^ (uint64_t)r[i].op);
+		for (size_t v = 0; v < r[i].nvalues; v++)
+			h = str_mix(h, r[i].values[v]);
+		h = ks_mix64(h ^ r[i].nvalues);
+	}
+	return h;
+}
+
+/* What required_match reads of a pod: nodeSelector and the required node
+ * affinity terms. */
+static uint64_t
+affinity_hash(const struct k8s_pod_spec *pod)
+{
+	uint64_t h = ks_mix64(pod->node_selector.n);
+	for (size_t i = 0; i < pod->node_selector.n; i++)
+		h = str_mix(str_mix(h, pod->node_selector.v[i].key), pod->node_selector.v[i].value);
+	h = ks_mix64(h ^ pod->affinity.nnode_required);
+	for (size_t i = 0; i < pod->affinity.nnode_required; i++) {
+		const struct k8s_node_term *t = &pod->affinity.node_required[i];
+		h = reqs_hash(h, t->match_expressions, t->nexpr);
+		h = reqs_hash(h, t->match_fields, t->nfields);
+	}
+	return h;
+}
+
+static int32_t group_of(struct sched *s, const struct k8s_pod_spec *spec);
+
+uint8_t *
+sched_affinity_cache(struct sched *s, const struct k8s_pod_spec *pod)
+{
+	if (pod->node_selector.n == 0 && pod->affinity.nnode_required == 0)
+		return NULL;
+	int32_t gi = group_of(s, pod);	/* may move s->groups */
+	struct sched_group *g = &s->groups[gi];
+	uint64_t key = affinity_hash(pod);
+	size_t n = s->nnodes ? s->nnodes : 1;
+	if (g->aff_cap < n) {
+		g->aff_cap = n + n / 2;
+		free(g->aff_ok);
+		g->aff_ok = xcalloc(g->aff_cap, 1);
+		g->aff_gen = s->nodes_gen;
+		g->aff_key = key;
+	} else if (g->aff_gen != s->nodes_gen || g->aff_key != key) {
+		memset(g->aff_ok, 0, n);
+		g->aff_gen = s->nodes_gen;
+		g->aff_key = key;
+	}
+	return g->aff_ok;
 }
 
 /* ---- groups (pods per spec) --------------------------------------------------------- */
@@ -321,6 +385,83 @@ group_refresh(struct sched_group *g, const struct k8s_pod_spec *spec)
 	g->has_anti_required = a->nanti_required > 0;
 }
 
+/* The index key of one label. */
+static char *
+label_key(const char *k, const char *v)
+{
+	return xasprintf("%s\x1f%s", k, v);
+}
+
+static uint64_t
+labels_hash(const struct k8s_labels *l)
+{
+	uint64_t h = l->n;
+	for (size_t i = 0; i < l->n; i++) {
+		for (const char *p = l->v[i].key; *p; p++)
+			h = ks_mix64(h ^ (unsigned char)*p);
+		h = ks_mix64(h ^ 0x1f);
+		for (const char *p = l->v[i].value; *p; p++)
+			h = ks_mix64(h ^ (unsigned char)*p);
+		h = ks_mix64(h ^ 0x1e);
+	}
+	return h;
+}
+
+static void
+group_index(struct sched *s, int32_t g)
+{
+	const struct k8s_labels *l = &s->groups[g].spec->labels;
+	s->groups[g].label_hash = labels_hash(l);
+	for (size_t i = 0; i < l->n; i++) {
+		char *key = label_key(l->v[i].key, l->v[i].value);
+		int64_t li;
+		if (!ks_strmap_get(&s->glabel, key, &li)) {
+			KS_GROW(s->glists, s->cap_glists, s->nglists + 1);
+			li = (int64_t)s->nglists++;
+			memset(&s->glists[li], 0, sizeof s->glists[li]);
+			ks_strmap_put(&s->glabel, key, li);
+		}
+		struct sched_glist *gl = &s->glists[li];
+		KS_GROW(gl->v, gl->cap, gl->n + 1);
+		gl->v[gl->n++] = g;
+		free(key);
+	}
+}
+
+static const struct sched_glist *
+glist_of(const struct sched *s, const char *k, const char *v)
+{
+	char *key = label_key(k, v);
+	int64_t li;
+	bool found = ks_strmap_get(&s->glabel, key, &li);
+	free(key);
+	static const struct sched_glist none;
+	return found ? &s->glists[li] : &none;
+}
+
+const struct sched_glist *
+sched_groups_with(const struct sched *s, const struct sched_sel *sel)
+{
+	if (s->gindex_stale)
+		return NULL;
+	for (int i = 0; i < sel->neq; i++)
+		if (sel->eq[i]->n > 0)
+			return glist_of(s, sel->eq[i]->v[0].key, sel->eq[i]->v[0].value);
+	const struct k8s_selector *bs[2] = { sel->base, sel->base2 };
+	for (int b = 0; b < 2; b++) {
+		if (bs[b] == NULL)
+			continue;
+		for (size_t i = 0; i < bs[b]->nreqs; i++) {
+			const struct k8s_sel_req *r = &bs[b]->reqs[i];
+			if (r->op == K8S_SEL_IN && r->nvalues == 1)
+				return glist_of(s, r->key, r->values[0]);
+		}
+	}
+	if (sel->nmk > 0)
+		return glist_of(s, sel->mk_key[0], sel->mk_val[0]);
+	return NULL;
+}
+
 static int32_t
 group_of(struct sched *s, const struct k8s_pod_spec *spec)
 {
@@ -331,9 +472,14 @@ group_of(struct sched *s, const struct k8s_pod_spec *spec)
 		memset(&s->groups[g], 0, sizeof s->groups[g]);
 		gmap_put(s, spec, g);
 		s->ngroups++;
-	}
-	if (s->groups[g].npods == 0)
 		group_refresh(&s->groups[g], spec);
+		group_index(s, g);
+	}
+	if (s->groups[g].npods == 0) {
+		group_refresh(&s->groups[g], spec);
+		if (labels_hash(&spec->labels) != s->groups[g].label_hash)
+			s->gindex_stale = true;
+	}
 	return g;
 }
 
@@ -599,9 +745,52 @@ void
 sched_add_service(struct sched *s, const char *ns, const struct k8s_labels *selector)
 {
 	KS_GROW(s->services, s->cap_services, s->nservices + 1);
-	s->services[s->nservices].ns = ns;
-	s->services[s->nservices].sel = selector;
-	s->nservices++;
+	size_t cap_tail = s->cap_services;
+	s->svc_tail = xreallocarray(s->svc_tail, cap_tail ? cap_tail : 1, sizeof *s->svc_tail);
+	int32_t id = (int32_t)s->nservices++;
+	s->services[id].ns = ns;
+	s->services[id].sel = selector;
+	s->services[id].next = -1;
+	if (selector->n == 0)
+		return;		/* selects nothing for spreading: never listed */
+	char *key = label_key(selector->v[0].key, selector->v[0].value);
+	int64_t head;
+	if (ks_strmap_get(&s->svc_first, key, &head)) {
+		s->services[s->svc_tail[head]].next = id;
+		s->svc_tail[head] = id;
+	} else {
+		ks_strmap_put(&s->svc_first, key, id);
+		s->svc_tail[id] = id;
+	}
+	free(key);
+}
+
+static int
+cmp_i32(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+size_t
+sched_services_of(struct sched *s, const struct k8s_labels *labels)
+{
+	size_t n = 0;
+	if (s->svc_first.len == 0)
+		return 0;
+	for (size_t i = 0; i < labels->n; i++) {
+		char *key = label_key(labels->v[i].key, labels->v[i].value);
+		int64_t head;
+		if (ks_strmap_get(&s->svc_first, key, &head))
+			for (int32_t id = (int32_t)head; id >= 0; id = s->services[id].next) {
+				KS_GROW(s->svc_found, s->cap_svc_found, n + 1);
+				s->svc_found[n++] = id;
+			}
+		free(key);
+	}
+	if (n > 1)
+		qsort(s->svc_found, n, sizeof *s->svc_found, cmp_i32);
+	return n;
 }
 
 /* Frees everything sched_state.c allocated. */
@@ -615,8 +804,10 @@ sched_state_free(struct sched *s)
 	}
 	free(s->nodes);
 	free(s->pods);
-	for (size_t i = 0; i < s->ngroups; i++)
+	for (size_t i = 0; i < s->ngroups; i++) {
 		free(s->groups[i].nodes);
+		free(s->groups[i].aff_ok);
+	}
 	free(s->groups);
 	free(s->gkeys);
 	free(s->gvals);
@@ -632,6 +823,13 @@ sched_state_free(struct sched *s)
 		free(s->ext[i].reason);
 	}
 	free(s->services);
+	free(s->svc_tail);
+	free(s->svc_found);
+	for (size_t i = 0; i < s->nglists; i++)
+		free(s->glists[i].v);
+	free(s->glists);
+	ks_strmap_fini(&s->glabel);
+	ks_strmap_fini(&s->svc_first);
 	ks_strmap_fini(&s->images);
 	for (size_t i = 0; i < s->nnodes && i < s->cap_node_images; i++)
 		free(s->node_images[i]);

@@ -276,53 +276,86 @@ ks_strmap_init(struct ks_strmap *m)
 {
 	m->keys = NULL;
 	m->vals = NULL;
+	m->hashes = NULL;
 	m->cap = m->len = 0;
+	m->borrowed = false;
+}
+
+void
+ks_strmap_init_borrowed(struct ks_strmap *m)
+{
+	ks_strmap_init(m);
+	m->borrowed = true;
 }
 
 void
 ks_strmap_fini(struct ks_strmap *m)
 {
-	for (size_t i = 0; i < m->cap; i++)
-		free(m->keys[i]);
+	if (!m->borrowed)
+		for (size_t i = 0; i < m->cap; i++)
+			free(m->keys[i]);
 	free(m->keys);
 	free(m->vals);
+	free(m->hashes);
+	bool borrowed = m->borrowed;
 	ks_strmap_init(m);
+	m->borrowed = borrowed;
 }
 
 static size_t
-strmap_slot(const struct ks_strmap *m, const char *key)
+strmap_slot(const struct ks_strmap *m, const char *key, uint64_t h)
 {
 	size_t mask = m->cap - 1;
-	size_t i = (size_t)ks_hash_str(key) & mask;
-	while (m->keys[i] != NULL && strcmp(m->keys[i], key) != 0)
+	size_t i = (size_t)h & mask;
+	while (m->keys[i] != NULL && (m->hashes[i] != h || strcmp(m->keys[i], key) != 0))
 		i = (i + 1) & mask;
 	return i;
+}
+
+static void
+strmap_resize(struct ks_strmap *m, size_t cap)
+{
+	struct ks_strmap n = *m;
+	n.cap = cap;
+	n.keys = xcalloc(n.cap, sizeof *n.keys);	/* NULL: a free slot */
+	n.vals = xreallocarray(NULL, n.cap, sizeof *n.vals);	/* read only where a key is */
+	n.hashes = xreallocarray(NULL, n.cap, sizeof *n.hashes);
+	for (size_t i = 0; i < m->cap; i++) {
+		if (m->keys[i] == NULL)
+			continue;
+		size_t mask = n.cap - 1, s = (size_t)m->hashes[i] & mask;
+		while (n.keys[s] != NULL)
+			s = (s + 1) & mask;
+		n.keys[s] = m->keys[i];
+		n.vals[s] = m->vals[i];
+		n.hashes[s] = m->hashes[i];
+	}
+	free(m->keys);
+	free(m->vals);
+	free(m->hashes);
+	*m = n;
+}
+
+void
+ks_strmap_reserve(struct ks_strmap *m, size_t n)
+{
+	size_t cap = m->cap ? m->cap : 16;
+	while (n * 2 > cap)
+		cap *= 2;
+	if (cap > m->cap)
+		strmap_resize(m, cap);
 }
 
 void
 ks_strmap_put(struct ks_strmap *m, const char *key, int64_t val)
 {
-	if ((m->len + 1) * 4 > m->cap * 3) {
-		struct ks_strmap n;
-		n.cap = m->cap ? m->cap * 2 : 16;
-		n.len = 0;
-		n.keys = xcalloc(n.cap, sizeof *n.keys);
-		n.vals = xcalloc(n.cap, sizeof *n.vals);
-		for (size_t i = 0; i < m->cap; i++) {
-			if (m->keys[i] == NULL)
-				continue;
-			size_t s = strmap_slot(&n, m->keys[i]);
-			n.keys[s] = m->keys[i];
-			n.vals[s] = m->vals[i];
-			n.len++;
-		}
-		free(m->keys);
-		free(m->vals);
-		*m = n;
-	}
-	size_t s = strmap_slot(m, key);
+	if ((m->len + 1) * 2 > m->cap)
+		strmap_resize(m, m->cap ? m->cap * 2 : 16);
+	uint64_t h = ks_hash_str(key);
+	size_t s = strmap_slot(m, key, h);
 	if (m->keys[s] == NULL) {
-		m->keys[s] = xstrdup(key);
+		m->keys[s] = m->borrowed ? (char *)key : xstrdup(key);
+		m->hashes[s] = h;
 		m->len++;
 	}
 	m->vals[s] = val;
@@ -333,7 +366,7 @@ ks_strmap_get(const struct ks_strmap *m, const char *key, int64_t *val)
 {
 	if (m->cap == 0)
 		return false;
-	size_t s = strmap_slot(m, key);
+	size_t s = strmap_slot(m, key, ks_hash_str(key));
 	if (m->keys[s] == NULL)
 		return false;
 	if (val != NULL)

@@ -86,18 +86,26 @@ uint64_t ks_hash_str(const char *s);
 uint64_t ks_mix64(uint64_t x);
 
 /*
- * A string -> int64 map with open addressing and linear probing. Keys are
- * copied. Lookups and inserts are O(1) expected; iteration is not offered on
- * purpose, so nothing can come to depend on hash order.
+ * A string -> int64 map with open addressing and linear probing, at most
+ * half full, each slot's hash kept beside its key. Keys are copied, or
+ * borrowed (ks_strmap_init_borrowed: the caller keeps them alive and
+ * unchanged while the map lives). Lookups and inserts are O(1) expected;
+ * iteration is not offered on purpose, so nothing can come to depend on
+ * hash order.
  */
 struct ks_strmap {
 	char	**keys;
 	int64_t	 *vals;
+	uint64_t *hashes;
 	size_t	  cap;		/* a power of two, or 0 */
 	size_t	  len;
+	bool	  borrowed;	/* keys are the caller's */
 };
 void ks_strmap_init(struct ks_strmap *m);
+void ks_strmap_init_borrowed(struct ks_strmap *m);
 void ks_strmap_fini(struct ks_strmap *m);
+/* Makes room for n keys in all without regrowing. */
+void ks_strmap_reserve(struct ks_strmap *m, size_t n);
 /* Sets key to val, replacing any earlier value. */
 void ks_strmap_put(struct ks_strmap *m, const char *key, int64_t val);
 /* Returns true and sets *val when key is present. */

@@ -419,8 +419,17 @@ hpa(struct hpa_case *c, const struct yt_node *root, const struct yt_node *n,
 	scn_mf_init(&m, s);
 	int rc = scn_mf_add(&m, n, cause);
 	scn_mf_fini(&m);
+	if (rc == 0 && s->nhpas != 1) {
+		/* scn_mf_add skips an object of a group it does not serve as a
+		 * custom resource: here that is an error */
+		const char *api = NULL;
+		(void)yt_get_string(n, "apiVersion", &api, cause);
+		*cause = yt_errorf(yt_get(n, "apiVersion") ? yt_get(n, "apiVersion") : n,
+		    "hpa: apiVersion '%s' is not one Kubernetes serves HorizontalPodAutoscaler "
+		    "in (autoscaling/v2 or autoscaling/v1)", api ? api : "");
+		rc = -1;
+	}
 	if (rc == 0) {
-		KS_ASSERT(s->nhpas == 1);
 		c->spec = s->hpas[0];
 		s->nhpas = 0;
 	}

@@ -128,7 +128,9 @@ bad bad_custom_metric.yaml "18:5: the HPA has no Pods metric 'request_per_second
 bad bad_scale_to_zero_gate.yaml "10:18: spec.minReplicas: Invalid value: 0: must be greater than or equal to 1 (0 needs the HPAScaleToZero feature gate: featureGates: {HPAScaleToZero: true})"
 bad bad_scale_to_zero_metrics.yaml "11:18: spec.metrics: Forbidden: must specify at least one Object or External metric to support scaling to zero replicas"
 bad bad_scale_up_policies.yaml "13:19: spec.behavior.scaleUp.policies: Required value: must specify at least one Policy"
+# an apiVersion of another group (a custom resource to a manifest loader): refused, not an abort (found by fuzz_hpa_case)
+bad bad_api_group.yaml "16:15: hpa: apiVersion 'example.com/v2' is not one Kubernetes serves HorizontalPodAutoscaler in (autoscaling/v2 or autoscaling/v1)"
 bad bad_feature_gate.yaml "2:16: unrecognized feature gate: HPAScaleToZeros (did you mean 'HPAScaleToZero'?)"
 # Every bad_*.yaml has its expectation above.
-check_eq "bad cases listed" "$(ls "$CASES"/bad_*.yaml | wc -l | tr -d ' ')" 13
+check_eq "bad cases listed" "$(ls "$CASES"/bad_*.yaml | wc -l | tr -d ' ')" 14
 finish

@@ -7,7 +7,7 @@
  */
 #include "config.h"
 
-#include "models/k8s.h"
+#include "models/api/k8s.h"
 #include "scenarios/cluster_state.h"
 #include "scenarios/scenario.h"
 #include "tests/fuzz/fuzz.h"

@@ -67,11 +67,46 @@ struct scheduler {
 	size_t			 nunsched, capunsched;
 	uint64_t		 seq;
 	bool			 busy;
+	/* How many pods the cache holds per priority (few distinct values): a
+	 * preemptor with none below it has no possible victim, so its cycle
+	 * need not compute any PodDisruptionBudget (which walks their pods). */
+	struct prio_count {
+		int32_t	 prio;
+		size_t	 n;
+	}			*prios;
+	size_t			 nprios, capprios;
 };
 
 #define SQ_ARG(c, p)	CL_POD_ARG(c, p)
 
 static void sq_kick(struct cluster *c);
+
+static void
+prio_add(struct scheduler *s, int32_t prio, int delta)
+{
+	for (size_t i = 0; i < s->nprios; i++) {
+		if (s->prios[i].prio == prio) {
+			if (delta > 0)
+				s->prios[i].n++;
+			else
+				s->prios[i].n--;
+			return;
+		}
+	}
+	KS_ASSERT(delta > 0);
+	KS_GROW(s->prios, s->capprios, s->nprios + 1);
+	s->prios[s->nprios++] = (struct prio_count){ prio, 1 };
+}
+
+/* Whether the cache holds a pod of lower priority than prio. */
+static bool
+prio_below(const struct scheduler *s, int32_t prio)
+{
+	for (size_t i = 0; i < s->nprios; i++)
+		if (s->prios[i].prio < prio && s->prios[i].n > 0)
+			return true;
+	return false;
+}
 
 static struct scheduler *
 sq_of(const struct cluster *c)
@@ -415,10 +450,12 @@ preempt(struct cluster *c, uint32_t p, const struct sched_result *r)
 				    c->pods[q].started);
 	}
 	struct sched_pdb *pdbs = xcalloc(c->npdbs + 1, sizeof *pdbs);
+	bool can_preempt = prio_below(s, pd->spec->priority);
 	for (size_t k = 0; k < c->npdbs; k++) {
 		pdbs[k].ns = c->pdbs[k]->namespace;
 		pdbs[k].selector = &c->pdbs[k]->selector;
-		pdbs[k].disruptions_allowed = cl_pdb_allowed(c, c->pdbs[k]);
+		/* without a possible victim no budget is consulted */
+		pdbs[k].disruptions_allowed = can_preempt ? cl_pdb_allowed(c, c->pdbs[k]) : 0;
 	}
 	struct sched_preemption *pr = &s->preempt;
 	int nom = sp->nominated ? (int)c->nodes[sp->nominated - 1].id : -1;
@@ -491,6 +528,7 @@ on_cycle_done(struct sim *sim, void *ctx, uint64_t arg)
 			nominated_unplace(c);
 			uint32_t node = (uint32_t)rp->node;
 			sp->handle = sched_node_add_pod(s->sched, rp->node, spec);
+			prio_add(s, spec->priority, 1);
 			KS_GROW(s->handle_pod, s->caphandle, (size_t)sp->handle + 1);
 			s->handle_pod[sp->handle] = p;
 			sp->in_queue = false;
@@ -546,6 +584,7 @@ scheduler_place_now(struct cluster *c, uint32_t p, uint32_t on)
 		uint32_t node = (uint32_t)r.node;
 		struct sq_pod *sp = &s->pods[p];
 		sp->handle = sched_node_add_pod(s->sched, r.node, pd->spec);
+		prio_add(s, pd->spec->priority, 1);
 		KS_GROW(s->handle_pod, s->caphandle, (size_t)sp->handle + 1);
 		s->handle_pod[sp->handle] = p;
 		if (on == NONE) {
@@ -619,6 +658,7 @@ on_change(void *ctx, enum cl_change what, uint32_t id)
 		 * resources are free, something may fit now. */
 		if (s->pods[id].handle >= 0) {
 			sched_node_remove_pod(s->sched, s->pods[id].handle);
+			prio_add(s, c->pods[id].spec->priority, -1);
 			s->pods[id].handle = -1;
 			c->pods[id].assumed = NONE;
 			sq_cluster_event(c);
@@ -679,6 +719,7 @@ scheduler_destroy(struct cluster *c)
 	free(s->nominated);
 	free(s->nom_tmp);
 	free(s->pods);
+	free(s->prios);
 	sched_preemption_fini(&s->preempt);
 	sched_result_fini(&s->result);
 	gsl_rng_free(s->rng);

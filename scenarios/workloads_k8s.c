@@ -376,6 +376,9 @@ scn_workloads_finish(const struct yt_node *root, struct scenario *s, char **caus
 	const struct yt_node *st = yt_get(root, "startTime");
 	if (st != NULL && !yt_is_null(st) && start_time(st, &s->start_time, cause) < 0)
 		return -1;
+	/* Warm by default: capacity planning asks how a running cluster copes
+	 * with its traffic, not how fast an empty one boots (scenarios/README). */
+	s->warm_start = true;
 	const struct yt_node *ws = yt_get(root, "warmStart");
 	if (ws != NULL && !yt_is_null(ws)) {
 		if (ws->kind != YT_SCALAR || (strcmp(ws->str, "true") != 0 &&

@@ -15,7 +15,8 @@ run() {
 	shift 2
 	{ cat "$D/$base"; echo "failures:"; echo "  scheduled:";
 	  for f in "$@"; do echo "    - $f"; done; } >"$TMP/$name.yaml"
-	"$KUBESIM" run "$TMP/$name.yaml" --out "$TMP/$name.db" -q 2>"$TMP/$name.err"
+	"$KUBESIM" run "$TMP/$name.yaml" --set warmStart=false --out "$TMP/$name.db" -q \
+	    2>"$TMP/$name.err"
 	check_eq "$name: exit status" $? 0
 }
 
@@ -108,7 +109,7 @@ check_range "kill: random kills" "$rnd" 1 30
 check_eq "kill: random kills in the window" "$(q $DB "SELECT count(*) FROM events WHERE kind = 'Killing' AND t_s > 1800")" 0
 check_eq "kill: a row per kill" "$(q $DB "SELECT count(*) FROM faults WHERE kind = 'killPods' AND start_s = end_s")" $((rnd + 2))
 check_eq "kill: replaced" "$(q $DB "SELECT replicas_ready FROM service_intervals ORDER BY t_s DESC LIMIT 1")" 6
-"$KUBESIM" run "$TMP/kill.yaml" --out "$TMP/kill2.db" -q
+"$KUBESIM" run "$TMP/kill.yaml" --set warmStart=false --out "$TMP/kill2.db" -q
 check_eq "kill: random kills are deterministic" "$(q $TMP/kill2.db "SELECT group_concat(t_s || object) FROM events WHERE kind = 'Killing'")" \
 	"$(q $DB "SELECT group_concat(t_s || object) FROM events WHERE kind = 'Killing'")"
 

@@ -12,7 +12,7 @@ db="$TMP/design.db"
 "$KUBESIM" validate "$sc" >"$TMP/validate" 2>&1
 check_eq "validate status" $? 0
 check_contains "validate output" "$(cat "$TMP/validate")" "20 deployments, 20 services, 20 HPAs"
-"$KUBESIM" run "$sc" --duration 2h --out "$db" -q --check
+"$KUBESIM" run "$sc" --set warmStart=false --duration 2h --out "$db" -q --check
 check_eq "run status" $? 0
 check_eq "runs.status" "$(q "$db" "SELECT status FROM runs")" "ok"
 check_eq "traffic mode" "$(q "$db" "SELECT json_extract(params, '\$.traffic_mode') FROM runs")" "fluid"

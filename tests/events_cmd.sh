@@ -6,7 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 
 db="$TMP/e.db"
-"$KUBESIM" run "$KS_SRCDIR/scenarios/ecommerce.yaml" --out "$db" -q --duration 4h
+"$KUBESIM" run "$KS_SRCDIR/scenarios/ecommerce.yaml" --set warmStart=false --out "$db" -q \
+    --duration 4h
 check_eq "run status" $? 0
 
 out=$("$KUBESIM" events "$db"); check_eq "events status" $? 0

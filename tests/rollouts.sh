@@ -7,7 +7,7 @@
 # readiness and liveness probes' timing against a slow start.
 . "$(dirname "$0")/lib.sh"
 db=$TMP/r.db
-"$KUBESIM" run "$KS_SRCDIR/tests/data/rollouts.yaml" --out "$db" -q
+"$KUBESIM" run "$KS_SRCDIR/tests/data/rollouts.yaml" --set warmStart=false --out "$db" -q
 check_eq "run status" $? 0
 rows="FROM rollout_intervals WHERE deployment = 'web'"
 

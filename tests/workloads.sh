@@ -82,13 +82,15 @@ check_eq "dump: running at the end" "$(q "$ddb" "SELECT pods_running FROM cluste
     ORDER BY t_s DESC LIMIT 1")" 3
 check_eq "dump: problems" "$(q "$ddb" "SELECT COUNT(*) FROM problems")" 0
 
-# Warm start: the same scenario with its workloads Running and Ready at t = 0.
+# Warm start (the default): the same scenario with its workloads Running and Ready at
+# t = 0; warmStart: false starts from an empty cluster.
 wdb="$TMP/warm.db"
-"$KUBESIM" run "$SC" --set warmStart=true --out "$wdb" >"$TMP/out" 2>"$TMP/err"
+"$KUBESIM" run "$SC" --out "$wdb" >"$TMP/out" 2>"$TMP/err"
 check_eq "warm: exit status" $? 0
 check_contains "warm: summary says so" "$(cat "$TMP/out")" \
     "start: warm (workloads Running and Ready at t = 0)"
-check_contains "cold: summary says so" "$("$KUBESIM" run "$SC" --out "$TMP/cold.db" 2>&1)" \
+check_contains "cold: summary says so" "$("$KUBESIM" run "$SC" --set warmStart=false \
+    --out "$TMP/cold.db" 2>&1)" \
     "start: cold (from an empty cluster)"
 check_eq "warm: params" "$(q "$wdb" "SELECT json_extract(params, '$.start') FROM runs")" warm
 check_eq "warm: ready at t = 0" "$(q "$wdb" "SELECT COUNT(*) FROM events WHERE t_s = 0 AND

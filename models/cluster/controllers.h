@@ -91,6 +91,10 @@ void warm_start(struct cluster *c);
  * with endpoints), at the end of the run. */
 void cl_problems_emit(struct cluster *c);
 
+/* kubelet.c: a warm start's pod, bound, is Running (and Ready unless its
+ * release misbehaves or probes decide) at once. */
+void kubelet_warm_start(struct cluster *c, uint32_t pod);
+
 /* endpoints.c: an endpoints change of the pod is still propagating. */
 bool endpoints_pending(struct cluster *c, uint32_t pod);
 

@@ -219,6 +219,27 @@ on_container_started(struct sim *sim, void *ctx, uint64_t arg)
 	pd->timer = sim_at(sim, at, PRIO_POD, on_probe_success, c, CL_POD_ARG(c, p));
 }
 
+void
+kubelet_warm_start(struct cluster *c, uint32_t p)
+{
+	struct cl_pod *pd = &c->pods[p];
+	sim_ns now = sim_now(c->sim);
+	pod_set_phase(c, p, POD_RUNNING);
+	cl_notify(c, CL_POD_STARTED, p);
+	/* Running since long before t = 0: an hour, longer than the HPA's cpu
+	 * initialization period and readiness delay, so its metrics count
+	 * from the first scrape. */
+	pd->started = pd->probe_origin = pd->created = now - SIM_HOUR;
+	if (pd->behave != NULL || pod_probe(pd, 1) != NULL || pod_probe(pd, 2) != NULL) {
+		/* a release that misbehaves, or liveness/startup probes: the
+		 * kubelet plans its containers from now */
+		container_plan(c, p, now);
+		return;
+	}
+	pod_set_ready(c, p, true);
+	pd->ready_changed = now - SIM_HOUR;
+}
+
 static bool
 node_has_image(struct cl_node *n, const char *image)
 {

@@ -29,14 +29,8 @@ warm_run(struct cluster *c, uint32_t p)
 		return;
 	if (pd->phase != POD_BOUND)
 		return;
-	/* Running and Ready since long before t = 0: an hour, longer than the
-	 * HPA's cpu initialization period and readiness delay, so its metrics
-	 * count from the first scrape. */
-	pod_set_phase(c, p, POD_RUNNING);
-	cl_notify(c, CL_POD_STARTED, p);
-	pod_set_ready(c, p, true);
-	pd->started = pd->probe_origin = pd->ready_changed = pd->created = -SIM_HOUR;
-	if (c->deploys[pd->deploy].service != NONE && pd->ep_index == NONE)
+	kubelet_warm_start(c, p);
+	if (pd->ready_cond && c->deploys[pd->deploy].service != NONE && pd->ep_index == NONE)
 		endpoint_add(c, p);
 }
 

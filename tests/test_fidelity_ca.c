@@ -676,9 +676,7 @@ main(void)
 	for (size_t i = 0; i < root->n; i++) {
 		const char *key = root->keys[i]->str;
 		const struct yt_node *v = root->items[i];
-		size_t len = strlen(key);
-		bool cases = len > 6 && strcmp(key + len - 6, "_cases") == 0;
-		if (!cases)
+		if (!tv_is_case_list(key))
 			continue;
 		if (v->kind != YT_SEQ) {
 			FAILF("%s is not a list", key);

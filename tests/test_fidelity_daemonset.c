@@ -513,13 +513,7 @@ main(void)
 	n += tv_each(root, "sync_cases", run_sync_case);
 	n += tv_each(root, "desired_node_counts_cases", run_desired);
 	n += tv_each(root, "rolling_update_scenario_cases", run_scenario);
-	size_t lists = 0;
-	for (size_t i = 0; i < root->n; i++) {
-		const char *k = root->keys[i]->str;
-		size_t kl = strlen(k);
-		if (kl > 6 && strcmp(k + kl - 6, "_cases") == 0)
-			lists++;
-	}
+	size_t lists = tv_case_lists(root);
 	expect("daemonset.json", "case lists replayed", (long long)lists, 4);
 	printf("daemonset.json: %zu cases replayed\n", n);
 	yt_docs_free(&d);

@@ -696,13 +696,7 @@ main(void)
 	n += tv_each(root, "sync_job_cases", run_sync);
 	n += tv_each(root, "past_deadline_cases", run_sync);
 	/* Every list of the file is replayed: none may be left unread. */
-	size_t lists = 0;
-	for (size_t i = 0; i < root->n; i++) {
-		const char *k = root->keys[i]->str;
-		size_t kl = strlen(k);
-		if (kl > 6 && strcmp(k + kl - 6, "_cases") == 0)
-			lists++;
-	}
+	size_t lists = tv_case_lists(root);
 	expect("job.json", "case lists replayed", (long long)lists, 16);
 	printf("job.json: %zu cases replayed\n", n);
 	yt_docs_free(&d);

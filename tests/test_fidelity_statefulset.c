@@ -607,13 +607,7 @@ main(void)
 	n += tv_each(root, "start_ordinal_cases", run_start_ordinal);
 	n += tv_each(root, "control_scenario_cases", run_scenario);
 	n += tv_each(root, "max_unavailable_invariant_cases", run_invariant);
-	size_t lists = 0;
-	for (size_t i = 0; i < root->n; i++) {
-		const char *k = root->keys[i]->str;
-		size_t kl = strlen(k);
-		if (kl > 6 && strcmp(k + kl - 6, "_cases") == 0)
-			lists++;
-	}
+	size_t lists = tv_case_lists(root);
 	expect("statefulset.json", "case lists replayed", (long long)lists, 10);
 	printf("statefulset.json: %zu cases replayed\n", n);
 	yt_docs_free(&d);

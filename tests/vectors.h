@@ -77,6 +77,24 @@ tv_len(const struct yt_node *n)
 	return n != NULL && (n->kind == YT_SEQ || n->kind == YT_MAP) ? n->n : 0;
 }
 
+/* Whether a top-level key names a list of cases ("..._cases"). */
+static inline bool
+tv_is_case_list(const char *key)
+{
+	size_t len = strlen(key);
+	return len > 6 && strcmp(key + len - 6, "_cases") == 0;
+}
+
+/* The "..._cases" lists at the top of a vector file. */
+static inline size_t
+tv_case_lists(const struct yt_node *root)
+{
+	size_t n = 0;
+	for (size_t i = 0; root != NULL && root->kind == YT_MAP && i < root->n; i++)
+		n += tv_is_case_list(root->keys[i]->str);
+	return n;
+}
+
 /* One kind of case of a vector file: its list's key and a replay of one case. */
 struct tv_family {
 	const char	*key;
@@ -95,8 +113,7 @@ tv_replay(const struct yt_node *root, const char *file, const struct tv_family *
 	for (size_t i = 0; root != NULL && root->kind == YT_MAP && i < root->n; i++) {
 		const char *key = root->keys[i]->str;
 		const struct yt_node *v = root->items[i];
-		size_t len = strlen(key);
-		if (len <= 6 || strcmp(key + len - 6, "_cases") != 0)
+		if (!tv_is_case_list(key))
 			continue;
 		const struct tv_family *f = fams;
 		while (f->key != NULL && strcmp(f->key, key) != 0)

@@ -500,6 +500,59 @@ run_scenario(const struct yt_node *c)
 	world_fini(&w);
 }
 
+/*
+ * The failed-pod back-off of one node (syncNodes: failedPodsBackoff, a
+ * flowcontrol.Backoff of 1 s doubling to 15 min): a failed pod is deleted,
+ * and the next failed pod on that node waits out the back-off since the
+ * last deletion, the sync asking to be requeued after it.
+ */
+static void
+test_failed_pod_backoff(void)
+{
+	char *values[1] = { (char *)"d" };
+	struct k8s_sel_req req = { .key = (char *)"app", .op = K8S_SEL_IN, .values = values,
+		.nvalues = 1 };
+	struct k8s_selector sel = { .reqs = &req, .nreqs = 1, .set = true };
+	struct k8s_pod_spec tmpl = { 0 };
+	struct ds_spec ds = { .selector = &sel, .template = &tmpl, .revision = "1" };
+	struct k8s_node_spec node = { .name = "n0" };
+	struct ds_backoff b = { 0 };
+	struct ds_node nodes[1] = { { &node, &b } };
+	struct k8s_labels labels = { 0 };
+	k8s_labels_set(&labels, "app", "d");
+	k8s_labels_set(&tmpl.labels, "app", "d");
+	struct ds_pod pod = { .name = "p", .node = "n0", .labels = &labels,
+		.owner = DS_OWNED, .revision = "1", .phase = DS_POD_FAILED };
+	static const struct {
+		sim_ns	now;
+		size_t	ndel;		/* the failed pod deleted */
+		sim_ns	requeue;	/* -1: none */
+	} steps[] = {
+		{ 0, 1, -1 },				/* back-off now 1 s */
+		{ SIM_SEC / 2, 0, SIM_SEC },		/* 0.5 s < 1 s */
+		{ SIM_SEC, 1, -1 },			/* 1 s after: 2 s */
+		{ 2 * SIM_SEC, 0, 2 * SIM_SEC },	/* 1 s < 2 s */
+		{ 3 * SIM_SEC, 1, -1 },			/* 2 s after: 4 s */
+		{ 3 * SIM_SEC + 31 * SIM_MIN, 1, -1 },	/* idle > 2 x 15 min: 1 s */
+		{ 3 * SIM_SEC + 31 * SIM_MIN + SIM_SEC / 2, 0, SIM_SEC },
+	};
+	for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		struct ds_sync_in in = { .spec = &ds, .nodes = nodes, .nnodes = 1,
+			.pods = &pod, .npods = 1, .now = steps[i].now };
+		struct ds_sync_out out;
+		ds_sync(&in, &out);
+		char what[64];
+		snprintf(what, sizeof what, "failed pod deleted (step %zu)", i);
+		expect("failed_pod_backoff", what, (long long)out.ndel, (long long)steps[i].ndel);
+		snprintf(what, sizeof what, "requeue after (step %zu)", i);
+		expect("failed_pod_backoff", what, (long long)out.requeue_after,
+		    (long long)steps[i].requeue);
+		ds_sync_out_fini(&out);
+	}
+	k8s_labels_free(&labels);
+	k8s_labels_free(&tmpl.labels);
+}
+
 int
 main(void)
 {
@@ -516,6 +569,7 @@ main(void)
 	size_t lists = tv_case_lists(root);
 	expect("daemonset.json", "case lists replayed", (long long)lists, 4);
 	printf("daemonset.json: %zu cases replayed\n", n);
+	test_failed_pod_backoff();
 	yt_docs_free(&d);
 	return tl_finish();
 }

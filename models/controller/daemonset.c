@@ -317,26 +317,23 @@ updated(const struct ctx *c, const struct ds_pod *p)
 	    strcmp(p->revision, c->ds->revision) == 0;
 }
 
-/* flowcontrol.Backoff: IsInBackOffSinceUpdate, then Next. */
+/* flowcontrol.Backoff (models/kubelet/backoff.c): 1 s doubling to 15 min,
+ * an entry idle for 2 x 15 min starting over. */
+static const struct backoff_policy ds_backoff_policy = { DS_BACKOFF_INITIAL,
+	DS_BACKOFF_MAX, 0 };
+
+/* IsInBackOffSinceUpdate, then Next. */
 static bool
 in_backoff(struct ds_backoff *b, sim_ns now)
 {
-	if (b == NULL || !b->set || now - b->last_update > 2 * DS_BACKOFF_MAX)
-		return false;
-	return now - b->last_update < b->delay;
+	return b != NULL && backoff_since_update(&ds_backoff_policy, &b->e, now);
 }
 
 static void
-backoff_next(struct ds_backoff *b, sim_ns now)
+ds_backoff_next(struct ds_backoff *b, sim_ns now)
 {
-	if (b == NULL)
-		return;
-	if (!b->set || now - b->last_update > 2 * DS_BACKOFF_MAX)
-		b->delay = DS_BACKOFF_INITIAL;
-	else
-		b->delay = b->delay * 2 < DS_BACKOFF_MAX ? b->delay * 2 : DS_BACKOFF_MAX;
-	b->set = true;
-	b->last_update = now;
+	if (b != NULL)
+		backoff_next(&ds_backoff_policy, &b->e, now, now);
 }
 
 /* podsShouldBeOnNode for node i; appends to the manage lists. */
@@ -368,12 +365,12 @@ manage_node(struct ctx *c, size_t i, size_t *cre, size_t *ncre, size_t *del,
 		if (x->pod.phase == DS_POD_FAILED) {
 			struct ds_backoff *b = in->nodes[i].backoff;
 			if (in_backoff(b, in->now)) {
-				sim_ns wait = b->delay;
+				sim_ns wait = backoff_get(&b->e);
 				if (c->out->requeue_after < 0 || wait < c->out->requeue_after)
 					c->out->requeue_after = wait;
 				continue;
 			}
-			backoff_next(b, in->now);
+			ds_backoff_next(b, in->now);
 			c->out->events++;
 			del[(*ndel)++] = x->src;
 		} else if (x->pod.phase == DS_POD_SUCCEEDED) {

@@ -13,8 +13,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "models/controller/intstr.h"
 #include "models/api/k8s.h"
+#include "models/controller/intstr.h"
+#include "models/kubelet/backoff.h"
 #include "sim/engine/engine.h"
 
 #define DS_BURST_REPLICAS	250		/* creates and deletes per sync */
@@ -36,11 +37,10 @@ struct ds_spec {
 	const char		*revision;	/* hash of the current template */
 };
 
-/* The failed-pod back-off of one (DaemonSet, node) (flowcontrol.Backoff). */
+/* The failed-pod back-off of one (DaemonSet, node): client-go's
+ * flowcontrol.Backoff, as models/kubelet/backoff.h implements it. */
 struct ds_backoff {
-	bool	set;
-	sim_ns	last_update;
-	sim_ns	delay;
+	struct backoff_entry	e;
 };
 
 struct ds_node {

@@ -268,8 +268,12 @@ scn_pool(const struct yt_node *n, struct scenario *s, struct scn_pool *p,
 		return -1;
 	p->max = (int32_t)v;
 	if (p->min > p->max) {
-		*cause = yt_errorf(yt_get(n, "min"), "node pool '%s': min (%d) must not "
-		    "exceed max (%d)", p->name, (int)p->min, (int)p->max);
+		/* min left out defaults to count: then max is the value at fault */
+		const struct yt_node *mn = yt_get(n, "min");
+		*cause = mn != NULL ? yt_errorf(mn, "node pool '%s': min (%d) must not "
+		    "exceed max (%d)", p->name, (int)p->min, (int)p->max) :
+		    yt_errorf(yt_get(n, "max"), "node pool '%s': max (%d) must not be below "
+		    "count (%d)", p->name, (int)p->max, (int)p->count);
 		return -1;
 	}
 	if (p->count < p->min || p->count > p->max) {

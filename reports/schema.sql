@@ -208,3 +208,52 @@ CREATE TABLE IF NOT EXISTS rollout_intervals (
 	restarts	INTEGER		-- container restarts of its pods during the interval
 );
 CREATE INDEX IF NOT EXISTS rollout_intervals_run_deploy ON rollout_intervals (run_id, deployment, t_s);
+
+-- Cluster trace replay (the scenario's podTrace): one row per trace pod that
+-- arrived, written when it leaves or when the run ends. A pod never bound is
+-- 'unschedulable': it was deleted (its trace deletion time) or the run ended
+-- while it was Pending; pending_s is then the time it waited.
+CREATE TABLE IF NOT EXISTS trace_pods (
+	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
+	pod		TEXT NOT NULL,	-- the trace's pod name
+	node		TEXT,		-- the node it was bound to; NULL: never bound
+	created_s	REAL NOT NULL,	-- arrival (creation), simulated seconds
+	bound_s		REAL,		-- when it was bound to its node; NULL: never
+	pending_s	REAL NOT NULL,	-- bound_s - created_s; never bound: until deleted_s or the end of the run
+	deleted_s	REAL,		-- when it left the cluster; NULL: still there at the end
+	cpu_m		INTEGER,	-- cpu request, millicores
+	memory		INTEGER,	-- memory request, bytes
+	gpus		INTEGER,	-- GPUs requested (the podTrace.gpuResource extended resource)
+	outcome		TEXT NOT NULL CHECK (outcome IN ('placed', 'unschedulable')),
+	reason		TEXT		-- unschedulable: the scheduler's last message ('0/5 nodes are available: ...'); NULL when it was never tried
+);
+CREATE INDEX IF NOT EXISTS trace_pods_run ON trace_pods (run_id, pod);
+
+-- Cluster trace replay over time: a row at the end of each sampling interval
+-- in which something changed (a trace pod arrived, was bound or left, a node
+-- came or went), and one when the run ends. Allocation counts the requests of
+-- every bound pod (trace pods and others) against the allocatable of the
+-- nodes that exist. GPU fragmentation is the FGD paper's measure (Weng et
+-- al., "Beware of Fragmentation", USENIX ATC '23): the target workload is the
+-- trace's distinct requests (cpu, memory, GPUs, allowed GPU models), each with
+-- the share p_m of the trace's pods that have it; on node n, a class m that
+-- asks for no GPU, or does not fit n's free cpu, memory or GPUs or its GPU
+-- model, cannot use n's free GPUs: they are its fragment F_n(m) (a class that
+-- fits has none, GPUs being whole). gpu_frag = sum over nodes and classes of
+-- p_m F_n(m).
+CREATE TABLE IF NOT EXISTS trace_intervals (
+	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
+	t_s		REAL NOT NULL,	-- end of the interval (or of the run), simulated seconds
+	arrived		INTEGER,	-- trace pods created so far
+	pending		INTEGER,	-- trace pods Pending (not yet bound) at t_s
+	unschedulable	INTEGER,	-- of those, pods a scheduling attempt failed for (PodScheduled=False)
+	running		INTEGER,	-- trace pods bound to a node at t_s
+	left_unplaced	INTEGER,	-- trace pods deleted so far without ever being bound
+	cpu_alloc	REAL,		-- requested cpu / allocatable cpu, fraction
+	memory_alloc	REAL,		-- requested memory / allocatable memory, fraction
+	gpu_alloc	REAL,		-- GPUs requested / GPUs of the nodes, fraction (0 without GPUs)
+	gpus_free	INTEGER,	-- GPUs not requested by any bound pod
+	gpu_frag	REAL,		-- GPU fragmentation, GPUs (see above); at most gpus_free
+	gpu_frag_rate	REAL		-- gpu_frag / gpus_free; NULL when no GPU is free
+);
+CREATE INDEX IF NOT EXISTS trace_intervals_run_t ON trace_intervals (run_id, t_s);

@@ -28,7 +28,7 @@
 static const char *const top_keys[] = { "name", "description", "seed", "duration",
 	"interval", "tick", "warmup", "nodePools", "manifests", "services", "failures",
 	"controlPlane", "trafficMode", "schedulerConfig", "queues", "clusterAutoscaler",
-	"featureGates", "jobs", "startTime", "warmStart", "hpaDecisions", NULL };
+	"featureGates", "jobs", "startTime", "warmStart", "hpaDecisions", "podTrace", NULL };
 static const char *const service_keys[] = { "name", "serviceTime", "concurrency",
 	"cpuPerRequest", "idleCpu", "timeout", "queueLimit", "traffic",
 	"loadBalancer", "networkLatency", "networkBandwidth", "classes", "burstiness", "retries",
@@ -733,11 +733,13 @@ load(struct loader *l, struct yt_node *root, char **cause)
 	if (mf != NULL && !yt_is_null(mf) && manifests(l, mf, cause) < 0)
 		return -1;
 	if (scn_mf_finish(&l->mf, cause) < 0 || scn_autoscaling_finish(s, cause) < 0 ||
-	    scn_workloads_finish(root, s, cause) < 0)
+	    scn_workloads_finish(root, s, cause) < 0 ||
+	    scn_pod_trace(yt_get(root, "podTrace"), l->dir, s, cause) < 0)
 		return -1;
-	if (s->npools == 0 && s->nnodes == 0) {
-		*cause = yt_errorf(root, "the scenario has no nodes (add nodePools or v1 "
-		    "Node manifests)");
+	if (s->npools == 0 && s->nnodes == 0 &&
+	    (s->pod_trace == NULL || s->pod_trace->nnodes == 0)) {
+		*cause = yt_errorf(root, "the scenario has no nodes (add nodePools, v1 "
+		    "Node manifests or podTrace.nodes)");
 		return -1;
 	}
 
@@ -899,5 +901,6 @@ scn_free(struct scenario *s)
 	free(s->warnings);
 	scn_autoscaling_free(s);
 	scn_workloads_fini(s);
+	scn_pod_trace_free(s->pod_trace);
 	free(s);
 }

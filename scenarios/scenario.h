@@ -152,6 +152,30 @@ struct scn_feature_gates {
 	bool	hpa_scale_to_zero;	/* HPAScaleToZero, alpha: off */
 };
 
+/* podTrace: pods that arrive and leave at given times, read from a cluster
+ * trace's CSV pod list, on nodes from its node list (scenarios/pod_trace.c). */
+enum scn_trace_time { SCN_TRACE_REAL = 0, SCN_TRACE_COMPRESSED };
+struct scn_trace_pod {
+	char		*name;
+	uint32_t	 tmpl;		/* index in templates[] */
+	sim_ns		 created;	/* real: run time of arrival; compressed: unused */
+	sim_ns		 deleted;	/* real: run time of deletion, SIM_NEVER: none */
+};
+struct scn_pod_trace {
+	enum scn_trace_time	 time;
+	sim_ns			 gap;		/* compressed: between arrivals */
+	double			 fill;		/* compressed: percent of GPU capacity */
+	char			*gpu_resource;	/* "nvidia.com/gpu" */
+	struct k8s_deployment	 workload;	/* kind PodTrace, owner of the pods */
+	struct k8s_pod_spec	*templates;	/* one per distinct request */
+	size_t			 ntemplates;
+	struct scn_trace_pod	*pods;		/* in creation order */
+	size_t			 npods;
+	struct k8s_node_spec	*nodes;		/* from the node list */
+	size_t			 nnodes;
+};
+void scn_pod_trace_free(struct scn_pod_trace *t);
+
 struct scenario {
 	char			*path;
 	char			*name;
@@ -221,6 +245,7 @@ struct scenario {
 	 * node pool. validate and run print them; neither fails on them. */
 	char			**warnings;
 	size_t			 nwarnings;
+	struct scn_pod_trace	*pod_trace;	/* podTrace:; NULL: none */
 	double			**samples;	/* empirical distributions' samples */
 	size_t			 nsamples, capsamples;
 };

@@ -55,6 +55,10 @@ void scn_autoscaling_free(struct scenario *s);
 int scn_workloads_finish(const struct yt_node *root, struct scenario *s, char **cause);
 void scn_workloads_fini(struct scenario *s);
 
+/* pod_trace.c: podTrace: (files relative to dir), into s->pod_trace. */
+int scn_pod_trace(const struct yt_node *n, const char *dir, struct scenario *s,
+    char **cause);
+
 /* pools.c: one item of nodePools (s holds the pools read before it). */
 struct ks_strmap;
 int scn_pool(const struct yt_node *n, struct scenario *s, struct scn_pool *p,

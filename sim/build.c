@@ -170,6 +170,35 @@ build_autoscaling(struct cluster *c, const struct scenario *s, char **cause)
 	return 0;
 }
 
+/* podTrace: its nodes, and its pods as a PodTrace workload; its
+ * schedulerName must name a profile of the schedulerConfig. */
+static int
+build_pod_trace(struct cluster *c, const struct scenario *s, char **cause)
+{
+	const struct scn_pod_trace *t = s->pod_trace;
+	const char *want = t->ntemplates > 0 ? t->templates[0].scheduler_name : NULL;
+	if (s->sched_config != NULL && scn_sched_config_profile(s->sched_config, want) == NULL) {
+		*cause = xasprintf("podTrace has schedulerName '%s', but schedulerConfig has "
+		    "no such profile", want ? want : "default-scheduler");
+		return -1;
+	}
+	for (size_t i = 0; i < t->nnodes; i++)
+		cl_add_node(c, &t->nodes[i]);
+	struct cl_trace_pod *pods = xcalloc(t->npods + 1, sizeof *pods);
+	for (size_t i = 0; i < t->npods; i++)
+		pods[i] = (struct cl_trace_pod){ t->pods[i].name, t->pods[i].tmpl,
+		    t->pods[i].created, t->pods[i].deleted };
+	struct cl_pod_trace_params pp = {
+		.workload = &t->workload, .templates = t->templates,
+		.ntemplates = t->ntemplates, .pods = pods, .npods = t->npods,
+		.compressed = t->time == SCN_TRACE_COMPRESSED, .gap = t->gap,
+		.fill = t->fill, .gpu_resource = t->gpu_resource,
+	};
+	cl_set_pod_trace(c, &pp);
+	free(pods);
+	return 0;
+}
+
 static void
 timings_from(const struct scenario *s, struct cl_timings *t)
 {
@@ -265,6 +294,8 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 		cl_add_deployment(c, &s->deployments[i]);
 	for (size_t i = 0; i < s->npod_workloads; i++)
 		cl_add_deployment(c, &s->pod_workloads[i]);
+	if (s->pod_trace != NULL && build_pod_trace(c, s, cause) < 0)
+		goto fail;
 	for (size_t i = 0; i < s->njobs; i++)
 		cl_set_job_params(c, s->jobs[i].name, &s->jobs[i].run_time,
 		    s->jobs[i].failure_probability);

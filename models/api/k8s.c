@@ -492,6 +492,6 @@ const char *
 k8s_kind_name(enum k8s_workload_kind k)
 {
 	static const char *const names[] = { "Deployment", "StatefulSet", "DaemonSet",
-		"Job", "CronJob", "Pod" };
+		"Job", "CronJob", "Pod", "PodTrace" };
 	return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }

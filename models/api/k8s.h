@@ -250,7 +250,8 @@ void k8s_node_spec_free(struct k8s_node_spec *n);
  * StatefulSet, DaemonSet, Job, CronJob or bare Pod held in the same struct
  * with the kind's own fields below. */
 enum k8s_workload_kind { K8S_KIND_DEPLOYMENT = 0, K8S_KIND_STATEFULSET,
-	K8S_KIND_DAEMONSET, K8S_KIND_JOB, K8S_KIND_CRONJOB, K8S_KIND_POD };
+	K8S_KIND_DAEMONSET, K8S_KIND_JOB, K8S_KIND_CRONJOB, K8S_KIND_POD,
+	K8S_KIND_POD_TRACE };	/* bare pods of a cluster trace (podtrace.c) */
 const char *k8s_kind_name(enum k8s_workload_kind k);
 
 enum k8s_cron_policy { K8S_CRON_ALLOW = 0, K8S_CRON_FORBID, K8S_CRON_REPLACE };

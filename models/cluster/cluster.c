@@ -26,6 +26,7 @@ const struct cl_controller *const cl_controllers[CTL_N] = {
 	[CTL_DAEMONSET] = &daemonset_controller,
 	[CTL_JOB] = &job_controller,
 	[CTL_BAREPOD] = &barepod_controller,
+	[CTL_PODTRACE] = &podtrace_controller,
 	[CTL_METRICS] = &metrics_controller,
 	[CTL_HORIZONTAL] = &horizontal_controller,
 	[CTL_VERTICAL] = &vertical_controller,

@@ -217,6 +217,30 @@ int cl_set_job_params(struct cluster *c, const char *name,
     const struct sim_dist *run_time, double fail_prob);
 void cl_set_start_time(struct cluster *c, int64_t unix_ns);
 
+/* Cluster trace replay (podtrace.c): pods[i] (name, template index,
+ * arrival and deletion time; SIM_NEVER: never deleted) in arrival order,
+ * bare pods of workload (kind K8S_KIND_POD_TRACE, added here); GPUs are
+ * the extended resource gpu_resource. Compressed: arrivals every gap in
+ * order, no deletions, until the GPUs asked reach fill percent of the
+ * cluster's. pods[] is copied, the rest borrowed. Returns the workload's index. */
+struct cl_trace_pod {
+	const char	*name;
+	uint32_t	 tmpl;
+	sim_ns		 created, deleted;
+};
+struct cl_pod_trace_params {
+	const struct k8s_deployment	*workload;
+	const struct k8s_pod_spec	*templates;
+	size_t				 ntemplates;
+	const struct cl_trace_pod	*pods;
+	size_t				 npods;
+	bool				 compressed;
+	sim_ns				 gap;
+	double				 fill;
+	const char			*gpu_resource;
+};
+int cl_set_pod_trace(struct cluster *c, const struct cl_pod_trace_params *p);
+
 /* Warm start: the Deployments', StatefulSets', DaemonSets' and bare Pods'
  * pods exist at t = 0 already placed by the scheduler's algorithm, Running,
  * Ready and in their Services' endpoints (no start-up latencies). Jobs and

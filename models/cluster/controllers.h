@@ -35,6 +35,7 @@ enum {
 	CTL_DAEMONSET,		/* daemonset.c */
 	CTL_JOB,		/* job.c: Jobs and CronJobs */
 	CTL_BAREPOD,		/* barepod.c: bare Pods */
+	CTL_PODTRACE,		/* podtrace.c: cluster trace replay */
 	CTL_METRICS,		/* metrics.c: metrics-server */
 	CTL_HORIZONTAL,		/* horizontal.c: HPA */
 	CTL_VERTICAL,		/* vertical.c: VPA */
@@ -49,7 +50,7 @@ extern const struct cl_controller *const cl_controllers[CTL_N];
 extern const struct cl_controller endpoints_controller, kubelet_controller,
 	nodelifecycle_controller, scheduler_controller, machines_controller,
 	replicaset_controller, statefulset_controller, daemonset_controller,
-	job_controller, barepod_controller, metrics_controller, horizontal_controller,
+	job_controller, barepod_controller, podtrace_controller, metrics_controller, horizontal_controller,
 	vertical_controller, queues_controller, cluster_autoscaler_controller,
 	traffic_controller, chaos_controller;
 
@@ -127,6 +128,10 @@ bool scheduler_place_now(struct cluster *c, uint32_t pod, uint32_t on);
  * selects a pod of that template. */
 int32_t cl_pdb_allowed(struct cluster *c, const struct k8s_pdb *pdb);
 bool cl_pdb_matches(const struct k8s_pdb *pdb, const struct k8s_pod_spec *spec);
+
+/* podtrace.c: node id's GPU fragmentation now (GPUs; see podtrace.c), from
+ * the node's allocation as the trace replay counted it. */
+double podtrace_node_frag(const struct cluster *c, uint32_t node);
 
 /* metrics.c: a pod's latest metrics-server sample. */
 struct cl_pod_metrics {

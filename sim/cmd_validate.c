@@ -33,6 +33,10 @@ validate_exec(int argc, char **argv)
 				len += (size_t)snprintf(other + len, sizeof other - len, ", %zu %s%s",
 				    nk[k], k == K8S_KIND_POD ? "bare Pod" : k8s_kind_name(k),
 				    nk[k] > 1 ? "s" : "");
+		if (s->pod_trace != NULL && len < sizeof other)
+			len += (size_t)snprintf(other + len, sizeof other - len, ", a pod trace "
+			    "of %zu pods (%zu requests) on %zu nodes", s->pod_trace->npods,
+			    s->pod_trace->ntemplates, s->pod_trace->nnodes);
 		if (!o.quiet)
 			printf("%s: ok: %zu node pools, %zu deployments%s, %zu services, %zu HPAs, "
 			    "%zu traffic profiles, %zu scheduled failures, %.0f s simulated\n",

@@ -65,7 +65,7 @@ duration: 12h
 interval: 5m
 podTrace: {name: gen, file: pods.csv, nodes: {file: nodes.csv}}
 EOT
-"$KUBESIM" run "$TMP/real.yaml" --out "$TMP/real.db" -q 2>"$TMP/err"
+"$KUBESIM" run "$TMP/real.yaml" --out "$TMP/real.db" -q --check 2>"$TMP/err"
 check_eq "real: exit status" $? 0
 q "$TMP/real.db" "CREATE TABLE nodes_csv (sn TEXT, cpu_milli INT, memory_mib INT, gpu INT,
     model TEXT)" && sqlite3 -batch "$TMP/real.db" ".mode csv" ".import --skip 1 $TMP/nodes.csv nodes_csv"
@@ -102,7 +102,7 @@ interval: 1m
 podTrace: {name: gen, file: pods.csv, nodes: {file: nodes.csv}, time: compressed, gap: 2s,
   fill: 90}
 EOT
-"$KUBESIM" run "$TMP/comp.yaml" --out "$TMP/comp.db" -q 2>"$TMP/err"
+"$KUBESIM" run "$TMP/comp.yaml" --out "$TMP/comp.db" -q --check 2>"$TMP/err"
 check_eq "compressed: exit status" $? 0
 sqlite3 -batch "$TMP/comp.db" "CREATE TABLE nodes_csv (sn TEXT, cpu_milli INT,
     memory_mib INT, gpu INT, model TEXT)" ".mode csv" ".import --skip 1 $TMP/nodes.csv nodes_csv"

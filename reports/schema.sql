@@ -229,6 +229,24 @@ CREATE TABLE IF NOT EXISTS trace_pods (
 );
 CREATE INDEX IF NOT EXISTS trace_pods_run ON trace_pods (run_id, pod);
 
+-- Cluster trace replay (podTrace): one row per node that exists at the end of
+-- the run, written then: its allocatable and its allocation averaged over the
+-- time since it came (requests of every bound pod, integrated over time).
+CREATE TABLE IF NOT EXISTS trace_nodes (
+	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
+	node		TEXT NOT NULL,	-- node name
+	cpu_m		INTEGER,	-- allocatable cpu, millicores
+	memory		INTEGER,	-- allocatable memory, bytes
+	gpus		INTEGER,	-- allocatable GPUs (podTrace.gpuResource)
+	pods_placed	INTEGER,	-- trace pods bound to it during the run
+	cpu_alloc_avg	REAL,		-- time-averaged requested cpu / allocatable, fraction (NULL: none allocatable)
+	memory_alloc_avg REAL,		-- the same for memory
+	gpu_alloc_avg	REAL,		-- the same for GPUs (NULL: no GPU)
+	gpus_free	INTEGER,	-- GPUs not requested at the end
+	gpu_frag	REAL		-- its GPU fragmentation at the end, GPUs (see trace_intervals)
+);
+CREATE INDEX IF NOT EXISTS trace_nodes_run ON trace_nodes (run_id, node);
+
 -- Cluster trace replay over time: a row at the end of each sampling interval
 -- in which something changed (a trace pod arrived, was bound or left, a node
 -- came or went), and one when the run ends. Allocation counts the requests of

@@ -53,6 +53,13 @@ check_eq "cpu allocation at 60 s" "$(q "$db" "SELECT printf('%.4f', cpu_alloc) F
 check_eq "fragmentation at the end" "$(q "$db" "SELECT printf('%.4f %.4f', gpu_frag,
     gpu_frag_rate) || ' ' || left_unplaced FROM trace_intervals ORDER BY t_s DESC LIMIT 1")" \
     "0.6000 0.6000 1"
+# per node: n0 held p0's GPU from ~0.1 s to ~100.7 s and p3's from ~30.1 s to
+# the end: (100.6 + 569.9) GPU-s / (600 s x 2 GPUs) = 0.559
+check_eq "n0's row" "$(q "$db" "SELECT pods_placed || ' ' || gpus || ' ' || gpus_free || ' ' ||
+    printf('%.3f %.1f', gpu_alloc_avg, gpu_frag) FROM trace_nodes WHERE node = 'n0'")" \
+    "3 2 1 0.559 0.6"
+check_eq "n1's row" "$(q "$db" "SELECT pods_placed || ' ' || cpu_m || ' ' || cpu_alloc_avg || ' ' ||
+    (gpu_alloc_avg IS NULL) FROM trace_nodes WHERE node = 'n1'")" "0 4000 0.0 1"
 check_eq "no GPU free, no fragmentation" "$(q "$db" "SELECT gpu_frag || ' ' ||
     (gpu_frag_rate IS NULL) FROM trace_intervals WHERE t_s = 60")" "0.0 1"
 

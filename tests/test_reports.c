@@ -182,6 +182,7 @@ test_schema(void)
 	    "AND sql LIKE '%(run_id, t_s)'"), 9);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM pragma_table_info('trace_pods')"), 12);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM pragma_table_info('trace_intervals')"), 13);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM pragma_table_info('trace_nodes')"), 11);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM pragma_table_info('vpa_recommendations')"), 10);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM pragma_table_info('queue_intervals')"), 7);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM pragma_table_info('service_intervals')"), 13);

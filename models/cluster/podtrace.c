@@ -8,8 +8,8 @@
  * `fill` percent of the cluster's GPUs (as the trace's authors submit pods
  * until the cluster's GPU allocation saturates).
  *
- * Results: a trace_pods row per pod (placement, pending time, unschedulable)
- * and trace_intervals rows: allocation of cpu, memory and GPUs, and GPU
+ * Results: a trace_pods row per pod (placement, pending time, unschedulable),
+ * a trace_nodes row per node (time-averaged allocation) and trace_intervals rows: allocation of cpu, memory and GPUs, and GPU
  * fragmentation as the FGD paper defines it (Weng et al., USENIX ATC '23,
  * "Beware of Fragmentation"): for a node n and a pod class m of the target
  * workload (here: the trace's distinct requests, weighted by how many pods
@@ -37,6 +37,11 @@ struct pt_node {
 	int64_t		cpu, mem, gpu;		/* requested by bound pods */
 	double		frag;			/* GPUs, as last computed */
 	bool		live, dirty;
+	/* for trace_nodes: requests integrated over time (unit x ns) since
+	 * the node came, up to `since`, and trace pods bound to it */
+	sim_ns		came, since;
+	double		icpu, imem, igpu;
+	uint32_t	placed;
 };
 
 struct pt_class {		/* a template as a pod class of the target workload */
@@ -177,6 +182,18 @@ refresh_frag(struct podtrace *pt)
 	pt->ndirty = 0;
 }
 
+/* Brings the node's integrals of its requests up to now. */
+static void
+integrate(struct podtrace *pt, struct pt_node *n)
+{
+	sim_ns now = sim_now(pt->c->sim);
+	double dt = (double)(now - n->since);
+	n->icpu += dt * (double)n->cpu;
+	n->imem += dt * (double)n->mem;
+	n->igpu += dt * (double)n->gpu;
+	n->since = now;
+}
+
 /* Adds (sign 1) or removes (-1) a bound pod's requests on its node. */
 static void
 count_pod(struct podtrace *pt, uint32_t p, uint32_t node, int sign)
@@ -187,6 +204,7 @@ count_pod(struct podtrace *pt, uint32_t p, uint32_t node, int sign)
 	int64_t g = 0;
 	k8s_res_get(&r, pt->p.gpu_resource, &g);
 	struct pt_node *n = node_of(pt, node);
+	integrate(pt, n);
 	n->cpu += sign * r.cpu_milli;
 	n->mem += sign * r.memory;
 	n->gpu += sign * g;
@@ -213,6 +231,9 @@ node_live(struct podtrace *pt, uint32_t id, bool live)
 		k8s_res_get(a, pt->p.gpu_resource, &n->agpu);
 	}
 	int sign = live ? 1 : -1;
+	integrate(pt, n);
+	if (live)
+		n->came = sim_now(pt->c->sim);
 	n->live = live;
 	pt->tot_cpu += sign * n->acpu;
 	pt->tot_mem += sign * n->amem;
@@ -288,6 +309,27 @@ interval_row(struct podtrace *pt)
 		free_gpu > 0 ? PV_REAL(pt->frag / (double)free_gpu) : PV_NULL,
 	};
 	probe_emit(&c->probes, "trace_intervals", v, 12);
+}
+
+/* A node's row at the end: its time-averaged allocation since it came. */
+static void
+node_row(struct podtrace *pt, uint32_t id)
+{
+	struct cluster *c = pt->c;
+	struct pt_node *n = &pt->nodes[id];
+	integrate(pt, n);
+	double span = (double)(sim_now(c->sim) - n->came);
+	struct probe_val v[10] = {
+		PV_TEXT(c->nodes[id].spec->name),
+		PV_INT(n->acpu), PV_INT(n->amem), PV_INT(n->agpu),
+		PV_INT(n->placed),
+		n->acpu > 0 && span > 0 ? PV_REAL(n->icpu / span / (double)n->acpu) : PV_NULL,
+		n->amem > 0 && span > 0 ? PV_REAL(n->imem / span / (double)n->amem) : PV_NULL,
+		n->agpu > 0 && span > 0 ? PV_REAL(n->igpu / span / (double)n->agpu) : PV_NULL,
+		PV_INT(n->agpu - n->gpu),
+		PV_REAL(n->frag < 1e-9 ? 0 : n->frag),
+	};
+	probe_emit(&c->probes, "trace_nodes", v, 10);
 }
 
 static void
@@ -381,6 +423,7 @@ on_change(void *ctx, enum cl_change what, uint32_t id)
 		count_pod(pt, id, node, 1);
 		uint32_t i = trace_index(pt, id);
 		if (i != NONE && pt->st[i].bound < 0) {
+			node_of(pt, node)->placed++;
 			pt->st[i].bound = sim_now(c->sim);
 			pt->st[i].node = node;
 			pt->pending--;
@@ -448,6 +491,9 @@ podtrace_finish(struct cluster *c)
 			pod_row(pt, (uint32_t)i, p, false);
 	}
 	interval_row(pt);
+	for (uint32_t id = 0; id < pt->capnodes && id < c->nnodes; id++)
+		if (pt->nodes[id].live)
+			node_row(pt, id);
 }
 
 static void

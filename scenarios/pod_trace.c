@@ -19,10 +19,11 @@
 #include "sim/util/util.h"
 #include "workloads/table.h"
 
-static const char *const trace_keys[] = { "name", "file", "columns", "units", "nodes",
+static const char *const trace_keys[] = { "name", "file", "header", "columns", "units", "nodes",
 	"time", "start", "speedup", "gap", "fill", "gpuResource", "gpuModelLabel",
 	"schedulerName", "namespace", NULL };
-static const char *const node_keys[] = { "file", "columns", "units", "maxPods", NULL };
+static const char *const node_keys[] = { "file", "header", "columns", "units", "maxPods",
+	NULL };
 static const char *const unit_keys_pods[] = { "cpu", "memory", "time", NULL };
 static const char *const unit_keys_nodes[] = { "cpu", "memory", NULL };
 
@@ -70,20 +71,41 @@ scn_pod_trace_free(struct scn_pod_trace *t)
 	free(t);
 }
 
-/* columns: {key: header name}; names[] gets the header names, required[]
- * whether each must be there. */
+/* columns: {key: header name}, or without a header {key: column number};
+ * names[] gets them, required[] whether each must be there. */
 static int
-columns(const struct yt_node *n, const char *what, const char *const *keys,
-    const char *const *dflt, const bool *req, size_t nkeys, const char **names,
-    bool *required, char **cause)
+columns(const struct yt_node *n, const struct yt_node *at, bool header, const char *what,
+    const char *const *keys, const char *const *dflt, const bool *req, size_t nkeys,
+    const char **names, bool *required, char **cause)
 {
 	const char *allowed[PC_N + 1];
 	for (size_t i = 0; i < nkeys; i++) {
 		allowed[i] = keys[i];
-		names[i] = dflt[i];
+		names[i] = header ? dflt[i] : NULL;
 		required[i] = req[i];
 	}
 	allowed[nkeys] = NULL;
+	if (!header) {
+		for (size_t i = 0; i < nkeys; i++) {
+			const struct yt_node *v = n != NULL && n->kind == YT_MAP ?
+			    yt_get(n, keys[i]) : NULL;
+			if (v == NULL || yt_is_null(v)) {
+				if (!req[i])
+					continue;
+				*cause = yt_errorf(n != NULL ? n : at, "%s.%s must give a "
+				    "column number (header: false)", what, keys[i]);
+				return -1;
+			}
+			char *end;
+			long k = v->kind == YT_SCALAR ? strtol(v->str, &end, 10) : 0;
+			if (v->kind != YT_SCALAR || v->str[0] == '\0' || *end != '\0' ||
+			    k < 1 || k > 100000) {
+				*cause = yt_errorf(v, "%s.%s must be a column number from 1 "
+				    "(header: false)", what, keys[i]);
+				return -1;
+			}
+		}
+	}
 	if (n == NULL || yt_is_null(n))
 		return 0;
 	if (n->kind != YT_MAP) {
@@ -174,7 +196,7 @@ cell_number(const struct wl_table *t, size_t r, size_t c, const char *col, doubl
 
 /* A CSV file named by n.file, relative to dir. */
 static int
-open_table(const struct yt_node *n, const char *what, const char *dir,
+open_table(const struct yt_node *n, const char *what, const char *dir, bool header,
     const char *const *names, const bool *required, size_t ncols, struct wl_table *t,
     char **cause)
 {
@@ -184,7 +206,7 @@ open_table(const struct yt_node *n, const char *what, const char *dir,
 		return -1;
 	}
 	char *path = scn_path_join(dir, f->str);
-	int rc = wl_table_load(path, names, required, ncols, t, cause);
+	int rc = wl_table_load(path, header, names, required, ncols, t, cause);
 	free(path);
 	return rc;
 }
@@ -259,14 +281,17 @@ read_nodes(const struct yt_node *n, const char *dir, const char *gpu_res,
 	bool required[NC_N];
 	struct units u;
 	int64_t max_pods;
-	if (columns(yt_get(n, "columns"), "podTrace.nodes.columns", node_cols, node_dflt,
-	    node_req, NC_N, names, required, cause) < 0 ||
+	bool header;
+	if (yt_get_bool(n, "header", true, &header, cause) < 0 ||
+	    columns(yt_get(n, "columns"), n, header, "podTrace.nodes.columns", node_cols,
+	    node_dflt, node_req, NC_N, names, required, cause) < 0 ||
 	    units(yt_get(n, "units"), "podTrace.nodes.units", unit_keys_nodes, &u,
 	    cause) < 0 ||
 	    scn_get_int(n, "maxPods", 110, 1, 1000000, &max_pods, cause) < 0)
 		return -1;
 	struct wl_table t;
-	if (open_table(n, "podTrace.nodes", dir, names, required, NC_N, &t, cause) < 0)
+	if (open_table(n, "podTrace.nodes", dir, header, names, required, NC_N, &t,
+	    cause) < 0)
 		return -1;
 	struct ks_strmap seen;
 	ks_strmap_init(&seen);
@@ -319,8 +344,10 @@ read_pods(const struct yt_node *n, const char *dir, const char *label,
 	bool required[PC_N];
 	struct units u;
 	double speedup;
-	if (columns(yt_get(n, "columns"), "podTrace.columns", pod_cols, pod_dflt, pod_req,
-	    PC_N, names, required, cause) < 0 ||
+	bool header;
+	if (yt_get_bool(n, "header", true, &header, cause) < 0 ||
+	    columns(yt_get(n, "columns"), n, header, "podTrace.columns", pod_cols, pod_dflt,
+	    pod_req, PC_N, names, required, cause) < 0 ||
 	    units(yt_get(n, "units"), "podTrace.units", unit_keys_pods, &u, cause) < 0 ||
 	    yt_get_double(n, "speedup", 1, &speedup, cause) < 0)
 		return -1;
@@ -339,11 +366,11 @@ read_pods(const struct yt_node *n, const char *dir, const char *label,
 		return -1;
 	}
 	struct wl_table t;
-	if (open_table(n, "podTrace", dir, names, required, PC_N, &t, cause) < 0)
+	if (open_table(n, "podTrace", dir, header, names, required, PC_N, &t, cause) < 0)
 		return -1;
 	if (t.nrows == 0) {
-		*cause = xasprintf("%s:2:1: expected a pod row after the header, found the "
-		    "end of the file", t.path);
+		*cause = xasprintf("%s:%d:1: expected a pod row%s, found the end of the file",
+		    t.path, header ? 2 : 1, header ? " after the header" : "");
 		wl_table_free(&t);
 		return -1;
 	}

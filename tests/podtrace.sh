@@ -63,6 +63,16 @@ check_eq "n1's row" "$(q "$db" "SELECT pods_placed || ' ' || cpu_m || ' ' || cpu
 check_eq "no GPU free, no fragmentation" "$(q "$db" "SELECT gpu_frag || ' ' ||
     (gpu_frag_rate IS NULL) FROM trace_intervals WHERE t_s = 60")" "0.0 1"
 
+# ---- headerless tables, columns by number, normalized units (Google's style)
+"$KUBESIM" run "$D/google.yaml" --out "$TMP/google.db" -q 2>"$TMP/err"
+check_eq "google: exit status" $? 0
+check_eq "google: rows" "$(q "$TMP/google.db" "SELECT group_concat(pod || ':' || node || ':' ||
+    created_s || ':' || cpu_m || ':' || memory, ' ') FROM (SELECT * FROM trace_pods ORDER BY
+    pod)")" "p0:m0:0.0:1000:1073741824 p1:m0:10.0:2000:2147483648 p4:m1:40.0:500:536870912"
+check_eq "google: nodes" "$(q "$TMP/google.db" "SELECT group_concat(node || ':' || cpu_m || ':' ||
+    memory, ' ') FROM (SELECT * FROM trace_nodes ORDER BY node)")" \
+    "m0:8000:34359738368 m1:4000:17179869184"
+
 # ---- a generated trace of the openb shape, default column names -----------
 sh "$KS_SRCDIR/tests/gen_podtrace.sh" 24 400 11 "$TMP/nodes.csv" "$TMP/pods.csv"
 check_eq "generator" $? 0
@@ -147,4 +157,8 @@ bad "unit field" "$B/podtrace_bad_unit.yaml" \
     "podtrace_bad_unit.yaml:6:19: podTrace.units.memory must be a positive quantity"
 bad "column key" "$B/podtrace_bad_key.yaml" \
     "podtrace_bad_key.yaml:6:67: unknown field 'cpus' in podTrace.nodes.columns (did you mean 'cpu'?)"
+bad "column number" "$B/podtrace_bad_colnum.yaml" \
+    "podtrace_bad_colnum.yaml:6:51: podTrace.columns.cpu must be a column number from 1 (header: false)"
+bad "short row" "$B/podtrace_short_row.yaml" \
+    "google_short.csv:2:5: expected a value in column 5, found the end of the row"
 finish

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <csv.h>
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -131,19 +132,44 @@ on_row(int term, void *ctx)
 		return;
 	}
 	if (L->field < L->max_field) {
-		size_t missing = L->field;
+		/* the first asked column the row does not reach */
+		size_t missing = SIZE_MAX;
 		const char *name = "?";
-		for (size_t c = 0; c < L->t->ncols; c++)
-			if (L->t->field[c] == missing)
+		for (size_t c = 0; c < L->t->ncols; c++) {
+			size_t f = L->t->field[c];
+			if (f != SIZE_MAX && f >= L->field && f < missing) {
+				missing = f;
 				name = L->names[c];
-		tload_error(L, missing, "expected a value in column '%s', found the end "
-		    "of the row", name);
+			}
+		}
+		tload_error(L, missing, "expected a value in column %s%s%s, found the end "
+		    "of the row", isdigit((unsigned char)name[0]) ? "" : "'", name,
+		    isdigit((unsigned char)name[0]) ? "" : "'");
+	}
+}
+
+/* Without a header: the asked columns by number (checked by the caller). */
+static void
+numbered_columns(struct tload *L)
+{
+	struct wl_table *t = L->t;
+	L->header_done = true;
+	for (size_t c = 0; c < t->ncols; c++) {
+		t->field[c] = SIZE_MAX;
+		if (L->names[c] == NULL)
+			continue;
+		long k = strtol(L->names[c], NULL, 10);
+		if (k < 1)
+			continue;
+		t->field[c] = (size_t)k - 1;
+		if ((size_t)k > L->max_field)
+			L->max_field = (size_t)k;
 	}
 }
 
 int
-wl_table_load(const char *path, const char *const *names, const bool *required,
-    size_t n, struct wl_table *t, char **cause)
+wl_table_load(const char *path, bool header, const char *const *names,
+    const bool *required, size_t n, struct wl_table *t, char **cause)
 {
 	memset(t, 0, sizeof *t);
 	t->path = xstrdup(path);
@@ -157,6 +183,8 @@ wl_table_load(const char *path, const char *const *names, const bool *required,
 	}
 	struct tload L = { .t = t, .names = names, .required = required, .line = 1 };
 	ks_buf_init(&L.text);
+	if (!header)
+		numbered_columns(&L);
 	struct csv_parser p;
 	KS_ASSERT(csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) == 0);
 	char *buf = NULL;

@@ -24,11 +24,13 @@ struct wl_table {
 /*
  * Reads path: the header names the columns; names[i] (NULL: not asked) is
  * looked up in it, and a missing one is an error naming the header's columns
- * when required[i]. Every data row must reach the asked columns. Empty lines
+ * when required[i]. Without a header (header false, as Google's cluster
+ * traces publish their tables), names[i] is a column number from 1 and every
+ * line is a row. Every data row must reach the asked columns. Empty lines
  * are skipped. -1 with *cause "path:line:column: ..." on error.
  */
-int wl_table_load(const char *path, const char *const *names, const bool *required,
-    size_t n, struct wl_table *t, char **cause);
+int wl_table_load(const char *path, bool header, const char *const *names,
+    const bool *required, size_t n, struct wl_table *t, char **cause);
 /* The cell of row r, column c, or NULL when the column is absent. */
 const char *wl_table_cell(const struct wl_table *t, size_t r, size_t c);
 /* "path:line:column: <fmt>" for the cell of row r, column c. */

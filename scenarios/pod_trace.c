@@ -528,6 +528,16 @@ scn_pod_trace(const struct yt_node *n, const char *dir, struct scenario *s, char
 	}
 	if (read_pods(n, dir, label, sched, pt, cause) < 0)
 		return -1;
+	/* real times: pods that would arrive after the run are worth a word */
+	size_t late = 0;
+	for (size_t i = 0; pt->time == SCN_TRACE_REAL && i < pt->npods; i++)
+		if (pt->pods[i].created >= s->duration)
+			late++;
+	if (late > 0)
+		scn_warn(s, yt_errorf(yt_get(n, "file"), "podTrace: %zu of its %zu pods arrive "
+		    "after the run ends (the last at %.0f s, duration %.0f s): lengthen "
+		    "duration, or set start or speedup", late, pt->npods,
+		    sim_ns_to_s(pt->pods[pt->npods - 1].created), sim_ns_to_s(s->duration)));
 	const struct yt_node *nodes = yt_get(n, "nodes");
 	if (nodes != NULL && !yt_is_null(nodes) &&
 	    read_nodes(nodes, dir, pt->gpu_resource, label, pt, cause) < 0)

@@ -63,6 +63,20 @@ check_eq "n1's row" "$(q "$db" "SELECT pods_placed || ' ' || cpu_m || ' ' || cpu
 check_eq "no GPU free, no fragmentation" "$(q "$db" "SELECT gpu_frag || ' ' ||
     (gpu_frag_rate IS NULL) FROM trace_intervals WHERE t_s = 60")" "0.0 1"
 
+# pods after the end: a warning (exit 0); start and speedup shift and scale times
+"$KUBESIM" validate "$D/scenario.yaml" --duration 25s >/dev/null 2>"$TMP/err"
+check_eq "late pods: exit status" $? 0
+check_contains "late pods: warning" "$(cat "$TMP/err")" \
+    "scenario.yaml:10:9: podTrace: 2 of its 5 pods arrive after the run ends (the last at 40 s"
+"$KUBESIM" run "$D/scenario.yaml" --set podTrace.start=110000000 --set podTrace.speedup=2 \
+    --out "$TMP/shift.db" -q 2>"$TMP/err"
+check_eq "start, speedup: exit status" $? 0
+check_eq "start, speedup: arrivals" "$(q "$TMP/shift.db" "SELECT group_concat(pod || '@' ||
+    created_s, ' ') FROM (SELECT * FROM trace_pods ORDER BY pod)")" \
+    "p0@0.0 p1@0.0 p2@5.0 p3@10.0 p4@15.0"
+check_range "start, speedup: p1 deleted at (300 - 110) / 2 s" "$(q "$TMP/shift.db" "SELECT
+    deleted_s FROM trace_pods WHERE pod = 'p1'")" 95 125
+
 # ---- headerless tables, columns by number, normalized units (Google's style)
 "$KUBESIM" run "$D/google.yaml" --out "$TMP/google.db" -q 2>"$TMP/err"
 check_eq "google: exit status" $? 0

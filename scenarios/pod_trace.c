@@ -16,6 +16,7 @@
 
 #include "scenarios/manifest.h"
 #include "scenarios/scn_int.h"
+#include "scenarios/sched_config.h"
 #include "sim/util/util.h"
 #include "workloads/table.h"
 
@@ -506,6 +507,12 @@ scn_pod_trace(const struct yt_node *n, const char *dir, struct scenario *s, char
 	}
 	if (label == NULL)
 		label = "nvidia.com/gpu.product";
+	if (s->sched_config != NULL && scn_sched_config_profile(s->sched_config, sched) == NULL) {
+		*cause = yt_errorf(yt_get(n, "schedulerName") ? yt_get(n, "schedulerName") : n,
+		    "podTrace's schedulerName '%s' names no profile of schedulerConfig",
+		    sched != NULL ? sched : "default-scheduler");
+		return -1;
+	}
 	pt->time = SCN_TRACE_REAL;
 	if (time != NULL && strcmp(time, "compressed") == 0)
 		pt->time = SCN_TRACE_COMPRESSED;

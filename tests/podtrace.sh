@@ -77,6 +77,19 @@ check_eq "start, speedup: arrivals" "$(q "$TMP/shift.db" "SELECT group_concat(po
 check_range "start, speedup: p1 deleted at (300 - 110) / 2 s" "$(q "$TMP/shift.db" "SELECT
     deleted_s FROM trace_pods WHERE pod = 'p1'")" 95 125
 
+# Node objects and a node pool instead of a node list; schedulerConfig's profiles
+"$KUBESIM" run "$D/pack.yaml" --out "$TMP/spread.db" -q 2>"$TMP/err"
+check_eq "Node objects: exit status" $? 0
+check_eq "default profile spreads" "$(q "$TMP/spread.db" "SELECT COUNT(DISTINCT node) || ' ' ||
+    SUM(outcome = 'placed') FROM trace_pods")" "3 3"
+"$KUBESIM" run "$D/pack.yaml" --set podTrace.schedulerName=bin-packing --out "$TMP/pack.db" \
+    -q 2>"$TMP/err"
+check_eq "bin-packing: exit status" $? 0
+check_eq "MostAllocated packs a and b" "$(q "$TMP/pack.db" "SELECT COUNT(DISTINCT node) FROM
+    trace_pods WHERE pod IN ('a', 'b')")" 1
+check_eq "the pool's and the Nodes' GPUs" "$(q "$TMP/pack.db" "SELECT gpus_free || ' ' || gpu_alloc
+    FROM trace_intervals ORDER BY t_s DESC LIMIT 1")" "3 0.5"
+
 # ---- headerless tables, columns by number, normalized units (Google's style)
 "$KUBESIM" run "$D/google.yaml" --out "$TMP/google.db" -q 2>"$TMP/err"
 check_eq "google: exit status" $? 0
@@ -171,6 +184,8 @@ bad "unit field" "$B/podtrace_bad_unit.yaml" \
     "podtrace_bad_unit.yaml:6:19: podTrace.units.memory must be a positive quantity"
 bad "column key" "$B/podtrace_bad_key.yaml" \
     "podtrace_bad_key.yaml:6:67: unknown field 'cpus' in podTrace.nodes.columns (did you mean 'cpu'?)"
+bad "scheduler profile" "$B/podtrace_bad_profile.yaml" \
+    "podtrace_bad_profile.yaml:6:18: podTrace's schedulerName 'bin-pack' names no profile of schedulerConfig"
 bad "column number" "$B/podtrace_bad_colnum.yaml" \
     "podtrace_bad_colnum.yaml:6:51: podTrace.columns.cpu must be a column number from 1 (header: false)"
 bad "short row" "$B/podtrace_short_row.yaml" \

@@ -63,6 +63,12 @@ check_eq "n1's row" "$(q "$db" "SELECT pods_placed || ' ' || cpu_m || ' ' || cpu
 check_eq "no GPU free, no fragmentation" "$(q "$db" "SELECT gpu_frag || ' ' ||
     (gpu_frag_rate IS NULL) FROM trace_intervals WHERE t_s = 60")" "0.0 1"
 
+# deterministic: the same rows again
+"$KUBESIM" run "$D/scenario.yaml" --out "$TMP/again.db" -q 2>"$TMP/err"
+if [ "$(dump_rows "$db" | grep -v '^\[')" = "$(dump_rows "$TMP/again.db" | grep -v '^\[')" ] &&
+    [ -n "$(q "$db" "SELECT COUNT(*) FROM trace_pods")" ]; then pass; else
+	fail "same scenario, same seed: different rows"; fi
+
 # pods after the end: a warning (exit 0); start and speedup shift and scale times
 "$KUBESIM" validate "$D/scenario.yaml" --duration 25s >/dev/null 2>"$TMP/err"
 check_eq "late pods: exit status" $? 0

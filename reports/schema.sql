@@ -225,7 +225,8 @@ CREATE TABLE IF NOT EXISTS trace_pods (
 	memory		INTEGER,	-- memory request, bytes
 	gpus		INTEGER,	-- GPUs requested (the podTrace.gpuResource extended resource)
 	outcome		TEXT NOT NULL CHECK (outcome IN ('placed', 'unschedulable')),
-	reason		TEXT		-- unschedulable: the scheduler's last message ('0/5 nodes are available: ...'); NULL when it was never tried
+	reason		TEXT,		-- unschedulable: the scheduler's last message ('0/5 nodes are available: ...'); NULL when it was never tried
+	trace_pending_s	REAL		-- the pending time the trace recorded (its scheduled - creation time, divided by podTrace.speedup); NULL: the trace has none
 );
 CREATE INDEX IF NOT EXISTS trace_pods_run ON trace_pods (run_id, pod);
 

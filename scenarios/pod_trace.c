@@ -31,12 +31,13 @@ static const char *const unit_keys_nodes[] = { "cpu", "memory", NULL };
 /* The columns of a pod list and of a node list: the scenario's key, the
  * default header name (the Alibaba openb trace's), whether a row must have
  * it. A column the scenario names is required either way. */
-enum { PC_NAME, PC_CPU, PC_MEMORY, PC_GPU, PC_GPU_MODEL, PC_CREATED, PC_DELETED, PC_N };
+enum { PC_NAME, PC_CPU, PC_MEMORY, PC_GPU, PC_GPU_MODEL, PC_CREATED, PC_DELETED,
+	PC_SCHEDULED, PC_N };
 static const char *const pod_cols[PC_N] = { "name", "cpu", "memory", "gpu", "gpuModel",
-	"created", "deleted" };
+	"created", "deleted", "scheduled" };
 static const char *const pod_dflt[PC_N] = { "name", "cpu_milli", "memory_mib", "num_gpu",
-	"gpu_spec", "creation_time", "deletion_time" };
-static const bool pod_req[PC_N] = { false, true, true, false, false, true, false };
+	"gpu_spec", "creation_time", "deletion_time", "scheduled_time" };
+static const bool pod_req[PC_N] = { false, true, true, false, false, true, false, false };
 
 enum { NC_NAME, NC_CPU, NC_MEMORY, NC_GPU, NC_GPU_MODEL, NC_PODS, NC_N };
 static const char *const node_cols[NC_N] = { "name", "cpu", "memory", "gpu", "gpuModel",
@@ -382,6 +383,7 @@ read_pods(const struct yt_node *n, const char *dir, const char *label,
 	size_t captmpl = 0;
 	int64_t *created = xcalloc(t.nrows + 1, sizeof *created);
 	int64_t *deleted = xcalloc(t.nrows + 1, sizeof *deleted);
+	int64_t *scheduled = xcalloc(t.nrows + 1, sizeof *scheduled);
 	int64_t t0 = INT64_MAX;
 	pt->pods = xcalloc(t.nrows + 1, sizeof *pt->pods);
 	for (size_t r = 0; r < t.nrows; r++) {
@@ -422,6 +424,22 @@ read_pods(const struct yt_node *n, const char *dir, const char *label,
 				break;
 			}
 		}
+		const char *sch = wl_table_cell(&t, r, PC_SCHEDULED);
+		scheduled[r] = -1;
+		if (sch != NULL && sch[0] != '\0') {
+			if (cell_number(&t, r, PC_SCHEDULED, names[PC_SCHEDULED], 1, false,
+			    &scheduled[r], cause) < 0) {
+				rc = -1;
+				break;
+			}
+			if (scheduled[r] < created[r]) {
+				*cause = wl_table_errorf(&t, r, PC_SCHEDULED, "expected a "
+				    "scheduling time not before the creation time (%lld), "
+				    "found '%s'", (long long)created[r], sch);
+				rc = -1;
+				break;
+			}
+		}
 		if (r > 0 && created[r] < created[r - 1] &&
 		    wl_table_cell(&t, r, PC_CREATED) != NULL) {
 			*cause = wl_table_errorf(&t, r, PC_CREATED, "expected rows in creation "
@@ -454,6 +472,8 @@ read_pods(const struct yt_node *n, const char *dir, const char *label,
 			double c = ((double)created[r] - origin) * k;
 			p->created = c > 0 ? (sim_ns)llround(c) : 0;
 			p->deleted = SIM_NEVER;
+			p->trace_pending = scheduled[r] >= 0 ?
+			    (sim_ns)llround((double)(scheduled[r] - created[r]) * k) : -1;
 			if (deleted[r] >= 0) {
 				double d = ((double)deleted[r] - origin) * k;
 				p->deleted = d < 9e18 ? (sim_ns)llround(d) : SIM_NEVER;
@@ -464,6 +484,7 @@ read_pods(const struct yt_node *n, const char *dir, const char *label,
 	}
 	free(created);
 	free(deleted);
+	free(scheduled);
 	ks_strmap_fini(&seen);
 	ks_strmap_fini(&tmpls);
 	wl_table_free(&t);

@@ -160,6 +160,7 @@ struct scn_trace_pod {
 	uint32_t	 tmpl;		/* index in templates[] */
 	sim_ns		 created;	/* real: run time of arrival; compressed: unused */
 	sim_ns		 deleted;	/* real: run time of deletion, SIM_NEVER: none */
+	sim_ns		 trace_pending;	/* the trace's scheduled - created (scaled); -1: none */
 };
 struct scn_pod_trace {
 	enum scn_trace_time	 time;

@@ -187,7 +187,7 @@ build_pod_trace(struct cluster *c, const struct scenario *s, char **cause)
 	struct cl_trace_pod *pods = xcalloc(t->npods + 1, sizeof *pods);
 	for (size_t i = 0; i < t->npods; i++)
 		pods[i] = (struct cl_trace_pod){ t->pods[i].name, t->pods[i].tmpl,
-		    t->pods[i].created, t->pods[i].deleted };
+		    t->pods[i].created, t->pods[i].deleted, t->pods[i].trace_pending };
 	struct cl_pod_trace_params pp = {
 		.workload = &t->workload, .templates = t->templates,
 		.ntemplates = t->ntemplates, .pods = pods, .npods = t->npods,

@@ -134,6 +134,10 @@ check_eq "real: deleted at the trace's times" "$(q "$TMP/real.db" "SELECT COUNT(
     trace_pods t JOIN pods_csv p ON p.name = t.pod WHERE t.deleted_s IS NOT NULL AND
     (t.deleted_s < p.deletion_time - (SELECT MIN(creation_time) FROM pods_csv) OR
     t.deleted_s > p.deletion_time - (SELECT MIN(creation_time) FROM pods_csv) + 31)")" 0
+check_eq "real: the trace's own pending time" "$(q "$TMP/real.db" "SELECT COUNT(*) FROM trace_pods
+    WHERE trace_pending_s = 0")" 400
+check_eq "no scheduled column: NULL" "$(q "$db" "SELECT COUNT(*) FROM trace_pods WHERE
+    trace_pending_s IS NULL")" 5
 check_eq "real: GPU models respected" "$(q "$TMP/real.db" "SELECT COUNT(*) FROM trace_pods t
     JOIN pods_csv p ON p.name = t.pod JOIN nodes_csv n ON n.sn = t.node WHERE
     p.gpu_spec <> '' AND instr('|' || p.gpu_spec || '|', '|' || n.model || '|') = 0")" 0

@@ -227,6 +227,7 @@ struct cl_trace_pod {
 	const char	*name;
 	uint32_t	 tmpl;
 	sim_ns		 created, deleted;
+	sim_ns		 trace_pending;	/* as the trace recorded it; -1: unknown */
 };
 struct cl_pod_trace_params {
 	const struct k8s_deployment	*workload;

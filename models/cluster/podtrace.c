@@ -266,7 +266,8 @@ pod_row(struct podtrace *pt, uint32_t i, uint32_t p, bool gone)
 	const struct pt_class *k = &pt->cls[pt->p.pods[i].tmpl];
 	bool placed = s->bound >= 0;
 	sim_ns pending = (placed ? s->bound : now) - s->created;
-	struct probe_val v[11] = {
+	sim_ns tp = pt->p.pods[i].trace_pending;
+	struct probe_val v[12] = {
 		PV_TEXT(pd->name),
 		placed ? PV_TEXT(c->nodes[s->node].spec->name) : PV_NULL,
 		PV_REAL(sim_ns_to_s(s->created)),
@@ -276,8 +277,9 @@ pod_row(struct podtrace *pt, uint32_t i, uint32_t p, bool gone)
 		PV_INT(k->cpu), PV_INT(k->mem), PV_INT(k->gpu),
 		PV_TEXT(placed ? "placed" : "unschedulable"),
 		!placed && pd->why_pending != NULL ? PV_TEXT(pd->why_pending) : PV_NULL,
+		tp >= 0 ? PV_REAL(sim_ns_to_s(tp)) : PV_NULL,
 	};
-	probe_emit(&c->probes, "trace_pods", v, 11);
+	probe_emit(&c->probes, "trace_pods", v, 12);
 }
 
 static double

@@ -21,7 +21,7 @@ struct kubelet {
 };
 
 /* Why a container exits (cl_pod.exit_why). */
-enum { EXIT_CRASH = 1, EXIT_LIVENESS, EXIT_STARTUP };
+enum { EXIT_CRASH = 1, EXIT_LIVENESS, EXIT_STARTUP, EXIT_OOM };
 
 /* The first container's probe of each kind that has one (kubesim runs a
  * pod's containers as one). */
@@ -321,7 +321,7 @@ on_container_exit(struct sim *sim, void *ctx, uint64_t arg)
 		cl_event(c, "Unhealthy", pd->name, "%s probe failed", kind);
 		cl_event(c, "Killing", pd->name, "Container failed %s probe, will be "
 		    "restarted", pd->exit_why == EXIT_LIVENESS ? "liveness" : "startup");
-	} else {
+	} else if (pd->exit_why != EXIT_OOM) {	/* OOMKilled: memory.c's event */
 		cl_event(c, "ContainerDied", pd->name, "exit code 1 after %.0f s",
 		    sim_ns_to_s(now - pd->started));
 	}
@@ -341,6 +341,16 @@ on_container_exit(struct sim *sim, void *ctx, uint64_t arg)
 		return;
 	}
 	on_restart(sim, c, CL_POD_ARG(c, p));
+}
+
+void
+kubelet_oom_kill(struct cluster *c, uint32_t p)
+{
+	struct cl_pod *pd = &c->pods[p];
+	sim_cancel(c->sim, pd->exit_timer);
+	pd->exit_timer = 0;
+	pd->exit_why = EXIT_OOM;
+	on_container_exit(c->sim, c, CL_POD_ARG(c, p));
 }
 
 static void

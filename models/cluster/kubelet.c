@@ -3,9 +3,10 @@
  * watch latency, pulls the images the node lacks, starts the containers,
  * runs the startup, readiness and liveness probe workers against the
  * release's behavior, restarts exited containers with the crash-loop
- * back-off (models/kubelet/backoff.h), restarts the containers when its
- * node comes back, and terminates deleting pods (SIGTERM once out of the
- * endpoints, capped by terminationGracePeriodSeconds). Upstream:
+ * back-off (models/kubelet/backoff.h), OOM-killed ones (memory.c) too,
+ * restarts the containers when its node comes back, and terminates
+ * deleting pods (SIGTERM once out of the endpoints, capped by
+ * terminationGracePeriodSeconds). Upstream:
  * pkg/kubelet (pod workers, prober, kuberuntime doBackOff).
  */
 #include "config.h"

@@ -545,7 +545,7 @@ cl_set_kubelet_eviction(struct cluster *c, const struct evict_kv *hard, size_t n
 {
 	struct memory *m = mem_of(c);
 	m->eviction_given = hard != NULL;
-	m->transition = transition > 0 ? transition : EVICT_PRESSURE_TRANSITION_NS;
+	m->transition = transition >= 0 ? transition : EVICT_PRESSURE_TRANSITION_NS;
 	if (hard == NULL)
 		hard = evict_default_hard(&n);
 	static const char *const alloc[] = { "pods" };	/* enforceNodeAllocatable */

@@ -47,6 +47,12 @@ want=$(echo "(134217729 * 3600000000000 + 1342177280 - 1) / 1342177280" | bc)
 check_eq "release leak: every kill exactly dt after its start" "$(gaps bad)" "$want"
 check_contains "release leak: Guaranteed" \
 	"$(q "$db" "SELECT detail FROM events WHERE kind = 'OOMKilled' AND object LIKE 'bad-%' LIMIT 1")" "(QoS Guaranteed)"
+# rel: the rollout's release leaks (the old pod does not)
+check_eq "rollout leak: the new release is killed dt after each start" "$(gaps rel)" \
+	"$(echo "(327155713 * 3600000000000 + 3271557120 - 1) / 3271557120" | bc)"
+check_eq "rollout leak: only the new release's pods" \
+	"$(q "$db" "SELECT count(*) FROM events WHERE kind = 'OOMKilled' AND object LIKE 'rel-%' AND (t_s < 600
+	    OR object = 'rel-00000')")/$(q "$db" "SELECT count(*) > 0 FROM events WHERE kind = 'OOMKilled' AND object LIKE 'rel-%'")" "0/1"
 check_eq "no limit: never OOM-killed" \
 	"$(q "$db" "SELECT count(*) FROM events WHERE kind = 'OOMKilled' AND object LIKE 'nolimit-%'")" 0
 # busy: 200Mi + 1Mi per request in flight, limit 300Mi: 10 req/s x 1 s
@@ -57,6 +63,14 @@ check_range "in flight: killed within a tick of the step" \
 	"$(q "$db" "SELECT min(t_s) FROM events WHERE kind = 'OOMKilled' AND object LIKE 'busy-%'")" 1200 1202
 check_eq "no node pressure on a big node" \
 	"$(q "$db" "SELECT count(*) FROM events WHERE kind IN ('Evicted', 'NodeHasInsufficientMemory')")" 0
+
+# Warm start: the leak starts at t = 0, the first kill exactly dt later.
+"$KUBESIM" run "$KS_SRCDIR/tests/data/memory_oom.yaml" --set warmStart=true --duration 10m \
+	--out "$TMP/warm.db" -q
+check_eq "warm start: run status" $? 0
+check_eq "warm start: first kills at dt" \
+	"$(q "$TMP/warm.db" "SELECT printf('%.9f', min(t_s)) FROM events WHERE kind = 'OOMKilled' AND object LIKE 'leaky-%'")/$(q "$TMP/warm.db" "SELECT printf('%.9f', min(t_s)) FROM events WHERE kind = 'OOMKilled' AND object LIKE 'bad-%'")" \
+	"360.000001101/360.000002683"
 
 # Node-pressure eviction.
 db=$TMP/p.db
@@ -117,5 +131,5 @@ bad transition_bad 's/evictionPressureTransitionPeriod: 5m/evictionPressureTrans
 sed 's/memoryLeakPerHour: 1280Mi/memoryLeakPerHour: -5Mi/' "$KS_SRCDIR/tests/data/memory_oom.yaml" >"$TMP/leak_neg.yaml"
 "$KUBESIM" validate "$TMP/leak_neg.yaml" 2>"$TMP/err"
 check_eq "leak_neg: status" $? 2
-check_contains "leak_neg: message" "$(cat "$TMP/err")" "leak_neg.yaml:94:44: memoryLeakPerHour must not be negative"
+check_contains "leak_neg: message" "$(cat "$TMP/err")" "leak_neg.yaml:118:44: memoryLeakPerHour must not be negative"
 finish

@@ -43,7 +43,6 @@ static const char pressure_taint[] = "node.kubernetes.io/memory-pressure";
 struct mem_pod {
 	sim_ns		 origin;	/* the leak's start: the container's (warm
 					 * pods: t = 0) */
-	sim_ns		 started;	/* cl_pod.started it was computed for */
 	sim_timer	 oom;		/* the leak's crossing of the limit */
 	bool		 evicted;
 };
@@ -251,7 +250,9 @@ on_oom(struct sim *sim, void *ctx, uint64_t arg)
 	mp->oom = 0;
 	struct cl_pod *pd = &c->pods[p];
 	struct cl_memory_params m;
-	if (!container_running(pd) || pd->started != mp->started || !pod_model(c, p, &m))
+	/* a restart or the pod's end cancelled the timer; an exit since
+	 * (another cause) leaves the container not running */
+	if (!container_running(pd) || !pod_model(c, p, &m))
 		return;
 	oom_kill(c, p, model_ws(c, p, &m, mp->origin), pod_limit(pd));
 }
@@ -288,7 +289,6 @@ pod_started(struct cluster *c, uint32_t p)
 	sim_ns now = sim_now(c->sim);
 	sim_cancel(c->sim, mp->oom);
 	mp->oom = 0;
-	mp->started = pd->started;
 	mp->origin = pd->started > now ? pd->started : now;
 	mp->evicted = false;
 	if (m.per_request > 0)

@@ -64,6 +64,13 @@ check_range "in flight: killed within a tick of the step" \
 check_eq "no node pressure on a big node" \
 	"$(q "$db" "SELECT count(*) FROM events WHERE kind IN ('Evicted', 'NodeHasInsufficientMemory')")" 0
 
+# Request mode: the in-flight term counts each pod's queued and running requests.
+"$KUBESIM" run "$KS_SRCDIR/tests/data/memory_oom.yaml" --set trafficMode=request --duration 21m \
+	--out "$TMP/rq.db" -q
+check_eq "request mode: run status" $? 0
+check_range "request mode: killed within a tick of the step" \
+	"$(q "$TMP/rq.db" "SELECT min(t_s) FROM events WHERE kind = 'OOMKilled' AND object LIKE 'busy-%'")" 1200 1202
+
 # Warm start: the leak starts at t = 0, the first kill exactly dt later.
 "$KUBESIM" run "$KS_SRCDIR/tests/data/memory_oom.yaml" --set warmStart=true --duration 10m \
 	--out "$TMP/warm.db" -q

@@ -76,7 +76,8 @@ CREATE INDEX IF NOT EXISTS cluster_intervals_run_t ON cluster_intervals (run_id,
 --     node: its MemoryPressure condition turned True (the node is tainted
 --     node.kubernetes.io/memory-pressure:NoSchedule) / False.
 --   kind 'EvictionThresholdMet', object the node: a kubelet housekeeping pass
---     (every 10 s) found an eviction threshold met ('Attempting to reclaim
+--     (every 10 s, or once the pod it evicted last is cleaned up) found an
+--     eviction threshold met ('Attempting to reclaim
 --     memory'); kind 'Evicted', object the pod it evicted, detail the signal,
 --     the threshold and available memory (MiB), the pod's usage, request and
 --     QoS class; 'PodFailed' follows (its controller replaces it).

@@ -19,6 +19,9 @@
  * enforceNodeAllocatable [pods] does). A threshold met sets MemoryPressure
  * (taint node.kubernetes.io/memory-pressure:NoSchedule) and evicts one pod,
  * the first in rankMemoryPressure's order (models/kubelet/eviction.c);
+ * the node's loop then waits for the pod's cleanup (waitForPodsCleanup:
+ * polled every 1 s, at most 30 s) and passes again at once, else it
+ * sleeps until the next 10 s pass (one grid for all nodes);
  * critical pods (priority >= 2000000000) are not evicted. The condition
  * clears at the first pass once the pressure transition period (5 min)
  * has passed since a threshold was last met. An evicted pod fails (reason
@@ -51,7 +54,15 @@ struct mem_node {
 	bool		 pressure;	/* MemoryPressure */
 	bool		 met_once;
 	sim_ns		 last_met;	/* a threshold last met */
+	/* waitForPodsCleanup after an eviction: the pod (CL_POD_ARG), until */
+	bool		 waiting;
+	uint64_t	 evicted;
+	sim_ns		 wait_until;
 };
+
+/* eviction_manager.go: podCleanupPollFreq, podCleanupTimeout. */
+#define CLEANUP_POLL	SIM_SEC
+#define CLEANUP_TIMEOUT	(30 * SIM_SEC)
 
 struct memory {
 	struct cl_memory_params	*svc;	/* per Service index */
@@ -392,8 +403,8 @@ set_taint(struct cluster *c, uint32_t node, bool on)
 }
 
 /* Ranks the node's active pods (rankMemoryPressure) and evicts the first
- * that may go. */
-static void
+ * that may go; returns it, or NONE. */
+static uint32_t
 evict_one(struct cluster *c, uint32_t node, const char *signal, int64_t threshold,
     int64_t available)
 {
@@ -434,9 +445,12 @@ evict_one(struct cluster *c, uint32_t node, const char *signal, int64_t threshol
 		mp->oom = 0;
 		mp->evicted = true;
 		pod_exit(c, p, true);
-		return;
+		return p;
 	}
+	return NONE;
 }
+
+static void on_cleanup_poll(struct sim *sim, void *ctx, uint64_t arg);
 
 static void
 node_sync(struct cluster *c, uint32_t node, sim_ns now)
@@ -477,7 +491,36 @@ node_sync(struct cluster *c, uint32_t node, sim_ns now)
 	if (!met)
 		return;
 	cl_event(c, "EvictionThresholdMet", n->spec->name, "Attempting to reclaim memory");
-	evict_one(c, node, signal, thr, avail);
+	uint32_t p = evict_one(c, node, signal, thr, avail);
+	if (p == NONE)
+		return;
+	/* the manager's loop waits for the pod's cleanup, then synchronizes
+	 * again at once */
+	mn->waiting = true;
+	mn->evicted = CL_POD_ARG(c, p);
+	mn->wait_until = now + CLEANUP_TIMEOUT;
+	sim_after(c->sim, CLEANUP_POLL, PRIO_CONTROLLER, on_cleanup_poll, c, node);
+}
+
+static void
+on_cleanup_poll(struct sim *sim, void *ctx, uint64_t arg)
+{
+	struct cluster *c = ctx;
+	uint32_t node = (uint32_t)arg;
+	struct mem_node *mn = mem_node(c, node);
+	const struct cl_node *n = &c->nodes[node];
+	sim_ns now = sim_now(sim);
+	if (!n->up || n->state == NODE_DELETED) {
+		mn->waiting = false;
+		return;
+	}
+	if (cl_pod_of(c, mn->evicted) != NONE && now < mn->wait_until) {
+		sim_after(sim, CLEANUP_POLL, PRIO_CONTROLLER, on_cleanup_poll, c, node);
+		return;
+	}
+	mn->waiting = false;
+	if (now <= c->t.duration)
+		node_sync(c, node, now);
 }
 
 static void
@@ -488,7 +531,8 @@ on_sync(struct sim *sim, void *ctx, uint64_t arg)
 	sim_ns now = sim_now(sim);
 	for (size_t i = 0; i < c->nnodes; i++) {
 		const struct cl_node *n = &c->nodes[i];
-		if (!n->up || n->state == NODE_DELETED || n->state == NODE_PROVISIONING)
+		if (!n->up || n->state == NODE_DELETED || n->state == NODE_PROVISIONING ||
+		    (i < mem_of(c)->capnodes && mem_of(c)->nodes[i].waiting))
 			continue;
 		node_sync(c, (uint32_t)i, now);
 	}

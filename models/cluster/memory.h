@@ -5,7 +5,8 @@
  * OOM kill of a container past its memory limit, the pod's QoS class, and
  * the kubelet's node-pressure eviction (memory.available and
  * allocatableMemory.available against --eviction-hard, pods ranked by
- * rankMemoryPressure, one eviction per 10 s housekeeping pass, the
+ * rankMemoryPressure, one eviction per housekeeping pass (every 10 s, or
+ * as soon as the last evicted pod is cleaned up), the
  * MemoryPressure condition and its NoSchedule taint held for the pressure
  * transition period). Without a model or eviction settings nothing runs,
  * and a pod's memory use is CL_MEMORY_USE_OF_REQUEST of its request.

@@ -48,9 +48,12 @@ struct mem_pod {
 					 * pods: t = 0) */
 	sim_timer	 oom;		/* the leak's crossing of the limit */
 	bool		 evicted;
+	bool		 counted;	/* in its node's `modelled` */
+	uint32_t	 node;
 };
 
 struct mem_node {
+	uint32_t	 modelled;	/* pods with a model on it: passes needed */
 	bool		 pressure;	/* MemoryPressure */
 	bool		 met_once;
 	sim_ns		 last_met;	/* a threshold last met */
@@ -302,6 +305,11 @@ pod_started(struct cluster *c, uint32_t p)
 	mp->oom = 0;
 	mp->origin = pd->started > now ? pd->started : now;
 	mp->evicted = false;
+	if (!mp->counted && pd->node != NONE) {
+		mp->counted = true;
+		mp->node = pd->node;
+		mem_node(c, pd->node)->modelled++;
+	}
 	if (m.per_request > 0)
 		mem_tick_start(c);
 	mem_sync_start(c);
@@ -531,8 +539,12 @@ on_sync(struct sim *sim, void *ctx, uint64_t arg)
 	sim_ns now = sim_now(sim);
 	for (size_t i = 0; i < c->nnodes; i++) {
 		const struct cl_node *n = &c->nodes[i];
+		const struct memory *m = mem_of(c);
+		/* without evictionHard, only the nodes of modelled pods: the
+		 * others' use (half the requests) does not change */
 		if (!n->up || n->state == NODE_DELETED || n->state == NODE_PROVISIONING ||
-		    (i < mem_of(c)->capnodes && mem_of(c)->nodes[i].waiting))
+		    (i < m->capnodes && m->nodes[i].waiting) || (!m->eviction_given &&
+		    (i >= m->capnodes || (m->nodes[i].modelled == 0 && !m->nodes[i].pressure))))
 			continue;
 		node_sync(c, (uint32_t)i, now);
 	}
@@ -623,8 +635,12 @@ on_change(void *ctx, enum cl_change what, uint32_t id)
 		if (id < m->cappods) {
 			sim_cancel(c->sim, m->pods[id].oom);
 			m->pods[id].oom = 0;
-			if (what == CL_POD_REMOVED)
+			if (what == CL_POD_REMOVED) {
 				m->pods[id].evicted = false;
+				if (m->pods[id].counted)
+					m->nodes[m->pods[id].node].modelled--;
+				m->pods[id].counted = false;
+			}
 		}
 		break;
 	default:

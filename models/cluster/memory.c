@@ -155,16 +155,23 @@ leak_bytes(int64_t leak_per_hour, sim_ns dt)
 	return v > INT64_MAX / 2 ? INT64_MAX / 2 : (int64_t)v;
 }
 
+/* Working sets are capped here (8 EiB / 16), so that sums over a node's
+ * pods cannot overflow whatever quantities a scenario gives. */
+#define WS_MAX	(INT64_MAX / 16)
+
 static int64_t
 model_ws(const struct cluster *c, uint32_t p, const struct cl_memory_params *mp,
     sim_ns origin)
 {
-	int64_t ws = mp->base + leak_bytes(mp->leak_per_hour, sim_now(c->sim) - origin);
+	__int128 ws = (__int128)mp->base + leak_bytes(mp->leak_per_hour,
+	    sim_now(c->sim) - origin);
 	/* in flight: while the pod is Ready (in its endpoints); the serving
 	 * model keeps a killed container's queue, not counted until then */
-	if (mp->per_request > 0 && c->pods[p].ready_cond)
-		ws += (int64_t)((double)mp->per_request * traffic_pod_in_flight(c, p));
-	return ws;
+	if (mp->per_request > 0 && c->pods[p].ready_cond) {
+		double x = (double)mp->per_request * traffic_pod_in_flight(c, p);
+		ws += x < (double)WS_MAX ? (__int128)x : WS_MAX;
+	}
+	return ws < WS_MAX ? (int64_t)ws : WS_MAX;
 }
 
 /* Whether the pod's container runs now (started, not exited since). */
@@ -210,9 +217,10 @@ pod_limit(const struct cl_pod *pd)
 	const struct k8s_pod_spec *s = pd->spec;
 	int64_t sum = 0;
 	for (size_t i = 0; i < s->ncontainers; i++) {
-		if (s->containers[i].limits.memory <= 0)
+		int64_t l = s->containers[i].limits.memory;
+		if (l <= 0)
 			return 0;
-		sum += s->containers[i].limits.memory;
+		sum = sum < INT64_MAX - l ? sum + l : INT64_MAX;
 	}
 	return sum;
 }
@@ -467,8 +475,10 @@ node_sync(struct cluster *c, uint32_t node, sim_ns now)
 	struct cl_node *n = &c->nodes[node];
 	struct mem_node *mn = mem_node(c, node);
 	int64_t used = 0;
-	for (uint32_t p = n->first_pod; p != NONE; p = c->pods[p].node_next)
-		used += node_share(c, p);
+	for (uint32_t p = n->first_pod; p != NONE; p = c->pods[p].node_next) {
+		int64_t u = node_share(c, p);
+		used = used < INT64_MAX / 2 - u ? used + u : INT64_MAX / 2;
+	}
 	int64_t cap = node_capacity(c, n), alloc = n->spec->allocatable.memory;
 	bool met = false;
 	const char *signal = NULL;

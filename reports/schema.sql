@@ -203,8 +203,9 @@ CREATE TABLE IF NOT EXISTS queue_intervals (
 CREATE INDEX IF NOT EXISTS queue_intervals_run_t ON queue_intervals (run_id, t_s);
 
 -- One row per sampling interval for each Deployment that a scenario rolls
--- out, pauses, resumes or rolls back, or whose containers fail
--- (failures.containers); other Deployments have no rows. Pods are counted
+-- out, pauses, resumes or rolls back, whose containers fail
+-- (failures.containers) or whose Service has a memory: block (OOM kills
+-- count in restarts); other Deployments have no rows. Pods are counted
 -- when not being deleted; "new" pods are those of the ReplicaSet of the
 -- Deployment's current template, "old" those of every other revision.
 CREATE TABLE IF NOT EXISTS rollout_intervals (

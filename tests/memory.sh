@@ -41,6 +41,9 @@ check_eq "leak: CrashLoopBackOff" \
 	"$(q "$db" "SELECT group_concat(detail, '|') FROM (SELECT detail FROM events WHERE kind = 'BackOff'
 	    AND object LIKE 'leaky-%' ORDER BY t_s LIMIT 2)")" \
 	"Back-off 10 s restarting failed container (CrashLoopBackOff)|Back-off 20 s restarting failed container (CrashLoopBackOff)"
+check_eq "leak: restarts counted in rollout_intervals" \
+	"$(q "$db" "SELECT sum(restarts) FROM rollout_intervals WHERE deployment = 'leaky'")" \
+	"$(q "$db" "SELECT count(*) FROM events WHERE kind = 'Restarted' AND object LIKE 'leaky-%'")"
 check_eq "leak: the same pod restarts (no replacement)" \
 	"$(q "$db" "SELECT count(DISTINCT object) FROM events WHERE object LIKE 'leaky-%'")" 1
 # bad: a release's memoryLeakPerHour 1280Mi from half its 256Mi request

@@ -602,6 +602,10 @@ cl_set_memory(struct cluster *c, const char *service, const struct cl_memory_par
 	}
 	m->svc[svc] = *mp;
 	m->svc_has[svc] = true;
+	/* rollout_intervals rows (restarts per interval) for its Deployment */
+	uint32_t d = c->services[svc].deploy;
+	if (d != NONE && c->deploys[d].d->kind == K8S_KIND_DEPLOYMENT)
+		deploy_track(c, d);
 	return 0;
 }
 

@@ -65,6 +65,22 @@ CREATE TABLE IF NOT EXISTS cluster_intervals (
 CREATE INDEX IF NOT EXISTS cluster_intervals_run_t ON cluster_intervals (run_id, t_s);
 
 -- The human-readable event log (node failures, evictions, scaling, ...).
+-- Memory (models/cluster/memory.c; only with a service's memory: block, a
+-- release's memoryLeakPerHour or the scenario's kubelet: evictionHard):
+--   kind 'OOMKilled', object the pod: the kernel killed its container past
+--     its memory limit; detail 'exit code 137 after S s: working set B bytes
+--     over the memory limit L (QoS C)', C the pod's QoS class (Guaranteed,
+--     Burstable, BestEffort). The kubelet's 'Restarted' or 'BackOff' follows
+--     at the same t_s (restart counts: rollout_intervals.restarts).
+--   kind 'NodeHasInsufficientMemory' / 'NodeHasSufficientMemory', object the
+--     node: its MemoryPressure condition turned True (the node is tainted
+--     node.kubernetes.io/memory-pressure:NoSchedule) / False.
+--   kind 'EvictionThresholdMet', object the node: a kubelet housekeeping pass
+--     (every 10 s, or once the pod it evicted last is cleaned up) found an
+--     eviction threshold met ('Attempting to reclaim
+--     memory'); kind 'Evicted', object the pod it evicted, detail the signal,
+--     the threshold and available memory (MiB), the pod's usage, request and
+--     QoS class; 'PodFailed' follows (its controller replaces it).
 CREATE TABLE IF NOT EXISTS events (
 	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
 	t_s		REAL NOT NULL,	-- when it happened, simulated seconds
@@ -187,8 +203,9 @@ CREATE TABLE IF NOT EXISTS queue_intervals (
 CREATE INDEX IF NOT EXISTS queue_intervals_run_t ON queue_intervals (run_id, t_s);
 
 -- One row per sampling interval for each Deployment that a scenario rolls
--- out, pauses, resumes or rolls back, or whose containers fail
--- (failures.containers); other Deployments have no rows. Pods are counted
+-- out, pauses, resumes or rolls back, whose containers fail
+-- (failures.containers) or whose Service has a memory: block (OOM kills
+-- count in restarts); other Deployments have no rows. Pods are counted
 -- when not being deleted; "new" pods are those of the ReplicaSet of the
 -- Deployment's current template, "old" those of every other revision.
 CREATE TABLE IF NOT EXISTS rollout_intervals (

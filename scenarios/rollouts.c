@@ -15,11 +15,11 @@
 #include "sim/util/util.h"
 
 static const char *const behavior_keys[] = { "ready", "live", "startupTime", "crashAfter",
-	"meanTimeToCrash", NULL };
+	"meanTimeToCrash", "memoryLeakPerHour", NULL };
 static const char *const set_keys[] = { "container", "image", "resources", "env", NULL };
 static const char *const resources_keys[] = { "requests", "limits", NULL };
 static const char *const cfail_keys[] = { "deployment", "ready", "live", "startupTime",
-	"crashAfter", "meanTimeToCrash", NULL };
+	"crashAfter", "meanTimeToCrash", "memoryLeakPerHour", NULL };
 
 /* The behavior fields of map n (a behavior: block or a failures.containers
  * item). */
@@ -31,7 +31,8 @@ behavior_fields(const struct yt_node *n, struct scn_behavior *b, char **cause)
 	    yt_get_bool(n, "live", true, &live, cause) < 0 ||
 	    scn_get_dur(n, "startupTime", true, 0, &b->startup, cause) < 0 ||
 	    scn_get_dur(n, "crashAfter", true, 0, &b->crash_after, cause) < 0 ||
-	    scn_get_dur(n, "meanTimeToCrash", true, 0, &b->mean_time_to_crash, cause) < 0)
+	    scn_get_dur(n, "meanTimeToCrash", true, 0, &b->mean_time_to_crash, cause) < 0 ||
+	    scn_memory_quantity(n, "memoryLeakPerHour", &b->memory_leak_per_hour, cause) < 0)
 		return -1;
 	b->not_ready = !ready;
 	b->not_live = !live;

@@ -28,11 +28,12 @@
 static const char *const top_keys[] = { "name", "description", "seed", "duration",
 	"interval", "tick", "warmup", "nodePools", "manifests", "services", "failures",
 	"controlPlane", "trafficMode", "schedulerConfig", "queues", "clusterAutoscaler",
-	"featureGates", "jobs", "startTime", "warmStart", "hpaDecisions", "podTrace", NULL };
+	"featureGates", "jobs", "startTime", "warmStart", "hpaDecisions", "podTrace", "kubelet",
+	NULL };
 static const char *const service_keys[] = { "name", "serviceTime", "concurrency",
 	"cpuPerRequest", "idleCpu", "timeout", "queueLimit", "traffic",
 	"loadBalancer", "networkLatency", "networkBandwidth", "classes", "burstiness", "retries",
-	"circuitBreaker", "rateLimit", "calls", NULL };
+	"circuitBreaker", "rateLimit", "calls", "memory", NULL };
 static const char *const class_keys[] = { "name", "weight", "serviceTime",
 	"cpuPerRequest", "timeout", "size", NULL };
 static const char *const failures_keys[] = { "scheduled", "replay", "containers", NULL };
@@ -404,7 +405,8 @@ profile(struct loader *l, const struct yt_node *n, struct scn_profile *p, char *
 			return -1;
 		}
 	}
-	if (scn_mesh(n, &p->mesh, cause) < 0)
+	if (scn_mesh(n, &p->mesh, cause) < 0 ||
+	    scn_memory_block(yt_get(n, "memory"), &p->memory, cause) < 0)
 		return -1;
 	if (scn_traffic(yt_get(n, "traffic"), l->dir, &p->traffic, cause) < 0 ||
 	    scn_burstiness(yt_get(n, "burstiness"), &p->burst, cause) < 0)
@@ -758,7 +760,8 @@ load(struct loader *l, struct yt_node *root, char **cause)
 	}
 	scn_warnings(s, &l->mf, svcs != NULL && svcs->kind == YT_SEQ ? svcs : NULL);
 	if (scn_queues(yt_get(root, "queues"), l->dir, s, cause) < 0 ||
-	    scn_cluster_autoscaler(yt_get(root, "clusterAutoscaler"), s, cause) < 0)
+	    scn_cluster_autoscaler(yt_get(root, "clusterAutoscaler"), s, cause) < 0 ||
+	    scn_kubelet(yt_get(root, "kubelet"), s, cause) < 0)
 		return -1;
 	const struct yt_node *f = yt_get(root, "failures");
 	if (f != NULL && !yt_is_null(f)) {
@@ -882,6 +885,7 @@ scn_free(struct scenario *s)
 		free(s->samples[i]);
 	free(s->samples);
 	scn_rollouts_free(s);
+	scn_kubelet_free(s);
 	for (size_t i = 0; i < s->nchaos; i++) {
 		free(s->chaos[i].pool);
 		free(s->chaos[i].zone);

@@ -74,6 +74,11 @@ struct scn_profile {
 	/* retries, circuitBreaker, rateLimit, calls (models/serving/mesh.h; the calls'
 	 * service names owned); zeroed: none */
 	struct mesh_cfg		 mesh;
+	/* memory: the pods' working set (scenarios/memory.c); has: given */
+	struct scn_memory {
+		bool	 has, has_base;
+		int64_t	 base, per_request, leak_per_hour;	/* bytes */
+	}			 memory;
 };
 
 /* trafficMode: how requests are simulated (see models/serving/request.h). auto is
@@ -92,6 +97,7 @@ struct scn_fault;
 struct scn_behavior {
 	bool		 not_ready, not_live;
 	sim_ns		 startup, crash_after, mean_time_to_crash;
+	int64_t		 memory_leak_per_hour;	/* bytes; 0: the service's */
 };
 
 /* failures.containers: a Deployment's containers' behavior. */
@@ -247,6 +253,15 @@ struct scenario {
 	char			**warnings;
 	size_t			 nwarnings;
 	struct scn_pod_trace	*pod_trace;	/* podTrace:; NULL: none */
+	/* kubelet: evictionHard (signal -> value, owned; has: given, else the
+	 * kubelet's defaults) and evictionPressureTransitionPeriod
+	 * (scenarios/memory.c) */
+	struct scn_kubelet {
+		bool	 has_eviction_hard;
+		char	**keys, **values;
+		size_t	 n;
+		sim_ns	 pressure_transition;	/* default 5m */
+	}			 kubelet;
 	double			**samples;	/* empirical distributions' samples */
 	size_t			 nsamples, capsamples;
 };

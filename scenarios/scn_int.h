@@ -74,6 +74,14 @@ int scn_rollout_action(const struct yt_node *n, struct scenario *s, struct scn_c
     char **cause);
 int scn_container_failures(const struct yt_node *n, struct scenario *s, char **cause);
 void scn_rollouts_free(struct scenario *s);
+/* memory.c: a service's memory: block, a non-negative memory quantity
+ * map[key] (left as it is when absent), and kubelet: (evictionHard,
+ * evictionPressureTransitionPeriod). */
+int scn_memory_block(const struct yt_node *n, struct scn_memory *m, char **cause);
+int scn_memory_quantity(const struct yt_node *map, const char *key, int64_t *out,
+    char **cause);
+int scn_kubelet(const struct yt_node *n, struct scenario *s, char **cause);
+void scn_kubelet_free(struct scenario *s);
 
 /* A path relative to dir (absolute paths are kept); caller frees. */
 char *scn_path_join(const char *dir, const char *path);

@@ -13,6 +13,8 @@
 
 #include "models/cluster/chaos.h"
 #include "models/cluster/cluster.h"
+#include "models/cluster/memory.h"
+#include "models/kubelet/eviction.h"
 #include "models/scheduler/sched.h"
 #include "scenarios/faults.h"
 #include "scenarios/scenario.h"
@@ -258,6 +260,32 @@ behavior_of(const struct scn_behavior *s, struct cl_behavior *b)
 	b->startup = s->startup;
 	b->crash_after = s->crash_after;
 	b->mean_time_to_crash = s->mean_time_to_crash;
+	b->memory_leak_per_hour = s->memory_leak_per_hour;
+}
+
+/* The services' memory: blocks and the kubelet's eviction settings
+ * (models/cluster/memory.c). */
+static int
+build_memory(struct cluster *c, const struct scenario *s, char **cause)
+{
+	for (size_t i = 0; i < s->nprofiles; i++) {
+		const struct scn_memory *m = &s->profiles[i].memory;
+		if (!m->has)
+			continue;
+		struct cl_memory_params mp = {
+			.has_base = m->has_base, .base = m->base,
+			.per_request = m->per_request, .leak_per_hour = m->leak_per_hour,
+		};
+		if (cl_set_memory(c, s->profiles[i].service, &mp, cause) < 0)
+			return -1;
+	}
+	const struct scn_kubelet *k = &s->kubelet;
+	struct evict_kv kv[EVICT_MAX_THRESHOLDS];
+	size_t n = 0;
+	for (size_t i = 0; i < k->n && n < EVICT_MAX_THRESHOLDS; i++)
+		kv[n++] = (struct evict_kv){ k->keys[i], k->values[i] };
+	return cl_set_kubelet_eviction(c, k->has_eviction_hard ? kv : NULL, n,
+	    k->pressure_transition, cause);
 }
 
 struct cluster *
@@ -350,6 +378,8 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 			goto fail;
 		}
 	}
+	if (build_memory(c, s, cause) < 0)
+		goto fail;
 	for (size_t i = 0; i < s->ncfail; i++) {
 		struct cl_behavior b;
 		behavior_of(&s->cfail[i].b, &b);

@@ -34,6 +34,7 @@ const struct cl_controller *const cl_controllers[CTL_N] = {
 	[CTL_CLUSTER_AUTOSCALER] = &cluster_autoscaler_controller,
 	[CTL_TRAFFIC] = &traffic_controller,
 	[CTL_CHAOS] = &chaos_controller,
+	[CTL_MEMORY] = &memory_controller,
 };
 
 struct cluster *

@@ -119,6 +119,7 @@ struct cl_behavior {
 	sim_ns		 startup;	/* probes fail until this long after a start */
 	sim_ns		 crash_after;	/* exits (code 1) this long after each start */
 	sim_ns		 mean_time_to_crash;	/* exits after Exp(mean) running */
+	int64_t		 memory_leak_per_hour;	/* bytes; 0: the service's (memory.c) */
 };
 
 /* A template change (`kubectl set image / set resources / set env`): what

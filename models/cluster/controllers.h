@@ -43,6 +43,7 @@ enum {
 	CTL_CLUSTER_AUTOSCALER,	/* cluster_autoscaler.c */
 	CTL_TRAFFIC,		/* traffic.c */
 	CTL_CHAOS,		/* chaos.c: partitions, API outages, drains, ... */
+	CTL_MEMORY,		/* memory.c: working sets, OOM kills, node-pressure eviction */
 	CTL_N
 };
 extern const struct cl_controller *const cl_controllers[CTL_N];
@@ -52,7 +53,7 @@ extern const struct cl_controller endpoints_controller, kubelet_controller,
 	replicaset_controller, statefulset_controller, daemonset_controller,
 	job_controller, barepod_controller, podtrace_controller, metrics_controller, horizontal_controller,
 	vertical_controller, queues_controller, cluster_autoscaler_controller,
-	traffic_controller, chaos_controller;
+	traffic_controller, chaos_controller, memory_controller;
 
 /* chaos.c: while the API server is down (an apiOutage) a controller's
  * write cannot happen. cl_api_defer re-arms handler fn(ctx, arg) for the
@@ -158,5 +159,13 @@ void traffic_sync(struct cluster *c);
  * now, and those abandoned so far (*abandoned); -1 in fluid mode or on the
  * mesh. */
 int64_t traffic_in_system(const struct cluster *c, size_t i, uint64_t *abandoned);
+/* traffic.c: the requests pod p holds now (queued and in service; fluid:
+ * its backlog and busy slots), for the memory model (memory.c). */
+double traffic_pod_in_flight(const struct cluster *c, uint32_t p);
+
+/* kubelet.c: the kernel OOM-killed pod p's container (exit code 137): it
+ * exits through the crash path (not Ready, restarted per restartPolicy
+ * with the crash-loop back-off); memory.c has written the OOMKilled event. */
+void kubelet_oom_kill(struct cluster *c, uint32_t p);
 
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "models/cluster/controllers.h"
+#include "models/cluster/memory.h"
 #include "models/hpa/hpa.h"
 
 struct cl_hpa {
@@ -229,7 +230,8 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 			u->name = cname;
 			u->usage.cpu_milli = pm->cpu_milli;
 			u->usage.has_cpu = true;
-			u->usage.memory = mem_use;
+			u->usage.memory = cl_pod_memory_modelled(c, p) ?
+			    cl_pod_working_set(c, p) : mem_use;	/* memory.c */
 			u->usage.has_memory = true;
 			memset(&samples[ns], 0, sizeof samples[ns]);
 			samples[ns].pod = pd->name;

@@ -3,9 +3,10 @@
  * watch latency, pulls the images the node lacks, starts the containers,
  * runs the startup, readiness and liveness probe workers against the
  * release's behavior, restarts exited containers with the crash-loop
- * back-off (models/kubelet/backoff.h), restarts the containers when its
- * node comes back, and terminates deleting pods (SIGTERM once out of the
- * endpoints, capped by terminationGracePeriodSeconds). Upstream:
+ * back-off (models/kubelet/backoff.h), OOM-killed ones (memory.c) too,
+ * restarts the containers when its node comes back, and terminates
+ * deleting pods (SIGTERM once out of the endpoints, capped by
+ * terminationGracePeriodSeconds). Upstream:
  * pkg/kubelet (pod workers, prober, kuberuntime doBackOff).
  */
 #include "config.h"
@@ -21,7 +22,7 @@ struct kubelet {
 };
 
 /* Why a container exits (cl_pod.exit_why). */
-enum { EXIT_CRASH = 1, EXIT_LIVENESS, EXIT_STARTUP };
+enum { EXIT_CRASH = 1, EXIT_LIVENESS, EXIT_STARTUP, EXIT_OOM };
 
 /* The first container's probe of each kind that has one (kubesim runs a
  * pod's containers as one). */
@@ -321,7 +322,7 @@ on_container_exit(struct sim *sim, void *ctx, uint64_t arg)
 		cl_event(c, "Unhealthy", pd->name, "%s probe failed", kind);
 		cl_event(c, "Killing", pd->name, "Container failed %s probe, will be "
 		    "restarted", pd->exit_why == EXIT_LIVENESS ? "liveness" : "startup");
-	} else {
+	} else if (pd->exit_why != EXIT_OOM) {	/* OOMKilled: memory.c's event */
 		cl_event(c, "ContainerDied", pd->name, "exit code 1 after %.0f s",
 		    sim_ns_to_s(now - pd->started));
 	}
@@ -341,6 +342,16 @@ on_container_exit(struct sim *sim, void *ctx, uint64_t arg)
 		return;
 	}
 	on_restart(sim, c, CL_POD_ARG(c, p));
+}
+
+void
+kubelet_oom_kill(struct cluster *c, uint32_t p)
+{
+	struct cl_pod *pd = &c->pods[p];
+	sim_cancel(c->sim, pd->exit_timer);
+	pd->exit_timer = 0;
+	pd->exit_why = EXIT_OOM;
+	on_container_exit(c->sim, c, CL_POD_ARG(c, p));
 }
 
 static void

@@ -357,9 +357,9 @@ uint32_t deploy_ready(const struct cluster *c, uint32_t deploy);
  * NONE. */
 uint32_t deploy_named(const struct cluster *c, const char *ns, const char *name);
 
-/* A pod's memory use is not modelled from load: it is a fixed share of
- * the request of the Deployment's own template (the application's, not
- * what a VPA later sets). Documented in the README as a limitation. */
+/* Without a memory model (memory.c) a pod's memory use is not modelled
+ * from load: it is a fixed share of the request of the Deployment's own
+ * template (the application's, not what a VPA later sets). */
 #define CL_MEMORY_USE_OF_REQUEST 0.5
 
 #endif

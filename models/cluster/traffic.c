@@ -376,6 +376,19 @@ traffic_in_system(const struct cluster *c, size_t i, uint64_t *abandoned)
 	return (int64_t)st.in_system;
 }
 
+double
+traffic_pod_in_flight(const struct cluster *c, uint32_t p)
+{
+	const struct traffic *tr = tr_of(c);
+	uint32_t s = c->deploys[c->pods[p].deploy].service;
+	if (tr->serve == NULL || s == NONE || c->services[s].profile < 0)
+		return 0;
+	const struct serve_prof *sp = &tr->serve->p[c->services[s].profile];
+	if (sp->rq != NULL)
+		return rq_pod_in_flight(sp->rq, p);
+	return p < tr->capsv ? tr->sv[p].backlog + tr->sv[p].busy : 0;
+}
+
 static void
 on_tick(struct sim *sim, void *ctx, uint64_t arg)
 {

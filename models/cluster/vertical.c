@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "models/cluster/controllers.h"
+#include "models/cluster/memory.h"
 #include "models/vpa/vpa.h"
 
 struct cl_vpa {
@@ -152,6 +153,10 @@ feed_pod(struct cl_vpas *vs, struct cluster *c, struct cl_vpa *cv, const struct 
 	int64_t sum = 0;
 	for (size_t i = 0; i < nc; i++)
 		sum += spec->containers[i].requests.cpu_milli;
+	bool modelled = cl_pod_memory_modelled(c, pd->id);
+	int64_t ws = modelled ? cl_pod_working_set(c, pd->id) : 0, msum = 0;
+	for (size_t i = 0; i < nc; i++)
+		msum += spec->containers[i].requests.memory;
 	for (size_t i = 0; i < nc; i++) {
 		int64_t req = spec->containers[i].requests.cpu_milli;
 		int64_t usage = sum > 0 ? pm->cpu_milli * req / sum :
@@ -159,6 +164,10 @@ feed_pod(struct cl_vpas *vs, struct cluster *c, struct cl_vpa *cv, const struct 
 		vpa_container_add_cpu(&ps->cs[i], &cv->agg[i], usage, req, pm->at);
 		int64_t mem = (int64_t)((double)tmpl->containers[i].requests.memory *
 		    CL_MEMORY_USE_OF_REQUEST);
+		if (modelled)	/* memory.c: the working set, shared as the requests */
+			mem = msum > 0 ? (int64_t)((double)ws * (double)
+			    spec->containers[i].requests.memory / (double)msum) :
+			    ws / (int64_t)nc;
 		vpa_container_add_memory(&ps->cs[i], &cv->agg[i], mem, pm->at,
 		    vs->cfg.memory_aggregation_interval);
 	}

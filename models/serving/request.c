@@ -361,6 +361,14 @@ rq_take_cpu(struct rq_service *r, uint32_t pod)
 	return v;
 }
 
+uint32_t
+rq_pod_in_flight(const struct rq_service *r, uint32_t pod)
+{
+	if (pod >= r->npods)
+		return 0;
+	return r->pods[pod].len + r->pods[pod].busy;
+}
+
 static struct rq_pod *
 pod_get(struct rq_service *r, uint32_t id)
 {

@@ -185,6 +185,8 @@ void rq_get_stats(const struct rq_service *r, struct rq_stats *out);
  * cpu_per_request); pods are 0 .. rq_npods() - 1. */
 size_t rq_npods(const struct rq_service *r);
 double rq_take_cpu(struct rq_service *r, uint32_t pod);
+/* Requests a pod holds now: queued and in service. */
+uint32_t rq_pod_in_flight(const struct rq_service *r, uint32_t pod);
 
 /*
  * Fluid mode's split: w[i] (summing to 1) is the share of a service's

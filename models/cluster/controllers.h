@@ -149,6 +149,18 @@ bool queue_external_metric(const struct cluster *c, const char *name,
 /* traffic.c: brings request-mode counts and CPU up to now (before
  * interval records). */
 void traffic_sync(struct cluster *c);
+/* traffic.c: pod p's cpu time and served requests so far (cl_pod's
+ * cpu_seconds and served plus what its fluid cohort has not yet brought
+ * in), and its requests queued or in service after the last fluid tick. */
+double cl_pod_cpu_seconds(const struct cluster *c, uint32_t p);
+double cl_pod_served(const struct cluster *c, uint32_t p);
+double traffic_pod_in_flight(const struct cluster *c, uint32_t p);
+/* traffic.c: whether evenly balanced fluid Services step cohorts of
+ * identical pods (the default) or every pod (on = false, before cl_start:
+ * the reference the tests compare cohorts with); profile i's number of
+ * cohorts (0: it steps pods). */
+void traffic_use_cohorts(struct cluster *c, bool on);
+size_t traffic_cohorts(const struct cluster *c, size_t i);
 /* traffic.c: request mode's requests of profile i queued or in service
  * now, and those abandoned so far (*abandoned); -1 in fluid mode or on the
  * mesh. */

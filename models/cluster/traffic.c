@@ -61,6 +61,7 @@ struct serve_prof {
 	sim_ns			 started_at;
 	bool			 cohorts;	/* fluid, even split, no mesh */
 	struct cohort_set	 coh;
+	struct serving_deferred	 lat;		/* cohorts' latency not yet in hist */
 };
 
 struct serve_state {
@@ -342,7 +343,7 @@ step_cohorts(struct cluster *c, size_t i, double dt, double offered, double time
 		double cw = res.started * cpu_per;
 		co->cpu += cw;
 		work += cw * m;
-		serving_add_latency_net(&res, dist, timeout, net, m, pr->hist);
+		serving_add_latency_deferred(&res, dist, timeout, net, m, pr->hist, &sp->lat);
 	}
 	cohort_merge(c, cs, tr->cp);
 	sp->occupancy = occ;
@@ -494,9 +495,11 @@ traffic_sync(struct cluster *c)
 {
 	if (tr_of(c)->serve == NULL)
 		return;
-	for (size_t i = 0; i < tr_of(c)->serve->n; i++)
+	for (size_t i = 0; i < tr_of(c)->serve->n; i++) {
 		if (tr_of(c)->serve->p[i].rq != NULL)
 			sync_profile(c, i);
+		serving_deferred_flush(&tr_of(c)->serve->p[i].lat, c->profiles[i].hist);
+	}
 	if (tr_of(c)->serve->mesh != NULL)
 		mesh_fluid_interval(tr_of(c)->serve->mesh);
 }
@@ -695,6 +698,8 @@ cl_serve_stats(const struct cluster *c, size_t i, struct cl_serve_stats *out)
 	struct hist *h = xmalloc(sizeof *h);
 	*h = *pr->run_hist;
 	hist_merge(h, pr->hist);
+	struct serving_deferred lat = sp->lat;
+	serving_deferred_flush(&lat, h);
 	out->latency_mean = hist_mean(h);
 	out->latency_p99 = hist_quantile(h, 0.99);
 	free(h);

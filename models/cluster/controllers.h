@@ -154,6 +154,7 @@ void traffic_sync(struct cluster *c);
  * in), and its requests queued or in service after the last fluid tick. */
 double cl_pod_cpu_seconds(const struct cluster *c, uint32_t p);
 double cl_pod_served(const struct cluster *c, uint32_t p);
+void cl_pod_usage(const struct cluster *c, uint32_t p, double *cpu, double *served);
 double traffic_pod_in_flight(const struct cluster *c, uint32_t p);
 /* traffic.c: whether evenly balanced fluid Services step cohorts of
  * identical pods (the default) or every pod (on = false, before cl_start:

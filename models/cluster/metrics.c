@@ -60,7 +60,8 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 		const struct cl_deploy *d = &c->deploys[pd->deploy];
 		int32_t prof = d->service != NONE ? c->services[d->service].profile : -1;
 		double idle = prof >= 0 ? (double)c->profiles[prof].p.idle_cpu_milli / 1000.0 : 0;
-		double cpu = cl_pod_cpu_seconds(c, (uint32_t)i), served = cl_pod_served(c, (uint32_t)i);
+		double cpu, served;
+		cl_pod_usage(c, (uint32_t)i, &cpu, &served);
 		if (ps->m.at > 0 && ps->m.at >= pd->started) {
 			double dt = sim_ns_to_s(now - ps->m.at);
 			double cores = idle + (cpu - ps->cpu_at_scrape) / dt;

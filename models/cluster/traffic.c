@@ -369,6 +369,19 @@ pod_cohort(const struct cluster *c, uint32_t p, const struct cohort_pod **me)
 	return &tr->serve->p[tr->cp[p].set].coh;
 }
 
+void
+cl_pod_usage(const struct cluster *c, uint32_t p, double *cpu, double *served)
+{
+	const struct cohort_pod *me;
+	const struct cohort_set *cs = pod_cohort(c, p, &me);
+	*cpu = c->pods[p].cpu_seconds;
+	*served = c->pods[p].served;
+	if (cs != NULL) {
+		*cpu += cohort_pending_cpu(cs, me);
+		*served += cohort_pending_served(cs, me);
+	}
+}
+
 double
 cl_pod_cpu_seconds(const struct cluster *c, uint32_t p)
 {

@@ -36,6 +36,7 @@ struct recorder {
 	size_t		 ncl, capcl;
 	size_t		 nhpa;
 	int32_t		 max_desired;
+	uint64_t	 hpa_hash;	/* of every hpa_decisions row but the time */
 };
 
 static double
@@ -71,6 +72,13 @@ rec_emit(void *ctx, const char *table, const struct probe_val *v, size_t n)
 			e->vals[i] = num(&v[i]);
 	} else if (strcmp(table, "hpa_decisions") == 0) {
 		r->nhpa++;
+		for (size_t i = 2; i < n; i++) {
+			const char *str = v[i].type == PROBE_TEXT ? v[i].u.s : NULL;
+			uint64_t x = v[i].type == PROBE_INT ? (uint64_t)v[i].u.i : 0;
+			for (; str != NULL && *str != '\0'; str++)
+				x = x * 131 + (unsigned char)*str;
+			r->hpa_hash = (r->hpa_hash ^ x) * 1099511628211ULL;
+		}
 		if (getenv("KS_DEBUG_HPA"))
 			fprintf(stderr, "hpa t=%g current=%lld %s stabilized=%lld desired=%lld %s\n",
 			    v[0].u.r, (long long)v[2].u.i, v[3].u.s, (long long)v[4].u.i,
@@ -489,7 +497,7 @@ struct cohort_run {
 /* The HPA scale-up cluster with an overload and a node failure, its fluid
  * Service stepped in cohorts or pod by pod. */
 static void
-cohort_run(bool cohorts, struct cohort_run *out)
+cohort_run(bool cohorts, bool counts, int32_t lb, struct cohort_run *out)
 {
 	struct sim *sim = sim_new();
 	struct cl_timings t;
@@ -498,6 +506,7 @@ cohort_run(bool cohorts, struct cohort_run *out)
 	struct probe_sink sink = { rec_emit, &out->rec };
 	struct cluster *c = cl_new(sim, 3, &t, &sink);
 	traffic_use_cohorts(c, cohorts);
+	horizontal_use_counts(c, counts);
 	static const char *const zones[] = { "a" };
 	struct cl_pool_params pool = {
 		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
@@ -515,7 +524,7 @@ cohort_run(bool cohorts, struct cohort_run *out)
 	struct cl_profile_params prof = {
 		.service = "web", .service_time = sim_dist_exp(0.02), .concurrency = 2,
 		.cpu_per_request = 0.02, .idle_cpu_milli = 5, .timeout = 2 * SIM_SEC,
-		.queue_limit = 200, .offered = offered_burst,
+		.queue_limit = 200, .offered = offered_burst, .lb = lb,
 	};
 	CHECK(cl_add_profile(c, &prof, &cause) == 0);
 	struct hpa_spec h;
@@ -568,13 +577,37 @@ close_rel(double a, double b)
  * evictions: same times, same objects), and every pod's cpu time and
  * served count and every service interval agree to 1e-9 (the sums are
  * added in another order); at the end the Service is one or two cohorts.
+ * The HPA given identical pods as one entry with a count and one by one
+ * writes the same hpa_decisions rows (but the times, the same anyway).
  */
 static void
 test_cohorts_match_pods(void)
 {
 	struct cohort_run a, b;
-	cohort_run(false, &a);
-	cohort_run(true, &b);
+	cohort_run(false, false, 0, &a);
+	cohort_run(true, true, 0, &b);
+	/* The HPA's pods one by one: the same decisions, to the event; with
+	 * ring hash (3) each pod has its own share, so its own cpu usage. */
+	for (int32_t lb = 0; lb <= 3; lb += 3) {
+		struct cohort_run f, g;
+		cohort_run(true, true, lb, &f);
+		cohort_run(true, false, lb, &g);
+		CHECK_INT(g.rec.nevents, f.rec.nevents);
+		for (size_t i = 0; i < g.rec.nevents && i < f.rec.nevents; i++) {
+			CHECK(g.rec.events[i].t == f.rec.events[i].t);
+			CHECK(strcmp(g.rec.events[i].kind, f.rec.events[i].kind) == 0);
+			CHECK(strcmp(g.rec.events[i].object, f.rec.events[i].object) == 0);
+		}
+		CHECK_INT(g.rec.nhpa, f.rec.nhpa);
+		CHECK(g.rec.hpa_hash == f.rec.hpa_hash);
+		CHECK_INT(g.rec.max_desired, f.rec.max_desired);
+		struct cohort_run *r[2] = { &f, &g };
+		for (int i = 0; i < 2; i++) {
+			free(r[i]->cpu);
+			free(r[i]->served);
+			rec_free(&r[i]->rec);
+		}
+	}
 	CHECK_INT(a.ncohorts, 0);
 	CHECK(b.ncohorts >= 1 && b.ncohorts <= 2);
 	CHECK(a.rec.nevents > 50);

@@ -139,6 +139,10 @@ const struct cl_pod_metrics *metrics_of(struct cluster *c, uint32_t pod);
 
 /* horizontal.c, vertical.c: how many autoscalers there are. */
 size_t horizontal_count(const struct cluster *c);
+/* horizontal.c: whether pods the replica calculator cannot tell apart go
+ * to it as one entry with a count (the default) or one by one (on =
+ * false: the reference the tests compare with). */
+void horizontal_use_counts(struct cluster *c, bool on);
 size_t vertical_count(const struct cluster *c);
 
 /* queues.c: the value (milli-units) of External metric `name` with

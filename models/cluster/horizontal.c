@@ -55,6 +55,7 @@ struct horizontal {
 	/* per sync scratch, reused (cleared for the pods of each sync) */
 	struct hz_key			*keys;
 	size_t				 cap_keys;
+	bool				 one_by_one;	/* horizontal_use_counts(false) */
 	struct hpa_pod			*pods;
 	struct hpa_pod_sample		*samples;
 	struct hpa_container_usage	*usage;
@@ -65,6 +66,12 @@ static struct horizontal *
 hz_of(const struct cluster *c)
 {
 	return c->ctl[CTL_HORIZONTAL];
+}
+
+void
+horizontal_use_counts(struct cluster *c, bool on)
+{
+	hz_of(c)->one_by_one = !on;
 }
 
 size_t
@@ -282,7 +289,9 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 		if (!c->pods[p].deleting)
 			status_replicas++;
 		size_t g = ng;
-		if (last < ng && hz_key_eq(&keys[last], &k)) {
+		if (hz->one_by_one) {
+			/* every pod its own entry */
+		} else if (last < ng && hz_key_eq(&keys[last], &k)) {
 			g = last;
 		} else {
 			for (size_t i = ng > HZ_SCAN ? ng - HZ_SCAN : 0; i < ng; i++)

@@ -4,10 +4,16 @@
 # benchmark scenarios) with the same seed at both, and diffs every table of
 # the results except the wall-clock columns (runs.started_at, wall_seconds,
 # version). Exit 0 and "identical" when every row matches.
-#   bench/same_rows.sh OLD_COMMIT [NEW_COMMIT]    (NEW defaults to the work tree)
+#   bench/same_rows.sh [-t REL] OLD_COMMIT [NEW_COMMIT]    (NEW defaults to the work tree)
+# -t REL: floating-point fields may differ by the relative tolerance REL
+# (e.g. 1e-9; bench/rows_close.py), integer and text fields must match; a
+# scenario whose rows differ only so is "close", and the rows beyond REL
+# are listed. Exit 0 when every scenario is identical or close.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
+tol=
+if [ "${1:-}" = -t ]; then tol=$2; shift 2; fi
 old=$1
 new=${2:-}
 tmp=$(mktemp -d)
@@ -56,10 +62,14 @@ for scn in scenarios/*.yaml bench/fluid-1m.yaml; do
 		[ -z "$added" ] || echo "new tables (not compared): $added"
 		if cmp -s "$tmp/old.rows" "$tmp/new.rows"; then
 			echo "identical  $scn ($mode, $dur): $(wc -l < "$tmp/new.rows") rows"
+		elif [ -n "$tol" ] && python3 bench/rows_close.py "$tmp/old.rows" "$tmp/new.rows" "$tol" > "$tmp/close"; then
+			echo "close      $scn ($mode, $dur): $(wc -l < "$tmp/new.rows") rows,$(tail -1 "$tmp/close")"
+		elif [ -n "$tol" ]; then
+			echo "DIFFERENT  $scn ($mode, $dur), beyond $tol:"; cat "$tmp/close"; status=1
 		else
 			echo "DIFFERENT  $scn ($mode, $dur)"; diff "$tmp/old.rows" "$tmp/new.rows" | head -20; status=1
 		fi
 	done
 done
-[ $status = 0 ] && echo "identical"
+[ $status = 0 ] && echo "identical${tol:+ or close (relative $tol)}"
 exit $status

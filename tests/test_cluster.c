@@ -3,7 +3,8 @@
  * start-up timing through scheduling, binding, image pull and the readiness
  * probe worker; a node failure detected after the grace period, pods evicted
  * after the toleration and replaced elsewhere; requests to a dead endpoint
- * failing; cost accrual; HPA scale-up under load. Timings are constants so
+ * failing; cost accrual; HPA scale-up under load; fluid cohorts of
+ * identical pods against stepping every pod. Timings are constants so
  * that every expected time is computed by hand below.
  */
 #include "config.h"
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "models/cluster/cluster.h"
+#include "models/cluster/controllers.h"
 #include "sim/util/util.h"
 #include "tests/testlib.h"
 #include "tests/cluster_fixture.h"
@@ -34,6 +36,7 @@ struct recorder {
 	size_t		 ncl, capcl;
 	size_t		 nhpa;
 	int32_t		 max_desired;
+	uint64_t	 hpa_hash;	/* of every hpa_decisions row but the time */
 };
 
 static double
@@ -69,6 +72,13 @@ rec_emit(void *ctx, const char *table, const struct probe_val *v, size_t n)
 			e->vals[i] = num(&v[i]);
 	} else if (strcmp(table, "hpa_decisions") == 0) {
 		r->nhpa++;
+		for (size_t i = 2; i < n; i++) {
+			const char *str = v[i].type == PROBE_TEXT ? v[i].u.s : NULL;
+			uint64_t x = v[i].type == PROBE_INT ? (uint64_t)v[i].u.i : 0;
+			for (; str != NULL && *str != '\0'; str++)
+				x = x * 131 + (unsigned char)*str;
+			r->hpa_hash = (r->hpa_hash ^ x) * 1099511628211ULL;
+		}
 		if (getenv("KS_DEBUG_HPA"))
 			fprintf(stderr, "hpa t=%g current=%lld %s stabilized=%lld desired=%lld %s\n",
 			    v[0].u.r, (long long)v[2].u.i, v[3].u.s, (long long)v[4].u.i,
@@ -469,9 +479,173 @@ test_hpa_step_timeline(void)
 	k8s_res_free(&ctr.requests);
 }
 
+/* 100 req/s, 1,500 req/s from 600 s to 660 s (an overload: backlogs). */
+static double
+offered_burst(void *ctx, sim_ns from, sim_ns to)
+{
+	(void)ctx;
+	double t = sim_ns_to_s(from);
+	return (t >= 600 && t < 660 ? 1500 : 100) * sim_ns_to_s(to - from);
+}
+
+struct cohort_run {
+	struct recorder	 rec;
+	double		*cpu, *served;
+	size_t		 npods, ncohorts;
+};
+
+/* The HPA scale-up cluster with an overload and a node failure, its fluid
+ * Service stepped in cohorts or pod by pod. */
+static void
+cohort_run(bool cohorts, bool counts, int32_t lb, struct cohort_run *out)
+{
+	struct sim *sim = sim_new();
+	struct cl_timings t;
+	tf_timings(&t, 30 * SIM_MIN);
+	memset(out, 0, sizeof *out);
+	struct probe_sink sink = { rec_emit, &out->rec };
+	struct cluster *c = cl_new(sim, 3, &t, &sink);
+	traffic_use_cohorts(c, cohorts);
+	horizontal_use_counts(c, counts);
+	static const char *const zones[] = { "a" };
+	struct cl_pool_params pool = {
+		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
+		.price_hour = 0.1, .zones = zones, .nzones = 1, .count = 4,
+		.provision = sim_dist_const(60),
+	};
+	cl_add_pool(c, &pool);
+	struct k8s_deployment d;
+	struct k8s_container ctr;
+	struct k8s_service svc;
+	make_deploy(&d, &ctr, &svc, 2);
+	cl_add_deployment(c, &d);
+	cl_add_service(c, &svc);
+	char *cause = NULL;
+	struct cl_profile_params prof = {
+		.service = "web", .service_time = sim_dist_exp(0.02), .concurrency = 2,
+		.cpu_per_request = 0.02, .idle_cpu_milli = 5, .timeout = 2 * SIM_SEC,
+		.queue_limit = 200, .offered = offered_burst, .lb = lb,
+	};
+	CHECK(cl_add_profile(c, &prof, &cause) == 0);
+	struct hpa_spec h;
+	memset(&h, 0, sizeof h);
+	h.name = "web";
+	h.namespace = "default";
+	h.target_kind = "Deployment";
+	h.target_name = "web";
+	h.min_replicas = 2;
+	h.max_replicas = 10;
+	struct hpa_metric_spec m;
+	memset(&m, 0, sizeof m);
+	m.type = HPA_RESOURCE;
+	m.resource = "cpu";
+	m.target = HPA_UTILIZATION;
+	m.average_utilization = 50;
+	h.metrics = &m;
+	h.nmetrics = 1;
+	CHECK(cl_add_hpa(c, &h, &cause) == 0);
+	struct cl_chaos_params ch = { .at = 900 * SIM_SEC, .kind = CL_FAIL_NODES, .count = 1,
+		.duration = 600 * SIM_SEC };
+	CHECK(cl_add_chaos(c, &ch, &cause) == 0);
+	cl_start(c);
+	sim_run(sim, t.duration);
+	out->npods = c->npods;
+	out->cpu = xcalloc(c->npods + 1, sizeof *out->cpu);
+	out->served = xcalloc(c->npods + 1, sizeof *out->served);
+	for (uint32_t p = 0; p < c->npods; p++) {
+		out->cpu[p] = cl_pod_cpu_seconds(c, p);
+		out->served[p] = cl_pod_served(c, p);
+	}
+	out->ncohorts = traffic_cohorts(c, 0);
+	cl_finish(c);
+	cl_free(c);
+	sim_free(sim);
+	k8s_labels_free(&d.template.labels);
+	k8s_labels_free(&svc.selector);
+	k8s_res_free(&ctr.requests);
+}
+
+static bool
+close_rel(double a, double b)
+{
+	return fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b)) + 1e-12;
+}
+
+/*
+ * Cohorts (issue 13): the same cluster stepped in cohorts of identical
+ * pods and pod by pod gives the same events (HPA scalings, the failure,
+ * evictions: same times, same objects), and every pod's cpu time and
+ * served count and every service interval agree to 1e-9 (the sums are
+ * added in another order); at the end the Service is one or two cohorts.
+ * The HPA given identical pods as one entry with a count and one by one
+ * writes the same hpa_decisions rows (but the times, the same anyway).
+ */
+static void
+test_cohorts_match_pods(void)
+{
+	struct cohort_run a, b;
+	cohort_run(false, false, 0, &a);
+	cohort_run(true, true, 0, &b);
+	/* The HPA's pods one by one: the same decisions, to the event; with
+	 * ring hash (3) each pod has its own share, so its own cpu usage. */
+	for (int32_t lb = 0; lb <= 3; lb += 3) {
+		struct cohort_run f, g;
+		cohort_run(true, true, lb, &f);
+		cohort_run(true, false, lb, &g);
+		CHECK_INT(g.rec.nevents, f.rec.nevents);
+		for (size_t i = 0; i < g.rec.nevents && i < f.rec.nevents; i++) {
+			CHECK(g.rec.events[i].t == f.rec.events[i].t);
+			CHECK(strcmp(g.rec.events[i].kind, f.rec.events[i].kind) == 0);
+			CHECK(strcmp(g.rec.events[i].object, f.rec.events[i].object) == 0);
+		}
+		CHECK_INT(g.rec.nhpa, f.rec.nhpa);
+		CHECK(g.rec.hpa_hash == f.rec.hpa_hash);
+		CHECK_INT(g.rec.max_desired, f.rec.max_desired);
+		struct cohort_run *r[2] = { &f, &g };
+		for (int i = 0; i < 2; i++) {
+			free(r[i]->cpu);
+			free(r[i]->served);
+			rec_free(&r[i]->rec);
+		}
+	}
+	CHECK_INT(a.ncohorts, 0);
+	CHECK(b.ncohorts >= 1 && b.ncohorts <= 2);
+	CHECK(a.rec.nevents > 50);
+	CHECK(count_events(&a.rec, "HPARescale", 0, 1800) >= 2);
+	CHECK(count_events(&a.rec, "NodeFailed", 0, 1800) == 1);
+	CHECK_INT(b.rec.nevents, a.rec.nevents);
+	for (size_t i = 0; i < a.rec.nevents && i < b.rec.nevents; i++) {
+		CHECK(a.rec.events[i].t == b.rec.events[i].t);
+		CHECK(strcmp(a.rec.events[i].kind, b.rec.events[i].kind) == 0);
+		CHECK(strcmp(a.rec.events[i].object, b.rec.events[i].object) == 0);
+	}
+	CHECK_INT(b.rec.nhpa, a.rec.nhpa);
+	CHECK_INT(b.rec.max_desired, a.rec.max_desired);
+	CHECK_INT(b.npods, a.npods);
+	double served = 0;
+	for (size_t p = 0; p < a.npods && p < b.npods; p++) {
+		CHECK(close_rel(a.cpu[p], b.cpu[p]));
+		CHECK(close_rel(a.served[p], b.served[p]));
+		served += a.served[p];
+	}
+	CHECK(served > 100000);
+	CHECK_INT(b.rec.nsvc, a.rec.nsvc);
+	for (size_t i = 0; i < a.rec.nsvc && i < b.rec.nsvc; i++)
+		for (size_t k = 0; k < 12; k++)
+			if (!isnan(a.rec.svc[i].vals[k]))
+				CHECK(close_rel(a.rec.svc[i].vals[k], b.rec.svc[i].vals[k]));
+	struct cohort_run *r[2] = { &a, &b };
+	for (int i = 0; i < 2; i++) {
+		free(r[i]->cpu);
+		free(r[i]->served);
+		rec_free(&r[i]->rec);
+	}
+}
+
 int
 main(void)
 {
+	test_cohorts_match_pods();
 	test_hpa_step_timeline();
 	test_random_failures();
 	test_lifecycle_and_failure();

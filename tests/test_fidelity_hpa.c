@@ -283,8 +283,8 @@ run_calc_case(const struct yt_node *c, const struct hpa_config *cfg)
 		char (*names)[32] = xcalloc(nlev + 1, sizeof *names);
 		for (size_t i = 0; i < nlev; i++) {
 			snprintf(names[i], sizeof names[i], "test-pod-%zu", i);
-			pv[i] = (struct hpa_pod_metric){ names[i], lev[i],
-			    HPA_TIME_ZERO, 60 * SIM_SEC };
+			pv[i] = (struct hpa_pod_metric){ .pod = names[i], .value = lev[i],
+			    .timestamp = HPA_TIME_ZERO, .window = 60 * SIM_SEC };
 		}
 		rc = hpa_pods_metric_replicas(&calc, current, tv, "qps", tol, pv,
 		    nlev, &o, &err);
@@ -878,9 +878,10 @@ run_controller_case(const struct yt_node *c, const struct hpa_config *cfg)
 			usage[2 * i + k].usage.has_cpu = true;
 			usage[2 * i + k].usage.cpu_milli = lev[i] / 2;
 		}
-		samples[i] = (struct hpa_pod_sample){ names[i], NOW, 60 * SIM_SEC,
-		    &usage[2 * i], 2 };
-		pv[i] = (struct hpa_pod_metric){ names[i], lev[i], NOW, 60 * SIM_SEC };
+		samples[i] = (struct hpa_pod_sample){ .pod = names[i], .timestamp = NOW,
+		    .window = 60 * SIM_SEC, .containers = &usage[2 * i], .ncontainers = 2 };
+		pv[i] = (struct hpa_pod_metric){ .pod = names[i], .value = lev[i],
+		    .timestamp = NOW, .window = 60 * SIM_SEC };
 	}
 	struct hpa_metric_input *mi = xcalloc(spec.nmetrics + 1, sizeof *mi);
 	for (size_t i = 0; i < spec.nmetrics; i++) {

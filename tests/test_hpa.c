@@ -2,10 +2,13 @@
  * test_hpa.c - hand-computed cases for models/hpa/hpa.h beyond the upstream
  * vectors: defaults, tolerance edges, requests with sidecars and memory,
  * stabilization windows and policy periods at their exact boundaries, and
- * multi-reconcile runs that keep state the way the simulation will.
+ * multi-reconcile runs that keep state the way the simulation will;
+ * entries with a count (identical pods given once) against the pods one by
+ * one.
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,8 +100,9 @@ make_samples(struct hpa_pod_sample *s, struct hpa_container_usage *u,
 		u[i].name = "app";
 		u[i].usage.has_cpu = true;
 		u[i].usage.cpu_milli = usage_milli;
-		s[i] = (struct hpa_pod_sample){ pods[i].name, now - 10 * SIM_SEC,
-		    30 * SIM_SEC, &u[i], 1 };
+		s[i] = (struct hpa_pod_sample){ .pod = pods[i].name,
+		    .timestamp = now - 10 * SIM_SEC, .window = 30 * SIM_SEC,
+		    .containers = &u[i], .ncontainers = 1 };
 	}
 }
 
@@ -503,9 +507,118 @@ test_controller_behavior(void)
 	hpa_spec_free(&spec);
 }
 
+/*
+ * Counts (issue 13): classes of identical pods given once with a count
+ * give the calculator's every count and integer sum, so the same replicas,
+ * utilization and average as the pods one by one, for resource and Pods
+ * metrics, with missing, unready (initializing), pending and deleting pods
+ * and usages on both sides of the target. Pseudo-random cases, fixed seed.
+ */
+#define NCLS	5
+static void
+test_counts(void)
+{
+	struct hpa_config cfg;
+	hpa_config_default(&cfg);
+	uint64_t rng = 12345;
+	for (int round = 0; round < 400; round++) {
+		uint32_t count[NCLS];
+		struct hpa_pod cls[NCLS];
+		struct hpa_container ct;
+		memset(&ct, 0, sizeof ct);
+		ct.name = "app";
+		ct.requests.has_cpu = true;
+		ct.requests.cpu_milli = 500;
+		int64_t use[NCLS];
+		bool has[NCLS];
+		char names[64][16];
+		struct hpa_pod one[64], grp[NCLS];
+		struct hpa_container_usage u1[64], ug[NCLS];
+		struct hpa_pod_sample s1[64], sg[NCLS];
+		struct hpa_pod_metric m1[64], mg[NCLS];
+		size_t n1 = 0, ng = 0, ns1 = 0, nsg = 0;
+		for (int k = 0; k < NCLS; k++) {
+			rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+			unsigned r = (unsigned)(rng >> 33);
+			count[k] = 1 + r % 9;
+			memset(&cls[k], 0, sizeof cls[k]);
+			cls[k].phase = r / 9 % 7 == 0 ? HPA_POD_PENDING : HPA_POD_RUNNING;
+			cls[k].deleting = r / 63 % 9 == 0;
+			cls[k].has_start = true;
+			cls[k].ready = r / 567 % 5 == 0 ? HPA_READY_FALSE : HPA_READY_TRUE;
+			cls[k].start = r / 2835 % 3 == 0 ? T0 - 60 * SIM_SEC : T0 - SIM_HOUR;
+			cls[k].ready_since = cls[k].start + 20 * SIM_SEC;
+			cls[k].containers = &ct;
+			cls[k].ncontainers = 1;
+			has[k] = r / 8505 % 4 != 0;
+			use[k] = (int64_t)(r / 34020 % 900);
+			for (uint32_t i = 0; i < count[k]; i++, n1++) {
+				snprintf(names[n1], 16, "c%d-%u", k, i);
+				one[n1] = cls[k];
+				one[n1].name = names[n1];
+				if (!has[k])
+					continue;
+				memset(&u1[ns1], 0, sizeof u1[ns1]);
+				u1[ns1].name = "app";
+				u1[ns1].usage.has_cpu = true;
+				u1[ns1].usage.cpu_milli = use[k];
+				s1[ns1] = (struct hpa_pod_sample){ .pod = names[n1], .timestamp = T0,
+				    .window = 30 * SIM_SEC, .containers = &u1[ns1], .ncontainers = 1 };
+				m1[ns1] = (struct hpa_pod_metric){ .pod = names[n1], .value = use[k],
+				    .timestamp = T0, .window = 30 * SIM_SEC };
+				ns1++;
+			}
+			grp[ng] = cls[k];
+			grp[ng].name = names[n1 - count[k]];
+			grp[ng].count = count[k];
+			if (has[k]) {
+				ug[nsg] = u1[ns1 - 1];
+				sg[nsg] = s1[ns1 - count[k]];
+				sg[nsg].containers = &ug[nsg];
+				sg[nsg].count = count[k];
+				mg[nsg] = m1[ns1 - count[k]];
+				mg[nsg].count = count[k];
+				nsg++;
+			}
+			ng++;
+		}
+		struct hpa_calc c1 = { &cfg, T0, "default", one, n1 };
+		struct hpa_calc cg = { &cfg, T0, "default", grp, ng };
+		struct hpa_tolerances tol = { 0.1, 0.1 };
+		int32_t target = 30 + round % 70, current = (int32_t)n1;
+		struct hpa_calc_out o1, og;
+		char *e1 = NULL, *eg = NULL;
+		int r1 = hpa_resource_replicas(&c1, current, target, "cpu", NULL, tol, s1, ns1,
+		    &o1, &e1);
+		int rg = hpa_resource_replicas(&cg, current, target, "cpu", NULL, tol, sg, nsg,
+		    &og, &eg);
+		CHECK_INT(rg, r1);
+		if (r1 == 0 && rg == 0) {
+			CHECK_INT(og.replicas, o1.replicas);
+			CHECK_INT(og.utilization, o1.utilization);
+			CHECK_INT(og.usage, o1.usage);
+		}
+		free(e1);
+		free(eg);
+		e1 = eg = NULL;
+		r1 = hpa_pods_metric_replicas(&c1, current, 4 * target, "rps", tol, m1, ns1,
+		    &o1, &e1);
+		rg = hpa_pods_metric_replicas(&cg, current, 4 * target, "rps", tol, mg, nsg,
+		    &og, &eg);
+		CHECK_INT(rg, r1);
+		if (r1 == 0 && rg == 0) {
+			CHECK_INT(og.replicas, o1.replicas);
+			CHECK_INT(og.usage, o1.usage);
+		}
+		free(e1);
+		free(eg);
+	}
+}
+
 int
 main(void)
 {
+	test_counts();
 	test_container_missing();
 	test_pod_level_from_spec();
 	test_defaults();

@@ -609,9 +609,60 @@ test_rate_independent_cost(void)
 	free(h2);
 }
 
+/*
+ * Latency composed per interval (serving_add_latency_deferred): ticks at a
+ * constant load (the knots repeat: one addition at the flush), a change of
+ * load (new wait rate), an overload with fluid phases, a timeout and a
+ * network latency, against serving_add_latency_net per tick: the same
+ * histogram up to the rounding of the sums, and nothing added before the
+ * flush while the knots repeat.
+ */
+static void
+test_deferred_latency(void)
+{
+	struct serving_dist d;
+	char *cause = NULL;
+	CHECK_INT(serving_dist_init(&d, 0.05, 1.5, &cause), 0);
+	struct hist *h1 = hist_new(), *h2 = hist_new();
+	struct serving_deferred df;
+	memset(&df, 0, sizeof df);
+	struct serving_pod p1;
+	serving_pod_init(&p1);
+	static const double load[] = { 40, 40, 40, 40, 60, 60, 75, 120, 120, 40, 40, 40 };
+	for (int t = 0; t < 12; t++) {
+		struct serving_tick in = { .dt = 1, .offered = load[t], .concurrency = 4,
+		    .dist = &d, .timeout = 0.5, .net_latency = 0.003 };
+		struct serving_result r;
+		serving_step(&p1, &in, &r, NULL);
+		serving_add_latency_net(&r, &d, in.timeout, in.net_latency, 3, h1);
+		serving_add_latency_deferred(&r, &d, in.timeout, in.net_latency, 3, h2, &df);
+		if (t == 2)
+			CHECK(hist_count(h2) == 0);	/* held: same knots */
+	}
+	serving_deferred_flush(&df, h2);
+	CHECK(hist_count(h1) > 1000);
+	CHECK_NEAR(hist_count(h2), hist_count(h1), 1e-9 * hist_count(h1));
+	CHECK_NEAR(hist_mean(h2), hist_mean(h1), 1e-9 * hist_mean(h1));
+	CHECK(h2->min == h1->min && h2->max == h1->max);
+	for (int b = 0; b < HIST_NBUCKETS; b++)
+		if (fabs(h2->bucket[b] - h1->bucket[b]) > 1e-9 * (h1->bucket[b] + 1e-300))
+			FAILF("bucket %d: %.17g vs %.17g", b, h2->bucket[b], h1->bucket[b]);
+	static const double lv[] = { 0.5, 0.9, 0.99, 0.999 };
+	for (int k = 0; k < 4; k++)
+		CHECK_NEAR(hist_quantile(h2, lv[k]), hist_quantile(h1, lv[k]),
+		    1e-9 * hist_quantile(h1, lv[k]));
+	/* An empty flush adds nothing. */
+	double n = hist_count(h2);
+	serving_deferred_flush(&df, h2);
+	CHECK(hist_count(h2) == n);
+	free(h1);
+	free(h2);
+}
+
 int
 main(void)
 {
+	test_deferred_latency();
 	test_hist_uniform();
 	test_hist_exponential();
 	test_hist_merge();

@@ -145,6 +145,10 @@ const struct cl_pod_metrics *metrics_of(struct cluster *c, uint32_t pod);
 
 /* horizontal.c, vertical.c: how many autoscalers there are. */
 size_t horizontal_count(const struct cluster *c);
+/* horizontal.c: whether pods the replica calculator cannot tell apart go
+ * to it as one entry with a count (the default) or one by one (on =
+ * false: the reference the tests compare with). */
+void horizontal_use_counts(struct cluster *c, bool on);
 size_t vertical_count(const struct cluster *c);
 
 /* queues.c: the value (milli-units) of External metric `name` with
@@ -155,6 +159,18 @@ bool queue_external_metric(const struct cluster *c, const char *name,
 /* traffic.c: brings request-mode counts and CPU up to now (before
  * interval records). */
 void traffic_sync(struct cluster *c);
+/* traffic.c: pod p's cpu time and served requests so far (cl_pod's
+ * cpu_seconds and served plus what its fluid cohort has not yet brought
+ * in), and its requests queued or in service after the last fluid tick. */
+double cl_pod_cpu_seconds(const struct cluster *c, uint32_t p);
+double cl_pod_served(const struct cluster *c, uint32_t p);
+void cl_pod_usage(const struct cluster *c, uint32_t p, double *cpu, double *served);
+/* traffic.c: whether evenly balanced fluid Services step cohorts of
+ * identical pods (the default) or every pod (on = false, before cl_start:
+ * the reference the tests compare cohorts with); profile i's number of
+ * cohorts (0: it steps pods). */
+void traffic_use_cohorts(struct cluster *c, bool on);
+size_t traffic_cohorts(const struct cluster *c, size_t i);
 /* traffic.c: request mode's requests of profile i queued or in service
  * now, and those abandoned so far (*abandoned); -1 in fluid mode or on the
  * mesh. */

@@ -5,7 +5,9 @@
  * and external metrics kubesim serves, and its decision changes the
  * Deployment's replicas. Every reconcile is an hpa_decisions record, or
  * (hpaDecisions: onChange) only one whose decision differs from the HPA's
- * last row.
+ * last row. Pods the replica calculator cannot tell apart (hz_key) go to
+ * it as one entry with a count, so a sync costs a short pass over the
+ * pods and calculator work per distinct pod state, not per pod.
  * Upstream: pkg/controller/podautoscaler.
  */
 #include "config.h"
@@ -25,10 +27,37 @@ struct cl_hpa {
 	char			*last_row;	/* onChange: its last row but t_s */
 };
 
+/*
+ * What the replica calculator reads of a pod and of its metrics: pods
+ * with equal keys are one hpa_pod entry with a count. The start and the
+ * Ready transition time matter only to the cpu initialization rules
+ * (groupPods); a pod Ready since its start went past the
+ * --horizontal-pod-autoscaler-cpu-initialization-period is counted ready
+ * whatever those times are, so such "settled" pods leave them out of the
+ * key (the entry keeps its first pod's, which are settled too).
+ */
+struct hz_key {
+	enum hpa_pod_phase	 phase;
+	enum hpa_ready		 ready;
+	bool			 deleting, has_start, settled, has_metrics;
+	sim_ns			 start, ready_since;	/* 0 when settled */
+	const struct k8s_pod_spec *spec;
+	int64_t			 cpu_milli, rps_milli;
+	int64_t			 memory;	/* working set (memory.c), -1: none */
+	sim_ns			 at;
+};
+
+/* Groups looked at before a pod starts a new entry (an entry of equal key
+ * further back is a duplicate, same result). */
+#define HZ_SCAN	8
+
 struct horizontal {
 	struct cl_hpa		*hpas;
 	size_t			 n, cap;
 	/* per sync scratch, reused (cleared for the pods of each sync) */
+	struct hz_key			*keys;
+	size_t				 cap_keys;
+	bool				 one_by_one;	/* horizontal_use_counts(false) */
 	struct hpa_pod			*pods;
 	struct hpa_pod_sample		*samples;
 	struct hpa_container_usage	*usage;
@@ -39,6 +68,12 @@ static struct horizontal *
 hz_of(const struct cluster *c)
 {
 	return c->ctl[CTL_HORIZONTAL];
+}
+
+void
+horizontal_use_counts(struct cluster *c, bool on)
+{
+	hz_of(c)->one_by_one = !on;
 }
 
 size_t
@@ -124,7 +159,8 @@ struct metric_inputs {
 };
 
 static void
-metric_inputs_build(struct cluster *c, const struct cl_hpa *h, struct metric_inputs *mi)
+metric_inputs_build(struct cluster *c, const struct cl_hpa *h, const struct hpa_pod *pods,
+    const struct hz_key *keys, size_t ngroups, struct metric_inputs *mi)
 {
 	const struct hpa_spec *spec = h->spec;
 	size_t n = spec->nmetrics;
@@ -133,26 +169,21 @@ metric_inputs_build(struct cluster *c, const struct cl_hpa *h, struct metric_inp
 	mi->pod_values = xcalloc(n ? n : 1, sizeof *mi->pod_values);
 	mi->series = xcalloc(n ? n : 1, sizeof *mi->series);
 	mi->errors = xcalloc(n ? n : 1, sizeof *mi->errors);
-	const struct cl_deploy *d = &c->deploys[h->deploy];
 	for (size_t i = 0; i < n; i++) {
 		const struct hpa_metric_spec *m = &spec->metrics[i];
 		struct hpa_metric_input *in = &mi->in[i];
 		if (m->type == HPA_PODS && m->metric_name != NULL &&
 		    strcmp(m->metric_name, "requests_per_second") == 0) {
+			struct hpa_pod_metric *v = xcalloc(ngroups ? ngroups : 1, sizeof *v);
 			size_t k = 0;
-			for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next)
-				k++;
-			struct hpa_pod_metric *v = xcalloc(k ? k : 1, sizeof *v);
-			k = 0;
-			for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next) {
-				const struct cl_pod *pd = &c->pods[p];
-				const struct cl_pod_metrics *pm = metrics_of(c, p);
-				if (!pm->has)
+			for (size_t g = 0; g < ngroups; g++) {
+				if (!keys[g].has_metrics)
 					continue;
-				v[k].pod = pd->name;
-				v[k].value = pm->rps_milli;
-				v[k].timestamp = pm->at;
+				v[k].pod = pods[g].name;
+				v[k].value = keys[g].rps_milli;
+				v[k].timestamp = keys[g].at;
 				v[k].window = c->t.metrics_resolution;
+				v[k].count = pods[g].count;
 				k++;
 			}
 			mi->pod_values[i] = v;
@@ -185,6 +216,57 @@ metric_inputs_fini(struct metric_inputs *mi, size_t n)
 	free(mi->in);
 }
 
+static bool
+hz_key_eq(const struct hz_key *a, const struct hz_key *b)
+{
+	return a->phase == b->phase && a->ready == b->ready && a->deleting == b->deleting &&
+	    a->has_start == b->has_start && a->settled == b->settled &&
+	    a->has_metrics == b->has_metrics && a->start == b->start &&
+	    a->ready_since == b->ready_since && a->spec == b->spec &&
+	    a->cpu_milli == b->cpu_milli && a->rps_milli == b->rps_milli && a->at == b->at &&
+	    a->memory == b->memory;
+}
+
+/* Pod p as the calculator sees it: its hpa_pod (name left to the caller)
+ * and its key. */
+static void
+hz_pod(struct cluster *c, uint32_t p, const struct hpa_config *cfg, sim_ns now,
+    struct hpa_pod *hp, struct hz_key *k)
+{
+	const struct cl_pod *pd = &c->pods[p];
+	memset(hp, 0, sizeof *hp);
+	memset(k, 0, sizeof *k);
+	hp->phase = hpa_phase(pd);
+	hp->deleting = pd->deleting;
+	hp->spec = pd->spec;
+	if (pd->phase >= POD_CREATING && pd->phase != POD_FREE) {
+		hp->has_start = true;
+		hp->start = pd->probe_origin;
+		hp->ready = pd->ready_cond ? HPA_READY_TRUE : HPA_READY_FALSE;
+		hp->ready_since = pd->ready_changed ? pd->ready_changed : pd->probe_origin;
+	}
+	k->phase = hp->phase;
+	k->ready = hp->ready;
+	k->deleting = hp->deleting;
+	k->has_start = hp->has_start;
+	k->spec = hp->spec;
+	k->settled = hp->has_start && hp->ready == HPA_READY_TRUE &&
+	    hp->start + cfg->cpu_init_period <= now;
+	if (!k->settled) {
+		k->start = hp->start;
+		k->ready_since = hp->ready_since;
+	}
+	const struct cl_pod_metrics *pm = metrics_of(c, p);
+	if (pm->has) {
+		k->has_metrics = true;
+		k->cpu_milli = pm->cpu_milli;
+		k->rps_milli = pm->rps_milli;
+		k->at = pm->at;
+	}
+	/* memory.c's working set, or -1: half the request (the caller's) */
+	k->memory = cl_pod_memory_modelled(c, p) ? cl_pod_working_set(c, p) : -1;
+}
+
 static void
 hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 {
@@ -195,59 +277,74 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 		n++;
 	struct horizontal *hz = hz_of(c);
 	KS_GROW(hz->pods, hz->cap_pods, n ? n : 1);
+	KS_GROW(hz->keys, hz->cap_keys, n ? n : 1);
 	KS_GROW(hz->samples, hz->cap_samples, n ? n : 1);
 	KS_GROW(hz->usage, hz->cap_usage, n ? n : 1);
 	struct hpa_pod *pods = hz->pods;
+	struct hz_key *keys = hz->keys;
 	struct hpa_pod_sample *samples = hz->samples;
 	struct hpa_container_usage *usage = hz->usage;
-	memset(pods, 0, n * sizeof *pods);
-	size_t ns = 0, k = 0;
+	int32_t status_replicas = 0;
+	/* The pods in entries of equal keys, in the order of their first pod. */
+	size_t ng = 0, last = 0;
+	for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next) {
+		struct hpa_pod hp;
+		struct hz_key k;
+		hz_pod(c, p, cfg, now, &hp, &k);
+		if (!c->pods[p].deleting)
+			status_replicas++;
+		size_t g = ng;
+		if (hz->one_by_one) {
+			/* every pod its own entry */
+		} else if (last < ng && hz_key_eq(&keys[last], &k)) {
+			g = last;
+		} else {
+			for (size_t i = ng > HZ_SCAN ? ng - HZ_SCAN : 0; i < ng; i++)
+				if (hz_key_eq(&keys[i], &k)) {
+					g = i;
+					break;
+				}
+		}
+		if (g == ng) {
+			hp.name = c->pods[p].name;
+			hp.count = 0;
+			pods[ng] = hp;
+			keys[ng++] = k;
+		}
+		pods[g].count++;
+		last = g;
+	}
+	size_t ns = 0;
 	struct k8s_resources req;
 	k8s_pod_request(&d->spec, false, &req);
 	int64_t mem_use = (int64_t)((double)req.memory * CL_MEMORY_USE_OF_REQUEST);
 	const char *cname = d->spec.ncontainers > 0 ? d->spec.containers[0].name : "app";
-	int32_t status_replicas = 0;
-	for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next, k++) {
-		const struct cl_pod *pd = &c->pods[p];
-		struct hpa_pod *hp = &pods[k];
-		hp->name = pd->name;
-		hp->phase = hpa_phase(pd);
-		hp->deleting = pd->deleting;
-		hp->spec = pd->spec;
-		if (pd->phase >= POD_CREATING && pd->phase != POD_FREE) {
-			hp->has_start = true;
-			hp->start = pd->probe_origin;
-			hp->ready = pd->ready_cond ? HPA_READY_TRUE : HPA_READY_FALSE;
-			hp->ready_since = pd->ready_changed ? pd->ready_changed : pd->probe_origin;
-		}
-		if (!pd->deleting)
-			status_replicas++;
-		const struct cl_pod_metrics *pm = metrics_of(c, p);
-		if (pm->has) {
-			struct hpa_container_usage *u = &usage[ns];
-			/* k8s_res_set of cpu and memory on a cleared usage */
-			memset(u, 0, sizeof *u);
-			u->name = cname;
-			u->usage.cpu_milli = pm->cpu_milli;
-			u->usage.has_cpu = true;
-			u->usage.memory = cl_pod_memory_modelled(c, p) ?
-			    cl_pod_working_set(c, p) : mem_use;	/* memory.c */
-			u->usage.has_memory = true;
-			memset(&samples[ns], 0, sizeof samples[ns]);
-			samples[ns].pod = pd->name;
-			samples[ns].timestamp = pm->at;
-			samples[ns].window = c->t.metrics_resolution;
-			samples[ns].containers = u;
-			samples[ns].ncontainers = 1;
-			ns++;
-		}
+	for (size_t g = 0; g < ng; g++) {
+		if (!keys[g].has_metrics)
+			continue;
+		struct hpa_container_usage *u = &usage[ns];
+		/* k8s_res_set of cpu and memory on a cleared usage */
+		memset(u, 0, sizeof *u);
+		u->name = cname;
+		u->usage.cpu_milli = keys[g].cpu_milli;
+		u->usage.has_cpu = true;
+		u->usage.memory = keys[g].memory >= 0 ? keys[g].memory : mem_use;
+		u->usage.has_memory = true;
+		memset(&samples[ns], 0, sizeof samples[ns]);
+		samples[ns].pod = pods[g].name;
+		samples[ns].timestamp = keys[g].at;
+		samples[ns].window = c->t.metrics_resolution;
+		samples[ns].containers = u;
+		samples[ns].ncontainers = 1;
+		samples[ns].count = pods[g].count;
+		ns++;
 	}
 	k8s_res_free(&req);
 	struct metric_inputs mi;
-	metric_inputs_build(c, h, &mi);
+	metric_inputs_build(c, h, pods, keys, ng, &mi);
 	struct hpa_input in = {
 		.spec = h->spec, .spec_replicas = d->replicas, .status_replicas = status_replicas,
-		.pods = pods, .npods = n, .samples = samples, .nsamples = ns,
+		.pods = pods, .npods = ng, .samples = samples, .nsamples = ns,
 		.metric_inputs = mi.in, .now = now,
 	};
 	struct hpa_result r;
@@ -322,6 +419,7 @@ horizontal_destroy(struct cluster *c)
 	}
 	free(hz->hpas);
 	free(hz->pods);
+	free(hz->keys);
 	free(hz->samples);
 	free(hz->usage);
 	free(hz);

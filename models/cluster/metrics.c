@@ -60,17 +60,19 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 		const struct cl_deploy *d = &c->deploys[pd->deploy];
 		int32_t prof = d->service != NONE ? c->services[d->service].profile : -1;
 		double idle = prof >= 0 ? (double)c->profiles[prof].p.idle_cpu_milli / 1000.0 : 0;
+		double cpu, served;
+		cl_pod_usage(c, (uint32_t)i, &cpu, &served);
 		if (ps->m.at > 0 && ps->m.at >= pd->started) {
 			double dt = sim_ns_to_s(now - ps->m.at);
-			double cores = idle + (pd->cpu_seconds - ps->cpu_at_scrape) / dt;
+			double cores = idle + (cpu - ps->cpu_at_scrape) / dt;
 			ps->m.cpu_milli = (int64_t)(cores * 1000.0 + 0.5);
-			ps->m.rps_milli = (int64_t)((pd->served - ps->served_at_scrape) / dt *
+			ps->m.rps_milli = (int64_t)((served - ps->served_at_scrape) / dt *
 			    1000.0 + 0.5);
 			ps->m.has = true;
 		}
 		ps->m.at = now;
-		ps->cpu_at_scrape = pd->cpu_seconds;
-		ps->served_at_scrape = pd->served;
+		ps->cpu_at_scrape = cpu;
+		ps->served_at_scrape = served;
 	}
 	sim_after(sim, c->t.metrics_resolution, PRIO_METRICS, on_scrape, ms, 0);
 }
@@ -84,7 +86,7 @@ on_change(void *ctx, enum cl_change what, uint32_t p)
 		KS_GROW(ms->pods, ms->cap, c->npods);
 		ms->pods[p] = (struct pod_sample){ 0 };
 	} else {	/* CL_POD_STARTED: the window starts again */
-		ms->pods[p].cpu_at_scrape = c->pods[p].cpu_seconds;
+		ms->pods[p].cpu_at_scrape = cl_pod_cpu_seconds(c, p);
 		ms->pods[p].m.has = false;
 	}
 }

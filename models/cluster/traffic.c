@@ -6,6 +6,11 @@
  * same state with the same share give the same outcome, so one step serves
  * a whole group: the cost per tick follows the number of distinct pod
  * states, not the request rate.
+ * A Service balanced evenly (round-robin, random) outside the mesh keeps
+ * its endpoints in cohorts of identical pods (cohort.h): its tick steps
+ * each cohort once, so its cost follows the number of cohorts (one or two
+ * in steady state), not of pods; a pod's cpu time and served count are
+ * read through cl_pod_cpu_seconds and cl_pod_served.
  * Request mode: models/serving/request.c simulates every request; the tick (and each
  * interval record) moves its counts and CPU into the profile and the pods.
  * Either way a request sent to an endpoint whose pod has died (the endpoint
@@ -22,6 +27,7 @@
 #include <string.h>
 
 #include "models/cluster/controllers.h"
+#include "models/cluster/cohort.h"
 #include "models/serving/serving.h"
 #include "models/cluster/mesh_int.h"
 #include "models/serving/request.h"
@@ -53,6 +59,9 @@ struct serve_prof {
 	double			 offered, ok, errors, timeouts;
 	double			 occupancy, sojourn, admitted;	/* fluid */
 	sim_ns			 started_at;
+	bool			 cohorts;	/* fluid, even split, no mesh */
+	struct cohort_set	 coh;
+	struct serving_deferred	 lat;		/* cohorts' latency not yet in hist */
 };
 
 struct serve_state {
@@ -65,8 +74,11 @@ struct serve_state {
 struct traffic {
 	struct serve_state	*serve;		/* NULL before the start */
 	struct serving_dist	*dists;		/* per profile */
-	struct serving_pod	*sv;		/* per pod id */
+	struct serving_pod	*sv;		/* per pod id (outside a cohort) */
 	size_t			 capsv;
+	struct cohort_pod	*cp;		/* per pod id */
+	size_t			 capcp;
+	bool			 per_pod;	/* traffic_use_cohorts(false) */
 };
 
 static struct traffic *
@@ -272,6 +284,133 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
 	out->timeouts = tmo;
 }
 
+/*
+ * The fluid step of a profile in cohorts (even split, no skip or report):
+ * step_pods' sums, each cohort stepped once and counted n times. The sums
+ * round differently from step_pods' per-pod additions in the last bits.
+ */
+static void
+step_cohorts(struct cluster *c, size_t i, double dt, double offered, double timeout,
+    struct serve_step_out *out)
+{
+	struct traffic *tr = tr_of(c);
+	struct cl_profile *pr = &c->profiles[i];
+	struct serve_prof *sp = &tr->serve->p[i];
+	struct serving_dist *dist = &tr->dists[i];
+	struct cl_service *sv = &c->services[pr->service];
+	struct cohort_set *cs = &sp->coh;
+	memset(out, 0, sizeof *out);
+	if (sv->nendpoints == 0) {
+		out->failed = out->errors = offered;
+		return;
+	}
+	size_t n = sv->nendpoints;
+	if (!cs->valid || cs->version != sv->ep_version || cs->nmembers != n)
+		cohort_rebuild(c, cs, (int32_t)i, tr->cp, tr->sv, sv->endpoints, n,
+		    sv->ep_version);
+	double idc = pr->p.arrival_idc != NULL && dt > 0 ?
+	    pr->p.arrival_idc(pr->p.offered_ctx, offered / dt) : 1;
+	double ca2 = rq_lb_arrival_scv((enum rq_lb)pr->p.lb, n) + (idc - 1) / (double)n;
+	dist->wait_factor = serving_wait_factor(ca2, dist->scv);
+	double net = pr->p.has_net_latency ? sim_dist_mean(&pr->p.net_latency) : 0;
+	net += serve_transfer_time(&pr->p);
+	struct serving_tick in = {
+		.dt = dt, .concurrency = pr->p.concurrency,
+		.timeout = timeout, .queue_limit = pr->p.queue_limit,
+		.dist = dist, .net_latency = net, .choices = 0,
+	};
+	const double even = offered / (double)n, cpu_per = pr->service_cpu;
+	double ok = 0, err = 0, tmo = 0, work = 0;
+	double occ = sp->occupancy, soj = sp->sojourn, adm = sp->admitted;
+	double o_rej = 0, o_fail = 0, o_start = 0;
+	for (size_t k = 0; k < cs->n; k++) {
+		struct cohort *co = &cs->k[k];
+		double m = (double)co->n;
+		struct serving_result res;
+		in.offered = even;
+		in.state = co->key.dead ? SERVING_DEAD : SERVING_OK;
+		serving_step(&co->st, &in, &res, NULL);
+		ok += res.ok * m;
+		co->served += res.ok;
+		tmo += res.timed_out * m;
+		err += (res.rejected + res.failed) * m;
+		occ += res.occupancy * m;
+		soj += res.sojourn * m;
+		adm += (even - res.rejected - res.failed) * m;
+		o_rej += res.rejected * m;
+		o_fail += res.failed * m;
+		o_start += res.started * m;
+		double cw = res.started * cpu_per;
+		co->cpu += cw;
+		work += cw * m;
+		serving_add_latency_deferred(&res, dist, timeout, net, m, pr->hist, &sp->lat);
+	}
+	cohort_merge(c, cs, tr->cp);
+	sp->occupancy = occ;
+	sp->sojourn = soj;
+	sp->admitted = adm;
+	out->rejected = o_rej;
+	out->failed = o_fail;
+	out->started = o_start;
+	pr->cpu_used_interval += work;
+	out->errors = err;
+	out->ok = ok;
+	out->timeouts = tmo;
+}
+
+/* The pod's cohort (NULL: none) and its place in it. */
+static const struct cohort_set *
+pod_cohort(const struct cluster *c, uint32_t p, const struct cohort_pod **me)
+{
+	const struct traffic *tr = tr_of(c);
+	if (tr == NULL || tr->serve == NULL || p >= tr->capcp || tr->cp[p].k < 0)
+		return NULL;
+	*me = &tr->cp[p];
+	return &tr->serve->p[tr->cp[p].set].coh;
+}
+
+void
+cl_pod_usage(const struct cluster *c, uint32_t p, double *cpu, double *served)
+{
+	const struct cohort_pod *me;
+	const struct cohort_set *cs = pod_cohort(c, p, &me);
+	*cpu = c->pods[p].cpu_seconds;
+	*served = c->pods[p].served;
+	if (cs != NULL) {
+		*cpu += cohort_pending_cpu(cs, me);
+		*served += cohort_pending_served(cs, me);
+	}
+}
+
+double
+cl_pod_cpu_seconds(const struct cluster *c, uint32_t p)
+{
+	const struct cohort_pod *me;
+	const struct cohort_set *cs = pod_cohort(c, p, &me);
+	return c->pods[p].cpu_seconds + (cs != NULL ? cohort_pending_cpu(cs, me) : 0);
+}
+
+double
+cl_pod_served(const struct cluster *c, uint32_t p)
+{
+	const struct cohort_pod *me;
+	const struct cohort_set *cs = pod_cohort(c, p, &me);
+	return c->pods[p].served + (cs != NULL ? cohort_pending_served(cs, me) : 0);
+}
+
+void
+traffic_use_cohorts(struct cluster *c, bool on)
+{
+	tr_of(c)->per_pod = !on;
+}
+
+size_t
+traffic_cohorts(const struct cluster *c, size_t i)
+{
+	const struct serve_state *st = tr_of(c)->serve;
+	return st != NULL && i < st->n && st->p[i].cohorts ? st->p[i].coh.n : 0;
+}
+
 void
 serve_count(struct cluster *c, size_t i, double offered, double ok, double errors,
     double timeouts)
@@ -308,7 +447,10 @@ serve_profile(struct cluster *c, size_t i, sim_ns from, sim_ns to)
 	if (offered < 0)
 		offered = 0;
 	struct serve_step_out o;
-	step_pods(c, i, dt, offered, pr->service_timeout, NULL, NULL, NULL, &o);
+	if (tr_of(c)->serve->p[i].cohorts)
+		step_cohorts(c, i, dt, offered, pr->service_timeout, &o);
+	else
+		step_pods(c, i, dt, offered, pr->service_timeout, NULL, NULL, NULL, &o);
 	serve_count(c, i, offered, o.ok, o.errors, o.timeouts);
 }
 
@@ -356,9 +498,11 @@ traffic_sync(struct cluster *c)
 {
 	if (tr_of(c)->serve == NULL)
 		return;
-	for (size_t i = 0; i < tr_of(c)->serve->n; i++)
+	for (size_t i = 0; i < tr_of(c)->serve->n; i++) {
 		if (tr_of(c)->serve->p[i].rq != NULL)
 			sync_profile(c, i);
+		serving_deferred_flush(&tr_of(c)->serve->p[i].lat, c->profiles[i].hist);
+	}
 	if (tr_of(c)->serve->mesh != NULL)
 		mesh_fluid_interval(tr_of(c)->serve->mesh);
 }
@@ -386,7 +530,11 @@ traffic_pod_in_flight(const struct cluster *c, uint32_t p)
 	const struct serve_prof *sp = &tr->serve->p[c->services[s].profile];
 	if (sp->rq != NULL)
 		return rq_pod_in_flight(sp->rq, p);
-	return p < tr->capsv ? tr->sv[p].backlog + tr->sv[p].busy : 0;
+	const struct cohort_pod *me;
+	const struct cohort_set *cs = pod_cohort(c, p, &me);
+	const struct serving_pod *st = cs != NULL ? &cs->k[me->k].st :
+	    p < tr->capsv ? &tr->sv[p] : NULL;
+	return st != NULL ? st->backlog + st->busy : 0;
 }
 
 static void
@@ -464,6 +612,8 @@ traffic_start(struct cluster *c)
 				ks_fatal("service %s: %s", pr->p.service, cause);
 			ks_strmap_put(&built, key, (int64_t)i);
 		}
+		sp->cohorts = !tr_of(c)->per_pod && !mesh_has(m, i) && pr->p.lb != RQ_LB_RING_HASH &&
+		    pr->p.lb != RQ_LB_LEAST_REQUEST;
 		if (pr->p.mode != CL_TRAFFIC_REQUEST || (pr->p.rate == NULL &&
 		    pr->p.next_arrival == NULL && !mesh_has(m, i)))
 			continue;
@@ -508,6 +658,7 @@ traffic_destroy(struct cluster *c)
 	struct traffic *tr = tr_of(c);
 	free(tr->dists);
 	free(tr->sv);
+	free(tr->cp);
 	if (tr->serve == NULL) {
 		free(tr);
 		return;
@@ -517,6 +668,7 @@ traffic_destroy(struct cluster *c)
 		free(tr_of(c)->serve->p[i].w);
 		free(tr_of(c)->serve->p[i].occ);
 		free(tr_of(c)->serve->p[i].wm);
+		cohort_set_fini(&tr_of(c)->serve->p[i].coh);
 	}
 	mesh_free(tr_of(c)->serve->mesh);
 	free(tr_of(c)->serve->p);
@@ -566,6 +718,8 @@ cl_serve_stats(const struct cluster *c, size_t i, struct cl_serve_stats *out)
 	struct hist *h = xmalloc(sizeof *h);
 	*h = *pr->run_hist;
 	hist_merge(h, pr->hist);
+	struct serving_deferred lat = sp->lat;
+	serving_deferred_flush(&lat, h);
 	out->latency_mean = hist_mean(h);
 	out->latency_p99 = hist_quantile(h, 0.99);
 	free(h);
@@ -595,17 +749,26 @@ on_change(void *ctx, enum cl_change what, uint32_t p)
 	struct traffic *tr = tr_of(c);
 	if (what == CL_POD_ADDED) {
 		KS_GROW(tr->sv, tr->capsv, c->npods);
+		KS_GROW(tr->cp, tr->capcp, c->npods);
 		serving_pod_init(&tr->sv[p]);
-	} else {	/* CL_POD_LOST, CL_POD_REMOVED */
-		serve_pod_gone(c, p);
+		tr->cp[p] = (struct cohort_pod){ .set = -1, .k = -1 };
+		return;
 	}
+	/* Any transition may change the pod's cohort key: its set regroups
+	 * before its next step (the pod's share brought in first). */
+	struct cohort_pod *me = &tr->cp[p];
+	if (tr->serve != NULL && me->k >= 0)
+		cohort_flush(c, &tr->serve->p[me->set].coh, tr->cp, tr->sv, p);
+	if (what == CL_POD_LOST || what == CL_POD_REMOVED)
+		serve_pod_gone(c, p);
 }
 
 static void *
 traffic_create(struct cluster *c)
 {
-	cl_watch(c, CL_ON(CL_POD_ADDED) | CL_ON(CL_POD_LOST) | CL_ON(CL_POD_REMOVED),
-	    on_change, c);
+	cl_watch(c, CL_ON(CL_POD_ADDED) | CL_ON(CL_POD_BOUND) | CL_ON(CL_POD_STARTED) |
+	    CL_ON(CL_POD_READY) | CL_ON(CL_POD_DELETING) | CL_ON(CL_POD_TERMINATING) |
+	    CL_ON(CL_POD_LOST) | CL_ON(CL_POD_REMOVED), on_change, c);
 	return xcalloc(1, sizeof(struct traffic));
 }
 

@@ -70,6 +70,11 @@ struct hpa_pod {
 	/* Pod-level spec.resources.requests (PodLevelResources); NULL: those
 	 * of spec, when spec is set. */
 	const struct k8s_resources	*pod_requests;
+	/* How many identical pods this entry stands for (0 or 1: one): pods
+	 * the calculator cannot tell apart, given with their metric entries
+	 * under one name and the same count. Every count and sum of the
+	 * calculator is then that of the pods one by one (integers: exact). */
+	uint32_t			 count;
 };
 
 /* metrics-server: one PodMetrics item, usage per container (cpu in
@@ -84,6 +89,7 @@ struct hpa_pod_sample {
 	sim_ns				 window;
 	const struct hpa_container_usage *containers;
 	size_t				 ncontainers;
+	uint32_t			 count;	/* pods it stands for (0: 1) */
 };
 
 /* A per-pod metric value in milli-units (PodMetricsInfo entry). */
@@ -92,6 +98,7 @@ struct hpa_pod_metric {
 	int64_t		 value;
 	sim_ns		 timestamp;
 	sim_ns		 window;
+	uint32_t	 count;	/* pods it stands for (0: 1) */
 };
 
 /* What the custom and external metrics APIs return for one metric of the

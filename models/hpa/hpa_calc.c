@@ -75,6 +75,7 @@ ceil_i64(double x)
 struct mm_entry {
 	const char	*name;
 	int64_t		 value;
+	int64_t		 count;	/* pods (hpa_pod_metric.count) */
 	sim_ns		 ts;
 	sim_ns		 window;
 	bool		 live;
@@ -83,8 +84,15 @@ struct mmap {
 	struct ks_strmap	 idx;
 	struct mm_entry		*v;
 	size_t			 n, cap;
-	size_t			 live;
+	size_t			 live;	/* pods with a live entry */
 };
+
+/* The pods an entry with count n stands for. */
+static int64_t
+weight(uint32_t n)
+{
+	return n > 0 ? n : 1;
+}
 
 static void
 mm_init(struct mmap *m)
@@ -111,7 +119,8 @@ mm_find(const struct mmap *m, const char *name)
 }
 
 static void
-mm_set(struct mmap *m, const char *name, int64_t value, sim_ns ts, sim_ns window)
+mm_set(struct mmap *m, const char *name, int64_t value, sim_ns ts, sim_ns window,
+    int64_t count)
 {
 	int64_t i;
 	if (!ks_strmap_get(&m->idx, name, &i)) {
@@ -121,8 +130,10 @@ mm_set(struct mmap *m, const char *name, int64_t value, sim_ns ts, sim_ns window
 		m->v[i].live = false;
 	}
 	struct mm_entry *e = &m->v[i];
-	if (!e->live)
-		m->live++;
+	if (e->live)
+		m->live -= (size_t)e->count;
+	m->live += (size_t)count;
+	e->count = count;
 	e->name = name;
 	e->value = value;
 	e->ts = ts;
@@ -136,7 +147,7 @@ mm_del(struct mmap *m, const char *name)
 	struct mm_entry *e = mm_find(m, name);
 	if (e != NULL) {
 		e->live = false;
-		m->live--;
+		m->live -= (size_t)e->count;
 	}
 }
 
@@ -146,7 +157,8 @@ mm_from_array(struct mmap *m, const struct hpa_pod_metric *a, size_t n)
 	mm_init(m);
 	ks_strmap_reserve(&m->idx, n);
 	for (size_t i = 0; i < n; i++)
-		mm_set(m, a[i].pod, a[i].value, a[i].timestamp, a[i].window);
+		mm_set(m, a[i].pod, a[i].value, a[i].timestamp, a[i].window,
+		    weight(a[i].count));
 }
 
 /* ---- groupPods --------------------------------------------------------- */
@@ -201,7 +213,7 @@ group_pods(const struct hpa_pod *pods, size_t npods, const struct mmap *m,
 				continue;
 			}
 		}
-		g->ready_count++;
+		g->ready_count += (int)weight(p->count);
 	}
 }
 
@@ -469,6 +481,7 @@ hpa_resource_metrics(const struct hpa_pod_sample *samples, size_t n,
 		res[k].value = sum;
 		res[k].timestamp = s->timestamp;
 		res[k].window = s->window;
+		res[k].count = s->count;
 		k++;
 	}
 	*out = res;
@@ -488,9 +501,9 @@ utilization_ratio(const struct mmap *m, const struct ks_strmap *req,
 		int64_t r;
 		if (!m->v[i].live || !ks_strmap_get(req, m->v[i].name, &r))
 			continue;	/* extraneous metric */
-		mtotal += m->v[i].value;
-		rtotal += r;
-		entries++;
+		mtotal += m->v[i].value * m->v[i].count;
+		rtotal += r * m->v[i].count;
+		entries += m->v[i].count;
 	}
 	if (rtotal == 0) {
 		*err = xstrdup("no metrics returned matched known pods");
@@ -509,7 +522,7 @@ usage_ratio(const struct mmap *m, int64_t target, int64_t *usage)
 	int64_t total = 0;
 	for (size_t i = 0; i < m->n; i++)
 		if (m->v[i].live)
-			total += m->v[i].value;
+			total += m->v[i].value * m->v[i].count;
 	*usage = total / (int64_t)m->live;
 	return (double)*usage / (double)target;
 }
@@ -585,18 +598,19 @@ hpa_resource_replicas(const struct hpa_calc *c, int32_t current,
 		 * target when above 100%); scale-up: 0%. */
 		int64_t fallback = target_util > 100 ? target_util : 100;
 		for (size_t i = 0; i < g.nmissing; i++) {
-			const char *name = c->pods[g.missing[i]].name;
+			const struct hpa_pod *p = &c->pods[g.missing[i]];
 			int64_t r = 0;
-			ks_strmap_get(&req, name, &r);
+			ks_strmap_get(&req, p->name, &r);
 			if (ratio < 1.0)
-				mm_set(&m, name, r * fallback / 100, 0, 0);
+				mm_set(&m, p->name, r * fallback / 100, 0, 0, weight(p->count));
 			else if (ratio > 1.0)
-				mm_set(&m, name, 0, 0, 0);
+				mm_set(&m, p->name, 0, 0, 0, weight(p->count));
 		}
 	}
 	if (up_with_unready)
 		for (size_t i = 0; i < g.nunready; i++)
-			mm_set(&m, c->pods[g.unready[i]].name, 0, 0, 0);
+			mm_set(&m, c->pods[g.unready[i]].name, 0, 0, 0,
+			    weight(c->pods[g.unready[i]].count));
 
 	double nratio;
 	int32_t nutil;
@@ -661,15 +675,16 @@ plain_metric_replicas(const struct hpa_calc *c, struct mmap *m, int32_t current,
 	}
 	for (size_t i = 0; i < g.nmissing; i++) {
 		/* Scale-down: a missing pod uses exactly the target. */
-		const char *name = c->pods[g.missing[i]].name;
+		const struct hpa_pod *p = &c->pods[g.missing[i]];
 		if (ratio < 1.0)
-			mm_set(m, name, target, 0, 0);
+			mm_set(m, p->name, target, 0, 0, weight(p->count));
 		else if (ratio > 1.0)
-			mm_set(m, name, 0, 0, 0);
+			mm_set(m, p->name, 0, 0, 0, weight(p->count));
 	}
 	if (up_with_unready)
 		for (size_t i = 0; i < g.nunready; i++)
-			mm_set(m, c->pods[g.unready[i]].name, 0, 0, 0);
+			mm_set(m, c->pods[g.unready[i]].name, 0, 0, 0,
+			    weight(c->pods[g.unready[i]].count));
 	hpa_groups_fini(&g);
 
 	int64_t nusage;

@@ -494,6 +494,74 @@ serving_add_latency_net(const struct serving_result *res,
 		    scale, h, &wk);
 }
 
+static void
+serving_pending_flush(struct serving_pending *pp, struct hist *h)
+{
+	if (pp->set && pp->w > 0)
+		hist_add_pwl(h, pp->x, serving_lev, SERVING_NLEV, pp->w, pp->net,
+		    pp->timeout, NULL);
+	pp->set = false;
+	pp->w = 0;
+}
+
+/* Adds weight w of part k (rate: the wait rate of Y, 0 for S) to df,
+ * flushing what it held when the knots differ. */
+static void
+serving_defer(struct serving_deferred *df, int k, struct hist *h,
+    const struct serving_dist *d, double rate, double net, double T, double w)
+{
+	struct serving_pending *pp = &df->part[k];
+	if (pp->set && pp->d == d && pp->mean == d->mean && pp->scv == d->scv &&
+	    pp->rate == rate && pp->net == net && pp->timeout == T) {
+		pp->w += w;
+		return;
+	}
+	serving_pending_flush(pp, h);
+	pp->set = true;
+	pp->d = d;
+	pp->mean = d->mean;
+	pp->scv = d->scv;
+	pp->rate = rate;
+	pp->net = net;
+	pp->timeout = T;
+	pp->w = w;
+	if (k == 0)
+		for (int i = 0; i < SERVING_NLEV; i++)
+			pp->x[i] = d->sq[i] * d->mean;
+	else
+		serving_yknots(d, rate, pp->x);
+}
+
+void
+serving_add_latency_deferred(const struct serving_result *res,
+    const struct serving_dist *dist, double timeout, double net_latency,
+    double scale, struct hist *h, struct serving_deferred *df)
+{
+	if (h == NULL || !(scale > 0))
+		return;
+	double T = timeout > 0 ? timeout : 0, net = net_latency > 0 ? net_latency : 0;
+	if (res->st_n > 0) {
+		/* serving_walk's stable part, its weights kept */
+		double n0 = res->st_n * (1 - res->st_pw), n1 = res->st_n * res->st_pw;
+		serving_defer(df, 0, h, dist, 0, net, T, n0 * scale);
+		if (n1 > 0)
+			serving_defer(df, 1, h, dist, res->st_rate, net, T, n1 * scale);
+	}
+	if (res->nphase > 0) {
+		struct serving_result ph = *res;
+		struct serving_walk wk;
+		ph.st_n = 0;
+		serving_walk(&ph, dist, timeout, net, scale, h, &wk);
+	}
+}
+
+void
+serving_deferred_flush(struct serving_deferred *df, struct hist *h)
+{
+	for (int k = 0; k < 2; k++)
+		serving_pending_flush(&df->part[k], h);
+}
+
 int
 serving_latency_atoms(const struct serving_result *res)
 {

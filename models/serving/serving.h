@@ -161,6 +161,34 @@ void serving_add_latency_net(const struct serving_result *res,
     const struct serving_dist *dist, double timeout, double net_latency,
     double scale, struct hist *h);
 
+/*
+ * Latency composed per interval instead of per tick: the stable part of a
+ * tick's latency mixture is two piecewise-linear CDFs (requests that did
+ * not wait: S; those that waited: Y for the tick's wait rate) whose knots
+ * depend only on the distribution, the wait rate, the network latency
+ * and the timeout. serving_add_latency_deferred keeps each part's weight
+ * while its knots stay the same tick after tick and adds it to the
+ * histogram once, when they change or at serving_deferred_flush (before
+ * the histogram is read); fluid phases are added at once. The histogram
+ * is linear in the weights, so the result is serving_add_latency_net's up
+ * to the rounding of the sums. Zero-initialise; no allocation.
+ */
+struct serving_pending {
+	bool	 set;
+	double	 w;			/* requests x scale so far */
+	double	 rate, mean, scv, net, timeout;	/* the key */
+	const struct serving_dist *d;
+	double	 x[SERVING_NLEV];	/* the knots, seconds */
+};
+struct serving_deferred {
+	struct serving_pending	part[2];	/* 0: no wait (S), 1: waited (Y) */
+};
+void serving_add_latency_deferred(const struct serving_result *res,
+    const struct serving_dist *dist, double timeout, double net_latency,
+    double scale, struct hist *h, struct serving_deferred *df);
+/* Adds what df holds to h and empties df. */
+void serving_deferred_flush(struct serving_deferred *df, struct hist *h);
+
 /* The number of piecewise-linear segments serving_add_latency adds for
  * res: a measure of the cost, the same at any request rate. */
 int serving_latency_atoms(const struct serving_result *res);

@@ -879,6 +879,7 @@ scn_free(struct scenario *s)
 	for (size_t i = 0; i < s->nsamples; i++)
 		free(s->samples[i]);
 	free(s->samples);
+	scn_names_free(s->names_ix);
 	scn_rollouts_free(s);
 	for (size_t i = 0; i < s->nchaos; i++) {
 		free(s->chaos[i].pool);

@@ -152,6 +152,10 @@ struct scn_feature_gates {
 	bool	hpa_scale_to_zero;	/* HPAScaleToZero, alpha: off */
 };
 
+struct scn_names;
+/* Frees refs.c's name index (scn_free does). */
+void scn_names_free(struct scn_names *ix);
+
 struct scenario {
 	char			*path;
 	char			*name;
@@ -223,6 +227,7 @@ struct scenario {
 	size_t			 nwarnings;
 	double			**samples;	/* empirical distributions' samples */
 	size_t			 nsamples, capsamples;
+	struct scn_names	*names_ix;	/* refs.c's name index (a cache) */
 };
 
 /* How a Job's (or CronJob's) pods run (jobs: in the scenario file). */

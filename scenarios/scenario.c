@@ -680,7 +680,7 @@ run_settings(struct loader *l, const struct yt_node *root, char **cause)
 		return -1;
 	}
 	const struct yt_node *hd = yt_get(root, "hpaDecisions");
-	s->hpa_rows_on_change = false;
+	s->hpa_rows_on_change = true;	/* onChange unless everySync */
 	if (hd != NULL && !yt_is_null(hd)) {
 		if (hd->kind != YT_SCALAR || (strcmp(hd->str, "everySync") != 0 &&
 		    strcmp(hd->str, "onChange") != 0)) {

@@ -167,7 +167,7 @@ struct scenario {
 	sim_ns			 tick;		/* fluid serving step, default 1s */
 	enum scn_traffic_mode	 traffic_mode;	/* default fluid */
 	struct scn_feature_gates gates;		/* featureGates: */
-	bool			 hpa_rows_on_change;	/* hpaDecisions: onChange */
+	bool			 hpa_rows_on_change;	/* hpaDecisions: onChange (default) */
 
 	struct scn_pool		*pools;
 	size_t			 npools;

@@ -5,6 +5,8 @@
 # the results except the wall-clock columns (runs.started_at, wall_seconds,
 # version). Exit 0 and "identical" when every row matches.
 #   bench/same_rows.sh OLD_COMMIT [NEW_COMMIT]    (NEW defaults to the work tree)
+# SAME_ROWS_ARGS adds run options to both sides, e.g. SAME_ROWS_ARGS='--set
+# hpaDecisions=everySync' to compare with a commit of the old default.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -48,7 +50,7 @@ for scn in scenarios/*.yaml bench/fluid-1m.yaml; do
 		for side in old new; do
 			bin=$tmp/old/kubesim; [ $side = new ] && bin=$newbin
 			rm -f "$tmp/$side.db"
-			"$bin" run "$scn" --seed 7 --duration $dur --traffic-mode $mode --quiet --out "$tmp/$side.db" >/dev/null 2>&1 || echo "exit $?" > "$tmp/$side.exit"
+			"$bin" run "$scn" --seed 7 --duration $dur --traffic-mode $mode --quiet --out "$tmp/$side.db" ${SAME_ROWS_ARGS:-} >/dev/null 2>&1 || echo "exit $?" > "$tmp/$side.exit"
 			dump "$tmp/$side.db" "$(tables "$tmp/old.db")" > "$tmp/$side.rows" 2>&1
 			cat "$tmp/$side.exit" >> "$tmp/$side.rows" 2>/dev/null || true; rm -f "$tmp/$side.exit"
 		done

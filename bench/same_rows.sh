@@ -9,6 +9,8 @@
 # (e.g. 1e-9; bench/rows_close.py), integer and text fields must match; a
 # scenario whose rows differ only so is "close", and the rows beyond REL
 # are listed. Exit 0 when every scenario is identical or close.
+# SAME_ROWS_ARGS adds run options to both sides, e.g. SAME_ROWS_ARGS='--set
+# hpaDecisions=everySync' to compare with a commit of the old default.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -54,7 +56,7 @@ for scn in scenarios/*.yaml bench/fluid-1m.yaml; do
 		for side in old new; do
 			bin=$tmp/old/kubesim; [ $side = new ] && bin=$newbin
 			rm -f "$tmp/$side.db"
-			"$bin" run "$scn" --seed 7 --duration $dur --traffic-mode $mode --quiet --out "$tmp/$side.db" >/dev/null 2>&1 || echo "exit $?" > "$tmp/$side.exit"
+			"$bin" run "$scn" --seed 7 --duration $dur --traffic-mode $mode --quiet --out "$tmp/$side.db" ${SAME_ROWS_ARGS:-} >/dev/null 2>&1 || echo "exit $?" > "$tmp/$side.exit"
 			dump "$tmp/$side.db" "$(tables "$tmp/old.db")" > "$tmp/$side.rows" 2>&1
 			cat "$tmp/$side.exit" >> "$tmp/$side.rows" 2>/dev/null || true; rm -f "$tmp/$side.exit"
 		done

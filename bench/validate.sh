@@ -4,7 +4,8 @@
 # Kubernetes objects (a Deployment and a Service per app, in a manifest
 # file) and CSV trace rows. Each size runs once; the table (Markdown, for
 # the README) shows seconds and seconds per 1,000 items, which stays flat
-# when validation is linear.
+# when validation is linear. Seconds are of CPU (user + system, from
+# /usr/bin/time), not wall: on a shared machine wall time follows the load.
 # Usage: bench/validate.sh [KUBESIM] [MAX_EXPONENT (default 6)]
 set -eu
 kubesim=${1:-./kubesim}
@@ -43,7 +44,6 @@ gen() {	# gen KIND N: writes $tmp/s.yaml (and its files)
 	esac >"$tmp/s.yaml"
 }
 
-now() { date +%s.%N; }
 echo "| input | 10^3 | 10^4 | 10^5 | 10^6 | s per 1,000 at 10^3 / 10^6 |"
 echo "|---|---:|---:|---:|---:|---|"
 for kind in pools zones objects rows; do
@@ -54,9 +54,8 @@ for kind in pools zones objects rows; do
 		n=$(awk -v e="$e" 'BEGIN { printf "%d", 10 ^ e }')
 		if [ $e -le "$maxe" ]; then
 			gen $kind "$n"
-			t0=$(now)
-			"$kubesim" validate "$tmp/s.yaml" >/dev/null
-			t=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }')
+			/usr/bin/time -f "%U %S" -o "$tmp/time" "$kubesim" validate "$tmp/s.yaml" >/dev/null
+			t=$(awk '{ printf "%.2f", $1 + $2 }' "$tmp/time")
 			per=$(awk -v t="$t" -v n="$n" 'BEGIN { printf "%.4f", t * 1000 / n }')
 			[ -z "$first" ] && first=$per
 			last=$per

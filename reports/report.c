@@ -63,9 +63,11 @@ struct rpt {
 	char		*werr;		/* first write error of the run */
 	double		 warmup_s;	/* rows ending at or before it: not in the summary */
 	/* Services of the current run in first-seen order; rows come in the
-	 * same order every interval, so `cursor` finds the next one in O(1). */
+	 * same order every interval, so `cursor` finds the next one in O(1);
+	 * svc_ix (name -> index) finds the others. */
 	struct rpt_svc	*svcs;
 	size_t		 nsvcs, capsvcs, cursor;
+	struct ks_strmap svc_ix;
 	struct rpt_table *t_intervals, *t_summary;	/* the two tables rounded above */
 };
 
@@ -380,6 +382,7 @@ rpt_svcs_clear(struct rpt *r)
 		free(r->svcs[i].name);
 	r->nsvcs = 0;
 	r->cursor = 0;
+	ks_strmap_fini(&r->svc_ix);	/* and empty again */
 }
 
 int
@@ -470,12 +473,12 @@ rpt_svc_get(struct rpt *r, const char *name)
 {
 	if (r->cursor < r->nsvcs && strcmp(r->svcs[r->cursor].name, name) == 0)
 		return &r->svcs[r->cursor++];
-	for (size_t i = 0; i < r->nsvcs; i++) {
-		if (strcmp(r->svcs[i].name, name) == 0) {
-			r->cursor = i + 1;
-			return &r->svcs[i];
-		}
+	int64_t i;
+	if (ks_strmap_get(&r->svc_ix, name, &i)) {
+		r->cursor = (size_t)i + 1;
+		return &r->svcs[i];
 	}
+	ks_strmap_put(&r->svc_ix, name, (int64_t)r->nsvcs);
 	KS_GROW(r->svcs, r->capsvcs, r->nsvcs + 1);
 	struct rpt_svc *sv = &r->svcs[r->nsvcs++];
 	memset(sv, 0, sizeof *sv);

@@ -102,9 +102,10 @@ CREATE TABLE IF NOT EXISTS faults (
 	detail		TEXT		-- free text for people
 );
 
--- Every HorizontalPodAutoscaler evaluation; with the scenario's
--- hpaDecisions: onChange, only an evaluation whose decision (every column but
--- t_s) differs from that HPA's previous row.
+-- HorizontalPodAutoscaler evaluations: by default (the scenario's
+-- hpaDecisions: onChange) only an evaluation whose decision (every column but
+-- t_s) differs from that HPA's previous row, so a steady HPA writes nothing;
+-- with hpaDecisions: everySync, every evaluation (one per HPA per 15 s sync).
 CREATE TABLE IF NOT EXISTS hpa_decisions (
 	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
 	t_s		REAL NOT NULL,	-- evaluation time, simulated seconds

@@ -557,7 +557,9 @@ view_describe_hpa(struct rpt *r, int64_t run_id, const char *name, double at, FI
 	sqlite3_bind_double(st, 3, at);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		char *props = xstrdup(view_text(st, 6));
-		fprintf(out, "Last evaluation: %s\n",
+		/* the latest row: the last evaluation with hpaDecisions:
+		 * everySync, the last change of decision with onChange */
+		fprintf(out, "Last decision:  %s\n",
 		    rpt_fmt_clock(sqlite3_column_double(st, 0), b, sizeof b));
 		fprintf(out, "Current replicas: %lld\n", sqlite3_column_int64(st, 1));
 		fprintf(out, "Desired replicas: %lld (recommendation after stabilization %lld)\n",

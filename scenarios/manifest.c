@@ -1204,11 +1204,13 @@ index_service_deploys(struct scenario *s)
 	ks_strmap_fini(&ix);
 }
 
-int
-scn_mf_finish(struct scn_mf *m, char **cause)
+/* Each HPA's scaleTargetRef is a Deployment or StatefulSet of the manifests
+ * (targets: "kind\x1fnamespace\x1fname" of each workload, hashed) and the
+ * only HPA of its target. */
+static int
+finish_hpas(struct scn_mf *m, const struct ks_strmap *targets, char **cause)
 {
 	struct scenario *s = m->s;
-	index_service_deploys(s);
 	for (size_t i = 0; i < s->nhpas; i++) {
 		struct hpa_spec *h = &s->hpas[i];
 		if (strcmp(h->target_kind, "Deployment") != 0 &&
@@ -1218,13 +1220,11 @@ scn_mf_finish(struct scn_mf *m, char **cause)
 			    h->name, h->target_kind);
 			return -1;
 		}
-		size_t j;
-		for (j = 0; j < s->ndeployments; j++)
-			if (strcmp(k8s_kind_name(s->deployments[j].kind), h->target_kind) == 0 &&
-			    strcmp(s->deployments[j].name, h->target_name) == 0 &&
-			    strcmp(s->deployments[j].namespace, h->namespace) == 0)
-				break;
-		if (j == s->ndeployments) {
+		char *tk = xasprintf("%s\x1f%s\x1f%s", h->target_kind, h->namespace,
+		    h->target_name);
+		bool have = ks_strmap_get(targets, tk, NULL);
+		free(tk);
+		if (!have) {
 			*cause = xasprintf("%s: HorizontalPodAutoscaler '%s' targets "
 			    "%s '%s', which is not in the manifests", m->hpa_where[i],
 			    h->name, h->target_kind, h->target_name);
@@ -1244,6 +1244,27 @@ scn_mf_finish(struct scn_mf *m, char **cause)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+int
+scn_mf_finish(struct scn_mf *m, char **cause)
+{
+	struct scenario *s = m->s;
+	index_service_deploys(s);
+	struct ks_strmap targets;	/* "kind\x1fnamespace\x1fname" of each workload */
+	ks_strmap_init(&targets);
+	for (size_t j = 0; j < s->ndeployments; j++) {
+		char *key = xasprintf("%s\x1f%s\x1f%s", k8s_kind_name(s->deployments[j].kind),
+		    s->deployments[j].namespace, s->deployments[j].name);
+		ks_strmap_put(&targets, key, (int64_t)j);
+		free(key);
+	}
+	int rc = finish_hpas(m, &targets, cause);
+	ks_strmap_fini(&targets);
+	if (rc < 0)
+		return -1;
+
 	/* Pod priority from the PriorityClass (the Priority admission plugin). */
 	const struct k8s_priority_class *dflt = NULL;
 	for (size_t i = 0; i < s->npriority_classes; i++)

@@ -68,6 +68,10 @@ char *scn_qname(const char *ns, const char *name);
  * only object of that name. -1 with *cause (at at) when none or ambiguous. */
 int scn_resolve_ref(const struct scenario *s, const struct yt_node *at, bool service,
     const char *ref, size_t *idx, char **cause);
+/* The first Service (service true) or Deployment that ref names as
+ * k8s_ref_matches does ("namespace/name", or a plain name in the default
+ * namespace), or -1: a hash look-up. */
+ptrdiff_t scn_find_ref(const struct scenario *s, bool service, const char *ref);
 /* A Deployment reference resolved as above to the Deployment's plain name
  * (*out, caller frees), refused when that name is also used in another
  * namespace (the cluster model finds those Deployments by name). */

@@ -682,7 +682,7 @@ run_settings(struct loader *l, const struct yt_node *root, char **cause)
 		return -1;
 	}
 	const struct yt_node *hd = yt_get(root, "hpaDecisions");
-	s->hpa_rows_on_change = false;
+	s->hpa_rows_on_change = true;	/* onChange unless everySync */
 	if (hd != NULL && !yt_is_null(hd)) {
 		if (hd->kind != YT_SCALAR || (strcmp(hd->str, "everySync") != 0 &&
 		    strcmp(hd->str, "onChange") != 0)) {
@@ -884,6 +884,7 @@ scn_free(struct scenario *s)
 	for (size_t i = 0; i < s->nsamples; i++)
 		free(s->samples[i]);
 	free(s->samples);
+	scn_names_free(s->names_ix);
 	scn_rollouts_free(s);
 	scn_kubelet_free(s);
 	for (size_t i = 0; i < s->nchaos; i++) {

@@ -182,6 +182,9 @@ struct scn_pod_trace {
 	size_t			 nnodes;
 };
 void scn_pod_trace_free(struct scn_pod_trace *t);
+struct scn_names;
+/* Frees refs.c's name index (scn_free does). */
+void scn_names_free(struct scn_names *ix);
 
 struct scenario {
 	char			*path;
@@ -194,7 +197,7 @@ struct scenario {
 	sim_ns			 tick;		/* fluid serving step, default 1s */
 	enum scn_traffic_mode	 traffic_mode;	/* default fluid */
 	struct scn_feature_gates gates;		/* featureGates: */
-	bool			 hpa_rows_on_change;	/* hpaDecisions: onChange */
+	bool			 hpa_rows_on_change;	/* hpaDecisions: onChange (default) */
 
 	struct scn_pool		*pools;
 	size_t			 npools;
@@ -264,6 +267,7 @@ struct scenario {
 	}			 kubelet;
 	double			**samples;	/* empirical distributions' samples */
 	size_t			 nsamples, capsamples;
+	struct scn_names	*names_ix;	/* refs.c's name index (a cache) */
 };
 
 /* How a Job's (or CronJob's) pods run (jobs: in the scenario file). */

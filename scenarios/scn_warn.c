@@ -31,35 +31,36 @@ selects(const struct k8s_service *v, const char *ns, const struct k8s_labels *l)
 	return true;
 }
 
-/* A profile gets requests when it has traffic or another profile calls it. */
+/* A profile gets requests when it has traffic or another profile calls it
+ * (called: every call's Service name, hashed). */
 static bool
-gets_traffic(const struct scenario *s, size_t i)
+gets_traffic(const struct scenario *s, size_t i, const struct ks_strmap *called)
 {
-	if (s->profiles[i].traffic != NULL)
-		return true;
-	for (size_t k = 0; k < s->nprofiles; k++)
-		for (size_t j = 0; j < s->profiles[k].mesh.ncalls; j++)
-			if (strcmp(s->profiles[k].mesh.calls[j].service,
-			    s->profiles[i].service) == 0)
-				return true;
-	return false;
+	return s->profiles[i].traffic != NULL ||
+	    ks_strmap_get(called, s->profiles[i].service, NULL);
 }
 
 static void
 warn_no_pods(struct scenario *s, const struct scn_mf *m, const struct yt_node *svcs)
 {
+	struct ks_strmap called;
+	ks_strmap_init_borrowed(&called);
+	for (size_t k = 0; k < s->nprofiles; k++)
+		for (size_t j = 0; j < s->profiles[k].mesh.ncalls; j++)
+			ks_strmap_put(&called, s->profiles[k].mesh.calls[j].service, 0);
 	for (size_t i = 0; svcs != NULL && i < s->nprofiles && i < svcs->n; i++) {
-		if (!gets_traffic(s, i))
+		if (!gets_traffic(s, i, &called))
 			continue;
-		const struct k8s_service *v = NULL;
-		for (size_t k = 0; k < s->nservices && v == NULL; k++)
-			if (k8s_ref_matches(s->services[k].namespace, s->services[k].name,
-			    s->profiles[i].service))
-				v = &s->services[k];
-		if (v == NULL)
+		ptrdiff_t si = scn_find_ref(s, true, s->profiles[i].service);
+		if (si < 0)
 			continue;
+		const struct k8s_service *v = &s->services[si];
+		/* the Deployment its selector matches, found by
+		 * index_service_deploys (manifest.c) */
 		bool any = false;
-		for (size_t d = 0; d < s->ndeployments && !any; d++)
+		if (v->has_deploy)
+			any = v->deploy >= 0;
+		for (size_t d = 0; !v->has_deploy && d < s->ndeployments && !any; d++)
 			any = selects(v, s->deployments[d].namespace,
 			    &s->deployments[d].template.labels);
 		if (any)
@@ -83,6 +84,7 @@ warn_no_pods(struct scenario *s, const struct scn_mf *m, const struct yt_node *s
 		free(why);
 		free(skipped);
 	}
+	ks_strmap_fini(&called);
 }
 
 /* One node per pool and zone, labelled as the cluster labels pool nodes. */

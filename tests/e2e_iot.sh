@@ -11,7 +11,8 @@ db="$TMP/iot.db"
 "$KUBESIM" validate "$sc" >"$TMP/validate" 2>&1
 check_eq "validate status" $? 0
 check_contains "validate output" "$(cat "$TMP/validate")" "1 node pools, 2 deployments"
-"$KUBESIM" run "$sc" --out "$db" -q --check
+# every HPA sync written: the checks below count the syncs
+"$KUBESIM" run "$sc" --out "$db" -q --check --set hpaDecisions=everySync
 check_eq "run status" $? 0
 check_eq "runs.status" "$(q "$db" "SELECT status FROM runs")" "ok"
 check_eq "simulated seconds" "$(q "$db" "SELECT CAST(sim_seconds AS INT) FROM runs")" 86400

@@ -7,7 +7,7 @@
 
 db="$TMP/e.db"
 "$KUBESIM" run "$KS_SRCDIR/scenarios/ecommerce.yaml" --set warmStart=false --out "$db" -q \
-    --duration 4h
+    --set hpaDecisions=everySync --duration 4h
 check_eq "run status" $? 0
 
 out=$("$KUBESIM" events "$db"); check_eq "events status" $? 0
@@ -46,7 +46,7 @@ check_contains "pod pending at start" "$out" "Status:         Pending"
 out=$("$KUBESIM" describe "$db" deployment orders --at 2h)
 check_contains "deployment pods" "$out" "Pods:           5 existing"
 out=$("$KUBESIM" describe "$db" hpa orders --at 1h)
-check_contains "hpa evaluation" "$out" "Last evaluation: 1:00:00"
+check_contains "hpa evaluation" "$out" "Last decision:  1:00:00"
 check_contains "hpa metric" "$out" "cpu resource utilization"
 
 "$KUBESIM" events "$db" --run x 2>"$TMP/err"; check_eq "bad --run status" $? 2

@@ -1,12 +1,16 @@
 #!/bin/sh
-# hpa_rows.sh - hpaDecisions: onChange writes an HPA's row only when its
-# decision (every column but t_s) differs from its last row: the every-sync
-# rows with consecutive repeats dropped, per HPA, are exactly the onChange
-# rows, and every other table is unchanged. A bad value is a positioned error.
+# hpa_rows.sh - hpaDecisions: onChange (the default) writes an HPA's row only
+# when its decision (every column but t_s) differs from its last row: the
+# hpaDecisions: everySync rows with consecutive repeats dropped, per HPA, are
+# exactly the default's rows (and --set hpaDecisions=onChange's), and every
+# other table is unchanged. A bad value is a positioned error.
 . "$(dirname "$0")/lib.sh"
 SC="$KS_SRCDIR/scenarios/ecommerce.yaml"
-"$KUBESIM" run "$SC" --seed 3 --duration 6h --out "$TMP/every.db" -q
+"$KUBESIM" run "$SC" --seed 3 --duration 6h --out "$TMP/every.db" -q \
+    --set hpaDecisions=everySync
 check_eq "everySync run status" $? 0
+"$KUBESIM" run "$SC" --seed 3 --duration 6h --out "$TMP/default.db" -q
+check_eq "default run status" $? 0
 "$KUBESIM" run "$SC" --seed 3 --duration 6h --out "$TMP/change.db" -q \
     --set hpaDecisions=onChange
 check_eq "onChange run status" $? 0
@@ -24,6 +28,9 @@ check_range "every-sync rows (6 h of 15 s syncs)" "$all" 1440 1440
 check_range "onChange rows" "$few" 2 $((all / 2))
 cmp -s "$TMP/collapsed" "$TMP/onchange" && pass ||
 	fail "onChange rows are not the collapsed every-sync rows ($(diff "$TMP/collapsed" "$TMP/onchange" | head -3))"
+q "$TMP/default.db" "SELECT t_s, $cols FROM hpa_decisions ORDER BY rowid" >"$TMP/default"
+cmp -s "$TMP/default" "$TMP/onchange" && pass ||
+	fail "the default rows are not onChange's ($(diff "$TMP/default" "$TMP/onchange" | head -3))"
 for t in service_intervals events cluster_intervals scheduling_decisions summary; do
 	a=$(q "$TMP/every.db" "SELECT * FROM $t ORDER BY rowid" | cut -d'|' -f2- | cksum)
 	b=$(q "$TMP/change.db" "SELECT * FROM $t ORDER BY rowid" | cut -d'|' -f2- | cksum)

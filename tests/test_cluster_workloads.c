@@ -551,6 +551,76 @@ test_pdb_kinds(void)
 	unmake(&ds, &c2);
 }
 
+static double
+offered_one(void *ctx, sim_ns from, sim_ns to)
+{
+	return *(double *)ctx * sim_ns_to_s(to - from);
+}
+
+/* deploy_named and cl_add_profile through the cluster's hashed name
+ * indexes, as the scans found them: the last object of a key; a plain name
+ * in any namespace (deploy_named with no namespace) or, for a profile's
+ * Service, in the default one. */
+static void
+test_name_lookups(void)
+{
+	struct sim *sim = sim_new();
+	struct cl_timings t;
+	tf_timings(&t, SIM_MIN);
+	struct cluster *c = cl_new(sim, 1, &t, NULL);
+	static const char *const names[][2] = {
+		{ "default", "web" }, { "shop", "web" }, { "shop", "api" }, { "default", "db" },
+	};
+	struct k8s_deployment d[4];
+	struct k8s_service v[4];
+	for (int i = 0; i < 4; i++) {
+		memset(&d[i], 0, sizeof d[i]);
+		d[i].name = (char *)names[i][1];
+		d[i].namespace = (char *)names[i][0];
+		d[i].kind = K8S_KIND_DEPLOYMENT;
+		d[i].template.namespace = (char *)names[i][0];
+		CHECK_INT(cl_add_deployment(c, &d[i]), i);
+		memset(&v[i], 0, sizeof v[i]);
+		v[i].name = (char *)names[i][1];
+		v[i].namespace = i == 3 ? NULL : (char *)names[i][0];	/* NULL: default */
+		CHECK_INT(cl_add_service(c, &v[i]), i);
+	}
+	CHECK_INT(deploy_named(c, NULL, "web"), 1);		/* the last of that name */
+	CHECK_INT(deploy_named(c, "default", "web"), 0);
+	CHECK_INT(deploy_named(c, "shop", "web"), 1);
+	CHECK_INT(deploy_named(c, "default", "api"), NONE);
+	CHECK_INT(deploy_named(c, NULL, "api"), 2);
+	CHECK_INT(deploy_named(c, NULL, "nope"), NONE);
+	static const struct {
+		const char	*ref;
+		int32_t		 service;	/* -1: none */
+	} refs[] = {
+		{ "web", 0 }, { "shop/web", 1 }, { "default/web", 0 }, { "api", -1 },
+		{ "shop/api", 2 }, { "db", 3 }, { "default/db", 3 },
+	};
+	double rate = 1;
+	for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++) {
+		struct cl_profile_params prof = {
+			.service = refs[i].ref, .service_time = sim_dist_const(0.01),
+			.concurrency = 1, .timeout = SIM_SEC, .offered = offered_one,
+			.offered_ctx = &rate,
+		};
+		char *cause = NULL;
+		int p = cl_add_profile(c, &prof, &cause);
+		if (refs[i].service < 0) {
+			CHECK(p < 0 && cause != NULL);
+			free(cause);
+		} else if (p < 0) {
+			FAILF("profile %s: %s", refs[i].ref, cause);
+			free(cause);
+		} else {
+			CHECK_INT(c->profiles[p].service, refs[i].service);
+		}
+	}
+	cl_free(c);
+	sim_free(sim);
+}
+
 int
 main(void)
 {
@@ -565,5 +635,6 @@ main(void)
 	test_cronjob_forbid();
 	test_bare_pod_and_problems();
 	test_pdb_kinds();
+	test_name_lookups();
 	return tl_finish();
 }

@@ -8,7 +8,10 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "scenarios/manifest.h"
 #include "scenarios/scenario.h"
 #include "tests/testlib.h"
 #include "workloads/traffic.h"
@@ -708,6 +711,52 @@ test_service_index(void)
 	scn_free(s);
 }
 
+/* Names resolved through the scenario's hashed index as the scans did:
+ * "namespace/name" exactly, a plain name in the default namespace first,
+ * else the only object of that name; several and none are errors. */
+static void
+test_name_index(void)
+{
+	struct scenario *s = load("tests/data/harden/name_index.yaml", NULL, 0);
+	if (s == NULL)
+		return;
+	CHECK_INT(scn_find_ref(s, true, "web"), 1);	/* the default namespace's */
+	CHECK_INT(scn_find_ref(s, true, "shop/web"), 0);
+	CHECK_INT(scn_find_ref(s, true, "default/web"), 1);
+	CHECK_INT(scn_find_ref(s, true, "api"), -1);	/* not in default */
+	CHECK_INT(scn_find_ref(s, true, "shop/api"), 2);
+	CHECK_INT(scn_find_ref(s, false, "web"), 0);
+	CHECK_INT(scn_find_ref(s, false, "shop/web"), 1);
+	CHECK_INT(scn_find_ref(s, false, "nope"), -1);
+	size_t i = 99;
+	char *cause = NULL;
+	struct yt_node at;
+	memset(&at, 0, sizeof at);
+	at.file = "here";
+	CHECK_INT(scn_resolve_ref(s, &at, true, "api", &i, &cause), 0);	/* the only one */
+	CHECK_INT(i, 2);
+	CHECK_INT(scn_resolve_ref(s, &at, false, "db", &i, &cause), -1);
+	CHECK(cause != NULL && strstr(cause, "is in several namespaces and none is "
+	    "'default': write namespace/name (a/db, b/db)") != NULL);
+	free(cause);
+	cause = NULL;
+	CHECK_INT(scn_resolve_ref(s, &at, false, "a/db", &i, &cause), 0);
+	CHECK_INT(i, 3);
+	CHECK_INT(scn_resolve_ref(s, &at, false, "c/db", &i, &cause), -1);
+	CHECK(cause != NULL && strstr(cause, "is not in the manifests") != NULL);
+	free(cause);
+	cause = NULL;
+	char *plain = NULL;
+	CHECK_INT(scn_resolve_plain(s, &at, "api", &plain, &cause), 0);
+	CHECK(plain != NULL && strcmp(plain, "api") == 0);
+	free(plain);
+	CHECK_INT(scn_resolve_plain(s, &at, "shop/web", &plain, &cause), -1);
+	CHECK(cause != NULL && strstr(cause, "Deployment 'web' is in namespaces shop and "
+	    "default") != NULL);
+	free(cause);
+	scn_free(s);
+}
+
 int
 main(void)
 {
@@ -719,5 +768,6 @@ main(void)
 	test_bad_inputs();
 	test_feature_gates();
 	test_service_index();
+	test_name_index();
 	return tl_finish();
 }

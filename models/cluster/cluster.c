@@ -50,6 +50,9 @@ cl_new(struct sim *sim, uint64_t seed, const struct cl_timings *t,
 	c->rng_cp = sim_rng_new(seed, "control-plane");
 	c->rng_kubelet = sim_rng_new(seed, "kubelet");
 	c->free_pods = NONE;
+	ks_strmap_init(&c->deploy_qnames);
+	ks_strmap_init(&c->deploy_names);
+	ks_strmap_init(&c->service_qnames);
 	for (int i = 0; i < CTL_N; i++)
 		c->ctl[i] = cl_controllers[i]->create(c);
 	return c;
@@ -85,6 +88,9 @@ cl_free(struct cluster *c)
 		free(c->deploys[i].spec.tolerations);
 	}
 	free(c->deploys);
+	ks_strmap_fini(&c->deploy_qnames);
+	ks_strmap_fini(&c->deploy_names);
+	ks_strmap_fini(&c->service_qnames);
 	for (size_t i = 0; i < c->nservices; i++)
 		free(c->services[i].endpoints);
 	free(c->services);
@@ -196,6 +202,11 @@ cl_add_deployment(struct cluster *c, const struct k8s_deployment *d)
 		    (d->template.priority_class == NULL && pc->global_default))
 			dp->spec.priority = pc->value;
 	}
+	char *key = xasprintf("%s\x1f%s", dp->spec.namespace ? dp->spec.namespace :
+	    "default", d->name);
+	ks_strmap_put(&c->deploy_qnames, key, (int64_t)c->ndeploys);
+	free(key);
+	ks_strmap_put(&c->deploy_names, d->name, (int64_t)c->ndeploys);
 	return (int)c->ndeploys++;
 }
 
@@ -235,6 +246,9 @@ cl_add_service(struct cluster *c, const struct k8s_service *s)
 	scheduler_add_service(c, s);
 	if (sv->deploy != NONE && c->deploys[sv->deploy].service == NONE)
 		c->deploys[sv->deploy].service = (uint32_t)c->nservices;
+	char *key = xasprintf("%s/%s", s->namespace ? s->namespace : "default", s->name);
+	ks_strmap_put(&c->service_qnames, key, (int64_t)c->nservices);
+	free(key);
 	return (int)c->nservices++;
 }
 
@@ -249,11 +263,13 @@ cl_add_pdb(struct cluster *c, const struct k8s_pdb *p)
 int
 cl_add_profile(struct cluster *c, const struct cl_profile_params *p, char **cause)
 {
-	uint32_t svc = NONE;
-	for (size_t i = 0; i < c->nservices; i++)
-		if (k8s_ref_matches(c->services[i].s->namespace, c->services[i].s->name,
-		    p->service))
-			svc = (uint32_t)i;
+	/* the last Service k8s_ref_matches: "namespace/name", or a plain name
+	 * in the default namespace */
+	char *key = strchr(p->service, '/') != NULL ? xstrdup(p->service) :
+	    xasprintf("default/%s", p->service);
+	int64_t si;
+	uint32_t svc = ks_strmap_get(&c->service_qnames, key, &si) ? (uint32_t)si : NONE;
+	free(key);
 	if (svc == NONE) {
 		*cause = xasprintf("service profile %s: no Service of that name", p->service);
 		return -1;

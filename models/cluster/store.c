@@ -285,12 +285,11 @@ deploy_ready(const struct cluster *c, uint32_t deploy)
 uint32_t
 deploy_named(const struct cluster *c, const char *ns, const char *name)
 {
-	uint32_t dep = NONE;
-	for (size_t i = 0; i < c->ndeploys; i++) {
-		const char *dns = c->deploys[i].spec.namespace;
-		if (strcmp(c->deploys[i].d->name, name) == 0 &&
-		    (ns == NULL || strcmp(dns ? dns : "default", ns) == 0))
-			dep = (uint32_t)i;	/* the last of that name */
-	}
-	return dep;
+	int64_t dep;
+	if (ns == NULL)
+		return ks_strmap_get(&c->deploy_names, name, &dep) ? (uint32_t)dep : NONE;
+	char *key = xasprintf("%s\x1f%s", ns, name);
+	bool found = ks_strmap_get(&c->deploy_qnames, key, &dep);
+	free(key);
+	return found ? (uint32_t)dep : NONE;
 }

@@ -236,6 +236,10 @@ struct cluster {
 	size_t			 ndeploys, capdeploys;
 	struct cl_service	*services;
 	size_t			 nservices, capservices;
+	/* name indexes (cluster.c): "namespace\x1fname" and name -> the last
+	 * Deployment of that key (deploy_named); "namespace/name" -> the last
+	 * Service (cl_add_profile) */
+	struct ks_strmap	 deploy_qnames, deploy_names, service_qnames;
 	struct cl_profile	*profiles;
 	size_t			 nprofiles, capprofiles;
 	const struct k8s_pdb	**pdbs;

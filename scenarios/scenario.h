@@ -92,6 +92,8 @@ struct scn_fault;
 struct scn_behavior {
 	bool		 not_ready, not_live;
 	sim_ns		 startup, crash_after, mean_time_to_crash;
+	double		 service_time_factor;	/* 0: 1 */
+	double		 error_rate;
 };
 
 /* failures.containers: a Deployment's containers' behavior. */

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "models/cluster/controllers.h"
+#include "models/cluster/cpu.h"
 #include "models/serving/serving.h"
 #include "models/cluster/mesh_int.h"
 #include "models/serving/request.h"
@@ -31,6 +32,7 @@
 struct serve_group {
 	struct serving_pod	before;	/* state that defines the group */
 	bool			dead;
+	struct cpu_cap		cap;
 	double			offered;
 	struct serving_pod	after;
 	struct serving_result	res;
@@ -67,6 +69,7 @@ struct traffic {
 	struct serving_dist	*dists;		/* per profile */
 	struct serving_pod	*sv;		/* per pod id */
 	size_t			 capsv;
+	struct cpu_state	*cpu;		/* limits, busy nodes, releases (cpu.h) */
 };
 
 static struct traffic *
@@ -95,6 +98,13 @@ static bool
 same_state(const struct serving_pod *a, const struct serving_pod *b)
 {
 	return a->backlog == b->backlog && a->busy == b->busy;
+}
+
+static bool
+same_cap(const struct cpu_cap *a, const struct cpu_cap *b)
+{
+	return a->stretch == b->stretch && a->error_rate == b->error_rate &&
+	    a->throttled == b->throttled;
 }
 
 /* The shares of the endpoints, or NULL for an even split. */
@@ -200,29 +210,38 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
 		struct serving_pod *ps = &svp[eps[e]];
 		bool dead = pd->lost;
 		double share = w != NULL ? offered * w[e] : even;
+		/* the pod's CPU (limit, busy node) and release: the one lookup */
+		struct cpu_cap cap;
+		cpu_pod_cap(tr_of(c)->cpu, pr, eps[e], dt > 0 ? share / dt : 0,
+		    ps->backlog > 0, &cap);
 		struct serve_group *g = NULL;
 		/* the group of the previous endpoint first: the same group as
 		 * a scan in order finds, the keys being distinct */
 		if (last < ngroups && groups[last].dead == dead && groups[last].offered == share &&
-		    same_state(&groups[last].before, ps)) {
+		    same_state(&groups[last].before, ps) && same_cap(&groups[last].cap, &cap)) {
 			g = &groups[last];
 		} else {
 			for (size_t k = 0; k < ngroups; k++) {
 				if (groups[k].dead == dead && groups[k].offered == share &&
-				    same_state(&groups[k].before, ps)) {
+				    same_state(&groups[k].before, ps) &&
+				    same_cap(&groups[k].cap, &cap)) {
 					g = &groups[k];
 					last = k;
 					break;
 				}
 			}
 		}
+		/* a release's errors are answered at once, the rest served */
+		double failing = cap.error_rate > 0 && !dead ? share * cap.error_rate : 0;
+		in.stretch = cap.stretch;
 		if (g == NULL && ngroups < SERVE_GROUPS) {
-			in.offered = share;
+			in.offered = share - failing;
 			in.state = dead ? SERVING_DEAD : SERVING_OK;
 			last = ngroups;
 			g = &groups[ngroups++];
 			g->before = *ps;
 			g->dead = dead;
+			g->cap = cap;
 			g->offered = share;
 			g->npods = 0;
 			g->after = *ps;
@@ -235,7 +254,7 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
 			*ps = g->after;
 			res = &g->res;
 		} else {
-			in.offered = share;
+			in.offered = share - failing;
 			in.state = dead ? SERVING_DEAD : SERVING_OK;
 			serving_step(ps, &in, &own, pr->hist);
 			res = &own;
@@ -243,19 +262,21 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
 		ok += res->ok;
 		pd->served += res->ok;	/* the Pods metric requests_per_second */
 		tmo += res->timed_out;
-		err += res->rejected + res->failed;
+		err += res->rejected + res->failed + failing;
 		occ += res->occupancy;
 		soj += res->sojourn;
-		adm += share - res->rejected - res->failed;
+		adm += share - failing - res->rejected - res->failed;
 		o_rej += res->rejected;
-		o_fail += res->failed;
+		o_fail += res->failed + failing;
 		o_start += res->started;
 		if (report != NULL)
 			report(ctx, eps[e], share,
-			    res->rejected + res->failed + res->timed_out, res->ok);
+			    res->rejected + res->failed + failing + res->timed_out, res->ok);
 		double cw = res->started * cpu_per;
 		pd->cpu_seconds += cw;
 		work += cw;
+		if (cap.throttled)
+			cpu_used(tr_of(c)->cpu, eps[e], cw);
 	}
 	sp->occupancy = occ;
 	sp->sojourn = soj;
@@ -347,7 +368,32 @@ sync_profile(struct cluster *c, size_t i)
 		if (cpu > 0) {
 			c->pods[p].cpu_seconds += cpu;
 			pr->cpu_used_interval += cpu;
+			cpu_used(tr_of(c)->cpu, (uint32_t)p, cpu);
 		}
+	}
+}
+
+/* Request mode: each endpoint's capacity for the tick (cpu.h) handed to
+ * models/serving/request.c when it changed; nothing while no pod can be
+ * throttled, contend or misbehave. */
+static void
+request_caps(struct cluster *c, size_t i, double dt)
+{
+	struct cl_profile *pr = &c->profiles[i];
+	struct serve_prof *sp = &tr_of(c)->serve->p[i];
+	if (!cpu_any(tr_of(c)->cpu) || mesh_has(tr_of(c)->serve->mesh, i))
+		return;
+	struct cl_service *sv = &c->services[pr->service];
+	for (size_t e = 0; e < sv->nendpoints; e++) {
+		uint32_t p = sv->endpoints[e];
+		struct cpu_cap cap;
+		/* its rate from the cpu it used in the tick just served */
+		double rate = pr->service_cpu > 0 && dt > 0 ?
+		    cpu_recent(tr_of(c)->cpu, p) / pr->service_cpu / dt : 0;
+		bool backlogged = rq_pod_load(sp->rq, p) > (uint32_t)pr->p.concurrency;
+		cpu_pod_cap(tr_of(c)->cpu, pr, p, rate, backlogged, &cap);
+		if (cpu_cap_changed(tr_of(c)->cpu, p, &cap))
+			rq_set_pod_cap(sp->rq, p, cap.stretch, cap.error_rate);
 	}
 }
 
@@ -361,6 +407,7 @@ traffic_sync(struct cluster *c)
 			sync_profile(c, i);
 	if (tr_of(c)->serve->mesh != NULL)
 		mesh_fluid_interval(tr_of(c)->serve->mesh);
+	cpu_interval(tr_of(c)->cpu, sim_ns_to_s(sim_now(c->sim)));
 }
 
 int64_t
@@ -382,9 +429,12 @@ on_tick(struct sim *sim, void *ctx, uint64_t arg)
 	(void)arg;
 	struct cluster *c = ctx;
 	sim_ns now = sim_now(sim);
+	cpu_tick(tr_of(c)->cpu, sim_ns_to_s(c->t.tick));
 	for (size_t i = 0; i < c->nprofiles; i++) {
-		if (tr_of(c)->serve->p[i].rq != NULL)
+		if (tr_of(c)->serve->p[i].rq != NULL) {
 			sync_profile(c, i);
+			request_caps(c, i, sim_ns_to_s(c->t.tick));
+		}
 		else if (!mesh_has(tr_of(c)->serve->mesh, i))
 			serve_profile(c, i, now - c->t.tick, now);
 	}
@@ -418,6 +468,7 @@ fluid_service(struct cl_profile *pr, double *mean, double *scv)
 	}
 	if (!(*scv <= SERVING_SCV_MAX))
 		*scv = SERVING_SCV_MAX;
+	pr->service_mean = *mean;	/* for cpu.c's demands */
 }
 
 static void
@@ -493,6 +544,7 @@ static void
 traffic_destroy(struct cluster *c)
 {
 	struct traffic *tr = tr_of(c);
+	cpu_free(tr->cpu);
 	free(tr->dists);
 	free(tr->sv);
 	if (tr->serve == NULL) {
@@ -593,7 +645,9 @@ traffic_create(struct cluster *c)
 {
 	cl_watch(c, CL_ON(CL_POD_ADDED) | CL_ON(CL_POD_LOST) | CL_ON(CL_POD_REMOVED),
 	    on_change, c);
-	return xcalloc(1, sizeof(struct traffic));
+	struct traffic *tr = xcalloc(1, sizeof *tr);
+	tr->cpu = cpu_new(c);
+	return tr;
 }
 
 const struct cl_controller traffic_controller = {

@@ -80,5 +80,25 @@ for m in fluid request; do
 	check_range "$m release: 3 times the latency while it serves" \
 	    "$(q "$db" "SELECT (SELECT avg(p50_ms) $sel t_s > 660 AND t_s <= 1800) /
 	        (SELECT avg(p50_ms) $sel t_s <= 600)")" 2.7 3.3
+
+	# tests/cpu/probes.yaml: overloaded from 600 s to 1200 s.
+	db=$TMP/pr_$m.db
+	"$KUBESIM" run "$D/probes.yaml" --traffic-mode $m --out "$db" -q
+	ev="SELECT count(*) FROM events WHERE kind = 'Unhealthy' AND object LIKE"
+	check_eq "$m probes: none fail before the overload" \
+	    "$(q "$db" "$ev '%' AND t_s < 600")" 0
+	check_range "$m probes: web's readiness fails in it" \
+	    "$(q "$db" "$ev 'web-%' AND t_s BETWEEN 600 AND 1210 AND detail LIKE 'Readiness%'")" 10 100
+	check_eq "$m probes: web's readiness fails only in it" "$(q "$db" "$ev 'web-%' AND t_s > 1210")" 0
+	check_range "$m probes: the first within 3 periods" \
+	    "$(q "$db" "SELECT min(t_s) FROM events WHERE kind = 'PodNotReady' AND object LIKE 'web-%'")" 600 620
+	check_eq "$m probes: web back in the endpoints after it" \
+	    "$(q "$db" "SELECT min(replicas_ready) FROM service_intervals WHERE service = 'web' AND t_s >= 1230")" 2
+	check_range "$m probes: api's liveness kills" \
+	    "$(q "$db" "SELECT count(*) FROM events WHERE kind = 'Killing' AND object LIKE 'api-%' AND t_s BETWEEN 600 AND 1210")" 2 40
+	check_eq "$m probes: api restarted, ready after it" \
+	    "$(q "$db" "SELECT min(replicas_ready) FROM service_intervals WHERE service = 'api' AND t_s >= 1500")" 2
+	check_eq "$m probes: tcpSocket probes do not wait" \
+	    "$(q "$db" "SELECT min(replicas_ready) || '/' || (SELECT count(*) FROM events WHERE object LIKE 'tcp-%' AND kind = 'Unhealthy') FROM service_intervals WHERE service = 'tcp'")" "2/0"
 done
 finish

@@ -340,7 +340,7 @@ cpu_tick(struct cpu_state *cs, double dt)
 
 void
 cpu_pod_cap(struct cpu_state *cs, const struct cl_profile *pr, uint32_t p,
-    double rate, bool backlogged, struct cpu_cap *out)
+    double rate, bool backlogged, double in_service, struct cpu_cap *out)
 {
 	struct cluster *c = cs->c;
 	const struct cl_pod *pd = &c->pods[p];
@@ -376,7 +376,13 @@ cpu_pod_cap(struct cpu_state *cs, const struct cl_profile *pr, uint32_t p,
 	cp->alloc = -1;
 	/* Past the cores on average all slots are busy and share them; below,
 	 * a request alone still gets no more than the cores. */
-	double lone = cpu / s, d = backlogged || want > cores ? full : lone;
+	double lone = cpu / s, d = lone;
+	if (backlogged || want > cores) {
+		/* fluid: all slots busy; request mode: those in service now */
+		d = in_service < 0 ? full : in_service * cpu / s;
+		if (d < lone)
+			d = lone;
+	}
 	if (!(cores > 0) || d <= cores)
 		return;
 	out->stretch *= d / cores;

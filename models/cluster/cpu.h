@@ -53,11 +53,13 @@ void cpu_tick(struct cpu_state *cs, double dt);
 
 /*
  * The one lookup: pod p of profile pr, offered `rate` requests/s this tick,
- * with a backlog (all slots busy) or not. O(1); without CPU limits, busy
- * nodes or a release's factors, {1, 0, false}.
+ * with a backlog (all slots busy) or not, with in_service requests in
+ * service now (request mode; -1 in fluid mode: all slots once past the
+ * quota). O(1); without CPU limits, busy nodes or a release's factors,
+ * {1, 0, false}.
  */
 void cpu_pod_cap(struct cpu_state *cs, const struct cl_profile *pr, uint32_t p,
-    double rate, bool backlogged, struct cpu_cap *out);
+    double rate, bool backlogged, double in_service, struct cpu_cap *out);
 
 /* Pod p used cpu_s cpu-seconds in this tick: when its quota held it back
  * at its last lookup it ran at the quota while busy, so cpu_s / limit

@@ -23,6 +23,7 @@
 
 #include "models/cluster/controllers.h"
 #include "models/cluster/cpu.h"
+#include "models/cluster/probe_load.h"
 #include "models/serving/serving.h"
 #include "models/cluster/mesh_int.h"
 #include "models/serving/request.h"
@@ -70,6 +71,7 @@ struct traffic {
 	struct serving_pod	*sv;		/* per pod id */
 	size_t			 capsv;
 	struct cpu_state	*cpu;		/* limits, busy nodes, releases (cpu.h) */
+	struct probe_load	*probes;	/* HTTP probes against the load */
 };
 
 static struct traffic *
@@ -213,7 +215,7 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
 		/* the pod's CPU (limit, busy node) and release: the one lookup */
 		struct cpu_cap cap;
 		cpu_pod_cap(tr_of(c)->cpu, pr, eps[e], dt > 0 ? share / dt : 0,
-		    ps->backlog > 0, &cap);
+		    ps->backlog > 0, -1, &cap);
 		struct serve_group *g = NULL;
 		/* the group of the previous endpoint first: the same group as
 		 * a scan in order finds, the keys being distinct */
@@ -277,6 +279,14 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
 		work += cw;
 		if (cap.throttled)
 			cpu_used(tr_of(c)->cpu, eps[e], cw);
+		if (!dead && in.concurrency > 0) {
+			/* the pod's response time now: a probe waits as a request */
+			double drain = res->backlog * res->smean / in.concurrency;
+			double resp = res->smean + (res->backlog > 0 ? drain :
+			    res->st_rate > 0 ? res->st_pw / res->st_rate : 0);
+			if (resp > PL_MIN_TIMEOUT_S || pl_any(tr_of(c)->probes))
+				pl_seen(tr_of(c)->probes, eps[e], resp, drain);
+		}
 	}
 	sp->occupancy = occ;
 	sp->sojourn = soj;
@@ -373,6 +383,37 @@ sync_profile(struct cluster *c, size_t i)
 	}
 }
 
+/* Request mode: the endpoints' HTTP probes against their queues (only a
+ * pod with requests waiting, or all while one has failures to clear). */
+static void
+request_probes(struct cluster *c, size_t i)
+{
+	struct cl_profile *pr = &c->profiles[i];
+	struct serve_prof *sp = &tr_of(c)->serve->p[i];
+	struct cl_service *sv = &c->services[pr->service];
+	int conc = pr->p.concurrency > 0 ? pr->p.concurrency : 1;
+	for (size_t e = 0; e < sv->nendpoints; e++) {
+		uint32_t p = sv->endpoints[e];
+		uint32_t load = rq_pod_load(sp->rq, p);
+		if (load <= (uint32_t)conc && !pl_any(tr_of(c)->probes))
+			continue;
+		double s = pr->service_mean;
+		if (cpu_any(tr_of(c)->cpu)) {
+			struct cpu_cap cap;
+			bool backlogged = load > (uint32_t)conc;
+			double rate = pr->service_cpu > 0 && c->t.tick > 0 ?
+			    cpu_recent(tr_of(c)->cpu, p) / pr->service_cpu /
+			    sim_ns_to_s(c->t.tick) : 0;
+			cpu_pod_cap(tr_of(c)->cpu, pr, p, rate, backlogged,
+			    load < (uint32_t)conc ? (double)load : (double)conc, &cap);
+			s *= cap.stretch;
+		}
+		double queued = load > (uint32_t)conc ? (double)(load - (uint32_t)conc) : 0;
+		double drain = (double)load * s / conc;
+		pl_seen(tr_of(c)->probes, p, s + queued * s / conc, drain);
+	}
+}
+
 /* Request mode: each endpoint's capacity for the tick (cpu.h) handed to
  * models/serving/request.c when it changed; nothing while no pod can be
  * throttled, contend or misbehave. */
@@ -390,8 +431,9 @@ request_caps(struct cluster *c, size_t i, double dt)
 		/* its rate from the cpu it used in the tick just served */
 		double rate = pr->service_cpu > 0 && dt > 0 ?
 		    cpu_recent(tr_of(c)->cpu, p) / pr->service_cpu / dt : 0;
-		bool backlogged = rq_pod_load(sp->rq, p) > (uint32_t)pr->p.concurrency;
-		cpu_pod_cap(tr_of(c)->cpu, pr, p, rate, backlogged, &cap);
+		uint32_t load = rq_pod_load(sp->rq, p), conc = (uint32_t)pr->p.concurrency;
+		cpu_pod_cap(tr_of(c)->cpu, pr, p, rate, load > conc, load < conc ? load : conc,
+		    &cap);
 		if (cpu_cap_changed(tr_of(c)->cpu, p, &cap))
 			rq_set_pod_cap(sp->rq, p, cap.stretch, cap.error_rate);
 	}
@@ -434,6 +476,8 @@ on_tick(struct sim *sim, void *ctx, uint64_t arg)
 		if (tr_of(c)->serve->p[i].rq != NULL) {
 			sync_profile(c, i);
 			request_caps(c, i, sim_ns_to_s(c->t.tick));
+			if (!mesh_has(tr_of(c)->serve->mesh, i))
+				request_probes(c, i);
 		}
 		else if (!mesh_has(tr_of(c)->serve->mesh, i))
 			serve_profile(c, i, now - c->t.tick, now);
@@ -545,6 +589,7 @@ traffic_destroy(struct cluster *c)
 {
 	struct traffic *tr = tr_of(c);
 	cpu_free(tr->cpu);
+	pl_free(tr->probes);
 	free(tr->dists);
 	free(tr->sv);
 	if (tr->serve == NULL) {
@@ -640,6 +685,15 @@ on_change(void *ctx, enum cl_change what, uint32_t p)
 	}
 }
 
+/* Probes (probe_load.c): the pod's fluid queue is gone. */
+static void
+pod_queue_reset(void *ctx, uint32_t p)
+{
+	struct cluster *c = ctx;
+	if (p < tr_of(c)->capsv)
+		serving_pod_init(&tr_of(c)->sv[p]);
+}
+
 static void *
 traffic_create(struct cluster *c)
 {
@@ -647,6 +701,7 @@ traffic_create(struct cluster *c)
 	    on_change, c);
 	struct traffic *tr = xcalloc(1, sizeof *tr);
 	tr->cpu = cpu_new(c);
+	tr->probes = pl_new(c, pod_queue_reset, c);
 	return tr;
 }
 

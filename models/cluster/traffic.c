@@ -422,7 +422,7 @@ request_caps(struct cluster *c, size_t i, double dt)
 {
 	struct cl_profile *pr = &c->profiles[i];
 	struct serve_prof *sp = &tr_of(c)->serve->p[i];
-	if (!cpu_any(tr_of(c)->cpu) || mesh_has(tr_of(c)->serve->mesh, i))
+	if (!cpu_any(tr_of(c)->cpu))
 		return;
 	struct cl_service *sv = &c->services[pr->service];
 	for (size_t e = 0; e < sv->nendpoints; e++) {
@@ -476,8 +476,7 @@ on_tick(struct sim *sim, void *ctx, uint64_t arg)
 		if (tr_of(c)->serve->p[i].rq != NULL) {
 			sync_profile(c, i);
 			request_caps(c, i, sim_ns_to_s(c->t.tick));
-			if (!mesh_has(tr_of(c)->serve->mesh, i))
-				request_probes(c, i);
+			request_probes(c, i);
 		}
 		else if (!mesh_has(tr_of(c)->serve->mesh, i))
 			serve_profile(c, i, now - c->t.tick, now);

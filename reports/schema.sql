@@ -203,6 +203,23 @@ CREATE TABLE IF NOT EXISTS queue_intervals (
 );
 CREATE INDEX IF NOT EXISTS queue_intervals_run_t ON queue_intervals (run_id, t_s);
 
+-- One row per sampling interval for each service some pod of which can be
+-- throttled by its CPU limit (the limit below what its requests need with
+-- every concurrency slot busy) or was held to its share of a busy node;
+-- other services have no rows (models/cluster/cpu.c). A CPU limit is a CFS
+-- quota of limit x 100 ms per 100 ms period (the kernel's default
+-- cpu.cfs_period_us): a pod past it serves more slowly. A node's cores are
+-- shared in proportion to the pods' cpu.shares (request x 1024 / 1000).
+CREATE TABLE IF NOT EXISTS cpu_intervals (
+	run_id		INTEGER NOT NULL REFERENCES runs(run_id),
+	t_s		REAL NOT NULL,	-- end of the interval, simulated seconds
+	service		TEXT NOT NULL,	-- service name (namespace/name outside "default")
+	throttled_periods REAL,		-- CFS periods of its pods that ran out of quota in the interval, summed over pods (container_cpu_cfs_throttled_periods_total's increase; fluid: expected)
+	throttled_pods	INTEGER,	-- its pods held back by their CPU limit in the last tick
+	contended_pods	INTEGER		-- its pods held to their share of an overcommitted node in the last tick
+);
+CREATE INDEX IF NOT EXISTS cpu_intervals_run_t ON cpu_intervals (run_id, t_s);
+
 -- One row per sampling interval for each Deployment that a scenario rolls
 -- out, pauses, resumes or rolls back, whose containers fail
 -- (failures.containers) or whose Service has a memory: block (OOM kills

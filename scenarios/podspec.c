@@ -449,6 +449,7 @@ probe(const struct yt_node *n, struct k8s_probe *p, char **cause)
 		return -1;
 	/* Defaults of core/v1 SetDefaults_Probe. */
 	p->set = true;
+	p->http = yt_get(n, "httpGet") != NULL || yt_get(n, "grpc") != NULL;
 	/* Durations stop at SIM_SPAN_MAX (10 years), as every duration does. */
 	const int32_t maxs = (int32_t)(SIM_SPAN_MAX / SIM_SEC);
 	if (scn_get_i32(n, "initialDelaySeconds", 0, 0, maxs, &p->initial_delay_s, cause) < 0 ||

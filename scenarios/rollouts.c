@@ -15,11 +15,13 @@
 #include "sim/util/util.h"
 
 static const char *const behavior_keys[] = { "ready", "live", "startupTime", "crashAfter",
-	"meanTimeToCrash", "memoryLeakPerHour", NULL };
+	"meanTimeToCrash", "memoryLeakPerHour",
+	"serviceTimeFactor", "errorRate", NULL };
 static const char *const set_keys[] = { "container", "image", "resources", "env", NULL };
 static const char *const resources_keys[] = { "requests", "limits", NULL };
 static const char *const cfail_keys[] = { "deployment", "ready", "live", "startupTime",
-	"crashAfter", "meanTimeToCrash", "memoryLeakPerHour", NULL };
+	"crashAfter", "meanTimeToCrash", "memoryLeakPerHour",
+	"serviceTimeFactor", "errorRate", NULL };
 
 /* The behavior fields of map n (a behavior: block or a failures.containers
  * item). */
@@ -44,6 +46,24 @@ behavior_fields(const struct yt_node *n, struct scn_behavior *b, char **cause)
 			*cause = yt_errorf(v, "%s must be a positive duration", positive[i]);
 			return -1;
 		}
+	}
+	/* how the release serves (models/cluster/cpu.c) */
+	const struct yt_node *v = yt_get(n, "serviceTimeFactor");
+	if (yt_get_double(n, "serviceTimeFactor", 0, &b->service_time_factor, cause) < 0)
+		return -1;
+	if (v != NULL && !yt_is_null(v) &&
+	    !(b->service_time_factor > 0 && b->service_time_factor <= 1e6)) {
+		*cause = yt_errorf(v, "serviceTimeFactor must be a number in (0, 1e6] "
+		    "(its service times are multiplied by it; 1: as the profile)");
+		return -1;
+	}
+	v = yt_get(n, "errorRate");
+	if (yt_get_double(n, "errorRate", 0, &b->error_rate, cause) < 0)
+		return -1;
+	if (v != NULL && !yt_is_null(v) && !(b->error_rate >= 0 && b->error_rate <= 1)) {
+		*cause = yt_errorf(v, "errorRate must be a fraction in [0, 1] of the "
+		    "requests answered with an error");
+		return -1;
 	}
 	return 0;
 }

@@ -98,6 +98,8 @@ struct scn_behavior {
 	bool		 not_ready, not_live;
 	sim_ns		 startup, crash_after, mean_time_to_crash;
 	int64_t		 memory_leak_per_hour;	/* bytes; 0: the service's */
+	double		 service_time_factor;	/* 0: 1 */
+	double		 error_rate;
 };
 
 /* failures.containers: a Deployment's containers' behavior. */

@@ -260,6 +260,8 @@ behavior_of(const struct scn_behavior *s, struct cl_behavior *b)
 	b->startup = s->startup;
 	b->crash_after = s->crash_after;
 	b->mean_time_to_crash = s->mean_time_to_crash;
+	b->service_time_factor = s->service_time_factor;
+	b->error_rate = s->error_rate;
 	b->memory_leak_per_hour = s->memory_leak_per_hour;
 }
 

@@ -118,7 +118,7 @@ check_contains "requests past int64: victims" "$(cat "$TMP/out")" '"victims": ["
 # Counts: requests still in service when the run ends are neither ok nor
 # errors; the summary says how many (requests = ok + errors + in_flight) and
 # availability is ok / (ok + errors), over the finished ones.
-sed -e 's/serviceTime: {dist: lognormal, median: 10ms, sigma: 0.5}/serviceTime: 30s\n    concurrency: 1000/' "$SC" >"$TMP/slow.yaml"
+sed -e 's/serviceTime: {dist: lognormal, median: 10ms, sigma: 0.5}/serviceTime: 30s\n    cpuPerRequest: 1ms\n    concurrency: 1000/' "$SC" >"$TMP/slow.yaml"
 "$KUBESIM" run "$TMP/slow.yaml" --out "$TMP/counts.db" -q 2>"$TMP/err"
 check_eq "in flight: run" $? 0
 row=$(q "$TMP/counts.db" "SELECT requests, ok, errors, in_flight FROM summary")

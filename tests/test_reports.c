@@ -179,7 +179,7 @@ test_schema(void)
 	    "'hpa_decisions', 'ca_decisions', 'scheduling_decisions', 'summary', "
 	    "'vpa_recommendations', 'queue_intervals')"), 10);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
-	    "AND sql LIKE '%(run_id, t_s)'"), 9);
+	    "AND sql LIKE '%(run_id, t_s)'"), 10);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM pragma_table_info('trace_pods')"), 13);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM pragma_table_info('trace_intervals')"), 13);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM pragma_table_info('trace_nodes')"), 11);

@@ -659,6 +659,60 @@ test_deferred_latency(void)
 	free(h2);
 }
 
+/*
+ * serving_tick.stretch (a CPU limit, a busy node, a slow release): a tick
+ * with service times stretched by k is the tick of a distribution of k
+ * times the mean, in every figure, latencies included; with a timeout and
+ * in overload too. M/M/1 at half speed: mean response 1 / (mu/2 - lambda).
+ */
+static void
+test_stretch(void)
+{
+	char *cause = NULL;
+	struct serving_dist *d = xmalloc(sizeof *d), *d2 = xmalloc(sizeof *d2);
+	CHECK_INT(serving_dist_init(d, 0.05, 1, &cause), 0);
+	serving_dist_rescale(d2, d, 0.1);
+	struct hist *h1 = hist_new(), *h2 = hist_new();
+	const double loads[] = { 5, 12, 30 };	/* rho .5, 1.2 and 3 at half speed */
+	for (int i = 0; i < 3; i++) {
+		struct serving_pod p1, p2;
+		serving_pod_init(&p1);
+		serving_pod_init(&p2);
+		hist_reset(h1);
+		hist_reset(h2);
+		struct serving_tick a = { .dt = 1, .offered = loads[i], .concurrency = 1,
+			.timeout = 2, .dist = d, .stretch = 2 };
+		struct serving_tick b = a;
+		b.dist = d2;
+		b.stretch = 0;
+		struct serving_result r1, r2;
+		for (int t = 0; t < 5; t++) {
+			serving_step(&p1, &a, &r1, h1);
+			serving_step(&p2, &b, &r2, h2);
+		}
+		CHECK_NEAR(r1.ok, r2.ok, 1e-9);
+		CHECK_NEAR(r1.timed_out, r2.timed_out, 1e-9);
+		CHECK_NEAR(r1.backlog, r2.backlog, 1e-9);
+		CHECK_NEAR(r1.busy_frac, r2.busy_frac, 1e-12);
+		CHECK_NEAR(r1.smean, 0.1, 1e-15);
+		check_rel("stretched mean latency", hist_mean(h1), hist_mean(h2), 1e-12);
+	}
+	/* M/M/1, mu = 10/s after the stretch, lambda = 5/s: 1 / (10 - 5). */
+	struct serving_pod p;
+	serving_pod_init(&p);
+	hist_reset(h1);
+	struct serving_tick in = { .dt = 1, .offered = 5, .concurrency = 1, .dist = d,
+		.stretch = 2 };
+	struct serving_result r;
+	serving_step(&p, &in, &r, h1);
+	check_rel("M/M/1 at half speed", r.latency_sum / r.ok, 0.2, 0.005);
+	check_rel("M/M/1 at half speed, histogram", hist_mean(h1), 0.2, 0.01);
+	free(h1);
+	free(h2);
+	free(d);
+	free(d2);
+}
+
 int
 main(void)
 {
@@ -673,5 +727,6 @@ main(void)
 	test_overload();
 	test_dead_and_empty();
 	test_rate_independent_cost();
+	test_stretch();
 	return tl_finish();
 }

@@ -88,6 +88,8 @@ struct k8s_probe {
 	int32_t	timeout_s;		/* default 1 */
 	int32_t	success_threshold;	/* default 1 */
 	int32_t	failure_threshold;	/* default 3 */
+	bool	http;			/* httpGet or grpc: answered by the
+					   application, so it waits like a request */
 };
 
 struct k8s_port {

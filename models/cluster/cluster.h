@@ -120,6 +120,11 @@ struct cl_behavior {
 	sim_ns		 crash_after;	/* exits (code 1) this long after each start */
 	sim_ns		 mean_time_to_crash;	/* exits after Exp(mean) running */
 	int64_t		 memory_leak_per_hour;	/* bytes; 0: the service's (memory.c) */
+	/* How it serves (models/cluster/cpu.c): service times times
+	 * service_time_factor (0: 1), and a fraction error_rate of the
+	 * requests it is sent answered at once with an error. */
+	double		 service_time_factor;
+	double		 error_rate;
 };
 
 /* A template change (`kubectl set image / set resources / set env`): what

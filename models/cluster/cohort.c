@@ -64,6 +64,18 @@ cohort_flush(struct cluster *c, struct cohort_set *cs, struct cohort_pod *cp,
 }
 
 void
+cohort_dissolve(struct cluster *c, struct cohort_set *cs, int32_t set,
+    struct cohort_pod *cp, struct serving_pod *sv)
+{
+	for (size_t m = 0; m < cs->nmembers; m++)
+		if (cp[cs->members[m]].set == set)
+			cohort_flush(c, cs, cp, sv, cs->members[m]);
+	cs->n = 0;
+	cs->nmembers = 0;
+	cs->valid = false;
+}
+
+void
 cohort_rebuild(struct cluster *c, struct cohort_set *cs, int32_t set,
     struct cohort_pod *cp, struct serving_pod *sv, const uint32_t *eps, size_t n,
     uint32_t version)

@@ -65,6 +65,11 @@ struct cohort_pod {
 void cohort_flush(struct cluster *c, struct cohort_set *cs, struct cohort_pod *cp,
     struct serving_pod *sv, uint32_t p);
 
+/* Every member flushed (cohort_flush) and the set emptied: its profile
+ * steps its pods one by one from now on. */
+void cohort_dissolve(struct cluster *c, struct cohort_set *cs, int32_t set,
+    struct cohort_pod *cp, struct serving_pod *sv);
+
 /* Regroups set `set` (cs) over the endpoints eps[0..n): every old member
  * flushed, then pods with equal keys and states share a cohort. */
 void cohort_rebuild(struct cluster *c, struct cohort_set *cs, int32_t set,

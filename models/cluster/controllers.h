@@ -96,6 +96,9 @@ void cl_problems_emit(struct cluster *c);
 /* kubelet.c: a warm start's pod, bound, is Running (and Ready unless its
  * release misbehaves or probes decide) at once. */
 void kubelet_warm_start(struct cluster *c, uint32_t pod);
+/* The liveness probe failed failureThreshold times (probe_load.c): the
+ * kubelet kills the container and restarts it (with the crash back-off). */
+void kubelet_liveness_kill(struct cluster *c, uint32_t pod);
 
 /* endpoints.c: an endpoints change of the pod is still propagating. */
 bool endpoints_pending(struct cluster *c, uint32_t pod);

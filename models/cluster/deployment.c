@@ -58,6 +58,10 @@ template_hash(const struct k8s_pod_spec *s, const struct cl_behavior *b, const c
 		int64_t v[5] = { b->not_ready, b->not_live, b->startup, b->crash_after,
 			b->mean_time_to_crash };
 		h = fnv(h, v, sizeof v);
+		if (b->service_time_factor > 0 || b->error_rate > 0) {
+			double f[2] = { b->service_time_factor, b->error_rate };
+			h = fnv(h, f, sizeof f);
+		}
 	}
 	return h;
 }

@@ -354,6 +354,18 @@ kubelet_oom_kill(struct cluster *c, uint32_t p)
 	on_container_exit(c->sim, c, CL_POD_ARG(c, p));
 }
 
+void
+kubelet_liveness_kill(struct cluster *c, uint32_t p)
+{
+	struct cl_pod *pd = &c->pods[p];
+	if (pd->lost || pd->deleting || (pd->phase != POD_RUNNING && pd->phase != POD_READY))
+		return;
+	sim_cancel(c->sim, pd->exit_timer);
+	pd->exit_timer = 0;
+	pd->exit_why = EXIT_LIVENESS;
+	on_container_exit(c->sim, c, CL_POD_ARG(c, p));
+}
+
 static void
 on_kubelet_sees_pod(struct sim *sim, void *ctx, uint64_t arg)
 {

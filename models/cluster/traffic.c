@@ -28,6 +28,8 @@
 
 #include "models/cluster/controllers.h"
 #include "models/cluster/cohort.h"
+#include "models/cluster/cpu.h"
+#include "models/cluster/probe_load.h"
 #include "models/serving/serving.h"
 #include "models/cluster/mesh_int.h"
 #include "models/serving/request.h"
@@ -37,6 +39,7 @@
 struct serve_group {
 	struct serving_pod	before;	/* state that defines the group */
 	bool			dead;
+	struct cpu_cap		cap;
 	double			offered;
 	struct serving_pod	after;
 	struct serving_result	res;
@@ -79,6 +82,8 @@ struct traffic {
 	struct cohort_pod	*cp;		/* per pod id */
 	size_t			 capcp;
 	bool			 per_pod;	/* traffic_use_cohorts(false) */
+	struct cpu_state	*cpu;		/* limits, busy nodes, releases (cpu.h) */
+	struct probe_load	*probes;	/* HTTP probes against the load */
 };
 
 static struct traffic *
@@ -107,6 +112,13 @@ static bool
 same_state(const struct serving_pod *a, const struct serving_pod *b)
 {
 	return a->backlog == b->backlog && a->busy == b->busy;
+}
+
+static bool
+same_cap(const struct cpu_cap *a, const struct cpu_cap *b)
+{
+	return a->stretch == b->stretch && a->error_rate == b->error_rate &&
+	    a->throttled == b->throttled;
 }
 
 /* The shares of the endpoints, or NULL for an even split. */
@@ -212,29 +224,38 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
 		struct serving_pod *ps = &svp[eps[e]];
 		bool dead = pd->lost;
 		double share = w != NULL ? offered * w[e] : even;
+		/* the pod's CPU (limit, busy node) and release: the one lookup */
+		struct cpu_cap cap;
+		cpu_pod_cap(tr_of(c)->cpu, pr, eps[e], dt > 0 ? share / dt : 0,
+		    ps->backlog > 0, -1, &cap);
 		struct serve_group *g = NULL;
 		/* the group of the previous endpoint first: the same group as
 		 * a scan in order finds, the keys being distinct */
 		if (last < ngroups && groups[last].dead == dead && groups[last].offered == share &&
-		    same_state(&groups[last].before, ps)) {
+		    same_state(&groups[last].before, ps) && same_cap(&groups[last].cap, &cap)) {
 			g = &groups[last];
 		} else {
 			for (size_t k = 0; k < ngroups; k++) {
 				if (groups[k].dead == dead && groups[k].offered == share &&
-				    same_state(&groups[k].before, ps)) {
+				    same_state(&groups[k].before, ps) &&
+				    same_cap(&groups[k].cap, &cap)) {
 					g = &groups[k];
 					last = k;
 					break;
 				}
 			}
 		}
+		/* a release's errors are answered at once, the rest served */
+		double failing = cap.error_rate > 0 && !dead ? share * cap.error_rate : 0;
+		in.stretch = cap.stretch;
 		if (g == NULL && ngroups < SERVE_GROUPS) {
-			in.offered = share;
+			in.offered = share - failing;
 			in.state = dead ? SERVING_DEAD : SERVING_OK;
 			last = ngroups;
 			g = &groups[ngroups++];
 			g->before = *ps;
 			g->dead = dead;
+			g->cap = cap;
 			g->offered = share;
 			g->npods = 0;
 			g->after = *ps;
@@ -247,7 +268,7 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
 			*ps = g->after;
 			res = &g->res;
 		} else {
-			in.offered = share;
+			in.offered = share - failing;
 			in.state = dead ? SERVING_DEAD : SERVING_OK;
 			serving_step(ps, &in, &own, pr->hist);
 			res = &own;
@@ -255,19 +276,29 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
 		ok += res->ok;
 		pd->served += res->ok;	/* the Pods metric requests_per_second */
 		tmo += res->timed_out;
-		err += res->rejected + res->failed;
+		err += res->rejected + res->failed + failing;
 		occ += res->occupancy;
 		soj += res->sojourn;
-		adm += share - res->rejected - res->failed;
+		adm += share - failing - res->rejected - res->failed;
 		o_rej += res->rejected;
-		o_fail += res->failed;
+		o_fail += res->failed + failing;
 		o_start += res->started;
 		if (report != NULL)
 			report(ctx, eps[e], share,
-			    res->rejected + res->failed + res->timed_out, res->ok);
+			    res->rejected + res->failed + failing + res->timed_out, res->ok);
 		double cw = res->started * cpu_per;
 		pd->cpu_seconds += cw;
 		work += cw;
+		if (cap.throttled)
+			cpu_used(tr_of(c)->cpu, eps[e], cw);
+		if (!dead && in.concurrency > 0) {
+			/* the pod's response time now: a probe waits as a request */
+			double drain = res->backlog * res->smean / in.concurrency;
+			double resp = res->smean + (res->backlog > 0 ? drain :
+			    res->st_rate > 0 ? res->st_pw / res->st_rate : 0);
+			if (resp > PL_MIN_TIMEOUT_S || pl_any(tr_of(c)->probes))
+				pl_seen(tr_of(c)->probes, eps[e], resp, drain);
+		}
 	}
 	sp->occupancy = occ;
 	sp->sojourn = soj;
@@ -282,6 +313,28 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
 	out->errors = err;
 	out->ok = ok;
 	out->timeouts = tmo;
+}
+
+/* The members of cohort k after its step, as step_pods does for each pod:
+ * their response time to the HTTP probes (probe_load.c), only when it is
+ * slow or a probe has failures to clear, so a steady cohort costs nothing
+ * here. A probe may flush a member out of the cohort (the set regroups
+ * before its next step). */
+static void
+cohort_probes(struct cluster *c, size_t i, struct cohort_set *cs, size_t k,
+    const struct serving_tick *in, const struct serving_result *res)
+{
+	struct traffic *tr = tr_of(c);
+	double drain = res->backlog * res->smean / in->concurrency;
+	double resp = res->smean + (res->backlog > 0 ? drain :
+	    res->st_rate > 0 ? res->st_pw / res->st_rate : 0);
+	if (!(resp > PL_MIN_TIMEOUT_S) && !pl_any(tr->probes))
+		return;
+	for (size_t m = 0; m < cs->nmembers; m++) {
+		uint32_t p = cs->members[m];
+		if (tr->cp[p].set == (int32_t)i && tr->cp[p].k == (int32_t)k)
+			pl_seen(tr->probes, p, resp, drain);
+	}
 }
 
 /*
@@ -343,6 +396,8 @@ step_cohorts(struct cluster *c, size_t i, double dt, double offered, double time
 		double cw = res.started * cpu_per;
 		co->cpu += cw;
 		work += cw * m;
+		if (!co->key.dead && in.concurrency > 0)
+			cohort_probes(c, i, cs, k, &in, &res);
 		serving_add_latency_deferred(&res, dist, timeout, net, m, pr->hist, &sp->lat);
 	}
 	cohort_merge(c, cs, tr->cp);
@@ -447,7 +502,15 @@ serve_profile(struct cluster *c, size_t i, sim_ns from, sim_ns to)
 	if (offered < 0)
 		offered = 0;
 	struct serve_step_out o;
-	if (tr_of(c)->serve->p[i].cohorts)
+	struct serve_prof *sp = &tr_of(c)->serve->p[i];
+	if (sp->cohorts && cpu_any(tr_of(c)->cpu)) {
+		/* A pod may be throttled, contend or run a release's factors
+		 * from now on (cpu.h): each pod's capacity is its own, so the
+		 * Service steps its pods from here on. */
+		cohort_dissolve(c, &sp->coh, (int32_t)i, tr_of(c)->cp, tr_of(c)->sv);
+		sp->cohorts = false;
+	}
+	if (sp->cohorts)
 		step_cohorts(c, i, dt, offered, pr->service_timeout, &o);
 	else
 		step_pods(c, i, dt, offered, pr->service_timeout, NULL, NULL, NULL, &o);
@@ -489,7 +552,64 @@ sync_profile(struct cluster *c, size_t i)
 		if (cpu > 0) {
 			c->pods[p].cpu_seconds += cpu;
 			pr->cpu_used_interval += cpu;
+			cpu_used(tr_of(c)->cpu, (uint32_t)p, cpu);
 		}
+	}
+}
+
+/* Request mode: the endpoints' HTTP probes against their queues (only a
+ * pod with requests waiting, or all while one has failures to clear). */
+static void
+request_probes(struct cluster *c, size_t i)
+{
+	struct cl_profile *pr = &c->profiles[i];
+	struct serve_prof *sp = &tr_of(c)->serve->p[i];
+	struct cl_service *sv = &c->services[pr->service];
+	int conc = pr->p.concurrency > 0 ? pr->p.concurrency : 1;
+	for (size_t e = 0; e < sv->nendpoints; e++) {
+		uint32_t p = sv->endpoints[e];
+		uint32_t load = rq_pod_load(sp->rq, p);
+		if (load <= (uint32_t)conc && !pl_any(tr_of(c)->probes))
+			continue;
+		double s = pr->service_mean;
+		if (cpu_any(tr_of(c)->cpu)) {
+			struct cpu_cap cap;
+			bool backlogged = load > (uint32_t)conc;
+			double rate = pr->service_cpu > 0 && c->t.tick > 0 ?
+			    cpu_recent(tr_of(c)->cpu, p) / pr->service_cpu /
+			    sim_ns_to_s(c->t.tick) : 0;
+			cpu_pod_cap(tr_of(c)->cpu, pr, p, rate, backlogged,
+			    load < (uint32_t)conc ? (double)load : (double)conc, &cap);
+			s *= cap.stretch;
+		}
+		double queued = load > (uint32_t)conc ? (double)(load - (uint32_t)conc) : 0;
+		double drain = (double)load * s / conc;
+		pl_seen(tr_of(c)->probes, p, s + queued * s / conc, drain);
+	}
+}
+
+/* Request mode: each endpoint's capacity for the tick (cpu.h) handed to
+ * models/serving/request.c when it changed; nothing while no pod can be
+ * throttled, contend or misbehave. */
+static void
+request_caps(struct cluster *c, size_t i, double dt)
+{
+	struct cl_profile *pr = &c->profiles[i];
+	struct serve_prof *sp = &tr_of(c)->serve->p[i];
+	if (!cpu_any(tr_of(c)->cpu))
+		return;
+	struct cl_service *sv = &c->services[pr->service];
+	for (size_t e = 0; e < sv->nendpoints; e++) {
+		uint32_t p = sv->endpoints[e];
+		struct cpu_cap cap;
+		/* its rate from the cpu it used in the tick just served */
+		double rate = pr->service_cpu > 0 && dt > 0 ?
+		    cpu_recent(tr_of(c)->cpu, p) / pr->service_cpu / dt : 0;
+		uint32_t load = rq_pod_load(sp->rq, p), conc = (uint32_t)pr->p.concurrency;
+		cpu_pod_cap(tr_of(c)->cpu, pr, p, rate, load > conc, load < conc ? load : conc,
+		    &cap);
+		if (cpu_cap_changed(tr_of(c)->cpu, p, &cap))
+			rq_set_pod_cap(sp->rq, p, cap.stretch, cap.error_rate);
 	}
 }
 
@@ -505,6 +625,7 @@ traffic_sync(struct cluster *c)
 	}
 	if (tr_of(c)->serve->mesh != NULL)
 		mesh_fluid_interval(tr_of(c)->serve->mesh);
+	cpu_interval(tr_of(c)->cpu, sim_ns_to_s(sim_now(c->sim)));
 }
 
 int64_t
@@ -543,9 +664,13 @@ on_tick(struct sim *sim, void *ctx, uint64_t arg)
 	(void)arg;
 	struct cluster *c = ctx;
 	sim_ns now = sim_now(sim);
+	cpu_tick(tr_of(c)->cpu, sim_ns_to_s(c->t.tick));
 	for (size_t i = 0; i < c->nprofiles; i++) {
-		if (tr_of(c)->serve->p[i].rq != NULL)
+		if (tr_of(c)->serve->p[i].rq != NULL) {
 			sync_profile(c, i);
+			request_caps(c, i, sim_ns_to_s(c->t.tick));
+			request_probes(c, i);
+		}
 		else if (!mesh_has(tr_of(c)->serve->mesh, i))
 			serve_profile(c, i, now - c->t.tick, now);
 	}
@@ -579,6 +704,7 @@ fluid_service(struct cl_profile *pr, double *mean, double *scv)
 	}
 	if (!(*scv <= SERVING_SCV_MAX))
 		*scv = SERVING_SCV_MAX;
+	pr->service_mean = *mean;	/* for cpu.c's demands */
 }
 
 static void
@@ -656,6 +782,8 @@ static void
 traffic_destroy(struct cluster *c)
 {
 	struct traffic *tr = tr_of(c);
+	cpu_free(tr->cpu);
+	pl_free(tr->probes);
 	free(tr->dists);
 	free(tr->sv);
 	free(tr->cp);
@@ -763,13 +891,30 @@ on_change(void *ctx, enum cl_change what, uint32_t p)
 		serve_pod_gone(c, p);
 }
 
+/* Probes (probe_load.c): the pod's fluid queue is gone. */
+static void
+pod_queue_reset(void *ctx, uint32_t p)
+{
+	struct cluster *c = ctx;
+	struct traffic *tr = tr_of(c);
+	if (p >= tr->capsv)
+		return;
+	struct cohort_pod *me = &tr->cp[p];
+	if (tr->serve != NULL && me->k >= 0)
+		cohort_flush(c, &tr->serve->p[me->set].coh, tr->cp, tr->sv, p);
+	serving_pod_init(&tr->sv[p]);
+}
+
 static void *
 traffic_create(struct cluster *c)
 {
 	cl_watch(c, CL_ON(CL_POD_ADDED) | CL_ON(CL_POD_BOUND) | CL_ON(CL_POD_STARTED) |
 	    CL_ON(CL_POD_READY) | CL_ON(CL_POD_DELETING) | CL_ON(CL_POD_TERMINATING) |
 	    CL_ON(CL_POD_LOST) | CL_ON(CL_POD_REMOVED), on_change, c);
-	return xcalloc(1, sizeof(struct traffic));
+	struct traffic *tr = xcalloc(1, sizeof *tr);
+	tr->cpu = cpu_new(c);
+	tr->probes = pl_new(c, pod_queue_reset, c);
+	return tr;
 }
 
 const struct cl_controller traffic_controller = {

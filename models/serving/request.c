@@ -42,6 +42,10 @@ struct rq_pod {
 	uint16_t	*qc;		/* class of each queued request (with classes) */
 	sim_ns		*qd;		/* the mesh's: deadline and tag of each */
 	uint64_t	*qt;		/* queued request (NULL without the mesh) */
+	/* Its capacity (rq_set_pod_cap): service times times stretch (0: 1),
+	 * the fraction answered with an error. */
+	double		 stretch;
+	double		 err;
 };
 
 /* A request in service; free ones are linked through `pod` and have
@@ -66,6 +70,7 @@ struct rq_service {
 	gsl_rng			*rng;		/* arrivals */
 	gsl_rng			*rng_svc;	/* service times, network latency */
 	gsl_rng			*rng_lb;	/* load-balancer choices and keys */
+	gsl_rng			*rng_err;	/* a release's errors; NULL until one */
 	struct hist		*h;
 	uint32_t *const		*ids;
 	const size_t		*nids;
@@ -330,6 +335,8 @@ rq_free(struct rq_service *r)
 	free(r->ring);
 	gsl_rng_free(r->rng);
 	gsl_rng_free(r->rng_lb);
+	if (r->rng_err != NULL)
+		gsl_rng_free(r->rng_err);
 	gsl_rng_free(r->rng_svc);
 	free(r->name);
 	free(r);
@@ -379,6 +386,14 @@ pod_get(struct rq_service *r, uint32_t id)
 		r->npods = (size_t)id + 1;
 	}
 	return &r->pods[id];
+}
+
+/* Whether the pod answers this request with an error at once (its
+ * release's error rate; a draw only when it has one). */
+static inline bool
+pod_errs(struct rq_service *r, const struct rq_pod *pd)
+{
+	return pd->err > 0 && gsl_rng_uniform(r->rng_err) < pd->err;
 }
 
 static inline void
@@ -485,6 +500,10 @@ start_service(struct rq_service *r, struct rq_pod *pd, uint32_t j, sim_ns now)
 	}
 	/* Clamped to SIM_SPAN_MAX, so now + d cannot overflow. */
 	sim_ns d = sim_dist_sample_ns(&k->service_time, r->rng_svc);
+	if (pd->stretch > 0 && pd->stretch != 1) {
+		double x = (double)d * pd->stretch;
+		d = x < (double)SIM_SPAN_MAX ? (sim_ns)x : SIM_SPAN_MAX;
+	}
 	sim_at(r->sim, now + d, r->p.prio, on_done, r, j);
 }
 
@@ -697,6 +716,10 @@ on_arrival(struct sim *sim, void *ctx, uint64_t arg)
 		goto next;
 	}
 	struct rq_pod *pd = id < r->npods ? &r->pods[id] : pod_get(r, id);
+	if (pod_errs(r, pd)) {
+		r->st.failed++;
+		goto next;
+	}
 	area_to(r, now);
 	if (pd->busy < (uint32_t)r->p.concurrency) {
 		r->st.in_system++;
@@ -773,6 +796,8 @@ rq_submit(struct rq_service *r, uint64_t tag, sim_ns deadline, uint32_t *pod)
 	if (r->p.dead != NULL && r->p.dead(r->p.dead_ctx, id))
 		return RQ_FAILED;
 	struct rq_pod *pd = id < r->npods ? &r->pods[id] : pod_get(r, id);
+	if (pod_errs(r, pd))
+		return RQ_FAILED;
 	area_to(r, now);
 	if (pd->busy < (uint32_t)r->p.concurrency) {
 		r->st.in_system++;
@@ -816,6 +841,8 @@ rq_pod_gone(struct rq_service *r, uint32_t id)
 	if (id >= r->npods)
 		return;
 	struct rq_pod *pd = &r->pods[id];
+	pd->stretch = 0;
+	pd->err = 0;
 	if (pd->busy == 0 && pd->len == 0)
 		return;
 	sim_ns now = sim_now(r->sim);
@@ -894,4 +921,23 @@ rq_class_moments(const struct rq_class *c, size_t n, double *mean, double *scv,
 		*cpu = u;
 	if (timeout_s != NULL)
 		*timeout_s = all_timeouts ? t : 0;
+}
+
+void
+rq_set_pod_cap(struct rq_service *r, uint32_t id, double stretch, double err)
+{
+	struct rq_pod *pd = id < r->npods ? &r->pods[id] : pod_get(r, id);
+	pd->stretch = stretch;
+	pd->err = err;
+	if (err > 0 && r->rng_err == NULL) {
+		char *n = xasprintf("errors:%s", r->name);
+		r->rng_err = sim_rng_new(r->p.seed, n);
+		free(n);
+	}
+}
+
+uint32_t
+rq_pod_load(const struct rq_service *r, uint32_t id)
+{
+	return active(r, id);
 }

@@ -179,6 +179,18 @@ enum rq_outcome rq_submit(struct rq_service *r, uint64_t tag, sim_ns deadline,
  * its slots and queue are emptied. */
 void rq_pod_gone(struct rq_service *r, uint32_t pod);
 
+/*
+ * A pod's capacity from now (a CPU limit's throttling, its share of a busy
+ * node, its release; models/cluster/cpu.h): each service time it starts
+ * from now is multiplied by `stretch` (0 or 1: as drawn), and a fraction
+ * `err` of the requests it is sent are answered at once with an error
+ * (counted as failed; drawn from the stream "errors:<name>", made at the
+ * first pod with err > 0). rq_pod_gone resets it.
+ */
+void rq_set_pod_cap(struct rq_service *r, uint32_t pod, double stretch, double err);
+/* The pod's requests queued or in service. */
+uint32_t rq_pod_load(const struct rq_service *r, uint32_t pod);
+
 /* The counts so far, with `area` brought up to now. */
 void rq_get_stats(const struct rq_service *r, struct rq_stats *out);
 /* CPU-seconds a pod used since the last call (started requests times

@@ -81,6 +81,12 @@
  * transient, while regime 2 starts from the current backlog; the model is
  * therefore pessimistic just below rho = 1 and optimistic just above it.
  *
+ * CPU (serving_tick.stretch): a pod held back by its CPU limit (the CFS
+ * quota) or by its share of a busy node serves as fewer, slower slots; the
+ * caller (models/cluster/cpu.c) passes those slots as the concurrency and
+ * the slowdown as stretch, and every service time of the tick, its
+ * quantiles (the tables are in units of the mean) included, is stretched.
+ *
  * Utilization: busy_frac = served work / (c dt); the caller derives CPU as
  * idle + started_rate x cpu_per_request.
  *
@@ -400,9 +406,9 @@ struct serving_walk {
 
 /* Y's knots in seconds for wait rate theta (interpolated in log beta). */
 static void
-serving_yknots(const struct serving_dist *d, double theta, double *y)
+serving_yknots(const struct serving_dist *d, double mean, double theta, double *y)
 {
-	double beta = theta * d->mean;
+	double beta = theta * mean;
 	double u = (log10(beta) + 3) * 8;
 	int j;
 	double f;
@@ -416,7 +422,7 @@ serving_yknots(const struct serving_dist *d, double theta, double *y)
 		j = (int)u;
 		f = u - j;
 	}
-	double unscale = (1 + beta) / beta * d->mean;
+	double unscale = (1 + beta) / beta * mean;
 	for (int k = 0; k < SERVING_NLEV; k++)
 		y[k] = ((1 - f) * d->zq[j][k] + f * d->zq[j + 1][k]) * unscale;
 }
@@ -433,16 +439,17 @@ serving_walk(const struct serving_result *res, const struct serving_dist *d,
 {
 	double xs[SERVING_NLEV], xy[SERVING_NLEV];
 	double T = timeout > 0 ? timeout : 0;
+	double mean = res->smean > 0 ? res->smean : d->mean;
 	memset(wk, 0, sizeof *wk);
 	for (int k = 0; k < SERVING_NLEV; k++)
-		xs[k] = d->sq[k] * d->mean;
+		xs[k] = d->sq[k] * mean;
 	if (res->st_n > 0) {
 		double n0 = res->st_n * (1 - res->st_pw);
 		double n1 = res->st_n * res->st_pw, sum = 0, ok;
 		ok = hist_add_pwl(h, xs, serving_lev, SERVING_NLEV, n0 * scale, net,
 		    T, &sum);
 		if (n1 > 0) {
-			serving_yknots(d, res->st_rate, xy);
+			serving_yknots(d, mean, res->st_rate, xy);
 			ok += hist_add_pwl(h, xy, serving_lev, SERVING_NLEV,
 			    n1 * scale, net, T, &sum);
 		}
@@ -508,10 +515,10 @@ serving_pending_flush(struct serving_pending *pp, struct hist *h)
  * flushing what it held when the knots differ. */
 static void
 serving_defer(struct serving_deferred *df, int k, struct hist *h,
-    const struct serving_dist *d, double rate, double net, double T, double w)
+    const struct serving_dist *d, double mean, double rate, double net, double T, double w)
 {
 	struct serving_pending *pp = &df->part[k];
-	if (pp->set && pp->d == d && pp->mean == d->mean && pp->scv == d->scv &&
+	if (pp->set && pp->d == d && pp->mean == mean && pp->scv == d->scv &&
 	    pp->rate == rate && pp->net == net && pp->timeout == T) {
 		pp->w += w;
 		return;
@@ -519,7 +526,7 @@ serving_defer(struct serving_deferred *df, int k, struct hist *h,
 	serving_pending_flush(pp, h);
 	pp->set = true;
 	pp->d = d;
-	pp->mean = d->mean;
+	pp->mean = mean;
 	pp->scv = d->scv;
 	pp->rate = rate;
 	pp->net = net;
@@ -527,9 +534,9 @@ serving_defer(struct serving_deferred *df, int k, struct hist *h,
 	pp->w = w;
 	if (k == 0)
 		for (int i = 0; i < SERVING_NLEV; i++)
-			pp->x[i] = d->sq[i] * d->mean;
+			pp->x[i] = d->sq[i] * mean;
 	else
-		serving_yknots(d, rate, pp->x);
+		serving_yknots(d, mean, rate, pp->x);
 }
 
 void
@@ -543,9 +550,10 @@ serving_add_latency_deferred(const struct serving_result *res,
 	if (res->st_n > 0) {
 		/* serving_walk's stable part, its weights kept */
 		double n0 = res->st_n * (1 - res->st_pw), n1 = res->st_n * res->st_pw;
-		serving_defer(df, 0, h, dist, 0, net, T, n0 * scale);
+		double mean = res->smean > 0 ? res->smean : dist->mean;	/* stretched */
+		serving_defer(df, 0, h, dist, mean, 0, net, T, n0 * scale);
 		if (n1 > 0)
-			serving_defer(df, 1, h, dist, res->st_rate, net, T, n1 * scale);
+			serving_defer(df, 1, h, dist, mean, res->st_rate, net, T, n1 * scale);
 	}
 	if (res->nphase > 0) {
 		struct serving_result ph = *res;
@@ -597,12 +605,12 @@ static void
 serving_stable(struct serving_pod *pod, const struct serving_tick *in,
     double lambda, double span, double qlimit, struct serving_result *res)
 {
-	const struct serving_dist *d = in->dist;
+	const double s = res->smean;
 	int c = in->concurrency;
 	double n = lambda * span;
 	if (!(n > 0))
 		return;
-	double a = lambda * d->mean;
+	double a = lambda * s;
 	double pw, th0;
 	if (in->choices >= 2 && a < c) {
 		if (pod->mf_c != c || pod->mf_a != a || pod->mf_d != in->choices) {
@@ -613,10 +621,10 @@ serving_stable(struct serving_pod *pod, const struct serving_tick *in,
 		}
 		pw = pod->mf_pw;
 		/* Exponential waits of those who wait, with the mean-field mean. */
-		th0 = pod->mf_wq > 0 ? pw / (pod->mf_wq * d->mean) : INFINITY;
+		th0 = pod->mf_wq > 0 ? pw / (pod->mf_wq * s) : INFINITY;
 	} else {
 		pw = serving_pw(pod, c, a);
-		th0 = (double)c / d->mean - lambda;
+		th0 = (double)c / s - lambda;
 	}
 	if (isfinite(qlimit)) {
 		double rej = n * pw * pow(a / c, qlimit);
@@ -625,7 +633,7 @@ serving_stable(struct serving_pod *pod, const struct serving_tick *in,
 	}
 	res->st_n = n;
 	res->st_pw = pw;
-	res->st_rate = th0 / d->wait_factor;
+	res->st_rate = th0 / in->dist->wait_factor;
 	pod->busy = a < c ? a : c;
 	/* Steady state over span: busy slots lambda' s for those served, and
 	 * Lq = lambda' E[min(W, T)], W ~ P_W Exp(theta). */
@@ -633,8 +641,8 @@ serving_stable(struct serving_pod *pod, const struct serving_tick *in,
 	double ab = T > 0 ? n * pw * exp(-th * T) : 0;
 	double wait = pw * (T > 0 ? -expm1(-th * T) : 1) / th;
 	double lam = n / span;
-	res->occupancy += span * (lam * wait + (lam - ab / span) * d->mean);
-	res->sojourn += n * wait + (n - ab) * d->mean;
+	res->occupancy += span * (lam * wait + (lam - ab / span) * s);
+	res->sojourn += n * wait + (n - ab) * s;
 }
 
 /* Regime 2 (and the hand-over to regime 1); returns the busy seconds. */
@@ -642,7 +650,7 @@ static double
 serving_fluid(struct serving_pod *pod, const struct serving_tick *in,
     double B, struct serving_result *res)
 {
-	double dt = in->dt, s = in->dist->mean;
+	double dt = in->dt, s = res->smean;
 	double cap = (double)in->concurrency / s;
 	double lambda = in->offered / dt;
 	double kq = in->queue_limit > 0 ? in->queue_limit : INFINITY;
@@ -728,6 +736,7 @@ serving_step(struct serving_pod *pod, const struct serving_tick *in,
 	KS_ASSERT(in->dt > 0 && in->dist != NULL);
 	KS_ASSERT(in->offered >= 0 && in->concurrency >= 0);
 	memset(res, 0, sizeof *res);
+	res->smean = in->stretch > 0 ? in->dist->mean * in->stretch : in->dist->mean;
 	double B = pod->backlog > SERVING_EPS ? pod->backlog : 0;
 	double A = in->offered;
 	int c = in->concurrency;
@@ -760,14 +769,14 @@ serving_step(struct serving_pod *pod, const struct serving_tick *in,
 
 	double busy = serving_fluid(pod, in, B, res);
 	for (int p = 0; p < res->nphase; p++)
-		res->sojourn += res->phase[p].n * in->dist->mean;
+		res->sojourn += res->phase[p].n * res->smean;
 	struct serving_walk wk;
 	double net = in->net_latency > 0 ? in->net_latency : 0;
 	if (in->timeout > 0 || h != NULL) {
 		serving_walk(res, in->dist, in->timeout, net, 1, h, &wk);
 	} else {
 		/* No timeout, no histogram: the sums in closed form. */
-		double s = in->dist->mean;
+		double s = res->smean;
 		memset(&wk, 0, sizeof wk);
 		wk.ok = res->st_n;
 		if (res->st_n > 0)
@@ -784,7 +793,7 @@ serving_step(struct serving_pod *pod, const struct serving_tick *in,
 	res->started = wk.ok + wk.late;
 	res->latency_sum = wk.lat_sum;
 	double st_started = res->st_n - wk.abandoned;
-	double frac = (busy + st_started * in->dist->mean / c) / in->dt;
+	double frac = (busy + st_started * res->smean / c) / in->dt;
 	res->busy_frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
 	pod->backlog = res->backlog;
 	if (res->backlog > 0)

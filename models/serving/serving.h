@@ -94,6 +94,9 @@ struct serving_tick {
 						   to the least loaded of d pods
 						   (serving_pod_of_d); else
 						   independent Poisson arrivals */
+	double			 stretch;	/* service times times this (a CPU
+						   limit's throttling, node contention,
+						   a slow release); 0 or 1: as dist */
 };
 
 /* One fluid phase: n requests served, their waits linear from w0 to w1;
@@ -122,6 +125,7 @@ struct serving_result {
 	double	backlog;	/* waiting at the end of the tick */
 	double	busy_frac;	/* served work / (c dt), in [0, 1] */
 	double	latency_sum;	/* sum of response times of the ok requests, s */
+	double	smean;		/* the mean service time used: dist mean x stretch */
 	/* Little's law terms: the integral over the tick of the requests in
 	 * the pod (queued + in service), request-seconds, from the backlog
 	 * trajectory and busy slots; and the total time in the pod of the

@@ -1,0 +1,456 @@
+/*
+ * cpu.c - CPU as the kernel enforces it on serving pods: a CPU limit is a
+ * CFS quota (limit x 100 ms per 100 ms period), and the pods of a node
+ * whose summed demand exceeds its allocatable cores share them in
+ * proportion to their cpu.shares (from their CPU requests), each capped by
+ * its limit, work-conserving. The result is a per-pod, per-tick capacity
+ * (struct cpu_cap, see cpu.h for the model) that traffic
+ * applies in both fidelities, together with the release's own service-time
+ * factor and error rate. Upstream: pkg/kubelet/cm (MilliCPUToQuota,
+ * MilliCPUToShares; a pod-level quota only when every container has a CPU
+ * limit), the kernel's CFS bandwidth control (sched-bwc.rst).
+ * Cost: nothing per pod and tick until a pod can be throttled (its limit
+ * below its demand with every slot busy) or a node is busy (its serving
+ * pods used more than 3/4 of its cores over the last 10 s, check_nodes); a
+ * pass over the pods when the set of bound pods changed and every 10 s;
+ * per tick, a weighted water-fill over the pods of each busy node.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/cluster/controllers.h"
+#include "models/cluster/cpu.h"
+
+/* Per pod id. */
+struct cpu_pod {
+	double		limit;		/* cores of its CFS quota, 0: none */
+	double		cpu_seen;	/* its cpu_seconds at the last check */
+	double		used;		/* request mode: cpu-seconds in tick used_tick */
+	uint64_t	used_tick;
+	double		demand;		/* cores it asked for, at tick `dem_tick` */
+	double		alloc;		/* its share of a busy node this tick; < 0 none */
+	uint64_t	dem_tick;
+	struct cpu_cap	last;		/* request mode: the cap handed over */
+	bool		has_last;
+	bool		throttled;	/* by its quota at its last lookup */
+};
+
+/* Per profile. */
+struct cpu_prof {
+	bool		rows;		/* some pod of it can be throttled or contend */
+	double		throttled_periods;	/* this interval */
+	int64_t		throttled_pods, contended_pods;	/* in the last tick */
+	int64_t		tp_tick, cp_tick;	/* counting in this tick */
+};
+
+struct cpu_state {
+	struct cluster	*c;
+	struct cpu_pod	*pod;
+	size_t		 cappod;
+	struct cpu_prof	*prof;
+	size_t		 nprof;
+	bool		 dirty;		/* bound pods changed since the rescan */
+	bool		 active;	/* a pod can be throttled or contend */
+	bool		 any;		/* active or a release's factors, ever */
+	uint32_t	*busy_nodes;	/* nodes that can be overcommitted */
+	size_t		 nbusy, capbusy;
+	bool		 throttle;	/* a pod's limit is below its full demand */
+	double		 now_s, checked_s;	/* the last check of the nodes' use */
+	uint64_t	 tick;
+	/* the water-fill's scratch */
+	struct cpu_level *lv;
+	size_t		 caplv;
+};
+
+/* A pod's place in the water-fill: what it asks per unit of weight. */
+struct cpu_level {
+	double		level;
+	uint32_t	id;
+};
+
+/* Grows the per-pod array to hold pod id p. */
+static void
+grow_pods(struct cpu_state *cs, size_t need)
+{
+	if (need <= cs->cappod)
+		return;
+	size_t old = cs->cappod;
+	KS_GROW(cs->pod, cs->cappod, need);
+	memset(cs->pod + old, 0, (cs->cappod - old) * sizeof *cs->pod);
+	for (size_t q = old; q < cs->cappod; q++)
+		cs->pod[q].alloc = -1;
+}
+
+static void
+on_change(void *ctx, enum cl_change what, uint32_t id)
+{
+	struct cpu_state *cs = ctx;
+	cs->dirty = true;
+	if (what != CL_POD_BOUND && id < cs->cappod) {
+		cs->pod[id].has_last = false;
+		cs->pod[id].limit = 0;
+		if (what == CL_POD_REMOVED)
+			cs->pod[id].cpu_seen = 0;
+	}
+}
+
+struct cpu_state *
+cpu_new(struct cluster *c)
+{
+	struct cpu_state *cs = xcalloc(1, sizeof *cs);
+	cs->c = c;
+	cs->dirty = true;
+	cl_watch(c, CL_ON(CL_POD_BOUND) | CL_ON(CL_POD_REMOVED) | CL_ON(CL_POD_LOST),
+	    on_change, cs);
+	return cs;
+}
+
+void
+cpu_free(struct cpu_state *cs)
+{
+	if (cs == NULL)
+		return;
+	free(cs->pod);
+	free(cs->prof);
+	free(cs->busy_nodes);
+	free(cs->lv);
+	free(cs);
+}
+
+/* The profile pod p serves, or -1. */
+static int32_t
+pod_profile(const struct cluster *c, uint32_t p)
+{
+	uint32_t s = c->deploys[c->pods[p].deploy].service;
+	return s == NONE ? -1 : c->services[s].profile;
+}
+
+/* The cores of the pod's CFS quota: the sum of its containers' CPU limits
+ * when every container has one (the kubelet sets a pod-level quota only
+ * then), else 0. */
+static double
+pod_limit(const struct cl_pod *pd)
+{
+	const struct k8s_pod_spec *s = pd->spec;
+	int64_t milli = 0;
+	if (s == NULL || s->ncontainers == 0)
+		return 0;
+	for (size_t i = 0; i < s->ncontainers; i++) {
+		if (!s->containers[i].limits.has_cpu)
+			return 0;
+		milli += s->containers[i].limits.cpu_milli;
+	}
+	return milli > 0 ? (double)milli / 1000.0 : 0;
+}
+
+/* The release's service-time factor (1: as the profile). */
+static double
+release_factor(const struct cl_pod *pd)
+{
+	const struct cl_behavior *b = pd->behave;
+	return b != NULL && b->service_time_factor > 0 ? b->service_time_factor : 1;
+}
+
+/* Cores pod p of profile pr asks for with every slot busy (0: no CPU per
+ * request, it cannot be held back). */
+static double
+full_demand(const struct cl_profile *pr, const struct cl_pod *pd)
+{
+	double s = pr->service_mean * release_factor(pd);
+	if (!(s > 0) || !(pr->service_cpu > 0) || pr->p.concurrency <= 0)
+		return 0;
+	return (double)pr->p.concurrency * pr->service_cpu / s;
+}
+
+static double
+node_cores(const struct cl_node *n)
+{
+	return (double)n->spec->allocatable.cpu_milli / 1000.0;
+}
+
+/* After bound pods changed: each pod's limit, whether any can be
+ * throttled (its limit below its demand with every slot busy). */
+static void
+rescan(struct cpu_state *cs)
+{
+	struct cluster *c = cs->c;
+	cs->dirty = false;
+	grow_pods(cs, c->npods);
+	if (cs->prof == NULL && c->nprofiles > 0) {
+		cs->prof = xcalloc(c->nprofiles, sizeof *cs->prof);
+		cs->nprof = c->nprofiles;
+	}
+	cs->throttle = false;
+	for (size_t n = 0; n < c->nnodes; n++) {
+		const struct cl_node *nd = &c->nodes[n];
+		if (nd->state == NODE_DELETED)
+			continue;
+		for (uint32_t p = nd->first_pod; p != NONE; p = c->pods[p].node_next) {
+			int32_t i = pod_profile(c, p);
+			if (i < 0)
+				continue;
+			const struct cl_pod *pd = &c->pods[p];
+			double lim = pod_limit(pd), full = full_demand(&c->profiles[i], pd);
+			if (pd->behave != NULL && (pd->behave->service_time_factor > 0 ||
+			    pd->behave->error_rate > 0))
+				cs->any = true;
+			cs->pod[p].limit = lim;
+			if (lim > 0 && lim < full) {
+				cs->throttle = true;
+				cs->prof[i].rows = true;
+			}
+		}
+	}
+	cs->active = cs->throttle || cs->nbusy > 0;
+	cs->any |= cs->active;
+}
+
+/*
+ * Every CPU_CHECK_S: the nodes whose serving pods used more than
+ * CPU_BUSY_USE of their cores since the last check are the ones whose
+ * cores are shared out each tick (share_node); the others cannot be
+ * overcommitted by the mean demands fluid mode serves, give or take a
+ * load that rises by a quarter of a node within one check.
+ */
+#define CPU_CHECK_S	10.0
+#define CPU_BUSY_USE	0.75
+
+static void
+check_nodes(struct cpu_state *cs)
+{
+	struct cluster *c = cs->c;
+	double span = cs->now_s - cs->checked_s;
+	cs->checked_s = cs->now_s;
+	cs->nbusy = 0;
+	for (size_t n = 0; n < c->nnodes; n++) {
+		const struct cl_node *nd = &c->nodes[n];
+		if (nd->state == NODE_DELETED)
+			continue;
+		double used = 0;
+		for (uint32_t p = nd->first_pod; p != NONE; p = c->pods[p].node_next) {
+			if (pod_profile(c, p) < 0)
+				continue;
+			double cpu = cl_pod_cpu_seconds(c, p);	/* cohorts' share too */
+			used += cpu - cs->pod[p].cpu_seen;
+			cs->pod[p].cpu_seen = cpu;
+		}
+		if (span > 0 && used / span > CPU_BUSY_USE * node_cores(nd) &&
+		    node_cores(nd) > 0) {
+			KS_GROW(cs->busy_nodes, cs->capbusy, cs->nbusy + 1);
+			cs->busy_nodes[cs->nbusy++] = (uint32_t)n;
+		}
+	}
+	cs->active = cs->throttle || cs->nbusy > 0;
+	cs->any |= cs->active;
+}
+
+/* cpu.shares of a pod: MilliCPUToShares, request x 1024 / 1000, at least
+ * 2 (MinShares). */
+static double
+pod_shares(const struct cl_pod *pd)
+{
+	int64_t s = pd->req_cpu_milli * 1024 / 1000;
+	return (double)(s < 2 ? 2 : s);
+}
+
+static int
+cmp_level(const void *a, const void *b)
+{
+	const struct cpu_level *x = a, *y = b;
+	if (x->level != y->level)
+		return x->level < y->level ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* What pod p asks of its node: its demand of the tick before, capped by
+ * its limit. */
+static double
+pod_ask(const struct cpu_state *cs, uint32_t p)
+{
+	const struct cpu_pod *cp = &cs->pod[p];
+	double d = cp->dem_tick + 1 == cs->tick ? cp->demand : 0;
+	return cp->limit > 0 && cp->limit < d ? cp->limit : d;
+}
+
+/*
+ * One node's cores shared by its serving pods: each asks min(demand,
+ * limit); when the asks exceed the cores, weighted max-min fairness
+ * (cgroup cpu.shares: the CFS scheduler's weighted fair share, whatever a
+ * pod leaves unused going to the others in proportion to their weights).
+ * A pod's demand is the one it recorded in the tick before; it keeps at
+ * least its guaranteed share (cores x its weight / all weights), so a pod
+ * whose load rises is not held to last tick's demand.
+ */
+static void
+share_node(struct cpu_state *cs, uint32_t n)
+{
+	struct cluster *c = cs->c;
+	const struct cl_node *nd = &c->nodes[n];
+	double cores = node_cores(nd), ask_sum = 0, wsum = 0;
+	size_t m = 0;
+	for (uint32_t p = nd->first_pod; p != NONE; p = c->pods[p].node_next) {
+		if (pod_profile(c, p) < 0 || c->pods[p].lost)
+			continue;
+		cs->pod[p].alloc = -1;
+		double ask = pod_ask(cs, p), w = pod_shares(&c->pods[p]);
+		ask_sum += ask;
+		wsum += w;
+		KS_GROW(cs->lv, cs->caplv, m + 1);
+		cs->lv[m].level = ask / w;
+		cs->lv[m++].id = p;
+	}
+	if (ask_sum <= cores || m == 0)
+		return;
+	/* pods asking little per weight are served first */
+	qsort(cs->lv, m, sizeof *cs->lv, cmp_level);
+	double left = cores, wleft = wsum;
+	for (size_t k = 0; k < m; k++) {
+		uint32_t p = cs->lv[k].id;
+		double w = pod_shares(&c->pods[p]);
+		double fair = left * w / wleft, ask = cs->lv[k].level * w;
+		double got = ask < fair ? ask : fair;
+		double floor = cores * w / wsum;
+		cs->pod[p].alloc = got > floor ? got : floor;
+		left -= got;
+		wleft -= w;
+	}
+}
+
+void
+cpu_tick(struct cpu_state *cs, double dt)
+{
+	cs->tick++;
+	cs->now_s += dt;
+	if (cs->dirty)
+		rescan(cs);
+	if (cs->now_s - cs->checked_s >= CPU_CHECK_S - 1e-9)
+		check_nodes(cs);
+	if (!cs->active)
+		return;
+	for (size_t i = 0; i < cs->nprof; i++) {
+		cs->prof[i].throttled_pods = cs->prof[i].tp_tick;
+		cs->prof[i].contended_pods = cs->prof[i].cp_tick;
+		cs->prof[i].tp_tick = cs->prof[i].cp_tick = 0;
+	}
+	for (size_t k = 0; k < cs->nbusy; k++)
+		share_node(cs, cs->busy_nodes[k]);
+}
+
+void
+cpu_pod_cap(struct cpu_state *cs, const struct cl_profile *pr, uint32_t p,
+    double rate, bool backlogged, double in_service, struct cpu_cap *out)
+{
+	struct cluster *c = cs->c;
+	const struct cl_pod *pd = &c->pods[p];
+	out->stretch = 1;
+	out->error_rate = 0;
+	out->throttled = false;
+	if (pd->behave == NULL && !cs->active)
+		return;
+	if (pd->behave != NULL) {
+		out->stretch = release_factor(pd);
+		out->error_rate = pd->behave->error_rate;
+	}
+	if (!cs->active || p >= cs->cappod || pr->p.concurrency <= 0)
+		return;
+	double s = pr->service_mean * out->stretch, cpu = pr->service_cpu;
+	if (!(s > 0) || !(cpu > 0))
+		return;
+	struct cpu_pod *cp = &cs->pod[p];
+	cp->throttled = false;
+	int32_t i = (int32_t)(pr - c->profiles);
+	double full = (double)pr->p.concurrency * cpu / s;
+	double want = rate * cpu;
+	cp->demand = backlogged || want > full ? full : want;
+	cp->dem_tick = cs->tick;
+	double cores = cp->limit;
+	bool quota = cores > 0;
+	if (cp->alloc >= 0 && (cores <= 0 || cp->alloc < cores)) {
+		cores = cp->alloc;
+		quota = false;
+		cs->prof[i].cp_tick++;
+		cs->prof[i].rows = true;
+	}
+	cp->alloc = -1;
+	/* Past the cores on average all slots are busy and share them; below,
+	 * a request alone still gets no more than the cores. */
+	double lone = cpu / s, d = lone;
+	if (backlogged || want > cores) {
+		/* fluid: all slots busy; request mode: those in service now */
+		d = in_service < 0 ? full : in_service * cpu / s;
+		if (d < lone)
+			d = lone;
+	}
+	if (!(cores > 0) || d <= cores)
+		return;
+	out->stretch *= d / cores;
+	out->throttled = cp->throttled = quota;
+	if (quota)
+		cs->prof[i].tp_tick++;
+}
+
+void
+cpu_used(struct cpu_state *cs, uint32_t p, double cpu_s)
+{
+	if (p >= cs->cappod)
+		return;
+	struct cpu_pod *cp = &cs->pod[p];
+	cp->used = cpu_s;
+	cp->used_tick = cs->tick;
+	if (!cp->throttled || !(cp->limit > 0))
+		return;
+	int32_t i = pod_profile(cs->c, p);
+	if (i >= 0 && (size_t)i < cs->nprof)
+		cs->prof[i].throttled_periods += cpu_s / cp->limit / CPU_CFS_PERIOD_S;
+}
+
+double
+cpu_recent(const struct cpu_state *cs, uint32_t p)
+{
+	if (p >= cs->cappod || cs->pod[p].used_tick != cs->tick)
+		return 0;
+	return cs->pod[p].used;
+}
+
+bool
+cpu_cap_changed(struct cpu_state *cs, uint32_t p, const struct cpu_cap *cap)
+{
+	grow_pods(cs, (size_t)p + 1);
+	struct cpu_pod *cp = &cs->pod[p];
+	if (!cp->has_last) {
+		/* request mode's pods start as the profile has them */
+		cp->last = (struct cpu_cap){ .stretch = 1 };
+		cp->has_last = true;
+	}
+	if (cp->last.stretch == cap->stretch && cp->last.error_rate == cap->error_rate)
+		return false;
+	cp->last = *cap;
+	return true;
+}
+
+void
+cpu_interval(struct cpu_state *cs, double t_s)
+{
+	struct cluster *c = cs->c;
+	for (size_t i = 0; i < cs->nprof; i++) {
+		struct cpu_prof *cp = &cs->prof[i];
+		if (!cp->rows)
+			continue;
+		struct probe_val v[5] = {
+			PV_REAL(t_s), PV_TEXT(c->profiles[i].p.service),
+			PV_REAL(cp->throttled_periods), PV_INT(cp->throttled_pods),
+			PV_INT(cp->contended_pods),
+		};
+		probe_emit(&c->probes, "cpu_intervals", v, 5);
+		cp->throttled_periods = 0;
+	}
+}
+
+bool
+cpu_any(const struct cpu_state *cs)
+{
+	return cs->any;
+}

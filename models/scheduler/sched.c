@@ -644,6 +644,19 @@ filter_node(struct sched *s, int node, struct sched_node_status *st)
 		if ((p == SCHED_NODE_UNSCHEDULABLE && !spec->unschedulable) ||
 		    (p == SCHED_TAINT_TOLERATION && spec->ntaints == 0))
 			continue;
+		if (p == SCHED_NODE_AFFINITY && cy->aff_ok[node] == 1)
+			continue;	/* known to match */
+		if (p == SCHED_POD_TOPOLOGY_SPREAD) {
+			/* passes when every key is there and no skew fails */
+			bool ok = true;
+			for (int k = 0; k < cy->nfcons && ok; k++) {
+				const struct sched_spread_c *c = &cy->fcons[k];
+				const struct sched_topo *t = &s->topos[c->topo];
+				ok = t->has[node] && !c->dfail[t->dom[node]];
+			}
+			if (ok)
+				continue;
+		}
 		if (p == SCHED_NODE_RESOURCES_FIT && !cy->req_other) {
 			/* fitsRequest's success on pods, cpu and memory alone */
 			const struct sched_node *n = &s->nodes[node];
@@ -721,8 +734,10 @@ sched_schedule_owned(struct sched *s, const struct k8s_pod_spec *pod,
 	size_t start = s->next_start % s->nnodes;
 	out->start_index = start;
 	size_t nfeas = 0, processed = 0, k;
-	for (k = 0; k < s->nnodes && nfeas < num_to_find; k++) {
-		size_t idx = (start + k) % s->nnodes;
+	size_t idx = start;
+	for (k = 0; k < s->nnodes && nfeas < num_to_find; k++, idx++) {
+		if (idx == s->nnodes)
+			idx = 0;	/* (start + k) % nnodes */
 		if (!sched_node_live(s, (int)idx))
 			continue;
 		struct sched_node_status *st = &out->status[idx];

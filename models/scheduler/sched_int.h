@@ -178,6 +178,7 @@ struct sched_spread_c {
 	size_t		 nglist;
 	int64_t		*cnt;		/* per domain */
 	uint8_t		*present;	/* per domain */
+	uint8_t		*dfail;		/* DoNotSchedule: per domain, the skew fails */
 	int64_t		 min_match;
 	int64_t		 ndomains;
 	double		 weight;

@@ -437,6 +437,13 @@ sched_spread_prefilter(struct sched *s)
 		for (size_t k = 0; k < d->ndom; k++)
 			if (d->present[k] && d->cnt[k] < c->min_match)
 				c->min_match = d->cnt[k];
+		/* the filter's skew test per domain, once (sched_spread_filter) */
+		int64_t min = c->ndomains < c->min_domains ? 0 : c->min_match;
+		c->dfail = sched_arena_alloc(s, d->ndom ? d->ndom : 1);
+		for (size_t k = 0; k < d->ndom; k++) {
+			int64_t match = d->present[k] ? d->cnt[k] : 0;
+			c->dfail[k] = match + (c->self_match ? 1 : 0) - min > c->max_skew;
+		}
 	}
 }
 

@@ -3,7 +3,8 @@
  * upstream's reasons and FitError message, weights and explain data, the
  * adaptive node count with a rotating start over 5,000 nodes, random but
  * seed-deterministic ties, pod add/remove accounting, spreading and
- * inter-pod (anti-)affinity through sched_schedule, and a throughput run.
+ * inter-pod (anti-)affinity through sched_schedule, DoNotSchedule counts kept
+ * across cycles against a scheduler built from scratch, and a throughput run.
  */
 #include "config.h"
 
@@ -596,6 +597,172 @@ test_throughput(void)
 	free(nodes);
 }
 
+/* A DoNotSchedule constraint "app In (app)" over key. */
+static void
+add_spread(struct k8s_pod_spec *p, const char *app, const char *key, int32_t skew,
+    bool honor_taints)
+{
+	p->spread = xreallocarray(p->spread, p->nspread + 1, sizeof *p->spread);
+	struct k8s_spread *c = &p->spread[p->nspread++];
+	memset(c, 0, sizeof *c);
+	c->max_skew = skew;
+	c->topology_key = xstrdup(key);
+	c->when_unsatisfiable = K8S_DO_NOT_SCHEDULE;
+	c->node_affinity_policy = K8S_HONOR;
+	c->node_taints_policy = honor_taints ? K8S_HONOR : K8S_IGNORE;
+	struct k8s_pod_term t;
+	set_term(&t, app, key);
+	c->selector = t.selector;
+	free(t.topology_key);
+}
+
+/*
+ * The DoNotSchedule counts (and InterPodAffinity's matching terms) are kept
+ * across cycles and follow every pod bind, removal and termination, node
+ * addition and relabelling: after each of a few hundred random changes,
+ * PodTopologySpread's filter and the spreading and pod-term scores answer
+ * on every node as a scheduler built from scratch on the same state does.
+ */
+static void
+test_spread_counts_incremental(void)
+{
+	enum { MAXN = 24, MAXP = 400, STEPS = 300 };
+	struct k8s_node_spec *nodes[MAXN];
+	int nn = 0;
+	char name[32];
+	struct sched_config cfg;
+	sched_config_default(&cfg);
+	char *cause = NULL;
+	struct sched *s = sched_new(&cfg, &cause);
+	for (; nn < 9; nn++) {
+		snprintf(name, sizeof name, "n%d", nn);
+		char zone[8];
+		snprintf(zone, sizeof zone, "z%d", nn % 3);
+		nodes[nn] = mknode(name, 64000, 256 * GI, 500, nn == 7 ? NULL : zone);
+		if (nn == 5)
+			add_taint(nodes[nn], "dedicated", "x", K8S_NO_SCHEDULE);
+		sched_add_node(s, nodes[nn]);
+	}
+	/* a: two constraints (zone, honouring taints; hostname); b: another
+	 * template with the same label; c: not selected. */
+	struct k8s_pod_spec *a = mkpod("web", 100, GI), *b = mkpod("web", 100, GI),
+	    *c = mkpod("db", 100, GI);
+	add_spread(a, "web", "topology.kubernetes.io/zone", 1, true);
+	add_spread(a, "web", "kubernetes.io/hostname", 2, false);
+	/* and pod terms for InterPodAffinity's score, kept across cycles too:
+	 * a prefers no web pod on its node, c prefers web pods in its zone */
+	a->affinity.anti_preferred = xcalloc(1, sizeof *a->affinity.anti_preferred);
+	a->affinity.nanti_preferred = 1;
+	a->affinity.anti_preferred[0].weight = 10;
+	set_term(&a->affinity.anti_preferred[0].term, "web", "kubernetes.io/hostname");
+	/* b prefers zone z1 (NodeAffinity's sums are kept per node) */
+	b->affinity.node_preferred = xcalloc(1, sizeof *b->affinity.node_preferred);
+	b->affinity.nnode_preferred = 1;
+	b->affinity.node_preferred[0].weight = 5;
+	struct k8s_sel_req *zr = xcalloc(1, sizeof *zr);
+	zr->key = xstrdup("topology.kubernetes.io/zone");
+	zr->op = K8S_SEL_IN;
+	zr->values = xcalloc(1, sizeof(char *));
+	zr->values[0] = xstrdup("z1");
+	zr->nvalues = 1;
+	b->affinity.node_preferred[0].term.match_expressions = zr;
+	b->affinity.node_preferred[0].term.nexpr = 1;
+	c->affinity.pod_preferred = xcalloc(1, sizeof *c->affinity.pod_preferred);
+	c->affinity.npod_preferred = 1;
+	c->affinity.pod_preferred[0].weight = 7;
+	set_term(&c->affinity.pod_preferred[0].term, "web", "topology.kubernetes.io/zone");
+	struct k8s_pod_spec *tmpl[3] = { a, b, c };
+	int handle[MAXP], pnode[MAXP], ptmpl[MAXP];
+	bool pterm[MAXP];
+	int np = 0;
+	uint64_t rng = 12345;
+	int mismatches = 0;
+	for (int step = 0; step < STEPS; step++) {
+		rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+		int op = (int)((rng >> 33) % 10), r = (int)((rng >> 13) % 100000);
+		if (op < 5 && np < MAXP) {
+			int t = r % 3, node = (r / 3) % nn;
+			ptmpl[np] = t;
+			pnode[np] = node;
+			pterm[np] = false;
+			handle[np++] = sched_node_add_pod(s, node, tmpl[t]);
+		} else if (op < 7 && np > 0) {
+			int k = r % np;
+			sched_node_remove_pod(s, handle[k]);
+			np--;
+			handle[k] = handle[np];
+			pnode[k] = pnode[np];
+			ptmpl[k] = ptmpl[np];
+			pterm[k] = pterm[np];
+		} else if (op == 7 && np > 0) {
+			int k = r % np;
+			pterm[k] = !pterm[k];
+			sched_pod_set_terminating(s, handle[k], pterm[k]);
+		} else if (op == 8 && nn < MAXN) {
+			snprintf(name, sizeof name, "n%d", nn);
+			nodes[nn] = mknode(name, 64000, 256 * GI, 500, r % 2 ? "z3" : "z1");
+			sched_add_node(s, nodes[nn]);
+			nn++;
+		} else if (op == 9) {
+			int node = r % nn;
+			char zone[8];
+			snprintf(zone, sizeof zone, "z%d", (r / 7) % 4);
+			k8s_labels_set(&nodes[node]->labels, "topology.kubernetes.io/zone", zone);
+			sched_node_update(s, node);
+		}
+		/* the same state from scratch */
+		struct sched *f = sched_new(&cfg, &cause);
+		for (int i = 0; i < nn; i++)
+			sched_add_node(f, nodes[i]);
+		for (int k = 0; k < np; k++) {
+			int h = sched_node_add_pod(f, pnode[k], tmpl[ptmpl[k]]);
+			if (pterm[k])
+				sched_pod_set_terminating(f, h, true);
+		}
+		for (int i = 0; i < nn; i++) {
+			struct sched_node_status st1, st2;
+			enum sched_code c1 = sched_run_filter(s, a, SCHED_POD_TOPOLOGY_SPREAD, i, &st1,
+			    NULL, NULL);
+			enum sched_code c2 = sched_run_filter(f, a, SCHED_POD_TOPOLOGY_SPREAD, i, &st2,
+			    NULL, NULL);
+			if (c1 != c2)
+				mismatches++;
+		}
+		/* scores over every node: spreading and pod terms, for a and b */
+		int all[MAXN];
+		for (int i = 0; i < nn; i++)
+			all[i] = i;
+		for (int t = 0; t < 3; t++) {
+			static const enum sched_plugin ps[3] = { SCHED_POD_TOPOLOGY_SPREAD,
+				SCHED_INTER_POD_AFFINITY, SCHED_NODE_AFFINITY };
+			for (int k = 0; k < 3; k++) {
+				int64_t n1[MAXN], n2[MAXN], r1[MAXN], r2[MAXN];
+				int k1 = sched_run_score(s, tmpl[t], NULL, ps[k], all, (size_t)nn, r1, n1);
+				int k2 = sched_run_score(f, tmpl[t], NULL, ps[k], all, (size_t)nn, r2, n2);
+				if (k1 != k2 || memcmp(r1, r2, (size_t)nn * sizeof *r1) != 0 ||
+				    memcmp(n1, n2, (size_t)nn * sizeof *n1) != 0)
+					mismatches++;
+			}
+		}
+		sched_free(f);
+	}
+	CHECK_INT(mismatches, 0);
+	/* some of the answers were failures: the counts mattered */
+	int fails = 0;
+	for (int i = 0; i < nn; i++) {
+		struct sched_node_status st;
+		if (sched_run_filter(s, a, SCHED_POD_TOPOLOGY_SPREAD, i, &st, NULL, NULL) !=
+		    SCHED_SUCCESS)
+			fails++;
+	}
+	CHECK(fails > 0 && fails < nn);
+	sched_free(s);
+	for (int t = 0; t < 3; t++)
+		free_pod(tmpl[t]);
+	for (int i = 0; i < nn; i++)
+		free_node(nodes[i]);
+}
+
 int
 main(void)
 {
@@ -607,6 +774,7 @@ main(void)
 	test_spread_and_affinity();
 	test_ports();
 	test_image_locality();
+	test_spread_counts_incremental();
 	test_throughput();
 	return tl_finish();
 }

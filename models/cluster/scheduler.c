@@ -572,25 +572,30 @@ scheduler_place_now(struct cluster *c, uint32_t p, uint32_t on)
 	struct cl_pod *pd = &c->pods[p];
 	if (pd->phase != POD_PENDING || (on == NONE && !use_profile(s, pd->spec)))
 		return false;
-	struct sched_result r;
-	sched_result_init(&r);
-	if (on == NONE)
+	/* The cycle's result is reused as on_cycle_done reuses it: a fresh
+	 * one per pod zeroed a status entry per node for every warm pod. */
+	int node_idx = (int)on;
+	int64_t nfeasible = 1;		/* spec.nodeName: no scheduler */
+	if (on == NONE) {
+		struct sched_result *rp = &s->result;
+		rp->nominated = -1;
 		sched_schedule_owned(s->sched, pd->spec, &c->deploys[pd->deploy].d->selector,
-		    s->rng, &r);
-	else
-		r.node = (int)on, r.nfeasible = 1;	/* spec.nodeName: no scheduler */
-	bool ok = r.node >= 0;
+		    s->rng, rp);
+		node_idx = rp->node;
+		nfeasible = (int64_t)rp->nfeasible;
+	}
+	bool ok = node_idx >= 0;
 	if (ok) {
-		uint32_t node = (uint32_t)r.node;
+		uint32_t node = (uint32_t)node_idx;
 		struct sq_pod *sp = &s->pods[p];
-		sp->handle = sched_node_add_pod(s->sched, r.node, pd->spec);
+		sp->handle = sched_node_add_pod(s->sched, node_idx, pd->spec);
 		prio_add(s, pd->spec->priority, 1);
 		KS_GROW(s->handle_pod, s->caphandle, (size_t)sp->handle + 1);
 		s->handle_pod[sp->handle] = p;
 		if (on == NONE) {
-			emit_decision(c, p, c->nodes[node].spec->name, r.nfeasible, "Scheduled");
+			emit_decision(c, p, c->nodes[node].spec->name, nfeasible, "Scheduled");
 			cl_event(c, "Scheduled", pd->name, "to %s (%d feasible, warm start)",
-			    c->nodes[node].spec->name, (int)r.nfeasible);
+			    c->nodes[node].spec->name, (int)nfeasible);
 		} else {
 			cl_event(c, "Bound", pd->name, "to %s (spec.nodeName)",
 			    c->nodes[node].spec->name);
@@ -599,7 +604,6 @@ scheduler_place_now(struct cluster *c, uint32_t p, uint32_t on)
 		pd->timer = 0;
 		pod_bind(c, p, node);
 	}
-	sched_result_fini(&r);
 	return ok;
 }
 

@@ -340,12 +340,58 @@ sched_cycle_begin(struct sched *s, const struct k8s_pod_spec *pod,
 	memset(&s->cy, 0, sizeof s->cy);
 	s->cy.pod = pod;
 	s->cy.owner = owner;
-	size_t n = s->nnodes ? s->nnodes : 1;
-	/* A template's node-affinity answers hold across its pods' cycles. */
+	/* A template's node-affinity answers hold across its pods' cycles;
+	 * a pod that requires nothing of a node needs none. */
 	s->cy.aff_ok = sched_affinity_cache(s, pod);
-	if (s->cy.aff_ok == NULL)
-		s->cy.aff_ok = sched_arena_alloc(s, n);
-	s->cy.taint_ok = sched_arena_alloc(s, n);
+	s->cy.aff_all = s->cy.aff_ok == NULL;
+	sched_mark_begin(s, &s->mk_taint);
+}
+
+static bool
+has_host_ports(const struct k8s_pod_spec *pod)
+{
+	for (size_t c = 0; c < pod->ncontainers; c++)
+		for (size_t i = 0; i < pod->containers[c].nports; i++)
+			if (pod->containers[c].ports[i].host_port > 0)
+				return true;
+	return false;
+}
+
+/* The enabled filters after PreFilter, leaving out those that pass every
+ * node for this pod (no nodeName, no required node affinity, no host port,
+ * no DoNotSchedule constraint, no pod (anti-)affinity to satisfy). */
+static void
+filters_prepare(struct sched *s)
+{
+	struct sched_cycle *cy = &s->cy;
+	const struct k8s_pod_spec *pod = cy->pod;
+	cy->nfilters = 0;
+	for (int p = 0; p <= SCHED_INTER_POD_AFFINITY; p++) {
+		if (!s->cfg.enabled[p])
+			continue;
+		bool trivial = false;
+		switch (p) {
+		case SCHED_NODE_NAME:
+			trivial = pod->node_name == NULL || *pod->node_name == '\0';
+			break;
+		case SCHED_NODE_AFFINITY:
+			trivial = cy->aff_all;
+			break;
+		case SCHED_NODE_PORTS:
+			trivial = !has_host_ports(pod);
+			break;
+		case SCHED_POD_TOPOLOGY_SPREAD:
+			trivial = cy->nfcons == 0;
+			break;
+		case SCHED_INTER_POD_AFFINITY:
+			trivial = cy->naff == 0 && cy->nanti == 0 && !cy->any_existing_anti;
+			break;
+		default:
+			break;
+		}
+		if (!trivial)
+			cy->filters[cy->nfilters++] = (enum sched_plugin)p;
+	}
 }
 
 /* ---- plugin dispatch ------------------------------------------------------------ */
@@ -425,6 +471,37 @@ score(struct sched *s, enum sched_plugin p, int node)
 	case SCHED_IMAGE_LOCALITY: return sched_image_score(s, node);
 	default: return 0;
 	}
+}
+
+/* Score of every node, one plugin at a time. */
+static void
+score_nodes(struct sched *s, enum sched_plugin p, const int *nodes, size_t n, int64_t *sc)
+{
+	switch (p) {
+	case SCHED_NODE_RESOURCES_FIT:
+		sched_fit_score_nodes(s, nodes, n, sc);
+		return;
+	case SCHED_BALANCED_ALLOCATION:
+		sched_balanced_score_nodes(s, nodes, n, sc);
+		return;
+	case SCHED_TAINT_TOLERATION:
+		/* only PreferNoSchedule taints count: none on a node without taints */
+		for (size_t i = 0; i < n; i++)
+			sc[i] = s->nodes[nodes[i]].spec->ntaints == 0 ? 0 :
+			    sched_taint_score(s, nodes[i]);
+		return;
+	case SCHED_IMAGE_LOCALITY:
+		if (!sched_image_any(s)) {	/* no node has any of its images */
+			memset(sc, 0, n * sizeof *sc);
+			return;
+		}
+		sched_image_score_nodes(s, nodes, n, sc);
+		return;
+	default:
+		break;
+	}
+	for (size_t i = 0; i < n; i++)
+		sc[i] = score(s, p, nodes[i]);
 }
 
 static void
@@ -558,10 +635,37 @@ result_prepare(struct sched *s, struct sched_result *r)
 static enum sched_code
 filter_node(struct sched *s, int node, struct sched_node_status *st)
 {
-	for (int p = 0; p <= SCHED_INTER_POD_AFFINITY; p++) {
-		if (!s->cfg.enabled[p])
+	const struct sched_cycle *cy = &s->cy;
+	const struct k8s_node_spec *spec = s->nodes[node].spec;
+	for (int i = 0; i < cy->nfilters; i++) {
+		enum sched_plugin p = cy->filters[i];
+		/* the node-local filters pass at once on a schedulable node
+		 * without taints */
+		if ((p == SCHED_NODE_UNSCHEDULABLE && !spec->unschedulable) ||
+		    (p == SCHED_TAINT_TOLERATION && spec->ntaints == 0))
 			continue;
-		if (run_filter(s, (enum sched_plugin)p, node, st, NULL, NULL) != SCHED_SUCCESS)
+		if (p == SCHED_NODE_AFFINITY && cy->aff_ok[node] == 1)
+			continue;	/* known to match */
+		if (p == SCHED_POD_TOPOLOGY_SPREAD) {
+			/* passes when every key is there and no skew fails */
+			bool ok = true;
+			for (int k = 0; k < cy->nfcons && ok; k++) {
+				const struct sched_spread_c *c = &cy->fcons[k];
+				const struct sched_topo *t = &s->topos[c->topo];
+				ok = t->has[node] && !c->dfail[t->dom[node]];
+			}
+			if (ok)
+				continue;
+		}
+		if (p == SCHED_NODE_RESOURCES_FIT && !cy->req_other) {
+			/* fitsRequest's success on pods, cpu and memory alone */
+			const struct sched_node *n = &s->nodes[node];
+			if ((int64_t)n->npods + 1 <= n->alloc_pods &&
+			    (cy->cpu <= 0 || cy->cpu <= n->alloc_cpu - n->req_cpu) &&
+			    (cy->mem <= 0 || cy->mem <= n->alloc_mem - n->req_mem))
+				continue;
+		}
+		if (run_filter(s, p, node, st, NULL, NULL) != SCHED_SUCCESS)
 			return st->code;
 	}
 	st->code = SCHED_SUCCESS;
@@ -577,6 +681,7 @@ sched_filter_fresh(struct sched *s, const struct k8s_pod_spec *pod,
 	for (int p = 0; p <= SCHED_INTER_POD_AFFINITY; p++)
 		if (s->cfg.enabled[p])
 			prefilter(s, (enum sched_plugin)p);
+	filters_prepare(s);
 	memset(st, 0, sizeof *st);
 	return filter_node(s, node, st);
 }
@@ -600,6 +705,7 @@ sched_schedule_owned(struct sched *s, const struct k8s_pod_spec *pod,
 	for (int p = 0; p <= SCHED_INTER_POD_AFFINITY; p++)
 		if (s->cfg.enabled[p])
 			prefilter(s, (enum sched_plugin)p);
+	filters_prepare(s);
 
 	/* evaluateNominatedNode: a pod nominated by an earlier preemption
 	 * tries that node alone first and takes it when it passes. */
@@ -628,8 +734,10 @@ sched_schedule_owned(struct sched *s, const struct k8s_pod_spec *pod,
 	size_t start = s->next_start % s->nnodes;
 	out->start_index = start;
 	size_t nfeas = 0, processed = 0, k;
-	for (k = 0; k < s->nnodes && nfeas < num_to_find; k++) {
-		size_t idx = (start + k) % s->nnodes;
+	size_t idx = start;
+	for (k = 0; k < s->nnodes && nfeas < num_to_find; k++, idx++) {
+		if (idx == s->nnodes)
+			idx = 0;	/* (start + k) % nnodes */
 		if (!sched_node_live(s, (int)idx))
 			continue;
 		struct sched_node_status *st = &out->status[idx];
@@ -666,26 +774,25 @@ sched_schedule_owned(struct sched *s, const struct k8s_pod_spec *pod,
 		bool skip = prescore(s, (enum sched_plugin)p, s->feasible, nfeas);
 		out->skipped[p] = skip;
 		if (skip) {
-			memset(sc, 0, nfeas * sizeof *sc);
+			/* adds 0 to every total */
 			if (out->explain)
 				for (size_t i = 0; i < nfeas; i++)
 					out->scores[i * SCHED_NPLUGINS + p] = (struct sched_score_detail){ 0, 0, 0 };
 			continue;
 		}
-		for (size_t i = 0; i < nfeas; i++) {
-			sc[i] = score(s, (enum sched_plugin)p, s->feasible[i]);
-			if (out->explain)
+		score_nodes(s, (enum sched_plugin)p, s->feasible, nfeas, sc);
+		if (out->explain)
+			for (size_t i = 0; i < nfeas; i++)
 				out->scores[i * SCHED_NPLUGINS + p].raw = sc[i];
-		}
 		normalize(s, (enum sched_plugin)p, s->feasible, nfeas, sc);
 		int64_t w = s->cfg.weight[p];
-		for (size_t i = 0; i < nfeas; i++) {
-			if (out->explain) {
+		if (out->explain)
+			for (size_t i = 0; i < nfeas; i++) {
 				out->scores[i * SCHED_NPLUGINS + p].normalized = sc[i];
 				out->scores[i * SCHED_NPLUGINS + p].weighted = sc[i] * w;
 			}
+		for (size_t i = 0; i < nfeas; i++)
 			s->totals[i] += sc[i] * w;
-		}
 	}
 
 	/* selectHost: reservoir sampling among the best totals. */

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "models/scheduler/sched_int.h"
@@ -38,6 +39,7 @@ sched_fit_prefilter(struct sched *s)
 	cy->eph = r.ephemeral;
 	memset(cy->ext, 0, sizeof cy->ext);
 	cy->req_any = r.cpu_milli != 0 || r.memory != 0 || r.ephemeral != 0 || r.n_ext > 0;
+	cy->req_other = r.ephemeral != 0 || r.n_ext > 0;
 	for (int i = 0; i < r.n_ext; i++) {
 		int k = sched_res_index(s, r.ext[i].name);
 		if (k >= 0)
@@ -157,6 +159,8 @@ sched_broken_linear(const struct sched_shape_point *shape, int n, int64_t p)
 static int64_t
 muldiv(int64_t a, int64_t m, int64_t b)
 {
+	if (a <= INT64_MAX / m)		/* the product fits: the same quotient */
+		return a * m / b;
 	return (int64_t)((__int128)a * m / b);
 }
 
@@ -167,6 +171,20 @@ sched_fit_score(struct sched *s, int node)
 	const struct sched_node *n = &s->nodes[node];
 	int64_t node_score = 0, weight_sum = 0;
 	struct sched_shape_point shape[SCHED_MAX_SHAPE];
+	if (c->strategy == SCHED_LEAST_ALLOCATED) {
+		/* the common case without the switch per resource */
+		for (int i = 0; i < c->nfit_resources; i++) {
+			int64_t alloc, req;
+			alloc_req(s, n, s->fit_res[i], false, &alloc, &req);
+			if (alloc == 0)
+				continue;
+			int64_t w = c->fit_resources[i].weight;
+			node_score += (req > alloc ? 0 :
+			    muldiv(alloc - req, SCHED_MAX_NODE_SCORE, alloc)) * w;
+			weight_sum += w;
+		}
+		return weight_sum == 0 ? 0 : node_score / weight_sum;
+	}
 	if (c->strategy == SCHED_REQUESTED_TO_CAPACITY_RATIO)
 		for (int i = 0; i < c->nshape; i++) {
 			shape[i].utilization = c->shape[i].utilization;
@@ -246,4 +264,71 @@ sched_balanced_score(struct sched *s, int node)
 		std = sqrt(sum / nf);
 	}
 	return (int64_t)((1 - std) * (double)SCHED_MAX_NODE_SCORE);
+}
+
+/* LeastAllocated on cpu and memory, the default: alloc_req and
+ * sched_fit_score's loop written out for the two resources. */
+static int64_t
+least_cpu_mem(const struct sched *s, const struct sched_node *n, int64_t wc, int64_t wm)
+{
+	const struct sched_cycle *cy = &s->cy;
+	int64_t score = 0, wsum = 0;
+	if (n->alloc_cpu != 0) {
+		int64_t a = n->alloc_cpu, r = ks_sat_add(n->nz_cpu, cy->nz_cpu);
+		score += (r > a ? 0 : muldiv(a - r, SCHED_MAX_NODE_SCORE, a)) * wc;
+		wsum += wc;
+	}
+	if (n->alloc_mem != 0) {
+		int64_t a = n->alloc_mem, r = ks_sat_add(n->nz_mem, cy->nz_mem);
+		score += (r > a ? 0 : muldiv(a - r, SCHED_MAX_NODE_SCORE, a)) * wm;
+		wsum += wm;
+	}
+	return wsum == 0 ? 0 : score / wsum;
+}
+
+void
+sched_fit_score_nodes(struct sched *s, const int *nodes, size_t n, int64_t *sc)
+{
+	const struct sched_config *c = &s->cfg;
+	if (c->strategy == SCHED_LEAST_ALLOCATED && c->nfit_resources == 2 &&
+	    s->fit_res[0] == SCHED_RES_CPU && s->fit_res[1] == SCHED_RES_MEM) {
+		int64_t wc = c->fit_resources[0].weight, wm = c->fit_resources[1].weight;
+		for (size_t i = 0; i < n; i++)
+			sc[i] = least_cpu_mem(s, &s->nodes[nodes[i]], wc, wm);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		sc[i] = sched_fit_score(s, nodes[i]);
+}
+
+/* (1 - std) * MaxNodeScore over cpu and memory, the default resources. */
+static int64_t
+balanced_cpu_mem(const struct sched *s, const struct sched_node *n)
+{
+	const struct sched_cycle *cy = &s->cy;
+	double fr[2];
+	int nf = 0;
+	if (n->alloc_cpu != 0) {
+		double f = (double)ks_sat_add(n->req_cpu, cy->cpu) / (double)n->alloc_cpu;
+		fr[nf++] = f > 1 ? 1 : f;
+	}
+	if (n->alloc_mem != 0) {
+		double f = (double)ks_sat_add(n->req_mem, cy->mem) / (double)n->alloc_mem;
+		fr[nf++] = f > 1 ? 1 : f;
+	}
+	double std = nf == 2 ? fabs((fr[0] - fr[1]) / 2) : 0;
+	return (int64_t)((1 - std) * (double)SCHED_MAX_NODE_SCORE);
+}
+
+void
+sched_balanced_score_nodes(struct sched *s, const int *nodes, size_t n, int64_t *sc)
+{
+	if (s->cfg.nbalanced_resources == 2 && s->bal_res[0] == SCHED_RES_CPU &&
+	    s->bal_res[1] == SCHED_RES_MEM) {
+		for (size_t i = 0; i < n; i++)
+			sc[i] = balanced_cpu_mem(s, &s->nodes[nodes[i]]);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		sc[i] = sched_balanced_score(s, nodes[i]);
 }

@@ -13,6 +13,8 @@
 #define SCHED_MAX_SPREAD	8	/* constraints of one pod */
 #define SCHED_MAX_TERMS		16	/* pod (anti-)affinity terms of one pod */
 #define SCHED_MAX_EQ		8	/* service selectors merged by default spreading */
+#define SCHED_NODE_CACHES	16	/* sched_node_cache entries */
+#define SCHED_MAX_TSCORE	(2 * SCHED_MAX_TERMS + 8)	/* InterPodAffinity score keys */
 
 /* One template's pods on one node. */
 struct sched_ng {
@@ -34,6 +36,7 @@ struct sched_group {
 	size_t			 nnodes, cap;
 	bool			 has_affinity;	/* any pod (anti-)affinity term */
 	bool			 has_anti_required;
+	bool			 in_aff_list, in_anti_list;	/* s->aff_groups, anti_groups */
 	uint64_t		 label_hash;	/* its labels when indexed (sched_groups_with) */
 	/* Its pods' required node affinity per node (sched_node_affinity_ok:
 	 * 0 unknown, 1 yes, 2 no), valid while nodes_gen and the affinity's
@@ -41,6 +44,57 @@ struct sched_group {
 	uint8_t			*aff_ok;
 	size_t			 aff_cap;
 	uint64_t		 aff_gen, aff_key;
+	uint64_t		 match_hash;	/* labels and namespace when last refreshed */
+	/* The domain counts matching this group's pods (maintained on every
+	 * pod change of the group): entries (dcount id, its epoch). */
+	struct sched_dref	*drefs;
+	size_t			 ndrefs, cap_drefs;
+	/* Its own DoNotSchedule constraints' domain counts: id + 1, 0 none. */
+	int32_t			 own_dc[SCHED_MAX_SPREAD];
+	/* InterPodAffinity's PreScore for its pods: the other groups' terms
+	 * that match them, valid while ipa_key holds (sched_ipa.c). */
+	struct sched_ipa_hit	*ipa_hits;
+	size_t			 nipa_hits, cap_ipa_hits;
+	uint64_t		 ipa_key;
+	bool			 ipa_valid;
+};
+struct sched_ipa_hit {
+	int32_t		 group;		/* the existing pods' group */
+	int8_t		 kind;		/* 0 required affinity, 1 preferred, 2 anti preferred */
+	int32_t		 term;		/* index in that list */
+};
+struct sched_dref {
+	int32_t		 id;
+	uint32_t	 epoch;
+};
+/*
+ * Matching live pods per topology domain of one DoNotSchedule constraint of
+ * a template (PodTopologySpread's PreFilter counts), over the nodes that
+ * count for it (every constraint key present, the inclusion policies),
+ * maintained on every bind, removal and termination of a matching pod, so
+ * that a cycle reads them instead of walking every node. Counts and the
+ * eligible nodes are rebuilt when a node changed (nodes_gen); which groups
+ * match is rebuilt when a group's labels changed (groups_gen).
+ */
+struct sched_dcount {
+	uint64_t	 key;		/* what the counts depend on (sched_spread.c) */
+	int		 topo;
+	uint32_t	 epoch;		/* bumped when membership is recomputed */
+	uint64_t	 nodes_gen;	/* counts valid while s->nodes_gen equals */
+	uint64_t	 groups_gen;	/* membership valid while s->groups_gen equals */
+	bool		 counted;	/* cnt, present, elig filled for nodes_gen */
+	size_t		 nchecked;	/* groups [0, nchecked) matched */
+	size_t		 ncand;		/* or the first ncand of its label's groups */
+	int32_t		*members;	/* the matching groups */
+	size_t		 nmembers, cap_members;
+	int32_t		*waiting;	/* checked while empty (spec unknown): again when not */
+	size_t		 nwaiting, cap_waiting;
+	uint8_t		*elig;		/* per node: 1 counts */
+	size_t		 cap_elig;
+	int64_t		*cnt;		/* per domain */
+	uint8_t		*present;	/* per domain */
+	size_t		 ndom, cap_dom;
+	int64_t		 ndomains;
 };
 /* Group ids in creation order, of one label. */
 struct sched_glist {
@@ -120,11 +174,11 @@ struct sched_spread_c {
 	bool		 honor_affinity, honor_taints;
 	struct sched_sel sel;
 	bool		 self_match;
-	uint8_t		*gmatch;	/* per group */
-	int32_t		*glist;		/* the groups with gmatch set, ascending */
+	int32_t		*glist;		/* the matching groups with pods, ascending */
 	size_t		 nglist;
 	int64_t		*cnt;		/* per domain */
 	uint8_t		*present;	/* per domain */
+	uint8_t		*dfail;		/* DoNotSchedule: per domain, the skew fails */
 	int64_t		 min_match;
 	int64_t		 ndomains;
 	double		 weight;
@@ -142,19 +196,23 @@ struct sched_cycle {
 	int64_t		 cpu, mem, eph, ext[SCHED_MAX_EXT];
 	int64_t		 nz_cpu, nz_mem;
 	bool		 req_any;
+	bool		 req_other;		/* ephemeral storage or an extended resource */
 	/* NodeAffinity */
 	bool		 has_required;
-	int64_t		*pref;			/* score scratch */
-	/* per node caches: 0 unknown, 1 yes, 2 no */
+	struct sched_mark *pref;		/* preferred terms' sum per node */
+	/* per node caches: 0 unknown, 1 yes, 2 no; aff_all: the pod requires
+	 * nothing of a node (no nodeSelector, no required terms) */
 	uint8_t		*aff_ok;
-	uint8_t		*taint_ok;
+	bool		 aff_all;
+	/* the filters that can fail for this pod, in upstream's order */
+	enum sched_plugin filters[SCHED_NPLUGINS];
+	int		 nfilters;
 	/* PodTopologySpread */
 	struct sched_spread_c fcons[SCHED_MAX_SPREAD];
 	int		 nfcons;
 	struct sched_spread_c scons[SCHED_MAX_SPREAD];
 	int		 nscons;
 	bool		 require_all;
-	uint8_t		*ignored;		/* per node */
 	/* InterPodAffinity */
 	struct sched_tpc existing_anti[SCHED_MAX_TERMS];
 	int		 nexisting_anti;
@@ -165,10 +223,46 @@ struct sched_cycle {
 	bool		 self_matches_all;
 	struct sched_tpc anti[SCHED_MAX_TERMS];
 	int		 nanti;
-	struct sched_tpc tscore[2 * SCHED_MAX_TERMS + 8];
+	struct sched_tpc tscore[SCHED_MAX_TSCORE];
 	int		 ntscore;
 	bool		 tscore_any;
 };
+
+/* Per-node values of one cycle (or one use) without clearing: an entry
+ * holds a value only when its stamp is the current one, so starting over
+ * is one increment instead of a pass over every node. */
+struct sched_mark {
+	uint32_t	*stamp;
+	int64_t		*val;
+	size_t		 cap;
+	uint32_t	 cur;
+};
+void sched_mark_begin(struct sched *s, struct sched_mark *m);
+void sched_mark_begin_n(struct sched_mark *m, size_t n);	/* n entries */
+/* The groups that can match a pod term's label selector (those carrying
+ * one label it requires by In with one value), or NULL: every group. */
+const struct sched_glist *sched_groups_with_selector(const struct sched *s,
+    const struct k8s_selector *sel);
+void sched_mark_free(struct sched_mark *m);
+static inline bool
+sched_mark_get(const struct sched_mark *m, int n, int64_t *v)
+{
+	if (m->stamp[n] != m->cur)
+		return false;
+	*v = m->val[n];
+	return true;
+}
+static inline void
+sched_mark_set(struct sched_mark *m, int n, int64_t v)
+{
+	m->stamp[n] = m->cur;
+	m->val[n] = v;
+}
+static inline int64_t
+sched_mark_value(const struct sched_mark *m, int n)	/* 0 when unset */
+{
+	return m->stamp[n] == m->cur ? m->val[n] : 0;
+}
 
 /* A bump allocator for one cycle; reset keeps one chunk big enough for the
  * last cycle, so steady-state cycles do not call malloc. */
@@ -211,6 +305,13 @@ struct sched {
 	size_t			 nglists, cap_glists;
 	bool			 gindex_stale;
 	uint64_t		 nodes_gen;	/* bumped by every node add, update, removal */
+	uint64_t		 groups_gen;	/* bumped when a group's labels or namespace change */
+	/* The groups that ever had a pod (anti-)affinity term, and those with a
+	 * required anti-affinity term, ascending (InterPodAffinity walks them
+	 * instead of every group). */
+	struct sched_glist	 aff_groups, anti_groups;
+	struct sched_dcount	*dcounts;	/* sched_spread.c */
+	size_t			 ndcounts, cap_dcounts;
 	/* ImageLocality: normalized image name -> id; nodes holding each id.
 	 * Node images are normalized once, when the node is added. */
 	struct ks_strmap	 images;
@@ -230,6 +331,21 @@ struct sched {
 	int			 bal_res[SCHED_MAX_RES];
 	struct sched_cycle	 cy;
 	struct sched_arena	 arena;
+	/* Per-node score parts that depend only on the nodes and on what a
+	 * key names (NodeAffinity's preferred terms, ImageLocality's images),
+	 * kept while the nodes are unchanged (a few, reused in turn). */
+	struct sched_pref_cache {
+		uint64_t	 key, gen;
+		bool		 used;
+		struct sched_mark m;
+	}			 pref_cache[SCHED_NODE_CACHES];
+	int			 pref_next;
+	struct sched_mark	 mk_taint;	/* untolerated taints: 1 ok, 2 not */
+	struct sched_mark	 mk_elig;	/* spreading: node counts (1) or not (2) */
+	struct sched_mark	 mk_ignored;	/* spreading score: IgnoredNodes */
+	struct sched_mark	 mk_host[SCHED_MAX_SPREAD];	/* hostname counts */
+	struct sched_mark	 mk_tscore[SCHED_MAX_TSCORE];	/* InterPodAffinity per domain */
+	uint64_t		 aff_gen;	/* bumped when a group with pod terms is refreshed */
 	/* scratch for the framework */
 	int			*feasible;
 	int64_t			*scores;	/* [cap * SCHED_NPLUGINS] */
@@ -299,6 +415,9 @@ bool sched_affinity_prescore(struct sched *s);
 int64_t sched_affinity_score(struct sched *s, int node);
 enum sched_code sched_ports_filter(struct sched *s, int node, struct sched_node_status *st);
 int64_t sched_image_score(struct sched *s, int node);
+/* Whether any node holds one of the cycle pod's images (else every
+ * ImageLocality score is 0). */
+bool sched_image_any(struct sched *s);
 
 void sched_spread_prefilter(struct sched *s);
 enum sched_code sched_spread_filter(struct sched *s, int node, struct sched_node_status *st);
@@ -311,6 +430,29 @@ enum sched_code sched_ipa_filter(struct sched *s, int node, struct sched_node_st
 bool sched_ipa_prescore(struct sched *s, const int *nodes, size_t n);
 int64_t sched_ipa_score(struct sched *s, int node);
 void sched_ipa_normalize(struct sched *s, const int *nodes, size_t n, int64_t *scores);
+
+/* Hashes of what a selector, a pod's required node affinity and its
+ * tolerations read (sched_state.c). */
+uint64_t sched_hash_str(uint64_t h, const char *str);
+uint64_t sched_hash_selector(uint64_t h, const struct k8s_selector *sel);
+uint64_t sched_affinity_hash(const struct k8s_pod_spec *pod);
+uint64_t sched_tolerations_hash(const struct k8s_pod_spec *pod);
+uint64_t sched_spec_match_hash(const struct k8s_pod_spec *spec);	/* labels, namespace */
+/* Per-node sums of the pod's preferred node-affinity terms (-1 unknown),
+ * shared by pods with the same terms while the nodes are unchanged. */
+struct sched_mark *sched_pref_cache(struct sched *s, const struct k8s_pod_spec *pod);
+/* Per-node values under key, forgotten when a node changed. */
+struct sched_mark *sched_node_cache(struct sched *s, uint64_t key);
+/* Scores of n nodes by NodeResourcesFit, BalancedAllocation, ImageLocality. */
+void sched_fit_score_nodes(struct sched *s, const int *nodes, size_t n, int64_t *sc);
+void sched_balanced_score_nodes(struct sched *s, const int *nodes, size_t n, int64_t *sc);
+void sched_image_score_nodes(struct sched *s, const int *nodes, size_t n, int64_t *sc);
+/* The group of a pod spec, created when new (may move s->groups). */
+int32_t sched_group_of(struct sched *s, const struct k8s_pod_spec *spec);
+/* A pod of group g on node n became (delta 1) or stopped being (-1) a live
+ * pod: the domain counts matching g follow (sched_spread.c). */
+void sched_dcount_bump(struct sched *s, int32_t g, int n, int delta);
+void sched_dcount_free(struct sched *s);
 
 /* ImageLocality's normalizedImageName (":latest" when untagged), into buf. */
 void sched_image_norm(const char *in, char *buf, size_t n);

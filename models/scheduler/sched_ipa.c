@@ -63,7 +63,8 @@ sched_ipa_prefilter(struct sched *s)
 	const struct k8s_affinity *a = &pod->affinity;
 
 	/* Existing pods' required anti-affinity terms matching the incoming pod. */
-	for (size_t g = 0; g < s->ngroups; g++) {
+	for (size_t k = 0; k < s->anti_groups.n; k++) {
+		size_t g = (size_t)s->anti_groups.v[k];
 		const struct sched_group *grp = &s->groups[g];
 		if (grp->npods == 0 || !grp->has_anti_required)
 			continue;
@@ -145,24 +146,95 @@ sched_ipa_filter(struct sched *s, int node, struct sched_node_status *st)
 	return SCHED_SUCCESS;
 }
 
-/* processTerm for every node of group g when the term matched. */
+/* processTerm for every node of group g when the term matched: the
+ * counts by domain of each topology key are marks (no clearing per cycle). */
 static void
 score_term(struct sched *s, const char *key, size_t g, int64_t w)
 {
 	struct sched_cycle *cy = &s->cy;
-	struct sched_tpc *c = tpc_find(s, cy->tscore, &cy->ntscore,
-	    (int)(sizeof cy->tscore / sizeof cy->tscore[0]), key);
-	if (c == NULL)
-		return;
+	int topo = sched_topo_get(s, key ? key : "");
+	int slot;
+	for (slot = 0; slot < cy->ntscore; slot++)
+		if (cy->tscore[slot].topo == topo)
+			break;
+	if (slot == cy->ntscore) {
+		if (slot == SCHED_MAX_TSCORE)
+			return;
+		cy->tscore[slot].topo = topo;
+		cy->tscore[slot].cnt = NULL;
+		sched_mark_begin_n(&s->mk_tscore[slot], s->topos[topo].ndom);
+		cy->ntscore++;
+	}
+	struct sched_mark *m = &s->mk_tscore[slot];
 	/* processExistingPod skips nodes without any label. */
 	const struct sched_group *grp = &s->groups[g];
-	const struct sched_topo *tp = &s->topos[c->topo];
+	const struct sched_topo *tp = &s->topos[topo];
 	for (size_t i = 0; i < grp->nnodes; i++) {
 		int node = grp->nodes[i].node;
 		if (s->nodes[node].spec->labels.n == 0 || !tp->has[node])
 			continue;
-		c->cnt[tp->dom[node]] += w * s->nodes[node].groups[grp->nodes[i].npos].all;
+		int32_t dom = tp->dom[node];
+		sched_mark_set(m, dom, sched_mark_value(m, dom) +
+		    w * s->nodes[node].groups[grp->nodes[i].npos].all);
 		cy->tscore_any = true;
+	}
+}
+
+/* The existing pods' terms that match pod (required affinity when
+ * hardPodAffinityWeight > 0, preferred, anti-affinity preferred), over the
+ * groups with terms that have pods; kept in pod's group while no group with
+ * terms came or changed. */
+static const struct sched_group *
+ipa_hits(struct sched *s, const struct k8s_pod_spec *pod)
+{
+	int32_t gi = sched_group_of(s, pod);
+	bool hard = s->cfg.hard_pod_affinity_weight > 0;
+	uint64_t key = ks_mix64(s->aff_gen ^ ((uint64_t)s->aff_groups.n << 20) ^
+	    ((uint64_t)hard << 62));
+	key = ks_mix64(key ^ s->groups_gen ^ sched_spec_match_hash(pod));
+	struct sched_group *me = &s->groups[gi];
+	if (me->ipa_valid && me->ipa_key == key)
+		return me;
+	me->nipa_hits = 0;
+	for (size_t k = 0; k < s->aff_groups.n; k++) {
+		int32_t g = s->aff_groups.v[k];
+		const struct sched_group *grp = &s->groups[g];
+		if (grp->npods == 0 || !grp->has_affinity)
+			continue;
+		const struct k8s_affinity *ea = &grp->spec->affinity;
+		const char *ens = sched_pod_ns(grp->spec);
+		for (int kind = 0; kind < 3; kind++) {
+			size_t nt = kind == 0 ? (hard ? ea->npod_required : 0) :
+			    kind == 1 ? ea->npod_preferred : ea->nanti_preferred;
+			for (size_t i = 0; i < nt; i++) {
+				const struct k8s_pod_term *t = kind == 0 ? &ea->pod_required[i] :
+				    kind == 1 ? &ea->pod_preferred[i].term : &ea->anti_preferred[i].term;
+				if (!sched_term_matches(t, ens, pod))
+					continue;
+				KS_GROW(me->ipa_hits, me->cap_ipa_hits, me->nipa_hits + 1);
+				me->ipa_hits[me->nipa_hits++] = (struct sched_ipa_hit){ g, (int8_t)kind,
+				    (int32_t)i };
+			}
+		}
+	}
+	me->ipa_key = key;
+	me->ipa_valid = true;
+	return me;
+}
+
+/* The incoming pod's preferred term t (weight w) against every group that
+ * can match its selector. */
+static void
+score_own_term(struct sched *s, const struct k8s_pod_term *t, const char *ns, int64_t w)
+{
+	const struct sched_glist *cand = sched_groups_with_selector(s, &t->selector);
+	size_t n = cand != NULL ? cand->n : s->ngroups;
+	for (size_t k = 0; k < n; k++) {
+		size_t g = cand != NULL ? (size_t)cand->v[k] : k;
+		const struct sched_group *grp = &s->groups[g];
+		if (grp->npods == 0 || !sched_term_matches(t, ns, grp->spec))
+			continue;
+		score_term(s, t->topology_key, g, w);
 	}
 }
 
@@ -181,39 +253,28 @@ sched_ipa_prescore(struct sched *s, const int *nodes, size_t n)
 		return true;
 	cy->ntscore = 0;
 	cy->tscore_any = false;
-	for (size_t g = 0; g < s->ngroups; g++) {
-		const struct sched_group *grp = &s->groups[g];
-		if (grp->npods == 0 || (!has_constraints && !grp->has_affinity))
+	/* The sums are integers: the order of the terms does not change them. */
+	for (size_t i = 0; i < a->npod_preferred; i++)
+		score_own_term(s, &a->pod_preferred[i].term, ns, a->pod_preferred[i].weight);
+	for (size_t i = 0; i < a->nanti_preferred; i++)
+		score_own_term(s, &a->anti_preferred[i].term, ns,
+		    -(int64_t)a->anti_preferred[i].weight);
+	const struct sched_group *me = ipa_hits(s, pod);
+	for (size_t k = 0; k < me->nipa_hits; k++) {
+		const struct sched_ipa_hit *h = &me->ipa_hits[k];
+		const struct sched_group *grp = &s->groups[h->group];
+		if (grp->npods == 0)
 			continue;
-		const struct k8s_pod_spec *ex = grp->spec;
-		const struct k8s_affinity *ea = &ex->affinity;
-		const char *ens = sched_pod_ns(ex);
-		for (size_t i = 0; i < a->npod_preferred; i++) {
-			const struct k8s_weighted_pod_term *t = &a->pod_preferred[i];
-			if (sched_term_matches(&t->term, ns, ex))
-				score_term(s, t->term.topology_key, g, t->weight);
-		}
-		for (size_t i = 0; i < a->nanti_preferred; i++) {
-			const struct k8s_weighted_pod_term *t = &a->anti_preferred[i];
-			if (sched_term_matches(&t->term, ns, ex))
-				score_term(s, t->term.topology_key, g, -(int64_t)t->weight);
-		}
-		if (s->cfg.hard_pod_affinity_weight > 0)
-			for (size_t i = 0; i < ea->npod_required; i++) {
-				const struct k8s_pod_term *t = &ea->pod_required[i];
-				if (sched_term_matches(t, ens, pod))
-					score_term(s, t->topology_key, g, s->cfg.hard_pod_affinity_weight);
-			}
-		for (size_t i = 0; i < ea->npod_preferred; i++) {
-			const struct k8s_weighted_pod_term *t = &ea->pod_preferred[i];
-			if (sched_term_matches(&t->term, ens, pod))
-				score_term(s, t->term.topology_key, g, t->weight);
-		}
-		for (size_t i = 0; i < ea->nanti_preferred; i++) {
-			const struct k8s_weighted_pod_term *t = &ea->anti_preferred[i];
-			if (sched_term_matches(&t->term, ens, pod))
-				score_term(s, t->term.topology_key, g, -(int64_t)t->weight);
-		}
+		const struct k8s_affinity *ea = &grp->spec->affinity;
+		if (h->kind == 0)
+			score_term(s, ea->pod_required[h->term].topology_key, (size_t)h->group,
+			    s->cfg.hard_pod_affinity_weight);
+		else if (h->kind == 1)
+			score_term(s, ea->pod_preferred[h->term].term.topology_key,
+			    (size_t)h->group, ea->pod_preferred[h->term].weight);
+		else
+			score_term(s, ea->anti_preferred[h->term].term.topology_key,
+			    (size_t)h->group, -(int64_t)ea->anti_preferred[h->term].weight);
 	}
 	return !cy->tscore_any;
 }
@@ -226,7 +287,7 @@ sched_ipa_score(struct sched *s, int node)
 	for (int i = 0; i < cy->ntscore; i++) {
 		const struct sched_topo *t = &s->topos[cy->tscore[i].topo];
 		if (t->has[node])
-			score += cy->tscore[i].cnt[t->dom[node]];
+			score += sched_mark_value(&s->mk_tscore[i], t->dom[node]);
 	}
 	return score;
 }

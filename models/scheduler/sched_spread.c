@@ -105,7 +105,6 @@ static void
 match_groups(struct sched *s, struct sched_spread_c *c)
 {
 	const char *ns = sched_pod_ns(s->cy.pod);
-	c->gmatch = sched_arena_alloc(s, s->ngroups ? s->ngroups : 1);
 	c->self_match = sched_sel_matches(&c->sel, &s->cy.pod->labels);
 	c->nglist = 0;
 	if (sched_sel_empty(&c->sel) || c->sel.nothing)
@@ -119,8 +118,7 @@ match_groups(struct sched *s, struct sched_spread_c *c)
 		const struct sched_group *grp = &s->groups[g];
 		if (grp->npods == 0 || strcmp(sched_pod_ns(grp->spec), ns) != 0)
 			continue;
-		c->gmatch[g] = sched_sel_matches(&c->sel, &grp->spec->labels);
-		if (c->gmatch[g])
+		if (sched_sel_matches(&c->sel, &grp->spec->labels))
 			c->glist[c->nglist++] = (int32_t)g;
 	}
 }
@@ -144,47 +142,270 @@ inclusion_ok(struct sched *s, const struct sched_spread_c *c, int node)
 	return true;
 }
 
-/* Matching pods of the constraint on one node. */
-static int64_t
-node_count(const struct sched *s, const struct sched_spread_c *c, int node)
+/* The matching live pods of constraint slot i on each node holding any
+ * (countPodsMatchSelector per node), into s->mk_host[i]: a walk of the
+ * matching groups' nodes instead of every scored node's pods. */
+static void
+host_counts(struct sched *s, const struct sched_spread_c *c, int i)
 {
-	const struct sched_node *n = &s->nodes[node];
-	int64_t cnt = 0;
-	for (size_t i = 0; i < n->ngroups; i++)
-		if (c->gmatch[n->groups[i].group])
-			cnt += n->groups[i].live;
-	return cnt;
+	struct sched_mark *m = &s->mk_host[i];
+	sched_mark_begin(s, m);
+	for (size_t k = 0; k < c->nglist; k++) {
+		const struct sched_group *grp = &s->groups[c->glist[k]];
+		for (size_t j = 0; j < grp->nnodes; j++) {
+			int node = grp->nodes[j].node;
+			int64_t live = s->nodes[node].groups[grp->nodes[j].npos].live;
+			sched_mark_set(m, node, sched_mark_value(m, node) + live);
+		}
+	}
 }
 
-/* Whether a node's pods count for the constraint: 0 unknown, 1 yes, 2 no. */
+/* Whether a node's pods count for the constraint. */
 static bool
 counts_node(struct sched *s, const struct sched_spread_c *c, const struct sched_spread_c *all,
-    int nall, bool require_all, uint8_t *elig, int node)
+    int nall, bool require_all, int node)
 {
-	if (elig[node] == 0)
-		elig[node] = sched_node_live(s, node) &&
-		    (!require_all || has_all_keys(s, all, nall, node)) &&
-		    inclusion_ok(s, c, node) ? 1 : 2;
-	return elig[node] == 1;
+	return sched_node_live(s, node) && (!require_all || has_all_keys(s, all, nall, node)) &&
+	    inclusion_ok(s, c, node);
 }
 
 /* Adds each matching group's pods on counted nodes whose domain is present
  * into c->cnt. Walks only the nodes holding matching pods. */
 static void
 add_group_counts(struct sched *s, struct sched_spread_c *c, const struct sched_spread_c *all,
-    int nall, bool require_all, uint8_t *elig)
+    int nall, bool require_all)
 {
 	const struct sched_topo *t = &s->topos[c->topo];
+	struct sched_mark *elig = &s->mk_elig;
+	sched_mark_begin(s, elig);
 	for (size_t k = 0; k < c->nglist; k++) {
 		const struct sched_group *grp = &s->groups[c->glist[k]];
 		for (size_t i = 0; i < grp->nnodes; i++) {
 			int node = grp->nodes[i].node;
 			int32_t dom = t->dom[node];
-			if (!c->present[dom] || !counts_node(s, c, all, nall, require_all, elig, node))
+			if (!c->present[dom])
 				continue;
-			c->cnt[dom] += s->nodes[node].groups[grp->nodes[i].npos].live;
+			int64_t ok;
+			if (!sched_mark_get(elig, node, &ok)) {
+				ok = counts_node(s, c, all, nall, require_all, node);
+				sched_mark_set(elig, node, ok);
+			}
+			if (ok)
+				c->cnt[dom] += s->nodes[node].groups[grp->nodes[i].npos].live;
 		}
 	}
+}
+
+/* ---- DoNotSchedule domain counts kept across cycles ----------------------- */
+
+/* What the counts of constraint i of the cycle's pod depend on: the
+ * namespace and selector (which groups match), the topology key, every
+ * constraint key (nodes missing one do not count) and the inclusion
+ * policies with what they read of the pod. */
+static uint64_t
+dcount_key(struct sched *s, const struct sched_spread_c *cs, int n, int i)
+{
+	const struct k8s_pod_spec *pod = s->cy.pod;
+	const struct sched_spread_c *c = &cs[i];
+	uint64_t h = sched_hash_str(0x5eed, sched_pod_ns(pod));
+	h = sched_hash_selector(h, c->sel.base);
+	h = ks_mix64(h ^ (uint64_t)c->sel.nmk ^ ((uint64_t)c->sel.nothing << 8));
+	for (int k = 0; k < c->sel.nmk; k++)
+		h = sched_hash_str(sched_hash_str(h, c->sel.mk_key[k]), c->sel.mk_val[k]);
+	h = ks_mix64(h ^ (uint64_t)c->topo ^ ((uint64_t)n << 32));
+	for (int k = 0; k < n; k++)
+		h = ks_mix64(h ^ (uint64_t)cs[k].topo);
+	h = ks_mix64(h ^ ((uint64_t)c->honor_affinity << 1) ^ ((uint64_t)c->honor_taints << 2));
+	if (c->honor_affinity)
+		h = ks_mix64(h ^ sched_affinity_hash(pod));
+	if (c->honor_taints)
+		h = ks_mix64(h ^ sched_tolerations_hash(pod));
+	return h;
+}
+
+/* Adds (sign 1) the live pods of group g on the counted nodes of d. */
+static void
+dcount_add_group(struct sched *s, struct sched_dcount *d, int32_t g)
+{
+	const struct sched_group *grp = &s->groups[g];
+	const struct sched_topo *t = &s->topos[d->topo];
+	for (size_t i = 0; i < grp->nnodes; i++) {
+		int node = grp->nodes[i].node;
+		if (d->elig[node] == 1)
+			d->cnt[t->dom[node]] += s->nodes[node].groups[grp->nodes[i].npos].live;
+	}
+}
+
+/* Group g against c (countPodsMatchSelector: same namespace, selector);
+ * a member's counts are added when d is counted. An empty group's spec may
+ * be gone: it waits until it has pods again. */
+static void
+dcount_match_one(struct sched *s, struct sched_dcount *d, int32_t id,
+    const struct sched_spread_c *c, size_t g)
+{
+	struct sched_group *grp = &s->groups[g];
+	if (grp->npods == 0) {
+		KS_GROW(d->waiting, d->cap_waiting, d->nwaiting + 1);
+		d->waiting[d->nwaiting++] = (int32_t)g;
+		return;
+	}
+	if (strcmp(sched_pod_ns(grp->spec), sched_pod_ns(s->cy.pod)) != 0 ||
+	    !sched_sel_matches(&c->sel, &grp->spec->labels))
+		return;
+	{
+		KS_GROW(d->members, d->cap_members, d->nmembers + 1);
+		d->members[d->nmembers++] = (int32_t)g;
+		/* drop this group's stale references while adding one */
+		size_t keep = 0;
+		for (size_t k = 0; k < grp->ndrefs; k++) {
+			const struct sched_dref *r = &grp->drefs[k];
+			if (r->id != id && s->dcounts[r->id].epoch == r->epoch)
+				grp->drefs[keep++] = *r;
+		}
+		grp->ndrefs = keep;
+		KS_GROW(grp->drefs, grp->cap_drefs, grp->ndrefs + 1);
+		grp->drefs[grp->ndrefs++] = (struct sched_dref){ id, d->epoch };
+		if (d->counted)
+			dcount_add_group(s, d, (int32_t)g);
+	}
+}
+
+/* Matches the groups not matched yet: new ones and waiting ones with pods. */
+static void
+dcount_match(struct sched *s, struct sched_dcount *d, int32_t id, const struct sched_spread_c *c)
+{
+	if (sched_sel_empty(&c->sel) || c->sel.nothing) {
+		d->nchecked = s->ngroups;	/* counts nothing */
+		return;
+	}
+	size_t nw = d->nwaiting, keep = 0;
+	for (size_t k = 0; k < nw; k++) {
+		int32_t g = d->waiting[k];
+		if (s->groups[g].npods == 0)
+			d->waiting[keep++] = g;
+		else
+			dcount_match_one(s, d, id, c, (size_t)g);
+	}
+	/* entries added by dcount_match_one past nw cannot happen (npods > 0) */
+	d->nwaiting = keep;
+	/* Only the groups carrying a label the selector requires can match
+	 * (a list that grows in creation order); else every group. */
+	const struct sched_glist *cand = sched_groups_with(s, &c->sel);
+	if (cand != NULL) {
+		for (size_t k = d->ncand; k < cand->n; k++)
+			dcount_match_one(s, d, id, c, (size_t)cand->v[k]);
+		d->ncand = cand->n;
+		return;
+	}
+	for (size_t g = d->nchecked; g < s->ngroups; g++)
+		dcount_match_one(s, d, id, c, g);
+	d->nchecked = s->ngroups;
+}
+
+/* Recounts d over the current nodes (counts_node over every node, then the
+ * matching groups' pods). */
+static void
+dcount_recount(struct sched *s, struct sched_dcount *d, const struct sched_spread_c *c,
+    const struct sched_spread_c *all, int nall)
+{
+	const struct sched_topo *t = &s->topos[d->topo];
+	if (d->cap_elig < s->nnodes) {
+		d->cap_elig = s->nnodes + s->nnodes / 2 + 16;
+		free(d->elig);
+		d->elig = xmalloc(d->cap_elig);
+	}
+	if (d->cap_dom < t->ndom) {
+		d->cap_dom = t->ndom + t->ndom / 2 + 4;
+		free(d->cnt);
+		free(d->present);
+		d->cnt = xmalloc(d->cap_dom * sizeof *d->cnt);
+		d->present = xmalloc(d->cap_dom);
+	}
+	d->ndom = t->ndom;
+	memset(d->cnt, 0, d->ndom * sizeof *d->cnt);
+	memset(d->present, 0, d->ndom);
+	d->ndomains = 0;
+	for (size_t n = 0; n < s->nnodes; n++) {
+		bool ok = counts_node(s, c, all, nall, true, (int)n);
+		d->elig[n] = ok ? 1 : 2;
+		if (!ok)
+			continue;
+		if (!d->present[t->dom[n]]) {
+			d->present[t->dom[n]] = 1;
+			d->ndomains++;
+		}
+	}
+	d->nodes_gen = s->nodes_gen;
+	d->counted = true;
+	for (size_t k = 0; k < d->nmembers; k++)
+		dcount_add_group(s, d, d->members[k]);
+}
+
+/* The counts of the cycle pod's constraint i, brought up to date. */
+static struct sched_dcount *
+dcount_get(struct sched *s, const struct sched_spread_c *all, int nall, int i)
+{
+	int32_t gi = sched_group_of(s, s->cy.pod);
+	uint64_t key = dcount_key(s, all, nall, i);
+	int32_t id = s->groups[gi].own_dc[i] - 1;
+	struct sched_dcount *d;
+	if (id < 0 || s->dcounts[id].key != key) {
+		if (id < 0) {
+			KS_GROW(s->dcounts, s->cap_dcounts, s->ndcounts + 1);
+			id = (int32_t)s->ndcounts++;
+			memset(&s->dcounts[id], 0, sizeof s->dcounts[id]);
+			s->groups[gi].own_dc[i] = id + 1;
+		}
+		d = &s->dcounts[id];
+		d->key = key;
+		d->topo = all[i].topo;
+		d->groups_gen = s->groups_gen - 1;	/* forces a rematch */
+	}
+	d = &s->dcounts[id];
+	if (d->groups_gen != s->groups_gen) {
+		d->epoch++;		/* every group's reference to d is stale */
+		d->nmembers = 0;
+		d->nwaiting = 0;
+		d->nchecked = 0;
+		d->ncand = 0;
+		d->counted = false;
+		d->groups_gen = s->groups_gen;
+	}
+	if (d->counted && d->nodes_gen != s->nodes_gen)
+		d->counted = false;
+	dcount_match(s, d, id, &all[i]);
+	if (!d->counted)
+		dcount_recount(s, d, &all[i], all, nall);
+	return d;
+}
+
+void
+sched_dcount_bump(struct sched *s, int32_t g, int n, int delta)
+{
+	const struct sched_group *grp = &s->groups[g];
+	for (size_t k = 0; k < grp->ndrefs; k++) {
+		struct sched_dcount *d = &s->dcounts[grp->drefs[k].id];
+		if (d->epoch != grp->drefs[k].epoch || !d->counted ||
+		    d->nodes_gen != s->nodes_gen || d->groups_gen != s->groups_gen)
+			continue;
+		if (d->elig[n] == 1)
+			d->cnt[s->topos[d->topo].dom[n]] += delta;
+	}
+}
+
+void
+sched_dcount_free(struct sched *s)
+{
+	for (size_t i = 0; i < s->ndcounts; i++) {
+		free(s->dcounts[i].members);
+		free(s->dcounts[i].waiting);
+		free(s->dcounts[i].elig);
+		free(s->dcounts[i].cnt);
+		free(s->dcounts[i].present);
+	}
+	free(s->dcounts);
+	s->dcounts = NULL;
+	s->ndcounts = s->cap_dcounts = 0;
 }
 
 static void
@@ -204,26 +425,25 @@ sched_spread_prefilter(struct sched *s)
 	cy->nfcons = own_constraints(s, K8S_DO_NOT_SCHEDULE, cy->fcons);
 	if (cy->nfcons == 0)
 		return;
-	uint8_t *elig = sched_arena_alloc(s, s->nnodes ? s->nnodes : 1);
+	/* Counts kept across cycles (sched_dcount): O(domains) here. */
 	for (int i = 0; i < cy->nfcons; i++) {
 		struct sched_spread_c *c = &cy->fcons[i];
-		match_groups(s, c);
-		alloc_domains(s, c);
-		const struct sched_topo *t = &s->topos[c->topo];
-		memset(elig, 0, s->nnodes);
-		for (size_t n = 0; n < s->nnodes; n++) {
-			if (!counts_node(s, c, cy->fcons, cy->nfcons, true, elig, (int)n))
-				continue;
-			if (!c->present[t->dom[n]]) {
-				c->present[t->dom[n]] = 1;
-				c->ndomains++;
-			}
-		}
-		add_group_counts(s, c, cy->fcons, cy->nfcons, true, elig);
+		c->self_match = sched_sel_matches(&c->sel, &cy->pod->labels);
+		const struct sched_dcount *d = dcount_get(s, cy->fcons, cy->nfcons, i);
+		c->cnt = d->cnt;
+		c->present = d->present;
+		c->ndomains = d->ndomains;
 		c->min_match = INT32_MAX;
-		for (size_t d = 0; d < t->ndom; d++)
-			if (c->present[d] && c->cnt[d] < c->min_match)
-				c->min_match = c->cnt[d];
+		for (size_t k = 0; k < d->ndom; k++)
+			if (d->present[k] && d->cnt[k] < c->min_match)
+				c->min_match = d->cnt[k];
+		/* the filter's skew test per domain, once (sched_spread_filter) */
+		int64_t min = c->ndomains < c->min_domains ? 0 : c->min_match;
+		c->dfail = sched_arena_alloc(s, d->ndom ? d->ndom : 1);
+		for (size_t k = 0; k < d->ndom; k++) {
+			int64_t match = d->present[k] ? d->cnt[k] : 0;
+			c->dfail[k] = match + (c->self_match ? 1 : 0) - min > c->max_skew;
+		}
 	}
 }
 
@@ -264,18 +484,20 @@ sched_spread_prescore(struct sched *s, const int *nodes, size_t n)
 		return true;
 	/* Only non-default rules need every topology key on a node. */
 	cy->require_all = cy->pod->nspread > 0 || !s->cfg.spread_system_defaults;
-	cy->ignored = sched_arena_alloc(s, s->nnodes ? s->nnodes : 1);
+	struct sched_mark *ignored = &s->mk_ignored;
+	sched_mark_begin(s, ignored);
 	int64_t topo_size[SCHED_MAX_SPREAD] = { 0 };
 	size_t nignored = 0;
 	for (int i = 0; i < cy->nscons; i++) {
 		match_groups(s, &cy->scons[i]);
-		alloc_domains(s, &cy->scons[i]);
+		if (!cy->scons[i].hostname)	/* counted per node instead */
+			alloc_domains(s, &cy->scons[i]);
 	}
 	for (size_t k = 0; k < n; k++) {
 		int node = nodes[k];
 		if (cy->require_all && !has_all_keys(s, cy->scons, cy->nscons, node)) {
-			if (!cy->ignored[node]) {
-				cy->ignored[node] = 1;
+			if (!sched_mark_value(ignored, node)) {
+				sched_mark_set(ignored, node, 1);
 				nignored++;
 			}
 			continue;
@@ -291,24 +513,34 @@ sched_spread_prescore(struct sched *s, const int *nodes, size_t n)
 			}
 		}
 	}
-	uint8_t *elig = sched_arena_alloc(s, s->nnodes ? s->nnodes : 1);
 	for (int i = 0; i < cy->nscons; i++) {
 		struct sched_spread_c *c = &cy->scons[i];
 		int64_t sz = c->hostname ? (int64_t)(n - nignored) : topo_size[i];
 		c->weight = log((double)(sz + 2));
 		if (c->hostname)
-			continue;
-		memset(elig, 0, s->nnodes);
-		add_group_counts(s, c, cy->scons, cy->nscons, cy->require_all, elig);
+			host_counts(s, c, i);
+		else
+			add_group_counts(s, c, cy->scons, cy->nscons, cy->require_all);
 	}
 	return false;
+}
+
+/* math.Round for a score >= 0 (half away from zero), exact: trunc and the
+ * fraction of a double below 2^52 are exact. */
+static int64_t
+round_nonneg(double x)
+{
+	if (!(x >= 0 && x < 4503599627370496.0))
+		return (int64_t)llround(x);
+	int64_t r = (int64_t)x;
+	return x - (double)r >= 0.5 ? r + 1 : r;
 }
 
 int64_t
 sched_spread_score(struct sched *s, int node)
 {
 	const struct sched_cycle *cy = &s->cy;
-	if (cy->ignored[node])
+	if (sched_mark_value(&s->mk_ignored, node))
 		return 0;
 	double score = 0;
 	for (int i = 0; i < cy->nscons; i++) {
@@ -316,10 +548,11 @@ sched_spread_score(struct sched *s, int node)
 		const struct sched_topo *t = &s->topos[c->topo];
 		if (!t->has[node])
 			continue;
-		int64_t cnt = c->hostname ? node_count(s, c, node) : c->cnt[t->dom[node]];
+		int64_t cnt = c->hostname ? sched_mark_value(&s->mk_host[i], node) :
+		    c->cnt[t->dom[node]];
 		score += (double)cnt * c->weight + (double)(c->max_skew - 1);
 	}
-	return (int64_t)llround(score);
+	return round_nonneg(score);
 }
 
 void
@@ -330,7 +563,7 @@ sched_spread_normalize(struct sched *s, const int *nodes, size_t n, int64_t *sc)
 		return;
 	int64_t min = INT64_MAX, max = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (cy->ignored[nodes[i]])
+		if (sched_mark_value(&s->mk_ignored, nodes[i]))
 			continue;
 		if (sc[i] < min)
 			min = sc[i];
@@ -338,7 +571,7 @@ sched_spread_normalize(struct sched *s, const int *nodes, size_t n, int64_t *sc)
 			max = sc[i];
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (cy->ignored[nodes[i]]) {
+		if (sched_mark_value(&s->mk_ignored, nodes[i])) {
 			sc[i] = 0;
 			continue;
 		}

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,36 @@ sched_arena_reset(struct sched *s)
 	}
 	a->used = 0;
 	a->total = 0;
+}
+
+void
+sched_mark_begin(struct sched *s, struct sched_mark *m)
+{
+	sched_mark_begin_n(m, s->nnodes);
+}
+
+void
+sched_mark_begin_n(struct sched_mark *m, size_t n)
+{
+	if (m->cap < n || m->stamp == NULL) {
+		size_t cap = n + n / 2 + 16;
+		m->stamp = xreallocarray(m->stamp, cap, sizeof *m->stamp);
+		m->val = xreallocarray(m->val, cap, sizeof *m->val);
+		memset(m->stamp + m->cap, 0, (cap - m->cap) * sizeof *m->stamp);
+		m->cap = cap;
+	}
+	if (++m->cur == 0) {	/* wrapped: forget every old stamp */
+		memset(m->stamp, 0, m->cap * sizeof *m->stamp);
+		m->cur = 1;
+	}
+}
+
+void
+sched_mark_free(struct sched_mark *m)
+{
+	free(m->stamp);
+	free(m->val);
+	memset(m, 0, sizeof *m);
 }
 
 void
@@ -269,6 +300,12 @@ str_mix(uint64_t h, const char *str)
 	return ks_mix64(h ^ (str != NULL ? ks_hash_str(str) : 0x5a5a));
 }
 
+uint64_t
+sched_hash_str(uint64_t h, const char *str)
+{
+	return str_mix(h, str);
+}
+
 static uint64_t
 reqs_hash(uint64_t h, const struct k8s_sel_req *r, size_t n)
 {
@@ -278,6 +315,64 @@ reqs_hash(uint64_t h, const struct k8s_sel_req *r, size_t n)
 		for (size_t v = 0; v < r[i].nvalues; v++)
 			h = str_mix(h, r[i].values[v]);
 		h = ks_mix64(h ^ r[i].nvalues);
+	}
+	return h;
+}
+
+uint64_t
+sched_hash_selector(uint64_t h, const struct k8s_selector *sel)
+{
+	if (sel == NULL)
+		return ks_mix64(h ^ 0x51);
+	h = ks_mix64(h ^ (sel->set ? 0x53 : 0x55));
+	return reqs_hash(h, sel->reqs, sel->nreqs);
+}
+
+struct sched_mark *
+sched_pref_cache(struct sched *s, const struct k8s_pod_spec *pod)
+{
+	const struct k8s_affinity *a = &pod->affinity;
+	uint64_t key = ks_mix64(a->nnode_preferred ^ 0x9f);
+	for (size_t i = 0; i < a->nnode_preferred; i++) {
+		const struct k8s_node_term *t = &a->node_preferred[i].term;
+		key = ks_mix64(key ^ (uint64_t)(uint32_t)a->node_preferred[i].weight);
+		key = reqs_hash(key, t->match_expressions, t->nexpr);
+		key = reqs_hash(key, t->match_fields, t->nfields);
+	}
+	return sched_node_cache(s, key);
+}
+
+struct sched_mark *
+sched_node_cache(struct sched *s, uint64_t key)
+{
+	struct sched_pref_cache *pc = NULL;
+	for (int i = 0; i < SCHED_NODE_CACHES; i++)
+		if (s->pref_cache[i].used && s->pref_cache[i].key == key) {
+			pc = &s->pref_cache[i];
+			break;
+		}
+	if (pc == NULL) {
+		pc = &s->pref_cache[s->pref_next];
+		s->pref_next = (s->pref_next + 1) % SCHED_NODE_CACHES;
+		pc->key = key;
+		pc->used = true;
+		pc->gen = s->nodes_gen - 1;	/* forces a reset */
+	}
+	if (pc->gen != s->nodes_gen || pc->m.cap < s->nnodes) {
+		sched_mark_begin(s, &pc->m);	/* forgets every value at once */
+		pc->gen = s->nodes_gen;
+	}
+	return &pc->m;
+}
+
+uint64_t
+sched_tolerations_hash(const struct k8s_pod_spec *pod)
+{
+	uint64_t h = ks_mix64(pod->ntolerations ^ 0x7);
+	for (size_t i = 0; i < pod->ntolerations; i++) {
+		const struct k8s_toleration *t = &pod->tolerations[i];
+		h = str_mix(str_mix(h, t->key), t->value);
+		h = ks_mix64(h ^ ((uint64_t)t->op << 8) ^ ((uint64_t)t->effect << 16));
 	}
 	return h;
 }
@@ -300,6 +395,18 @@ affinity_hash(const struct k8s_pod_spec *pod)
 }
 
 static int32_t group_of(struct sched *s, const struct k8s_pod_spec *spec);
+
+uint64_t
+sched_affinity_hash(const struct k8s_pod_spec *pod)
+{
+	return affinity_hash(pod);
+}
+
+int32_t
+sched_group_of(struct sched *s, const struct k8s_pod_spec *spec)
+{
+	return group_of(s, spec);
+}
 
 uint8_t *
 sched_affinity_cache(struct sched *s, const struct k8s_pod_spec *pod)
@@ -375,14 +482,56 @@ gmap_get(const struct sched *s, const void *key)
 	return -1;
 }
 
+/* What decides which selectors match a group: its labels and namespace. */
+static uint64_t labels_hash(const struct k8s_labels *l);
+static uint64_t
+match_hash(const struct k8s_pod_spec *spec)
+{
+	return str_mix(labels_hash(&spec->labels), spec->namespace ? spec->namespace : "");
+}
+
+/* Adds group id g to list l, kept ascending. */
 static void
-group_refresh(struct sched_group *g, const struct k8s_pod_spec *spec)
+glist_insert(struct sched_glist *l, int32_t g)
+{
+	KS_GROW(l->v, l->cap, l->n + 1);
+	size_t i = l->n++;
+	while (i > 0 && l->v[i - 1] > g) {
+		l->v[i] = l->v[i - 1];
+		i--;
+	}
+	l->v[i] = g;
+}
+
+uint64_t
+sched_spec_match_hash(const struct k8s_pod_spec *spec)
+{
+	return match_hash(spec);
+}
+
+static void
+group_refresh(struct sched *s, struct sched_group *g, const struct k8s_pod_spec *spec)
 {
 	const struct k8s_affinity *a = &spec->affinity;
+	uint64_t mh = match_hash(spec);
+	if (g->spec != NULL && mh != g->match_hash)
+		s->groups_gen++;	/* domain counts re-match every group */
+	g->match_hash = mh;
 	g->spec = spec;
 	g->has_affinity = a->npod_required || a->npod_preferred || a->nanti_required ||
 	    a->nanti_preferred;
 	g->has_anti_required = a->nanti_required > 0;
+	int32_t id = (int32_t)(g - s->groups);
+	if (g->has_affinity || g->in_aff_list)
+		s->aff_gen++;	/* its terms may be others now */
+	if (g->has_affinity && !g->in_aff_list) {
+		g->in_aff_list = true;
+		glist_insert(&s->aff_groups, id);
+	}
+	if (g->has_anti_required && !g->in_anti_list) {
+		g->in_anti_list = true;
+		glist_insert(&s->anti_groups, id);
+	}
 }
 
 /* The index key of one label. */
@@ -428,15 +577,41 @@ group_index(struct sched *s, int32_t g)
 	}
 }
 
+/* The index key of one label in buf when it fits (no allocation per
+ * cycle), else allocated: free it when it is not buf. */
+static char *
+label_key_buf(const char *k, const char *v, char *buf, size_t n)
+{
+	int len = snprintf(buf, n, "%s\x1f%s", k, v);
+	if (len >= 0 && (size_t)len < n)
+		return buf;
+	return label_key(k, v);
+}
+
 static const struct sched_glist *
 glist_of(const struct sched *s, const char *k, const char *v)
 {
-	char *key = label_key(k, v);
+	char buf[256];
+	char *key = label_key_buf(k, v, buf, sizeof buf);
 	int64_t li;
 	bool found = ks_strmap_get(&s->glabel, key, &li);
-	free(key);
+	if (key != buf)
+		free(key);
 	static const struct sched_glist none;
 	return found ? &s->glists[li] : &none;
+}
+
+const struct sched_glist *
+sched_groups_with_selector(const struct sched *s, const struct k8s_selector *sel)
+{
+	if (s->gindex_stale || sel == NULL || !sel->set)
+		return NULL;
+	for (size_t i = 0; i < sel->nreqs; i++) {
+		const struct k8s_sel_req *r = &sel->reqs[i];
+		if (r->op == K8S_SEL_IN && r->nvalues == 1)
+			return glist_of(s, r->key, r->values[0]);
+	}
+	return NULL;
 }
 
 const struct sched_glist *
@@ -472,11 +647,11 @@ group_of(struct sched *s, const struct k8s_pod_spec *spec)
 		memset(&s->groups[g], 0, sizeof s->groups[g]);
 		gmap_put(s, spec, g);
 		s->ngroups++;
-		group_refresh(&s->groups[g], spec);
+		group_refresh(s, &s->groups[g], spec);
 		group_index(s, g);
 	}
 	if (s->groups[g].npods == 0) {
-		group_refresh(&s->groups[g], spec);
+		group_refresh(s, &s->groups[g], spec);
 		if (labels_hash(&spec->labels) != s->groups[g].label_hash)
 			s->gindex_stale = true;
 	}
@@ -622,8 +797,10 @@ pod_link(struct sched *s, int32_t id, int n)
 	s->groups[p->group].npods++;
 	struct sched_ng *e = node_group(s, n, p->group, true);
 	e->all++;
-	if (!p->terminating)
+	if (!p->terminating) {
 		e->live++;
+		sched_dcount_bump(s, p->group, n, 1);
+	}
 	add_ports(s, n, id, s->groups[p->group].spec);
 }
 
@@ -642,8 +819,10 @@ pod_unlink(struct sched *s, int32_t id)
 	struct sched_ng *e = node_group(s, n, p->group, false);
 	KS_ASSERT(e != NULL);
 	e->all--;
-	if (!p->terminating)
+	if (!p->terminating) {
 		e->live--;
+		sched_dcount_bump(s, p->group, n, -1);
+	}
 	if (e->all == 0)
 		node_group_drop(s, n, e);
 	s->groups[p->group].npods--;
@@ -709,6 +888,7 @@ sched_pod_set_terminating(struct sched *s, int id, bool terminating)
 		return;
 	struct sched_ng *e = node_group(s, p->node, p->group, false);
 	e->live += terminating ? -1 : 1;
+	sched_dcount_bump(s, p->group, p->node, terminating ? -1 : 1);
 	p->terminating = terminating;
 }
 
@@ -779,14 +959,16 @@ sched_services_of(struct sched *s, const struct k8s_labels *labels)
 	if (s->svc_first.len == 0)
 		return 0;
 	for (size_t i = 0; i < labels->n; i++) {
-		char *key = label_key(labels->v[i].key, labels->v[i].value);
+		char buf[256];
+		char *key = label_key_buf(labels->v[i].key, labels->v[i].value, buf, sizeof buf);
 		int64_t head;
 		if (ks_strmap_get(&s->svc_first, key, &head))
 			for (int32_t id = (int32_t)head; id >= 0; id = s->services[id].next) {
 				KS_GROW(s->svc_found, s->cap_svc_found, n + 1);
 				s->svc_found[n++] = id;
 			}
-		free(key);
+		if (key != buf)
+			free(key);
 	}
 	if (n > 1)
 		qsort(s->svc_found, n, sizeof *s->svc_found, cmp_i32);
@@ -807,7 +989,19 @@ sched_state_free(struct sched *s)
 	for (size_t i = 0; i < s->ngroups; i++) {
 		free(s->groups[i].nodes);
 		free(s->groups[i].aff_ok);
+		free(s->groups[i].drefs);
+		free(s->groups[i].ipa_hits);
 	}
+	sched_dcount_free(s);
+	for (int i = 0; i < SCHED_NODE_CACHES; i++)
+		sched_mark_free(&s->pref_cache[i].m);
+	sched_mark_free(&s->mk_taint);
+	sched_mark_free(&s->mk_elig);
+	sched_mark_free(&s->mk_ignored);
+	for (int i = 0; i < SCHED_MAX_SPREAD; i++)
+		sched_mark_free(&s->mk_host[i]);
+	for (int i = 0; i < SCHED_MAX_TSCORE; i++)
+		sched_mark_free(&s->mk_tscore[i]);
 	free(s->groups);
 	free(s->gkeys);
 	free(s->gvals);
@@ -828,6 +1022,8 @@ sched_state_free(struct sched *s)
 	for (size_t i = 0; i < s->nglists; i++)
 		free(s->glists[i].v);
 	free(s->glists);
+	free(s->aff_groups.v);
+	free(s->anti_groups.v);
 	ks_strmap_fini(&s->glabel);
 	ks_strmap_fini(&s->svc_first);
 	ks_strmap_fini(&s->images);

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -72,10 +73,12 @@ sched_taint_filter(struct sched *s, int node, struct sched_node_status *st)
 bool
 sched_node_taints_ok(struct sched *s, int node)
 {
-	uint8_t *c = &s->cy.taint_ok[node];
-	if (*c == 0)
-		*c = sched_untolerated_taint(s->cy.pod, s->nodes[node].spec) == NULL ? 1 : 2;
-	return *c == 1;
+	int64_t v;
+	if (!sched_mark_get(&s->mk_taint, node, &v)) {
+		v = sched_untolerated_taint(s->cy.pod, s->nodes[node].spec) == NULL ? 1 : 2;
+		sched_mark_set(&s->mk_taint, node, v);
+	}
+	return v == 1;
 }
 
 int64_t
@@ -150,6 +153,8 @@ sched_pod_node_affinity_matches(const struct k8s_pod_spec *pod, const struct k8s
 bool
 sched_node_affinity_ok(struct sched *s, int node)
 {
+	if (s->cy.aff_all)
+		return true;
 	uint8_t *c = &s->cy.aff_ok[node];
 	if (*c == 0)
 		*c = sched_pod_node_affinity_matches(s->cy.pod, s->nodes[node].spec) ? 1 : 2;
@@ -167,11 +172,14 @@ sched_affinity_filter(struct sched *s, int node, struct sched_node_status *st)
 bool
 sched_affinity_prescore(struct sched *s)
 {
-	return s->cy.pod->affinity.nnode_preferred == 0;
+	if (s->cy.pod->affinity.nnode_preferred == 0)
+		return true;
+	s->cy.pref = sched_pref_cache(s, s->cy.pod);
+	return false;
 }
 
-int64_t
-sched_affinity_score(struct sched *s, int node)
+static int64_t
+pref_sum(struct sched *s, int node)
 {
 	const struct k8s_affinity *a = &s->cy.pod->affinity;
 	int64_t sum = 0;
@@ -183,6 +191,20 @@ sched_affinity_score(struct sched *s, int node)
 			sum += p->weight;
 	}
 	return sum;
+}
+
+int64_t
+sched_affinity_score(struct sched *s, int node)
+{
+	struct sched_mark *c = s->cy.pref;
+	if (c == NULL)		/* not through PreScore */
+		return pref_sum(s, node);
+	int64_t v;
+	if (!sched_mark_get(c, node, &v)) {
+		v = pref_sum(s, node);
+		sched_mark_set(c, node, v);
+	}
+	return v;
 }
 
 /* ---- NodePorts ------------------------------------------------------------------ */
@@ -253,6 +275,59 @@ pod_image_ids(struct sched *s, const struct k8s_pod_spec *pod)
 	s->nimg_ids = k;
 	s->img_pod = pod;
 	s->img_pod_gen = s->img_gen;
+}
+
+/* ImageLocality over n nodes: sched_image_score's sums with the spread of
+ * each of the pod's images (image_nodes / total) taken once per cycle. */
+void
+sched_image_score_nodes(struct sched *s, const int *nodes, size_t n, int64_t *sc)
+{
+	const int64_t mb = 1024 * 1024, min_threshold = 23 * mb, max_container = 1000 * mb;
+	const struct k8s_pod_spec *pod = s->cy.pod;
+	pod_image_ids(s, pod);
+	int64_t total = (int64_t)s->nlive;
+	int64_t max_threshold = max_container * (int64_t)(pod->ninit + pod->ncontainers);
+	double spread[32];
+	for (int k = 0; k < s->nimg_ids; k++)
+		spread[k] = s->img_ids[k] < 0 ? 0 :
+		    (double)s->image_nodes[s->img_ids[k]] / (double)total;
+	for (size_t i = 0; i < n; i++) {
+		int node = nodes[i];
+		const struct k8s_node_spec *ns = s->nodes[node].spec;
+		if (ns->nimages == 0 || max_threshold == min_threshold) {
+			sc[i] = 0;
+			continue;
+		}
+		const int32_t *ids = s->node_images[node];
+		int64_t sum = 0;
+		for (int k = 0; k < s->nimg_ids; k++) {
+			int32_t id = s->img_ids[k];
+			if (id < 0)
+				continue;
+			for (size_t j = 0; j < ns->nimages; j++) {
+				if (ids[j] != id)
+					continue;	/* scaledImageScore: the first entry */
+				int64_t size = ns->image_sizes != NULL ? ns->image_sizes[j] : 0;
+				sum += (int64_t)((double)size * spread[k]);
+				break;
+			}
+		}
+		if (sum < min_threshold)
+			sum = min_threshold;
+		else if (sum > max_threshold)
+			sum = max_threshold;
+		sc[i] = SCHED_MAX_NODE_SCORE * (sum - min_threshold) / (max_threshold - min_threshold);
+	}
+}
+
+bool
+sched_image_any(struct sched *s)
+{
+	pod_image_ids(s, s->cy.pod);
+	for (int i = 0; i < s->nimg_ids; i++)
+		if (s->img_ids[i] >= 0)
+			return true;
+	return false;
 }
 
 /* upstream's scaledImageScore for one container image on one node. */

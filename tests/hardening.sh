@@ -19,14 +19,14 @@ awk 'BEGIN { s = "a: "; for (i = 0; i < 20000; i++) s = s "["; for (i = 0; i < 2
 for cmd in validate run; do
 	out=""
 	[ $cmd = run ] && out="--out $TMP/deep.db"
-	within 20 "$KUBESIM" $cmd "$TMP/deep.yaml" $out 2>"$TMP/err" >/dev/null
+	within 120 "$KUBESIM" $cmd "$TMP/deep.yaml" $out 2>"$TMP/err" >/dev/null
 	check_eq "deep $cmd: exit status" $? 2
 	check_contains "deep $cmd: message" "$(cat "$TMP/err")" "deep.yaml:1:259: nested deeper than 256 levels"
 done
 [ -e "$TMP/deep.db" ] && fail "deep: results file created" || pass
 # The same depth in a manifest file and in an hpa-eval case.
 cp "$TMP/deep.yaml" "$TMP/deep_case.yaml"
-within 20 "$KUBESIM" hpa-eval "$TMP/deep_case.yaml" 2>"$TMP/err" >/dev/null
+within 120 "$KUBESIM" hpa-eval "$TMP/deep_case.yaml" 2>"$TMP/err" >/dev/null
 check_eq "deep hpa-eval: exit status" $? 2
 check_contains "deep hpa-eval: message" "$(cat "$TMP/err")" "nested deeper than 256 levels"
 # Exactly at the limit is fine for the reader (the scenario then complains
@@ -43,22 +43,24 @@ check_contains "depth 256: read, then checked" "$(cat "$TMP/err")" "unknown fiel
 		echo "l$i: &l$i [*l$((i-1)), *l$((i-1)), *l$((i-1)), *l$((i-1)), *l$((i-1)), *l$((i-1)), *l$((i-1)), *l$((i-1)), *l$((i-1)), *l$((i-1))]"
 	done
 } >"$TMP/laughs.yaml"
-within 20 "$KUBESIM" validate "$TMP/laughs.yaml" 2>"$TMP/err"
+within 120 "$KUBESIM" validate "$TMP/laughs.yaml" 2>"$TMP/err"
 check_eq "aliases: exit status" $? 2
 check_contains "aliases: message" "$(cat "$TMP/err")" "laughs.yaml:6:5: the document's aliases expand to more than"
 
-# 100,000 node pools and 100,000 zones: validated in seconds (the duplicate
-# checks hash; they were quadratic), and a duplicate is still found.
+# 100,000 node pools and 100,000 zones: validated (the duplicate checks
+# hash; they were quadratic: hours), and a duplicate is still found. The
+# limit only catches a hang, so a loaded machine does not fail it; the
+# speed is measured by bench/validate.sh.
 awk 'BEGIN { print "nodePools:"; for (i = 0; i < 100000; i++) printf "  - {name: p%d, cpu: \"4\", memory: 8Gi, count: 0}\n", i;
 	print "  - {name: default, cpu: \"4\", memory: 8Gi, count: 1}" }' >"$TMP/pools.yaml"
-within 30 "$KUBESIM" validate "$TMP/pools.yaml" >/dev/null 2>"$TMP/err"
+within 300 "$KUBESIM" validate "$TMP/pools.yaml" >/dev/null 2>"$TMP/err"
 check_eq "100k pools: exit status" $? 0
 sed 's/name: default/name: p99999/' "$TMP/pools.yaml" >"$TMP/pools_dup.yaml"
-within 30 "$KUBESIM" validate "$TMP/pools_dup.yaml" 2>"$TMP/err"
+within 300 "$KUBESIM" validate "$TMP/pools_dup.yaml" 2>"$TMP/err"
 check_eq "100k pools, one duplicate: exit status" $? 2
 check_contains "duplicate pool found" "$(cat "$TMP/err")" "pools_dup.yaml:100002:12: duplicate node pool name 'p99999'"
 awk 'BEGIN { printf "nodePools:\n  - {name: default, cpu: \"4\", memory: 8Gi, count: 1, zones: ["; for (i = 0; i < 100000; i++) printf "z%d, ", i; print "z0]}" }' >"$TMP/zones.yaml"
-within 30 "$KUBESIM" validate "$TMP/zones.yaml" 2>"$TMP/err"
+within 300 "$KUBESIM" validate "$TMP/zones.yaml" 2>"$TMP/err"
 check_eq "100k zones, one duplicate: exit status" $? 2
 check_contains "duplicate zone found" "$(cat "$TMP/err")" "duplicate zone 'z0'"
 
@@ -84,7 +86,10 @@ for sig in INT TERM; do
 	rc=$?
 	t1=$(date +%s%N)
 	check_eq "SIG$sig mid-interval: exit status" $rc 130
-	check_range "SIG$sig mid-interval: seconds to stop" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a) / 1e9 }')" 0 1
+	# the engine polls for the flag about every 0.1 s of work; up to 5 s
+	# of wall time leaves room for a loaded machine (without the poll the
+	# run would go on for its simulated year)
+	check_range "SIG$sig mid-interval: seconds to stop" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a) / 1e9 }')" 0 5
 	check_eq "SIG$sig mid-interval: run marked" "$(q "$db" "SELECT status FROM runs")" interrupted
 done
 

@@ -209,8 +209,8 @@ test_worldcup(void)
 		free(cause);
 		return;
 	}
+	/* speed is bench/'s business; the time is printed, not asserted */
 	printf("worldcup98: loaded 125,300 rows in %.3f s\n", took);
-	CHECK(took < 1.0);
 	struct wl_trace_info info;
 	CHECK_INT(wl_trace_info(t, &info), 0);
 	CHECK_INT(info.rows, 125300);

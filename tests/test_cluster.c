@@ -565,6 +565,79 @@ cohort_run(bool cohorts, bool counts, int32_t lb, struct cohort_run *out)
 	k8s_res_free(&ctr.requests);
 }
 
+/* 50 req/s. */
+static double
+offered_steady(void *ctx, sim_ns from, sim_ns to)
+{
+	(void)ctx;
+	return 50 * sim_ns_to_s(to - from);
+}
+
+/*
+ * Cohorts and the CPU model (models/cluster/cpu.c): a Service whose pods
+ * have a CPU limit below their demand steps its pods one by one (each its
+ * own capacity), while another Service of the same cluster, whose pods
+ * nothing throttles, keeps stepping cohorts.
+ */
+static void
+test_cohorts_own_caps(void)
+{
+	struct sim *sim = sim_new();
+	struct cl_timings t;
+	tf_timings(&t, 10 * SIM_MIN);
+	struct recorder rec;
+	memset(&rec, 0, sizeof rec);
+	struct probe_sink sink = { rec_emit, &rec };
+	struct cluster *c = cl_new(sim, 5, &t, &sink);
+	static const char *const zones[] = { "a" };
+	struct cl_pool_params pool = {
+		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
+		.price_hour = 0.1, .zones = zones, .nzones = 1, .count = 4,
+		.provision = sim_dist_const(60),
+	};
+	cl_add_pool(c, &pool);
+	struct k8s_deployment d[2];
+	struct k8s_container ctr[2];
+	struct k8s_service svc[2];
+	static char web[] = "web", api[] = "api";
+	char *const names[] = { web, api };
+	for (int i = 0; i < 2; i++) {
+		make_deploy(&d[i], &ctr[i], &svc[i], 3);
+		d[i].name = svc[i].name = names[i];
+		k8s_labels_set(&d[i].template.labels, "app", names[i]);
+		k8s_labels_set(&svc[i].selector, "app", names[i]);
+	}
+	/* web: 2 slots x 20 ms of cpu per 20 ms request = 2 cores > 100m */
+	k8s_res_set(&ctr[0].limits, "cpu", 100);
+	char *cause = NULL;
+	for (int i = 0; i < 2; i++) {
+		cl_add_deployment(c, &d[i]);
+		cl_add_service(c, &svc[i]);
+		struct cl_profile_params prof = {
+			.service = names[i], .service_time = sim_dist_exp(0.02),
+			.concurrency = 2, .cpu_per_request = i == 0 ? 0.02 : 0.002,
+			.timeout = 2 * SIM_SEC, .queue_limit = 200, .offered = offered_steady,
+		};
+		if (cl_add_profile(c, &prof, &cause) < 0)
+			FAILF("profile %s: %s", names[i], cause);
+	}
+	cl_start(c);
+	sim_run(sim, t.duration);
+	CHECK_INT(traffic_cohorts(c, 0), 0);	/* web: pods one by one */
+	CHECK(traffic_cohorts(c, 1) >= 1);	/* api: still cohorts */
+	CHECK(c->profiles[0].total_ok > 1000 && c->profiles[1].total_ok > 1000);
+	cl_finish(c);
+	cl_free(c);
+	sim_free(sim);
+	rec_free(&rec);
+	for (int i = 0; i < 2; i++) {
+		k8s_labels_free(&d[i].template.labels);
+		k8s_labels_free(&svc[i].selector);
+		k8s_res_free(&ctr[i].requests);
+		k8s_res_free(&ctr[i].limits);
+	}
+}
+
 static bool
 close_rel(double a, double b)
 {
@@ -646,6 +719,7 @@ int
 main(void)
 {
 	test_cohorts_match_pods();
+	test_cohorts_own_caps();
 	test_hpa_step_timeline();
 	test_random_failures();
 	test_lifecycle_and_failure();

@@ -41,6 +41,9 @@ struct cpu_pod {
 /* Per profile. */
 struct cpu_prof {
 	bool		rows;		/* some pod of it can be throttled or contend */
+	bool		own_caps;	/* some pod of it has its own capacity (a limit
+					 * below its demand, a release's factors, a
+					 * busy node), ever: its Service steps pods */
 	double		throttled_periods;	/* this interval */
 	int64_t		throttled_pods, contended_pods;	/* in the last tick */
 	int64_t		tp_tick, cp_tick;	/* counting in this tick */
@@ -195,12 +198,15 @@ rescan(struct cpu_state *cs)
 			const struct cl_pod *pd = &c->pods[p];
 			double lim = pod_limit(pd), full = full_demand(&c->profiles[i], pd);
 			if (pd->behave != NULL && (pd->behave->service_time_factor > 0 ||
-			    pd->behave->error_rate > 0))
+			    pd->behave->error_rate > 0)) {
 				cs->any = true;
+				cs->prof[i].own_caps = true;
+			}
 			cs->pod[p].limit = lim;
 			if (lim > 0 && lim < full) {
 				cs->throttle = true;
 				cs->prof[i].rows = true;
+				cs->prof[i].own_caps = true;
 			}
 		}
 	}
@@ -241,6 +247,12 @@ check_nodes(struct cpu_state *cs)
 		    node_cores(nd) > 0) {
 			KS_GROW(cs->busy_nodes, cs->capbusy, cs->nbusy + 1);
 			cs->busy_nodes[cs->nbusy++] = (uint32_t)n;
+			/* its pods' demands are shared out per pod from now on */
+			for (uint32_t p = nd->first_pod; p != NONE; p = c->pods[p].node_next) {
+				int32_t i = pod_profile(c, p);
+				if (i >= 0 && (size_t)i < cs->nprof)
+					cs->prof[i].own_caps = true;
+			}
 		}
 	}
 	cs->active = cs->throttle || cs->nbusy > 0;
@@ -447,6 +459,12 @@ cpu_interval(struct cpu_state *cs, double t_s)
 		probe_emit(&c->probes, "cpu_intervals", v, 5);
 		cp->throttled_periods = 0;
 	}
+}
+
+bool
+cpu_profile_own_caps(const struct cpu_state *cs, size_t i)
+{
+	return i < cs->nprof && cs->prof[i].own_caps;
 }
 
 bool

@@ -78,6 +78,12 @@ bool cpu_cap_changed(struct cpu_state *cs, uint32_t p, const struct cpu_cap *cap
  * factors (request mode skips the lookups until then). */
 bool cpu_any(const struct cpu_state *cs);
 
+/* Whether a pod of profile i ever had a capacity of its own (a limit below
+ * its demand, a release's factors, a place on a busy node): the profile's
+ * pods are then not interchangeable, so traffic.c steps them one by one
+ * (cohorts step pods that cpu_pod_cap would give {1, 0, false}). */
+bool cpu_profile_own_caps(const struct cpu_state *cs, size_t i);
+
 /* The interval's cpu_intervals rows (services where a pod can be
  * throttled or contends), then its counters are reset. */
 void cpu_interval(struct cpu_state *cs, double t_s);

@@ -503,10 +503,10 @@ serve_profile(struct cluster *c, size_t i, sim_ns from, sim_ns to)
 		offered = 0;
 	struct serve_step_out o;
 	struct serve_prof *sp = &tr_of(c)->serve->p[i];
-	if (sp->cohorts && cpu_any(tr_of(c)->cpu)) {
-		/* A pod may be throttled, contend or run a release's factors
-		 * from now on (cpu.h): each pod's capacity is its own, so the
-		 * Service steps its pods from here on. */
+	if (sp->cohorts && cpu_profile_own_caps(tr_of(c)->cpu, i)) {
+		/* A pod of it may be throttled, contend or run a release's
+		 * factors from now on (cpu.h): each pod's capacity is its own,
+		 * so the Service steps its pods from here on. */
 		cohort_dissolve(c, &sp->coh, (int32_t)i, tr_of(c)->cp, tr_of(c)->sv);
 		sp->cohorts = false;
 	}

@@ -227,15 +227,11 @@ hz_key_eq(const struct hz_key *a, const struct hz_key *b)
 	    a->memory == b->memory;
 }
 
-/* Pod p as the calculator sees it: its hpa_pod (name left to the caller)
- * and its key. */
+/* Pod p as the calculator sees it: its hpa_pod (name left to the caller). */
 static void
-hz_pod(struct cluster *c, uint32_t p, const struct hpa_config *cfg, sim_ns now,
-    struct hpa_pod *hp, struct hz_key *k)
+hz_pod(const struct cl_pod *pd, struct hpa_pod *hp)
 {
-	const struct cl_pod *pd = &c->pods[p];
 	memset(hp, 0, sizeof *hp);
-	memset(k, 0, sizeof *k);
 	hp->phase = hpa_phase(pd);
 	hp->deleting = pd->deleting;
 	hp->spec = pd->spec;
@@ -245,24 +241,35 @@ hz_pod(struct cluster *c, uint32_t p, const struct hpa_config *cfg, sim_ns now,
 		hp->ready = pd->ready_cond ? HPA_READY_TRUE : HPA_READY_FALSE;
 		hp->ready_since = pd->ready_changed ? pd->ready_changed : pd->probe_origin;
 	}
-	k->phase = hp->phase;
-	k->ready = hp->ready;
-	k->deleting = hp->deleting;
-	k->has_start = hp->has_start;
-	k->spec = hp->spec;
-	k->settled = hp->has_start && hp->ready == HPA_READY_TRUE &&
-	    hp->start + cfg->cpu_init_period <= now;
-	if (!k->settled) {
-		k->start = hp->start;
-		k->ready_since = hp->ready_since;
+}
+
+/* Pod p's key: what hz_pod gives and its metrics, every field set (the
+ * pass over the pods builds an hpa_pod only for a new entry). */
+static void
+hz_key_of(struct cluster *c, uint32_t p, const struct hpa_config *cfg, sim_ns now,
+    struct hz_key *k)
+{
+	const struct cl_pod *pd = &c->pods[p];
+	k->phase = hpa_phase(pd);
+	k->deleting = pd->deleting;
+	k->spec = pd->spec;
+	k->has_start = pd->phase >= POD_CREATING && pd->phase != POD_FREE;
+	k->ready = HPA_READY_NONE;
+	sim_ns start = 0, ready_since = 0;
+	if (k->has_start) {
+		start = pd->probe_origin;
+		k->ready = pd->ready_cond ? HPA_READY_TRUE : HPA_READY_FALSE;
+		ready_since = pd->ready_changed ? pd->ready_changed : pd->probe_origin;
 	}
+	k->settled = k->has_start && k->ready == HPA_READY_TRUE &&
+	    start + cfg->cpu_init_period <= now;
+	k->start = k->settled ? 0 : start;
+	k->ready_since = k->settled ? 0 : ready_since;
 	const struct cl_pod_metrics *pm = metrics_of(c, p);
-	if (pm->has) {
-		k->has_metrics = true;
-		k->cpu_milli = pm->cpu_milli;
-		k->rps_milli = pm->rps_milli;
-		k->at = pm->at;
-	}
+	k->has_metrics = pm->has;
+	k->cpu_milli = pm->has ? pm->cpu_milli : 0;
+	k->rps_milli = pm->has ? pm->rps_milli : 0;
+	k->at = pm->has ? pm->at : 0;
 	/* memory.c's working set, or -1: half the request (the caller's) */
 	k->memory = cl_pod_memory_modelled(c, p) ? cl_pod_working_set(c, p) : -1;
 }
@@ -288,9 +295,8 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 	/* The pods in entries of equal keys, in the order of their first pod. */
 	size_t ng = 0, last = 0;
 	for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next) {
-		struct hpa_pod hp;
 		struct hz_key k;
-		hz_pod(c, p, cfg, now, &hp, &k);
+		hz_key_of(c, p, cfg, now, &k);
 		if (!c->pods[p].deleting)
 			status_replicas++;
 		size_t g = ng;
@@ -306,9 +312,9 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 				}
 		}
 		if (g == ng) {
-			hp.name = c->pods[p].name;
-			hp.count = 0;
-			pods[ng] = hp;
+			hz_pod(&c->pods[p], &pods[ng]);
+			pods[ng].name = c->pods[p].name;
+			pods[ng].count = 0;
 			keys[ng++] = k;
 		}
 		pods[g].count++;

@@ -49,6 +49,10 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 	struct metrics *ms = ctx;
 	struct cluster *c = ms->c;
 	sim_ns now = sim_now(sim);
+	/* A Deployment's pods are mostly consecutive ids: its idle cpu is
+	 * looked up once per run of them. */
+	uint32_t idle_of = NONE;
+	double idle = 0;
 	for (size_t i = 0; i < c->npods; i++) {
 		struct cl_pod *pd = &c->pods[i];
 		struct pod_sample *ps = &ms->pods[i];
@@ -57,9 +61,12 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 				ps->m.has = false;
 			continue;
 		}
-		const struct cl_deploy *d = &c->deploys[pd->deploy];
-		int32_t prof = d->service != NONE ? c->services[d->service].profile : -1;
-		double idle = prof >= 0 ? (double)c->profiles[prof].p.idle_cpu_milli / 1000.0 : 0;
+		if (pd->deploy != idle_of) {
+			const struct cl_deploy *d = &c->deploys[pd->deploy];
+			int32_t prof = d->service != NONE ? c->services[d->service].profile : -1;
+			idle = prof >= 0 ? (double)c->profiles[prof].p.idle_cpu_milli / 1000.0 : 0;
+			idle_of = pd->deploy;
+		}
 		double cpu, served;
 		cl_pod_usage(c, (uint32_t)i, &cpu, &served);
 		if (ps->m.at > 0 && ps->m.at >= pd->started) {

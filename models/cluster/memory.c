@@ -141,8 +141,15 @@ pod_model(const struct cluster *c, uint32_t p, struct cl_memory_params *out)
 bool
 cl_pod_memory_modelled(const struct cluster *c, uint32_t p)
 {
-	struct cl_memory_params mp;
-	return mem_of(c) != NULL && pod_model(c, p, &mp);
+	/* pod_model's answer without its copy of the parameters (the HPA
+	 * asks it of every pod at every sync) */
+	const struct memory *m = mem_of(c);
+	if (m == NULL)
+		return false;
+	const struct cl_pod *pd = &c->pods[p];
+	uint32_t s = c->deploys[pd->deploy].service;
+	return (s != NONE && s < m->nsvc && m->svc_has[s]) ||
+	    (pd->behave != NULL && pd->behave->memory_leak_per_hour > 0);
 }
 
 /* floor(leak x dt / 1 h), saturated. */

@@ -427,14 +427,17 @@ pod_cohort(const struct cluster *c, uint32_t p, const struct cohort_pod **me)
 void
 cl_pod_usage(const struct cluster *c, uint32_t p, double *cpu, double *served)
 {
-	const struct cohort_pod *me;
-	const struct cohort_set *cs = pod_cohort(c, p, &me);
+	/* pod_cohort and cohort_pending_* by hand (one call per pod and
+	 * scrape): the same sums */
+	const struct traffic *tr = tr_of(c);
 	*cpu = c->pods[p].cpu_seconds;
 	*served = c->pods[p].served;
-	if (cs != NULL) {
-		*cpu += cohort_pending_cpu(cs, me);
-		*served += cohort_pending_served(cs, me);
-	}
+	if (tr == NULL || tr->serve == NULL || p >= tr->capcp || tr->cp[p].k < 0)
+		return;
+	const struct cohort_pod *me = &tr->cp[p];
+	const struct cohort *k = &tr->serve->p[me->set].coh.k[me->k];
+	*cpu += k->cpu - me->off_cpu;
+	*served += k->served - me->off_served;
 }
 
 double

@@ -715,9 +715,112 @@ test_cohorts_match_pods(void)
 	}
 }
 
+/*
+ * The metrics-server's idle cpu is each pod's own Service's: two
+ * Deployments with idle 10m and 30m and no traffic, both scaled up while
+ * running so their pods' ids alternate; every running pod's sample is its
+ * Service's idle (the scrape looks the idle up once per run of a
+ * Deployment's pods).
+ */
+static void
+test_scrape_idle_per_deploy(void)
+{
+	struct sim *sim = sim_new();
+	struct cl_timings t;
+	tf_timings(&t, 5 * SIM_MIN);
+	struct recorder rec;
+	memset(&rec, 0, sizeof rec);
+	struct probe_sink sink = { rec_emit, &rec };
+	struct cluster *c = cl_new(sim, 3, &t, &sink);
+	static const char *const zones[] = { "a" };
+	struct cl_pool_params pool = {
+		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
+		.price_hour = 0.1, .zones = zones, .nzones = 1, .count = 4,
+		.provision = sim_dist_const(60),
+	};
+	cl_add_pool(c, &pool);
+	struct k8s_deployment d[2];
+	struct k8s_container ctr[2];
+	struct k8s_service svc[2];
+	static const char *const names[2] = { "web", "api" };
+	double rate = 0;
+	char *cause = NULL;
+	for (int i = 0; i < 2; i++) {
+		make_deploy(&d[i], &ctr[i], &svc[i], 1);
+		d[i].name = (char *)names[i];
+		svc[i].name = (char *)names[i];
+		k8s_labels_set(&d[i].template.labels, "app", names[i]);
+		k8s_labels_set(&svc[i].selector, "app", names[i]);
+		cl_add_deployment(c, &d[i]);
+		cl_add_service(c, &svc[i]);
+		struct cl_profile_params prof = {
+			.service = names[i], .service_time = sim_dist_exp(0.02),
+			.concurrency = 8, .cpu_per_request = 0.02,
+			.idle_cpu_milli = i == 0 ? 10 : 30, .timeout = 0,
+			.offered = offered_const, .offered_ctx = &rate,
+		};
+		CHECK(cl_add_profile(c, &prof, &cause) == i);
+	}
+	struct hpa_spec h;
+	memset(&h, 0, sizeof h);
+	h.name = "web";
+	h.namespace = "default";
+	h.target_kind = "Deployment";
+	h.target_name = "web";
+	h.min_replicas = 1;
+	h.max_replicas = 10;
+	/* a metric no adapter serves: the HPA (which starts the
+	 * metrics-server) never scales */
+	struct hpa_metric_spec m;
+	memset(&m, 0, sizeof m);
+	m.type = HPA_PODS;
+	m.metric_name = "unserved";
+	m.target = HPA_AVERAGE_VALUE;
+	m.average_value_milli = 1000;
+	h.metrics = &m;
+	h.nmetrics = 1;
+	CHECK(cl_add_hpa(c, &h, &cause) == 0);
+	cl_start(c);
+	sim_run(sim, 30 * SIM_SEC);
+	/* one at a time, alternating: web, api, web, api, ... */
+	for (int32_t r = 2; r <= 4; r++)
+		for (int i = 0; i < 2; i++) {
+			deploy_scale(c, (uint32_t)i, r);
+			sim_run(sim, sim_now(sim) + SIM_SEC);
+		}
+	sim_run(sim, t.duration);
+	size_t seen[2] = { 0, 0 }, alternations = 0;
+	uint32_t prev = NONE;
+	for (uint32_t p = 0; p < c->npods; p++) {
+		const struct cl_pod *pd = &c->pods[p];
+		if (pd->phase == POD_FREE)
+			continue;
+		if (prev != NONE && pd->deploy != prev)
+			alternations++;
+		prev = pd->deploy;
+		const struct cl_pod_metrics *pm = metrics_of(c, p);
+		CHECK(pm->has);
+		CHECK_INT(pm->cpu_milli, pd->deploy == 0 ? 10 : 30);
+		seen[pd->deploy]++;
+	}
+	CHECK_INT(seen[0], 4);
+	CHECK_INT(seen[1], 4);
+	CHECK(alternations >= 3);
+	cl_finish(c);
+	cl_free(c);
+	sim_free(sim);
+	rec_free(&rec);
+	for (int i = 0; i < 2; i++) {
+		k8s_labels_free(&d[i].template.labels);
+		k8s_labels_free(&svc[i].selector);
+		k8s_res_free(&ctr[i].requests);
+	}
+}
+
 int
 main(void)
 {
+	test_scrape_idle_per_deploy();
 	test_cohorts_match_pods();
 	test_cohorts_own_caps();
 	test_hpa_step_timeline();

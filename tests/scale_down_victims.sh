@@ -5,9 +5,9 @@
 # assigned, Pending < Unknown < Running, not ready before ready; 5) more
 # pods of the Deployment on the pod's node first; 6) ready for a shorter
 # time first (log2 buckets); 7) more restarts first; 8) newer first. One
-# scenario per rule, each built so that the order before this one (the
-# most recently Ready, then the newest) would pick other pods; and the
-# pod-deletion-cost annotation's validation.
+# scenario per rule; for 5 and 7 the order before this one (the most
+# recently Ready, then the newest) picks other pods, for 6 the pods tie on
+# every other rule. And the pod-deletion-cost annotation's validation.
 . "$(dirname "$0")/lib.sh"
 deploy() {	# the Deployment web: $1 replicas of 900m, Ready 5 s after start
 	echo "  - {apiVersion: apps/v1, kind: Deployment, metadata: {name: web}, spec: {replicas: $1, selector: {matchLabels: {app: web}}, template: {metadata: {labels: {app: web}$2}, spec: {containers: [{name: c, image: x, resources: {requests: {cpu: 900m, memory: 256Mi}}, readinessProbe: {httpGet: {path: /, port: 80}, periodSeconds: 5}}]}}}}"

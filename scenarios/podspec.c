@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "models/controller/replicaset_rank.h"
 #include "scenarios/manifest.h"
 #include "sim/util/util.h"
 
@@ -1051,6 +1052,31 @@ scn_pod_spec(const struct yt_node *n, const char *what, struct k8s_pod_spec *p,
 	return 0;
 }
 
+/* The template's controller.kubernetes.io/pod-deletion-cost annotation;
+ * the API server refuses a value GetDeletionCostFromPodAnnotations cannot
+ * read (ValidatePodSpecificAnnotations: "must be a 32bit integer"). Other
+ * annotations are accepted and not read. */
+static int
+deletion_cost(const struct yt_node *ann, struct k8s_pod_spec *p, char **cause)
+{
+	static const char key[] = "controller.kubernetes.io/pod-deletion-cost";
+	if (ann == NULL || yt_is_null(ann))
+		return 0;
+	if (ann->kind != YT_MAP) {
+		*cause = yt_errorf(ann, "expected a mapping of strings for annotations");
+		return -1;
+	}
+	const struct yt_node *v = yt_get(ann, key);
+	if (v == NULL)
+		return 0;
+	if (v->kind != YT_SCALAR || rs_rank_parse_deletion_cost(v->str, &p->deletion_cost) < 0) {
+		*cause = yt_errorf(v, "metadata.annotations[%s]: Invalid value: \"%s\": must be "
+		    "a 32bit integer", key, v->kind == YT_SCALAR ? v->str : "");
+		return -1;
+	}
+	return 0;
+}
+
 int
 scn_pod_template(const struct yt_node *n, const char *what, struct k8s_pod_spec *p,
     char **cause)
@@ -1064,7 +1090,8 @@ scn_pod_template(const struct yt_node *n, const char *what, struct k8s_pod_spec 
 	const struct yt_node *meta = yt_get(n, "metadata");
 	if (meta != NULL && !yt_is_null(meta)) {
 		if (scn_check_map(meta, "metadata", scn_f_object_meta, cause) < 0 ||
-		    scn_labels(yt_get(meta, "labels"), "labels", &p->labels, cause) < 0)
+		    scn_labels(yt_get(meta, "labels"), "labels", &p->labels, cause) < 0 ||
+		    deletion_cost(yt_get(meta, "annotations"), p, cause) < 0)
 			return -1;
 	}
 	const struct yt_node *spec = yt_get(n, "spec");

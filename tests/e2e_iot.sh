@@ -24,18 +24,27 @@ check_eq "nodes at night" \
 check_range "peak nodes" "$(q "$db" "SELECT MAX(nodes_total) FROM cluster_intervals")" 4 10
 check_range "nodes at 13:00" \
 	"$(q "$db" "SELECT nodes_ready FROM cluster_intervals WHERE t_s = 46800")" 4 10
-# Every scale-up comes with pending pods while the load rises, and its
-# node becomes Ready (the 90 s lognormal provisioning delay).
+# Every scale-up comes with pending pods (a FailedScheduling in the 10 s
+# scan interval before it), from the morning on, and its node becomes Ready
+# (the 90 s lognormal provisioning delay). Most come while the load rises;
+# the analytics HPA's afternoon swings on the queue may need one more (the
+# ReplicaSet scale-down order keeps pods spread across nodes, rank 5 of
+# ActivePodsWithRanks, so the Cluster Autoscaler empties fewer nodes).
 su=$(q "$db" "SELECT COUNT(*) FROM ca_decisions WHERE action = 'scale_up'")
 check_range "scale-ups" "$su" 2 8
-check_range "scale-ups while the load rises" \
-	"$(q "$db" "SELECT MIN(t_s) || ' ' || MAX(t_s) FROM ca_decisions WHERE action = 'scale_up'" | awk '{ print ($1 > 14400 && $2 < 46800) }')" 1 1
+check_eq "scale-ups follow pending pods" "$(q "$db" "SELECT COUNT(*) FROM ca_decisions d
+    WHERE action = 'scale_up' AND d.t_s > 14400 AND EXISTS (SELECT 1 FROM events e WHERE
+    e.kind = 'FailedScheduling' AND e.t_s BETWEEN d.t_s - 10 AND d.t_s)")" "$su"
+check_range "scale-ups while the load rises" "$(q "$db" "SELECT COUNT(*) FROM ca_decisions
+    WHERE action = 'scale_up' AND t_s > 14400 AND t_s < 46800")" "$((su - 1))" "$su"
 check_eq "scaled-up nodes became Ready" \
 	"$(q "$db" "SELECT COUNT(*) FROM events e JOIN ca_decisions d ON e.object = d.node WHERE d.action = 'scale_up' AND e.kind = 'NodeReady' AND e.t_s - d.t_s BETWEEN 20 AND 600")" "$su"
 check_eq "scale-ups name the pool" \
 	"$(q "$db" "SELECT DISTINCT node_group FROM ca_decisions WHERE action = 'scale_up'")" "iot"
-check_range "pending pods served" \
-	"$(q "$db" "SELECT MAX(pods_pending) FROM cluster_intervals WHERE t_s > 46800")" 0 0
+# After 13:00 a pod waits only while a node comes up for it.
+check_eq "pending pods served" "$(q "$db" "SELECT COUNT(*) FROM cluster_intervals c
+    WHERE t_s > 46800 AND pods_pending > 0 AND NOT EXISTS (SELECT 1 FROM ca_decisions d
+    WHERE d.action = 'scale_up' AND c.t_s - d.t_s BETWEEN 0 AND 600)")" 0
 
 # Evening: back to the minimum, one node at a time after 10 min unneeded,
 # never below 2; each removal is decided, then finished.

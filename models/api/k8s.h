@@ -217,6 +217,9 @@ struct k8s_pod_spec {
 	bool			 preempt_never;	/* preemptionPolicy: Never */
 	int64_t			 termination_grace_s;	/* default 30 */
 	enum k8s_restart_policy	 restart_policy;	/* default Always */
+	/* the controller.kubernetes.io/pod-deletion-cost annotation (0: none),
+	 * the ReplicaSet controller's scale-down order reads it */
+	int32_t			 deletion_cost;
 };
 void k8s_pod_spec_free(struct k8s_pod_spec *p);
 

@@ -50,6 +50,10 @@ struct rsctl {
 	size_t			 nstrs;
 	bool			 any_tracked;
 	sim_ns			 rows_at;	/* when rows were last written */
+	/* scale-down scratch: active related pods per node (zero between
+	 * uses; the last entry counts unassigned pods) */
+	uint32_t		*on_node;
+	size_t			 non_node;
 };
 
 /* deployment.c */

@@ -211,6 +211,13 @@ test_empirical(void)
 		{ "tests/data/trace_bad_negative.csv", NULL, NULL },
 		{ "tests/data/no_such.csv", NULL,
 		  "tests/data/no_such.csv: cannot open: No such file or directory" },
+		/* workloads/csvfile.c, shared with workloads/table.c */
+		{ "tests/data/service_times_malformed.csv", "seconds",
+		  "tests/data/service_times_malformed.csv:3:2: expected well-formed CSV "
+		  "(error parsing data while strict checking enabled)" },
+		{ "tests/data/service_times_empty.csv", "seconds",
+		  "tests/data/service_times_empty.csv:1:1: expected a header line, found an "
+		  "empty file" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		cause = NULL;

@@ -15,46 +15,27 @@
 #include <string.h>
 
 #include "sim/util/util.h"
+#include "workloads/csvfile.h"
 #include "workloads/table.h"
 
 struct tload {
+	struct wl_csv_pos	 pos;
 	struct wl_table		*t;
 	const char *const	*names;
 	const bool		*required;
-	int			 line, row_line;
-	bool			 in_row, header_done;
-	size_t			 field;		/* field index in the current row */
 	size_t			 max_field;	/* highest header index asked + 1 */
 	char			**hdr;
 	size_t			 nhdr, caphdr;
 	size_t			 capoff, caprows;
 	struct ks_buf		 text;
-	char			*err;
 };
-
-static void
-tload_error(struct tload *L, size_t field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-tload_error(struct tload *L, size_t field, const char *fmt, ...)
-{
-	if (L->err != NULL)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	char *what = xvasprintf(fmt, ap);
-	va_end(ap);
-	L->err = xasprintf("%s:%d:%zu: %s", L->t->path, L->row_line, field + 1, what);
-	free(what);
-}
 
 static void
 on_header(struct tload *L)
 {
 	struct wl_table *t = L->t;
-	L->header_done = true;
-	for (size_t c = 0; c < t->ncols && L->err == NULL; c++) {
+	L->pos.header_done = true;
+	for (size_t c = 0; c < t->ncols && L->pos.err == NULL; c++) {
 		t->field[c] = SIZE_MAX;
 		if (L->names[c] == NULL)
 			continue;
@@ -76,7 +57,7 @@ on_header(struct tload *L)
 			ks_buf_printf(&b, "%s%s", i ? ", " : "", L->hdr[i]);
 		char *cols = b.data != NULL ? ks_buf_take(&b) : xstrdup("(none)");
 		ks_buf_fini(&b);
-		tload_error(L, 0, "no column '%s' in header; columns are %s", L->names[c],
+		wl_csv_error(&L->pos, 0, "no column '%s' in header; columns are %s", L->names[c],
 		    cols);
 		free(cols);
 	}
@@ -89,34 +70,34 @@ on_field(void *data, size_t len, void *ctx)
 	struct wl_table *t = L->t;
 	const char *s = data != NULL ? data : "";
 	(void)len;
-	if (L->err != NULL)
+	if (L->pos.err != NULL)
 		return;
-	if (!L->in_row) {
-		L->in_row = true;
-		L->row_line = L->line;
-		L->field = 0;
-		if (L->header_done) {
+	if (!L->pos.in_row) {
+		L->pos.in_row = true;
+		L->pos.row_line = L->pos.line;
+		L->pos.field = 0;
+		if (L->pos.header_done) {
 			KS_GROW(t->line, L->caprows, t->nrows + 1);
-			t->line[t->nrows] = L->line;
+			t->line[t->nrows] = L->pos.line;
 			KS_GROW(t->off, L->capoff, (t->nrows + 1) * t->ncols);
 			for (size_t c = 0; c < t->ncols; c++)
 				t->off[t->nrows * t->ncols + c] = SIZE_MAX;
 			t->nrows++;
 		}
 	}
-	if (!L->header_done) {
+	if (!L->pos.header_done) {
 		KS_GROW(L->hdr, L->caphdr, L->nhdr + 1);
 		L->hdr[L->nhdr++] = xstrdup(s);
 	} else {
 		size_t r = t->nrows - 1;
 		for (size_t c = 0; c < t->ncols; c++) {
-			if (t->field[c] != L->field)
+			if (t->field[c] != L->pos.field)
 				continue;
 			t->off[r * t->ncols + c] = L->text.len;
 			ks_buf_add(&L->text, s, strlen(s) + 1);
 		}
 	}
-	L->field++;
+	L->pos.field++;
 }
 
 static void
@@ -124,25 +105,25 @@ on_row(int term, void *ctx)
 {
 	struct tload *L = ctx;
 	(void)term;
-	if (L->err != NULL || !L->in_row)	/* an empty line: skipped */
+	if (L->pos.err != NULL || !L->pos.in_row)	/* an empty line: skipped */
 		return;
-	L->in_row = false;
-	if (!L->header_done) {
+	L->pos.in_row = false;
+	if (!L->pos.header_done) {
 		on_header(L);
 		return;
 	}
-	if (L->field < L->max_field) {
+	if (L->pos.field < L->max_field) {
 		/* the first asked column the row does not reach */
 		size_t missing = SIZE_MAX;
 		const char *name = "?";
 		for (size_t c = 0; c < L->t->ncols; c++) {
 			size_t f = L->t->field[c];
-			if (f != SIZE_MAX && f >= L->field && f < missing) {
+			if (f != SIZE_MAX && f >= L->pos.field && f < missing) {
 				missing = f;
 				name = L->names[c];
 			}
 		}
-		tload_error(L, missing, "expected a value in column %s%s%s, found the end "
+		wl_csv_error(&L->pos, missing, "expected a value in column %s%s%s, found the end "
 		    "of the row", isdigit((unsigned char)name[0]) ? "" : "'", name,
 		    isdigit((unsigned char)name[0]) ? "" : "'");
 	}
@@ -153,7 +134,7 @@ static void
 numbered_columns(struct tload *L)
 {
 	struct wl_table *t = L->t;
-	L->header_done = true;
+	L->pos.header_done = true;
 	for (size_t c = 0; c < t->ncols; c++) {
 		t->field[c] = SIZE_MAX;
 		if (L->names[c] == NULL)
@@ -175,55 +156,12 @@ wl_table_load(const char *path, bool header, const char *const *names,
 	t->path = xstrdup(path);
 	t->ncols = n;
 	t->field = xcalloc(n + 1, sizeof *t->field);
-	FILE *f = fopen(path, "rb");
-	if (f == NULL) {
-		*cause = xasprintf("%s: cannot open: %s", path, strerror(errno));
-		wl_table_free(t);
-		return -1;
-	}
-	struct tload L = { .t = t, .names = names, .required = required, .line = 1 };
+	struct tload L = { .pos.path = t->path, .t = t, .names = names,
+		.required = required };
 	ks_buf_init(&L.text);
 	if (!header)
 		numbered_columns(&L);
-	struct csv_parser p;
-	KS_ASSERT(csv_init(&p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) == 0);
-	char *buf = NULL;
-	size_t cap = 0;
-	ssize_t got;
-	bool first = true;
-	while (L.err == NULL && (got = getline(&buf, &cap, f)) > 0) {
-		const char *s = buf;
-		size_t len = (size_t)got;
-		if (first && len >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0) {
-			s += 3;		/* a UTF-8 byte order mark */
-			len -= 3;
-		}
-		first = false;
-		if (csv_parse(&p, s, len, on_field, on_row, &L) != len) {
-			if (!L.in_row)
-				L.row_line = L.line;
-			tload_error(&L, L.in_row ? L.field : 0, "expected well-formed "
-			    "CSV (%s)", csv_strerror(csv_error(&p)));
-		}
-		if (buf[got - 1] == '\n')
-			L.line++;
-	}
-	free(buf);
-	bool bad = ferror(f) != 0;
-	fclose(f);
-	if (L.err == NULL && bad)
-		L.err = xasprintf("%s: read error", path);
-	if (L.err == NULL && csv_fini(&p, on_field, on_row, &L) != 0) {
-		if (!L.in_row)
-			L.row_line = L.line;
-		tload_error(&L, L.in_row ? L.field : 0, "expected well-formed CSV (%s)",
-		    csv_strerror(csv_error(&p)));
-	}
-	csv_free(&p);
-	if (L.err == NULL && !L.header_done) {
-		L.row_line = 1;
-		tload_error(&L, 0, "expected a header line, found an empty file");
-	}
+	int rc = wl_csv_read(&L.pos, on_field, on_row, &L, cause);
 	for (size_t i = 0; i < L.nhdr; i++)
 		free(L.hdr[i]);
 	free(L.hdr);
@@ -231,8 +169,9 @@ wl_table_load(const char *path, bool header, const char *const *names,
 		ks_buf_add(&L.text, "", 0);
 	t->text = ks_buf_take(&L.text);
 	ks_buf_fini(&L.text);
-	if (L.err != NULL) {
-		*cause = L.err;
+	if (rc < 0 || L.pos.err != NULL) {
+		if (rc == 0)
+			*cause = L.pos.err;
 		wl_table_free(t);
 		return -1;
 	}

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "models/cluster/cluster.h"
+#include "models/hpa/hpa.h"
 
 static inline void
 tf_timings(struct cl_timings *t, sim_ns duration)
@@ -34,6 +35,34 @@ tf_timings(struct cl_timings *t, sim_ns duration)
 	t->tick = SIM_SEC;
 	t->interval = 60 * SIM_SEC;
 	t->duration = duration;
+}
+
+/* An autoscaling/v2 HPA named after Deployment `deployment` in the default
+ * namespace, scaling it between min and max on the n metrics m. */
+static inline void
+tf_hpa(struct hpa_spec *h, char *deployment, int32_t min, int32_t max,
+    struct hpa_metric_spec *m, size_t n)
+{
+	memset(h, 0, sizeof *h);
+	h->name = deployment;
+	h->namespace = "default";
+	h->target_kind = "Deployment";
+	h->target_name = deployment;
+	h->min_replicas = min;
+	h->max_replicas = max;
+	h->metrics = m;
+	h->nmetrics = n;
+}
+
+/* A Resource metric: average cpu utilization of `percent` of the requests. */
+static inline void
+tf_cpu_utilization(struct hpa_metric_spec *m, int32_t percent)
+{
+	memset(m, 0, sizeof *m);
+	m->type = HPA_RESOURCE;
+	m->resource = "cpu";
+	m->target = HPA_UTILIZATION;
+	m->average_utilization = percent;
 }
 
 #endif

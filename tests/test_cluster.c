@@ -288,22 +288,10 @@ test_hpa_scales_up(void)
 		.offered = offered_const, .offered_ctx = &rate,
 	};
 	CHECK(cl_add_profile(c, &prof, &cause) == 0);
-	struct hpa_spec h;
-	memset(&h, 0, sizeof h);
-	h.name = "web";
-	h.namespace = "default";
-	h.target_kind = "Deployment";
-	h.target_name = "web";
-	h.min_replicas = 2;
-	h.max_replicas = 10;
 	struct hpa_metric_spec m;
-	memset(&m, 0, sizeof m);
-	m.type = HPA_RESOURCE;
-	m.resource = "cpu";
-	m.target = HPA_UTILIZATION;
-	m.average_utilization = 50;
-	h.metrics = &m;
-	h.nmetrics = 1;
+	tf_cpu_utilization(&m, 50);
+	struct hpa_spec h;
+	tf_hpa(&h, "web", 2, 10, &m, 1);
 	CHECK(cl_add_hpa(c, &h, &cause) == 0);
 	cl_start(c);
 	sim_run(sim, t.duration);
@@ -435,23 +423,11 @@ test_hpa_step_timeline(void)
 		.cpu_per_request = 0.02, .offered = offered_steps,
 	};
 	CHECK(cl_add_profile(c, &prof, &cause) == 0);
-	struct hpa_spec h;
-	memset(&h, 0, sizeof h);
-	h.name = "web";
-	h.namespace = "default";
-	h.target_kind = "Deployment";
-	h.target_name = "web";
-	h.min_replicas = 2;
-	h.has_min_replicas = true;
-	h.max_replicas = 10;
 	struct hpa_metric_spec m;
-	memset(&m, 0, sizeof m);
-	m.type = HPA_RESOURCE;
-	m.resource = "cpu";
-	m.target = HPA_UTILIZATION;
-	m.average_utilization = 50;
-	h.metrics = &m;
-	h.nmetrics = 1;
+	tf_cpu_utilization(&m, 50);
+	struct hpa_spec h;
+	tf_hpa(&h, "web", 2, 10, &m, 1);
+	h.has_min_replicas = true;
 	CHECK(cl_add_hpa(c, &h, &cause) == 0);
 	cl_start(c);
 	sim_run(sim, t.duration);
@@ -527,22 +503,10 @@ cohort_run(bool cohorts, bool counts, int32_t lb, struct cohort_run *out)
 		.queue_limit = 200, .offered = offered_burst, .lb = lb,
 	};
 	CHECK(cl_add_profile(c, &prof, &cause) == 0);
-	struct hpa_spec h;
-	memset(&h, 0, sizeof h);
-	h.name = "web";
-	h.namespace = "default";
-	h.target_kind = "Deployment";
-	h.target_name = "web";
-	h.min_replicas = 2;
-	h.max_replicas = 10;
 	struct hpa_metric_spec m;
-	memset(&m, 0, sizeof m);
-	m.type = HPA_RESOURCE;
-	m.resource = "cpu";
-	m.target = HPA_UTILIZATION;
-	m.average_utilization = 50;
-	h.metrics = &m;
-	h.nmetrics = 1;
+	tf_cpu_utilization(&m, 50);
+	struct hpa_spec h;
+	tf_hpa(&h, "web", 2, 10, &m, 1);
 	CHECK(cl_add_hpa(c, &h, &cause) == 0);
 	struct cl_chaos_params ch = { .at = 900 * SIM_SEC, .kind = CL_FAIL_NODES, .count = 1,
 		.duration = 600 * SIM_SEC };
@@ -761,14 +725,6 @@ test_scrape_idle_per_deploy(void)
 		};
 		CHECK(cl_add_profile(c, &prof, &cause) == i);
 	}
-	struct hpa_spec h;
-	memset(&h, 0, sizeof h);
-	h.name = "web";
-	h.namespace = "default";
-	h.target_kind = "Deployment";
-	h.target_name = "web";
-	h.min_replicas = 1;
-	h.max_replicas = 10;
 	/* a metric no adapter serves: the HPA (which starts the
 	 * metrics-server) never scales */
 	struct hpa_metric_spec m;
@@ -777,8 +733,8 @@ test_scrape_idle_per_deploy(void)
 	m.metric_name = "unserved";
 	m.target = HPA_AVERAGE_VALUE;
 	m.average_value_milli = 1000;
-	h.metrics = &m;
-	h.nmetrics = 1;
+	struct hpa_spec h;
+	tf_hpa(&h, "web", 1, 10, &m, 1);
 	CHECK(cl_add_hpa(c, &h, &cause) == 0);
 	cl_start(c);
 	sim_run(sim, 30 * SIM_SEC);

@@ -5,7 +5,8 @@
 # with a Service, 150,000 pods in all (sizes 1..1,500, heavy-tailed: a
 # lognormal of median 4 clipped to 1..1,500, then adjusted to the total), an
 # HPA on 9 Deployments in 10 (cpu at 60%, from 70% to 130% of the size) and
-# diurnal traffic on every Service (15-30 req/s per pod of its size).
+# diurnal traffic on every Service (15-30 req/s per pod of its size), its
+# rate held per minute (resolution: 1m, as a per-minute trace gives it).
 # hpaDecisions: onChange keeps the results small (one row per HPA decision
 # that changed, not per 15 s sync).
 # Usage: bench/gen_limits.py [SERVICES [PODS [NODES]]] > limits.yaml
@@ -109,4 +110,4 @@ for i, r in enumerate(sizes):
     concurrency: 8
     timeout: 2s
     traffic:
-      - diurnal: {{trough: {rate // 2}, peak: {rate}, period: 24h, peakAt: {12 + i % 10}h}}""")
+      - diurnal: {{trough: {rate // 2}, peak: {rate}, period: 24h, peakAt: {12 + i % 10}h, resolution: 1m}}""")

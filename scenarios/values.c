@@ -545,14 +545,16 @@ generator(const struct yt_node *g, const char *dir, struct wl_traffic **out,
 			return -1;
 		*out = wl_constant(r);
 	} else if (strcmp(kind, "diurnal") == 0) {
-		static const char *const k[] = { "peak", "trough", "period", "peakAt", NULL };
+		static const char *const k[] = { "peak", "trough", "period", "peakAt",
+			"resolution", NULL };
 		double peak, trough;
-		sim_ns period, peak_at;
+		sim_ns period, peak_at, resolution;
 		if (yt_check_keys(a, "diurnal traffic", k, cause) < 0 ||
 		    rate(a, "peak", true, 0, &peak, cause) < 0 ||
 		    rate(a, "trough", true, 0, &trough, cause) < 0 ||
 		    scn_get_dur(a, "period", true, 24 * SIM_HOUR, &period, cause) < 0 ||
-		    scn_get_dur(a, "peakAt", true, 0, &peak_at, cause) < 0)
+		    scn_get_dur(a, "peakAt", true, 0, &peak_at, cause) < 0 ||
+		    scn_get_dur(a, "resolution", true, 0, &resolution, cause) < 0)
 			return -1;
 		if (period <= 0) {
 			*cause = yt_errorf(yt_get(a, "period"), "period must be positive");
@@ -564,6 +566,8 @@ generator(const struct yt_node *g, const char *dir, struct wl_traffic **out,
 			return -1;
 		}
 		*out = wl_diurnal(trough, peak, period, peak_at);
+		if (resolution > 0)
+			*out = wl_hold(resolution, *out);
 	} else if (strcmp(kind, "step") == 0) {
 		static const char *const k[] = { "from", "to", "at", NULL };
 		double from, to;

@@ -598,6 +598,8 @@ static const struct {
 	{ "burst_unknown_kind.yaml", "25:24: unknown burstiness kind 'mmp' (did you mean "
 	  "'mmpp'?)" },
 	{ "burst_negative_rate.yaml", "25:41: burstRate must be positive, found '-2x'" },
+	{ "diurnal_negative_resolution.yaml",
+	  "25:60: a duration must not be negative, found '-1m'" },
 	{ "empirical_no_column.yaml", "@tests/bad_input/samples/latency.csv:1:1: no column "
 	  "'latency_ms' in header; columns are request, seconds" },
 	{ "classes_zero_weight.yaml", "25:7: the weights of the request classes sum to 0 "

@@ -713,9 +713,50 @@ test_stretch(void)
 	free(d2);
 }
 
+/* serving_step_memo gives serving_step's result and pod state bit for bit,
+ * through a sequence that repeats inputs (hits), changes the offered load,
+ * the backlog (overload), the wait factor and the mean (misses). */
+static void
+test_memo(void)
+{
+	char *cause = NULL;
+	struct serving_dist *d = xmalloc(sizeof *d);
+	CHECK_INT(serving_dist_init(d, 0.02, 1, &cause), 0);
+	struct serving_memo memo = { 0 };
+	struct serving_pod direct, memoized;
+	serving_pod_init(&direct);
+	serving_pod_init(&memoized);
+	const double offered[] = { 100, 100, 100, 500, 500, 500, 500, 100, 100, 0, 0, 250 };
+	int n = (int)(sizeof offered / sizeof offered[0]);
+	for (int t = 0; t < 3 * n; t++) {
+		if (t == n)
+			d->wait_factor = 0.7;
+		if (t == 2 * n)
+			serving_dist_rescale(d, d, 0.03);
+		struct serving_tick in = { .dt = 1, .offered = offered[t % n], .concurrency = 8,
+			.timeout = 2, .dist = d };
+		struct serving_result r1, r2;
+		serving_step(&direct, &in, &r1, NULL);
+		serving_step_memo(&memo, &memoized, &in, &r2);
+		CHECK(memcmp(&r1, &r2, sizeof r1) == 0);
+		CHECK(direct.backlog == memoized.backlog && direct.busy == memoized.busy);
+	}
+	/* a repeated input with the backlog of an overload still pending
+	 * is a miss: the result differs from the memo's */
+	struct serving_tick in = { .dt = 1, .offered = 600, .concurrency = 8, .timeout = 2,
+		.dist = d };
+	struct serving_result r1, r2;
+	serving_step_memo(&memo, &memoized, &in, &r1);
+	serving_step_memo(&memo, &memoized, &in, &r2);
+	CHECK(memoized.backlog > 0);
+	CHECK(r2.backlog != r1.backlog);
+	free(d);
+}
+
 int
 main(void)
 {
+	test_memo();
 	test_deferred_latency();
 	test_hist_uniform();
 	test_hist_exponential();

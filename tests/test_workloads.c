@@ -518,11 +518,46 @@ test_bad(void)
 	free(cause);
 }
 
+/* A diurnal held per minute: each minute's rate is the cosine's mean over
+ * it, counts over whole minutes are the cosine's, every second of a minute
+ * counts exactly the same, the breakpoints are the minutes, and the rate
+ * bound covers the held rates. */
+static void
+test_hold(void)
+{
+	struct wl_traffic *smooth = wl_diurnal(10, 110, 0, 12 * SIM_HOUR);
+	struct wl_traffic *t = wl_hold(SIM_MIN, wl_ref(smooth));
+	sim_ns m = 7 * SIM_HOUR + 13 * SIM_MIN;
+	double mean = wl_count(smooth, m, m + SIM_MIN) / 60;
+	CHECK_NEAR(wl_rate(t, m), mean, 1e-12);
+	CHECK_NEAR(wl_rate(t, m + 59 * SIM_SEC), mean, 1e-12);
+	CHECK(wl_rate(t, m + SIM_MIN) > mean);	/* rising towards noon */
+	double first = wl_count(t, m, m + SIM_SEC);
+	for (int k = 1; k < 60; k++)
+		CHECK(wl_count(t, m + k * SIM_SEC, m + (k + 1) * SIM_SEC) == first);
+	CHECK_NEAR(first, mean, 1e-12);
+	CHECK_NEAR(wl_count(t, 0, 24 * SIM_HOUR), wl_count(smooth, 0, 24 * SIM_HOUR), 1e-6);
+	CHECK_NEAR(wl_count(t, m + 30 * SIM_SEC, m + 90 * SIM_SEC),
+	    30 * mean + 30 * wl_rate(t, m + SIM_MIN), 1e-9);
+	CHECK(wl_rate_max(t, m, m + 30 * SIM_SEC) >= mean);
+	CHECK(wl_rate_max(t, m, m + 30 * SIM_SEC) <= wl_rate(smooth, m + SIM_MIN) + 1e-12);
+	/* Negative times: windows stay aligned to 0. */
+	CHECK_NEAR(wl_rate(t, -30 * SIM_SEC), wl_count(smooth, -SIM_MIN, 0) / 60, 1e-12);
+	/* A product with a held shape is integrated between its breakpoints. */
+	struct wl_traffic *kids[2] = { wl_ref(t), wl_constant(2) };
+	struct wl_traffic *p = wl_product(kids, 2);
+	CHECK_NEAR(wl_count(p, m, m + 2 * SIM_MIN), 2 * wl_count(t, m, m + 2 * SIM_MIN), 1e-9);
+	wl_free(p);
+	wl_free(t);
+	wl_free(smooth);
+}
+
 int
 main(void)
 {
 	test_constant();
 	test_diurnal();
+	test_hold();
 	test_step_ramp_spike();
 	test_combinators();
 	test_next_arrival();

@@ -1,7 +1,9 @@
 /*
  * traffic.c - traffic models as an immutable, reference-counted tree of
  * shapes: constant, diurnal cosine, step, ramp, trapezoid spike, sum,
- * product, scale and trace (a piecewise series from trace.c). Every node
+ * product, scale, hold (a shape held at its mean over fixed windows, as a
+ * trace sampled per window gives it) and trace (a piecewise series from
+ * trace.c). Every node
  * gives its rate, the exact integral of its rate over an interval and its
  * next breakpoint, so a product can be integrated piece by piece.
  */
@@ -16,7 +18,7 @@
 
 enum wl_kind {
 	WL_CONSTANT, WL_DIURNAL, WL_STEP, WL_RAMP, WL_SPIKE,
-	WL_SUM, WL_PRODUCT, WL_SCALE, WL_TRACE,
+	WL_SUM, WL_PRODUCT, WL_SCALE, WL_HOLD, WL_TRACE,
 };
 
 /* One node. Times are virtual ns; rates are req/s. Which fields are used
@@ -26,7 +28,7 @@ struct wl_traffic {
 	int			  refs;
 	double			  a, b;		/* rates (from/to, trough/peak) */
 	sim_ns			  t[4];		/* knot times */
-	sim_ns			  period;	/* diurnal */
+	sim_ns			  period;	/* diurnal; hold: the window */
 	double			  factor;	/* scale */
 	size_t			  nkids;
 	struct wl_traffic	**kids;
@@ -145,6 +147,15 @@ wl_scale(double factor, struct wl_traffic *kid)
 }
 
 struct wl_traffic *
+wl_hold(sim_ns window, struct wl_traffic *kid)
+{
+	KS_ASSERT(window > 0);
+	struct wl_traffic *t = node_kids(WL_HOLD, &kid, 1);
+	t->period = window;
+	return t;
+}
+
+struct wl_traffic *
 wl_traffic_series(struct wl_series *s)
 {
 	struct wl_traffic *t = node_new(WL_TRACE);
@@ -213,6 +224,23 @@ lerp(double x0, double y0, double x1, double y1, double x)
 	return y0 + (y1 - y0) * (x - x0) / (x1 - x0);
 }
 
+static double node_count(const struct wl_traffic *t, sim_ns a, sim_ns b);
+
+/* A hold node's window holding x: its start (windows are aligned to 0). */
+static sim_ns
+hold_start(const struct wl_traffic *t, sim_ns x)
+{
+	sim_ns d = x % t->period;
+	return d < 0 ? x - d - t->period : x - d;
+}
+
+/* The held rate of the window starting at w: the child's mean over it. */
+static double
+hold_rate(const struct wl_traffic *t, sim_ns w)
+{
+	return node_count(t->kids[0], w, w + t->period) / ((double)t->period / NS_PER_S);
+}
+
 static double
 node_rate(const struct wl_traffic *t, double at)
 {
@@ -250,6 +278,8 @@ node_rate(const struct wl_traffic *t, double at)
 		return r;
 	case WL_SCALE:
 		return t->factor * node_rate(t->kids[0], at);
+	case WL_HOLD:
+		return hold_rate(t, hold_start(t, (sim_ns)floor(at)));
 	case WL_TRACE:
 		return wl_series_rate(t->series, at);
 	}
@@ -293,6 +323,8 @@ node_next_break(const struct wl_traffic *t, sim_ns after)
 				best = k;
 		}
 		return best;
+	case WL_HOLD:
+		return hold_start(t, after) + t->period;
 	case WL_TRACE:
 		return wl_series_next_break(t->series, after);
 	}
@@ -415,6 +447,15 @@ node_count(const struct wl_traffic *t, sim_ns a, sim_ns b)
 		return product_int(t, a, b);
 	case WL_SCALE:
 		return t->factor * node_count(t->kids[0], a, b);
+	case WL_HOLD:
+		/* window by window, so that equal pieces of one window count
+		 * exactly the same */
+		s = 0;
+		for (sim_ns w = hold_start(t, a); w < b; w += t->period) {
+			sim_ns x = a > w ? a : w, y = b < w + t->period ? b : w + t->period;
+			s += hold_rate(t, w) * ((double)(y - x) / NS_PER_S);
+		}
+		return s;
 	case WL_TRACE:
 		return wl_series_count(t->series, a, b);
 	}
@@ -486,6 +527,10 @@ node_rate_max(const struct wl_traffic *t, sim_ns a, sim_ns b)
 		return m;
 	case WL_SCALE:
 		return t->factor * node_rate_max(t->kids[0], a, b);
+	case WL_HOLD:
+		/* a window's mean is at most the child's largest rate in it */
+		return node_rate_max(t->kids[0], hold_start(t, a),
+		    hold_start(t, b) + t->period);
 	}
 	ks_fatal("wl: bad traffic kind %d", (int)t->kind);
 }

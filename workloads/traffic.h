@@ -49,6 +49,11 @@ struct wl_traffic *wl_sum(struct wl_traffic *const *kids, size_t n);
 struct wl_traffic *wl_product(struct wl_traffic *const *kids, size_t n);
 /* factor (>= 0) times kid; takes over the reference to kid. */
 struct wl_traffic *wl_scale(double factor, struct wl_traffic *kid);
+/* kid held piecewise constant: over each window [k w, (k + 1) w) (w > 0,
+ * aligned to time 0) the rate is kid's mean over that window, as a trace of
+ * per-window counts replays it. Counts over whole windows are kid's; equal
+ * parts of one window count exactly the same. Takes over the reference. */
+struct wl_traffic *wl_hold(sim_ns window, struct wl_traffic *kid);
 
 /* Adds a reference (returns t); wl_free drops one and frees the tree at
  * zero. wl_free(NULL) does nothing. Not thread-safe (a run is one thread). */

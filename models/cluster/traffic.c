@@ -35,6 +35,7 @@
 #include "models/serving/request.h"
 
 #define SERVE_GROUPS 8
+#define SERVE_MEMOS 2	/* cohorts stepped through a memo (steady: 1 or 2) */
 
 struct serve_group {
 	struct serving_pod	before;	/* state that defines the group */
@@ -65,6 +66,7 @@ struct serve_prof {
 	bool			 cohorts;	/* fluid, even split, no mesh */
 	struct cohort_set	 coh;
 	struct serving_deferred	 lat;		/* cohorts' latency not yet in hist */
+	struct serving_memo	 memo[SERVE_MEMOS];	/* cohorts 0.. last steps */
 };
 
 struct serve_state {
@@ -382,7 +384,10 @@ step_cohorts(struct cluster *c, size_t i, double dt, double offered, double time
 		struct serving_result res;
 		in.offered = even;
 		in.state = co->key.dead ? SERVING_DEAD : SERVING_OK;
-		serving_step(&co->st, &in, &res, NULL);
+		if (k < SERVE_MEMOS)
+			serving_step_memo(&sp->memo[k], &co->st, &in, &res);
+		else
+			serving_step(&co->st, &in, &res, NULL);
 		ok += res.ok * m;
 		co->served += res.ok;
 		tmo += res.timed_out * m;

@@ -799,3 +799,37 @@ serving_step(struct serving_pod *pod, const struct serving_tick *in,
 	if (res->backlog > 0)
 		pod->busy = c;
 }
+
+static bool
+memo_hit(const struct serving_memo *m, const struct serving_pod *pod,
+    const struct serving_tick *in)
+{
+	const struct serving_tick *a = &m->in;
+	return m->valid && m->backlog == pod->backlog && a->offered == in->offered &&
+	    a->dt == in->dt && a->concurrency == in->concurrency &&
+	    a->timeout == in->timeout && a->queue_limit == in->queue_limit &&
+	    a->state == in->state && a->dist == in->dist &&
+	    a->net_latency == in->net_latency && a->choices == in->choices &&
+	    a->stretch == in->stretch && m->mean == in->dist->mean &&
+	    m->scv == in->dist->scv && m->wait_factor == in->dist->wait_factor;
+}
+
+void
+serving_step_memo(struct serving_memo *m, struct serving_pod *pod,
+    const struct serving_tick *in, struct serving_result *res)
+{
+	if (memo_hit(m, pod, in)) {
+		*pod = m->after;
+		*res = m->res;
+		return;
+	}
+	m->valid = true;
+	m->in = *in;
+	m->mean = in->dist->mean;
+	m->scv = in->dist->scv;
+	m->wait_factor = in->dist->wait_factor;
+	m->backlog = pod->backlog;
+	serving_step(pod, in, res, NULL);
+	m->after = *pod;
+	m->res = *res;
+}

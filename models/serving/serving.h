@@ -152,6 +152,29 @@ void serving_step(struct serving_pod *pod, const struct serving_tick *in,
     struct serving_result *res, struct hist *h);
 
 /*
+ * The last step taken through serving_step_memo: its inputs (with the
+ * distribution's mean, scv and wait factor as they were), the pod's backlog
+ * before it, and the result and pod state it gave. serving_step depends on
+ * nothing else (the pod's busy slots and caches are outputs), so the same
+ * backlog and inputs give the same result: a pod or cohort whose inputs did
+ * not change in a tick (steady traffic) costs a comparison. valid false:
+ * empty (zero it to start).
+ */
+struct serving_memo {
+	bool			valid;
+	struct serving_tick	in;
+	double			mean, scv, wait_factor;
+	double			backlog;
+	struct serving_pod	after;
+	struct serving_result	res;
+};
+
+/* serving_step without a histogram, through the memo m: the memo's result
+ * when pod's backlog and *in match it, else a step that becomes the memo. */
+void serving_step_memo(struct serving_memo *m, struct serving_pod *pod,
+    const struct serving_tick *in, struct serving_result *res);
+
+/*
  * Adds the response times of res's ok requests, times scale, to h: for
  * callers that step one representative pod and account for n identical ones
  * (scale = n). dist and timeout must be those of the step.

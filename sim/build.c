@@ -45,6 +45,13 @@ offered_from_traffic(void *ctx, sim_ns from, sim_ns to)
 	return wl_count(bt->t, from, to);
 }
 
+static sim_ns
+steady_from_traffic(void *ctx, sim_ns from)
+{
+	const struct build_traffic *bt = ctx;
+	return wl_steady_until(bt->t, from);
+}
+
 static double
 rate_from_traffic(void *ctx, sim_ns at)
 {
@@ -370,6 +377,7 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 			.arrival_idc = bt && p->burst.kind != WL_BURST_POISSON ?
 			    idc_of_traffic : NULL,
 			.next_arrival = bt && bt->replay ? next_from_replay : NULL,
+			.offered_steady = bt ? steady_from_traffic : NULL,
 			.free_ctx = bt ? build_traffic_free : NULL,
 			.classes = p->classes, .nclasses = p->nclasses,
 			.mesh = &p->mesh,

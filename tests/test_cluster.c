@@ -464,16 +464,27 @@ offered_burst(void *ctx, sim_ns from, sim_ns to)
 	return (t >= 600 && t < 660 ? 1500 : 100) * sim_ns_to_s(to - from);
 }
 
+/* offered_burst's steady stretches (cl_steady_fn). */
+static sim_ns
+burst_steady(void *ctx, sim_ns from)
+{
+	(void)ctx;
+	return from < 600 * SIM_SEC ? 600 * SIM_SEC : from < 660 * SIM_SEC ? 660 * SIM_SEC :
+	    SIM_NEVER;
+}
+
 struct cohort_run {
 	struct recorder	 rec;
 	double		*cpu, *served;
 	size_t		 npods, ncohorts;
+	uint64_t	 replayed;
+	double		 offered, ok, occupancy;	/* occupancy: l_avg + p99 */
 };
 
 /* The HPA scale-up cluster with an overload and a node failure, its fluid
  * Service stepped in cohorts or pod by pod. */
 static void
-cohort_run(bool cohorts, bool counts, int32_t lb, struct cohort_run *out)
+cohort_run_steady(bool cohorts, bool counts, int32_t lb, bool steady, struct cohort_run *out)
 {
 	struct sim *sim = sim_new();
 	struct cl_timings t;
@@ -501,6 +512,7 @@ cohort_run(bool cohorts, bool counts, int32_t lb, struct cohort_run *out)
 		.service = "web", .service_time = sim_dist_exp(0.02), .concurrency = 2,
 		.cpu_per_request = 0.02, .idle_cpu_milli = 5, .timeout = 2 * SIM_SEC,
 		.queue_limit = 200, .offered = offered_burst, .lb = lb,
+		.offered_steady = steady ? burst_steady : NULL,
 	};
 	CHECK(cl_add_profile(c, &prof, &cause) == 0);
 	struct hpa_metric_spec m;
@@ -521,12 +533,59 @@ cohort_run(bool cohorts, bool counts, int32_t lb, struct cohort_run *out)
 		out->served[p] = cl_pod_served(c, p);
 	}
 	out->ncohorts = traffic_cohorts(c, 0);
+	out->replayed = traffic_replayed(c, 0);
+	struct cl_serve_stats st;
+	cl_serve_stats(c, 0, &st);
+	out->offered = st.offered;
+	out->ok = st.ok;
+	out->occupancy = st.l_avg + st.latency_p99;
 	cl_finish(c);
 	cl_free(c);
 	sim_free(sim);
 	k8s_labels_free(&d.template.labels);
 	k8s_labels_free(&svc.selector);
 	k8s_res_free(&ctr.requests);
+}
+
+static void
+cohort_run(bool cohorts, bool counts, int32_t lb, struct cohort_run *out)
+{
+	cohort_run_steady(cohorts, counts, lb, false, out);
+}
+
+/*
+ * Steady ticks replayed (struct serve_replay in traffic.c) give what
+ * stepping them gives, to the last bit: the same cluster with and without
+ * its traffic's steady stretches (the overload, the HPA's scale-ups and the
+ * node failure change the cohorts and their backlogs in between).
+ */
+static void
+test_replay_exact(void)
+{
+	struct cohort_run a, b;
+	cohort_run_steady(true, true, 0, false, &a);
+	cohort_run_steady(true, true, 0, true, &b);
+	CHECK(a.replayed == 0);
+	CHECK(b.replayed > 1000);
+	CHECK_INT(b.rec.nevents, a.rec.nevents);
+	for (size_t i = 0; i < a.rec.nevents && i < b.rec.nevents; i++)
+		CHECK(a.rec.events[i].t == b.rec.events[i].t);
+	CHECK(b.rec.hpa_hash == a.rec.hpa_hash);
+	CHECK_INT(b.npods, a.npods);
+	for (size_t p = 0; p < a.npods && p < b.npods; p++)
+		CHECK(a.cpu[p] == b.cpu[p] && a.served[p] == b.served[p]);
+	CHECK(a.offered == b.offered && a.ok == b.ok && a.occupancy == b.occupancy);
+	CHECK_INT(b.rec.nsvc, a.rec.nsvc);
+	for (size_t i = 0; i < a.rec.nsvc && i < b.rec.nsvc; i++)
+		for (size_t k = 0; k < 12; k++)
+			CHECK(memcmp(&a.rec.svc[i].vals[k], &b.rec.svc[i].vals[k],
+			    sizeof(double)) == 0);
+	struct cohort_run *r[2] = { &a, &b };
+	for (int i = 0; i < 2; i++) {
+		free(r[i]->cpu);
+		free(r[i]->served);
+		rec_free(&r[i]->rec);
+	}
 }
 
 /* 50 req/s. */
@@ -778,6 +837,7 @@ main(void)
 {
 	test_scrape_idle_per_deploy();
 	test_cohorts_match_pods();
+	test_replay_exact();
 	test_cohorts_own_caps();
 	test_hpa_step_timeline();
 	test_random_failures();

@@ -552,12 +552,65 @@ test_hold(void)
 	wl_free(smooth);
 }
 
+/* Steady stretches: where each shape's rate stays constant, and equal
+ * spans inside one counting exactly the same. */
+static void
+test_steady(void)
+{
+	struct wl_traffic *c = wl_constant(5);
+	CHECK(wl_steady_until(c, S(7)) == SIM_NEVER);
+	struct wl_traffic *d = wl_diurnal(10, 110, 0, 0);
+	CHECK(wl_steady_until(d, S(7)) == S(7));
+	struct wl_traffic *flat = wl_diurnal(10, 10, 0, 0);
+	CHECK(wl_steady_until(flat, S(7)) == SIM_NEVER);
+	struct wl_traffic *st = wl_step(1, 2, S(100));
+	CHECK(wl_steady_until(st, S(7)) == S(100));
+	CHECK(wl_steady_until(st, S(100)) == SIM_NEVER);
+	struct wl_traffic *r = wl_ramp(1, 2, S(100), S(200));
+	CHECK(wl_steady_until(r, S(7)) == S(100));
+	CHECK(wl_steady_until(r, S(150)) == S(150));
+	CHECK(wl_steady_until(r, S(200)) == SIM_NEVER);
+	struct wl_traffic *sp = wl_spike(50, S(100), S(10), S(60), S(10));
+	CHECK(wl_steady_until(sp, S(7)) == S(100));
+	CHECK(wl_steady_until(sp, S(105)) == S(105));
+	CHECK(wl_steady_until(sp, S(110)) == S(170));
+	CHECK(wl_steady_until(sp, S(175)) == S(175));
+	CHECK(wl_steady_until(sp, S(180)) == SIM_NEVER);
+	struct wl_traffic *h = wl_hold(SIM_MIN, wl_ref(d));
+	CHECK(wl_steady_until(h, S(61.5)) == S(120));
+	CHECK(wl_steady_until(h, S(-1)) == 0);
+	/* a sum steady until its first child changes; equal spans count the same */
+	struct wl_traffic *kids[3] = { wl_ref(h), wl_ref(c), wl_ref(sp) };
+	struct wl_traffic *sum = wl_sum(kids, 3);
+	CHECK(wl_steady_until(sum, S(110)) == S(120));
+	double first = wl_count(sum, S(110), S(111));
+	for (int k = 111; k < 120; k++)
+		CHECK(wl_count(sum, S(k), S(k + 1)) == first);
+	struct wl_traffic *pk[2] = { wl_ref(sum), wl_constant(3) };
+	struct wl_traffic *prod = wl_product(pk, 2);
+	CHECK(wl_steady_until(prod, S(110)) == S(120));
+	double pfirst = wl_count(prod, S(110), S(111));
+	for (int k = 111; k < 120; k++)
+		CHECK(wl_count(prod, S(k), S(k + 1)) == pfirst);
+	CHECK(wl_steady_until(sum, S(125)) == S(170));
+	wl_free(prod);
+	wl_free(sum);
+	wl_free(h);
+	wl_free(sp);
+	wl_free(r);
+	wl_free(st);
+	wl_free(flat);
+	wl_free(d);
+	wl_free(c);
+}
+
 int
 main(void)
 {
 	test_constant();
 	test_diurnal();
 	test_hold();
+	test_steady();
 	test_step_ramp_spike();
 	test_combinators();
 	test_next_arrival();

@@ -470,6 +470,58 @@ wl_count(const struct wl_traffic *t, sim_ns from, sim_ns to)
 	return node_count(t, from, to);
 }
 
+/* ---- steady stretches ------------------------------------------------------ */
+
+/* The end of the stretch from `at` over which t's rate is constant and
+ * equal spans count exactly the same (see wl_steady_until); `at` when the
+ * rate changes there. */
+static sim_ns
+node_steady(const struct wl_traffic *t, sim_ns at)
+{
+	sim_ns best = SIM_NEVER, k;
+	switch (t->kind) {
+	case WL_CONSTANT:
+		return SIM_NEVER;
+	case WL_DIURNAL:
+		return t->a == t->b ? SIM_NEVER : at;
+	case WL_STEP:
+		return at < t->t[0] ? t->t[0] : SIM_NEVER;
+	case WL_RAMP:
+		if (at < t->t[0])
+			return t->t[0];
+		return at >= t->t[1] || t->a == t->b ? SIM_NEVER : at;
+	case WL_SPIKE:
+		if (at < t->t[0])
+			return t->t[0];
+		if (at >= t->t[3])
+			return SIM_NEVER;
+		return at >= t->t[1] && at < t->t[2] ? t->t[2] : at;
+	case WL_SUM:
+	case WL_PRODUCT:
+	case WL_SCALE:
+		for (size_t i = 0; i < t->nkids; i++) {
+			k = node_steady(t->kids[i], at);
+			if (k < best)
+				best = k;
+		}
+		return best;
+	case WL_HOLD:
+		return hold_start(t, at) + t->period;
+	case WL_TRACE:
+		/* counts are differences of running sums: not the same
+		 * for equal spans to the last bit */
+		return at;
+	}
+	ks_fatal("wl: bad traffic kind %d", (int)t->kind);
+}
+
+sim_ns
+wl_steady_until(const struct wl_traffic *t, sim_ns at)
+{
+	sim_ns u = node_steady(t, at);
+	return u < at ? at : u;
+}
+
 /* ---- rate bounds (for thinning) ------------------------------------------- */
 
 /* The largest rate of a piecewise-linear node over the integer times of

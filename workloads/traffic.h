@@ -75,6 +75,17 @@ double wl_rate(const struct wl_traffic *t, sim_ns at);
 double wl_count(const struct wl_traffic *t, sim_ns from, sim_ns to);
 
 /*
+ * The end of the steady stretch from `at`: the rate is constant on [at, u)
+ * and any two spans of equal length inside it count exactly the same
+ * requests (wl_count, to the last bit), as constant, held, step and the
+ * flat parts of ramp and spike shapes and their sums, products and scalings
+ * do; SIM_NEVER when it stays so, `at` when the rate changes at `at`
+ * (cosines, slopes, traces). A fluid tick inside a steady stretch offers what
+ * the tick before it offered.
+ */
+sim_ns wl_steady_until(const struct wl_traffic *t, sim_ns at);
+
+/*
  * An upper bound of the rate over the times [from, to] (both included;
  * to < from means to = from), for drawing arrivals by thinning. Exact (the
  * maximum) for constant, step, ramp, spike, diurnal and traces; sums and

@@ -51,6 +51,9 @@ typedef double cl_rate_max_fn(void *ctx, sim_ns from, sim_ns to);
 /* Fluid mode: the index of dispersion (Var / mean of the counts, 1 for
  * Poisson) of the service's arrivals when offered `rate` req/s. */
 typedef double cl_idc_fn(void *ctx, double rate);
+/* Fluid mode: the end of the steady stretch from `from`, over which equal
+ * spans offer exactly the same count (`from`: none; see wl_steady_until). */
+typedef sim_ns cl_steady_fn(void *ctx, sim_ns from);
 /* Request mode, exact arrivals: see rq_next_fn (models/serving/request.h). */
 typedef sim_ns cl_next_fn(void *ctx);
 struct rq_class;
@@ -80,6 +83,7 @@ struct cl_profile_params {
 	cl_rate_max_fn		*rate_max;
 	/* Traffic input (all optional; ctx is offered_ctx): */
 	cl_idc_fn		*arrival_idc;	/* NULL: Poisson */
+	cl_steady_fn		*offered_steady;	/* NULL: never steady */
 	cl_next_fn		*next_arrival;	/* request mode: replayed arrivals
 						   instead of thinning rate */
 	void			(*free_ctx)(void *ctx);	/* cl_free frees offered_ctx */

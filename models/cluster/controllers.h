@@ -174,6 +174,8 @@ void cl_pod_usage(const struct cluster *c, uint32_t p, double *cpu, double *serv
  * cohorts (0: it steps pods). */
 void traffic_use_cohorts(struct cluster *c, bool on);
 size_t traffic_cohorts(const struct cluster *c, size_t i);
+/* traffic.c: profile i's ticks replayed so far (struct serve_replay). */
+uint64_t traffic_replayed(const struct cluster *c, size_t i);
 /* traffic.c: request mode's requests of profile i queued or in service
  * now, and those abandoned so far (*abandoned); -1 in fluid mode or on the
  * mesh. */

@@ -11,9 +11,10 @@
  * limit), the kernel's CFS bandwidth control (sched-bwc.rst).
  * Cost: nothing per pod and tick until a pod can be throttled (its limit
  * below its demand with every slot busy) or a node is busy (its serving
- * pods used more than 3/4 of its cores over the last 10 s, check_nodes); a
- * pass over the pods when the set of bound pods changed and every 10 s;
- * per tick, a weighted water-fill over the pods of each busy node.
+ * pods used more than 3/4 of its cores over the last 10 s, check_nodes); the
+ * pods bound or lost since the last tick (a pass over all pods only after a
+ * node was deleted) and a pass over the pods every 10 s; per tick, a
+ * weighted water-fill over the pods of each busy node.
  */
 #include "config.h"
 
@@ -36,6 +37,8 @@ struct cpu_pod {
 	struct cpu_cap	last;		/* request mode: the cap handed over */
 	bool		has_last;
 	bool		throttled;	/* by its quota at its last lookup */
+	bool		can_throttle;	/* its limit is below its full demand */
+	bool		touched;	/* in cpu_state.touched */
 };
 
 /* Per profile. */
@@ -55,7 +58,10 @@ struct cpu_state {
 	size_t		 cappod;
 	struct cpu_prof	*prof;
 	size_t		 nprof;
-	bool		 dirty;		/* bound pods changed since the rescan */
+	bool		 dirty;		/* every pod is rescanned at the next tick */
+	uint32_t	*touched;	/* pods bound or lost since the last tick */
+	size_t		 ntouched, captouched;
+	size_t		 nthrottle;	/* pods with can_throttle */
 	bool		 active;	/* a pod can be throttled or contend */
 	bool		 any;		/* active or a release's factors, ever */
 	uint32_t	*busy_nodes;	/* nodes that can be overcommitted */
@@ -91,12 +97,27 @@ static void
 on_change(void *ctx, enum cl_change what, uint32_t id)
 {
 	struct cpu_state *cs = ctx;
-	cs->dirty = true;
-	if (what != CL_POD_BOUND && id < cs->cappod) {
-		cs->pod[id].has_last = false;
-		cs->pod[id].limit = 0;
-		if (what == CL_POD_REMOVED)
-			cs->pod[id].cpu_seen = 0;
+	if (what == CL_NODE_REMOVED) {
+		cs->dirty = true;
+		return;
+	}
+	grow_pods(cs, (size_t)id + 1);
+	struct cpu_pod *cp = &cs->pod[id];
+	if (what != CL_POD_BOUND) {
+		cp->has_last = false;
+		cp->limit = 0;
+		if (what == CL_POD_REMOVED) {
+			cp->cpu_seen = 0;
+			if (cp->can_throttle) {
+				cp->can_throttle = false;
+				cs->nthrottle--;
+			}
+		}
+	}
+	if (what != CL_POD_REMOVED && !cp->touched) {
+		cp->touched = true;
+		KS_GROW(cs->touched, cs->captouched, cs->ntouched + 1);
+		cs->touched[cs->ntouched++] = id;
 	}
 }
 
@@ -106,8 +127,8 @@ cpu_new(struct cluster *c)
 	struct cpu_state *cs = xcalloc(1, sizeof *cs);
 	cs->c = c;
 	cs->dirty = true;
-	cl_watch(c, CL_ON(CL_POD_BOUND) | CL_ON(CL_POD_REMOVED) | CL_ON(CL_POD_LOST),
-	    on_change, cs);
+	cl_watch(c, CL_ON(CL_POD_BOUND) | CL_ON(CL_POD_REMOVED) | CL_ON(CL_POD_LOST) |
+	    CL_ON(CL_NODE_REMOVED), on_change, cs);
 	return cs;
 }
 
@@ -119,6 +140,7 @@ cpu_free(struct cpu_state *cs)
 	free(cs->pod);
 	free(cs->prof);
 	free(cs->busy_nodes);
+	free(cs->touched);
 	free(cs->lv);
 	free(cs);
 }
@@ -174,42 +196,70 @@ node_cores(const struct cl_node *n)
 	return (double)n->spec->allocatable.cpu_milli / 1000.0;
 }
 
-/* After bound pods changed: each pod's limit, whether any can be
- * throttled (its limit below its demand with every slot busy). */
+/* Pod p (bound to a node that is not deleted): its limit, whether it can
+ * be throttled (its limit below its demand with every slot busy), and its
+ * profile's flags. */
+static void
+scan_pod(struct cpu_state *cs, uint32_t p)
+{
+	struct cluster *c = cs->c;
+	struct cpu_pod *cp = &cs->pod[p];
+	int32_t i = pod_profile(c, p);
+	if (i < 0)
+		return;
+	const struct cl_pod *pd = &c->pods[p];
+	double lim = pod_limit(pd), full = full_demand(&c->profiles[i], pd);
+	if (pd->behave != NULL && (pd->behave->service_time_factor > 0 ||
+	    pd->behave->error_rate > 0)) {
+		cs->any = true;
+		cs->prof[i].own_caps = true;
+	}
+	cp->limit = lim;
+	if (lim > 0 && lim < full) {
+		if (!cp->can_throttle)
+			cs->nthrottle++;
+		cp->can_throttle = true;
+		cs->prof[i].rows = true;
+		cs->prof[i].own_caps = true;
+	}
+}
+
+/* Before a tick: the pods bound or lost since the last one, or every pod
+ * after a node was deleted (its pods no longer count). */
 static void
 rescan(struct cpu_state *cs)
 {
 	struct cluster *c = cs->c;
-	cs->dirty = false;
 	grow_pods(cs, c->npods);
 	if (cs->prof == NULL && c->nprofiles > 0) {
 		cs->prof = xcalloc(c->nprofiles, sizeof *cs->prof);
 		cs->nprof = c->nprofiles;
 	}
-	cs->throttle = false;
-	for (size_t n = 0; n < c->nnodes; n++) {
-		const struct cl_node *nd = &c->nodes[n];
-		if (nd->state == NODE_DELETED)
-			continue;
-		for (uint32_t p = nd->first_pod; p != NONE; p = c->pods[p].node_next) {
-			int32_t i = pod_profile(c, p);
-			if (i < 0)
+	if (cs->dirty) {
+		cs->dirty = false;
+		for (size_t p = 0; p < cs->cappod; p++)
+			cs->pod[p].can_throttle = false;
+		cs->nthrottle = 0;
+		for (size_t n = 0; n < c->nnodes; n++) {
+			const struct cl_node *nd = &c->nodes[n];
+			if (nd->state == NODE_DELETED)
 				continue;
+			for (uint32_t p = nd->first_pod; p != NONE; p = c->pods[p].node_next)
+				scan_pod(cs, p);
+		}
+	} else {
+		for (size_t k = 0; k < cs->ntouched; k++) {
+			uint32_t p = cs->touched[k];
 			const struct cl_pod *pd = &c->pods[p];
-			double lim = pod_limit(pd), full = full_demand(&c->profiles[i], pd);
-			if (pd->behave != NULL && (pd->behave->service_time_factor > 0 ||
-			    pd->behave->error_rate > 0)) {
-				cs->any = true;
-				cs->prof[i].own_caps = true;
-			}
-			cs->pod[p].limit = lim;
-			if (lim > 0 && lim < full) {
-				cs->throttle = true;
-				cs->prof[i].rows = true;
-				cs->prof[i].own_caps = true;
-			}
+			if (pd->phase != POD_FREE && pd->node != NONE &&
+			    c->nodes[pd->node].state != NODE_DELETED)
+				scan_pod(cs, p);
 		}
 	}
+	for (size_t k = 0; k < cs->ntouched; k++)
+		cs->pod[cs->touched[k]].touched = false;
+	cs->ntouched = 0;
+	cs->throttle = cs->nthrottle > 0;
 	cs->active = cs->throttle || cs->nbusy > 0;
 	cs->any |= cs->active;
 }
@@ -336,7 +386,7 @@ cpu_tick(struct cpu_state *cs, double dt)
 {
 	cs->tick++;
 	cs->now_s += dt;
-	if (cs->dirty)
+	if (cs->dirty || cs->ntouched > 0 || cs->prof == NULL)
 		rescan(cs);
 	if (cs->now_s - cs->checked_s >= CPU_CHECK_S - 1e-9)
 		check_nodes(cs);

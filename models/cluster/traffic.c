@@ -47,6 +47,24 @@ struct serve_group {
 	double			npods;
 };
 
+/*
+ * A profile's last tick in cohorts, replayed while nothing changes: its
+ * traffic is in a steady stretch (wl_steady_until: the tick offers what
+ * the last one did), its endpoints and cohorts are those of the last tick,
+ * and each cohort's backlog and distribution are what its memo (struct
+ * serving_memo) was stepped with, so each cohort's step would be a memo hit:
+ * the replay adds the memo's results as step_cohorts would, in the same
+ * order, without the traffic's integral and the step's set-up.
+ */
+struct serve_replay {
+	bool		valid;
+	sim_ns		until;		/* the steady stretch's end */
+	double		offered, even, dt;
+	uint32_t	ep_version;
+	size_t		nmembers, ncoh;
+	uint64_t	replayed;	/* ticks, for the tests */
+};
+
 /* Per profile. */
 struct serve_prof {
 	struct rq_service	*rq;		/* request mode, else NULL */
@@ -67,6 +85,7 @@ struct serve_prof {
 	struct cohort_set	 coh;
 	struct serving_deferred	 lat;		/* cohorts' latency not yet in hist */
 	struct serving_memo	 memo[SERVE_MEMOS];	/* cohorts 0.. last steps */
+	struct serve_replay	 rp;
 };
 
 struct serve_state {
@@ -339,6 +358,68 @@ cohort_probes(struct cluster *c, size_t i, struct cohort_set *cs, size_t k,
 	}
 }
 
+/* step_cohorts' running sums over a tick's cohorts. */
+struct cohort_sums {
+	double	ok, err, tmo, work, occ, soj, adm, rej, fail, start;
+};
+
+static void
+sums_begin(struct cluster *c, size_t i, struct cohort_sums *a)
+{
+	const struct serve_prof *sp = &tr_of(c)->serve->p[i];
+	memset(a, 0, sizeof *a);
+	a->occ = sp->occupancy;
+	a->soj = sp->sojourn;
+	a->adm = sp->admitted;
+}
+
+/* Cohort k's result res of the tick (its step's inputs in): its members'
+ * integrals, the sums, the probes and the latency. */
+static void
+sums_add(struct cluster *c, size_t i, size_t k, const struct serving_tick *in,
+    const struct serving_result *res, struct cohort_sums *a)
+{
+	struct traffic *tr = tr_of(c);
+	struct cl_profile *pr = &c->profiles[i];
+	struct serve_prof *sp = &tr->serve->p[i];
+	struct cohort *co = &sp->coh.k[k];
+	double m = (double)co->n, even = in->offered;
+	a->ok += res->ok * m;
+	co->served += res->ok;
+	a->tmo += res->timed_out * m;
+	a->err += (res->rejected + res->failed) * m;
+	a->occ += res->occupancy * m;
+	a->soj += res->sojourn * m;
+	a->adm += (even - res->rejected - res->failed) * m;
+	a->rej += res->rejected * m;
+	a->fail += res->failed * m;
+	a->start += res->started * m;
+	double cw = res->started * pr->service_cpu;
+	co->cpu += cw;
+	a->work += cw * m;
+	if (!co->key.dead && in->concurrency > 0)
+		cohort_probes(c, i, &sp->coh, k, in, res);
+	serving_add_latency_deferred(res, in->dist, in->timeout, in->net_latency, m,
+	    pr->hist, &sp->lat);
+}
+
+static void
+sums_end(struct cluster *c, size_t i, const struct cohort_sums *a,
+    struct serve_step_out *out)
+{
+	struct serve_prof *sp = &tr_of(c)->serve->p[i];
+	sp->occupancy = a->occ;
+	sp->sojourn = a->soj;
+	sp->admitted = a->adm;
+	out->rejected = a->rej;
+	out->failed = a->fail;
+	out->started = a->start;
+	c->profiles[i].cpu_used_interval += a->work;
+	out->errors = a->err;
+	out->ok = a->ok;
+	out->timeouts = a->tmo;
+}
+
 /*
  * The fluid step of a profile in cohorts (even split, no skip or report):
  * step_pods' sums, each cohort stepped once and counted n times. The sums
@@ -355,6 +436,7 @@ step_cohorts(struct cluster *c, size_t i, double dt, double offered, double time
 	struct cl_service *sv = &c->services[pr->service];
 	struct cohort_set *cs = &sp->coh;
 	memset(out, 0, sizeof *out);
+	sp->rp.valid = false;
 	if (sv->nendpoints == 0) {
 		out->failed = out->errors = offered;
 		return;
@@ -374,13 +456,11 @@ step_cohorts(struct cluster *c, size_t i, double dt, double offered, double time
 		.timeout = timeout, .queue_limit = pr->p.queue_limit,
 		.dist = dist, .net_latency = net, .choices = 0,
 	};
-	const double even = offered / (double)n, cpu_per = pr->service_cpu;
-	double ok = 0, err = 0, tmo = 0, work = 0;
-	double occ = sp->occupancy, soj = sp->sojourn, adm = sp->admitted;
-	double o_rej = 0, o_fail = 0, o_start = 0;
+	const double even = offered / (double)n;
+	struct cohort_sums a;
+	sums_begin(c, i, &a);
 	for (size_t k = 0; k < cs->n; k++) {
 		struct cohort *co = &cs->k[k];
-		double m = (double)co->n;
 		struct serving_result res;
 		in.offered = even;
 		in.state = co->key.dead ? SERVING_DEAD : SERVING_OK;
@@ -388,34 +468,56 @@ step_cohorts(struct cluster *c, size_t i, double dt, double offered, double time
 			serving_step_memo(&sp->memo[k], &co->st, &in, &res);
 		else
 			serving_step(&co->st, &in, &res, NULL);
-		ok += res.ok * m;
-		co->served += res.ok;
-		tmo += res.timed_out * m;
-		err += (res.rejected + res.failed) * m;
-		occ += res.occupancy * m;
-		soj += res.sojourn * m;
-		adm += (even - res.rejected - res.failed) * m;
-		o_rej += res.rejected * m;
-		o_fail += res.failed * m;
-		o_start += res.started * m;
-		double cw = res.started * cpu_per;
-		co->cpu += cw;
-		work += cw * m;
-		if (!co->key.dead && in.concurrency > 0)
-			cohort_probes(c, i, cs, k, &in, &res);
-		serving_add_latency_deferred(&res, dist, timeout, net, m, pr->hist, &sp->lat);
+		sums_add(c, i, k, &in, &res, &a);
 	}
+	size_t before = cs->n;
 	cohort_merge(c, cs, tr->cp);
-	sp->occupancy = occ;
-	sp->sojourn = soj;
-	sp->admitted = adm;
-	out->rejected = o_rej;
-	out->failed = o_fail;
-	out->started = o_start;
-	pr->cpu_used_interval += work;
-	out->errors = err;
-	out->ok = ok;
-	out->timeouts = tmo;
+	sums_end(c, i, &a, out);
+	/* the next ticks may replay this one */
+	struct serve_replay *rp = &sp->rp;
+	rp->valid = cs->n == before && cs->n <= SERVE_MEMOS;
+	rp->offered = offered;
+	rp->even = even;
+	rp->dt = dt;
+	rp->ep_version = sv->ep_version;
+	rp->nmembers = n;
+	rp->ncoh = cs->n;
+}
+
+/* A tick of profile i in cohorts replayed (struct serve_replay); false
+ * when something changed since the last: the tick is stepped then. */
+static bool
+replay_cohorts(struct cluster *c, size_t i, sim_ns to, struct serve_step_out *out)
+{
+	struct traffic *tr = tr_of(c);
+	struct cl_profile *pr = &c->profiles[i];
+	struct serve_prof *sp = &tr->serve->p[i];
+	const struct serve_replay *rp = &sp->rp;
+	const struct cl_service *sv = &c->services[pr->service];
+	const struct cohort_set *cs = &sp->coh;
+	const struct serving_dist *dist = &tr->dists[i];
+	if (!rp->valid || to > rp->until || !cs->valid || cs->version != rp->ep_version ||
+	    sv->ep_version != rp->ep_version || sv->nendpoints != rp->nmembers ||
+	    cs->nmembers != rp->nmembers || cs->n != rp->ncoh)
+		return false;
+	for (size_t k = 0; k < cs->n; k++) {
+		const struct serving_memo *m = &sp->memo[k];
+		const struct cohort *co = &cs->k[k];
+		if (!m->valid || m->backlog != co->st.backlog || m->in.offered != rp->even ||
+		    m->in.dt != rp->dt || m->mean != dist->mean || m->scv != dist->scv ||
+		    m->in.state != (co->key.dead ? SERVING_DEAD : SERVING_OK))
+			return false;
+	}
+	struct cohort_sums a;
+	sums_begin(c, i, &a);
+	for (size_t k = 0; k < cs->n; k++) {
+		struct serving_memo *m = &sp->memo[k];
+		sp->coh.k[k].st = m->after;
+		sums_add(c, i, k, &m->in, &m->res, &a);
+	}
+	sums_end(c, i, &a, out);
+	sp->rp.replayed++;
+	return true;
 }
 
 /* The pod's cohort (NULL: none) and its place in it. */
@@ -474,6 +576,13 @@ traffic_cohorts(const struct cluster *c, size_t i)
 	return st != NULL && i < st->n && st->p[i].cohorts ? st->p[i].coh.n : 0;
 }
 
+uint64_t
+traffic_replayed(const struct cluster *c, size_t i)
+{
+	const struct serve_state *st = tr_of(c)->serve;
+	return st != NULL && i < st->n ? st->p[i].rp.replayed : 0;
+}
+
 void
 serve_count(struct cluster *c, size_t i, double offered, double ok, double errors,
     double timeouts)
@@ -506,9 +615,6 @@ serve_profile(struct cluster *c, size_t i, sim_ns from, sim_ns to)
 {
 	struct cl_profile *pr = &c->profiles[i];
 	double dt = sim_ns_to_s(to - from);
-	double offered = pr->p.offered ? pr->p.offered(pr->p.offered_ctx, from, to) : 0;
-	if (offered < 0)
-		offered = 0;
 	struct serve_step_out o;
 	struct serve_prof *sp = &tr_of(c)->serve->p[i];
 	if (sp->cohorts && cpu_profile_own_caps(tr_of(c)->cpu, i)) {
@@ -518,13 +624,25 @@ serve_profile(struct cluster *c, size_t i, sim_ns from, sim_ns to)
 		cohort_dissolve(c, &sp->coh, (int32_t)i, tr_of(c)->cp, tr_of(c)->sv);
 		sp->cohorts = false;
 	}
-	if (sp->cohorts)
+	if (sp->cohorts && replay_cohorts(c, i, to, &o)) {
+		serve_count(c, i, sp->rp.offered, o.ok, o.errors, o.timeouts);
+		return;
+	}
+	double offered = pr->p.offered ? pr->p.offered(pr->p.offered_ctx, from, to) : 0;
+	if (offered < 0)
+		offered = 0;
+	if (sp->cohorts) {
 		step_cohorts(c, i, dt, offered, pr->service_timeout, &o);
-	else
+		/* replayable while the traffic stays as in this tick */
+		sp->rp.until = pr->p.offered_steady != NULL ?
+		    pr->p.offered_steady(pr->p.offered_ctx, from) : from;
+		if (to > sp->rp.until)
+			sp->rp.valid = false;
+	} else {
 		step_pods(c, i, dt, offered, pr->service_timeout, NULL, NULL, NULL, &o);
+	}
 	serve_count(c, i, offered, o.ok, o.errors, o.timeouts);
 }
-
 
 /* Moves request mode's counts and CPU since the last call into the
  * profile and the pods. */

@@ -412,20 +412,24 @@ cas_movable(const struct cl_pod *pd)
 }
 
 /*
- * The removal simulation of one node (SimulateNodeRemoval): the remaining
- * PDB budget (RemainingPdbTracker.CanRemovePods) must allow evicting its
- * pods, checked first (BlockedByPod), then every pod must fit on another
- * destination node, placed one after another (NoPlaceToMovePods). A
- * removable node's budget is consumed and it stops being a destination.
+ * The removal simulation of one node with pods to move
+ * (SimulateNodeRemoval): the remaining PDB budget
+ * (RemainingPdbTracker.CanRemovePods) must allow evicting its pods, checked
+ * first (BlockedByPod), then every pod must fit on another destination
+ * node, placed one after another (NoPlaceToMovePods). A removable node's
+ * budget is consumed. count has room for every PDB. Returns whether the
+ * node is removable.
  */
-static void
-cas_simulate_removal(struct cluster *c, uint32_t id, int32_t *allowed, struct ca_sd_node *sd)
+static bool
+cas_simulate_removal(struct cluster *c, uint32_t id, int32_t *allowed, int32_t *count,
+    struct ca_sd_node *sd)
 {
 	const struct cl_node *n = &c->nodes[id];
-	int32_t *count = xcalloc(c->npdbs + 1, sizeof *count);
 	sd->pods_fit_elsewhere = true;
 	sd->pdb_ok = true;
-	for (uint32_t p = n->first_pod; p != NONE; p = c->pods[p].node_next) {
+	if (c->npdbs > 0)
+		memset(count, 0, c->npdbs * sizeof *count);
+	for (uint32_t p = n->first_pod; p != NONE && c->npdbs > 0; p = c->pods[p].node_next) {
 		const struct cl_pod *pd = &c->pods[p];
 		if (!cas_movable(pd))
 			continue;
@@ -446,12 +450,11 @@ cas_simulate_removal(struct cluster *c, uint32_t id, int32_t *allowed, struct ca
 		}
 	}
 	cas_revert(c);
-	if (sd->pods_fit_elsewhere && sd->pdb_ok) {
-		for (size_t k = 0; k < c->npdbs; k++)
-			allowed[k] -= count[k];
-		cas_ctl(c)->ca->nodes[id].removable = true;
-	}
-	free(count);
+	if (!sd->pods_fit_elsewhere || !sd->pdb_ok)
+		return false;
+	for (size_t k = 0; k < c->npdbs; k++)
+		allowed[k] -= count[k];
+	return true;
 }
 
 static void on_removal_check(struct sim *sim, void *ctx, uint64_t arg);
@@ -514,13 +517,21 @@ on_removal_check(struct sim *sim, void *ctx, uint64_t arg)
 /* Records a node's scale-down state when it changes. */
 static void
 cas_note_verdict(struct cluster *c, uint32_t id, const struct ca_sd_node *sd,
-    const struct ca_sd_verdict *v, double threshold)
+    const struct ca_sd_verdict *v, double threshold, int limit)
 {
 	struct cas *ca = cas_ctl(c)->ca;
 	struct cas_node *cn = &ca->nodes[id];
 	const char *group = sd->elig.group >= 0 ? ca->groups[sd->elig.group].name : NULL;
 	const char *name = c->nodes[id].spec->name;
 	int code;
+	if (sd->not_simulated) {
+		if (cn->last_code != CAS_CODE_NONE)
+			cas_record(c, "no_scale_down", group, name, "not simulated: %d unneeded "
+			    "nodes found (the unneeded-nodes limit); utilization %.3f", limit,
+			    sd->elig.utilization);
+		cn->last_code = CAS_CODE_NONE;
+		return;
+	}
 	if (v->unneeded)
 		code = CAS_CODE_UNNEEDED;
 	else if (v->reason == CA_RECENTLY_UNREMOVABLE)
@@ -545,6 +556,47 @@ cas_note_verdict(struct cluster *c, uint32_t id, const struct ca_sd_node *sd,
 	cn->last_code = code;
 }
 
+/*
+ * The planner's simulations (planner.categorizeNodes): the candidates in
+ * ca_scale_down_order, eligible and not recently unremovable, until
+ * ca_unneeded_nodes_limit of them were found removable. An empty node
+ * needs no placement; a removable node is no destination for the next
+ * ones. Returns the limit.
+ */
+static int
+cas_simulate_candidates(struct cluster *c, struct ca_sd_node *sd, size_t n, sim_ns now)
+{
+	struct cas *ca = cas_ctl(c)->ca;
+	const struct ca_config *cfg = &cas_ctl(c)->cfg;
+	int32_t *allowed = xcalloc(c->npdbs + 1, sizeof *allowed);
+	int32_t *count = xcalloc(c->npdbs + 1, sizeof *count);
+	for (size_t k = 0; k < c->npdbs; k++)
+		allowed[k] = cl_pdb_allowed(c, c->pdbs[k]);
+	size_t *order = xcalloc(n + 1, sizeof *order);
+	size_t norder = ca_scale_down_order(&ca->st, ca->groups, ca->ngroups, sd, n, order);
+	int limit = ca_unneeded_nodes_limit(cfg, &ca->st);
+	int found = 0;
+	for (size_t k = 0; k < norder; k++) {
+		struct ca_sd_node *s = &sd[order[k]];
+		uint32_t id = (uint32_t)s->id;
+		if (ca_state_rechecked(&ca->st, s->id, now) ||
+		    ca_eligibility(cfg, &s->elig, now) != CA_NO_REASON)
+			continue;
+		if (found >= limit) {
+			s->not_simulated = true;
+			continue;
+		}
+		if (s->empty || cas_simulate_removal(c, id, allowed, count, s)) {
+			ca->nodes[id].removable = true;
+			found++;
+		}
+	}
+	free(order);
+	free(count);
+	free(allowed);
+	return limit;
+}
+
 static void
 cas_scale_down(struct cluster *c, sim_ns now)
 {
@@ -557,13 +609,11 @@ cas_scale_down(struct cluster *c, sim_ns now)
 			ids[n++] = (uint32_t)i;
 	struct ca_sd_node *sd = xcalloc(n + 1, sizeof *sd);
 	struct ca_sd_verdict *v = xcalloc(n + 1, sizeof *v);
-	int32_t *allowed = xcalloc(c->npdbs + 1, sizeof *allowed);
-	for (size_t k = 0; k < c->npdbs; k++)
-		allowed[k] = cl_pdb_allowed(c, c->pdbs[k]);
 	size_t cap_usage = 16;
 	struct ca_pod_usage *usage = xcalloc(cap_usage, sizeof *usage);
 	/* podutils.PodRequests: each pod's, computed when it was created. */
 
+	ca_planner_update(cfg, &ca->st, now);
 	for (size_t i = 0; i < c->nnodes; i++)
 		ca->nodes[i].removable = false;
 	for (size_t i = 0; i < n; i++) {
@@ -609,17 +659,9 @@ cas_scale_down(struct cluster *c, sim_ns now)
 		    cfg->ignore_daemonsets_utilization, cfg->ignore_mirror_pods_utilization, now,
 		    &u, NULL) < 0;
 		s->elig.utilization = u.utilization;
-		/* Simulate only where the planner would look at the answer. */
-		bool rechecked = false;
-		for (size_t r = 0; r < ca->st.nrecheck; r++)
-			rechecked |= ca->st.recheck[r].node == (int64_t)id &&
-			    ca->st.recheck[r].until > now;
-		if (s->elig.group >= 0 && !s->empty && !rechecked &&
-		    ca->groups[s->elig.group].target_size > ca->groups[s->elig.group].min_size &&
-		    ca_eligibility(cfg, &s->elig, now) == CA_NO_REASON)
-			cas_simulate_removal(c, id, allowed, s);
 	}
 	free(usage);
+	int limit = cas_simulate_candidates(c, sd, n, now);
 
 	struct ca_sd_summary sum;
 	ca_scale_down_candidates(cfg, &ca->st, ca->groups, ca->ngroups, sd, n, now, v, &sum);
@@ -628,7 +670,7 @@ cas_scale_down(struct cluster *c, sim_ns now)
 			continue;
 		if (v[i].action == CA_SD_KEEP) {
 			cas_note_verdict(c, ids[i], &sd[i], &v[i],
-			    cfg->scale_down_utilization_threshold);
+			    cfg->scale_down_utilization_threshold, limit);
 			continue;
 		}
 		bool drain = v[i].action == CA_SD_DELETE_DRAIN;
@@ -640,7 +682,6 @@ cas_scale_down(struct cluster *c, sim_ns now)
 		cas_start_removal(c, ids[i], drain, now);
 	}
 	ca_state_note_deletions_started(&ca->st, sum.ndelete_empty, sum.ndelete_drain, now);
-	free(allowed);
 	free(v);
 	free(sd);
 	free(ids);

@@ -5,8 +5,9 @@
  * (at the first 10 s scan past it), held off by scale-down-delay-after-add,
  * a PodDisruptionBudget blocking a drain, the pool's max and max-nodes-total
  * bounding a scale-up, a node that fails to appear within
- * max-node-provision-time, the expander choosing between pools, and more
- * nodes than the node array first holds. All timings are constants,
+ * max-node-provision-time, the expander choosing between pools, more
+ * nodes than the node array first holds, and the planner's limit on the
+ * unneeded nodes it looks for per scan. All timings are constants,
  * computed by hand.
  */
 #include "config.h"
@@ -657,6 +658,50 @@ test_many_nodes(void)
 	dep_free(&web);
 }
 
+/*
+ * The unneeded-nodes limit: 60 nodes and 60 pods of 1 cpu, every node
+ * underutilized and every pod able to move. The planner stops simulating
+ * once it has found enough removable nodes: 20 at the first scan (10 s: 2 x
+ * max-scale-down-parallelism), 20 more at 20 s (the previous 20 + 20),
+ * then the rest but one at 30 s (the last node's pod has no destination
+ * left: every other node is removable). With max-scale-down-parallelism 2:
+ * 4 at 10 s, then 4 more per scan. The nodes found earlier are simulated
+ * first and stay unneeded (one record each).
+ */
+static void
+test_unneeded_limit(void)
+{
+	for (int variant = 0; variant < 2; variant++) {
+		struct ca_config cfg = ca_config_defaults();
+		int step = 20;
+		if (variant == 1) {
+			cfg.max_scale_down_parallelism = 2;
+			step = 4;
+		}
+		struct run r;
+		run_begin(&r, 11, 45 * SIM_SEC, &cfg);
+		struct cl_pool_params p = pool_params("ng", 60, 1, 60, 60);
+		cl_add_pool(r.c, &p);
+		struct dep web;
+		make_dep(&web, "web", 60, 1000, NULL);
+		cl_add_deployment(r.c, &web.d);
+		run_go(&r, 45 * SIM_SEC);
+		int at[4] = { 0, 0, 0, 0 };
+		for (size_t i = 0; i < r.rec.nca; i++) {
+			const struct row *x = &r.rec.ca[i];
+			if (eq(x->a, "unneeded") && x->t >= 10 && x->t <= 40)
+				at[(int)(x->t + 0.5) / 10 - 1]++;
+		}
+		CHECK_INT(at[0], step);
+		CHECK_INT(at[1], step);
+		CHECK_INT(at[2], variant == 0 ? 59 - 2 * step : step);
+		CHECK_INT(ca_count(&r.rec, "unneeded"), variant == 0 ? 59 : 4 * step);
+		CHECK_INT(ca_count(&r.rec, "no_scale_down"), variant == 0 ? 1 : 0);
+		run_end(&r);
+		dep_free(&web);
+	}
+}
+
 /* No pool with max > min: no autoscaler, no records. */
 static void
 test_off(void)
@@ -687,6 +732,7 @@ main(void)
 	test_provision_timeout();
 	test_expanders();
 	test_many_nodes();
+	test_unneeded_limit();
 	test_off();
 	return tl_finish();
 }

@@ -131,13 +131,36 @@ su_status_name(enum ca_su_status s)
 
 /* ---- simulated scheduling ----------------------------------------------------- */
 
-/* Runs every filter plugin the scheduler has enabled; true when all pass.
+/* True when the pod asks for a host port (NodePorts has nothing to check
+ * otherwise). */
+static bool
+cas_host_ports(const struct k8s_pod_spec *pod)
+{
+	for (size_t c = 0; c < pod->ncontainers; c++)
+		for (size_t i = 0; i < pod->containers[c].nports; i++)
+			if (pod->containers[c].ports[i].host_port > 0)
+				return true;
+	return false;
+}
+
+/*
+ * Runs every filter plugin the scheduler has enabled; true when all pass.
  * The answer does not depend on their order, so the resource fit (the one
- * that fails most often) runs first. */
+ * that fails most often) runs first. Each sched_run_filter call starts a
+ * scheduling cycle, which costs more than most filters, so a filter whose
+ * answer the specs already give is not run through one: NodeUnschedulable
+ * on a schedulable node, NodeName for a pod without spec.nodeName,
+ * TaintToleration (its predicate, sched_untolerated_taint), NodeAffinity
+ * for a pod without nodeSelector or required terms, NodePorts for a pod
+ * without host ports, PodTopologySpread for a pod without constraints (the
+ * system defaults are ScheduleAnyway only): each of these plugins passes
+ * right away in those cases.
+ */
 static bool
 cas_fits(struct sched *s, const struct k8s_pod_spec *pod, int node)
 {
 	const struct sched_config *cfg = sched_config(s);
+	const struct k8s_node_spec *ns = sched_node_get(s, node)->spec;
 	struct sched_node_status st;
 	if (cfg->enabled[SCHED_NODE_RESOURCES_FIT] && sched_run_filter(s, pod,
 	    SCHED_NODE_RESOURCES_FIT, node, &st, NULL, NULL) != SCHED_SUCCESS)
@@ -146,6 +169,34 @@ cas_fits(struct sched *s, const struct k8s_pod_spec *pod, int node)
 		if (p == SCHED_NODE_RESOURCES_FIT || !cfg->enabled[p] ||
 		    !sched_plugin_filters((enum sched_plugin)p))
 			continue;
+		switch (p) {
+		case SCHED_NODE_UNSCHEDULABLE:
+			if (!ns->unschedulable)
+				continue;
+			break;
+		case SCHED_NODE_NAME:
+			if (pod->node_name == NULL || *pod->node_name == '\0')
+				continue;
+			break;
+		case SCHED_TAINT_TOLERATION:
+			if (sched_untolerated_taint(pod, ns) != NULL)
+				return false;
+			continue;
+		case SCHED_NODE_AFFINITY:
+			if (pod->node_selector.n == 0 && pod->affinity.nnode_required == 0)
+				continue;
+			break;
+		case SCHED_NODE_PORTS:
+			if (!cas_host_ports(pod))
+				continue;
+			break;
+		case SCHED_POD_TOPOLOGY_SPREAD:
+			if (pod->nspread == 0)
+				continue;
+			break;
+		default:
+			break;
+		}
 		if (sched_run_filter(s, pod, (enum sched_plugin)p, node, &st, NULL, NULL) !=
 		    SCHED_SUCCESS)
 			return false;

@@ -59,6 +59,7 @@ struct cas {
 	int32_t			*placed;	/* temporary placements in the scheduler's cache */
 	size_t			 nplaced, capplaced;
 	size_t			 cursor;	/* round-robin start of placement */
+	bool			 any_anti;	/* some pod has required pod anti-affinity */
 	int			 last_su_status;	/* last no_scale_up recorded, -1 */
 };
 
@@ -143,28 +144,63 @@ cas_host_ports(const struct k8s_pod_spec *pod)
 	return false;
 }
 
+/* A pod's request as NodeResourcesFit reads it (k8s_pod_request without
+ * the non-zero defaults); plain: no extended resource, so the fit is
+ * fitsRequest on the node's sums. */
+struct cas_req {
+	bool	plain;
+	int64_t	cpu, mem, eph;
+};
+
+static void
+cas_req_of(const struct k8s_pod_spec *pod, struct cas_req *q)
+{
+	struct k8s_resources r;
+	k8s_pod_request(pod, false, &r);
+	q->plain = r.n_ext == 0;
+	q->cpu = r.cpu_milli;
+	q->mem = r.memory;
+	q->eph = r.ephemeral;
+	k8s_res_free(&r);
+}
+
 /*
  * Runs every filter plugin the scheduler has enabled; true when all pass.
  * The answer does not depend on their order, so the resource fit (the one
  * that fails most often) runs first. Each sched_run_filter call starts a
  * scheduling cycle, which costs more than most filters, so a filter whose
- * answer the specs already give is not run through one: NodeUnschedulable
- * on a schedulable node, NodeName for a pod without spec.nodeName,
- * TaintToleration (its predicate, sched_untolerated_taint), NodeAffinity
- * for a pod without nodeSelector or required terms, NodePorts for a pod
- * without host ports, PodTopologySpread for a pod without constraints (the
- * system defaults are ScheduleAnyway only): each of these plugins passes
- * right away in those cases.
+ * answer the specs and sums already give is not run through one:
+ * NodeUnschedulable on a schedulable node, NodeName for a pod without
+ * spec.nodeName, NodeAffinity for a pod without nodeSelector or required
+ * terms, NodePorts for a pod without host ports, PodTopologySpread for a
+ * pod without constraints (the system defaults are ScheduleAnyway only)
+ * and InterPodAffinity for a pod without required pod (anti-)affinity while
+ * no pod has required anti-affinity (ca->any_anti) pass at once;
+ * TaintToleration is its predicate (sched_untolerated_taint), and
+ * NodeResourcesFit, given req with no extended resource, is fitsRequest:
+ * the pod count, then cpu, memory and ephemeral storage requested against
+ * allocatable less the node's requests. req NULL: the plugin decides.
  */
 static bool
-cas_fits(struct sched *s, const struct k8s_pod_spec *pod, int node)
+cas_fits(struct cas *ca, struct sched *s, const struct k8s_pod_spec *pod, int node,
+    const struct cas_req *req)
 {
 	const struct sched_config *cfg = sched_config(s);
-	const struct k8s_node_spec *ns = sched_node_get(s, node)->spec;
+	const struct sched_node *sn = sched_node_get(s, node);
+	const struct k8s_node_spec *ns = sn->spec;
 	struct sched_node_status st;
-	if (cfg->enabled[SCHED_NODE_RESOURCES_FIT] && sched_run_filter(s, pod,
-	    SCHED_NODE_RESOURCES_FIT, node, &st, NULL, NULL) != SCHED_SUCCESS)
-		return false;
+	if (cfg->enabled[SCHED_NODE_RESOURCES_FIT]) {
+		if (req != NULL && req->plain) {
+			if ((int64_t)sn->npods + 1 > sn->alloc_pods ||
+			    (req->cpu > 0 && req->cpu > sn->alloc_cpu - sn->req_cpu) ||
+			    (req->mem > 0 && req->mem > sn->alloc_mem - sn->req_mem) ||
+			    (req->eph > 0 && req->eph > sn->alloc_eph - sn->req_eph))
+				return false;
+		} else if (sched_run_filter(s, pod, SCHED_NODE_RESOURCES_FIT, node, &st, NULL,
+		    NULL) != SCHED_SUCCESS) {
+			return false;
+		}
+	}
 	for (int p = 0; p < SCHED_NPLUGINS; p++) {
 		if (p == SCHED_NODE_RESOURCES_FIT || !cfg->enabled[p] ||
 		    !sched_plugin_filters((enum sched_plugin)p))
@@ -194,6 +230,11 @@ cas_fits(struct sched *s, const struct k8s_pod_spec *pod, int node)
 			if (pod->nspread == 0)
 				continue;
 			break;
+		case SCHED_INTER_POD_AFFINITY:
+			if (ca != NULL && !ca->any_anti && pod->affinity.npod_required == 0 &&
+			    pod->affinity.nanti_required == 0)
+				continue;
+			break;
 		default:
 			break;
 		}
@@ -202,6 +243,18 @@ cas_fits(struct sched *s, const struct k8s_pod_spec *pod, int node)
 			return false;
 	}
 	return true;
+}
+
+/* Whether some pod of the cluster, and so possibly of the scheduler's
+ * cache, has required pod anti-affinity; read at the start of each loop. */
+static void
+cas_refresh_anti(struct cluster *c)
+{
+	struct cas *ca = cas_ctl(c)->ca;
+	ca->any_anti = false;
+	for (size_t i = 0; i < c->npods && !ca->any_anti; i++)
+		ca->any_anti = c->pods[i].spec != NULL &&
+		    c->pods[i].spec->affinity.nanti_required > 0;
 }
 
 /* A node that can receive pods in a simulation: Ready and not being
@@ -224,11 +277,13 @@ cas_place(struct cluster *c, const struct k8s_pod_spec *spec, uint32_t skip)
 {
 	struct cas *ca = cas_ctl(c)->ca;
 	size_t n = c->nnodes;
+	struct cas_req req;
+	cas_req_of(spec, &req);
 	for (size_t k = 0; k < n; k++) {
 		uint32_t id = (uint32_t)((ca->cursor + k) % n);
 		if (id == skip || !cas_destination(c, id))
 			continue;
-		if (!cas_fits(scheduler_cache(c), spec, cl_sched_idx(id)))
+		if (!cas_fits(ca, scheduler_cache(c), spec, cl_sched_idx(id), &req))
 			continue;
 		ca->cursor = (ca->cursor + k + 1) % n;
 		KS_GROW(ca->placed, ca->capplaced, ca->nplaced + 1);
@@ -369,7 +424,7 @@ cas_pending(struct cluster *c, struct ca_pod_group *pg, bool *fits)
 	for (size_t g = 0; g < ca->ngroups; g++)
 		for (size_t d = 0; d < nd; d++)
 			fits[g * nd + d] = pg[d].count > 0 &&
-			    cas_fits(ca->tmpl, deploy_template(c, (uint32_t)d), (int)g);
+			    cas_fits(NULL, ca->tmpl, deploy_template(c, (uint32_t)d), (int)g, NULL);
 	int *per = xcalloc(nd, sizeof *per);
 	for (size_t g = 0; g < ca->ngroups && total > 0; g++) {
 		if (ca->gx[g].upcoming == 0)
@@ -747,6 +802,7 @@ on_scan(struct sim *sim, void *ctx, uint64_t arg)
 	sim_ns now = sim_now(sim);
 	(void)arg;
 	cas_grow_nodes(c);
+	cas_refresh_anti(c);
 	cas_refresh_groups(c);
 	cas_provision_timeouts(c, now);
 	cas_refresh_groups(c);

@@ -702,6 +702,74 @@ test_unneeded_limit(void)
 	}
 }
 
+/*
+ * Nodes skipped by the limit lose their unneeded state. 8 nodes, parallelism
+ * 1 (limit: the previous count + 2): "big" fills 5 nodes (3.5 cpu,
+ * utilization 0.875), "small" puts 500m on each of the other 3 (0.125; a
+ * big node has room for it). At 10 s two small nodes are found unneeded,
+ * the third at 20 s. An idle HPA then scales "big" to 1 (after its 5 min
+ * stabilization): 4 big nodes are empty at once and, sorted first, take 4
+ * of the 3 + 2 simulations; one small node is simulated after them, the
+ * other two are not and stop being unneeded (recorded as such). At the
+ * next scan (limit 5 + 2) they are unneeded again, their timers restarted.
+ */
+static void
+test_unneeded_limit_skips(void)
+{
+	struct ca_config cfg = ca_config_defaults();
+	cfg.max_scale_down_parallelism = 1;
+	struct run r;
+	run_begin(&r, 12, 8 * SIM_MIN, &cfg);
+	struct cl_pool_params p = pool_params("ng", 8, 1, 8, 60);
+	cl_add_pool(r.c, &p);
+	struct dep big, small;
+	make_dep(&big, "big", 5, 3500, NULL);
+	make_dep(&small, "small", 3, 500, NULL);
+	cl_add_deployment(r.c, &big.d);
+	cl_add_deployment(r.c, &small.d);
+	struct hpa_metric_spec m;
+	tf_cpu_utilization(&m, 50);
+	struct hpa_spec h;
+	tf_hpa(&h, "big", 1, 5, &m, 1);
+	char *cause = NULL;
+	CHECK(cl_add_hpa(r.c, &h, &cause) == 0);
+	run_go(&r, 8 * SIM_MIN);
+
+	int early = 0, empty = 0, skipped = 0;
+	double t_skip = -1;
+	for (size_t i = 0; i < r.rec.nca; i++) {
+		const struct row *x = &r.rec.ca[i];
+		if (eq(x->a, "unneeded") && x->t <= 20 + 1e-9)
+			early++;
+		if (eq(x->a, "unneeded") && strstr(x->d, "; empty") != NULL)
+			empty++;
+		if (eq(x->a, "no_scale_down") && strstr(x->d, "not simulated: 5 unneeded nodes "
+		    "found") != NULL) {
+			skipped++;
+			t_skip = x->t;
+		}
+	}
+	CHECK_INT(early, 3);
+	CHECK_INT(empty, 4);
+	CHECK_INT(skipped, 2);
+	/* the empty nodes' records come in the same scan as the skips */
+	const struct row *e = NULL;
+	for (size_t i = 0; i < r.rec.nca && e == NULL; i++)
+		if (eq(r.rec.ca[i].a, "unneeded") && strstr(r.rec.ca[i].d, "; empty") != NULL)
+			e = &r.rec.ca[i];
+	CHECK(e != NULL && t_skip > 300);
+	if (e != NULL)
+		CHECK_NEAR(e->t, t_skip, 1e-9);
+	int again = 0;
+	for (size_t i = 0; i < r.rec.nca; i++)
+		again += eq(r.rec.ca[i].a, "unneeded") && fabs(r.rec.ca[i].t - (t_skip + 10)) < 1e-9;
+	CHECK_INT(again, 2);
+	CHECK_INT(ca_count(&r.rec, "scale_down"), 0);
+	run_end(&r);
+	dep_free(&big);
+	dep_free(&small);
+}
+
 /* No pool with max > min: no autoscaler, no records. */
 static void
 test_off(void)
@@ -733,6 +801,7 @@ main(void)
 	test_expanders();
 	test_many_nodes();
 	test_unneeded_limit();
+	test_unneeded_limit_skips();
 	test_off();
 	return tl_finish();
 }

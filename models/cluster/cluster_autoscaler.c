@@ -7,7 +7,10 @@
  * models/autoscaler/), and otherwise scales down: nodes at or below the
  * utilization threshold whose pods fit elsewhere and whose eviction respects
  * every PodDisruptionBudget are tainted, drained and deleted once unneeded
- * long enough. Every decision is a ca_decisions record.
+ * long enough. Removal simulations follow the planner: empty nodes first,
+ * then the previous loop's unneeded nodes, and no more once enough unneeded
+ * nodes were found (ca_unneeded_nodes_limit). Every decision is a
+ * ca_decisions record.
  */
 #include "config.h"
 

@@ -27,16 +27,19 @@ check_range "nodes at 13:00" \
 # Every scale-up comes with pending pods (a FailedScheduling in the 10 s
 # scan interval before it), from the morning on, and its node becomes Ready
 # (the 90 s lognormal provisioning delay). Most come while the load rises;
-# the analytics HPA's afternoon swings on the queue may need one more (the
-# ReplicaSet scale-down order keeps pods spread across nodes, rank 5 of
-# ActivePodsWithRanks, so the Cluster Autoscaler empties fewer nodes).
+# the analytics HPA's afternoon swings on the queue may need one or two more
+# (the ReplicaSet scale-down order keeps pods spread across nodes, rank 5 of
+# ActivePodsWithRanks, so the Cluster Autoscaler empties fewer nodes; and
+# the planner simulates the nodes it found unneeded in its last loop first,
+# so they keep the PDB's disruption and are drained after 10 min even while
+# the morning's load lasts).
 su=$(q "$db" "SELECT COUNT(*) FROM ca_decisions WHERE action = 'scale_up'")
-check_range "scale-ups" "$su" 2 8
+check_range "scale-ups" "$su" 2 10
 check_eq "scale-ups follow pending pods" "$(q "$db" "SELECT COUNT(*) FROM ca_decisions d
     WHERE action = 'scale_up' AND d.t_s > 14400 AND EXISTS (SELECT 1 FROM events e WHERE
     e.kind = 'FailedScheduling' AND e.t_s BETWEEN d.t_s - 10 AND d.t_s)")" "$su"
 check_range "scale-ups while the load rises" "$(q "$db" "SELECT COUNT(*) FROM ca_decisions
-    WHERE action = 'scale_up' AND t_s > 14400 AND t_s < 46800")" "$((su - 1))" "$su"
+    WHERE action = 'scale_up' AND t_s > 14400 AND t_s < 46800")" "$((su - 2))" "$su"
 check_eq "scaled-up nodes became Ready" \
 	"$(q "$db" "SELECT COUNT(*) FROM events e JOIN ca_decisions d ON e.object = d.node WHERE d.action = 'scale_up' AND e.kind = 'NodeReady' AND e.t_s - d.t_s BETWEEN 20 AND 600")" "$su"
 check_eq "scale-ups name the pool" \
@@ -49,15 +52,15 @@ check_eq "pending pods served" "$(q "$db" "SELECT COUNT(*) FROM cluster_interval
 # Evening: back to the minimum, one node at a time after 10 min unneeded,
 # never below 2; each removal is decided, then finished.
 sd=$(q "$db" "SELECT COUNT(*) FROM ca_decisions WHERE action = 'scale_down'")
-check_range "scale-downs" "$sd" 2 8
+check_range "scale-downs" "$sd" 2 10
 check_eq "scale-downs finished" \
 	"$(q "$db" "SELECT COUNT(*) FROM ca_decisions WHERE action = 'node_deleted'")" "$sd"
-# Before the afternoon peak only nodes emptied when the morning burst's
-# consumers were given back go; drains come after the peak.
+# Before the afternoon peak only nodes added for the morning burst go,
+# when its consumers are given back; the pool's first nodes stay.
 check_range "first scale-down after the morning burst" \
 	"$(q "$db" "SELECT MIN(t_s) FROM ca_decisions WHERE action = 'scale_down'")" 31500 86400
-check_eq "only empty nodes removed before the peak" \
-	"$(q "$db" "SELECT COUNT(*) FROM ca_decisions WHERE action = 'scale_down' AND t_s < 46800 AND reason NOT LIKE 'empty:%'")" 0
+check_eq "only added nodes removed before the peak" \
+	"$(q "$db" "SELECT COUNT(*) FROM ca_decisions d WHERE action = 'scale_down' AND t_s < 46800 AND NOT EXISTS (SELECT 1 FROM ca_decisions u WHERE u.action = 'scale_up' AND u.node = d.node)")" 0
 check_eq "unneeded for more than 10 min first" \
 	"$(q "$db" "SELECT COUNT(*) FROM ca_decisions WHERE action = 'scale_down' AND CAST(substr(reason, instr(reason, 'unneeded for ') + 13) AS INT) > 600")" "$sd"
 check_eq "nodes at midnight" \

@@ -1,7 +1,7 @@
 /*
  * test_ca.c - tests of the Cluster Autoscaler state model (models/autoscaler/ca.h):
  * unneeded timers, scale-down delays and budgets, min sizes, recheck
- * timeouts, the binpacking estimator, scale-up caps, and the price,
+ * timeouts, the planner's simulation order and unneeded-nodes limit, the binpacking estimator, scale-up caps, and the price,
  * priority, random and chained expanders, with hand-computed expectations.
  */
 #include "config.h"
@@ -214,6 +214,92 @@ test_budgets_and_recheck(void)
 	CHECK(v[13].unneeded);
 	CHECK_INT(v[13].unneeded_since, t + 5 * SIM_MIN);	/* the timer restarted */
 	CHECK_STR(ca_reason_name(v[14].reason), "BlockedByPod");
+	ca_state_fini(&s);
+}
+
+/*
+ * The planner's simulation order and limit. Order: nodes of groups above
+ * their min size only; empty ones first, then the previous pass's unneeded
+ * ones, then the rest, each in the given order. Limit (N = 10): before any
+ * pass the loop interval is taken as scale-down-unneeded-time (10 min), so
+ * min(0 + 2N, N x 1 + N) = 20; after passes 10 s apart min(unneeded + 20,
+ * N x 60 + N = 610). A node not simulated is neither unneeded nor
+ * rechecked, and loses its unneeded timer.
+ */
+static void
+test_planner_order_and_limit(void)
+{
+	struct ca_config cfg = ca_config_defaults();
+	struct ca_state s;
+	struct ca_group g[2] = { group("a", 0, 50, 20, 4000, 16 * GIB),
+		group("b", 5, 50, 5, 4000, 16 * GIB) };	/* b is at its min */
+	struct ca_sd_node nodes[8];
+	struct ca_sd_verdict v[8];
+	struct ca_sd_summary sum;
+	size_t order[8];
+
+	for (int i = 0; i < 8; i++)
+		nodes[i] = sdnode(10 + i, 0, 0.2, i == 3 || i == 6);
+	nodes[5].elig.group = 1;
+	nodes[7].elig.group = -1;
+	ca_state_init(&s);
+	CHECK_INT(ca_unneeded_nodes_limit(&cfg, &s), 20);
+	ca_planner_update(&cfg, &s, T0);
+	CHECK_INT(ca_unneeded_nodes_limit(&cfg, &s), 20);
+	size_t no = ca_scale_down_order(&s, g, 2, nodes, 8, order);
+	CHECK_INT(no, 6);	/* not 5 (b at min) nor 7 (no group) */
+	static const size_t want0[] = { 3, 6, 0, 1, 2, 4 };
+	for (size_t i = 0; i < no && i < 6; i++)
+		CHECK_INT(order[i], want0[i]);
+
+	/* Nodes 2 and 4 unneeded (1 does not fit elsewhere, 0 is busy; the
+	 * rest not simulated): they come right after the empty ones. */
+	nodes[0].elig.utilization = 0.9;
+	nodes[1].pods_fit_elsewhere = false;
+	nodes[3].not_simulated = true;
+	nodes[6].not_simulated = true;
+	ca_scale_down_candidates(&cfg, &s, g, 2, nodes, 8, T0, v, &sum);
+	CHECK_INT(sum.nunneeded, 2);
+	CHECK(v[2].unneeded && v[4].unneeded);
+	CHECK(!v[3].unneeded && v[3].reason == CA_NO_REASON);
+	CHECK_STR(ca_reason_name(v[1].reason), "NoPlaceToMovePods");
+	CHECK(!ca_state_rechecked(&s, 13, T0 + 1));
+	CHECK(ca_state_rechecked(&s, 11, T0 + 1));
+	CHECK(!ca_state_rechecked(&s, 11, T0 + 5 * SIM_MIN));
+	no = ca_scale_down_order(&s, g, 2, nodes, 8, order);
+	static const size_t want1[] = { 3, 6, 2, 4, 0, 1 };
+	for (size_t i = 0; i < no && i < 6; i++)
+		CHECK_INT(order[i], want1[i]);
+
+	/* 10 s later: the shortest interval is 10 s. */
+	ca_planner_update(&cfg, &s, T0 + 10 * SIM_SEC);
+	CHECK_INT(ca_unneeded_nodes_limit(&cfg, &s), 2 + 20);
+	/* Node 4 is skipped this time: it is no longer unneeded. */
+	nodes[3].not_simulated = false;
+	nodes[6].not_simulated = false;
+	nodes[4].not_simulated = true;
+	ca_scale_down_candidates(&cfg, &s, g, 2, nodes, 8, T0 + 10 * SIM_SEC, v, &sum);
+	CHECK(!v[4].unneeded);
+	CHECK_INT(ca_state_unneeded_since(&s, 14), SIM_NEVER);
+	CHECK_INT(ca_state_unneeded_since(&s, 12), T0);
+	CHECK_INT(ca_state_unneeded_since(&s, 13), T0 + 10 * SIM_SEC);
+	CHECK(!ca_state_rechecked(&s, 14, T0 + 11 * SIM_SEC));
+
+	/* The upper bound: N x (unneeded time / shortest interval) + N. */
+	s.nunneeded = 1000;
+	CHECK_INT(ca_unneeded_nodes_limit(&cfg, &s), 610);
+	cfg.max_scale_down_parallelism = 3;
+	CHECK_INT(ca_unneeded_nodes_limit(&cfg, &s), 3 * 60 + 3);
+	s.nunneeded = 2;
+	CHECK_INT(ca_unneeded_nodes_limit(&cfg, &s), 2 + 6);
+	/* A longer gap does not raise the shortest interval. */
+	ca_planner_update(&cfg, &s, T0 + 40 * SIM_SEC);
+	CHECK_INT(s.min_update_interval, 10 * SIM_SEC);
+	/* An unneeded time shorter than the interval counts as one loop. */
+	cfg.scale_down_unneeded_time = 5 * SIM_SEC;
+	s.nunneeded = 1000;
+	CHECK_INT(ca_unneeded_nodes_limit(&cfg, &s), 3 + 3);
+	s.nunneeded = 2;
 	ca_state_fini(&s);
 }
 
@@ -619,6 +705,7 @@ main(void)
 	test_unneeded_timer();
 	test_delays();
 	test_budgets_and_recheck();
+	test_planner_order_and_limit();
 	test_unready_and_limits();
 	test_utilization_extra();
 	test_utilization_init_containers();

@@ -5,8 +5,9 @@
  * (at the first 10 s scan past it), held off by scale-down-delay-after-add,
  * a PodDisruptionBudget blocking a drain, the pool's max and max-nodes-total
  * bounding a scale-up, a node that fails to appear within
- * max-node-provision-time, the expander choosing between pools, and more
- * nodes than the node array first holds. All timings are constants,
+ * max-node-provision-time, the expander choosing between pools, more
+ * nodes than the node array first holds, and the planner's limit on the
+ * unneeded nodes it looks for per scan. All timings are constants,
  * computed by hand.
  */
 #include "config.h"
@@ -278,11 +279,13 @@ test_scale_up(void)
 }
 
 /*
- * Two nodes, one pod of 1 cpu: both nodes are unneeded from the first scan
- * at 10 s (utilization 0.25 and 0; the pod fits on the other node). Removable
- * once unneeded strictly longer than 10 min: the scan at 620 s, not 610 s.
- * Empty nodes go first and the group may not shrink below min 1, so the
- * empty node is deleted, 5 s after its taint (node-delete-delay-after-taint).
+ * Two nodes, one pod of 1 cpu: both underutilized at the first scan at 10 s
+ * (utilization 0.25 and 0). The planner simulates the empty node first
+ * (EmptySorting): it is unneeded and no longer a destination, so the other
+ * node's pod has nowhere to go (NoPlaceToMovePods). Removable once unneeded
+ * strictly longer than 10 min: the scan at 620 s, not 610 s. The empty node
+ * is deleted, 5 s after its taint (node-delete-delay-after-taint); the
+ * group is then at its min 1.
  */
 static void
 test_scale_down_idle(void)
@@ -297,7 +300,7 @@ test_scale_down_idle(void)
 	run_go(&r, 40 * SIM_MIN);
 
 	CHECK_INT(ca_count(&r.rec, "scale_up"), 0);
-	CHECK_INT(ca_count(&r.rec, "unneeded"), 2);
+	CHECK_INT(ca_count(&r.rec, "unneeded"), 1);
 	const struct row *un = ca_row(&r.rec, "unneeded", 0);
 	if (un != NULL)
 		CHECK_NEAR(un->t, 10, 1e-9);
@@ -319,10 +322,18 @@ test_scale_down_idle(void)
 		if (del != NULL)
 			CHECK_NEAR(del->t, 625, 1e-9);
 	}
-	/* The other node holds the group at its minimum. */
+	CHECK(un != NULL && sd != NULL && eq(un->c, sd->c));
+	/* The other node's pod could not move while the empty node was a
+	 * candidate; then it holds the group at its minimum. */
 	const struct row *nsd = ca_row(&r.rec, "no_scale_down", 0);
+	CHECK(nsd != NULL && eq(nsd->c, used) && strstr(nsd->d, "NoPlaceToMovePods") != NULL);
+	if (nsd != NULL)
+		CHECK_NEAR(nsd->t, 10, 1e-9);
+	nsd = ca_row(&r.rec, "no_scale_down", 1);
 	CHECK(nsd != NULL && eq(nsd->c, used) &&
 	    strstr(nsd->d, "NodeGroupMinSizeReached") != NULL);
+	if (nsd != NULL)
+		CHECK_NEAR(nsd->t, 630, 1e-9);
 	CHECK_INT(cl_nodes_ready(r.c), 1);
 	CHECK_INT((long long)r.rec.last_nodes_total, 1);
 	CHECK_INT(ev_count(&r.rec, "PodDeleting", NULL), 0);
@@ -647,6 +658,118 @@ test_many_nodes(void)
 	dep_free(&web);
 }
 
+/*
+ * The unneeded-nodes limit: 60 nodes and 60 pods of 1 cpu, every node
+ * underutilized and every pod able to move. The planner stops simulating
+ * once it has found enough removable nodes: 20 at the first scan (10 s: 2 x
+ * max-scale-down-parallelism), 20 more at 20 s (the previous 20 + 20),
+ * then the rest but one at 30 s (the last node's pod has no destination
+ * left: every other node is removable). With max-scale-down-parallelism 2:
+ * 4 at 10 s, then 4 more per scan. The nodes found earlier are simulated
+ * first and stay unneeded (one record each).
+ */
+static void
+test_unneeded_limit(void)
+{
+	for (int variant = 0; variant < 2; variant++) {
+		struct ca_config cfg = ca_config_defaults();
+		int step = 20;
+		if (variant == 1) {
+			cfg.max_scale_down_parallelism = 2;
+			step = 4;
+		}
+		struct run r;
+		run_begin(&r, 11, 45 * SIM_SEC, &cfg);
+		struct cl_pool_params p = pool_params("ng", 60, 1, 60, 60);
+		cl_add_pool(r.c, &p);
+		struct dep web;
+		make_dep(&web, "web", 60, 1000, NULL);
+		cl_add_deployment(r.c, &web.d);
+		run_go(&r, 45 * SIM_SEC);
+		int at[4] = { 0, 0, 0, 0 };
+		for (size_t i = 0; i < r.rec.nca; i++) {
+			const struct row *x = &r.rec.ca[i];
+			if (eq(x->a, "unneeded") && x->t >= 10 && x->t <= 40)
+				at[(int)(x->t + 0.5) / 10 - 1]++;
+		}
+		CHECK_INT(at[0], step);
+		CHECK_INT(at[1], step);
+		CHECK_INT(at[2], variant == 0 ? 59 - 2 * step : step);
+		CHECK_INT(ca_count(&r.rec, "unneeded"), variant == 0 ? 59 : 4 * step);
+		CHECK_INT(ca_count(&r.rec, "no_scale_down"), variant == 0 ? 1 : 0);
+		run_end(&r);
+		dep_free(&web);
+	}
+}
+
+/*
+ * Nodes skipped by the limit lose their unneeded state. 8 nodes, parallelism
+ * 1 (limit: the previous count + 2): "big" fills 5 nodes (3.5 cpu,
+ * utilization 0.875), "small" puts 500m on each of the other 3 (0.125; a
+ * big node has room for it). At 10 s two small nodes are found unneeded,
+ * the third at 20 s. An idle HPA then scales "big" to 1 (after its 5 min
+ * stabilization): 4 big nodes are empty at once and, sorted first, take 4
+ * of the 3 + 2 simulations; one small node is simulated after them, the
+ * other two are not and stop being unneeded (recorded as such). At the
+ * next scan (limit 5 + 2) they are unneeded again, their timers restarted.
+ */
+static void
+test_unneeded_limit_skips(void)
+{
+	struct ca_config cfg = ca_config_defaults();
+	cfg.max_scale_down_parallelism = 1;
+	struct run r;
+	run_begin(&r, 12, 8 * SIM_MIN, &cfg);
+	struct cl_pool_params p = pool_params("ng", 8, 1, 8, 60);
+	cl_add_pool(r.c, &p);
+	struct dep big, small;
+	make_dep(&big, "big", 5, 3500, NULL);
+	make_dep(&small, "small", 3, 500, NULL);
+	cl_add_deployment(r.c, &big.d);
+	cl_add_deployment(r.c, &small.d);
+	struct hpa_metric_spec m;
+	tf_cpu_utilization(&m, 50);
+	struct hpa_spec h;
+	tf_hpa(&h, "big", 1, 5, &m, 1);
+	char *cause = NULL;
+	CHECK(cl_add_hpa(r.c, &h, &cause) == 0);
+	run_go(&r, 8 * SIM_MIN);
+
+	int early = 0, empty = 0, skipped = 0;
+	double t_skip = -1;
+	for (size_t i = 0; i < r.rec.nca; i++) {
+		const struct row *x = &r.rec.ca[i];
+		if (eq(x->a, "unneeded") && x->t <= 20 + 1e-9)
+			early++;
+		if (eq(x->a, "unneeded") && strstr(x->d, "; empty") != NULL)
+			empty++;
+		if (eq(x->a, "no_scale_down") && strstr(x->d, "not simulated: 5 unneeded nodes "
+		    "found") != NULL) {
+			skipped++;
+			t_skip = x->t;
+		}
+	}
+	CHECK_INT(early, 3);
+	CHECK_INT(empty, 4);
+	CHECK_INT(skipped, 2);
+	/* the empty nodes' records come in the same scan as the skips */
+	const struct row *e = NULL;
+	for (size_t i = 0; i < r.rec.nca && e == NULL; i++)
+		if (eq(r.rec.ca[i].a, "unneeded") && strstr(r.rec.ca[i].d, "; empty") != NULL)
+			e = &r.rec.ca[i];
+	CHECK(e != NULL && t_skip > 300);
+	if (e != NULL)
+		CHECK_NEAR(e->t, t_skip, 1e-9);
+	int again = 0;
+	for (size_t i = 0; i < r.rec.nca; i++)
+		again += eq(r.rec.ca[i].a, "unneeded") && fabs(r.rec.ca[i].t - (t_skip + 10)) < 1e-9;
+	CHECK_INT(again, 2);
+	CHECK_INT(ca_count(&r.rec, "scale_down"), 0);
+	run_end(&r);
+	dep_free(&big);
+	dep_free(&small);
+}
+
 /* No pool with max > min: no autoscaler, no records. */
 static void
 test_off(void)
@@ -677,6 +800,8 @@ main(void)
 	test_provision_timeout();
 	test_expanders();
 	test_many_nodes();
+	test_unneeded_limit();
+	test_unneeded_limit_skips();
 	test_off();
 	return tl_finish();
 }

@@ -309,10 +309,13 @@ struct ca_recheck {
 #define CA_LONG_AGO	(INT64_MIN / 4)
 
 struct ca_state {
-	struct ca_unneeded	*unneeded;	/* in the order nodes were given */
+	struct ca_unneeded	*unneeded;	/* sorted by node */
 	size_t			 nunneeded, capunneeded;
-	struct ca_recheck	*recheck;
+	struct ca_recheck	*recheck;	/* sorted by node */
 	size_t			 nrecheck, caprecheck;
+	sim_ns			 last_update;		/* the last scale-down pass; CA_LONG_AGO */
+	sim_ns			 min_update_interval;	/* shortest time between passes;
+							 * SIM_NEVER before the first */
 	sim_ns			 last_scale_up;		/* CA_LONG_AGO initially */
 	sim_ns			 last_scale_down_delete;
 	sim_ns			 last_scale_down_fail;
@@ -323,6 +326,9 @@ void ca_state_init(struct ca_state *s);
 void ca_state_fini(struct ca_state *s);
 /* The unneeded-since time of a node, or SIM_NEVER when it is not unneeded. */
 sim_ns ca_state_unneeded_since(const struct ca_state *s, int64_t node);
+/* The node failed a removal simulation less than
+ * unremovable-node-recheck-timeout ago (RecentlyUnremovable at now). */
+bool ca_state_rechecked(const struct ca_state *s, int64_t node, sim_ns now);
 /* isScaleDownInCooldown: last event + delay strictly after now. */
 bool ca_scale_down_in_cooldown(const struct ca_config *cfg, const struct ca_state *s,
     sim_ns now);
@@ -345,6 +351,8 @@ struct ca_sd_node {
 	bool			empty;		/* no pod would need to move */
 	bool			pods_fit_elsewhere;	/* every pod to move fits on another node */
 	bool			pdb_ok;		/* evicting them respects every PDB */
+	bool			not_simulated;	/* eligible, but skipped: the unneeded-nodes
+						 * limit was reached before it */
 	int64_t			cpu_milli;	/* node capacity, for cores/memory-total minimums */
 	int64_t			memory;
 };
@@ -366,8 +374,38 @@ struct ca_sd_summary {
 };
 
 /*
+ * The planner's removal simulations in one pass (planner.categorizeNodes).
+ * The caller calls ca_planner_update at the start of each pass
+ * (UpdateClusterState: the shortest interval between passes so far, from
+ * scale-down-unneeded-time at first), then simulates the candidates in the
+ * order of ca_scale_down_order: nodes of autoscaled groups above their min
+ * size (PreFilteringScaleDownNodeProcessor), empty nodes first, then the
+ * previous pass's unneeded nodes, then the rest
+ * (ScaleDownCandidatesSortingProcessor with EmptySorting and
+ * PreviousCandidates; within a class, the order given: upstream's is the
+ * node lister's, and its sort is not stable). Of these it skips the
+ * ineligible and recently unremovable ones, and once
+ * ca_unneeded_nodes_limit nodes were found removable (empty ones
+ * included) it simulates no more: the rest get not_simulated. The limit
+ * (unneededNodesLimit), with N = max-scale-down-parallelism, is the
+ * previous pass's unneeded count + 2N, at most N x (scale-down-unneeded-time
+ * / the shortest interval) + N: 610 with the defaults. A removable node,
+ * empty or not, stops being a destination for the next simulations.
+ * (scale-down-simulation-timeout, a wall-clock budget, is not modelled;
+ * scale-down-non-empty-candidates-count and the candidates pool flags only
+ * drove the legacy scale-down, which release 1.37 no longer has.)
+ * ca_scale_down_order writes indexes into nodes to order (n entries at
+ * most) and returns their count.
+ */
+void ca_planner_update(const struct ca_config *cfg, struct ca_state *s, sim_ns now);
+int ca_unneeded_nodes_limit(const struct ca_config *cfg, const struct ca_state *s);
+size_t ca_scale_down_order(const struct ca_state *s, const struct ca_group *groups,
+    size_t ngroups, const struct ca_sd_node *nodes, size_t n, size_t *order);
+
+/*
  * One scale-down pass at now: eligibility, the caller's simulation verdicts
- * (failures are rechecked after unremovable-node-recheck-timeout), the
+ * (failures are rechecked after unremovable-node-recheck-timeout; a node
+ * not simulated is neither unneeded nor rechecked), the
  * unneeded timers (kept while a node stays unneeded), then, unless in
  * cooldown, the nodes removable now (unneeded strictly longer than
  * scale-down-unneeded-time, or scale-down-unready-time for unready nodes;

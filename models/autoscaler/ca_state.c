@@ -1,10 +1,10 @@
 /*
  * ca_state.c - the Cluster Autoscaler's loop state and decisions: the
- * scale-down planner (pre-filter, eligibility, recheck timeouts, unneeded
- * timers, RemovableAt, parallelism budgets, cooldown), the binpacking
- * estimator and the scale-up orchestrator's caps. Arrays are scanned
- * linearly: a cluster has at most a few thousand nodes and a scan runs every
- * 10 s, so a hash map would not pay for its loss of a deterministic order.
+ * scale-down planner (pre-filter, candidate order, the unneeded-nodes limit,
+ * eligibility, recheck timeouts, unneeded timers, RemovableAt, parallelism budgets, cooldown), the binpacking
+ * estimator and the scale-up orchestrator's caps. The unneeded and recheck
+ * lists are kept sorted by node id and searched by bisection: a pass looks
+ * every node up in them.
  */
 #include "config.h"
 
@@ -23,6 +23,8 @@ ca_state_init(struct ca_state *s)
 	s->last_scale_up = CA_LONG_AGO;
 	s->last_scale_down_delete = CA_LONG_AGO;
 	s->last_scale_down_fail = CA_LONG_AGO;
+	s->last_update = CA_LONG_AGO;
+	s->min_update_interval = SIM_NEVER;
 }
 
 void
@@ -33,13 +35,26 @@ ca_state_fini(struct ca_state *s)
 	memset(s, 0, sizeof *s);
 }
 
+/* Both lists are kept sorted by node id: lookups are binary searches. */
+static const struct ca_unneeded *
+unneeded_find(const struct ca_unneeded *u, size_t n, int64_t node)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (u[mid].node < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && u[lo].node == node ? &u[lo] : NULL;
+}
+
 sim_ns
 ca_state_unneeded_since(const struct ca_state *s, int64_t node)
 {
-	for (size_t i = 0; i < s->nunneeded; i++)
-		if (s->unneeded[i].node == node)
-			return s->unneeded[i].since;
-	return SIM_NEVER;
+	const struct ca_unneeded *u = unneeded_find(s->unneeded, s->nunneeded, node);
+	return u != NULL ? u->since : SIM_NEVER;
 }
 
 bool
@@ -84,37 +99,133 @@ ca_state_note_scale_down_failure(struct ca_state *s, sim_ns now)
 
 /* ---- scale-down ---------------------------------------------------------- */
 
+/* The first recheck entry whose node is not below node. */
+static size_t
+recheck_lower(const struct ca_state *s, int64_t node)
+{
+	size_t lo = 0, hi = s->nrecheck;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->recheck[mid].node < node)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static const struct ca_recheck *
 recheck_find(const struct ca_state *s, int64_t node)
 {
-	for (size_t i = 0; i < s->nrecheck; i++)
-		if (s->recheck[i].node == node)
-			return &s->recheck[i];
-	return NULL;
+	size_t i = recheck_lower(s, node);
+	return i < s->nrecheck && s->recheck[i].node == node ? &s->recheck[i] : NULL;
+}
+
+bool
+ca_state_rechecked(const struct ca_state *s, int64_t node, sim_ns now)
+{
+	const struct ca_recheck *r = recheck_find(s, node);
+	return r != NULL && r->until > now;
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
 }
 
 /* unremovable.Nodes.Update: forget expired entries and vanished nodes. */
 static void
 recheck_prune(struct ca_state *s, const struct ca_sd_node *nodes, size_t n, sim_ns now)
 {
+	if (s->nrecheck == 0)
+		return;
+	int64_t *ids = xcalloc(n > 0 ? n : 1, sizeof *ids);
+	for (size_t j = 0; j < n; j++)
+		ids[j] = nodes[j].id;
+	qsort(ids, n, sizeof *ids, cmp_id);
 	size_t k = 0;
 	for (size_t i = 0; i < s->nrecheck; i++) {
-		bool present = false;
-		for (size_t j = 0; j < n && !present; j++)
-			present = nodes[j].id == s->recheck[i].node;
+		bool present = bsearch(&s->recheck[i].node, ids, n, sizeof *ids, cmp_id) != NULL;
 		if (present && s->recheck[i].until > now)
 			s->recheck[k++] = s->recheck[i];
 	}
 	s->nrecheck = k;
+	free(ids);
 }
 
+/* Adds a node not in the list yet, keeping the order. */
 static void
 recheck_add(struct ca_state *s, int64_t node, sim_ns until)
 {
 	KS_GROW(s->recheck, s->caprecheck, s->nrecheck + 1);
-	s->recheck[s->nrecheck].node = node;
-	s->recheck[s->nrecheck].until = until;
+	size_t at = recheck_lower(s, node);
+	memmove(&s->recheck[at + 1], &s->recheck[at], (s->nrecheck - at) * sizeof *s->recheck);
+	s->recheck[at].node = node;
+	s->recheck[at].until = until;
 	s->nrecheck++;
+}
+
+static int
+cmp_unneeded(const void *a, const void *b)
+{
+	const struct ca_unneeded *x = a, *y = b;
+	return (x->node > y->node) - (x->node < y->node);
+}
+
+/* ---- the planner's loop: candidates, their order, the limit ------------- */
+
+void
+ca_planner_update(const struct ca_config *cfg, struct ca_state *s, sim_ns now)
+{
+	if (s->min_update_interval == SIM_NEVER)
+		s->min_update_interval = cfg->scale_down_unneeded_time > 0 ?
+		    cfg->scale_down_unneeded_time : 1;
+	if (now - s->last_update < s->min_update_interval)
+		s->min_update_interval = now - s->last_update;
+	s->last_update = now;
+}
+
+int
+ca_unneeded_nodes_limit(const struct ca_config *cfg, const struct ca_state *s)
+{
+	int64_t n = cfg->max_scale_down_parallelism;
+	int64_t limit = (int64_t)s->nunneeded + 2 * n;
+	int64_t loop = s->min_update_interval;
+	if (loop == SIM_NEVER)	/* no pass yet */
+		loop = cfg->scale_down_unneeded_time > 0 ? cfg->scale_down_unneeded_time : 1;
+	if (loop < 1)
+		loop = 1;
+	int64_t u = cfg->scale_down_unneeded_time;
+	if (u < loop)
+		u = loop;
+	int64_t loops = u / loop;
+	int64_t upper = n > 0 && loops > (INT32_MAX - n) / n ? INT32_MAX : n * loops + n;
+	if (upper < limit)
+		limit = upper;
+	return limit > INT32_MAX ? INT32_MAX : limit < INT32_MIN ? INT32_MIN : (int)limit;
+}
+
+size_t
+ca_scale_down_order(const struct ca_state *s, const struct ca_group *groups,
+    size_t ngroups, const struct ca_sd_node *nodes, size_t n, size_t *order)
+{
+	size_t k = 0;
+	/* three stable passes: empty; previously unneeded; the rest */
+	for (int pass = 0; pass < 3; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			const struct ca_sd_node *nd = &nodes[i];
+			if (nd->elig.group < 0 || (size_t)nd->elig.group >= ngroups ||
+			    groups[nd->elig.group].target_size <= groups[nd->elig.group].min_size)
+				continue;
+			int cls = nd->empty ? 0 :
+			    unneeded_find(s->unneeded, s->nunneeded, nd->id) != NULL ? 1 : 2;
+			if (cls == pass)
+				order[k++] = i;
+		}
+	}
+	return k;
 }
 
 /* The checks of unneeded.Nodes.unremovableReason after the annotation. */
@@ -212,6 +323,10 @@ ca_scale_down_candidates(const struct ca_config *cfg, struct ca_state *s,
 			v[i].reason = r;
 			continue;
 		}
+		/* Not simulated (the limit was reached): neither unneeded
+		 * nor unremovable this loop. */
+		if (nd->not_simulated)
+			continue;
 		/* The removal simulation (caller's verdicts). */
 		if (!nd->empty && !nd->pods_fit_elsewhere)
 			r = CA_NO_PLACE_TO_MOVE_PODS;
@@ -232,6 +347,7 @@ ca_scale_down_candidates(const struct ca_config *cfg, struct ca_state *s,
 		v[i].unneeded_since = since;
 		sum->nunneeded++;
 	}
+	qsort(next, nnext, sizeof *next, cmp_unneeded);
 	free(s->unneeded);
 	s->unneeded = next;
 	s->nunneeded = nnext;

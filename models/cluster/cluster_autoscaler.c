@@ -7,7 +7,10 @@
  * models/autoscaler/), and otherwise scales down: nodes at or below the
  * utilization threshold whose pods fit elsewhere and whose eviction respects
  * every PodDisruptionBudget are tainted, drained and deleted once unneeded
- * long enough. Every decision is a ca_decisions record.
+ * long enough. Removal simulations follow the planner: empty nodes first,
+ * then the previous loop's unneeded nodes, and no more once enough unneeded
+ * nodes were found (ca_unneeded_nodes_limit). Every decision is a
+ * ca_decisions record.
  */
 #include "config.h"
 
@@ -59,6 +62,7 @@ struct cas {
 	int32_t			*placed;	/* temporary placements in the scheduler's cache */
 	size_t			 nplaced, capplaced;
 	size_t			 cursor;	/* round-robin start of placement */
+	bool			 any_anti;	/* some pod has required pod anti-affinity */
 	int			 last_su_status;	/* last no_scale_up recorded, -1 */
 };
 
@@ -131,26 +135,129 @@ su_status_name(enum ca_su_status s)
 
 /* ---- simulated scheduling ----------------------------------------------------- */
 
-/* Runs every filter plugin the scheduler has enabled; true when all pass.
- * The answer does not depend on their order, so the resource fit (the one
- * that fails most often) runs first. */
+/* True when the pod asks for a host port (NodePorts has nothing to check
+ * otherwise). */
 static bool
-cas_fits(struct sched *s, const struct k8s_pod_spec *pod, int node)
+cas_host_ports(const struct k8s_pod_spec *pod)
+{
+	for (size_t c = 0; c < pod->ncontainers; c++)
+		for (size_t i = 0; i < pod->containers[c].nports; i++)
+			if (pod->containers[c].ports[i].host_port > 0)
+				return true;
+	return false;
+}
+
+/* A pod's request as NodeResourcesFit reads it (k8s_pod_request without
+ * the non-zero defaults); plain: no extended resource, so the fit is
+ * fitsRequest on the node's sums. */
+struct cas_req {
+	bool	plain;
+	int64_t	cpu, mem, eph;
+};
+
+static void
+cas_req_of(const struct k8s_pod_spec *pod, struct cas_req *q)
+{
+	struct k8s_resources r;
+	k8s_pod_request(pod, false, &r);
+	q->plain = r.n_ext == 0;
+	q->cpu = r.cpu_milli;
+	q->mem = r.memory;
+	q->eph = r.ephemeral;
+	k8s_res_free(&r);
+}
+
+/*
+ * Runs every filter plugin the scheduler has enabled; true when all pass.
+ * The answer does not depend on their order, so the resource fit (the one
+ * that fails most often) runs first. Each sched_run_filter call starts a
+ * scheduling cycle, which costs more than most filters, so a filter whose
+ * answer the specs and sums already give is not run through one:
+ * NodeUnschedulable on a schedulable node, NodeName for a pod without
+ * spec.nodeName, NodeAffinity for a pod without nodeSelector or required
+ * terms, NodePorts for a pod without host ports, PodTopologySpread for a
+ * pod without constraints (the system defaults are ScheduleAnyway only)
+ * and InterPodAffinity for a pod without required pod (anti-)affinity while
+ * no pod has required anti-affinity (ca->any_anti) pass at once;
+ * TaintToleration is its predicate (sched_untolerated_taint), and
+ * NodeResourcesFit, given req with no extended resource, is fitsRequest:
+ * the pod count, then cpu, memory and ephemeral storage requested against
+ * allocatable less the node's requests. req NULL: the plugin decides.
+ */
+static bool
+cas_fits(struct cas *ca, struct sched *s, const struct k8s_pod_spec *pod, int node,
+    const struct cas_req *req)
 {
 	const struct sched_config *cfg = sched_config(s);
+	const struct sched_node *sn = sched_node_get(s, node);
+	const struct k8s_node_spec *ns = sn->spec;
 	struct sched_node_status st;
-	if (cfg->enabled[SCHED_NODE_RESOURCES_FIT] && sched_run_filter(s, pod,
-	    SCHED_NODE_RESOURCES_FIT, node, &st, NULL, NULL) != SCHED_SUCCESS)
-		return false;
+	if (cfg->enabled[SCHED_NODE_RESOURCES_FIT]) {
+		if (req != NULL && req->plain) {
+			if ((int64_t)sn->npods + 1 > sn->alloc_pods ||
+			    (req->cpu > 0 && req->cpu > sn->alloc_cpu - sn->req_cpu) ||
+			    (req->mem > 0 && req->mem > sn->alloc_mem - sn->req_mem) ||
+			    (req->eph > 0 && req->eph > sn->alloc_eph - sn->req_eph))
+				return false;
+		} else if (sched_run_filter(s, pod, SCHED_NODE_RESOURCES_FIT, node, &st, NULL,
+		    NULL) != SCHED_SUCCESS) {
+			return false;
+		}
+	}
 	for (int p = 0; p < SCHED_NPLUGINS; p++) {
 		if (p == SCHED_NODE_RESOURCES_FIT || !cfg->enabled[p] ||
 		    !sched_plugin_filters((enum sched_plugin)p))
 			continue;
+		switch (p) {
+		case SCHED_NODE_UNSCHEDULABLE:
+			if (!ns->unschedulable)
+				continue;
+			break;
+		case SCHED_NODE_NAME:
+			if (pod->node_name == NULL || *pod->node_name == '\0')
+				continue;
+			break;
+		case SCHED_TAINT_TOLERATION:
+			if (sched_untolerated_taint(pod, ns) != NULL)
+				return false;
+			continue;
+		case SCHED_NODE_AFFINITY:
+			if (pod->node_selector.n == 0 && pod->affinity.nnode_required == 0)
+				continue;
+			break;
+		case SCHED_NODE_PORTS:
+			if (!cas_host_ports(pod))
+				continue;
+			break;
+		case SCHED_POD_TOPOLOGY_SPREAD:
+			if (pod->nspread == 0)
+				continue;
+			break;
+		case SCHED_INTER_POD_AFFINITY:
+			if (ca != NULL && !ca->any_anti && pod->affinity.npod_required == 0 &&
+			    pod->affinity.nanti_required == 0)
+				continue;
+			break;
+		default:
+			break;
+		}
 		if (sched_run_filter(s, pod, (enum sched_plugin)p, node, &st, NULL, NULL) !=
 		    SCHED_SUCCESS)
 			return false;
 	}
 	return true;
+}
+
+/* Whether some pod of the cluster, and so possibly of the scheduler's
+ * cache, has required pod anti-affinity; read at the start of each loop. */
+static void
+cas_refresh_anti(struct cluster *c)
+{
+	struct cas *ca = cas_ctl(c)->ca;
+	ca->any_anti = false;
+	for (size_t i = 0; i < c->npods && !ca->any_anti; i++)
+		ca->any_anti = c->pods[i].spec != NULL &&
+		    c->pods[i].spec->affinity.nanti_required > 0;
 }
 
 /* A node that can receive pods in a simulation: Ready and not being
@@ -173,11 +280,13 @@ cas_place(struct cluster *c, const struct k8s_pod_spec *spec, uint32_t skip)
 {
 	struct cas *ca = cas_ctl(c)->ca;
 	size_t n = c->nnodes;
+	struct cas_req req;
+	cas_req_of(spec, &req);
 	for (size_t k = 0; k < n; k++) {
 		uint32_t id = (uint32_t)((ca->cursor + k) % n);
 		if (id == skip || !cas_destination(c, id))
 			continue;
-		if (!cas_fits(scheduler_cache(c), spec, cl_sched_idx(id)))
+		if (!cas_fits(ca, scheduler_cache(c), spec, cl_sched_idx(id), &req))
 			continue;
 		ca->cursor = (ca->cursor + k + 1) % n;
 		KS_GROW(ca->placed, ca->capplaced, ca->nplaced + 1);
@@ -318,7 +427,7 @@ cas_pending(struct cluster *c, struct ca_pod_group *pg, bool *fits)
 	for (size_t g = 0; g < ca->ngroups; g++)
 		for (size_t d = 0; d < nd; d++)
 			fits[g * nd + d] = pg[d].count > 0 &&
-			    cas_fits(ca->tmpl, deploy_template(c, (uint32_t)d), (int)g);
+			    cas_fits(NULL, ca->tmpl, deploy_template(c, (uint32_t)d), (int)g, NULL);
 	int *per = xcalloc(nd, sizeof *per);
 	for (size_t g = 0; g < ca->ngroups && total > 0; g++) {
 		if (ca->gx[g].upcoming == 0)
@@ -412,20 +521,24 @@ cas_movable(const struct cl_pod *pd)
 }
 
 /*
- * The removal simulation of one node (SimulateNodeRemoval): the remaining
- * PDB budget (RemainingPdbTracker.CanRemovePods) must allow evicting its
- * pods, checked first (BlockedByPod), then every pod must fit on another
- * destination node, placed one after another (NoPlaceToMovePods). A
- * removable node's budget is consumed and it stops being a destination.
+ * The removal simulation of one node with pods to move
+ * (SimulateNodeRemoval): the remaining PDB budget
+ * (RemainingPdbTracker.CanRemovePods) must allow evicting its pods, checked
+ * first (BlockedByPod), then every pod must fit on another destination
+ * node, placed one after another (NoPlaceToMovePods). A removable node's
+ * budget is consumed. count has room for every PDB. Returns whether the
+ * node is removable.
  */
-static void
-cas_simulate_removal(struct cluster *c, uint32_t id, int32_t *allowed, struct ca_sd_node *sd)
+static bool
+cas_simulate_removal(struct cluster *c, uint32_t id, int32_t *allowed, int32_t *count,
+    struct ca_sd_node *sd)
 {
 	const struct cl_node *n = &c->nodes[id];
-	int32_t *count = xcalloc(c->npdbs + 1, sizeof *count);
 	sd->pods_fit_elsewhere = true;
 	sd->pdb_ok = true;
-	for (uint32_t p = n->first_pod; p != NONE; p = c->pods[p].node_next) {
+	if (c->npdbs > 0)
+		memset(count, 0, c->npdbs * sizeof *count);
+	for (uint32_t p = n->first_pod; p != NONE && c->npdbs > 0; p = c->pods[p].node_next) {
 		const struct cl_pod *pd = &c->pods[p];
 		if (!cas_movable(pd))
 			continue;
@@ -446,12 +559,11 @@ cas_simulate_removal(struct cluster *c, uint32_t id, int32_t *allowed, struct ca
 		}
 	}
 	cas_revert(c);
-	if (sd->pods_fit_elsewhere && sd->pdb_ok) {
-		for (size_t k = 0; k < c->npdbs; k++)
-			allowed[k] -= count[k];
-		cas_ctl(c)->ca->nodes[id].removable = true;
-	}
-	free(count);
+	if (!sd->pods_fit_elsewhere || !sd->pdb_ok)
+		return false;
+	for (size_t k = 0; k < c->npdbs; k++)
+		allowed[k] -= count[k];
+	return true;
 }
 
 static void on_removal_check(struct sim *sim, void *ctx, uint64_t arg);
@@ -514,13 +626,21 @@ on_removal_check(struct sim *sim, void *ctx, uint64_t arg)
 /* Records a node's scale-down state when it changes. */
 static void
 cas_note_verdict(struct cluster *c, uint32_t id, const struct ca_sd_node *sd,
-    const struct ca_sd_verdict *v, double threshold)
+    const struct ca_sd_verdict *v, double threshold, int limit)
 {
 	struct cas *ca = cas_ctl(c)->ca;
 	struct cas_node *cn = &ca->nodes[id];
 	const char *group = sd->elig.group >= 0 ? ca->groups[sd->elig.group].name : NULL;
 	const char *name = c->nodes[id].spec->name;
 	int code;
+	if (sd->not_simulated) {
+		if (cn->last_code != CAS_CODE_NONE)
+			cas_record(c, "no_scale_down", group, name, "not simulated: %d unneeded "
+			    "nodes found (the unneeded-nodes limit); utilization %.3f", limit,
+			    sd->elig.utilization);
+		cn->last_code = CAS_CODE_NONE;
+		return;
+	}
 	if (v->unneeded)
 		code = CAS_CODE_UNNEEDED;
 	else if (v->reason == CA_RECENTLY_UNREMOVABLE)
@@ -545,6 +665,47 @@ cas_note_verdict(struct cluster *c, uint32_t id, const struct ca_sd_node *sd,
 	cn->last_code = code;
 }
 
+/*
+ * The planner's simulations (planner.categorizeNodes): the candidates in
+ * ca_scale_down_order, eligible and not recently unremovable, until
+ * ca_unneeded_nodes_limit of them were found removable. An empty node
+ * needs no placement; a removable node is no destination for the next
+ * ones. Returns the limit.
+ */
+static int
+cas_simulate_candidates(struct cluster *c, struct ca_sd_node *sd, size_t n, sim_ns now)
+{
+	struct cas *ca = cas_ctl(c)->ca;
+	const struct ca_config *cfg = &cas_ctl(c)->cfg;
+	int32_t *allowed = xcalloc(c->npdbs + 1, sizeof *allowed);
+	int32_t *count = xcalloc(c->npdbs + 1, sizeof *count);
+	for (size_t k = 0; k < c->npdbs; k++)
+		allowed[k] = cl_pdb_allowed(c, c->pdbs[k]);
+	size_t *order = xcalloc(n + 1, sizeof *order);
+	size_t norder = ca_scale_down_order(&ca->st, ca->groups, ca->ngroups, sd, n, order);
+	int limit = ca_unneeded_nodes_limit(cfg, &ca->st);
+	int found = 0;
+	for (size_t k = 0; k < norder; k++) {
+		struct ca_sd_node *s = &sd[order[k]];
+		uint32_t id = (uint32_t)s->id;
+		if (ca_state_rechecked(&ca->st, s->id, now) ||
+		    ca_eligibility(cfg, &s->elig, now) != CA_NO_REASON)
+			continue;
+		if (found >= limit) {
+			s->not_simulated = true;
+			continue;
+		}
+		if (s->empty || cas_simulate_removal(c, id, allowed, count, s)) {
+			ca->nodes[id].removable = true;
+			found++;
+		}
+	}
+	free(order);
+	free(count);
+	free(allowed);
+	return limit;
+}
+
 static void
 cas_scale_down(struct cluster *c, sim_ns now)
 {
@@ -557,13 +718,11 @@ cas_scale_down(struct cluster *c, sim_ns now)
 			ids[n++] = (uint32_t)i;
 	struct ca_sd_node *sd = xcalloc(n + 1, sizeof *sd);
 	struct ca_sd_verdict *v = xcalloc(n + 1, sizeof *v);
-	int32_t *allowed = xcalloc(c->npdbs + 1, sizeof *allowed);
-	for (size_t k = 0; k < c->npdbs; k++)
-		allowed[k] = cl_pdb_allowed(c, c->pdbs[k]);
 	size_t cap_usage = 16;
 	struct ca_pod_usage *usage = xcalloc(cap_usage, sizeof *usage);
 	/* podutils.PodRequests: each pod's, computed when it was created. */
 
+	ca_planner_update(cfg, &ca->st, now);
 	for (size_t i = 0; i < c->nnodes; i++)
 		ca->nodes[i].removable = false;
 	for (size_t i = 0; i < n; i++) {
@@ -609,17 +768,9 @@ cas_scale_down(struct cluster *c, sim_ns now)
 		    cfg->ignore_daemonsets_utilization, cfg->ignore_mirror_pods_utilization, now,
 		    &u, NULL) < 0;
 		s->elig.utilization = u.utilization;
-		/* Simulate only where the planner would look at the answer. */
-		bool rechecked = false;
-		for (size_t r = 0; r < ca->st.nrecheck; r++)
-			rechecked |= ca->st.recheck[r].node == (int64_t)id &&
-			    ca->st.recheck[r].until > now;
-		if (s->elig.group >= 0 && !s->empty && !rechecked &&
-		    ca->groups[s->elig.group].target_size > ca->groups[s->elig.group].min_size &&
-		    ca_eligibility(cfg, &s->elig, now) == CA_NO_REASON)
-			cas_simulate_removal(c, id, allowed, s);
 	}
 	free(usage);
+	int limit = cas_simulate_candidates(c, sd, n, now);
 
 	struct ca_sd_summary sum;
 	ca_scale_down_candidates(cfg, &ca->st, ca->groups, ca->ngroups, sd, n, now, v, &sum);
@@ -628,7 +779,7 @@ cas_scale_down(struct cluster *c, sim_ns now)
 			continue;
 		if (v[i].action == CA_SD_KEEP) {
 			cas_note_verdict(c, ids[i], &sd[i], &v[i],
-			    cfg->scale_down_utilization_threshold);
+			    cfg->scale_down_utilization_threshold, limit);
 			continue;
 		}
 		bool drain = v[i].action == CA_SD_DELETE_DRAIN;
@@ -640,7 +791,6 @@ cas_scale_down(struct cluster *c, sim_ns now)
 		cas_start_removal(c, ids[i], drain, now);
 	}
 	ca_state_note_deletions_started(&ca->st, sum.ndelete_empty, sum.ndelete_drain, now);
-	free(allowed);
 	free(v);
 	free(sd);
 	free(ids);
@@ -655,6 +805,7 @@ on_scan(struct sim *sim, void *ctx, uint64_t arg)
 	sim_ns now = sim_now(sim);
 	(void)arg;
 	cas_grow_nodes(c);
+	cas_refresh_anti(c);
 	cas_refresh_groups(c);
 	cas_provision_timeouts(c, now);
 	cas_refresh_groups(c);

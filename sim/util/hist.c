@@ -220,9 +220,71 @@ hist_cursor_spread(struct hist *h, struct hist_cursor *c, double x, double b,
 	h->over += dens * (b - x);
 }
 
-double
-hist_add_pwl(struct hist *h, const double *x, const double *p, int n,
-    double weight, double shift, double limit, double *sum)
+/* The bucket of v with its bounds. */
+static void
+hist_slot_set(struct hist_slot *s, double v)
+{
+	s->j = hist_index(v);
+	if (s->j < 0) {
+		s->lo = -INFINITY;
+		s->up = HIST_MIN;
+	} else if (s->j >= HIST_NBUCKETS) {
+		s->lo = hist_upper(HIST_NBUCKETS - 1);
+		s->up = INFINITY;
+	} else {
+		s->lo = hist_lower(s->j);
+		s->up = hist_upper(s->j);
+	}
+}
+
+/* Spreads a segment's pending density over the buckets between its ends. */
+static void
+hist_seg_flush(struct hist *h, struct hist_acc_seg *sg)
+{
+	if (sg->dens != 0) {
+		double d = sg->dens, up = sg->a.up;
+		for (int i = sg->a.j + 1; i < sg->b.j; i++) {
+			double nu = i + 1 < sg->b.j ? up * HIST_RATIO : sg->b.lo;
+			h->bucket[i] += d * (nu - up);
+			up = nu;
+		}
+	}
+	sg->dens = 0;
+}
+
+/* Density dens over [a, b] (a < b) through the segment's cache. */
+static void
+hist_seg_add(struct hist *h, struct hist_acc_seg *sg, double a, double b,
+    double dens)
+{
+	bool ina = a >= sg->a.lo && a < sg->a.up, inb = b >= sg->b.lo && b < sg->b.up;
+	if (!ina || !inb) {
+		hist_seg_flush(h, sg);
+		if (!ina)
+			hist_slot_set(&sg->a, a);
+		if (!inb)
+			hist_slot_set(&sg->b, b);
+	}
+	if (sg->a.j < 0 || sg->b.j >= HIST_NBUCKETS) {
+		struct hist_cursor cur;
+		hist_cursor_at(&cur, a);
+		hist_cursor_spread(h, &cur, a, b, dens);
+		return;
+	}
+	if (sg->a.j == sg->b.j) {
+		h->bucket[sg->a.j] += dens * (b - a);
+		return;
+	}
+	h->bucket[sg->a.j] += dens * (sg->a.up - a);
+	h->bucket[sg->b.j] += dens * (b - sg->b.lo);
+	if (sg->b.j > sg->a.j + 1)
+		sg->dens += dens;
+}
+
+/* hist_add_pwl, through acc when not NULL (hist_add_pwl_acc). */
+static double
+hist_pwl(struct hist *h, struct hist_acc *acc, const double *x, const double *p,
+    int n, double weight, double shift, double limit, double *sum)
 {
 	double added = 0, s = 0, lo = INFINITY, hi = -INFINITY;
 	struct hist_cursor cur = { .i = 0, .up = -1 };
@@ -260,6 +322,11 @@ hist_add_pwl(struct hist *h, const double *x, const double *p, int n,
 			hist_put(h, hist_index(0.5 * (a + b / 8)), dens * (b / 8 - a));
 			a = b / 8;
 		}
+		if (acc != NULL) {
+			first = false;
+			hist_seg_add(h, &acc->seg[k], a, b, dens);
+			continue;
+		}
 		if (first || cur.up < 0)
 			hist_cursor_at(&cur, a);
 		first = false;
@@ -270,6 +337,30 @@ hist_add_pwl(struct hist *h, const double *x, const double *p, int n,
 	if (h != NULL && added > 0)
 		hist_note(h, lo, hi, added, s / added);
 	return added;
+}
+
+double
+hist_add_pwl(struct hist *h, const double *x, const double *p, int n,
+    double weight, double shift, double limit, double *sum)
+{
+	return hist_pwl(h, NULL, x, p, n, weight, shift, limit, sum);
+}
+
+double
+hist_add_pwl_acc(struct hist *h, struct hist_acc *acc, const double *x,
+    const double *p, int n, double weight, double shift, double limit,
+    double *sum)
+{
+	if (n - 1 > HIST_ACC_MAXSEG)
+		acc = NULL;
+	return hist_pwl(h, acc, x, p, n, weight, shift, limit, sum);
+}
+
+void
+hist_acc_flush(struct hist *h, struct hist_acc *acc)
+{
+	for (int k = 0; k < HIST_ACC_MAXSEG; k++)
+		hist_seg_flush(h, &acc->seg[k]);
 }
 
 void

@@ -58,6 +58,39 @@ void hist_add_uniform(struct hist *h, double lo, double hi, double weight);
 double hist_add_pwl(struct hist *h, const double *x, const double *p, int n,
     double weight, double shift, double limit, double *sum);
 double hist_pwl_cdf(const double *x, const double *p, int n, double v);
+/*
+ * Many hist_add_pwl calls whose knots move little from call to call (a
+ * queue's waiting-time distribution, tick after tick), composed at a cost
+ * per call that follows the number of segments, not of buckets spanned:
+ * each segment's end buckets are cached with their bounds, the partial
+ * masses in them are added at once, and the density of the buckets in
+ * between is summed while the segment's end buckets stay the same and
+ * spread over them when they change or at hist_acc_flush. The histogram is
+ * linear in the adds, so h after the flush is hist_add_pwl's up to the
+ * rounding of the sums; its buckets are not complete before the flush
+ * (count, sum, min and max are). Segments reaching below HIST_MIN or into
+ * the overflow are spread at once. Zero-initialise; no allocation; a copy
+ * flushed into another histogram leaves the original's pending densities
+ * for its own. Up to HIST_ACC_MAXSEG segments (n - 1), else hist_add_pwl.
+ */
+#define HIST_ACC_MAXSEG	40
+struct hist_slot {			/* a bucket and its bounds */
+	int	j;
+	double	lo, up;
+};
+struct hist_acc_seg {
+	struct hist_slot a, b;		/* the buckets of the segment's ends */
+	double	dens;			/* density pending for those between */
+};
+struct hist_acc {
+	struct hist_acc_seg seg[HIST_ACC_MAXSEG];
+};
+double hist_add_pwl_acc(struct hist *h, struct hist_acc *acc, const double *x,
+    const double *p, int n, double weight, double shift, double limit,
+    double *sum);
+/* Spreads what acc holds into h and empties it. */
+void hist_acc_flush(struct hist *h, struct hist_acc *acc);
+
 /* dst += src. */
 void hist_merge(struct hist *dst, const struct hist *src);
 

@@ -483,6 +483,8 @@ static double
 serving_count_uncut(double w, double xm, double shift, double *sum)
 {
 	double added = 0;
+	/* unrolled, the level differences are constants */
+#pragma GCC unroll 40
 	for (int k = 0; k + 1 < SERVING_NLEV; k++) {
 		double m = w * (serving_lev[k + 1] - serving_lev[k]);
 		if (m > 0)

@@ -220,71 +220,146 @@ hist_cursor_spread(struct hist *h, struct hist_cursor *c, double x, double b,
 	h->over += dens * (b - x);
 }
 
-/* The bucket of v with its bounds. */
+/* The bucket of v with its bounds, consistent with them (v in [lo, up)). */
 static void
 hist_slot_set(struct hist_slot *s, double v)
 {
-	s->j = hist_index(v);
-	if (s->j < 0) {
-		s->lo = -INFINITY;
-		s->up = HIST_MIN;
-	} else if (s->j >= HIST_NBUCKETS) {
-		s->lo = hist_upper(HIST_NBUCKETS - 1);
-		s->up = INFINITY;
-	} else {
-		s->lo = hist_lower(s->j);
-		s->up = hist_upper(s->j);
-	}
-}
-
-/* Spreads a segment's pending density over the buckets between its ends. */
-static void
-hist_seg_flush(struct hist *h, struct hist_acc_seg *sg)
-{
-	if (sg->dens != 0) {
-		double d = sg->dens, up = sg->a.up;
-		for (int i = sg->a.j + 1; i < sg->b.j; i++) {
-			double nu = i + 1 < sg->b.j ? up * HIST_RATIO : sg->b.lo;
-			h->bucket[i] += d * (nu - up);
-			up = nu;
+	int j = hist_index(v);
+	for (;;) {
+		if (j < 0) {
+			s->lo = -INFINITY;
+			s->up = hist_lower(0);
+		} else if (j >= HIST_NBUCKETS) {
+			s->lo = hist_upper(HIST_NBUCKETS - 1);
+			s->up = INFINITY;
+		} else {
+			s->lo = hist_lower(j);
+			s->up = hist_upper(j);
 		}
+		s->j = j;
+		if (v < s->lo && j >= 0)
+			j--;
+		else if (v >= s->up && j < HIST_NBUCKETS)
+			j++;
+		else
+			return;
 	}
-	sg->dens = 0;
 }
 
-/* Density dens over [a, b] (a < b) through the segment's cache. */
+/* Adds c times the width of each bucket in [i0, i1], bucket i0 starting
+ * at lo (0 <= i0, i1 < HIST_NBUCKETS). */
 static void
-hist_seg_add(struct hist *h, struct hist_acc_seg *sg, double a, double b,
-    double dens)
+hist_add_widths(struct hist *h, int i0, int i1, double lo, double c)
 {
-	bool ina = a >= sg->a.lo && a < sg->a.up, inb = b >= sg->b.lo && b < sg->b.up;
-	if (!ina || !inb) {
-		hist_seg_flush(h, sg);
-		if (!ina)
-			hist_slot_set(&sg->a, a);
-		if (!inb)
-			hist_slot_set(&sg->b, b);
+	for (int i = i0; i <= i1; i++) {
+		double up = lo * HIST_RATIO;
+		h->bucket[i] += c * (up - lo);
+		lo = up;
 	}
-	if (sg->a.j < 0 || sg->b.j >= HIST_NBUCKETS) {
-		struct hist_cursor cur;
-		hist_cursor_at(&cur, a);
-		hist_cursor_spread(h, &cur, a, b, dens);
-		return;
-	}
-	if (sg->a.j == sg->b.j) {
-		h->bucket[sg->a.j] += dens * (b - a);
-		return;
-	}
-	h->bucket[sg->a.j] += dens * (sg->a.up - a);
-	h->bucket[sg->b.j] += dens * (b - sg->b.lo);
-	if (sg->b.j > sg->a.j + 1)
-		sg->dens += dens;
 }
 
-/* hist_add_pwl, through acc when not NULL (hist_add_pwl_acc). */
+/* Knot k of acc to the bucket ns (in range), its summed density change
+ * (in range too when not 0) moved along: it applies to the buckets above
+ * the knot's. */
+static void
+hist_knot_move(struct hist *h, struct hist_acc *acc, int k,
+    const struct hist_slot *ns)
+{
+	struct hist_slot o = acc->knot[k];
+	acc->knot[k] = *ns;
+	double c = acc->d[k];
+	if (c == 0)
+		return;
+	if (ns->j > o.j)
+		hist_add_widths(h, o.j + 1, ns->j, o.up, c);
+	else if (ns->j < o.j)
+		hist_add_widths(h, ns->j + 1, o.j, ns->up, -c);
+}
+
+static inline bool
+hist_in_slot(const struct hist_slot *s, double v)
+{
+	return v >= s->lo && v < s->up;
+}
+
+/*
+ * hist_pwl through acc when nothing is cut: returns -1 (nothing done) when
+ * the call is not one for it (see hist.h), else what hist_pwl returns.
+ */
 static double
-hist_pwl(struct hist *h, struct hist_acc *acc, const double *x, const double *p,
-    int n, double weight, double shift, double limit, double *sum)
+hist_pwl_knots(struct hist *h, struct hist_acc *acc, const double *x,
+    const double *p, int n, double weight, double shift, double limit,
+    double *sum)
+{
+	if (n < 2 || n > HIST_ACC_MAXKNOT || !(weight * (p[1] - p[0]) > 0) ||
+	    !(weight * (p[n - 1] - p[n - 2]) > 0))
+		return -1;
+	double t0 = x[0] + shift, t1 = x[1] + shift, tn = x[n - 1] + shift;
+	if (!(t0 >= 0) || (limit > 0 && tn > limit) || !(t1 - t0 > 1e-9 * t1))
+		return -1;
+	/* the first segment's bottom lumped at its midpoint (hist_pwl) */
+	double start = t0 < t1 / 8 ? t1 / 8 : t0;
+	struct hist_slot *ks = acc->knot;
+	if (acc->n != n) {
+		hist_acc_flush(h, acc);
+		acc->n = n;
+		for (int k = 0; k < n; k++)
+			ks[k].lo = ks[k].up = 0;	/* unset */
+	}
+	/* Both ends in range, so all knots are. */
+	struct hist_slot s0 = ks[0], sn = ks[n - 1];
+	if (!hist_in_slot(&s0, start))
+		hist_slot_set(&s0, start);
+	if (!hist_in_slot(&sn, tn))
+		hist_slot_set(&sn, tn);
+	if (s0.j < 0 || sn.j >= HIST_NBUCKETS) {
+		hist_acc_flush(h, acc);
+		return -1;
+	}
+	double added = 0, s = 0, dprev = 0, a = t0;
+	for (int k = 0; k + 1 < n; k++) {
+		double b = x[k + 1] + shift;
+		double m = weight * (p[k + 1] - p[k]);
+		if (!(m > 0))
+			m = 0;		/* hist_pwl skips it: no density */
+		added += m;
+		s += m * 0.5 * (a + b);
+		double dens = 0;
+		if (b - a > 1e-9 * b)
+			dens = m / (b - a);
+		else if (m > 0)
+			hist_put(h, hist_index(0.5 * (a + b)), m);
+		double t = a;
+		if (k == 0 && t0 < t1 / 8) {
+			hist_put(h, hist_index(0.5 * (t0 + t1 / 8)), dens * (t1 / 8 - t0));
+			t = start;
+		}
+		if (!hist_in_slot(&ks[k], t)) {
+			struct hist_slot ns;
+			hist_slot_set(&ns, t);
+			hist_knot_move(h, acc, k, &ns);
+		}
+		double c = dens - dprev;
+		h->bucket[ks[k].j] += c * (ks[k].up - t);
+		acc->d[k] += c;
+		acc->dens[k] += dens;
+		dprev = dens;
+		a = b;
+	}
+	if (!hist_in_slot(&ks[n - 1], tn))
+		hist_knot_move(h, acc, n - 1, &sn);
+	h->bucket[ks[n - 1].j] -= dprev * (ks[n - 1].up - tn);
+	acc->d[n - 1] -= dprev;
+	if (sum != NULL)
+		*sum += s;
+	if (added > 0)
+		hist_note(h, t0, tn, added, s / added);
+	return added;
+}
+
+double
+hist_add_pwl(struct hist *h, const double *x, const double *p, int n,
+    double weight, double shift, double limit, double *sum)
 {
 	double added = 0, s = 0, lo = INFINITY, hi = -INFINITY;
 	struct hist_cursor cur = { .i = 0, .up = -1 };
@@ -322,11 +397,6 @@ hist_pwl(struct hist *h, struct hist_acc *acc, const double *x, const double *p,
 			hist_put(h, hist_index(0.5 * (a + b / 8)), dens * (b / 8 - a));
 			a = b / 8;
 		}
-		if (acc != NULL) {
-			first = false;
-			hist_seg_add(h, &acc->seg[k], a, b, dens);
-			continue;
-		}
 		if (first || cur.up < 0)
 			hist_cursor_at(&cur, a);
 		first = false;
@@ -340,27 +410,45 @@ hist_pwl(struct hist *h, struct hist_acc *acc, const double *x, const double *p,
 }
 
 double
-hist_add_pwl(struct hist *h, const double *x, const double *p, int n,
-    double weight, double shift, double limit, double *sum)
-{
-	return hist_pwl(h, NULL, x, p, n, weight, shift, limit, sum);
-}
-
-double
 hist_add_pwl_acc(struct hist *h, struct hist_acc *acc, const double *x,
     const double *p, int n, double weight, double shift, double limit,
     double *sum)
 {
-	if (n - 1 > HIST_ACC_MAXSEG)
-		acc = NULL;
-	return hist_pwl(h, acc, x, p, n, weight, shift, limit, sum);
+	if (h != NULL && acc != NULL) {
+		double added = hist_pwl_knots(h, acc, x, p, n, weight, shift,
+		    limit, sum);
+		if (added >= 0)
+			return added;
+	}
+	return hist_add_pwl(h, x, p, n, weight, shift, limit, sum);
 }
 
+/*
+ * Bucket i gets its width times the density changes of the knots below it
+ * (the knots' buckets ascend with them: the last call's knots), which add
+ * up to the summed density after the highest of them; the last knot's
+ * bucket ends the density.
+ */
 void
 hist_acc_flush(struct hist *h, struct hist_acc *acc)
 {
-	for (int k = 0; k < HIST_ACC_MAXSEG; k++)
-		hist_seg_flush(h, &acc->seg[k]);
+	int n = acc->n;
+	if (n < 2)
+		return;
+	const struct hist_slot *ks = acc->knot;
+	if (ks[0].j >= 0 && ks[n - 1].j < HIST_NBUCKETS) {
+		double lo = ks[0].up;
+		int k = 0;		/* the highest knot below bucket i */
+		for (int i = ks[0].j + 1; i <= ks[n - 1].j; i++) {
+			while (k + 1 < n && ks[k + 1].j < i)
+				k++;
+			double up = i == ks[n - 1].j ? ks[n - 1].up : lo * HIST_RATIO;
+			h->bucket[i] += acc->dens[k] * (up - lo);
+			lo = up;
+		}
+	}
+	for (int k = 0; k < n; k++)
+		acc->d[k] = acc->dens[k] = 0;
 }
 
 void

@@ -61,29 +61,34 @@ double hist_pwl_cdf(const double *x, const double *p, int n, double v);
 /*
  * Many hist_add_pwl calls whose knots move little from call to call (a
  * queue's waiting-time distribution, tick after tick), composed at a cost
- * per call that follows the number of segments, not of buckets spanned:
- * each segment's end buckets are cached with their bounds, the partial
- * masses in them are added at once, and the density of the buckets in
- * between is summed while the segment's end buckets stay the same and
- * spread over them when they change or at hist_acc_flush. The histogram is
- * linear in the adds, so h after the flush is hist_add_pwl's up to the
- * rounding of the sums; its buckets are not complete before the flush
- * (count, sum, min and max are). Segments reaching below HIST_MIN or into
- * the overflow are spread at once. Zero-initialise; no allocation; a copy
- * flushed into another histogram leaves the original's pending densities
- * for its own. Up to HIST_ACC_MAXSEG segments (n - 1), else hist_add_pwl.
+ * per call that follows the number of knots, not of buckets spanned. The
+ * density of a piecewise-linear CDF is a step function: a knot t changes it
+ * by D (the next segment's density minus the last's). Its bucket j gets
+ * D (upper(j) - t) at once, and every bucket above j gets D times its
+ * width: that part is summed per knot (moved along when the knot changes
+ * bucket) and spread over the buckets between the knots at hist_acc_flush,
+ * bucket i getting its width times the summed density of the segment after
+ * the highest knot below it. The histogram is linear in the adds, so h
+ * after the flush is hist_add_pwl's up to the rounding of the sums; its
+ * buckets are not complete before the flush (count, sum, min and max are).
+ * Calls that a limit cuts, with knots below HIST_MIN or in the overflow, or
+ * with a number of knots other than the held one's (after a flush) are
+ * added at once by hist_add_pwl. Zero-initialise; no allocation; a copy
+ * flushed into another histogram leaves the original's pending part for
+ * its own. Up to HIST_ACC_MAXKNOT knots (n), else hist_add_pwl.
  */
-#define HIST_ACC_MAXSEG	40
+#define HIST_ACC_MAXKNOT	41
 struct hist_slot {			/* a bucket and its bounds */
 	int	j;
 	double	lo, up;
 };
-struct hist_acc_seg {
-	struct hist_slot a, b;		/* the buckets of the segment's ends */
-	double	dens;			/* density pending for those between */
-};
 struct hist_acc {
-	struct hist_acc_seg seg[HIST_ACC_MAXSEG];
+	int		 n;			/* knots held, 0: none */
+	struct hist_slot knot[HIST_ACC_MAXKNOT];	/* each knot's bucket */
+	double		 d[HIST_ACC_MAXKNOT];	/* its density changes so far */
+	double		 dens[HIST_ACC_MAXKNOT];	/* the densities after it so
+						   far: the sums of d up to it,
+						   without their cancellation */
 };
 double hist_add_pwl_acc(struct hist *h, struct hist_acc *acc, const double *x,
     const double *p, int n, double weight, double shift, double limit,

@@ -659,6 +659,192 @@ test_deferred_latency(void)
 	free(h2);
 }
 
+/* A small deterministic generator for the randomized cases: [0, 1). */
+static double
+urand(uint64_t *st)
+{
+	*st = *st * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (double)(*st >> 11) * 0x1.0p-53;
+}
+
+/*
+ * The counts of a tick without a histogram (serving_step, h == NULL) take
+ * a part that the timeout does not cut in closed form: against the same
+ * tick walked through the histogram's loop (h != NULL), random
+ * distributions, loads (stable, near saturation, overload with fluid
+ * phases), timeouts that cut or not and network latencies give the same
+ * ok, timed-out and started counts to the bit and the same latency sum
+ * within 1e-12.
+ */
+static void
+test_uncut_closed_form(void)
+{
+	static const double scvs[] = { 0, 0.3, 1, 2.5, 4 };
+	struct serving_dist *d = xmalloc(sizeof *d);
+	struct hist *h = hist_new();
+	uint64_t st = 42;
+	int fast = 0, cut = 0, bad = 0;
+	for (int c = 0; c < 5; c++) {
+		char *cause = NULL;
+		CHECK_INT(serving_dist_init(d, 0.01 + 0.2 * urand(&st), scvs[c], &cause), 0);
+		for (int t = 0; t < 400; t++) {
+			int conc = 1 + (int)(urand(&st) * 16);
+			double rho = 1.4 * urand(&st);
+			struct serving_tick in = { .dt = 1, .concurrency = conc, .dist = d,
+				.offered = rho * conc / d->mean,
+				.timeout = d->mean * 30 * urand(&st),
+				.net_latency = urand(&st) < 0.5 ? 0.01 * urand(&st) : 0,
+				.stretch = urand(&st) < 0.3 ? 1 + urand(&st) : 0,
+				.queue_limit = urand(&st) < 0.2 ? 50 : 0 };
+			struct serving_pod p1, p2;
+			serving_pod_init(&p1);
+			serving_pod_init(&p2);
+			p1.backlog = p2.backlog = urand(&st) < 0.3 ? 40 * urand(&st) : 0;
+			struct serving_result r1, r2;
+			serving_step(&p1, &in, &r1, NULL);
+			serving_step(&p2, &in, &r2, h);
+			double top = r1.smean * d->sq[SERVING_NLEV - 1] + in.net_latency;
+			if (in.timeout > 0 && top > in.timeout)
+				cut++;
+			else
+				fast++;
+			if (r1.ok != r2.ok || r1.timed_out != r2.timed_out ||
+			    r1.started != r2.started ||
+			    !(fabs(r1.latency_sum - r2.latency_sum) <=
+			    1e-12 * fabs(r2.latency_sum))) {
+				if (bad++ < 5)
+					FAILF("scv %g tick %d: ok %.17g/%.17g timed out %.17g/%.17g "
+					    "latency sum %.17g/%.17g", scvs[c], t, r1.ok, r2.ok,
+					    r1.timed_out, r2.timed_out, r1.latency_sum,
+					    r2.latency_sum);
+			} else {
+				PASS();
+			}
+		}
+	}
+	CHECK(fast > 500 && cut > 200);		/* both paths taken */
+	free(d);
+	free(h);
+}
+
+/*
+ * hist_add_pwl_acc against hist_add_pwl: knots that drift a little from
+ * call to call (the same end buckets, densities held), jump (new end
+ * buckets, held density spread), are cut by a limit, shifted, start below
+ * HIST_MIN or reach the overflow; after the flush the same histogram within
+ * 1e-9 per bucket, count, sum, min and max. A copy flushed into another
+ * histogram adds what the original would, and leaves the original's.
+ */
+static void
+test_hist_acc(void)
+{
+	enum { N = 12 };
+	static const double lev[N] = { 0, .01, .05, .2, .4, .5, .7, .9, .99, .999, .99999, 1 };
+	struct hist *h1 = hist_new(), *h2 = hist_new(), *h3 = hist_new();
+	struct hist_acc *acc = xcalloc(1, sizeof *acc);
+	uint64_t st = 7;
+	double base[N], x[N];
+	for (int k = 0; k < N; k++)
+		base[k] = 0.02 * -log1p(-lev[k] * 0.999999) + (k == N - 1 ? 0.05 : 0);
+	double scale = 1;
+	for (int t = 0; t < 600; t++) {
+		double r = urand(&st);
+		if (r < 0.05)
+			scale = 0.1 + 3 * urand(&st);		/* a jump */
+		else if (r < 0.07)
+			scale = 1e-6 * urand(&st);		/* below HIST_MIN */
+		else if (r < 0.08)
+			scale = 4e4 * (1 + urand(&st));		/* into the overflow */
+		else
+			scale *= 1 + 0.002 * (urand(&st) - 0.5);	/* a drift */
+		for (int k = 0; k < N; k++)
+			x[k] = base[k] * scale;
+		double w = 1e3 * urand(&st), shift = urand(&st) < 0.5 ? 0.003 : 0;
+		double limit = urand(&st) < 0.3 ? x[N - 2] * urand(&st) : 0;
+		double s1 = 0, s2 = 0;
+		double a1 = hist_add_pwl(h1, x, lev, N, w, shift, limit, &s1);
+		double a2 = hist_add_pwl_acc(h2, acc, x, lev, N, w, shift, limit, &s2);
+		if (a1 != a2 || s1 != s2)
+			FAILF("call %d: kept %.17g/%.17g, sum %.17g/%.17g", t, a1, a2, s1, s2);
+		if (t == 300) {
+			/* A copy flushed elsewhere: the original keeps its own. */
+			struct hist_acc *cp = xmalloc(sizeof *cp);
+			*cp = *acc;
+			hist_merge(h3, h2);
+			hist_acc_flush(h3, cp);
+			free(cp);
+			double tot = h3->under + h3->over;
+			for (int i = 0; i < HIST_NBUCKETS; i++)
+				tot += h3->bucket[i];
+			check_rel("flushed copy's total", tot, hist_count(h1), 1e-9);
+		}
+	}
+	hist_acc_flush(h2, acc);
+	check_rel("acc count", hist_count(h2), hist_count(h1), 1e-12);
+	check_rel("acc mean", hist_mean(h2), hist_mean(h1), 1e-12);
+	CHECK(h1->min == h2->min && h1->max == h2->max);
+	check_rel("acc under", h2->under, h1->under, 1e-9);
+	check_rel("acc over", h2->over, h1->over, 1e-9);
+	CHECK(h1->under > 0 && h1->over > 0);
+	int bad = 0;
+	double top = 0;
+	for (int b = 0; b < HIST_NBUCKETS; b++)
+		top = h1->bucket[b] > top ? h1->bucket[b] : top;
+	for (int b = 0; b < HIST_NBUCKETS; b++)
+		if (!(fabs(h2->bucket[b] - h1->bucket[b]) <= 1e-9 * h1->bucket[b] + 1e-13 * top) &&
+		    bad++ < 5)
+			FAILF("acc bucket %d: %.17g vs %.17g", b, h2->bucket[b], h1->bucket[b]);
+	CHECK_INT(bad, 0);
+	/* Flushed: a second flush adds nothing. */
+	memcpy(h3, h2, sizeof *h3);
+	hist_acc_flush(h2, acc);
+	CHECK(memcmp(h3, h2, sizeof *h3) == 0);
+	free(acc);
+	free(h1);
+	free(h2);
+	free(h3);
+}
+
+/*
+ * The deferred latency under a slowly varying load (a diurnal ramp, the
+ * wait rate changing every tick, as the cohorts of a Service see it) and
+ * a change of replicas midway: the waited part goes through the
+ * accumulator (hist_add_pwl_acc); after the flush the histogram is the
+ * per-tick one within 1e-9 per bucket.
+ */
+static void
+test_deferred_drift(void)
+{
+	struct serving_dist d;
+	char *cause = NULL;
+	CHECK_INT(serving_dist_init(&d, 0.02, 1, &cause), 0);
+	struct hist *h1 = hist_new(), *h2 = hist_new();
+	struct serving_deferred df;
+	memset(&df, 0, sizeof df);
+	struct serving_pod p1;
+	serving_pod_init(&p1);
+	for (int t = 0; t < 900; t++) {
+		double load = 100 + 60 * sin(t / 150.0) + (t >= 450 ? 40 : 0);
+		struct serving_tick in = { .dt = 1, .offered = load, .concurrency = 4,
+		    .dist = &d, .timeout = 2, .net_latency = 0.001 };
+		struct serving_result r;
+		serving_step(&p1, &in, &r, NULL);
+		serving_add_latency_net(&r, &d, in.timeout, in.net_latency, 5, h1);
+		serving_add_latency_deferred(&r, &d, in.timeout, in.net_latency, 5, h2, &df);
+	}
+	serving_deferred_flush(&df, h2);
+	check_rel("drift count", hist_count(h2), hist_count(h1), 1e-12);
+	check_rel("drift mean", hist_mean(h2), hist_mean(h1), 1e-12);
+	CHECK(h2->min == h1->min && h2->max == h1->max);
+	int bad = 0;
+	for (int b = 0; b < HIST_NBUCKETS; b++)
+		if (!(fabs(h2->bucket[b] - h1->bucket[b]) <= 1e-9 * h1->bucket[b]) && bad++ < 5)
+			FAILF("drift bucket %d: %.17g vs %.17g", b, h2->bucket[b], h1->bucket[b]);
+	CHECK_INT(bad, 0);
+	free(h1);
+	free(h2);
+}
+
 /*
  * serving_tick.stretch (a CPU limit, a busy node, a slow release): a tick
  * with service times stretched by k is the tick of a distribution of k
@@ -758,6 +944,9 @@ main(void)
 {
 	test_memo();
 	test_deferred_latency();
+	test_deferred_drift();
+	test_uncut_closed_form();
+	test_hist_acc();
 	test_hist_uniform();
 	test_hist_exponential();
 	test_hist_merge();

@@ -288,6 +288,16 @@ serving_ytable(struct serving_dist *d, int jb, const double *atom,
 		z[SERVING_NLEV - 1] = z[SERVING_NLEV - 2];
 }
 
+/* The mean of the piecewise-linear distribution of knots x at the levels. */
+static double
+serving_knots_mean(const double *x)
+{
+	double m = 0;
+	for (int k = 0; k + 1 < SERVING_NLEV; k++)
+		m += (serving_lev[k + 1] - serving_lev[k]) * 0.5 * (x[k] + x[k + 1]);
+	return m;
+}
+
 double
 serving_wait_factor(double ca2, double scv)
 {
@@ -335,8 +345,11 @@ serving_dist_init(struct serving_dist *d, double mean, double scv,
 			}
 		}
 	}
-	for (int jb = 0; jb < SERVING_NBETA; jb++)
+	for (int jb = 0; jb < SERVING_NBETA; jb++) {
 		serving_ytable(d, jb, atom, aw, natom, yg, fg);
+		d->zq_mean[jb] = serving_knots_mean(d->zq[jb]);
+	}
+	d->sq_mean = serving_knots_mean(d->sq);
 	free(atom);
 	free(aw);
 	free(yg);
@@ -404,9 +417,10 @@ struct serving_walk {
 	double	lat_sum;
 };
 
-/* Y's knots in seconds for wait rate theta (interpolated in log beta). */
+/* Where wait rate theta falls in the Y tables (interpolated in log beta):
+ * row j, fraction f towards row j + 1, and the factor from z to seconds. */
 static void
-serving_yknots(const struct serving_dist *d, double mean, double theta, double *y)
+serving_ycoord(double mean, double theta, int *jp, double *fp, double *unscale)
 {
 	double beta = theta * mean;
 	double u = (log10(beta) + 3) * 8;
@@ -422,9 +436,62 @@ serving_yknots(const struct serving_dist *d, double mean, double theta, double *
 		j = (int)u;
 		f = u - j;
 	}
-	double unscale = (1 + beta) / beta * mean;
+	*jp = j;
+	*fp = f;
+	*unscale = (1 + beta) / beta * mean;
+}
+
+/* serving_ycoord for res's wait rate: the coordinates serving_step kept,
+ * or computed. */
+static void
+serving_ycoord_of(const struct serving_result *res, double mean, int *j,
+    double *f, double *unscale)
+{
+	if (res->y_dist != NULL && res->y_rate == res->st_rate && res->y_mean == mean) {
+		*j = res->y_j;
+		*f = res->y_f;
+		*unscale = res->y_unscale;
+		return;
+	}
+	serving_ycoord(mean, res->st_rate, j, f, unscale);
+}
+
+/* Knot k of Y in seconds at those coordinates. */
+static inline double
+serving_yknot(const struct serving_dist *d, int j, double f, double unscale, int k)
+{
+	return ((1 - f) * d->zq[j][k] + f * d->zq[j + 1][k]) * unscale;
+}
+
+/* Y's knots in seconds at those coordinates. */
+static void
+serving_yknots(const struct serving_dist *d, int j, double f, double unscale,
+    double *y)
+{
 	for (int k = 0; k < SERVING_NLEV; k++)
-		y[k] = ((1 - f) * d->zq[j][k] + f * d->zq[j + 1][k]) * unscale;
+		y[k] = serving_yknot(d, j, f, unscale, k);
+}
+
+/*
+ * hist_add_pwl(NULL, x, serving_lev, SERVING_NLEV, w, shift, T, sum) for
+ * knots x of mean xm when x's top knot + shift is within T (or T <= 0):
+ * nothing is cut, so the weight kept is summed as there (the same rounding:
+ * ok counts, and the timeouts derived from them, do not move) and the sum
+ * of the latencies is w (xm + shift), in closed form.
+ */
+static double
+serving_count_uncut(double w, double xm, double shift, double *sum)
+{
+	double added = 0;
+	/* unrolled, the level differences are constants */
+#pragma GCC unroll 40
+	for (int k = 0; k + 1 < SERVING_NLEV; k++) {
+		double m = w * (serving_lev[k + 1] - serving_lev[k]);
+		if (m > 0)
+			added += m;
+	}
+	*sum += w * (xm + shift);
+	return added;
 }
 
 /*
@@ -440,18 +507,36 @@ serving_walk(const struct serving_result *res, const struct serving_dist *d,
 	double xs[SERVING_NLEV], xy[SERVING_NLEV];
 	double T = timeout > 0 ? timeout : 0;
 	double mean = res->smean > 0 ? res->smean : d->mean;
+	/* Without a histogram, a part that T does not cut is counted in
+	 * closed form (serving_count_uncut): only its top knot is needed. */
+	double stop = d->sq[SERVING_NLEV - 1] * mean, sxm = d->sq_mean * mean;
+	bool xs_set = false;
 	memset(wk, 0, sizeof *wk);
-	for (int k = 0; k < SERVING_NLEV; k++)
-		xs[k] = d->sq[k] * mean;
 	if (res->st_n > 0) {
 		double n0 = res->st_n * (1 - res->st_pw);
 		double n1 = res->st_n * res->st_pw, sum = 0, ok;
-		ok = hist_add_pwl(h, xs, serving_lev, SERVING_NLEV, n0 * scale, net,
-		    T, &sum);
+		if (h == NULL && (!(T > 0) || stop + net <= T)) {
+			ok = serving_count_uncut(n0 * scale, sxm, net, &sum);
+		} else {
+			for (int k = 0; k < SERVING_NLEV; k++)
+				xs[k] = d->sq[k] * mean;
+			xs_set = true;
+			ok = hist_add_pwl(h, xs, serving_lev, SERVING_NLEV, n0 * scale,
+			    net, T, &sum);
+		}
 		if (n1 > 0) {
-			serving_yknots(d, mean, res->st_rate, xy);
-			ok += hist_add_pwl(h, xy, serving_lev, SERVING_NLEV,
-			    n1 * scale, net, T, &sum);
+			int j;
+			double f, us;
+			serving_ycoord_of(res, mean, &j, &f, &us);
+			double ytop = serving_yknot(d, j, f, us, SERVING_NLEV - 1);
+			if (h == NULL && (!(T > 0) || ytop + net <= T)) {
+				double yxm = ((1 - f) * d->zq_mean[j] + f * d->zq_mean[j + 1]) * us;
+				ok += serving_count_uncut(n1 * scale, yxm, net, &sum);
+			} else {
+				serving_yknots(d, j, f, us, xy);
+				ok += hist_add_pwl(h, xy, serving_lev, SERVING_NLEV,
+				    n1 * scale, net, T, &sum);
+			}
 		}
 		ok /= scale;
 		double ab = T > 0 ? n1 * exp(-res->st_rate * T) : 0;
@@ -470,9 +555,18 @@ serving_walk(const struct serving_result *res, const struct serving_dist *d,
 		double np = ph->n / npts;
 		for (int k = 0; k < npts; k++) {
 			double w = serving_phase_wait(ph, ((double)k + 0.5) / npts);
-			double sum = 0;
-			double ok = hist_add_pwl(h, xs, serving_lev, SERVING_NLEV,
-			    np * scale, w + net, T, &sum) / scale;
+			double sum = 0, ok;
+			if (h == NULL && (!(T > 0) || stop + (w + net) <= T)) {
+				ok = serving_count_uncut(np * scale, sxm, w + net, &sum);
+			} else {
+				if (!xs_set)
+					for (int i = 0; i < SERVING_NLEV; i++)
+						xs[i] = d->sq[i] * mean;
+				xs_set = true;
+				ok = hist_add_pwl(h, xs, serving_lev, SERVING_NLEV,
+				    np * scale, w + net, T, &sum);
+			}
+			ok /= scale;
 			wk->ok += ok;
 			wk->late += np - ok > 0 ? np - ok : 0;
 			wk->lat_sum += sum / scale;
@@ -501,21 +595,24 @@ serving_add_latency_net(const struct serving_result *res,
 		    scale, h, &wk);
 }
 
+/* Adds what pp holds to h (through acc when not NULL) and empties pp. */
 static void
-serving_pending_flush(struct serving_pending *pp, struct hist *h)
+serving_pending_flush(struct serving_pending *pp, struct hist *h,
+    struct hist_acc *acc)
 {
 	if (pp->set && pp->w > 0)
-		hist_add_pwl(h, pp->x, serving_lev, SERVING_NLEV, pp->w, pp->net,
-		    pp->timeout, NULL);
+		hist_add_pwl_acc(h, acc, pp->x, serving_lev, SERVING_NLEV, pp->w,
+		    pp->net, pp->timeout, NULL);
 	pp->set = false;
 	pp->w = 0;
 }
 
-/* Adds weight w of part k (rate: the wait rate of Y, 0 for S) to df,
- * flushing what it held when the knots differ. */
+/* Adds weight w of part k (rate: the wait rate of Y, res->st_rate, 0 for
+ * S) to df, flushing what it held when the knots differ. */
 static void
 serving_defer(struct serving_deferred *df, int k, struct hist *h,
-    const struct serving_dist *d, double mean, double rate, double net, double T, double w)
+    const struct serving_dist *d, double mean, double rate, double net, double T,
+    double w, const struct serving_result *res)
 {
 	struct serving_pending *pp = &df->part[k];
 	if (pp->set && pp->d == d && pp->mean == mean && pp->scv == d->scv &&
@@ -523,7 +620,7 @@ serving_defer(struct serving_deferred *df, int k, struct hist *h,
 		pp->w += w;
 		return;
 	}
-	serving_pending_flush(pp, h);
+	serving_pending_flush(pp, h, k == 1 ? &df->acc : NULL);
 	pp->set = true;
 	pp->d = d;
 	pp->mean = mean;
@@ -535,8 +632,12 @@ serving_defer(struct serving_deferred *df, int k, struct hist *h,
 	if (k == 0)
 		for (int i = 0; i < SERVING_NLEV; i++)
 			pp->x[i] = d->sq[i] * mean;
-	else
-		serving_yknots(d, mean, rate, pp->x);
+	else {
+		int j;
+		double f, us;
+		serving_ycoord_of(res, mean, &j, &f, &us);
+		serving_yknots(d, j, f, us, pp->x);
+	}
 }
 
 void
@@ -551,9 +652,10 @@ serving_add_latency_deferred(const struct serving_result *res,
 		/* serving_walk's stable part, its weights kept */
 		double n0 = res->st_n * (1 - res->st_pw), n1 = res->st_n * res->st_pw;
 		double mean = res->smean > 0 ? res->smean : dist->mean;	/* stretched */
-		serving_defer(df, 0, h, dist, mean, 0, net, T, n0 * scale);
+		serving_defer(df, 0, h, dist, mean, 0, net, T, n0 * scale, res);
 		if (n1 > 0)
-			serving_defer(df, 1, h, dist, mean, res->st_rate, net, T, n1 * scale);
+			serving_defer(df, 1, h, dist, mean, res->st_rate, net, T,
+			    n1 * scale, res);
 	}
 	if (res->nphase > 0) {
 		struct serving_result ph = *res;
@@ -567,7 +669,8 @@ void
 serving_deferred_flush(struct serving_deferred *df, struct hist *h)
 {
 	for (int k = 0; k < 2; k++)
-		serving_pending_flush(&df->part[k], h);
+		serving_pending_flush(&df->part[k], h, k == 1 ? &df->acc : NULL);
+	hist_acc_flush(h, &df->acc);
 }
 
 int
@@ -768,6 +871,13 @@ serving_step(struct serving_pod *pod, const struct serving_tick *in,
 	}
 
 	double busy = serving_fluid(pod, in, B, res);
+	if (res->st_n > 0 && res->st_pw > 0) {
+		res->y_dist = in->dist;
+		res->y_rate = res->st_rate;
+		res->y_mean = res->smean;
+		serving_ycoord(res->smean, res->st_rate, &res->y_j, &res->y_f,
+		    &res->y_unscale);
+	}
 	for (int p = 0; p < res->nphase; p++)
 		res->sojourn += res->phase[p].n * res->smean;
 	struct serving_walk wk;

@@ -34,6 +34,11 @@ struct serving_dist {
 	double	sq[SERVING_NLEV];		/* quantiles of S / s */
 	/* z = Y_q * beta / (1 + beta) for Y = S/s + Exp(beta), per beta */
 	double	zq[SERVING_NBETA][SERVING_NLEV];
+	/* The means of those piecewise-linear distributions (of sq, of each
+	 * zq row): a part that no timeout cuts has its latency sum in closed
+	 * form. */
+	double	sq_mean;
+	double	zq_mean[SERVING_NBETA];
 };
 
 /* The largest scv serving_dist_init accepts. */
@@ -139,6 +144,12 @@ struct serving_result {
 	double	st_rate;	/* its waiting-time decay rate, 1/s */
 	int	nphase;
 	struct serving_phase phase[SERVING_MAX_PHASES];
+	/* Where st_rate falls in dist's Y table (row y_j, fraction y_f, and
+	 * the factor from z to seconds), for serving_add_latency*: set by
+	 * serving_step for (y_dist, y_rate, y_mean), else y_dist is NULL. */
+	const struct serving_dist *y_dist;
+	double	y_rate, y_mean, y_f, y_unscale;
+	int	y_j;
 };
 
 /*
@@ -209,6 +220,10 @@ struct serving_pending {
 };
 struct serving_deferred {
 	struct serving_pending	part[2];	/* 0: no wait (S), 1: waited (Y) */
+	/* Y's knots move with the wait rate, which changes tick after tick
+	 * under a varying load: its parts go through an accumulator whose
+	 * cost follows the knots, not the buckets (hist_add_pwl_acc). */
+	struct hist_acc		acc;
 };
 void serving_add_latency_deferred(const struct serving_result *res,
     const struct serving_dist *dist, double timeout, double net_latency,

@@ -220,6 +220,143 @@ hist_cursor_spread(struct hist *h, struct hist_cursor *c, double x, double b,
 	h->over += dens * (b - x);
 }
 
+/* The bucket of v with its bounds, consistent with them (v in [lo, up)). */
+static void
+hist_slot_set(struct hist_slot *s, double v)
+{
+	int j = hist_index(v);
+	for (;;) {
+		if (j < 0) {
+			s->lo = -INFINITY;
+			s->up = hist_lower(0);
+		} else if (j >= HIST_NBUCKETS) {
+			s->lo = hist_upper(HIST_NBUCKETS - 1);
+			s->up = INFINITY;
+		} else {
+			s->lo = hist_lower(j);
+			s->up = hist_upper(j);
+		}
+		s->j = j;
+		if (v < s->lo && j >= 0)
+			j--;
+		else if (v >= s->up && j < HIST_NBUCKETS)
+			j++;
+		else
+			return;
+	}
+}
+
+/* Adds c times the width of each bucket in [i0, i1], bucket i0 starting
+ * at lo (0 <= i0, i1 < HIST_NBUCKETS). */
+static void
+hist_add_widths(struct hist *h, int i0, int i1, double lo, double c)
+{
+	for (int i = i0; i <= i1; i++) {
+		double up = lo * HIST_RATIO;
+		h->bucket[i] += c * (up - lo);
+		lo = up;
+	}
+}
+
+/* Knot k of acc to the bucket ns (in range), its summed density change
+ * (in range too when not 0) moved along: it applies to the buckets above
+ * the knot's. */
+static void
+hist_knot_move(struct hist *h, struct hist_acc *acc, int k,
+    const struct hist_slot *ns)
+{
+	struct hist_slot o = acc->knot[k];
+	acc->knot[k] = *ns;
+	double c = acc->d[k];
+	if (c == 0)
+		return;
+	if (ns->j > o.j)
+		hist_add_widths(h, o.j + 1, ns->j, o.up, c);
+	else if (ns->j < o.j)
+		hist_add_widths(h, ns->j + 1, o.j, ns->up, -c);
+}
+
+static inline bool
+hist_in_slot(const struct hist_slot *s, double v)
+{
+	return v >= s->lo && v < s->up;
+}
+
+/*
+ * hist_pwl through acc when nothing is cut: returns -1 (nothing done) when
+ * the call is not one for it (see hist.h), else what hist_pwl returns.
+ */
+static double
+hist_pwl_knots(struct hist *h, struct hist_acc *acc, const double *x,
+    const double *p, int n, double weight, double shift, double limit,
+    double *sum)
+{
+	if (n < 2 || n > HIST_ACC_MAXKNOT || !(weight * (p[1] - p[0]) > 0) ||
+	    !(weight * (p[n - 1] - p[n - 2]) > 0))
+		return -1;
+	double t0 = x[0] + shift, t1 = x[1] + shift, tn = x[n - 1] + shift;
+	if (!(t0 >= 0) || (limit > 0 && tn > limit) || !(t1 - t0 > 1e-9 * t1))
+		return -1;
+	/* the first segment's bottom lumped at its midpoint (hist_pwl) */
+	double start = t0 < t1 / 8 ? t1 / 8 : t0;
+	struct hist_slot *ks = acc->knot;
+	if (acc->n != n) {
+		hist_acc_flush(h, acc);
+		acc->n = n;
+		for (int k = 0; k < n; k++)
+			ks[k].lo = ks[k].up = 0;	/* unset */
+	}
+	/* Both ends in range, so all knots are. */
+	struct hist_slot s0 = ks[0], sn = ks[n - 1];
+	if (!hist_in_slot(&s0, start))
+		hist_slot_set(&s0, start);
+	if (!hist_in_slot(&sn, tn))
+		hist_slot_set(&sn, tn);
+	if (s0.j < 0 || sn.j >= HIST_NBUCKETS) {
+		hist_acc_flush(h, acc);
+		return -1;
+	}
+	double added = 0, s = 0, dprev = 0, a = t0;
+	for (int k = 0; k + 1 < n; k++) {
+		double b = x[k + 1] + shift;
+		double m = weight * (p[k + 1] - p[k]);
+		if (!(m > 0))
+			m = 0;		/* hist_pwl skips it: no density */
+		added += m;
+		s += m * 0.5 * (a + b);
+		double dens = 0;
+		if (b - a > 1e-9 * b)
+			dens = m / (b - a);
+		else if (m > 0)
+			hist_put(h, hist_index(0.5 * (a + b)), m);
+		double t = a;
+		if (k == 0 && t0 < t1 / 8) {
+			hist_put(h, hist_index(0.5 * (t0 + t1 / 8)), dens * (t1 / 8 - t0));
+			t = start;
+		}
+		if (!hist_in_slot(&ks[k], t)) {
+			struct hist_slot ns;
+			hist_slot_set(&ns, t);
+			hist_knot_move(h, acc, k, &ns);
+		}
+		double c = dens - dprev;
+		h->bucket[ks[k].j] += c * (ks[k].up - t);
+		acc->d[k] += c;
+		acc->dens[k] += dens;
+		dprev = dens;
+		a = b;
+	}
+	if (!hist_in_slot(&ks[n - 1], tn))
+		hist_knot_move(h, acc, n - 1, &sn);
+	h->bucket[ks[n - 1].j] -= dprev * (ks[n - 1].up - tn);
+	acc->d[n - 1] -= dprev;
+	if (sum != NULL)
+		*sum += s;
+	if (added > 0)
+		hist_note(h, t0, tn, added, s / added);
+	return added;
+}
+
 double
 hist_add_pwl(struct hist *h, const double *x, const double *p, int n,
     double weight, double shift, double limit, double *sum)
@@ -270,6 +407,48 @@ hist_add_pwl(struct hist *h, const double *x, const double *p, int n,
 	if (h != NULL && added > 0)
 		hist_note(h, lo, hi, added, s / added);
 	return added;
+}
+
+double
+hist_add_pwl_acc(struct hist *h, struct hist_acc *acc, const double *x,
+    const double *p, int n, double weight, double shift, double limit,
+    double *sum)
+{
+	if (h != NULL && acc != NULL) {
+		double added = hist_pwl_knots(h, acc, x, p, n, weight, shift,
+		    limit, sum);
+		if (added >= 0)
+			return added;
+	}
+	return hist_add_pwl(h, x, p, n, weight, shift, limit, sum);
+}
+
+/*
+ * Bucket i gets its width times the density changes of the knots below it
+ * (the knots' buckets ascend with them: the last call's knots), which add
+ * up to the summed density after the highest of them; the last knot's
+ * bucket ends the density.
+ */
+void
+hist_acc_flush(struct hist *h, struct hist_acc *acc)
+{
+	int n = acc->n;
+	if (n < 2)
+		return;
+	const struct hist_slot *ks = acc->knot;
+	if (ks[0].j >= 0 && ks[n - 1].j < HIST_NBUCKETS) {
+		double lo = ks[0].up;
+		int k = 0;		/* the highest knot below bucket i */
+		for (int i = ks[0].j + 1; i <= ks[n - 1].j; i++) {
+			while (k + 1 < n && ks[k + 1].j < i)
+				k++;
+			double up = i == ks[n - 1].j ? ks[n - 1].up : lo * HIST_RATIO;
+			h->bucket[i] += acc->dens[k] * (up - lo);
+			lo = up;
+		}
+	}
+	for (int k = 0; k < n; k++)
+		acc->d[k] = acc->dens[k] = 0;
 }
 
 void

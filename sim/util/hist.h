@@ -58,6 +58,44 @@ void hist_add_uniform(struct hist *h, double lo, double hi, double weight);
 double hist_add_pwl(struct hist *h, const double *x, const double *p, int n,
     double weight, double shift, double limit, double *sum);
 double hist_pwl_cdf(const double *x, const double *p, int n, double v);
+/*
+ * Many hist_add_pwl calls whose knots move little from call to call (a
+ * queue's waiting-time distribution, tick after tick), composed at a cost
+ * per call that follows the number of knots, not of buckets spanned. The
+ * density of a piecewise-linear CDF is a step function: a knot t changes it
+ * by D (the next segment's density minus the last's). Its bucket j gets
+ * D (upper(j) - t) at once, and every bucket above j gets D times its
+ * width: that part is summed per knot (moved along when the knot changes
+ * bucket) and spread over the buckets between the knots at hist_acc_flush,
+ * bucket i getting its width times the summed density of the segment after
+ * the highest knot below it. The histogram is linear in the adds, so h
+ * after the flush is hist_add_pwl's up to the rounding of the sums; its
+ * buckets are not complete before the flush (count, sum, min and max are).
+ * Calls that a limit cuts, with knots below HIST_MIN or in the overflow, or
+ * with a number of knots other than the held one's (after a flush) are
+ * added at once by hist_add_pwl. Zero-initialise; no allocation; a copy
+ * flushed into another histogram leaves the original's pending part for
+ * its own. Up to HIST_ACC_MAXKNOT knots (n), else hist_add_pwl.
+ */
+#define HIST_ACC_MAXKNOT	41
+struct hist_slot {			/* a bucket and its bounds */
+	int	j;
+	double	lo, up;
+};
+struct hist_acc {
+	int		 n;			/* knots held, 0: none */
+	struct hist_slot knot[HIST_ACC_MAXKNOT];	/* each knot's bucket */
+	double		 d[HIST_ACC_MAXKNOT];	/* its density changes so far */
+	double		 dens[HIST_ACC_MAXKNOT];	/* the densities after it so
+						   far: the sums of d up to it,
+						   without their cancellation */
+};
+double hist_add_pwl_acc(struct hist *h, struct hist_acc *acc, const double *x,
+    const double *p, int n, double weight, double shift, double limit,
+    double *sum);
+/* Spreads what acc holds into h and empties it. */
+void hist_acc_flush(struct hist *h, struct hist_acc *acc);
+
 /* dst += src. */
 void hist_merge(struct hist *dst, const struct hist *src);
 

@@ -20,11 +20,28 @@
 #include "models/cluster/memory.h"
 #include "models/hpa/hpa.h"
 
+/*
+ * onChange: what an HPA's last row was made of (every column but t_s), so
+ * that a sync compares numbers and short strings, and builds the row's
+ * text only when they differ (equal parts give equal text; the text is
+ * still compared, so parts that differ but print the same write nothing,
+ * as before).
+ */
+struct hz_last {
+	bool			 set;
+	int32_t			 current, stabilized, desired;
+	char			 limited[sizeof ((struct hpa_condition *)0)->reason];
+	char			*reason;
+	struct hpa_metric_result *metrics;	/* error left NULL */
+	size_t			 nmetrics, capmetrics;
+	char			*row;		/* the last row's text */
+};
+
 struct cl_hpa {
 	const struct hpa_spec	*spec;
 	uint32_t		 deploy;
 	struct hpa_state	 state;
-	char			*last_row;	/* onChange: its last row but t_s */
+	struct hz_last		 last;		/* onChange */
 };
 
 /*
@@ -141,6 +158,63 @@ proposals_json(const struct hpa_result *r)
 	}
 	ks_buf_puts(&b, "]");
 	return ks_buf_take(&b);
+}
+
+/* Metric results a and b print the same proposals_json entry. */
+static bool
+metric_row_eq(const struct hpa_metric_result *a, const struct hpa_metric_result *b)
+{
+	if (a->valid != b->valid || strcmp(a->name, b->name) != 0)
+		return false;
+	if (!a->valid)
+		return strcmp(a->reason, b->reason) == 0;
+	return a->proposal == b->proposal && a->has_utilization == b->has_utilization &&
+	    (!a->has_utilization || a->utilization == b->utilization) &&
+	    a->has_average == b->has_average &&
+	    (!a->has_average || a->average_milli == b->average_milli) &&
+	    a->has_value == b->has_value && (!a->has_value || a->value_milli == b->value_milli);
+}
+
+/* The row of r (limited and reason its text columns) has the parts of l. */
+static bool
+hz_last_eq(const struct hz_last *l, const struct hpa_result *r, const char *limited,
+    const char *reason)
+{
+	if (!l->set || l->current != r->current_replicas || l->stabilized != r->stabilized ||
+	    l->desired != r->desired_replicas || l->nmetrics != r->nmetrics ||
+	    strcmp(l->limited, limited) != 0 || strcmp(l->reason, reason) != 0)
+		return false;
+	for (size_t i = 0; i < r->nmetrics; i++)
+		if (!metric_row_eq(&l->metrics[i], &r->metrics[i]))
+			return false;
+	return true;
+}
+
+static void
+hz_last_store(struct hz_last *l, const struct hpa_result *r, const char *limited,
+    const char *reason)
+{
+	l->set = true;
+	l->current = r->current_replicas;
+	l->stabilized = r->stabilized;
+	l->desired = r->desired_replicas;
+	snprintf(l->limited, sizeof l->limited, "%s", limited);
+	free(l->reason);
+	l->reason = xstrdup(reason);
+	KS_GROW(l->metrics, l->capmetrics, r->nmetrics ? r->nmetrics : 1);
+	for (size_t i = 0; i < r->nmetrics; i++) {
+		l->metrics[i] = r->metrics[i];
+		l->metrics[i].error = NULL;
+	}
+	l->nmetrics = r->nmetrics;
+}
+
+static void
+hz_last_fini(struct hz_last *l)
+{
+	free(l->reason);
+	free(l->metrics);
+	free(l->row);
 }
 
 /*
@@ -356,27 +430,36 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 	struct hpa_result r;
 	memset(&r, 0, sizeof r);
 	hpa_reconcile(cfg, &in, &h->state, &r);
-	char *props = proposals_json(&r);
 	const struct hpa_condition *lim = &r.cond[HPA_COND_SCALING_LIMITED];
 	const char *limited = lim->set && lim->status ? lim->reason : "";
 	const char *reason = r.error ? r.error :
 	    r.rescale ? r.rescale_reason : r.cond[HPA_COND_ABLE_TO_SCALE].reason;
-	struct probe_val v[8] = {
-		PV_REAL(sim_ns_to_s(now)), PV_TEXT(h->spec->name), PV_INT(r.current_replicas),
-		PV_TEXT(props), PV_INT(r.stabilized), PV_INT(r.desired_replicas),
-		PV_TEXT(limited), PV_TEXT(reason),
-	};
+	char *props = NULL;
 	bool emit = true;
 	if (c->t.hpa_rows_on_change) {
-		/* Every column but the time, unambiguously joined. */
-		char *row = xasprintf("%d\x1f%s\x1f%d\x1f%d\x1f%s\x1f%s", r.current_replicas,
-		    props, r.stabilized, r.desired_replicas, limited, reason);
-		emit = h->last_row == NULL || strcmp(h->last_row, row) != 0;
-		free(h->last_row);
-		h->last_row = row;
+		emit = !hz_last_eq(&h->last, &r, limited, reason);
+		if (emit) {
+			/* Every column but the time, unambiguously joined. */
+			props = proposals_json(&r);
+			char *row = xasprintf("%d\x1f%s\x1f%d\x1f%d\x1f%s\x1f%s",
+			    r.current_replicas, props, r.stabilized, r.desired_replicas,
+			    limited, reason);
+			emit = h->last.row == NULL || strcmp(h->last.row, row) != 0;
+			free(h->last.row);
+			h->last.row = row;
+			hz_last_store(&h->last, &r, limited, reason);
+		}
 	}
-	if (emit)
+	if (emit) {
+		if (props == NULL)
+			props = proposals_json(&r);
+		struct probe_val v[8] = {
+			PV_REAL(sim_ns_to_s(now)), PV_TEXT(h->spec->name),
+			PV_INT(r.current_replicas), PV_TEXT(props), PV_INT(r.stabilized),
+			PV_INT(r.desired_replicas), PV_TEXT(limited), PV_TEXT(reason),
+		};
 		probe_emit(&c->probes, "hpa_decisions", v, 8);
+	}
 	free(props);
 	if (r.rescale && r.desired_replicas != d->replicas) {
 		cl_event(c, "HPARescale", h->spec->name, "%d -> %d: %s", d->replicas,
@@ -421,7 +504,7 @@ horizontal_destroy(struct cluster *c)
 	struct horizontal *hz = hz_of(c);
 	for (size_t i = 0; i < hz->n; i++) {
 		hpa_state_fini(&hz->hpas[i].state);
-		free(hz->hpas[i].last_row);
+		hz_last_fini(&hz->hpas[i].last);
 	}
 	free(hz->hpas);
 	free(hz->pods);

@@ -64,6 +64,22 @@ struct hz_key {
 	sim_ns			 at;
 };
 
+/*
+ * What the custom and external metrics APIs answer for an HPA's metrics:
+ * Pods metric requests_per_second (served requests per second of each pod
+ * over its last scrape window, from the serving model) and External metrics
+ * of queue workloads (their length now, as KEDA's metrics adapter reports
+ * it). Any other custom or external metric has no adapter: the HPA sees the
+ * API's error, as upstream would.
+ */
+struct metric_inputs {
+	struct hpa_metric_input	*in;
+	struct hpa_pod_metric	**pod_values;
+	int64_t			*series;
+	char			**errors;
+	size_t			 cap_in, cap_pod_values, cap_series, cap_errors;
+};
+
 /* Groups looked at before a pod starts a new entry (an entry of equal key
  * further back is a duplicate, same result). */
 #define HZ_SCAN	8
@@ -79,6 +95,7 @@ struct horizontal {
 	struct hpa_pod_sample		*samples;
 	struct hpa_container_usage	*usage;
 	size_t				 cap_pods, cap_samples, cap_usage;
+	struct metric_inputs		 mi;
 };
 
 static struct horizontal *
@@ -217,20 +234,6 @@ hz_last_fini(struct hz_last *l)
 	free(l->row);
 }
 
-/*
- * What the custom and external metrics APIs answer for an HPA's metrics:
- * Pods metric requests_per_second (served requests per second of each pod
- * over its last scrape window, from the serving model) and External metrics
- * of queue workloads (their length now, as KEDA's metrics adapter reports
- * it). Any other custom or external metric has no adapter: the HPA sees the
- * API's error, as upstream would.
- */
-struct metric_inputs {
-	struct hpa_metric_input	*in;
-	struct hpa_pod_metric	**pod_values;
-	int64_t			*series;
-	char			**errors;
-};
 
 static void
 metric_inputs_build(struct cluster *c, const struct cl_hpa *h, const struct hpa_pod *pods,
@@ -238,11 +241,15 @@ metric_inputs_build(struct cluster *c, const struct cl_hpa *h, const struct hpa_
 {
 	const struct hpa_spec *spec = h->spec;
 	size_t n = spec->nmetrics;
-	memset(mi, 0, sizeof *mi);
-	mi->in = xcalloc(n ? n : 1, sizeof *mi->in);
-	mi->pod_values = xcalloc(n ? n : 1, sizeof *mi->pod_values);
-	mi->series = xcalloc(n ? n : 1, sizeof *mi->series);
-	mi->errors = xcalloc(n ? n : 1, sizeof *mi->errors);
+	/* the arrays are the controller's scratch, reused */
+	KS_GROW(mi->in, mi->cap_in, n ? n : 1);
+	KS_GROW(mi->pod_values, mi->cap_pod_values, n ? n : 1);
+	KS_GROW(mi->series, mi->cap_series, n ? n : 1);
+	KS_GROW(mi->errors, mi->cap_errors, n ? n : 1);
+	memset(mi->in, 0, (n ? n : 1) * sizeof *mi->in);
+	memset(mi->pod_values, 0, (n ? n : 1) * sizeof *mi->pod_values);
+	memset(mi->series, 0, (n ? n : 1) * sizeof *mi->series);
+	memset(mi->errors, 0, (n ? n : 1) * sizeof *mi->errors);
 	for (size_t i = 0; i < n; i++) {
 		const struct hpa_metric_spec *m = &spec->metrics[i];
 		struct hpa_metric_input *in = &mi->in[i];
@@ -277,13 +284,21 @@ metric_inputs_build(struct cluster *c, const struct cl_hpa *h, const struct hpa_
 	}
 }
 
+/* What one sync allocated in mi (the arrays stay for the next). */
 static void
-metric_inputs_fini(struct metric_inputs *mi, size_t n)
+metric_inputs_clear(struct metric_inputs *mi, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(mi->pod_values[i]);
+		mi->pod_values[i] = NULL;
 		free(mi->errors[i]);
+		mi->errors[i] = NULL;
 	}
+}
+
+static void
+metric_inputs_fini(struct metric_inputs *mi)
+{
 	free(mi->pod_values);
 	free(mi->errors);
 	free(mi->series);
@@ -420,12 +435,12 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 		ns++;
 	}
 	k8s_res_free(&req);
-	struct metric_inputs mi;
-	metric_inputs_build(c, h, pods, keys, ng, &mi);
+	struct metric_inputs *mi = &hz->mi;
+	metric_inputs_build(c, h, pods, keys, ng, mi);
 	struct hpa_input in = {
 		.spec = h->spec, .spec_replicas = d->replicas, .status_replicas = status_replicas,
 		.pods = pods, .npods = ng, .samples = samples, .nsamples = ns,
-		.metric_inputs = mi.in, .now = now,
+		.metric_inputs = mi->in, .now = now,
 	};
 	struct hpa_result r;
 	memset(&r, 0, sizeof r);
@@ -467,7 +482,7 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 		deploy_scale(c, h->deploy, r.desired_replicas);
 	}
 	hpa_result_fini(&r);
-	metric_inputs_fini(&mi, h->spec->nmetrics);
+	metric_inputs_clear(mi, h->spec->nmetrics);
 }
 
 static void
@@ -511,6 +526,7 @@ horizontal_destroy(struct cluster *c)
 	free(hz->keys);
 	free(hz->samples);
 	free(hz->usage);
+	metric_inputs_fini(&hz->mi);
 	free(hz);
 }
 

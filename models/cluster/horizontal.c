@@ -305,7 +305,7 @@ metric_inputs_fini(struct metric_inputs *mi)
 	free(mi->in);
 }
 
-static bool
+static inline bool
 hz_key_eq(const struct hz_key *a, const struct hz_key *b)
 {
 	return a->phase == b->phase && a->ready == b->ready && a->deleting == b->deleting &&
@@ -368,18 +368,12 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 {
 	struct cl_deploy *d = &c->deploys[h->deploy];
 	sim_ns now = sim_now(c->sim);
-	size_t n = 0;
-	for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next)
-		n++;
 	struct horizontal *hz = hz_of(c);
-	KS_GROW(hz->pods, hz->cap_pods, n ? n : 1);
-	KS_GROW(hz->keys, hz->cap_keys, n ? n : 1);
-	KS_GROW(hz->samples, hz->cap_samples, n ? n : 1);
-	KS_GROW(hz->usage, hz->cap_usage, n ? n : 1);
+	/* the entries' scratch grows as entries are added */
+	KS_GROW(hz->pods, hz->cap_pods, 1);
+	KS_GROW(hz->keys, hz->cap_keys, 1);
 	struct hpa_pod *pods = hz->pods;
 	struct hz_key *keys = hz->keys;
-	struct hpa_pod_sample *samples = hz->samples;
-	struct hpa_container_usage *usage = hz->usage;
 	int32_t status_replicas = 0;
 	/* The pods in entries of equal keys, in the order of their first pod. */
 	size_t ng = 0, last = 0;
@@ -401,6 +395,12 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 				}
 		}
 		if (g == ng) {
+			if (ng == hz->cap_pods || ng == hz->cap_keys) {
+				KS_GROW(hz->pods, hz->cap_pods, ng + 1);
+				KS_GROW(hz->keys, hz->cap_keys, ng + 1);
+				pods = hz->pods;
+				keys = hz->keys;
+			}
 			hz_pod(&c->pods[p], &pods[ng]);
 			pods[ng].name = c->pods[p].name;
 			pods[ng].count = 0;
@@ -409,6 +409,10 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 		pods[g].count++;
 		last = g;
 	}
+	KS_GROW(hz->samples, hz->cap_samples, ng ? ng : 1);
+	KS_GROW(hz->usage, hz->cap_usage, ng ? ng : 1);
+	struct hpa_pod_sample *samples = hz->samples;
+	struct hpa_container_usage *usage = hz->usage;
 	size_t ns = 0;
 	struct k8s_resources req;
 	k8s_pod_request(&d->spec, false, &req);
@@ -442,8 +446,7 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 		.pods = pods, .npods = ng, .samples = samples, .nsamples = ns,
 		.metric_inputs = mi->in, .now = now,
 	};
-	struct hpa_result r;
-	memset(&r, 0, sizeof r);
+	struct hpa_result r;	/* hpa_reconcile clears it */
 	hpa_reconcile(cfg, &in, &h->state, &r);
 	const struct hpa_condition *lim = &r.cond[HPA_COND_SCALING_LIMITED];
 	const char *limited = lim->set && lim->status ? lim->reason : "";

@@ -165,8 +165,9 @@ struct mm_entry {
 };
 struct mmap {
 	struct smap		 idx;
-	struct mm_entry		*v;
+	struct mm_entry		*v;	/* small, or allocated past it */
 	size_t			 n, cap;
+	struct mm_entry		 small[SMAP_LINEAR];
 	size_t			 live;	/* pods with a live entry */
 };
 
@@ -182,13 +183,16 @@ mm_init(struct mmap *m)
 {
 	memset(m, 0, sizeof *m);
 	smap_init(&m->idx);
+	m->v = m->small;
+	m->cap = SMAP_LINEAR;
 }
 
 static void
 mm_fini(struct mmap *m)
 {
 	smap_fini(&m->idx);
-	free(m->v);
+	if (m->v != m->small)
+		free(m->v);
 	memset(m, 0, sizeof *m);
 }
 
@@ -207,6 +211,12 @@ mm_set(struct mmap *m, const char *name, int64_t value, sim_ns ts, sim_ns window
 {
 	int64_t i;
 	if (!smap_get(&m->idx, name, &i)) {
+		if (m->n == m->cap && m->v == m->small) {
+			/* past the entries held in place */
+			m->v = xmalloc(2 * m->cap * sizeof *m->v);
+			memcpy(m->v, m->small, m->n * sizeof *m->v);
+			m->cap *= 2;
+		}
 		KS_GROW(m->v, m->cap, m->n + 1);
 		i = (int64_t)m->n++;
 		smap_put(&m->idx, name, i);

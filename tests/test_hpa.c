@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -508,6 +509,63 @@ test_controller_behavior(void)
 }
 
 /*
+ * The calculator's name lookups (hpa_calc.c: a scan for a few names, a hash
+ * map past eight) for 1 to 20 pods whose samples name them through copies
+ * of their names, with a later sample of p0 replacing its first and a
+ * sample of no pod left out: utilization, average and replicas as computed
+ * here by hand from the same integers.
+ */
+static void
+test_name_lookups(void)
+{
+	struct hpa_config cfg;
+	hpa_config_default(&cfg);
+	struct hpa_tolerances tol = { 0.1, 0.1 };
+	for (size_t n = 1; n <= 20; n++) {
+		struct hpa_pod pods[20];
+		struct hpa_container ct[20];
+		char names[20][16], copies[22][16];
+		struct hpa_pod_sample s[22];
+		struct hpa_container_usage u[22];
+		make_pods(pods, ct, names, n, 1000);
+		int64_t use[22], total = 0;
+		size_t ns = 0;
+		for (size_t i = 0; i < n + 2; i++) {
+			size_t pod = i < n ? i : 0;
+			if (i == n + 1)
+				snprintf(copies[i], 16, "ghost");
+			else
+				snprintf(copies[i], 16, "%s", names[pod]);
+			use[i] = (int64_t)(100 + 37 * i % 900);
+			memset(&u[i], 0, sizeof u[i]);
+			u[i].name = "app";
+			u[i].usage.has_cpu = true;
+			u[i].usage.cpu_milli = use[i];
+			s[ns++] = (struct hpa_pod_sample){ .pod = copies[i],
+			    .timestamp = T0 - 10 * SIM_SEC, .window = 30 * SIM_SEC,
+			    .containers = &u[i], .ncontainers = 1 };
+		}
+		for (size_t i = 1; i < n; i++)
+			total += use[i];
+		total += use[n];	/* p0's later sample */
+		int32_t target = 50, util = (int32_t)(total * 100 / ((int64_t)n * 1000));
+		double ratio = (double)util / (double)target;
+		int32_t want = hpa_within_tolerance(tol, ratio) ? (int32_t)n :
+		    (int32_t)ceil(ratio * (double)n);
+		struct hpa_calc c = { &cfg, T0, "default", pods, n };
+		struct hpa_calc_out o;
+		char *err = NULL;
+		int rc = hpa_resource_replicas(&c, (int32_t)n, target, "cpu", NULL, tol, s, ns,
+		    &o, &err);
+		CHECK_INT(rc, 0);
+		CHECK_INT(o.utilization, util);
+		CHECK_INT(o.usage, total / (int64_t)n);
+		CHECK_INT(o.replicas, want);
+		free(err);
+	}
+}
+
+/*
  * Counts (issue 13): classes of identical pods given once with a count
  * give the calculator's every count and integer sum, so the same replicas,
  * utilization and average as the pods one by one, for resource and Pods
@@ -619,6 +677,7 @@ int
 main(void)
 {
 	test_counts();
+	test_name_lookups();
 	test_container_missing();
 	test_pod_level_from_spec();
 	test_defaults();

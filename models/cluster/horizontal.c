@@ -20,11 +20,28 @@
 #include "models/cluster/memory.h"
 #include "models/hpa/hpa.h"
 
+/*
+ * onChange: what an HPA's last row was made of (every column but t_s), so
+ * that a sync compares numbers and short strings, and builds the row's
+ * text only when they differ (equal parts give equal text; the text is
+ * still compared, so parts that differ but print the same write nothing,
+ * as before).
+ */
+struct hz_last {
+	bool			 set;
+	int32_t			 current, stabilized, desired;
+	char			 limited[sizeof ((struct hpa_condition *)0)->reason];
+	char			*reason;
+	struct hpa_metric_result *metrics;	/* error left NULL */
+	size_t			 nmetrics, capmetrics;
+	char			*row;		/* the last row's text */
+};
+
 struct cl_hpa {
 	const struct hpa_spec	*spec;
 	uint32_t		 deploy;
 	struct hpa_state	 state;
-	char			*last_row;	/* onChange: its last row but t_s */
+	struct hz_last		 last;		/* onChange */
 };
 
 /*
@@ -47,6 +64,22 @@ struct hz_key {
 	sim_ns			 at;
 };
 
+/*
+ * What the custom and external metrics APIs answer for an HPA's metrics:
+ * Pods metric requests_per_second (served requests per second of each pod
+ * over its last scrape window, from the serving model) and External metrics
+ * of queue workloads (their length now, as KEDA's metrics adapter reports
+ * it). Any other custom or external metric has no adapter: the HPA sees the
+ * API's error, as upstream would.
+ */
+struct metric_inputs {
+	struct hpa_metric_input	*in;
+	struct hpa_pod_metric	**pod_values;
+	int64_t			*series;
+	char			**errors;
+	size_t			 cap_in, cap_pod_values, cap_series, cap_errors;
+};
+
 /* Groups looked at before a pod starts a new entry (an entry of equal key
  * further back is a duplicate, same result). */
 #define HZ_SCAN	8
@@ -62,6 +95,7 @@ struct horizontal {
 	struct hpa_pod_sample		*samples;
 	struct hpa_container_usage	*usage;
 	size_t				 cap_pods, cap_samples, cap_usage;
+	struct metric_inputs		 mi;
 };
 
 static struct horizontal *
@@ -143,20 +177,63 @@ proposals_json(const struct hpa_result *r)
 	return ks_buf_take(&b);
 }
 
-/*
- * What the custom and external metrics APIs answer for an HPA's metrics:
- * Pods metric requests_per_second (served requests per second of each pod
- * over its last scrape window, from the serving model) and External metrics
- * of queue workloads (their length now, as KEDA's metrics adapter reports
- * it). Any other custom or external metric has no adapter: the HPA sees the
- * API's error, as upstream would.
- */
-struct metric_inputs {
-	struct hpa_metric_input	*in;
-	struct hpa_pod_metric	**pod_values;
-	int64_t			*series;
-	char			**errors;
-};
+/* Metric results a and b print the same proposals_json entry. */
+static bool
+metric_row_eq(const struct hpa_metric_result *a, const struct hpa_metric_result *b)
+{
+	if (a->valid != b->valid || strcmp(a->name, b->name) != 0)
+		return false;
+	if (!a->valid)
+		return strcmp(a->reason, b->reason) == 0;
+	return a->proposal == b->proposal && a->has_utilization == b->has_utilization &&
+	    (!a->has_utilization || a->utilization == b->utilization) &&
+	    a->has_average == b->has_average &&
+	    (!a->has_average || a->average_milli == b->average_milli) &&
+	    a->has_value == b->has_value && (!a->has_value || a->value_milli == b->value_milli);
+}
+
+/* The row of r (limited and reason its text columns) has the parts of l. */
+static bool
+hz_last_eq(const struct hz_last *l, const struct hpa_result *r, const char *limited,
+    const char *reason)
+{
+	if (!l->set || l->current != r->current_replicas || l->stabilized != r->stabilized ||
+	    l->desired != r->desired_replicas || l->nmetrics != r->nmetrics ||
+	    strcmp(l->limited, limited) != 0 || strcmp(l->reason, reason) != 0)
+		return false;
+	for (size_t i = 0; i < r->nmetrics; i++)
+		if (!metric_row_eq(&l->metrics[i], &r->metrics[i]))
+			return false;
+	return true;
+}
+
+static void
+hz_last_store(struct hz_last *l, const struct hpa_result *r, const char *limited,
+    const char *reason)
+{
+	l->set = true;
+	l->current = r->current_replicas;
+	l->stabilized = r->stabilized;
+	l->desired = r->desired_replicas;
+	snprintf(l->limited, sizeof l->limited, "%s", limited);
+	free(l->reason);
+	l->reason = xstrdup(reason);
+	KS_GROW(l->metrics, l->capmetrics, r->nmetrics ? r->nmetrics : 1);
+	for (size_t i = 0; i < r->nmetrics; i++) {
+		l->metrics[i] = r->metrics[i];
+		l->metrics[i].error = NULL;
+	}
+	l->nmetrics = r->nmetrics;
+}
+
+static void
+hz_last_fini(struct hz_last *l)
+{
+	free(l->reason);
+	free(l->metrics);
+	free(l->row);
+}
+
 
 static void
 metric_inputs_build(struct cluster *c, const struct cl_hpa *h, const struct hpa_pod *pods,
@@ -164,11 +241,15 @@ metric_inputs_build(struct cluster *c, const struct cl_hpa *h, const struct hpa_
 {
 	const struct hpa_spec *spec = h->spec;
 	size_t n = spec->nmetrics;
-	memset(mi, 0, sizeof *mi);
-	mi->in = xcalloc(n ? n : 1, sizeof *mi->in);
-	mi->pod_values = xcalloc(n ? n : 1, sizeof *mi->pod_values);
-	mi->series = xcalloc(n ? n : 1, sizeof *mi->series);
-	mi->errors = xcalloc(n ? n : 1, sizeof *mi->errors);
+	/* the arrays are the controller's scratch, reused */
+	KS_GROW(mi->in, mi->cap_in, n ? n : 1);
+	KS_GROW(mi->pod_values, mi->cap_pod_values, n ? n : 1);
+	KS_GROW(mi->series, mi->cap_series, n ? n : 1);
+	KS_GROW(mi->errors, mi->cap_errors, n ? n : 1);
+	memset(mi->in, 0, (n ? n : 1) * sizeof *mi->in);
+	memset(mi->pod_values, 0, (n ? n : 1) * sizeof *mi->pod_values);
+	memset(mi->series, 0, (n ? n : 1) * sizeof *mi->series);
+	memset(mi->errors, 0, (n ? n : 1) * sizeof *mi->errors);
 	for (size_t i = 0; i < n; i++) {
 		const struct hpa_metric_spec *m = &spec->metrics[i];
 		struct hpa_metric_input *in = &mi->in[i];
@@ -203,20 +284,28 @@ metric_inputs_build(struct cluster *c, const struct cl_hpa *h, const struct hpa_
 	}
 }
 
+/* What one sync allocated in mi (the arrays stay for the next). */
 static void
-metric_inputs_fini(struct metric_inputs *mi, size_t n)
+metric_inputs_clear(struct metric_inputs *mi, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(mi->pod_values[i]);
+		mi->pod_values[i] = NULL;
 		free(mi->errors[i]);
+		mi->errors[i] = NULL;
 	}
+}
+
+static void
+metric_inputs_fini(struct metric_inputs *mi)
+{
 	free(mi->pod_values);
 	free(mi->errors);
 	free(mi->series);
 	free(mi->in);
 }
 
-static bool
+static inline bool
 hz_key_eq(const struct hz_key *a, const struct hz_key *b)
 {
 	return a->phase == b->phase && a->ready == b->ready && a->deleting == b->deleting &&
@@ -279,18 +368,12 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 {
 	struct cl_deploy *d = &c->deploys[h->deploy];
 	sim_ns now = sim_now(c->sim);
-	size_t n = 0;
-	for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next)
-		n++;
 	struct horizontal *hz = hz_of(c);
-	KS_GROW(hz->pods, hz->cap_pods, n ? n : 1);
-	KS_GROW(hz->keys, hz->cap_keys, n ? n : 1);
-	KS_GROW(hz->samples, hz->cap_samples, n ? n : 1);
-	KS_GROW(hz->usage, hz->cap_usage, n ? n : 1);
+	/* the entries' scratch grows as entries are added */
+	KS_GROW(hz->pods, hz->cap_pods, 1);
+	KS_GROW(hz->keys, hz->cap_keys, 1);
 	struct hpa_pod *pods = hz->pods;
 	struct hz_key *keys = hz->keys;
-	struct hpa_pod_sample *samples = hz->samples;
-	struct hpa_container_usage *usage = hz->usage;
 	int32_t status_replicas = 0;
 	/* The pods in entries of equal keys, in the order of their first pod. */
 	size_t ng = 0, last = 0;
@@ -312,6 +395,12 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 				}
 		}
 		if (g == ng) {
+			if (ng == hz->cap_pods || ng == hz->cap_keys) {
+				KS_GROW(hz->pods, hz->cap_pods, ng + 1);
+				KS_GROW(hz->keys, hz->cap_keys, ng + 1);
+				pods = hz->pods;
+				keys = hz->keys;
+			}
 			hz_pod(&c->pods[p], &pods[ng]);
 			pods[ng].name = c->pods[p].name;
 			pods[ng].count = 0;
@@ -320,6 +409,10 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 		pods[g].count++;
 		last = g;
 	}
+	KS_GROW(hz->samples, hz->cap_samples, ng ? ng : 1);
+	KS_GROW(hz->usage, hz->cap_usage, ng ? ng : 1);
+	struct hpa_pod_sample *samples = hz->samples;
+	struct hpa_container_usage *usage = hz->usage;
 	size_t ns = 0;
 	struct k8s_resources req;
 	k8s_pod_request(&d->spec, false, &req);
@@ -346,37 +439,45 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 		ns++;
 	}
 	k8s_res_free(&req);
-	struct metric_inputs mi;
-	metric_inputs_build(c, h, pods, keys, ng, &mi);
+	struct metric_inputs *mi = &hz->mi;
+	metric_inputs_build(c, h, pods, keys, ng, mi);
 	struct hpa_input in = {
 		.spec = h->spec, .spec_replicas = d->replicas, .status_replicas = status_replicas,
 		.pods = pods, .npods = ng, .samples = samples, .nsamples = ns,
-		.metric_inputs = mi.in, .now = now,
+		.metric_inputs = mi->in, .now = now,
 	};
-	struct hpa_result r;
-	memset(&r, 0, sizeof r);
+	struct hpa_result r;	/* hpa_reconcile clears it */
 	hpa_reconcile(cfg, &in, &h->state, &r);
-	char *props = proposals_json(&r);
 	const struct hpa_condition *lim = &r.cond[HPA_COND_SCALING_LIMITED];
 	const char *limited = lim->set && lim->status ? lim->reason : "";
 	const char *reason = r.error ? r.error :
 	    r.rescale ? r.rescale_reason : r.cond[HPA_COND_ABLE_TO_SCALE].reason;
-	struct probe_val v[8] = {
-		PV_REAL(sim_ns_to_s(now)), PV_TEXT(h->spec->name), PV_INT(r.current_replicas),
-		PV_TEXT(props), PV_INT(r.stabilized), PV_INT(r.desired_replicas),
-		PV_TEXT(limited), PV_TEXT(reason),
-	};
+	char *props = NULL;
 	bool emit = true;
 	if (c->t.hpa_rows_on_change) {
-		/* Every column but the time, unambiguously joined. */
-		char *row = xasprintf("%d\x1f%s\x1f%d\x1f%d\x1f%s\x1f%s", r.current_replicas,
-		    props, r.stabilized, r.desired_replicas, limited, reason);
-		emit = h->last_row == NULL || strcmp(h->last_row, row) != 0;
-		free(h->last_row);
-		h->last_row = row;
+		emit = !hz_last_eq(&h->last, &r, limited, reason);
+		if (emit) {
+			/* Every column but the time, unambiguously joined. */
+			props = proposals_json(&r);
+			char *row = xasprintf("%d\x1f%s\x1f%d\x1f%d\x1f%s\x1f%s",
+			    r.current_replicas, props, r.stabilized, r.desired_replicas,
+			    limited, reason);
+			emit = h->last.row == NULL || strcmp(h->last.row, row) != 0;
+			free(h->last.row);
+			h->last.row = row;
+			hz_last_store(&h->last, &r, limited, reason);
+		}
 	}
-	if (emit)
+	if (emit) {
+		if (props == NULL)
+			props = proposals_json(&r);
+		struct probe_val v[8] = {
+			PV_REAL(sim_ns_to_s(now)), PV_TEXT(h->spec->name),
+			PV_INT(r.current_replicas), PV_TEXT(props), PV_INT(r.stabilized),
+			PV_INT(r.desired_replicas), PV_TEXT(limited), PV_TEXT(reason),
+		};
 		probe_emit(&c->probes, "hpa_decisions", v, 8);
+	}
 	free(props);
 	if (r.rescale && r.desired_replicas != d->replicas) {
 		cl_event(c, "HPARescale", h->spec->name, "%d -> %d: %s", d->replicas,
@@ -384,7 +485,7 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 		deploy_scale(c, h->deploy, r.desired_replicas);
 	}
 	hpa_result_fini(&r);
-	metric_inputs_fini(&mi, h->spec->nmetrics);
+	metric_inputs_clear(mi, h->spec->nmetrics);
 }
 
 static void
@@ -421,13 +522,14 @@ horizontal_destroy(struct cluster *c)
 	struct horizontal *hz = hz_of(c);
 	for (size_t i = 0; i < hz->n; i++) {
 		hpa_state_fini(&hz->hpas[i].state);
-		free(hz->hpas[i].last_row);
+		hz_last_fini(&hz->hpas[i].last);
 	}
 	free(hz->hpas);
 	free(hz->pods);
 	free(hz->keys);
 	free(hz->samples);
 	free(hz->usage);
+	metric_inputs_fini(&hz->mi);
 	free(hz);
 }
 

@@ -65,6 +65,89 @@ ceil_i64(double x)
 	return (int64_t)c;
 }
 
+/* ---- a name -> value map with borrowed names ---------------------------- */
+
+/*
+ * A few names (most syncs: one or two entries, pods grouped with counts)
+ * are looked up in place by a scan, allocating nothing; past SMAP_LINEAR
+ * names they move into a ks_strmap. Either way only lookups are offered,
+ * so the answers are the same.
+ */
+#define SMAP_LINEAR	8
+
+struct smap {
+	bool		 indexed;	/* in big, not in k and v */
+	size_t		 n;
+	const char	*k[SMAP_LINEAR];
+	int64_t		 v[SMAP_LINEAR];
+	struct ks_strmap big;
+};
+
+static void
+smap_init(struct smap *m)
+{
+	m->indexed = false;
+	m->n = 0;
+}
+
+static void
+smap_index(struct smap *m, size_t need)
+{
+	ks_strmap_init_borrowed(&m->big);
+	ks_strmap_reserve(&m->big, need);
+	for (size_t i = 0; i < m->n; i++)
+		ks_strmap_put(&m->big, m->k[i], m->v[i]);
+	m->indexed = true;
+}
+
+/* Room for n names in all. */
+static void
+smap_reserve(struct smap *m, size_t n)
+{
+	if (!m->indexed && n > SMAP_LINEAR)
+		smap_index(m, n);
+}
+
+static void
+smap_fini(struct smap *m)
+{
+	if (m->indexed)
+		ks_strmap_fini(&m->big);
+	smap_init(m);
+}
+
+static bool
+smap_get(const struct smap *m, const char *key, int64_t *val)
+{
+	if (m->indexed)
+		return ks_strmap_get(&m->big, key, val);
+	for (size_t i = 0; i < m->n; i++)
+		if (m->k[i] == key || strcmp(m->k[i], key) == 0) {
+			*val = m->v[i];
+			return true;
+		}
+	return false;
+}
+
+static void
+smap_put(struct smap *m, const char *key, int64_t val)
+{
+	if (!m->indexed) {
+		for (size_t i = 0; i < m->n; i++)
+			if (m->k[i] == key || strcmp(m->k[i], key) == 0) {
+				m->v[i] = val;
+				return;
+			}
+		if (m->n < SMAP_LINEAR) {
+			m->k[m->n] = key;
+			m->v[m->n++] = val;
+			return;
+		}
+		smap_index(m, 2 * SMAP_LINEAR);
+	}
+	ks_strmap_put(&m->big, key, val);
+}
+
 /* ---- a PodMetricsInfo: pod name -> metric, with deletion ------------- */
 
 /*
@@ -81,9 +164,10 @@ struct mm_entry {
 	bool		 live;
 };
 struct mmap {
-	struct ks_strmap	 idx;
-	struct mm_entry		*v;
+	struct smap		 idx;
+	struct mm_entry		*v;	/* small, or allocated past it */
 	size_t			 n, cap;
+	struct mm_entry		 small[SMAP_LINEAR];
 	size_t			 live;	/* pods with a live entry */
 };
 
@@ -98,14 +182,17 @@ static void
 mm_init(struct mmap *m)
 {
 	memset(m, 0, sizeof *m);
-	ks_strmap_init_borrowed(&m->idx);
+	smap_init(&m->idx);
+	m->v = m->small;
+	m->cap = SMAP_LINEAR;
 }
 
 static void
 mm_fini(struct mmap *m)
 {
-	ks_strmap_fini(&m->idx);
-	free(m->v);
+	smap_fini(&m->idx);
+	if (m->v != m->small)
+		free(m->v);
 	memset(m, 0, sizeof *m);
 }
 
@@ -113,7 +200,7 @@ static struct mm_entry *
 mm_find(const struct mmap *m, const char *name)
 {
 	int64_t i;
-	if (!ks_strmap_get(&m->idx, name, &i) || !m->v[i].live)
+	if (!smap_get(&m->idx, name, &i) || !m->v[i].live)
 		return NULL;
 	return &m->v[i];
 }
@@ -123,10 +210,16 @@ mm_set(struct mmap *m, const char *name, int64_t value, sim_ns ts, sim_ns window
     int64_t count)
 {
 	int64_t i;
-	if (!ks_strmap_get(&m->idx, name, &i)) {
+	if (!smap_get(&m->idx, name, &i)) {
+		if (m->n == m->cap && m->v == m->small) {
+			/* past the entries held in place */
+			m->v = xmalloc(2 * m->cap * sizeof *m->v);
+			memcpy(m->v, m->small, m->n * sizeof *m->v);
+			m->cap *= 2;
+		}
 		KS_GROW(m->v, m->cap, m->n + 1);
 		i = (int64_t)m->n++;
-		ks_strmap_put(&m->idx, name, i);
+		smap_put(&m->idx, name, i);
 		m->v[i].live = false;
 	}
 	struct mm_entry *e = &m->v[i];
@@ -155,7 +248,7 @@ static void
 mm_from_array(struct mmap *m, const struct hpa_pod_metric *a, size_t n)
 {
 	mm_init(m);
-	ks_strmap_reserve(&m->idx, n);
+	smap_reserve(&m->idx, n);
 	for (size_t i = 0; i < n; i++)
 		mm_set(m, a[i].pod, a[i].value, a[i].timestamp, a[i].window,
 		    weight(a[i].count));
@@ -163,7 +256,8 @@ mm_from_array(struct mmap *m, const struct hpa_pod_metric *a, size_t n)
 
 /* ---- groupPods --------------------------------------------------------- */
 
-/* Each group is allocated for every pod up front: O(n), no regrowth. */
+/* Each group has room for every pod up front (one allocation for the
+ * three): O(n), no regrowth. */
 static void
 push_idx(size_t **arr, size_t *n, size_t v)
 {
@@ -176,9 +270,9 @@ group_pods(const struct hpa_pod *pods, size_t npods, const struct mmap *m,
     struct hpa_groups *g)
 {
 	memset(g, 0, sizeof *g);
-	g->unready = xcalloc(npods + 1, sizeof *g->unready);
-	g->missing = xcalloc(npods + 1, sizeof *g->missing);
-	g->ignored = xcalloc(npods + 1, sizeof *g->ignored);
+	g->unready = xmalloc(3 * (npods + 1) * sizeof *g->unready);
+	g->missing = g->unready + (npods + 1);
+	g->ignored = g->missing + (npods + 1);
 	bool cpu = resource != NULL && strcmp(resource, "cpu") == 0;
 	for (size_t i = 0; i < npods; i++) {
 		const struct hpa_pod *p = &pods[i];
@@ -233,9 +327,7 @@ hpa_group_pods(const struct hpa_pod *pods, size_t npods,
 void
 hpa_groups_fini(struct hpa_groups *g)
 {
-	free(g->unready);
-	free(g->missing);
-	free(g->ignored);
+	free(g->unready);	/* the three groups' one allocation */
 	memset(g, 0, sizeof *g);
 }
 
@@ -406,10 +498,10 @@ hpa_pod_request(const struct hpa_pod *pod, const char *container,
 /* calculateRequests over every listed pod: name -> request. */
 static int
 calculate_requests(const struct hpa_calc *c, const char *container,
-    const char *resource, struct ks_strmap *req, char **err)
+    const char *resource, struct smap *req, char **err)
 {
-	ks_strmap_init_borrowed(req);	/* names borrowed from c->pods */
-	ks_strmap_reserve(req, c->npods);
+	smap_init(req);	/* names borrowed from c->pods */
+	smap_reserve(req, c->npods);
 	int64_t v = 0;
 	for (size_t i = 0; i < c->npods; i++) {
 		const struct hpa_pod *p = &c->pods[i], *q = i > 0 ? &c->pods[i - 1] : NULL;
@@ -420,10 +512,10 @@ calculate_requests(const struct hpa_calc *c, const char *container,
 		    p->ncontainers == q->ncontainers && p->pod_requests == q->pod_requests;
 		if (!same && hpa_pod_request(p, container, resource,
 		    c->cfg->pod_level_resources, &v, err) != 0) {
-			ks_strmap_fini(req);
+			smap_fini(req);
 			return -1;
 		}
-		ks_strmap_put(req, p->name, v);
+		smap_put(req, p->name, v);
 	}
 	return 0;
 }
@@ -493,13 +585,13 @@ hpa_resource_metrics(const struct hpa_pod_sample *samples, size_t n,
 
 /* GetResourceUtilizationRatio. */
 static int
-utilization_ratio(const struct mmap *m, const struct ks_strmap *req,
+utilization_ratio(const struct mmap *m, const struct smap *req,
     int32_t target, double *ratio, int32_t *util, int64_t *raw, char **err)
 {
 	int64_t mtotal = 0, rtotal = 0, entries = 0;
 	for (size_t i = 0; i < m->n; i++) {
 		int64_t r;
-		if (!m->v[i].live || !ks_strmap_get(req, m->v[i].name, &r))
+		if (!m->v[i].live || !smap_get(req, m->v[i].name, &r))
 			continue;	/* extraneous metric */
 		mtotal += m->v[i].value * m->v[i].count;
 		rtotal += r * m->v[i].count;
@@ -561,7 +653,7 @@ hpa_resource_replicas(const struct hpa_calc *c, int32_t current,
 	}
 	struct mmap m;
 	struct hpa_groups g;
-	struct ks_strmap req;
+	struct smap req;
 	mm_from_array(&m, pm, npm);
 	group_pods(c->pods, c->npods, &m, resource, c->cfg->cpu_init_period,
 	    c->cfg->initial_readiness_delay, c->now, &g);
@@ -600,7 +692,7 @@ hpa_resource_replicas(const struct hpa_calc *c, int32_t current,
 		for (size_t i = 0; i < g.nmissing; i++) {
 			const struct hpa_pod *p = &c->pods[g.missing[i]];
 			int64_t r = 0;
-			ks_strmap_get(&req, p->name, &r);
+			smap_get(&req, p->name, &r);
 			if (ratio < 1.0)
 				mm_set(&m, p->name, r * fallback / 100, 0, 0, weight(p->count));
 			else if (ratio > 1.0)
@@ -630,7 +722,7 @@ hpa_resource_replicas(const struct hpa_calc *c, int32_t current,
 	out->replicas = nrep;
 	rc = 0;
 out:
-	ks_strmap_fini(&req);
+	smap_fini(&req);
 out_nreq:
 	hpa_groups_fini(&g);
 	mm_fini(&m);

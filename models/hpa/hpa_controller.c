@@ -32,25 +32,41 @@ hpa_cond_name(enum hpa_cond_type t)
 	return "?";
 }
 
-/* setCondition: the transition time moves only when the status changes. */
-static void set_cond(struct hpa_state *st, enum hpa_cond_type t, bool status,
-    sim_ns now, const char *reason, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+/*
+ * dst (cap bytes) = the NULL-terminated list of strings joined, cut as
+ * snprintf would cut it: what the "%s..." formats gave, without printf
+ * (a reconcile writes several of these).
+ */
+static void
+str_join(char *dst, size_t cap, ...)
+{
+	size_t n = 0;
+	va_list ap;
+	va_start(ap, cap);
+	for (const char *s; (s = va_arg(ap, const char *)) != NULL;) {
+		size_t l = strlen(s);
+		if (l > cap - 1 - n)
+			l = cap - 1 - n;
+		memcpy(dst + n, s, l);
+		n += l;
+	}
+	va_end(ap);
+	dst[n] = '\0';
+}
 
+/* setCondition: the transition time moves only when the status changes.
+ * The message is msg followed by msg2 (NULL: nothing). */
 static void
 set_cond(struct hpa_state *st, enum hpa_cond_type t, bool status, sim_ns now,
-    const char *reason, const char *fmt, ...)
+    const char *reason, const char *msg, const char *msg2)
 {
 	struct hpa_condition *c = &st->cond[t];
 	if (!c->set || c->status != status)
 		c->last_transition = now;
 	c->set = true;
 	c->status = status;
-	snprintf(c->reason, sizeof c->reason, "%s", reason);
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(c->message, sizeof c->message, fmt, ap);
-	va_end(ap);
+	str_join(c->reason, sizeof c->reason, reason, (char *)NULL);
+	str_join(c->message, sizeof c->message, msg, msg2, (char *)NULL);
 }
 
 void
@@ -160,7 +176,7 @@ static int
 metric_fail(struct hpa_metric_result *mr, const char *reason, char *err)
 {
 	mr->valid = false;
-	snprintf(mr->reason, sizeof mr->reason, "%s", reason);
+	str_join(mr->reason, sizeof mr->reason, reason, (char *)NULL);
 	mr->error = err;
 	return -1;
 }
@@ -192,7 +208,7 @@ resource_metric(struct rctx *x, const struct hpa_metric_spec *ms,
 		    x->in->samples, x->in->nsamples, &o, &err) != 0)
 			gen = xasprintf("failed to get %s usage: %s", res, err);
 		else {
-			snprintf(mr->name, sizeof mr->name, "%s resource", res);
+			str_join(mr->name, sizeof mr->name, res, " resource", (char *)NULL);
 			mr->has_average = true;
 			mr->average_milli = o.usage;
 		}
@@ -202,8 +218,8 @@ resource_metric(struct rctx *x, const struct hpa_metric_spec *ms,
 		    x->in->samples, x->in->nsamples, &o, &err) != 0)
 			gen = xasprintf("failed to get %s utilization: %s", res, err);
 		else {
-			snprintf(mr->name, sizeof mr->name, "%s %sresource utilization "
-			    "(percentage of request)", res, cont ? "container " : "");
+			str_join(mr->name, sizeof mr->name, res, cont ? " container " : " ",
+			    "resource utilization (percentage of request)", (char *)NULL);
 			mr->has_utilization = true;
 			mr->utilization = o.utilization;
 			mr->has_average = true;
@@ -255,7 +271,7 @@ pods_metric(struct rctx *x, const struct hpa_metric_spec *ms,
 		*outer = xasprintf("failed to get pods metric value: %s", err);
 		return metric_fail(mr, "FailedGetPodsMetric", err);
 	}
-	snprintf(mr->name, sizeof mr->name, "pods metric %s", name);
+	str_join(mr->name, sizeof mr->name, "pods metric ", name, (char *)NULL);
 	mr->proposal = o.replicas;
 	mr->has_average = true;
 	mr->average_milli = o.usage;
@@ -282,14 +298,14 @@ object_metric(struct rctx *x, const struct hpa_metric_spec *ms,
 	else if (ms->target == HPA_VALUE) {
 		if (hpa_object_replicas(&x->calc, x->in->spec_replicas,
 		    ms->value_milli, mi->value_milli, x->tol, &o, &err) == 0) {
-			snprintf(mr->name, sizeof mr->name, "%s metric %s", kind, name);
+			str_join(mr->name, sizeof mr->name, kind, " metric ", name, (char *)NULL);
 			mr->has_value = true;
 			mr->value_milli = o.usage;
 		}
 	} else {
 		hpa_object_per_pod_replicas(x->in->status_replicas,
 		    ms->average_value_milli, mi->value_milli, x->tol, &o);
-		snprintf(mr->name, sizeof mr->name, "external metric %s", name);
+		str_join(mr->name, sizeof mr->name, "external metric ", name, (char *)NULL);
 		mr->has_average = true;
 		mr->average_milli = o.usage;
 	}
@@ -332,7 +348,7 @@ external_metric(struct rctx *x, const struct hpa_metric_spec *ms,
 		free(mid);
 		return metric_fail(mr, "FailedGetExternalMetric", err);
 	}
-	snprintf(mr->name, sizeof mr->name, "external metric %s", name);
+	str_join(mr->name, sizeof mr->name, "external metric ", name, (char *)NULL);
 	mr->proposal = o.replicas;
 	if (avg) {
 		mr->has_average = true;
@@ -402,8 +418,8 @@ compute_metrics(struct rctx *x, const struct hpa_metric_spec *metrics,
 		}
 		if (replicas == 0 || mr->proposal > replicas) {
 			replicas = mr->proposal;
-			snprintf(out->metric_name, sizeof out->metric_name, "%s",
-			    mr->name);
+			str_join(out->metric_name, sizeof out->metric_name, mr->name,
+			    (char *)NULL);
 		}
 	}
 	if (first_err != NULL) {
@@ -414,12 +430,11 @@ compute_metrics(struct rctx *x, const struct hpa_metric_spec *metrics,
 	if (invalid >= n || (invalid > 0 && replicas < x->in->spec_replicas)) {
 		const struct hpa_metric_result *mr = &out->metrics[first];
 		set_cond(x->st, HPA_COND_SCALING_ACTIVE, false, x->in->now, mr->reason,
-		    "the HPA was unable to compute the replica count: %s",
-		    mr->error != NULL ? mr->error : "");
+		    "the HPA was unable to compute the replica count: ", mr->error);
 		return -1;
 	}
 	set_cond(x->st, HPA_COND_SCALING_ACTIVE, true, x->in->now, "ValidMetricFound",
-	    "the HPA was able to successfully calculate a replica count from %s",
+	    "the HPA was able to successfully calculate a replica count from ",
 	    out->metric_name);
 	return replicas;
 }
@@ -436,15 +451,15 @@ normalize_legacy(struct rctx *x, int32_t current, int32_t desired, int32_t min,
 	if (stab != desired)
 		set_cond(x->st, HPA_COND_ABLE_TO_SCALE, true, now,
 		    "ScaleDownStabilized", "recent recommendations were higher than "
-		    "current one, applying the highest recent recommendation");
+		    "current one, applying the highest recent recommendation", NULL);
 	else
 		set_cond(x->st, HPA_COND_ABLE_TO_SCALE, true, now, "ReadyForNewScale",
-		    "recommended size matches current size");
+		    "recommended size matches current size", NULL);
 	const char *reason, *msg;
 	int32_t d = hpa_convert_with_rules(current, stab, min,
 	    x->spec->max_replicas, x->cfg->scale_up_limit_factor,
 	    x->cfg->scale_up_limit_minimum, &reason, &msg);
-	set_cond(x->st, HPA_COND_SCALING_LIMITED, d != stab, now, reason, "%s", msg);
+	set_cond(x->st, HPA_COND_SCALING_LIMITED, d != stab, now, reason, msg, NULL);
 	return d;
 }
 
@@ -463,13 +478,13 @@ normalize_behavior(struct rctx *x, const struct hpa_rules *up,
 	    up_s, down_s, &reason, &msg);
 	out->stabilized = stab;
 	if (stab != desired)
-		set_cond(x->st, HPA_COND_ABLE_TO_SCALE, true, now, reason, "%s", msg);
+		set_cond(x->st, HPA_COND_ABLE_TO_SCALE, true, now, reason, msg, NULL);
 	else
 		set_cond(x->st, HPA_COND_ABLE_TO_SCALE, true, now, "ReadyForNewScale",
-		    "recommended size matches current size");
+		    "recommended size matches current size", NULL);
 	int32_t d = hpa_convert_with_behavior_rate(x->st, now, up, down, current,
 	    stab, min, x->spec->max_replicas, &reason, &msg);
-	set_cond(x->st, HPA_COND_SCALING_LIMITED, d != stab, now, reason, "%s", msg);
+	set_cond(x->st, HPA_COND_SCALING_LIMITED, d != stab, now, reason, msg, NULL);
 	return d;
 }
 
@@ -500,12 +515,8 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 	out->nmetrics = nmetrics;
 	out->metrics = xcalloc(nmetrics, sizeof *out->metrics);
 
-	char ref[256];
-	snprintf(ref, sizeof ref, "%s/%s/%s", str_or(spec->target_kind, "Deployment"),
-	    str_or(spec->namespace, "default"), str_or(spec->target_name, ""));
-
 	set_cond(st, HPA_COND_ABLE_TO_SCALE, true, now, "SucceededGetScale",
-	    "the HPA controller was able to get the target's current scale");
+	    "the HPA controller was able to get the target's current scale", NULL);
 	int32_t current = in->spec_replicas;
 	out->current_replicas = current;
 	if (!st->has_recs)
@@ -522,7 +533,7 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 		desired = 0;
 		rescale = false;
 		set_cond(st, HPA_COND_SCALING_ACTIVE, false, now, "ScalingDisabled",
-		    "scaling is disabled since the replica count of the target is zero");
+		    "scaling is disabled since the replica count of the target is zero", NULL);
 	} else if (current > spec->max_replicas) {
 		snprintf(out->rescale_reason, sizeof out->rescale_reason,
 		    "Current number of replicas above Spec.MaxReplicas");
@@ -536,6 +547,10 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 		int32_t mdesired = compute_metrics(&x, metrics, nmetrics, out, &err);
 		out->metric_replicas = mdesired;
 		if (mdesired == -1) {
+			char ref[256];
+			snprintf(ref, sizeof ref, "%s/%s/%s",
+			    str_or(spec->target_kind, "Deployment"),
+			    str_or(spec->namespace, "default"), str_or(spec->target_name, ""));
 			out->error = xasprintf("failed to compute desired number of "
 			    "replicas based on listed metrics for %s: %s", ref,
 			    err != NULL ? err : "");
@@ -554,8 +569,8 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 		if (mdesired > desired)
 			desired = mdesired;
 		if (desired > current)
-			snprintf(out->rescale_reason, sizeof out->rescale_reason,
-			    "%s above target", out->metric_name);
+			str_join(out->rescale_reason, sizeof out->rescale_reason,
+			    out->metric_name, " above target", (char *)NULL);
 		if (desired < current)
 			snprintf(out->rescale_reason, sizeof out->rescale_reason,
 			    "All metrics below target");
@@ -578,9 +593,10 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 		out->stabilized = rescale ? desired : current;
 
 	if (rescale) {
+		char to[16];
+		snprintf(to, sizeof to, "%d", (int)desired);
 		set_cond(st, HPA_COND_ABLE_TO_SCALE, true, now, "SucceededRescale",
-		    "the HPA controller was able to update the target scale to %d",
-		    (int)desired);
+		    "the HPA controller was able to update the target scale to ", to);
 		if (spec->has_behavior) {
 			struct hpa_policy buf[2];
 			struct hpa_rules r;

@@ -332,3 +332,25 @@ sched_balanced_score_nodes(struct sched *s, const int *nodes, size_t n, int64_t 
 	for (size_t i = 0; i < n; i++)
 		sc[i] = sched_balanced_score(s, nodes[i]);
 }
+
+bool
+sched_fit_balanced_totals(struct sched *s, const int *nodes, size_t n, int64_t wf, bool bal,
+    int64_t wb, int64_t *totals)
+{
+	const struct sched_config *c = &s->cfg;
+	if (c->strategy != SCHED_LEAST_ALLOCATED || c->nfit_resources != 2 ||
+	    s->fit_res[0] != SCHED_RES_CPU || s->fit_res[1] != SCHED_RES_MEM)
+		return false;
+	if (bal && (c->nbalanced_resources != 2 || s->bal_res[0] != SCHED_RES_CPU ||
+	    s->bal_res[1] != SCHED_RES_MEM))
+		return false;
+	int64_t wc = c->fit_resources[0].weight, wm = c->fit_resources[1].weight;
+	for (size_t i = 0; i < n; i++) {
+		const struct sched_node *nd = &s->nodes[nodes[i]];
+		int64_t t = least_cpu_mem(s, nd, wc, wm) * wf;
+		if (bal)
+			t += balanced_cpu_mem(s, nd) * wb;
+		totals[i] += t;
+	}
+	return true;
+}

@@ -207,6 +207,10 @@ struct sched_cycle {
 	/* the filters that can fail for this pod, in upstream's order */
 	enum sched_plugin filters[SCHED_NPLUGINS];
 	int		 nfilters;
+	/* Every filter is NodeUnschedulable, TaintToleration or
+	 * NodeResourcesFit on pods, cpu and memory: a schedulable node
+	 * without taints where the pod fits passes them all (sched.c). */
+	bool		 plain_filters;
 	/* PodTopologySpread */
 	struct sched_spread_c fcons[SCHED_MAX_SPREAD];
 	int		 nfcons;
@@ -446,6 +450,11 @@ struct sched_mark *sched_node_cache(struct sched *s, uint64_t key);
 /* Scores of n nodes by NodeResourcesFit, BalancedAllocation, ImageLocality. */
 void sched_fit_score_nodes(struct sched *s, const int *nodes, size_t n, int64_t *sc);
 void sched_balanced_score_nodes(struct sched *s, const int *nodes, size_t n, int64_t *sc);
+/* totals[i] += wf * NodeResourcesFit's score (+ wb * BalancedAllocation's
+ * when bal) of nodes[i], when both score cpu and memory as by default
+ * (LeastAllocated); false, nothing added, otherwise. */
+bool sched_fit_balanced_totals(struct sched *s, const int *nodes, size_t n, int64_t wf,
+    bool bal, int64_t wb, int64_t *totals);
 void sched_image_score_nodes(struct sched *s, const int *nodes, size_t n, int64_t *sc);
 /* The group of a pod spec, created when new (may move s->groups). */
 int32_t sched_group_of(struct sched *s, const struct k8s_pod_spec *spec);

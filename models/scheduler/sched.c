@@ -507,6 +507,9 @@ score_nodes(struct sched *s, enum sched_plugin p, const int *nodes, size_t n, in
 			sc[i] = s->nodes[nodes[i]].spec->ntaints == 0 ? 0 :
 			    sched_taint_score(s, nodes[i]);
 		return;
+	case SCHED_POD_TOPOLOGY_SPREAD:
+		sched_spread_score_nodes(s, nodes, n, sc);
+		return;
 	case SCHED_IMAGE_LOCALITY:
 		if (!sched_image_any(s)) {	/* no node has any of its images */
 			memset(sc, 0, n * sizeof *sc);

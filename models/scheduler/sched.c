@@ -616,9 +616,14 @@ result_prepare(struct sched *s, struct sched_result *r)
 	} else if (r->nnodes != s->nnodes || r->touched_n >= r->nnodes) {
 		memset(r->status, 0, s->nnodes * sizeof *r->status);
 	} else {
-		/* Clear only the window the previous call evaluated. */
-		for (size_t k = 0; k < r->touched_n; k++)
-			r->status[(r->touched_start + k) % r->nnodes].code = SCHED_NOT_EVALUATED;
+		/* Clear only the window the previous call evaluated:
+		 * [start, start + n) modulo nnodes, as two runs. */
+		size_t a = r->touched_start % r->nnodes, n = r->touched_n;
+		size_t first = n < r->nnodes - a ? n : r->nnodes - a;
+		for (size_t k = 0; k < first; k++)
+			r->status[a + k].code = SCHED_NOT_EVALUATED;
+		for (size_t k = 0; k < n - first; k++)
+			r->status[k].code = SCHED_NOT_EVALUATED;
 	}
 	r->touched_start = r->touched_n = 0;
 	r->nnodes = s->nnodes;
@@ -760,6 +765,20 @@ sched_schedule_owned(struct sched *s, const struct k8s_pod_spec *pod,
 	for (k = 0; k < s->nnodes && nfeas < num_to_find; k++, idx++) {
 		if (idx == s->nnodes)
 			idx = 0;	/* (start + k) % nnodes */
+		if (plain) {
+			/* the nodes a few steps ahead: their specs and status
+			 * (a hint only) */
+			size_t a = idx + 16 < s->nnodes ? idx + 16 : idx + 16 - s->nnodes;
+			size_t b = idx + 8 < s->nnodes ? idx + 8 : idx + 8 - s->nnodes;
+			__builtin_prefetch(&s->nodes[a]);
+			__builtin_prefetch(&s->nodes[a].npods);
+			const struct k8s_node_spec *sp = s->nodes[b].spec;
+			if (sp != NULL) {
+				__builtin_prefetch(&sp->ntaints);
+				__builtin_prefetch(&sp->unschedulable);
+			}
+			__builtin_prefetch(&out->status[b], 1);
+		}
 		const struct sched_node *nd = &s->nodes[idx];
 		if (nd->spec == NULL)
 			continue;	/* removed */

@@ -632,6 +632,15 @@ sched_spread_normalize(struct sched *s, const int *nodes, size_t n, int64_t *sc)
 				sc[i] = SCHED_MAX_NODE_SCORE;
 			return;
 		}
+		if ((uint64_t)(max - min) < n) {
+			/* few distinct values: each divided once */
+			int64_t *tab = sched_arena_alloc(s, (size_t)(max - min + 1) * sizeof *tab);
+			for (int64_t v = min; v <= max; v++)
+				tab[v - min] = SCHED_MAX_NODE_SCORE * (max + min - v) / max;
+			for (size_t i = 0; i < n; i++)
+				sc[i] = tab[sc[i] - min];
+			return;
+		}
 		for (size_t i = 0; i < n; i++)
 			sc[i] = SCHED_MAX_NODE_SCORE * (max + min - sc[i]) / max;
 		return;

@@ -405,7 +405,7 @@ filters_prepare(struct sched *s)
 static inline bool
 plain_fits(const struct sched_cycle *cy, const struct sched_node *n)
 {
-	return !n->spec->unschedulable && n->spec->ntaints == 0 &&
+	return !n->tainted && !n->spec->unschedulable &&
 	    (int64_t)n->npods + 1 <= n->alloc_pods &&
 	    (cy->cpu <= 0 || cy->cpu <= n->alloc_cpu - n->req_cpu) &&
 	    (cy->mem <= 0 || cy->mem <= n->alloc_mem - n->req_mem);
@@ -762,21 +762,21 @@ sched_schedule_owned(struct sched *s, const struct k8s_pod_spec *pod,
 	size_t idx = start;
 	size_t ntainted = 0;	/* feasible nodes with taints */
 	const bool plain = s->cy.plain_filters;
+	const bool prefetch = plain && s->nnodes >= 64;
 	for (k = 0; k < s->nnodes && nfeas < num_to_find; k++, idx++) {
 		if (idx == s->nnodes)
 			idx = 0;	/* (start + k) % nnodes */
-		if (plain) {
+		if (prefetch) {
 			/* the nodes a few steps ahead: their specs and status
 			 * (a hint only) */
-			size_t a = idx + 16 < s->nnodes ? idx + 16 : idx + 16 - s->nnodes;
-			size_t b = idx + 8 < s->nnodes ? idx + 8 : idx + 8 - s->nnodes;
+			size_t a = idx + 32, b = idx + 16;
+			a -= a >= s->nnodes ? s->nnodes : 0;
+			b -= b >= s->nnodes ? s->nnodes : 0;
 			__builtin_prefetch(&s->nodes[a]);
-			__builtin_prefetch(&s->nodes[a].npods);
+			__builtin_prefetch(&s->nodes[a].tainted);
 			const struct k8s_node_spec *sp = s->nodes[b].spec;
-			if (sp != NULL) {
-				__builtin_prefetch(&sp->ntaints);
+			if (sp != NULL)
 				__builtin_prefetch(&sp->unschedulable);
-			}
 			__builtin_prefetch(&out->status[b], 1);
 		}
 		const struct sched_node *nd = &s->nodes[idx];

@@ -102,6 +102,7 @@ struct sched_node {
 	int64_t		 alloc_cpu, alloc_mem, alloc_pods;
 	int64_t		 req_cpu, req_mem;	/* Requested */
 	int32_t		 npods;
+	bool		 tainted;	/* spec->ntaints > 0 when last read */
 	int64_t		 alloc_eph;
 	int64_t		 alloc_ext[SCHED_MAX_EXT];
 	int64_t		 req_eph;

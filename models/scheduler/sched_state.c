@@ -130,6 +130,7 @@ node_read_alloc(struct sched *s, struct sched_node *n)
 {
 	const struct k8s_resources *a = &n->spec->allocatable;
 	sched_fc_forget(s, (int)(n - s->nodes));
+	n->tainted = n->spec->ntaints > 0;
 	n->alloc_cpu = a->cpu_milli;
 	n->alloc_mem = a->memory;
 	n->alloc_eph = a->ephemeral;

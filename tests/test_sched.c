@@ -763,6 +763,151 @@ test_spread_counts_incremental(void)
 		free_node(nodes[i]);
 }
 
+/* Every enabled filter on one node, the first failure deciding. */
+static enum sched_code
+filter_code(struct sched *s, const struct k8s_pod_spec *pod, int node)
+{
+	struct sched_node_status st;
+	for (int p = 0; p <= SCHED_INTER_POD_AFFINITY; p++) {
+		if (!sched_config(s)->enabled[p])
+			continue;
+		enum sched_code c = sched_run_filter(s, pod, (enum sched_plugin)p, node, &st,
+		    NULL, NULL);
+		if (c != SCHED_SUCCESS)
+			return c;
+	}
+	return SCHED_SUCCESS;
+}
+
+static void
+clear_taints(struct k8s_node_spec *n)
+{
+	for (size_t i = 0; i < n->ntaints; i++) {
+		free(n->taints[i].key);
+		free(n->taints[i].value);
+	}
+	n->ntaints = 0;
+}
+
+/*
+ * The cycle's shortcuts agree with the plugin-by-plugin path that explain
+ * takes: the window's quick filter (schedulable, untainted, fits), the
+ * scores that are the same on every node added once, NodeResourcesFit and
+ * BalancedAllocation summed in one pass and kept per node and pod shape
+ * until the node's pods or allocatable change. Two schedulers get the same
+ * nodes, pods and changes, one explaining: the same node, total and
+ * feasible count every cycle, and every evaluated node's filter status is
+ * what filtering it afresh gives.
+ */
+static void
+test_fast_paths(void)
+{
+	enum { NN = 300, NP = 1200, NT = 6 };
+	struct sched_config cfg;
+	sched_config_default(&cfg);
+	char *cause = NULL;
+	struct sched *s[2] = { sched_new(&cfg, &cause), sched_new(&cfg, &cause) };
+	struct k8s_node_spec *nodes[NN];
+	char name[32];
+	for (int i = 0; i < NN; i++) {
+		snprintf(name, sizeof name, "n%d", i);
+		static const char *const zones[3] = { "a", "b", "c" };
+		nodes[i] = mknode(name, 2000 + 1000 * (i % 4), (4 + 4 * (i % 3)) * GI, 30,
+		    zones[i % 3]);
+		if (i % 17 == 0 && i < 100)	/* some windows have none */
+			add_taint(nodes[i], "spot", "true", K8S_PREFER_NO_SCHEDULE);
+		if (i % 23 == 0)
+			add_taint(nodes[i], "dedicated", "x", K8S_NO_SCHEDULE);
+		if (i % 29 == 0)
+			nodes[i]->unschedulable = true;
+		for (int k = 0; k < 2; k++)
+			sched_add_node(s[k], nodes[i]);
+	}
+	/* templates of three shapes (two with the same), each selected by a
+	 * Service: default spreading scores them */
+	struct k8s_pod_spec *tmpl[NT];
+	struct k8s_labels svc[NT];
+	static const int64_t cpus[3] = { 100, 250, 500 };
+	for (int t = 0; t < NT; t++) {
+		snprintf(name, sizeof name, "app%d", t);
+		tmpl[t] = mkpod(name, cpus[t % 3], GI / 4);
+		memset(&svc[t], 0, sizeof svc[t]);
+		k8s_labels_set(&svc[t], "app", name);
+		for (int k = 0; k < 2; k++)
+			sched_add_service(s[k], "default", &svc[t]);
+	}
+	gsl_rng *rng[2] = { gsl_rng_alloc(gsl_rng_mt19937), gsl_rng_alloc(gsl_rng_mt19937) };
+	struct sched_result r[2];
+	sched_result_init(&r[0]);
+	sched_result_init(&r[1]);
+	r[1].explain = true;
+	int handle[2][NP];
+	int placed = 0, mismatches = 0, ties = 0, status_checked = 0;
+	uint64_t x = 99;
+	for (int step = 0; step < NP; step++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		int t = (int)((x >> 33) % NT);
+		int node[2];
+		for (int k = 0; k < 2; k++)
+			node[k] = sched_schedule(s[k], tmpl[t], rng[k], &r[k]);
+		if (node[0] != node[1] || r[0].total != r[1].total ||
+		    r[0].nfeasible != r[1].nfeasible || r[0].evaluated != r[1].evaluated)
+			mismatches++;
+		ties += r[1].ntied > 1;
+		/* the quick filter's answers against filtering afresh */
+		for (size_t k = 0; k < r[0].touched_n; k += 7) {
+			int n = (int)((r[0].touched_start + k) % r[0].nnodes);
+			if (filter_code(s[1], tmpl[t], n) != r[0].status[n].code)
+				mismatches++;
+			status_checked++;
+		}
+		if (node[0] >= 0 && node[0] == node[1]) {
+			for (int k = 0; k < 2; k++)
+				handle[k][placed] = sched_node_add_pod(s[k], node[0], tmpl[t]);
+			placed++;
+		}
+		int op = (int)((x >> 13) % 20);
+		if (op == 0 && placed > 0) {	/* a pod goes */
+			int v = (int)((x >> 40) % (uint64_t)placed);
+			for (int k = 0; k < 2; k++) {
+				sched_node_remove_pod(s[k], handle[k][v]);
+				handle[k][v] = handle[k][placed - 1];
+			}
+			placed--;
+		} else if (op == 1) {		/* a node resized */
+			int n = (int)((x >> 40) % NN);
+			k8s_res_set(&nodes[n]->allocatable, "cpu", 1000 + 500 * (int64_t)((x >> 50) % 8));
+			for (int k = 0; k < 2; k++)
+				sched_node_update(s[k], n);
+		} else if (op == 2) {		/* a node tainted or untainted */
+			int n = (int)((x >> 40) % NN);
+			if (nodes[n]->ntaints > 0) {
+				clear_taints(nodes[n]);
+			} else {
+				add_taint(nodes[n], "spot", "true", (x >> 50) % 2 ?
+				    K8S_PREFER_NO_SCHEDULE : K8S_NO_SCHEDULE);
+			}
+			for (int k = 0; k < 2; k++)
+				sched_node_update(s[k], n);
+		}
+	}
+	CHECK_INT(mismatches, 0);
+	CHECK(placed > NP / 2);
+	CHECK(ties > 0);
+	CHECK(status_checked > NP);
+	for (int k = 0; k < 2; k++) {
+		sched_result_fini(&r[k]);
+		gsl_rng_free(rng[k]);
+		sched_free(s[k]);
+	}
+	for (int t = 0; t < NT; t++) {
+		free_pod(tmpl[t]);
+		k8s_labels_free(&svc[t]);
+	}
+	for (int i = 0; i < NN; i++)
+		free_node(nodes[i]);
+}
+
 int
 main(void)
 {
@@ -775,6 +920,7 @@ main(void)
 	test_ports();
 	test_image_locality();
 	test_spread_counts_incremental();
+	test_fast_paths();
 	test_throughput();
 	return tl_finish();
 }

@@ -392,6 +392,23 @@ filters_prepare(struct sched *s)
 		if (!trivial)
 			cy->filters[cy->nfilters++] = (enum sched_plugin)p;
 	}
+	cy->plain_filters = true;
+	for (int i = 0; i < cy->nfilters; i++)
+		if (cy->filters[i] != SCHED_NODE_UNSCHEDULABLE &&
+		    cy->filters[i] != SCHED_TAINT_TOLERATION &&
+		    (cy->filters[i] != SCHED_NODE_RESOURCES_FIT || cy->req_other))
+			cy->plain_filters = false;
+}
+
+/* filter_node's quick success for plain filters: a schedulable node without
+ * taints with room for the pod's cpu, memory and one more pod. */
+static inline bool
+plain_fits(const struct sched_cycle *cy, const struct sched_node *n)
+{
+	return !n->tainted && !n->spec->unschedulable &&
+	    (int64_t)n->npods + 1 <= n->alloc_pods &&
+	    (cy->cpu <= 0 || cy->cpu <= n->alloc_cpu - n->req_cpu) &&
+	    (cy->mem <= 0 || cy->mem <= n->alloc_mem - n->req_mem);
 }
 
 /* ---- plugin dispatch ------------------------------------------------------------ */
@@ -489,6 +506,9 @@ score_nodes(struct sched *s, enum sched_plugin p, const int *nodes, size_t n, in
 		for (size_t i = 0; i < n; i++)
 			sc[i] = s->nodes[nodes[i]].spec->ntaints == 0 ? 0 :
 			    sched_taint_score(s, nodes[i]);
+		return;
+	case SCHED_POD_TOPOLOGY_SPREAD:
+		sched_spread_score_nodes(s, nodes, n, sc);
 		return;
 	case SCHED_IMAGE_LOCALITY:
 		if (!sched_image_any(s)) {	/* no node has any of its images */
@@ -596,9 +616,14 @@ result_prepare(struct sched *s, struct sched_result *r)
 	} else if (r->nnodes != s->nnodes || r->touched_n >= r->nnodes) {
 		memset(r->status, 0, s->nnodes * sizeof *r->status);
 	} else {
-		/* Clear only the window the previous call evaluated. */
-		for (size_t k = 0; k < r->touched_n; k++)
-			r->status[(r->touched_start + k) % r->nnodes].code = SCHED_NOT_EVALUATED;
+		/* Clear only the window the previous call evaluated:
+		 * [start, start + n) modulo nnodes, as two runs. */
+		size_t a = r->touched_start % r->nnodes, n = r->touched_n;
+		size_t first = n < r->nnodes - a ? n : r->nnodes - a;
+		for (size_t k = 0; k < first; k++)
+			r->status[a + k].code = SCHED_NOT_EVALUATED;
+		for (size_t k = 0; k < n - first; k++)
+			r->status[k].code = SCHED_NOT_EVALUATED;
 	}
 	r->touched_start = r->touched_n = 0;
 	r->nnodes = s->nnodes;
@@ -735,15 +760,38 @@ sched_schedule_owned(struct sched *s, const struct k8s_pod_spec *pod,
 	out->start_index = start;
 	size_t nfeas = 0, processed = 0, k;
 	size_t idx = start;
+	size_t ntainted = 0;	/* feasible nodes with taints */
+	const bool plain = s->cy.plain_filters;
+	const bool prefetch = plain && s->nnodes >= 64;
 	for (k = 0; k < s->nnodes && nfeas < num_to_find; k++, idx++) {
 		if (idx == s->nnodes)
 			idx = 0;	/* (start + k) % nnodes */
-		if (!sched_node_live(s, (int)idx))
-			continue;
+		if (prefetch) {
+			/* the nodes a few steps ahead: their specs and status
+			 * (a hint only) */
+			size_t a = idx + 32, b = idx + 16;
+			a -= a >= s->nnodes ? s->nnodes : 0;
+			b -= b >= s->nnodes ? s->nnodes : 0;
+			__builtin_prefetch(&s->nodes[a]);
+			__builtin_prefetch(&s->nodes[a].tainted);
+			const struct k8s_node_spec *sp = s->nodes[b].spec;
+			if (sp != NULL)
+				__builtin_prefetch(&sp->unschedulable);
+			__builtin_prefetch(&out->status[b], 1);
+		}
+		const struct sched_node *nd = &s->nodes[idx];
+		if (nd->spec == NULL)
+			continue;	/* removed */
 		struct sched_node_status *st = &out->status[idx];
 		processed++;
-		if (filter_node(s, (int)idx, st) == SCHED_SUCCESS)
+		if (plain && plain_fits(&s->cy, nd)) {
+			st->code = SCHED_SUCCESS;
+			st->nreasons = 0;
 			s->feasible[nfeas++] = (int)idx;
+		} else if (filter_node(s, (int)idx, st) == SCHED_SUCCESS) {
+			s->feasible[nfeas++] = (int)idx;
+			ntainted += nd->spec->ntaints != 0;
+		}
 	}
 	s->next_start = (start + k) % s->nnodes;
 	out->touched_start = start;
@@ -763,9 +811,14 @@ sched_schedule_owned(struct sched *s, const struct k8s_pod_spec *pod,
 		return out->node;
 	}
 
-	/* prioritizeNodes */
+	/* prioritizeNodes. Without explain, a plugin whose scores are the
+	 * same on every feasible node adds that to base instead (the same
+	 * choice and ties: only differences between totals decide), and
+	 * NodeResourcesFit and BalancedAllocation are added in one pass. */
 	out->scored = true;
 	memset(s->totals, 0, nfeas * sizeof *s->totals);
+	int64_t base = 0;
+	bool bal_done = false;
 	for (int p = 0; p < SCHED_NPLUGINS; p++) {
 		if (!s->cfg.enabled[p] || !sched_plugin_scores((enum sched_plugin)p))
 			continue;
@@ -773,6 +826,28 @@ sched_schedule_owned(struct sched *s, const struct k8s_pod_spec *pod,
 		int64_t *sc = s->scores + (size_t)p * s->cap_scratch;
 		bool skip = prescore(s, (enum sched_plugin)p, s->feasible, nfeas);
 		out->skipped[p] = skip;
+		if (!skip && !out->explain) {
+			int64_t w = s->cfg.weight[p];
+			if (p == SCHED_TAINT_TOLERATION && ntainted == 0) {
+				/* no PreferNoSchedule taint anywhere: every raw
+				 * score 0, reversed to MaxNodeScore */
+				base += SCHED_MAX_NODE_SCORE * w;
+				continue;
+			}
+			if (p == SCHED_IMAGE_LOCALITY && !sched_image_any(s))
+				continue;	/* 0 everywhere */
+			if (p == SCHED_BALANCED_ALLOCATION && bal_done)
+				continue;
+			if (p == SCHED_NODE_RESOURCES_FIT) {
+				bool bal = s->cfg.enabled[SCHED_BALANCED_ALLOCATION] &&
+				    !prescore(s, SCHED_BALANCED_ALLOCATION, s->feasible, nfeas);
+				if (sched_fit_balanced_totals(s, s->feasible, nfeas, w, bal,
+				    s->cfg.weight[SCHED_BALANCED_ALLOCATION], s->totals)) {
+					bal_done = bal;
+					continue;
+				}
+			}
+		}
 		if (skip) {
 			/* adds 0 to every total */
 			if (out->explain)
@@ -810,7 +885,7 @@ sched_schedule_owned(struct sched *s, const struct k8s_pod_spec *pod,
 		}
 	}
 	out->node = s->feasible[chosen];
-	out->total = best;
+	out->total = best + base;
 	if (out->explain) {
 		memcpy(out->totals, s->totals, nfeas * sizeof *s->totals);
 		for (size_t i = 0; i < nfeas; i++)

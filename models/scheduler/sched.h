@@ -97,14 +97,17 @@ int sched_config_validate(const struct sched_config *c, char **cause);
 
 /* A node as the scheduler sees it (read-only for callers). */
 struct sched_node {
+	/* first what every filter pass reads (one cache line or two) */
 	const struct k8s_node_spec *spec;	/* NULL once removed */
-	int64_t		 alloc_cpu, alloc_mem, alloc_eph;
+	int64_t		 alloc_cpu, alloc_mem, alloc_pods;
+	int64_t		 req_cpu, req_mem;	/* Requested */
+	int32_t		 npods;
+	bool		 tainted;	/* spec->ntaints > 0 when last read */
+	int64_t		 alloc_eph;
 	int64_t		 alloc_ext[SCHED_MAX_EXT];
-	int64_t		 alloc_pods;
-	int64_t		 req_cpu, req_mem, req_eph;	/* Requested */
+	int64_t		 req_eph;
 	int64_t		 req_ext[SCHED_MAX_EXT];
 	int64_t		 nz_cpu, nz_mem;		/* NonZeroRequested */
-	int32_t		 npods;
 	int32_t		*pods;		/* pod handles on the node */
 	size_t		 cap_pods;
 	struct sched_ng	*groups;	/* per pod template: counts (internal) */

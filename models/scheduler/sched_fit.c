@@ -332,3 +332,54 @@ sched_balanced_score_nodes(struct sched *s, const int *nodes, size_t n, int64_t 
 	for (size_t i = 0; i < n; i++)
 		sc[i] = sched_balanced_score(s, nodes[i]);
 }
+
+/* The id of what the sum of one node reads besides the node: the pod's
+ * requests, the weights (wb 0: no BalancedAllocation). */
+static uint32_t
+shape_id(struct sched *s, int64_t wf, int64_t wb, int64_t wc, int64_t wm)
+{
+	const struct sched_cycle *cy = &s->cy;
+	const int64_t v[8] = { cy->cpu, cy->mem, cy->nz_cpu, cy->nz_mem, wf, wb, wc, wm };
+	for (int i = 0; i < SCHED_FC_SHAPES; i++)
+		if (s->shapes[i].sid != 0 && memcmp(s->shapes[i].v, v, sizeof v) == 0)
+			return s->shapes[i].sid;
+	if (++s->sid_next == 0) {	/* wrapped: forget every cached sum */
+		memset(s->fc, 0, s->cap_fc * SCHED_FC_SLOTS * sizeof *s->fc);
+		memset(s->shapes, 0, sizeof s->shapes);
+		s->sid_next = 1;
+	}
+	struct sched_shape *sh = &s->shapes[s->shape_next];
+	s->shape_next = (s->shape_next + 1) % SCHED_FC_SHAPES;
+	memcpy(sh->v, v, sizeof v);
+	sh->sid = s->sid_next;
+	return sh->sid;
+}
+
+bool
+sched_fit_balanced_totals(struct sched *s, const int *nodes, size_t n, int64_t wf, bool bal,
+    int64_t wb, int64_t *totals)
+{
+	const struct sched_config *c = &s->cfg;
+	if (c->strategy != SCHED_LEAST_ALLOCATED || c->nfit_resources != 2 ||
+	    s->fit_res[0] != SCHED_RES_CPU || s->fit_res[1] != SCHED_RES_MEM)
+		return false;
+	if (bal && (c->nbalanced_resources != 2 || s->bal_res[0] != SCHED_RES_CPU ||
+	    s->bal_res[1] != SCHED_RES_MEM))
+		return false;
+	int64_t wc = c->fit_resources[0].weight, wm = c->fit_resources[1].weight;
+	uint32_t sid = shape_id(s, wf, bal ? wb : 0, wc, wm);
+	size_t slot = sid % SCHED_FC_SLOTS;
+	for (size_t i = 0; i < n; i++) {
+		struct sched_fc *e = &s->fc[(size_t)nodes[i] * SCHED_FC_SLOTS + slot];
+		if (e->sid != sid) {
+			const struct sched_node *nd = &s->nodes[nodes[i]];
+			int64_t t = least_cpu_mem(s, nd, wc, wm) * wf;
+			if (bal)
+				t += balanced_cpu_mem(s, nd) * wb;
+			e->val = t;
+			e->sid = sid;
+		}
+		totals[i] += e->val;
+	}
+	return true;
+}

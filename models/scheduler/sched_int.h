@@ -207,6 +207,10 @@ struct sched_cycle {
 	/* the filters that can fail for this pod, in upstream's order */
 	enum sched_plugin filters[SCHED_NPLUGINS];
 	int		 nfilters;
+	/* Every filter is NodeUnschedulable, TaintToleration or
+	 * NodeResourcesFit on pods, cpu and memory: a schedulable node
+	 * without taints where the pod fits passes them all (sched.c). */
+	bool		 plain_filters;
 	/* PodTopologySpread */
 	struct sched_spread_c fcons[SCHED_MAX_SPREAD];
 	int		 nfcons;
@@ -272,6 +276,20 @@ struct sched_arena {
 	size_t	  nchunks;
 	size_t	  used;		/* in the last chunk */
 	size_t	  total;
+};
+
+/* NodeResourcesFit + BalancedAllocation of one node for one pod shape
+ * (sched_fit_balanced_totals), forgotten when the node's requests or
+ * allocatable change. */
+#define SCHED_FC_SLOTS		4	/* per node, by shape id */
+#define SCHED_FC_SHAPES		8	/* shapes remembered */
+struct sched_fc {
+	int64_t		 val;
+	uint32_t	 sid;		/* 0: empty */
+};
+struct sched_shape {
+	int64_t		 v[8];		/* what the sum reads of the pod and config */
+	uint32_t	 sid;
 };
 
 struct sched {
@@ -346,6 +364,11 @@ struct sched {
 	struct sched_mark	 mk_host[SCHED_MAX_SPREAD];	/* hostname counts */
 	struct sched_mark	 mk_tscore[SCHED_MAX_TSCORE];	/* InterPodAffinity per domain */
 	uint64_t		 aff_gen;	/* bumped when a group with pod terms is refreshed */
+	struct sched_fc		*fc;		/* [cap_fc * SCHED_FC_SLOTS] */
+	size_t			 cap_fc;
+	struct sched_shape	 shapes[SCHED_FC_SHAPES];
+	int			 shape_next;
+	uint32_t		 sid_next;
 	/* scratch for the framework */
 	int			*feasible;
 	int64_t			*scores;	/* [cap * SCHED_NPLUGINS] */
@@ -424,6 +447,9 @@ enum sched_code sched_spread_filter(struct sched *s, int node, struct sched_node
 bool sched_spread_prescore(struct sched *s, const int *nodes, size_t n);
 int64_t sched_spread_score(struct sched *s, int node);
 void sched_spread_normalize(struct sched *s, const int *nodes, size_t n, int64_t *scores);
+void sched_spread_normalize_all(struct sched *s, const int *nodes, size_t n, int64_t *scores);
+/* sched_spread_score of n nodes after PreScore. */
+void sched_spread_score_nodes(struct sched *s, const int *nodes, size_t n, int64_t *sc);
 
 void sched_ipa_prefilter(struct sched *s);
 enum sched_code sched_ipa_filter(struct sched *s, int node, struct sched_node_status *st);
@@ -446,6 +472,11 @@ struct sched_mark *sched_node_cache(struct sched *s, uint64_t key);
 /* Scores of n nodes by NodeResourcesFit, BalancedAllocation, ImageLocality. */
 void sched_fit_score_nodes(struct sched *s, const int *nodes, size_t n, int64_t *sc);
 void sched_balanced_score_nodes(struct sched *s, const int *nodes, size_t n, int64_t *sc);
+/* totals[i] += wf * NodeResourcesFit's score (+ wb * BalancedAllocation's
+ * when bal) of nodes[i], when both score cpu and memory as by default
+ * (LeastAllocated); false, nothing added, otherwise. */
+bool sched_fit_balanced_totals(struct sched *s, const int *nodes, size_t n, int64_t wf,
+    bool bal, int64_t wb, int64_t *totals);
 void sched_image_score_nodes(struct sched *s, const int *nodes, size_t n, int64_t *sc);
 /* The group of a pod spec, created when new (may move s->groups). */
 int32_t sched_group_of(struct sched *s, const struct k8s_pod_spec *spec);
@@ -453,6 +484,14 @@ int32_t sched_group_of(struct sched *s, const struct k8s_pod_spec *spec);
  * pod: the domain counts matching g follow (sched_spread.c). */
 void sched_dcount_bump(struct sched *s, int32_t g, int n, int delta);
 void sched_dcount_free(struct sched *s);
+/* Node n's requests or allocatable changed: its cached scores go. */
+static inline void
+sched_fc_forget(struct sched *s, int n)
+{
+	if ((size_t)n < s->cap_fc)
+		for (int i = 0; i < SCHED_FC_SLOTS; i++)
+			s->fc[(size_t)n * SCHED_FC_SLOTS + i].sid = 0;
+}
 
 /* ImageLocality's normalizedImageName (":latest" when untagged), into buf. */
 void sched_image_norm(const char *in, char *buf, size_t n);

@@ -493,24 +493,42 @@ sched_spread_prescore(struct sched *s, const int *nodes, size_t n)
 		if (!cy->scons[i].hostname)	/* counted per node instead */
 			alloc_domains(s, &cy->scons[i]);
 	}
-	for (size_t k = 0; k < n; k++) {
-		int node = nodes[k];
-		if (cy->require_all && !has_all_keys(s, cy->scons, cy->nscons, node)) {
-			if (!sched_mark_value(ignored, node)) {
-				sched_mark_set(ignored, node, 1);
-				nignored++;
+	if (cy->require_all) {
+		for (size_t k = 0; k < n; k++) {
+			int node = nodes[k];
+			if (!has_all_keys(s, cy->scons, cy->nscons, node)) {
+				if (!sched_mark_value(ignored, node)) {
+					sched_mark_set(ignored, node, 1);
+					nignored++;
+				}
+				continue;
 			}
-			continue;
+			for (int i = 0; i < cy->nscons; i++) {
+				struct sched_spread_c *c = &cy->scons[i];
+				if (c->hostname)
+					continue;
+				int32_t dom = s->topos[c->topo].dom[node];
+				if (!c->present[dom]) {
+					c->present[dom] = 1;
+					topo_size[i]++;
+				}
+			}
 		}
+	} else {
+		/* no node is ignored: the domains present, one key at a time */
 		for (int i = 0; i < cy->nscons; i++) {
 			struct sched_spread_c *c = &cy->scons[i];
 			if (c->hostname)
 				continue;
-			int32_t dom = s->topos[c->topo].dom[node];
-			if (!c->present[dom]) {
-				c->present[dom] = 1;
-				topo_size[i]++;
+			const int32_t *dom = s->topos[c->topo].dom;
+			uint8_t *present = c->present;
+			int64_t size = 0;
+			for (size_t k = 0; k < n; k++) {
+				int32_t d = dom[nodes[k]];
+				size += !present[d];
+				present[d] = 1;
 			}
+			topo_size[i] = size;
 		}
 	}
 	for (int i = 0; i < cy->nscons; i++) {
@@ -556,7 +574,82 @@ sched_spread_score(struct sched *s, int node)
 }
 
 void
+sched_spread_score_nodes(struct sched *s, const int *nodes, size_t n, int64_t *sc)
+{
+	const struct sched_cycle *cy = &s->cy;
+	if (cy->require_all) {	/* some nodes may be ignored */
+		for (size_t k = 0; k < n; k++)
+			sc[k] = sched_spread_score(s, nodes[k]);
+		return;
+	}
+	/* sched_spread_score without IgnoredNodes, each constraint's arrays
+	 * read once: the same sums in the same order. */
+	struct {
+		const bool	*has;
+		const int32_t	*dom;
+		const int64_t	*cnt;
+		const struct sched_mark *host;
+		double		 w, skew;
+	} cs[SCHED_MAX_SPREAD];
+	int nc = cy->nscons;
+	for (int i = 0; i < nc; i++) {
+		const struct sched_spread_c *c = &cy->scons[i];
+		cs[i].has = s->topos[c->topo].has;
+		cs[i].dom = s->topos[c->topo].dom;
+		cs[i].cnt = c->cnt;
+		cs[i].host = c->hostname ? &s->mk_host[i] : NULL;
+		cs[i].w = c->weight;
+		cs[i].skew = (double)(c->max_skew - 1);
+	}
+	for (size_t k = 0; k < n; k++) {
+		int node = nodes[k];
+		double score = 0;
+		for (int i = 0; i < nc; i++) {
+			if (!cs[i].has[node])
+				continue;
+			int64_t cnt = cs[i].host != NULL ? sched_mark_value(cs[i].host, node) :
+			    cs[i].cnt[cs[i].dom[node]];
+			score += (double)cnt * cs[i].w + cs[i].skew;
+		}
+		sc[k] = round_nonneg(score);
+	}
+}
+
+void
 sched_spread_normalize(struct sched *s, const int *nodes, size_t n, int64_t *sc)
+{
+	if (!s->cy.require_all && s->cy.nscons > 0) {
+		/* no node ignored */
+		int64_t min = INT64_MAX, max = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (sc[i] < min)
+				min = sc[i];
+			if (sc[i] > max)
+				max = sc[i];
+		}
+		if (max == 0) {
+			for (size_t i = 0; i < n; i++)
+				sc[i] = SCHED_MAX_NODE_SCORE;
+			return;
+		}
+		if ((uint64_t)(max - min) < n) {
+			/* few distinct values: each divided once */
+			int64_t *tab = sched_arena_alloc(s, (size_t)(max - min + 1) * sizeof *tab);
+			for (int64_t v = min; v <= max; v++)
+				tab[v - min] = SCHED_MAX_NODE_SCORE * (max + min - v) / max;
+			for (size_t i = 0; i < n; i++)
+				sc[i] = tab[sc[i] - min];
+			return;
+		}
+		for (size_t i = 0; i < n; i++)
+			sc[i] = SCHED_MAX_NODE_SCORE * (max + min - sc[i]) / max;
+		return;
+	}
+	sched_spread_normalize_all(s, nodes, n, sc);
+}
+
+void
+sched_spread_normalize_all(struct sched *s, const int *nodes, size_t n, int64_t *sc)
 {
 	const struct sched_cycle *cy = &s->cy;
 	if (cy->nscons == 0)

@@ -129,6 +129,8 @@ static void
 node_read_alloc(struct sched *s, struct sched_node *n)
 {
 	const struct k8s_resources *a = &n->spec->allocatable;
+	sched_fc_forget(s, (int)(n - s->nodes));
+	n->tainted = n->spec->ntaints > 0;
 	n->alloc_cpu = a->cpu_milli;
 	n->alloc_mem = a->memory;
 	n->alloc_eph = a->ephemeral;
@@ -231,6 +233,12 @@ sched_add_node(struct sched *s, const struct k8s_node_spec *spec)
 		(void)old;
 	}
 	size_t n = s->nnodes++;
+	if (s->cap_fc < s->cap_nodes) {
+		s->fc = xreallocarray(s->fc, s->cap_nodes * SCHED_FC_SLOTS, sizeof *s->fc);
+		memset(s->fc + s->cap_fc * SCHED_FC_SLOTS, 0,
+		    (s->cap_nodes - s->cap_fc) * SCHED_FC_SLOTS * sizeof *s->fc);
+		s->cap_fc = s->cap_nodes;
+	}
 	struct sched_node *node = &s->nodes[n];
 	memset(node, 0, sizeof *node);
 	node->spec = spec;
@@ -772,8 +780,9 @@ req_add(int64_t sum, int sign, int64_t q)
 }
 
 static void
-node_account(struct sched_node *node, const struct sched_pod *p, int sign)
+node_account(struct sched *s, struct sched_node *node, const struct sched_pod *p, int sign)
 {
+	sched_fc_forget(s, (int)(node - s->nodes));
 	node->req_cpu = req_add(node->req_cpu, sign, p->cpu);
 	node->req_mem = req_add(node->req_mem, sign, p->mem);
 	node->req_eph = req_add(node->req_eph, sign, p->eph);
@@ -790,7 +799,7 @@ pod_link(struct sched *s, int32_t id, int n)
 	struct sched_pod *p = &s->pods[id];
 	p->node = n;
 	struct sched_node *node = &s->nodes[n];
-	node_account(node, p, 1);
+	node_account(s, node, p, 1);
 	KS_GROW(node->pods, node->cap_pods, (size_t)node->npods + 1);
 	p->pos = node->npods;
 	node->pods[node->npods++] = id;
@@ -811,7 +820,7 @@ pod_unlink(struct sched *s, int32_t id)
 	struct sched_pod *p = &s->pods[id];
 	int n = p->node;
 	struct sched_node *node = &s->nodes[n];
-	node_account(node, p, -1);
+	node_account(s, node, p, -1);
 	int32_t last = node->pods[node->npods - 1];
 	node->pods[p->pos] = last;
 	s->pods[last].pos = p->pos;
@@ -985,6 +994,9 @@ sched_state_free(struct sched *s)
 		free(s->nodes[i].ports);
 	}
 	free(s->nodes);
+	free(s->fc);
+	s->fc = NULL;
+	s->cap_fc = 0;
 	free(s->pods);
 	for (size_t i = 0; i < s->ngroups; i++) {
 		free(s->groups[i].nodes);

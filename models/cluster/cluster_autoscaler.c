@@ -135,18 +135,6 @@ su_status_name(enum ca_su_status s)
 
 /* ---- simulated scheduling ----------------------------------------------------- */
 
-/* True when the pod asks for a host port (NodePorts has nothing to check
- * otherwise). */
-static bool
-cas_host_ports(const struct k8s_pod_spec *pod)
-{
-	for (size_t c = 0; c < pod->ncontainers; c++)
-		for (size_t i = 0; i < pod->containers[c].nports; i++)
-			if (pod->containers[c].ports[i].host_port > 0)
-				return true;
-	return false;
-}
-
 /* A pod's request as NodeResourcesFit reads it (k8s_pod_request without
  * the non-zero defaults); plain: no extended resource, so the fit is
  * fitsRequest on the node's sums. */
@@ -226,7 +214,7 @@ cas_fits(struct cas *ca, struct sched *s, const struct k8s_pod_spec *pod, int no
 				continue;
 			break;
 		case SCHED_NODE_PORTS:
-			if (!cas_host_ports(pod))
+			if (!sched_pod_has_host_ports(pod))
 				continue;
 			break;
 		case SCHED_POD_TOPOLOGY_SPREAD:

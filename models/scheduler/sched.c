@@ -347,8 +347,8 @@ sched_cycle_begin(struct sched *s, const struct k8s_pod_spec *pod,
 	sched_mark_begin(s, &s->mk_taint);
 }
 
-static bool
-has_host_ports(const struct k8s_pod_spec *pod)
+bool
+sched_pod_has_host_ports(const struct k8s_pod_spec *pod)
 {
 	for (size_t c = 0; c < pod->ncontainers; c++)
 		for (size_t i = 0; i < pod->containers[c].nports; i++)
@@ -378,7 +378,7 @@ filters_prepare(struct sched *s)
 			trivial = cy->aff_all;
 			break;
 		case SCHED_NODE_PORTS:
-			trivial = !has_host_ports(pod);
+			trivial = !sched_pod_has_host_ports(pod);
 			break;
 		case SCHED_POD_TOPOLOGY_SPREAD:
 			trivial = cy->nfcons == 0;

@@ -311,6 +311,10 @@ int64_t sched_broken_linear(const struct sched_shape_point *shape, int n, int64_
 /* helper.DefaultNormalizeScore(MaxNodeScore, reverse, scores). */
 void sched_default_normalize(int64_t *scores, size_t n, bool reverse);
 
+/* Whether a container of the pod asks for a host port (NodePorts has
+ * nothing to check otherwise). */
+bool sched_pod_has_host_ports(const struct k8s_pod_spec *pod);
+
 /*
  * Node-local predicates other controllers reuse (the DaemonSet controller's
  * node eligibility): the pod's nodeSelector and required node affinity

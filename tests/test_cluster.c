@@ -473,12 +473,15 @@ burst_steady(void *ctx, sim_ns from)
 	    SIM_NEVER;
 }
 
+static bool run_parked = true;	/* cohort_run_steady: traffic_use_parking */
+
 struct cohort_run {
 	struct recorder	 rec;
 	double		*cpu, *served;
 	size_t		 npods, ncohorts;
-	uint64_t	 replayed;
+	uint64_t	 replayed, parked;
 	double		 offered, ok, occupancy;	/* occupancy: l_avg + p99 */
+	double		 totals[3];	/* the profile's offered, ok, errors */
 };
 
 /* The HPA scale-up cluster with an overload and a node failure, its fluid
@@ -493,6 +496,7 @@ cohort_run_steady(bool cohorts, bool counts, int32_t lb, bool steady, struct coh
 	struct probe_sink sink = { rec_emit, &out->rec };
 	struct cluster *c = cl_new(sim, 3, &t, &sink);
 	traffic_use_cohorts(c, cohorts);
+	traffic_use_parking(c, run_parked);
 	horizontal_use_counts(c, counts);
 	static const char *const zones[] = { "a" };
 	struct cl_pool_params pool = {
@@ -534,12 +538,16 @@ cohort_run_steady(bool cohorts, bool counts, int32_t lb, bool steady, struct coh
 	}
 	out->ncohorts = traffic_cohorts(c, 0);
 	out->replayed = traffic_replayed(c, 0);
+	out->parked = traffic_parked_ticks(c, 0);
 	struct cl_serve_stats st;
 	cl_serve_stats(c, 0, &st);
 	out->offered = st.offered;
 	out->ok = st.ok;
 	out->occupancy = st.l_avg + st.latency_p99;
 	cl_finish(c);
+	out->totals[0] = c->profiles[0].total_offered;
+	out->totals[1] = c->profiles[0].total_ok;
+	out->totals[2] = c->profiles[0].total_errors;
 	cl_free(c);
 	sim_free(sim);
 	k8s_labels_free(&d.template.labels);
@@ -553,6 +561,10 @@ cohort_run(bool cohorts, bool counts, int32_t lb, struct cohort_run *out)
 	cohort_run_steady(cohorts, counts, lb, false, out);
 }
 
+/* a and b to the last bit (then freed) */
+static void
+cohort_runs_same_free(struct cohort_run *a, struct cohort_run *b);
+
 /*
  * Steady ticks replayed (struct serve_replay in traffic.c) give what
  * stepping them gives, to the last bit: the same cluster with and without
@@ -563,24 +575,54 @@ static void
 test_replay_exact(void)
 {
 	struct cohort_run a, b;
+	run_parked = false;
 	cohort_run_steady(true, true, 0, false, &a);
 	cohort_run_steady(true, true, 0, true, &b);
+	run_parked = true;
 	CHECK(a.replayed == 0);
 	CHECK(b.replayed > 1000);
-	CHECK_INT(b.rec.nevents, a.rec.nevents);
-	for (size_t i = 0; i < a.rec.nevents && i < b.rec.nevents; i++)
-		CHECK(a.rec.events[i].t == b.rec.events[i].t);
-	CHECK(b.rec.hpa_hash == a.rec.hpa_hash);
-	CHECK_INT(b.npods, a.npods);
-	for (size_t p = 0; p < a.npods && p < b.npods; p++)
-		CHECK(a.cpu[p] == b.cpu[p] && a.served[p] == b.served[p]);
-	CHECK(a.offered == b.offered && a.ok == b.ok && a.occupancy == b.occupancy);
-	CHECK_INT(b.rec.nsvc, a.rec.nsvc);
-	for (size_t i = 0; i < a.rec.nsvc && i < b.rec.nsvc; i++)
+	CHECK(a.parked == 0 && b.parked == 0);
+	cohort_runs_same_free(&a, &b);
+}
+
+/*
+ * Parked Services (traffic_park.c) give what replaying each tick gives,
+ * to the last bit, with the HPA's scrapes, the CPU model's checks and the
+ * intervals reading their sums between ticks, and the overload, the
+ * scale-ups and the node failure releasing them.
+ */
+static void
+test_park_exact(void)
+{
+	struct cohort_run a, b;
+	run_parked = false;
+	cohort_run_steady(true, true, 0, true, &a);
+	run_parked = true;
+	cohort_run_steady(true, true, 0, true, &b);
+	CHECK(a.parked == 0);
+	CHECK(b.parked > 1000);
+	CHECK(a.replayed == b.replayed);
+	cohort_runs_same_free(&a, &b);
+}
+
+static void
+cohort_runs_same_free(struct cohort_run *a, struct cohort_run *b)
+{
+	CHECK_INT(b->rec.nevents, a->rec.nevents);
+	for (size_t i = 0; i < a->rec.nevents && i < b->rec.nevents; i++)
+		CHECK(a->rec.events[i].t == b->rec.events[i].t);
+	CHECK(b->rec.hpa_hash == a->rec.hpa_hash);
+	CHECK_INT(b->npods, a->npods);
+	for (size_t p = 0; p < a->npods && p < b->npods; p++)
+		CHECK(a->cpu[p] == b->cpu[p] && a->served[p] == b->served[p]);
+	CHECK(a->offered == b->offered && a->ok == b->ok && a->occupancy == b->occupancy);
+	CHECK(memcmp(a->totals, b->totals, sizeof a->totals) == 0);
+	CHECK_INT(b->rec.nsvc, a->rec.nsvc);
+	for (size_t i = 0; i < a->rec.nsvc && i < b->rec.nsvc; i++)
 		for (size_t k = 0; k < 12; k++)
-			CHECK(memcmp(&a.rec.svc[i].vals[k], &b.rec.svc[i].vals[k],
+			CHECK(memcmp(&a->rec.svc[i].vals[k], &b->rec.svc[i].vals[k],
 			    sizeof(double)) == 0);
-	struct cohort_run *r[2] = { &a, &b };
+	struct cohort_run *r[2] = { a, b };
 	for (int i = 0; i < 2; i++) {
 		free(r[i]->cpu);
 		free(r[i]->served);
@@ -838,6 +880,7 @@ main(void)
 	test_scrape_idle_per_deploy();
 	test_cohorts_match_pods();
 	test_replay_exact();
+	test_park_exact();
 	test_cohorts_own_caps();
 	test_hpa_step_timeline();
 	test_random_failures();

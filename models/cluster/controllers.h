@@ -176,6 +176,16 @@ void traffic_use_cohorts(struct cluster *c, bool on);
 size_t traffic_cohorts(const struct cluster *c, size_t i);
 /* traffic.c: profile i's ticks replayed so far (struct serve_replay). */
 uint64_t traffic_replayed(const struct cluster *c, size_t i);
+/* traffic_park.c: a Service whose ticks replay (steady traffic, nothing
+ * changed) is parked out of the tick loop and its sums are brought up to
+ * date when read, to the same bits (on by default; off: the reference the
+ * tests compare with); profile i's ticks added that way so far. */
+void traffic_use_parking(struct cluster *c, bool on);
+uint64_t traffic_parked_ticks(const struct cluster *c, size_t i);
+/* Every parked Service's sums brought up to the ticks served so far (the
+ * readers of struct cl_profile's sums call it; the pod accessors above
+ * and cl_serve_stats do it themselves). Only lazily kept sums change. */
+void traffic_settle(const struct cluster *c);
 /* traffic.c: request mode's requests of profile i queued or in service
  * now, and those abandoned so far (*abandoned); -1 in fluid mode or on the
  * mesh. */

@@ -64,6 +64,7 @@ struct cpu_state {
 	size_t		 nthrottle;	/* pods with can_throttle */
 	bool		 active;	/* a pod can be throttled or contend */
 	bool		 any;		/* active or a release's factors, ever */
+	uint64_t	 own_caps_set;	/* profiles whose own_caps became true */
 	uint32_t	*busy_nodes;	/* nodes that can be overcommitted */
 	size_t		 nbusy, capbusy;
 	bool		 throttle;	/* a pod's limit is below its full demand */
@@ -196,6 +197,14 @@ node_cores(const struct cl_node *n)
 	return (double)n->spec->allocatable.cpu_milli / 1000.0;
 }
 
+static void
+set_own_caps(struct cpu_state *cs, int32_t i)
+{
+	if (!cs->prof[i].own_caps)
+		cs->own_caps_set++;
+	cs->prof[i].own_caps = true;
+}
+
 /* Pod p (bound to a node that is not deleted): its limit, whether it can
  * be throttled (its limit below its demand with every slot busy), and its
  * profile's flags. */
@@ -212,7 +221,7 @@ scan_pod(struct cpu_state *cs, uint32_t p)
 	if (pd->behave != NULL && (pd->behave->service_time_factor > 0 ||
 	    pd->behave->error_rate > 0)) {
 		cs->any = true;
-		cs->prof[i].own_caps = true;
+		set_own_caps(cs, i);
 	}
 	cp->limit = lim;
 	if (lim > 0 && lim < full) {
@@ -220,7 +229,7 @@ scan_pod(struct cpu_state *cs, uint32_t p)
 			cs->nthrottle++;
 		cp->can_throttle = true;
 		cs->prof[i].rows = true;
-		cs->prof[i].own_caps = true;
+		set_own_caps(cs, i);
 	}
 }
 
@@ -301,7 +310,7 @@ check_nodes(struct cpu_state *cs)
 			for (uint32_t p = nd->first_pod; p != NONE; p = c->pods[p].node_next) {
 				int32_t i = pod_profile(c, p);
 				if (i >= 0 && (size_t)i < cs->nprof)
-					cs->prof[i].own_caps = true;
+					set_own_caps(cs, i);
 			}
 		}
 	}
@@ -515,6 +524,12 @@ bool
 cpu_profile_own_caps(const struct cpu_state *cs, size_t i)
 {
 	return i < cs->nprof && cs->prof[i].own_caps;
+}
+
+uint64_t
+cpu_own_caps_changes(const struct cpu_state *cs)
+{
+	return cs->own_caps_set;
 }
 
 bool

@@ -199,11 +199,12 @@ enum cl_change {
 	CL_NODE_UP,		/* the machine and its kubelet run again */
 	CL_NODE_REMOVED,	/* about to be deleted */
 	CL_DEPLOY_SCALED,	/* spec.replicas changed */
+	CL_SERVICE_ENDPOINTS,	/* its endpoints are about to change */
 	CL_NCHANGES
 };
 #define CL_ON(ch)	(1u << (ch))
 
-/* A watcher's handler: `id` is a pod, node or deployment id. */
+/* A watcher's handler: `id` is a pod, node, deployment or service id. */
 typedef void cl_watch_fn(void *ctx, enum cl_change what, uint32_t id);
 
 /* ---- the store ----------------------------------------------------------- */

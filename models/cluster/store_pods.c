@@ -271,7 +271,9 @@ pod_set_why_pending(struct cluster *c, uint32_t p, const char *why)
 void
 endpoint_add(struct cluster *c, uint32_t p)
 {
-	struct cl_service *sv = &c->services[c->deploys[c->pods[p].deploy].service];
+	uint32_t s = c->deploys[c->pods[p].deploy].service;
+	cl_notify(c, CL_SERVICE_ENDPOINTS, s);
+	struct cl_service *sv = &c->services[s];
 	KS_GROW(sv->endpoints, sv->capendpoints, sv->nendpoints + 1);
 	c->pods[p].ep_index = (uint32_t)sv->nendpoints;
 	sv->endpoints[sv->nendpoints++] = p;
@@ -281,7 +283,9 @@ endpoint_add(struct cluster *c, uint32_t p)
 void
 endpoint_remove(struct cluster *c, uint32_t p)
 {
-	struct cl_service *sv = &c->services[c->deploys[c->pods[p].deploy].service];
+	uint32_t s = c->deploys[c->pods[p].deploy].service;
+	cl_notify(c, CL_SERVICE_ENDPOINTS, s);
+	struct cl_service *sv = &c->services[s];
 	uint32_t i = c->pods[p].ep_index;
 	KS_ASSERT(i < sv->nendpoints && sv->endpoints[i] == p);
 	uint32_t last = sv->endpoints[--sv->nendpoints];

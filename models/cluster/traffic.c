@@ -32,10 +32,10 @@
 #include "models/cluster/probe_load.h"
 #include "models/serving/serving.h"
 #include "models/cluster/mesh_int.h"
+#include "models/cluster/traffic_int.h"
 #include "models/serving/request.h"
 
 #define SERVE_GROUPS 8
-#define SERVE_MEMOS 2	/* cohorts stepped through a memo (steady: 1 or 2) */
 
 struct serve_group {
 	struct serving_pod	before;	/* state that defines the group */
@@ -46,72 +46,6 @@ struct serve_group {
 	struct serving_result	res;
 	double			npods;
 };
-
-/*
- * A profile's last tick in cohorts, replayed while nothing changes: its
- * traffic is in a steady stretch (wl_steady_until: the tick offers what
- * the last one did), its endpoints and cohorts are those of the last tick,
- * and each cohort's backlog and distribution are what its memo (struct
- * serving_memo) was stepped with, so each cohort's step would be a memo hit:
- * the replay adds the memo's results as step_cohorts would, in the same
- * order, without the traffic's integral and the step's set-up.
- */
-struct serve_replay {
-	bool		valid;
-	sim_ns		until;		/* the steady stretch's end */
-	double		offered, even, dt;
-	uint32_t	ep_version;
-	size_t		nmembers, ncoh;
-	uint64_t	replayed;	/* ticks, for the tests */
-};
-
-/* Per profile. */
-struct serve_prof {
-	struct rq_service	*rq;		/* request mode, else NULL */
-	struct rq_stats		 last;		/* counts moved so far */
-	/* fluid mode */
-	double			*w, *occ;	/* per endpoint */
-	size_t			 capw;
-	bool			 w_valid;
-	uint32_t		 w_version;
-	size_t			 w_n;
-	double			*wm;		/* shares without ejected endpoints */
-	size_t			 capwm;
-	/* whole run, both modes */
-	double			 offered, ok, errors, timeouts;
-	double			 occupancy, sojourn, admitted;	/* fluid */
-	sim_ns			 started_at;
-	bool			 cohorts;	/* fluid, even split, no mesh */
-	struct cohort_set	 coh;
-	struct serving_deferred	 lat;		/* cohorts' latency not yet in hist */
-	struct serving_memo	 memo[SERVE_MEMOS];	/* cohorts 0.. last steps */
-	struct serve_replay	 rp;
-};
-
-struct serve_state {
-	struct serve_prof	*p;
-	size_t			 n;
-	struct mesh		*mesh;		/* NULL: no mesh */
-};
-
-/* The controller: the serving state, and each pod's queue (by pod id). */
-struct traffic {
-	struct serve_state	*serve;		/* NULL before the start */
-	struct serving_dist	*dists;		/* per profile */
-	struct serving_pod	*sv;		/* per pod id (outside a cohort) */
-	size_t			 capsv;
-	struct cohort_pod	*cp;		/* per pod id */
-	size_t			 capcp;
-	bool			 per_pod;	/* traffic_use_cohorts(false) */
-	struct cpu_state	*cpu;		/* limits, busy nodes, releases (cpu.h) */
-	struct probe_load	*probes;	/* HTTP probes against the load */
-};
-
-static struct traffic *
-tr_of(const struct cluster *c)
-{
-	return c->ctl[CTL_TRAFFIC];
-}
 
 /* The mean transfer time of a request: its class's size over the service's
  * bandwidth, weighted by the classes' shares (fluid mode's counterpart of
@@ -341,14 +275,22 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
  * slow or a probe has failures to clear, so a steady cohort costs nothing
  * here. A probe may flush a member out of the cohort (the set regroups
  * before its next step). */
+double
+traffic_cohort_resp(const struct serving_tick *in, const struct serving_result *res,
+    double *drain)
+{
+	*drain = res->backlog * res->smean / in->concurrency;
+	return res->smean + (res->backlog > 0 ? *drain :
+	    res->st_rate > 0 ? res->st_pw / res->st_rate : 0);
+}
+
 static void
 cohort_probes(struct cluster *c, size_t i, struct cohort_set *cs, size_t k,
     const struct serving_tick *in, const struct serving_result *res)
 {
 	struct traffic *tr = tr_of(c);
-	double drain = res->backlog * res->smean / in->concurrency;
-	double resp = res->smean + (res->backlog > 0 ? drain :
-	    res->st_rate > 0 ? res->st_pw / res->st_rate : 0);
+	double drain;
+	double resp = traffic_cohort_resp(in, res, &drain);
 	if (!(resp > PL_MIN_TIMEOUT_S) && !pl_any(tr->probes))
 		return;
 	for (size_t m = 0; m < cs->nmembers; m++) {
@@ -484,14 +426,12 @@ step_cohorts(struct cluster *c, size_t i, double dt, double offered, double time
 	rp->ncoh = cs->n;
 }
 
-/* A tick of profile i in cohorts replayed (struct serve_replay); false
- * when something changed since the last: the tick is stepped then. */
-static bool
-replay_cohorts(struct cluster *c, size_t i, sim_ns to, struct serve_step_out *out)
+bool
+traffic_replay_ready(const struct cluster *c, size_t i, sim_ns to)
 {
-	struct traffic *tr = tr_of(c);
-	struct cl_profile *pr = &c->profiles[i];
-	struct serve_prof *sp = &tr->serve->p[i];
+	const struct traffic *tr = tr_of(c);
+	const struct cl_profile *pr = &c->profiles[i];
+	const struct serve_prof *sp = &tr->serve->p[i];
 	const struct serve_replay *rp = &sp->rp;
 	const struct cl_service *sv = &c->services[pr->service];
 	const struct cohort_set *cs = &sp->coh;
@@ -508,9 +448,21 @@ replay_cohorts(struct cluster *c, size_t i, sim_ns to, struct serve_step_out *ou
 		    m->in.state != (co->key.dead ? SERVING_DEAD : SERVING_OK))
 			return false;
 	}
+	return true;
+}
+
+/* A tick of profile i in cohorts replayed (struct serve_replay); false
+ * when something changed since the last: the tick is stepped then. */
+static bool
+replay_cohorts(struct cluster *c, size_t i, sim_ns to, struct serve_step_out *out)
+{
+	struct traffic *tr = tr_of(c);
+	struct serve_prof *sp = &tr->serve->p[i];
+	if (!traffic_replay_ready(c, i, to))
+		return false;
 	struct cohort_sums a;
 	sums_begin(c, i, &a);
-	for (size_t k = 0; k < cs->n; k++) {
+	for (size_t k = 0; k < sp->coh.n; k++) {
 		struct serving_memo *m = &sp->memo[k];
 		sp->coh.k[k].st = m->after;
 		sums_add(c, i, k, &m->in, &m->res, &a);
@@ -528,6 +480,8 @@ pod_cohort(const struct cluster *c, uint32_t p, const struct cohort_pod **me)
 	if (tr == NULL || tr->serve == NULL || p >= tr->capcp || tr->cp[p].k < 0)
 		return NULL;
 	*me = &tr->cp[p];
+	if (tr->serve->p[tr->cp[p].set].park.on)
+		park_settle_one(c, (size_t)tr->cp[p].set);
 	return &tr->serve->p[tr->cp[p].set].coh;
 }
 
@@ -542,6 +496,8 @@ cl_pod_usage(const struct cluster *c, uint32_t p, double *cpu, double *served)
 	if (tr == NULL || tr->serve == NULL || p >= tr->capcp || tr->cp[p].k < 0)
 		return;
 	const struct cohort_pod *me = &tr->cp[p];
+	if (tr->serve->p[me->set].park.on)
+		park_settle_one(c, (size_t)me->set);
 	const struct cohort *k = &tr->serve->p[me->set].coh.k[me->k];
 	*cpu += k->cpu - me->off_cpu;
 	*served += k->served - me->off_served;
@@ -567,6 +523,30 @@ void
 traffic_use_cohorts(struct cluster *c, bool on)
 {
 	tr_of(c)->per_pod = !on;
+}
+
+void
+traffic_use_parking(struct cluster *c, bool on)
+{
+	tr_of(c)->park.off = !on;
+}
+
+uint64_t
+traffic_parked_ticks(const struct cluster *c, size_t i)
+{
+	const struct serve_state *st = tr_of(c)->serve;
+	return st != NULL && i < st->n ? st->p[i].park.ticks : 0;
+}
+
+void
+traffic_settle(const struct cluster *c)
+{
+	const struct traffic *tr = tr_of(c);
+	if (tr == NULL || tr->serve == NULL || tr->park.nparked == 0)
+		return;
+	for (size_t i = 0; i < tr->serve->n; i++)
+		if (tr->serve->p[i].park.on)
+			park_settle_one(c, i);
 }
 
 size_t
@@ -626,6 +606,7 @@ serve_profile(struct cluster *c, size_t i, sim_ns from, sim_ns to)
 	}
 	if (sp->cohorts && replay_cohorts(c, i, to, &o)) {
 		serve_count(c, i, sp->rp.offered, o.ok, o.errors, o.timeouts);
+		park_try(c, i, to);
 		return;
 	}
 	double offered = pr->p.offered ? pr->p.offered(pr->p.offered_ctx, from, to) : 0;
@@ -638,9 +619,11 @@ serve_profile(struct cluster *c, size_t i, sim_ns from, sim_ns to)
 		    pr->p.offered_steady(pr->p.offered_ctx, from) : from;
 		if (to > sp->rp.until)
 			sp->rp.valid = false;
-	} else {
-		step_pods(c, i, dt, offered, pr->service_timeout, NULL, NULL, NULL, &o);
+		serve_count(c, i, offered, o.ok, o.errors, o.timeouts);
+		park_try(c, i, to);
+		return;
 	}
+	step_pods(c, i, dt, offered, pr->service_timeout, NULL, NULL, NULL, &o);
 	serve_count(c, i, offered, o.ok, o.errors, o.timeouts);
 }
 
@@ -744,11 +727,15 @@ traffic_sync(struct cluster *c)
 {
 	if (tr_of(c)->serve == NULL)
 		return;
+	traffic_settle(c);
 	for (size_t i = 0; i < tr_of(c)->serve->n; i++) {
 		if (tr_of(c)->serve->p[i].rq != NULL)
 			sync_profile(c, i);
 		serving_deferred_flush(&tr_of(c)->serve->p[i].lat, c->profiles[i].hist);
 	}
+	/* the flush emptied the latency parts a parked tick adds to: the
+	 * next tick sets them up again */
+	park_release_all(c);
 	if (tr_of(c)->serve->mesh != NULL)
 		mesh_fluid_interval(tr_of(c)->serve->mesh);
 	cpu_interval(tr_of(c)->cpu, sim_ns_to_s(sim_now(c->sim)));
@@ -789,17 +776,35 @@ on_tick(struct sim *sim, void *ctx, uint64_t arg)
 {
 	(void)arg;
 	struct cluster *c = ctx;
+	struct traffic *tr = tr_of(c);
+	struct park_state *ps = &tr->park;
 	sim_ns now = sim_now(sim);
-	cpu_tick(tr_of(c)->cpu, sim_ns_to_s(c->t.tick));
-	for (size_t i = 0; i < c->nprofiles; i++) {
-		if (tr_of(c)->serve->p[i].rq != NULL) {
-			sync_profile(c, i);
-			request_caps(c, i, sim_ns_to_s(c->t.tick));
-			request_probes(c, i);
+	ps->tick_at = now;
+	ps->tick_pos = 0;
+	cpu_tick(tr->cpu, sim_ns_to_s(c->t.tick));
+	park_tick_begin(c, now);
+	/* the profiles served each tick, in order (the parked ones are caught
+	 * up when read); a profile released during the loop is seen if it
+	 * comes later */
+	for (size_t w = 0; w < ps->nwords; w++) {
+		uint64_t bits = ps->active[w];
+		while (bits != 0) {
+			unsigned b = (unsigned)__builtin_ctzll(bits);
+			size_t i = w * 64 + b;
+			ps->tick_pos = i;
+			if (tr->serve->p[i].rq != NULL) {
+				sync_profile(c, i);
+				request_caps(c, i, sim_ns_to_s(c->t.tick));
+				request_probes(c, i);
+			} else if (!mesh_has(tr->serve->mesh, i)) {
+				serve_profile(c, i, now - c->t.tick, now);
+			}
+			if (ps->nparked > 0 && pl_any(tr->probes))
+				park_release_all(c);
+			bits = b == 63 ? 0 : ps->active[w] & (~(uint64_t)0 << (b + 1));
 		}
-		else if (!mesh_has(tr_of(c)->serve->mesh, i))
-			serve_profile(c, i, now - c->t.tick, now);
 	}
+	ps->tick_pos = SIZE_MAX;
 	if (tr_of(c)->serve->mesh != NULL)
 		mesh_fluid_tick(tr_of(c)->serve->mesh, now - c->t.tick, now);
 	if (now + c->t.tick <= c->t.duration)
@@ -900,6 +905,7 @@ traffic_start(struct cluster *c)
 		rq_start(sp->rq, sim_now(c->sim), c->t.duration);
 	}
 	ks_strmap_fini(&built);
+	park_start(c);
 	if (c->t.tick > 0)
 		sim_after(c->sim, c->t.tick, PRIO_SERVE, on_tick, c, 0);
 }
@@ -908,6 +914,7 @@ static void
 traffic_destroy(struct cluster *c)
 {
 	struct traffic *tr = tr_of(c);
+	park_fini(tr);
 	cpu_free(tr->cpu);
 	pl_free(tr->probes);
 	free(tr->dists);
@@ -955,6 +962,8 @@ cl_serve_stats(const struct cluster *c, size_t i, struct cl_serve_stats *out)
 	memset(out, 0, sizeof *out);
 	if (i >= c->nprofiles || tr_of(c)->serve == NULL)
 		return -1;
+	if (tr_of(c)->serve->p[i].park.on)
+		park_settle_one(c, i);
 	const struct cl_profile *pr = &c->profiles[i];
 	const struct serve_prof *sp = &tr_of(c)->serve->p[i];
 	out->offered = sp->offered;
@@ -1001,6 +1010,13 @@ on_change(void *ctx, enum cl_change what, uint32_t p)
 {
 	struct cluster *c = ctx;
 	struct traffic *tr = tr_of(c);
+	if (what == CL_SERVICE_ENDPOINTS) {
+		/* p is a Service: its next tick steps the new endpoints */
+		int32_t i = c->services[p].profile;
+		if (tr->serve != NULL && i >= 0)
+			park_release(c, (size_t)i);
+		return;
+	}
 	if (what == CL_POD_ADDED) {
 		KS_GROW(tr->sv, tr->capsv, c->npods);
 		KS_GROW(tr->cp, tr->capcp, c->npods);
@@ -1011,8 +1027,10 @@ on_change(void *ctx, enum cl_change what, uint32_t p)
 	/* Any transition may change the pod's cohort key: its set regroups
 	 * before its next step (the pod's share brought in first). */
 	struct cohort_pod *me = &tr->cp[p];
-	if (tr->serve != NULL && me->k >= 0)
+	if (tr->serve != NULL && me->k >= 0) {
+		park_release(c, (size_t)me->set);
 		cohort_flush(c, &tr->serve->p[me->set].coh, tr->cp, tr->sv, p);
+	}
 	if (what == CL_POD_LOST || what == CL_POD_REMOVED)
 		serve_pod_gone(c, p);
 }
@@ -1026,8 +1044,10 @@ pod_queue_reset(void *ctx, uint32_t p)
 	if (p >= tr->capsv)
 		return;
 	struct cohort_pod *me = &tr->cp[p];
-	if (tr->serve != NULL && me->k >= 0)
+	if (tr->serve != NULL && me->k >= 0) {
+		park_release(c, (size_t)me->set);
 		cohort_flush(c, &tr->serve->p[me->set].coh, tr->cp, tr->sv, p);
+	}
 	serving_pod_init(&tr->sv[p]);
 }
 
@@ -1036,7 +1056,8 @@ traffic_create(struct cluster *c)
 {
 	cl_watch(c, CL_ON(CL_POD_ADDED) | CL_ON(CL_POD_BOUND) | CL_ON(CL_POD_STARTED) |
 	    CL_ON(CL_POD_READY) | CL_ON(CL_POD_DELETING) | CL_ON(CL_POD_TERMINATING) |
-	    CL_ON(CL_POD_LOST) | CL_ON(CL_POD_REMOVED), on_change, c);
+	    CL_ON(CL_POD_LOST) | CL_ON(CL_POD_REMOVED) | CL_ON(CL_SERVICE_ENDPOINTS),
+	    on_change, c);
 	struct traffic *tr = xcalloc(1, sizeof *tr);
 	tr->cpu = cpu_new(c);
 	tr->probes = pl_new(c, pod_queue_reset, c);

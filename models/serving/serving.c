@@ -609,14 +609,22 @@ serving_pending_flush(struct serving_pending *pp, struct hist *h,
 
 /* Adds weight w of part k (rate: the wait rate of Y, res->st_rate, 0 for
  * S) to df, flushing what it held when the knots differ. */
+/* Whether part pp holds the knots of (d, mean, rate, net, T). */
+static bool
+pending_same(const struct serving_pending *pp, const struct serving_dist *d, double mean,
+    double rate, double net, double T)
+{
+	return pp->set && pp->d == d && pp->mean == mean && pp->scv == d->scv &&
+	    pp->rate == rate && pp->net == net && pp->timeout == T;
+}
+
 static void
 serving_defer(struct serving_deferred *df, int k, struct hist *h,
     const struct serving_dist *d, double mean, double rate, double net, double T,
     double w, const struct serving_result *res)
 {
 	struct serving_pending *pp = &df->part[k];
-	if (pp->set && pp->d == d && pp->mean == mean && pp->scv == d->scv &&
-	    pp->rate == rate && pp->net == net && pp->timeout == T) {
+	if (pending_same(pp, d, mean, rate, net, T)) {
 		pp->w += w;
 		return;
 	}
@@ -663,6 +671,33 @@ serving_add_latency_deferred(const struct serving_result *res,
 		ph.st_n = 0;
 		serving_walk(&ph, dist, timeout, net, scale, h, &wk);
 	}
+}
+
+bool
+serving_deferred_hits(const struct serving_deferred *df, const struct serving_result *res,
+    const struct serving_dist *dist, double timeout, double net_latency, double scale,
+    const struct hist *h, double w[2])
+{
+	w[0] = w[1] = -1;
+	if (h == NULL || !(scale > 0))
+		return true;
+	if (res->nphase > 0)
+		return false;
+	if (!(res->st_n > 0))
+		return true;
+	/* serving_add_latency_deferred's arguments to serving_defer */
+	double T = timeout > 0 ? timeout : 0, net = net_latency > 0 ? net_latency : 0;
+	double n0 = res->st_n * (1 - res->st_pw), n1 = res->st_n * res->st_pw;
+	double mean = res->smean > 0 ? res->smean : dist->mean;
+	if (!pending_same(&df->part[0], dist, mean, 0, net, T))
+		return false;
+	w[0] = n0 * scale;
+	if (n1 > 0) {
+		if (!pending_same(&df->part[1], dist, mean, res->st_rate, net, T))
+			return false;
+		w[1] = n1 * scale;
+	}
+	return true;
 }
 
 void

@@ -228,6 +228,12 @@ struct serving_deferred {
 void serving_add_latency_deferred(const struct serving_result *res,
     const struct serving_dist *dist, double timeout, double net_latency,
     double scale, struct hist *h, struct serving_deferred *df);
+/* Whether serving_add_latency_deferred(res, dist, timeout, net_latency,
+ * scale, h, df) would only add to the weights df holds (the same knots, no
+ * fluid phase): then w[k] is what it adds to df->part[k].w (-1: nothing). */
+bool serving_deferred_hits(const struct serving_deferred *df, const struct serving_result *res,
+    const struct serving_dist *dist, double timeout, double net_latency, double scale,
+    const struct hist *h, double w[2]);
 /* Adds what df holds to h and empties df. */
 void serving_deferred_flush(struct serving_deferred *df, struct hist *h);
 

@@ -1,0 +1,151 @@
+/*
+ * traffic_int.h - the traffic controller's private structures, shared by
+ * traffic.c (the tick, both fidelities, the cohorts' steps and replays) and
+ * traffic_park.c (steady Services parked out of the tick loop and caught
+ * up when read).
+ */
+#ifndef KS_TRAFFIC_INT_H
+#define KS_TRAFFIC_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/cluster/cohort.h"
+#include "models/cluster/store.h"
+#include "models/serving/request.h"
+#include "models/serving/serving.h"
+
+#define SERVE_MEMOS 2	/* cohorts stepped through a memo (steady: 1 or 2) */
+
+/*
+ * A profile's last tick in cohorts, replayed while nothing changes: its
+ * traffic is in a steady stretch (wl_steady_until: the tick offers what
+ * the last one did), its endpoints and cohorts are those of the last tick,
+ * and each cohort's backlog and distribution are what its memo (struct
+ * serving_memo) was stepped with, so each cohort's step would be a memo hit:
+ * the replay adds the memo's results as step_cohorts would, in the same
+ * order, without the traffic's integral and the step's set-up.
+ */
+struct serve_replay {
+	bool		valid;
+	sim_ns		until;		/* the steady stretch's end */
+	double		offered, even, dt;
+	uint32_t	ep_version;
+	size_t		nmembers, ncoh;
+	uint64_t	replayed;	/* ticks, for the tests */
+};
+
+/*
+ * A parked profile (traffic_park.c): its ticks are replays that touch
+ * nothing but its own sums, so they are left out of the tick loop and
+ * added when something reads the sums, each tick's additions in the order
+ * a replay makes them: the same bits. These are one tick's addends.
+ */
+struct serve_park {
+	bool		on;
+	sim_ns		through;	/* the last tick added */
+	sim_ns		until;		/* the replay's steady stretch ends */
+	bool		pushed;		/* a wake-up at pushed_until is in the heap */
+	sim_ns		pushed_until;
+	uint64_t	ticks;		/* added by catching up, for the tests */
+	size_t		ncoh;
+	double		served[SERVE_MEMOS], cpu[SERVE_MEMOS];	/* per cohort */
+	double		occ[SERVE_MEMOS], soj[SERVE_MEMOS], adm[SERVE_MEMOS];
+	double		lat[2][SERVE_MEMOS];	/* sp->lat.part[k].w, in cohort order */
+	size_t		nlat[2];
+	double		work, offered, ok, errors, timeouts, lost;
+};
+
+/* Per profile. */
+struct serve_prof {
+	struct rq_service	*rq;		/* request mode, else NULL */
+	struct rq_stats		 last;		/* counts moved so far */
+	/* fluid mode */
+	double			*w, *occ;	/* per endpoint */
+	size_t			 capw;
+	bool			 w_valid;
+	uint32_t		 w_version;
+	size_t			 w_n;
+	double			*wm;		/* shares without ejected endpoints */
+	size_t			 capwm;
+	/* whole run, both modes */
+	double			 offered, ok, errors, timeouts;
+	double			 occupancy, sojourn, admitted;	/* fluid */
+	sim_ns			 started_at;
+	bool			 cohorts;	/* fluid, even split, no mesh */
+	struct cohort_set	 coh;
+	struct serving_deferred	 lat;		/* cohorts' latency not yet in hist */
+	struct serving_memo	 memo[SERVE_MEMOS];	/* cohorts 0.. last steps */
+	struct serve_replay	 rp;
+	struct serve_park	 park;
+};
+
+struct serve_state {
+	struct serve_prof	*p;
+	size_t			 n;
+	struct mesh		*mesh;		/* NULL: no mesh */
+};
+
+/* A parked profile's wake-up: its steady stretch ends at `until`. */
+struct park_wake {
+	sim_ns		until;
+	uint32_t	i;
+};
+
+/* The tick loop's view of the parked profiles (traffic_park.c). */
+struct park_state {
+	bool		 off;		/* traffic_use_parking(false) */
+	uint64_t	*active;	/* bit i: profile i is served each tick */
+	size_t		 nwords;
+	struct park_wake *heap;		/* min-heap by until */
+	size_t		 nheap, capheap;
+	size_t		 nparked;
+	sim_ns		 tick_at;	/* the latest tick begun */
+	size_t		 tick_pos;	/* the profile it serves; SIZE_MAX: done */
+	uint64_t	 caps_seen;	/* cpu_own_caps_changes at the last look */
+};
+
+/* The controller: the serving state, and each pod's queue (by pod id). */
+struct traffic {
+	struct serve_state	*serve;		/* NULL before the start */
+	struct serving_dist	*dists;		/* per profile */
+	struct serving_pod	*sv;		/* per pod id (outside a cohort) */
+	size_t			 capsv;
+	struct cohort_pod	*cp;		/* per pod id */
+	size_t			 capcp;
+	bool			 per_pod;	/* traffic_use_cohorts(false) */
+	struct cpu_state	*cpu;		/* limits, busy nodes, releases (cpu.h) */
+	struct probe_load	*probes;	/* HTTP probes against the load */
+	struct park_state	 park;
+};
+
+static inline struct traffic *
+tr_of(const struct cluster *c)
+{
+	return c->ctl[CTL_TRAFFIC];
+}
+
+/* traffic.c: whether profile i's tick ending at `to` would replay its
+ * last (struct serve_replay); the response time of cohort k's members to
+ * a probe after a step (in, res), and the time its backlog takes to drain. */
+bool traffic_replay_ready(const struct cluster *c, size_t i, sim_ns to);
+double traffic_cohort_resp(const struct serving_tick *in, const struct serving_result *res,
+    double *drain);
+
+/* traffic_park.c */
+void park_start(struct cluster *c);
+void park_fini(struct traffic *tr);
+/* After profile i's tick ending at now: parks it if its next ticks replay. */
+void park_try(struct cluster *c, size_t i, sim_ns now);
+/* Profile i's sums brought up to the ticks served so far (it stays parked). */
+void park_settle_one(const struct cluster *c, size_t i);
+/* Caught up and served by the tick loop again. */
+void park_release(struct cluster *c, size_t i);
+void park_release_all(struct cluster *c);
+/* A tick at `now` begins: parked profiles whose stretch ended, whose pods
+ * got capacities of their own (cpu.h) or that probes now watch (pl_any)
+ * go back to the loop. Call after cpu_tick. */
+void park_tick_begin(struct cluster *c, sim_ns now);
+
+#endif

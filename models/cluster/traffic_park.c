@@ -1,0 +1,272 @@
+/*
+ * traffic_park.c - steady Services parked out of the tick loop (issue 13:
+ * a Service whose inputs did not change costs nothing).
+ * A profile in cohorts whose next ticks replay its last one (struct
+ * serve_replay: steady traffic, the same endpoints, cohorts and backlogs)
+ * touches nothing in such a tick but its own sums, and those by the same
+ * addends tick after tick. Parked, it leaves the tick loop; whoever reads
+ * its sums (the pod accessors, cl_serve_stats, traffic_sync and
+ * traffic_settle) first adds the ticks served since, each tick's addends
+ * in the order a replay adds them, so every sum has the same bits as if
+ * each tick had been replayed. A parked profile goes back to the loop
+ * (caught up first) when its steady stretch ends, when its endpoints or a
+ * member change (CL_SERVICE_ENDPOINTS, the pod changes traffic.c watches),
+ * when a pod of it gets a capacity of its own (cpu.h), when probes watch
+ * every pod (pl_any), and after each interval's latency flush.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/cluster/controllers.h"
+#include "models/cluster/cpu.h"
+#include "models/cluster/probe_load.h"
+#include "models/cluster/traffic_int.h"
+
+void
+park_start(struct cluster *c)
+{
+	struct park_state *ps = &tr_of(c)->park;
+	size_t n = tr_of(c)->serve->n;
+	ps->nwords = (n + 63) / 64;
+	ps->active = xcalloc(ps->nwords > 0 ? ps->nwords : 1, sizeof *ps->active);
+	for (size_t i = 0; i < n; i++)
+		ps->active[i / 64] |= (uint64_t)1 << (i % 64);
+	ps->tick_pos = SIZE_MAX;
+	ps->caps_seen = cpu_own_caps_changes(tr_of(c)->cpu);
+}
+
+void
+park_fini(struct traffic *tr)
+{
+	free(tr->park.active);
+	free(tr->park.heap);
+}
+
+/* ---- the wake-ups: a min-heap by until ------------------------------------ */
+
+static bool
+wake_before(const struct park_wake *a, const struct park_wake *b)
+{
+	return a->until < b->until || (a->until == b->until && a->i < b->i);
+}
+
+static void
+heap_push(struct park_state *ps, struct park_wake w)
+{
+	KS_GROW(ps->heap, ps->capheap, ps->nheap + 1);
+	size_t k = ps->nheap++;
+	while (k > 0) {
+		size_t up = (k - 1) / 2;
+		if (!wake_before(&w, &ps->heap[up]))
+			break;
+		ps->heap[k] = ps->heap[up];
+		k = up;
+	}
+	ps->heap[k] = w;
+}
+
+static void
+heap_pop(struct park_state *ps)
+{
+	struct park_wake last = ps->heap[--ps->nheap];
+	size_t k = 0, n = ps->nheap;
+	for (;;) {
+		size_t l = 2 * k + 1, m = k;
+		const struct park_wake *best = &last;
+		if (l < n && wake_before(&ps->heap[l], best))
+			best = &ps->heap[m = l];
+		if (l + 1 < n && wake_before(&ps->heap[l + 1], best))
+			m = l + 1;
+		if (m == k)
+			break;
+		ps->heap[k] = ps->heap[m];
+		k = m;
+	}
+	if (n > 0)
+		ps->heap[k] = last;
+}
+
+/* ---- parking ---------------------------------------------------------------- */
+
+void
+park_try(struct cluster *c, size_t i, sim_ns now)
+{
+	struct traffic *tr = tr_of(c);
+	struct park_state *ps = &tr->park;
+	struct serve_prof *sp = &tr->serve->p[i];
+	const struct cl_profile *pr = &c->profiles[i];
+	const struct cohort_set *cs = &sp->coh;
+	if (ps->off || sp->park.on || !sp->cohorts || c->t.tick <= 0 || pl_any(tr->probes) ||
+	    cpu_profile_own_caps(tr->cpu, i) || !traffic_replay_ready(c, i, now + c->t.tick))
+		return;
+	/* one replayed tick's addends (sums_add, sums_end, serve_count) */
+	struct serve_park d;
+	memset(&d, 0, sizeof d);
+	double ok = 0, err = 0, tmo = 0, work = 0;
+	for (size_t k = 0; k < cs->n; k++) {
+		const struct serving_memo *m = &sp->memo[k];
+		const struct serving_result *res = &m->res;
+		const struct serving_tick *in = &m->in;
+		const struct cohort *co = &cs->k[k];
+		double mc = (double)co->n, even = in->offered;
+		/* its probes would be skipped (cohort_probes) */
+		double drain;
+		if (!co->key.dead && in->concurrency > 0 &&
+		    traffic_cohort_resp(in, res, &drain) > PL_MIN_TIMEOUT_S)
+			return;
+		/* and its latency would only add weights */
+		double w[2];
+		if (!serving_deferred_hits(&sp->lat, res, in->dist, in->timeout, in->net_latency,
+		    mc, pr->hist, w))
+			return;
+		for (int j = 0; j < 2; j++)
+			if (w[j] >= 0)
+				d.lat[j][d.nlat[j]++] = w[j];
+		ok += res->ok * mc;
+		d.served[k] = res->ok;
+		tmo += res->timed_out * mc;
+		err += (res->rejected + res->failed) * mc;
+		d.occ[k] = res->occupancy * mc;
+		d.soj[k] = res->sojourn * mc;
+		d.adm[k] = (even - res->rejected - res->failed) * mc;
+		double cw = res->started * pr->service_cpu;
+		d.cpu[k] = cw;
+		work += cw * mc;
+	}
+	d.ncoh = cs->n;
+	d.work = work;
+	d.offered = sp->rp.offered;
+	d.ok = ok;
+	d.errors = err;
+	d.timeouts = tmo;
+	d.lost = err + tmo;
+	d.on = true;
+	d.through = now;
+	d.until = sp->rp.until;
+	d.ticks = sp->park.ticks;
+	d.pushed_until = sp->park.pushed_until;
+	d.pushed = sp->park.pushed;
+	sp->park = d;
+	ps->active[i / 64] &= ~((uint64_t)1 << (i % 64));
+	ps->nparked++;
+	/* one wake-up per stretch: a stretch's end only moves later, and its
+	 * entry leaves the heap once the stretch is over */
+	if (!d.pushed || d.pushed_until != d.until) {
+		heap_push(ps, (struct park_wake){ .until = d.until, .i = (uint32_t)i });
+		sp->park.pushed = true;
+		sp->park.pushed_until = d.until;
+	}
+}
+
+/* v plus the nd addends d, K times over. */
+static double
+repeat_add(double v, const double *d, size_t nd, uint64_t K)
+{
+	if (nd == 1) {
+		for (uint64_t t = 0; t < K; t++)
+			v += d[0];
+	} else if (nd == 2) {
+		for (uint64_t t = 0; t < K; t++) {
+			v += d[0];
+			v += d[1];
+		}
+	}
+	return v;
+}
+
+void
+park_settle_one(const struct cluster *c, size_t i)
+{
+	struct traffic *tr = tr_of(c);
+	const struct park_state *ps = &tr->park;
+	struct serve_prof *sp = &tr->serve->p[i];
+	struct serve_park *pk = &sp->park;
+	/* the ticks served so far: this one too if the loop passed i */
+	sim_ns target = i < ps->tick_pos ? ps->tick_at : ps->tick_at - c->t.tick;
+	if (!pk->on || target <= pk->through)
+		return;
+	KS_ASSERT(target <= pk->until);
+	uint64_t K = (uint64_t)((target - pk->through) / c->t.tick);
+	struct cl_profile *pr = &c->profiles[i];
+	for (size_t k = 0; k < pk->ncoh; k++) {
+		struct cohort *co = &sp->coh.k[k];
+		co->served = repeat_add(co->served, &pk->served[k], 1, K);
+		co->cpu = repeat_add(co->cpu, &pk->cpu[k], 1, K);
+	}
+	sp->occupancy = repeat_add(sp->occupancy, pk->occ, pk->ncoh, K);
+	sp->sojourn = repeat_add(sp->sojourn, pk->soj, pk->ncoh, K);
+	sp->admitted = repeat_add(sp->admitted, pk->adm, pk->ncoh, K);
+	for (int j = 0; j < 2; j++)
+		sp->lat.part[j].w = repeat_add(sp->lat.part[j].w, pk->lat[j], pk->nlat[j], K);
+	pr->cpu_used_interval = repeat_add(pr->cpu_used_interval, &pk->work, 1, K);
+	pr->offered = repeat_add(pr->offered, &pk->offered, 1, K);
+	pr->total_offered = repeat_add(pr->total_offered, &pk->offered, 1, K);
+	sp->offered = repeat_add(sp->offered, &pk->offered, 1, K);
+	pr->ok = repeat_add(pr->ok, &pk->ok, 1, K);
+	pr->errors = repeat_add(pr->errors, &pk->errors, 1, K);
+	pr->timeouts = repeat_add(pr->timeouts, &pk->timeouts, 1, K);
+	pr->total_ok = repeat_add(pr->total_ok, &pk->ok, 1, K);
+	pr->total_errors = repeat_add(pr->total_errors, &pk->lost, 1, K);
+	sp->ok = repeat_add(sp->ok, &pk->ok, 1, K);
+	sp->errors = repeat_add(sp->errors, &pk->errors, 1, K);
+	sp->timeouts = repeat_add(sp->timeouts, &pk->timeouts, 1, K);
+	sp->rp.replayed += K;
+	pk->ticks += K;
+	pk->through += (sim_ns)K * c->t.tick;
+}
+
+void
+park_release(struct cluster *c, size_t i)
+{
+	struct traffic *tr = tr_of(c);
+	struct park_state *ps = &tr->park;
+	struct serve_prof *sp = &tr->serve->p[i];
+	if (!sp->park.on)
+		return;
+	park_settle_one(c, i);
+	sp->park.on = false;
+	ps->active[i / 64] |= (uint64_t)1 << (i % 64);
+	ps->nparked--;
+}
+
+void
+park_release_all(struct cluster *c)
+{
+	struct traffic *tr = tr_of(c);
+	for (size_t i = 0; i < tr->serve->n && tr->park.nparked > 0; i++)
+		park_release(c, i);
+}
+
+void
+park_tick_begin(struct cluster *c, sim_ns now)
+{
+	struct traffic *tr = tr_of(c);
+	struct park_state *ps = &tr->park;
+	if (ps->nparked == 0) {
+		ps->caps_seen = cpu_own_caps_changes(tr->cpu);
+		return;
+	}
+	if (pl_any(tr->probes)) {
+		park_release_all(c);
+		ps->caps_seen = cpu_own_caps_changes(tr->cpu);
+		return;
+	}
+	/* stretches that end before this tick */
+	while (ps->nheap > 0 && ps->heap[0].until < now) {
+		struct park_wake w = ps->heap[0];
+		heap_pop(ps);
+		struct serve_park *pk = &tr->serve->p[w.i].park;
+		if (pk->pushed && pk->pushed_until == w.until)
+			pk->pushed = false;
+		if (pk->on && pk->until == w.until)
+			park_release(c, w.i);
+	}
+	if (cpu_own_caps_changes(tr->cpu) != ps->caps_seen) {
+		ps->caps_seen = cpu_own_caps_changes(tr->cpu);
+		for (size_t i = 0; i < tr->serve->n; i++)
+			if (tr->serve->p[i].park.on && cpu_profile_own_caps(tr->cpu, i))
+				park_release(c, i);
+	}
+}

@@ -24,6 +24,7 @@
 
 #include "models/cluster/controllers.h"
 #include "models/cluster/cpu.h"
+#include "models/cluster/traffic_int.h"
 
 /* Per pod id. */
 struct cpu_pod {
@@ -298,7 +299,7 @@ check_nodes(struct cpu_state *cs)
 		for (uint32_t p = nd->first_pod; p != NONE; p = c->pods[p].node_next) {
 			if (pod_profile(c, p) < 0)
 				continue;
-			double cpu = cl_pod_cpu_seconds(c, p);	/* cohorts' share too */
+			double cpu = traffic_pod_cpu(c, p);	/* cohorts' share too */
 			used += cpu - cs->pod[p].cpu_seen;
 			cs->pod[p].cpu_seen = cpu;
 		}

@@ -480,8 +480,7 @@ pod_cohort(const struct cluster *c, uint32_t p, const struct cohort_pod **me)
 	if (tr == NULL || tr->serve == NULL || p >= tr->capcp || tr->cp[p].k < 0)
 		return NULL;
 	*me = &tr->cp[p];
-	if (tr->serve->p[tr->cp[p].set].park.on)
-		park_settle_one(c, (size_t)tr->cp[p].set);
+	park_settle(c, (size_t)tr->cp[p].set);
 	return &tr->serve->p[tr->cp[p].set].coh;
 }
 
@@ -496,8 +495,7 @@ cl_pod_usage(const struct cluster *c, uint32_t p, double *cpu, double *served)
 	if (tr == NULL || tr->serve == NULL || p >= tr->capcp || tr->cp[p].k < 0)
 		return;
 	const struct cohort_pod *me = &tr->cp[p];
-	if (tr->serve->p[me->set].park.on)
-		park_settle_one(c, (size_t)me->set);
+	park_settle(c, (size_t)me->set);
 	const struct cohort *k = &tr->serve->p[me->set].coh.k[me->k];
 	*cpu += k->cpu - me->off_cpu;
 	*served += k->served - me->off_served;
@@ -506,9 +504,7 @@ cl_pod_usage(const struct cluster *c, uint32_t p, double *cpu, double *served)
 double
 cl_pod_cpu_seconds(const struct cluster *c, uint32_t p)
 {
-	const struct cohort_pod *me;
-	const struct cohort_set *cs = pod_cohort(c, p, &me);
-	return c->pods[p].cpu_seconds + (cs != NULL ? cohort_pending_cpu(cs, me) : 0);
+	return traffic_pod_cpu(c, p);
 }
 
 double
@@ -545,8 +541,7 @@ traffic_settle(const struct cluster *c)
 	if (tr == NULL || tr->serve == NULL || tr->park.nparked == 0)
 		return;
 	for (size_t i = 0; i < tr->serve->n; i++)
-		if (tr->serve->p[i].park.on)
-			park_settle_one(c, i);
+		park_settle(c, i);
 }
 
 size_t
@@ -962,8 +957,7 @@ cl_serve_stats(const struct cluster *c, size_t i, struct cl_serve_stats *out)
 	memset(out, 0, sizeof *out);
 	if (i >= c->nprofiles || tr_of(c)->serve == NULL)
 		return -1;
-	if (tr_of(c)->serve->p[i].park.on)
-		park_settle_one(c, i);
+	park_settle(c, i);
 	const struct cl_profile *pr = &c->profiles[i];
 	const struct serve_prof *sp = &tr_of(c)->serve->p[i];
 	out->offered = sp->offered;

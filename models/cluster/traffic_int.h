@@ -138,8 +138,9 @@ void park_start(struct cluster *c);
 void park_fini(struct traffic *tr);
 /* After profile i's tick ending at now: parks it if its next ticks replay. */
 void park_try(struct cluster *c, size_t i, sim_ns now);
-/* Profile i's sums brought up to the ticks served so far (it stays parked). */
-void park_settle_one(const struct cluster *c, size_t i);
+/* Profile i's sums brought up to the ticks served so far (it stays
+ * parked): park_settle's slow path. */
+void park_catch_up(const struct cluster *c, size_t i, sim_ns target);
 /* Caught up and served by the tick loop again. */
 void park_release(struct cluster *c, size_t i);
 void park_release_all(struct cluster *c);
@@ -147,5 +148,40 @@ void park_release_all(struct cluster *c);
  * got capacities of their own (cpu.h) or that probes now watch (pl_any)
  * go back to the loop. Call after cpu_tick. */
 void park_tick_begin(struct cluster *c, sim_ns now);
+
+/* The last tick served for profile i: this one too if the loop passed it. */
+static inline sim_ns
+park_target(const struct traffic *tr, const struct cluster *c, size_t i)
+{
+	return i < tr->park.tick_pos ? tr->park.tick_at : tr->park.tick_at - c->t.tick;
+}
+
+/* Profile i's sums up to date (nothing to do unless it is parked). */
+static inline void
+park_settle(const struct cluster *c, size_t i)
+{
+	const struct traffic *tr = tr_of(c);
+	const struct serve_park *pk = &tr->serve->p[i].park;
+	if (pk->on) {
+		sim_ns target = park_target(tr, c, i);
+		if (target > pk->through)
+			park_catch_up(c, i, target);
+	}
+}
+
+/* cl_pod_cpu_seconds for the readers inside the traffic controller
+ * (cpu.c's check, once per pod): the pod's own cpu seconds plus its share
+ * of its cohort's (cohort_pending_cpu). */
+static inline double
+traffic_pod_cpu(const struct cluster *c, uint32_t p)
+{
+	const struct traffic *tr = tr_of(c);
+	double own = c->pods[p].cpu_seconds;
+	if (tr == NULL || tr->serve == NULL || p >= tr->capcp || tr->cp[p].k < 0)
+		return own + 0;
+	const struct cohort_pod *me = &tr->cp[p];
+	park_settle(c, (size_t)me->set);
+	return own + (tr->serve->p[me->set].coh.k[me->k].cpu - me->off_cpu);
+}
 
 #endif

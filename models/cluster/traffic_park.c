@@ -160,58 +160,81 @@ park_try(struct cluster *c, size_t i, sim_ns now)
 	}
 }
 
-/* v plus the nd addends d, K times over. */
-static double
-repeat_add(double v, const double *d, size_t nd, uint64_t K)
-{
-	if (nd == 1) {
-		for (uint64_t t = 0; t < K; t++)
-			v += d[0];
-	} else if (nd == 2) {
-		for (uint64_t t = 0; t < K; t++) {
-			v += d[0];
-			v += d[1];
-		}
-	}
-	return v;
-}
-
+/*
+ * The K ticks since pk->through added to profile i's sums: each sum gets
+ * its addends in the order a replayed tick adds them (sums_add, sums_end,
+ * serve_count), K times over. The sums are independent of each other, so
+ * one pass over the ticks carries them all in locals.
+ */
 void
-park_settle_one(const struct cluster *c, size_t i)
+park_catch_up(const struct cluster *c, size_t i, sim_ns target)
 {
 	struct traffic *tr = tr_of(c);
-	const struct park_state *ps = &tr->park;
 	struct serve_prof *sp = &tr->serve->p[i];
 	struct serve_park *pk = &sp->park;
-	/* the ticks served so far: this one too if the loop passed i */
-	sim_ns target = i < ps->tick_pos ? ps->tick_at : ps->tick_at - c->t.tick;
-	if (!pk->on || target <= pk->through)
-		return;
-	KS_ASSERT(target <= pk->until);
-	uint64_t K = (uint64_t)((target - pk->through) / c->t.tick);
 	struct cl_profile *pr = &c->profiles[i];
+	KS_ASSERT(pk->on && target > pk->through && target <= pk->until);
+	uint64_t K = (uint64_t)((target - pk->through) / c->t.tick);
+	double sv[SERVE_MEMOS] = { 0 }, cpu[SERVE_MEMOS] = { 0 };
 	for (size_t k = 0; k < pk->ncoh; k++) {
-		struct cohort *co = &sp->coh.k[k];
-		co->served = repeat_add(co->served, &pk->served[k], 1, K);
-		co->cpu = repeat_add(co->cpu, &pk->cpu[k], 1, K);
+		sv[k] = sp->coh.k[k].served;
+		cpu[k] = sp->coh.k[k].cpu;
 	}
-	sp->occupancy = repeat_add(sp->occupancy, pk->occ, pk->ncoh, K);
-	sp->sojourn = repeat_add(sp->sojourn, pk->soj, pk->ncoh, K);
-	sp->admitted = repeat_add(sp->admitted, pk->adm, pk->ncoh, K);
-	for (int j = 0; j < 2; j++)
-		sp->lat.part[j].w = repeat_add(sp->lat.part[j].w, pk->lat[j], pk->nlat[j], K);
-	pr->cpu_used_interval = repeat_add(pr->cpu_used_interval, &pk->work, 1, K);
-	pr->offered = repeat_add(pr->offered, &pk->offered, 1, K);
-	pr->total_offered = repeat_add(pr->total_offered, &pk->offered, 1, K);
-	sp->offered = repeat_add(sp->offered, &pk->offered, 1, K);
-	pr->ok = repeat_add(pr->ok, &pk->ok, 1, K);
-	pr->errors = repeat_add(pr->errors, &pk->errors, 1, K);
-	pr->timeouts = repeat_add(pr->timeouts, &pk->timeouts, 1, K);
-	pr->total_ok = repeat_add(pr->total_ok, &pk->ok, 1, K);
-	pr->total_errors = repeat_add(pr->total_errors, &pk->lost, 1, K);
-	sp->ok = repeat_add(sp->ok, &pk->ok, 1, K);
-	sp->errors = repeat_add(sp->errors, &pk->errors, 1, K);
-	sp->timeouts = repeat_add(sp->timeouts, &pk->timeouts, 1, K);
+	double occ = sp->occupancy, soj = sp->sojourn, adm = sp->admitted;
+	double lat0 = sp->lat.part[0].w, lat1 = sp->lat.part[1].w;
+	double work = pr->cpu_used_interval;
+	double off = pr->offered, toff = pr->total_offered, soff = sp->offered;
+	double ok = pr->ok, err = pr->errors, tmo = pr->timeouts;
+	double tok = pr->total_ok, terr = pr->total_errors;
+	double sok = sp->ok, serr = sp->errors, stmo = sp->timeouts;
+	const double d_off = pk->offered, d_ok = pk->ok, d_err = pk->errors,
+	    d_tmo = pk->timeouts, d_lost = pk->lost, d_work = pk->work;
+	for (uint64_t t = 0; t < K; t++) {
+		for (size_t k = 0; k < pk->ncoh; k++) {
+			sv[k] += pk->served[k];
+			cpu[k] += pk->cpu[k];
+			occ += pk->occ[k];
+			soj += pk->soj[k];
+			adm += pk->adm[k];
+		}
+		for (size_t k = 0; k < pk->nlat[0]; k++)
+			lat0 += pk->lat[0][k];
+		for (size_t k = 0; k < pk->nlat[1]; k++)
+			lat1 += pk->lat[1][k];
+		work += d_work;
+		off += d_off;
+		toff += d_off;
+		soff += d_off;
+		ok += d_ok;
+		err += d_err;
+		tmo += d_tmo;
+		tok += d_ok;
+		terr += d_lost;
+		sok += d_ok;
+		serr += d_err;
+		stmo += d_tmo;
+	}
+	for (size_t k = 0; k < pk->ncoh; k++) {
+		sp->coh.k[k].served = sv[k];
+		sp->coh.k[k].cpu = cpu[k];
+	}
+	sp->occupancy = occ;
+	sp->sojourn = soj;
+	sp->admitted = adm;
+	sp->lat.part[0].w = lat0;
+	sp->lat.part[1].w = lat1;
+	pr->cpu_used_interval = work;
+	pr->offered = off;
+	pr->total_offered = toff;
+	sp->offered = soff;
+	pr->ok = ok;
+	pr->errors = err;
+	pr->timeouts = tmo;
+	pr->total_ok = tok;
+	pr->total_errors = terr;
+	sp->ok = sok;
+	sp->errors = serr;
+	sp->timeouts = stmo;
 	sp->rp.replayed += K;
 	pk->ticks += K;
 	pk->through += (sim_ns)K * c->t.tick;
@@ -225,7 +248,7 @@ park_release(struct cluster *c, size_t i)
 	struct serve_prof *sp = &tr->serve->p[i];
 	if (!sp->park.on)
 		return;
-	park_settle_one(c, i);
+	park_settle(c, i);
 	sp->park.on = false;
 	ps->active[i / 64] |= (uint64_t)1 << (i % 64);
 	ps->nparked--;

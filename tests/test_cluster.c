@@ -638,6 +638,124 @@ offered_steady(void *ctx, sim_ns from, sim_ns to)
 	return 50 * sim_ns_to_s(to - from);
 }
 
+/* offered_steady's stretch: all of it. */
+static sim_ns
+steady_forever(void *ctx, sim_ns from)
+{
+	(void)ctx;
+	(void)from;
+	return SIM_NEVER;
+}
+
+struct probe_run {
+	struct recorder	 rec;
+	double		 cpu[64], served[64], totals[2][3];
+	size_t		 npods;
+	uint64_t	 parked;
+	size_t		 unhealthy;
+};
+
+/*
+ * Two Services: "web", whose pods answer an HTTP readiness probe and are
+ * overloaded from 600 s to 660 s (probes time out, pods leave and rejoin
+ * the endpoints, pl_any holds), and "api", steady all along (parked when
+ * parking is on). Results to the last bit in *out.
+ */
+static void
+probe_run(bool parked, struct probe_run *out)
+{
+	struct sim *sim = sim_new();
+	struct cl_timings t;
+	tf_timings(&t, 20 * SIM_MIN);
+	memset(out, 0, sizeof *out);
+	struct probe_sink sink = { rec_emit, &out->rec };
+	struct cluster *c = cl_new(sim, 7, &t, &sink);
+	traffic_use_parking(c, parked);
+	static const char *const zones[] = { "a" };
+	struct cl_pool_params pool = {
+		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
+		.price_hour = 0.1, .zones = zones, .nzones = 1, .count = 4,
+		.provision = sim_dist_const(60),
+	};
+	cl_add_pool(c, &pool);
+	struct k8s_deployment d[2];
+	struct k8s_container ctr[2];
+	struct k8s_service svc[2];
+	static char web[] = "web", api[] = "api";
+	char *const names[] = { web, api };
+	for (int i = 0; i < 2; i++) {
+		make_deploy(&d[i], &ctr[i], &svc[i], 3);
+		d[i].name = svc[i].name = names[i];
+		k8s_labels_set(&d[i].template.labels, "app", names[i]);
+		k8s_labels_set(&svc[i].selector, "app", names[i]);
+	}
+	ctr[0].readiness.http = true;
+	ctr[0].readiness.timeout_s = 1;
+	char *cause = NULL;
+	for (int i = 0; i < 2; i++) {
+		cl_add_deployment(c, &d[i]);
+		cl_add_service(c, &svc[i]);
+		struct cl_profile_params prof = {
+			.service = names[i], .service_time = sim_dist_exp(0.02),
+			.concurrency = 2, .cpu_per_request = 0.002,
+			.timeout = 2 * SIM_SEC, .queue_limit = 2000,
+			.offered = i == 0 ? offered_burst : offered_steady,
+			.offered_steady = i == 0 ? burst_steady : steady_forever,
+		};
+		if (cl_add_profile(c, &prof, &cause) < 0)
+			FAILF("profile %s: %s", names[i], cause);
+	}
+	cl_start(c);
+	sim_run(sim, t.duration);
+	out->npods = c->npods < 64 ? c->npods : 64;
+	for (uint32_t p = 0; p < out->npods; p++) {
+		out->cpu[p] = cl_pod_cpu_seconds(c, p);
+		out->served[p] = cl_pod_served(c, p);
+	}
+	out->parked = traffic_parked_ticks(c, 1);
+	cl_finish(c);
+	for (int i = 0; i < 2; i++) {
+		out->totals[i][0] = c->profiles[i].total_offered;
+		out->totals[i][1] = c->profiles[i].total_ok;
+		out->totals[i][2] = c->profiles[i].total_errors;
+	}
+	for (size_t i = 0; i < out->rec.nevents; i++)
+		out->unhealthy += strcmp(out->rec.events[i].kind, "Unhealthy") == 0;
+	cl_free(c);
+	sim_free(sim);
+	for (int i = 0; i < 2; i++) {
+		k8s_labels_free(&d[i].template.labels);
+		k8s_labels_free(&svc[i].selector);
+		k8s_res_free(&ctr[i].requests);
+	}
+}
+
+/* A parked Service beside one whose probes fail under an overload: the
+ * same bits with and without parking. */
+static void
+test_park_probes(void)
+{
+	struct probe_run a, b;
+	probe_run(false, &a);
+	probe_run(true, &b);
+	CHECK(a.unhealthy > 0);
+	CHECK(a.parked == 0 && b.parked > 500);
+	CHECK_INT(b.unhealthy, a.unhealthy);
+	CHECK_INT(b.rec.nevents, a.rec.nevents);
+	for (size_t i = 0; i < a.rec.nevents && i < b.rec.nevents; i++)
+		CHECK(a.rec.events[i].t == b.rec.events[i].t &&
+		    strcmp(a.rec.events[i].kind, b.rec.events[i].kind) == 0);
+	CHECK_INT(b.npods, a.npods);
+	CHECK(memcmp(a.cpu, b.cpu, sizeof a.cpu) == 0);
+	CHECK(memcmp(a.served, b.served, sizeof a.served) == 0);
+	CHECK(memcmp(a.totals, b.totals, sizeof a.totals) == 0);
+	CHECK_INT(b.rec.nsvc, a.rec.nsvc);
+	for (size_t i = 0; i < a.rec.nsvc && i < b.rec.nsvc; i++)
+		CHECK(memcmp(a.rec.svc[i].vals, b.rec.svc[i].vals, sizeof a.rec.svc[i].vals) == 0);
+	rec_free(&a.rec);
+	rec_free(&b.rec);
+}
+
 /*
  * Cohorts and the CPU model (models/cluster/cpu.c): a Service whose pods
  * have a CPU limit below their demand steps its pods one by one (each its
@@ -881,6 +999,7 @@ main(void)
 	test_cohorts_match_pods();
 	test_replay_exact();
 	test_park_exact();
+	test_park_probes();
 	test_cohorts_own_caps();
 	test_hpa_step_timeline();
 	test_random_failures();

@@ -65,7 +65,8 @@ struct cpu_state {
 	size_t		 nthrottle;	/* pods with can_throttle */
 	bool		 active;	/* a pod can be throttled or contend */
 	bool		 any;		/* active or a release's factors, ever */
-	uint64_t	 own_caps_set;	/* profiles whose own_caps became true */
+	uint32_t	*newly_own;	/* profiles whose own_caps became true */
+	size_t		 nnewly, capnewly;
 	uint32_t	*busy_nodes;	/* nodes that can be overcommitted */
 	size_t		 nbusy, capbusy;
 	bool		 throttle;	/* a pod's limit is below its full demand */
@@ -142,6 +143,7 @@ cpu_free(struct cpu_state *cs)
 	free(cs->pod);
 	free(cs->prof);
 	free(cs->busy_nodes);
+	free(cs->newly_own);
 	free(cs->touched);
 	free(cs->lv);
 	free(cs);
@@ -201,8 +203,10 @@ node_cores(const struct cl_node *n)
 static void
 set_own_caps(struct cpu_state *cs, int32_t i)
 {
-	if (!cs->prof[i].own_caps)
-		cs->own_caps_set++;
+	if (!cs->prof[i].own_caps) {
+		KS_GROW(cs->newly_own, cs->capnewly, cs->nnewly + 1);
+		cs->newly_own[cs->nnewly++] = (uint32_t)i;
+	}
 	cs->prof[i].own_caps = true;
 }
 
@@ -527,10 +531,12 @@ cpu_profile_own_caps(const struct cpu_state *cs, size_t i)
 	return i < cs->nprof && cs->prof[i].own_caps;
 }
 
-uint64_t
-cpu_own_caps_changes(const struct cpu_state *cs)
+const uint32_t *
+cpu_take_own_caps(struct cpu_state *cs, size_t *n)
 {
-	return cs->own_caps_set;
+	*n = cs->nnewly;
+	cs->nnewly = 0;
+	return cs->newly_own;
 }
 
 bool

@@ -84,9 +84,9 @@ bool cpu_any(const struct cpu_state *cs);
  * (cohorts step pods that cpu_pod_cap would give {1, 0, false}). */
 bool cpu_profile_own_caps(const struct cpu_state *cs, size_t i);
 
-/* How many times a profile's cpu_profile_own_caps turned true so far (a
- * change tells traffic.c to look again). */
-uint64_t cpu_own_caps_changes(const struct cpu_state *cs);
+/* The profiles whose cpu_profile_own_caps turned true since the last call
+ * (*n of them; valid until the next tick). */
+const uint32_t *cpu_take_own_caps(struct cpu_state *cs, size_t *n);
 
 /* The interval's cpu_intervals rows (services where a pod can be
  * throttled or contends), then its counters are reset. */

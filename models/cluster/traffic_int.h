@@ -103,7 +103,6 @@ struct park_state {
 	size_t		 nparked;
 	sim_ns		 tick_at;	/* the latest tick begun */
 	size_t		 tick_pos;	/* the profile it serves; SIZE_MAX: done */
-	uint64_t	 caps_seen;	/* cpu_own_caps_changes at the last look */
 };
 
 /* The controller: the serving state, and each pod's queue (by pod id). */

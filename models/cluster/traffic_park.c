@@ -34,7 +34,6 @@ park_start(struct cluster *c)
 	for (size_t i = 0; i < n; i++)
 		ps->active[i / 64] |= (uint64_t)1 << (i % 64);
 	ps->tick_pos = SIZE_MAX;
-	ps->caps_seen = cpu_own_caps_changes(tr_of(c)->cpu);
 }
 
 void
@@ -267,15 +266,18 @@ park_tick_begin(struct cluster *c, sim_ns now)
 {
 	struct traffic *tr = tr_of(c);
 	struct park_state *ps = &tr->park;
-	if (ps->nparked == 0) {
-		ps->caps_seen = cpu_own_caps_changes(tr->cpu);
+	size_t nown;
+	const uint32_t *own = cpu_take_own_caps(tr->cpu, &nown);
+	if (ps->nparked == 0)
 		return;
-	}
 	if (pl_any(tr->probes)) {
 		park_release_all(c);
-		ps->caps_seen = cpu_own_caps_changes(tr->cpu);
 		return;
 	}
+	/* pods with capacities of their own: stepped one by one from now on */
+	for (size_t k = 0; k < nown; k++)
+		if (own[k] < tr->serve->n)
+			park_release(c, own[k]);
 	/* stretches that end before this tick */
 	while (ps->nheap > 0 && ps->heap[0].until < now) {
 		struct park_wake w = ps->heap[0];
@@ -285,11 +287,5 @@ park_tick_begin(struct cluster *c, sim_ns now)
 			pk->pushed = false;
 		if (pk->on && pk->until == w.until)
 			park_release(c, w.i);
-	}
-	if (cpu_own_caps_changes(tr->cpu) != ps->caps_seen) {
-		ps->caps_seen = cpu_own_caps_changes(tr->cpu);
-		for (size_t i = 0; i < tr->serve->n; i++)
-			if (tr->serve->p[i].park.on && cpu_profile_own_caps(tr->cpu, i))
-				park_release(c, i);
 	}
 }

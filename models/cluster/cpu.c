@@ -101,7 +101,15 @@ on_change(void *ctx, enum cl_change what, uint32_t id)
 {
 	struct cpu_state *cs = ctx;
 	if (what == CL_NODE_REMOVED) {
-		cs->dirty = true;
+		/* node_delete removed its pods first (CL_POD_REMOVED), so
+		 * nothing of it counts; any pod still linked stops counting */
+		struct cluster *c = cs->c;
+		for (uint32_t p = c->nodes[id].first_pod; p != NONE; p = c->pods[p].node_next) {
+			if (p < cs->cappod && cs->pod[p].can_throttle) {
+				cs->pod[p].can_throttle = false;
+				cs->nthrottle--;
+			}
+		}
 		return;
 	}
 	grow_pods(cs, (size_t)id + 1);

@@ -40,6 +40,7 @@ struct cpu_pod {
 	bool		throttled;	/* by its quota at its last lookup */
 	bool		can_throttle;	/* its limit is below its full demand */
 	bool		touched;	/* in cpu_state.touched */
+	int32_t		prof;		/* the profile it serves (-1 none) since bound */
 };
 
 /* Per profile. */
@@ -92,8 +93,18 @@ grow_pods(struct cpu_state *cs, size_t need)
 	size_t old = cs->cappod;
 	KS_GROW(cs->pod, cs->cappod, need);
 	memset(cs->pod + old, 0, (cs->cappod - old) * sizeof *cs->pod);
-	for (size_t q = old; q < cs->cappod; q++)
+	for (size_t q = old; q < cs->cappod; q++) {
 		cs->pod[q].alloc = -1;
+		cs->pod[q].prof = -1;
+	}
+}
+
+/* The profile pod p serves, or -1. */
+static int32_t
+pod_profile(const struct cluster *c, uint32_t p)
+{
+	uint32_t s = c->deploys[c->pods[p].deploy].service;
+	return s == NONE ? -1 : c->services[s].profile;
 }
 
 static void
@@ -114,6 +125,8 @@ on_change(void *ctx, enum cl_change what, uint32_t id)
 	}
 	grow_pods(cs, (size_t)id + 1);
 	struct cpu_pod *cp = &cs->pod[id];
+	if (what == CL_POD_BOUND)
+		cp->prof = pod_profile(cs->c, id);
 	if (what != CL_POD_BOUND) {
 		cp->has_last = false;
 		cp->limit = 0;
@@ -157,13 +170,6 @@ cpu_free(struct cpu_state *cs)
 	free(cs);
 }
 
-/* The profile pod p serves, or -1. */
-static int32_t
-pod_profile(const struct cluster *c, uint32_t p)
-{
-	uint32_t s = c->deploys[c->pods[p].deploy].service;
-	return s == NONE ? -1 : c->services[s].profile;
-}
 
 /* The cores of the pod's CFS quota: the sum of its containers' CPU limits
  * when every container has one (the kubelet sets a pod-level quota only
@@ -303,15 +309,16 @@ check_nodes(struct cpu_state *cs)
 	double span = cs->now_s - cs->checked_s;
 	cs->checked_s = cs->now_s;
 	cs->nbusy = 0;
+	traffic_settle(c);	/* every parked Service at once, then each pod */
 	for (size_t n = 0; n < c->nnodes; n++) {
 		const struct cl_node *nd = &c->nodes[n];
 		if (nd->state == NODE_DELETED)
 			continue;
 		double used = 0;
 		for (uint32_t p = nd->first_pod; p != NONE; p = c->pods[p].node_next) {
-			if (pod_profile(c, p) < 0)
+			if (cs->pod[p].prof < 0)
 				continue;
-			double cpu = traffic_pod_cpu(c, p);	/* cohorts' share too */
+			double cpu = traffic_pod_cpu_settled(c, p);	/* cohorts' share too */
 			used += cpu - cs->pod[p].cpu_seen;
 			cs->pod[p].cpu_seen = cpu;
 		}

@@ -183,4 +183,16 @@ traffic_pod_cpu(const struct cluster *c, uint32_t p)
 	return own + (tr->serve->p[me->set].coh.k[me->k].cpu - me->off_cpu);
 }
 
+/* The same once traffic_settle has run (nothing parked is behind). */
+static inline double
+traffic_pod_cpu_settled(const struct cluster *c, uint32_t p)
+{
+	const struct traffic *tr = tr_of(c);
+	double own = c->pods[p].cpu_seconds;
+	if (tr == NULL || tr->serve == NULL || p >= tr->capcp || tr->cp[p].k < 0)
+		return own + 0;
+	const struct cohort_pod *me = &tr->cp[p];
+	return own + (tr->serve->p[me->set].coh.k[me->k].cpu - me->off_cpu);
+}
+
 #endif

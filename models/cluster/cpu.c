@@ -29,7 +29,6 @@
 /* Per pod id. */
 struct cpu_pod {
 	double		limit;		/* cores of its CFS quota, 0: none */
-	double		cpu_seen;	/* its cpu_seconds at the last check */
 	double		used;		/* request mode: cpu-seconds in tick used_tick */
 	uint64_t	used_tick;
 	double		demand;		/* cores it asked for, at tick `dem_tick` */
@@ -40,6 +39,11 @@ struct cpu_pod {
 	bool		throttled;	/* by its quota at its last lookup */
 	bool		can_throttle;	/* its limit is below its full demand */
 	bool		touched;	/* in cpu_state.touched */
+};
+
+/* Per pod id, what the 10 s check reads, apart for its cache lines. */
+struct cpu_chk {
+	double		seen;		/* its cpu_seconds at the last check */
 	int32_t		prof;		/* the profile it serves (-1 none) since bound */
 };
 
@@ -57,6 +61,7 @@ struct cpu_prof {
 struct cpu_state {
 	struct cluster	*c;
 	struct cpu_pod	*pod;
+	struct cpu_chk	*chk;		/* as many as pod */
 	size_t		 cappod;
 	struct cpu_prof	*prof;
 	size_t		 nprof;
@@ -92,10 +97,11 @@ grow_pods(struct cpu_state *cs, size_t need)
 		return;
 	size_t old = cs->cappod;
 	KS_GROW(cs->pod, cs->cappod, need);
+	cs->chk = xreallocarray(cs->chk, cs->cappod, sizeof *cs->chk);
 	memset(cs->pod + old, 0, (cs->cappod - old) * sizeof *cs->pod);
 	for (size_t q = old; q < cs->cappod; q++) {
 		cs->pod[q].alloc = -1;
-		cs->pod[q].prof = -1;
+		cs->chk[q] = (struct cpu_chk){ .seen = 0, .prof = -1 };
 	}
 }
 
@@ -126,12 +132,12 @@ on_change(void *ctx, enum cl_change what, uint32_t id)
 	grow_pods(cs, (size_t)id + 1);
 	struct cpu_pod *cp = &cs->pod[id];
 	if (what == CL_POD_BOUND)
-		cp->prof = pod_profile(cs->c, id);
+		cs->chk[id].prof = pod_profile(cs->c, id);
 	if (what != CL_POD_BOUND) {
 		cp->has_last = false;
 		cp->limit = 0;
 		if (what == CL_POD_REMOVED) {
-			cp->cpu_seen = 0;
+			cs->chk[id].seen = 0;
 			if (cp->can_throttle) {
 				cp->can_throttle = false;
 				cs->nthrottle--;
@@ -162,6 +168,7 @@ cpu_free(struct cpu_state *cs)
 	if (cs == NULL)
 		return;
 	free(cs->pod);
+	free(cs->chk);
 	free(cs->prof);
 	free(cs->busy_nodes);
 	free(cs->newly_own);
@@ -309,18 +316,19 @@ check_nodes(struct cpu_state *cs)
 	double span = cs->now_s - cs->checked_s;
 	cs->checked_s = cs->now_s;
 	cs->nbusy = 0;
-	traffic_settle(c);	/* every parked Service at once, then each pod */
+	traffic_check_begin(c);	/* every parked Service at once, then each pod */
 	for (size_t n = 0; n < c->nnodes; n++) {
 		const struct cl_node *nd = &c->nodes[n];
 		if (nd->state == NODE_DELETED)
 			continue;
 		double used = 0;
 		for (uint32_t p = nd->first_pod; p != NONE; p = c->pods[p].node_next) {
-			if (cs->pod[p].prof < 0)
+			struct cpu_chk *k = &cs->chk[p];
+			if (k->prof < 0)
 				continue;
-			double cpu = traffic_pod_cpu_settled(c, p);	/* cohorts' share too */
-			used += cpu - cs->pod[p].cpu_seen;
-			cs->pod[p].cpu_seen = cpu;
+			double cpu = traffic_pod_cpu_checked(c, p);	/* cohorts' share too */
+			used += cpu - k->seen;
+			k->seen = cpu;
 		}
 		if (span > 0 && used / span > CPU_BUSY_USE * node_cores(nd) &&
 		    node_cores(nd) > 0) {

@@ -79,6 +79,11 @@ struct cl_pod {
 	uint32_t	 node_prev, node_next;
 	uint32_t	 dep_prev, dep_next;
 	uint32_t	 ep_index;	/* position in its service's endpoints, or NONE */
+	/* the container's resource use as its cgroup counts it: cpu time and
+	 * requests completed (traffic and queues add, metrics reads); near
+	 * the node links, which the CPU model's check walks with it */
+	double		 cpu_seconds;
+	double		 served;
 	bool		 deleting;	/* deletionTimestamp set */
 	bool		 lost;		/* its node failed: not serving */
 	bool		 ready_cond;	/* the Ready condition */
@@ -93,10 +98,6 @@ struct cl_pod {
 	/* The pending lifecycle step (the scheduler's watch of a new pod, then
 	 * the kubelet's steps); cancelled when the pod goes. */
 	sim_timer	 timer;
-	/* the container's resource use as its cgroup counts it: cpu time and
-	 * requests completed (traffic and queues add, metrics reads) */
-	double		 cpu_seconds;
-	double		 served;
 	/* the template it was created from (the VPA gives new pods new
 	 * requests) and its effective request (podutils.PodRequests) */
 	const struct k8s_pod_spec *spec;

@@ -117,6 +117,9 @@ struct traffic {
 	struct cpu_state	*cpu;		/* limits, busy nodes, releases (cpu.h) */
 	struct probe_load	*probes;	/* HTTP probes against the load */
 	struct park_state	 park;
+	uint32_t		*kbase;		/* traffic_check_begin: per profile */
+	double			*kcpu;		/* each cohort's cpu, flat */
+	size_t			 capkcpu;
 };
 
 static inline struct traffic *
@@ -183,16 +186,20 @@ traffic_pod_cpu(const struct cluster *c, uint32_t p)
 	return own + (tr->serve->p[me->set].coh.k[me->k].cpu - me->off_cpu);
 }
 
-/* The same once traffic_settle has run (nothing parked is behind). */
+/* The same for a check over many pods: traffic_check_begin settles every
+ * parked Service and lays their cohorts' cpu out flat (kcpu from kbase[set],
+ * a few cache lines instead of each Service's state), then
+ * traffic_pod_cpu_checked reads each pod from it until the next change. */
+void traffic_check_begin(struct cluster *c);
 static inline double
-traffic_pod_cpu_settled(const struct cluster *c, uint32_t p)
+traffic_pod_cpu_checked(const struct cluster *c, uint32_t p)
 {
 	const struct traffic *tr = tr_of(c);
 	double own = c->pods[p].cpu_seconds;
 	if (tr == NULL || tr->serve == NULL || p >= tr->capcp || tr->cp[p].k < 0)
 		return own + 0;
 	const struct cohort_pod *me = &tr->cp[p];
-	return own + (tr->serve->p[me->set].coh.k[me->k].cpu - me->off_cpu);
+	return own + (tr->kcpu[tr->kbase[me->set] + (uint32_t)me->k] - me->off_cpu);
 }
 
 #endif

@@ -41,6 +41,8 @@ park_fini(struct traffic *tr)
 {
 	free(tr->park.active);
 	free(tr->park.heap);
+	free(tr->kbase);
+	free(tr->kcpu);
 }
 
 /* ---- the wake-ups: a min-heap by until ------------------------------------ */
@@ -287,5 +289,27 @@ park_tick_begin(struct cluster *c, sim_ns now)
 			pk->pushed = false;
 		if (pk->on && pk->until == w.until)
 			park_release(c, w.i);
+	}
+}
+
+void
+traffic_check_begin(struct cluster *c)
+{
+	struct traffic *tr = tr_of(c);
+	if (tr->serve == NULL)
+		return;
+	traffic_settle(c);
+	size_t n = tr->serve->n, total = 0;
+	if (tr->kbase == NULL)
+		tr->kbase = xcalloc(n > 0 ? n : 1, sizeof *tr->kbase);
+	for (size_t i = 0; i < n; i++) {
+		tr->kbase[i] = (uint32_t)total;
+		total += tr->serve->p[i].coh.n;
+	}
+	KS_GROW(tr->kcpu, tr->capkcpu, total > 0 ? total : 1);
+	for (size_t i = 0; i < n; i++) {
+		const struct cohort_set *cs = &tr->serve->p[i].coh;
+		for (size_t k = 0; k < cs->n; k++)
+			tr->kcpu[tr->kbase[i] + k] = cs->k[k].cpu;
 	}
 }

@@ -41,10 +41,17 @@ struct cpu_pod {
 	bool		touched;	/* in cpu_state.touched */
 };
 
-/* Per pod id, what the 10 s check reads, apart for its cache lines. */
-struct cpu_chk {
-	double		seen;		/* its cpu_seconds at the last check */
-	int32_t		prof;		/* the profile it serves (-1 none) since bound */
+/* The 10 s check's view of a node: its serving pods, in the reverse of
+ * the node's list order (pod_bind puts a pod first: here it is appended),
+ * each with its cpu seconds at the last check. The ids come from an array,
+ * not the list's links, so the pods' loads overlap. */
+struct cpu_ent {
+	uint32_t	pod;
+	double		seen;
+};
+struct cpu_node {
+	struct cpu_ent	*e;
+	size_t		 n, cap;
 };
 
 /* Per profile. */
@@ -61,8 +68,9 @@ struct cpu_prof {
 struct cpu_state {
 	struct cluster	*c;
 	struct cpu_pod	*pod;
-	struct cpu_chk	*chk;		/* as many as pod */
 	size_t		 cappod;
+	struct cpu_node	*node;		/* per node id */
+	size_t		 capnode;
 	struct cpu_prof	*prof;
 	size_t		 nprof;
 	bool		 dirty;		/* every pod is rescanned at the next tick */
@@ -97,12 +105,9 @@ grow_pods(struct cpu_state *cs, size_t need)
 		return;
 	size_t old = cs->cappod;
 	KS_GROW(cs->pod, cs->cappod, need);
-	cs->chk = xreallocarray(cs->chk, cs->cappod, sizeof *cs->chk);
 	memset(cs->pod + old, 0, (cs->cappod - old) * sizeof *cs->pod);
-	for (size_t q = old; q < cs->cappod; q++) {
+	for (size_t q = old; q < cs->cappod; q++)
 		cs->pod[q].alloc = -1;
-		cs->chk[q] = (struct cpu_chk){ .seen = 0, .prof = -1 };
-	}
 }
 
 /* The profile pod p serves, or -1. */
@@ -111,6 +116,41 @@ pod_profile(const struct cluster *c, uint32_t p)
 {
 	uint32_t s = c->deploys[c->pods[p].deploy].service;
 	return s == NONE ? -1 : c->services[s].profile;
+}
+
+/* Bound pod p (CL_POD_BOUND) joins its node's check if it serves a profile. */
+static void
+node_pod_add(struct cpu_state *cs, uint32_t p)
+{
+	struct cluster *c = cs->c;
+	uint32_t n = c->pods[p].node;
+	if (pod_profile(c, p) < 0)
+		return;
+	if (n >= cs->capnode) {
+		size_t old = cs->capnode;
+		KS_GROW(cs->node, cs->capnode, (size_t)n + 1);
+		memset(cs->node + old, 0, (cs->capnode - old) * sizeof *cs->node);
+	}
+	struct cpu_node *nd = &cs->node[n];
+	KS_GROW(nd->e, nd->cap, nd->n + 1);
+	nd->e[nd->n++] = (struct cpu_ent){ .pod = p, .seen = 0 };
+}
+
+/* Pod p leaves the store (CL_POD_REMOVED, still on its node's list). */
+static void
+node_pod_remove(struct cpu_state *cs, uint32_t p)
+{
+	uint32_t n = cs->c->pods[p].node;
+	if (n == NONE || n >= cs->capnode)
+		return;
+	struct cpu_node *nd = &cs->node[n];
+	for (size_t k = 0; k < nd->n; k++) {
+		if (nd->e[k].pod == p) {
+			memmove(&nd->e[k], &nd->e[k + 1], (nd->n - k - 1) * sizeof *nd->e);
+			nd->n--;
+			return;
+		}
+	}
 }
 
 static void
@@ -132,12 +172,12 @@ on_change(void *ctx, enum cl_change what, uint32_t id)
 	grow_pods(cs, (size_t)id + 1);
 	struct cpu_pod *cp = &cs->pod[id];
 	if (what == CL_POD_BOUND)
-		cs->chk[id].prof = pod_profile(cs->c, id);
+		node_pod_add(cs, id);
 	if (what != CL_POD_BOUND) {
 		cp->has_last = false;
 		cp->limit = 0;
 		if (what == CL_POD_REMOVED) {
-			cs->chk[id].seen = 0;
+			node_pod_remove(cs, id);
 			if (cp->can_throttle) {
 				cp->can_throttle = false;
 				cs->nthrottle--;
@@ -168,7 +208,9 @@ cpu_free(struct cpu_state *cs)
 	if (cs == NULL)
 		return;
 	free(cs->pod);
-	free(cs->chk);
+	for (size_t n = 0; n < cs->capnode; n++)
+		free(cs->node[n].e);
+	free(cs->node);
 	free(cs->prof);
 	free(cs->busy_nodes);
 	free(cs->newly_own);
@@ -322,13 +364,14 @@ check_nodes(struct cpu_state *cs)
 		if (nd->state == NODE_DELETED)
 			continue;
 		double used = 0;
-		for (uint32_t p = nd->first_pod; p != NONE; p = c->pods[p].node_next) {
-			struct cpu_chk *k = &cs->chk[p];
-			if (k->prof < 0)
-				continue;
-			double cpu = traffic_pod_cpu_checked(c, p);	/* cohorts' share too */
-			used += cpu - k->seen;
-			k->seen = cpu;
+		if (n < cs->capnode) {
+			/* the node's list order: the array from its end */
+			struct cpu_ent *e = cs->node[n].e;
+			for (size_t k = cs->node[n].n; k-- > 0;) {
+				double cpu = traffic_pod_cpu_checked(c, e[k].pod);	/* cohorts' share too */
+				used += cpu - e[k].seen;
+				e[k].seen = cpu;
+			}
 		}
 		if (span > 0 && used / span > CPU_BUSY_USE * node_cores(nd) &&
 		    node_cores(nd) > 0) {

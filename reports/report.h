@@ -82,8 +82,9 @@ struct probe_sink rpt_sink(struct rpt *r);
  * sums of the service's rows after the warm-up.
  */
 void rpt_run_warmup(struct rpt *r, double warmup_s);
-/* The first write error of the current run, or NULL. */
-const char *rpt_write_error(const struct rpt *r);
+/* The first write error of the current run, or NULL (the rows the sink
+ * holds are written first). */
+const char *rpt_write_error(struct rpt *r);
 
 /*
  * Ends the current run: writes the final batch and updates the runs row

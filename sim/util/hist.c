@@ -470,18 +470,27 @@ hist_acc_flush(struct hist *h, struct hist_acc *acc)
 	if (n < 2)
 		return;
 	const struct hist_slot *ks = acc->knot;
-	if (ks[0].j >= 0 && ks[n - 1].j < HIST_NBUCKETS) {
-		double lo = ks[0].up;
-		if (ks[0].j < ks[n - 1].j)
-			hist_used(h, ks[0].j + 1, ks[n - 1].j);
-		int k = 0;		/* the highest knot below bucket i */
-		for (int i = ks[0].j + 1; i <= ks[n - 1].j; i++) {
-			while (k + 1 < n && ks[k + 1].j < i)
-				k++;
-			double up = i == ks[n - 1].j ? ks[n - 1].up : lo * HIST_RATIO;
-			h->bucket[i] += acc->dens[k] * (up - lo);
-			lo = up;
+	int last = ks[n - 1].j;
+	if (ks[0].j >= 0 && last < HIST_NBUCKETS && ks[0].j < last) {
+		double lo = ks[0].up, *bk = h->bucket;
+		hist_used(h, ks[0].j + 1, last);
+		/* Knot k's density over the buckets up to knot k + 1's (ks[k].j <
+		 * i <= ks[k + 1].j: k is the highest knot below i), the last
+		 * bucket apart: it ends at the last knot. */
+		int i = ks[0].j + 1;
+		for (int k = 0; k + 1 < n && i < last; k++) {
+			int end = ks[k + 1].j < last ? ks[k + 1].j : last - 1;
+			double d = acc->dens[k];
+			for (; i <= end; i++) {
+				double up = lo * HIST_RATIO;
+				bk[i] += d * (up - lo);
+				lo = up;
+			}
 		}
+		int k = n - 2;
+		while (k > 0 && ks[k].j >= last)
+			k--;
+		bk[last] += acc->dens[k] * (ks[n - 1].up - lo);
 	}
 	for (int k = 0; k < n; k++)
 		acc->d[k] = acc->dens[k] = 0;

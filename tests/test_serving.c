@@ -1072,6 +1072,18 @@ test_hist_range(void)
 		hist_merge(run, tgt);
 		if (!hist_range_ok(run) && bad++ < 5)
 			FAILF("round %d: the merged histogram's range misses a bucket", round);
+		/* merged and cleared in one pass: as merged, then cleared */
+		struct hist *src = xmalloc(sizeof *src), *dst = xmalloc(sizeof *dst);
+		*src = *tgt;
+		*dst = *run;
+		hist_merge(dst, tgt);
+		hist_merge_clear(run, src);
+		if ((memcmp(dst, run, sizeof *dst) != 0 || memcmp(src, ref, sizeof *ref) != 0) &&
+		    bad++ < 5)
+			FAILF("round %d: hist_merge_clear is not merge then clear", round);
+		*run = *dst;
+		free(src);
+		free(dst);
 	}
 	CHECK_INT(bad, 0);
 	/* Quantiles not in ascending order: each as hist_quantile's. */

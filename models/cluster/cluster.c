@@ -351,8 +351,9 @@ emit_interval(struct cluster *c)
 		};
 		probe_emit(&c->probes, "service_intervals", v, 12);
 		if (now > c->t.warmup)
-			hist_merge(pr->run_hist, pr->hist);
-		hist_clear(pr->hist);
+			hist_merge_clear(pr->run_hist, pr->hist);
+		else
+			hist_clear(pr->hist);
 		pr->offered = pr->ok = pr->errors = pr->timeouts = 0;
 		pr->cpu_used_interval = 0;
 	}

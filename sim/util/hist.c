@@ -516,6 +516,35 @@ hist_merge(struct hist *dst, const struct hist *src)
 		dst->bucket[i] += src->bucket[i];
 }
 
+void
+hist_merge_clear(struct hist *dst, struct hist *src)
+{
+	if (!(src->count > 0)) {
+		hist_clear(src);
+		return;
+	}
+	dst->count += src->count;
+	dst->sum += src->sum;
+	if (src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+	dst->under += src->under;
+	dst->over += src->over;
+	if (src->lo <= src->hi) {
+		hist_used(dst, src->lo, src->hi);
+		for (int i = src->lo; i <= src->hi; i++) {
+			dst->bucket[i] += src->bucket[i];
+			src->bucket[i] = 0;
+		}
+	}
+	src->count = src->sum = src->under = src->over = 0;
+	src->min = INFINITY;
+	src->max = -INFINITY;
+	src->lo = HIST_NBUCKETS;
+	src->hi = -1;
+}
+
 double
 hist_count(const struct hist *h)
 {

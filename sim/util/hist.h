@@ -104,6 +104,9 @@ void hist_acc_flush(struct hist *h, struct hist_acc *acc);
 
 /* dst += src. */
 void hist_merge(struct hist *dst, const struct hist *src);
+/* hist_merge(dst, src) then hist_clear(src), in one pass over src's
+ * buckets in use. */
+void hist_merge_clear(struct hist *dst, struct hist *src);
 
 double hist_count(const struct hist *h);
 /* Exact weighted mean; 0 when empty. */

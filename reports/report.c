@@ -1,8 +1,12 @@
 /*
  * report.c - the results writer: opening and checking a kubesim SQLite file,
  * the runs row of each run, and the probe sink that turns records into rows
- * through one cached prepared INSERT per table, batched into transactions of
- * RPT_BATCH_ROWS rows. The file uses WAL journaling with synchronous=NORMAL:
+ * through cached prepared INSERTs per table, batched into transactions of
+ * RPT_BATCH_ROWS rows. A table's records are held (values copied) until
+ * RPT_MULTI_ROWS of them make one multi-row INSERT: a statement's cursors
+ * are opened, sought and freed once for all of them instead of once a row;
+ * the held rows go in, in their order, before any commit or read of the
+ * file. The file uses WAL journaling with synchronous=NORMAL:
  * commits need no fsync (a power cut may lose the last batches, never corrupt
  * the file) and readers can query while a run writes.
  */
@@ -10,6 +14,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -21,13 +26,24 @@
 #include "reports/report.h"
 #include "sim/util/util.h"
 
+/* Rows per multi-row INSERT. */
+#define RPT_MULTI_ROWS	32
+
 /* A results table fed by probes: its name, the number of its columns after
- * run_id, and the INSERT whose parameter 1 is the run id. */
+ * run_id, the INSERTs of one and of RPT_MULTI_ROWS rows whose parameter 1 is
+ * the run id, and the rows held for the latter: nheld rows of ncols values,
+ * a text value as its offset in `text` (u.i) and its length in tlen. */
 struct rpt_table {
 	char		*name;
 	char		**cols;
 	size_t		 ncols;
-	sqlite3_stmt	*ins;
+	sqlite3_stmt	*ins, *ins_multi;
+	struct probe_val *held;
+	int		*tlen;
+	uint64_t	*hseq;		/* each held row's place in the run */
+	size_t		 nheld;
+	char		*text;
+	size_t		 ntext, captext;
 };
 
 /*
@@ -60,6 +76,7 @@ struct rpt {
 	struct rpt_table *last;
 	int64_t		 run_id;	/* 0: no run in progress */
 	size_t		 pending;	/* rows in the open batch */
+	uint64_t	 seq;		/* rows emitted in the run */
 	char		*werr;		/* first write error of the run */
 	double		 warmup_s;	/* rows ending at or before it: not in the summary */
 	/* Services of the current run in first-seen order; rows come in the
@@ -228,24 +245,39 @@ rpt_load_tables(struct rpt *r)
 		ks_fatal("reports/schema.sql lacks service_intervals or summary");
 }
 
-/* Prepares each probe table's INSERT against the file. */
+/* The INSERT of nrows rows into t: row k's column c is parameter
+ * 2 + k * ncols + c. */
+static int
+rpt_prepare_insert(struct rpt *r, struct rpt_table *t, size_t nrows,
+    sqlite3_stmt **st)
+{
+	struct ks_buf b;
+	ks_buf_init(&b);
+	ks_buf_printf(&b, "INSERT INTO \"%s\" (run_id", t->name);
+	for (size_t c = 0; c < t->ncols; c++)
+		ks_buf_printf(&b, ", \"%s\"", t->cols[c]);
+	ks_buf_puts(&b, ") VALUES ");
+	for (size_t k = 0; k < nrows; k++) {
+		ks_buf_puts(&b, k > 0 ? ", (?1" : "(?1");
+		for (size_t c = 0; c < t->ncols; c++)
+			ks_buf_printf(&b, ", ?%zu", k * t->ncols + c + 2);
+		ks_buf_puts(&b, ")");
+	}
+	int rc = sqlite3_prepare_v3(r->db, b.data, -1, SQLITE_PREPARE_PERSISTENT,
+	    st, NULL);
+	ks_buf_fini(&b);
+	return rc;
+}
+
+/* Prepares each probe table's INSERTs against the file. */
 static int
 rpt_prepare_inserts(struct rpt *r, char **cause)
 {
 	for (size_t i = 0; i < r->ntables; i++) {
 		struct rpt_table *t = &r->tables[i];
-		struct ks_buf b;
-		ks_buf_init(&b);
-		ks_buf_printf(&b, "INSERT INTO \"%s\" (run_id", t->name);
-		for (size_t c = 0; c < t->ncols; c++)
-			ks_buf_printf(&b, ", \"%s\"", t->cols[c]);
-		ks_buf_puts(&b, ") VALUES (?1");
-		for (size_t c = 0; c < t->ncols; c++)
-			ks_buf_printf(&b, ", ?%zu", c + 2);
-		ks_buf_puts(&b, ")");
-		int rc = sqlite3_prepare_v3(r->db, b.data, -1,
-		    SQLITE_PREPARE_PERSISTENT, &t->ins, NULL);
-		ks_buf_fini(&b);
+		int rc = rpt_prepare_insert(r, t, 1, &t->ins);
+		if (rc == SQLITE_OK)
+			rc = rpt_prepare_insert(r, t, RPT_MULTI_ROWS, &t->ins_multi);
 		if (rc != SQLITE_OK) {
 			*cause = xasprintf("%s: table %s does not match the kubesim "
 			    "results schema version %d: %s", r->path, t->name,
@@ -297,8 +329,9 @@ static int
 rpt_open_mode(const char *path, bool readonly, struct rpt **out, char **cause)
 {
 	bool fresh = false;
-	int flags = readonly ? SQLITE_OPEN_READONLY :
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	/* One thread uses a connection: no mutex around each call. */
+	int flags = (readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
 	int ret = RPT_ERR_ENV;
 
 	*out = NULL;
@@ -419,8 +452,12 @@ rpt_run_begin(struct rpt *r, const char *scenario, uint64_t seed,
 		sqlite3_free(sql);
 		return -1;
 	}
-	for (size_t i = 0; i < r->ntables; i++)
+	for (size_t i = 0; i < r->ntables; i++) {
 		sqlite3_bind_int64(r->tables[i].ins, 1, id);
+		sqlite3_bind_int64(r->tables[i].ins_multi, 1, id);
+		r->tables[i].nheld = 0;
+		r->tables[i].ntext = 0;
+	}
 	r->run_id = id;
 	r->pending = 0;
 	r->warmup_s = 0;
@@ -454,10 +491,90 @@ rpt_write_failed(struct rpt *r, const char *what)
 		r->werr = rpt_dberr(r->db, r->path, what);
 }
 
+/* Binds held row k of t to st from parameter first on. */
+static void
+rpt_bind_row(struct rpt_table *t, sqlite3_stmt *st, size_t k, int first)
+{
+	const struct probe_val *v = &t->held[k * t->ncols];
+	const int *len = &t->tlen[k * t->ncols];
+	for (size_t i = 0; i < t->ncols; i++) {
+		int col = first + (int)i;
+		switch (v[i].type) {
+		case PROBE_INT:
+			sqlite3_bind_int64(st, col, v[i].u.i);
+			break;
+		case PROBE_REAL:
+			sqlite3_bind_double(st, col, v[i].u.r);
+			break;
+		case PROBE_TEXT:
+			sqlite3_bind_text(st, col, t->text + v[i].u.i, len[i], SQLITE_STATIC);
+			break;
+		default:
+			sqlite3_bind_null(st, col);
+			break;
+		}
+	}
+}
+
+/*
+ * Writes every held row one by one in the order they came (their seq), up to
+ * the first that fails: the rows before it stay written, the error is the
+ * run's, the rows after it are dropped (as if written as they came).
+ */
+static void
+rpt_flush(struct rpt *r)
+{
+	if (r->run_id == 0)
+		return;
+	size_t next[64] = { 0 };
+	KS_ASSERT(r->ntables <= sizeof next / sizeof next[0]);
+	for (;;) {
+		struct rpt_table *t = NULL;
+		size_t ti = 0;
+		for (size_t i = 0; i < r->ntables; i++) {
+			struct rpt_table *u = &r->tables[i];
+			if (next[i] < u->nheld && (t == NULL ||
+			    u->hseq[next[i]] < t->hseq[next[ti]])) {
+				t = u;
+				ti = i;
+			}
+		}
+		if (t == NULL || r->werr != NULL)
+			break;
+		rpt_bind_row(t, t->ins, next[ti]++, 2);
+		int rc = sqlite3_step(t->ins);
+		sqlite3_reset(t->ins);
+		if (rc != SQLITE_DONE)
+			rpt_write_failed(r, t->name);
+	}
+	for (size_t i = 0; i < r->ntables; i++)
+		r->tables[i].nheld = r->tables[i].ntext = 0;
+}
+
+/* Writes the RPT_MULTI_ROWS rows t holds in one statement. A statement that
+ * fails writes none of them (SQLite undoes it): then every held row is
+ * written one by one, which finds the row at fault. */
+static void
+rpt_table_flush(struct rpt *r, struct rpt_table *t)
+{
+	for (size_t k = 0; k < t->nheld; k++)
+		rpt_bind_row(t, t->ins_multi, k, (int)(k * t->ncols) + 2);
+	int rc = sqlite3_step(t->ins_multi);
+	sqlite3_reset(t->ins_multi);
+	if (rc != SQLITE_DONE) {
+		rpt_flush(r);
+		return;
+	}
+	t->nheld = t->ntext = 0;
+}
+
 /* Commits the open batch and opens the next one. */
 static void
 rpt_commit_batch(struct rpt *r)
 {
+	rpt_flush(r);
+	if (r->werr != NULL)
+		return;
 	if (sqlite3_exec(r->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		rpt_write_failed(r, "committing results");
 		return;
@@ -576,34 +693,42 @@ rpt_emit(void *ctx, const char *table, const struct probe_val *vals, size_t n)
 			rpt_fill_summary(r, fixed);
 		vals = fixed;
 	}
-	/* Text is bound without a copy: sqlite3_step copies it into the row
-	 * before emit returns, and every column is bound again next time. */
+	/* Held: the values copied, text into the table's text buffer (the
+	 * record's strings live only during emit). */
+	if (t->held == NULL) {
+		t->held = xcalloc(RPT_MULTI_ROWS * t->ncols, sizeof *t->held);
+		t->tlen = xcalloc(RPT_MULTI_ROWS * t->ncols, sizeof *t->tlen);
+		t->hseq = xcalloc(RPT_MULTI_ROWS, sizeof *t->hseq);
+	}
+	t->hseq[t->nheld] = r->seq++;
+	struct probe_val *h = &t->held[t->nheld * n];
+	int *len = &t->tlen[t->nheld * n];
 	for (size_t i = 0; i < n; i++) {
-		int col = (int)i + 2;
+		h[i] = vals[i];
 		switch (vals[i].type) {
 		case PROBE_INT:
-			sqlite3_bind_int64(t->ins, col, vals[i].u.i);
-			break;
 		case PROBE_REAL:
-			sqlite3_bind_double(t->ins, col, vals[i].u.r);
-			break;
-		case PROBE_TEXT:
-			sqlite3_bind_text(t->ins, col, vals[i].u.s, -1, SQLITE_STATIC);
-			break;
 		case PROBE_NULL:
-			sqlite3_bind_null(t->ins, col);
 			break;
+		case PROBE_TEXT: {
+			size_t l = strlen(vals[i].u.s);
+			if (l > INT_MAX)
+				ks_fatal("rpt: probe record for %s: text of %zu bytes",
+				    table, l);
+			KS_GROW(t->text, t->captext, t->ntext + l + 1);
+			memcpy(t->text + t->ntext, vals[i].u.s, l);
+			h[i].u.i = (int64_t)t->ntext;
+			len[i] = (int)l;
+			t->ntext += l;
+			break;
+		}
 		default:
 			ks_fatal("rpt: probe record for %s: bad value type %d in "
 			    "column %zu", table, (int)vals[i].type, i + 1);
 		}
 	}
-	int rc = sqlite3_step(t->ins);
-	sqlite3_reset(t->ins);
-	if (rc != SQLITE_DONE) {
-		rpt_write_failed(r, t->name);
-		return;
-	}
+	if (++t->nheld == RPT_MULTI_ROWS)
+		rpt_table_flush(r, t);
 	if (++r->pending >= RPT_BATCH_ROWS)
 		rpt_commit_batch(r);
 }
@@ -616,8 +741,9 @@ rpt_sink(struct rpt *r)
 }
 
 const char *
-rpt_write_error(const struct rpt *r)
+rpt_write_error(struct rpt *r)
 {
+	rpt_flush(r);	/* the held rows' error too */
 	return r->werr;
 }
 
@@ -662,6 +788,7 @@ rpt_run_finish(struct rpt *r, const char *status, double sim_s,
 	KS_ASSERT(r->run_id != 0);
 	if (!rpt_final_status(status))
 		ks_fatal("rpt: bad final run status '%s'", status ? status : "(null)");
+	rpt_flush(r);
 	if (r->werr != NULL) {
 		/* A write failed during the run: keep what was written and say
 		 * so in the runs row. */
@@ -706,6 +833,7 @@ rpt_close(struct rpt *r)
 		return;
 	if (r->run_id != 0) {
 		/* Keep the rows; the measures of the run stay NULL. */
+		rpt_flush(r);
 		char *sql = sqlite3_mprintf("UPDATE runs SET status = 'failed', "
 		    "error = %Q WHERE run_id = %lld", r->werr != NULL ? r->werr :
 		    "results writer closed before the run finished",
@@ -718,6 +846,11 @@ rpt_close(struct rpt *r)
 	for (size_t i = 0; i < r->ntables; i++) {
 		struct rpt_table *t = &r->tables[i];
 		sqlite3_finalize(t->ins);
+		sqlite3_finalize(t->ins_multi);
+		free(t->held);
+		free(t->tlen);
+		free(t->hseq);
+		free(t->text);
 		for (size_t c = 0; c < t->ncols; c++)
 			free(t->cols[c]);
 		free(t->cols);
@@ -830,6 +963,7 @@ rpt_print_problems(struct rpt *r, int64_t run_id, FILE *out, char **cause)
 int
 rpt_print_summary(struct rpt *r, int64_t run_id, FILE *out, char **cause)
 {
+	rpt_flush(r);
 	static const char *const q_run = "SELECT scenario, seed, status, "
 	    "sim_seconds, wall_seconds, events, cost_usd, error, version "
 	    "FROM runs WHERE run_id = ?1";
@@ -936,6 +1070,7 @@ dberr:
 struct sqlite3 *
 rpt_db(struct rpt *r)
 {
+	rpt_flush(r);	/* the caller reads every row written */
 	return r->db;
 }
 
@@ -948,6 +1083,7 @@ rpt_path(const struct rpt *r)
 int
 rpt_pick_run(struct rpt *r, int64_t want, int64_t *run_id, char **cause)
 {
+	rpt_flush(r);
 	int64_t id = 0;
 	int rc;
 	if (want > 0) {
@@ -1029,6 +1165,7 @@ rpt_check_run(struct rpt *r, double sim_s, double cost_usd, struct ks_buf *out,
     char **cause)
 {
 	KS_ASSERT(r->run_id != 0);
+	rpt_flush(r);
 	int failed = 0;
 	sqlite3_stmt *st = NULL;
 	static const char *const q_sum = "SELECT s.service, s.requests, s.ok, s.errors, "

@@ -64,7 +64,9 @@ int rpt_run_begin(struct rpt *r, const char *scenario, uint64_t seed,
 /*
  * The probe sink of the current run: emit(table, vals, n) inserts one row
  * into `table` with the run's id followed by the n values (ints, reals, text
- * and NULL bind as such). An unknown table, a wrong column count or a record
+ * and NULL bind as such). Rows are held (copied) and written several at a
+ * time, in their order, before every commit, every read through this
+ * writer (rpt_db, rpt_check_run, ...) and rpt_write_error. An unknown table, a wrong column count or a record
  * outside a run is an internal error (ks_fatal). A database error while
  * writing (disk full, ...) does not stop the run: it is remembered, later
  * records are dropped and rpt_run_finish reports it (see rpt_write_error).
@@ -82,8 +84,9 @@ struct probe_sink rpt_sink(struct rpt *r);
  * sums of the service's rows after the warm-up.
  */
 void rpt_run_warmup(struct rpt *r, double warmup_s);
-/* The first write error of the current run, or NULL. */
-const char *rpt_write_error(const struct rpt *r);
+/* The first write error of the current run, or NULL (the rows the sink
+ * holds are written first). */
+const char *rpt_write_error(struct rpt *r);
 
 /*
  * Ends the current run: writes the final batch and updates the runs row

@@ -939,6 +939,175 @@ test_memo(void)
 	free(d);
 }
 
+/* Every bucket outside the range in use [lo, hi] is 0. */
+static bool
+hist_range_ok(const struct hist *h)
+{
+	for (int i = 0; i < HIST_NBUCKETS; i++)
+		if ((i < h->lo || i > h->hi) && h->bucket[i] != 0)
+			return false;
+	return true;
+}
+
+/* hist_quantile as it was before the range in use: a walk over every
+ * bucket (hist.c's constants: log(HIST_MIN), log(HIST_RATIO)). */
+static double
+ref_quantile(const struct hist *h, double q)
+{
+	if (!(h->count > 0))
+		return 0;
+	if (!(q > 0))
+		return h->min;
+	if (q >= 1)
+		return h->max;
+	double target = q * h->count, cum = h->under;
+	if (cum >= target)
+		return h->min;
+	for (int i = 0; i < HIST_NBUCKETS; i++) {
+		if (h->bucket[i] <= 0)
+			continue;
+		cum += h->bucket[i];
+		if (cum >= target) {
+			double v = exp(-13.815510557964274 + ((double)i + 0.5) *
+			    0.01980262729617973);
+			return v < h->min ? h->min : v > h->max ? h->max : v;
+		}
+	}
+	return h->max;
+}
+
+/* hist_acc_flush's spreading as it was first written: the highest knot
+ * below each bucket found by a walk beside it. */
+static void
+ref_acc_flush(struct hist *h, const struct hist_acc *acc)
+{
+	int n = acc->n;
+	const struct hist_slot *ks = acc->knot;
+	if (n < 2 || ks[0].j < 0 || ks[n - 1].j >= HIST_NBUCKETS)
+		return;
+	double lo = ks[0].up;
+	int k = 0;
+	for (int i = ks[0].j + 1; i <= ks[n - 1].j; i++) {
+		while (k + 1 < n && ks[k + 1].j < i)
+			k++;
+		double up = i == ks[n - 1].j ? ks[n - 1].up : lo * HIST_RATIO;
+		h->bucket[i] += acc->dens[k] * (up - lo);
+		lo = up;
+	}
+}
+
+/*
+ * The range of buckets in use (hist.h: lo, hi) through every kind of add,
+ * merge and clear: no bucket outside it is ever non-zero; quantiles read
+ * over it (one at a time or several in one walk) are those of a walk over
+ * every bucket, to the bit; hist_acc_flush spreads to the bit what a walk
+ * beside the buckets does; hist_clear leaves the histogram hist_reset
+ * makes, and a cleared histogram filled again equals a fresh one filled
+ * the same way.
+ */
+static void
+test_hist_range(void)
+{
+	enum { N = 12 };
+	static const double lev[N] = { 0, .01, .05, .2, .4, .5, .7, .9, .99, .999, .99999, 1 };
+	static const double qv[] = { 0, 1e-6, 0.001, 0.1, 0.5, 0.5, 0.95, 0.99, 0.999, 0.9999999, 1 };
+	enum { NQ = sizeof qv / sizeof qv[0] };
+	struct hist *h = hist_new(), *fresh = hist_new(), *run = hist_new(), *ref = hist_new();
+	struct hist_acc *acc = xcalloc(1, sizeof *acc);
+	uint64_t st = 11;
+	CHECK(h->lo > h->hi);
+	double out[NQ];
+	hist_quantiles(h, qv, NQ, out);
+	for (int k = 0; k < NQ; k++)
+		CHECK(out[k] == 0);
+	int bad = 0;
+	for (int round = 0; round < 40; round++) {
+		/* a few adds of each kind, at a scale that moves round to round */
+		double scale = round % 9 == 4 ? 1e-7 : round % 11 == 7 ? 5e3 :
+		    0.001 + 2 * urand(&st);
+		struct hist *tgt = round % 2 ? h : fresh;
+		hist_clear(tgt);
+		if (memcmp(tgt, ref, sizeof *ref) != 0 && bad++ < 5)
+			FAILF("round %d: a cleared histogram differs from a reset one", round);
+		for (int a = 0; a < 6; a++) {
+			double x[N];
+			for (int k = 0; k < N; k++)
+				x[k] = scale * 0.02 * -log1p(-lev[k] * 0.999999) *
+				    (1 + 0.01 * a);
+			if (a % 2)	/* the last two knots in one bucket */
+				x[N - 1] = x[N - 2] * 1.005;
+			double w = 1 + 100 * urand(&st);
+			/* every fourth round through the accumulator alone */
+			switch (round % 4 == 3 ? 4 : (round + a) % 5) {
+			case 0:
+				hist_add(tgt, scale * urand(&st), w);
+				break;
+			case 1:
+				hist_add_uniform(tgt, scale * 0.1 * urand(&st), scale * (0.2 + urand(&st)), w);
+				break;
+			case 2:
+				hist_add_pwl(tgt, x, lev, N, w, 0.001 * urand(&st), 0, NULL);
+				break;
+			default:
+				hist_add_pwl_acc(tgt, acc, x, lev, N, w, 0, 0, NULL);
+				break;
+			}
+		}
+		struct hist *was = xmalloc(sizeof *was);
+		*was = *tgt;
+		ref_acc_flush(was, acc);
+		hist_acc_flush(tgt, acc);
+		if (memcmp(was->bucket, tgt->bucket, sizeof was->bucket) != 0 && bad++ < 5)
+			FAILF("round %d: the flush differs from the walk beside it", round);
+		free(was);
+		if (!hist_range_ok(tgt) && bad++ < 5)
+			FAILF("round %d: a bucket outside [%d, %d] is not 0", round, tgt->lo, tgt->hi);
+		hist_quantiles(tgt, qv, NQ, out);
+		for (int k = 0; k < NQ; k++) {
+			double one = hist_quantile(tgt, qv[k]), all = ref_quantile(tgt, qv[k]);
+			if (!(out[k] == one && one == all) && bad++ < 5)
+				FAILF("round %d q%g: %.17g in one walk, %.17g alone, %.17g over "
+				    "every bucket", round, qv[k], out[k], one, all);
+		}
+		hist_merge(run, tgt);
+		if (!hist_range_ok(run) && bad++ < 5)
+			FAILF("round %d: the merged histogram's range misses a bucket", round);
+		/* merged and cleared in one pass: as merged, then cleared */
+		struct hist *src = xmalloc(sizeof *src), *dst = xmalloc(sizeof *dst);
+		*src = *tgt;
+		*dst = *run;
+		hist_merge(dst, tgt);
+		hist_merge_clear(run, src);
+		if ((memcmp(dst, run, sizeof *dst) != 0 || memcmp(src, ref, sizeof *ref) != 0) &&
+		    bad++ < 5)
+			FAILF("round %d: hist_merge_clear is not merge then clear", round);
+		*run = *dst;
+		free(src);
+		free(dst);
+	}
+	CHECK_INT(bad, 0);
+	/* Quantiles not in ascending order: each as hist_quantile's. */
+	static const double down[] = { 0.99, 0.5, 0.95, 0.01 };
+	double o4[4];
+	hist_quantiles(run, down, 4, o4);
+	for (int k = 0; k < 4; k++)
+		CHECK(o4[k] == hist_quantile(run, down[k]));
+	/* A cleared histogram filled again: the same bytes as a fresh one. */
+	hist_clear(h);
+	hist_reset(fresh);
+	for (int i = 0; i < 100; i++) {
+		double v = 1e-4 * pow(1.05, i);
+		hist_add(h, v, 1 + i % 3);
+		hist_add(fresh, v, 1 + i % 3);
+	}
+	CHECK(memcmp(h, fresh, sizeof *h) == 0);
+	free(h);
+	free(fresh);
+	free(run);
+	free(ref);
+	free(acc);
+}
+
 int
 main(void)
 {
@@ -951,6 +1120,7 @@ main(void)
 	test_hist_exponential();
 	test_hist_merge();
 	test_hist_edges();
+	test_hist_range();
 	test_erlang();
 	test_steady_state();
 	test_general_service();

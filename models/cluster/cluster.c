@@ -298,6 +298,9 @@ cl_add_profile(struct cluster *c, const struct cl_profile_params *p, char **caus
 
 static void emit_interval(struct cluster *c);
 
+/* The latency percentiles of the rows: p50, p95, p99. */
+static const double cl_quantiles[3] = { 0.50, 0.95, 0.99 };
+
 static void
 on_interval(struct sim *sim, void *ctx, uint64_t arg)
 {
@@ -335,18 +338,22 @@ emit_interval(struct cluster *c)
 		if (ready > 0 && req_cpu > 0 && span > 0)
 			cpu_util = pr->cpu_used_interval / span / (req_cpu * ready);
 		bool any = hist_count(pr->hist) > 0;
+		double qv[3];
+		if (any)
+			hist_quantiles(pr->hist, cl_quantiles, 3, qv);
 		struct probe_val v[12] = {
 			PV_REAL(t_s), PV_TEXT(pr->p.service), PV_REAL(pr->offered), PV_REAL(pr->ok),
 			PV_REAL(pr->errors), PV_REAL(pr->timeouts),
-			any ? PV_REAL(hist_quantile(pr->hist, 0.50) * 1e3) : PV_NULL,
-			any ? PV_REAL(hist_quantile(pr->hist, 0.95) * 1e3) : PV_NULL,
-			any ? PV_REAL(hist_quantile(pr->hist, 0.99) * 1e3) : PV_NULL,
+			any ? PV_REAL(qv[0] * 1e3) : PV_NULL,
+			any ? PV_REAL(qv[1] * 1e3) : PV_NULL,
+			any ? PV_REAL(qv[2] * 1e3) : PV_NULL,
 			PV_INT(desired), PV_INT(ready), PV_REAL(cpu_util),
 		};
 		probe_emit(&c->probes, "service_intervals", v, 12);
 		if (now > c->t.warmup)
-			hist_merge(pr->run_hist, pr->hist);
-		hist_reset(pr->hist);
+			hist_merge_clear(pr->run_hist, pr->hist);
+		else
+			hist_clear(pr->hist);
 		pr->offered = pr->ok = pr->errors = pr->timeouts = 0;
 		pr->cpu_used_interval = 0;
 	}
@@ -384,13 +391,16 @@ cl_finish(struct cluster *c)
 		struct cl_profile *pr = &c->profiles[i];
 		double req = pr->total_ok + pr->total_errors;
 		bool any = hist_count(pr->run_hist) > 0;
+		double qv[3];
+		if (any)
+			hist_quantiles(pr->run_hist, cl_quantiles, 3, qv);
 		struct probe_val v[9] = {
 			PV_TEXT(pr->p.service), PV_REAL(pr->total_offered),
 			PV_REAL(pr->total_ok), PV_REAL(pr->total_errors),
 			req > 0 ? PV_REAL(pr->total_ok / req) : PV_NULL,
-			any ? PV_REAL(hist_quantile(pr->run_hist, 0.50) * 1e3) : PV_NULL,
-			any ? PV_REAL(hist_quantile(pr->run_hist, 0.95) * 1e3) : PV_NULL,
-			any ? PV_REAL(hist_quantile(pr->run_hist, 0.99) * 1e3) : PV_NULL,
+			any ? PV_REAL(qv[0] * 1e3) : PV_NULL,
+			any ? PV_REAL(qv[1] * 1e3) : PV_NULL,
+			any ? PV_REAL(qv[2] * 1e3) : PV_NULL,
 			/* offered, not finished: requests = ok + errors + in_flight
 			 * (fluid mode's float sums leave ~1e-10 for none) */
 			PV_REAL(fabs(pr->total_offered - req) < 1e-6 ? 0 :

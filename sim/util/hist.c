@@ -1,7 +1,9 @@
 /*
  * hist.c - the log-bucketed weighted histogram of hist.h: bucket index by one
- * log(), quantiles by a linear walk over the 1112 buckets (quantiles are read
- * once per reporting interval, adds happen every tick), merge by addition.
+ * log(), quantiles by a linear walk over the buckets in use (quantiles are
+ * read once per reporting interval, adds happen every tick), merge by
+ * addition. Every write widens the range of buckets in use [lo, hi], so that
+ * reads, merges and clears skip the buckets that are 0 for certain.
  */
 #include "config.h"
 
@@ -22,6 +24,30 @@ hist_reset(struct hist *h)
 	memset(h, 0, sizeof *h);
 	h->min = INFINITY;
 	h->max = -INFINITY;
+	h->lo = HIST_NBUCKETS;
+	h->hi = -1;
+}
+
+void
+hist_clear(struct hist *h)
+{
+	if (h->lo <= h->hi)
+		memset(&h->bucket[h->lo], 0, (size_t)(h->hi - h->lo + 1) * sizeof h->bucket[0]);
+	h->count = h->sum = h->under = h->over = 0;
+	h->min = INFINITY;
+	h->max = -INFINITY;
+	h->lo = HIST_NBUCKETS;
+	h->hi = -1;
+}
+
+/* Buckets [i0, i1] (in range, i0 <= i1) are about to be written. */
+static inline void
+hist_used(struct hist *h, int i0, int i1)
+{
+	if (i0 < h->lo)
+		h->lo = i0;
+	if (i1 > h->hi)
+		h->hi = i1;
 }
 
 double
@@ -65,8 +91,10 @@ hist_put(struct hist *h, int i, double weight)
 		h->under += weight;
 	else if (i >= HIST_NBUCKETS)
 		h->over += weight;
-	else
+	else {
+		hist_used(h, i, i);
 		h->bucket[i] += weight;
+	}
 }
 
 void
@@ -194,6 +222,7 @@ hist_cursor_spread(struct hist *h, struct hist_cursor *c, double x, double b,
 		double *bk = h->bucket;
 		int i = c->i;
 		double up = c->up;
+		int i0 = i;
 		while (up < b) {
 			bk[i] += dens * (up - x);
 			x = up;
@@ -203,6 +232,7 @@ hist_cursor_spread(struct hist *h, struct hist_cursor *c, double x, double b,
 		}
 		c->i = i;
 		c->up = i >= HIST_NBUCKETS ? INFINITY : up;
+		hist_used(h, i0, i < HIST_NBUCKETS ? i : HIST_NBUCKETS - 1);
 		if (i < HIST_NBUCKETS) {
 			bk[i] += dens * (b - x);
 			return;
@@ -251,6 +281,8 @@ hist_slot_set(struct hist_slot *s, double v)
 static void
 hist_add_widths(struct hist *h, int i0, int i1, double lo, double c)
 {
+	if (i0 <= i1)
+		hist_used(h, i0, i1);
 	for (int i = i0; i <= i1; i++) {
 		double up = lo * HIST_RATIO;
 		h->bucket[i] += c * (up - lo);
@@ -348,6 +380,8 @@ hist_pwl_knots(struct hist *h, struct hist_acc *acc, const double *x,
 	}
 	if (!hist_in_slot(&ks[n - 1], tn))
 		hist_knot_move(h, acc, n - 1, &sn);
+	/* the knots' buckets ascend with them: the loop wrote in these */
+	hist_used(h, ks[0].j, ks[n - 1].j);
 	h->bucket[ks[n - 1].j] -= dprev * (ks[n - 1].up - tn);
 	acc->d[n - 1] -= dprev;
 	if (sum != NULL)
@@ -436,16 +470,27 @@ hist_acc_flush(struct hist *h, struct hist_acc *acc)
 	if (n < 2)
 		return;
 	const struct hist_slot *ks = acc->knot;
-	if (ks[0].j >= 0 && ks[n - 1].j < HIST_NBUCKETS) {
-		double lo = ks[0].up;
-		int k = 0;		/* the highest knot below bucket i */
-		for (int i = ks[0].j + 1; i <= ks[n - 1].j; i++) {
-			while (k + 1 < n && ks[k + 1].j < i)
-				k++;
-			double up = i == ks[n - 1].j ? ks[n - 1].up : lo * HIST_RATIO;
-			h->bucket[i] += acc->dens[k] * (up - lo);
-			lo = up;
+	int last = ks[n - 1].j;
+	if (ks[0].j >= 0 && last < HIST_NBUCKETS && ks[0].j < last) {
+		double lo = ks[0].up, *bk = h->bucket;
+		hist_used(h, ks[0].j + 1, last);
+		/* Knot k's density over the buckets up to knot k + 1's (ks[k].j <
+		 * i <= ks[k + 1].j: k is the highest knot below i), the last
+		 * bucket apart: it ends at the last knot. */
+		int i = ks[0].j + 1;
+		for (int k = 0; k + 1 < n && i < last; k++) {
+			int end = ks[k + 1].j < last ? ks[k + 1].j : last - 1;
+			double d = acc->dens[k];
+			for (; i <= end; i++) {
+				double up = lo * HIST_RATIO;
+				bk[i] += d * (up - lo);
+				lo = up;
+			}
 		}
+		int k = n - 2;
+		while (k > 0 && ks[k].j >= last)
+			k--;
+		bk[last] += acc->dens[k] * (ks[n - 1].up - lo);
 	}
 	for (int k = 0; k < n; k++)
 		acc->d[k] = acc->dens[k] = 0;
@@ -464,8 +509,40 @@ hist_merge(struct hist *dst, const struct hist *src)
 		dst->max = src->max;
 	dst->under += src->under;
 	dst->over += src->over;
-	for (int i = 0; i < HIST_NBUCKETS; i++)
+	if (src->lo > src->hi)
+		return;
+	hist_used(dst, src->lo, src->hi);
+	for (int i = src->lo; i <= src->hi; i++)
 		dst->bucket[i] += src->bucket[i];
+}
+
+void
+hist_merge_clear(struct hist *dst, struct hist *src)
+{
+	if (!(src->count > 0)) {
+		hist_clear(src);
+		return;
+	}
+	dst->count += src->count;
+	dst->sum += src->sum;
+	if (src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+	dst->under += src->under;
+	dst->over += src->over;
+	if (src->lo <= src->hi) {
+		hist_used(dst, src->lo, src->hi);
+		for (int i = src->lo; i <= src->hi; i++) {
+			dst->bucket[i] += src->bucket[i];
+			src->bucket[i] = 0;
+		}
+	}
+	src->count = src->sum = src->under = src->over = 0;
+	src->min = INFINITY;
+	src->max = -INFINITY;
+	src->lo = HIST_NBUCKETS;
+	src->hi = -1;
 }
 
 double
@@ -515,7 +592,7 @@ hist_quantile(const struct hist *h, double q)
 	double cum = h->under;
 	if (cum >= target)
 		return h->min;
-	for (int i = 0; i < HIST_NBUCKETS; i++) {
+	for (int i = h->lo; i <= h->hi; i++) {
 		if (h->bucket[i] <= 0)
 			continue;
 		cum += h->bucket[i];
@@ -526,6 +603,51 @@ hist_quantile(const struct hist *h, double q)
 	}
 	/* The rest is overflow (or rounding left a sliver): the largest value. */
 	return h->max;
+}
+
+/*
+ * hist_quantile's walk for each q in turn, resumed where the last one
+ * stopped: the cumulative weight takes the same values in the same order,
+ * so each answer is hist_quantile's to the bit. A q below the one before
+ * is answered by hist_quantile.
+ */
+void
+hist_quantiles(const struct hist *h, const double *q, int n, double *out)
+{
+	double cum = h->under, prev = -INFINITY;
+	int i = h->lo, found = -1;	/* the bucket where the last walk stopped */
+	for (int k = 0; k < n; k++) {
+		if (!(h->count > 0) || !(q[k] > 0) || q[k] >= 1) {
+			out[k] = hist_quantile(h, q[k]);
+			continue;
+		}
+		double target = q[k] * h->count;
+		if (target < prev) {
+			out[k] = hist_quantile(h, q[k]);
+			continue;
+		}
+		prev = target;
+		if (h->under >= target) {
+			out[k] = h->min;
+			continue;
+		}
+		if (found < 0 || cum < target) {
+			for (; i <= h->hi; i++) {
+				if (h->bucket[i] <= 0)
+					continue;
+				cum += h->bucket[i];
+				if (cum >= target)
+					break;
+			}
+			if (i > h->hi) {
+				/* overflow, or rounding left a sliver */
+				out[k] = h->max;
+				continue;
+			}
+			found = i++;
+		}
+		out[k] = hist_clamp(h, exp(hist_ln_min + ((double)found + 0.5) * hist_ln_ratio));
+	}
 }
 
 double
@@ -541,7 +663,7 @@ hist_frac_le(const struct hist *h, double x)
 	int ix = hist_index(x);
 	if (ix >= HIST_NBUCKETS)
 		ix = HIST_NBUCKETS;
-	for (int i = 0; i < ix && i < HIST_NBUCKETS; i++)
+	for (int i = h->lo; i < ix && i <= h->hi; i++)
 		cum += h->bucket[i];
 	if (ix >= 0 && ix < HIST_NBUCKETS &&
 	    exp(hist_ln_min + ((double)ix + 0.5) * hist_ln_ratio) <= x)

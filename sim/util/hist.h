@@ -30,11 +30,17 @@ struct hist {
 	double	max;		/* largest value added */
 	double	under;		/* weight of values < HIST_MIN */
 	double	over;		/* weight of values >= hist_upper(HIST_NBUCKETS-1) */
+	int	lo, hi;		/* the buckets written since the reset: every
+				   bucket outside [lo, hi] is 0 (none: lo > hi) */
 	double	bucket[HIST_NBUCKETS];
 };
 
 /* Empties h (also its initializer; a zeroed struct is not valid). */
 void hist_reset(struct hist *h);
+/* Empties h, which hist_reset initialised, zeroing only the buckets written
+ * since (the same histogram as hist_reset's, at the cost of the range in
+ * use). */
+void hist_clear(struct hist *h);
 
 /* Adds value with a weight (>= 0; 0 adds nothing). Negative or NaN values
  * count as 0. Never allocates. */
@@ -98,6 +104,9 @@ void hist_acc_flush(struct hist *h, struct hist_acc *acc);
 
 /* dst += src. */
 void hist_merge(struct hist *dst, const struct hist *src);
+/* hist_merge(dst, src) then hist_clear(src), in one pass over src's
+ * buckets in use. */
+void hist_merge_clear(struct hist *dst, struct hist *src);
 
 double hist_count(const struct hist *h);
 /* Exact weighted mean; 0 when empty. */
@@ -111,6 +120,9 @@ double hist_max(const struct hist *h);
  * Returns 0 on an empty histogram.
  */
 double hist_quantile(const struct hist *h, double q);
+/* out[k] = hist_quantile(h, q[k]) for n quantiles in ascending order, in
+ * one walk over the buckets in use. */
+void hist_quantiles(const struct hist *h, const double *q, int n, double *out);
 /* The fraction of the weight at values <= x (bucket resolution: a bucket
  * counts when its midpoint is <= x). 0 on an empty histogram. */
 double hist_frac_le(const struct hist *h, double x);

@@ -145,6 +145,9 @@ struct cl_pod_metrics {
 	sim_ns	at;		/* the sample's time */
 };
 const struct cl_pod_metrics *metrics_of(struct cluster *c, uint32_t pod);
+/* metrics.c: every pod's latest sample, by pod id (valid until a pod is
+ * added). */
+const struct cl_pod_metrics *metrics_table(struct cluster *c);
 
 /* horizontal.c, vertical.c: how many autoscalers there are. */
 size_t horizontal_count(const struct cluster *c);
@@ -152,6 +155,12 @@ size_t horizontal_count(const struct cluster *c);
  * to it as one entry with a count (the default) or one by one (on =
  * false: the reference the tests compare with). */
 void horizontal_use_counts(struct cluster *c, bool on);
+/* horizontal.c: whether a sync that reads what the HPA's last one did
+ * takes that one's metric results (the default) or computes them again
+ * (on = false: the reference the tests compare with); the syncs that took
+ * them. */
+void horizontal_use_memo(struct cluster *c, bool on);
+uint64_t horizontal_memo_hits(const struct cluster *c);
 size_t vertical_count(const struct cluster *c);
 
 /* queues.c: the value (milli-units) of External metric `name` with

@@ -37,12 +37,7 @@ struct hz_last {
 	char			*row;		/* the last row's text */
 };
 
-struct cl_hpa {
-	const struct hpa_spec	*spec;
-	uint32_t		 deploy;
-	struct hpa_state	 state;
-	struct hz_last		 last;		/* onChange */
-};
+struct cl_hpa;
 
 /*
  * What the replica calculator reads of a pod and of its metrics: pods
@@ -80,6 +75,44 @@ struct metric_inputs {
 	size_t			 cap_in, cap_pod_values, cap_series, cap_errors;
 };
 
+/* An entry's first pod (which pod, which incarnation) and the pods the
+ * entry stands for. */
+struct hz_id {
+	uint32_t	pod, gen, count;
+};
+
+/*
+ * What an HPA's last sync read (its entries, replicas and External values)
+ * and the metric results it got when all were valid: a sync that reads
+ * the same, with no pod in its cpu initialization period, gets the same
+ * results without the replica calculator (hpa_input.same_metrics). It is
+ * compared whole at every sync, so it cannot go stale.
+ */
+struct hz_memo {
+	bool			 valid;
+	sim_ns			 at;		/* when the results were computed */
+	int32_t			 spec_replicas, status_replicas;
+	int64_t			 mem_use;
+	char			*cname;		/* with a ContainerResource metric */
+	struct hz_key		*keys;
+	struct hz_id		*ids;
+	size_t			 n, cap;
+	int64_t			*series;	/* per metric: the External value */
+	size_t			*nseries;	/* 0: none */
+	struct hpa_metric_result *metrics;	/* all valid: errors NULL */
+	size_t			 nmetrics;
+};
+
+struct cl_hpa {
+	const struct hpa_spec	*spec;
+	uint32_t		 deploy;
+	/* some metric reads memory usage, names a container */
+	bool			 needs_memory, needs_cname;
+	struct hpa_state	 state;
+	struct hz_last		 last;		/* onChange */
+	struct hz_memo		 memo;
+};
+
 /* Groups looked at before a pod starts a new entry (an entry of equal key
  * further back is a duplicate, same result). */
 #define HZ_SCAN	8
@@ -91,6 +124,10 @@ struct horizontal {
 	struct hz_key			*keys;
 	size_t				 cap_keys;
 	bool				 one_by_one;	/* horizontal_use_counts(false) */
+	bool				 no_memo;	/* horizontal_use_memo(false) */
+	uint64_t			 memo_hits;
+	struct hz_id			*ids;
+	size_t				 cap_ids;
 	struct hpa_pod			*pods;
 	struct hpa_pod_sample		*samples;
 	struct hpa_container_usage	*usage;
@@ -108,6 +145,18 @@ void
 horizontal_use_counts(struct cluster *c, bool on)
 {
 	hz_of(c)->one_by_one = !on;
+}
+
+void
+horizontal_use_memo(struct cluster *c, bool on)
+{
+	hz_of(c)->no_memo = !on;
+}
+
+uint64_t
+horizontal_memo_hits(const struct cluster *c)
+{
+	return hz_of(c)->memo_hits;
 }
 
 size_t
@@ -131,6 +180,17 @@ cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
 	memset(hp, 0, sizeof *hp);
 	hp->spec = h;
 	hp->deploy = dep;
+	/* no metric: cpu (hpa_reconcile's default) */
+	for (size_t i = 0; i < h->nmetrics; i++) {
+		const struct hpa_metric_spec *m = &h->metrics[i];
+		if (m->type != HPA_RESOURCE && m->type != HPA_CONTAINER_RESOURCE)
+			continue;
+		if (m->resource != NULL && m->resource[0] != '\0' &&
+		    strcmp(m->resource, "cpu") != 0)
+			hp->needs_memory = true;
+		if (m->type == HPA_CONTAINER_RESOURCE)
+			hp->needs_cname = true;
+	}
 	hpa_state_init(&hp->state);
 	return (int)hz->n++;
 }
@@ -333,10 +393,12 @@ hz_pod(const struct cl_pod *pd, struct hpa_pod *hp)
 }
 
 /* Pod p's key: what hz_pod gives and its metrics, every field set (the
- * pass over the pods builds an hpa_pod only for a new entry). */
-static void
-hz_key_of(struct cluster *c, uint32_t p, const struct hpa_config *cfg, sim_ns now,
-    struct hz_key *k)
+ * pass over the pods builds an hpa_pod only for a new entry). The working
+ * set is read only when a metric reads memory (-1 otherwise: no value
+ * the calculator reads depends on it). */
+static inline void
+hz_key_of(struct cluster *c, uint32_t p, const struct cl_pod_metrics *pm,
+    bool memory, sim_ns init_period, sim_ns now, struct hz_key *k)
 {
 	const struct cl_pod *pd = &c->pods[p];
 	k->phase = hpa_phase(pd);
@@ -351,16 +413,117 @@ hz_key_of(struct cluster *c, uint32_t p, const struct hpa_config *cfg, sim_ns no
 		ready_since = pd->ready_changed ? pd->ready_changed : pd->probe_origin;
 	}
 	k->settled = k->has_start && k->ready == HPA_READY_TRUE &&
-	    start + cfg->cpu_init_period <= now;
+	    start + init_period <= now;
 	k->start = k->settled ? 0 : start;
 	k->ready_since = k->settled ? 0 : ready_since;
-	const struct cl_pod_metrics *pm = metrics_of(c, p);
 	k->has_metrics = pm->has;
 	k->cpu_milli = pm->has ? pm->cpu_milli : 0;
 	k->rps_milli = pm->has ? pm->rps_milli : 0;
 	k->at = pm->has ? pm->at : 0;
 	/* memory.c's working set, or -1: half the request (the caller's) */
-	k->memory = cl_pod_memory_modelled(c, p) ? cl_pod_working_set(c, p) : -1;
+	k->memory = memory && cl_pod_memory_modelled(c, p) ? cl_pod_working_set(c, p) : -1;
+}
+
+/* Keys a and b are equal but perhaps for the samples' time. */
+static inline bool
+hz_key_same(const struct hz_key *a, const struct hz_key *b)
+{
+	return a->phase == b->phase && a->ready == b->ready && a->deleting == b->deleting &&
+	    a->has_start == b->has_start && a->settled == b->settled &&
+	    a->has_metrics == b->has_metrics && a->start == b->start &&
+	    a->ready_since == b->ready_since && a->spec == b->spec &&
+	    a->cpu_milli == b->cpu_milli && a->rps_milli == b->rps_milli &&
+	    a->memory == b->memory;
+}
+
+/*
+ * Whether this sync reads what h's last one did, the entries' pods out of
+ * their cpu initialization period (then the samples' times and the clock
+ * are not read by the calculator): its metric results are the memo's.
+ */
+static bool
+hz_memo_same(const struct cl_hpa *h, const struct hz_key *keys, const struct hz_id *ids,
+    size_t ng, int32_t spec_replicas, int32_t status_replicas, int64_t mem_use,
+    const char *cname, const struct metric_inputs *mi, sim_ns init_period)
+{
+	const struct hz_memo *m = &h->memo;
+	if (!m->valid || m->n != ng || m->spec_replicas != spec_replicas ||
+	    m->status_replicas != status_replicas || m->mem_use != mem_use)
+		return false;
+	if (h->needs_cname && strcmp(m->cname, cname) != 0)
+		return false;
+	for (size_t i = 0; i < h->spec->nmetrics; i++)
+		if (m->nseries[i] != mi->in[i].nseries ||
+		    (m->nseries[i] > 0 && m->series[i] != mi->series[i]))
+			return false;
+	for (size_t g = 0; g < ng; g++) {
+		const struct hz_key *k = &keys[g];
+		if (ids[g].pod != m->ids[g].pod || ids[g].gen != m->ids[g].gen ||
+		    ids[g].count != m->ids[g].count || !hz_key_same(k, &m->keys[g]))
+			return false;
+		/* out of the initialization period when the results were
+		 * computed (settled pods were: their keys are the same) */
+		if (k->has_start && !k->settled && k->start + init_period > m->at)
+			return false;
+	}
+	return true;
+}
+
+/* This sync's reads and results into h's memo (all results valid), or
+ * the memo dropped. */
+static void
+hz_memo_store(struct cl_hpa *h, const struct hz_key *keys, const struct hz_id *ids,
+    size_t ng, int32_t spec_replicas, int32_t status_replicas, int64_t mem_use,
+    const char *cname, const struct metric_inputs *mi, const struct hpa_result *r,
+    sim_ns now)
+{
+	struct hz_memo *m = &h->memo;
+	m->valid = false;
+	for (size_t i = 0; i < r->nmetrics; i++)
+		if (!r->metrics[i].valid)
+			return;
+	if (ng > m->cap) {
+		size_t cap = m->cap;
+		KS_GROW(m->keys, m->cap, ng);
+		KS_GROW(m->ids, cap, ng);
+	}
+	if (m->metrics == NULL) {
+		size_t n = h->spec->nmetrics;
+		m->nmetrics = r->nmetrics;
+		m->metrics = xcalloc(r->nmetrics ? r->nmetrics : 1, sizeof *m->metrics);
+		m->series = xcalloc(n ? n : 1, sizeof *m->series);
+		m->nseries = xcalloc(n ? n : 1, sizeof *m->nseries);
+	}
+	if (m->nmetrics != r->nmetrics)
+		return;
+	memcpy(m->keys, keys, ng * sizeof *keys);
+	memcpy(m->ids, ids, ng * sizeof *ids);
+	m->n = ng;
+	m->at = now;
+	m->spec_replicas = spec_replicas;
+	m->status_replicas = status_replicas;
+	m->mem_use = mem_use;
+	if (h->needs_cname && (m->cname == NULL || strcmp(m->cname, cname) != 0)) {
+		free(m->cname);
+		m->cname = xstrdup(cname);
+	}
+	for (size_t i = 0; i < h->spec->nmetrics; i++) {
+		m->nseries[i] = mi->in[i].nseries;
+		m->series[i] = mi->in[i].nseries > 0 ? mi->series[i] : 0;
+	}
+	memcpy(m->metrics, r->metrics, r->nmetrics * sizeof *r->metrics);
+	m->valid = true;
+}
+
+static void
+hz_memo_fini(struct hz_memo *m)
+{
+	free(m->cname);
+	free(m->keys);
+	free(m->ids);
+	free(m->series);
+	free(m->nseries);
+	free(m->metrics);
 }
 
 static void
@@ -370,16 +533,23 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 	sim_ns now = sim_now(c->sim);
 	struct horizontal *hz = hz_of(c);
 	/* the entries' scratch grows as entries are added */
-	KS_GROW(hz->pods, hz->cap_pods, 1);
-	KS_GROW(hz->keys, hz->cap_keys, 1);
+	if (hz->cap_pods == 0) {
+		KS_GROW(hz->pods, hz->cap_pods, 1);
+		KS_GROW(hz->keys, hz->cap_keys, 1);
+		KS_GROW(hz->ids, hz->cap_ids, 1);
+	}
 	struct hpa_pod *pods = hz->pods;
 	struct hz_key *keys = hz->keys;
+	struct hz_id *ids = hz->ids;
+	const struct cl_pod_metrics *mt = metrics_table(c);
+	bool memory = h->needs_memory;
+	sim_ns init_period = cfg->cpu_init_period;
 	int32_t status_replicas = 0;
 	/* The pods in entries of equal keys, in the order of their first pod. */
 	size_t ng = 0, last = 0;
 	for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next) {
 		struct hz_key k;
-		hz_key_of(c, p, cfg, now, &k);
+		hz_key_of(c, p, &mt[p], memory, init_period, now, &k);
 		if (!c->pods[p].deleting)
 			status_replicas++;
 		size_t g = ng;
@@ -395,28 +565,41 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 				}
 		}
 		if (g == ng) {
-			if (ng == hz->cap_pods || ng == hz->cap_keys) {
+			if (ng == hz->cap_pods || ng == hz->cap_keys || ng == hz->cap_ids) {
 				KS_GROW(hz->pods, hz->cap_pods, ng + 1);
 				KS_GROW(hz->keys, hz->cap_keys, ng + 1);
+				KS_GROW(hz->ids, hz->cap_ids, ng + 1);
 				pods = hz->pods;
 				keys = hz->keys;
+				ids = hz->ids;
 			}
 			hz_pod(&c->pods[p], &pods[ng]);
 			pods[ng].name = c->pods[p].name;
 			pods[ng].count = 0;
+			ids[ng] = (struct hz_id){ p, c->pods[p].gen, 0 };
 			keys[ng++] = k;
 		}
 		pods[g].count++;
 		last = g;
 	}
-	KS_GROW(hz->samples, hz->cap_samples, ng ? ng : 1);
-	KS_GROW(hz->usage, hz->cap_usage, ng ? ng : 1);
+	for (size_t g = 0; g < ng; g++)
+		ids[g].count = pods[g].count;
+	if (ng > hz->cap_samples)
+		KS_GROW(hz->samples, hz->cap_samples, ng);
+	if (ng > hz->cap_usage)
+		KS_GROW(hz->usage, hz->cap_usage, ng);
 	struct hpa_pod_sample *samples = hz->samples;
 	struct hpa_container_usage *usage = hz->usage;
 	size_t ns = 0;
-	struct k8s_resources req;
-	k8s_pod_request(&d->spec, false, &req);
-	int64_t mem_use = (int64_t)((double)req.memory * CL_MEMORY_USE_OF_REQUEST);
+	/* The memory a pod without a memory model uses: half its request
+	 * (read only when a metric reads memory). */
+	int64_t mem_use = 0;
+	if (memory) {
+		struct k8s_resources req;
+		k8s_pod_request(&d->spec, false, &req);
+		mem_use = (int64_t)((double)req.memory * CL_MEMORY_USE_OF_REQUEST);
+		k8s_res_free(&req);
+	}
 	const char *cname = d->spec.ncontainers > 0 ? d->spec.containers[0].name : "app";
 	for (size_t g = 0; g < ng; g++) {
 		if (!keys[g].has_metrics)
@@ -438,16 +621,23 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 		samples[ns].count = pods[g].count;
 		ns++;
 	}
-	k8s_res_free(&req);
 	struct metric_inputs *mi = &hz->mi;
 	metric_inputs_build(c, h, pods, keys, ng, mi);
+	bool same = !hz->no_memo && hz_memo_same(h, keys, ids, ng, d->replicas,
+	    status_replicas, mem_use, cname, mi, init_period);
+	if (same)
+		hz->memo_hits++;
 	struct hpa_input in = {
 		.spec = h->spec, .spec_replicas = d->replicas, .status_replicas = status_replicas,
 		.pods = pods, .npods = ng, .samples = samples, .nsamples = ns,
 		.metric_inputs = mi->in, .now = now,
+		.same_metrics = same ? h->memo.metrics : NULL,
 	};
 	struct hpa_result r;	/* hpa_reconcile clears it */
 	hpa_reconcile(cfg, &in, &h->state, &r);
+	if (!hz->no_memo && !same)
+		hz_memo_store(h, keys, ids, ng, d->replicas, status_replicas, mem_use, cname,
+		    mi, &r, now);
 	const struct hpa_condition *lim = &r.cond[HPA_COND_SCALING_LIMITED];
 	const char *limited = lim->set && lim->status ? lim->reason : "";
 	const char *reason = r.error ? r.error :
@@ -523,10 +713,12 @@ horizontal_destroy(struct cluster *c)
 	for (size_t i = 0; i < hz->n; i++) {
 		hpa_state_fini(&hz->hpas[i].state);
 		hz_last_fini(&hz->hpas[i].last);
+		hz_memo_fini(&hz->hpas[i].memo);
 	}
 	free(hz->hpas);
 	free(hz->pods);
 	free(hz->keys);
+	free(hz->ids);
 	free(hz->samples);
 	free(hz->usage);
 	metric_inputs_fini(&hz->mi);

@@ -12,15 +12,13 @@
 
 #include "models/cluster/controllers.h"
 
-struct pod_sample {
-	struct cl_pod_metrics	 m;
-	double			 cpu_at_scrape;	/* cpu_seconds at the last scrape */
-	double			 served_at_scrape;
-};
-
+/* By pod id: the latest samples (what metrics_table lends the HPA and
+ * VPA), and the cpu time and served requests at the last scrape. */
 struct metrics {
 	struct cluster		*c;
-	struct pod_sample	*pods;	/* by pod id */
+	struct cl_pod_metrics	*m;
+	double			*cpu_at_scrape;
+	double			*served_at_scrape;
 	size_t			 cap;
 };
 
@@ -33,7 +31,13 @@ metrics_ctl(struct cluster *c)
 const struct cl_pod_metrics *
 metrics_of(struct cluster *c, uint32_t pod)
 {
-	return &metrics_ctl(c)->pods[pod].m;
+	return &metrics_ctl(c)->m[pod];
+}
+
+const struct cl_pod_metrics *
+metrics_table(struct cluster *c)
+{
+	return metrics_ctl(c)->m;
 }
 
 static bool
@@ -55,10 +59,10 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 	double idle = 0;
 	for (size_t i = 0; i < c->npods; i++) {
 		struct cl_pod *pd = &c->pods[i];
-		struct pod_sample *ps = &ms->pods[i];
+		struct cl_pod_metrics *pm = &ms->m[i];
 		if (pd->phase == POD_FREE || !pod_is_running(pd)) {
 			if (pd->phase != POD_FREE)
-				ps->m.has = false;
+				pm->has = false;
 			continue;
 		}
 		if (pd->deploy != idle_of) {
@@ -69,17 +73,17 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 		}
 		double cpu, served;
 		cl_pod_usage(c, (uint32_t)i, &cpu, &served);
-		if (ps->m.at > 0 && ps->m.at >= pd->started) {
-			double dt = sim_ns_to_s(now - ps->m.at);
-			double cores = idle + (cpu - ps->cpu_at_scrape) / dt;
-			ps->m.cpu_milli = (int64_t)(cores * 1000.0 + 0.5);
-			ps->m.rps_milli = (int64_t)((served - ps->served_at_scrape) / dt *
+		if (pm->at > 0 && pm->at >= pd->started) {
+			double dt = sim_ns_to_s(now - pm->at);
+			double cores = idle + (cpu - ms->cpu_at_scrape[i]) / dt;
+			pm->cpu_milli = (int64_t)(cores * 1000.0 + 0.5);
+			pm->rps_milli = (int64_t)((served - ms->served_at_scrape[i]) / dt *
 			    1000.0 + 0.5);
-			ps->m.has = true;
+			pm->has = true;
 		}
-		ps->m.at = now;
-		ps->cpu_at_scrape = cpu;
-		ps->served_at_scrape = served;
+		pm->at = now;
+		ms->cpu_at_scrape[i] = cpu;
+		ms->served_at_scrape[i] = served;
 	}
 	sim_after(sim, c->t.metrics_resolution, PRIO_METRICS, on_scrape, ms, 0);
 }
@@ -90,11 +94,23 @@ on_change(void *ctx, enum cl_change what, uint32_t p)
 	struct metrics *ms = ctx;
 	struct cluster *c = ms->c;
 	if (what == CL_POD_ADDED) {
-		KS_GROW(ms->pods, ms->cap, c->npods);
-		ms->pods[p] = (struct pod_sample){ 0 };
+		if (c->npods > ms->cap) {
+			size_t cap = ms->cap ? ms->cap : 8;
+			while (cap < c->npods)
+				cap *= 2;
+			ms->m = xreallocarray(ms->m, cap, sizeof *ms->m);
+			ms->cpu_at_scrape = xreallocarray(ms->cpu_at_scrape, cap,
+			    sizeof *ms->cpu_at_scrape);
+			ms->served_at_scrape = xreallocarray(ms->served_at_scrape, cap,
+			    sizeof *ms->served_at_scrape);
+			ms->cap = cap;
+		}
+		ms->m[p] = (struct cl_pod_metrics){ 0 };
+		ms->cpu_at_scrape[p] = 0;
+		ms->served_at_scrape[p] = 0;
 	} else {	/* CL_POD_STARTED: the window starts again */
-		ms->pods[p].cpu_at_scrape = cl_pod_cpu_seconds(c, p);
-		ms->pods[p].m.has = false;
+		ms->cpu_at_scrape[p] = cl_pod_cpu_seconds(c, p);
+		ms->m[p].has = false;
 	}
 }
 
@@ -119,7 +135,9 @@ static void
 metrics_destroy(struct cluster *c)
 {
 	struct metrics *ms = metrics_ctl(c);
-	free(ms->pods);
+	free(ms->m);
+	free(ms->cpu_at_scrape);
+	free(ms->served_at_scrape);
 	free(ms);
 }
 

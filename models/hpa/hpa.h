@@ -290,6 +290,15 @@ struct hpa_input {
 	size_t				 nsamples;
 	const struct hpa_metric_input	*metric_inputs;	/* spec->nmetrics entries, or NULL */
 	sim_ns				 now;
+	/*
+	 * NULL, or the metric results (one per metric, as hpa_result.metrics)
+	 * of an earlier reconcile of this HPA whose pods, samples, metric
+	 * inputs and replicas were these, when no pod was in its cpu
+	 * initialization period (then nothing the calculator reads depends on
+	 * the time). When every one is valid they are this reconcile's
+	 * results, not computed again (the same, to the bit).
+	 */
+	const struct hpa_metric_result	*same_metrics;
 };
 
 struct hpa_metric_result {

@@ -404,10 +404,19 @@ compute_metrics(struct rctx *x, const struct hpa_metric_spec *metrics,
 	size_t invalid = 0, first = 0;
 	char *first_err = NULL;
 	*err = NULL;
+	/* The earlier results stand in only when all are valid (an invalid
+	 * one's error messages are made by the computation). */
+	const struct hpa_metric_result *same = x->in->same_metrics;
+	for (size_t i = 0; same != NULL && i < n; i++)
+		if (!same[i].valid)
+			same = NULL;
 	for (size_t i = 0; i < n; i++) {
 		struct hpa_metric_result *mr = &out->metrics[i];
 		char *outer = NULL;
-		if (compute_metric(x, i, &metrics[i], mr, &outer) != 0) {
+		if (same != NULL) {
+			*mr = same[i];
+			mr->error = NULL;
+		} else if (compute_metric(x, i, &metrics[i], mr, &outer) != 0) {
 			if (invalid == 0) {
 				first = i;
 				first_err = outer;

@@ -233,6 +233,12 @@ struct hpa_state {
 	struct hpa_scale_event	*down;
 	size_t			 ndown, capdown;
 	struct hpa_condition	 cond[HPA_NCOND];
+	/* The string literals a condition's reason and message were last
+	 * made of (NULL: not so made), and the literal's length in the
+	 * message (the rest is the message's second part, whole): a reconcile
+	 * that sets the same ones leaves the text as it is. */
+	const char		*cond_lit[HPA_NCOND][2];
+	size_t			 cond_plen[HPA_NCOND];
 	bool			 has_last_scale;
 	sim_ns			 last_scale;
 	int32_t			 desired_replicas;

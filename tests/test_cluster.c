@@ -479,7 +479,14 @@ struct cohort_run {
 	size_t		 npods, ncohorts;
 	uint64_t	 replayed;
 	double		 offered, ok, occupancy;	/* occupancy: l_avg + p99 */
+	uint64_t	 memo_hits;	/* horizontal_memo_hits */
 };
+
+/* The HPA's syncs compute every metric result again (horizontal_use_memo
+ * off) in the runs made while this is set. */
+static bool hpa_memo_off;
+/* The offered load of the runs made while this is set (NULL: offered_burst). */
+static double (*run_offered)(void *ctx, sim_ns from, sim_ns to);
 
 /* The HPA scale-up cluster with an overload and a node failure, its fluid
  * Service stepped in cohorts or pod by pod. */
@@ -494,6 +501,7 @@ cohort_run_steady(bool cohorts, bool counts, int32_t lb, bool steady, struct coh
 	struct cluster *c = cl_new(sim, 3, &t, &sink);
 	traffic_use_cohorts(c, cohorts);
 	horizontal_use_counts(c, counts);
+	horizontal_use_memo(c, !hpa_memo_off);
 	static const char *const zones[] = { "a" };
 	struct cl_pool_params pool = {
 		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
@@ -511,7 +519,7 @@ cohort_run_steady(bool cohorts, bool counts, int32_t lb, bool steady, struct coh
 	struct cl_profile_params prof = {
 		.service = "web", .service_time = sim_dist_exp(0.02), .concurrency = 2,
 		.cpu_per_request = 0.02, .idle_cpu_milli = 5, .timeout = 2 * SIM_SEC,
-		.queue_limit = 200, .offered = offered_burst, .lb = lb,
+		.queue_limit = 200, .offered = run_offered ? run_offered : offered_burst, .lb = lb,
 		.offered_steady = steady ? burst_steady : NULL,
 	};
 	CHECK(cl_add_profile(c, &prof, &cause) == 0);
@@ -534,6 +542,7 @@ cohort_run_steady(bool cohorts, bool counts, int32_t lb, bool steady, struct coh
 	}
 	out->ncohorts = traffic_cohorts(c, 0);
 	out->replayed = traffic_replayed(c, 0);
+	out->memo_hits = horizontal_memo_hits(c);
 	struct cl_serve_stats st;
 	cl_serve_stats(c, 0, &st);
 	out->offered = st.offered;
@@ -739,6 +748,142 @@ test_cohorts_match_pods(void)
 }
 
 /*
+ * An HPA sync that reads what the last one did takes its metric results
+ * (struct hz_memo in horizontal.c): the same hpa_decisions rows (one per
+ * sync here: the proposals, utilization and averages of every sync), to
+ * the event, as computing them at every sync, through the overload's
+ * scale-ups (new pods in their cpu initialization period), the node
+ * failure and the scale-downs, with pods as entries with counts and one
+ * by one, evenly balanced and ring hash (each pod its own usage). The
+ * memo is taken at most syncs of the steady stretches, and never when it
+ * is off.
+ */
+/* 20 to 100 req/s, a new rate every minute (a wave of 10 minutes). */
+static double
+offered_wave(void *ctx, sim_ns from, sim_ns to)
+{
+	(void)ctx;
+	double minute = floor(sim_ns_to_s(from) / 60);
+	return (60 + 40 * sin(minute * 2 * M_PI / 10)) * sim_ns_to_s(to - from);
+}
+
+static void
+test_hpa_memo_matches(void)
+{
+	for (int i = 0; i < 8; i++) {
+		bool counts = i % 2 == 0;
+		int32_t lb = i % 4 < 2 ? 0 : 3;
+		struct cohort_run f, g;
+		run_offered = i < 4 ? NULL : offered_wave;
+		hpa_memo_off = false;
+		cohort_run(true, counts, lb, &f);
+		hpa_memo_off = true;
+		cohort_run(true, counts, lb, &g);
+		hpa_memo_off = false;
+		run_offered = NULL;
+		CHECK_INT(g.memo_hits, 0);
+		/* 120 syncs in the 30 minutes */
+		CHECK(f.memo_hits >= 20);
+		CHECK(f.rec.nhpa >= 110);
+		CHECK_INT(g.rec.nevents, f.rec.nevents);
+		for (size_t k = 0; k < g.rec.nevents && k < f.rec.nevents; k++) {
+			CHECK(g.rec.events[k].t == f.rec.events[k].t);
+			CHECK(strcmp(g.rec.events[k].kind, f.rec.events[k].kind) == 0);
+			CHECK(strcmp(g.rec.events[k].object, f.rec.events[k].object) == 0);
+		}
+		CHECK(count_events(&f.rec, "HPARescale", 0, 1800) >= 2);
+		CHECK_INT(g.rec.nhpa, f.rec.nhpa);
+		CHECK(g.rec.hpa_hash == f.rec.hpa_hash);
+		CHECK_INT(g.rec.max_desired, f.rec.max_desired);
+		struct cohort_run *r[2] = { &f, &g };
+		for (int j = 0; j < 2; j++) {
+			free(r[j]->cpu);
+			free(r[j]->served);
+			rec_free(&r[j]->rec);
+		}
+	}
+}
+
+/*
+ * The HPA of an idle Deployment (every sample its idle cpu, 40% of the
+ * request: a ratio of 0.8 to the target, so the proposal follows the
+ * pods counted ready) scaled from 4 to 8 pods by hand: the new pods'
+ * samples do not change, but while they initialise the calculator counts
+ * one unready until its sample's window starts after it became Ready, so
+ * the results depend on the time and are not taken from the last sync
+ * (the rows are those of computing them at every sync); once every pod
+ * is out of its initialization period they are. Returns the memo's hits.
+ */
+static uint64_t
+hpa_idle_run(bool memo, uint64_t *hash, size_t *nhpa)
+{
+	struct sim *sim = sim_new();
+	struct cl_timings t;
+	tf_timings(&t, 20 * SIM_MIN);
+	struct recorder rec;
+	memset(&rec, 0, sizeof rec);
+	struct probe_sink sink = { rec_emit, &rec };
+	struct cluster *c = cl_new(sim, 5, &t, &sink);
+	horizontal_use_memo(c, memo);
+	static const char *const zones[] = { "a" };
+	struct cl_pool_params pool = {
+		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
+		.price_hour = 0.1, .zones = zones, .nzones = 1, .count = 2,
+		.provision = sim_dist_const(60),
+	};
+	cl_add_pool(c, &pool);
+	struct k8s_deployment d;
+	struct k8s_container ctr;
+	struct k8s_service svc;
+	make_deploy(&d, &ctr, &svc, 4);
+	/* Ready after a scrape or two: a sample before its window starts */
+	ctr.readiness.initial_delay_s = 30;
+	cl_add_deployment(c, &d);
+	cl_add_service(c, &svc);
+	double rate = 0;
+	char *cause = NULL;
+	struct cl_profile_params prof = {
+		.service = "web", .service_time = sim_dist_exp(0.02), .concurrency = 8,
+		.cpu_per_request = 0.02, .idle_cpu_milli = 200, .timeout = 0,
+		.offered = offered_const, .offered_ctx = &rate,
+	};
+	CHECK(cl_add_profile(c, &prof, &cause) == 0);
+	struct hpa_metric_spec m;
+	tf_cpu_utilization(&m, 50);
+	struct hpa_spec h;
+	tf_hpa(&h, "web", 1, 10, &m, 1);
+	CHECK(cl_add_hpa(c, &h, &cause) == 0);
+	cl_start(c);
+	sim_run(sim, 7 * SIM_MIN);
+	deploy_scale(c, 0, 8);
+	sim_run(sim, t.duration);
+	uint64_t hits = horizontal_memo_hits(c);
+	*hash = rec.hpa_hash;
+	*nhpa = rec.nhpa;
+	cl_finish(c);
+	cl_free(c);
+	sim_free(sim);
+	rec_free(&rec);
+	k8s_labels_free(&d.template.labels);
+	k8s_labels_free(&svc.selector);
+	k8s_res_free(&ctr.requests);
+	return hits;
+}
+
+static void
+test_hpa_memo_init_period(void)
+{
+	uint64_t hf, hg;
+	size_t nf, ng;
+	uint64_t hits = hpa_idle_run(true, &hf, &nf);
+	CHECK_INT(hpa_idle_run(false, &hg, &ng), 0);
+	CHECK(hits >= 30);
+	CHECK_INT(nf, 80);
+	CHECK_INT(ng, nf);
+	CHECK(hg == hf);
+}
+
+/*
  * The metrics-server's idle cpu is each pod's own Service's: two
  * Deployments with idle 10m and 30m and no traffic, both scaled up while
  * running so their pods' ids alternate; every running pod's sample is its
@@ -837,6 +982,8 @@ main(void)
 {
 	test_scrape_idle_per_deploy();
 	test_cohorts_match_pods();
+	test_hpa_memo_matches();
+	test_hpa_memo_init_period();
 	test_replay_exact();
 	test_cohorts_own_caps();
 	test_hpa_step_timeline();

@@ -208,6 +208,42 @@ hpa_phase(const struct cl_pod *pd)
 	}
 }
 
+/* v in decimal, as "%lld" prints it. */
+static void
+buf_int(struct ks_buf *b, int64_t v)
+{
+	char d[24], *e = d + sizeof d, *p = e;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	ks_buf_add(b, p, (size_t)(e - p));
+}
+
+/*
+ * milli / 1000 as "%.3f" prints (double)milli / 1000.0: below 1e15 in
+ * magnitude the double is nearer to the quotient than half a thousandth
+ * can tell (its three decimals are milli's), beyond it printf says.
+ */
+static void
+buf_milli(struct ks_buf *b, int64_t milli)
+{
+	if (milli <= -1000000000000000LL || milli >= 1000000000000000LL) {
+		ks_buf_printf(b, "%.3f", (double)milli / 1000.0);
+		return;
+	}
+	uint64_t u = milli < 0 ? 0 - (uint64_t)milli : (uint64_t)milli;
+	char f[4] = { (char)('0' + u / 100 % 10), (char)('0' + u / 10 % 10),
+	    (char)('0' + u % 10), '\0' };
+	if (milli < 0)
+		ks_buf_add(b, "-", 1);
+	buf_int(b, (int64_t)(u / 1000));
+	ks_buf_add(b, ".", 1);
+	ks_buf_add(b, f, 3);
+}
+
 /* The per-metric proposals as a JSON array, for hpa_decisions. */
 static char *
 proposals_json(const struct hpa_result *r)
@@ -223,13 +259,20 @@ proposals_json(const struct hpa_result *r)
 			ks_buf_puts(&b, ",\"valid\":false,\"reason\":");
 			ks_buf_json_str(&b, m->reason);
 		} else {
-			ks_buf_printf(&b, ",\"valid\":true,\"proposal\":%d", m->proposal);
-			if (m->has_utilization)
-				ks_buf_printf(&b, ",\"utilization\":%d", m->utilization);
-			if (m->has_average)
-				ks_buf_printf(&b, ",\"average\":%.3f", (double)m->average_milli / 1000.0);
-			if (m->has_value)
-				ks_buf_printf(&b, ",\"value\":%.3f", (double)m->value_milli / 1000.0);
+			ks_buf_puts(&b, ",\"valid\":true,\"proposal\":");
+			buf_int(&b, m->proposal);
+			if (m->has_utilization) {
+				ks_buf_puts(&b, ",\"utilization\":");
+				buf_int(&b, m->utilization);
+			}
+			if (m->has_average) {
+				ks_buf_puts(&b, ",\"average\":");
+				buf_milli(&b, m->average_milli);
+			}
+			if (m->has_value) {
+				ks_buf_puts(&b, ",\"value\":");
+				buf_milli(&b, m->value_milli);
+			}
 		}
 		ks_buf_puts(&b, "}");
 	}
@@ -649,9 +692,20 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 		if (emit) {
 			/* Every column but the time, unambiguously joined. */
 			props = proposals_json(&r);
-			char *row = xasprintf("%d\x1f%s\x1f%d\x1f%d\x1f%s\x1f%s",
-			    r.current_replicas, props, r.stabilized, r.desired_replicas,
-			    limited, reason);
+			struct ks_buf rb;
+			ks_buf_init(&rb);
+			buf_int(&rb, r.current_replicas);
+			ks_buf_add(&rb, "\x1f", 1);
+			ks_buf_puts(&rb, props);
+			ks_buf_add(&rb, "\x1f", 1);
+			buf_int(&rb, r.stabilized);
+			ks_buf_add(&rb, "\x1f", 1);
+			buf_int(&rb, r.desired_replicas);
+			ks_buf_add(&rb, "\x1f", 1);
+			ks_buf_puts(&rb, limited);
+			ks_buf_add(&rb, "\x1f", 1);
+			ks_buf_puts(&rb, reason);
+			char *row = ks_buf_take(&rb);
 			emit = h->last.row == NULL || strcmp(h->last.row, row) != 0;
 			free(h->last.row);
 			h->last.row = row;

@@ -49,15 +49,31 @@ struct cl_hpa;
  * key (the entry keeps its first pod's, which are settled too).
  */
 struct hz_key {
-	enum hpa_pod_phase	 phase;
-	enum hpa_ready		 ready;
+	uint8_t			 phase;		/* enum hpa_pod_phase */
+	uint8_t			 ready;		/* enum hpa_ready */
 	bool			 deleting, has_start, settled, has_metrics;
+	uint8_t			 zero[2];	/* every byte is set */
 	sim_ns			 start, ready_since;	/* 0 when settled */
 	const struct k8s_pod_spec *spec;
 	int64_t			 cpu_milli, rps_milli;
 	int64_t			 memory;	/* working set (memory.c), -1: none */
-	sim_ns			 at;
+	sim_ns			 at;		/* last: hz_key_same leaves it out */
 };
+/* Compared a word at a time: eight words without padding. */
+#define HZ_KEY_WORDS	8
+_Static_assert(sizeof(struct hz_key) == HZ_KEY_WORDS * sizeof(uint64_t), "hz_key packed");
+
+/* The first n words of keys a and b are equal. */
+static inline bool
+hz_key_words_eq(const struct hz_key *a, const struct hz_key *b, size_t n)
+{
+	uint64_t x[HZ_KEY_WORDS], y[HZ_KEY_WORDS], d = 0;
+	memcpy(x, a, sizeof x);
+	memcpy(y, b, sizeof y);
+	for (size_t i = 0; i < n; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}
 
 /*
  * What the custom and external metrics APIs answer for an HPA's metrics:
@@ -411,12 +427,7 @@ metric_inputs_fini(struct metric_inputs *mi)
 static inline bool
 hz_key_eq(const struct hz_key *a, const struct hz_key *b)
 {
-	return a->phase == b->phase && a->ready == b->ready && a->deleting == b->deleting &&
-	    a->has_start == b->has_start && a->settled == b->settled &&
-	    a->has_metrics == b->has_metrics && a->start == b->start &&
-	    a->ready_since == b->ready_since && a->spec == b->spec &&
-	    a->cpu_milli == b->cpu_milli && a->rps_milli == b->rps_milli && a->at == b->at &&
-	    a->memory == b->memory;
+	return hz_key_words_eq(a, b, HZ_KEY_WORDS);
 }
 
 /* Pod p as the calculator sees it: its hpa_pod (name left to the caller). */
@@ -444,7 +455,8 @@ hz_key_of(struct cluster *c, uint32_t p, const struct cl_pod_metrics *pm,
     bool memory, sim_ns init_period, sim_ns now, struct hz_key *k)
 {
 	const struct cl_pod *pd = &c->pods[p];
-	k->phase = hpa_phase(pd);
+	k->phase = (uint8_t)hpa_phase(pd);
+	k->zero[0] = k->zero[1] = 0;
 	k->deleting = pd->deleting;
 	k->spec = pd->spec;
 	k->has_start = pd->phase >= POD_CREATING && pd->phase != POD_FREE;
@@ -471,12 +483,7 @@ hz_key_of(struct cluster *c, uint32_t p, const struct cl_pod_metrics *pm,
 static inline bool
 hz_key_same(const struct hz_key *a, const struct hz_key *b)
 {
-	return a->phase == b->phase && a->ready == b->ready && a->deleting == b->deleting &&
-	    a->has_start == b->has_start && a->settled == b->settled &&
-	    a->has_metrics == b->has_metrics && a->start == b->start &&
-	    a->ready_since == b->ready_since && a->spec == b->spec &&
-	    a->cpu_milli == b->cpu_milli && a->rps_milli == b->rps_milli &&
-	    a->memory == b->memory;
+	return hz_key_words_eq(a, b, HZ_KEY_WORDS - 1);
 }
 
 /*

@@ -480,6 +480,7 @@ struct cohort_run {
 	uint64_t	 replayed;
 	double		 offered, ok, occupancy;	/* occupancy: l_avg + p99 */
 	uint64_t	 memo_hits;	/* horizontal_memo_hits */
+	uint64_t	 memo_skips, memo_stale;
 };
 
 /* The HPA's syncs compute every metric result again (horizontal_use_memo
@@ -502,6 +503,7 @@ cohort_run_steady(bool cohorts, bool counts, int32_t lb, bool steady, struct coh
 	traffic_use_cohorts(c, cohorts);
 	horizontal_use_counts(c, counts);
 	horizontal_use_memo(c, !hpa_memo_off);
+	horizontal_verify_memo(c, true);
 	static const char *const zones[] = { "a" };
 	struct cl_pool_params pool = {
 		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
@@ -543,6 +545,8 @@ cohort_run_steady(bool cohorts, bool counts, int32_t lb, bool steady, struct coh
 	out->ncohorts = traffic_cohorts(c, 0);
 	out->replayed = traffic_replayed(c, 0);
 	out->memo_hits = horizontal_memo_hits(c);
+	out->memo_skips = horizontal_memo_skips(c);
+	out->memo_stale = horizontal_memo_stale(c);
 	struct cl_serve_stats st;
 	cl_serve_stats(c, 0, &st);
 	out->offered = st.offered;
@@ -756,7 +760,9 @@ test_cohorts_match_pods(void)
  * failure and the scale-downs, with pods as entries with counts and one
  * by one, evenly balanced and ring hash (each pod its own usage). The
  * memo is taken at most syncs of the steady stretches, and never when it
- * is off.
+ * is off; a sync that takes it without looking at the pods (their
+ * Deployment's pods_rev unchanged) finds them, when it looks all the same
+ * (horizontal_verify_memo), what the memo says.
  */
 /* 20 to 100 req/s, a new rate every minute (a wave of 10 minutes). */
 static double
@@ -782,8 +788,11 @@ test_hpa_memo_matches(void)
 		hpa_memo_off = false;
 		run_offered = NULL;
 		CHECK_INT(g.memo_hits, 0);
-		/* 120 syncs in the 30 minutes */
+		/* 120 syncs in the 30 minutes; most hits skip the pods, and
+		 * the pods are then what the memo says */
 		CHECK(f.memo_hits >= 20);
+		CHECK(f.memo_skips >= f.memo_hits / 2);
+		CHECK_INT(f.memo_stale, 0);
 		CHECK(f.rec.nhpa >= 110);
 		CHECK_INT(g.rec.nevents, f.rec.nevents);
 		for (size_t k = 0; k < g.rec.nevents && k < f.rec.nevents; k++) {
@@ -815,7 +824,7 @@ test_hpa_memo_matches(void)
  * is out of its initialization period they are. Returns the memo's hits.
  */
 static uint64_t
-hpa_idle_run(bool memo, uint64_t *hash, size_t *nhpa)
+hpa_idle_run(bool memo, uint64_t *hash, size_t *nhpa, uint64_t *stale)
 {
 	struct sim *sim = sim_new();
 	struct cl_timings t;
@@ -825,6 +834,7 @@ hpa_idle_run(bool memo, uint64_t *hash, size_t *nhpa)
 	struct probe_sink sink = { rec_emit, &rec };
 	struct cluster *c = cl_new(sim, 5, &t, &sink);
 	horizontal_use_memo(c, memo);
+	horizontal_verify_memo(c, true);
 	static const char *const zones[] = { "a" };
 	struct cl_pool_params pool = {
 		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
@@ -860,6 +870,7 @@ hpa_idle_run(bool memo, uint64_t *hash, size_t *nhpa)
 	uint64_t hits = horizontal_memo_hits(c);
 	*hash = rec.hpa_hash;
 	*nhpa = rec.nhpa;
+	*stale = horizontal_memo_stale(c);
 	cl_finish(c);
 	cl_free(c);
 	sim_free(sim);
@@ -873,10 +884,11 @@ hpa_idle_run(bool memo, uint64_t *hash, size_t *nhpa)
 static void
 test_hpa_memo_init_period(void)
 {
-	uint64_t hf, hg;
+	uint64_t hf, hg, sf, sg;
 	size_t nf, ng;
-	uint64_t hits = hpa_idle_run(true, &hf, &nf);
-	CHECK_INT(hpa_idle_run(false, &hg, &ng), 0);
+	uint64_t hits = hpa_idle_run(true, &hf, &nf, &sf);
+	CHECK_INT(hpa_idle_run(false, &hg, &ng, &sg), 0);
+	CHECK_INT(sf, 0);
 	CHECK(hits >= 30);
 	CHECK_INT(nf, 80);
 	CHECK_INT(ng, nf);

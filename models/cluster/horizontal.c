@@ -107,6 +107,7 @@ struct hz_id {
 struct hz_memo {
 	bool			 valid;
 	sim_ns			 at;		/* when the results were computed */
+	uint64_t		 pods_rev;	/* the Deployment's when last read */
 	int32_t			 spec_replicas, status_replicas;
 	int64_t			 mem_use;
 	char			*cname;		/* with a ContainerResource metric */
@@ -141,7 +142,9 @@ struct horizontal {
 	size_t				 cap_keys;
 	bool				 one_by_one;	/* horizontal_use_counts(false) */
 	bool				 no_memo;	/* horizontal_use_memo(false) */
-	uint64_t			 memo_hits;
+	bool				 verify;	/* horizontal_verify_memo */
+	bool				 abort_stale;
+	uint64_t			 memo_hits, memo_skips, memo_stale;
 	struct hz_id			*ids;
 	size_t				 cap_ids;
 	struct hpa_pod			*pods;
@@ -173,6 +176,24 @@ uint64_t
 horizontal_memo_hits(const struct cluster *c)
 {
 	return hz_of(c)->memo_hits;
+}
+
+uint64_t
+horizontal_memo_skips(const struct cluster *c)
+{
+	return hz_of(c)->memo_skips;
+}
+
+void
+horizontal_verify_memo(struct cluster *c, bool on)
+{
+	hz_of(c)->verify = on;
+}
+
+uint64_t
+horizontal_memo_stale(const struct cluster *c)
+{
+	return hz_of(c)->memo_stale;
 }
 
 size_t
@@ -525,7 +546,7 @@ static void
 hz_memo_store(struct cl_hpa *h, const struct hz_key *keys, const struct hz_id *ids,
     size_t ng, int32_t spec_replicas, int32_t status_replicas, int64_t mem_use,
     const char *cname, const struct metric_inputs *mi, const struct hpa_result *r,
-    sim_ns now)
+    sim_ns now, uint64_t pods_rev)
 {
 	struct hz_memo *m = &h->memo;
 	m->valid = false;
@@ -550,6 +571,7 @@ hz_memo_store(struct cl_hpa *h, const struct hz_key *keys, const struct hz_id *i
 	memcpy(m->ids, ids, ng * sizeof *ids);
 	m->n = ng;
 	m->at = now;
+	m->pods_rev = pods_rev;
 	m->spec_replicas = spec_replicas;
 	m->status_replicas = status_replicas;
 	m->mem_use = mem_use;
@@ -576,12 +598,17 @@ hz_memo_fini(struct hz_memo *m)
 	free(m->metrics);
 }
 
-static void
-hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
+/*
+ * The pods of h's Deployment in entries of equal keys, in the order of
+ * their first pod, into the controller's scratch (hz->pods, keys, ids):
+ * returns how many, and in *status_replicas the pods not deleting.
+ */
+static size_t
+hz_walk(struct cluster *c, const struct cl_hpa *h, const struct hpa_config *cfg, sim_ns now,
+    int32_t *status_replicas)
 {
-	struct cl_deploy *d = &c->deploys[h->deploy];
-	sim_ns now = sim_now(c->sim);
 	struct horizontal *hz = hz_of(c);
+	const struct cl_deploy *d = &c->deploys[h->deploy];
 	/* the entries' scratch grows as entries are added */
 	if (hz->cap_pods == 0) {
 		KS_GROW(hz->pods, hz->cap_pods, 1);
@@ -594,14 +621,13 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 	const struct cl_pod_metrics *mt = metrics_table(c);
 	bool memory = h->needs_memory;
 	sim_ns init_period = cfg->cpu_init_period;
-	int32_t status_replicas = 0;
-	/* The pods in entries of equal keys, in the order of their first pod. */
+	int32_t nd = 0;
 	size_t ng = 0, last = 0;
 	for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next) {
 		struct hz_key k;
 		hz_key_of(c, p, &mt[p], memory, init_period, now, &k);
 		if (!c->pods[p].deleting)
-			status_replicas++;
+			nd++;
 		size_t g = ng;
 		if (hz->one_by_one) {
 			/* every pod its own entry */
@@ -634,60 +660,123 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 	}
 	for (size_t g = 0; g < ng; g++)
 		ids[g].count = pods[g].count;
-	if (ng > hz->cap_samples)
-		KS_GROW(hz->samples, hz->cap_samples, ng);
-	if (ng > hz->cap_usage)
-		KS_GROW(hz->usage, hz->cap_usage, ng);
-	struct hpa_pod_sample *samples = hz->samples;
-	struct hpa_container_usage *usage = hz->usage;
-	size_t ns = 0;
-	/* The memory a pod without a memory model uses: half its request
-	 * (read only when a metric reads memory). */
-	int64_t mem_use = 0;
-	if (memory) {
-		struct k8s_resources req;
-		k8s_pod_request(&d->spec, false, &req);
-		mem_use = (int64_t)((double)req.memory * CL_MEMORY_USE_OF_REQUEST);
-		k8s_res_free(&req);
-	}
-	const char *cname = d->spec.ncontainers > 0 ? d->spec.containers[0].name : "app";
-	for (size_t g = 0; g < ng; g++) {
-		if (!keys[g].has_metrics)
-			continue;
-		struct hpa_container_usage *u = &usage[ns];
-		/* k8s_res_set of cpu and memory on a cleared usage */
-		memset(u, 0, sizeof *u);
-		u->name = cname;
-		u->usage.cpu_milli = keys[g].cpu_milli;
-		u->usage.has_cpu = true;
-		u->usage.memory = keys[g].memory >= 0 ? keys[g].memory : mem_use;
-		u->usage.has_memory = true;
-		memset(&samples[ns], 0, sizeof samples[ns]);
-		samples[ns].pod = pods[g].name;
-		samples[ns].timestamp = keys[g].at;
-		samples[ns].window = c->t.metrics_resolution;
-		samples[ns].containers = u;
-		samples[ns].ncontainers = 1;
-		samples[ns].count = pods[g].count;
-		ns++;
-	}
+	*status_replicas = nd;
+	return ng;
+}
+
+/*
+ * Whether h's sync can take its memo without looking at the pods: the
+ * memo stands, nothing read of the Deployment's pods has moved since
+ * (cl_deploy.pods_rev; the memo's pods were out of their initialization
+ * period, so their keys do not change with the time) and the pod-free
+ * inputs are the memo's. mi gets the External values and the errors.
+ */
+static bool
+hz_unchanged(struct cluster *c, const struct cl_hpa *h, const struct hpa_config *cfg,
+    const char *cname, struct metric_inputs *mi)
+{
+	const struct hz_memo *m = &h->memo;
+	const struct cl_deploy *d = &c->deploys[h->deploy];
+	struct horizontal *hz = hz_of(c);
+	if (hz->no_memo || !m->valid || h->needs_memory ||
+	    m->pods_rev != d->pods_rev || m->spec_replicas != d->replicas)
+		return false;
+	/* the Pods metric's values are not read (the memo's results are) */
+	metric_inputs_build(c, h, NULL, NULL, 0, mi);
+	if (hz_memo_same(h, m->keys, m->ids, m->n, d->replicas, m->status_replicas, 0,
+	    cname, mi, cfg->cpu_init_period))
+		return true;
+	metric_inputs_clear(mi, h->spec->nmetrics);
+	return false;
+}
+
+static void
+hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
+{
+	struct cl_deploy *d = &c->deploys[h->deploy];
+	sim_ns now = sim_now(c->sim);
+	struct horizontal *hz = hz_of(c);
 	struct metric_inputs *mi = &hz->mi;
-	metric_inputs_build(c, h, pods, keys, ng, mi);
-	bool same = !hz->no_memo && hz_memo_same(h, keys, ids, ng, d->replicas,
-	    status_replicas, mem_use, cname, mi, init_period);
+	const char *cname = d->spec.ncontainers > 0 ? d->spec.containers[0].name : "app";
+	int32_t status_replicas = 0;
+	size_t ng = 0, ns = 0;
+	bool same = hz_unchanged(c, h, cfg, cname, mi);
+	if (same) {
+		hz->memo_skips++;
+		status_replicas = h->memo.status_replicas;
+		if (hz->verify) {
+			/* the pods as they are: the memo's entries */
+			int32_t sr;
+			size_t n = hz_walk(c, h, cfg, now, &sr);
+			if (sr != status_replicas || !hz_memo_same(h, hz->keys, hz->ids, n,
+			    d->replicas, sr, 0, cname, mi, cfg->cpu_init_period)) {
+				hz->memo_stale++;
+				if (hz->abort_stale) {
+					fprintf(stderr, "kubesim: HPA %s: stale memo at %.3f s\n",
+					    h->spec->name, sim_ns_to_s(now));
+					abort();
+				}
+			}
+		}
+	}
+	int64_t mem_use = 0;
+	if (!same) {
+		ng = hz_walk(c, h, cfg, now, &status_replicas);
+		if (ng > hz->cap_samples)
+			KS_GROW(hz->samples, hz->cap_samples, ng);
+		if (ng > hz->cap_usage)
+			KS_GROW(hz->usage, hz->cap_usage, ng);
+		/* The memory a pod without a memory model uses: half its
+		 * request (read only when a metric reads memory). */
+		if (h->needs_memory) {
+			struct k8s_resources req;
+			k8s_pod_request(&d->spec, false, &req);
+			mem_use = (int64_t)((double)req.memory * CL_MEMORY_USE_OF_REQUEST);
+			k8s_res_free(&req);
+		}
+		const struct hz_key *keys = hz->keys;
+		const struct hpa_pod *pods = hz->pods;
+		for (size_t g = 0; g < ng; g++) {
+			if (!keys[g].has_metrics)
+				continue;
+			struct hpa_container_usage *u = &hz->usage[ns];
+			struct hpa_pod_sample *sm = &hz->samples[ns];
+			/* k8s_res_set of cpu and memory on a cleared usage */
+			memset(u, 0, sizeof *u);
+			u->name = cname;
+			u->usage.cpu_milli = keys[g].cpu_milli;
+			u->usage.has_cpu = true;
+			u->usage.memory = keys[g].memory >= 0 ? keys[g].memory : mem_use;
+			u->usage.has_memory = true;
+			memset(sm, 0, sizeof *sm);
+			sm->pod = pods[g].name;
+			sm->timestamp = keys[g].at;
+			sm->window = c->t.metrics_resolution;
+			sm->containers = u;
+			sm->ncontainers = 1;
+			sm->count = pods[g].count;
+			ns++;
+		}
+		metric_inputs_build(c, h, hz->pods, keys, ng, mi);
+		same = !hz->no_memo && hz_memo_same(h, keys, hz->ids, ng, d->replicas,
+		    status_replicas, mem_use, cname, mi, cfg->cpu_init_period);
+		if (same)
+			h->memo.pods_rev = d->pods_rev;
+	}
 	if (same)
 		hz->memo_hits++;
+	/* with the memo's results the pods and samples are not read */
 	struct hpa_input in = {
 		.spec = h->spec, .spec_replicas = d->replicas, .status_replicas = status_replicas,
-		.pods = pods, .npods = ng, .samples = samples, .nsamples = ns,
+		.pods = hz->pods, .npods = ng, .samples = hz->samples, .nsamples = ns,
 		.metric_inputs = mi->in, .now = now,
 		.same_metrics = same ? h->memo.metrics : NULL,
 	};
 	struct hpa_result r;	/* hpa_reconcile clears it */
 	hpa_reconcile(cfg, &in, &h->state, &r);
 	if (!hz->no_memo && !same)
-		hz_memo_store(h, keys, ids, ng, d->replicas, status_replicas, mem_use, cname,
-		    mi, &r, now);
+		hz_memo_store(h, hz->keys, hz->ids, ng, d->replicas, status_replicas, mem_use,
+		    cname, mi, &r, now, d->pods_rev);
 	const struct hpa_condition *lim = &r.cond[HPA_COND_SCALING_LIMITED];
 	const char *limited = lim->set && lim->status ? lim->reason : "";
 	const char *reason = r.error ? r.error :
@@ -756,7 +845,12 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 static void *
 horizontal_create(struct cluster *c)
 {
-	return xcalloc(1, sizeof(struct horizontal));
+	struct horizontal *hz = xcalloc(1, sizeof(struct horizontal));
+	/* KS_HPA_MEMO_VERIFY set: every sync that skips the pods checks them
+	 * and a stale memo stops the run (bench/same_rows.sh-style checks of
+	 * whole scenarios) */
+	hz->verify = hz->abort_stale = getenv("KS_HPA_MEMO_VERIFY") != NULL;
+	return hz;
 }
 
 static void

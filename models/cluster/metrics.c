@@ -61,8 +61,10 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 		struct cl_pod *pd = &c->pods[i];
 		struct cl_pod_metrics *pm = &ms->m[i];
 		if (pd->phase == POD_FREE || !pod_is_running(pd)) {
-			if (pd->phase != POD_FREE)
+			if (pd->phase != POD_FREE && pm->has) {
 				pm->has = false;
+				c->deploys[pd->deploy].pods_rev++;
+			}
 			continue;
 		}
 		if (pd->deploy != idle_of) {
@@ -76,9 +78,14 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 		if (pm->at > 0 && pm->at >= pd->started) {
 			double dt = sim_ns_to_s(now - pm->at);
 			double cores = idle + (cpu - ms->cpu_at_scrape[i]) / dt;
-			pm->cpu_milli = (int64_t)(cores * 1000.0 + 0.5);
-			pm->rps_milli = (int64_t)((served - ms->served_at_scrape[i]) / dt *
+			int64_t cpu_milli = (int64_t)(cores * 1000.0 + 0.5);
+			int64_t rps_milli = (int64_t)((served - ms->served_at_scrape[i]) / dt *
 			    1000.0 + 0.5);
+			/* the sample's time is not part of what changed */
+			if (!pm->has || cpu_milli != pm->cpu_milli || rps_milli != pm->rps_milli)
+				c->deploys[pd->deploy].pods_rev++;
+			pm->cpu_milli = cpu_milli;
+			pm->rps_milli = rps_milli;
 			pm->has = true;
 		}
 		pm->at = now;
@@ -110,6 +117,8 @@ on_change(void *ctx, enum cl_change what, uint32_t p)
 		ms->served_at_scrape[p] = 0;
 	} else {	/* CL_POD_STARTED: the window starts again */
 		ms->cpu_at_scrape[p] = cl_pod_cpu_seconds(c, p);
+		if (ms->m[p].has)
+			c->deploys[c->pods[p].deploy].pods_rev++;
 		ms->m[p].has = false;
 	}
 }

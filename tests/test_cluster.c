@@ -897,10 +897,12 @@ test_hpa_memo_init_period(void)
 
 /*
  * The metrics-server's idle cpu is each pod's own Service's: two
- * Deployments with idle 10m and 30m and no traffic, both scaled up while
- * running so their pods' ids alternate; every running pod's sample is its
- * Service's idle (the scrape looks the idle up once per run of a
- * Deployment's pods).
+ * Deployments with idle 10m and 30m and no traffic, each with an HPA,
+ * both scaled up while running so their pods' ids alternate; every
+ * running pod's sample is its Service's idle (the scrape looks the idle
+ * up once per run of a Deployment's pods). A third Deployment between
+ * them, which no autoscaler reads, is not scraped: its pods have no
+ * sample.
  */
 static void
 test_scrape_idle_per_deploy(void)
@@ -919,13 +921,13 @@ test_scrape_idle_per_deploy(void)
 		.provision = sim_dist_const(60),
 	};
 	cl_add_pool(c, &pool);
-	struct k8s_deployment d[2];
-	struct k8s_container ctr[2];
-	struct k8s_service svc[2];
-	static const char *const names[2] = { "web", "api" };
+	struct k8s_deployment d[3];
+	struct k8s_container ctr[3];
+	struct k8s_service svc[3];
+	static const char *const names[3] = { "web", "api", "off" };
 	double rate = 0;
 	char *cause = NULL;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		make_deploy(&d[i], &ctr[i], &svc[i], 1);
 		d[i].name = (char *)names[i];
 		svc[i].name = (char *)names[i];
@@ -941,27 +943,29 @@ test_scrape_idle_per_deploy(void)
 		};
 		CHECK(cl_add_profile(c, &prof, &cause) == i);
 	}
-	/* a metric no adapter serves: the HPA (which starts the
-	 * metrics-server) never scales */
+	/* a metric no adapter serves: the HPAs (which start the
+	 * metrics-server) never scale */
 	struct hpa_metric_spec m;
 	memset(&m, 0, sizeof m);
 	m.type = HPA_PODS;
 	m.metric_name = "unserved";
 	m.target = HPA_AVERAGE_VALUE;
 	m.average_value_milli = 1000;
-	struct hpa_spec h;
-	tf_hpa(&h, "web", 1, 10, &m, 1);
-	CHECK(cl_add_hpa(c, &h, &cause) == 0);
+	struct hpa_spec h[2];
+	for (int i = 0; i < 2; i++) {
+		tf_hpa(&h[i], (char *)names[i], 1, 10, &m, 1);
+		CHECK(cl_add_hpa(c, &h[i], &cause) == i);
+	}
 	cl_start(c);
 	sim_run(sim, 30 * SIM_SEC);
 	/* one at a time, alternating: web, api, web, api, ... */
 	for (int32_t r = 2; r <= 4; r++)
-		for (int i = 0; i < 2; i++) {
+		for (int i = 0; i < 3; i++) {
 			deploy_scale(c, (uint32_t)i, r);
 			sim_run(sim, sim_now(sim) + SIM_SEC);
 		}
 	sim_run(sim, t.duration);
-	size_t seen[2] = { 0, 0 }, alternations = 0;
+	size_t seen[3] = { 0, 0, 0 }, alternations = 0;
 	uint32_t prev = NONE;
 	for (uint32_t p = 0; p < c->npods; p++) {
 		const struct cl_pod *pd = &c->pods[p];
@@ -971,18 +975,20 @@ test_scrape_idle_per_deploy(void)
 			alternations++;
 		prev = pd->deploy;
 		const struct cl_pod_metrics *pm = metrics_of(c, p);
-		CHECK(pm->has);
-		CHECK_INT(pm->cpu_milli, pd->deploy == 0 ? 10 : 30);
+		CHECK(pm->has == (pd->deploy != 2));
+		if (pd->deploy != 2)
+			CHECK_INT(pm->cpu_milli, pd->deploy == 0 ? 10 : 30);
 		seen[pd->deploy]++;
 	}
 	CHECK_INT(seen[0], 4);
 	CHECK_INT(seen[1], 4);
+	CHECK_INT(seen[2], 4);
 	CHECK(alternations >= 3);
 	cl_finish(c);
 	cl_free(c);
 	sim_free(sim);
 	rec_free(&rec);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		k8s_labels_free(&d[i].template.labels);
 		k8s_labels_free(&svc[i].selector);
 		k8s_res_free(&ctr[i].requests);

@@ -169,6 +169,10 @@ uint64_t horizontal_memo_skips(const struct cluster *c);
 void horizontal_verify_memo(struct cluster *c, bool on);
 uint64_t horizontal_memo_stale(const struct cluster *c);
 size_t vertical_count(const struct cluster *c);
+/* horizontal.c, vertical.c: the Deployment autoscaler i scales (whose pods'
+ * samples it reads). */
+uint32_t horizontal_target(const struct cluster *c, size_t i);
+uint32_t vertical_target(const struct cluster *c, size_t i);
 
 /* queues.c: the value (milli-units) of External metric `name` with
  * selector sel, or false when no queue answers to it. */

@@ -202,6 +202,12 @@ horizontal_count(const struct cluster *c)
 	return hz_of(c)->n;
 }
 
+uint32_t
+horizontal_target(const struct cluster *c, size_t i)
+{
+	return hz_of(c)->hpas[i].deploy;
+}
+
 int
 cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
 {

@@ -1,6 +1,7 @@
 /*
  * metrics.c - a metrics-server model: every --metric-resolution it scrapes
- * each running pod; a pod's cpu usage is the rate of its cumulative cpu time
+ * each running pod (of a Deployment an HPA or VPA reads: no one else
+ * reads the samples); a pod's cpu usage is the rate of its cumulative cpu time
  * between two scrapes (so a new or restarted pod has no metric until its
  * second scrape), with that window and timestamp, and its Pods metric
  * requests_per_second the rate of its served requests. The HPA and VPA read
@@ -20,6 +21,8 @@ struct metrics {
 	double			*cpu_at_scrape;
 	double			*served_at_scrape;
 	size_t			 cap;
+	bool			*read;		/* by Deployment: an autoscaler reads it */
+	size_t			 nread;
 };
 
 static struct metrics *
@@ -53,10 +56,11 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 	struct metrics *ms = ctx;
 	struct cluster *c = ms->c;
 	sim_ns now = sim_now(sim);
-	/* A Deployment's pods are mostly consecutive ids: its idle cpu is
-	 * looked up once per run of them. */
+	/* A Deployment's pods are mostly consecutive ids: its idle cpu (and
+	 * whether its samples are read) is looked up once per run of them. */
 	uint32_t idle_of = NONE;
 	double idle = 0;
+	bool read = false;	/* an autoscaler reads idle_of's samples */
 	for (size_t i = 0; i < c->npods; i++) {
 		struct cl_pod *pd = &c->pods[i];
 		struct cl_pod_metrics *pm = &ms->m[i];
@@ -72,7 +76,10 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 			int32_t prof = d->service != NONE ? c->services[d->service].profile : -1;
 			idle = prof >= 0 ? (double)c->profiles[prof].p.idle_cpu_milli / 1000.0 : 0;
 			idle_of = pd->deploy;
+			read = pd->deploy < ms->nread && ms->read[pd->deploy];
 		}
+		if (!read)
+			continue;
 		double cpu, served;
 		cl_pod_usage(c, (uint32_t)i, &cpu, &served);
 		if (pm->at > 0 && pm->at >= pd->started) {
@@ -137,6 +144,13 @@ metrics_start(struct cluster *c)
 {
 	if (horizontal_count(c) == 0 && vertical_count(c) == 0)
 		return;
+	struct metrics *ms = metrics_ctl(c);
+	ms->nread = c->ndeploys;
+	ms->read = xcalloc(ms->nread ? ms->nread : 1, sizeof *ms->read);
+	for (size_t i = 0; i < horizontal_count(c); i++)
+		ms->read[horizontal_target(c, i)] = true;
+	for (size_t i = 0; i < vertical_count(c); i++)
+		ms->read[vertical_target(c, i)] = true;
 	sim_after(c->sim, c->t.metrics_resolution, PRIO_METRICS, on_scrape, metrics_ctl(c), 0);
 }
 
@@ -147,6 +161,7 @@ metrics_destroy(struct cluster *c)
 	free(ms->m);
 	free(ms->cpu_at_scrape);
 	free(ms->served_at_scrape);
+	free(ms->read);
 	free(ms);
 }
 

@@ -388,10 +388,12 @@ metric_inputs_build(struct cluster *c, const struct cl_hpa *h, const struct hpa_
 	const struct hpa_spec *spec = h->spec;
 	size_t n = spec->nmetrics;
 	/* the arrays are the controller's scratch, reused */
-	KS_GROW(mi->in, mi->cap_in, n ? n : 1);
-	KS_GROW(mi->pod_values, mi->cap_pod_values, n ? n : 1);
-	KS_GROW(mi->series, mi->cap_series, n ? n : 1);
-	KS_GROW(mi->errors, mi->cap_errors, n ? n : 1);
+	if ((n ? n : 1) > mi->cap_in) {
+		KS_GROW(mi->in, mi->cap_in, n ? n : 1);
+		KS_GROW(mi->pod_values, mi->cap_pod_values, n ? n : 1);
+		KS_GROW(mi->series, mi->cap_series, n ? n : 1);
+		KS_GROW(mi->errors, mi->cap_errors, n ? n : 1);
+	}
 	memset(mi->in, 0, (n ? n : 1) * sizeof *mi->in);
 	memset(mi->pod_values, 0, (n ? n : 1) * sizeof *mi->pod_values);
 	memset(mi->series, 0, (n ? n : 1) * sizeof *mi->series);

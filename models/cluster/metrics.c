@@ -56,27 +56,34 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 	struct metrics *ms = ctx;
 	struct cluster *c = ms->c;
 	sim_ns now = sim_now(sim);
+	/* in locals: the stores below and the calls cannot move them */
+	struct cl_pod *pods = c->pods;
+	struct cl_deploy *deploys = c->deploys;
+	struct cl_pod_metrics *m = ms->m;
+	double *cpu_at = ms->cpu_at_scrape, *served_at = ms->served_at_scrape;
+	const bool *reads = ms->read;
+	size_t npods = c->npods, nread = ms->nread;
 	/* A Deployment's pods are mostly consecutive ids: its idle cpu (and
 	 * whether its samples are read) is looked up once per run of them. */
 	uint32_t idle_of = NONE;
 	double idle = 0;
 	bool read = false;	/* an autoscaler reads idle_of's samples */
-	for (size_t i = 0; i < c->npods; i++) {
-		struct cl_pod *pd = &c->pods[i];
-		struct cl_pod_metrics *pm = &ms->m[i];
-		if (pd->phase == POD_FREE || !pod_is_running(pd)) {
+	for (size_t i = 0; i < npods; i++) {
+		const struct cl_pod *pd = &pods[i];
+		struct cl_pod_metrics *pm = &m[i];
+		if (!pod_is_running(pd)) {	/* a free pod is not running */
 			if (pd->phase != POD_FREE && pm->has) {
 				pm->has = false;
-				c->deploys[pd->deploy].pods_rev++;
+				deploys[pd->deploy].pods_rev++;
 			}
 			continue;
 		}
 		if (pd->deploy != idle_of) {
-			const struct cl_deploy *d = &c->deploys[pd->deploy];
+			const struct cl_deploy *d = &deploys[pd->deploy];
 			int32_t prof = d->service != NONE ? c->services[d->service].profile : -1;
 			idle = prof >= 0 ? (double)c->profiles[prof].p.idle_cpu_milli / 1000.0 : 0;
 			idle_of = pd->deploy;
-			read = pd->deploy < ms->nread && ms->read[pd->deploy];
+			read = pd->deploy < nread && reads[pd->deploy];
 		}
 		if (!read)
 			continue;
@@ -84,20 +91,19 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 		cl_pod_usage(c, (uint32_t)i, &cpu, &served);
 		if (pm->at > 0 && pm->at >= pd->started) {
 			double dt = sim_ns_to_s(now - pm->at);
-			double cores = idle + (cpu - ms->cpu_at_scrape[i]) / dt;
+			double cores = idle + (cpu - cpu_at[i]) / dt;
 			int64_t cpu_milli = (int64_t)(cores * 1000.0 + 0.5);
-			int64_t rps_milli = (int64_t)((served - ms->served_at_scrape[i]) / dt *
-			    1000.0 + 0.5);
+			int64_t rps_milli = (int64_t)((served - served_at[i]) / dt * 1000.0 + 0.5);
 			/* the sample's time is not part of what changed */
 			if (!pm->has || cpu_milli != pm->cpu_milli || rps_milli != pm->rps_milli)
-				c->deploys[pd->deploy].pods_rev++;
+				deploys[pd->deploy].pods_rev++;
 			pm->cpu_milli = cpu_milli;
 			pm->rps_milli = rps_milli;
 			pm->has = true;
 		}
 		pm->at = now;
-		ms->cpu_at_scrape[i] = cpu;
-		ms->served_at_scrape[i] = served;
+		cpu_at[i] = cpu;
+		served_at[i] = served;
 	}
 	sim_after(sim, c->t.metrics_resolution, PRIO_METRICS, on_scrape, ms, 0);
 }

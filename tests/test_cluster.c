@@ -482,7 +482,15 @@ struct cohort_run {
 	uint64_t	 replayed, parked;
 	double		 offered, ok, occupancy;	/* occupancy: l_avg + p99 */
 	double		 totals[3];	/* the profile's offered, ok, errors */
+	uint64_t	 memo_hits;	/* horizontal_memo_hits */
+	uint64_t	 memo_skips, memo_stale;
 };
+
+/* The HPA's syncs compute every metric result again (horizontal_use_memo
+ * off) in the runs made while this is set. */
+static bool hpa_memo_off;
+/* The offered load of the runs made while this is set (NULL: offered_burst). */
+static double (*run_offered)(void *ctx, sim_ns from, sim_ns to);
 
 /* The HPA scale-up cluster with an overload and a node failure, its fluid
  * Service stepped in cohorts or pod by pod. */
@@ -498,6 +506,8 @@ cohort_run_steady(bool cohorts, bool counts, int32_t lb, bool steady, struct coh
 	traffic_use_cohorts(c, cohorts);
 	traffic_use_parking(c, run_parked);
 	horizontal_use_counts(c, counts);
+	horizontal_use_memo(c, !hpa_memo_off);
+	horizontal_verify_memo(c, true);
 	static const char *const zones[] = { "a" };
 	struct cl_pool_params pool = {
 		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
@@ -515,7 +525,7 @@ cohort_run_steady(bool cohorts, bool counts, int32_t lb, bool steady, struct coh
 	struct cl_profile_params prof = {
 		.service = "web", .service_time = sim_dist_exp(0.02), .concurrency = 2,
 		.cpu_per_request = 0.02, .idle_cpu_milli = 5, .timeout = 2 * SIM_SEC,
-		.queue_limit = 200, .offered = offered_burst, .lb = lb,
+		.queue_limit = 200, .offered = run_offered ? run_offered : offered_burst, .lb = lb,
 		.offered_steady = steady ? burst_steady : NULL,
 	};
 	CHECK(cl_add_profile(c, &prof, &cause) == 0);
@@ -539,6 +549,9 @@ cohort_run_steady(bool cohorts, bool counts, int32_t lb, bool steady, struct coh
 	out->ncohorts = traffic_cohorts(c, 0);
 	out->replayed = traffic_replayed(c, 0);
 	out->parked = traffic_parked_ticks(c, 0);
+	out->memo_hits = horizontal_memo_hits(c);
+	out->memo_skips = horizontal_memo_skips(c);
+	out->memo_stale = horizontal_memo_stale(c);
 	struct cl_serve_stats st;
 	cl_serve_stats(c, 0, &st);
 	out->offered = st.offered;
@@ -899,11 +912,157 @@ test_cohorts_match_pods(void)
 }
 
 /*
+ * An HPA sync that reads what the last one did takes its metric results
+ * (struct hz_memo in horizontal.c): the same hpa_decisions rows (one per
+ * sync here: the proposals, utilization and averages of every sync), to
+ * the event, as computing them at every sync, through the overload's
+ * scale-ups (new pods in their cpu initialization period), the node
+ * failure and the scale-downs, with pods as entries with counts and one
+ * by one, evenly balanced and ring hash (each pod its own usage). The
+ * memo is taken at most syncs of the steady stretches, and never when it
+ * is off; a sync that takes it without looking at the pods (their
+ * Deployment's pods_rev unchanged) finds them, when it looks all the same
+ * (horizontal_verify_memo), what the memo says.
+ */
+/* 20 to 100 req/s, a new rate every minute (a wave of 10 minutes). */
+static double
+offered_wave(void *ctx, sim_ns from, sim_ns to)
+{
+	(void)ctx;
+	double minute = floor(sim_ns_to_s(from) / 60);
+	return (60 + 40 * sin(minute * 2 * M_PI / 10)) * sim_ns_to_s(to - from);
+}
+
+static void
+test_hpa_memo_matches(void)
+{
+	for (int i = 0; i < 8; i++) {
+		bool counts = i % 2 == 0;
+		int32_t lb = i % 4 < 2 ? 0 : 3;
+		struct cohort_run f, g;
+		run_offered = i < 4 ? NULL : offered_wave;
+		hpa_memo_off = false;
+		cohort_run(true, counts, lb, &f);
+		hpa_memo_off = true;
+		cohort_run(true, counts, lb, &g);
+		hpa_memo_off = false;
+		run_offered = NULL;
+		CHECK_INT(g.memo_hits, 0);
+		/* 120 syncs in the 30 minutes; most hits skip the pods, and
+		 * the pods are then what the memo says */
+		CHECK(f.memo_hits >= 20);
+		CHECK(f.memo_skips >= f.memo_hits / 2);
+		CHECK_INT(f.memo_stale, 0);
+		CHECK(f.rec.nhpa >= 110);
+		CHECK_INT(g.rec.nevents, f.rec.nevents);
+		for (size_t k = 0; k < g.rec.nevents && k < f.rec.nevents; k++) {
+			CHECK(g.rec.events[k].t == f.rec.events[k].t);
+			CHECK(strcmp(g.rec.events[k].kind, f.rec.events[k].kind) == 0);
+			CHECK(strcmp(g.rec.events[k].object, f.rec.events[k].object) == 0);
+		}
+		CHECK(count_events(&f.rec, "HPARescale", 0, 1800) >= 2);
+		CHECK_INT(g.rec.nhpa, f.rec.nhpa);
+		CHECK(g.rec.hpa_hash == f.rec.hpa_hash);
+		CHECK_INT(g.rec.max_desired, f.rec.max_desired);
+		struct cohort_run *r[2] = { &f, &g };
+		for (int j = 0; j < 2; j++) {
+			free(r[j]->cpu);
+			free(r[j]->served);
+			rec_free(&r[j]->rec);
+		}
+	}
+}
+
+/*
+ * The HPA of an idle Deployment (every sample its idle cpu, 40% of the
+ * request: a ratio of 0.8 to the target, so the proposal follows the
+ * pods counted ready) scaled from 4 to 8 pods by hand: the new pods'
+ * samples do not change, but while they initialise the calculator counts
+ * one unready until its sample's window starts after it became Ready, so
+ * the results depend on the time and are not taken from the last sync
+ * (the rows are those of computing them at every sync); once every pod
+ * is out of its initialization period they are. Returns the memo's hits.
+ */
+static uint64_t
+hpa_idle_run(bool memo, uint64_t *hash, size_t *nhpa, uint64_t *stale)
+{
+	struct sim *sim = sim_new();
+	struct cl_timings t;
+	tf_timings(&t, 20 * SIM_MIN);
+	struct recorder rec;
+	memset(&rec, 0, sizeof rec);
+	struct probe_sink sink = { rec_emit, &rec };
+	struct cluster *c = cl_new(sim, 5, &t, &sink);
+	horizontal_use_memo(c, memo);
+	horizontal_verify_memo(c, true);
+	static const char *const zones[] = { "a" };
+	struct cl_pool_params pool = {
+		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
+		.price_hour = 0.1, .zones = zones, .nzones = 1, .count = 2,
+		.provision = sim_dist_const(60),
+	};
+	cl_add_pool(c, &pool);
+	struct k8s_deployment d;
+	struct k8s_container ctr;
+	struct k8s_service svc;
+	make_deploy(&d, &ctr, &svc, 4);
+	/* Ready after a scrape or two: a sample before its window starts */
+	ctr.readiness.initial_delay_s = 30;
+	cl_add_deployment(c, &d);
+	cl_add_service(c, &svc);
+	double rate = 0;
+	char *cause = NULL;
+	struct cl_profile_params prof = {
+		.service = "web", .service_time = sim_dist_exp(0.02), .concurrency = 8,
+		.cpu_per_request = 0.02, .idle_cpu_milli = 200, .timeout = 0,
+		.offered = offered_const, .offered_ctx = &rate,
+	};
+	CHECK(cl_add_profile(c, &prof, &cause) == 0);
+	struct hpa_metric_spec m;
+	tf_cpu_utilization(&m, 50);
+	struct hpa_spec h;
+	tf_hpa(&h, "web", 1, 10, &m, 1);
+	CHECK(cl_add_hpa(c, &h, &cause) == 0);
+	cl_start(c);
+	sim_run(sim, 7 * SIM_MIN);
+	deploy_scale(c, 0, 8);
+	sim_run(sim, t.duration);
+	uint64_t hits = horizontal_memo_hits(c);
+	*hash = rec.hpa_hash;
+	*nhpa = rec.nhpa;
+	*stale = horizontal_memo_stale(c);
+	cl_finish(c);
+	cl_free(c);
+	sim_free(sim);
+	rec_free(&rec);
+	k8s_labels_free(&d.template.labels);
+	k8s_labels_free(&svc.selector);
+	k8s_res_free(&ctr.requests);
+	return hits;
+}
+
+static void
+test_hpa_memo_init_period(void)
+{
+	uint64_t hf, hg, sf, sg;
+	size_t nf, ng;
+	uint64_t hits = hpa_idle_run(true, &hf, &nf, &sf);
+	CHECK_INT(hpa_idle_run(false, &hg, &ng, &sg), 0);
+	CHECK_INT(sf, 0);
+	CHECK(hits >= 30);
+	CHECK_INT(nf, 80);
+	CHECK_INT(ng, nf);
+	CHECK(hg == hf);
+}
+
+/*
  * The metrics-server's idle cpu is each pod's own Service's: two
- * Deployments with idle 10m and 30m and no traffic, both scaled up while
- * running so their pods' ids alternate; every running pod's sample is its
- * Service's idle (the scrape looks the idle up once per run of a
- * Deployment's pods).
+ * Deployments with idle 10m and 30m and no traffic, each with an HPA,
+ * both scaled up while running so their pods' ids alternate; every
+ * running pod's sample is its Service's idle (the scrape looks the idle
+ * up once per run of a Deployment's pods). A third Deployment between
+ * them, which no autoscaler reads, is not scraped: its pods have no
+ * sample.
  */
 static void
 test_scrape_idle_per_deploy(void)
@@ -922,13 +1081,13 @@ test_scrape_idle_per_deploy(void)
 		.provision = sim_dist_const(60),
 	};
 	cl_add_pool(c, &pool);
-	struct k8s_deployment d[2];
-	struct k8s_container ctr[2];
-	struct k8s_service svc[2];
-	static const char *const names[2] = { "web", "api" };
+	struct k8s_deployment d[3];
+	struct k8s_container ctr[3];
+	struct k8s_service svc[3];
+	static const char *const names[3] = { "web", "api", "off" };
 	double rate = 0;
 	char *cause = NULL;
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		make_deploy(&d[i], &ctr[i], &svc[i], 1);
 		d[i].name = (char *)names[i];
 		svc[i].name = (char *)names[i];
@@ -944,27 +1103,29 @@ test_scrape_idle_per_deploy(void)
 		};
 		CHECK(cl_add_profile(c, &prof, &cause) == i);
 	}
-	/* a metric no adapter serves: the HPA (which starts the
-	 * metrics-server) never scales */
+	/* a metric no adapter serves: the HPAs (which start the
+	 * metrics-server) never scale */
 	struct hpa_metric_spec m;
 	memset(&m, 0, sizeof m);
 	m.type = HPA_PODS;
 	m.metric_name = "unserved";
 	m.target = HPA_AVERAGE_VALUE;
 	m.average_value_milli = 1000;
-	struct hpa_spec h;
-	tf_hpa(&h, "web", 1, 10, &m, 1);
-	CHECK(cl_add_hpa(c, &h, &cause) == 0);
+	struct hpa_spec h[2];
+	for (int i = 0; i < 2; i++) {
+		tf_hpa(&h[i], (char *)names[i], 1, 10, &m, 1);
+		CHECK(cl_add_hpa(c, &h[i], &cause) == i);
+	}
 	cl_start(c);
 	sim_run(sim, 30 * SIM_SEC);
 	/* one at a time, alternating: web, api, web, api, ... */
 	for (int32_t r = 2; r <= 4; r++)
-		for (int i = 0; i < 2; i++) {
+		for (int i = 0; i < 3; i++) {
 			deploy_scale(c, (uint32_t)i, r);
 			sim_run(sim, sim_now(sim) + SIM_SEC);
 		}
 	sim_run(sim, t.duration);
-	size_t seen[2] = { 0, 0 }, alternations = 0;
+	size_t seen[3] = { 0, 0, 0 }, alternations = 0;
 	uint32_t prev = NONE;
 	for (uint32_t p = 0; p < c->npods; p++) {
 		const struct cl_pod *pd = &c->pods[p];
@@ -974,18 +1135,20 @@ test_scrape_idle_per_deploy(void)
 			alternations++;
 		prev = pd->deploy;
 		const struct cl_pod_metrics *pm = metrics_of(c, p);
-		CHECK(pm->has);
-		CHECK_INT(pm->cpu_milli, pd->deploy == 0 ? 10 : 30);
+		CHECK(pm->has == (pd->deploy != 2));
+		if (pd->deploy != 2)
+			CHECK_INT(pm->cpu_milli, pd->deploy == 0 ? 10 : 30);
 		seen[pd->deploy]++;
 	}
 	CHECK_INT(seen[0], 4);
 	CHECK_INT(seen[1], 4);
+	CHECK_INT(seen[2], 4);
 	CHECK(alternations >= 3);
 	cl_finish(c);
 	cl_free(c);
 	sim_free(sim);
 	rec_free(&rec);
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < 3; i++) {
 		k8s_labels_free(&d[i].template.labels);
 		k8s_labels_free(&svc[i].selector);
 		k8s_res_free(&ctr[i].requests);
@@ -997,6 +1160,8 @@ main(void)
 {
 	test_scrape_idle_per_deploy();
 	test_cohorts_match_pods();
+	test_hpa_memo_matches();
+	test_hpa_memo_init_period();
 	test_replay_exact();
 	test_park_exact();
 	test_park_probes();

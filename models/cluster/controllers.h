@@ -145,6 +145,9 @@ struct cl_pod_metrics {
 	sim_ns	at;		/* the sample's time */
 };
 const struct cl_pod_metrics *metrics_of(struct cluster *c, uint32_t pod);
+/* metrics.c: every pod's latest sample, by pod id (valid until a pod is
+ * added). */
+const struct cl_pod_metrics *metrics_table(struct cluster *c);
 
 /* horizontal.c, vertical.c: how many autoscalers there are. */
 size_t horizontal_count(const struct cluster *c);
@@ -152,7 +155,24 @@ size_t horizontal_count(const struct cluster *c);
  * to it as one entry with a count (the default) or one by one (on =
  * false: the reference the tests compare with). */
 void horizontal_use_counts(struct cluster *c, bool on);
+/* horizontal.c: whether a sync that reads what the HPA's last one did
+ * takes that one's metric results (the default) or computes them again
+ * (on = false: the reference the tests compare with); the syncs that took
+ * them. */
+void horizontal_use_memo(struct cluster *c, bool on);
+uint64_t horizontal_memo_hits(const struct cluster *c);
+/* horizontal.c: the syncs that took the memo without looking at the pods
+ * (their Deployment's pods_rev unchanged); with verify on, each such sync
+ * looks at them all the same, and counts in horizontal_memo_stale those
+ * that were not what the memo says (a change pods_rev missed). */
+uint64_t horizontal_memo_skips(const struct cluster *c);
+void horizontal_verify_memo(struct cluster *c, bool on);
+uint64_t horizontal_memo_stale(const struct cluster *c);
 size_t vertical_count(const struct cluster *c);
+/* horizontal.c, vertical.c: the Deployment autoscaler i scales (whose pods'
+ * samples it reads). */
+uint32_t horizontal_target(const struct cluster *c, size_t i);
+uint32_t vertical_target(const struct cluster *c, size_t i);
 
 /* queues.c: the value (milli-units) of External metric `name` with
  * selector sel, or false when no queue answers to it. */

@@ -37,12 +37,7 @@ struct hz_last {
 	char			*row;		/* the last row's text */
 };
 
-struct cl_hpa {
-	const struct hpa_spec	*spec;
-	uint32_t		 deploy;
-	struct hpa_state	 state;
-	struct hz_last		 last;		/* onChange */
-};
+struct cl_hpa;
 
 /*
  * What the replica calculator reads of a pod and of its metrics: pods
@@ -54,15 +49,31 @@ struct cl_hpa {
  * key (the entry keeps its first pod's, which are settled too).
  */
 struct hz_key {
-	enum hpa_pod_phase	 phase;
-	enum hpa_ready		 ready;
+	uint8_t			 phase;		/* enum hpa_pod_phase */
+	uint8_t			 ready;		/* enum hpa_ready */
 	bool			 deleting, has_start, settled, has_metrics;
+	uint8_t			 zero[2];	/* every byte is set */
 	sim_ns			 start, ready_since;	/* 0 when settled */
 	const struct k8s_pod_spec *spec;
 	int64_t			 cpu_milli, rps_milli;
 	int64_t			 memory;	/* working set (memory.c), -1: none */
-	sim_ns			 at;
+	sim_ns			 at;		/* last: hz_key_same leaves it out */
 };
+/* Compared a word at a time: eight words without padding. */
+#define HZ_KEY_WORDS	8
+_Static_assert(sizeof(struct hz_key) == HZ_KEY_WORDS * sizeof(uint64_t), "hz_key packed");
+
+/* The first n words of keys a and b are equal. */
+static inline bool
+hz_key_words_eq(const struct hz_key *a, const struct hz_key *b, size_t n)
+{
+	uint64_t x[HZ_KEY_WORDS], y[HZ_KEY_WORDS], d = 0;
+	memcpy(x, a, sizeof x);
+	memcpy(y, b, sizeof y);
+	for (size_t i = 0; i < n; i++)
+		d |= x[i] ^ y[i];
+	return d == 0;
+}
 
 /*
  * What the custom and external metrics APIs answer for an HPA's metrics:
@@ -80,6 +91,45 @@ struct metric_inputs {
 	size_t			 cap_in, cap_pod_values, cap_series, cap_errors;
 };
 
+/* An entry's first pod (which pod, which incarnation) and the pods the
+ * entry stands for. */
+struct hz_id {
+	uint32_t	pod, gen, count;
+};
+
+/*
+ * What an HPA's last sync read (its entries, replicas and External values)
+ * and the metric results it got when all were valid: a sync that reads
+ * the same, with no pod in its cpu initialization period, gets the same
+ * results without the replica calculator (hpa_input.same_metrics). It is
+ * compared whole at every sync, so it cannot go stale.
+ */
+struct hz_memo {
+	bool			 valid;
+	sim_ns			 at;		/* when the results were computed */
+	uint64_t		 pods_rev;	/* the Deployment's when last read */
+	int32_t			 spec_replicas, status_replicas;
+	int64_t			 mem_use;
+	char			*cname;		/* with a ContainerResource metric */
+	struct hz_key		*keys;
+	struct hz_id		*ids;
+	size_t			 n, cap;
+	int64_t			*series;	/* per metric: the External value */
+	size_t			*nseries;	/* 0: none */
+	struct hpa_metric_result *metrics;	/* all valid: errors NULL */
+	size_t			 nmetrics;
+};
+
+struct cl_hpa {
+	const struct hpa_spec	*spec;
+	uint32_t		 deploy;
+	/* some metric reads memory usage, names a container */
+	bool			 needs_memory, needs_cname;
+	struct hpa_state	 state;
+	struct hz_last		 last;		/* onChange */
+	struct hz_memo		 memo;
+};
+
 /* Groups looked at before a pod starts a new entry (an entry of equal key
  * further back is a duplicate, same result). */
 #define HZ_SCAN	8
@@ -91,6 +141,12 @@ struct horizontal {
 	struct hz_key			*keys;
 	size_t				 cap_keys;
 	bool				 one_by_one;	/* horizontal_use_counts(false) */
+	bool				 no_memo;	/* horizontal_use_memo(false) */
+	bool				 verify;	/* horizontal_verify_memo */
+	bool				 abort_stale;
+	uint64_t			 memo_hits, memo_skips, memo_stale;
+	struct hz_id			*ids;
+	size_t				 cap_ids;
 	struct hpa_pod			*pods;
 	struct hpa_pod_sample		*samples;
 	struct hpa_container_usage	*usage;
@@ -110,10 +166,46 @@ horizontal_use_counts(struct cluster *c, bool on)
 	hz_of(c)->one_by_one = !on;
 }
 
+void
+horizontal_use_memo(struct cluster *c, bool on)
+{
+	hz_of(c)->no_memo = !on;
+}
+
+uint64_t
+horizontal_memo_hits(const struct cluster *c)
+{
+	return hz_of(c)->memo_hits;
+}
+
+uint64_t
+horizontal_memo_skips(const struct cluster *c)
+{
+	return hz_of(c)->memo_skips;
+}
+
+void
+horizontal_verify_memo(struct cluster *c, bool on)
+{
+	hz_of(c)->verify = on;
+}
+
+uint64_t
+horizontal_memo_stale(const struct cluster *c)
+{
+	return hz_of(c)->memo_stale;
+}
+
 size_t
 horizontal_count(const struct cluster *c)
 {
 	return hz_of(c)->n;
+}
+
+uint32_t
+horizontal_target(const struct cluster *c, size_t i)
+{
+	return hz_of(c)->hpas[i].deploy;
 }
 
 int
@@ -131,6 +223,17 @@ cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
 	memset(hp, 0, sizeof *hp);
 	hp->spec = h;
 	hp->deploy = dep;
+	/* no metric: cpu (hpa_reconcile's default) */
+	for (size_t i = 0; i < h->nmetrics; i++) {
+		const struct hpa_metric_spec *m = &h->metrics[i];
+		if (m->type != HPA_RESOURCE && m->type != HPA_CONTAINER_RESOURCE)
+			continue;
+		if (m->resource != NULL && m->resource[0] != '\0' &&
+		    strcmp(m->resource, "cpu") != 0)
+			hp->needs_memory = true;
+		if (m->type == HPA_CONTAINER_RESOURCE)
+			hp->needs_cname = true;
+	}
 	hpa_state_init(&hp->state);
 	return (int)hz->n++;
 }
@@ -148,6 +251,42 @@ hpa_phase(const struct cl_pod *pd)
 	}
 }
 
+/* v in decimal, as "%lld" prints it. */
+static void
+buf_int(struct ks_buf *b, int64_t v)
+{
+	char d[24], *e = d + sizeof d, *p = e;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	ks_buf_add(b, p, (size_t)(e - p));
+}
+
+/*
+ * milli / 1000 as "%.3f" prints (double)milli / 1000.0: below 1e15 in
+ * magnitude the double is nearer to the quotient than half a thousandth
+ * can tell (its three decimals are milli's), beyond it printf says.
+ */
+static void
+buf_milli(struct ks_buf *b, int64_t milli)
+{
+	if (milli <= -1000000000000000LL || milli >= 1000000000000000LL) {
+		ks_buf_printf(b, "%.3f", (double)milli / 1000.0);
+		return;
+	}
+	uint64_t u = milli < 0 ? 0 - (uint64_t)milli : (uint64_t)milli;
+	char f[4] = { (char)('0' + u / 100 % 10), (char)('0' + u / 10 % 10),
+	    (char)('0' + u % 10), '\0' };
+	if (milli < 0)
+		ks_buf_add(b, "-", 1);
+	buf_int(b, (int64_t)(u / 1000));
+	ks_buf_add(b, ".", 1);
+	ks_buf_add(b, f, 3);
+}
+
 /* The per-metric proposals as a JSON array, for hpa_decisions. */
 static char *
 proposals_json(const struct hpa_result *r)
@@ -163,13 +302,20 @@ proposals_json(const struct hpa_result *r)
 			ks_buf_puts(&b, ",\"valid\":false,\"reason\":");
 			ks_buf_json_str(&b, m->reason);
 		} else {
-			ks_buf_printf(&b, ",\"valid\":true,\"proposal\":%d", m->proposal);
-			if (m->has_utilization)
-				ks_buf_printf(&b, ",\"utilization\":%d", m->utilization);
-			if (m->has_average)
-				ks_buf_printf(&b, ",\"average\":%.3f", (double)m->average_milli / 1000.0);
-			if (m->has_value)
-				ks_buf_printf(&b, ",\"value\":%.3f", (double)m->value_milli / 1000.0);
+			ks_buf_puts(&b, ",\"valid\":true,\"proposal\":");
+			buf_int(&b, m->proposal);
+			if (m->has_utilization) {
+				ks_buf_puts(&b, ",\"utilization\":");
+				buf_int(&b, m->utilization);
+			}
+			if (m->has_average) {
+				ks_buf_puts(&b, ",\"average\":");
+				buf_milli(&b, m->average_milli);
+			}
+			if (m->has_value) {
+				ks_buf_puts(&b, ",\"value\":");
+				buf_milli(&b, m->value_milli);
+			}
 		}
 		ks_buf_puts(&b, "}");
 	}
@@ -242,10 +388,12 @@ metric_inputs_build(struct cluster *c, const struct cl_hpa *h, const struct hpa_
 	const struct hpa_spec *spec = h->spec;
 	size_t n = spec->nmetrics;
 	/* the arrays are the controller's scratch, reused */
-	KS_GROW(mi->in, mi->cap_in, n ? n : 1);
-	KS_GROW(mi->pod_values, mi->cap_pod_values, n ? n : 1);
-	KS_GROW(mi->series, mi->cap_series, n ? n : 1);
-	KS_GROW(mi->errors, mi->cap_errors, n ? n : 1);
+	if ((n ? n : 1) > mi->cap_in) {
+		KS_GROW(mi->in, mi->cap_in, n ? n : 1);
+		KS_GROW(mi->pod_values, mi->cap_pod_values, n ? n : 1);
+		KS_GROW(mi->series, mi->cap_series, n ? n : 1);
+		KS_GROW(mi->errors, mi->cap_errors, n ? n : 1);
+	}
 	memset(mi->in, 0, (n ? n : 1) * sizeof *mi->in);
 	memset(mi->pod_values, 0, (n ? n : 1) * sizeof *mi->pod_values);
 	memset(mi->series, 0, (n ? n : 1) * sizeof *mi->series);
@@ -308,12 +456,7 @@ metric_inputs_fini(struct metric_inputs *mi)
 static inline bool
 hz_key_eq(const struct hz_key *a, const struct hz_key *b)
 {
-	return a->phase == b->phase && a->ready == b->ready && a->deleting == b->deleting &&
-	    a->has_start == b->has_start && a->settled == b->settled &&
-	    a->has_metrics == b->has_metrics && a->start == b->start &&
-	    a->ready_since == b->ready_since && a->spec == b->spec &&
-	    a->cpu_milli == b->cpu_milli && a->rps_milli == b->rps_milli && a->at == b->at &&
-	    a->memory == b->memory;
+	return hz_key_words_eq(a, b, HZ_KEY_WORDS);
 }
 
 /* Pod p as the calculator sees it: its hpa_pod (name left to the caller). */
@@ -333,13 +476,16 @@ hz_pod(const struct cl_pod *pd, struct hpa_pod *hp)
 }
 
 /* Pod p's key: what hz_pod gives and its metrics, every field set (the
- * pass over the pods builds an hpa_pod only for a new entry). */
-static void
-hz_key_of(struct cluster *c, uint32_t p, const struct hpa_config *cfg, sim_ns now,
-    struct hz_key *k)
+ * pass over the pods builds an hpa_pod only for a new entry). The working
+ * set is read only when a metric reads memory (-1 otherwise: no value
+ * the calculator reads depends on it). */
+static inline void
+hz_key_of(struct cluster *c, uint32_t p, const struct cl_pod_metrics *pm,
+    bool memory, sim_ns init_period, sim_ns now, struct hz_key *k)
 {
 	const struct cl_pod *pd = &c->pods[p];
-	k->phase = hpa_phase(pd);
+	k->phase = (uint8_t)hpa_phase(pd);
+	k->zero[0] = k->zero[1] = 0;
 	k->deleting = pd->deleting;
 	k->spec = pd->spec;
 	k->has_start = pd->phase >= POD_CREATING && pd->phase != POD_FREE;
@@ -351,37 +497,145 @@ hz_key_of(struct cluster *c, uint32_t p, const struct hpa_config *cfg, sim_ns no
 		ready_since = pd->ready_changed ? pd->ready_changed : pd->probe_origin;
 	}
 	k->settled = k->has_start && k->ready == HPA_READY_TRUE &&
-	    start + cfg->cpu_init_period <= now;
+	    start + init_period <= now;
 	k->start = k->settled ? 0 : start;
 	k->ready_since = k->settled ? 0 : ready_since;
-	const struct cl_pod_metrics *pm = metrics_of(c, p);
 	k->has_metrics = pm->has;
 	k->cpu_milli = pm->has ? pm->cpu_milli : 0;
 	k->rps_milli = pm->has ? pm->rps_milli : 0;
 	k->at = pm->has ? pm->at : 0;
 	/* memory.c's working set, or -1: half the request (the caller's) */
-	k->memory = cl_pod_memory_modelled(c, p) ? cl_pod_working_set(c, p) : -1;
+	k->memory = memory && cl_pod_memory_modelled(c, p) ? cl_pod_working_set(c, p) : -1;
+}
+
+/* Keys a and b are equal but perhaps for the samples' time. */
+static inline bool
+hz_key_same(const struct hz_key *a, const struct hz_key *b)
+{
+	return hz_key_words_eq(a, b, HZ_KEY_WORDS - 1);
+}
+
+/*
+ * Whether this sync reads what h's last one did, the entries' pods out of
+ * their cpu initialization period (then the samples' times and the clock
+ * are not read by the calculator): its metric results are the memo's.
+ */
+static bool
+hz_memo_same(const struct cl_hpa *h, const struct hz_key *keys, const struct hz_id *ids,
+    size_t ng, int32_t spec_replicas, int32_t status_replicas, int64_t mem_use,
+    const char *cname, const struct metric_inputs *mi, sim_ns init_period)
+{
+	const struct hz_memo *m = &h->memo;
+	if (!m->valid || m->n != ng || m->spec_replicas != spec_replicas ||
+	    m->status_replicas != status_replicas || m->mem_use != mem_use)
+		return false;
+	if (h->needs_cname && strcmp(m->cname, cname) != 0)
+		return false;
+	for (size_t i = 0; i < h->spec->nmetrics; i++)
+		if (m->nseries[i] != mi->in[i].nseries ||
+		    (m->nseries[i] > 0 && m->series[i] != mi->series[i]))
+			return false;
+	for (size_t g = 0; g < ng; g++) {
+		const struct hz_key *k = &keys[g];
+		if (ids[g].pod != m->ids[g].pod || ids[g].gen != m->ids[g].gen ||
+		    ids[g].count != m->ids[g].count || !hz_key_same(k, &m->keys[g]))
+			return false;
+		/* out of the initialization period when the results were
+		 * computed (settled pods were: their keys are the same) */
+		if (k->has_start && !k->settled && k->start + init_period > m->at)
+			return false;
+	}
+	return true;
+}
+
+/* This sync's reads and results into h's memo (all results valid), or
+ * the memo dropped. */
+static void
+hz_memo_store(struct cl_hpa *h, const struct hz_key *keys, const struct hz_id *ids,
+    size_t ng, int32_t spec_replicas, int32_t status_replicas, int64_t mem_use,
+    const char *cname, const struct metric_inputs *mi, const struct hpa_result *r,
+    sim_ns now, uint64_t pods_rev)
+{
+	struct hz_memo *m = &h->memo;
+	m->valid = false;
+	for (size_t i = 0; i < r->nmetrics; i++)
+		if (!r->metrics[i].valid)
+			return;
+	if (ng > m->cap) {
+		size_t cap = m->cap;
+		KS_GROW(m->keys, m->cap, ng);
+		KS_GROW(m->ids, cap, ng);
+	}
+	if (m->metrics == NULL) {
+		size_t n = h->spec->nmetrics;
+		m->nmetrics = r->nmetrics;
+		m->metrics = xcalloc(r->nmetrics ? r->nmetrics : 1, sizeof *m->metrics);
+		m->series = xcalloc(n ? n : 1, sizeof *m->series);
+		m->nseries = xcalloc(n ? n : 1, sizeof *m->nseries);
+	}
+	if (m->nmetrics != r->nmetrics)
+		return;
+	memcpy(m->keys, keys, ng * sizeof *keys);
+	memcpy(m->ids, ids, ng * sizeof *ids);
+	m->n = ng;
+	m->at = now;
+	m->pods_rev = pods_rev;
+	m->spec_replicas = spec_replicas;
+	m->status_replicas = status_replicas;
+	m->mem_use = mem_use;
+	if (h->needs_cname && (m->cname == NULL || strcmp(m->cname, cname) != 0)) {
+		free(m->cname);
+		m->cname = xstrdup(cname);
+	}
+	for (size_t i = 0; i < h->spec->nmetrics; i++) {
+		m->nseries[i] = mi->in[i].nseries;
+		m->series[i] = mi->in[i].nseries > 0 ? mi->series[i] : 0;
+	}
+	memcpy(m->metrics, r->metrics, r->nmetrics * sizeof *r->metrics);
+	m->valid = true;
 }
 
 static void
-hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
+hz_memo_fini(struct hz_memo *m)
 {
-	struct cl_deploy *d = &c->deploys[h->deploy];
-	sim_ns now = sim_now(c->sim);
+	free(m->cname);
+	free(m->keys);
+	free(m->ids);
+	free(m->series);
+	free(m->nseries);
+	free(m->metrics);
+}
+
+/*
+ * The pods of h's Deployment in entries of equal keys, in the order of
+ * their first pod, into the controller's scratch (hz->pods, keys, ids):
+ * returns how many, and in *status_replicas the pods not deleting.
+ */
+static size_t
+hz_walk(struct cluster *c, const struct cl_hpa *h, const struct hpa_config *cfg, sim_ns now,
+    int32_t *status_replicas)
+{
 	struct horizontal *hz = hz_of(c);
+	const struct cl_deploy *d = &c->deploys[h->deploy];
 	/* the entries' scratch grows as entries are added */
-	KS_GROW(hz->pods, hz->cap_pods, 1);
-	KS_GROW(hz->keys, hz->cap_keys, 1);
+	if (hz->cap_pods == 0) {
+		KS_GROW(hz->pods, hz->cap_pods, 1);
+		KS_GROW(hz->keys, hz->cap_keys, 1);
+		KS_GROW(hz->ids, hz->cap_ids, 1);
+	}
 	struct hpa_pod *pods = hz->pods;
 	struct hz_key *keys = hz->keys;
-	int32_t status_replicas = 0;
-	/* The pods in entries of equal keys, in the order of their first pod. */
+	struct hz_id *ids = hz->ids;
+	const struct cl_pod_metrics *mt = metrics_table(c);
+	bool memory = h->needs_memory;
+	sim_ns init_period = cfg->cpu_init_period;
+	int32_t nd = 0;
 	size_t ng = 0, last = 0;
 	for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next) {
 		struct hz_key k;
-		hz_key_of(c, p, cfg, now, &k);
+		hz_key_of(c, p, &mt[p], memory, init_period, now, &k);
 		if (!c->pods[p].deleting)
-			status_replicas++;
+			nd++;
 		size_t g = ng;
 		if (hz->one_by_one) {
 			/* every pod its own entry */
@@ -395,59 +649,142 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 				}
 		}
 		if (g == ng) {
-			if (ng == hz->cap_pods || ng == hz->cap_keys) {
+			if (ng == hz->cap_pods || ng == hz->cap_keys || ng == hz->cap_ids) {
 				KS_GROW(hz->pods, hz->cap_pods, ng + 1);
 				KS_GROW(hz->keys, hz->cap_keys, ng + 1);
+				KS_GROW(hz->ids, hz->cap_ids, ng + 1);
 				pods = hz->pods;
 				keys = hz->keys;
+				ids = hz->ids;
 			}
 			hz_pod(&c->pods[p], &pods[ng]);
 			pods[ng].name = c->pods[p].name;
 			pods[ng].count = 0;
+			ids[ng] = (struct hz_id){ p, c->pods[p].gen, 0 };
 			keys[ng++] = k;
 		}
 		pods[g].count++;
 		last = g;
 	}
-	KS_GROW(hz->samples, hz->cap_samples, ng ? ng : 1);
-	KS_GROW(hz->usage, hz->cap_usage, ng ? ng : 1);
-	struct hpa_pod_sample *samples = hz->samples;
-	struct hpa_container_usage *usage = hz->usage;
-	size_t ns = 0;
-	struct k8s_resources req;
-	k8s_pod_request(&d->spec, false, &req);
-	int64_t mem_use = (int64_t)((double)req.memory * CL_MEMORY_USE_OF_REQUEST);
-	const char *cname = d->spec.ncontainers > 0 ? d->spec.containers[0].name : "app";
-	for (size_t g = 0; g < ng; g++) {
-		if (!keys[g].has_metrics)
-			continue;
-		struct hpa_container_usage *u = &usage[ns];
-		/* k8s_res_set of cpu and memory on a cleared usage */
-		memset(u, 0, sizeof *u);
-		u->name = cname;
-		u->usage.cpu_milli = keys[g].cpu_milli;
-		u->usage.has_cpu = true;
-		u->usage.memory = keys[g].memory >= 0 ? keys[g].memory : mem_use;
-		u->usage.has_memory = true;
-		memset(&samples[ns], 0, sizeof samples[ns]);
-		samples[ns].pod = pods[g].name;
-		samples[ns].timestamp = keys[g].at;
-		samples[ns].window = c->t.metrics_resolution;
-		samples[ns].containers = u;
-		samples[ns].ncontainers = 1;
-		samples[ns].count = pods[g].count;
-		ns++;
-	}
-	k8s_res_free(&req);
+	for (size_t g = 0; g < ng; g++)
+		ids[g].count = pods[g].count;
+	*status_replicas = nd;
+	return ng;
+}
+
+/*
+ * Whether h's sync can take its memo without looking at the pods: the
+ * memo stands, nothing read of the Deployment's pods has moved since
+ * (cl_deploy.pods_rev; the memo's pods were out of their initialization
+ * period, so their keys do not change with the time) and the pod-free
+ * inputs are the memo's. mi gets the External values and the errors.
+ */
+static bool
+hz_unchanged(struct cluster *c, const struct cl_hpa *h, const struct hpa_config *cfg,
+    const char *cname, struct metric_inputs *mi)
+{
+	const struct hz_memo *m = &h->memo;
+	const struct cl_deploy *d = &c->deploys[h->deploy];
+	struct horizontal *hz = hz_of(c);
+	if (hz->no_memo || !m->valid || h->needs_memory ||
+	    m->pods_rev != d->pods_rev || m->spec_replicas != d->replicas)
+		return false;
+	/* the Pods metric's values are not read (the memo's results are) */
+	metric_inputs_build(c, h, NULL, NULL, 0, mi);
+	if (hz_memo_same(h, m->keys, m->ids, m->n, d->replicas, m->status_replicas, 0,
+	    cname, mi, cfg->cpu_init_period))
+		return true;
+	metric_inputs_clear(mi, h->spec->nmetrics);
+	return false;
+}
+
+static void
+hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
+{
+	struct cl_deploy *d = &c->deploys[h->deploy];
+	sim_ns now = sim_now(c->sim);
+	struct horizontal *hz = hz_of(c);
 	struct metric_inputs *mi = &hz->mi;
-	metric_inputs_build(c, h, pods, keys, ng, mi);
+	const char *cname = d->spec.ncontainers > 0 ? d->spec.containers[0].name : "app";
+	int32_t status_replicas = 0;
+	size_t ng = 0, ns = 0;
+	bool same = hz_unchanged(c, h, cfg, cname, mi);
+	if (same) {
+		hz->memo_skips++;
+		status_replicas = h->memo.status_replicas;
+		if (hz->verify) {
+			/* the pods as they are: the memo's entries */
+			int32_t sr;
+			size_t n = hz_walk(c, h, cfg, now, &sr);
+			if (sr != status_replicas || !hz_memo_same(h, hz->keys, hz->ids, n,
+			    d->replicas, sr, 0, cname, mi, cfg->cpu_init_period)) {
+				hz->memo_stale++;
+				if (hz->abort_stale) {
+					fprintf(stderr, "kubesim: HPA %s: stale memo at %.3f s\n",
+					    h->spec->name, sim_ns_to_s(now));
+					abort();
+				}
+			}
+		}
+	}
+	int64_t mem_use = 0;
+	if (!same) {
+		ng = hz_walk(c, h, cfg, now, &status_replicas);
+		if (ng > hz->cap_samples)
+			KS_GROW(hz->samples, hz->cap_samples, ng);
+		if (ng > hz->cap_usage)
+			KS_GROW(hz->usage, hz->cap_usage, ng);
+		/* The memory a pod without a memory model uses: half its
+		 * request (read only when a metric reads memory). */
+		if (h->needs_memory) {
+			struct k8s_resources req;
+			k8s_pod_request(&d->spec, false, &req);
+			mem_use = (int64_t)((double)req.memory * CL_MEMORY_USE_OF_REQUEST);
+			k8s_res_free(&req);
+		}
+		const struct hz_key *keys = hz->keys;
+		const struct hpa_pod *pods = hz->pods;
+		for (size_t g = 0; g < ng; g++) {
+			if (!keys[g].has_metrics)
+				continue;
+			struct hpa_container_usage *u = &hz->usage[ns];
+			struct hpa_pod_sample *sm = &hz->samples[ns];
+			/* k8s_res_set of cpu and memory on a cleared usage */
+			memset(u, 0, sizeof *u);
+			u->name = cname;
+			u->usage.cpu_milli = keys[g].cpu_milli;
+			u->usage.has_cpu = true;
+			u->usage.memory = keys[g].memory >= 0 ? keys[g].memory : mem_use;
+			u->usage.has_memory = true;
+			memset(sm, 0, sizeof *sm);
+			sm->pod = pods[g].name;
+			sm->timestamp = keys[g].at;
+			sm->window = c->t.metrics_resolution;
+			sm->containers = u;
+			sm->ncontainers = 1;
+			sm->count = pods[g].count;
+			ns++;
+		}
+		metric_inputs_build(c, h, hz->pods, keys, ng, mi);
+		same = !hz->no_memo && hz_memo_same(h, keys, hz->ids, ng, d->replicas,
+		    status_replicas, mem_use, cname, mi, cfg->cpu_init_period);
+		if (same)
+			h->memo.pods_rev = d->pods_rev;
+	}
+	if (same)
+		hz->memo_hits++;
+	/* with the memo's results the pods and samples are not read */
 	struct hpa_input in = {
 		.spec = h->spec, .spec_replicas = d->replicas, .status_replicas = status_replicas,
-		.pods = pods, .npods = ng, .samples = samples, .nsamples = ns,
+		.pods = hz->pods, .npods = ng, .samples = hz->samples, .nsamples = ns,
 		.metric_inputs = mi->in, .now = now,
+		.same_metrics = same ? h->memo.metrics : NULL,
 	};
 	struct hpa_result r;	/* hpa_reconcile clears it */
 	hpa_reconcile(cfg, &in, &h->state, &r);
+	if (!hz->no_memo && !same)
+		hz_memo_store(h, hz->keys, hz->ids, ng, d->replicas, status_replicas, mem_use,
+		    cname, mi, &r, now, d->pods_rev);
 	const struct hpa_condition *lim = &r.cond[HPA_COND_SCALING_LIMITED];
 	const char *limited = lim->set && lim->status ? lim->reason : "";
 	const char *reason = r.error ? r.error :
@@ -459,9 +796,20 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 		if (emit) {
 			/* Every column but the time, unambiguously joined. */
 			props = proposals_json(&r);
-			char *row = xasprintf("%d\x1f%s\x1f%d\x1f%d\x1f%s\x1f%s",
-			    r.current_replicas, props, r.stabilized, r.desired_replicas,
-			    limited, reason);
+			struct ks_buf rb;
+			ks_buf_init(&rb);
+			buf_int(&rb, r.current_replicas);
+			ks_buf_add(&rb, "\x1f", 1);
+			ks_buf_puts(&rb, props);
+			ks_buf_add(&rb, "\x1f", 1);
+			buf_int(&rb, r.stabilized);
+			ks_buf_add(&rb, "\x1f", 1);
+			buf_int(&rb, r.desired_replicas);
+			ks_buf_add(&rb, "\x1f", 1);
+			ks_buf_puts(&rb, limited);
+			ks_buf_add(&rb, "\x1f", 1);
+			ks_buf_puts(&rb, reason);
+			char *row = ks_buf_take(&rb);
 			emit = h->last.row == NULL || strcmp(h->last.row, row) != 0;
 			free(h->last.row);
 			h->last.row = row;
@@ -505,7 +853,12 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 static void *
 horizontal_create(struct cluster *c)
 {
-	return xcalloc(1, sizeof(struct horizontal));
+	struct horizontal *hz = xcalloc(1, sizeof(struct horizontal));
+	/* KS_HPA_MEMO_VERIFY set: every sync that skips the pods checks them
+	 * and a stale memo stops the run (bench/same_rows.sh-style checks of
+	 * whole scenarios) */
+	hz->verify = hz->abort_stale = getenv("KS_HPA_MEMO_VERIFY") != NULL;
+	return hz;
 }
 
 static void
@@ -523,10 +876,12 @@ horizontal_destroy(struct cluster *c)
 	for (size_t i = 0; i < hz->n; i++) {
 		hpa_state_fini(&hz->hpas[i].state);
 		hz_last_fini(&hz->hpas[i].last);
+		hz_memo_fini(&hz->hpas[i].memo);
 	}
 	free(hz->hpas);
 	free(hz->pods);
 	free(hz->keys);
+	free(hz->ids);
 	free(hz->samples);
 	free(hz->usage);
 	metric_inputs_fini(&hz->mi);

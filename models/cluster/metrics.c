@@ -1,6 +1,7 @@
 /*
  * metrics.c - a metrics-server model: every --metric-resolution it scrapes
- * each running pod; a pod's cpu usage is the rate of its cumulative cpu time
+ * each running pod (of a Deployment an HPA or VPA reads: no one else
+ * reads the samples); a pod's cpu usage is the rate of its cumulative cpu time
  * between two scrapes (so a new or restarted pod has no metric until its
  * second scrape), with that window and timestamp, and its Pods metric
  * requests_per_second the rate of its served requests. The HPA and VPA read
@@ -12,16 +13,16 @@
 
 #include "models/cluster/controllers.h"
 
-struct pod_sample {
-	struct cl_pod_metrics	 m;
-	double			 cpu_at_scrape;	/* cpu_seconds at the last scrape */
-	double			 served_at_scrape;
-};
-
+/* By pod id: the latest samples (what metrics_table lends the HPA and
+ * VPA), and the cpu time and served requests at the last scrape. */
 struct metrics {
 	struct cluster		*c;
-	struct pod_sample	*pods;	/* by pod id */
+	struct cl_pod_metrics	*m;
+	double			*cpu_at_scrape;
+	double			*served_at_scrape;
 	size_t			 cap;
+	bool			*read;		/* by Deployment: an autoscaler reads it */
+	size_t			 nread;
 };
 
 static struct metrics *
@@ -33,7 +34,13 @@ metrics_ctl(struct cluster *c)
 const struct cl_pod_metrics *
 metrics_of(struct cluster *c, uint32_t pod)
 {
-	return &metrics_ctl(c)->pods[pod].m;
+	return &metrics_ctl(c)->m[pod];
+}
+
+const struct cl_pod_metrics *
+metrics_table(struct cluster *c)
+{
+	return metrics_ctl(c)->m;
 }
 
 static bool
@@ -49,37 +56,54 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 	struct metrics *ms = ctx;
 	struct cluster *c = ms->c;
 	sim_ns now = sim_now(sim);
-	/* A Deployment's pods are mostly consecutive ids: its idle cpu is
-	 * looked up once per run of them. */
+	/* in locals: the stores below and the calls cannot move them */
+	struct cl_pod *pods = c->pods;
+	struct cl_deploy *deploys = c->deploys;
+	struct cl_pod_metrics *m = ms->m;
+	double *cpu_at = ms->cpu_at_scrape, *served_at = ms->served_at_scrape;
+	const bool *reads = ms->read;
+	size_t npods = c->npods, nread = ms->nread;
+	/* A Deployment's pods are mostly consecutive ids: its idle cpu (and
+	 * whether its samples are read) is looked up once per run of them. */
 	uint32_t idle_of = NONE;
 	double idle = 0;
-	for (size_t i = 0; i < c->npods; i++) {
-		struct cl_pod *pd = &c->pods[i];
-		struct pod_sample *ps = &ms->pods[i];
-		if (pd->phase == POD_FREE || !pod_is_running(pd)) {
-			if (pd->phase != POD_FREE)
-				ps->m.has = false;
+	bool read = false;	/* an autoscaler reads idle_of's samples */
+	for (size_t i = 0; i < npods; i++) {
+		const struct cl_pod *pd = &pods[i];
+		struct cl_pod_metrics *pm = &m[i];
+		if (!pod_is_running(pd)) {	/* a free pod is not running */
+			if (pd->phase != POD_FREE && pm->has) {
+				pm->has = false;
+				deploys[pd->deploy].pods_rev++;
+			}
 			continue;
 		}
 		if (pd->deploy != idle_of) {
-			const struct cl_deploy *d = &c->deploys[pd->deploy];
+			const struct cl_deploy *d = &deploys[pd->deploy];
 			int32_t prof = d->service != NONE ? c->services[d->service].profile : -1;
 			idle = prof >= 0 ? (double)c->profiles[prof].p.idle_cpu_milli / 1000.0 : 0;
 			idle_of = pd->deploy;
+			read = pd->deploy < nread && reads[pd->deploy];
 		}
+		if (!read)
+			continue;
 		double cpu, served;
 		cl_pod_usage(c, (uint32_t)i, &cpu, &served);
-		if (ps->m.at > 0 && ps->m.at >= pd->started) {
-			double dt = sim_ns_to_s(now - ps->m.at);
-			double cores = idle + (cpu - ps->cpu_at_scrape) / dt;
-			ps->m.cpu_milli = (int64_t)(cores * 1000.0 + 0.5);
-			ps->m.rps_milli = (int64_t)((served - ps->served_at_scrape) / dt *
-			    1000.0 + 0.5);
-			ps->m.has = true;
+		if (pm->at > 0 && pm->at >= pd->started) {
+			double dt = sim_ns_to_s(now - pm->at);
+			double cores = idle + (cpu - cpu_at[i]) / dt;
+			int64_t cpu_milli = (int64_t)(cores * 1000.0 + 0.5);
+			int64_t rps_milli = (int64_t)((served - served_at[i]) / dt * 1000.0 + 0.5);
+			/* the sample's time is not part of what changed */
+			if (!pm->has || cpu_milli != pm->cpu_milli || rps_milli != pm->rps_milli)
+				deploys[pd->deploy].pods_rev++;
+			pm->cpu_milli = cpu_milli;
+			pm->rps_milli = rps_milli;
+			pm->has = true;
 		}
-		ps->m.at = now;
-		ps->cpu_at_scrape = cpu;
-		ps->served_at_scrape = served;
+		pm->at = now;
+		cpu_at[i] = cpu;
+		served_at[i] = served;
 	}
 	sim_after(sim, c->t.metrics_resolution, PRIO_METRICS, on_scrape, ms, 0);
 }
@@ -90,11 +114,25 @@ on_change(void *ctx, enum cl_change what, uint32_t p)
 	struct metrics *ms = ctx;
 	struct cluster *c = ms->c;
 	if (what == CL_POD_ADDED) {
-		KS_GROW(ms->pods, ms->cap, c->npods);
-		ms->pods[p] = (struct pod_sample){ 0 };
+		if (c->npods > ms->cap) {
+			size_t cap = ms->cap ? ms->cap : 8;
+			while (cap < c->npods)
+				cap *= 2;
+			ms->m = xreallocarray(ms->m, cap, sizeof *ms->m);
+			ms->cpu_at_scrape = xreallocarray(ms->cpu_at_scrape, cap,
+			    sizeof *ms->cpu_at_scrape);
+			ms->served_at_scrape = xreallocarray(ms->served_at_scrape, cap,
+			    sizeof *ms->served_at_scrape);
+			ms->cap = cap;
+		}
+		ms->m[p] = (struct cl_pod_metrics){ 0 };
+		ms->cpu_at_scrape[p] = 0;
+		ms->served_at_scrape[p] = 0;
 	} else {	/* CL_POD_STARTED: the window starts again */
-		ms->pods[p].cpu_at_scrape = cl_pod_cpu_seconds(c, p);
-		ms->pods[p].m.has = false;
+		ms->cpu_at_scrape[p] = cl_pod_cpu_seconds(c, p);
+		if (ms->m[p].has)
+			c->deploys[c->pods[p].deploy].pods_rev++;
+		ms->m[p].has = false;
 	}
 }
 
@@ -112,6 +150,13 @@ metrics_start(struct cluster *c)
 {
 	if (horizontal_count(c) == 0 && vertical_count(c) == 0)
 		return;
+	struct metrics *ms = metrics_ctl(c);
+	ms->nread = c->ndeploys;
+	ms->read = xcalloc(ms->nread ? ms->nread : 1, sizeof *ms->read);
+	for (size_t i = 0; i < horizontal_count(c); i++)
+		ms->read[horizontal_target(c, i)] = true;
+	for (size_t i = 0; i < vertical_count(c); i++)
+		ms->read[vertical_target(c, i)] = true;
 	sim_after(c->sim, c->t.metrics_resolution, PRIO_METRICS, on_scrape, metrics_ctl(c), 0);
 }
 
@@ -119,7 +164,10 @@ static void
 metrics_destroy(struct cluster *c)
 {
 	struct metrics *ms = metrics_ctl(c);
-	free(ms->pods);
+	free(ms->m);
+	free(ms->cpu_at_scrape);
+	free(ms->served_at_scrape);
+	free(ms->read);
 	free(ms);
 }
 

@@ -148,6 +148,10 @@ struct cl_deploy {
 	int32_t			 replicas;	/* spec.replicas, changed by the HPA */
 	uint32_t		 first_pod;
 	uint32_t		 npods;	/* not deleting */
+	/* Moves on whenever something an autoscaler reads of its pods may
+	 * have changed: a pod added or removed, its phase, Ready condition or
+	 * deletion (store_pods.c), its metrics-server sample (metrics.c). */
+	uint64_t		 pods_rev;
 	uint32_t		 service;	/* NONE if no Service selects it */
 	const struct k8s_pod_spec *cur;	/* template of new pods (VPA); NULL: &spec */
 	uint32_t		 name_seq;

@@ -22,6 +22,7 @@ pod_set_phase(struct cluster *c, uint32_t p, enum pod_phase ph)
 	bool is_running = ph == POD_RUNNING || ph == POD_READY;
 	if (pd->phase == POD_PENDING && ph != POD_PENDING)
 		c->pods_pending--;
+	c->deploys[pd->deploy].pods_rev++;
 	if (was_running && !is_running)
 		c->pods_running--;
 	if (!was_running && is_running)
@@ -86,6 +87,7 @@ pod_create_full(struct cluster *c, uint32_t deploy, uint32_t rs, const char *nam
 		c->pods[d->first_pod].dep_prev = p;
 	d->first_pod = p;
 	d->npods++;
+	d->pods_rev++;
 	if (d->d->kind == K8S_KIND_DEPLOYMENT)
 		cl_event(c, "PodCreated", pd->name, "deployment %s", d->d->name);
 	else
@@ -162,6 +164,7 @@ pod_set_ready(struct cluster *c, uint32_t p, bool ready)
 	pd->ready_cond = ready;
 	pd->was_ready |= ready;
 	c->deploys[pd->deploy].ever_ready |= ready;
+	c->deploys[pd->deploy].pods_rev++;
 	pd->ready_changed = sim_now(c->sim);
 	if (ready && pd->phase == POD_RUNNING)
 		pod_set_phase(c, p, POD_READY);
@@ -227,6 +230,7 @@ pod_delete(struct cluster *c, uint32_t p, const char *reason)
 		return;
 	pd->deleting = true;
 	pd->deleted_at = sim_now(c->sim);
+	c->deploys[pd->deploy].pods_rev++;
 	c->deploys[pd->deploy].npods--;
 	if (pd->rs != NONE)
 		c->rss[pd->rs].npods--;

@@ -57,6 +57,12 @@ vertical_count(const struct cluster *c)
 	return vpas_of(c)->n;
 }
 
+uint32_t
+vertical_target(const struct cluster *c, size_t i)
+{
+	return vpas_of(c)->v[i].deploy;
+}
+
 int
 cl_add_vpa(struct cluster *c, const struct vpa_spec *v, char **cause)
 {

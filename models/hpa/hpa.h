@@ -233,6 +233,12 @@ struct hpa_state {
 	struct hpa_scale_event	*down;
 	size_t			 ndown, capdown;
 	struct hpa_condition	 cond[HPA_NCOND];
+	/* The string literals a condition's reason and message were last
+	 * made of (NULL: not so made), and the literal's length in the
+	 * message (the rest is the message's second part, whole): a reconcile
+	 * that sets the same ones leaves the text as it is. */
+	const char		*cond_lit[HPA_NCOND][2];
+	size_t			 cond_plen[HPA_NCOND];
 	bool			 has_last_scale;
 	sim_ns			 last_scale;
 	int32_t			 desired_replicas;
@@ -290,6 +296,15 @@ struct hpa_input {
 	size_t				 nsamples;
 	const struct hpa_metric_input	*metric_inputs;	/* spec->nmetrics entries, or NULL */
 	sim_ns				 now;
+	/*
+	 * NULL, or the metric results (one per metric, as hpa_result.metrics)
+	 * of an earlier reconcile of this HPA whose pods, samples, metric
+	 * inputs and replicas were these, when no pod was in its cpu
+	 * initialization period (then nothing the calculator reads depends on
+	 * the time). When every one is valid they are this reconcile's
+	 * results, not computed again (the same, to the bit).
+	 */
+	const struct hpa_metric_result	*same_metrics;
 };
 
 struct hpa_metric_result {

@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,19 +55,54 @@ str_join(char *dst, size_t cap, ...)
 	dst[n] = '\0';
 }
 
-/* setCondition: the transition time moves only when the status changes.
- * The message is msg followed by msg2 (NULL: nothing). */
+/*
+ * setCondition: the transition time moves only when the status changes.
+ * The message is msg followed by msg2 (NULL: nothing). lit: reason and msg
+ * are string literals (their pointers tell their text), so when they are
+ * those the condition was last made of, and its message's rest is msg2,
+ * the text is already this (most reconciles set what the last one did).
+ */
 static void
-set_cond(struct hpa_state *st, enum hpa_cond_type t, bool status, sim_ns now,
-    const char *reason, const char *msg, const char *msg2)
+set_cond_of(struct hpa_state *st, enum hpa_cond_type t, bool status, sim_ns now,
+    const char *reason, const char *msg, const char *msg2, bool lit)
 {
 	struct hpa_condition *c = &st->cond[t];
 	if (!c->set || c->status != status)
 		c->last_transition = now;
 	c->set = true;
 	c->status = status;
+	const char **was = st->cond_lit[t];
+	if (lit && was[0] == reason && was[1] == msg && reason != NULL &&
+	    strcmp(c->message + st->cond_plen[t], msg2 != NULL ? msg2 : "") == 0)
+		return;
 	str_join(c->reason, sizeof c->reason, reason, (char *)NULL);
 	str_join(c->message, sizeof c->message, msg, msg2, (char *)NULL);
+	was[0] = was[1] = NULL;
+	if (lit) {
+		/* only when the message is whole (not cut) */
+		size_t plen = strlen(msg), len = strlen(c->message);
+		if (len == plen + (msg2 != NULL ? strlen(msg2) : 0)) {
+			was[0] = reason;
+			was[1] = msg;
+			st->cond_plen[t] = plen;
+		}
+	}
+}
+
+/* set_cond_of with reason and msg string literals. */
+static void
+set_cond(struct hpa_state *st, enum hpa_cond_type t, bool status, sim_ns now,
+    const char *reason, const char *msg, const char *msg2)
+{
+	set_cond_of(st, t, status, now, reason, msg, msg2, true);
+}
+
+/* set_cond_of with reason or msg in a buffer. */
+static void
+set_cond_buf(struct hpa_state *st, enum hpa_cond_type t, bool status, sim_ns now,
+    const char *reason, const char *msg, const char *msg2)
+{
+	set_cond_of(st, t, status, now, reason, msg, msg2, false);
 }
 
 void
@@ -76,7 +112,9 @@ hpa_result_fini(struct hpa_result *r)
 		free(r->metrics[i].error);
 	free(r->metrics);
 	free(r->error);
-	memset(r, 0, sizeof *r);
+	r->metrics = NULL;
+	r->nmetrics = 0;
+	r->error = NULL;
 }
 
 char *
@@ -404,10 +442,19 @@ compute_metrics(struct rctx *x, const struct hpa_metric_spec *metrics,
 	size_t invalid = 0, first = 0;
 	char *first_err = NULL;
 	*err = NULL;
+	/* The earlier results stand in only when all are valid (an invalid
+	 * one's error messages are made by the computation). */
+	const struct hpa_metric_result *same = x->in->same_metrics;
+	for (size_t i = 0; same != NULL && i < n; i++)
+		if (!same[i].valid)
+			same = NULL;
 	for (size_t i = 0; i < n; i++) {
 		struct hpa_metric_result *mr = &out->metrics[i];
 		char *outer = NULL;
-		if (compute_metric(x, i, &metrics[i], mr, &outer) != 0) {
+		if (same != NULL) {
+			*mr = same[i];
+			mr->error = NULL;
+		} else if (compute_metric(x, i, &metrics[i], mr, &outer) != 0) {
 			if (invalid == 0) {
 				first = i;
 				first_err = outer;
@@ -429,7 +476,7 @@ compute_metrics(struct rctx *x, const struct hpa_metric_spec *metrics,
 	}
 	if (invalid >= n || (invalid > 0 && replicas < x->in->spec_replicas)) {
 		const struct hpa_metric_result *mr = &out->metrics[first];
-		set_cond(x->st, HPA_COND_SCALING_ACTIVE, false, x->in->now, mr->reason,
+		set_cond_buf(x->st, HPA_COND_SCALING_ACTIVE, false, x->in->now, mr->reason,
 		    "the HPA was unable to compute the replica count: ", mr->error);
 		return -1;
 	}
@@ -510,13 +557,16 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 		nmetrics = 1;
 	}
 
-	memset(out, 0, sizeof *out);
+	/* every return copies the conditions in whole */
+	memset(out, 0, offsetof(struct hpa_result, cond));
+	out->error = NULL;
 	out->metric_replicas = -1;
 	out->nmetrics = nmetrics;
 	out->metrics = xcalloc(nmetrics, sizeof *out->metrics);
 
-	set_cond(st, HPA_COND_ABLE_TO_SCALE, true, now, "SucceededGetScale",
-	    "the HPA controller was able to get the target's current scale", NULL);
+	/* AbleToScale SucceededGetScale (the scale was read) is set where no
+	 * later AbleToScale of this reconcile replaces it: where one does,
+	 * its status is True too, so the transition time is the same. */
 	int32_t current = in->spec_replicas;
 	out->current_replicas = current;
 	if (!st->has_recs)
@@ -532,6 +582,8 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 	if (in->spec_replicas == 0 && min != 0) {
 		desired = 0;
 		rescale = false;
+		set_cond(st, HPA_COND_ABLE_TO_SCALE, true, now, "SucceededGetScale",
+		    "the HPA controller was able to get the target's current scale", NULL);
 		set_cond(st, HPA_COND_SCALING_ACTIVE, false, now, "ScalingDisabled",
 		    "scaling is disabled since the replica count of the target is zero", NULL);
 	} else if (current > spec->max_replicas) {
@@ -547,6 +599,9 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 		int32_t mdesired = compute_metrics(&x, metrics, nmetrics, out, &err);
 		out->metric_replicas = mdesired;
 		if (mdesired == -1) {
+			set_cond(st, HPA_COND_ABLE_TO_SCALE, true, now, "SucceededGetScale",
+			    "the HPA controller was able to get the target's current scale",
+			    NULL);
 			char ref[256];
 			snprintf(ref, sizeof ref, "%s/%s/%s",
 			    str_or(spec->target_kind, "Deployment"),
@@ -595,7 +650,7 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 	if (rescale) {
 		char to[16];
 		snprintf(to, sizeof to, "%d", (int)desired);
-		set_cond(st, HPA_COND_ABLE_TO_SCALE, true, now, "SucceededRescale",
+		set_cond_buf(st, HPA_COND_ABLE_TO_SCALE, true, now, "SucceededRescale",
 		    "the HPA controller was able to update the target scale to ", to);
 		if (spec->has_behavior) {
 			struct hpa_policy buf[2];

@@ -207,6 +207,16 @@ ks_buf_json_str(struct ks_buf *b, const char *s)
 {
 	ks_buf_add(b, "\"", 1);
 	for (; *s != '\0'; s++) {
+		/* a run of characters that stand for themselves, at once */
+		size_t n = 0;
+		while (s[n] != '\0' && s[n] != '"' && s[n] != '\\' &&
+		    (unsigned char)s[n] >= 0x20)
+			n++;
+		if (n > 0) {
+			ks_buf_add(b, s, n);
+			s += n - 1;
+			continue;
+		}
 		unsigned char c = (unsigned char)*s;
 		switch (c) {
 		case '"':  ks_buf_add(b, "\\\"", 2); break;

@@ -57,6 +57,11 @@ struct sched_group {
 	size_t			 nipa_hits, cap_ipa_hits;
 	uint64_t		 ipa_key;
 	bool			 ipa_valid;
+	/* Its pods' requests (pod_requests: the spec's, podutils.PodRequests
+	 * with and without the non-zero defaults), read once per refresh. */
+	bool			 req_valid;
+	int64_t			 req_cpu, req_mem, req_eph, req_ext[SCHED_MAX_EXT];
+	int64_t			 req_nz_cpu, req_nz_mem;
 };
 struct sched_ipa_hit {
 	int32_t		 group;		/* the existing pods' group */

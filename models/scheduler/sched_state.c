@@ -526,6 +526,7 @@ group_refresh(struct sched *s, struct sched_group *g, const struct k8s_pod_spec 
 		s->groups_gen++;	/* domain counts re-match every group */
 	g->match_hash = mh;
 	g->spec = spec;
+	g->req_valid = false;
 	g->has_affinity = a->npod_required || a->npod_preferred || a->nanti_required ||
 	    a->nanti_preferred;
 	g->has_anti_required = a->nanti_required > 0;
@@ -854,8 +855,26 @@ sched_node_add_pod(struct sched *s, int n, const struct k8s_pod_spec *spec)
 	struct sched_pod *p = &s->pods[id];
 	memset(p, 0, sizeof *p);
 	p->next_free = -1;
-	pod_requests(s, spec, p);
 	p->group = group_of(s, spec);
+	/* the requests are the spec's: read once per group (refreshed with it) */
+	struct sched_group *g = &s->groups[p->group];
+	if (!g->req_valid) {
+		pod_requests(s, spec, p);
+		g->req_cpu = p->cpu;
+		g->req_mem = p->mem;
+		g->req_eph = p->eph;
+		memcpy(g->req_ext, p->ext, sizeof g->req_ext);
+		g->req_nz_cpu = p->nz_cpu;
+		g->req_nz_mem = p->nz_mem;
+		g->req_valid = true;
+	} else {
+		p->cpu = g->req_cpu;
+		p->mem = g->req_mem;
+		p->eph = g->req_eph;
+		memcpy(p->ext, g->req_ext, sizeof p->ext);
+		p->nz_cpu = g->req_nz_cpu;
+		p->nz_mem = g->req_nz_mem;
+	}
 	pod_link(s, id, n);
 	return id;
 }

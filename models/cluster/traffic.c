@@ -728,9 +728,8 @@ traffic_sync(struct cluster *c)
 			sync_profile(c, i);
 		serving_deferred_flush(&tr_of(c)->serve->p[i].lat, c->profiles[i].hist);
 	}
-	/* the flush emptied the latency parts a parked tick adds to: the
-	 * next tick sets them up again */
-	park_release_all(c);
+	/* the flush emptied the latency parts a parked tick adds to */
+	park_after_flush(c);
 	if (tr_of(c)->serve->mesh != NULL)
 		mesh_fluid_interval(tr_of(c)->serve->mesh);
 	cpu_interval(tr_of(c)->cpu, sim_ns_to_s(sim_now(c->sim)));

@@ -146,6 +146,9 @@ void park_catch_up(const struct cluster *c, size_t i, sim_ns target);
 /* Caught up and served by the tick loop again. */
 void park_release(struct cluster *c, size_t i);
 void park_release_all(struct cluster *c);
+/* After traffic_sync's latency flush: each parked profile's latency parts
+ * keyed again as its next tick would key them (serving_deferred_prime). */
+void park_after_flush(struct cluster *c);
 /* A tick at `now` begins: parked profiles whose stretch ended, whose pods
  * got capacities of their own (cpu.h) or that probes now watch (pl_any)
  * go back to the loop. Call after cpu_tick. */

@@ -313,3 +313,22 @@ traffic_check_begin(struct cluster *c)
 			tr->kcpu[tr->kbase[i] + k] = cs->k[k].cpu;
 	}
 }
+
+void
+park_after_flush(struct cluster *c)
+{
+	struct traffic *tr = tr_of(c);
+	if (tr->park.nparked == 0)
+		return;
+	for (size_t i = 0; i < tr->serve->n; i++) {
+		struct serve_prof *sp = &tr->serve->p[i];
+		if (!sp->park.on)
+			continue;
+		/* the order a tick keys them in: its cohorts in order */
+		for (size_t k = 0; k < sp->park.ncoh; k++) {
+			const struct serving_memo *m = &sp->memo[k];
+			serving_deferred_prime(&sp->lat, &m->res, m->in.dist, m->in.timeout,
+			    m->in.net_latency, (double)sp->coh.k[k].n, c->profiles[i].hist);
+		}
+	}
+}

@@ -618,6 +618,9 @@ pending_same(const struct serving_pending *pp, const struct serving_dist *d, dou
 	    pp->rate == rate && pp->net == net && pp->timeout == T;
 }
 
+static void pending_key(struct serving_pending *pp, int k, const struct serving_dist *d,
+    double mean, double rate, double net, double T, const struct serving_result *res);
+
 static void
 serving_defer(struct serving_deferred *df, int k, struct hist *h,
     const struct serving_dist *d, double mean, double rate, double net, double T,
@@ -629,6 +632,15 @@ serving_defer(struct serving_deferred *df, int k, struct hist *h,
 		return;
 	}
 	serving_pending_flush(pp, h, k == 1 ? &df->acc : NULL);
+	pending_key(pp, k, d, mean, rate, net, T, res);
+	pp->w = w;
+}
+
+/* Part pp (k) holds the knots of (d, mean, rate, net, T) and no weight. */
+static void
+pending_key(struct serving_pending *pp, int k, const struct serving_dist *d, double mean,
+    double rate, double net, double T, const struct serving_result *res)
+{
 	pp->set = true;
 	pp->d = d;
 	pp->mean = mean;
@@ -636,7 +648,7 @@ serving_defer(struct serving_deferred *df, int k, struct hist *h,
 	pp->rate = rate;
 	pp->net = net;
 	pp->timeout = T;
-	pp->w = w;
+	pp->w = 0;
 	if (k == 0)
 		for (int i = 0; i < SERVING_NLEV; i++)
 			pp->x[i] = d->sq[i] * mean;
@@ -698,6 +710,27 @@ serving_deferred_hits(const struct serving_deferred *df, const struct serving_re
 		w[1] = n1 * scale;
 	}
 	return true;
+}
+
+void
+serving_deferred_prime(struct serving_deferred *df, const struct serving_result *res,
+    const struct serving_dist *dist, double timeout, double net_latency, double scale,
+    const struct hist *h)
+{
+	if (h == NULL || !(scale > 0) || res->nphase > 0 || !(res->st_n > 0))
+		return;
+	/* serving_add_latency_deferred's keys, as serving_defer sets them */
+	double T = timeout > 0 ? timeout : 0, net = net_latency > 0 ? net_latency : 0;
+	double n1 = res->st_n * res->st_pw;
+	double mean = res->smean > 0 ? res->smean : dist->mean;
+	for (int k = 0; k < 2; k++) {
+		double rate = k == 0 ? 0 : res->st_rate;
+		struct serving_pending *pp = &df->part[k];
+		if ((k == 1 && !(n1 > 0)) || pending_same(pp, dist, mean, rate, net, T))
+			continue;
+		KS_ASSERT(!pp->set);
+		pending_key(pp, k, dist, mean, rate, net, T, res);
+	}
 }
 
 void

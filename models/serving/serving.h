@@ -234,6 +234,12 @@ void serving_add_latency_deferred(const struct serving_result *res,
 bool serving_deferred_hits(const struct serving_deferred *df, const struct serving_result *res,
     const struct serving_dist *dist, double timeout, double net_latency, double scale,
     const struct hist *h, double w[2]);
+/* After serving_deferred_flush: the parts serving_add_latency_deferred(res,
+ * dist, timeout, net_latency, scale, h, df) would key, keyed with no
+ * weight yet, so that what it adds next only adds weights. */
+void serving_deferred_prime(struct serving_deferred *df, const struct serving_result *res,
+    const struct serving_dist *dist, double timeout, double net_latency, double scale,
+    const struct hist *h);
 /* Adds what df holds to h and empties df. */
 void serving_deferred_flush(struct serving_deferred *df, struct hist *h);
 

@@ -281,5 +281,13 @@ cas_usage_stale(struct cas_usage *u, const struct ca_config *cfg, sim_ns now)
 		    q.host_ports != r->q.host_ports || q.cpu != r->q.cpu || q.mem != r->q.mem ||
 		    q.eph != r->q.eph;
 	}
+	/* keep everything now, so that the next check compares it all */
+	for (size_t i = 0; i < c->nnodes; i++)
+		if (c->nodes[i].state != NODE_DELETED)
+			(void)cas_usage_node(u, (uint32_t)i, cfg, now);
+	for (size_t p = 0; p < c->npods; p++)
+		if (c->pods[p].phase != POD_FREE)
+			(void)cas_usage_req(u, (uint32_t)p);
+	(void)cas_usage_any_anti(u);
 	return bad;
 }

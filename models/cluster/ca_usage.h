@@ -52,7 +52,8 @@ bool cas_usage_any_anti(struct cas_usage *u);
 /* Pod p's request (kept per pod incarnation). */
 const struct cas_req *cas_usage_req(struct cas_usage *u, uint32_t p);
 /* For tests: how many kept answers differ from a recomputation now (nodes'
- * inputs, the anti-affinity flag, pods' requests); 0 when none is stale. */
+ * inputs, the anti-affinity flag, pods' requests); 0 when none is stale.
+ * Then keeps the answers for every live node and pod. */
 size_t cas_usage_stale(struct cas_usage *u, const struct ca_config *cfg, sim_ns now);
 
 #endif

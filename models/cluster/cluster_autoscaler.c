@@ -193,9 +193,8 @@ cas_fits(struct cas *ca, struct sched *s, const struct k8s_pod_spec *pod, int no
 			return false;
 		}
 	}
-	for (int p = 0; p < SCHED_NPLUGINS; p++) {
-		if (p == SCHED_NODE_RESOURCES_FIT || !cfg->enabled[p] ||
-		    !sched_plugin_filters((enum sched_plugin)p))
+	for (int p = 0; p <= SCHED_INTER_POD_AFFINITY; p++) {	/* the filter plugins */
+		if (p == SCHED_NODE_RESOURCES_FIT || !cfg->enabled[p])
 			continue;
 		switch (p) {
 		case SCHED_NODE_UNSCHEDULABLE:
@@ -207,7 +206,7 @@ cas_fits(struct cas *ca, struct sched *s, const struct k8s_pod_spec *pod, int no
 				continue;
 			break;
 		case SCHED_TAINT_TOLERATION:
-			if (sched_untolerated_taint(pod, ns) != NULL)
+			if (ns->ntaints > 0 && sched_untolerated_taint(pod, ns) != NULL)
 				return false;
 			continue;
 		case SCHED_NODE_AFFINITY:
@@ -287,7 +286,8 @@ cas_place(struct cluster *c, const struct k8s_pod_spec *spec, const struct cas_r
 				cn->ov_on = true;
 				cn->ov_pods = 0;
 				cn->ov_cpu = cn->ov_mem = cn->ov_eph = 0;
-				KS_GROW(ca->ovnodes, ca->capovnodes, ca->novnodes + 1);
+				if (ca->novnodes == ca->capovnodes)
+					KS_GROW(ca->ovnodes, ca->capovnodes, ca->novnodes + 1);
 				ca->ovnodes[ca->novnodes++] = id;
 			}
 			cn->ov_pods++;

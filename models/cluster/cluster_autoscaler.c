@@ -144,6 +144,19 @@ su_status_name(enum ca_su_status s)
 
 /* ---- simulated scheduling ----------------------------------------------------- */
 
+/* Every enabled filter for pod on node in the pod's filter cycle, begun
+ * when *cycle is false. */
+static bool
+cas_filters(struct sched *s, const struct k8s_pod_spec *pod, int node, bool *cycle)
+{
+	struct sched_node_status st;
+	if (!*cycle) {
+		sched_filter_begin(s, pod, NULL);
+		*cycle = true;
+	}
+	return sched_filter_node(s, node, &st) == SCHED_SUCCESS;
+}
+
 /*
  * Runs every filter plugin the scheduler has enabled; true when all pass.
  * The answer does not depend on their order, so the resource fit (the one
@@ -163,10 +176,14 @@ su_status_name(enum ca_su_status s)
  * ov, when not NULL, is the node's light placements (cas_place): pods and
  * requests the scheduler's sums would hold had they been placed there;
  * only a light pod (cas_req) is tested with them.
+ * cycle, when not NULL, answers the filters the specs and sums do not with
+ * one filter cycle for the pod (sched_filter_begin, begun at the first node
+ * that needs it; *cycle false until then) instead of one per filter and
+ * node: the caller keeps it while the scheduler's cache does not change.
  */
 static bool
 cas_fits(struct cas *ca, struct sched *s, const struct k8s_pod_spec *pod, int node,
-    const struct cas_req *req, const struct cas_node *ov)
+    const struct cas_req *req, const struct cas_node *ov, bool *cycle)
 {
 	const struct sched_config *cfg = sched_config(s);
 	const struct sched_node *sn = sched_node_get(s, node);
@@ -188,6 +205,8 @@ cas_fits(struct cas *ca, struct sched *s, const struct k8s_pod_spec *pod, int no
 			    (req->mem > 0 && req->mem > sn->alloc_mem - rmem) ||
 			    (req->eph > 0 && req->eph > sn->alloc_eph - reph))
 				return false;
+		} else if (cycle != NULL) {
+			return cas_filters(s, pod, node, cycle);
 		} else if (sched_run_filter(s, pod, SCHED_NODE_RESOURCES_FIT, node, &st, NULL,
 		    NULL) != SCHED_SUCCESS) {
 			return false;
@@ -229,6 +248,8 @@ cas_fits(struct cas *ca, struct sched *s, const struct k8s_pod_spec *pod, int no
 		default:
 			break;
 		}
+		if (cycle != NULL)	/* every filter, those above again */
+			return cas_filters(s, pod, node, cycle);
 		if (sched_run_filter(s, pod, (enum sched_plugin)p, node, &st, NULL, NULL) !=
 		    SCHED_SUCCESS)
 			return false;
@@ -272,13 +293,14 @@ cas_place(struct cluster *c, const struct k8s_pod_spec *spec, const struct cas_r
 {
 	struct cas *ca = cas_ctl(c)->ca;
 	size_t n = c->nnodes;
+	bool cycle = false;	/* the pod's filter cycle (cas_fits) */
 	for (size_t k = 0; k < n; k++) {
 		uint32_t id = (uint32_t)((ca->cursor + k) % n);
 		if (id == skip || !cas_destination(c, id))
 			continue;
 		struct cas_node *cn = &ca->nodes[id];
 		if (!cas_fits(ca, scheduler_cache(c), spec, cl_sched_idx(id), req,
-		    light ? cn : NULL))
+		    light ? cn : NULL, &cycle))
 			continue;
 		ca->cursor = (ca->cursor + k + 1) % n;
 		if (light) {
@@ -441,7 +463,7 @@ cas_pending(struct cluster *c, struct ca_pod_group *pg, bool *fits)
 		for (size_t d = 0; d < nd; d++)
 			fits[g * nd + d] = pg[d].count > 0 &&
 			    cas_fits(NULL, ca->tmpl, deploy_template(c, (uint32_t)d), (int)g, NULL,
-			    NULL);
+			    NULL, NULL);
 	int *per = xcalloc(nd, sizeof *per);
 	for (size_t g = 0; g < ca->ngroups && total > 0; g++) {
 		if (ca->gx[g].upcoming == 0)

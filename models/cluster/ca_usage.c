@@ -39,6 +39,7 @@ struct cas_usage {
 	size_t			 capreqs;
 	struct ca_pod_usage	*buf;		/* one node's pods while computing */
 	size_t			 capbuf;
+	uint64_t		 node_gen;	/* node changes seen */
 };
 
 void
@@ -114,6 +115,7 @@ on_change(void *ctx, enum cl_change what, uint32_t id)
 		break;
 	default:	/* node changes */
 		forget_node(u, id);
+		u->node_gen++;
 		break;
 	}
 }
@@ -215,6 +217,12 @@ cas_usage_node(struct cas_usage *u, uint32_t node, const struct ca_config *cfg, 
 	e->skip_ds = cfg->ignore_daemonsets_utilization;
 	e->skip_mirror = cfg->ignore_mirror_pods_utilization;
 	return &e->use;
+}
+
+uint64_t
+cas_usage_node_gen(const struct cas_usage *u)
+{
+	return u->node_gen;
 }
 
 bool

@@ -46,6 +46,9 @@ const struct cas_use *cas_usage_node(struct cas_usage *u, uint32_t node,
 /* The same from the node's pods, ignoring what is kept. */
 void cas_usage_compute(struct cas_usage *u, uint32_t node, const struct ca_config *cfg,
     sim_ns now, struct cas_use *out);
+/* A count of the node changes the store told (nodes added, removed, their
+ * state changed): the same count, no node changed state since. */
+uint64_t cas_usage_node_gen(const struct cas_usage *u);
 /* Whether some pod slot of the store holds a spec with required pod
  * anti-affinity (a freed slot keeps its spec until reused). */
 bool cas_usage_any_anti(struct cas_usage *u);

@@ -70,6 +70,8 @@ struct cas {
 	uint32_t		*ovnodes;	/* nodes with light placements */
 	size_t			 novnodes, capovnodes;
 	struct cas_usage	*use;		/* nodes' and pods' inputs between loops */
+	bool			 groups_ok;	/* the group counts hold for groups_gen */
+	uint64_t		 groups_gen;	/* cas_usage_node_gen when counted */
 	size_t			 cursor;	/* round-robin start of placement */
 	bool			 any_anti;	/* some pod has required pod anti-affinity */
 	int			 last_su_status;	/* last no_scale_up recorded, -1 */
@@ -356,11 +358,17 @@ cas_grow_nodes(struct cluster *c)
 	}
 }
 
-/* Target sizes (nodes not deleted), deletions under way, upcoming nodes. */
+/* Target sizes (nodes not deleted), deletions under way, upcoming nodes;
+ * counted again only after a node changed (state, added, removed) or a
+ * removal started. */
 static void
 cas_refresh_groups(struct cluster *c)
 {
 	struct cas *ca = cas_ctl(c)->ca;
+	if (ca->groups_ok && ca->groups_gen == cas_usage_node_gen(ca->use))
+		return;
+	ca->groups_ok = true;
+	ca->groups_gen = cas_usage_node_gen(ca->use);
 	for (size_t g = 0; g < ca->ngroups; g++) {
 		ca->groups[g].target_size = 0;
 		ca->groups[g].deleting = 0;
@@ -402,7 +410,10 @@ static void
 cas_provision_timeouts(struct cluster *c, sim_ns now)
 {
 	struct cas *ca = cas_ctl(c)->ca;
-	for (size_t i = 0; i < c->nnodes; i++) {
+	int upcoming = 0;	/* (counted by cas_refresh_groups just before) */
+	for (size_t g = 0; g < ca->ngroups; g++)
+		upcoming += ca->gx[g].upcoming;
+	for (size_t i = 0; i < c->nnodes && upcoming > 0; i++) {
 		struct cl_node *n = &c->nodes[i];
 		int32_t g = ca->pool_group[n->pool];
 		if (g < 0 || n->state != NODE_PROVISIONING ||
@@ -620,6 +631,7 @@ cas_start_removal(struct cluster *c, uint32_t id, bool drain, sim_ns now)
 	struct cl_node *n = &c->nodes[id];
 	struct cas_node *cn = &cas_ctl(c)->ca->nodes[id];
 	cn->removing_since = now;
+	cas_ctl(c)->ca->groups_ok = false;
 	cn->drain = drain;
 	n->spec->taints = xreallocarray(n->spec->taints, n->spec->ntaints + 1,
 	    sizeof *n->spec->taints);
@@ -973,7 +985,28 @@ size_t
 cl_ca_usage_stale(struct cluster *c)
 {
 	struct cas *ca = cas_ctl(c)->ca;
-	return ca != NULL ? cas_usage_stale(ca->use, &cas_ctl(c)->cfg, sim_now(c->sim)) : 0;
+	if (ca == NULL)
+		return 0;
+	size_t bad = cas_usage_stale(ca->use, &cas_ctl(c)->cfg, sim_now(c->sim));
+	/* the group counts, when kept, against a count now */
+	if (ca->groups_ok && ca->groups_gen == cas_usage_node_gen(ca->use)) {
+		size_t ng = ca->ngroups;
+		int *kept = xcalloc(3 * ng + 1, sizeof *kept);
+		for (size_t g = 0; g < ng; g++) {
+			kept[3 * g] = ca->groups[g].target_size;
+			kept[3 * g + 1] = ca->groups[g].deleting;
+			kept[3 * g + 2] = ca->gx[g].upcoming;
+		}
+		ca->groups_ok = false;
+		cas_grow_nodes(c);
+		cas_refresh_groups(c);
+		for (size_t g = 0; g < ng; g++)
+			bad += kept[3 * g] != ca->groups[g].target_size ||
+			    kept[3 * g + 1] != ca->groups[g].deleting ||
+			    kept[3 * g + 2] != ca->gx[g].upcoming;
+		free(kept);
+	}
+	return bad;
 }
 
 const struct cl_controller cluster_autoscaler_controller = {

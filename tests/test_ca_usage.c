@@ -2,11 +2,11 @@
  * test_ca_usage.c - what the Cluster Autoscaler keeps between its loops
  * (models/cluster/ca_usage.h: each node's utilization and emptiness, the
  * anti-affinity flag, each pod's request; the node groups' counts) never
- * goes stale: a cluster with
- * the autoscaler under random churn (Deployments scaled up and down, pods
- * deleted, nodes deleted and added, a Deployment with required pod
- * anti-affinity coming and going), checked against a recomputation from
- * the pods every 1-4 s, between and right after the autoscaler's loops.
+ * goes stale: a cluster with the autoscaler under random churn
+ * (Deployments scaled up and down, pods deleted, nodes deleted and added,
+ * a Deployment with required pod anti-affinity coming and going), checked
+ * against a recomputation every 1-4 s and right after the autoscaler's
+ * loops.
  */
 #include "config.h"
 

@@ -142,9 +142,13 @@ recheck_prune(struct ca_state *s, const struct ca_sd_node *nodes, size_t n, sim_
 	if (s->nrecheck == 0)
 		return;
 	int64_t *ids = xcalloc(n > 0 ? n : 1, sizeof *ids);
-	for (size_t j = 0; j < n; j++)
+	bool sorted = true;	/* (the simulation gives them by id) */
+	for (size_t j = 0; j < n; j++) {
 		ids[j] = nodes[j].id;
-	qsort(ids, n, sizeof *ids, cmp_id);
+		sorted &= j == 0 || ids[j - 1] <= ids[j];
+	}
+	if (!sorted)
+		qsort(ids, n, sizeof *ids, cmp_id);
 	size_t k = 0;
 	for (size_t i = 0; i < s->nrecheck; i++) {
 		bool present = bsearch(&s->recheck[i].node, ids, n, sizeof *ids, cmp_id) != NULL;
@@ -347,7 +351,11 @@ ca_scale_down_candidates(const struct ca_config *cfg, struct ca_state *s,
 		v[i].unneeded_since = since;
 		sum->nunneeded++;
 	}
-	qsort(next, nnext, sizeof *next, cmp_unneeded);
+	bool sorted = true;	/* (nodes given by id make it so) */
+	for (size_t i = 1; i < nnext && sorted; i++)
+		sorted = next[i - 1].node <= next[i].node;
+	if (!sorted)
+		qsort(next, nnext, sizeof *next, cmp_unneeded);
 	free(s->unneeded);
 	s->unneeded = next;
 	s->nunneeded = nnext;

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "models/autoscaler/ca.h"
+#include "models/cluster/ca_usage.h"
 #include "models/cluster/controllers.h"
 #include "models/scheduler/sched.h"
 
@@ -39,6 +40,11 @@ struct cas_node {
 	bool	drain;		/* had pods to evict */
 	bool	removable;	/* this scan: found removable, no destination */
 	int	last_code;
+	/* A light simulation's placements on the node (see cas_place): pods
+	 * and the requests they add to the scheduler's sums. */
+	bool	ov_on;
+	int32_t	ov_pods;
+	int64_t	ov_cpu, ov_mem, ov_eph;
 };
 
 struct cas_group {
@@ -61,6 +67,11 @@ struct cas {
 	size_t			 capnodes;
 	int32_t			*placed;	/* temporary placements in the scheduler's cache */
 	size_t			 nplaced, capplaced;
+	uint32_t		*ovnodes;	/* nodes with light placements */
+	size_t			 novnodes, capovnodes;
+	struct cas_usage	*use;		/* nodes' and pods' inputs between loops */
+	bool			 groups_ok;	/* the group counts hold for groups_gen */
+	uint64_t		 groups_gen;	/* cas_usage_node_gen when counted */
 	size_t			 cursor;	/* round-robin start of placement */
 	bool			 any_anti;	/* some pod has required pod anti-affinity */
 	int			 last_su_status;	/* last no_scale_up recorded, -1 */
@@ -135,24 +146,17 @@ su_status_name(enum ca_su_status s)
 
 /* ---- simulated scheduling ----------------------------------------------------- */
 
-/* A pod's request as NodeResourcesFit reads it (k8s_pod_request without
- * the non-zero defaults); plain: no extended resource, so the fit is
- * fitsRequest on the node's sums. */
-struct cas_req {
-	bool	plain;
-	int64_t	cpu, mem, eph;
-};
-
-static void
-cas_req_of(const struct k8s_pod_spec *pod, struct cas_req *q)
+/* Every enabled filter for pod on node in the pod's filter cycle, begun
+ * when *cycle is false. */
+static bool
+cas_filters(struct sched *s, const struct k8s_pod_spec *pod, int node, bool *cycle)
 {
-	struct k8s_resources r;
-	k8s_pod_request(pod, false, &r);
-	q->plain = r.n_ext == 0;
-	q->cpu = r.cpu_milli;
-	q->mem = r.memory;
-	q->eph = r.ephemeral;
-	k8s_res_free(&r);
+	struct sched_node_status st;
+	if (!*cycle) {
+		sched_filter_begin(s, pod, NULL);
+		*cycle = true;
+	}
+	return sched_filter_node(s, node, &st) == SCHED_SUCCESS;
 }
 
 /*
@@ -171,10 +175,17 @@ cas_req_of(const struct k8s_pod_spec *pod, struct cas_req *q)
  * NodeResourcesFit, given req with no extended resource, is fitsRequest:
  * the pod count, then cpu, memory and ephemeral storage requested against
  * allocatable less the node's requests. req NULL: the plugin decides.
+ * ov, when not NULL, is the node's light placements (cas_place): pods and
+ * requests the scheduler's sums would hold had they been placed there;
+ * only a light pod (cas_req) is tested with them.
+ * cycle, when not NULL, answers the filters the specs and sums do not with
+ * one filter cycle for the pod (sched_filter_begin, begun at the first node
+ * that needs it; *cycle false until then) instead of one per filter and
+ * node: the caller keeps it while the scheduler's cache does not change.
  */
 static bool
 cas_fits(struct cas *ca, struct sched *s, const struct k8s_pod_spec *pod, int node,
-    const struct cas_req *req)
+    const struct cas_req *req, const struct cas_node *ov, bool *cycle)
 {
 	const struct sched_config *cfg = sched_config(s);
 	const struct sched_node *sn = sched_node_get(s, node);
@@ -182,19 +193,29 @@ cas_fits(struct cas *ca, struct sched *s, const struct k8s_pod_spec *pod, int no
 	struct sched_node_status st;
 	if (cfg->enabled[SCHED_NODE_RESOURCES_FIT]) {
 		if (req != NULL && req->plain) {
-			if ((int64_t)sn->npods + 1 > sn->alloc_pods ||
-			    (req->cpu > 0 && req->cpu > sn->alloc_cpu - sn->req_cpu) ||
-			    (req->mem > 0 && req->mem > sn->alloc_mem - sn->req_mem) ||
-			    (req->eph > 0 && req->eph > sn->alloc_eph - sn->req_eph))
+			/* (no placement overflows the sums: each one fitted) */
+			int64_t npods = sn->npods, rcpu = sn->req_cpu, rmem = sn->req_mem;
+			int64_t reph = sn->req_eph;
+			if (ov != NULL && ov->ov_on) {
+				npods += ov->ov_pods;
+				rcpu += ov->ov_cpu;
+				rmem += ov->ov_mem;
+				reph += ov->ov_eph;
+			}
+			if (npods + 1 > sn->alloc_pods ||
+			    (req->cpu > 0 && req->cpu > sn->alloc_cpu - rcpu) ||
+			    (req->mem > 0 && req->mem > sn->alloc_mem - rmem) ||
+			    (req->eph > 0 && req->eph > sn->alloc_eph - reph))
 				return false;
+		} else if (cycle != NULL) {
+			return cas_filters(s, pod, node, cycle);
 		} else if (sched_run_filter(s, pod, SCHED_NODE_RESOURCES_FIT, node, &st, NULL,
 		    NULL) != SCHED_SUCCESS) {
 			return false;
 		}
 	}
-	for (int p = 0; p < SCHED_NPLUGINS; p++) {
-		if (p == SCHED_NODE_RESOURCES_FIT || !cfg->enabled[p] ||
-		    !sched_plugin_filters((enum sched_plugin)p))
+	for (int p = 0; p <= SCHED_INTER_POD_AFFINITY; p++) {	/* the filter plugins */
+		if (p == SCHED_NODE_RESOURCES_FIT || !cfg->enabled[p])
 			continue;
 		switch (p) {
 		case SCHED_NODE_UNSCHEDULABLE:
@@ -206,7 +227,7 @@ cas_fits(struct cas *ca, struct sched *s, const struct k8s_pod_spec *pod, int no
 				continue;
 			break;
 		case SCHED_TAINT_TOLERATION:
-			if (sched_untolerated_taint(pod, ns) != NULL)
+			if (ns->ntaints > 0 && sched_untolerated_taint(pod, ns) != NULL)
 				return false;
 			continue;
 		case SCHED_NODE_AFFINITY:
@@ -214,7 +235,7 @@ cas_fits(struct cas *ca, struct sched *s, const struct k8s_pod_spec *pod, int no
 				continue;
 			break;
 		case SCHED_NODE_PORTS:
-			if (!sched_pod_has_host_ports(pod))
+			if (req != NULL ? !req->host_ports : !sched_pod_has_host_ports(pod))
 				continue;
 			break;
 		case SCHED_POD_TOPOLOGY_SPREAD:
@@ -229,6 +250,8 @@ cas_fits(struct cas *ca, struct sched *s, const struct k8s_pod_spec *pod, int no
 		default:
 			break;
 		}
+		if (cycle != NULL)	/* every filter, those above again */
+			return cas_filters(s, pod, node, cycle);
 		if (sched_run_filter(s, pod, (enum sched_plugin)p, node, &st, NULL, NULL) !=
 		    SCHED_SUCCESS)
 			return false;
@@ -237,15 +260,13 @@ cas_fits(struct cas *ca, struct sched *s, const struct k8s_pod_spec *pod, int no
 }
 
 /* Whether some pod of the cluster, and so possibly of the scheduler's
- * cache, has required pod anti-affinity; read at the start of each loop. */
+ * cache, has required pod anti-affinity; read at the start of each loop
+ * (a count kept as pods are created: cas_usage_any_anti). */
 static void
 cas_refresh_anti(struct cluster *c)
 {
 	struct cas *ca = cas_ctl(c)->ca;
-	ca->any_anti = false;
-	for (size_t i = 0; i < c->npods && !ca->any_anti; i++)
-		ca->any_anti = c->pods[i].spec != NULL &&
-		    c->pods[i].spec->affinity.nanti_required > 0;
+	ca->any_anti = cas_usage_any_anti(ca->use);
 }
 
 /* A node that can receive pods in a simulation: Ready and not being
@@ -262,21 +283,43 @@ cas_destination(const struct cluster *c, uint32_t n)
  * round-robin from where the last search ended, that is a destination, is
  * not `skip` and passes every filter. The pod is then placed there in the
  * scheduler's state until cas_revert. Returns the node or NONE.
+ * light: every pod placed until cas_revert is light (cas_req) and no pod
+ * has required anti-affinity (ca->any_anti false), so no filter reads more
+ * of the placements than the requested sums and pod counts they add; those
+ * are kept beside the scheduler's (struct cas_node's ov_*) instead of
+ * placing the pod in its cache, with the same answers.
  */
 static uint32_t
-cas_place(struct cluster *c, const struct k8s_pod_spec *spec, uint32_t skip)
+cas_place(struct cluster *c, const struct k8s_pod_spec *spec, const struct cas_req *req,
+    uint32_t skip, bool light)
 {
 	struct cas *ca = cas_ctl(c)->ca;
 	size_t n = c->nnodes;
-	struct cas_req req;
-	cas_req_of(spec, &req);
+	bool cycle = false;	/* the pod's filter cycle (cas_fits) */
 	for (size_t k = 0; k < n; k++) {
 		uint32_t id = (uint32_t)((ca->cursor + k) % n);
 		if (id == skip || !cas_destination(c, id))
 			continue;
-		if (!cas_fits(ca, scheduler_cache(c), spec, cl_sched_idx(id), &req))
+		struct cas_node *cn = &ca->nodes[id];
+		if (!cas_fits(ca, scheduler_cache(c), spec, cl_sched_idx(id), req,
+		    light ? cn : NULL, &cycle))
 			continue;
 		ca->cursor = (ca->cursor + k + 1) % n;
+		if (light) {
+			if (!cn->ov_on) {
+				cn->ov_on = true;
+				cn->ov_pods = 0;
+				cn->ov_cpu = cn->ov_mem = cn->ov_eph = 0;
+				if (ca->novnodes == ca->capovnodes)
+					KS_GROW(ca->ovnodes, ca->capovnodes, ca->novnodes + 1);
+				ca->ovnodes[ca->novnodes++] = id;
+			}
+			cn->ov_pods++;
+			cn->ov_cpu += req->cpu;
+			cn->ov_mem += req->mem;
+			cn->ov_eph += req->eph;
+			return id;
+		}
 		KS_GROW(ca->placed, ca->capplaced, ca->nplaced + 1);
 		ca->placed[ca->nplaced++] = sched_node_add_pod(scheduler_cache(c),
 		    cl_sched_idx(id), spec);
@@ -292,6 +335,8 @@ cas_revert(struct cluster *c)
 	struct cas *ca = cas_ctl(c)->ca;
 	while (ca->nplaced > 0)
 		sched_node_remove_pod(scheduler_cache(c), ca->placed[--ca->nplaced]);
+	while (ca->novnodes > 0)
+		ca->nodes[ca->ovnodes[--ca->novnodes]].ov_on = false;
 }
 
 /* ---- groups --------------------------------------------------------------------- */
@@ -309,14 +354,21 @@ cas_grow_nodes(struct cluster *c)
 		ca->nodes[i].drain = false;
 		ca->nodes[i].removable = false;
 		ca->nodes[i].last_code = CAS_CODE_NONE;
+		ca->nodes[i].ov_on = false;
 	}
 }
 
-/* Target sizes (nodes not deleted), deletions under way, upcoming nodes. */
+/* Target sizes (nodes not deleted), deletions under way, upcoming nodes;
+ * counted again only after a node changed (state, added, removed) or a
+ * removal started. */
 static void
 cas_refresh_groups(struct cluster *c)
 {
 	struct cas *ca = cas_ctl(c)->ca;
+	if (ca->groups_ok && ca->groups_gen == cas_usage_node_gen(ca->use))
+		return;
+	ca->groups_ok = true;
+	ca->groups_gen = cas_usage_node_gen(ca->use);
 	for (size_t g = 0; g < ca->ngroups; g++) {
 		ca->groups[g].target_size = 0;
 		ca->groups[g].deleting = 0;
@@ -358,7 +410,10 @@ static void
 cas_provision_timeouts(struct cluster *c, sim_ns now)
 {
 	struct cas *ca = cas_ctl(c)->ca;
-	for (size_t i = 0; i < c->nnodes; i++) {
+	int upcoming = 0;	/* (counted by cas_refresh_groups just before) */
+	for (size_t g = 0; g < ca->ngroups; g++)
+		upcoming += ca->gx[g].upcoming;
+	for (size_t i = 0; i < c->nnodes && upcoming > 0; i++) {
 		struct cl_node *n = &c->nodes[i];
 		int32_t g = ca->pool_group[n->pool];
 		if (g < 0 || n->state != NODE_PROVISIONING ||
@@ -404,8 +459,11 @@ cas_pending(struct cluster *c, struct ca_pod_group *pg, bool *fits)
 		pg[d].memory = r.memory;
 		k8s_res_get(&r, "nvidia.com/gpu", &pg[d].gpu);
 		k8s_res_free(&r);
+		struct cas_req req;
+		cas_req_of(deploy_template(c, (uint32_t)d), &req);
 		/* Equivalent pods: once one does not fit, the rest do not either. */
-		while (pg[d].count > 0 && cas_place(c, deploy_template(c, (uint32_t)d), NONE) != NONE)
+		while (pg[d].count > 0 &&
+		    cas_place(c, deploy_template(c, (uint32_t)d), &req, NONE, false) != NONE)
 			pg[d].count--;
 		total += pg[d].count;
 	}
@@ -415,7 +473,8 @@ cas_pending(struct cluster *c, struct ca_pod_group *pg, bool *fits)
 	for (size_t g = 0; g < ca->ngroups; g++)
 		for (size_t d = 0; d < nd; d++)
 			fits[g * nd + d] = pg[d].count > 0 &&
-			    cas_fits(NULL, ca->tmpl, deploy_template(c, (uint32_t)d), (int)g, NULL);
+			    cas_fits(NULL, ca->tmpl, deploy_template(c, (uint32_t)d), (int)g, NULL,
+			    NULL, NULL);
 	int *per = xcalloc(nd, sizeof *per);
 	for (size_t g = 0; g < ca->ngroups && total > 0; g++) {
 		if (ca->gx[g].upcoming == 0)
@@ -515,7 +574,8 @@ cas_movable(const struct cl_pod *pd)
  * first (BlockedByPod), then every pod must fit on another destination
  * node, placed one after another (NoPlaceToMovePods). A removable node's
  * budget is consumed. count has room for every PDB. Returns whether the
- * node is removable.
+ * node is removable. The placements are light (cas_place) when every pod
+ * to move is light and no pod has required anti-affinity.
  */
 static bool
 cas_simulate_removal(struct cluster *c, uint32_t id, int32_t *allowed, int32_t *count,
@@ -539,9 +599,16 @@ cas_simulate_removal(struct cluster *c, uint32_t id, int32_t *allowed, int32_t *
 				sd->pdb_ok = false;
 		}
 	}
+	struct cas *ca = cas_ctl(c)->ca;
+	bool light = !ca->any_anti;
+	for (uint32_t p = n->first_pod; p != NONE && light && sd->pdb_ok;
+	    p = c->pods[p].node_next)
+		if (cas_movable(&c->pods[p]))
+			light = cas_usage_req(ca->use, p)->light;
 	for (uint32_t p = n->first_pod; p != NONE && sd->pdb_ok; p = c->pods[p].node_next) {
 		const struct cl_pod *pd = &c->pods[p];
-		if (cas_movable(pd) && cas_place(c, pd->spec, id) == NONE) {
+		if (cas_movable(pd) &&
+		    cas_place(c, pd->spec, cas_usage_req(ca->use, p), id, light) == NONE) {
 			sd->pods_fit_elsewhere = false;
 			break;
 		}
@@ -564,6 +631,7 @@ cas_start_removal(struct cluster *c, uint32_t id, bool drain, sim_ns now)
 	struct cl_node *n = &c->nodes[id];
 	struct cas_node *cn = &cas_ctl(c)->ca->nodes[id];
 	cn->removing_since = now;
+	cas_ctl(c)->ca->groups_ok = false;
 	cn->drain = drain;
 	n->spec->taints = xreallocarray(n->spec->taints, n->spec->ntaints + 1,
 	    sizeof *n->spec->taints);
@@ -706,9 +774,6 @@ cas_scale_down(struct cluster *c, sim_ns now)
 			ids[n++] = (uint32_t)i;
 	struct ca_sd_node *sd = xcalloc(n + 1, sizeof *sd);
 	struct ca_sd_verdict *v = xcalloc(n + 1, sizeof *v);
-	size_t cap_usage = 16;
-	struct ca_pod_usage *usage = xcalloc(cap_usage, sizeof *usage);
-	/* podutils.PodRequests: each pod's, computed when it was created. */
 
 	ca_planner_update(cfg, &ca->st, now);
 	for (size_t i = 0; i < c->nnodes; i++)
@@ -726,38 +791,17 @@ cas_scale_down(struct cluster *c, sim_ns now)
 		const struct k8s_resources *a = &nd->spec->allocatable;
 		s->cpu_milli = a->cpu_milli;
 		s->memory = a->memory;
-		struct ca_node_alloc alloc = {
-			.cpu_milli = a->cpu_milli, .memory = a->memory,
-			.has_cpu = a->has_cpu, .has_memory = a->has_memory,
-		};
-		size_t np = 0;
 		s->empty = true;
 		s->pods_fit_elsewhere = true;
 		s->pdb_ok = true;
 		if (s->elig.group < 0)
 			continue;	/* NotAutoscaled comes before utilization */
-		for (uint32_t p = nd->first_pod; p != NONE; p = c->pods[p].node_next) {
-			const struct cl_pod *pd = &c->pods[p];
-			KS_GROW(usage, cap_usage, np + 1);
-			memset(&usage[np], 0, sizeof usage[np]);
-			usage[np].cpu_milli = pd->req_cpu_milli;
-			usage[np].memory = pd->req_memory;
-			usage[np].grace_s = c->deploys[pd->deploy].spec.termination_grace_s;
-			usage[np].daemonset = pd->daemon;
-			/* the API's deletionTimestamp: the request plus the grace period */
-			usage[np].deletion_time = pd->deleting ?
-			    pd->deleted_at + usage[np].grace_s * SIM_SEC : SIM_NEVER;
-			np++;
-			if (cas_movable(pd))
-				s->empty = false;
-		}
-		struct ca_util u;
-		s->elig.util_error = ca_utilization(&alloc, usage, np,
-		    cfg->ignore_daemonsets_utilization, cfg->ignore_mirror_pods_utilization, now,
-		    &u, NULL) < 0;
-		s->elig.utilization = u.utilization;
+		/* podutils.PodRequests: each pod's, computed when it was created */
+		const struct cas_use *u = cas_usage_node(ca->use, id, cfg, now);
+		s->empty = u->empty;
+		s->elig.util_error = u->util_error;
+		s->elig.utilization = u->utilization;
 	}
-	free(usage);
 	int limit = cas_simulate_candidates(c, sd, n, now);
 
 	struct ca_sd_summary sum;
@@ -839,6 +883,7 @@ cas_start(struct cluster *c)
 	struct cas *ca = xcalloc(1, sizeof *ca);
 	cas_ctl(c)->ca = ca;
 	ca->rng = sim_rng_new(c->seed, "cluster-autoscaler");
+	ca->use = cas_usage_new(c);
 	ca_state_init(&ca->st);
 	ca->last_su_status = -1;
 	ca->pool_group = xcalloc(c->npools, sizeof *ca->pool_group);
@@ -913,6 +958,8 @@ cas_free(struct cluster *c)
 	free(ca->pool_group);
 	free(ca->nodes);
 	free(ca->placed);
+	free(ca->ovnodes);
+	cas_usage_free(ca->use);
 	ca_state_fini(&ca->st);
 	gsl_rng_free(ca->rng);
 	free(ca);
@@ -932,6 +979,34 @@ cas_destroy(struct cluster *c)
 {
 	cas_free(c);
 	free(cas_ctl(c));
+}
+
+size_t
+cl_ca_usage_stale(struct cluster *c)
+{
+	struct cas *ca = cas_ctl(c)->ca;
+	if (ca == NULL)
+		return 0;
+	size_t bad = cas_usage_stale(ca->use, &cas_ctl(c)->cfg, sim_now(c->sim));
+	/* the group counts, when kept, against a count now */
+	if (ca->groups_ok && ca->groups_gen == cas_usage_node_gen(ca->use)) {
+		size_t ng = ca->ngroups;
+		int *kept = xcalloc(3 * ng + 1, sizeof *kept);
+		for (size_t g = 0; g < ng; g++) {
+			kept[3 * g] = ca->groups[g].target_size;
+			kept[3 * g + 1] = ca->groups[g].deleting;
+			kept[3 * g + 2] = ca->gx[g].upcoming;
+		}
+		ca->groups_ok = false;
+		cas_grow_nodes(c);
+		cas_refresh_groups(c);
+		for (size_t g = 0; g < ng; g++)
+			bad += kept[3 * g] != ca->groups[g].target_size ||
+			    kept[3 * g + 1] != ca->groups[g].deleting ||
+			    kept[3 * g + 2] != ca->gx[g].upcoming;
+		free(kept);
+	}
+	return bad;
 }
 
 const struct cl_controller cluster_autoscaler_controller = {

@@ -128,6 +128,12 @@ bool scheduler_place_now(struct cluster *c, uint32_t pod, uint32_t on);
 /* The node's index in the scheduler's cache. */
 #define cl_sched_idx(node)	((int)(node))
 
+/* cluster_autoscaler.c, for tests: how many of the inputs the Cluster
+ * Autoscaler keeps between its loops (ca_usage.h, and its node groups'
+ * counts) differ from their recomputation now; 0 when none is stale (and
+ * when it does not run). */
+size_t cl_ca_usage_stale(struct cluster *c);
+
 /* disruption.c: policy/v1 disruptionsAllowed of a PDB now, and whether it
  * selects a pod of that template. */
 int32_t cl_pdb_allowed(struct cluster *c, const struct k8s_pdb *pdb);

@@ -698,17 +698,31 @@ filter_node(struct sched *s, int node, struct sched_node_status *st)
 	return SCHED_SUCCESS;
 }
 
-enum sched_code
-sched_filter_fresh(struct sched *s, const struct k8s_pod_spec *pod,
-    const struct k8s_selector *owner, int node, struct sched_node_status *st)
+void
+sched_filter_begin(struct sched *s, const struct k8s_pod_spec *pod,
+    const struct k8s_selector *owner)
 {
 	sched_cycle_begin(s, pod, owner);
 	for (int p = 0; p <= SCHED_INTER_POD_AFFINITY; p++)
 		if (s->cfg.enabled[p])
 			prefilter(s, (enum sched_plugin)p);
 	filters_prepare(s);
+}
+
+enum sched_code
+sched_filter_node(struct sched *s, int node, struct sched_node_status *st)
+{
+	KS_ASSERT(node >= 0 && (size_t)node < s->nnodes && s->nodes[node].spec != NULL);
 	memset(st, 0, sizeof *st);
 	return filter_node(s, node, st);
+}
+
+enum sched_code
+sched_filter_fresh(struct sched *s, const struct k8s_pod_spec *pod,
+    const struct k8s_selector *owner, int node, struct sched_node_status *st)
+{
+	sched_filter_begin(s, pod, owner);
+	return sched_filter_node(s, node, st);
 }
 
 int

@@ -299,6 +299,16 @@ struct sched_insufficient {	/* NodeResourcesFit InsufficientResource */
 enum sched_code sched_run_filter(struct sched *s, const struct k8s_pod_spec *pod,
     enum sched_plugin p, int node, struct sched_node_status *st,
     struct sched_insufficient *ins, int *nins);
+/*
+ * Every enabled filter for one pod on one node, as a scheduling cycle runs
+ * them (with its shortcuts for filters the pod's spec or the node answers):
+ * sched_filter_begin starts the cycle (PreFilter of every filter plugin),
+ * then sched_filter_node answers for any live node, as long as the cache
+ * does not change and no other cycle starts. Returns st->code.
+ */
+void sched_filter_begin(struct sched *s, const struct k8s_pod_spec *pod,
+    const struct k8s_selector *owner_selector);
+enum sched_code sched_filter_node(struct sched *s, int node, struct sched_node_status *st);
 /* Runs one score plugin (PreScore, Score, NormalizeScore) over the given
  * feasible nodes; raw and norm (either may be NULL) get one entry per node.
  * Returns 1 when PreScore skipped the plugin (scores are then 0), else 0. */

@@ -1,0 +1,301 @@
+/*
+ * ca_usage.c - the Cluster Autoscaler's inputs kept between its loops (see
+ * ca_usage.h). Per node: the last computed utilization and emptiness, with
+ * the allocatable and flags they were computed for; the store's watch
+ * forgets a node's when a pod is bound to it, is deleted on it or leaves
+ * it. Per pod slot: the request of its incarnation (pod generation). The
+ * anti-affinity flag is a count of slots, updated when a slot gets a pod.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/cluster/ca_usage.h"
+#include "models/scheduler/sched.h"
+
+struct cas_unode {
+	bool		valid;
+	uint32_t	ndeleting;	/* pods being deleted: recomputed every time */
+	int64_t		cpu, mem;	/* the allocatable it was computed for */
+	bool		has_cpu, has_mem, skip_ds, skip_mirror;
+	struct cas_use	use;
+};
+
+struct cas_preq {
+	uint32_t			 gen;	/* 0: none */
+	const struct k8s_pod_spec	*spec;
+	struct cas_req			 q;
+};
+
+struct cas_usage {
+	struct cluster		*c;
+	struct cas_unode	*nodes;
+	size_t			 capnodes;
+	bool			 anti_init;
+	bool			*anti;		/* per pod slot: its spec has required anti-affinity */
+	size_t			 capanti, nanti;
+	struct cas_preq		*reqs;
+	size_t			 capreqs;
+	struct ca_pod_usage	*buf;		/* one node's pods while computing */
+	size_t			 capbuf;
+	uint64_t		 node_gen;	/* node changes seen */
+};
+
+void
+cas_req_of(const struct k8s_pod_spec *pod, struct cas_req *q)
+{
+	struct k8s_resources r;
+	k8s_pod_request(pod, false, &r);
+	q->plain = r.n_ext == 0;
+	q->cpu = r.cpu_milli;
+	q->mem = r.memory;
+	q->eph = r.ephemeral;
+	k8s_res_free(&r);
+	q->host_ports = sched_pod_has_host_ports(pod);
+	q->light = q->plain && q->cpu >= 0 && q->mem >= 0 && q->eph >= 0 && !q->host_ports &&
+	    pod->nspread == 0 && pod->affinity.npod_required == 0 &&
+	    pod->affinity.nanti_required == 0;
+}
+
+static void
+grow_nodes(struct cas_usage *u, size_t n)
+{
+	size_t old = u->capnodes;
+	if (n <= old)
+		return;
+	KS_GROW(u->nodes, u->capnodes, n);
+	memset(&u->nodes[old], 0, (u->capnodes - old) * sizeof *u->nodes);
+}
+
+static void
+forget_node(struct cas_usage *u, uint32_t node)
+{
+	if (node != NONE && node < u->capnodes)
+		u->nodes[node].valid = false;
+}
+
+static bool
+spec_anti(const struct k8s_pod_spec *spec)
+{
+	return spec != NULL && spec->affinity.nanti_required > 0;
+}
+
+static void
+note_slot(struct cas_usage *u, uint32_t p)
+{
+	if (p >= u->capanti) {
+		size_t old = u->capanti;
+		KS_GROW(u->anti, u->capanti, (size_t)p + 1);
+		memset(&u->anti[old], 0, (u->capanti - old) * sizeof *u->anti);
+	}
+	bool now = spec_anti(u->c->pods[p].spec);
+	if (now != u->anti[p]) {
+		u->anti[p] = now;
+		if (now)
+			u->nanti++;
+		else
+			u->nanti--;
+	}
+}
+
+static void
+on_change(void *ctx, enum cl_change what, uint32_t id)
+{
+	struct cas_usage *u = ctx;
+	switch (what) {
+	case CL_POD_ADDED:
+		if (u->anti_init)
+			note_slot(u, id);
+		break;
+	case CL_POD_BOUND:
+	case CL_POD_DELETING:
+	case CL_POD_REMOVED:
+		forget_node(u, u->c->pods[id].node);
+		break;
+	default:	/* node changes */
+		forget_node(u, id);
+		u->node_gen++;
+		break;
+	}
+}
+
+struct cas_usage *
+cas_usage_new(struct cluster *c)
+{
+	struct cas_usage *u = xcalloc(1, sizeof *u);
+	u->c = c;
+	cl_watch(c, CL_ON(CL_POD_ADDED) | CL_ON(CL_POD_BOUND) | CL_ON(CL_POD_DELETING) |
+	    CL_ON(CL_POD_REMOVED) | CL_ON(CL_NODE_ADDED) | CL_ON(CL_NODE_UPDATED) |
+	    CL_ON(CL_NODE_REMOVED), on_change, u);
+	return u;
+}
+
+void
+cas_usage_free(struct cas_usage *u)
+{
+	if (u == NULL)
+		return;
+	free(u->nodes);
+	free(u->anti);
+	free(u->reqs);
+	free(u->buf);
+	free(u);
+}
+
+/* The scale-down's utilization.Calculate over the node's pods, as
+ * podutils.PodRequests (each pod's, computed when it was created) give
+ * them; *ndeleting gets the pods being deleted. */
+static void
+compute(struct cas_usage *u, uint32_t node, const struct ca_config *cfg, sim_ns now,
+    struct cas_use *out, uint32_t *ndeleting)
+{
+	const struct cluster *c = u->c;
+	const struct cl_node *nd = &c->nodes[node];
+	const struct k8s_resources *a = &nd->spec->allocatable;
+	struct ca_node_alloc alloc = {
+		.cpu_milli = a->cpu_milli, .memory = a->memory,
+		.has_cpu = a->has_cpu, .has_memory = a->has_memory,
+	};
+	size_t np = 0;
+	*ndeleting = 0;
+	out->empty = true;
+	for (uint32_t p = nd->first_pod; p != NONE; p = c->pods[p].node_next) {
+		const struct cl_pod *pd = &c->pods[p];
+		KS_GROW(u->buf, u->capbuf, np + 1);
+		struct ca_pod_usage *pu = &u->buf[np++];
+		memset(pu, 0, sizeof *pu);
+		pu->cpu_milli = pd->req_cpu_milli;
+		pu->memory = pd->req_memory;
+		pu->grace_s = c->deploys[pd->deploy].spec.termination_grace_s;
+		pu->daemonset = pd->daemon;
+		/* the API's deletionTimestamp: the request plus the grace period */
+		pu->deletion_time = pd->deleting ?
+		    pd->deleted_at + pu->grace_s * SIM_SEC : SIM_NEVER;
+		*ndeleting += pd->deleting;
+		if (!pd->deleting && !pd->daemon)	/* a pod a removal would move */
+			out->empty = false;
+	}
+	struct ca_util ut;
+	out->util_error = ca_utilization(&alloc, u->buf, np, cfg->ignore_daemonsets_utilization,
+	    cfg->ignore_mirror_pods_utilization, now, &ut, NULL) < 0;
+	out->utilization = ut.utilization;
+}
+
+void
+cas_usage_compute(struct cas_usage *u, uint32_t node, const struct ca_config *cfg,
+    sim_ns now, struct cas_use *out)
+{
+	uint32_t ndel;
+	compute(u, node, cfg, now, out, &ndel);
+}
+
+/* Whether the kept answer was computed for these inputs. */
+static bool
+kept(const struct cas_unode *e, const struct k8s_resources *a, const struct ca_config *cfg)
+{
+	return e->valid && e->ndeleting == 0 && e->cpu == a->cpu_milli && e->mem == a->memory &&
+	    e->has_cpu == a->has_cpu && e->has_mem == a->has_memory &&
+	    e->skip_ds == cfg->ignore_daemonsets_utilization &&
+	    e->skip_mirror == cfg->ignore_mirror_pods_utilization;
+}
+
+const struct cas_use *
+cas_usage_node(struct cas_usage *u, uint32_t node, const struct ca_config *cfg, sim_ns now)
+{
+	grow_nodes(u, u->c->nnodes);
+	struct cas_unode *e = &u->nodes[node];
+	const struct k8s_resources *a = &u->c->nodes[node].spec->allocatable;
+	if (kept(e, a, cfg))
+		return &e->use;
+	compute(u, node, cfg, now, &e->use, &e->ndeleting);
+	e->valid = true;
+	e->cpu = a->cpu_milli;
+	e->mem = a->memory;
+	e->has_cpu = a->has_cpu;
+	e->has_mem = a->has_memory;
+	e->skip_ds = cfg->ignore_daemonsets_utilization;
+	e->skip_mirror = cfg->ignore_mirror_pods_utilization;
+	return &e->use;
+}
+
+uint64_t
+cas_usage_node_gen(const struct cas_usage *u)
+{
+	return u->node_gen;
+}
+
+bool
+cas_usage_any_anti(struct cas_usage *u)
+{
+	if (!u->anti_init) {
+		u->anti_init = true;
+		for (size_t i = 0; i < u->c->npods; i++)
+			note_slot(u, (uint32_t)i);
+	}
+	return u->nanti > 0;
+}
+
+const struct cas_req *
+cas_usage_req(struct cas_usage *u, uint32_t p)
+{
+	const struct cl_pod *pd = &u->c->pods[p];
+	if (p >= u->capreqs) {
+		size_t old = u->capreqs;
+		KS_GROW(u->reqs, u->capreqs, (size_t)p + 1);
+		memset(&u->reqs[old], 0, (u->capreqs - old) * sizeof *u->reqs);
+	}
+	struct cas_preq *r = &u->reqs[p];
+	if (r->gen != pd->gen || r->spec != pd->spec || r->gen == 0) {
+		cas_req_of(pd->spec, &r->q);
+		r->gen = pd->gen;
+		r->spec = pd->spec;
+	}
+	return &r->q;
+}
+
+size_t
+cas_usage_stale(struct cas_usage *u, const struct ca_config *cfg, sim_ns now)
+{
+	const struct cluster *c = u->c;
+	size_t bad = 0;
+	grow_nodes(u, c->nnodes);
+	for (size_t i = 0; i < c->nnodes; i++) {
+		if (c->nodes[i].state == NODE_DELETED)
+			continue;
+		struct cas_use fresh;
+		uint32_t ndel;
+		compute(u, (uint32_t)i, cfg, now, &fresh, &ndel);
+		const struct cas_unode *e = &u->nodes[i];
+		if (kept(e, &c->nodes[i].spec->allocatable, cfg) &&
+		    (e->use.empty != fresh.empty || e->use.util_error != fresh.util_error ||
+		    e->use.utilization != fresh.utilization))
+			bad++;
+	}
+	if (u->anti_init) {
+		bool any = false;
+		for (size_t i = 0; i < c->npods; i++)
+			any |= spec_anti(c->pods[i].spec);
+		bad += any != (u->nanti > 0);
+	}
+	for (size_t p = 0; p < c->npods && p < u->capreqs; p++) {
+		const struct cas_preq *r = &u->reqs[p];
+		if (r->gen == 0 || r->gen != c->pods[p].gen || r->spec != c->pods[p].spec ||
+		    c->pods[p].phase == POD_FREE)
+			continue;
+		struct cas_req q;
+		cas_req_of(r->spec, &q);
+		bad += q.plain != r->q.plain || q.light != r->q.light ||
+		    q.host_ports != r->q.host_ports || q.cpu != r->q.cpu || q.mem != r->q.mem ||
+		    q.eph != r->q.eph;
+	}
+	/* keep everything now, so that the next check compares it all */
+	for (size_t i = 0; i < c->nnodes; i++)
+		if (c->nodes[i].state != NODE_DELETED)
+			(void)cas_usage_node(u, (uint32_t)i, cfg, now);
+	for (size_t p = 0; p < c->npods; p++)
+		if (c->pods[p].phase != POD_FREE)
+			(void)cas_usage_req(u, (uint32_t)p);
+	(void)cas_usage_any_anti(u);
+	return bad;
+}

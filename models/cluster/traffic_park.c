@@ -190,30 +190,60 @@ park_catch_up(const struct cluster *c, size_t i, sim_ns target)
 	double sok = sp->ok, serr = sp->errors, stmo = sp->timeouts;
 	const double d_off = pk->offered, d_ok = pk->ok, d_err = pk->errors,
 	    d_tmo = pk->timeouts, d_lost = pk->lost, d_work = pk->work;
-	for (uint64_t t = 0; t < K; t++) {
-		for (size_t k = 0; k < pk->ncoh; k++) {
-			sv[k] += pk->served[k];
-			cpu[k] += pk->cpu[k];
-			occ += pk->occ[k];
-			soj += pk->soj[k];
-			adm += pk->adm[k];
+	if (pk->ncoh == 1 && pk->nlat[0] == 1 && pk->nlat[1] <= 1) {
+		/* one cohort, the steady case: the same additions unrolled */
+		const double d_sv = pk->served[0], d_cpu = pk->cpu[0], d_occ = pk->occ[0],
+		    d_soj = pk->soj[0], d_adm = pk->adm[0], d_l0 = pk->lat[0][0],
+		    d_l1 = pk->lat[1][0];
+		const bool l1 = pk->nlat[1] == 1;
+		for (uint64_t t = 0; t < K; t++) {
+			sv[0] += d_sv;
+			cpu[0] += d_cpu;
+			occ += d_occ;
+			soj += d_soj;
+			adm += d_adm;
+			lat0 += d_l0;
+			if (l1)
+				lat1 += d_l1;
+			work += d_work;
+			off += d_off;
+			toff += d_off;
+			soff += d_off;
+			ok += d_ok;
+			err += d_err;
+			tmo += d_tmo;
+			tok += d_ok;
+			terr += d_lost;
+			sok += d_ok;
+			serr += d_err;
+			stmo += d_tmo;
 		}
-		for (size_t k = 0; k < pk->nlat[0]; k++)
-			lat0 += pk->lat[0][k];
-		for (size_t k = 0; k < pk->nlat[1]; k++)
-			lat1 += pk->lat[1][k];
-		work += d_work;
-		off += d_off;
-		toff += d_off;
-		soff += d_off;
-		ok += d_ok;
-		err += d_err;
-		tmo += d_tmo;
-		tok += d_ok;
-		terr += d_lost;
-		sok += d_ok;
-		serr += d_err;
-		stmo += d_tmo;
+	} else {
+		for (uint64_t t = 0; t < K; t++) {
+			for (size_t k = 0; k < pk->ncoh; k++) {
+				sv[k] += pk->served[k];
+				cpu[k] += pk->cpu[k];
+				occ += pk->occ[k];
+				soj += pk->soj[k];
+				adm += pk->adm[k];
+			}
+			for (size_t k = 0; k < pk->nlat[0]; k++)
+				lat0 += pk->lat[0][k];
+			for (size_t k = 0; k < pk->nlat[1]; k++)
+				lat1 += pk->lat[1][k];
+			work += d_work;
+			off += d_off;
+			toff += d_off;
+			soff += d_off;
+			ok += d_ok;
+			err += d_err;
+			tmo += d_tmo;
+			tok += d_ok;
+			terr += d_lost;
+			sok += d_ok;
+			serr += d_err;
+			stmo += d_tmo;
+		}
 	}
 	for (size_t k = 0; k < pk->ncoh; k++) {
 		sp->coh.k[k].served = sv[k];

@@ -177,14 +177,21 @@ park_settle(const struct cluster *c, size_t i)
 /* cl_pod_cpu_seconds for the readers inside the traffic controller
  * (cpu.c's check, once per pod): the pod's own cpu seconds plus its share
  * of its cohort's (cohort_pending_cpu). */
+static inline const struct cohort_pod *
+traffic_member(const struct traffic *tr, uint32_t p)
+{
+	return tr != NULL && tr->serve != NULL && p < tr->capcp && tr->cp[p].k >= 0 ?
+	    &tr->cp[p] : NULL;
+}
+
 static inline double
 traffic_pod_cpu(const struct cluster *c, uint32_t p)
 {
 	const struct traffic *tr = tr_of(c);
+	const struct cohort_pod *me = traffic_member(tr, p);
 	double own = c->pods[p].cpu_seconds;
-	if (tr == NULL || tr->serve == NULL || p >= tr->capcp || tr->cp[p].k < 0)
+	if (me == NULL)
 		return own + 0;
-	const struct cohort_pod *me = &tr->cp[p];
 	park_settle(c, (size_t)me->set);
 	return own + (tr->serve->p[me->set].coh.k[me->k].cpu - me->off_cpu);
 }
@@ -198,11 +205,10 @@ static inline double
 traffic_pod_cpu_checked(const struct cluster *c, uint32_t p)
 {
 	const struct traffic *tr = tr_of(c);
+	const struct cohort_pod *me = traffic_member(tr, p);
 	double own = c->pods[p].cpu_seconds;
-	if (tr == NULL || tr->serve == NULL || p >= tr->capcp || tr->cp[p].k < 0)
-		return own + 0;
-	const struct cohort_pod *me = &tr->cp[p];
-	return own + (tr->kcpu[tr->kbase[me->set] + (uint32_t)me->k] - me->off_cpu);
+	return me == NULL ? own + 0 :
+	    own + (tr->kcpu[tr->kbase[me->set] + (uint32_t)me->k] - me->off_cpu);
 }
 
 #endif

@@ -161,6 +161,30 @@ park_try(struct cluster *c, size_t i, sim_ns now)
 	}
 }
 
+/* A catch-up's running copies of the profile's counts (serve_count's,
+ * sums_end's work). */
+struct park_sums {
+	double	work, off, toff, soff, ok, err, tmo, tok, terr, sok, serr, stmo;
+};
+
+/* One tick's additions to them, in serve_count's order. */
+static inline void
+park_sums_tick(struct park_sums *a, const struct serve_park *pk)
+{
+	a->work += pk->work;
+	a->off += pk->offered;
+	a->toff += pk->offered;
+	a->soff += pk->offered;
+	a->ok += pk->ok;
+	a->err += pk->errors;
+	a->tmo += pk->timeouts;
+	a->tok += pk->ok;
+	a->terr += pk->lost;
+	a->sok += pk->ok;
+	a->serr += pk->errors;
+	a->stmo += pk->timeouts;
+}
+
 /*
  * The K ticks since pk->through added to profile i's sums: each sum gets
  * its addends in the order a replayed tick adds them (sums_add, sums_end,
@@ -183,13 +207,12 @@ park_catch_up(const struct cluster *c, size_t i, sim_ns target)
 	}
 	double occ = sp->occupancy, soj = sp->sojourn, adm = sp->admitted;
 	double lat0 = sp->lat.part[0].w, lat1 = sp->lat.part[1].w;
-	double work = pr->cpu_used_interval;
-	double off = pr->offered, toff = pr->total_offered, soff = sp->offered;
-	double ok = pr->ok, err = pr->errors, tmo = pr->timeouts;
-	double tok = pr->total_ok, terr = pr->total_errors;
-	double sok = sp->ok, serr = sp->errors, stmo = sp->timeouts;
-	const double d_off = pk->offered, d_ok = pk->ok, d_err = pk->errors,
-	    d_tmo = pk->timeouts, d_lost = pk->lost, d_work = pk->work;
+	struct park_sums a = {
+		.work = pr->cpu_used_interval, .off = pr->offered, .toff = pr->total_offered,
+		.soff = sp->offered, .ok = pr->ok, .err = pr->errors, .tmo = pr->timeouts,
+		.tok = pr->total_ok, .terr = pr->total_errors, .sok = sp->ok,
+		.serr = sp->errors, .stmo = sp->timeouts,
+	};
 	if (pk->ncoh == 1 && pk->nlat[0] == 1 && pk->nlat[1] <= 1) {
 		/* one cohort, the steady case: the same additions unrolled */
 		const double d_sv = pk->served[0], d_cpu = pk->cpu[0], d_occ = pk->occ[0],
@@ -205,18 +228,7 @@ park_catch_up(const struct cluster *c, size_t i, sim_ns target)
 			lat0 += d_l0;
 			if (l1)
 				lat1 += d_l1;
-			work += d_work;
-			off += d_off;
-			toff += d_off;
-			soff += d_off;
-			ok += d_ok;
-			err += d_err;
-			tmo += d_tmo;
-			tok += d_ok;
-			terr += d_lost;
-			sok += d_ok;
-			serr += d_err;
-			stmo += d_tmo;
+			park_sums_tick(&a, pk);
 		}
 	} else {
 		for (uint64_t t = 0; t < K; t++) {
@@ -231,18 +243,7 @@ park_catch_up(const struct cluster *c, size_t i, sim_ns target)
 				lat0 += pk->lat[0][k];
 			for (size_t k = 0; k < pk->nlat[1]; k++)
 				lat1 += pk->lat[1][k];
-			work += d_work;
-			off += d_off;
-			toff += d_off;
-			soff += d_off;
-			ok += d_ok;
-			err += d_err;
-			tmo += d_tmo;
-			tok += d_ok;
-			terr += d_lost;
-			sok += d_ok;
-			serr += d_err;
-			stmo += d_tmo;
+			park_sums_tick(&a, pk);
 		}
 	}
 	for (size_t k = 0; k < pk->ncoh; k++) {
@@ -254,18 +255,18 @@ park_catch_up(const struct cluster *c, size_t i, sim_ns target)
 	sp->admitted = adm;
 	sp->lat.part[0].w = lat0;
 	sp->lat.part[1].w = lat1;
-	pr->cpu_used_interval = work;
-	pr->offered = off;
-	pr->total_offered = toff;
-	sp->offered = soff;
-	pr->ok = ok;
-	pr->errors = err;
-	pr->timeouts = tmo;
-	pr->total_ok = tok;
-	pr->total_errors = terr;
-	sp->ok = sok;
-	sp->errors = serr;
-	sp->timeouts = stmo;
+	pr->cpu_used_interval = a.work;
+	pr->offered = a.off;
+	pr->total_offered = a.toff;
+	sp->offered = a.soff;
+	pr->ok = a.ok;
+	pr->errors = a.err;
+	pr->timeouts = a.tmo;
+	pr->total_ok = a.tok;
+	pr->total_errors = a.terr;
+	sp->ok = a.sok;
+	sp->errors = a.serr;
+	sp->timeouts = a.stmo;
 	sp->rp.replayed += K;
 	pk->ticks += K;
 	pk->through += (sim_ns)K * c->t.tick;

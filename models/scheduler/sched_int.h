@@ -27,6 +27,20 @@ struct sched_gnode {
 	int32_t	node;
 	int32_t	npos;		/* index in the node's group list */
 };
+/* A pod slot: its node, its group and its requests. */
+struct sched_pod {
+	int32_t	node;		/* -1: free slot */
+	int32_t	group;
+	int32_t	pos;		/* index in the node's pod list */
+	int32_t	next_free;
+	bool	terminating;
+	bool	preempted;	/* terminating because the scheduler preempted it */
+	bool	started;	/* start holds status.startTime */
+	bool	detached;	/* taken off its node by a preemption dry run */
+	int64_t	start;
+	int64_t	cpu, mem, eph, ext[SCHED_MAX_EXT];
+	int64_t	nz_cpu, nz_mem;
+};
 /* Pods sharing one spec. Groups are never freed; an empty group's spec
  * pointer is stale and is refreshed when a pod joins again. */
 struct sched_group {
@@ -58,10 +72,10 @@ struct sched_group {
 	uint64_t		 ipa_key;
 	bool			 ipa_valid;
 	/* Its pods' requests (pod_requests: the spec's, podutils.PodRequests
-	 * with and without the non-zero defaults), read once per refresh. */
+	 * with and without the non-zero defaults; only those fields of req),
+	 * read once per refresh. */
 	bool			 req_valid;
-	int64_t			 req_cpu, req_mem, req_eph, req_ext[SCHED_MAX_EXT];
-	int64_t			 req_nz_cpu, req_nz_mem;
+	struct sched_pod	 req;
 };
 struct sched_ipa_hit {
 	int32_t		 group;		/* the existing pods' group */
@@ -111,19 +125,6 @@ struct sched_hostport {
 	int32_t		 port;
 	const char	*proto;		/* "TCP" when unset */
 	const char	*ip;		/* "0.0.0.0" when unset */
-};
-struct sched_pod {
-	int32_t	node;		/* -1: free slot */
-	int32_t	group;
-	int32_t	pos;		/* index in the node's pod list */
-	int32_t	next_free;
-	bool	terminating;
-	bool	preempted;	/* terminating because the scheduler preempted it */
-	bool	started;	/* start holds status.startTime */
-	bool	detached;	/* taken off its node by a preemption dry run */
-	int64_t	start;
-	int64_t	cpu, mem, eph, ext[SCHED_MAX_EXT];
-	int64_t	nz_cpu, nz_mem;
 };
 /* A topology key: each node's value interned as a domain id. Value "" is
  * always domain 0, so a node missing the key reads as "" like a Go map. */

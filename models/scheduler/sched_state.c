@@ -859,22 +859,15 @@ sched_node_add_pod(struct sched *s, int n, const struct k8s_pod_spec *spec)
 	/* the requests are the spec's: read once per group (refreshed with it) */
 	struct sched_group *g = &s->groups[p->group];
 	if (!g->req_valid) {
-		pod_requests(s, spec, p);
-		g->req_cpu = p->cpu;
-		g->req_mem = p->mem;
-		g->req_eph = p->eph;
-		memcpy(g->req_ext, p->ext, sizeof g->req_ext);
-		g->req_nz_cpu = p->nz_cpu;
-		g->req_nz_mem = p->nz_mem;
+		pod_requests(s, spec, &g->req);
 		g->req_valid = true;
-	} else {
-		p->cpu = g->req_cpu;
-		p->mem = g->req_mem;
-		p->eph = g->req_eph;
-		memcpy(p->ext, g->req_ext, sizeof p->ext);
-		p->nz_cpu = g->req_nz_cpu;
-		p->nz_mem = g->req_nz_mem;
 	}
+	p->cpu = g->req.cpu;
+	p->mem = g->req.mem;
+	p->eph = g->req.eph;
+	memcpy(p->ext, g->req.ext, sizeof p->ext);
+	p->nz_cpu = g->req.nz_cpu;
+	p->nz_mem = g->req.nz_mem;
 	pod_link(s, id, n);
 	return id;
 }

@@ -574,6 +574,15 @@ cohort_run(bool cohorts, bool counts, int32_t lb, struct cohort_run *out)
 	cohort_run_steady(cohorts, counts, lb, false, out);
 }
 
+/* What cohort_run_steady allocated in *r. */
+static void
+cohort_run_free(struct cohort_run *r)
+{
+	free(r->cpu);
+	free(r->served);
+	rec_free(&r->rec);
+}
+
 /* a and b to the last bit (then freed) */
 static void
 cohort_runs_same_free(struct cohort_run *a, struct cohort_run *b);
@@ -635,12 +644,8 @@ cohort_runs_same_free(struct cohort_run *a, struct cohort_run *b)
 		for (size_t k = 0; k < 12; k++)
 			CHECK(memcmp(&a->rec.svc[i].vals[k], &b->rec.svc[i].vals[k],
 			    sizeof(double)) == 0);
-	struct cohort_run *r[2] = { a, b };
-	for (int i = 0; i < 2; i++) {
-		free(r[i]->cpu);
-		free(r[i]->served);
-		rec_free(&r[i]->rec);
-	}
+	cohort_run_free(a);
+	cohort_run_free(b);
 }
 
 /* 50 req/s. */
@@ -870,12 +875,8 @@ test_cohorts_match_pods(void)
 		CHECK_INT(g.rec.nhpa, f.rec.nhpa);
 		CHECK(g.rec.hpa_hash == f.rec.hpa_hash);
 		CHECK_INT(g.rec.max_desired, f.rec.max_desired);
-		struct cohort_run *r[2] = { &f, &g };
-		for (int i = 0; i < 2; i++) {
-			free(r[i]->cpu);
-			free(r[i]->served);
-			rec_free(&r[i]->rec);
-		}
+		cohort_run_free(&f);
+		cohort_run_free(&g);
 	}
 	CHECK_INT(a.ncohorts, 0);
 	CHECK(b.ncohorts >= 1 && b.ncohorts <= 2);
@@ -903,12 +904,8 @@ test_cohorts_match_pods(void)
 		for (size_t k = 0; k < 12; k++)
 			if (!isnan(a.rec.svc[i].vals[k]))
 				CHECK(close_rel(a.rec.svc[i].vals[k], b.rec.svc[i].vals[k]));
-	struct cohort_run *r[2] = { &a, &b };
-	for (int i = 0; i < 2; i++) {
-		free(r[i]->cpu);
-		free(r[i]->served);
-		rec_free(&r[i]->rec);
-	}
+	cohort_run_free(&a);
+	cohort_run_free(&b);
 }
 
 /*
@@ -964,12 +961,8 @@ test_hpa_memo_matches(void)
 		CHECK_INT(g.rec.nhpa, f.rec.nhpa);
 		CHECK(g.rec.hpa_hash == f.rec.hpa_hash);
 		CHECK_INT(g.rec.max_desired, f.rec.max_desired);
-		struct cohort_run *r[2] = { &f, &g };
-		for (int j = 0; j < 2; j++) {
-			free(r[j]->cpu);
-			free(r[j]->served);
-			rec_free(&r[j]->rec);
-		}
+		cohort_run_free(&f);
+		cohort_run_free(&g);
 	}
 }
 

@@ -193,6 +193,7 @@ check_time(struct inv *v, const struct cluster *c, sim_ns duration)
 static void
 check_requests(struct inv *v, const struct cluster *c)
 {
+	traffic_settle(c);	/* parked Services' sums up to the last tick */
 	for (size_t i = 0; i < c->nprofiles; i++) {
 		const struct cl_profile *pr = &c->profiles[i];
 		const char *name = c->services[pr->service].s->name;

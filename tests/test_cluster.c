@@ -156,6 +156,33 @@ make_deploy(struct k8s_deployment *d, struct k8s_container *ctr, struct k8s_serv
 	k8s_labels_set(&svc->selector, "app", "web");
 }
 
+/* A pool "pool" of count nodes of 8 cores and 32 GiB in one zone. */
+static void
+add_pool(struct cluster *c, int count)
+{
+	static const char *const zones[] = { "a" };
+	struct cl_pool_params pool = {
+		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
+		.price_hour = 0.1, .zones = zones, .nzones = 1, .count = count,
+		.provision = sim_dist_const(60),
+	};
+	cl_add_pool(c, &pool);
+}
+
+/* make_deploy's Deployment and Service twice, of 3 pods each, named and
+ * labelled names[0] and names[1]. */
+static void
+make_web_api(struct k8s_deployment d[2], struct k8s_container ctr[2], struct k8s_service svc[2],
+    char *const names[2])
+{
+	for (int i = 0; i < 2; i++) {
+		make_deploy(&d[i], &ctr[i], &svc[i], 3);
+		d[i].name = svc[i].name = names[i];
+		k8s_labels_set(&d[i].template.labels, "app", names[i]);
+		k8s_labels_set(&svc[i].selector, "app", names[i]);
+	}
+}
+
 static void
 test_lifecycle_and_failure(void)
 {
@@ -264,13 +291,7 @@ test_hpa_scales_up(void)
 	memset(&rec, 0, sizeof rec);
 	struct probe_sink sink = { rec_emit, &rec };
 	struct cluster *c = cl_new(sim, 2, &t, &sink);
-	static const char *const zones[] = { "a" };
-	struct cl_pool_params pool = {
-		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
-		.price_hour = 0.1, .zones = zones, .nzones = 1, .count = 4,
-		.provision = sim_dist_const(60),
-	};
-	cl_add_pool(c, &pool);
+	add_pool(c, 4);
 	struct k8s_deployment d;
 	struct k8s_container ctr;
 	struct k8s_service svc;
@@ -404,13 +425,7 @@ test_hpa_step_timeline(void)
 	memset(&rec, 0, sizeof rec);
 	struct probe_sink sink = { rec_emit, &rec };
 	struct cluster *c = cl_new(sim, 4, &t, &sink);
-	static const char *const zones[] = { "a" };
-	struct cl_pool_params pool = {
-		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
-		.price_hour = 0.1, .zones = zones, .nzones = 1, .count = 4,
-		.provision = sim_dist_const(60),
-	};
-	cl_add_pool(c, &pool);
+	add_pool(c, 4);
 	struct k8s_deployment d;
 	struct k8s_container ctr;
 	struct k8s_service svc;
@@ -508,13 +523,7 @@ cohort_run_steady(bool cohorts, bool counts, int32_t lb, bool steady, struct coh
 	horizontal_use_counts(c, counts);
 	horizontal_use_memo(c, !hpa_memo_off);
 	horizontal_verify_memo(c, true);
-	static const char *const zones[] = { "a" };
-	struct cl_pool_params pool = {
-		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
-		.price_hour = 0.1, .zones = zones, .nzones = 1, .count = 4,
-		.provision = sim_dist_const(60),
-	};
-	cl_add_pool(c, &pool);
+	add_pool(c, 4);
 	struct k8s_deployment d;
 	struct k8s_container ctr;
 	struct k8s_service svc;
@@ -689,24 +698,13 @@ probe_run(bool parked, struct probe_run *out)
 	struct probe_sink sink = { rec_emit, &out->rec };
 	struct cluster *c = cl_new(sim, 7, &t, &sink);
 	traffic_use_parking(c, parked);
-	static const char *const zones[] = { "a" };
-	struct cl_pool_params pool = {
-		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
-		.price_hour = 0.1, .zones = zones, .nzones = 1, .count = 4,
-		.provision = sim_dist_const(60),
-	};
-	cl_add_pool(c, &pool);
+	add_pool(c, 4);
 	struct k8s_deployment d[2];
 	struct k8s_container ctr[2];
 	struct k8s_service svc[2];
 	static char web[] = "web", api[] = "api";
 	char *const names[] = { web, api };
-	for (int i = 0; i < 2; i++) {
-		make_deploy(&d[i], &ctr[i], &svc[i], 3);
-		d[i].name = svc[i].name = names[i];
-		k8s_labels_set(&d[i].template.labels, "app", names[i]);
-		k8s_labels_set(&svc[i].selector, "app", names[i]);
-	}
+	make_web_api(d, ctr, svc, names);
 	ctr[0].readiness.http = true;
 	ctr[0].readiness.timeout_s = 1;
 	char *cause = NULL;
@@ -790,24 +788,13 @@ test_cohorts_own_caps(void)
 	memset(&rec, 0, sizeof rec);
 	struct probe_sink sink = { rec_emit, &rec };
 	struct cluster *c = cl_new(sim, 5, &t, &sink);
-	static const char *const zones[] = { "a" };
-	struct cl_pool_params pool = {
-		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
-		.price_hour = 0.1, .zones = zones, .nzones = 1, .count = 4,
-		.provision = sim_dist_const(60),
-	};
-	cl_add_pool(c, &pool);
+	add_pool(c, 4);
 	struct k8s_deployment d[2];
 	struct k8s_container ctr[2];
 	struct k8s_service svc[2];
 	static char web[] = "web", api[] = "api";
 	char *const names[] = { web, api };
-	for (int i = 0; i < 2; i++) {
-		make_deploy(&d[i], &ctr[i], &svc[i], 3);
-		d[i].name = svc[i].name = names[i];
-		k8s_labels_set(&d[i].template.labels, "app", names[i]);
-		k8s_labels_set(&svc[i].selector, "app", names[i]);
-	}
+	make_web_api(d, ctr, svc, names);
 	/* web: 2 slots x 20 ms of cpu per 20 ms request = 2 cores > 100m */
 	k8s_res_set(&ctr[0].limits, "cpu", 100);
 	char *cause = NULL;
@@ -988,13 +975,7 @@ hpa_idle_run(bool memo, uint64_t *hash, size_t *nhpa, uint64_t *stale)
 	struct cluster *c = cl_new(sim, 5, &t, &sink);
 	horizontal_use_memo(c, memo);
 	horizontal_verify_memo(c, true);
-	static const char *const zones[] = { "a" };
-	struct cl_pool_params pool = {
-		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
-		.price_hour = 0.1, .zones = zones, .nzones = 1, .count = 2,
-		.provision = sim_dist_const(60),
-	};
-	cl_add_pool(c, &pool);
+	add_pool(c, 2);
 	struct k8s_deployment d;
 	struct k8s_container ctr;
 	struct k8s_service svc;
@@ -1067,13 +1048,7 @@ test_scrape_idle_per_deploy(void)
 	memset(&rec, 0, sizeof rec);
 	struct probe_sink sink = { rec_emit, &rec };
 	struct cluster *c = cl_new(sim, 3, &t, &sink);
-	static const char *const zones[] = { "a" };
-	struct cl_pool_params pool = {
-		.name = "pool", .cpu_milli = 8000, .memory = 32LL << 30, .max_pods = 110,
-		.price_hour = 0.1, .zones = zones, .nzones = 1, .count = 4,
-		.provision = sim_dist_const(60),
-	};
-	cl_add_pool(c, &pool);
+	add_pool(c, 4);
 	struct k8s_deployment d[3];
 	struct k8s_container ctr[3];
 	struct k8s_service svc[3];

@@ -107,6 +107,15 @@ fluid_weights(struct cluster *c, struct cl_profile *pr, struct serve_prof *sp)
 	return sp->w;
 }
 
+double
+traffic_cohort_resp(const struct serving_tick *in, const struct serving_result *res,
+    double *drain)
+{
+	*drain = res->backlog * res->smean / in->concurrency;
+	return res->smean + (res->backlog > 0 ? *drain :
+	    res->st_rate > 0 ? res->st_pw / res->st_rate : 0);
+}
+
 /*
  * The endpoints' fluid step: `offered` requests split by the policy (less
  * the endpoints skip() names, unless too few are left: the panic
@@ -248,9 +257,8 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
 			cpu_used(tr_of(c)->cpu, eps[e], cw);
 		if (!dead && in.concurrency > 0) {
 			/* the pod's response time now: a probe waits as a request */
-			double drain = res->backlog * res->smean / in.concurrency;
-			double resp = res->smean + (res->backlog > 0 ? drain :
-			    res->st_rate > 0 ? res->st_pw / res->st_rate : 0);
+			double drain;
+			double resp = traffic_cohort_resp(&in, res, &drain);
 			if (resp > PL_MIN_TIMEOUT_S || pl_any(tr_of(c)->probes))
 				pl_seen(tr_of(c)->probes, eps[e], resp, drain);
 		}
@@ -275,15 +283,6 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
  * slow or a probe has failures to clear, so a steady cohort costs nothing
  * here. A probe may flush a member out of the cohort (the set regroups
  * before its next step). */
-double
-traffic_cohort_resp(const struct serving_tick *in, const struct serving_result *res,
-    double *drain)
-{
-	*drain = res->backlog * res->smean / in->concurrency;
-	return res->smean + (res->backlog > 0 ? *drain :
-	    res->st_rate > 0 ? res->st_pw / res->st_rate : 0);
-}
-
 static void
 cohort_probes(struct cluster *c, size_t i, struct cohort_set *cs, size_t k,
     const struct serving_tick *in, const struct serving_result *res)
@@ -477,11 +476,10 @@ static const struct cohort_set *
 pod_cohort(const struct cluster *c, uint32_t p, const struct cohort_pod **me)
 {
 	const struct traffic *tr = tr_of(c);
-	if (tr == NULL || tr->serve == NULL || p >= tr->capcp || tr->cp[p].k < 0)
+	if ((*me = traffic_member(tr, p)) == NULL)
 		return NULL;
-	*me = &tr->cp[p];
-	park_settle(c, (size_t)tr->cp[p].set);
-	return &tr->serve->p[tr->cp[p].set].coh;
+	park_settle(c, (size_t)(*me)->set);
+	return &tr->serve->p[(*me)->set].coh;
 }
 
 void
@@ -490,11 +488,11 @@ cl_pod_usage(const struct cluster *c, uint32_t p, double *cpu, double *served)
 	/* pod_cohort and cohort_pending_* by hand (one call per pod and
 	 * scrape): the same sums */
 	const struct traffic *tr = tr_of(c);
+	const struct cohort_pod *me = traffic_member(tr, p);
 	*cpu = c->pods[p].cpu_seconds;
 	*served = c->pods[p].served;
-	if (tr == NULL || tr->serve == NULL || p >= tr->capcp || tr->cp[p].k < 0)
+	if (me == NULL)
 		return;
-	const struct cohort_pod *me = &tr->cp[p];
 	park_settle(c, (size_t)me->set);
 	const struct cohort *k = &tr->serve->p[me->set].coh.k[me->k];
 	*cpu += k->cpu - me->off_cpu;

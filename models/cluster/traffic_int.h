@@ -129,8 +129,9 @@ tr_of(const struct cluster *c)
 }
 
 /* traffic.c: whether profile i's tick ending at `to` would replay its
- * last (struct serve_replay); the response time of cohort k's members to
- * a probe after a step (in, res), and the time its backlog takes to drain. */
+ * last (struct serve_replay); the response time to a probe of a pod (or a
+ * cohort's members) after a step (in, res), and the time its backlog takes
+ * to drain. */
 bool traffic_replay_ready(const struct cluster *c, size_t i, sim_ns to);
 double traffic_cohort_resp(const struct serving_tick *in, const struct serving_result *res,
     double *drain);

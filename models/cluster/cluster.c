@@ -71,6 +71,7 @@ cl_free(struct cluster *c)
 		free(c->pods[i].why_pending);
 	}
 	free(c->pods);
+	free(c->use);
 	for (size_t i = 0; i < c->nnodes; i++) {
 		k8s_node_spec_free(c->nodes[i].spec);
 		free(c->nodes[i].spec);

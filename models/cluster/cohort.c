@@ -56,8 +56,8 @@ cohort_flush(struct cluster *c, struct cohort_set *cs, struct cohort_pod *cp,
 	if (me->k < 0)
 		return;
 	const struct cohort *k = &cs->k[me->k];
-	c->pods[p].cpu_seconds += k->cpu - me->off_cpu;
-	c->pods[p].served += k->served - me->off_served;
+	c->use[p].cpu_seconds += k->cpu - me->off_cpu;
+	c->use[p].served += k->served - me->off_served;
 	sv[p] = k->st;
 	me->k = -1;
 	cs->valid = false;
@@ -154,8 +154,8 @@ cohort_merge(struct cluster *c, struct cohort_set *cs, struct cohort_pod *cp)
 		int32_t j = me->k, i = into[j];
 		if (i != j) {
 			/* bring the old cohort's share in, join at the new one's */
-			c->pods[p].cpu_seconds += cs->k[j].cpu - me->off_cpu;
-			c->pods[p].served += cs->k[j].served - me->off_served;
+			c->use[p].cpu_seconds += cs->k[j].cpu - me->off_cpu;
+			c->use[p].served += cs->k[j].served - me->off_served;
 			me->off_cpu = cs->k[i].cpu;
 			me->off_served = cs->k[i].served;
 		}

@@ -350,6 +350,7 @@ rescan(struct cpu_state *cs)
  */
 #define CPU_CHECK_S	10.0
 #define CPU_BUSY_USE	0.75
+#define CPU_CHECK_AHEAD	8	/* pods prefetched ahead in a node's walk */
 
 static void
 check_nodes(struct cpu_state *cs)
@@ -368,6 +369,9 @@ check_nodes(struct cpu_state *cs)
 			/* the node's list order: the array from its end */
 			struct cpu_ent *e = cs->node[n].e;
 			for (size_t k = cs->node[n].n; k-- > 0;) {
+				/* the pods are scattered: ask for one further on early */
+				if (k >= CPU_CHECK_AHEAD)
+					traffic_pod_cpu_prefetch(c, e[k - CPU_CHECK_AHEAD].pod);
 				double cpu = traffic_pod_cpu_checked(c, e[k].pod);	/* cohorts' share too */
 				used += cpu - e[k].seen;
 				e[k].seen = cpu;

@@ -22,6 +22,7 @@ struct metrics {
 	double			*served_at_scrape;
 	size_t			 cap;
 	bool			*read;		/* by Deployment: an autoscaler reads it */
+	double			*idle;		/* by Deployment read: its idle cores */
 	size_t			 nread;
 };
 
@@ -62,12 +63,8 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 	struct cl_pod_metrics *m = ms->m;
 	double *cpu_at = ms->cpu_at_scrape, *served_at = ms->served_at_scrape;
 	const bool *reads = ms->read;
+	const double *idles = ms->idle;
 	size_t npods = c->npods, nread = ms->nread;
-	/* A Deployment's pods are mostly consecutive ids: its idle cpu (and
-	 * whether its samples are read) is looked up once per run of them. */
-	uint32_t idle_of = NONE;
-	double idle = 0;
-	bool read = false;	/* an autoscaler reads idle_of's samples */
 	for (size_t i = 0; i < npods; i++) {
 		const struct cl_pod *pd = &pods[i];
 		struct cl_pod_metrics *pm = &m[i];
@@ -78,15 +75,9 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 			}
 			continue;
 		}
-		if (pd->deploy != idle_of) {
-			const struct cl_deploy *d = &deploys[pd->deploy];
-			int32_t prof = d->service != NONE ? c->services[d->service].profile : -1;
-			idle = prof >= 0 ? (double)c->profiles[prof].p.idle_cpu_milli / 1000.0 : 0;
-			idle_of = pd->deploy;
-			read = pd->deploy < nread && reads[pd->deploy];
-		}
-		if (!read)
+		if (pd->deploy >= nread || !reads[pd->deploy])
 			continue;
+		double idle = idles[pd->deploy];
 		double cpu, served;
 		cl_pod_usage(c, (uint32_t)i, &cpu, &served);
 		if (pm->at > 0 && pm->at >= pd->started) {
@@ -157,6 +148,13 @@ metrics_start(struct cluster *c)
 		ms->read[horizontal_target(c, i)] = true;
 	for (size_t i = 0; i < vertical_count(c); i++)
 		ms->read[vertical_target(c, i)] = true;
+	/* A Deployment's Service and its profile are set before the start. */
+	ms->idle = xcalloc(ms->nread ? ms->nread : 1, sizeof *ms->idle);
+	for (size_t i = 0; i < ms->nread; i++) {
+		const struct cl_deploy *d = &c->deploys[i];
+		int32_t prof = d->service != NONE ? c->services[d->service].profile : -1;
+		ms->idle[i] = prof >= 0 ? (double)c->profiles[prof].p.idle_cpu_milli / 1000.0 : 0;
+	}
 	sim_after(c->sim, c->t.metrics_resolution, PRIO_METRICS, on_scrape, metrics_ctl(c), 0);
 }
 
@@ -168,6 +166,7 @@ metrics_destroy(struct cluster *c)
 	free(ms->cpu_at_scrape);
 	free(ms->served_at_scrape);
 	free(ms->read);
+	free(ms->idle);
 	free(ms);
 }
 

@@ -70,37 +70,39 @@ enum pod_phase {
 };
 
 struct cl_pod {
-	uint32_t	 id;
-	uint32_t	 gen;		/* incarnation of this slot */
+	/* The first 64 bytes: what the passes over every pod read (the
+	 * metrics scrape, the HPA's walk, the Cluster Autoscaler's), one
+	 * cache line per pod (the array is 64-byte aligned, CL_POD_SIZE). */
 	enum pod_phase	 phase;
 	uint32_t	 deploy;
 	uint32_t	 node;		/* NONE when unbound */
-	uint32_t	 assumed;	/* node chosen by the scheduler, binding in flight */
-	uint32_t	 node_prev, node_next;
-	uint32_t	 dep_prev, dep_next;
+	uint32_t	 node_next;
+	uint32_t	 dep_next;
 	uint32_t	 ep_index;	/* position in its service's endpoints, or NONE */
-	/* the container's resource use as its cgroup counts it: cpu time and
-	 * requests completed (traffic and queues add, metrics reads); near
-	 * the node links, which the CPU model's check walks with it */
-	double		 cpu_seconds;
-	double		 served;
 	bool		 deleting;	/* deletionTimestamp set */
 	bool		 lost;		/* its node failed: not serving */
 	bool		 ready_cond;	/* the Ready condition */
 	bool		 unschedulable;	/* PodScheduled=False after a failed attempt */
-	char		*name;
-	sim_ns		 created, started;	/* started: containers running */
+	bool		 daemon;	/* a DaemonSet's: bound to its node for good */
+	sim_ns		 started;	/* containers running */
+	sim_ns		 probe_origin;	/* when the kubelet's probe worker started */
 	/* The last transition time of the pod's conditions: Ready's, and while
 	 * pending the scheduler's last attempt (PodScheduled). */
 	sim_ns		 ready_changed;
-	sim_ns		 deleted_at;	/* deletionTimestamp, when deleting */
-	sim_ns		 probe_origin;	/* when the kubelet's probe worker started */
-	/* The pending lifecycle step (the scheduler's watch of a new pod, then
-	 * the kubelet's steps); cancelled when the pod goes. */
-	sim_timer	 timer;
 	/* the template it was created from (the VPA gives new pods new
 	 * requests) and its effective request (podutils.PodRequests) */
 	const struct k8s_pod_spec *spec;
+	/* the rest */
+	uint32_t	 gen;		/* incarnation of this slot */
+	uint32_t	 id;
+	uint32_t	 assumed;	/* node chosen by the scheduler, binding in flight */
+	uint32_t	 node_prev, dep_prev;
+	char		*name;
+	sim_ns		 created;
+	sim_ns		 deleted_at;	/* deletionTimestamp, when deleting */
+	/* The pending lifecycle step (the scheduler's watch of a new pod, then
+	 * the kubelet's steps); cancelled when the pod goes. */
+	sim_timer	 timer;
 	int64_t		 req_cpu_milli, req_memory;
 	/* Its ReplicaSet (index in c->rss, NONE for pods made by pod_create)
 	 * and how its release behaves (NULL: healthy). */
@@ -113,16 +115,26 @@ struct cl_pod {
 	sim_ns		 finished_at;
 	sim_timer	 exit_timer;
 	uint8_t		 exit_why;	/* kubelet.c's reason of the pending exit */
+	bool		 was_ready;	/* Ready at some time */
+	bool		 succeeded, failed;	/* a Job pod's containers exited */
 	/* Its place in its workload: a StatefulSet's ordinal, a DaemonSet's
 	 * node, a Job's run; 0 for a Deployment's pods. */
 	uint32_t	 slot;
 	/* The scheduler's last FailedScheduling message (owned; NULL: none),
 	 * for the run summary. */
 	char		*why_pending;
-	bool		 was_ready;	/* Ready at some time */
-	bool		 succeeded, failed;	/* a Job pod's containers exited */
-	bool		 daemon;	/* a DaemonSet's: bound to its node for good */
+	char		 pad_to_256[40];	/* a whole number of cache lines */
 };
+#define CL_POD_SIZE	256
+
+/* A pod's resource use as its cgroup counts it: cpu time and requests
+ * completed (traffic and queues add, metrics reads). Apart from struct
+ * cl_pod, dense: the CPU model's check reads them in node order. */
+struct cl_pod_use {
+	double		 cpu_seconds;
+	double		 served;
+};
+_Static_assert(sizeof(struct cl_pod) == CL_POD_SIZE, "struct cl_pod: 4 cache lines");
 
 /* A ReplicaSet of a Deployment, one per template revision (the Deployment
  * controller, models/cluster/deployment.c, makes and scales them; the
@@ -237,6 +249,7 @@ struct cluster {
 	size_t			 nnodes, capnodes;
 	struct cl_pod		*pods;
 	size_t			 npods, cappods;
+	struct cl_pod_use	*use;		/* by pod id, as pods */
 	uint32_t		 free_pods;	/* free list through node_next */
 	struct cl_deploy	*deploys;
 	size_t			 ndeploys, capdeploys;

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,25 @@ pod_set_phase(struct cluster *c, uint32_t p, enum pod_phase ph)
 	pd->phase = ph;
 }
 
+/* Twice the room for pods (and their use), the pods 64-byte aligned so that each pod's
+ * first 64 bytes (the fields every pass reads) are one cache line. */
+static void
+pods_grow(struct cluster *c)
+{
+	size_t cap = c->cappods ? c->cappods * 2 : 64;
+	void *mem = NULL;
+	if (cap > SIZE_MAX / sizeof *c->pods ||
+	    posix_memalign(&mem, 64, cap * sizeof *c->pods) != 0) {
+		ks_fatal("out of memory allocating %zu pods", cap);
+	}
+	if (c->npods > 0)
+		memcpy(mem, c->pods, c->npods * sizeof *c->pods);
+	free(c->pods);
+	c->pods = mem;
+	c->use = xreallocarray(c->use, cap, sizeof *c->use);
+	c->cappods = cap;
+}
+
 /* A pod of deploy: of ReplicaSet rs (NONE: none), named (NULL: generated,
  * as generateName does), from spec (NULL: the ReplicaSet's or the
  * workload's template), in slot. */
@@ -42,7 +62,8 @@ pod_create_full(struct cluster *c, uint32_t deploy, uint32_t rs, const char *nam
 		p = c->free_pods;
 		c->free_pods = c->pods[p].node_next;
 	} else {
-		KS_GROW(c->pods, c->cappods, c->npods + 1);
+		if (c->npods == c->cappods)
+			pods_grow(c);
 		p = (uint32_t)c->npods++;
 		memset(&c->pods[p], 0, sizeof c->pods[p]);
 	}
@@ -51,6 +72,7 @@ pod_create_full(struct cluster *c, uint32_t deploy, uint32_t rs, const char *nam
 	char *oldname = pd->name;
 	free(pd->why_pending);
 	memset(pd, 0, sizeof *pd);
+	c->use[p] = (struct cl_pod_use){ 0 };
 	free(oldname);
 	pd->slot = slot;
 	pd->daemon = c->deploys[deploy].d->kind == K8S_KIND_DAEMONSET;

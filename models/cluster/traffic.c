@@ -185,6 +185,7 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
 	const uint32_t *eps = sv->endpoints;
 	for (size_t e = 0; e < n; e++) {
 		struct cl_pod *pd = &pods[eps[e]];
+		struct cl_pod_use *use = &c->use[eps[e]];
 		struct serving_pod *ps = &svp[eps[e]];
 		bool dead = pd->lost;
 		double share = w != NULL ? offered * w[e] : even;
@@ -238,7 +239,7 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
 			res = &own;
 		}
 		ok += res->ok;
-		pd->served += res->ok;	/* the Pods metric requests_per_second */
+		use->served += res->ok;	/* the Pods metric requests_per_second */
 		tmo += res->timed_out;
 		err += res->rejected + res->failed + failing;
 		occ += res->occupancy;
@@ -251,7 +252,7 @@ step_pods(struct cluster *c, size_t i, double dt, double offered, double timeout
 			report(ctx, eps[e], share,
 			    res->rejected + res->failed + failing + res->timed_out, res->ok);
 		double cw = res->started * cpu_per;
-		pd->cpu_seconds += cw;
+		use->cpu_seconds += cw;
 		work += cw;
 		if (cap.throttled)
 			cpu_used(tr_of(c)->cpu, eps[e], cw);
@@ -478,7 +479,7 @@ pod_cohort(const struct cluster *c, uint32_t p, const struct cohort_pod **me)
 	const struct traffic *tr = tr_of(c);
 	if ((*me = traffic_member(tr, p)) == NULL)
 		return NULL;
-	park_settle(c, (size_t)(*me)->set);
+	park_settle_members(c, (size_t)(*me)->set);
 	return &tr->serve->p[(*me)->set].coh;
 }
 
@@ -489,11 +490,11 @@ cl_pod_usage(const struct cluster *c, uint32_t p, double *cpu, double *served)
 	 * scrape): the same sums */
 	const struct traffic *tr = tr_of(c);
 	const struct cohort_pod *me = traffic_member(tr, p);
-	*cpu = c->pods[p].cpu_seconds;
-	*served = c->pods[p].served;
+	*cpu = c->use[p].cpu_seconds;
+	*served = c->use[p].served;
 	if (me == NULL)
 		return;
-	park_settle(c, (size_t)me->set);
+	park_settle_members(c, (size_t)me->set);
 	const struct cohort *k = &tr->serve->p[me->set].coh.k[me->k];
 	*cpu += k->cpu - me->off_cpu;
 	*served += k->served - me->off_served;
@@ -510,7 +511,7 @@ cl_pod_served(const struct cluster *c, uint32_t p)
 {
 	const struct cohort_pod *me;
 	const struct cohort_set *cs = pod_cohort(c, p, &me);
-	return c->pods[p].served + (cs != NULL ? cohort_pending_served(cs, me) : 0);
+	return c->use[p].served + (cs != NULL ? cohort_pending_served(cs, me) : 0);
 }
 
 void
@@ -652,7 +653,7 @@ sync_profile(struct cluster *c, size_t i)
 	for (size_t p = 0; p < np && p < c->npods; p++) {
 		double cpu = rq_take_cpu(sp->rq, (uint32_t)p);
 		if (cpu > 0) {
-			c->pods[p].cpu_seconds += cpu;
+			c->use[p].cpu_seconds += cpu;
 			pr->cpu_used_interval += cpu;
 			cpu_used(tr_of(c)->cpu, (uint32_t)p, cpu);
 		}
@@ -944,7 +945,7 @@ serve_pod_gone(struct cluster *c, uint32_t p)
 	struct serve_prof *sp = &tr_of(c)->serve->p[c->services[s].profile];
 	if (sp->rq != NULL) {
 		rq_pod_gone(sp->rq, p);
-		pd->cpu_seconds += rq_take_cpu(sp->rq, p);
+		c->use[p].cpu_seconds += rq_take_cpu(sp->rq, p);
 	}
 }
 

@@ -45,6 +45,7 @@ struct serve_replay {
 struct serve_park {
 	bool		on;
 	sim_ns		through;	/* the last tick added */
+	sim_ns		k_through;	/* the last added to the cohorts' integrals */
 	sim_ns		until;		/* the replay's steady stretch ends */
 	bool		pushed;		/* a wake-up at pushed_until is in the heap */
 	sim_ns		pushed_until;
@@ -144,6 +145,9 @@ void park_try(struct cluster *c, size_t i, sim_ns now);
 /* Profile i's sums brought up to the ticks served so far (it stays
  * parked): park_settle's slow path. */
 void park_catch_up(const struct cluster *c, size_t i, sim_ns target);
+/* Only its cohorts' integrals (what a pod's cpu time and served count
+ * read) brought up to target; the other sums catch up later. */
+void park_catch_up_members(const struct cluster *c, size_t i, sim_ns target);
 /* Caught up and served by the tick loop again. */
 void park_release(struct cluster *c, size_t i);
 void park_release_all(struct cluster *c);
@@ -175,6 +179,19 @@ park_settle(const struct cluster *c, size_t i)
 	}
 }
 
+/* Profile i's cohorts' integrals up to date (park_catch_up_members). */
+static inline void
+park_settle_members(const struct cluster *c, size_t i)
+{
+	const struct traffic *tr = tr_of(c);
+	const struct serve_park *pk = &tr->serve->p[i].park;
+	if (pk->on) {
+		sim_ns target = park_target(tr, c, i);
+		if (target > pk->k_through)
+			park_catch_up_members(c, i, target);
+	}
+}
+
 /* cl_pod_cpu_seconds for the readers inside the traffic controller
  * (cpu.c's check, once per pod): the pod's own cpu seconds plus its share
  * of its cohort's (cohort_pending_cpu). */
@@ -190,10 +207,10 @@ traffic_pod_cpu(const struct cluster *c, uint32_t p)
 {
 	const struct traffic *tr = tr_of(c);
 	const struct cohort_pod *me = traffic_member(tr, p);
-	double own = c->pods[p].cpu_seconds;
+	double own = c->use[p].cpu_seconds;
 	if (me == NULL)
 		return own + 0;
-	park_settle(c, (size_t)me->set);
+	park_settle_members(c, (size_t)me->set);
 	return own + (tr->serve->p[me->set].coh.k[me->k].cpu - me->off_cpu);
 }
 
@@ -202,12 +219,21 @@ traffic_pod_cpu(const struct cluster *c, uint32_t p)
  * a few cache lines instead of each Service's state), then
  * traffic_pod_cpu_checked reads each pod from it until the next change. */
 void traffic_check_begin(struct cluster *c);
+/* Starts loading what traffic_pod_cpu_checked will read of pod p. */
+static inline void
+traffic_pod_cpu_prefetch(const struct cluster *c, uint32_t p)
+{
+	const struct traffic *tr = tr_of(c);
+	__builtin_prefetch(&c->use[p]);
+	if (p < tr->capcp)
+		__builtin_prefetch(&tr->cp[p]);
+}
 static inline double
 traffic_pod_cpu_checked(const struct cluster *c, uint32_t p)
 {
 	const struct traffic *tr = tr_of(c);
 	const struct cohort_pod *me = traffic_member(tr, p);
-	double own = c->pods[p].cpu_seconds;
+	double own = c->use[p].cpu_seconds;
 	return me == NULL ? own + 0 :
 	    own + (tr->kcpu[tr->kbase[me->set] + (uint32_t)me->k] - me->off_cpu);
 }

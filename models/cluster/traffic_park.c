@@ -144,7 +144,7 @@ park_try(struct cluster *c, size_t i, sim_ns now)
 	d.timeouts = tmo;
 	d.lost = err + tmo;
 	d.on = true;
-	d.through = now;
+	d.through = d.k_through = now;
 	d.until = sp->rp.until;
 	d.ticks = sp->park.ticks;
 	d.pushed_until = sp->park.pushed_until;
@@ -185,11 +185,36 @@ park_sums_tick(struct park_sums *a, const struct serve_park *pk)
 	a->stmo += pk->timeouts;
 }
 
+/* The ticks since pk->k_through added to each cohort's integrals, a
+ * tick's addend at a time as a replay adds them. */
+void
+park_catch_up_members(const struct cluster *c, size_t i, sim_ns target)
+{
+	struct traffic *tr = tr_of(c);
+	struct serve_prof *sp = &tr->serve->p[i];
+	struct serve_park *pk = &sp->park;
+	KS_ASSERT(pk->on && target > pk->k_through && target <= pk->until);
+	uint64_t K = (uint64_t)((target - pk->k_through) / c->t.tick);
+	for (size_t k = 0; k < pk->ncoh; k++) {
+		struct cohort *co = &sp->coh.k[k];
+		double sv = co->served, cpu = co->cpu;
+		const double d_sv = pk->served[k], d_cpu = pk->cpu[k];
+		for (uint64_t t = 0; t < K; t++) {
+			sv += d_sv;
+			cpu += d_cpu;
+		}
+		co->served = sv;
+		co->cpu = cpu;
+	}
+	pk->k_through += (sim_ns)K * c->t.tick;
+}
+
 /*
  * The K ticks since pk->through added to profile i's sums: each sum gets
  * its addends in the order a replayed tick adds them (sums_add, sums_end,
  * serve_count), K times over. The sums are independent of each other, so
- * one pass over the ticks carries them all in locals.
+ * one pass over the ticks carries them all in locals; the cohorts'
+ * integrals may be ahead (park_catch_up_members) and are brought up first.
  */
 void
 park_catch_up(const struct cluster *c, size_t i, sim_ns target)
@@ -199,12 +224,9 @@ park_catch_up(const struct cluster *c, size_t i, sim_ns target)
 	struct serve_park *pk = &sp->park;
 	struct cl_profile *pr = &c->profiles[i];
 	KS_ASSERT(pk->on && target > pk->through && target <= pk->until);
+	if (target > pk->k_through)
+		park_catch_up_members(c, i, target);
 	uint64_t K = (uint64_t)((target - pk->through) / c->t.tick);
-	double sv[SERVE_MEMOS] = { 0 }, cpu[SERVE_MEMOS] = { 0 };
-	for (size_t k = 0; k < pk->ncoh; k++) {
-		sv[k] = sp->coh.k[k].served;
-		cpu[k] = sp->coh.k[k].cpu;
-	}
 	double occ = sp->occupancy, soj = sp->sojourn, adm = sp->admitted;
 	double lat0 = sp->lat.part[0].w, lat1 = sp->lat.part[1].w;
 	struct park_sums a = {
@@ -215,13 +237,10 @@ park_catch_up(const struct cluster *c, size_t i, sim_ns target)
 	};
 	if (pk->ncoh == 1 && pk->nlat[0] == 1 && pk->nlat[1] <= 1) {
 		/* one cohort, the steady case: the same additions unrolled */
-		const double d_sv = pk->served[0], d_cpu = pk->cpu[0], d_occ = pk->occ[0],
-		    d_soj = pk->soj[0], d_adm = pk->adm[0], d_l0 = pk->lat[0][0],
-		    d_l1 = pk->lat[1][0];
+		const double d_occ = pk->occ[0], d_soj = pk->soj[0], d_adm = pk->adm[0],
+		    d_l0 = pk->lat[0][0], d_l1 = pk->lat[1][0];
 		const bool l1 = pk->nlat[1] == 1;
 		for (uint64_t t = 0; t < K; t++) {
-			sv[0] += d_sv;
-			cpu[0] += d_cpu;
 			occ += d_occ;
 			soj += d_soj;
 			adm += d_adm;
@@ -233,8 +252,6 @@ park_catch_up(const struct cluster *c, size_t i, sim_ns target)
 	} else {
 		for (uint64_t t = 0; t < K; t++) {
 			for (size_t k = 0; k < pk->ncoh; k++) {
-				sv[k] += pk->served[k];
-				cpu[k] += pk->cpu[k];
 				occ += pk->occ[k];
 				soj += pk->soj[k];
 				adm += pk->adm[k];
@@ -245,10 +262,6 @@ park_catch_up(const struct cluster *c, size_t i, sim_ns target)
 				lat1 += pk->lat[1][k];
 			park_sums_tick(&a, pk);
 		}
-	}
-	for (size_t k = 0; k < pk->ncoh; k++) {
-		sp->coh.k[k].served = sv[k];
-		sp->coh.k[k].cpu = cpu[k];
 	}
 	sp->occupancy = occ;
 	sp->sojourn = soj;
@@ -329,8 +342,10 @@ traffic_check_begin(struct cluster *c)
 	struct traffic *tr = tr_of(c);
 	if (tr->serve == NULL)
 		return;
-	traffic_settle(c);
 	size_t n = tr->serve->n, total = 0;
+	if (tr->park.nparked > 0)
+		for (size_t i = 0; i < n; i++)
+			park_settle_members(c, i);
 	if (tr->kbase == NULL)
 		tr->kbase = xcalloc(n > 0 ? n : 1, sizeof *tr->kbase);
 	for (size_t i = 0; i < n; i++) {

@@ -188,12 +188,12 @@ bool queue_external_metric(const struct cluster *c, const char *name,
 /* traffic.c: brings request-mode counts and CPU up to now (before
  * interval records). */
 void traffic_sync(struct cluster *c);
-/* traffic.c: pod p's cpu time and served requests so far (cl_pod's
- * cpu_seconds and served plus what its fluid cohort has not yet brought
- * in), and its requests queued or in service after the last fluid tick. */
+/* traffic.c: pod p's cpu time and served requests so far (c->use plus
+ * what its fluid cohort has not yet brought in; a pass over many pods
+ * reads both with traffic_use_read), and its requests queued or in
+ * service after the last fluid tick. */
 double cl_pod_cpu_seconds(const struct cluster *c, uint32_t p);
 double cl_pod_served(const struct cluster *c, uint32_t p);
-void cl_pod_usage(const struct cluster *c, uint32_t p, double *cpu, double *served);
 /* traffic.c: whether evenly balanced fluid Services step cohorts of
  * identical pods (the default) or every pod (on = false, before cl_start:
  * the reference the tests compare cohorts with); profile i's number of

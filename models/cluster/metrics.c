@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "models/cluster/controllers.h"
+#include "models/cluster/traffic_int.h"
 
 /* By pod id: the latest samples (what metrics_table lends the HPA and
  * VPA), and the cpu time and served requests at the last scrape. */
@@ -65,6 +66,8 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 	const bool *reads = ms->read;
 	const double *idles = ms->idle;
 	size_t npods = c->npods, nread = ms->nread;
+	struct traffic_use_reader use;
+	traffic_use_reader_init(c, &use);
 	for (size_t i = 0; i < npods; i++) {
 		const struct cl_pod *pd = &pods[i];
 		struct cl_pod_metrics *pm = &m[i];
@@ -79,7 +82,7 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 			continue;
 		double idle = idles[pd->deploy];
 		double cpu, served;
-		cl_pod_usage(c, (uint32_t)i, &cpu, &served);
+		traffic_use_read(c, &use, (uint32_t)i, &cpu, &served);
 		if (pm->at > 0 && pm->at >= pd->started) {
 			double dt = sim_ns_to_s(now - pm->at);
 			double cores = idle + (cpu - cpu_at[i]) / dt;

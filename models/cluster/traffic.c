@@ -483,23 +483,6 @@ pod_cohort(const struct cluster *c, uint32_t p, const struct cohort_pod **me)
 	return &tr->serve->p[(*me)->set].coh;
 }
 
-void
-cl_pod_usage(const struct cluster *c, uint32_t p, double *cpu, double *served)
-{
-	/* pod_cohort and cohort_pending_* by hand (one call per pod and
-	 * scrape): the same sums */
-	const struct traffic *tr = tr_of(c);
-	const struct cohort_pod *me = traffic_member(tr, p);
-	*cpu = c->use[p].cpu_seconds;
-	*served = c->use[p].served;
-	if (me == NULL)
-		return;
-	park_settle_members(c, (size_t)me->set);
-	const struct cohort *k = &tr->serve->p[me->set].coh.k[me->k];
-	*cpu += k->cpu - me->off_cpu;
-	*served += k->served - me->off_served;
-}
-
 double
 cl_pod_cpu_seconds(const struct cluster *c, uint32_t p)
 {

@@ -214,6 +214,41 @@ traffic_pod_cpu(const struct cluster *c, uint32_t p)
 	return own + (tr->serve->p[me->set].coh.k[me->k].cpu - me->off_cpu);
 }
 
+/* cl_pod_usage for a pass over many pods in id order (the metrics
+ * scrape): a run of pods of one Service looks its cohorts up once. */
+struct traffic_use_reader {
+	const struct traffic	*tr;
+	int32_t			 set;	/* the cohorts `k` belong to; -1: none */
+	const struct cohort	*k;
+};
+
+static inline void
+traffic_use_reader_init(const struct cluster *c, struct traffic_use_reader *r)
+{
+	r->tr = tr_of(c);
+	r->set = -1;
+	r->k = NULL;
+}
+
+static inline void
+traffic_use_read(const struct cluster *c, struct traffic_use_reader *r, uint32_t p,
+    double *cpu, double *served)
+{
+	const struct cohort_pod *me = traffic_member(r->tr, p);
+	*cpu = c->use[p].cpu_seconds;
+	*served = c->use[p].served;
+	if (me == NULL)
+		return;
+	if (me->set != r->set) {
+		park_settle_members(c, (size_t)me->set);
+		r->set = me->set;
+		r->k = r->tr->serve->p[me->set].coh.k;
+	}
+	const struct cohort *k = &r->k[me->k];
+	*cpu += k->cpu - me->off_cpu;
+	*served += k->served - me->off_served;
+}
+
 /* The same for a check over many pods: traffic_check_begin settles every
  * parked Service and lays their cohorts' cpu out flat (kcpu from kbase[set],
  * a few cache lines instead of each Service's state), then

@@ -281,6 +281,48 @@ test_lifecycle_and_failure(void)
 	k8s_res_free(&ctr.requests);
 }
 
+/* A node deleted while bindings to it are in flight: the pods the
+ * scheduler assumed onto it go too (node_delete finds them through the
+ * count of bindings in flight, which must come back to 0). */
+static void
+test_node_deleted_during_binding(void)
+{
+	struct sim *sim = sim_new();
+	struct cl_timings t;
+	tf_timings(&t, 60 * SIM_SEC);
+	struct recorder rec;
+	memset(&rec, 0, sizeof rec);
+	struct probe_sink sink = { rec_emit, &rec };
+	struct cluster *c = cl_new(sim, 1, &t, &sink);
+	add_pool(c, 1);
+	struct k8s_deployment d;
+	struct k8s_container ctr;
+	struct k8s_service svc;
+	make_deploy(&d, &ctr, &svc, 3);
+	cl_add_deployment(c, &d);
+	cl_start(c);
+	/* cycles at 0.031, 0.032, 0.033; bindings land 10 ms after each */
+	sim_run(sim, (sim_ns)(0.0335 * SIM_SEC));
+	CHECK_INT(c->npods_assumed, 3);
+	node_delete(c, 0, "test");
+	CHECK_INT(c->npods_assumed, 0);
+	size_t assumed = 0;
+	for (size_t p = 0; p < c->npods; p++)
+		assumed += c->pods[p].phase != POD_FREE && c->pods[p].assumed != NONE;
+	CHECK_INT(assumed, 0);
+	CHECK_INT(count_events(&rec, "PodDeleting", 0, 1), 3);
+	sim_run(sim, t.duration);
+	CHECK_INT(count_events(&rec, "PodRunning", 0, 60), 0);
+	CHECK_INT(c->npods_assumed, 0);
+	cl_finish(c);
+	cl_free(c);
+	sim_free(sim);
+	rec_free(&rec);
+	k8s_labels_free(&d.template.labels);
+	k8s_labels_free(&svc.selector);
+	k8s_res_free(&ctr.requests);
+}
+
 static void
 test_hpa_scales_up(void)
 {
@@ -1137,6 +1179,7 @@ main(void)
 	test_hpa_step_timeline();
 	test_random_failures();
 	test_lifecycle_and_failure();
+	test_node_deleted_during_binding();
 	test_hpa_scales_up();
 	return tl_finish();
 }

@@ -411,6 +411,7 @@ on_bound(struct sim *sim, void *ctx, uint64_t arg)
 		return;
 	uint32_t node = pd->assumed;
 	pd->assumed = NONE;
+	c->npods_assumed--;
 	pod_bind(c, p, node);
 }
 
@@ -539,6 +540,7 @@ on_cycle_done(struct sim *sim, void *ctx, uint64_t arg)
 			/* Binding: one API write. The node is reserved meanwhile
 			 * (the scheduler's assumed pod); pod_bind links the pod. */
 			pd->assumed = node;
+			c->npods_assumed++;
 			pd->unschedulable = false;
 			sp->attempts = 0;
 			sim_ns lat = sim_dist_sample_ns(&c->t.api_latency, c->rng_cp);
@@ -664,6 +666,8 @@ on_change(void *ctx, enum cl_change what, uint32_t id)
 			sched_node_remove_pod(s->sched, s->pods[id].handle);
 			prio_add(s, c->pods[id].spec->priority, -1);
 			s->pods[id].handle = -1;
+			if (c->pods[id].assumed != NONE)
+				c->npods_assumed--;
 			c->pods[id].assumed = NONE;
 			sq_cluster_event(c);
 		}

@@ -245,7 +245,7 @@ node_delete(struct cluster *c, uint32_t id, const char *reason)
 			pod_free(c, p);
 		p = next;
 	}
-	for (size_t i = 0; i < c->npods; i++)
+	for (size_t i = 0; i < c->npods && c->npods_assumed > 0; i++)
 		if (c->pods[i].phase == POD_PENDING && c->pods[i].assumed == id)
 			pod_delete(c, (uint32_t)i, "NodeDeleted");
 	if (n->state == NODE_READY)

@@ -251,6 +251,7 @@ struct cluster {
 	size_t			 npods, cappods;
 	struct cl_pod_use	*use;		/* by pod id, as pods */
 	uint32_t		 free_pods;	/* free list through node_next */
+	uint32_t		 npods_assumed;	/* with `assumed` set: binding in flight */
 	struct cl_deploy	*deploys;
 	size_t			 ndeploys, capdeploys;
 	struct cl_service	*services;

@@ -42,15 +42,10 @@ struct cpu_pod {
 };
 
 /* The 10 s check's view of a node: its serving pods, in the reverse of
- * the node's list order (pod_bind puts a pod first: here it is appended),
- * each with its cpu seconds at the last check. The ids come from an array,
- * not the list's links, so the pods' loads overlap. */
-struct cpu_ent {
-	uint32_t	pod;
-	double		seen;
-};
+ * the node's list order (pod_bind puts a pod first: here it is appended).
+ * The ids come from an array, not the list's links. */
 struct cpu_node {
-	struct cpu_ent	*e;
+	uint32_t	*pod;
 	size_t		 n, cap;
 };
 
@@ -71,6 +66,11 @@ struct cpu_state {
 	size_t		 cappod;
 	struct cpu_node	*node;		/* per node id */
 	size_t		 capnode;
+	/* per pod id, for the check: the cpu seconds at the last check (of
+	 * pods in a node's list), and the use since, pod by pod in id order
+	 * (dense, streamed) before each node sums its own */
+	double		*seen, *since;
+	size_t		 capseen;
 	struct cpu_prof	*prof;
 	size_t		 nprof;
 	bool		 dirty;		/* every pod is rescanned at the next tick */
@@ -132,8 +132,19 @@ node_pod_add(struct cpu_state *cs, uint32_t p)
 		memset(cs->node + old, 0, (cs->capnode - old) * sizeof *cs->node);
 	}
 	struct cpu_node *nd = &cs->node[n];
-	KS_GROW(nd->e, nd->cap, nd->n + 1);
-	nd->e[nd->n++] = (struct cpu_ent){ .pod = p, .seen = 0 };
+	KS_GROW(nd->pod, nd->cap, nd->n + 1);
+	nd->pod[nd->n++] = p;
+	if (p >= cs->capseen) {
+		size_t cap = cs->capseen ? cs->capseen : 64;
+		while (cap <= p)
+			cap *= 2;
+		cs->seen = xreallocarray(cs->seen, cap, sizeof *cs->seen);
+		cs->since = xreallocarray(cs->since, cap, sizeof *cs->since);
+		memset(cs->seen + cs->capseen, 0, (cap - cs->capseen) * sizeof *cs->seen);
+		memset(cs->since + cs->capseen, 0, (cap - cs->capseen) * sizeof *cs->since);
+		cs->capseen = cap;
+	}
+	cs->seen[p] = 0;
 }
 
 /* Pod p leaves the store (CL_POD_REMOVED, still on its node's list). */
@@ -145,8 +156,8 @@ node_pod_remove(struct cpu_state *cs, uint32_t p)
 		return;
 	struct cpu_node *nd = &cs->node[n];
 	for (size_t k = 0; k < nd->n; k++) {
-		if (nd->e[k].pod == p) {
-			memmove(&nd->e[k], &nd->e[k + 1], (nd->n - k - 1) * sizeof *nd->e);
+		if (nd->pod[k] == p) {
+			memmove(&nd->pod[k], &nd->pod[k + 1], (nd->n - k - 1) * sizeof *nd->pod);
 			nd->n--;
 			return;
 		}
@@ -209,8 +220,10 @@ cpu_free(struct cpu_state *cs)
 		return;
 	free(cs->pod);
 	for (size_t n = 0; n < cs->capnode; n++)
-		free(cs->node[n].e);
+		free(cs->node[n].pod);
 	free(cs->node);
+	free(cs->seen);
+	free(cs->since);
 	free(cs->prof);
 	free(cs->busy_nodes);
 	free(cs->newly_own);
@@ -350,7 +363,6 @@ rescan(struct cpu_state *cs)
  */
 #define CPU_CHECK_S	10.0
 #define CPU_BUSY_USE	0.75
-#define CPU_CHECK_AHEAD	8	/* pods prefetched ahead in a node's walk */
 
 static void
 check_nodes(struct cpu_state *cs)
@@ -360,6 +372,15 @@ check_nodes(struct cpu_state *cs)
 	cs->checked_s = cs->now_s;
 	cs->nbusy = 0;
 	traffic_check_begin(c);	/* every parked Service at once, then each pod */
+	/* Each pod's use since the last check, in id order (the pods' data
+	 * streams in; only what a node's list holds is read below). */
+	size_t np = c->npods < cs->capseen ? c->npods : cs->capseen;
+	double *seen = cs->seen, *since = cs->since;
+	for (size_t p = 0; p < np; p++) {
+		double cpu = traffic_pod_cpu_checked(c, (uint32_t)p);	/* cohorts' share too */
+		since[p] = cpu - seen[p];
+		seen[p] = cpu;
+	}
 	for (size_t n = 0; n < c->nnodes; n++) {
 		const struct cl_node *nd = &c->nodes[n];
 		if (nd->state == NODE_DELETED)
@@ -367,15 +388,9 @@ check_nodes(struct cpu_state *cs)
 		double used = 0;
 		if (n < cs->capnode) {
 			/* the node's list order: the array from its end */
-			struct cpu_ent *e = cs->node[n].e;
-			for (size_t k = cs->node[n].n; k-- > 0;) {
-				/* the pods are scattered: ask for one further on early */
-				if (k >= CPU_CHECK_AHEAD)
-					traffic_pod_cpu_prefetch(c, e[k - CPU_CHECK_AHEAD].pod);
-				double cpu = traffic_pod_cpu_checked(c, e[k].pod);	/* cohorts' share too */
-				used += cpu - e[k].seen;
-				e[k].seen = cpu;
-			}
+			const uint32_t *pod = cs->node[n].pod;
+			for (size_t k = cs->node[n].n; k-- > 0;)
+				used += since[pod[k]];
 		}
 		if (span > 0 && used / span > CPU_BUSY_USE * node_cores(nd) &&
 		    node_cores(nd) > 0) {

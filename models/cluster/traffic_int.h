@@ -254,15 +254,6 @@ traffic_use_read(const struct cluster *c, struct traffic_use_reader *r, uint32_t
  * a few cache lines instead of each Service's state), then
  * traffic_pod_cpu_checked reads each pod from it until the next change. */
 void traffic_check_begin(struct cluster *c);
-/* Starts loading what traffic_pod_cpu_checked will read of pod p. */
-static inline void
-traffic_pod_cpu_prefetch(const struct cluster *c, uint32_t p)
-{
-	const struct traffic *tr = tr_of(c);
-	__builtin_prefetch(&c->use[p]);
-	if (p < tr->capcp)
-		__builtin_prefetch(&tr->cp[p]);
-}
 static inline double
 traffic_pod_cpu_checked(const struct cluster *c, uint32_t p)
 {

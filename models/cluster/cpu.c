@@ -375,12 +375,8 @@ check_nodes(struct cpu_state *cs)
 	/* Each pod's use since the last check, in id order (the pods' data
 	 * streams in; only what a node's list holds is read below). */
 	size_t np = c->npods < cs->capseen ? c->npods : cs->capseen;
-	double *seen = cs->seen, *since = cs->since;
-	for (size_t p = 0; p < np; p++) {
-		double cpu = traffic_pod_cpu_checked(c, (uint32_t)p);	/* cohorts' share too */
-		since[p] = cpu - seen[p];
-		seen[p] = cpu;
-	}
+	traffic_pods_since(c, np, cs->seen, cs->since);
+	const double *since = cs->since;
 	for (size_t n = 0; n < c->nnodes; n++) {
 		const struct cl_node *nd = &c->nodes[n];
 		if (nd->state == NODE_DELETED)

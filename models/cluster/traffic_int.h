@@ -218,14 +218,20 @@ traffic_pod_cpu(const struct cluster *c, uint32_t p)
  * scrape): a run of pods of one Service looks its cohorts up once. */
 struct traffic_use_reader {
 	const struct traffic	*tr;
+	const struct cohort_pod	*cp;	/* tr->cp, or NULL: no pod in a cohort */
+	size_t			 ncp;
 	int32_t			 set;	/* the cohorts `k` belong to; -1: none */
 	const struct cohort	*k;
 };
 
+/* Starts a pass (the pods' places do not move during it). */
 static inline void
 traffic_use_reader_init(const struct cluster *c, struct traffic_use_reader *r)
 {
 	r->tr = tr_of(c);
+	bool any = r->tr != NULL && r->tr->serve != NULL;
+	r->cp = any ? r->tr->cp : NULL;
+	r->ncp = any ? r->tr->capcp : 0;
 	r->set = -1;
 	r->k = NULL;
 }
@@ -234,11 +240,11 @@ static inline void
 traffic_use_read(const struct cluster *c, struct traffic_use_reader *r, uint32_t p,
     double *cpu, double *served)
 {
-	const struct cohort_pod *me = traffic_member(r->tr, p);
 	*cpu = c->use[p].cpu_seconds;
 	*served = c->use[p].served;
-	if (me == NULL)
+	if (p >= r->ncp || r->cp[p].k < 0)
 		return;
+	const struct cohort_pod *me = &r->cp[p];
 	if (me->set != r->set) {
 		park_settle_members(c, (size_t)me->set);
 		r->set = me->set;
@@ -250,18 +256,11 @@ traffic_use_read(const struct cluster *c, struct traffic_use_reader *r, uint32_t
 }
 
 /* The same for a check over many pods: traffic_check_begin settles every
- * parked Service and lays their cohorts' cpu out flat (kcpu from kbase[set],
- * a few cache lines instead of each Service's state), then
- * traffic_pod_cpu_checked reads each pod from it until the next change. */
+ * parked Service's cohorts and lays their cpu out flat (kcpu from
+ * kbase[set], a few cache lines instead of each Service's state); then
+ * traffic_pods_since takes the cpu seconds of pods 0..n-1 in id order:
+ * since[p] the use since seen[p], which becomes the cpu seconds now. */
 void traffic_check_begin(struct cluster *c);
-static inline double
-traffic_pod_cpu_checked(const struct cluster *c, uint32_t p)
-{
-	const struct traffic *tr = tr_of(c);
-	const struct cohort_pod *me = traffic_member(tr, p);
-	double own = c->use[p].cpu_seconds;
-	return me == NULL ? own + 0 :
-	    own + (tr->kcpu[tr->kbase[me->set] + (uint32_t)me->k] - me->off_cpu);
-}
+void traffic_pods_since(const struct cluster *c, size_t n, double *seen, double *since);
 
 #endif

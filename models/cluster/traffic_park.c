@@ -382,6 +382,27 @@ traffic_check_begin(struct cluster *c)
 }
 
 void
+traffic_pods_since(const struct cluster *c, size_t n, double *seen, double *since)
+{
+	const struct traffic *tr = tr_of(c);
+	const struct cl_pod_use *use = c->use;
+	/* in locals: the stores below cannot move them */
+	const struct cohort_pod *cp = tr != NULL && tr->serve != NULL ? tr->cp : NULL;
+	size_t ncp = cp != NULL ? tr->capcp : 0;
+	const uint32_t *kbase = cp != NULL ? tr->kbase : NULL;
+	const double *kcpu = cp != NULL ? tr->kcpu : NULL;
+	for (size_t p = 0; p < n; p++) {
+		double own = use[p].cpu_seconds, cpu;
+		if (p < ncp && cp[p].k >= 0)	/* its cohort's share too */
+			cpu = own + (kcpu[kbase[cp[p].set] + (uint32_t)cp[p].k] - cp[p].off_cpu);
+		else
+			cpu = own + 0;
+		since[p] = cpu - seen[p];
+		seen[p] = cpu;
+	}
+}
+
+void
 park_after_flush(struct cluster *c)
 {
 	struct traffic *tr = tr_of(c);

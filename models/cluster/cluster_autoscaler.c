@@ -10,7 +10,12 @@
  * long enough. Removal simulations follow the planner: empty nodes first,
  * then the previous loop's unneeded nodes, and no more once enough unneeded
  * nodes were found (ca_unneeded_nodes_limit). Every decision is a
- * ca_decisions record.
+ * ca_decisions record. A loop costs what changed since the last: counts
+ * and node sets are kept up to date from the store's watch, a scale-down
+ * pass looks at the nodes that changed and the candidates (cas_scale_down),
+ * and a removal whose pods can only land on the next destinations is
+ * simulated at once (cas_place_all_at_once); the reference mode
+ * (cl_ca_set_reference) runs the algorithm as written, for tests to compare.
  */
 #include "config.h"
 
@@ -23,6 +28,7 @@
 #include "models/cluster/ca_usage.h"
 #include "models/cluster/controllers.h"
 #include "models/scheduler/sched.h"
+#include "sim/util/bitset.h"
 
 #define CAS_TAINT		"ToBeDeletedByClusterAutoscaler"
 #define CAS_DRAIN_POLL		(5 * SIM_SEC)
@@ -45,6 +51,16 @@ struct cas_node {
 	bool	ov_on;
 	int32_t	ov_pods;
 	int64_t	ov_cpu, ov_mem, ov_eph;
+	/* What the node adds to the counts kept between loops (cas_account):
+	 * its group's target size, deletions and upcoming nodes, the totals
+	 * of the nodes of a pass. */
+	int32_t	acc_group;	/* -1: none */
+	bool	acc_deleting, acc_upcoming, acc_present;
+	int64_t	acc_cores, acc_mem;
+	/* Its scale-down inputs at its last evaluation (cas_evaluate) and
+	 * this pass's removal simulation. */
+	struct cas_use use;
+	bool	sim_fit, sim_pdb;
 };
 
 struct cas_group {
@@ -70,16 +86,37 @@ struct cas {
 	uint32_t		*ovnodes;	/* nodes with light placements */
 	size_t			 novnodes, capovnodes;
 	struct cas_usage	*use;		/* nodes' and pods' inputs between loops */
-	bool			 groups_ok;	/* the group counts hold for groups_gen */
-	uint64_t		 groups_gen;	/* cas_usage_node_gen when counted */
 	size_t			 cursor;	/* round-robin start of placement */
 	bool			 any_anti;	/* some pod has required pod anti-affinity */
 	int			 last_su_status;	/* last no_scale_up recorded, -1 */
+	/*
+	 * Kept between loops so that a scale-down pass looks at the nodes
+	 * that changed and the candidates only (see cas_scale_down):
+	 *   dest      destinations of placements (cas_destination)
+	 *   cand      Ready or NotReady nodes of autoscaled groups above min
+	 *             size, not being removed, eligible at their last evaluation
+	 *   empty     of those, the ones with no pod to move
+	 *   unneeded  the nodes of st.unneeded
+	 *   coded     last_code is not CAS_CODE_NONE
+	 *   dirty     nodes to evaluate again at the next pass: touched since,
+	 *             holding pods being deleted, of a group whose min-size
+	 *             state changed, or whose recheck time ran out
+	 *   head      this pass's simulated nodes
+	 */
+	struct ks_bits		 dest, cand, empty, unneeded, coded, dirty, head;
+	uint32_t		*removables;	/* nodes with removable set */
+	size_t			 nremovables, capremovables;
+	int64_t			 tot_cores, tot_mem;	/* the Ready and NotReady nodes' */
+	int8_t			*grp_above;	/* per group at the last pass: above its
+						 * min size (1), not (0), no pass yet (-1) */
+	bool			 reference;	/* every node at every pass, placements
+						 * pod by pod (cl_ca_set_reference) */
 };
 
 /* The controller: its flags, and its state while it runs. */
 struct cas_ctl {
 	struct ca_config	 cfg;
+	bool			 reference;	/* cl_ca_set_reference */
 	struct cas		*ca;	/* NULL when no pool autoscales */
 };
 
@@ -93,6 +130,12 @@ void
 cl_set_ca_config(struct cluster *c, const struct ca_config *cfg)
 {
 	cas_ctl(c)->cfg = *cfg;
+}
+
+void
+cl_ca_set_reference(struct cluster *c, bool on)
+{
+	cas_ctl(c)->reference = on;
 }
 
 /* ---- records ---------------------------------------------------------------- */
@@ -214,6 +257,11 @@ cas_fits(struct cas *ca, struct sched *s, const struct k8s_pod_spec *pod, int no
 			return false;
 		}
 	}
+	/* A simple pod on a schedulable node without taints while no pod has
+	 * required pod anti-affinity: each filter below passes at once. */
+	if (req != NULL && req->simple && ca != NULL && !ca->reference && !ca->any_anti &&
+	    !ns->unschedulable && ns->ntaints == 0)
+		return true;
 	for (int p = 0; p <= SCHED_INTER_POD_AFFINITY; p++) {	/* the filter plugins */
 		if (p == SCHED_NODE_RESOURCES_FIT || !cfg->enabled[p])
 			continue;
@@ -270,12 +318,26 @@ cas_refresh_anti(struct cluster *c)
 }
 
 /* A node that can receive pods in a simulation: Ready and not being
- * removed. */
+ * removed (nor found removable in this pass); ca->dest keeps the answer. */
 static bool
 cas_destination(const struct cluster *c, uint32_t n)
 {
 	return c->nodes[n].state == NODE_READY &&
 	    cas_ctl(c)->ca->nodes[n].removing_since == SIM_NEVER && !cas_ctl(c)->ca->nodes[n].removable;
+}
+
+/* The next destination from `from` below `end` (the whole cluster's walk
+ * in reference mode, ca->dest's otherwise), or KS_BITS_NONE. */
+static size_t
+cas_next_destination(const struct cluster *c, size_t from, size_t end)
+{
+	const struct cas *ca = cas_ctl(c)->ca;
+	if (!ca->reference)
+		return ks_bits_next(&ca->dest, from, end);
+	for (size_t id = from; id < end; id++)
+		if (cas_destination(c, (uint32_t)id))
+			return id;
+	return KS_BITS_NONE;
 }
 
 /*
@@ -296,36 +358,80 @@ cas_place(struct cluster *c, const struct k8s_pod_spec *spec, const struct cas_r
 	struct cas *ca = cas_ctl(c)->ca;
 	size_t n = c->nnodes;
 	bool cycle = false;	/* the pod's filter cycle (cas_fits) */
-	for (size_t k = 0; k < n; k++) {
-		uint32_t id = (uint32_t)((ca->cursor + k) % n);
-		if (id == skip || !cas_destination(c, id))
-			continue;
-		struct cas_node *cn = &ca->nodes[id];
-		if (!cas_fits(ca, scheduler_cache(c), spec, cl_sched_idx(id), req,
-		    light ? cn : NULL, &cycle))
-			continue;
-		ca->cursor = (ca->cursor + k + 1) % n;
-		if (light) {
-			if (!cn->ov_on) {
-				cn->ov_on = true;
-				cn->ov_pods = 0;
-				cn->ov_cpu = cn->ov_mem = cn->ov_eph = 0;
-				if (ca->novnodes == ca->capovnodes)
-					KS_GROW(ca->ovnodes, ca->capovnodes, ca->novnodes + 1);
-				ca->ovnodes[ca->novnodes++] = id;
+	for (int lap = 0; lap < 2; lap++) {	/* from the cursor to the end, then the rest */
+		size_t end = lap == 0 ? n : ca->cursor;
+		for (size_t id = cas_next_destination(c, lap == 0 ? ca->cursor : 0, end);
+		    id != KS_BITS_NONE; id = cas_next_destination(c, id + 1, end)) {
+			struct cas_node *cn = &ca->nodes[id];
+			if (id == skip || !cas_fits(ca, scheduler_cache(c), spec, cl_sched_idx(id),
+			    req, light ? cn : NULL, &cycle))
+				continue;
+			ca->cursor = (id + 1) % n;
+			if (light) {
+				if (!cn->ov_on) {
+					cn->ov_on = true;
+					cn->ov_pods = 0;
+					cn->ov_cpu = cn->ov_mem = cn->ov_eph = 0;
+					if (ca->novnodes == ca->capovnodes)
+						KS_GROW(ca->ovnodes, ca->capovnodes, ca->novnodes + 1);
+					ca->ovnodes[ca->novnodes++] = (uint32_t)id;
+				}
+				cn->ov_pods++;
+				cn->ov_cpu += req->cpu;
+				cn->ov_mem += req->mem;
+				cn->ov_eph += req->eph;
+				return (uint32_t)id;
 			}
-			cn->ov_pods++;
-			cn->ov_cpu += req->cpu;
-			cn->ov_mem += req->mem;
-			cn->ov_eph += req->eph;
-			return id;
+			KS_GROW(ca->placed, ca->capplaced, ca->nplaced + 1);
+			ca->placed[ca->nplaced++] = sched_node_add_pod(scheduler_cache(c),
+			    cl_sched_idx(id), spec);
+			return (uint32_t)id;
 		}
-		KS_GROW(ca->placed, ca->capplaced, ca->nplaced + 1);
-		ca->placed[ca->nplaced++] = sched_node_add_pod(scheduler_cache(c),
-		    cl_sched_idx(id), spec);
-		return id;
 	}
 	return NONE;
+}
+
+/*
+ * cas_place for each of the pods a removal of node `skip` would move
+ * (their summary mv: simple, so on a schedulable node without taints only
+ * NodeResourcesFit can refuse one), when that needs no search: the pods
+ * go one by one to the next mv->n destinations from the cursor, so when
+ * each of those has no taint, is schedulable and has room for a pod with
+ * the largest requests, every pod fits on the first node it tries; the
+ * cursor then moves past the last. Returns false, with nothing changed,
+ * when that is not known (cas_place pod by pod tells then).
+ */
+static bool
+cas_place_all_at_once(struct cluster *c, uint32_t skip, const struct cas_moves *mv)
+{
+	struct cas *ca = cas_ctl(c)->ca;
+	struct sched *s = scheduler_cache(c);
+	bool fit = sched_config(s)->enabled[SCHED_NODE_RESOURCES_FIT];
+	size_t n = c->nnodes, last = KS_BITS_NONE;
+	uint32_t left = mv->n;
+	for (int lap = 0; lap < 2 && left > 0; lap++) {
+		size_t end = lap == 0 ? n : ca->cursor;
+		for (size_t id = ks_bits_next(&ca->dest, lap == 0 ? ca->cursor : 0, end);
+		    id != KS_BITS_NONE && left > 0; id = ks_bits_next(&ca->dest, id + 1, end)) {
+			if (id == skip)
+				continue;
+			const struct sched_node *sn = sched_node_get(s, cl_sched_idx(id));
+			if (sn->spec->unschedulable || sn->spec->ntaints > 0)
+				return false;
+			if (fit && (sn->npods + 1 > sn->alloc_pods ||
+			    (mv->cpu > 0 && mv->cpu > sn->alloc_cpu - sn->req_cpu) ||
+			    (mv->mem > 0 && mv->mem > sn->alloc_mem - sn->req_mem) ||
+			    (mv->eph > 0 && mv->eph > sn->alloc_eph - sn->req_eph)))
+				return false;
+			last = id;
+			left--;
+		}
+	}
+	if (left > 0)	/* fewer destinations than pods: some node would get two */
+		return false;
+	if (last != KS_BITS_NONE)
+		ca->cursor = (last + 1) % n;
+	return true;
 }
 
 /* Undoes the simulation's placements (the snapshot's Revert). */
@@ -350,41 +456,72 @@ cas_grow_nodes(struct cluster *c)
 		return;
 	KS_GROW(ca->nodes, ca->capnodes, c->nnodes);
 	for (size_t i = old; i < ca->capnodes; i++) {
+		memset(&ca->nodes[i], 0, sizeof ca->nodes[i]);
 		ca->nodes[i].removing_since = SIM_NEVER;
-		ca->nodes[i].drain = false;
-		ca->nodes[i].removable = false;
 		ca->nodes[i].last_code = CAS_CODE_NONE;
-		ca->nodes[i].ov_on = false;
+		ca->nodes[i].acc_group = -1;
 	}
+	struct ks_bits *sets[] = { &ca->dest, &ca->cand, &ca->empty, &ca->unneeded, &ca->coded,
+	    &ca->dirty, &ca->head };
+	for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++)
+		ks_bits_grow(sets[k], ca->capnodes);
 }
 
-/* Target sizes (nodes not deleted), deletions under way, upcoming nodes;
- * counted again only after a node changed (state, added, removed) or a
- * removal started. */
+/* A node of a scale-down pass: Ready or NotReady. */
+static bool
+cas_present(const struct cl_node *n)
+{
+	return n->state == NODE_READY || n->state == NODE_NOT_READY;
+}
+
+/* Brings what node id adds to the kept counts up to date: its group's
+ * target size (nodes not deleted), deletions under way and upcoming nodes,
+ * the cores and memory of the pass's nodes, whether it is a destination. */
 static void
-cas_refresh_groups(struct cluster *c)
+cas_account(struct cluster *c, uint32_t id)
 {
 	struct cas *ca = cas_ctl(c)->ca;
-	if (ca->groups_ok && ca->groups_gen == cas_usage_node_gen(ca->use))
-		return;
-	ca->groups_ok = true;
-	ca->groups_gen = cas_usage_node_gen(ca->use);
-	for (size_t g = 0; g < ca->ngroups; g++) {
-		ca->groups[g].target_size = 0;
-		ca->groups[g].deleting = 0;
-		ca->gx[g].upcoming = 0;
+	const struct cl_node *n = &c->nodes[id];
+	struct cas_node *cn = &ca->nodes[id];
+	if (cn->acc_group >= 0) {
+		ca->groups[cn->acc_group].target_size--;
+		ca->groups[cn->acc_group].deleting -= cn->acc_deleting;
+		ca->gx[cn->acc_group].upcoming -= cn->acc_upcoming;
 	}
-	for (size_t i = 0; i < c->nnodes; i++) {
-		const struct cl_node *n = &c->nodes[i];
-		int32_t g = ca->pool_group[n->pool];
-		if (g < 0 || n->state == NODE_DELETED)
-			continue;
+	int32_t g = ca->pool_group[n->pool];
+	cn->acc_group = n->state == NODE_DELETED ? -1 : g;
+	cn->acc_deleting = cn->removing_since != SIM_NEVER;
+	cn->acc_upcoming = n->state == NODE_PROVISIONING;
+	if (cn->acc_group >= 0) {
 		ca->groups[g].target_size++;
-		if (ca->nodes[i].removing_since != SIM_NEVER)
-			ca->groups[g].deleting++;
-		if (n->state == NODE_PROVISIONING)
-			ca->gx[g].upcoming++;
+		ca->groups[g].deleting += cn->acc_deleting;
+		ca->gx[g].upcoming += cn->acc_upcoming;
 	}
+	ca->tot_cores -= cn->acc_cores;
+	ca->tot_mem -= cn->acc_mem;
+	cn->acc_present = cas_present(n);
+	cn->acc_cores = cn->acc_present ? ca_node_cores(n->spec->allocatable.cpu_milli) : 0;
+	cn->acc_mem = cn->acc_present && n->spec->allocatable.memory > 0 ?
+	    n->spec->allocatable.memory : 0;
+	ca->tot_cores += cn->acc_cores;
+	ca->tot_mem += cn->acc_mem;
+	ks_bits_put(&ca->dest, id, cas_destination(c, id));
+}
+
+/* Takes in the nodes the store told changed (cas_usage_touched): their
+ * counts, and they are evaluated again at the next pass. */
+static void
+cas_refresh(struct cluster *c)
+{
+	struct cas *ca = cas_ctl(c)->ca;
+	cas_grow_nodes(c);
+	size_t n;
+	const uint32_t *t = cas_usage_touched(ca->use, &n);
+	for (size_t i = 0; i < n; i++) {
+		cas_account(c, t[i]);
+		ks_bits_put(&ca->dirty, t[i], true);
+	}
+	cas_usage_touched_clear(ca->use);
 }
 
 /* A scale-up that did not produce a node: the group backs off, 5 min
@@ -410,7 +547,7 @@ static void
 cas_provision_timeouts(struct cluster *c, sim_ns now)
 {
 	struct cas *ca = cas_ctl(c)->ca;
-	int upcoming = 0;	/* (counted by cas_refresh_groups just before) */
+	int upcoming = 0;	/* (counted by cas_refresh just before) */
 	for (size_t g = 0; g < ca->ngroups; g++)
 		upcoming += ca->gx[g].upcoming;
 	for (size_t i = 0; i < c->nnodes && upcoming > 0; i++) {
@@ -575,7 +712,8 @@ cas_movable(const struct cl_pod *pd)
  * node, placed one after another (NoPlaceToMovePods). A removable node's
  * budget is consumed. count has room for every PDB. Returns whether the
  * node is removable. The placements are light (cas_place) when every pod
- * to move is light and no pod has required anti-affinity.
+ * to move is light and no pod has required anti-affinity, and made at once
+ * (cas_place_all_at_once) when that is known to give the same.
  */
 static bool
 cas_simulate_removal(struct cluster *c, uint32_t id, int32_t *allowed, int32_t *count,
@@ -601,10 +739,17 @@ cas_simulate_removal(struct cluster *c, uint32_t id, int32_t *allowed, int32_t *
 	}
 	struct cas *ca = cas_ctl(c)->ca;
 	bool light = !ca->any_anti;
-	for (uint32_t p = n->first_pod; p != NONE && light && sd->pdb_ok;
-	    p = c->pods[p].node_next)
-		if (cas_movable(&c->pods[p]))
-			light = cas_usage_req(ca->use, p)->light;
+	if (!ca->reference && sd->pdb_ok) {
+		const struct cas_moves *mv = cas_usage_moves(ca->use, id);
+		light = light && mv->light;
+		if (light && mv->simple && cas_place_all_at_once(c, id, mv))
+			goto fit;
+	} else {
+		for (uint32_t p = n->first_pod; p != NONE && light && sd->pdb_ok;
+		    p = c->pods[p].node_next)
+			if (cas_movable(&c->pods[p]))
+				light = cas_usage_req(ca->use, p)->light;
+	}
 	for (uint32_t p = n->first_pod; p != NONE && sd->pdb_ok; p = c->pods[p].node_next) {
 		const struct cl_pod *pd = &c->pods[p];
 		if (cas_movable(pd) &&
@@ -616,9 +761,18 @@ cas_simulate_removal(struct cluster *c, uint32_t id, int32_t *allowed, int32_t *
 	cas_revert(c);
 	if (!sd->pods_fit_elsewhere || !sd->pdb_ok)
 		return false;
+fit:
 	for (size_t k = 0; k < c->npdbs; k++)
 		allowed[k] -= count[k];
 	return true;
+}
+
+/* Sets the node's last recorded state. */
+static void
+cas_set_code(struct cas *ca, uint32_t id, int code)
+{
+	ca->nodes[id].last_code = code;
+	ks_bits_put(&ca->coded, id, code != CAS_CODE_NONE);
 }
 
 static void on_removal_check(struct sim *sim, void *ctx, uint64_t arg);
@@ -628,11 +782,14 @@ static void on_removal_check(struct sim *sim, void *ctx, uint64_t arg);
 static void
 cas_start_removal(struct cluster *c, uint32_t id, bool drain, sim_ns now)
 {
+	struct cas *ca = cas_ctl(c)->ca;
 	struct cl_node *n = &c->nodes[id];
-	struct cas_node *cn = &cas_ctl(c)->ca->nodes[id];
+	struct cas_node *cn = &ca->nodes[id];
 	cn->removing_since = now;
-	cas_ctl(c)->ca->groups_ok = false;
 	cn->drain = drain;
+	cas_account(c, id);	/* a deletion under way, no destination */
+	ks_bits_put(&ca->cand, id, false);
+	ks_bits_put(&ca->empty, id, false);
 	n->spec->taints = xreallocarray(n->spec->taints, n->spec->ntaints + 1,
 	    sizeof *n->spec->taints);
 	struct k8s_taint *t = &n->spec->taints[n->spec->ntaints++];
@@ -694,7 +851,7 @@ cas_note_verdict(struct cluster *c, uint32_t id, const struct ca_sd_node *sd,
 			cas_record(c, "no_scale_down", group, name, "not simulated: %d unneeded "
 			    "nodes found (the unneeded-nodes limit); utilization %.3f", limit,
 			    sd->elig.utilization);
-		cn->last_code = CAS_CODE_NONE;
+		cas_set_code(ca, id, CAS_CODE_NONE);
 		return;
 	}
 	if (v->unneeded)
@@ -718,7 +875,67 @@ cas_note_verdict(struct cluster *c, uint32_t id, const struct ca_sd_node *sd,
 	else if (code != CAS_CODE_NONE)
 		cas_record(c, "no_scale_down", group, name, "%s: utilization %.3f",
 		    ca_reason_name(v->reason), sd->elig.utilization);
-	cn->last_code = code;
+	cas_set_code(ca, id, code);
+}
+
+/* A pass's node as far as the node tells, without its pods (group -1 when
+ * not autoscaled or being removed). */
+static void
+cas_sd_init(struct cluster *c, uint32_t id, struct ca_sd_node *s)
+{
+	struct cas *ca = cas_ctl(c)->ca;
+	const struct cl_node *nd = &c->nodes[id];
+	memset(s, 0, sizeof *s);
+	s->id = id;
+	s->elig.group = ca->pool_group[nd->pool];
+	s->elig.ready = nd->state == NODE_READY;
+	s->elig.to_be_deleted_at = ca->nodes[id].removing_since;
+	if (ca->nodes[id].removing_since != SIM_NEVER)
+		s->elig.group = -1;	/* being removed: no candidate again */
+	const struct k8s_resources *a = &nd->spec->allocatable;
+	s->cpu_milli = a->cpu_milli;
+	s->memory = a->memory;
+	s->empty = true;
+	s->pods_fit_elsewhere = true;
+	s->pdb_ok = true;
+}
+
+/* Records the pass's verdicts of nodes[0..n) and starts the removals. */
+static void
+cas_apply(struct cluster *c, const struct ca_sd_node *sd, const struct ca_sd_verdict *v,
+    size_t n, const struct ca_sd_summary *sum, int limit, sim_ns now)
+{
+	struct cas *ca = cas_ctl(c)->ca;
+	const struct ca_config *cfg = &cas_ctl(c)->cfg;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t id = (uint32_t)sd[i].id;
+		if (ca->nodes[id].removing_since != SIM_NEVER)
+			continue;
+		if (v[i].action == CA_SD_KEEP) {
+			cas_note_verdict(c, id, &sd[i], &v[i],
+			    cfg->scale_down_utilization_threshold, limit);
+			continue;
+		}
+		bool drain = v[i].action == CA_SD_DELETE_DRAIN;
+		const char *group = ca->groups[sd[i].elig.group].name;
+		cas_record(c, "scale_down", group, c->nodes[id].spec->name,
+		    "%s: utilization %.3f, unneeded for %.0fs", drain ? "drain" : "empty",
+		    sd[i].elig.utilization, sim_ns_to_s(now - v[i].unneeded_since));
+		cas_set_code(ca, id, CAS_CODE_NONE);
+		cas_start_removal(c, id, drain, now);
+	}
+	ca_state_note_deletions_started(&ca->st, sum->ndelete_empty, sum->ndelete_drain, now);
+}
+
+/* The PDBs' remaining disruptions (allowed) and a count per PDB, for
+ * cas_simulate_removal. */
+static void
+cas_pdb_budget(struct cluster *c, int32_t **allowed, int32_t **count)
+{
+	*allowed = xcalloc(c->npdbs + 1, sizeof **allowed);
+	*count = xcalloc(c->npdbs + 1, sizeof **count);
+	for (size_t k = 0; k < c->npdbs; k++)
+		(*allowed)[k] = cl_pdb_allowed(c, c->pdbs[k]);
 }
 
 /*
@@ -726,17 +943,16 @@ cas_note_verdict(struct cluster *c, uint32_t id, const struct ca_sd_node *sd,
  * ca_scale_down_order, eligible and not recently unremovable, until
  * ca_unneeded_nodes_limit of them were found removable. An empty node
  * needs no placement; a removable node is no destination for the next
- * ones. Returns the limit.
+ * ones. Returns the limit. (The reference pass's; cas_simulate_head is the
+ * same over the kept candidates.)
  */
 static int
 cas_simulate_candidates(struct cluster *c, struct ca_sd_node *sd, size_t n, sim_ns now)
 {
 	struct cas *ca = cas_ctl(c)->ca;
 	const struct ca_config *cfg = &cas_ctl(c)->cfg;
-	int32_t *allowed = xcalloc(c->npdbs + 1, sizeof *allowed);
-	int32_t *count = xcalloc(c->npdbs + 1, sizeof *count);
-	for (size_t k = 0; k < c->npdbs; k++)
-		allowed[k] = cl_pdb_allowed(c, c->pdbs[k]);
+	int32_t *allowed, *count;
+	cas_pdb_budget(c, &allowed, &count);
 	size_t *order = xcalloc(n + 1, sizeof *order);
 	size_t norder = ca_scale_down_order(&ca->st, ca->groups, ca->ngroups, sd, n, order);
 	int limit = ca_unneeded_nodes_limit(cfg, &ca->st);
@@ -762,15 +978,16 @@ cas_simulate_candidates(struct cluster *c, struct ca_sd_node *sd, size_t n, sim_
 	return limit;
 }
 
+/* The reference pass: every Ready and NotReady node looked at. */
 static void
-cas_scale_down(struct cluster *c, sim_ns now)
+cas_scale_down_all(struct cluster *c, sim_ns now)
 {
 	struct cas *ca = cas_ctl(c)->ca;
 	const struct ca_config *cfg = &cas_ctl(c)->cfg;
 	size_t n = 0;
 	uint32_t *ids = xcalloc(c->nnodes + 1, sizeof *ids);
 	for (size_t i = 0; i < c->nnodes; i++)
-		if (c->nodes[i].state == NODE_READY || c->nodes[i].state == NODE_NOT_READY)
+		if (cas_present(&c->nodes[i]))
 			ids[n++] = (uint32_t)i;
 	struct ca_sd_node *sd = xcalloc(n + 1, sizeof *sd);
 	struct ca_sd_verdict *v = xcalloc(n + 1, sizeof *v);
@@ -779,53 +996,216 @@ cas_scale_down(struct cluster *c, sim_ns now)
 	for (size_t i = 0; i < c->nnodes; i++)
 		ca->nodes[i].removable = false;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t id = ids[i];
-		const struct cl_node *nd = &c->nodes[id];
 		struct ca_sd_node *s = &sd[i];
-		s->id = id;
-		s->elig.group = ca->pool_group[nd->pool];
-		s->elig.ready = nd->state == NODE_READY;
-		s->elig.to_be_deleted_at = ca->nodes[id].removing_since;
-		if (ca->nodes[id].removing_since != SIM_NEVER)
-			s->elig.group = -1;	/* being removed: no candidate again */
-		const struct k8s_resources *a = &nd->spec->allocatable;
-		s->cpu_milli = a->cpu_milli;
-		s->memory = a->memory;
-		s->empty = true;
-		s->pods_fit_elsewhere = true;
-		s->pdb_ok = true;
+		cas_sd_init(c, ids[i], s);
 		if (s->elig.group < 0)
 			continue;	/* NotAutoscaled comes before utilization */
 		/* podutils.PodRequests: each pod's, computed when it was created */
-		const struct cas_use *u = cas_usage_node(ca->use, id, cfg, now);
+		const struct cas_use *u = cas_usage_node(ca->use, ids[i], cfg, now);
 		s->empty = u->empty;
 		s->elig.util_error = u->util_error;
 		s->elig.utilization = u->utilization;
 	}
 	int limit = cas_simulate_candidates(c, sd, n, now);
-
 	struct ca_sd_summary sum;
 	ca_scale_down_candidates(cfg, &ca->st, ca->groups, ca->ngroups, sd, n, now, v, &sum);
-	for (size_t i = 0; i < n; i++) {
-		if (ca->nodes[ids[i]].removing_since != SIM_NEVER)
-			continue;
-		if (v[i].action == CA_SD_KEEP) {
-			cas_note_verdict(c, ids[i], &sd[i], &v[i],
-			    cfg->scale_down_utilization_threshold, limit);
-			continue;
-		}
-		bool drain = v[i].action == CA_SD_DELETE_DRAIN;
-		const char *group = ca->groups[sd[i].elig.group].name;
-		cas_record(c, "scale_down", group, c->nodes[ids[i]].spec->name,
-		    "%s: utilization %.3f, unneeded for %.0fs", drain ? "drain" : "empty",
-		    sd[i].elig.utilization, sim_ns_to_s(now - v[i].unneeded_since));
-		ca->nodes[ids[i]].last_code = CAS_CODE_NONE;
-		cas_start_removal(c, ids[i], drain, now);
-	}
-	ca_state_note_deletions_started(&ca->st, sum.ndelete_empty, sum.ndelete_drain, now);
+	cas_apply(c, sd, v, n, &sum, limit, now);
 	free(v);
 	free(sd);
 	free(ids);
+}
+
+/* Evaluates node id again: its scale-down inputs (cas_node.use) and
+ * whether it is a candidate (ca->cand, ca->empty). Returns whether its
+ * inputs depend on the time (cas_usage_volatile). */
+static bool
+cas_evaluate(struct cluster *c, uint32_t id, sim_ns now)
+{
+	struct cas *ca = cas_ctl(c)->ca;
+	const struct ca_config *cfg = &cas_ctl(c)->cfg;
+	const struct cl_node *n = &c->nodes[id];
+	struct cas_node *cn = &ca->nodes[id];
+	int32_t g = ca->pool_group[n->pool];
+	bool cand = false, vol = false;
+	if (cas_present(n) && cn->removing_since == SIM_NEVER && g >= 0) {
+		cn->use = *cas_usage_node(ca->use, id, cfg, now);
+		vol = cas_usage_volatile(ca->use, id);
+		struct ca_elig_node e = {
+			.group = g, .ready = n->state == NODE_READY, .to_be_deleted_at = SIM_NEVER,
+			.util_error = cn->use.util_error, .utilization = cn->use.utilization,
+		};
+		cand = ca->grp_above[g] == 1 && ca_eligibility(cfg, &e, now) == CA_NO_REASON;
+	}
+	ks_bits_put(&ca->cand, id, cand);
+	ks_bits_put(&ca->empty, id, cand && cn->use.empty);
+	return vol;
+}
+
+/* Marks for evaluation what changed in ways the store does not tell: every
+ * node of a group that went above or down to its min size, nodes whose
+ * recheck time ran out. */
+static void
+cas_mark_changes(struct cluster *c, sim_ns now)
+{
+	struct cas *ca = cas_ctl(c)->ca;
+	for (size_t g = 0; g < ca->ngroups; g++) {
+		int8_t above = ca->groups[g].target_size > ca->groups[g].min_size;
+		if (above == ca->grp_above[g])
+			continue;
+		ca->grp_above[g] = above;
+		for (size_t i = 0; i < c->nnodes; i++)
+			if (ca->pool_group[c->nodes[i].pool] == (int32_t)g)
+				ks_bits_put(&ca->dirty, i, true);
+	}
+	for (size_t i = 0; i < ca->st.nrecheck; i++)
+		if (ca->st.recheck[i].until <= now && (size_t)ca->st.recheck[i].node < c->nnodes)
+			ks_bits_put(&ca->dirty, (size_t)ca->st.recheck[i].node, true);
+}
+
+/*
+ * cas_simulate_candidates over the kept candidates: ca_scale_down_order's
+ * classes (empty, previously unneeded, the rest; by id within each) as
+ * walks of ca->cand, skipping the recently unremovable, until the limit;
+ * the nodes simulated go to ca->head, their results to cas_node.sim_*.
+ * Returns the limit.
+ */
+static int
+cas_simulate_head(struct cluster *c, sim_ns now)
+{
+	struct cas *ca = cas_ctl(c)->ca;
+	int32_t *allowed, *count;
+	cas_pdb_budget(c, &allowed, &count);
+	int limit = ca_unneeded_nodes_limit(&cas_ctl(c)->cfg, &ca->st);
+	int found = 0;
+	size_t nw = (c->nnodes + 63) / 64;
+	for (int cls = 0; cls < 3 && found < limit; cls++) {
+		for (size_t k = 0; k < nw && found < limit; k++) {
+			uint64_t e = ks_bits_word(&ca->empty, k), u = ks_bits_word(&ca->unneeded, k);
+			uint64_t w = ks_bits_word(&ca->cand, k) &
+			    (cls == 0 ? e : cls == 1 ? u & ~e : ~u & ~e);
+			for (; w != 0 && found < limit; w &= w - 1) {
+				uint32_t id = (uint32_t)(k * 64 + (size_t)__builtin_ctzll(w));
+				if (ca_state_rechecked(&ca->st, id, now))
+					continue;
+				struct cas_node *cn = &ca->nodes[id];
+				struct ca_sd_node sim = { .pods_fit_elsewhere = true, .pdb_ok = true };
+				ks_bits_put(&ca->head, id, true);
+				bool removable = cn->use.empty ||
+				    cas_simulate_removal(c, id, allowed, count, &sim);
+				cn->sim_fit = sim.pods_fit_elsewhere;
+				cn->sim_pdb = sim.pdb_ok;
+				if (!removable)
+					continue;
+				cn->removable = true;
+				ks_bits_put(&ca->dest, id, false);
+				KS_GROW(ca->removables, ca->capremovables, ca->nremovables + 1);
+				ca->removables[ca->nremovables++] = id;
+				found++;
+			}
+		}
+	}
+	free(count);
+	free(allowed);
+	return limit;
+}
+
+static bool
+cas_pass_present(void *ctx, int64_t node)
+{
+	const struct cluster *c = ctx;
+	return node >= 0 && (size_t)node < c->nnodes && cas_present(&c->nodes[node]);
+}
+
+/*
+ * One scale-down pass, looking at what changed only: a node's verdict is a
+ * function of its own inputs unless it is a candidate (eligible in an
+ * autoscaled group above its min size), so the pass evaluates the nodes
+ * marked dirty since the last one (cas_refresh, cas_mark_changes),
+ * simulates candidates in the planner's order until the limit
+ * (cas_simulate_head), and gives ca_scale_down_pass the nodes whose verdict
+ * may differ from their last: the dirty ones, the simulated ones, and the
+ * candidates not simulated whose last recorded state was not none (the
+ * previously unneeded among them). The others' verdicts, records and
+ * state are what they were. Same decisions as cas_scale_down_all.
+ */
+static void
+cas_scale_down(struct cluster *c, sim_ns now)
+{
+	struct cas *ca = cas_ctl(c)->ca;
+	const struct ca_config *cfg = &cas_ctl(c)->cfg;
+	if (ca->reference) {
+		cas_scale_down_all(c, now);
+		return;
+	}
+	ca_planner_update(cfg, &ca->st, now);
+	for (size_t i = 0; i < ca->nremovables; i++) {
+		uint32_t id = ca->removables[i];
+		ca->nodes[id].removable = false;
+		ks_bits_put(&ca->dest, id, cas_destination(c, id));
+	}
+	ca->nremovables = 0;
+	cas_mark_changes(c, now);
+	size_t nw = (c->nnodes + 63) / 64;
+	uint32_t *again = NULL;	/* dirty again at the next pass */
+	size_t nagain = 0, capagain = 0;
+	for (size_t k = 0; k < nw; k++)
+		for (uint64_t w = ks_bits_word(&ca->dirty, k); w != 0; w &= w - 1) {
+			uint32_t id = (uint32_t)(k * 64 + (size_t)__builtin_ctzll(w));
+			if (id < c->nnodes && cas_evaluate(c, id, now)) {
+				KS_GROW(again, capagain, nagain + 1);
+				again[nagain++] = id;
+			}
+		}
+	int limit = cas_simulate_head(c, now);
+
+	size_t n = 0, cap = 0;
+	struct ca_sd_node *sd = NULL;
+	for (size_t k = 0; k < nw; k++) {
+		uint64_t w = ks_bits_word(&ca->dirty, k) | ks_bits_word(&ca->head, k) |
+		    (ks_bits_word(&ca->cand, k) & ks_bits_word(&ca->coded, k));
+		for (; w != 0; w &= w - 1) {
+			uint32_t id = (uint32_t)(k * 64 + (size_t)__builtin_ctzll(w));
+			if (id >= c->nnodes || !cas_present(&c->nodes[id]))
+				continue;
+			KS_GROW(sd, cap, n + 1);
+			struct ca_sd_node *s = &sd[n++];
+			cas_sd_init(c, id, s);
+			if (s->elig.group < 0)
+				continue;
+			const struct cas_node *cn = &ca->nodes[id];
+			s->empty = cn->use.empty;
+			s->elig.util_error = cn->use.util_error;
+			s->elig.utilization = cn->use.utilization;
+			if (ks_bits_has(&ca->head, id)) {
+				s->pods_fit_elsewhere = cn->sim_fit;
+				s->pdb_ok = cn->sim_pdb;
+			} else if (ks_bits_has(&ca->cand, id) && !ca_state_rechecked(&ca->st, id, now)) {
+				s->not_simulated = true;
+			}
+		}
+	}
+	ks_bits_clear(&ca->dirty);
+	ks_bits_clear(&ca->head);
+	for (size_t i = 0; i < nagain; i++)
+		ks_bits_put(&ca->dirty, again[i], true);
+	free(again);
+
+	size_t nold = ca->st.nunneeded;
+	int64_t *old = xcalloc(nold + 1, sizeof *old);
+	for (size_t i = 0; i < nold; i++)
+		old[i] = ca->st.unneeded[i].node;
+	struct ca_sd_verdict *v = xcalloc(n + 1, sizeof *v);
+	struct ca_sd_cluster all = { ca->tot_cores, ca->tot_mem, cas_pass_present, c };
+	struct ca_sd_summary sum;
+	ca_scale_down_pass(cfg, &ca->st, ca->groups, ca->ngroups, sd, n, &all, now, v, &sum);
+	for (size_t i = 0; i < nold; i++)
+		ks_bits_put(&ca->unneeded, (size_t)old[i], false);
+	for (size_t i = 0; i < ca->st.nunneeded; i++)
+		ks_bits_put(&ca->unneeded, (size_t)ca->st.unneeded[i].node, true);
+	cas_apply(c, sd, v, n, &sum, limit, now);
+	free(old);
+	free(v);
+	free(sd);
 }
 
 /* ---- the loop ------------------------------------------------------------------ */
@@ -836,14 +1216,13 @@ on_scan(struct sim *sim, void *ctx, uint64_t arg)
 	struct cluster *c = ctx;
 	sim_ns now = sim_now(sim);
 	(void)arg;
-	cas_grow_nodes(c);
+	cas_refresh(c);
 	cas_refresh_anti(c);
-	cas_refresh_groups(c);
 	cas_provision_timeouts(c, now);
-	cas_refresh_groups(c);
+	cas_refresh(c);
 	bool scaled = cas_scale_up(c, now);
 	if (!scaled && cas_ctl(c)->cfg.scale_down_enabled) {
-		cas_refresh_groups(c);
+		cas_refresh(c);
 		cas_scale_down(c, now);
 	}
 	sim_after(sim, cas_ctl(c)->cfg.scan_interval, PRIO_CONTROLLER, on_scan, c, 0);
@@ -939,7 +1318,14 @@ cas_start(struct cluster *c)
 		struct cas_ds_ctx dc = { ca, g };
 		daemonset_pods_for_node(c, &ca->tmpl_nodes[g], cas_template_daemon, &dc);
 	}
+	ca->reference = cas_ctl(c)->reference;
+	ca->grp_above = xcalloc(ca->ngroups + 1, sizeof *ca->grp_above);
+	memset(ca->grp_above, -1, ca->ngroups + 1);
 	cas_grow_nodes(c);
+	for (size_t i = 0; i < c->nnodes; i++) {	/* (the watch tells what follows) */
+		cas_account(c, (uint32_t)i);
+		ks_bits_put(&ca->dirty, i, true);
+	}
 	sim_after(c->sim, cas_ctl(c)->cfg.scan_interval, PRIO_CONTROLLER, on_scan, c, 0);
 }
 
@@ -959,6 +1345,12 @@ cas_free(struct cluster *c)
 	free(ca->nodes);
 	free(ca->placed);
 	free(ca->ovnodes);
+	free(ca->removables);
+	free(ca->grp_above);
+	struct ks_bits *sets[] = { &ca->dest, &ca->cand, &ca->empty, &ca->unneeded, &ca->coded,
+	    &ca->dirty, &ca->head };
+	for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++)
+		ks_bits_free(sets[k]);
 	cas_usage_free(ca->use);
 	ca_state_fini(&ca->st);
 	gsl_rng_free(ca->rng);
@@ -981,6 +1373,42 @@ cas_destroy(struct cluster *c)
 	free(cas_ctl(c));
 }
 
+/* What the kept node sets say of node i against a recomputation now (for
+ * a node not dirty: its inputs did not change since its evaluation). */
+static size_t
+cas_node_stale(struct cluster *c, uint32_t i)
+{
+	struct cas *ca = cas_ctl(c)->ca;
+	const struct ca_config *cfg = &cas_ctl(c)->cfg;
+	const struct cl_node *n = &c->nodes[i];
+	const struct cas_node *cn = &ca->nodes[i];
+	size_t bad = 0;
+	bad += ks_bits_has(&ca->dest, i) != (n->state != NODE_DELETED && cas_destination(c, i));
+	bad += ks_bits_has(&ca->coded, i) != (cn->last_code != CAS_CODE_NONE);
+	bad += ks_bits_has(&ca->unneeded, i) !=
+	    (ca_state_unneeded_since(&ca->st, i) != SIM_NEVER);
+	bad += ks_bits_has(&ca->head, i);
+	if (ks_bits_has(&ca->dirty, i))
+		return bad;
+	int32_t g = ca->pool_group[n->pool];
+	bool cand = false;
+	struct cas_use fresh = { 0 };
+	if (cas_present(n) && cn->removing_since == SIM_NEVER && g >= 0) {
+		sim_ns now = sim_now(c->sim);
+		cas_usage_compute(ca->use, i, cfg, now, &fresh);
+		bad += fresh.empty != cn->use.empty || fresh.util_error != cn->use.util_error ||
+		    fresh.utilization != cn->use.utilization;
+		struct ca_elig_node e = {
+			.group = g, .ready = n->state == NODE_READY, .to_be_deleted_at = SIM_NEVER,
+			.util_error = fresh.util_error, .utilization = fresh.utilization,
+		};
+		cand = ca->grp_above[g] == 1 && ca_eligibility(cfg, &e, now) == CA_NO_REASON;
+	}
+	bad += ks_bits_has(&ca->cand, i) != cand;
+	bad += ks_bits_has(&ca->empty, i) != (cand && fresh.empty);
+	return bad;
+}
+
 size_t
 cl_ca_usage_stale(struct cluster *c)
 {
@@ -988,25 +1416,68 @@ cl_ca_usage_stale(struct cluster *c)
 	if (ca == NULL)
 		return 0;
 	size_t bad = cas_usage_stale(ca->use, &cas_ctl(c)->cfg, sim_now(c->sim));
-	/* the group counts, when kept, against a count now */
-	if (ca->groups_ok && ca->groups_gen == cas_usage_node_gen(ca->use)) {
-		size_t ng = ca->ngroups;
-		int *kept = xcalloc(3 * ng + 1, sizeof *kept);
-		for (size_t g = 0; g < ng; g++) {
-			kept[3 * g] = ca->groups[g].target_size;
-			kept[3 * g + 1] = ca->groups[g].deleting;
-			kept[3 * g + 2] = ca->gx[g].upcoming;
+	cas_refresh(c);	/* (as a loop would, first thing) */
+	/* the group counts and totals against a count now */
+	size_t ng = ca->ngroups;
+	int *count = xcalloc(3 * ng + 1, sizeof *count);
+	int64_t cores = 0, mem = 0;
+	for (size_t i = 0; i < c->nnodes; i++) {
+		const struct cl_node *n = &c->nodes[i];
+		if (cas_present(n)) {
+			cores += ca_node_cores(n->spec->allocatable.cpu_milli);
+			mem += n->spec->allocatable.memory > 0 ? n->spec->allocatable.memory : 0;
 		}
-		ca->groups_ok = false;
-		cas_grow_nodes(c);
-		cas_refresh_groups(c);
-		for (size_t g = 0; g < ng; g++)
-			bad += kept[3 * g] != ca->groups[g].target_size ||
-			    kept[3 * g + 1] != ca->groups[g].deleting ||
-			    kept[3 * g + 2] != ca->gx[g].upcoming;
-		free(kept);
+		int32_t g = ca->pool_group[n->pool];
+		if (g < 0 || n->state == NODE_DELETED)
+			continue;
+		count[3 * g]++;
+		count[3 * g + 1] += ca->nodes[i].removing_since != SIM_NEVER;
+		count[3 * g + 2] += n->state == NODE_PROVISIONING;
 	}
+	for (size_t g = 0; g < ng; g++)
+		bad += count[3 * g] != ca->groups[g].target_size ||
+		    count[3 * g + 1] != ca->groups[g].deleting ||
+		    count[3 * g + 2] != ca->gx[g].upcoming;
+	bad += cores != ca->tot_cores || mem != ca->tot_mem;
+	free(count);
+	if (ca->reference)
+		return bad;
+	size_t nrem = 0;
+	for (size_t i = 0; i < c->nnodes; i++) {
+		bad += cas_node_stale(c, (uint32_t)i);
+		nrem += ca->nodes[i].removable;
+	}
+	bad += nrem != ca->nremovables;
+	for (size_t i = 0; i < ca->nremovables; i++)
+		bad += !ca->nodes[ca->removables[i]].removable;
 	return bad;
+}
+
+static uint64_t
+fnv(uint64_t h, int64_t x)
+{
+	for (int i = 0; i < 8; i++, x >>= 8) {
+		h ^= (uint64_t)(x & 0xff);
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+uint64_t
+cl_ca_digest(struct cluster *c)
+{
+	struct cas *ca = cas_ctl(c)->ca;
+	if (ca == NULL)
+		return 0;
+	uint64_t h = fnv(14695981039346656037ULL, (int64_t)ca->cursor);
+	for (size_t i = 0; i < ca->st.nunneeded; i++)
+		h = fnv(fnv(h, ca->st.unneeded[i].node), ca->st.unneeded[i].since);
+	for (size_t i = 0; i < ca->st.nrecheck; i++)
+		h = fnv(fnv(h, ca->st.recheck[i].node), ca->st.recheck[i].until);
+	for (size_t i = 0; i < c->nnodes && i < ca->capnodes; i++)
+		h = fnv(fnv(fnv(h, ca->nodes[i].last_code), ca->nodes[i].removable),
+		    ca->nodes[i].removing_since);
+	return h;
 }
 
 const struct cl_controller cluster_autoscaler_controller = {

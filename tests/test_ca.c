@@ -1,8 +1,10 @@
 /*
  * test_ca.c - tests of the Cluster Autoscaler state model (models/autoscaler/ca.h):
  * unneeded timers, scale-down delays and budgets, min sizes, recheck
- * timeouts, the planner's simulation order and unneeded-nodes limit, the binpacking estimator, scale-up caps, and the price,
- * priority, random and chained expanders, with hand-computed expectations.
+ * timeouts, the planner's simulation order and unneeded-nodes limit, the
+ * binpacking estimator, scale-up caps, and the price, priority, random and
+ * chained expanders, with hand-computed expectations; a pass over a subset
+ * of the nodes against a pass over all of them.
  */
 #include "config.h"
 
@@ -699,6 +701,143 @@ test_chain_and_random(void)
 	gsl_rng_free(rng);
 }
 
+/* The pair of lists a pass carries, compared entry by entry. */
+static bool
+same_state(const struct ca_state *a, const struct ca_state *b)
+{
+	if (a->nunneeded != b->nunneeded || a->nrecheck != b->nrecheck)
+		return false;
+	for (size_t i = 0; i < a->nunneeded; i++)
+		if (a->unneeded[i].node != b->unneeded[i].node ||
+		    a->unneeded[i].since != b->unneeded[i].since)
+			return false;
+	for (size_t i = 0; i < a->nrecheck; i++)
+		if (a->recheck[i].node != b->recheck[i].node ||
+		    a->recheck[i].until != b->recheck[i].until)
+			return false;
+	return a->empty_in_progress == b->empty_in_progress &&
+	    a->drain_in_progress == b->drain_in_progress;
+}
+
+struct ids {
+	int64_t	*v;
+	size_t	 n;
+};
+
+static bool
+ids_has(void *ctx, int64_t node)
+{
+	const struct ids *x = ctx;
+	for (size_t i = 0; i < x->n; i++)
+		if (x->v[i] == node)
+			return true;
+	return false;
+}
+
+/*
+ * ca_scale_down_pass over a subset against ca_scale_down_candidates over
+ * every node, pass after pass with random nodes: the subset holds the
+ * nodes simulated (eligible candidates of groups above min size, not
+ * recently unremovable, not cut by the limit) and a random part of the
+ * others; the states and the subset's verdicts must be the same, and the
+ * nodes left out must keep their nodes with nothing to do.
+ */
+static void
+test_pass_subset(void)
+{
+	struct ca_config cfg = ca_config_defaults();
+	cfg.scale_down_unneeded_time = 30 * SIM_SEC;
+	cfg.unremovable_node_recheck_timeout = 40 * SIM_SEC;
+	cfg.cores_total_min = 136;	/* (about 36 nodes of 4 cores each pass) */
+	struct ca_state a, b;
+	ca_state_init(&a);
+	ca_state_init(&b);
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(r, 5);
+	enum { N = 40 };
+	struct ca_sd_node nodes[N], sub[N];
+	struct ca_sd_verdict va[N], vb[N];
+	size_t where[N];
+	int64_t idv[N];
+	sim_ns now = T0;
+	int bad_state = 0, bad_verdict = 0, bad_left = 0, unneeded = 0, deleted = 0, rechecked = 0;
+	for (int round = 0; round < 400; round++) {
+		now += (sim_ns)(1 + gsl_rng_uniform_int(r, 20)) * SIM_SEC;
+		struct ca_group g[2] = {
+			group("a", 2, 30, 2 + (int)gsl_rng_uniform_int(r, 12), 4000, 16 * GIB),
+			group("b", 1, 30, 1 + (int)gsl_rng_uniform_int(r, 3), 4000, 16 * GIB),
+		};
+		size_t n = 0;
+		for (int id = 0; id < N; id++) {
+			if (gsl_rng_uniform(r) < 0.1)	/* not Ready nor NotReady now */
+				continue;
+			struct ca_sd_node *x = &nodes[n++];
+			int grp = (int)gsl_rng_uniform_int(r, 5) - 1;	/* mostly group 0 */
+			*x = sdnode(id, grp > 1 ? 0 : grp, 0.8 * gsl_rng_uniform(r),
+			    gsl_rng_uniform(r) < 0.2);
+			x->elig.ready = gsl_rng_uniform(r) < 0.9;
+			x->elig.util_error = gsl_rng_uniform(r) < 0.03;
+			x->pods_fit_elsewhere = gsl_rng_uniform(r) < 0.85;
+			x->pdb_ok = gsl_rng_uniform(r) < 0.95;
+			x->not_simulated = gsl_rng_uniform(r) < 0.1;
+		}
+		size_t m = 0;
+		struct ids all_ids = { idv, n };
+		struct ca_sd_cluster all = { 0, 0, ids_has, &all_ids };
+		for (size_t i = 0; i < n; i++) {
+			const struct ca_sd_node *x = &nodes[i];
+			idv[i] = x->id;
+			all.cores += ca_node_cores(x->cpu_milli);
+			all.memory += x->memory;
+			bool simulated = x->elig.group >= 0 &&
+			    g[x->elig.group].target_size > g[x->elig.group].min_size &&
+			    !ca_state_rechecked(&b, x->id, now) &&
+			    ca_eligibility(&cfg, &x->elig, now) == CA_NO_REASON && !x->not_simulated;
+			if (simulated || gsl_rng_uniform(r) < 0.3) {
+				where[m] = i;
+				sub[m++] = *x;
+			}
+		}
+		struct ca_sd_summary sa, sb;
+		ca_scale_down_candidates(&cfg, &a, g, 2, nodes, n, now, va, &sa);
+		ca_scale_down_pass(&cfg, &b, g, 2, sub, m, &all, now, vb, &sb);
+		bad_state += !same_state(&a, &b) || sa.in_cooldown != sb.in_cooldown ||
+		    sa.nunneeded != sb.nunneeded || sa.ndelete_empty != sb.ndelete_empty ||
+		    sa.ndelete_drain != sb.ndelete_drain;
+		for (size_t j = 0; j < m; j++) {
+			const struct ca_sd_verdict *x = &va[where[j]], *y = &vb[j];
+			bad_verdict += x->reason != y->reason || x->unneeded != y->unneeded ||
+			    x->unneeded_since != y->unneeded_since || x->action != y->action;
+		}
+		for (size_t i = 0, j = 0; i < n; i++) {
+			if (j < m && where[j] == i) {
+				j++;
+				continue;
+			}
+			bad_left += va[i].unneeded || va[i].action != CA_SD_KEEP;
+		}
+		unneeded += sa.nunneeded;
+		rechecked += (int)a.nrecheck;
+		deleted += sa.ndelete_empty + sa.ndelete_drain;
+		ca_state_note_deletions_started(&a, sa.ndelete_empty, sa.ndelete_drain, now);
+		ca_state_note_deletions_started(&b, sb.ndelete_empty, sb.ndelete_drain, now);
+		if (gsl_rng_uniform(r) < 0.3) {
+			ca_state_note_deletion_done(&a, gsl_rng_uniform(r) < 0.5);
+			b.empty_in_progress = a.empty_in_progress;
+			b.drain_in_progress = a.drain_in_progress;
+		}
+	}
+	CHECK_INT(bad_state, 0);
+	CHECK_INT(bad_verdict, 0);
+	CHECK_INT(bad_left, 0);
+	CHECK(unneeded > 100);
+	CHECK(rechecked > 100);
+	CHECK(deleted > 10);
+	gsl_rng_free(r);
+	ca_state_fini(&a);
+	ca_state_fini(&b);
+}
+
 int
 main(void)
 {
@@ -714,5 +853,6 @@ main(void)
 	test_price();
 	test_priority();
 	test_chain_and_random();
+	test_pass_subset();
 	return tl_finish();
 }

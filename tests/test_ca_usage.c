@@ -1,12 +1,16 @@
 /*
  * test_ca_usage.c - what the Cluster Autoscaler keeps between its loops
  * (models/cluster/ca_usage.h: each node's utilization and emptiness, the
- * anti-affinity flag, each pod's request; the node groups' counts) never
- * goes stale: a cluster with the autoscaler under random churn
- * (Deployments scaled up and down, pods deleted, nodes deleted and added,
- * a Deployment with required pod anti-affinity coming and going), checked
- * against a recomputation every 1-4 s and right after the autoscaler's
- * loops.
+ * anti-affinity flag, each pod's request and movable pods; the node
+ * groups' counts; the node sets its scale-down passes start from) never
+ * goes stale, and its passes that look at what changed only decide as the
+ * reference pass that looks at every node and places pods one by one: a
+ * cluster with the autoscaler under random churn (Deployments scaled up and
+ * down, pods deleted, nodes deleted, added, cordoned, tainted, going
+ * NotReady, down and up, a Deployment with required pod anti-affinity
+ * coming and going), checked against a recomputation every 1-4 s and right
+ * after the autoscaler's loops, and run again in reference mode: every row and the
+ * state its decisions carry (cl_ca_digest at each check) must be the same.
  */
 #include "config.h"
 
@@ -67,6 +71,8 @@ struct churn {
 	uint64_t	 x;		/* xorshift state */
 	int		 checks, stale, ops;
 	sim_ns		 end;
+	struct ks_buf	 rows;		/* every probe row, as text */
+	int		 nrows;
 };
 
 static uint32_t
@@ -92,6 +98,23 @@ bound_pod(struct churn *ch)
 	return NONE;
 }
 
+/* Adds a NoSchedule taint no pod tolerates to the node, or takes it off
+ * (last of its taints when there). */
+static void
+toggle_taint(struct cluster *c, uint32_t n)
+{
+	struct k8s_node_spec *ns = c->nodes[n].spec;
+	if (ns->ntaints > 0 && strcmp(ns->taints[ns->ntaints - 1].key, "example.com/test") == 0) {
+		free(ns->taints[--ns->ntaints].key);
+	} else {
+		ns->taints = xreallocarray(ns->taints, ns->ntaints + 1, sizeof *ns->taints);
+		memset(&ns->taints[ns->ntaints], 0, sizeof *ns->taints);
+		ns->taints[ns->ntaints].key = xstrdup("example.com/test");
+		ns->taints[ns->ntaints++].effect = K8S_NO_SCHEDULE;
+	}
+	node_set_state(c, n, c->nodes[n].state);	/* tells the scheduler */
+}
+
 static void
 on_churn(struct sim *sim, void *ctx, uint64_t arg)
 {
@@ -103,6 +126,7 @@ on_churn(struct sim *sim, void *ctx, uint64_t arg)
 		fprintf(stderr, "stale at %.3f s: %zu\n", sim_ns_to_s(sim_now(sim)), bad);
 	ch->stale += bad != 0;
 	ch->checks++;
+	ks_buf_printf(&ch->rows, "digest|%llx\n", (unsigned long long)cl_ca_digest(c));
 	int nops = (int)rnd(ch, 4);
 	for (int k = 0; k < nops; k++, ch->ops++) {
 		uint32_t what = rnd(ch, 10);
@@ -117,8 +141,29 @@ on_churn(struct sim *sim, void *ctx, uint64_t arg)
 			uint32_t n = rnd(ch, (uint32_t)c->nnodes);
 			if (c->nodes[n].state == NODE_READY && cl_nodes_ready(c) > 2)
 				node_delete(c, n, "test");
-		} else if (what < 9) {		/* a new node */
-			node_create(c, rnd(ch, (uint32_t)c->npools), true);
+		} else if (what < 9) {		/* a new node, or a node changes */
+			uint32_t n = rnd(ch, (uint32_t)c->nnodes);
+			uint32_t how = rnd(ch, 5);
+			if (how == 0) {
+				node_create(c, rnd(ch, (uint32_t)c->npools), true);
+			} else if (how == 1 && c->nodes[n].state != NODE_DELETED) {
+				/* cordoned or uncordoned: no destination, or one */
+				c->nodes[n].spec->unschedulable = !c->nodes[n].spec->unschedulable;
+				node_set_state(c, n, c->nodes[n].state);
+			} else if (how == 2 && (c->nodes[n].state == NODE_READY ||
+			    c->nodes[n].state == NODE_NOT_READY)) {
+				node_set_state(c, n, c->nodes[n].state == NODE_READY ?
+				    NODE_NOT_READY : NODE_READY);
+			} else if (how == 4 && c->nodes[n].state != NODE_DELETED) {
+				toggle_taint(c, n);
+			} else if (how == 3 && c->nodes[n].state != NODE_DELETED) {
+				/* the machine stops (its pods are lost, and stay
+				 * terminating once deleted) or runs again */
+				if (c->nodes[n].up)
+					node_set_down(c, n);
+				else
+					node_set_up(c, n);
+			}
 		} else {			/* free a terminating pod at once */
 			for (size_t p = 0; p < c->npods; p++)
 				if (c->pods[p].phase != POD_FREE && c->pods[p].deleting &&
@@ -135,30 +180,59 @@ on_churn(struct sim *sim, void *ctx, uint64_t arg)
 		sim_after(sim, next, PRIO_CONTROLLER + 1, on_churn, ch, 0);
 }
 
+/* Keeps every row as a line of text. */
 static void
-noop_emit(void *ctx, const char *table, const struct probe_val *v, size_t n)
+keep_row(void *ctx, const char *table, const struct probe_val *v, size_t n)
 {
-	(void)ctx, (void)table, (void)v, (void)n;
+	struct churn *ch = ctx;
+	ks_buf_printf(&ch->rows, "%s", table);
+	for (size_t i = 0; i < n; i++) {
+		switch (v[i].type) {
+		case PROBE_INT: ks_buf_printf(&ch->rows, "|%lld", (long long)v[i].u.i); break;
+		case PROBE_REAL: ks_buf_printf(&ch->rows, "|%.17g", v[i].u.r); break;
+		case PROBE_TEXT: ks_buf_printf(&ch->rows, "|%s", v[i].u.s); break;
+		default: ks_buf_puts(&ch->rows, "|NULL"); break;
+		}
+	}
+	ks_buf_puts(&ch->rows, "\n");
+	ch->nrows++;
 }
 
+/* How often a line holds s. */
+static int
+count_of(const char *text, const char *s)
+{
+	int k = 0;
+	for (const char *p = strstr(text, s); p != NULL; p = strstr(p + 1, s))
+		k++;
+	return k;
+}
+
+/* 40 minutes of churn with the autoscaler (max-scale-down-parallelism
+ * parallelism: 1 leaves candidates not simulated), every probe row kept in
+ * ch->rows (the caller frees it). */
 static void
-test_churn(uint64_t seed)
+run_churn(struct churn *ch, uint64_t seed, bool reference, int parallelism)
 {
 	sim_ns dur = 40 * SIM_MIN;
 	struct sim *sim = sim_new();
 	struct cl_timings t;
 	tf_timings(&t, dur);
 	t.shutdown = sim_dist_const(12.0);	/* deleting pods stay bound a while */
-	struct probe_sink sink = { noop_emit, NULL };
+	memset(ch, 0, sizeof *ch);
+	ks_buf_init(&ch->rows);
+	struct probe_sink sink = { keep_row, ch };
 	struct cluster *c = cl_new(sim, seed, &t, &sink);
 	struct ca_config cfg = ca_config_defaults();
 	cfg.scale_down_unneeded_time = 30 * SIM_SEC;	/* scale-downs happen */
 	cfg.scale_down_delay_after_add = SIM_MIN;
+	cfg.max_scale_down_parallelism = parallelism;
 	cl_set_ca_config(c, &cfg);
+	cl_ca_set_reference(c, reference);
 	static const char *const zones[] = { "zone-a" };
 	struct cl_pool_params p[2] = {
 		{ .name = "ng", .instance_type = "m5.xlarge", .cpu_milli = 4000,
-		  .memory = 16LL << 30, .max_pods = 20, .price_hour = 0.2, .zones = zones,
+		  .memory = 16LL << 30, .max_pods = 7, .price_hour = 0.2, .zones = zones,
 		  .nzones = 1, .count = 4, .min = 1, .max = 8,
 		  .provision = sim_dist_const(30) },
 		{ .name = "big", .instance_type = "m5.2xlarge", .cpu_milli = 8000,
@@ -175,22 +249,68 @@ test_churn(uint64_t seed)
 	make_dep(&d[3], "lonely", 1, 300, true);
 	for (int i = 0; i < NDEPS; i++)
 		cl_add_deployment(c, &d[i].d);
-	struct churn ch = { .sim = sim, .c = c, .x = seed * 2654435761u + 1, .end = dur };
+	ch->sim = sim;
+	ch->c = c;
+	ch->x = seed * 2654435761u + 1;
+	ch->end = dur;
 	cl_start(c);
-	sim_after(sim, 5 * SIM_SEC, PRIO_CONTROLLER + 1, on_churn, &ch, 0);
+	sim_after(sim, 5 * SIM_SEC, PRIO_CONTROLLER + 1, on_churn, ch, 0);
 	sim_run(sim, dur);
 	if (getenv("KS_DEBUG"))
-		fprintf(stderr, "checks %d ops %d nodes %zu pods %zu\n", ch.checks, ch.ops,
-		    cl_nodes_ready(c), cl_pods_running(c));
-	CHECK(ch.checks > 300);
-	CHECK(ch.ops > 300);
-	CHECK_INT(ch.stale, 0);
-	CHECK_INT((long long)cl_ca_usage_stale(c), 0);
+		fprintf(stderr, "checks %d ops %d nodes %zu pods %zu rows %d\n", ch->checks,
+		    ch->ops, cl_nodes_ready(c), cl_pods_running(c), ch->nrows);
+	ch->stale += cl_ca_usage_stale(c) != 0;
 	cl_finish(c);
 	cl_free(c);
 	sim_free(sim);
 	for (int i = 0; i < NDEPS; i++)
 		dep_free(&d[i]);
+}
+
+static void
+test_churn(uint64_t seed)
+{
+	struct churn ch;
+	run_churn(&ch, seed, false, 10);
+	CHECK(ch.checks > 300);
+	CHECK(ch.ops > 300);
+	CHECK_INT(ch.stale, 0);
+	ks_buf_fini(&ch.rows);
+}
+
+/* The passes looking at what changed against the reference pass: the same
+ * rows, to the last digit, and the decisions the comparison needs were
+ * taken. */
+static void
+test_reference(uint64_t seed, int parallelism)
+{
+	struct churn a, b;
+	run_churn(&a, seed, false, parallelism);
+	run_churn(&b, seed, true, parallelism);
+	char *ra = ks_buf_take(&a.rows), *rb = ks_buf_take(&b.rows);
+	CHECK_INT(a.stale, 0);
+	CHECK_INT(b.stale, 0);
+	CHECK(a.nrows > 100);
+	CHECK_INT(a.nrows, b.nrows);
+	CHECK(strcmp(ra, rb) == 0);
+	if (strcmp(ra, rb) != 0) {	/* the first line that differs */
+		size_t i = 0, line = 0;
+		for (; ra[i] != '\0' && ra[i] == rb[i]; i++)
+			if (ra[i] == '\n')
+				line = i + 1;
+		fprintf(stderr, "seed %llu: first difference:\n  %.200s\n  %.200s\n",
+		    (unsigned long long)seed, ra + line, rb + line);
+	}
+	int scale_downs = count_of(ra, "|scale_down|"), unneeded = count_of(ra, "|unneeded|");
+	int not_sim = count_of(ra, "not simulated"), no_place = count_of(ra, "NoPlaceToMovePods");
+	if (getenv("KS_DEBUG"))
+		fprintf(stderr, "seed %llu parallelism %d: %d scale-downs, %d unneeded, "
+		    "%d not simulated, %d no place\n", (unsigned long long)seed, parallelism,
+		    scale_downs, unneeded, not_sim, no_place);
+	CHECK(scale_downs > 0);
+	CHECK(unneeded > 0);
+	free(ra);
+	free(rb);
 }
 
 int
@@ -199,5 +319,7 @@ main(void)
 	test_churn(1);
 	test_churn(7);
 	test_churn(42);
+	for (uint64_t seed = 1; seed <= 6; seed++)
+		test_reference(seed, seed % 2 ? 1 : 10);
 	return tl_finish();
 }

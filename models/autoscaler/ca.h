@@ -419,6 +419,32 @@ void ca_scale_down_candidates(const struct ca_config *cfg, struct ca_state *s,
     const struct ca_group *groups, size_t ngroups, const struct ca_sd_node *nodes,
     size_t n, sim_ns now, struct ca_sd_verdict *verdicts, struct ca_sd_summary *sum);
 
+/* What a pass needs of every node, for a caller that gives it only some
+ * (ca_scale_down_pass): the cores and memory totals of the cores/memory-
+ * total minimums (ca_node_cores of each node's cpu, memory when > 0), and
+ * whether a node is one of the pass (recheck entries of other nodes are
+ * forgotten). */
+struct ca_sd_cluster {
+	int64_t	 cores, memory;
+	bool	(*present)(void *ctx, int64_t node);
+	void	*ctx;
+};
+
+/*
+ * ca_scale_down_candidates over a subset of the nodes, in id order: the
+ * nodes left out must be ones whose verdict is none of unneeded, removable
+ * or a failed simulation (not autoscaled, group at min size, recently
+ * unremovable, ineligible or not simulated), so that they change no state
+ * and their verdict is the caller's to know; every node of the unneeded
+ * list and every simulated one must be given. all gives the totals over
+ * every node. Same state and verdicts as ca_scale_down_candidates over
+ * every node.
+ */
+void ca_scale_down_pass(const struct ca_config *cfg, struct ca_state *s,
+    const struct ca_group *groups, size_t ngroups, const struct ca_sd_node *nodes,
+    size_t n, const struct ca_sd_cluster *all, sim_ns now, struct ca_sd_verdict *verdicts,
+    struct ca_sd_summary *sum);
+
 /* ---- scale-up (core/scaleup/orchestrator) ------------------------------ */
 
 enum ca_su_status {

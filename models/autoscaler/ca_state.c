@@ -137,26 +137,26 @@ cmp_id(const void *a, const void *b)
 
 /* unremovable.Nodes.Update: forget expired entries and vanished nodes. */
 static void
-recheck_prune(struct ca_state *s, const struct ca_sd_node *nodes, size_t n, sim_ns now)
+recheck_prune(struct ca_state *s, const struct ca_sd_cluster *all, sim_ns now)
 {
-	if (s->nrecheck == 0)
-		return;
-	int64_t *ids = xcalloc(n > 0 ? n : 1, sizeof *ids);
-	bool sorted = true;	/* (the simulation gives them by id) */
-	for (size_t j = 0; j < n; j++) {
-		ids[j] = nodes[j].id;
-		sorted &= j == 0 || ids[j - 1] <= ids[j];
-	}
-	if (!sorted)
-		qsort(ids, n, sizeof *ids, cmp_id);
 	size_t k = 0;
-	for (size_t i = 0; i < s->nrecheck; i++) {
-		bool present = bsearch(&s->recheck[i].node, ids, n, sizeof *ids, cmp_id) != NULL;
-		if (present && s->recheck[i].until > now)
+	for (size_t i = 0; i < s->nrecheck; i++)
+		if (s->recheck[i].until > now && all->present(all->ctx, s->recheck[i].node))
 			s->recheck[k++] = s->recheck[i];
-	}
 	s->nrecheck = k;
-	free(ids);
+}
+
+/* The nodes of a pass given all of them: their ids, sorted. */
+struct pass_ids {
+	int64_t	*ids;
+	size_t	 n;
+};
+
+static bool
+pass_has(void *ctx, int64_t node)
+{
+	const struct pass_ids *p = ctx;
+	return bsearch(&node, p->ids, p->n, sizeof *p->ids, cmp_id) != NULL;
 }
 
 /* Adds a node not in the list yet, keeping the order. */
@@ -293,8 +293,29 @@ ca_scale_down_candidates(const struct ca_config *cfg, struct ca_state *s,
     const struct ca_group *groups, size_t ngroups, const struct ca_sd_node *nodes,
     size_t n, sim_ns now, struct ca_sd_verdict *v, struct ca_sd_summary *sum)
 {
+	struct pass_ids p = { xcalloc(n > 0 ? n : 1, sizeof *p.ids), n };
+	bool sorted = true;	/* (the simulation gives them by id) */
+	struct ca_sd_cluster all = { 0, 0, pass_has, &p };
+	for (size_t j = 0; j < n; j++) {
+		p.ids[j] = nodes[j].id;
+		sorted &= j == 0 || p.ids[j - 1] <= p.ids[j];
+		all.cores += ca_node_cores(nodes[j].cpu_milli);
+		all.memory += nodes[j].memory > 0 ? nodes[j].memory : 0;
+	}
+	if (!sorted)
+		qsort(p.ids, n, sizeof *p.ids, cmp_id);
+	ca_scale_down_pass(cfg, s, groups, ngroups, nodes, n, &all, now, v, sum);
+	free(p.ids);
+}
+
+void
+ca_scale_down_pass(const struct ca_config *cfg, struct ca_state *s,
+    const struct ca_group *groups, size_t ngroups, const struct ca_sd_node *nodes,
+    size_t n, const struct ca_sd_cluster *all, sim_ns now, struct ca_sd_verdict *v,
+    struct ca_sd_summary *sum)
+{
 	memset(sum, 0, sizeof *sum);
-	recheck_prune(s, nodes, n, now);
+	recheck_prune(s, all, now);
 
 	struct ca_unneeded *next = xcalloc(n > 0 ? n : 1, sizeof *next);
 	size_t nnext = 0;
@@ -370,13 +391,8 @@ ca_scale_down_candidates(const struct ca_config *cfg, struct ca_state *s,
 	int *group_size = xcalloc(ngroups > 0 ? ngroups : 1, sizeof *group_size);
 	for (size_t gi = 0; gi < ngroups; gi++)
 		group_size[gi] = groups[gi].target_size;
-	int64_t cores_total = 0, mem_total = 0;
-	for (size_t i = 0; i < n; i++) {
-		cores_total += ca_node_cores(nodes[i].cpu_milli);
-		mem_total += nodes[i].memory > 0 ? nodes[i].memory : 0;
-	}
-	int64_t cores_left = cores_total - cfg->cores_total_min;
-	int64_t mem_left = mem_total - cfg->memory_total_min_gib * GIB_BYTES;
+	int64_t cores_left = all->cores - cfg->cores_total_min;
+	int64_t mem_left = all->memory - cfg->memory_total_min_gib * GIB_BYTES;
 	size_t *empty = xcalloc(n > 0 ? n : 1, sizeof *empty);
 	size_t *drain = xcalloc(n > 0 ? n : 1, sizeof *drain);
 	size_t nempty = 0, ndrain = 0;

@@ -1,10 +1,12 @@
 /*
  * ca_usage.c - the Cluster Autoscaler's inputs kept between its loops (see
  * ca_usage.h). Per node: the last computed utilization and emptiness, with
- * the allocatable and flags they were computed for; the store's watch
- * forgets a node's when a pod is bound to it, is deleted on it or leaves
- * it. Per pod slot: the request of its incarnation (pod generation). The
- * anti-affinity flag is a count of slots, updated when a slot gets a pod.
+ * the allocatable and flags they were computed for, and the summary of its
+ * movable pods; the store's watch forgets a node's when a pod is bound to
+ * it, is deleted on it or leaves it, or the node changes, and lists the node
+ * as touched. Per pod slot: the request of its incarnation (pod
+ * generation). The anti-affinity flag is a count of slots, updated when a
+ * slot gets a pod.
  */
 #include "config.h"
 
@@ -16,6 +18,9 @@
 
 struct cas_unode {
 	bool		valid;
+	bool		moves_valid;
+	bool		touched;	/* in the touched list */
+	struct cas_moves moves;
 	uint32_t	ndeleting;	/* pods being deleted: recomputed every time */
 	int64_t		cpu, mem;	/* the allocatable it was computed for */
 	bool		has_cpu, has_mem, skip_ds, skip_mirror;
@@ -39,7 +44,8 @@ struct cas_usage {
 	size_t			 capreqs;
 	struct ca_pod_usage	*buf;		/* one node's pods while computing */
 	size_t			 capbuf;
-	uint64_t		 node_gen;	/* node changes seen */
+	uint32_t		*touched;	/* nodes changed since cleared */
+	size_t			 ntouched, captouched;
 };
 
 void
@@ -56,6 +62,8 @@ cas_req_of(const struct k8s_pod_spec *pod, struct cas_req *q)
 	q->light = q->plain && q->cpu >= 0 && q->mem >= 0 && q->eph >= 0 && !q->host_ports &&
 	    pod->nspread == 0 && pod->affinity.npod_required == 0 &&
 	    pod->affinity.nanti_required == 0;
+	q->simple = q->light && (pod->node_name == NULL || *pod->node_name == '\0') &&
+	    pod->node_selector.n == 0 && pod->affinity.nnode_required == 0;
 }
 
 static void
@@ -68,11 +76,22 @@ grow_nodes(struct cas_usage *u, size_t n)
 	memset(&u->nodes[old], 0, (u->capnodes - old) * sizeof *u->nodes);
 }
 
+/* The node's pods or state changed: its answers are forgotten and it is
+ * touched. */
 static void
 forget_node(struct cas_usage *u, uint32_t node)
 {
-	if (node != NONE && node < u->capnodes)
-		u->nodes[node].valid = false;
+	if (node == NONE)
+		return;
+	grow_nodes(u, (size_t)node + 1);
+	struct cas_unode *e = &u->nodes[node];
+	e->valid = false;
+	e->moves_valid = false;
+	if (!e->touched) {
+		e->touched = true;
+		KS_GROW(u->touched, u->captouched, u->ntouched + 1);
+		u->touched[u->ntouched++] = node;
+	}
 }
 
 static bool
@@ -115,7 +134,6 @@ on_change(void *ctx, enum cl_change what, uint32_t id)
 		break;
 	default:	/* node changes */
 		forget_node(u, id);
-		u->node_gen++;
 		break;
 	}
 }
@@ -140,6 +158,7 @@ cas_usage_free(struct cas_usage *u)
 	free(u->anti);
 	free(u->reqs);
 	free(u->buf);
+	free(u->touched);
 	free(u);
 }
 
@@ -219,10 +238,61 @@ cas_usage_node(struct cas_usage *u, uint32_t node, const struct ca_config *cfg, 
 	return &e->use;
 }
 
-uint64_t
-cas_usage_node_gen(const struct cas_usage *u)
+bool
+cas_usage_volatile(const struct cas_usage *u, uint32_t node)
 {
-	return u->node_gen;
+	return node < u->capnodes && u->nodes[node].valid && u->nodes[node].ndeleting > 0;
+}
+
+/* The movable pods' summary from the node's pods. */
+static void
+compute_moves(struct cas_usage *u, uint32_t node, struct cas_moves *m)
+{
+	const struct cluster *c = u->c;
+	memset(m, 0, sizeof *m);
+	m->light = m->simple = true;
+	for (uint32_t p = c->nodes[node].first_pod; p != NONE; p = c->pods[p].node_next) {
+		const struct cl_pod *pd = &c->pods[p];
+		if (pd->deleting || pd->daemon)
+			continue;
+		const struct cas_req *q = cas_usage_req(u, p);
+		m->n++;
+		m->light &= q->light;
+		m->simple &= q->simple;
+		if (q->cpu > m->cpu)
+			m->cpu = q->cpu;
+		if (q->mem > m->mem)
+			m->mem = q->mem;
+		if (q->eph > m->eph)
+			m->eph = q->eph;
+	}
+}
+
+const struct cas_moves *
+cas_usage_moves(struct cas_usage *u, uint32_t node)
+{
+	grow_nodes(u, (size_t)node + 1);
+	struct cas_unode *e = &u->nodes[node];
+	if (!e->moves_valid) {
+		compute_moves(u, node, &e->moves);
+		e->moves_valid = true;
+	}
+	return &e->moves;
+}
+
+const uint32_t *
+cas_usage_touched(const struct cas_usage *u, size_t *n)
+{
+	*n = u->ntouched;
+	return u->touched;
+}
+
+void
+cas_usage_touched_clear(struct cas_usage *u)
+{
+	for (size_t i = 0; i < u->ntouched; i++)
+		u->nodes[u->touched[i]].touched = false;
+	u->ntouched = 0;
 }
 
 bool
@@ -271,6 +341,12 @@ cas_usage_stale(struct cas_usage *u, const struct ca_config *cfg, sim_ns now)
 		    (e->use.empty != fresh.empty || e->use.util_error != fresh.util_error ||
 		    e->use.utilization != fresh.utilization))
 			bad++;
+		struct cas_moves m;
+		compute_moves(u, (uint32_t)i, &m);
+		if (e->moves_valid && (m.n != e->moves.n || m.light != e->moves.light ||
+		    m.simple != e->moves.simple || m.cpu != e->moves.cpu ||
+		    m.mem != e->moves.mem || m.eph != e->moves.eph))
+			bad++;
 	}
 	if (u->anti_init) {
 		bool any = false;
@@ -286,13 +362,15 @@ cas_usage_stale(struct cas_usage *u, const struct ca_config *cfg, sim_ns now)
 		struct cas_req q;
 		cas_req_of(r->spec, &q);
 		bad += q.plain != r->q.plain || q.light != r->q.light ||
-		    q.host_ports != r->q.host_ports || q.cpu != r->q.cpu || q.mem != r->q.mem ||
+		    q.simple != r->q.simple || q.host_ports != r->q.host_ports || q.cpu != r->q.cpu || q.mem != r->q.mem ||
 		    q.eph != r->q.eph;
 	}
 	/* keep everything now, so that the next check compares it all */
 	for (size_t i = 0; i < c->nnodes; i++)
-		if (c->nodes[i].state != NODE_DELETED)
+		if (c->nodes[i].state != NODE_DELETED) {
 			(void)cas_usage_node(u, (uint32_t)i, cfg, now);
+			(void)cas_usage_moves(u, (uint32_t)i);
+		}
 	for (size_t p = 0; p < c->npods; p++)
 		if (c->pods[p].phase != POD_FREE)
 			(void)cas_usage_req(u, (uint32_t)p);

@@ -133,6 +133,15 @@ bool scheduler_place_now(struct cluster *c, uint32_t pod, uint32_t on);
  * counts) differ from their recomputation now; 0 when none is stale (and
  * when it does not run). */
 size_t cl_ca_usage_stale(struct cluster *c);
+/* For tests, before cl_start: the Cluster Autoscaler looks at every node at
+ * every scale-down pass and places pods one by one, as the algorithm is
+ * written, instead of looking at what changed (its decisions must be the
+ * same). */
+void cl_ca_set_reference(struct cluster *c, bool on);
+/* For tests: a hash of the state the Cluster Autoscaler's decisions carry
+ * from loop to loop (placement cursor, unneeded and recheck lists, each
+ * node's recorded state, removal flags). */
+uint64_t cl_ca_digest(struct cluster *c);
 
 /* disruption.c: policy/v1 disruptionsAllowed of a PDB now, and whether it
  * selects a pod of that template. */

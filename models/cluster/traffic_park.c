@@ -357,6 +357,8 @@ park_tick_begin(struct cluster *c, sim_ns now)
 	}
 }
 
+#define CHECK_AHEAD	4	/* profiles prefetched ahead */
+
 void
 traffic_check_begin(struct cluster *c)
 {
@@ -364,20 +366,23 @@ traffic_check_begin(struct cluster *c)
 	if (tr->serve == NULL)
 		return;
 	size_t n = tr->serve->n, total = 0;
-	if (tr->park.nparked > 0)
-		for (size_t i = 0; i < n; i++)
-			park_settle_members(c, i);
 	if (tr->kbase == NULL)
 		tr->kbase = xcalloc(n > 0 ? n : 1, sizeof *tr->kbase);
+	/* one pass over the profiles (kilobytes apart: the next ones are
+	 * asked for ahead) */
+	struct serve_prof *p = tr->serve->p;
 	for (size_t i = 0; i < n; i++) {
+		if (i + CHECK_AHEAD < n) {
+			__builtin_prefetch(&p[i + CHECK_AHEAD].park);
+			__builtin_prefetch(&p[i + CHECK_AHEAD].coh);
+		}
+		park_settle_members(c, i);
+		const struct cohort_set *cs = &p[i].coh;
 		tr->kbase[i] = (uint32_t)total;
-		total += tr->serve->p[i].coh.n;
-	}
-	KS_GROW(tr->kcpu, tr->capkcpu, total > 0 ? total : 1);
-	for (size_t i = 0; i < n; i++) {
-		const struct cohort_set *cs = &tr->serve->p[i].coh;
+		KS_GROW(tr->kcpu, tr->capkcpu, total + cs->n);
 		for (size_t k = 0; k < cs->n; k++)
-			tr->kcpu[tr->kbase[i] + k] = cs->k[k].cpu;
+			tr->kcpu[total + k] = cs->k[k].cpu;
+		total += cs->n;
 	}
 }
 

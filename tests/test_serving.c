@@ -1108,6 +1108,110 @@ test_hist_range(void)
 	free(acc);
 }
 
+/*
+ * hist_quantiles_merge_clear against hist_quantiles then hist_merge_clear:
+ * histograms with weight below and above the buckets, negative slivers
+ * from the accumulator's rounding, empty ones, and level sets it walks
+ * itself (ascending in (0, 1), repeated levels) or hands to the two calls.
+ */
+static void
+test_hist_quantiles_merge_clear(void)
+{
+	static const double sets[][4] = {
+		{ 0.5, 0.95, 0.99, 0 }, { 0.001, 0.5, 0.5, 0.9999999 }, { 1e-9, 0.3, 0.6, 0.9 },
+		{ 0.99, 0.5, 0.95, 0.01 }, { 0, 0.5, 0.9, 1 }, { 0.2, 0.4, 0.6, 0.8 },
+	};
+	struct hist *src = hist_new(), *dst = hist_new(), *s2 = hist_new(), *d2 = hist_new();
+	uint64_t st = 29;
+	int bad = 0;
+	for (int round = 0; round < 300; round++) {
+		hist_clear(src);
+		int nadd = round % 13 == 5 ? 0 : 1 + (int)(urand(&st) * 40);
+		double scale = pow(10, -6 + 9 * urand(&st));
+		for (int a = 0; a < nadd; a++) {
+			double v = scale * urand(&st);
+			hist_add(src, round % 7 == 3 && a == 0 ? 1e-8 : v, 0.5 + urand(&st));
+			if (round % 5 == 2)
+				hist_add(src, 5000 + urand(&st), urand(&st));
+		}
+		if (src->lo <= src->hi && round % 3 == 1)
+			src->bucket[src->lo + (src->hi - src->lo) / 2] = -1e-17;
+		const double *q = sets[round % 6];
+		int n = round % 6 == 0 ? 3 : 4;
+		if (round % 17 == 8)
+			n = 0;
+		double o1[4] = { 0 }, o2[4] = { 0 };
+		*s2 = *src;
+		*d2 = *dst;
+		hist_quantiles(s2, q, n, o2);
+		hist_merge_clear(d2, s2);
+		hist_quantiles_merge_clear(dst, src, q, n, o1);
+		if ((memcmp(o1, o2, sizeof o1) != 0 || memcmp(src, s2, sizeof *src) != 0 ||
+		    memcmp(dst, d2, sizeof *dst) != 0) && bad++ < 5)
+			FAILF("round %d: not hist_quantiles then hist_merge_clear (%.17g %.17g)",
+			    round, o1[0], o2[0]);
+	}
+	CHECK_INT(bad, 0);
+	free(src);
+	free(dst);
+	free(s2);
+	free(d2);
+}
+
+/*
+ * hist_add_pwl's walk over the buckets by multiplied bounds, which skips
+ * the check against the end of the array below HIST_CHAIN_SAFE: one
+ * segment at every scale up to and past the last bucket against the walk
+ * with the check at every step.
+ */
+static void
+test_hist_pwl_walk(void)
+{
+	static const double lev[2] = { 0, 1 };
+	struct hist *h = hist_new(), *ref = hist_new();
+	uint64_t st = 31;
+	int bad = 0;
+	for (int round = 0; round < 400; round++) {
+		double b = pow(10, -5 + 9.6 * urand(&st)), a = b * (0.2 + 0.79 * urand(&st));
+		double w = 0.1 + 10 * urand(&st), x[2] = { a, b };
+		hist_clear(h);
+		hist_clear(ref);
+		hist_add_pwl(h, x, lev, 2, w, 0, 0, NULL);
+		/* the reference: hist_add_pwl's one segment, checked steps */
+		double m = w * (lev[1] - lev[0]), dens = m / (b - a);
+		ref->count += m;
+		ref->sum += m * (m * 0.5 * (a + b) / m);
+		ref->min = a;
+		ref->max = b;
+		int i = hist_index(a);
+		double xx = a, up = i >= HIST_NBUCKETS ? INFINITY : hist_upper(i);
+		if (i < HIST_NBUCKETS) {
+			int i0 = i;
+			while (up < b) {
+				ref->bucket[i] += dens * (up - xx);
+				xx = up;
+				if (++i >= HIST_NBUCKETS)
+					break;
+				up *= HIST_RATIO;
+			}
+			ref->lo = i0;
+			ref->hi = i < HIST_NBUCKETS ? i : HIST_NBUCKETS - 1;
+			if (i < HIST_NBUCKETS)
+				ref->bucket[i] += dens * (b - xx);
+			else
+				ref->over += dens * (b - xx);
+		} else {
+			ref->over += dens * (b - xx);
+		}
+		if ((memcmp(h->bucket, ref->bucket, sizeof h->bucket) != 0 || h->over != ref->over ||
+		    h->lo != ref->lo || h->hi != ref->hi) && bad++ < 5)
+			FAILF("round %d: [%.9g, %.9g] walked differently", round, a, b);
+	}
+	CHECK_INT(bad, 0);
+	free(h);
+	free(ref);
+}
+
 int
 main(void)
 {
@@ -1121,6 +1225,8 @@ main(void)
 	test_hist_merge();
 	test_hist_edges();
 	test_hist_range();
+	test_hist_quantiles_merge_clear();
+	test_hist_pwl_walk();
 	test_erlang();
 	test_steady_state();
 	test_general_service();

@@ -187,6 +187,15 @@ hist_pwl_cdf(const double *x, const double *p, int n, double v)
 	return p[lo] + f * (p[hi] - p[lo]);
 }
 
+/*
+ * A bound below which a walk over the buckets by multiplied bounds (each
+ * bound the last times HIST_RATIO, from an exp()) cannot reach the last
+ * bucket: a chain of at most HIST_NBUCKETS products is within 1e-12 of the
+ * exact bounds, and the last bucket starts at 3587 s. A walk that stops at
+ * a value below it needs no check against the end of the array.
+ */
+#define HIST_CHAIN_SAFE	3000.0
+
 /* A cursor over the buckets: index i and its upper bound. */
 struct hist_cursor {
 	int	i;
@@ -223,12 +232,22 @@ hist_cursor_spread(struct hist *h, struct hist_cursor *c, double x, double b,
 		int i = c->i;
 		double up = c->up;
 		int i0 = i;
-		while (up < b) {
-			bk[i] += dens * (up - x);
-			x = up;
-			if (++i >= HIST_NBUCKETS)
-				break;
-			up *= HIST_RATIO;
+		if (b < HIST_CHAIN_SAFE) {
+			/* the same walk: it stops before the last bucket */
+			while (up < b) {
+				bk[i] += dens * (up - x);
+				x = up;
+				i++;
+				up *= HIST_RATIO;
+			}
+		} else {
+			while (up < b) {
+				bk[i] += dens * (up - x);
+				x = up;
+				if (++i >= HIST_NBUCKETS)
+					break;
+				up *= HIST_RATIO;
+			}
 		}
 		c->i = i;
 		c->up = i >= HIST_NBUCKETS ? INFINITY : up;
@@ -516,6 +535,25 @@ hist_merge(struct hist *dst, const struct hist *src)
 		dst->bucket[i] += src->bucket[i];
 }
 
+/* d[i] += s[i], s[i] = 0 for i in [i0, i1) (d and s distinct): each
+ * bucket its own addition, two at a time. */
+static void
+hist_move_buckets(double *restrict d, double *restrict s, int i0, int i1)
+{
+	int i = i0;
+	for (; i + 2 <= i1; i += 2) {
+		double a = s[i], b = s[i + 1];
+		d[i] += a;
+		d[i + 1] += b;
+		s[i] = 0;
+		s[i + 1] = 0;
+	}
+	for (; i < i1; i++) {
+		d[i] += s[i];
+		s[i] = 0;
+	}
+}
+
 void
 hist_merge_clear(struct hist *dst, struct hist *src)
 {
@@ -533,10 +571,7 @@ hist_merge_clear(struct hist *dst, struct hist *src)
 	dst->over += src->over;
 	if (src->lo <= src->hi) {
 		hist_used(dst, src->lo, src->hi);
-		for (int i = src->lo; i <= src->hi; i++) {
-			dst->bucket[i] += src->bucket[i];
-			src->bucket[i] = 0;
-		}
+		hist_move_buckets(dst->bucket, src->bucket, src->lo, src->hi + 1);
 	}
 	src->count = src->sum = src->under = src->over = 0;
 	src->min = INFINITY;
@@ -648,6 +683,68 @@ hist_quantiles(const struct hist *h, const double *q, int n, double *out)
 		}
 		out[k] = hist_clamp(h, exp(hist_ln_min + ((double)found + 0.5) * hist_ln_ratio));
 	}
+}
+
+/*
+ * hist_quantiles(src, ...) and hist_merge_clear(dst, src) in one walk over
+ * src's buckets in use: the quantiles' cumulative weight takes the same
+ * values in the same order as in hist_quantiles (each bucket read before
+ * it is moved), and each bucket of dst gets the same one addition. Levels
+ * other than ascending ones in (0, 1) take the two calls.
+ */
+void
+hist_quantiles_merge_clear(struct hist *dst, struct hist *src, const double *q, int n,
+    double *out)
+{
+	bool plain = src->count > 0 && src->lo <= src->hi && n <= 8;
+	for (int k = 0; k < n && plain; k++)
+		plain = q[k] > 0 && q[k] < 1 && (k == 0 || q[k] >= q[k - 1]);
+	if (!plain) {
+		hist_quantiles(src, q, n, out);
+		hist_merge_clear(dst, src);
+		return;
+	}
+	double target[8];
+	for (int k = 0; k < n; k++)
+		target[k] = q[k] * src->count;
+	int k = 0;
+	/* hist_quantiles: a level the underflow reaches answers min */
+	while (k < n && src->under >= target[k])
+		out[k++] = src->min;
+	double cum = src->under, *d = dst->bucket, *s = src->bucket;
+	int i = src->lo, hi = src->hi;
+	for (; k < n && i <= hi; i++) {
+		double v = s[i];
+		d[i] += v;
+		s[i] = 0;
+		if (!(v > 0))
+			continue;
+		cum += v;
+		if (cum >= target[k]) {
+			double mid = hist_clamp(src, exp(hist_ln_min + ((double)i + 0.5) *
+			    hist_ln_ratio));
+			while (k < n && cum >= target[k])
+				out[k++] = mid;
+		}
+	}
+	/* overflow, or rounding left a sliver: the largest value */
+	for (; k < n; k++)
+		out[k] = src->max;
+	hist_used(dst, src->lo, hi);
+	hist_move_buckets(d, s, i, hi + 1);
+	dst->count += src->count;
+	dst->sum += src->sum;
+	if (src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+	dst->under += src->under;
+	dst->over += src->over;
+	src->count = src->sum = src->under = src->over = 0;
+	src->min = INFINITY;
+	src->max = -INFINITY;
+	src->lo = HIST_NBUCKETS;
+	src->hi = -1;
 }
 
 double

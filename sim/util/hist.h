@@ -123,6 +123,10 @@ double hist_quantile(const struct hist *h, double q);
 /* out[k] = hist_quantile(h, q[k]) for n quantiles in ascending order, in
  * one walk over the buckets in use. */
 void hist_quantiles(const struct hist *h, const double *q, int n, double *out);
+/* hist_quantiles(src, q, n, out) then hist_merge_clear(dst, src), to the
+ * bit, in one walk over src's buckets in use (dst and src distinct). */
+void hist_quantiles_merge_clear(struct hist *dst, struct hist *src, const double *q, int n,
+    double *out);
 /* The fraction of the weight at values <= x (bucket resolution: a bucket
  * counts when its midpoint is <= x). 0 on an empty histogram. */
 double hist_frac_le(const struct hist *h, double x);

@@ -1109,6 +1109,74 @@ test_hist_range(void)
 }
 
 /*
+ * A dist that reads another's tables (serving_dist_share) against a copy
+ * of them (serving_dist_rescale), both at a new mean: the same steps, the
+ * same latency histograms through every composition (per tick, net,
+ * deferred and flushed), to the bit; and a share of a share reads the
+ * first tables.
+ */
+static void
+test_dist_share(void)
+{
+	static const double scvs[] = { 0, 0.5, 1, 3 };
+	struct serving_dist *d = xmalloc(sizeof *d), *cp = xmalloc(sizeof *cp),
+	    *sh = xmalloc(sizeof *sh), *sh2 = xmalloc(sizeof *sh2);
+	struct hist *h[2] = { hist_new(), hist_new() };
+	struct serving_deferred *df = xcalloc(2, sizeof *df);
+	uint64_t st = 7;
+	int bad = 0;
+	for (int c = 0; c < 4; c++) {
+		char *cause = NULL;
+		CHECK_INT(serving_dist_init(d, 0.02, scvs[c], &cause), 0);
+		double mean = 0.005 + 0.1 * urand(&st);
+		serving_dist_rescale(cp, d, mean);
+		serving_dist_share(sh, d, mean);
+		serving_dist_share(sh2, sh, mean);
+		CHECK(sh->tables == d && sh2->tables == d && cp->tables == NULL);
+		struct serving_dist *ds[2] = { cp, c % 2 ? sh2 : sh };
+		struct serving_pod pod[2];
+		serving_pod_init(&pod[0]);
+		serving_pod_init(&pod[1]);
+		for (int t = 0; t < 300; t++) {
+			int conc = 1 + (int)(urand(&st) * 8);
+			double rho = 1.3 * urand(&st), wf = 0.5 + urand(&st);
+			double timeout = urand(&st) < 0.5 ? mean * 20 * urand(&st) : 0;
+			double net = urand(&st) < 0.5 ? 0.01 * urand(&st) : 0, scale = 1 + t % 5;
+			struct serving_result r[2];
+			for (int k = 0; k < 2; k++) {
+				ds[k]->wait_factor = wf;
+				struct serving_tick in = { .dt = 1, .concurrency = conc, .dist = ds[k],
+					.offered = rho * conc / mean, .timeout = timeout,
+					.net_latency = net };
+				serving_step(&pod[k], &in, &r[k], h[k]);
+				serving_add_latency_net(&r[k], ds[k], timeout, net, scale, h[k]);
+				serving_add_latency_deferred(&r[k], ds[k], timeout, net, scale, h[k],
+				    &df[k]);
+				if (t % 37 == 36)
+					serving_deferred_flush(&df[k], h[k]);
+			}
+			r[0].y_dist = r[1].y_dist = NULL;
+			if ((memcmp(&r[0], &r[1], sizeof r[0]) != 0 ||
+			    memcmp(h[0], h[1], sizeof *h[0]) != 0) && bad++ < 5)
+				FAILF("scv %g tick %d: the shared tables step or compose "
+				    "differently", scvs[c], t);
+		}
+		for (int k = 0; k < 2; k++) {
+			serving_deferred_flush(&df[k], h[k]);
+			hist_clear(h[k]);
+		}
+	}
+	CHECK_INT(bad, 0);
+	free(d);
+	free(cp);
+	free(sh);
+	free(sh2);
+	free(h[0]);
+	free(h[1]);
+	free(df);
+}
+
+/*
  * hist_quantiles_merge_clear against hist_quantiles then hist_merge_clear:
  * histograms with weight below and above the buckets, negative slivers
  * from the accumulator's rounding, empty ones, and level sets it walks
@@ -1225,6 +1293,7 @@ main(void)
 	test_hist_merge();
 	test_hist_edges();
 	test_hist_range();
+	test_dist_share();
 	test_hist_quantiles_merge_clear();
 	test_hist_pwl_walk();
 	test_erlang();

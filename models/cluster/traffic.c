@@ -841,7 +841,8 @@ traffic_start(struct cluster *c)
 	tr_of(c)->dists = xcalloc(c->nprofiles, sizeof *tr_of(c)->dists);
 	struct mesh *m = tr_of(c)->serve->mesh = mesh_new(c);
 	/* Identical (mean, scv) give identical tables: each is built once
-	 * (serving_dist_init is deterministic), then copied. */
+	 * (serving_dist_init is deterministic), then shared (read in place:
+	 * one set in the cache for all such services). */
 	struct ks_strmap built;
 	ks_strmap_init(&built);
 	for (size_t i = 0; i < c->nprofiles; i++) {
@@ -855,7 +856,8 @@ traffic_start(struct cluster *c)
 		snprintf(key, sizeof key, "%a %a", mean, scv);
 		int64_t same;
 		if (ks_strmap_get(&built, key, &same)) {
-			tr_of(c)->dists[i] = tr_of(c)->dists[same];
+			serving_dist_share(&tr_of(c)->dists[i], &tr_of(c)->dists[same],
+			    tr_of(c)->dists[same].mean);
 		} else {
 			if (serving_dist_init(&tr_of(c)->dists[i], mean, scv, &cause) < 0)
 				ks_fatal("service %s: %s", pr->p.service, cause);

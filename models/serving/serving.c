@@ -368,6 +368,25 @@ serving_dist_rescale(struct serving_dist *d, const struct serving_dist *src,
 }
 
 void
+serving_dist_share(struct serving_dist *d, const struct serving_dist *src,
+    double mean)
+{
+	KS_ASSERT(mean > 0 && isfinite(mean) && d != src);
+	memset(d, 0, sizeof *d);
+	d->mean = mean;
+	d->scv = src->scv;
+	d->wait_factor = src->wait_factor;
+	d->tables = src->tables != NULL ? src->tables : src;
+}
+
+/* The dist whose tables d reads. */
+static inline const struct serving_dist *
+serving_tab(const struct serving_dist *d)
+{
+	return d->tables != NULL ? d->tables : d;
+}
+
+void
 serving_pod_init(struct serving_pod *p)
 {
 	memset(p, 0, sizeof *p);
@@ -460,7 +479,8 @@ serving_ycoord_of(const struct serving_result *res, double mean, int *j,
 static inline double
 serving_yknot(const struct serving_dist *d, int j, double f, double unscale, int k)
 {
-	return ((1 - f) * d->zq[j][k] + f * d->zq[j + 1][k]) * unscale;
+	const struct serving_dist *t = serving_tab(d);
+	return ((1 - f) * t->zq[j][k] + f * t->zq[j + 1][k]) * unscale;
 }
 
 /* Y's knots in seconds at those coordinates. */
@@ -509,7 +529,8 @@ serving_walk(const struct serving_result *res, const struct serving_dist *d,
 	double mean = res->smean > 0 ? res->smean : d->mean;
 	/* Without a histogram, a part that T does not cut is counted in
 	 * closed form (serving_count_uncut): only its top knot is needed. */
-	double stop = d->sq[SERVING_NLEV - 1] * mean, sxm = d->sq_mean * mean;
+	const struct serving_dist *t = serving_tab(d);
+	double stop = t->sq[SERVING_NLEV - 1] * mean, sxm = t->sq_mean * mean;
 	bool xs_set = false;
 	memset(wk, 0, sizeof *wk);
 	if (res->st_n > 0) {
@@ -519,7 +540,7 @@ serving_walk(const struct serving_result *res, const struct serving_dist *d,
 			ok = serving_count_uncut(n0 * scale, sxm, net, &sum);
 		} else {
 			for (int k = 0; k < SERVING_NLEV; k++)
-				xs[k] = d->sq[k] * mean;
+				xs[k] = t->sq[k] * mean;
 			xs_set = true;
 			ok = hist_add_pwl(h, xs, serving_lev, SERVING_NLEV, n0 * scale,
 			    net, T, &sum);
@@ -530,7 +551,7 @@ serving_walk(const struct serving_result *res, const struct serving_dist *d,
 			serving_ycoord_of(res, mean, &j, &f, &us);
 			double ytop = serving_yknot(d, j, f, us, SERVING_NLEV - 1);
 			if (h == NULL && (!(T > 0) || ytop + net <= T)) {
-				double yxm = ((1 - f) * d->zq_mean[j] + f * d->zq_mean[j + 1]) * us;
+				double yxm = ((1 - f) * t->zq_mean[j] + f * t->zq_mean[j + 1]) * us;
 				ok += serving_count_uncut(n1 * scale, yxm, net, &sum);
 			} else {
 				serving_yknots(d, j, f, us, xy);
@@ -561,7 +582,7 @@ serving_walk(const struct serving_result *res, const struct serving_dist *d,
 			} else {
 				if (!xs_set)
 					for (int i = 0; i < SERVING_NLEV; i++)
-						xs[i] = d->sq[i] * mean;
+						xs[i] = t->sq[i] * mean;
 				xs_set = true;
 				ok = hist_add_pwl(h, xs, serving_lev, SERVING_NLEV,
 				    np * scale, w + net, T, &sum);
@@ -651,7 +672,7 @@ pending_key(struct serving_pending *pp, int k, const struct serving_dist *d, dou
 	pp->w = 0;
 	if (k == 0)
 		for (int i = 0; i < SERVING_NLEV; i++)
-			pp->x[i] = d->sq[i] * mean;
+			pp->x[i] = serving_tab(d)->sq[i] * mean;
 	else {
 		int j;
 		double f, us;

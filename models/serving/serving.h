@@ -39,6 +39,10 @@ struct serving_dist {
 	 * form. */
 	double	sq_mean;
 	double	zq_mean[SERVING_NBETA];
+	/* Where the model reads the tables above: NULL, this dist's own; else
+	 * those of a dist of the same scv that outlives this one (set by
+	 * serving_dist_share; this one's are then not filled). */
+	const struct serving_dist *tables;
 };
 
 /* The largest scv serving_dist_init accepts. */
@@ -53,6 +57,11 @@ int serving_dist_init(struct serving_dist *d, double mean, double scv,
  * differ only in it: *d = *src with mean replaced (d may equal src). Cheap,
  * unlike serving_dist_init (about 4 ms); mean > 0. */
 void serving_dist_rescale(struct serving_dist *d, const struct serving_dist *src,
+    double mean);
+/* serving_dist_rescale without the copy of the tables: d reads src's
+ * (src must outlive d and stay where it is), so that many services of the
+ * same scv read one set of tables (14 KB) instead of a copy each. */
+void serving_dist_share(struct serving_dist *d, const struct serving_dist *src,
     double mean);
 
 /*

@@ -982,15 +982,15 @@ static void
 ref_acc_flush(struct hist *h, const struct hist_acc *acc)
 {
 	int n = acc->n;
-	const struct hist_slot *ks = acc->knot;
-	if (n < 2 || ks[0].j < 0 || ks[n - 1].j >= HIST_NBUCKETS)
+	const int *ks = acc->knot;
+	if (n < 2 || ks[0] < 0 || ks[n - 1] >= HIST_NBUCKETS)
 		return;
-	double lo = ks[0].up;
+	double lo = hist_upper(ks[0]);
 	int k = 0;
-	for (int i = ks[0].j + 1; i <= ks[n - 1].j; i++) {
-		while (k + 1 < n && ks[k + 1].j < i)
+	for (int i = ks[0] + 1; i <= ks[n - 1]; i++) {
+		while (k + 1 < n && ks[k + 1] < i)
 			k++;
-		double up = i == ks[n - 1].j ? ks[n - 1].up : lo * HIST_RATIO;
+		double up = i == ks[n - 1] ? hist_upper(ks[n - 1]) : lo * HIST_RATIO;
 		h->bucket[i] += acc->dens[k] * (up - lo);
 		lo = up;
 	}

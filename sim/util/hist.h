@@ -84,13 +84,11 @@ double hist_pwl_cdf(const double *x, const double *p, int n, double v);
  * its own. Up to HIST_ACC_MAXKNOT knots (n), else hist_add_pwl.
  */
 #define HIST_ACC_MAXKNOT	41
-struct hist_slot {			/* a bucket and its bounds */
-	int	j;
-	double	lo, up;
-};
 struct hist_acc {
 	int		 n;			/* knots held, 0: none */
-	struct hist_slot knot[HIST_ACC_MAXKNOT];	/* each knot's bucket */
+	int		 knot[HIST_ACC_MAXKNOT];	/* each knot's bucket (-1:
+						   underflow, HIST_NBUCKETS:
+						   overflow, -2: none yet) */
 	double		 d[HIST_ACC_MAXKNOT];	/* its density changes so far */
 	double		 dens[HIST_ACC_MAXKNOT];	/* the densities after it so
 						   far: the sums of d up to it,

@@ -488,8 +488,11 @@ static void
 serving_yknots(const struct serving_dist *d, int j, double f, double unscale,
     double *y)
 {
+	/* serving_yknot's expression, the rows looked up once */
+	const struct serving_dist *t = serving_tab(d);
+	const double *z0 = t->zq[j], *z1 = t->zq[j + 1];
 	for (int k = 0; k < SERVING_NLEV; k++)
-		y[k] = serving_yknot(d, j, f, unscale, k);
+		y[k] = ((1 - f) * z0[k] + f * z1[k]) * unscale;
 }
 
 /*

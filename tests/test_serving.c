@@ -1177,6 +1177,71 @@ test_dist_share(void)
 }
 
 /*
+ * The Y additions serving_add_latency_deferred holds back (serving_deferred
+ * .held) against the same calls with every held one made at once
+ * (serving_deferred_drain after each call: each where it was made before
+ * they were held): wait rates that change call after call, service-time
+ * changes (the S part's key), fluid phases (written at once), more changes
+ * than the held ones fit, flushes at random: after each call, a copy of
+ * the held additions made into a copy of the histogram (as a reader of it
+ * does) must give the histogram and accumulator made at once, to the bit.
+ */
+static void
+test_deferred_hold(void)
+{
+	struct serving_dist *d = xmalloc(sizeof *d);
+	char *cause = NULL;
+	CHECK_INT(serving_dist_init(d, 0.02, 1, &cause), 0);
+	struct hist *h[2] = { hist_new(), hist_new() }, *cp = hist_new();
+	struct serving_deferred *df = xcalloc(3, sizeof *df);
+	struct serving_pod pod;
+	serving_pod_init(&pod);
+	uint64_t st = 13;
+	int bad = 0, held = 0, phases = 0;
+	for (int t = 0; t < 3000; t++) {
+		/* a rate held for a few calls, now and then an overload */
+		int conc = 8;
+		double rho = (t / 3) % 11 == 7 ? 1.2 : 0.3 + 0.6 * urand(&st);
+		if (t % 3 != 0)
+			rho = 0.3 + 0.01 * (double)((t / 3) % 50);
+		struct serving_tick in = { .dt = 1, .concurrency = conc, .dist = d,
+			.offered = rho * conc / d->mean, .timeout = t % 200 < 100 ? 2 : 0,
+			.stretch = (t / 97) % 3 == 2 ? 1.5 : 0 };
+		struct serving_result r;
+		serving_step(&pod, &in, &r, NULL);
+		phases += r.nphase > 0;
+		double scale = 1 + t % 4;
+		for (int k = 0; k < 2; k++) {
+			serving_add_latency_deferred(&r, d, in.timeout, 0, scale, h[k], &df[k]);
+			if (k == 1)
+				serving_deferred_drain(&df[k], h[k]);
+		}
+		held += df[0].nheld > 0;
+		if (t % 173 == 100 || t == 2999)
+			for (int k = 0; k < 2; k++) {
+				serving_deferred_flush(&df[k], h[k]);
+				if (t % 2)
+					hist_clear(h[k]);
+			}
+		/* what is held, made in a copy of the histogram (as a reader
+		 * does): the histogram and accumulator made at once */
+		df[2] = df[0];
+		*cp = *h[0];
+		serving_deferred_drain(&df[2], cp);
+		if ((memcmp(cp, h[1], sizeof *cp) != 0 ||
+		    memcmp(&df[2].acc, &df[1].acc, sizeof df[2].acc) != 0) && bad++ < 5)
+			FAILF("tick %d: held back and made at once differ", t);
+	}
+	CHECK_INT(bad, 0);
+	CHECK(held > 500 && phases > 50);	/* both kinds of call */
+	free(d);
+	free(h[0]);
+	free(h[1]);
+	free(cp);
+	free(df);
+}
+
+/*
  * hist_quantiles_merge_clear against hist_quantiles then hist_merge_clear:
  * histograms with weight below and above the buckets, negative slivers
  * from the accumulator's rounding, empty ones, and level sets it walks
@@ -1294,6 +1359,7 @@ main(void)
 	test_hist_edges();
 	test_hist_range();
 	test_dist_share();
+	test_deferred_hold();
 	test_hist_quantiles_merge_clear();
 	test_hist_pwl_walk();
 	test_erlang();

@@ -596,6 +596,8 @@ serve_profile(struct cluster *c, size_t i, sim_ns from, sim_ns to)
 		 * so the Service steps its pods from here on. */
 		cohort_dissolve(c, &sp->coh, (int32_t)i, tr_of(c)->cp, tr_of(c)->sv);
 		sp->cohorts = false;
+		/* step_pods writes to the histogram from here on */
+		serving_deferred_drain(&sp->lat, pr->hist);
 	}
 	if (sp->cohorts && replay_cohorts(c, i, to, &o)) {
 		serve_count(c, i, sp->rp.offered, o.ok, o.errors, o.timeouts);
@@ -971,10 +973,15 @@ cl_serve_stats(const struct cluster *c, size_t i, struct cl_serve_stats *out)
 		out->e2e_errors = e.errors;
 		out->e2e_timeouts = e.timeouts;
 	}
-	struct hist *h = xmalloc(sizeof *h);
-	*h = *pr->run_hist;
-	hist_merge(h, pr->hist);
+	/* the histogram with the additions held back made (as they would
+	 * have been), then the run's and the rest of the latency held */
+	struct hist *h = xmalloc(sizeof *h), *now = xmalloc(sizeof *now);
 	struct serving_deferred lat = sp->lat;
+	*now = *pr->hist;
+	serving_deferred_drain(&lat, now);
+	*h = *pr->run_hist;
+	hist_merge(h, now);
+	free(now);
 	serving_deferred_flush(&lat, h);
 	out->latency_mean = hist_mean(h);
 	out->latency_p99 = hist_quantile(h, 0.99);

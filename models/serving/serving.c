@@ -645,6 +645,36 @@ pending_same(const struct serving_pending *pp, const struct serving_dist *d, dou
 static void pending_key(struct serving_pending *pp, int k, const struct serving_dist *d,
     double mean, double rate, double net, double T, const struct serving_result *res);
 
+void
+serving_deferred_drain(struct serving_deferred *df, struct hist *h)
+{
+	for (int e = 0; e < df->nheld; e++) {
+		const struct serving_held *hd = &df->held[e];
+		hist_add_pwl_acc(h, &df->acc, hd->x, serving_lev, SERVING_NLEV, hd->w,
+		    hd->net, hd->timeout, NULL);
+	}
+	df->nheld = 0;
+}
+
+/* serving_pending_flush of the Y part into the accumulator, held back
+ * (serving_deferred.held). */
+static void
+serving_hold(struct serving_deferred *df, struct hist *h)
+{
+	struct serving_pending *pp = &df->part[1];
+	if (pp->set && pp->w > 0) {
+		if (df->nheld == SERVING_HELD)
+			serving_deferred_drain(df, h);
+		struct serving_held *hd = &df->held[df->nheld++];
+		hd->w = pp->w;
+		hd->net = pp->net;
+		hd->timeout = pp->timeout;
+		memcpy(hd->x, pp->x, sizeof hd->x);
+	}
+	pp->set = false;
+	pp->w = 0;
+}
+
 static void
 serving_defer(struct serving_deferred *df, int k, struct hist *h,
     const struct serving_dist *d, double mean, double rate, double net, double T,
@@ -655,7 +685,13 @@ serving_defer(struct serving_deferred *df, int k, struct hist *h,
 		pp->w += w;
 		return;
 	}
-	serving_pending_flush(pp, h, k == 1 ? &df->acc : NULL);
+	if (k == 1) {
+		serving_hold(df, h);
+	} else {
+		if (pp->set && pp->w > 0)
+			serving_deferred_drain(df, h);	/* it writes to h */
+		serving_pending_flush(pp, h, NULL);
+	}
 	pending_key(pp, k, d, mean, rate, net, T, res);
 	pp->w = w;
 }
@@ -705,6 +741,7 @@ serving_add_latency_deferred(const struct serving_result *res,
 		struct serving_result ph = *res;
 		struct serving_walk wk;
 		ph.st_n = 0;
+		serving_deferred_drain(df, h);		/* it writes to h */
 		serving_walk(&ph, dist, timeout, net, scale, h, &wk);
 	}
 }
@@ -760,6 +797,7 @@ serving_deferred_prime(struct serving_deferred *df, const struct serving_result 
 void
 serving_deferred_flush(struct serving_deferred *df, struct hist *h)
 {
+	serving_deferred_drain(df, h);
 	for (int k = 0; k < 2; k++)
 		serving_pending_flush(&df->part[k], h, k == 1 ? &df->acc : NULL);
 	hist_acc_flush(h, &df->acc);

@@ -372,7 +372,8 @@ serving_dist_share(struct serving_dist *d, const struct serving_dist *src,
     double mean)
 {
 	KS_ASSERT(mean > 0 && isfinite(mean) && d != src);
-	memset(d, 0, sizeof *d);
+	/* the scalars only: d's tables are never read (nor written, so that
+	 * zeroed memory for them stays untouched) */
 	d->mean = mean;
 	d->scv = src->scv;
 	d->wait_factor = src->wait_factor;

@@ -60,7 +60,8 @@ void serving_dist_rescale(struct serving_dist *d, const struct serving_dist *src
     double mean);
 /* serving_dist_rescale without the copy of the tables: d reads src's
  * (src must outlive d and stay where it is), so that many services of the
- * same scv read one set of tables (14 KB) instead of a copy each. */
+ * same scv read one set of tables (14 KB) instead of a copy each. d's own
+ * tables are left as they are (unread). */
 void serving_dist_share(struct serving_dist *d, const struct serving_dist *src,
     double mean);
 

@@ -982,15 +982,15 @@ static void
 ref_acc_flush(struct hist *h, const struct hist_acc *acc)
 {
 	int n = acc->n;
-	const struct hist_slot *ks = acc->knot;
-	if (n < 2 || ks[0].j < 0 || ks[n - 1].j >= HIST_NBUCKETS)
+	const int *ks = acc->knot;
+	if (n < 2 || ks[0] < 0 || ks[n - 1] >= HIST_NBUCKETS)
 		return;
-	double lo = ks[0].up;
+	double lo = hist_upper(ks[0]);
 	int k = 0;
-	for (int i = ks[0].j + 1; i <= ks[n - 1].j; i++) {
-		while (k + 1 < n && ks[k + 1].j < i)
+	for (int i = ks[0] + 1; i <= ks[n - 1]; i++) {
+		while (k + 1 < n && ks[k + 1] < i)
 			k++;
-		double up = i == ks[n - 1].j ? ks[n - 1].up : lo * HIST_RATIO;
+		double up = i == ks[n - 1] ? hist_upper(ks[n - 1]) : lo * HIST_RATIO;
 		h->bucket[i] += acc->dens[k] * (up - lo);
 		lo = up;
 	}
@@ -1108,6 +1108,243 @@ test_hist_range(void)
 	free(acc);
 }
 
+/*
+ * A dist that reads another's tables (serving_dist_share) against a copy
+ * of them (serving_dist_rescale), both at a new mean: the same steps, the
+ * same latency histograms through every composition (per tick, net,
+ * deferred and flushed), to the bit; and a share of a share reads the
+ * first tables.
+ */
+static void
+test_dist_share(void)
+{
+	static const double scvs[] = { 0, 0.5, 1, 3 };
+	struct serving_dist *d = xmalloc(sizeof *d), *cp = xmalloc(sizeof *cp),
+	    *sh = xmalloc(sizeof *sh), *sh2 = xmalloc(sizeof *sh2);
+	struct hist *h[2] = { hist_new(), hist_new() };
+	struct serving_deferred *df = xcalloc(2, sizeof *df);
+	uint64_t st = 7;
+	int bad = 0;
+	for (int c = 0; c < 4; c++) {
+		char *cause = NULL;
+		CHECK_INT(serving_dist_init(d, 0.02, scvs[c], &cause), 0);
+		double mean = 0.005 + 0.1 * urand(&st);
+		serving_dist_rescale(cp, d, mean);
+		serving_dist_share(sh, d, mean);
+		serving_dist_share(sh2, sh, mean);
+		CHECK(sh->tables == d && sh2->tables == d && cp->tables == NULL);
+		struct serving_dist *ds[2] = { cp, c % 2 ? sh2 : sh };
+		struct serving_pod pod[2];
+		serving_pod_init(&pod[0]);
+		serving_pod_init(&pod[1]);
+		for (int t = 0; t < 300; t++) {
+			int conc = 1 + (int)(urand(&st) * 8);
+			double rho = 1.3 * urand(&st), wf = 0.5 + urand(&st);
+			double timeout = urand(&st) < 0.5 ? mean * 20 * urand(&st) : 0;
+			double net = urand(&st) < 0.5 ? 0.01 * urand(&st) : 0, scale = 1 + t % 5;
+			struct serving_result r[2];
+			for (int k = 0; k < 2; k++) {
+				ds[k]->wait_factor = wf;
+				struct serving_tick in = { .dt = 1, .concurrency = conc, .dist = ds[k],
+					.offered = rho * conc / mean, .timeout = timeout,
+					.net_latency = net };
+				serving_step(&pod[k], &in, &r[k], h[k]);
+				serving_add_latency_net(&r[k], ds[k], timeout, net, scale, h[k]);
+				serving_add_latency_deferred(&r[k], ds[k], timeout, net, scale, h[k],
+				    &df[k]);
+				if (t % 37 == 36)
+					serving_deferred_flush(&df[k], h[k]);
+			}
+			r[0].y_dist = r[1].y_dist = NULL;
+			if ((memcmp(&r[0], &r[1], sizeof r[0]) != 0 ||
+			    memcmp(h[0], h[1], sizeof *h[0]) != 0) && bad++ < 5)
+				FAILF("scv %g tick %d: the shared tables step or compose "
+				    "differently", scvs[c], t);
+		}
+		for (int k = 0; k < 2; k++) {
+			serving_deferred_flush(&df[k], h[k]);
+			hist_clear(h[k]);
+		}
+	}
+	CHECK_INT(bad, 0);
+	free(d);
+	free(cp);
+	free(sh);
+	free(sh2);
+	free(h[0]);
+	free(h[1]);
+	free(df);
+}
+
+/*
+ * The Y additions serving_add_latency_deferred holds back (serving_deferred
+ * .held) against the same calls with every held one made at once
+ * (serving_deferred_drain after each call: each where it was made before
+ * they were held): wait rates that change call after call, service-time
+ * changes (the S part's key), fluid phases (written at once), more changes
+ * than the held ones fit, flushes at random: after each call, a copy of
+ * the held additions made into a copy of the histogram (as a reader of it
+ * does) must give the histogram and accumulator made at once, to the bit.
+ */
+static void
+test_deferred_hold(void)
+{
+	struct serving_dist *d = xmalloc(sizeof *d);
+	char *cause = NULL;
+	CHECK_INT(serving_dist_init(d, 0.02, 1, &cause), 0);
+	struct hist *h[2] = { hist_new(), hist_new() }, *cp = hist_new();
+	struct serving_deferred *df = xcalloc(3, sizeof *df);
+	struct serving_pod pod;
+	serving_pod_init(&pod);
+	uint64_t st = 13;
+	int bad = 0, held = 0, phases = 0;
+	for (int t = 0; t < 3000; t++) {
+		/* a rate held for a few calls, now and then an overload */
+		int conc = 8;
+		double rho = (t / 3) % 11 == 7 ? 1.2 : 0.3 + 0.6 * urand(&st);
+		if (t % 3 != 0)
+			rho = 0.3 + 0.01 * (double)((t / 3) % 50);
+		struct serving_tick in = { .dt = 1, .concurrency = conc, .dist = d,
+			.offered = rho * conc / d->mean, .timeout = t % 200 < 100 ? 2 : 0,
+			.stretch = (t / 97) % 3 == 2 ? 1.5 : 0 };
+		struct serving_result r;
+		serving_step(&pod, &in, &r, NULL);
+		phases += r.nphase > 0;
+		double scale = 1 + t % 4;
+		for (int k = 0; k < 2; k++) {
+			serving_add_latency_deferred(&r, d, in.timeout, 0, scale, h[k], &df[k]);
+			if (k == 1)
+				serving_deferred_drain(&df[k], h[k]);
+		}
+		held += df[0].nheld > 0;
+		if (t % 173 == 100 || t == 2999)
+			for (int k = 0; k < 2; k++) {
+				serving_deferred_flush(&df[k], h[k]);
+				if (t % 2)
+					hist_clear(h[k]);
+			}
+		/* what is held, made in a copy of the histogram (as a reader
+		 * does): the histogram and accumulator made at once */
+		df[2] = df[0];
+		*cp = *h[0];
+		serving_deferred_drain(&df[2], cp);
+		if ((memcmp(cp, h[1], sizeof *cp) != 0 ||
+		    memcmp(&df[2].acc, &df[1].acc, sizeof df[2].acc) != 0) && bad++ < 5)
+			FAILF("tick %d: held back and made at once differ", t);
+	}
+	CHECK_INT(bad, 0);
+	CHECK(held > 500 && phases > 50);	/* both kinds of call */
+	free(d);
+	free(h[0]);
+	free(h[1]);
+	free(cp);
+	free(df);
+}
+
+/*
+ * hist_quantiles_merge_clear against hist_quantiles then hist_merge_clear:
+ * histograms with weight below and above the buckets, negative slivers
+ * from the accumulator's rounding, empty ones, and level sets it walks
+ * itself (ascending in (0, 1), repeated levels) or hands to the two calls.
+ */
+static void
+test_hist_quantiles_merge_clear(void)
+{
+	static const double sets[][4] = {
+		{ 0.5, 0.95, 0.99, 0 }, { 0.001, 0.5, 0.5, 0.9999999 }, { 1e-9, 0.3, 0.6, 0.9 },
+		{ 0.99, 0.5, 0.95, 0.01 }, { 0, 0.5, 0.9, 1 }, { 0.2, 0.4, 0.6, 0.8 },
+	};
+	struct hist *src = hist_new(), *dst = hist_new(), *s2 = hist_new(), *d2 = hist_new();
+	uint64_t st = 29;
+	int bad = 0;
+	for (int round = 0; round < 300; round++) {
+		hist_clear(src);
+		int nadd = round % 13 == 5 ? 0 : 1 + (int)(urand(&st) * 40);
+		double scale = pow(10, -6 + 9 * urand(&st));
+		for (int a = 0; a < nadd; a++) {
+			double v = scale * urand(&st);
+			hist_add(src, round % 7 == 3 && a == 0 ? 1e-8 : v, 0.5 + urand(&st));
+			if (round % 5 == 2)
+				hist_add(src, 5000 + urand(&st), urand(&st));
+		}
+		if (src->lo <= src->hi && round % 3 == 1)
+			src->bucket[src->lo + (src->hi - src->lo) / 2] = -1e-17;
+		const double *q = sets[round % 6];
+		int n = round % 6 == 0 ? 3 : 4;
+		if (round % 17 == 8)
+			n = 0;
+		double o1[4] = { 0 }, o2[4] = { 0 };
+		*s2 = *src;
+		*d2 = *dst;
+		hist_quantiles(s2, q, n, o2);
+		hist_merge_clear(d2, s2);
+		hist_quantiles_merge_clear(dst, src, q, n, o1);
+		if ((memcmp(o1, o2, sizeof o1) != 0 || memcmp(src, s2, sizeof *src) != 0 ||
+		    memcmp(dst, d2, sizeof *dst) != 0) && bad++ < 5)
+			FAILF("round %d: not hist_quantiles then hist_merge_clear (%.17g %.17g)",
+			    round, o1[0], o2[0]);
+	}
+	CHECK_INT(bad, 0);
+	free(src);
+	free(dst);
+	free(s2);
+	free(d2);
+}
+
+/*
+ * hist_add_pwl's walk over the buckets by multiplied bounds, which skips
+ * the check against the end of the array below HIST_CHAIN_SAFE: one
+ * segment at every scale up to and past the last bucket against the walk
+ * with the check at every step.
+ */
+static void
+test_hist_pwl_walk(void)
+{
+	static const double lev[2] = { 0, 1 };
+	struct hist *h = hist_new(), *ref = hist_new();
+	uint64_t st = 31;
+	int bad = 0;
+	for (int round = 0; round < 400; round++) {
+		double b = pow(10, -5 + 9.6 * urand(&st)), a = b * (0.2 + 0.79 * urand(&st));
+		double w = 0.1 + 10 * urand(&st), x[2] = { a, b };
+		hist_clear(h);
+		hist_clear(ref);
+		hist_add_pwl(h, x, lev, 2, w, 0, 0, NULL);
+		/* the reference: hist_add_pwl's one segment, checked steps */
+		double m = w * (lev[1] - lev[0]), dens = m / (b - a);
+		ref->count += m;
+		ref->sum += m * (m * 0.5 * (a + b) / m);
+		ref->min = a;
+		ref->max = b;
+		int i = hist_index(a);
+		double xx = a, up = i >= HIST_NBUCKETS ? INFINITY : hist_upper(i);
+		if (i < HIST_NBUCKETS) {
+			int i0 = i;
+			while (up < b) {
+				ref->bucket[i] += dens * (up - xx);
+				xx = up;
+				if (++i >= HIST_NBUCKETS)
+					break;
+				up *= HIST_RATIO;
+			}
+			ref->lo = i0;
+			ref->hi = i < HIST_NBUCKETS ? i : HIST_NBUCKETS - 1;
+			if (i < HIST_NBUCKETS)
+				ref->bucket[i] += dens * (b - xx);
+			else
+				ref->over += dens * (b - xx);
+		} else {
+			ref->over += dens * (b - xx);
+		}
+		if ((memcmp(h->bucket, ref->bucket, sizeof h->bucket) != 0 || h->over != ref->over ||
+		    h->lo != ref->lo || h->hi != ref->hi) && bad++ < 5)
+			FAILF("round %d: [%.9g, %.9g] walked differently", round, a, b);
+	}
+	CHECK_INT(bad, 0);
+	free(h);
+	free(ref);
+}
+
 int
 main(void)
 {
@@ -1121,6 +1358,10 @@ main(void)
 	test_hist_merge();
 	test_hist_edges();
 	test_hist_range();
+	test_dist_share();
+	test_deferred_hold();
+	test_hist_quantiles_merge_clear();
+	test_hist_pwl_walk();
 	test_erlang();
 	test_steady_state();
 	test_general_service();

@@ -338,10 +338,17 @@ emit_interval(struct cluster *c)
 		double cpu_util = 0;
 		if (ready > 0 && req_cpu > 0 && span > 0)
 			cpu_util = pr->cpu_used_interval / span / (req_cpu * ready);
-		bool any = hist_count(pr->hist) > 0;
+		bool any = hist_count(pr->hist) > 0, keep = now > c->t.warmup;
 		double qv[3];
-		if (any)
+		/* read, then kept for the run's percentiles or dropped */
+		if (any && keep)
+			hist_quantiles_merge_clear(pr->run_hist, pr->hist, cl_quantiles, 3, qv);
+		else if (any)
 			hist_quantiles(pr->hist, cl_quantiles, 3, qv);
+		if (!keep)
+			hist_clear(pr->hist);
+		else if (!any)
+			hist_merge_clear(pr->run_hist, pr->hist);
 		struct probe_val v[12] = {
 			PV_REAL(t_s), PV_TEXT(pr->p.service), PV_REAL(pr->offered), PV_REAL(pr->ok),
 			PV_REAL(pr->errors), PV_REAL(pr->timeouts),
@@ -351,10 +358,6 @@ emit_interval(struct cluster *c)
 			PV_INT(desired), PV_INT(ready), PV_REAL(cpu_util),
 		};
 		probe_emit(&c->probes, "service_intervals", v, 12);
-		if (now > c->t.warmup)
-			hist_merge_clear(pr->run_hist, pr->hist);
-		else
-			hist_clear(pr->hist);
 		pr->offered = pr->ok = pr->errors = pr->timeouts = 0;
 		pr->cpu_used_interval = 0;
 	}

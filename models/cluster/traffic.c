@@ -580,6 +580,8 @@ serve_profile(struct cluster *c, size_t i, sim_ns from, sim_ns to)
 		 * so the Service steps its pods from here on. */
 		cohort_dissolve(c, &sp->coh, (int32_t)i, tr_of(c)->cp, tr_of(c)->sv);
 		sp->cohorts = false;
+		/* step_pods writes to the histogram from here on */
+		serving_deferred_drain(&sp->lat, pr->hist);
 	}
 	if (sp->cohorts && replay_cohorts(c, i, to, &o)) {
 		serve_count(c, i, sp->rp.offered, o.ok, o.errors, o.timeouts);
@@ -825,7 +827,8 @@ traffic_start(struct cluster *c)
 	tr_of(c)->dists = xcalloc(c->nprofiles, sizeof *tr_of(c)->dists);
 	struct mesh *m = tr_of(c)->serve->mesh = mesh_new(c);
 	/* Identical (mean, scv) give identical tables: each is built once
-	 * (serving_dist_init is deterministic), then copied. */
+	 * (serving_dist_init is deterministic), then shared (read in place:
+	 * one set in the cache for all such services). */
 	struct ks_strmap built;
 	ks_strmap_init(&built);
 	for (size_t i = 0; i < c->nprofiles; i++) {
@@ -839,7 +842,8 @@ traffic_start(struct cluster *c)
 		snprintf(key, sizeof key, "%a %a", mean, scv);
 		int64_t same;
 		if (ks_strmap_get(&built, key, &same)) {
-			tr_of(c)->dists[i] = tr_of(c)->dists[same];
+			serving_dist_share(&tr_of(c)->dists[i], &tr_of(c)->dists[same],
+			    tr_of(c)->dists[same].mean);
 		} else {
 			if (serving_dist_init(&tr_of(c)->dists[i], mean, scv, &cause) < 0)
 				ks_fatal("service %s: %s", pr->p.service, cause);
@@ -953,10 +957,15 @@ cl_serve_stats(const struct cluster *c, size_t i, struct cl_serve_stats *out)
 		out->e2e_errors = e.errors;
 		out->e2e_timeouts = e.timeouts;
 	}
-	struct hist *h = xmalloc(sizeof *h);
-	*h = *pr->run_hist;
-	hist_merge(h, pr->hist);
+	/* the histogram with the additions held back made (as they would
+	 * have been), then the run's and the rest of the latency held */
+	struct hist *h = xmalloc(sizeof *h), *now = xmalloc(sizeof *now);
 	struct serving_deferred lat = sp->lat;
+	*now = *pr->hist;
+	serving_deferred_drain(&lat, now);
+	*h = *pr->run_hist;
+	hist_merge(h, now);
+	free(now);
 	serving_deferred_flush(&lat, h);
 	out->latency_mean = hist_mean(h);
 	out->latency_p99 = hist_quantile(h, 0.99);

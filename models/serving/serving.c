@@ -368,6 +368,26 @@ serving_dist_rescale(struct serving_dist *d, const struct serving_dist *src,
 }
 
 void
+serving_dist_share(struct serving_dist *d, const struct serving_dist *src,
+    double mean)
+{
+	KS_ASSERT(mean > 0 && isfinite(mean) && d != src);
+	/* the scalars only: d's tables are never read (nor written, so that
+	 * zeroed memory for them stays untouched) */
+	d->mean = mean;
+	d->scv = src->scv;
+	d->wait_factor = src->wait_factor;
+	d->tables = src->tables != NULL ? src->tables : src;
+}
+
+/* The dist whose tables d reads. */
+static inline const struct serving_dist *
+serving_tab(const struct serving_dist *d)
+{
+	return d->tables != NULL ? d->tables : d;
+}
+
+void
 serving_pod_init(struct serving_pod *p)
 {
 	memset(p, 0, sizeof *p);
@@ -460,7 +480,8 @@ serving_ycoord_of(const struct serving_result *res, double mean, int *j,
 static inline double
 serving_yknot(const struct serving_dist *d, int j, double f, double unscale, int k)
 {
-	return ((1 - f) * d->zq[j][k] + f * d->zq[j + 1][k]) * unscale;
+	const struct serving_dist *t = serving_tab(d);
+	return ((1 - f) * t->zq[j][k] + f * t->zq[j + 1][k]) * unscale;
 }
 
 /* Y's knots in seconds at those coordinates. */
@@ -468,8 +489,11 @@ static void
 serving_yknots(const struct serving_dist *d, int j, double f, double unscale,
     double *y)
 {
+	/* serving_yknot's expression, the rows looked up once */
+	const struct serving_dist *t = serving_tab(d);
+	const double *z0 = t->zq[j], *z1 = t->zq[j + 1];
 	for (int k = 0; k < SERVING_NLEV; k++)
-		y[k] = serving_yknot(d, j, f, unscale, k);
+		y[k] = ((1 - f) * z0[k] + f * z1[k]) * unscale;
 }
 
 /*
@@ -509,7 +533,8 @@ serving_walk(const struct serving_result *res, const struct serving_dist *d,
 	double mean = res->smean > 0 ? res->smean : d->mean;
 	/* Without a histogram, a part that T does not cut is counted in
 	 * closed form (serving_count_uncut): only its top knot is needed. */
-	double stop = d->sq[SERVING_NLEV - 1] * mean, sxm = d->sq_mean * mean;
+	const struct serving_dist *t = serving_tab(d);
+	double stop = t->sq[SERVING_NLEV - 1] * mean, sxm = t->sq_mean * mean;
 	bool xs_set = false;
 	memset(wk, 0, sizeof *wk);
 	if (res->st_n > 0) {
@@ -519,7 +544,7 @@ serving_walk(const struct serving_result *res, const struct serving_dist *d,
 			ok = serving_count_uncut(n0 * scale, sxm, net, &sum);
 		} else {
 			for (int k = 0; k < SERVING_NLEV; k++)
-				xs[k] = d->sq[k] * mean;
+				xs[k] = t->sq[k] * mean;
 			xs_set = true;
 			ok = hist_add_pwl(h, xs, serving_lev, SERVING_NLEV, n0 * scale,
 			    net, T, &sum);
@@ -530,7 +555,7 @@ serving_walk(const struct serving_result *res, const struct serving_dist *d,
 			serving_ycoord_of(res, mean, &j, &f, &us);
 			double ytop = serving_yknot(d, j, f, us, SERVING_NLEV - 1);
 			if (h == NULL && (!(T > 0) || ytop + net <= T)) {
-				double yxm = ((1 - f) * d->zq_mean[j] + f * d->zq_mean[j + 1]) * us;
+				double yxm = ((1 - f) * t->zq_mean[j] + f * t->zq_mean[j + 1]) * us;
 				ok += serving_count_uncut(n1 * scale, yxm, net, &sum);
 			} else {
 				serving_yknots(d, j, f, us, xy);
@@ -561,7 +586,7 @@ serving_walk(const struct serving_result *res, const struct serving_dist *d,
 			} else {
 				if (!xs_set)
 					for (int i = 0; i < SERVING_NLEV; i++)
-						xs[i] = d->sq[i] * mean;
+						xs[i] = t->sq[i] * mean;
 				xs_set = true;
 				ok = hist_add_pwl(h, xs, serving_lev, SERVING_NLEV,
 				    np * scale, w + net, T, &sum);
@@ -621,6 +646,36 @@ pending_same(const struct serving_pending *pp, const struct serving_dist *d, dou
 static void pending_key(struct serving_pending *pp, int k, const struct serving_dist *d,
     double mean, double rate, double net, double T, const struct serving_result *res);
 
+void
+serving_deferred_drain(struct serving_deferred *df, struct hist *h)
+{
+	for (int e = 0; e < df->nheld; e++) {
+		const struct serving_held *hd = &df->held[e];
+		hist_add_pwl_acc(h, &df->acc, hd->x, serving_lev, SERVING_NLEV, hd->w,
+		    hd->net, hd->timeout, NULL);
+	}
+	df->nheld = 0;
+}
+
+/* serving_pending_flush of the Y part into the accumulator, held back
+ * (serving_deferred.held). */
+static void
+serving_hold(struct serving_deferred *df, struct hist *h)
+{
+	struct serving_pending *pp = &df->part[1];
+	if (pp->set && pp->w > 0) {
+		if (df->nheld == SERVING_HELD)
+			serving_deferred_drain(df, h);
+		struct serving_held *hd = &df->held[df->nheld++];
+		hd->w = pp->w;
+		hd->net = pp->net;
+		hd->timeout = pp->timeout;
+		memcpy(hd->x, pp->x, sizeof hd->x);
+	}
+	pp->set = false;
+	pp->w = 0;
+}
+
 static void
 serving_defer(struct serving_deferred *df, int k, struct hist *h,
     const struct serving_dist *d, double mean, double rate, double net, double T,
@@ -631,7 +686,13 @@ serving_defer(struct serving_deferred *df, int k, struct hist *h,
 		pp->w += w;
 		return;
 	}
-	serving_pending_flush(pp, h, k == 1 ? &df->acc : NULL);
+	if (k == 1) {
+		serving_hold(df, h);
+	} else {
+		if (pp->set && pp->w > 0)
+			serving_deferred_drain(df, h);	/* it writes to h */
+		serving_pending_flush(pp, h, NULL);
+	}
 	pending_key(pp, k, d, mean, rate, net, T, res);
 	pp->w = w;
 }
@@ -651,7 +712,7 @@ pending_key(struct serving_pending *pp, int k, const struct serving_dist *d, dou
 	pp->w = 0;
 	if (k == 0)
 		for (int i = 0; i < SERVING_NLEV; i++)
-			pp->x[i] = d->sq[i] * mean;
+			pp->x[i] = serving_tab(d)->sq[i] * mean;
 	else {
 		int j;
 		double f, us;
@@ -681,6 +742,7 @@ serving_add_latency_deferred(const struct serving_result *res,
 		struct serving_result ph = *res;
 		struct serving_walk wk;
 		ph.st_n = 0;
+		serving_deferred_drain(df, h);		/* it writes to h */
 		serving_walk(&ph, dist, timeout, net, scale, h, &wk);
 	}
 }
@@ -736,6 +798,7 @@ serving_deferred_prime(struct serving_deferred *df, const struct serving_result 
 void
 serving_deferred_flush(struct serving_deferred *df, struct hist *h)
 {
+	serving_deferred_drain(df, h);
 	for (int k = 0; k < 2; k++)
 		serving_pending_flush(&df->part[k], h, k == 1 ? &df->acc : NULL);
 	hist_acc_flush(h, &df->acc);

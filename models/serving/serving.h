@@ -39,6 +39,10 @@ struct serving_dist {
 	 * form. */
 	double	sq_mean;
 	double	zq_mean[SERVING_NBETA];
+	/* Where the model reads the tables above: NULL, this dist's own; else
+	 * those of a dist of the same scv that outlives this one (set by
+	 * serving_dist_share; this one's are then not filled). */
+	const struct serving_dist *tables;
 };
 
 /* The largest scv serving_dist_init accepts. */
@@ -53,6 +57,12 @@ int serving_dist_init(struct serving_dist *d, double mean, double scv,
  * differ only in it: *d = *src with mean replaced (d may equal src). Cheap,
  * unlike serving_dist_init (about 4 ms); mean > 0. */
 void serving_dist_rescale(struct serving_dist *d, const struct serving_dist *src,
+    double mean);
+/* serving_dist_rescale without the copy of the tables: d reads src's
+ * (src must outlive d and stay where it is), so that many services of the
+ * same scv read one set of tables (14 KB) instead of a copy each. d's own
+ * tables are left as they are (unread). */
+void serving_dist_share(struct serving_dist *d, const struct serving_dist *src,
     double mean);
 
 /*
@@ -218,12 +228,24 @@ struct serving_pending {
 	const struct serving_dist *d;
 	double	 x[SERVING_NLEV];	/* the knots, seconds */
 };
+#define SERVING_HELD	6
+struct serving_held {			/* a Y part's addition held back */
+	double	 w, net, timeout;
+	double	 x[SERVING_NLEV];
+};
 struct serving_deferred {
 	struct serving_pending	part[2];	/* 0: no wait (S), 1: waited (Y) */
 	/* Y's knots move with the wait rate, which changes tick after tick
 	 * under a varying load: its parts go through an accumulator whose
 	 * cost follows the knots, not the buckets (hist_add_pwl_acc). */
 	struct hist_acc		acc;
+	/* The Y parts whose knots changed, their additions to the histogram
+	 * and the accumulator held back and made in order at the next write
+	 * to the histogram that is not one of them (serving_deferred_drain):
+	 * the same additions in the same order, made together while the
+	 * histogram is in the cache instead of one at each change. */
+	int			nheld;
+	struct serving_held	held[SERVING_HELD];
 };
 void serving_add_latency_deferred(const struct serving_result *res,
     const struct serving_dist *dist, double timeout, double net_latency,
@@ -242,6 +264,9 @@ void serving_deferred_prime(struct serving_deferred *df, const struct serving_re
     const struct hist *h);
 /* Adds what df holds to h and empties df. */
 void serving_deferred_flush(struct serving_deferred *df, struct hist *h);
+/* Makes the additions df held back (to h, the histogram they were held for
+ * or a copy of it as it is): before anything else writes to h. */
+void serving_deferred_drain(struct serving_deferred *df, struct hist *h);
 
 /* The number of piecewise-linear segments serving_add_latency adds for
  * res: a measure of the cost, the same at any request rate. */

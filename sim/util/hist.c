@@ -18,9 +18,12 @@ static const double hist_ln_min = -13.815510557964274;
 static const double hist_ln_ratio = 0.01980262729617973;
 static const double hist_inv_ln_ratio = 50.4983497918439;
 
+static void hist_bounds_init(void);
+
 void
 hist_reset(struct hist *h)
 {
+	hist_bounds_init();
 	memset(h, 0, sizeof *h);
 	h->min = INFINITY;
 	h->max = -INFINITY;
@@ -187,6 +190,15 @@ hist_pwl_cdf(const double *x, const double *p, int n, double v)
 	return p[lo] + f * (p[hi] - p[lo]);
 }
 
+/*
+ * A bound below which a walk over the buckets by multiplied bounds (each
+ * bound the last times HIST_RATIO, from an exp()) cannot reach the last
+ * bucket: a chain of at most HIST_NBUCKETS products is within 1e-12 of the
+ * exact bounds, and the last bucket starts at 3587 s. A walk that stops at
+ * a value below it needs no check against the end of the array.
+ */
+#define HIST_CHAIN_SAFE	3000.0
+
 /* A cursor over the buckets: index i and its upper bound. */
 struct hist_cursor {
 	int	i;
@@ -223,12 +235,32 @@ hist_cursor_spread(struct hist *h, struct hist_cursor *c, double x, double b,
 		int i = c->i;
 		double up = c->up;
 		int i0 = i;
-		while (up < b) {
-			bk[i] += dens * (up - x);
-			x = up;
-			if (++i >= HIST_NBUCKETS)
-				break;
-			up *= HIST_RATIO;
+		if (b < HIST_CHAIN_SAFE) {
+			/* the same walk: it stops before the last bucket; two
+			 * buckets a step while the second's bound is below b
+			 * (then so is the first's) */
+			double u2;
+			while ((u2 = up * HIST_RATIO) < b) {
+				bk[i] += dens * (up - x);
+				bk[i + 1] += dens * (u2 - up);
+				x = u2;
+				i += 2;
+				up = u2 * HIST_RATIO;
+			}
+			if (up < b) {
+				bk[i] += dens * (up - x);
+				x = up;
+				i++;
+				up = u2;
+			}
+		} else {
+			while (up < b) {
+				bk[i] += dens * (up - x);
+				x = up;
+				if (++i >= HIST_NBUCKETS)
+					break;
+				up *= HIST_RATIO;
+			}
 		}
 		c->i = i;
 		c->up = i >= HIST_NBUCKETS ? INFINITY : up;
@@ -250,29 +282,56 @@ hist_cursor_spread(struct hist *h, struct hist_cursor *c, double x, double b,
 	h->over += dens * (b - x);
 }
 
-/* The bucket of v with its bounds, consistent with them (v in [lo, up)). */
+/*
+ * The bounds of the accumulator's slots (a knot's bucket j, -1 underflow,
+ * HIST_NBUCKETS overflow), one table for all: bucket j is [hist_bnd[j + 2],
+ * hist_bnd[j + 3]), the values hist_lower and hist_upper give (upper(j) is
+ * lower(j + 1), the same expression); below bucket 0 from -inf, above the
+ * last to +inf; j = HIST_SLOT_UNSET reads [NaN, -inf), which holds nothing.
+ * Filled once (hist_reset, hist_slot_set), the same values every time.
+ */
+#define HIST_SLOT_UNSET	(-2)
+static double hist_bnd[HIST_NBUCKETS + 4];
+static bool hist_bnd_ready;
+
 static void
-hist_slot_set(struct hist_slot *s, double v)
+hist_bounds_init(void)
 {
+	if (hist_bnd_ready)
+		return;
+	hist_bnd[0] = NAN;
+	hist_bnd[1] = -INFINITY;
+	for (int i = 0; i <= HIST_NBUCKETS; i++)
+		hist_bnd[i + 2] = hist_lower(i);
+	hist_bnd[HIST_NBUCKETS + 3] = INFINITY;
+	hist_bnd_ready = true;
+}
+
+static inline double
+slot_lo(int j)
+{
+	return hist_bnd[j + 2];
+}
+
+static inline double
+slot_up(int j)
+{
+	return hist_bnd[j + 3];
+}
+
+/* The slot of v, consistent with its bounds (v in [lo, up)). */
+static int
+hist_slot_of(double v)
+{
+	hist_bounds_init();
 	int j = hist_index(v);
 	for (;;) {
-		if (j < 0) {
-			s->lo = -INFINITY;
-			s->up = hist_lower(0);
-		} else if (j >= HIST_NBUCKETS) {
-			s->lo = hist_upper(HIST_NBUCKETS - 1);
-			s->up = INFINITY;
-		} else {
-			s->lo = hist_lower(j);
-			s->up = hist_upper(j);
-		}
-		s->j = j;
-		if (v < s->lo && j >= 0)
+		if (v < slot_lo(j) && j >= 0)
 			j--;
-		else if (v >= s->up && j < HIST_NBUCKETS)
+		else if (v >= slot_up(j) && j < HIST_NBUCKETS)
 			j++;
 		else
-			return;
+			return j;
 	}
 }
 
@@ -290,28 +349,27 @@ hist_add_widths(struct hist *h, int i0, int i1, double lo, double c)
 	}
 }
 
-/* Knot k of acc to the bucket ns (in range), its summed density change
+/* Knot k of acc to the bucket nj (in range), its summed density change
  * (in range too when not 0) moved along: it applies to the buckets above
  * the knot's. */
 static void
-hist_knot_move(struct hist *h, struct hist_acc *acc, int k,
-    const struct hist_slot *ns)
+hist_knot_move(struct hist *h, struct hist_acc *acc, int k, int nj)
 {
-	struct hist_slot o = acc->knot[k];
-	acc->knot[k] = *ns;
+	int oj = acc->knot[k];
+	acc->knot[k] = nj;
 	double c = acc->d[k];
 	if (c == 0)
 		return;
-	if (ns->j > o.j)
-		hist_add_widths(h, o.j + 1, ns->j, o.up, c);
-	else if (ns->j < o.j)
-		hist_add_widths(h, ns->j + 1, o.j, ns->up, -c);
+	if (nj > oj)
+		hist_add_widths(h, oj + 1, nj, slot_up(oj), c);
+	else if (nj < oj)
+		hist_add_widths(h, nj + 1, oj, slot_up(nj), -c);
 }
 
 static inline bool
-hist_in_slot(const struct hist_slot *s, double v)
+hist_in_slot(int j, double v)
 {
-	return v >= s->lo && v < s->up;
+	return v >= slot_lo(j) && v < slot_up(j);
 }
 
 /*
@@ -331,20 +389,20 @@ hist_pwl_knots(struct hist *h, struct hist_acc *acc, const double *x,
 		return -1;
 	/* the first segment's bottom lumped at its midpoint (hist_pwl) */
 	double start = t0 < t1 / 8 ? t1 / 8 : t0;
-	struct hist_slot *ks = acc->knot;
+	int *ks = acc->knot;
 	if (acc->n != n) {
 		hist_acc_flush(h, acc);
 		acc->n = n;
 		for (int k = 0; k < n; k++)
-			ks[k].lo = ks[k].up = 0;	/* unset */
+			ks[k] = HIST_SLOT_UNSET;
 	}
 	/* Both ends in range, so all knots are. */
-	struct hist_slot s0 = ks[0], sn = ks[n - 1];
-	if (!hist_in_slot(&s0, start))
-		hist_slot_set(&s0, start);
-	if (!hist_in_slot(&sn, tn))
-		hist_slot_set(&sn, tn);
-	if (s0.j < 0 || sn.j >= HIST_NBUCKETS) {
+	int s0 = ks[0], sn = ks[n - 1];
+	if (!hist_in_slot(s0, start))
+		s0 = hist_slot_of(start);
+	if (!hist_in_slot(sn, tn))
+		sn = hist_slot_of(tn);
+	if (s0 < 0 || sn >= HIST_NBUCKETS) {
 		hist_acc_flush(h, acc);
 		return -1;
 	}
@@ -366,23 +424,20 @@ hist_pwl_knots(struct hist *h, struct hist_acc *acc, const double *x,
 			hist_put(h, hist_index(0.5 * (t0 + t1 / 8)), dens * (t1 / 8 - t0));
 			t = start;
 		}
-		if (!hist_in_slot(&ks[k], t)) {
-			struct hist_slot ns;
-			hist_slot_set(&ns, t);
-			hist_knot_move(h, acc, k, &ns);
-		}
+		if (!hist_in_slot(ks[k], t))
+			hist_knot_move(h, acc, k, hist_slot_of(t));
 		double c = dens - dprev;
-		h->bucket[ks[k].j] += c * (ks[k].up - t);
+		h->bucket[ks[k]] += c * (slot_up(ks[k]) - t);
 		acc->d[k] += c;
 		acc->dens[k] += dens;
 		dprev = dens;
 		a = b;
 	}
-	if (!hist_in_slot(&ks[n - 1], tn))
-		hist_knot_move(h, acc, n - 1, &sn);
+	if (!hist_in_slot(ks[n - 1], tn))
+		hist_knot_move(h, acc, n - 1, sn);
 	/* the knots' buckets ascend with them: the loop wrote in these */
-	hist_used(h, ks[0].j, ks[n - 1].j);
-	h->bucket[ks[n - 1].j] -= dprev * (ks[n - 1].up - tn);
+	hist_used(h, ks[0], ks[n - 1]);
+	h->bucket[ks[n - 1]] -= dprev * (slot_up(ks[n - 1]) - tn);
 	acc->d[n - 1] -= dprev;
 	if (sum != NULL)
 		*sum += s;
@@ -469,28 +524,34 @@ hist_acc_flush(struct hist *h, struct hist_acc *acc)
 	int n = acc->n;
 	if (n < 2)
 		return;
-	const struct hist_slot *ks = acc->knot;
-	int last = ks[n - 1].j;
-	if (ks[0].j >= 0 && last < HIST_NBUCKETS && ks[0].j < last) {
-		double lo = ks[0].up, *bk = h->bucket;
-		hist_used(h, ks[0].j + 1, last);
-		/* Knot k's density over the buckets up to knot k + 1's (ks[k].j <
-		 * i <= ks[k + 1].j: k is the highest knot below i), the last
+	const int *ks = acc->knot;
+	int last = ks[n - 1];
+	if (ks[0] >= 0 && last < HIST_NBUCKETS && ks[0] < last) {
+		double lo = slot_up(ks[0]), *bk = h->bucket;
+		hist_used(h, ks[0] + 1, last);
+		/* Knot k's density over the buckets up to knot k + 1's (ks[k] <
+		 * i <= ks[k + 1]: k is the highest knot below i), the last
 		 * bucket apart: it ends at the last knot. */
-		int i = ks[0].j + 1;
+		int i = ks[0] + 1;
 		for (int k = 0; k + 1 < n && i < last; k++) {
-			int end = ks[k + 1].j < last ? ks[k + 1].j : last - 1;
+			int end = ks[k + 1] < last ? ks[k + 1] : last - 1;
 			double d = acc->dens[k];
-			for (; i <= end; i++) {
+			for (; i < end; i += 2) {	/* two at a time */
+				double u1 = lo * HIST_RATIO, u2 = u1 * HIST_RATIO;
+				bk[i] += d * (u1 - lo);
+				bk[i + 1] += d * (u2 - u1);
+				lo = u2;
+			}
+			if (i == end) {
 				double up = lo * HIST_RATIO;
-				bk[i] += d * (up - lo);
+				bk[i++] += d * (up - lo);
 				lo = up;
 			}
 		}
 		int k = n - 2;
-		while (k > 0 && ks[k].j >= last)
+		while (k > 0 && ks[k] >= last)
 			k--;
-		bk[last] += acc->dens[k] * (ks[n - 1].up - lo);
+		bk[last] += acc->dens[k] * (slot_up(ks[n - 1]) - lo);
 	}
 	for (int k = 0; k < n; k++)
 		acc->d[k] = acc->dens[k] = 0;
@@ -516,6 +577,25 @@ hist_merge(struct hist *dst, const struct hist *src)
 		dst->bucket[i] += src->bucket[i];
 }
 
+/* d[i] += s[i], s[i] = 0 for i in [i0, i1) (d and s distinct): each
+ * bucket its own addition, two at a time. */
+static void
+hist_move_buckets(double *restrict d, double *restrict s, int i0, int i1)
+{
+	int i = i0;
+	for (; i + 2 <= i1; i += 2) {
+		double a = s[i], b = s[i + 1];
+		d[i] += a;
+		d[i + 1] += b;
+		s[i] = 0;
+		s[i + 1] = 0;
+	}
+	for (; i < i1; i++) {
+		d[i] += s[i];
+		s[i] = 0;
+	}
+}
+
 void
 hist_merge_clear(struct hist *dst, struct hist *src)
 {
@@ -533,10 +613,7 @@ hist_merge_clear(struct hist *dst, struct hist *src)
 	dst->over += src->over;
 	if (src->lo <= src->hi) {
 		hist_used(dst, src->lo, src->hi);
-		for (int i = src->lo; i <= src->hi; i++) {
-			dst->bucket[i] += src->bucket[i];
-			src->bucket[i] = 0;
-		}
+		hist_move_buckets(dst->bucket, src->bucket, src->lo, src->hi + 1);
 	}
 	src->count = src->sum = src->under = src->over = 0;
 	src->min = INFINITY;
@@ -648,6 +725,72 @@ hist_quantiles(const struct hist *h, const double *q, int n, double *out)
 		}
 		out[k] = hist_clamp(h, exp(hist_ln_min + ((double)found + 0.5) * hist_ln_ratio));
 	}
+}
+
+/*
+ * hist_quantiles(src, ...) and hist_merge_clear(dst, src) in one walk over
+ * src's buckets in use: the quantiles' cumulative weight takes the same
+ * values in the same order as in hist_quantiles (each bucket read before
+ * it is moved), and each bucket of dst gets the same one addition. Levels
+ * other than ascending ones in (0, 1) take the two calls.
+ */
+void
+hist_quantiles_merge_clear(struct hist *dst, struct hist *src, const double *q, int n,
+    double *out)
+{
+	bool plain = src->count > 0 && src->lo <= src->hi && n <= 8;
+	for (int k = 0; k < n && plain; k++)
+		plain = q[k] > 0 && q[k] < 1 && (k == 0 || q[k] >= q[k - 1]);
+	if (!plain) {
+		hist_quantiles(src, q, n, out);
+		hist_merge_clear(dst, src);
+		return;
+	}
+	double target[8];
+	for (int k = 0; k < n; k++)
+		target[k] = q[k] * src->count;
+	int k = 0;
+	/* hist_quantiles: a level the underflow reaches answers min */
+	while (k < n && src->under >= target[k])
+		out[k++] = src->min;
+	double cum = src->under, *d = dst->bucket, *s = src->bucket;
+	int i = src->lo, hi = src->hi;
+	while (k < n) {
+		/* up to the bucket that reaches level k */
+		double tk = target[k];
+		for (; i <= hi; i++) {
+			double v = s[i];
+			d[i] += v;
+			s[i] = 0;
+			if (v > 0 && (cum += v) >= tk)
+				break;
+		}
+		if (i > hi)
+			break;
+		double mid = hist_clamp(src, exp(hist_ln_min + ((double)i + 0.5) *
+		    hist_ln_ratio));
+		while (k < n && cum >= target[k])
+			out[k++] = mid;
+		i++;
+	}
+	/* overflow, or rounding left a sliver: the largest value */
+	for (; k < n; k++)
+		out[k] = src->max;
+	hist_used(dst, src->lo, hi);
+	hist_move_buckets(d, s, i, hi + 1);
+	dst->count += src->count;
+	dst->sum += src->sum;
+	if (src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+	dst->under += src->under;
+	dst->over += src->over;
+	src->count = src->sum = src->under = src->over = 0;
+	src->min = INFINITY;
+	src->max = -INFINITY;
+	src->lo = HIST_NBUCKETS;
+	src->hi = -1;
 }
 
 double

@@ -84,13 +84,11 @@ double hist_pwl_cdf(const double *x, const double *p, int n, double v);
  * its own. Up to HIST_ACC_MAXKNOT knots (n), else hist_add_pwl.
  */
 #define HIST_ACC_MAXKNOT	41
-struct hist_slot {			/* a bucket and its bounds */
-	int	j;
-	double	lo, up;
-};
 struct hist_acc {
 	int		 n;			/* knots held, 0: none */
-	struct hist_slot knot[HIST_ACC_MAXKNOT];	/* each knot's bucket */
+	int		 knot[HIST_ACC_MAXKNOT];	/* each knot's bucket (-1:
+						   underflow, HIST_NBUCKETS:
+						   overflow, -2: none yet) */
 	double		 d[HIST_ACC_MAXKNOT];	/* its density changes so far */
 	double		 dens[HIST_ACC_MAXKNOT];	/* the densities after it so
 						   far: the sums of d up to it,
@@ -123,6 +121,10 @@ double hist_quantile(const struct hist *h, double q);
 /* out[k] = hist_quantile(h, q[k]) for n quantiles in ascending order, in
  * one walk over the buckets in use. */
 void hist_quantiles(const struct hist *h, const double *q, int n, double *out);
+/* hist_quantiles(src, q, n, out) then hist_merge_clear(dst, src), to the
+ * bit, in one walk over src's buckets in use (dst and src distinct). */
+void hist_quantiles_merge_clear(struct hist *dst, struct hist *src, const double *q, int n,
+    double *out);
 /* The fraction of the weight at values <= x (bucket resolution: a bucket
  * counts when its midpoint is <= x). 0 on an empty histogram. */
 double hist_frac_le(const struct hist *h, double x);

@@ -7,7 +7,12 @@
  * (hpaDecisions: onChange) only one whose decision differs from the HPA's
  * last row. Pods the replica calculator cannot tell apart (hz_key) go to
  * it as one entry with a count, so a sync costs a short pass over the
- * pods and calculator work per distinct pod state, not per pod.
+ * pods and calculator work per distinct pod state, not per pod. A sync
+ * whose pods have not changed takes its metric results from the last one
+ * (hz_memo), and one whose replicas and metric results are the last
+ * reconcile's, when that one was repeatable (the stabilization cannot
+ * bind), records its recommendation and writes no row (hz_repeat): most
+ * syncs cost a few comparisons.
  * Upstream: pkg/controller/podautoscaler.
  */
 #include "config.h"
@@ -21,11 +26,11 @@
 #include "models/hpa/hpa.h"
 
 /*
- * onChange: what an HPA's last row was made of (every column but t_s), so
- * that a sync compares numbers and short strings, and builds the row's
- * text only when they differ (equal parts give equal text; the text is
- * still compared, so parts that differ but print the same write nothing,
- * as before).
+ * What an HPA's last row was made of (every column but t_s), so that a
+ * sync compares numbers and short strings, and builds the proposals' text
+ * only when they differ. onChange: the row's text, built then too (equal
+ * parts give equal text; the text is still compared, so parts that differ
+ * but print the same write nothing, as before).
  */
 struct hz_last {
 	bool			 set;
@@ -34,7 +39,19 @@ struct hz_last {
 	char			*reason;
 	struct hpa_metric_result *metrics;	/* error left NULL */
 	size_t			 nmetrics, capmetrics;
-	char			*row;		/* the last row's text */
+	char			*props;		/* proposals_json of metrics */
+	char			*row;		/* onChange: the last row's text */
+};
+
+/*
+ * The HPA's last reconcile, when it was repeatable (hpa_result.repeatable):
+ * a sync with these spec replicas and the metric results of hz_last gives
+ * that result again and only records the recommendation.
+ */
+struct hz_repeat {
+	bool	ok;
+	int32_t	current;		/* its spec replicas */
+	int32_t	recommendation;
 };
 
 struct cl_hpa;
@@ -106,6 +123,8 @@ struct hz_id {
  */
 struct hz_memo {
 	bool			 valid;
+	/* no entry's pod was in its cpu initialization period at at */
+	bool			 settled;
 	sim_ns			 at;		/* when the results were computed */
 	uint64_t		 pods_rev;	/* the Deployment's when last read */
 	int32_t			 spec_replicas, status_replicas;
@@ -123,11 +142,16 @@ struct hz_memo {
 struct cl_hpa {
 	const struct hpa_spec	*spec;
 	uint32_t		 deploy;
-	/* some metric reads memory usage, names a container */
-	bool			 needs_memory, needs_cname;
+	size_t			 nmetrics;	/* hpa_metric_count */
+	/* some metric reads memory usage, names a container, is not a
+	 * resource metric (reads the custom or external metrics APIs), is
+	 * External */
+	bool			 needs_memory, needs_cname, needs_inputs, has_external;
 	struct hpa_state	 state;
-	struct hz_last		 last;		/* onChange */
+	struct hz_last		 last;
 	struct hz_memo		 memo;
+	struct hz_repeat	 repeat;
+	struct hpa_state	 shadow;	/* verify: reconciled at every sync */
 };
 
 /* Groups looked at before a pod starts a new entry (an entry of equal key
@@ -142,9 +166,13 @@ struct horizontal {
 	size_t				 cap_keys;
 	bool				 one_by_one;	/* horizontal_use_counts(false) */
 	bool				 no_memo;	/* horizontal_use_memo(false) */
+	bool				 no_repeat;	/* horizontal_use_repeat(false) */
 	bool				 verify;	/* horizontal_verify_memo */
 	bool				 abort_stale;
 	uint64_t			 memo_hits, memo_skips, memo_stale;
+	uint64_t			 repeats, repeat_stale;
+	struct hpa_metric_result	*res;	/* metric results computed ahead */
+	size_t				 cap_res;
 	struct hz_id			*ids;
 	size_t				 cap_ids;
 	struct hpa_pod			*pods;
@@ -196,6 +224,24 @@ horizontal_memo_stale(const struct cluster *c)
 	return hz_of(c)->memo_stale;
 }
 
+void
+horizontal_use_repeat(struct cluster *c, bool on)
+{
+	hz_of(c)->no_repeat = !on;
+}
+
+uint64_t
+horizontal_repeats(const struct cluster *c)
+{
+	return hz_of(c)->repeats;
+}
+
+uint64_t
+horizontal_repeat_stale(const struct cluster *c)
+{
+	return hz_of(c)->repeat_stale;
+}
+
 size_t
 horizontal_count(const struct cluster *c)
 {
@@ -223,11 +269,16 @@ cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
 	memset(hp, 0, sizeof *hp);
 	hp->spec = h;
 	hp->deploy = dep;
+	hp->nmetrics = hpa_metric_count(h);
 	/* no metric: cpu (hpa_reconcile's default) */
 	for (size_t i = 0; i < h->nmetrics; i++) {
 		const struct hpa_metric_spec *m = &h->metrics[i];
-		if (m->type != HPA_RESOURCE && m->type != HPA_CONTAINER_RESOURCE)
+		if (m->type == HPA_EXTERNAL)
+			hp->has_external = true;
+		if (m->type != HPA_RESOURCE && m->type != HPA_CONTAINER_RESOURCE) {
+			hp->needs_inputs = true;
 			continue;
+		}
 		if (m->resource != NULL && m->resource[0] != '\0' &&
 		    strcmp(m->resource, "cpu") != 0)
 			hp->needs_memory = true;
@@ -235,6 +286,7 @@ cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
 			hp->needs_cname = true;
 	}
 	hpa_state_init(&hp->state);
+	hpa_state_init(&hp->shadow);
 	return (int)hz->n++;
 }
 
@@ -338,6 +390,20 @@ metric_row_eq(const struct hpa_metric_result *a, const struct hpa_metric_result 
 	    a->has_value == b->has_value && (!a->has_value || a->value_milli == b->value_milli);
 }
 
+/*
+ * Valid metric results a and b are the same in all a reconcile and a row
+ * read of them but their names, which are their metric spec's (every valid
+ * result of hpa_controller.c's is named from its spec alone).
+ */
+static bool
+metric_values_eq(const struct hpa_metric_result *a, const struct hpa_metric_result *b)
+{
+	return a->valid && b->valid && a->proposal == b->proposal &&
+	    a->has_utilization == b->has_utilization && a->utilization == b->utilization &&
+	    a->has_average == b->has_average && a->average_milli == b->average_milli &&
+	    a->has_value == b->has_value && a->value_milli == b->value_milli;
+}
+
 /* The row of r (limited and reason its text columns) has the parts of l. */
 static bool
 hz_last_eq(const struct hz_last *l, const struct hpa_result *r, const char *limited,
@@ -377,6 +443,7 @@ hz_last_fini(struct hz_last *l)
 {
 	free(l->reason);
 	free(l->metrics);
+	free(l->props);
 	free(l->row);
 }
 
@@ -523,7 +590,7 @@ hz_key_same(const struct hz_key *a, const struct hz_key *b)
 static bool
 hz_memo_same(const struct cl_hpa *h, const struct hz_key *keys, const struct hz_id *ids,
     size_t ng, int32_t spec_replicas, int32_t status_replicas, int64_t mem_use,
-    const char *cname, const struct metric_inputs *mi, sim_ns init_period)
+    const char *cname, const struct metric_inputs *mi)
 {
 	const struct hz_memo *m = &h->memo;
 	if (!m->valid || m->n != ng || m->spec_replicas != spec_replicas ||
@@ -531,20 +598,18 @@ hz_memo_same(const struct cl_hpa *h, const struct hz_key *keys, const struct hz_
 		return false;
 	if (h->needs_cname && strcmp(m->cname, cname) != 0)
 		return false;
-	for (size_t i = 0; i < h->spec->nmetrics; i++)
+	for (size_t i = 0; h->has_external && i < h->spec->nmetrics; i++)
 		if (m->nseries[i] != mi->in[i].nseries ||
 		    (m->nseries[i] > 0 && m->series[i] != mi->series[i]))
 			return false;
-	for (size_t g = 0; g < ng; g++) {
-		const struct hz_key *k = &keys[g];
+	/* out of the initialization period when the results were computed
+	 * (hz_memo.settled: the memo's keys, which these must be) */
+	if (!m->settled)
+		return false;
+	for (size_t g = 0; g < ng; g++)
 		if (ids[g].pod != m->ids[g].pod || ids[g].gen != m->ids[g].gen ||
-		    ids[g].count != m->ids[g].count || !hz_key_same(k, &m->keys[g]))
+		    ids[g].count != m->ids[g].count || !hz_key_same(&keys[g], &m->keys[g]))
 			return false;
-		/* out of the initialization period when the results were
-		 * computed (settled pods were: their keys are the same) */
-		if (k->has_start && !k->settled && k->start + init_period > m->at)
-			return false;
-	}
 	return true;
 }
 
@@ -553,13 +618,13 @@ hz_memo_same(const struct cl_hpa *h, const struct hz_key *keys, const struct hz_
 static void
 hz_memo_store(struct cl_hpa *h, const struct hz_key *keys, const struct hz_id *ids,
     size_t ng, int32_t spec_replicas, int32_t status_replicas, int64_t mem_use,
-    const char *cname, const struct metric_inputs *mi, const struct hpa_result *r,
-    sim_ns now, uint64_t pods_rev)
+    const char *cname, const struct metric_inputs *mi, const struct hpa_metric_result *res,
+    size_t nres, sim_ns now, sim_ns init_period, uint64_t pods_rev)
 {
 	struct hz_memo *m = &h->memo;
 	m->valid = false;
-	for (size_t i = 0; i < r->nmetrics; i++)
-		if (!r->metrics[i].valid)
+	for (size_t i = 0; i < nres; i++)
+		if (!res[i].valid)
 			return;
 	if (ng > m->cap) {
 		size_t cap = m->cap;
@@ -568,13 +633,17 @@ hz_memo_store(struct cl_hpa *h, const struct hz_key *keys, const struct hz_id *i
 	}
 	if (m->metrics == NULL) {
 		size_t n = h->spec->nmetrics;
-		m->nmetrics = r->nmetrics;
-		m->metrics = xcalloc(r->nmetrics ? r->nmetrics : 1, sizeof *m->metrics);
+		m->nmetrics = nres;
+		m->metrics = xcalloc(nres ? nres : 1, sizeof *m->metrics);
 		m->series = xcalloc(n ? n : 1, sizeof *m->series);
 		m->nseries = xcalloc(n ? n : 1, sizeof *m->nseries);
 	}
-	if (m->nmetrics != r->nmetrics)
+	if (m->nmetrics != nres)
 		return;
+	m->settled = true;
+	for (size_t g = 0; g < ng; g++)
+		if (keys[g].has_start && !keys[g].settled && keys[g].start + init_period > now)
+			m->settled = false;
 	memcpy(m->keys, keys, ng * sizeof *keys);
 	memcpy(m->ids, ids, ng * sizeof *ids);
 	m->n = ng;
@@ -587,11 +656,13 @@ hz_memo_store(struct cl_hpa *h, const struct hz_key *keys, const struct hz_id *i
 		free(m->cname);
 		m->cname = xstrdup(cname);
 	}
-	for (size_t i = 0; i < h->spec->nmetrics; i++) {
+	for (size_t i = 0; h->has_external && i < h->spec->nmetrics; i++) {
 		m->nseries[i] = mi->in[i].nseries;
 		m->series[i] = mi->in[i].nseries > 0 ? mi->series[i] : 0;
 	}
-	memcpy(m->metrics, r->metrics, r->nmetrics * sizeof *r->metrics);
+	memcpy(m->metrics, res, nres * sizeof *res);
+	for (size_t i = 0; i < nres; i++)
+		m->metrics[i].error = NULL;
 	m->valid = true;
 }
 
@@ -677,25 +748,165 @@ hz_walk(struct cluster *c, const struct cl_hpa *h, const struct hpa_config *cfg,
  * memo stands, nothing read of the Deployment's pods has moved since
  * (cl_deploy.pods_rev; the memo's pods were out of their initialization
  * period, so their keys do not change with the time) and the pod-free
- * inputs are the memo's. mi gets the External values and the errors.
+ * inputs are the memo's: the spec replicas, the container's name and the
+ * External values (which mi then holds: *built).
  */
 static bool
-hz_unchanged(struct cluster *c, const struct cl_hpa *h, const struct hpa_config *cfg,
-    const char *cname, struct metric_inputs *mi)
+hz_unchanged(struct cluster *c, const struct cl_hpa *h, const char *cname,
+    struct metric_inputs *mi, bool *built)
 {
 	const struct hz_memo *m = &h->memo;
 	const struct cl_deploy *d = &c->deploys[h->deploy];
-	struct horizontal *hz = hz_of(c);
-	if (hz->no_memo || !m->valid || h->needs_memory ||
+	if (hz_of(c)->no_memo || !m->valid || !m->settled || h->needs_memory ||
 	    m->pods_rev != d->pods_rev || m->spec_replicas != d->replicas)
 		return false;
+	if (h->needs_cname && strcmp(m->cname, cname) != 0)
+		return false;
+	if (!h->has_external)
+		return true;
 	/* the Pods metric's values are not read (the memo's results are) */
 	metric_inputs_build(c, h, NULL, NULL, 0, mi);
-	if (hz_memo_same(h, m->keys, m->ids, m->n, d->replicas, m->status_replicas, 0,
-	    cname, mi, cfg->cpu_init_period))
-		return true;
-	metric_inputs_clear(mi, h->spec->nmetrics);
-	return false;
+	for (size_t i = 0; i < h->spec->nmetrics; i++)
+		if (m->nseries[i] != mi->in[i].nseries ||
+		    (m->nseries[i] > 0 && m->series[i] != mi->series[i])) {
+			metric_inputs_clear(mi, h->spec->nmetrics);
+			return false;
+		}
+	*built = true;
+	return true;
+}
+
+/* Verify: a sync that took h's memo without looking at the pods looks at
+ * them all the same; they must be the memo's. */
+static void
+hz_verify_memo(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg,
+    const char *cname, const struct metric_inputs *mi, sim_ns now)
+{
+	struct horizontal *hz = hz_of(c);
+	int32_t sr;
+	size_t n = hz_walk(c, h, cfg, now, &sr);
+	if (sr == h->memo.status_replicas && hz_memo_same(h, hz->keys, hz->ids, n,
+	    c->deploys[h->deploy].replicas, sr, 0, cname, mi))
+		return;
+	hz->memo_stale++;
+	if (hz->abort_stale) {
+		fprintf(stderr, "kubesim: HPA %s: stale memo at %.3f s\n", h->spec->name,
+		    sim_ns_to_s(now));
+		abort();
+	}
+}
+
+/* The text columns of r's row. */
+static const char *
+row_limited(const struct hpa_result *r)
+{
+	const struct hpa_condition *lim = &r->cond[HPA_COND_SCALING_LIMITED];
+	return lim->set && lim->status ? lim->reason : "";
+}
+
+static const char *
+row_reason(const struct hpa_result *r)
+{
+	return r->error ? r->error : r->rescale ? r->rescale_reason :
+	    r->cond[HPA_COND_ABLE_TO_SCALE].reason;
+}
+
+/*
+ * Verify: h's shadow state reconciles at every sync, from this sync's
+ * inputs; its result must be the one this sync had (r, or NULL when it
+ * repeated the last: the last row's, no rescale) and its conditions,
+ * desired replicas and last scale time those of h's state.
+ */
+static void
+hz_verify_repeat(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg,
+    const struct hpa_input *in, const struct hpa_result *r, sim_ns now)
+{
+	struct horizontal *hz = hz_of(c);
+	struct hpa_result s;
+	hpa_reconcile(cfg, in, &h->shadow, &s);
+	bool ok = s.rescale == (r != NULL && r->rescale) &&
+	    hz_last_eq(&h->last, &s, row_limited(&s), row_reason(&s));
+	const struct hpa_state *a = &h->state, *b = &h->shadow;
+	for (int t = 0; t < HPA_NCOND; t++) {
+		const struct hpa_condition *x = &a->cond[t], *y = &b->cond[t];
+		ok = ok && x->set == y->set && x->status == y->status &&
+		    x->last_transition == y->last_transition &&
+		    strcmp(x->reason, y->reason) == 0 && strcmp(x->message, y->message) == 0;
+	}
+	ok = ok && a->desired_replicas == b->desired_replicas &&
+	    a->has_last_scale == b->has_last_scale && a->last_scale == b->last_scale;
+	hpa_result_fini(&s);
+	if (ok)
+		return;
+	hz->repeat_stale++;
+	if (hz->abort_stale) {
+		fprintf(stderr, "kubesim: HPA %s: a sync at %.3f s differs from its reconcile\n",
+		    h->spec->name, sim_ns_to_s(now));
+		abort();
+	}
+}
+
+/* h's hpa_decisions row of this sync: its last row's parts (hz_last). */
+static void
+hz_emit(struct cluster *c, const struct cl_hpa *h, sim_ns now)
+{
+	const struct hz_last *l = &h->last;
+	struct probe_val v[8] = {
+		PV_REAL(sim_ns_to_s(now)), PV_TEXT(h->spec->name), PV_INT(l->current),
+		PV_TEXT(l->props), PV_INT(l->stabilized), PV_INT(l->desired),
+		PV_TEXT(l->limited), PV_TEXT(l->reason),
+	};
+	probe_emit(&c->probes, "hpa_decisions", v, 8);
+}
+
+/*
+ * The row of r: h's last row takes its parts when they differ, with the
+ * proposals' text (onChange: and the row's, every column but the time,
+ * unambiguously joined), and it is written unless onChange finds it the
+ * last one.
+ */
+static void
+hz_row(struct cluster *c, struct cl_hpa *h, const struct hpa_result *r, sim_ns now)
+{
+	struct hz_last *l = &h->last;
+	const char *limited = row_limited(r), *reason = row_reason(r);
+	bool emit = !c->t.hpa_rows_on_change;
+	if (!hz_last_eq(l, r, limited, reason)) {
+		hz_last_store(l, r, limited, reason);
+		free(l->props);
+		l->props = proposals_json(r);
+		emit = true;
+		if (c->t.hpa_rows_on_change) {
+			struct ks_buf rb;
+			ks_buf_init(&rb);
+			buf_int(&rb, l->current);
+			ks_buf_add(&rb, "\x1f", 1);
+			ks_buf_puts(&rb, l->props);
+			ks_buf_add(&rb, "\x1f", 1);
+			buf_int(&rb, l->stabilized);
+			ks_buf_add(&rb, "\x1f", 1);
+			buf_int(&rb, l->desired);
+			ks_buf_add(&rb, "\x1f", 1);
+			ks_buf_puts(&rb, l->limited);
+			ks_buf_add(&rb, "\x1f", 1);
+			ks_buf_puts(&rb, l->reason);
+			char *row = ks_buf_take(&rb);
+			emit = l->row == NULL || strcmp(l->row, row) != 0;
+			free(l->row);
+			l->row = row;
+		}
+	}
+	if (emit)
+		hz_emit(c, h, now);
+}
+
+/* The metric results scratch, for n. */
+static struct hpa_metric_result *
+hz_results(struct horizontal *hz, size_t n)
+{
+	if (n > hz->cap_res)
+		KS_GROW(hz->res, hz->cap_res, n);
+	return hz->res;
 }
 
 static void
@@ -707,28 +918,16 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 	struct metric_inputs *mi = &hz->mi;
 	const char *cname = d->spec.ncontainers > 0 ? d->spec.containers[0].name : "app";
 	int32_t status_replicas = 0;
-	size_t ng = 0, ns = 0;
-	bool same = hz_unchanged(c, h, cfg, cname, mi);
+	size_t ng = 0, ns = 0, nm = h->nmetrics;
+	int64_t mem_use = 0;
+	bool built = false;	/* mi holds this sync's metric inputs */
+	bool same = hz_unchanged(c, h, cname, mi, &built);
 	if (same) {
 		hz->memo_skips++;
 		status_replicas = h->memo.status_replicas;
-		if (hz->verify) {
-			/* the pods as they are: the memo's entries */
-			int32_t sr;
-			size_t n = hz_walk(c, h, cfg, now, &sr);
-			if (sr != status_replicas || !hz_memo_same(h, hz->keys, hz->ids, n,
-			    d->replicas, sr, 0, cname, mi, cfg->cpu_init_period)) {
-				hz->memo_stale++;
-				if (hz->abort_stale) {
-					fprintf(stderr, "kubesim: HPA %s: stale memo at %.3f s\n",
-					    h->spec->name, sim_ns_to_s(now));
-					abort();
-				}
-			}
-		}
-	}
-	int64_t mem_use = 0;
-	if (!same) {
+		if (hz->verify)
+			hz_verify_memo(c, h, cfg, cname, mi, now);
+	} else {
 		ng = hz_walk(c, h, cfg, now, &status_replicas);
 		if (ng > hz->cap_samples)
 			KS_GROW(hz->samples, hz->cap_samples, ng);
@@ -765,9 +964,13 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 			sm->count = pods[g].count;
 			ns++;
 		}
-		metric_inputs_build(c, h, hz->pods, keys, ng, mi);
+		/* resource metrics read no other input */
+		if (h->needs_inputs) {
+			metric_inputs_build(c, h, hz->pods, keys, ng, mi);
+			built = true;
+		}
 		same = !hz->no_memo && hz_memo_same(h, keys, hz->ids, ng, d->replicas,
-		    status_replicas, mem_use, cname, mi, cfg->cpu_init_period);
+		    status_replicas, mem_use, cname, mi);
 		if (same)
 			h->memo.pods_rev = d->pods_rev;
 	}
@@ -777,63 +980,57 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 	struct hpa_input in = {
 		.spec = h->spec, .spec_replicas = d->replicas, .status_replicas = status_replicas,
 		.pods = hz->pods, .npods = ng, .samples = hz->samples, .nsamples = ns,
-		.metric_inputs = mi->in, .now = now,
+		.metric_inputs = built ? mi->in : NULL, .now = now,
 		.same_metrics = same ? h->memo.metrics : NULL,
 	};
+	/* After a repeatable reconcile with these replicas, the metric
+	 * results first: the same as its (hz_last's), the reconcile is
+	 * skipped; otherwise it takes them. */
+	bool repeat = false;
+	if (!hz->no_repeat && h->repeat.ok && h->repeat.current == d->replicas &&
+	    h->last.nmetrics == nm) {
+		if (in.same_metrics == NULL) {
+			struct hpa_metric_result *ahead = hz_results(hz, nm);
+			if (hpa_metric_results(cfg, &in, ahead) == 0)
+				in.same_metrics = ahead;
+			else
+				hpa_metric_results_fini(ahead, nm);
+		}
+		repeat = in.same_metrics != NULL;
+		for (size_t i = 0; repeat && i < nm; i++)
+			repeat = metric_values_eq(&in.same_metrics[i], &h->last.metrics[i]);
+	}
 	struct hpa_result r;	/* hpa_reconcile clears it */
-	hpa_reconcile(cfg, &in, &h->state, &r);
+	if (repeat) {
+		hz->repeats++;
+		hpa_state_repeat(&h->state, h->repeat.recommendation, now);
+	} else {
+		hpa_reconcile(cfg, &in, &h->state, &r);
+		h->repeat = (struct hz_repeat){ r.repeatable, r.current_replicas,
+		    r.recommendation };
+	}
 	if (!hz->no_memo && !same)
 		hz_memo_store(h, hz->keys, hz->ids, ng, d->replicas, status_replicas, mem_use,
-		    cname, mi, &r, now, d->pods_rev);
-	const struct hpa_condition *lim = &r.cond[HPA_COND_SCALING_LIMITED];
-	const char *limited = lim->set && lim->status ? lim->reason : "";
-	const char *reason = r.error ? r.error :
-	    r.rescale ? r.rescale_reason : r.cond[HPA_COND_ABLE_TO_SCALE].reason;
-	char *props = NULL;
-	bool emit = true;
-	if (c->t.hpa_rows_on_change) {
-		emit = !hz_last_eq(&h->last, &r, limited, reason);
-		if (emit) {
-			/* Every column but the time, unambiguously joined. */
-			props = proposals_json(&r);
-			struct ks_buf rb;
-			ks_buf_init(&rb);
-			buf_int(&rb, r.current_replicas);
-			ks_buf_add(&rb, "\x1f", 1);
-			ks_buf_puts(&rb, props);
-			ks_buf_add(&rb, "\x1f", 1);
-			buf_int(&rb, r.stabilized);
-			ks_buf_add(&rb, "\x1f", 1);
-			buf_int(&rb, r.desired_replicas);
-			ks_buf_add(&rb, "\x1f", 1);
-			ks_buf_puts(&rb, limited);
-			ks_buf_add(&rb, "\x1f", 1);
-			ks_buf_puts(&rb, reason);
-			char *row = ks_buf_take(&rb);
-			emit = h->last.row == NULL || strcmp(h->last.row, row) != 0;
-			free(h->last.row);
-			h->last.row = row;
-			hz_last_store(&h->last, &r, limited, reason);
+		    cname, mi, repeat ? in.same_metrics : r.metrics, repeat ? nm : r.nmetrics,
+		    now, cfg->cpu_init_period, d->pods_rev);
+	if (repeat) {
+		/* the last row's parts: onChange writes nothing */
+		if (!c->t.hpa_rows_on_change)
+			hz_emit(c, h, now);
+	} else
+		hz_row(c, h, &r, now);
+	if (hz->verify)
+		hz_verify_repeat(c, h, cfg, &in, repeat ? NULL : &r, now);
+	if (!repeat) {
+		if (r.rescale && r.desired_replicas != d->replicas) {
+			cl_event(c, "HPARescale", h->spec->name, "%d -> %d: %s", d->replicas,
+			    r.desired_replicas, r.rescale_reason);
+			deploy_scale(c, h->deploy, r.desired_replicas);
 		}
+		hpa_result_fini(&r);
 	}
-	if (emit) {
-		if (props == NULL)
-			props = proposals_json(&r);
-		struct probe_val v[8] = {
-			PV_REAL(sim_ns_to_s(now)), PV_TEXT(h->spec->name),
-			PV_INT(r.current_replicas), PV_TEXT(props), PV_INT(r.stabilized),
-			PV_INT(r.desired_replicas), PV_TEXT(limited), PV_TEXT(reason),
-		};
-		probe_emit(&c->probes, "hpa_decisions", v, 8);
-	}
-	free(props);
-	if (r.rescale && r.desired_replicas != d->replicas) {
-		cl_event(c, "HPARescale", h->spec->name, "%d -> %d: %s", d->replicas,
-		    r.desired_replicas, r.rescale_reason);
-		deploy_scale(c, h->deploy, r.desired_replicas);
-	}
-	hpa_result_fini(&r);
-	metric_inputs_clear(mi, h->spec->nmetrics);
+	if (built)
+		metric_inputs_clear(mi, h->spec->nmetrics);
 }
 
 static void
@@ -875,6 +1072,7 @@ horizontal_destroy(struct cluster *c)
 	struct horizontal *hz = hz_of(c);
 	for (size_t i = 0; i < hz->n; i++) {
 		hpa_state_fini(&hz->hpas[i].state);
+		hpa_state_fini(&hz->hpas[i].shadow);
 		hz_last_fini(&hz->hpas[i].last);
 		hz_memo_fini(&hz->hpas[i].memo);
 	}
@@ -884,6 +1082,7 @@ horizontal_destroy(struct cluster *c)
 	free(hz->ids);
 	free(hz->samples);
 	free(hz->usage);
+	free(hz->res);
 	metric_inputs_fini(&hz->mi);
 	free(hz);
 }

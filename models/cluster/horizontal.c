@@ -151,7 +151,23 @@ struct cl_hpa {
 	struct hz_last		 last;
 	struct hz_memo		 memo;
 	struct hz_repeat	 repeat;
-	struct hpa_state	 shadow;	/* verify: reconciled at every sync */
+};
+
+/*
+ * What decides, for an HPA, that its sync is the last one again: its pods
+ * unchanged since the memo (whose results, when it stands, are the last
+ * sync's) and its replicas those of its last reconcile, which was
+ * repeatable. In an array of their own, so that such a sync reads this and
+ * its Deployment's revision and replicas, and writes the time it repeated
+ * at (hpa_state_repeat is applied when the state is next read: applied
+ * once at the last time it gives the state applying it at each would).
+ */
+struct hz_quick {
+	uint64_t	pods_rev;	/* the memo's */
+	uint32_t	deploy;
+	int32_t		replicas;	/* the memo's and the last reconcile's */
+	sim_ns		repeat_at;	/* 0: none pending */
+	bool		ok;		/* the above hold but for pods_rev, replicas */
 };
 
 /* Groups looked at before a pod starts a new entry (an entry of equal key
@@ -160,7 +176,9 @@ struct cl_hpa {
 
 struct horizontal {
 	struct cl_hpa		*hpas;
-	size_t			 n, cap;
+	struct hz_quick		*quick;		/* by HPA */
+	struct hpa_state	*shadows;	/* verify: by HPA, reconciled at every sync */
+	size_t			 n, cap, cap_quick, nshadows;
 	/* per sync scratch, reused (cleared for the pods of each sync) */
 	struct hz_key			*keys;
 	size_t				 cap_keys;
@@ -265,6 +283,8 @@ cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
 	}
 	struct horizontal *hz = hz_of(c);
 	KS_GROW(hz->hpas, hz->cap, hz->n + 1);
+	KS_GROW(hz->quick, hz->cap_quick, hz->n + 1);
+	hz->quick[hz->n] = (struct hz_quick){ .deploy = dep };
 	struct cl_hpa *hp = &hz->hpas[hz->n];
 	memset(hp, 0, sizeof *hp);
 	hp->spec = h;
@@ -286,7 +306,6 @@ cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
 			hp->needs_cname = true;
 	}
 	hpa_state_init(&hp->state);
-	hpa_state_init(&hp->shadow);
 	return (int)hz->n++;
 }
 
@@ -811,22 +830,58 @@ row_reason(const struct hpa_result *r)
 	    r->cond[HPA_COND_ABLE_TO_SCALE].reason;
 }
 
+/* The last time s recommended v (with a pending repeat of pv at pat, 0:
+ * none), or horizon when that is at or before horizon. */
+static sim_ns
+rec_latest(const struct hpa_state *s, int32_t pv, sim_ns pat, int32_t v, sim_ns horizon)
+{
+	sim_ns t = pat != 0 && pv == v ? pat : horizon;
+	for (size_t k = 0; k < s->nrecs; k++)
+		if (s->recs[k].replicas == v && s->recs[k].at > t)
+			t = s->recs[k].at;
+	return t;
+}
+
 /*
- * Verify: h's shadow state reconciles at every sync, from this sync's
- * inputs; its result must be the one this sync had (r, or NULL when it
- * repeated the last: the last row's, no rescale) and its conditions,
- * desired replicas and last scale time those of h's state.
+ * States a (with a pending repeat, hz_quick) and b recommended every
+ * value last at the same time, but for times at or before horizon (out of
+ * every later window): the stabilization gives the same from now on.
+ */
+static bool
+recs_same(const struct hpa_state *a, int32_t pv, sim_ns pat, const struct hpa_state *b,
+    sim_ns horizon)
+{
+	for (int side = 0; side < 2; side++) {
+		const struct hpa_state *s = side ? b : a;
+		for (size_t k = 0; k < s->nrecs; k++) {
+			int32_t v = s->recs[k].replicas;
+			if (rec_latest(a, pv, pat, v, horizon) != rec_latest(b, 0, 0, v, horizon))
+				return false;
+		}
+	}
+	return pat == 0 || rec_latest(a, pv, pat, pv, horizon) == rec_latest(b, 0, 0, pv, horizon);
+}
+
+/*
+ * Verify: HPA i's shadow state (when it has one) reconciles at every
+ * sync, from this sync's inputs; its result must be the one this sync had
+ * (r, or NULL when it repeated the last: the last row's, no rescale) and
+ * its conditions, desired replicas and last scale time those of the HPA's
+ * state.
  */
 static void
-hz_verify_repeat(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg,
+hz_verify_repeat(struct cluster *c, size_t i, const struct hpa_config *cfg,
     const struct hpa_input *in, const struct hpa_result *r, sim_ns now)
 {
 	struct horizontal *hz = hz_of(c);
+	const struct cl_hpa *h = &hz->hpas[i];
+	if (i >= hz->nshadows)
+		return;
 	struct hpa_result s;
-	hpa_reconcile(cfg, in, &h->shadow, &s);
+	hpa_reconcile(cfg, in, &hz->shadows[i], &s);
 	bool ok = s.rescale == (r != NULL && r->rescale) &&
 	    hz_last_eq(&h->last, &s, row_limited(&s), row_reason(&s));
-	const struct hpa_state *a = &h->state, *b = &h->shadow;
+	const struct hpa_state *a = &h->state, *b = &hz->shadows[i];
 	for (int t = 0; t < HPA_NCOND; t++) {
 		const struct hpa_condition *x = &a->cond[t], *y = &b->cond[t];
 		ok = ok && x->set == y->set && x->status == y->status &&
@@ -835,6 +890,19 @@ hz_verify_repeat(struct cluster *c, struct cl_hpa *h, const struct hpa_config *c
 	}
 	ok = ok && a->desired_replicas == b->desired_replicas &&
 	    a->has_last_scale == b->has_last_scale && a->last_scale == b->last_scale;
+	/* the longest window the stabilization reads (hpa_controller.c's
+	 * normalize_legacy, normalize_behavior; the spec is defaulted) */
+	const struct hpa_spec *sp = h->spec;
+	sim_ns w = cfg->downscale_stabilization;
+	if (sp->has_behavior) {
+		sim_ns up = sp->scale_up.has_stabilization ?
+		    sp->scale_up.stabilization_s * SIM_SEC : 0;
+		if (sp->scale_down.has_stabilization)
+			w = sp->scale_down.stabilization_s * SIM_SEC;
+		if (up > w)
+			w = up;
+	}
+	ok = ok && recs_same(a, h->repeat.recommendation, hz->quick[i].repeat_at, b, now - w);
 	hpa_result_fini(&s);
 	if (ok)
 		return;
@@ -909,12 +977,45 @@ hz_results(struct horizontal *hz, size_t n)
 	return hz->res;
 }
 
+/* HPA i's repeats not yet recorded in its state, recorded. */
 static void
-hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
+hz_repeat_flush(struct cluster *c, size_t i)
 {
+	struct horizontal *hz = hz_of(c);
+	struct hz_quick *q = &hz->quick[i];
+	if (q->repeat_at == 0)
+		return;
+	hpa_state_repeat(&hz->hpas[i].state, hz->hpas[i].repeat.recommendation,
+	    q->repeat_at);
+	q->repeat_at = 0;
+}
+
+/*
+ * HPA i's hz_quick after a sync: whether its next sync, if its pods and
+ * replicas are as now, repeats this one. The memo, when it stands, holds
+ * this sync's results (it gave them, or it was stored from them), row for
+ * row those of hz_last, of the last reconcile.
+ */
+static void
+hz_quick_set(struct horizontal *hz, size_t i)
+{
+	const struct cl_hpa *h = &hz->hpas[i];
+	const struct hz_memo *m = &h->memo;
+	struct hz_quick *q = &hz->quick[i];
+	q->pods_rev = m->pods_rev;
+	q->replicas = m->spec_replicas;
+	q->ok = !hz->no_memo && !hz->no_repeat && m->valid && m->settled &&
+	    !h->needs_memory && !h->needs_cname && !h->has_external && h->repeat.ok &&
+	    h->repeat.current == m->spec_replicas && h->last.nmetrics == h->nmetrics;
+}
+
+static void
+hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
+{
+	struct horizontal *hz = hz_of(c);
+	struct cl_hpa *h = &hz->hpas[i];
 	struct cl_deploy *d = &c->deploys[h->deploy];
 	sim_ns now = sim_now(c->sim);
-	struct horizontal *hz = hz_of(c);
 	struct metric_inputs *mi = &hz->mi;
 	const char *cname = d->spec.ncontainers > 0 ? d->spec.containers[0].name : "app";
 	int32_t status_replicas = 0;
@@ -997,14 +1098,15 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 				hpa_metric_results_fini(ahead, nm);
 		}
 		repeat = in.same_metrics != NULL;
-		for (size_t i = 0; repeat && i < nm; i++)
-			repeat = metric_values_eq(&in.same_metrics[i], &h->last.metrics[i]);
+		for (size_t k = 0; repeat && k < nm; k++)
+			repeat = metric_values_eq(&in.same_metrics[k], &h->last.metrics[k]);
 	}
 	struct hpa_result r;	/* hpa_reconcile clears it */
 	if (repeat) {
 		hz->repeats++;
-		hpa_state_repeat(&h->state, h->repeat.recommendation, now);
+		hz->quick[i].repeat_at = now;
 	} else {
+		hz_repeat_flush(c, i);
 		hpa_reconcile(cfg, &in, &h->state, &r);
 		h->repeat = (struct hz_repeat){ r.repeatable, r.current_replicas,
 		    r.recommendation };
@@ -1020,7 +1122,7 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 	} else
 		hz_row(c, h, &r, now);
 	if (hz->verify)
-		hz_verify_repeat(c, h, cfg, &in, repeat ? NULL : &r, now);
+		hz_verify_repeat(c, i, cfg, &in, repeat ? NULL : &r, now);
 	if (!repeat) {
 		if (r.rescale && r.desired_replicas != d->replicas) {
 			cl_event(c, "HPARescale", h->spec->name, "%d -> %d: %s", d->replicas,
@@ -1031,6 +1133,24 @@ hpa_sync(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg)
 	}
 	if (built)
 		metric_inputs_clear(mi, h->spec->nmetrics);
+	hz_quick_set(hz, i);
+}
+
+/* Verify: a sync that hz_quick found the last one again, looked at. */
+static void
+hz_verify_quick(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now)
+{
+	struct horizontal *hz = hz_of(c);
+	struct cl_hpa *h = &hz->hpas[i];
+	const struct cl_deploy *d = &c->deploys[h->deploy];
+	const char *cname = d->spec.ncontainers > 0 ? d->spec.containers[0].name : "app";
+	hz_verify_memo(c, h, cfg, cname, &hz->mi, now);
+	struct hpa_input in = {
+		.spec = h->spec, .spec_replicas = d->replicas,
+		.status_replicas = h->memo.status_replicas, .now = now,
+		.same_metrics = h->memo.metrics,
+	};
+	hz_verify_repeat(c, i, cfg, &in, NULL, now);
 }
 
 static void
@@ -1040,10 +1160,26 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 	struct horizontal *hz = hz_of(c);
 	struct hpa_config cfg;
 	hpa_config_default(&cfg);
+	sim_ns now = sim_now(sim);
 	/* During an API server outage (chaos.c) the HPA can neither read
 	 * metrics nor scale: its syncs fail. */
-	for (size_t i = 0; i < hz->n && !cl_api_down(c); i++)
-		hpa_sync(c, &hz->hpas[i], &cfg);
+	for (size_t i = 0; i < hz->n && !cl_api_down(c); i++) {
+		struct hz_quick *q = &hz->quick[i];
+		const struct cl_deploy *d = &c->deploys[q->deploy];
+		if (q->ok && q->pods_rev == d->pods_rev && q->replicas == d->replicas) {
+			/* the last sync again: its memo, its reconcile */
+			q->repeat_at = now;
+			hz->memo_skips++;
+			hz->memo_hits++;
+			hz->repeats++;
+			if (!c->t.hpa_rows_on_change)
+				hz_emit(c, &hz->hpas[i], now);
+			if (hz->verify)
+				hz_verify_quick(c, i, &cfg, now);
+			continue;
+		}
+		hpa_sync(c, i, &cfg);
+	}
 	sim_after(sim, c->t.hpa_sync_period, PRIO_CONTROLLER, on_hpa_sync, c, 0);
 }
 
@@ -1061,8 +1197,15 @@ horizontal_create(struct cluster *c)
 static void
 horizontal_start(struct cluster *c)
 {
-	if (hz_of(c)->n == 0)
+	struct horizontal *hz = hz_of(c);
+	if (hz->n == 0)
 		return;
+	if (hz->verify) {
+		hz->shadows = xcalloc(hz->n, sizeof *hz->shadows);
+		hz->nshadows = hz->n;
+		for (size_t i = 0; i < hz->n; i++)
+			hpa_state_init(&hz->shadows[i]);
+	}
 	sim_after(c->sim, c->t.hpa_sync_period, PRIO_CONTROLLER, on_hpa_sync, c, 0);
 }
 
@@ -1072,10 +1215,13 @@ horizontal_destroy(struct cluster *c)
 	struct horizontal *hz = hz_of(c);
 	for (size_t i = 0; i < hz->n; i++) {
 		hpa_state_fini(&hz->hpas[i].state);
-		hpa_state_fini(&hz->hpas[i].shadow);
 		hz_last_fini(&hz->hpas[i].last);
 		hz_memo_fini(&hz->hpas[i].memo);
 	}
+	for (size_t i = 0; i < hz->nshadows; i++)
+		hpa_state_fini(&hz->shadows[i]);
+	free(hz->shadows);
+	free(hz->quick);
 	free(hz->hpas);
 	free(hz->pods);
 	free(hz->keys);

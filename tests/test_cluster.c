@@ -926,8 +926,9 @@ test_cohorts_match_pods(void)
  * the steady stretches, and never when off; a sync that takes the memo
  * without looking at the pods (their Deployment's pods_rev unchanged)
  * finds them, when it looks all the same (horizontal_verify_memo), what
- * the memo says, and a state reconciled at every sync alongside gives
- * every sync's result and conditions.
+ * the memo says, as does a walk that read only the samples of pods whose
+ * state had not changed (hz_pods), and a state reconciled at every sync
+ * alongside gives every sync's result and conditions.
  */
 /* 20 to 100 req/s, a new rate every minute (a wave of 10 minutes). */
 static double

@@ -170,7 +170,9 @@ uint64_t horizontal_memo_hits(const struct cluster *c);
 /* horizontal.c: the syncs that took the memo without looking at the pods
  * (their Deployment's pods_rev unchanged); with verify on, each such sync
  * looks at them all the same, and counts in horizontal_memo_stale those
- * that were not what the memo says (a change pods_rev missed). */
+ * that were not what the memo says (a change pods_rev missed), as does
+ * each walk that read only the samples of pods whose state had not
+ * changed (pods_state_rev). */
 uint64_t horizontal_memo_skips(const struct cluster *c);
 void horizontal_verify_memo(struct cluster *c, bool on);
 uint64_t horizontal_memo_stale(const struct cluster *c);

@@ -139,6 +139,23 @@ struct hz_memo {
 	size_t			 nmetrics;
 };
 
+/*
+ * The pods of an HPA's Deployment as its last walk that looked at them
+ * found them (in the Deployment's order), each with its state class (its
+ * key but for the sample's fields): while no pod's state has changed
+ * since (cl_deploy.pods_state_rev) and none can with the time (no Ready
+ * pod in its cpu initialization period), a walk reads only their samples.
+ */
+struct hz_pods {
+	bool		 ok;
+	uint64_t	 state_rev;	/* the Deployment's when found */
+	uint32_t	*pod, *cls;
+	size_t		 n, cap;
+	struct hz_key	*cls_key;
+	uint32_t	 ncls;
+	size_t		 capcls;
+};
+
 struct cl_hpa {
 	const struct hpa_spec	*spec;
 	uint32_t		 deploy;
@@ -147,10 +164,11 @@ struct cl_hpa {
 	 * resource metric (reads the custom or external metrics APIs), is
 	 * External */
 	bool			 needs_memory, needs_cname, needs_inputs, has_external;
-	struct hpa_state	 state;
-	struct hz_last		 last;
-	struct hz_memo		 memo;
 	struct hz_repeat	 repeat;
+	struct hz_memo		 memo;
+	struct hz_last		 last;
+	struct hz_pods		 pods;
+	struct hpa_state	 state;		/* last: the conditions' text is long */
 };
 
 /*
@@ -696,13 +714,147 @@ hz_memo_fini(struct hz_memo *m)
 	free(m->metrics);
 }
 
+/* Entries of the walk in progress (the controller's scratch). */
+struct hz_entries {
+	struct hpa_pod	*pods;
+	struct hz_key	*keys;
+	struct hz_id	*ids;
+	size_t		 ng, last;
+};
+
+/* Pod p of key k into its entry, or a new one. */
+static inline void
+hz_enter(struct cluster *c, struct horizontal *hz, struct hz_entries *e, uint32_t p,
+    const struct hz_key *k)
+{
+	size_t g = e->ng, ng = e->ng;
+	if (hz->one_by_one) {
+		/* every pod its own entry */
+	} else if (e->last < ng && hz_key_eq(&e->keys[e->last], k)) {
+		g = e->last;
+	} else {
+		for (size_t i = ng > HZ_SCAN ? ng - HZ_SCAN : 0; i < ng; i++)
+			if (hz_key_eq(&e->keys[i], k)) {
+				g = i;
+				break;
+			}
+	}
+	if (g == ng) {
+		if (ng == hz->cap_pods || ng == hz->cap_keys || ng == hz->cap_ids) {
+			KS_GROW(hz->pods, hz->cap_pods, ng + 1);
+			KS_GROW(hz->keys, hz->cap_keys, ng + 1);
+			KS_GROW(hz->ids, hz->cap_ids, ng + 1);
+			e->pods = hz->pods;
+			e->keys = hz->keys;
+			e->ids = hz->ids;
+		}
+		hz_pod(&c->pods[p], &e->pods[ng]);
+		e->pods[ng].name = c->pods[p].name;
+		e->pods[ng].count = 0;
+		e->ids[ng] = (struct hz_id){ p, c->pods[p].gen, 0 };
+		e->keys[e->ng++] = *k;
+	}
+	e->pods[g].count++;
+	e->last = g;
+}
+
+/* Pod p's key with the sample pm: what hz_key_of gives of its state
+ * (class, its sample's fields clear) and of pm. */
+static inline void
+hz_key_sample(const struct hz_key *class, const struct cl_pod_metrics *pm, struct hz_key *k)
+{
+	*k = *class;
+	k->has_metrics = pm->has;
+	k->cpu_milli = pm->has ? pm->cpu_milli : 0;
+	k->rps_milli = pm->has ? pm->rps_milli : 0;
+	k->at = pm->has ? pm->at : 0;
+}
+
+/* More state classes than this: no hz_pods (each walk looks at the pods). */
+#define HZ_MAX_CLASSES	64
+
+/*
+ * Pod p (key k) into h's hz_pods: its state class, found among the last
+ * few or added. False when there are too many classes.
+ */
+static bool
+hz_pods_add(struct hz_pods *pc, uint32_t p, const struct hz_key *k)
+{
+	struct hz_key s = *k;
+	s.has_metrics = false;
+	s.cpu_milli = s.rps_milli = 0;
+	s.at = 0;
+	uint32_t cls = pc->ncls;
+	if (pc->n > 0 && hz_key_eq(&pc->cls_key[pc->cls[pc->n - 1]], &s))
+		cls = pc->cls[pc->n - 1];
+	else
+		for (uint32_t i = 0; i < pc->ncls; i++)
+			if (hz_key_eq(&pc->cls_key[i], &s)) {
+				cls = i;
+				break;
+			}
+	if (cls == pc->ncls) {
+		if (pc->ncls == HZ_MAX_CLASSES)
+			return false;
+		if (pc->ncls == pc->capcls)
+			KS_GROW(pc->cls_key, pc->capcls, pc->ncls + 1);
+		pc->cls_key[pc->ncls++] = s;
+	}
+	if (pc->n == pc->cap) {
+		size_t cap = pc->cap;
+		KS_GROW(pc->pod, pc->cap, pc->n + 1);
+		KS_GROW(pc->cls, cap, pc->n + 1);
+	}
+	pc->pod[pc->n] = p;
+	pc->cls[pc->n++] = cls;
+	return true;
+}
+
 /*
  * The pods of h's Deployment in entries of equal keys, in the order of
  * their first pod, into the controller's scratch (hz->pods, keys, ids):
- * returns how many, and in *status_replicas the pods not deleting.
+ * returns how many, and in *status_replicas the pods not deleting. When
+ * no pod's state has changed since the last walk that looked at them
+ * (hz_pods), only their samples are read.
  */
+static size_t hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg,
+    sim_ns now, int32_t *status_replicas);
+
+/*
+ * Verify: a walk that read only the samples (ng entries in the scratch,
+ * nd pods not deleting) is what looking at the pods gives (which it then
+ * leaves in the scratch); a stale memo otherwise.
+ */
+static void
+hz_verify_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_ns now,
+    size_t ng, int32_t nd)
+{
+	struct horizontal *hz = hz_of(c);
+	struct hz_key *keys = xcalloc(ng ? ng : 1, sizeof *keys);
+	struct hz_id *ids = xcalloc(ng ? ng : 1, sizeof *ids);
+	memcpy(keys, hz->keys, ng * sizeof *keys);
+	memcpy(ids, hz->ids, ng * sizeof *ids);
+	h->pods.ok = false;
+	int32_t nd2;
+	size_t n = hz_walk(c, h, cfg, now, &nd2);
+	bool ok = n == ng && nd2 == nd;
+	for (size_t g = 0; ok && g < ng; g++)
+		ok = hz_key_eq(&keys[g], &hz->keys[g]) && ids[g].pod == hz->ids[g].pod &&
+		    ids[g].gen == hz->ids[g].gen && ids[g].count == hz->ids[g].count;
+	free(keys);
+	free(ids);
+	if (ok)
+		return;
+	hz->memo_stale++;
+	if (hz->abort_stale) {
+		fprintf(stderr, "kubesim: HPA %s: stale pod classes at %.3f s\n", h->spec->name,
+		    sim_ns_to_s(now));
+		abort();
+	}
+}
+
 static size_t
-hz_walk(struct cluster *c, const struct cl_hpa *h, const struct hpa_config *cfg, sim_ns now,
+hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_ns now,
     int32_t *status_replicas)
 {
 	struct horizontal *hz = hz_of(c);
@@ -713,53 +865,44 @@ hz_walk(struct cluster *c, const struct cl_hpa *h, const struct hpa_config *cfg,
 		KS_GROW(hz->keys, hz->cap_keys, 1);
 		KS_GROW(hz->ids, hz->cap_ids, 1);
 	}
-	struct hpa_pod *pods = hz->pods;
-	struct hz_key *keys = hz->keys;
-	struct hz_id *ids = hz->ids;
+	struct hz_entries e = { hz->pods, hz->keys, hz->ids, 0, 0 };
 	const struct cl_pod_metrics *mt = metrics_table(c);
-	bool memory = h->needs_memory;
-	sim_ns init_period = cfg->cpu_init_period;
+	struct hz_pods *pc = &h->pods;
 	int32_t nd = 0;
-	size_t ng = 0, last = 0;
-	for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next) {
-		struct hz_key k;
-		hz_key_of(c, p, &mt[p], memory, init_period, now, &k);
-		if (!c->pods[p].deleting)
-			nd++;
-		size_t g = ng;
-		if (hz->one_by_one) {
-			/* every pod its own entry */
-		} else if (last < ng && hz_key_eq(&keys[last], &k)) {
-			g = last;
-		} else {
-			for (size_t i = ng > HZ_SCAN ? ng - HZ_SCAN : 0; i < ng; i++)
-				if (hz_key_eq(&keys[i], &k)) {
-					g = i;
-					break;
-				}
+	bool resampled = pc->ok && pc->state_rev == d->pods_state_rev && !hz->no_memo;
+	if (resampled) {
+		for (size_t j = 0; j < pc->n; j++) {
+			uint32_t p = pc->pod[j];
+			struct hz_key k;
+			hz_key_sample(&pc->cls_key[pc->cls[j]], &mt[p], &k);
+			nd += !k.deleting;
+			hz_enter(c, hz, &e, p, &k);
 		}
-		if (g == ng) {
-			if (ng == hz->cap_pods || ng == hz->cap_keys || ng == hz->cap_ids) {
-				KS_GROW(hz->pods, hz->cap_pods, ng + 1);
-				KS_GROW(hz->keys, hz->cap_keys, ng + 1);
-				KS_GROW(hz->ids, hz->cap_ids, ng + 1);
-				pods = hz->pods;
-				keys = hz->keys;
-				ids = hz->ids;
-			}
-			hz_pod(&c->pods[p], &pods[ng]);
-			pods[ng].name = c->pods[p].name;
-			pods[ng].count = 0;
-			ids[ng] = (struct hz_id){ p, c->pods[p].gen, 0 };
-			keys[ng++] = k;
+	} else {
+		bool memory = h->needs_memory;
+		sim_ns init_period = cfg->cpu_init_period;
+		/* the classes hold while no state changes but for a Ready
+		 * pod's leaving its initialization period (with the time) */
+		bool ok = !memory;
+		pc->n = pc->ncls = 0;
+		for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next) {
+			struct hz_key k;
+			hz_key_of(c, p, &mt[p], memory, init_period, now, &k);
+			nd += !k.deleting;
+			hz_enter(c, hz, &e, p, &k);
+			if (ok && ((k.has_start && k.ready == HPA_READY_TRUE && !k.settled) ||
+			    !hz_pods_add(pc, p, &k)))
+				ok = false;
 		}
-		pods[g].count++;
-		last = g;
+		pc->ok = ok;
+		pc->state_rev = d->pods_state_rev;
 	}
-	for (size_t g = 0; g < ng; g++)
-		ids[g].count = pods[g].count;
+	for (size_t g = 0; g < e.ng; g++)
+		e.ids[g].count = e.pods[g].count;
 	*status_replicas = nd;
-	return ng;
+	if (resampled && hz->verify)
+		hz_verify_walk(c, h, cfg, now, e.ng, nd);
+	return e.ng;
 }
 
 /*
@@ -1217,6 +1360,9 @@ horizontal_destroy(struct cluster *c)
 		hpa_state_fini(&hz->hpas[i].state);
 		hz_last_fini(&hz->hpas[i].last);
 		hz_memo_fini(&hz->hpas[i].memo);
+		free(hz->hpas[i].pods.pod);
+		free(hz->hpas[i].pods.cls);
+		free(hz->hpas[i].pods.cls_key);
 	}
 	for (size_t i = 0; i < hz->nshadows; i++)
 		hpa_state_fini(&hz->shadows[i]);

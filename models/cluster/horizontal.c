@@ -52,6 +52,12 @@ struct hz_repeat {
 	bool	ok;
 	int32_t	current;		/* its spec replicas */
 	int32_t	recommendation;
+	/* its first metric results' values (metric_values_eq), at hand */
+	struct hz_values {
+		int64_t	average_milli, value_milli;
+		int32_t	proposal, utilization;
+		bool	valid, has_utilization, has_average, has_value;
+	} values[2];
 };
 
 struct cl_hpa;
@@ -441,6 +447,23 @@ metric_values_eq(const struct hpa_metric_result *a, const struct hpa_metric_resu
 	    a->has_value == b->has_value && a->value_milli == b->value_milli;
 }
 
+static struct hz_values
+metric_values(const struct hpa_metric_result *m)
+{
+	return (struct hz_values){ m->average_milli, m->value_milli, m->proposal,
+	    m->utilization, m->valid, m->has_utilization, m->has_average, m->has_value };
+}
+
+/* metric_values_eq of a and the result whose values are b. */
+static bool
+metric_values_eq_to(const struct hpa_metric_result *a, const struct hz_values *b)
+{
+	return a->valid && b->valid && a->proposal == b->proposal &&
+	    a->has_utilization == b->has_utilization && a->utilization == b->utilization &&
+	    a->has_average == b->has_average && a->average_milli == b->average_milli &&
+	    a->has_value == b->has_value && a->value_milli == b->value_milli;
+}
+
 /* The row of r (limited and reason its text columns) has the parts of l. */
 static bool
 hz_last_eq(const struct hz_last *l, const struct hpa_result *r, const char *limited,
@@ -722,16 +745,14 @@ struct hz_entries {
 	size_t		 ng, last;
 };
 
-/* Pod p of key k into its entry, or a new one. */
-static inline void
-hz_enter(struct cluster *c, struct horizontal *hz, struct hz_entries *e, uint32_t p,
+/* Pod p of key k into its entry, or a new one (hz_enter). */
+static void
+hz_enter_slow(struct cluster *c, struct horizontal *hz, struct hz_entries *e, uint32_t p,
     const struct hz_key *k)
 {
 	size_t g = e->ng, ng = e->ng;
 	if (hz->one_by_one) {
 		/* every pod its own entry */
-	} else if (e->last < ng && hz_key_eq(&e->keys[e->last], k)) {
-		g = e->last;
 	} else {
 		for (size_t i = ng > HZ_SCAN ? ng - HZ_SCAN : 0; i < ng; i++)
 			if (hz_key_eq(&e->keys[i], k)) {
@@ -756,6 +777,17 @@ hz_enter(struct cluster *c, struct horizontal *hz, struct hz_entries *e, uint32_
 	}
 	e->pods[g].count++;
 	e->last = g;
+}
+
+/* Pod p of key k into its entry: most often the last pod's. */
+static inline void
+hz_enter(struct cluster *c, struct horizontal *hz, struct hz_entries *e, uint32_t p,
+    const struct hz_key *k)
+{
+	if (e->last < e->ng && !hz->one_by_one && hz_key_eq(&e->keys[e->last], k))
+		e->pods[e->last].count++;
+	else
+		hz_enter_slow(c, hz, e, p, k);
 }
 
 /* Pod p's key with the sample pm: what hz_key_of gives of its state
@@ -1242,7 +1274,9 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 		}
 		repeat = in.same_metrics != NULL;
 		for (size_t k = 0; repeat && k < nm; k++)
-			repeat = metric_values_eq(&in.same_metrics[k], &h->last.metrics[k]);
+			repeat = k < 2 ? metric_values_eq_to(&in.same_metrics[k],
+			    &h->repeat.values[k]) :
+			    metric_values_eq(&in.same_metrics[k], &h->last.metrics[k]);
 	}
 	struct hpa_result r;	/* hpa_reconcile clears it */
 	if (repeat) {
@@ -1251,8 +1285,10 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 	} else {
 		hz_repeat_flush(c, i);
 		hpa_reconcile(cfg, &in, &h->state, &r);
-		h->repeat = (struct hz_repeat){ r.repeatable, r.current_replicas,
-		    r.recommendation };
+		h->repeat = (struct hz_repeat){ .ok = r.repeatable,
+		    .current = r.current_replicas, .recommendation = r.recommendation };
+		for (size_t k = 0; k < r.nmetrics && k < 2; k++)
+			h->repeat.values[k] = metric_values(&r.metrics[k]);
 	}
 	if (!hz->no_memo && !same)
 		hz_memo_store(h, hz->keys, hz->ids, ng, d->replicas, status_replicas, mem_use,

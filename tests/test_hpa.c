@@ -692,6 +692,7 @@ check_same_reconcile(const struct hpa_result *a, const struct hpa_result *b,
 	CHECK_INT(b->rescale, a->rescale);
 	CHECK_INT(b->metric_replicas, a->metric_replicas);
 	CHECK_INT(b->repeatable, a->repeatable);
+	CHECK_INT(b->repeatable_until, a->repeatable_until);
 	CHECK_INT(b->recommendation, a->recommendation);
 	CHECK((a->error == NULL) == (b->error == NULL));
 	for (int t = 0; t < HPA_NCOND; t++) {
@@ -802,7 +803,8 @@ test_repeat_matches(void)
 			    .status_replicas = current, .now = now, .same_metrics = res };
 			struct hpa_result ra, rb;
 			hpa_reconcile(&cfg, &in, &sa, &ra);
-			bool same = has_prev && prev.repeatable && prev.current_replicas == current;
+			bool same = has_prev && prev.repeatable && prev.current_replicas == current &&
+			    now <= prev.repeatable_until;
 			for (size_t i = 0; same && i < nm; i++)
 				same = res[i].valid && last[i].proposal == res[i].proposal;
 			if (same) {

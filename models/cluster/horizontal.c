@@ -10,9 +10,9 @@
  * pods and calculator work per distinct pod state, not per pod. A sync
  * whose pods have not changed takes its metric results from the last one
  * (hz_memo), and one whose replicas and metric results are the last
- * reconcile's, when that one was repeatable (the stabilization cannot
- * bind), records its recommendation and writes no row (hz_repeat): most
- * syncs cost a few comparisons.
+ * reconcile's, when that one was repeatable (its stabilization gives the
+ * same until a known time), records its recommendation and writes no row
+ * (hz_repeat): most syncs cost a few comparisons.
  * Upstream: pkg/controller/podautoscaler.
  */
 #include "config.h"
@@ -45,13 +45,14 @@ struct hz_last {
 
 /*
  * The HPA's last reconcile, when it was repeatable (hpa_result.repeatable):
- * a sync with these spec replicas and the metric results of hz_last gives
- * that result again and only records the recommendation.
+ * a sync up to until with these spec replicas and the metric results of
+ * hz_last gives that result again and only records the recommendation.
  */
 struct hz_repeat {
 	bool	ok;
 	int32_t	current;		/* its spec replicas */
 	int32_t	recommendation;
+	sim_ns	until;
 	/* its first metric results' values (metric_values_eq), at hand */
 	struct hz_values {
 		int64_t	average_milli, value_milli;
@@ -190,6 +191,7 @@ struct hz_quick {
 	uint64_t	pods_rev;	/* the memo's */
 	uint32_t	deploy;
 	int32_t		replicas;	/* the memo's and the last reconcile's */
+	sim_ns		until;		/* hz_repeat's */
 	sim_ns		repeat_at;	/* 0: none pending */
 	bool		ok;		/* the above hold but for pods_rev, replicas */
 };
@@ -1179,6 +1181,7 @@ hz_quick_set(struct horizontal *hz, size_t i)
 	struct hz_quick *q = &hz->quick[i];
 	q->pods_rev = m->pods_rev;
 	q->replicas = m->spec_replicas;
+	q->until = h->repeat.until;
 	q->ok = !hz->no_memo && !hz->no_repeat && m->valid && m->settled &&
 	    !h->needs_memory && !h->needs_cname && !h->has_external && h->repeat.ok &&
 	    h->repeat.current == m->spec_replicas && h->last.nmetrics == h->nmetrics;
@@ -1264,7 +1267,7 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 	 * skipped; otherwise it takes them. */
 	bool repeat = false;
 	if (!hz->no_repeat && h->repeat.ok && h->repeat.current == d->replicas &&
-	    h->last.nmetrics == nm) {
+	    now <= h->repeat.until && h->last.nmetrics == nm) {
 		if (in.same_metrics == NULL) {
 			struct hpa_metric_result *ahead = hz_results(hz, nm);
 			if (hpa_metric_results(cfg, &in, ahead) == 0)
@@ -1286,7 +1289,8 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 		hz_repeat_flush(c, i);
 		hpa_reconcile(cfg, &in, &h->state, &r);
 		h->repeat = (struct hz_repeat){ .ok = r.repeatable,
-		    .current = r.current_replicas, .recommendation = r.recommendation };
+		    .current = r.current_replicas, .recommendation = r.recommendation,
+		    .until = r.repeatable_until };
 		for (size_t k = 0; k < r.nmetrics && k < 2; k++)
 			h->repeat.values[k] = metric_values(&r.metrics[k]);
 	}
@@ -1345,7 +1349,8 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 	for (size_t i = 0; i < hz->n && !cl_api_down(c); i++) {
 		struct hz_quick *q = &hz->quick[i];
 		const struct cl_deploy *d = &c->deploys[q->deploy];
-		if (q->ok && q->pods_rev == d->pods_rev && q->replicas == d->replicas) {
+		if (q->ok && q->pods_rev == d->pods_rev && q->replicas == d->replicas &&
+		    now <= q->until) {
 			/* the last sync again: its memo, its reconcile */
 			q->repeat_at = now;
 			hz->memo_skips++;

@@ -349,20 +349,22 @@ struct hpa_result {
 	char			 *error;		/* reconcile's error, or NULL */
 	int32_t			  recommendation;	/* what the stabilization recorded */
 	/*
-	 * A reconcile of this HPA at any later time, with the same
-	 * spec_replicas and the same metric results (every one valid), gives
-	 * this result again (no rescale, the same stabilized and desired
-	 * replicas, the same conditions with their transition times) and
-	 * changes the state only by recording the recommendation
+	 * A reconcile of this HPA at any later time up to repeatable_until,
+	 * with the same spec_replicas and the same metric results (every one
+	 * valid), gives this result again (no rescale, the same stabilized
+	 * and desired replicas, the same conditions with their transition
+	 * times) and changes the state only by recording the recommendation
 	 * (hpa_state_repeat), so the caller can skip it. Set when the metrics
-	 * were all valid, the scale was not updated and the stabilization
-	 * cannot bind: legacy, the recommendation was the stabilized count
-	 * (no recommendation of the window was higher; the window only loses
-	 * recommendations, and gains this one); with behavior, the
-	 * recommendation was the current count (both windows hold it, so
-	 * current is within their bounds), then the rate limits are not read.
+	 * were all valid and the scale was not updated, and: legacy, the
+	 * window's highest recommendation (stabilized; the window only loses
+	 * recommendations, and gains this one, not higher) stays in it until
+	 * its latest time plus the window (no end when it is this one); with
+	 * behavior, the recommendation was the current count (both windows
+	 * hold it, so current is within their bounds; no end), then the rate
+	 * limits are not read.
 	 */
 	bool			  repeatable;
+	sim_ns			  repeatable_until;
 };
 void hpa_result_fini(struct hpa_result *r);
 /* The result as one JSON object (for hpa-eval and logs); caller frees. */

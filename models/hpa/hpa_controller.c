@@ -617,6 +617,7 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 	out->error = NULL;
 	out->recommendation = 0;
 	out->repeatable = false;
+	out->repeatable_until = INT64_MAX;
 	out->metric_replicas = -1;
 	out->nmetrics = nmetrics;
 	out->metrics = xcalloc(nmetrics, sizeof *out->metrics);
@@ -727,8 +728,16 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 	out->rescale = rescale;
 	out->desired_replicas = desired;
 	out->repeatable = normalized && rc == 0 && !rescale &&
-	    (spec->has_behavior ? out->recommendation == current :
-	    out->recommendation == out->stabilized);
+	    (!spec->has_behavior || out->recommendation == current);
+	out->repeatable_until = INT64_MAX;
+	if (out->repeatable && !spec->has_behavior && out->stabilized != out->recommendation) {
+		/* the stabilized count leaves the window with its latest */
+		sim_ns latest = HPA_TIME_ZERO;
+		for (size_t i = 0; i < st->nrecs; i++)
+			if (st->recs[i].replicas == out->stabilized && st->recs[i].at > latest)
+				latest = st->recs[i].at;
+		out->repeatable_until = latest + cfg->downscale_stabilization;
+	}
 	st->desired_replicas = desired;
 	for (int t = 0; t < HPA_NCOND; t++)
 		out->cond[t] = st->cond[t];

@@ -541,11 +541,17 @@ struct cohort_run {
 	double		 totals[3];	/* the profile's offered, ok, errors */
 	uint64_t	 memo_hits;	/* horizontal_memo_hits */
 	uint64_t	 memo_skips, memo_stale;
+	uint64_t	 repeats, repeat_stale;	/* horizontal_repeats, _repeat_stale */
 };
 
 /* The HPA's syncs compute every metric result again (horizontal_use_memo
  * off) in the runs made while this is set. */
 static bool hpa_memo_off;
+/* ... and run every reconcile (horizontal_use_repeat off). */
+static bool hpa_repeat_off;
+/* The HPA of the runs made while this is set has a behavior (default
+ * policies, a scale-down window of 60 s). */
+static bool hpa_behavior;
 /* The offered load of the runs made while this is set (NULL: offered_burst). */
 static double (*run_offered)(void *ctx, sim_ns from, sim_ns to);
 
@@ -564,6 +570,7 @@ cohort_run_steady(bool cohorts, bool counts, int32_t lb, bool steady, struct coh
 	traffic_use_parking(c, run_parked);
 	horizontal_use_counts(c, counts);
 	horizontal_use_memo(c, !hpa_memo_off);
+	horizontal_use_repeat(c, !hpa_repeat_off);
 	horizontal_verify_memo(c, true);
 	add_pool(c, 4);
 	struct k8s_deployment d;
@@ -584,6 +591,12 @@ cohort_run_steady(bool cohorts, bool counts, int32_t lb, bool steady, struct coh
 	tf_cpu_utilization(&m, 50);
 	struct hpa_spec h;
 	tf_hpa(&h, "web", 2, 10, &m, 1);
+	if (hpa_behavior) {
+		h.has_behavior = h.has_scale_down = true;
+		h.scale_down.has_stabilization = true;
+		h.scale_down.stabilization_s = 60;
+		hpa_spec_set_defaults(&h);
+	}
 	CHECK(cl_add_hpa(c, &h, &cause) == 0);
 	struct cl_chaos_params ch = { .at = 900 * SIM_SEC, .kind = CL_FAIL_NODES, .count = 1,
 		.duration = 600 * SIM_SEC };
@@ -603,6 +616,8 @@ cohort_run_steady(bool cohorts, bool counts, int32_t lb, bool steady, struct coh
 	out->memo_hits = horizontal_memo_hits(c);
 	out->memo_skips = horizontal_memo_skips(c);
 	out->memo_stale = horizontal_memo_stale(c);
+	out->repeats = horizontal_repeats(c);
+	out->repeat_stale = horizontal_repeat_stale(c);
 	struct cl_serve_stats st;
 	cl_serve_stats(c, 0, &st);
 	out->offered = st.offered;
@@ -614,6 +629,8 @@ cohort_run_steady(bool cohorts, bool counts, int32_t lb, bool steady, struct coh
 	out->totals[2] = c->profiles[0].total_errors;
 	cl_free(c);
 	sim_free(sim);
+	free(h.scale_up.policies);
+	free(h.scale_down.policies);
 	k8s_labels_free(&d.template.labels);
 	k8s_labels_free(&svc.selector);
 	k8s_res_free(&ctr.requests);
@@ -939,16 +956,21 @@ test_cohorts_match_pods(void)
 
 /*
  * An HPA sync that reads what the last one did takes its metric results
- * (struct hz_memo in horizontal.c): the same hpa_decisions rows (one per
- * sync here: the proposals, utilization and averages of every sync), to
- * the event, as computing them at every sync, through the overload's
+ * (struct hz_memo in horizontal.c), and one whose replicas and results
+ * are those of its last reconcile, when that was repeatable, skips it
+ * (hz_repeat, hz_quick): the same hpa_decisions rows (one per sync here:
+ * the proposals, utilization and averages of every sync), to the event,
+ * as computing them and reconciling at every sync, through the overload's
  * scale-ups (new pods in their cpu initialization period), the node
  * failure and the scale-downs, with pods as entries with counts and one
- * by one, evenly balanced and ring hash (each pod its own usage). The
- * memo is taken at most syncs of the steady stretches, and never when it
- * is off; a sync that takes it without looking at the pods (their
- * Deployment's pods_rev unchanged) finds them, when it looks all the same
- * (horizontal_verify_memo), what the memo says.
+ * by one, evenly balanced and ring hash (each pod its own usage), legacy
+ * and with a behavior. The memo and the skip are taken at most syncs of
+ * the steady stretches, and never when off; a sync that takes the memo
+ * without looking at the pods (their Deployment's pods_rev unchanged)
+ * finds them, when it looks all the same (horizontal_verify_memo), what
+ * the memo says, as does a walk that read only the samples of pods whose
+ * state had not changed (hz_pods), and a state reconciled at every sync
+ * alongside gives every sync's result and conditions.
  */
 /* 20 to 100 req/s, a new rate every minute (a wave of 10 minutes). */
 static double
@@ -962,23 +984,29 @@ offered_wave(void *ctx, sim_ns from, sim_ns to)
 static void
 test_hpa_memo_matches(void)
 {
-	for (int i = 0; i < 8; i++) {
+	for (int i = 0; i < 12; i++) {
 		bool counts = i % 2 == 0;
 		int32_t lb = i % 4 < 2 ? 0 : 3;
 		struct cohort_run f, g;
-		run_offered = i < 4 ? NULL : offered_wave;
-		hpa_memo_off = false;
+		run_offered = i % 8 < 4 ? NULL : offered_wave;
+		hpa_behavior = i >= 8;
+		hpa_memo_off = hpa_repeat_off = false;
 		cohort_run(true, counts, lb, &f);
-		hpa_memo_off = true;
+		hpa_memo_off = hpa_repeat_off = true;
 		cohort_run(true, counts, lb, &g);
-		hpa_memo_off = false;
+		hpa_memo_off = hpa_repeat_off = hpa_behavior = false;
 		run_offered = NULL;
 		CHECK_INT(g.memo_hits, 0);
+		CHECK_INT(g.repeats, 0);
 		/* 120 syncs in the 30 minutes; most hits skip the pods, and
-		 * the pods are then what the memo says */
+		 * the pods are then what the memo says; most skip the
+		 * reconcile, and it would have given the same */
 		CHECK(f.memo_hits >= 20);
 		CHECK(f.memo_skips >= f.memo_hits / 2);
 		CHECK_INT(f.memo_stale, 0);
+		CHECK(f.repeats >= 20);
+		CHECK_INT(f.repeat_stale, 0);
+		CHECK_INT(g.repeat_stale, 0);
 		CHECK(f.rec.nhpa >= 110);
 		CHECK_INT(g.rec.nevents, f.rec.nevents);
 		for (size_t k = 0; k < g.rec.nevents && k < f.rec.nevents; k++) {

@@ -673,9 +673,173 @@ test_counts(void)
 	}
 }
 
+/* The next of a seeded pseudo-random sequence, in [0, n). */
+static unsigned
+rnd(uint64_t *rng, unsigned n)
+{
+	*rng = *rng * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (unsigned)(*rng >> 33) % n;
+}
+
+/* Reconciles a and b gave the same result and left the same status. */
+static void
+check_same_reconcile(const struct hpa_result *a, const struct hpa_result *b,
+    const struct hpa_state *sa, const struct hpa_state *sb)
+{
+	CHECK_INT(b->current_replicas, a->current_replicas);
+	CHECK_INT(b->desired_replicas, a->desired_replicas);
+	CHECK_INT(b->stabilized, a->stabilized);
+	CHECK_INT(b->rescale, a->rescale);
+	CHECK_INT(b->metric_replicas, a->metric_replicas);
+	CHECK_INT(b->repeatable, a->repeatable);
+	CHECK_INT(b->repeatable_until, a->repeatable_until);
+	CHECK_INT(b->recommendation, a->recommendation);
+	CHECK((a->error == NULL) == (b->error == NULL));
+	for (int t = 0; t < HPA_NCOND; t++) {
+		const struct hpa_condition *x = &a->cond[t], *y = &b->cond[t];
+		CHECK(x->set == y->set && x->status == y->status &&
+		    x->last_transition == y->last_transition);
+		CHECK_STR(y->reason, x->reason);
+		CHECK_STR(y->message, x->message);
+		CHECK(memcmp(&sa->cond[t], x, sizeof *x) == 0);
+		CHECK(memcmp(&sb->cond[t], y, sizeof *y) == 0);
+	}
+	CHECK_INT(sb->desired_replicas, sa->desired_replicas);
+	CHECK(sb->has_last_scale == sa->has_last_scale && sb->last_scale == sa->last_scale);
+	CHECK(sb->nup == sa->nup && sb->ndown == sa->ndown);
+	for (size_t i = 0; i < sa->nup && i < sb->nup; i++)
+		CHECK(sb->up[i].change == sa->up[i].change && sb->up[i].at == sa->up[i].at &&
+		    sb->up[i].outdated == sa->up[i].outdated);
+	for (size_t i = 0; i < sa->ndown && i < sb->ndown; i++)
+		CHECK(sb->down[i].change == sa->down[i].change &&
+		    sb->down[i].at == sa->down[i].at &&
+		    sb->down[i].outdated == sa->down[i].outdated);
+}
+
+/*
+ * A reconcile whose result is repeatable, given the same replicas and
+ * metric results later, is skipped with hpa_state_repeat: against
+ * reconciling every time, the same results, conditions (transition times
+ * included) and scale events at every sync, for legacy HPAs and behaviors
+ * with stabilization windows and policy periods of 0 to 300 s (sync times
+ * on and off their boundaries), proposals that hold, wander and jump, the
+ * scale changed from outside at times, and invalid metrics. Pseudo-random
+ * runs, fixed seed; the skip must be taken often.
+ */
+static void
+test_repeat_matches(void)
+{
+	struct hpa_config cfg;
+	hpa_config_default(&cfg);
+	static const int32_t windows[] = { 0, 15, 45, 60, 300 };
+	uint64_t rng = 77;
+	size_t skipped = 0, syncs = 0;
+	for (int run = 0; run < 300; run++) {
+		struct hpa_spec spec;
+		memset(&spec, 0, sizeof spec);
+		spec.min_replicas = 1 + (int32_t)rnd(&rng, 3);
+		spec.max_replicas = spec.min_replicas + 2 + (int32_t)rnd(&rng, 15);
+		size_t nm = 1 + rnd(&rng, 2);
+		spec.metrics = xcalloc(nm, sizeof *spec.metrics);
+		spec.nmetrics = nm;
+		for (size_t i = 0; i < nm; i++)
+			spec.metrics[i] = (struct hpa_metric_spec){ .type = HPA_RESOURCE,
+			    .resource = xstrdup(i ? "memory" : "cpu"), .target = HPA_UTILIZATION,
+			    .average_utilization = 50 };
+		spec.has_behavior = run % 2 == 1;
+		if (spec.has_behavior) {
+			spec.has_scale_up = rnd(&rng, 2);
+			spec.has_scale_down = rnd(&rng, 2);
+			struct hpa_rules *r[2] = { &spec.scale_up, &spec.scale_down };
+			for (int k = 0; k < 2; k++) {
+				r[k]->has_stabilization = rnd(&rng, 3) != 0;
+				r[k]->stabilization_s = windows[rnd(&rng, 5)];
+				r[k]->select = (enum hpa_select)rnd(&rng, 3);
+				if (rnd(&rng, 2)) {
+					r[k]->npolicies = 1;
+					r[k]->policies = xcalloc(1, sizeof *r[k]->policies);
+					r[k]->policies[0] = (struct hpa_policy){
+					    rnd(&rng, 2) ? HPA_POLICY_PODS : HPA_POLICY_PERCENT,
+					    1 + (int32_t)rnd(&rng, 60), 15 * (1 + (int32_t)rnd(&rng, 8)) };
+				}
+			}
+		}
+		hpa_spec_set_defaults(&spec);
+		struct hpa_state sa, sb;
+		hpa_state_init(&sa);
+		hpa_state_init(&sb);
+		struct hpa_metric_result res[2], last[2];
+		memset(res, 0, sizeof res);
+		int32_t current = spec.min_replicas + (int32_t)rnd(&rng, 4);
+		int32_t base = current;
+		struct hpa_result prev;		/* b's last result, metrics left out */
+		bool has_prev = false;
+		sim_ns now = T0;
+		for (int step = 0; step < 200; step++, syncs++) {
+			/* the proposals: mostly as before, at times a step or a jump */
+			unsigned r = rnd(&rng, 40);
+			if (r == 0)
+				base = (int32_t)rnd(&rng, (unsigned)spec.max_replicas + 4);
+			else if (r < 3)
+				base += r == 1 ? 1 : -1;
+			if (base < 0)
+				base = 0;
+			for (size_t i = 0; i < nm; i++) {
+				struct hpa_metric_result *m = &res[i];
+				memset(m, 0, sizeof *m);
+				m->valid = rnd(&rng, 50) != 0;
+				m->proposal = base - (int32_t)i;
+				snprintf(m->name, sizeof m->name, "%s resource utilization "
+				    "(percentage of request)", spec.metrics[i].resource);
+				m->has_utilization = m->has_average = true;
+				m->utilization = 50 * m->proposal / (current ? current : 1);
+				m->average_milli = m->utilization * 5;
+				if (!m->valid)
+					snprintf(m->reason, sizeof m->reason, "FailedGetResourceMetric");
+			}
+			if (rnd(&rng, 30) == 0)	/* scaled by someone else */
+				current = (int32_t)rnd(&rng, (unsigned)spec.max_replicas + 3);
+			struct hpa_input in = { .spec = &spec, .spec_replicas = current,
+			    .status_replicas = current, .now = now, .same_metrics = res };
+			struct hpa_result ra, rb;
+			hpa_reconcile(&cfg, &in, &sa, &ra);
+			bool same = has_prev && prev.repeatable && prev.current_replicas == current &&
+			    now <= prev.repeatable_until;
+			for (size_t i = 0; same && i < nm; i++)
+				same = res[i].valid && last[i].proposal == res[i].proposal;
+			if (same) {
+				hpa_state_repeat(&sb, prev.recommendation, now);
+				rb = prev;
+				skipped++;
+			} else {
+				hpa_reconcile(&cfg, &in, &sb, &rb);
+				prev = rb;
+				prev.metrics = NULL;
+				prev.nmetrics = 0;
+				prev.error = NULL;
+				has_prev = true;
+				memcpy(last, res, sizeof last);
+			}
+			check_same_reconcile(&ra, &rb, &sa, &sb);
+			if (ra.rescale)
+				current = ra.desired_replicas;
+			hpa_result_fini(&ra);
+			if (!same)
+				hpa_result_fini(&rb);
+			now += rnd(&rng, 4) == 0 ? (sim_ns)(1 + rnd(&rng, 30)) * SIM_SEC :
+			    15 * SIM_SEC;
+		}
+		hpa_state_fini(&sa);
+		hpa_state_fini(&sb);
+		hpa_spec_free(&spec);
+	}
+	CHECK(skipped > syncs / 4);
+}
+
 int
 main(void)
 {
+	test_repeat_matches();
 	test_counts();
 	test_name_lookups();
 	test_container_missing();

@@ -179,10 +179,22 @@ uint64_t horizontal_memo_hits(const struct cluster *c);
 /* horizontal.c: the syncs that took the memo without looking at the pods
  * (their Deployment's pods_rev unchanged); with verify on, each such sync
  * looks at them all the same, and counts in horizontal_memo_stale those
- * that were not what the memo says (a change pods_rev missed). */
+ * that were not what the memo says (a change pods_rev missed), as does
+ * each walk that read only the samples of pods whose state had not
+ * changed (pods_state_rev). */
 uint64_t horizontal_memo_skips(const struct cluster *c);
 void horizontal_verify_memo(struct cluster *c, bool on);
 uint64_t horizontal_memo_stale(const struct cluster *c);
+/* horizontal.c: whether a sync whose replicas and metric results are
+ * those of the HPA's last reconcile, when that one was repeatable
+ * (hpa_result.repeatable), skips the reconcile (the default) or runs it
+ * (on = false: the reference); the syncs that skipped it. With verify on
+ * (horizontal_verify_memo, set before the run starts) every HPA also keeps
+ * a state that reconciles at every sync, and horizontal_repeat_stale
+ * counts the syncs whose result or conditions differ from it. */
+void horizontal_use_repeat(struct cluster *c, bool on);
+uint64_t horizontal_repeats(const struct cluster *c);
+uint64_t horizontal_repeat_stale(const struct cluster *c);
 size_t vertical_count(const struct cluster *c);
 /* horizontal.c, vertical.c: the Deployment autoscaler i scales (whose pods'
  * samples it reads). */

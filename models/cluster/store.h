@@ -164,6 +164,9 @@ struct cl_deploy {
 	 * have changed: a pod added or removed, its phase, Ready condition or
 	 * deletion (store_pods.c), its metrics-server sample (metrics.c). */
 	uint64_t		 pods_rev;
+	/* Moves on with pods_rev but for the samples: a pod added or
+	 * removed, its phase, Ready condition or deletion. */
+	uint64_t		 pods_state_rev;
 	uint32_t		 service;	/* NONE if no Service selects it */
 	const struct k8s_pod_spec *cur;	/* template of new pods (VPA); NULL: &spec */
 	uint32_t		 name_seq;

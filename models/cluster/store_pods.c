@@ -24,6 +24,7 @@ pod_set_phase(struct cluster *c, uint32_t p, enum pod_phase ph)
 	if (pd->phase == POD_PENDING && ph != POD_PENDING)
 		c->pods_pending--;
 	c->deploys[pd->deploy].pods_rev++;
+	c->deploys[pd->deploy].pods_state_rev++;
 	if (was_running && !is_running)
 		c->pods_running--;
 	if (!was_running && is_running)
@@ -110,6 +111,7 @@ pod_create_full(struct cluster *c, uint32_t deploy, uint32_t rs, const char *nam
 	d->first_pod = p;
 	d->npods++;
 	d->pods_rev++;
+	d->pods_state_rev++;
 	if (d->d->kind == K8S_KIND_DEPLOYMENT)
 		cl_event(c, "PodCreated", pd->name, "deployment %s", d->d->name);
 	else
@@ -187,6 +189,7 @@ pod_set_ready(struct cluster *c, uint32_t p, bool ready)
 	pd->was_ready |= ready;
 	c->deploys[pd->deploy].ever_ready |= ready;
 	c->deploys[pd->deploy].pods_rev++;
+	c->deploys[pd->deploy].pods_state_rev++;
 	pd->ready_changed = sim_now(c->sim);
 	if (ready && pd->phase == POD_RUNNING)
 		pod_set_phase(c, p, POD_READY);
@@ -253,6 +256,7 @@ pod_delete(struct cluster *c, uint32_t p, const char *reason)
 	pd->deleting = true;
 	pd->deleted_at = sim_now(c->sim);
 	c->deploys[pd->deploy].pods_rev++;
+	c->deploys[pd->deploy].pods_state_rev++;
 	c->deploys[pd->deploy].npods--;
 	if (pd->rs != NONE)
 		c->rss[pd->rs].npods--;

@@ -242,12 +242,24 @@ struct hpa_state {
 	bool			 has_last_scale;
 	sim_ns			 last_scale;
 	int32_t			 desired_replicas;
+	size_t			 newest;	/* the rec written last (< nrecs) */
 };
 void hpa_state_init(struct hpa_state *s);
 void hpa_state_fini(struct hpa_state *s);
 void hpa_state_add_rec(struct hpa_state *s, int32_t replicas, sim_ns at);
 void hpa_state_add_event(struct hpa_state *s, bool up, int32_t change,
     sim_ns at, bool outdated);
+/*
+ * What a reconcile whose result is hpa_result.repeatable records when it is
+ * repeated (the same spec_replicas and metric results, later): its
+ * recommendation at now, kept as upstream's stabilization keeps it but for
+ * the array's layout: a recommendation of that value is moved to now
+ * instead of an old one being overwritten, so every later window (a
+ * recommendation of a value at or after its cutoff) holds the same values,
+ * and the stabilization gives the same replicas. O(1) when the rec written
+ * last has that value (it has: the repeatable reconcile wrote it).
+ */
+void hpa_state_repeat(struct hpa_state *s, int32_t recommendation, sim_ns now);
 
 /* ---- normalization (hpa_behavior.c) ----------------------------------- */
 
@@ -335,6 +347,24 @@ struct hpa_result {
 	size_t			  nmetrics;
 	struct hpa_condition	  cond[HPA_NCOND];	/* status.conditions after */
 	char			 *error;		/* reconcile's error, or NULL */
+	int32_t			  recommendation;	/* what the stabilization recorded */
+	/*
+	 * A reconcile of this HPA at any later time up to repeatable_until,
+	 * with the same spec_replicas and the same metric results (every one
+	 * valid), gives this result again (no rescale, the same stabilized
+	 * and desired replicas, the same conditions with their transition
+	 * times) and changes the state only by recording the recommendation
+	 * (hpa_state_repeat), so the caller can skip it. Set when the metrics
+	 * were all valid and the scale was not updated, and: legacy, the
+	 * window's highest recommendation (stabilized; the window only loses
+	 * recommendations, and gains this one, not higher) stays in it until
+	 * its latest time plus the window (no end when it is this one); with
+	 * behavior, the recommendation was the current count (both windows
+	 * hold it, so current is within their bounds; no end), then the rate
+	 * limits are not read.
+	 */
+	bool			  repeatable;
+	sim_ns			  repeatable_until;
 };
 void hpa_result_fini(struct hpa_result *r);
 /* The result as one JSON object (for hpa-eval and logs); caller frees. */
@@ -349,5 +379,16 @@ char *hpa_result_json(const struct hpa_result *r);
  */
 int hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
     struct hpa_state *st, struct hpa_result *out);
+
+/*
+ * The metric results hpa_reconcile would compute for in (every metric of
+ * the spec, or the default cpu one: hpa_metric_count), into out, without
+ * touching any state (in->same_metrics is not read). Returns how many are
+ * invalid; hpa_metric_results_fini frees their errors.
+ */
+size_t hpa_metric_count(const struct hpa_spec *spec);
+size_t hpa_metric_results(const struct hpa_config *cfg, const struct hpa_input *in,
+    struct hpa_metric_result *out);
+void hpa_metric_results_fini(struct hpa_metric_result *r, size_t n);
 
 #endif

@@ -37,8 +37,19 @@ hpa_state_add_rec(struct hpa_state *s, int32_t replicas, sim_ns at)
 	KS_GROW(s->recs, s->caprecs, s->nrecs + 1);
 	s->recs[s->nrecs].replicas = replicas;
 	s->recs[s->nrecs].at = at;
-	s->nrecs++;
+	s->newest = s->nrecs++;
 	s->has_recs = true;
+}
+
+void
+hpa_state_repeat(struct hpa_state *s, int32_t recommendation, sim_ns now)
+{
+	if (s->newest < s->nrecs && s->recs[s->newest].replicas == recommendation &&
+	    s->recs[s->newest].at <= now)
+		s->recs[s->newest].at = now;
+	else
+		/* adding one leaves every window's values but this one's */
+		hpa_state_add_rec(s, recommendation, now);
 }
 
 void
@@ -163,6 +174,7 @@ hpa_stabilize_legacy(struct hpa_state *s, sim_ns now, sim_ns window,
 	if (found_old) {
 		s->recs[old].replicas = desired;
 		s->recs[old].at = now;
+		s->newest = old;
 	} else
 		hpa_state_add_rec(s, desired, now);
 	s->has_recs = true;
@@ -243,6 +255,7 @@ hpa_stabilize_with_behaviors(struct hpa_state *s, sim_ns now, int32_t current,
 	if (found_old) {
 		s->recs[old].replicas = desired;
 		s->recs[old].at = now;
+		s->newest = old;
 	} else
 		hpa_state_add_rec(s, desired, now);
 	if (desired >= current) {

@@ -116,28 +116,42 @@ smap_fini(struct smap *m)
 	smap_init(m);
 }
 
+/* The place of key among the names held in place, or m->n: the name
+ * itself first (names are mostly looked up through the pointer they were
+ * put with), then its text (names are unique by their text). */
+static size_t
+smap_find(const struct smap *m, const char *key)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->k[i] == key)
+			return i;
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->k[i], key) == 0)
+			return i;
+	return m->n;
+}
+
 static bool
 smap_get(const struct smap *m, const char *key, int64_t *val)
 {
 	if (m->indexed)
 		return ks_strmap_get(&m->big, key, val);
-	for (size_t i = 0; i < m->n; i++)
-		if (m->k[i] == key || strcmp(m->k[i], key) == 0) {
-			*val = m->v[i];
-			return true;
-		}
-	return false;
+	size_t i = smap_find(m, key);
+	if (i == m->n)
+		return false;
+	*val = m->v[i];
+	return true;
 }
 
 static void
 smap_put(struct smap *m, const char *key, int64_t val)
 {
 	if (!m->indexed) {
-		for (size_t i = 0; i < m->n; i++)
-			if (m->k[i] == key || strcmp(m->k[i], key) == 0) {
-				m->v[i] = val;
-				return;
-			}
+		size_t i = smap_find(m, key);
+		if (i < m->n) {
+			m->v[i] = val;
+			return;
+		}
 		if (m->n < SMAP_LINEAR) {
 			m->k[m->n] = key;
 			m->v[m->n++] = val;

@@ -535,6 +535,70 @@ normalize_behavior(struct rctx *x, const struct hpa_rules *up,
 	return d;
 }
 
+/* An empty metric list means cpu at 80%, as the API defaults it. */
+static const struct hpa_metric_spec default_metric = { .type = HPA_RESOURCE,
+	.resource = "cpu", .target = HPA_UTILIZATION, .average_utilization = 80 };
+
+/* The metrics a reconcile of spec computes, *n of them. */
+static const struct hpa_metric_spec *
+spec_metrics(const struct hpa_spec *spec, size_t *n)
+{
+	if (spec->nmetrics == 0) {
+		*n = 1;
+		return &default_metric;
+	}
+	*n = spec->nmetrics;
+	return spec->metrics;
+}
+
+size_t
+hpa_metric_count(const struct hpa_spec *spec)
+{
+	size_t n;
+	spec_metrics(spec, &n);
+	return n;
+}
+
+/* The calculator's view of in (what every metric reads). */
+static void
+rctx_init(struct rctx *x, const struct hpa_config *cfg, const struct hpa_input *in,
+    struct hpa_state *st)
+{
+	const struct hpa_spec *spec = in->spec;
+	*x = (struct rctx){ .cfg = cfg, .in = in, .spec = spec, .st = st };
+	x->calc = (struct hpa_calc){ .cfg = cfg, .now = in->now,
+	    .namespace = spec->namespace, .pods = in->pods, .npods = in->npods };
+	x->tol = tolerances(cfg, spec);
+}
+
+size_t
+hpa_metric_results(const struct hpa_config *cfg, const struct hpa_input *in,
+    struct hpa_metric_result *out)
+{
+	KS_ASSERT(cfg != NULL && in->spec != NULL && out != NULL);
+	struct rctx x;
+	rctx_init(&x, cfg, in, NULL);
+	size_t n, invalid = 0;
+	const struct hpa_metric_spec *metrics = spec_metrics(in->spec, &n);
+	memset(out, 0, n * sizeof *out);
+	for (size_t i = 0; i < n; i++) {
+		char *outer = NULL;
+		if (compute_metric(&x, i, &metrics[i], &out[i], &outer) != 0)
+			invalid++;
+		free(outer);
+	}
+	return invalid;
+}
+
+void
+hpa_metric_results_fini(struct hpa_metric_result *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(r[i].error);
+		r[i].error = NULL;
+	}
+}
+
 int
 hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
     struct hpa_state *st, struct hpa_result *out)
@@ -542,24 +606,18 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 	const struct hpa_spec *spec = in->spec;
 	KS_ASSERT(cfg != NULL && spec != NULL && st != NULL && out != NULL);
 	sim_ns now = in->now;
-	struct rctx x = { .cfg = cfg, .in = in, .spec = spec, .st = st };
-	x.calc = (struct hpa_calc){ .cfg = cfg, .now = now,
-	    .namespace = spec->namespace, .pods = in->pods, .npods = in->npods };
-	x.tol = tolerances(cfg, spec);
+	struct rctx x;
+	rctx_init(&x, cfg, in, st);
 
-	/* An empty metric list means cpu at 80%, as the API defaults it. */
-	struct hpa_metric_spec dflt = { .type = HPA_RESOURCE, .resource = "cpu",
-	    .target = HPA_UTILIZATION, .average_utilization = 80 };
-	const struct hpa_metric_spec *metrics = spec->metrics;
-	size_t nmetrics = spec->nmetrics;
-	if (nmetrics == 0) {
-		metrics = &dflt;
-		nmetrics = 1;
-	}
+	size_t nmetrics;
+	const struct hpa_metric_spec *metrics = spec_metrics(spec, &nmetrics);
 
 	/* every return copies the conditions in whole */
 	memset(out, 0, offsetof(struct hpa_result, cond));
 	out->error = NULL;
+	out->recommendation = 0;
+	out->repeatable = false;
+	out->repeatable_until = INT64_MAX;
 	out->metric_replicas = -1;
 	out->nmetrics = nmetrics;
 	out->metrics = xcalloc(nmetrics, sizeof *out->metrics);
@@ -623,6 +681,7 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 		}
 		if (mdesired > desired)
 			desired = mdesired;
+		out->recommendation = desired;
 		if (desired > current)
 			str_join(out->rescale_reason, sizeof out->rescale_reason,
 			    out->metric_name, " above target", (char *)NULL);
@@ -668,6 +727,17 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 		desired = current;
 	out->rescale = rescale;
 	out->desired_replicas = desired;
+	out->repeatable = normalized && rc == 0 && !rescale &&
+	    (!spec->has_behavior || out->recommendation == current);
+	out->repeatable_until = INT64_MAX;
+	if (out->repeatable && !spec->has_behavior && out->stabilized != out->recommendation) {
+		/* the stabilized count leaves the window with its latest */
+		sim_ns latest = HPA_TIME_ZERO;
+		for (size_t i = 0; i < st->nrecs; i++)
+			if (st->recs[i].replicas == out->stabilized && st->recs[i].at > latest)
+				latest = st->recs[i].at;
+		out->repeatable_until = latest + cfg->downscale_stabilization;
+	}
 	st->desired_replicas = desired;
 	for (int t = 0; t < HPA_NCOND; t++)
 		out->cond[t] = st->cond[t];

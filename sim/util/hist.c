@@ -557,11 +557,10 @@ hist_acc_flush(struct hist *h, struct hist_acc *acc)
 		acc->d[k] = acc->dens[k] = 0;
 }
 
-void
-hist_merge(struct hist *dst, const struct hist *src)
+/* src's count, sum, extremes and out-of-range weights added to dst's. */
+static void
+merge_totals(struct hist *dst, const struct hist *src)
 {
-	if (!(src->count > 0))
-		return;
 	dst->count += src->count;
 	dst->sum += src->sum;
 	if (src->min < dst->min)
@@ -570,6 +569,14 @@ hist_merge(struct hist *dst, const struct hist *src)
 		dst->max = src->max;
 	dst->under += src->under;
 	dst->over += src->over;
+}
+
+void
+hist_merge(struct hist *dst, const struct hist *src)
+{
+	if (!(src->count > 0))
+		return;
+	merge_totals(dst, src);
 	if (src->lo > src->hi)
 		return;
 	hist_used(dst, src->lo, src->hi);
@@ -603,14 +610,7 @@ hist_merge_clear(struct hist *dst, struct hist *src)
 		hist_clear(src);
 		return;
 	}
-	dst->count += src->count;
-	dst->sum += src->sum;
-	if (src->min < dst->min)
-		dst->min = src->min;
-	if (src->max > dst->max)
-		dst->max = src->max;
-	dst->under += src->under;
-	dst->over += src->over;
+	merge_totals(dst, src);
 	if (src->lo <= src->hi) {
 		hist_used(dst, src->lo, src->hi);
 		hist_move_buckets(dst->bucket, src->bucket, src->lo, src->hi + 1);
@@ -778,14 +778,7 @@ hist_quantiles_merge_clear(struct hist *dst, struct hist *src, const double *q, 
 		out[k] = src->max;
 	hist_used(dst, src->lo, hi);
 	hist_move_buckets(d, s, i, hi + 1);
-	dst->count += src->count;
-	dst->sum += src->sum;
-	if (src->min < dst->min)
-		dst->min = src->min;
-	if (src->max > dst->max)
-		dst->max = src->max;
-	dst->under += src->under;
-	dst->over += src->over;
+	merge_totals(dst, src);
 	src->count = src->sum = src->under = src->over = 0;
 	src->min = INFINITY;
 	src->max = -INFINITY;

@@ -920,6 +920,12 @@ hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_n
 		bool ok = !memory;
 		pc->n = pc->ncls = 0;
 		for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next) {
+			/* the next pod's line loads while this one is read */
+			uint32_t next = c->pods[p].dep_next;
+			if (next != NONE) {
+				__builtin_prefetch(&c->pods[next]);
+				__builtin_prefetch(&mt[next]);
+			}
 			struct hz_key k;
 			hz_key_of(c, p, &mt[p], memory, init_period, now, &k);
 			nd += !k.deleting;

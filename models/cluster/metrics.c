@@ -74,10 +74,8 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 		const struct cl_pod *pd = &pods[i];
 		struct cl_pod_metrics *pm = &m[i];
 		/* a pod's line is 256 bytes from the last: ask ahead */
-		if (i + SCRAPE_AHEAD < npods) {
+		if (i + SCRAPE_AHEAD < npods)
 			__builtin_prefetch(&pods[i + SCRAPE_AHEAD]);
-			traffic_use_prefetch(&use, (uint32_t)(i + SCRAPE_AHEAD));
-		}
 		if (!pod_is_running(pd)) {	/* a free pod is not running */
 			if (pd->phase != POD_FREE && pm->has) {
 				pm->has = false;

@@ -236,19 +236,6 @@ traffic_use_reader_init(const struct cluster *c, struct traffic_use_reader *r)
 	r->k = NULL;
 }
 
-/* Asks for what traffic_use_read will read of a pod some way ahead: its
- * Service's parking state and cohorts, kilobytes apart from one Service
- * to the next. */
-static inline void
-traffic_use_prefetch(const struct traffic_use_reader *r, uint32_t p)
-{
-	if (p >= r->ncp || r->cp[p].k < 0 || r->cp[p].set == r->set)
-		return;
-	const struct serve_prof *sp = &r->tr->serve->p[r->cp[p].set];
-	__builtin_prefetch(&sp->park);
-	__builtin_prefetch(&sp->coh);
-}
-
 static inline void
 traffic_use_read(const struct cluster *c, struct traffic_use_reader *r, uint32_t p,
     double *cpu, double *served)

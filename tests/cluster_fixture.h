@@ -3,7 +3,8 @@
  * tests use, so that every expected time in them can be computed by hand:
  * API and watch 10 ms, a scheduling cycle 1 ms, image pull 2 s, container
  * start 1 s, endpoints 0.5 s, shutdown 1 s; upstream's periods otherwise
- * (grace 40 s here, to keep the older tests' arithmetic).
+ * (grace 40 s here, to keep the older tests' arithmetic); and the
+ * Deployment, readiness probe and HPA the tests build their cases from.
  */
 #ifndef KS_TEST_CLUSTER_FIXTURE_H
 #define KS_TEST_CLUSTER_FIXTURE_H
@@ -35,6 +36,44 @@ tf_timings(struct cl_timings *t, sim_ns duration)
 	t->tick = SIM_SEC;
 	t->interval = 60 * SIM_SEC;
 	t->duration = duration;
+}
+
+/* A Deployment `name` in the default namespace selecting its pods by
+ * app=name: `replicas` pods of one container "app" of `image` requesting
+ * cpu_milli and, when memory > 0, memory bytes; grace 30 s, no probe. The
+ * caller frees the template's labels and the container's requests. */
+static inline void
+tf_deployment(struct k8s_deployment *d, struct k8s_container *ctr, const char *name,
+    const char *image, int32_t replicas, int64_t cpu_milli, int64_t memory)
+{
+	memset(d, 0, sizeof *d);
+	memset(ctr, 0, sizeof *ctr);
+	ctr->name = "app";
+	ctr->image = (char *)image;
+	k8s_res_set(&ctr->requests, "cpu", cpu_milli);
+	if (memory > 0)
+		k8s_res_set(&ctr->requests, "memory", memory);
+	d->name = (char *)name;
+	d->namespace = "default";
+	d->replicas = replicas;
+	d->selector.set = true;
+	d->template.namespace = "default";
+	k8s_labels_set(&d->template.labels, "app", name);
+	d->template.containers = ctr;
+	d->template.ncontainers = 1;
+	d->template.termination_grace_s = 30;
+}
+
+/* A readiness probe that passes 5-10 s after the start: delay 5 s, period
+ * 5 s, one success, three failures. */
+static inline void
+tf_readiness(struct k8s_container *ctr)
+{
+	ctr->readiness.set = true;
+	ctr->readiness.initial_delay_s = 5;
+	ctr->readiness.period_s = 5;
+	ctr->readiness.success_threshold = 1;
+	ctr->readiness.failure_threshold = 3;
 }
 
 /* An autoscaling/v2 HPA named after Deployment `deployment` in the default

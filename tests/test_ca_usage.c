@@ -35,18 +35,7 @@ static void
 make_dep(struct dep *x, const char *name, int32_t replicas, int64_t cpu_milli, bool anti)
 {
 	memset(x, 0, sizeof *x);
-	x->ctr.name = "app";
-	x->ctr.image = "app:1";
-	k8s_res_set(&x->ctr.requests, "cpu", cpu_milli);
-	k8s_res_set(&x->ctr.requests, "memory", 256LL << 20);
-	x->d.name = (char *)name;
-	x->d.namespace = "default";
-	x->d.replicas = replicas;
-	x->d.selector.set = true;
-	x->d.template.namespace = "default";
-	k8s_labels_set(&x->d.template.labels, "app", name);
-	x->d.template.containers = &x->ctr;
-	x->d.template.ncontainers = 1;
+	tf_deployment(&x->d, &x->ctr, name, "app:1", replicas, cpu_milli, 256LL << 20);
 	x->d.template.termination_grace_s = 20;
 	if (anti) {	/* an empty selector: no other pod on its node */
 		x->anti.selector.set = true;

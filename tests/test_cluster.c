@@ -130,27 +130,9 @@ static void
 make_deploy(struct k8s_deployment *d, struct k8s_container *ctr, struct k8s_service *svc,
     int32_t replicas)
 {
-	memset(d, 0, sizeof *d);
-	memset(ctr, 0, sizeof *ctr);
+	tf_deployment(d, ctr, "web", "web:1", replicas, 500, 512LL << 20);
+	tf_readiness(ctr);
 	memset(svc, 0, sizeof *svc);
-	ctr->name = "app";
-	ctr->image = "web:1";
-	k8s_res_set(&ctr->requests, "cpu", 500);
-	k8s_res_set(&ctr->requests, "memory", 512LL << 20);
-	ctr->readiness.set = true;
-	ctr->readiness.initial_delay_s = 5;
-	ctr->readiness.period_s = 5;
-	ctr->readiness.success_threshold = 1;
-	ctr->readiness.failure_threshold = 3;
-	d->name = "web";
-	d->namespace = "default";
-	d->replicas = replicas;
-	d->selector.set = true;
-	d->template.namespace = "default";
-	k8s_labels_set(&d->template.labels, "app", "web");
-	d->template.containers = ctr;
-	d->template.ncontainers = 1;
-	d->template.termination_grace_s = 30;
 	svc->name = "web";
 	svc->namespace = "default";
 	k8s_labels_set(&svc->selector, "app", "web");

@@ -119,21 +119,7 @@ static void
 make_deploy(struct k8s_deployment *d, struct k8s_container *ctr, const char *name,
     int32_t replicas, int64_t cpu_milli, int64_t memory)
 {
-	memset(d, 0, sizeof *d);
-	memset(ctr, 0, sizeof *ctr);
-	ctr->name = "app";
-	ctr->image = "app:1";
-	k8s_res_set(&ctr->requests, "cpu", cpu_milli);
-	k8s_res_set(&ctr->requests, "memory", memory);
-	d->name = (char *)name;
-	d->namespace = "default";
-	d->replicas = replicas;
-	d->selector.set = true;
-	d->template.namespace = "default";
-	k8s_labels_set(&d->template.labels, "app", name);
-	d->template.containers = ctr;
-	d->template.ncontainers = 1;
-	d->template.termination_grace_s = 30;
+	tf_deployment(d, ctr, name, "app:1", replicas, cpu_milli, memory);
 }
 
 static struct cluster *

@@ -148,27 +148,10 @@ static void
 make_dep(struct dep *x, const char *name, int32_t replicas, int64_t cpu_milli,
     const char *pool_selector)
 {
-	memset(x, 0, sizeof *x);
-	x->ctr.name = "app";
-	x->ctr.image = "app:1";
-	k8s_res_set(&x->ctr.requests, "cpu", cpu_milli);
-	k8s_res_set(&x->ctr.requests, "memory", 512LL << 20);
-	x->ctr.readiness.set = true;
-	x->ctr.readiness.initial_delay_s = 5;
-	x->ctr.readiness.period_s = 5;
-	x->ctr.readiness.success_threshold = 1;
-	x->ctr.readiness.failure_threshold = 3;
-	x->d.name = (char *)name;
-	x->d.namespace = "default";
-	x->d.replicas = replicas;
-	x->d.selector.set = true;
-	x->d.template.namespace = "default";
-	k8s_labels_set(&x->d.template.labels, "app", name);
+	tf_deployment(&x->d, &x->ctr, name, "app:1", replicas, cpu_milli, 512LL << 20);
+	tf_readiness(&x->ctr);
 	if (pool_selector != NULL)
 		k8s_labels_set(&x->d.template.node_selector, "kubesim.io/pool", pool_selector);
-	x->d.template.containers = &x->ctr;
-	x->d.template.ncontainers = 1;
-	x->d.template.termination_grace_s = 30;
 }
 
 static void

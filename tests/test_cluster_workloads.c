@@ -143,22 +143,12 @@ static void
 make(struct k8s_deployment *d, struct k8s_container *ctr, enum k8s_workload_kind kind,
     const char *name, int32_t replicas, int64_t cpu)
 {
-	memset(d, 0, sizeof *d);
-	memset(ctr, 0, sizeof *ctr);
-	ctr->name = "app";
-	ctr->image = "img:1";
-	k8s_res_set(&ctr->requests, "cpu", cpu);
+	tf_deployment(d, ctr, name, "img:1", replicas, cpu, 0);
 	d->kind = kind;
-	d->name = (char *)name;
-	d->namespace = "default";
-	d->replicas = replicas;
 	d->completions = d->parallelism = d->backoff_limit = -1;
 	d->active_deadline_s = d->starting_deadline_s = -1;
-	d->template.namespace = "default";
 	d->template.name = (char *)name;
-	k8s_labels_set(&d->template.labels, "app", name);
 	/* matchLabels app=name (an empty selector selects all: refused) */
-	d->selector.set = true;
 	d->selector.reqs = xcalloc(1, sizeof *d->selector.reqs);
 	d->selector.nreqs = 1;
 	d->selector.reqs[0].key = xstrdup("app");
@@ -166,9 +156,6 @@ make(struct k8s_deployment *d, struct k8s_container *ctr, enum k8s_workload_kind
 	d->selector.reqs[0].values = xcalloc(1, sizeof (char *));
 	d->selector.reqs[0].values[0] = xstrdup(name);
 	d->selector.reqs[0].nvalues = 1;
-	d->template.containers = ctr;
-	d->template.ncontainers = 1;
-	d->template.termination_grace_s = 30;
 }
 
 static void

@@ -374,11 +374,8 @@ traffic_check_begin(struct cluster *c)
 	for (size_t i = 0; i < n; i++) {
 		if (i + CHECK_AHEAD < n) {
 			__builtin_prefetch(&p[i + CHECK_AHEAD].park);
-			__builtin_prefetch((const char *)&p[i + CHECK_AHEAD].park + 64);
 			__builtin_prefetch(&p[i + CHECK_AHEAD].coh);
 		}
-		if (i + CHECK_AHEAD / 2 < n)	/* its line asked for above */
-			__builtin_prefetch(p[i + CHECK_AHEAD / 2].coh.k);
 		park_settle_members(c, i);
 		const struct cohort_set *cs = &p[i].coh;
 		tr->kbase[i] = (uint32_t)total;

@@ -50,9 +50,14 @@ dump() {	# the rows of db $1 in the tables $2 (default: its own), wall-clock
 }
 
 status=0
-for scn in scenarios/*.yaml bench/fluid-1m.yaml; do
+# the limits scenario (issue 13) at a twentieth of its size, 3 simulated
+# hours: cohorts, parking, HPA scale-ups and downs, node failures and the
+# Cluster Autoscaler together
+python3 bench/gen_limits.py 500 7500 250 > "$tmp/limits-20.yaml"
+for scn in scenarios/*.yaml bench/fluid-1m.yaml "$tmp/limits-20.yaml"; do
 	for mode in fluid request; do
-		case $scn in *design-challenge*|*fluid-1m*) [ $mode = fluid ] || continue; dur=6h ;; *) dur=24h ;; esac
+		case $scn in *design-challenge*|*fluid-1m*) [ $mode = fluid ] || continue; dur=6h ;;
+		*limits-20*) [ $mode = fluid ] || continue; dur=3h ;; *) dur=24h ;; esac
 		for side in old new; do
 			bin=$tmp/old/kubesim; [ $side = new ] && bin=$newbin
 			rm -f "$tmp/$side.db"

@@ -211,7 +211,7 @@ bool queue_external_metric(const struct cluster *c, const char *name,
 void traffic_sync(struct cluster *c);
 /* traffic.c: pod p's cpu time and served requests so far (c->use plus
  * what its fluid cohort has not yet brought in; a pass over many pods
- * reads both with traffic_use_read), and its requests queued or in
+ * reads both with traffic_use_flat), and its requests queued or in
  * service after the last fluid tick. */
 double cl_pod_cpu_seconds(const struct cluster *c, uint32_t p);
 double cl_pod_served(const struct cluster *c, uint32_t p);

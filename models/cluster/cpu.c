@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,7 +71,12 @@ struct cpu_state {
 	 * pods in a node's list), and the use since, pod by pod in id order
 	 * (dense, streamed) before each node sums its own */
 	double		*seen, *since;
+	uint32_t	*node_of;	/* the node whose list holds the pod; NONE */
 	size_t		 capseen;
+	struct node_use	*use;		/* per node: its pods' since, in id order */
+	size_t		 capuse;
+	uint64_t	 nchecked, nexact, nbusy_seen;	/* node checks; summed in
+						 * list order; found busy */
 	struct cpu_prof	*prof;
 	size_t		 nprof;
 	bool		 dirty;		/* every pod is rescanned at the next tick */
@@ -91,11 +97,23 @@ struct cpu_state {
 	size_t		 caplv;
 };
 
+/* A node's use since the last check summed in pod id order: `sum`
+ * differs from the list order's sum by rounding only (at most
+ * m x 2^-53 x `abs` each way, m pods), which decides the node unless it
+ * is that close to the threshold (node_busy). */
+struct node_use {
+	double		sum, abs;
+	uint32_t	n;
+};
+
 /* A pod's place in the water-fill: what it asks per unit of weight. */
 struct cpu_level {
 	double		level;
 	uint32_t	id;
 };
+
+/* KS_CPU_VERIFY: node_busy sums every node both ways and compares. */
+static bool verify_sums = false;
 
 /* Grows the per-pod array to hold pod id p. */
 static void
@@ -140,11 +158,15 @@ node_pod_add(struct cpu_state *cs, uint32_t p)
 			cap *= 2;
 		cs->seen = xreallocarray(cs->seen, cap, sizeof *cs->seen);
 		cs->since = xreallocarray(cs->since, cap, sizeof *cs->since);
+		cs->node_of = xreallocarray(cs->node_of, cap, sizeof *cs->node_of);
 		memset(cs->seen + cs->capseen, 0, (cap - cs->capseen) * sizeof *cs->seen);
 		memset(cs->since + cs->capseen, 0, (cap - cs->capseen) * sizeof *cs->since);
+		for (size_t q = cs->capseen; q < cap; q++)
+			cs->node_of[q] = NONE;
 		cs->capseen = cap;
 	}
 	cs->seen[p] = 0;
+	cs->node_of[p] = n;
 }
 
 /* Pod p leaves the store (CL_POD_REMOVED, still on its node's list). */
@@ -159,6 +181,8 @@ node_pod_remove(struct cpu_state *cs, uint32_t p)
 		if (nd->pod[k] == p) {
 			memmove(&nd->pod[k], &nd->pod[k + 1], (nd->n - k - 1) * sizeof *nd->pod);
 			nd->n--;
+			if (p < cs->capseen && cs->node_of[p] == n)
+				cs->node_of[p] = NONE;
 			return;
 		}
 	}
@@ -208,6 +232,7 @@ cpu_new(struct cluster *c)
 	struct cpu_state *cs = xcalloc(1, sizeof *cs);
 	cs->c = c;
 	cs->dirty = true;
+	verify_sums = getenv("KS_CPU_VERIFY") != NULL;
 	cl_watch(c, CL_ON(CL_POD_BOUND) | CL_ON(CL_POD_REMOVED) | CL_ON(CL_POD_LOST) |
 	    CL_ON(CL_NODE_REMOVED), on_change, cs);
 	return cs;
@@ -218,12 +243,19 @@ cpu_free(struct cpu_state *cs)
 {
 	if (cs == NULL)
 		return;
+	if (verify_sums)
+		fprintf(stderr, "kubesim: KS_CPU_VERIFY: %llu node checks agreed "
+		    "(%llu busy), %llu summed in list order only\n",
+		    (unsigned long long)cs->nchecked, (unsigned long long)cs->nbusy_seen,
+		    (unsigned long long)cs->nexact);
 	free(cs->pod);
 	for (size_t n = 0; n < cs->capnode; n++)
 		free(cs->node[n].pod);
 	free(cs->node);
 	free(cs->seen);
 	free(cs->since);
+	free(cs->node_of);
+	free(cs->use);
 	free(cs->prof);
 	free(cs->busy_nodes);
 	free(cs->newly_own);
@@ -364,6 +396,63 @@ rescan(struct cpu_state *cs)
 #define CPU_CHECK_S	10.0
 #define CPU_BUSY_USE	0.75
 
+/* Node n's use since the last check in its list's order (what decides
+ * it): the pods' since from the array's end. */
+static double
+node_used_exact(const struct cpu_state *cs, size_t n)
+{
+	double used = 0;
+	if (n < cs->capnode) {
+		const uint32_t *pod = cs->node[n].pod;
+		for (size_t k = cs->node[n].n; k-- > 0;)
+			used += cs->since[pod[k]];
+	}
+	return used;
+}
+
+/*
+ * Whether node n used more than `limit` cores per second of `span`: the
+ * list order's sum `used` decides (used / span > limit), but the sum in id
+ * order (node_use) is within err = m x 2^-53 x abs of it each way (each
+ * of m - 1 additions rounds by at most 2^-53 of a partial sum, at most
+ * abs), so the two sums are at most 2 err apart; taken four times over,
+ * with the rounding of lo and hi. Division by span > 0 is monotonic, so
+ * lo / span > limit means used / span > limit, and hi / span <= limit
+ * means it is not. Only a node that close to its threshold, or whose
+ * count disagrees, is summed again in list order. KS_CPU_VERIFY sums every
+ * node so and aborts on a different answer.
+ */
+static bool
+node_busy(struct cpu_state *cs, size_t n, double span, double limit)
+{
+	bool fast = false, decided = false;
+	size_t m = n < cs->capnode ? cs->node[n].n : 0;
+	if (n < cs->capuse && cs->use[n].n == m) {
+		const struct node_use *u = &cs->use[n];
+		double err = ((double)m + 2) * 0x1p-50 * u->abs + fabs(u->sum) * 0x1p-50;
+		double lo = u->sum - err, hi = u->sum + err;
+		if (lo / span > limit)
+			fast = decided = true;
+		else if (hi / span <= limit)
+			decided = true;	/* fast = false */
+	}
+	if (decided && !verify_sums) {
+		cs->nchecked++;
+		cs->nbusy_seen += fast;
+		return fast;
+	}
+	bool exact = node_used_exact(cs, n) / span > limit;
+	cs->nchecked++;
+	cs->nexact += !decided;
+	cs->nbusy_seen += exact;
+	if (decided && exact != fast) {
+		fprintf(stderr, "kubesim: KS_CPU_VERIFY: node %zu: summed in id order %s, "
+		    "in list order %s\n", n, fast ? "busy" : "not busy", exact ? "busy" : "not busy");
+		abort();
+	}
+	return exact;
+}
+
 static void
 check_nodes(struct cpu_state *cs)
 {
@@ -371,33 +460,43 @@ check_nodes(struct cpu_state *cs)
 	double span = cs->now_s - cs->checked_s;
 	cs->checked_s = cs->now_s;
 	cs->nbusy = 0;
-	traffic_check_begin(c);	/* every parked Service at once, then each pod */
+	traffic_use_begin(c);	/* every parked Service at once, then each pod */
 	/* Each pod's use since the last check, in id order (the pods' data
-	 * streams in; only what a node's list holds is read below). */
+	 * streams in), added to its node's in that order. */
 	size_t np = c->npods < cs->capseen ? c->npods : cs->capseen;
 	traffic_pods_since(c, np, cs->seen, cs->since);
+	if (cs->capuse < c->nnodes) {
+		free(cs->use);
+		cs->capuse = c->nnodes;
+		cs->use = xcalloc(cs->capuse, sizeof *cs->use);
+	}
+	memset(cs->use, 0, c->nnodes * sizeof *cs->use);
 	const double *since = cs->since;
+	const uint32_t *node_of = cs->node_of;
+	struct node_use *use = cs->use;
+	size_t nnodes = c->nnodes;
+	for (size_t p = 0; p < np; p++) {
+		uint32_t n = node_of[p];
+		if (n < nnodes) {
+			use[n].sum += since[p];
+			use[n].abs += fabs(since[p]);
+			use[n].n++;
+		}
+	}
 	for (size_t n = 0; n < c->nnodes; n++) {
 		const struct cl_node *nd = &c->nodes[n];
 		if (nd->state == NODE_DELETED)
 			continue;
-		double used = 0;
-		if (n < cs->capnode) {
-			/* the node's list order: the array from its end */
-			const uint32_t *pod = cs->node[n].pod;
-			for (size_t k = cs->node[n].n; k-- > 0;)
-				used += since[pod[k]];
-		}
-		if (span > 0 && used / span > CPU_BUSY_USE * node_cores(nd) &&
-		    node_cores(nd) > 0) {
-			KS_GROW(cs->busy_nodes, cs->capbusy, cs->nbusy + 1);
-			cs->busy_nodes[cs->nbusy++] = (uint32_t)n;
-			/* its pods' demands are shared out per pod from now on */
-			for (uint32_t p = nd->first_pod; p != NONE; p = c->pods[p].node_next) {
-				int32_t i = pod_profile(c, p);
-				if (i >= 0 && (size_t)i < cs->nprof)
-					set_own_caps(cs, i);
-			}
+		if (!(span > 0) || !(node_cores(nd) > 0) ||
+		    !node_busy(cs, n, span, CPU_BUSY_USE * node_cores(nd)))
+			continue;
+		KS_GROW(cs->busy_nodes, cs->capbusy, cs->nbusy + 1);
+		cs->busy_nodes[cs->nbusy++] = (uint32_t)n;
+		/* its pods' demands are shared out per pod from now on */
+		for (uint32_t p = nd->first_pod; p != NONE; p = c->pods[p].node_next) {
+			int32_t i = pod_profile(c, p);
+			if (i >= 0 && (size_t)i < cs->nprof)
+				set_own_caps(cs, i);
 		}
 	}
 	cs->active = cs->throttle || cs->nbusy > 0;

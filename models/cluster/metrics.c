@@ -9,7 +9,9 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "models/cluster/controllers.h"
 #include "models/cluster/traffic_int.h"
@@ -22,6 +24,8 @@ struct metrics {
 	double			*cpu_at_scrape;
 	double			*served_at_scrape;
 	size_t			 cap;
+	bool			 verify;	/* KS_METRICS_VERIFY: each read checked */
+	uint64_t		 nverified;
 	bool			*read;		/* by Deployment: an autoscaler reads it */
 	double			*idle;		/* by Deployment read: its idle cores */
 	size_t			 nread;
@@ -52,6 +56,21 @@ pod_is_running(const struct cl_pod *pd)
 	    pd->phase == POD_TERMINATING) && pd->started != 0 && !pd->lost;	/* warm: < 0 */
 }
 
+/* KS_METRICS_VERIFY: the flat read (traffic_use_flat) must give the bits
+ * of the pod accessors, which settle the pod's cohort themselves. */
+static void
+verify_read(const struct cluster *c, uint32_t p, double cpu, double served)
+{
+	double want_cpu = cl_pod_cpu_seconds(c, p), want_served = cl_pod_served(c, p);
+	if (memcmp(&cpu, &want_cpu, sizeof cpu) != 0 ||
+	    memcmp(&served, &want_served, sizeof served) != 0) {
+		fprintf(stderr, "kubesim: KS_METRICS_VERIFY: pod %u read %.17g cpu s, "
+		    "%.17g served; its accessors say %.17g, %.17g\n", p, cpu, served,
+		    want_cpu, want_served);
+		abort();
+	}
+}
+
 #define SCRAPE_AHEAD	16	/* pods prefetched ahead */
 
 static void
@@ -68,8 +87,9 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 	const bool *reads = ms->read;
 	const double *idles = ms->idle;
 	size_t npods = c->npods, nread = ms->nread;
-	struct traffic_use_reader use;
-	traffic_use_reader_init(c, &use);
+	traffic_use_begin(c);	/* every parked Service at once, then each pod */
+	struct traffic_flat use;
+	traffic_flat_init(c, &use);
 	for (size_t i = 0; i < npods; i++) {
 		const struct cl_pod *pd = &pods[i];
 		struct cl_pod_metrics *pm = &m[i];
@@ -87,7 +107,11 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 			continue;
 		double idle = idles[pd->deploy];
 		double cpu, served;
-		traffic_use_read(c, &use, (uint32_t)i, &cpu, &served);
+		traffic_use_flat(&use, (uint32_t)i, &cpu, &served);
+		if (ms->verify) {
+			verify_read(c, (uint32_t)i, cpu, served);
+			ms->nverified++;
+		}
 		if (pm->at > 0 && pm->at >= pd->started) {
 			double dt = sim_ns_to_s(now - pm->at);
 			double cores = idle + (cpu - cpu_at[i]) / dt;
@@ -140,6 +164,7 @@ metrics_create(struct cluster *c)
 {
 	struct metrics *ms = xcalloc(1, sizeof *ms);
 	ms->c = c;
+	ms->verify = getenv("KS_METRICS_VERIFY") != NULL;
 	cl_watch(c, CL_ON(CL_POD_ADDED) | CL_ON(CL_POD_STARTED), on_change, ms);
 	return ms;
 }
@@ -170,6 +195,9 @@ static void
 metrics_destroy(struct cluster *c)
 {
 	struct metrics *ms = metrics_ctl(c);
+	if (ms->verify)
+		fprintf(stderr, "kubesim: KS_METRICS_VERIFY: %llu reads agreed\n",
+		    (unsigned long long)ms->nverified);
 	free(ms->m);
 	free(ms->cpu_at_scrape);
 	free(ms->served_at_scrape);

@@ -118,9 +118,9 @@ struct traffic {
 	struct cpu_state	*cpu;		/* limits, busy nodes, releases (cpu.h) */
 	struct probe_load	*probes;	/* HTTP probes against the load */
 	struct park_state	 park;
-	uint32_t		*kbase;		/* traffic_check_begin: per profile */
-	double			*kcpu;		/* each cohort's cpu, flat */
-	size_t			 capkcpu;
+	uint32_t		*kbase;		/* traffic_use_begin: per profile */
+	double			*kuse;		/* each cohort's cpu and served, flat pairs */
+	size_t			 capkuse;	/* pairs */
 };
 
 static inline struct traffic *
@@ -214,53 +214,53 @@ traffic_pod_cpu(const struct cluster *c, uint32_t p)
 	return own + (tr->serve->p[me->set].coh.k[me->k].cpu - me->off_cpu);
 }
 
-/* cl_pod_usage for a pass over many pods in id order (the metrics
- * scrape): a run of pods of one Service looks its cohorts up once. */
-struct traffic_use_reader {
-	const struct traffic	*tr;
-	const struct cohort_pod	*cp;	/* tr->cp, or NULL: no pod in a cohort */
+/*
+ * Passes over every pod in id order (the cpu check, the metrics scrape):
+ * traffic_use_begin settles every parked Service's cohorts and lays their
+ * cpu and served counts out flat (pairs from kbase[set]: a few cache lines
+ * instead of each Service's kilobytes of state, which pods in id order
+ * would visit at random); then traffic_use_flat reads pod p's cpu seconds
+ * and served count (cl_pod_usage), the same bits, until a pod or cohort
+ * changes. traffic_pods_since takes the cpu seconds of pods 0..n-1:
+ * since[p] the use since seen[p], which becomes the cpu seconds now.
+ */
+void traffic_use_begin(struct cluster *c);
+void traffic_pods_since(const struct cluster *c, size_t n, double *seen, double *since);
+
+/* What traffic_use_flat reads, in locals of the pass. */
+struct traffic_flat {
+	const struct cl_pod_use	*use;
+	const struct cohort_pod	*cp;	/* NULL: no pod in a cohort */
 	size_t			 ncp;
-	int32_t			 set;	/* the cohorts `k` belong to; -1: none */
-	const struct cohort	*k;
+	const uint32_t		*kbase;
+	const double		*kuse;
 };
 
-/* Starts a pass (the pods' places do not move during it). */
 static inline void
-traffic_use_reader_init(const struct cluster *c, struct traffic_use_reader *r)
+traffic_flat_init(const struct cluster *c, struct traffic_flat *f)
 {
-	r->tr = tr_of(c);
-	bool any = r->tr != NULL && r->tr->serve != NULL;
-	r->cp = any ? r->tr->cp : NULL;
-	r->ncp = any ? r->tr->capcp : 0;
-	r->set = -1;
-	r->k = NULL;
+	const struct traffic *tr = tr_of(c);
+	bool any = tr != NULL && tr->serve != NULL;
+	f->use = c->use;
+	f->cp = any ? tr->cp : NULL;
+	f->ncp = any ? tr->capcp : 0;
+	f->kbase = any ? tr->kbase : NULL;
+	f->kuse = any ? tr->kuse : NULL;
 }
 
 static inline void
-traffic_use_read(const struct cluster *c, struct traffic_use_reader *r, uint32_t p,
-    double *cpu, double *served)
+traffic_use_flat(const struct traffic_flat *f, uint32_t p, double *cpu, double *served)
 {
-	*cpu = c->use[p].cpu_seconds;
-	*served = c->use[p].served;
-	if (p >= r->ncp || r->cp[p].k < 0)
-		return;
-	const struct cohort_pod *me = &r->cp[p];
-	if (me->set != r->set) {
-		park_settle_members(c, (size_t)me->set);
-		r->set = me->set;
-		r->k = r->tr->serve->p[me->set].coh.k;
+	double own_cpu = f->use[p].cpu_seconds, own_served = f->use[p].served;
+	if (p < f->ncp && f->cp[p].k >= 0) {	/* its cohort's share too */
+		const struct cohort_pod *me = &f->cp[p];
+		const double *k = &f->kuse[2 * ((size_t)f->kbase[me->set] + (uint32_t)me->k)];
+		*cpu = own_cpu + (k[0] - me->off_cpu);
+		*served = own_served + (k[1] - me->off_served);
+	} else {
+		*cpu = own_cpu + 0;
+		*served = own_served + 0;
 	}
-	const struct cohort *k = &r->k[me->k];
-	*cpu += k->cpu - me->off_cpu;
-	*served += k->served - me->off_served;
 }
-
-/* The same for a check over many pods: traffic_check_begin settles every
- * parked Service's cohorts and lays their cpu out flat (kcpu from
- * kbase[set], a few cache lines instead of each Service's state); then
- * traffic_pods_since takes the cpu seconds of pods 0..n-1 in id order:
- * since[p] the use since seen[p], which becomes the cpu seconds now. */
-void traffic_check_begin(struct cluster *c);
-void traffic_pods_since(const struct cluster *c, size_t n, double *seen, double *since);
 
 #endif

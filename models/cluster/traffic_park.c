@@ -42,7 +42,7 @@ park_fini(struct traffic *tr)
 	free(tr->park.active);
 	free(tr->park.heap);
 	free(tr->kbase);
-	free(tr->kcpu);
+	free(tr->kuse);
 }
 
 /* ---- the wake-ups: a min-heap by until ------------------------------------ */
@@ -357,13 +357,13 @@ park_tick_begin(struct cluster *c, sim_ns now)
 	}
 }
 
-#define CHECK_AHEAD	4	/* profiles prefetched ahead */
+#define USE_AHEAD	4	/* profiles prefetched ahead */
 
 void
-traffic_check_begin(struct cluster *c)
+traffic_use_begin(struct cluster *c)
 {
 	struct traffic *tr = tr_of(c);
-	if (tr->serve == NULL)
+	if (tr == NULL || tr->serve == NULL)
 		return;
 	size_t n = tr->serve->n, total = 0;
 	if (tr->kbase == NULL)
@@ -372,16 +372,25 @@ traffic_check_begin(struct cluster *c)
 	 * asked for ahead) */
 	struct serve_prof *p = tr->serve->p;
 	for (size_t i = 0; i < n; i++) {
-		if (i + CHECK_AHEAD < n) {
-			__builtin_prefetch(&p[i + CHECK_AHEAD].park);
-			__builtin_prefetch(&p[i + CHECK_AHEAD].coh);
+		if (i + USE_AHEAD < n) {
+			__builtin_prefetch(&p[i + USE_AHEAD].park);
+			__builtin_prefetch(&p[i + USE_AHEAD].coh);
 		}
 		park_settle_members(c, i);
 		const struct cohort_set *cs = &p[i].coh;
 		tr->kbase[i] = (uint32_t)total;
-		KS_GROW(tr->kcpu, tr->capkcpu, total + cs->n);
-		for (size_t k = 0; k < cs->n; k++)
-			tr->kcpu[total + k] = cs->k[k].cpu;
+		if (total + cs->n > tr->capkuse) {
+			size_t cap = tr->capkuse ? tr->capkuse : 64;
+			while (cap < total + cs->n)
+				cap *= 2;
+			tr->kuse = xreallocarray(tr->kuse, cap, 2 * sizeof *tr->kuse);
+			tr->capkuse = cap;
+		}
+		double *ku = &tr->kuse[2 * total];
+		for (size_t k = 0; k < cs->n; k++) {
+			ku[2 * k] = cs->k[k].cpu;
+			ku[2 * k + 1] = cs->k[k].served;
+		}
 		total += cs->n;
 	}
 }
@@ -389,19 +398,11 @@ traffic_check_begin(struct cluster *c)
 void
 traffic_pods_since(const struct cluster *c, size_t n, double *seen, double *since)
 {
-	const struct traffic *tr = tr_of(c);
-	const struct cl_pod_use *use = c->use;
-	/* in locals: the stores below cannot move them */
-	const struct cohort_pod *cp = tr != NULL && tr->serve != NULL ? tr->cp : NULL;
-	size_t ncp = cp != NULL ? tr->capcp : 0;
-	const uint32_t *kbase = cp != NULL ? tr->kbase : NULL;
-	const double *kcpu = cp != NULL ? tr->kcpu : NULL;
+	struct traffic_flat f;
+	traffic_flat_init(c, &f);
 	for (size_t p = 0; p < n; p++) {
-		double own = use[p].cpu_seconds, cpu;
-		if (p < ncp && cp[p].k >= 0)	/* its cohort's share too */
-			cpu = own + (kcpu[kbase[cp[p].set] + (uint32_t)cp[p].k] - cp[p].off_cpu);
-		else
-			cpu = own + 0;
+		double cpu, served;
+		traffic_use_flat(&f, (uint32_t)p, &cpu, &served);
 		since[p] = cpu - seen[p];
 		seen[p] = cpu;
 	}

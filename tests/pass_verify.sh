@@ -1,0 +1,52 @@
+#!/bin/sh
+# pass_verify.sh - the passes over every pod take shortcuts that must give
+# the same bits as the plain way: the 10 s CPU check sums each node's use in
+# pod id order and decides by a rounding bound, summing in the node list's
+# order only near the threshold (models/cluster/cpu.c, node_busy), and the
+# metrics scrape reads each pod's cpu time and served count from flat
+# copies of its cohort's sums (traffic_use_flat). KS_CPU_VERIFY decides
+# every node both ways and KS_METRICS_VERIFY reads every pod both ways; a
+# disagreement aborts the run. Each case also checks that the shortcuts
+# were taken (the counts printed at the end of the run).
+. "$(dirname "$0")/lib.sh"
+
+# verify NAME SCENARIO [RUN OPTIONS]: runs it with both checks on.
+verify() {
+	name=$1 scn=$2
+	shift 2
+	KS_CPU_VERIFY=1 KS_METRICS_VERIFY=1 "$KUBESIM" run "$scn" -q --out "$TMP/$name.db" \
+	    "$@" 2> "$TMP/$name.err"
+	check_eq "$name: the run agrees with itself" $? 0
+	cpu=$(sed -n 's/^kubesim: KS_CPU_VERIFY: \([0-9]*\) node checks agreed (\([0-9]*\) busy).*/\1 \2/p' \
+	    "$TMP/$name.err" | tail -1)
+	reads=$(sed -n 's/^kubesim: KS_METRICS_VERIFY: \([0-9]*\) reads agreed/\1/p' \
+	    "$TMP/$name.err" | tail -1)
+	set -- $cpu
+	nchecks=${1:-0} nbusy=${2:-0}
+	nreads=${reads:-0}
+}
+
+# The limits scenario's shape at a hundredth: HPAs, the Cluster Autoscaler,
+# node failures, diurnal traffic, parked Services, a day.
+verify limits "$KS_SRCDIR/tests/data/limits_small.yaml"
+check_range "limits: nodes checked" "$nchecks" 100000 10000000
+check_range "limits: pods read by the scrape" "$nreads" 1000000 100000000
+
+# Both traffic modes of a node whose pods use all of its core (busy: the
+# bound decides above the threshold), and of limits and releases.
+for m in fluid request; do
+	verify "contend_$m" "$KS_SRCDIR/tests/cpu/contend.yaml" --traffic-mode $m
+	check_range "contend $m: busy nodes found" "$nbusy" 1 100000
+	for f in throttle release probes; do
+		verify "${f}_$m" "$KS_SRCDIR/tests/cpu/$f.yaml" --traffic-mode $m --duration 2h
+		check_range "$f $m: nodes checked" "$nchecks" 1 10000000
+	done
+done
+
+# A bundled scenario with an HPA on a rising load, and the e-commerce one.
+verify ecommerce "$KS_SRCDIR/scenarios/ecommerce.yaml" --duration 6h
+check_range "ecommerce: pods read by the scrape" "$nreads" 1 100000000
+verify iot "$KS_SRCDIR/scenarios/iot.yaml" --duration 6h
+check_range "iot: nodes checked" "$nchecks" 1 10000000
+
+finish

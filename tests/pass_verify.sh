@@ -4,9 +4,11 @@
 # pod id order and decides by a rounding bound, summing in the node list's
 # order only near the threshold (models/cluster/cpu.c, node_busy), and the
 # metrics scrape reads each pod's cpu time and served count from flat
-# copies of its cohort's sums (traffic_use_flat). KS_CPU_VERIFY decides
-# every node both ways and KS_METRICS_VERIFY reads every pod both ways; a
-# disagreement aborts the run. Each case also checks that the shortcuts
+# copies of its cohort's sums (traffic_use_flat), and the HPA's walks skip
+# what has not changed (horizontal.c: hz_memo, hz_pods, metrics_uniform).
+# KS_CPU_VERIFY decides every node both ways, KS_METRICS_VERIFY reads every
+# pod both ways and KS_HPA_MEMO_VERIFY walks every HPA's pods whenever a
+# shortcut was taken; a disagreement aborts the run. Each case also checks that the shortcuts
 # were taken (the counts printed at the end of the run).
 . "$(dirname "$0")/lib.sh"
 
@@ -14,7 +16,7 @@
 verify() {
 	name=$1 scn=$2
 	shift 2
-	KS_CPU_VERIFY=1 KS_METRICS_VERIFY=1 "$KUBESIM" run "$scn" -q --out "$TMP/$name.db" \
+	KS_CPU_VERIFY=1 KS_METRICS_VERIFY=1 KS_HPA_MEMO_VERIFY=1 "$KUBESIM" run "$scn" -q --out "$TMP/$name.db" \
 	    "$@" 2> "$TMP/$name.err"
 	check_eq "$name: the run agrees with itself" $? 0
 	cpu=$(sed -n 's/^kubesim: KS_CPU_VERIFY: \([0-9]*\) node checks agreed (\([0-9]*\) busy).*/\1 \2/p' \

@@ -524,6 +524,7 @@ struct cohort_run {
 	uint64_t	 memo_hits;	/* horizontal_memo_hits */
 	uint64_t	 memo_skips, memo_stale;
 	uint64_t	 repeats, repeat_stale;	/* horizontal_repeats, _repeat_stale */
+	uint64_t	 uniform_walks;		/* horizontal_uniform_walks */
 };
 
 /* The HPA's syncs compute every metric result again (horizontal_use_memo
@@ -600,6 +601,7 @@ cohort_run_steady(bool cohorts, bool counts, int32_t lb, bool steady, struct coh
 	out->memo_stale = horizontal_memo_stale(c);
 	out->repeats = horizontal_repeats(c);
 	out->repeat_stale = horizontal_repeat_stale(c);
+	out->uniform_walks = horizontal_uniform_walks(c);
 	struct cl_serve_stats st;
 	cl_serve_stats(c, 0, &st);
 	out->offered = st.offered;
@@ -951,7 +953,8 @@ test_cohorts_match_pods(void)
  * without looking at the pods (their Deployment's pods_rev unchanged)
  * finds them, when it looks all the same (horizontal_verify_memo), what
  * the memo says, as does a walk that read only the samples of pods whose
- * state had not changed (hz_pods), and a state reconciled at every sync
+ * state had not changed (hz_pods) or not even those, every pod of the
+ * Deployment having the same (metrics_uniform), and a state reconciled at every sync
  * alongside gives every sync's result and conditions.
  */
 /* 20 to 100 req/s, a new rate every minute (a wave of 10 minutes). */
@@ -986,6 +989,12 @@ test_hpa_memo_matches(void)
 		CHECK(f.memo_hits >= 20);
 		CHECK(f.memo_skips >= f.memo_hits / 2);
 		CHECK_INT(f.memo_stale, 0);
+		/* evenly balanced, one cohort: every pod the same sample,
+		 * walks that read none (checked against reading them) */
+		if (counts && lb == 0)
+			CHECK(f.uniform_walks >= 10);
+		if (!counts)
+			CHECK_INT(f.uniform_walks, 0);
 		CHECK(f.repeats >= 20);
 		CHECK_INT(f.repeat_stale, 0);
 		CHECK_INT(g.repeat_stale, 0);

@@ -160,6 +160,10 @@ struct cl_pod_metrics {
 	sim_ns	at;		/* the sample's time */
 };
 const struct cl_pod_metrics *metrics_of(struct cluster *c, uint32_t pod);
+/* metrics.c: whether every pod of Deployment d has the same sample as the
+ * HPA reads it (has; cpu, rps and time when it has), *s, since the last
+ * scrape; false when not known. */
+bool metrics_uniform(const struct cluster *c, uint32_t d, struct cl_pod_metrics *s);
 /* metrics.c: every pod's latest sample, by pod id (valid until a pod is
  * added). */
 const struct cl_pod_metrics *metrics_table(struct cluster *c);
@@ -195,6 +199,10 @@ uint64_t horizontal_memo_stale(const struct cluster *c);
 void horizontal_use_repeat(struct cluster *c, bool on);
 uint64_t horizontal_repeats(const struct cluster *c);
 uint64_t horizontal_repeat_stale(const struct cluster *c);
+/* horizontal.c: walks that read no pod's sample, every pod of the
+ * Deployment having the same (metrics_uniform): one key per run of pods of
+ * one state class. */
+uint64_t horizontal_uniform_walks(const struct cluster *c);
 size_t vertical_count(const struct cluster *c);
 /* horizontal.c, vertical.c: the Deployment autoscaler i scales (whose pods'
  * samples it reads). */

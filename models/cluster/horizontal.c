@@ -158,6 +158,9 @@ struct hz_pods {
 	uint64_t	 state_rev;	/* the Deployment's when found */
 	uint32_t	*pod, *cls;
 	size_t		 n, cap;
+	/* runs of consecutive pods of one class: the first's index, length */
+	uint32_t	*run_at, *run_len;
+	size_t		 nrun, caprun;
 	struct hz_key	*cls_key;
 	uint32_t	 ncls;
 	size_t		 capcls;
@@ -215,6 +218,7 @@ struct horizontal {
 	bool				 abort_stale;
 	uint64_t			 memo_hits, memo_skips, memo_stale;
 	uint64_t			 repeats, repeat_stale;
+	uint64_t			 uniform_walks;
 	struct hpa_metric_result	*res;	/* metric results computed ahead */
 	size_t				 cap_res;
 	struct hz_id			*ids;
@@ -278,6 +282,12 @@ uint64_t
 horizontal_repeats(const struct cluster *c)
 {
 	return hz_of(c)->repeats;
+}
+
+uint64_t
+horizontal_uniform_walks(const struct cluster *c)
+{
+	return hz_of(c)->uniform_walks;
 }
 
 uint64_t
@@ -839,6 +849,17 @@ hz_pods_add(struct hz_pods *pc, uint32_t p, const struct hz_key *k)
 		KS_GROW(pc->pod, pc->cap, pc->n + 1);
 		KS_GROW(pc->cls, cap, pc->n + 1);
 	}
+	if (pc->n > 0 && pc->cls[pc->n - 1] == cls)
+		pc->run_len[pc->nrun - 1]++;
+	else {
+		if (pc->nrun == pc->caprun) {
+			size_t cap = pc->caprun;
+			KS_GROW(pc->run_at, pc->caprun, pc->nrun + 1);
+			KS_GROW(pc->run_len, cap, pc->nrun + 1);
+		}
+		pc->run_at[pc->nrun] = (uint32_t)pc->n;
+		pc->run_len[pc->nrun++] = 1;
+	}
 	pc->pod[pc->n] = p;
 	pc->cls[pc->n++] = cls;
 	return true;
@@ -904,7 +925,22 @@ hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_n
 	struct hz_pods *pc = &h->pods;
 	int32_t nd = 0;
 	bool resampled = pc->ok && pc->state_rev == d->pods_state_rev && !hz->no_memo;
-	if (resampled) {
+	struct cl_pod_metrics same;
+	if (resampled && !hz->one_by_one && metrics_uniform(c, h->deploy, &same)) {
+		/* every pod the same sample: a run of one class is one key,
+		 * entered as its pods one by one would be (the first pod as
+		 * any, the others the last entry's) */
+		hz->uniform_walks++;
+		for (size_t r = 0; r < pc->nrun; r++) {
+			size_t j = pc->run_at[r];
+			uint32_t p = pc->pod[j], len = pc->run_len[r];
+			struct hz_key k;
+			hz_key_sample(&pc->cls_key[pc->cls[j]], &same, &k);
+			nd += k.deleting ? 0 : (int32_t)len;
+			hz_enter(c, hz, &e, p, &k);
+			e.pods[e.last].count += len - 1;
+		}
+	} else if (resampled) {
 		for (size_t j = 0; j < pc->n; j++) {
 			uint32_t p = pc->pod[j];
 			struct hz_key k;
@@ -918,7 +954,7 @@ hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_n
 		/* the classes hold while no state changes but for a Ready
 		 * pod's leaving its initialization period (with the time) */
 		bool ok = !memory;
-		pc->n = pc->ncls = 0;
+		pc->n = pc->ncls = pc->nrun = 0;
 		for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next) {
 			/* the next pod's line loads while this one is read */
 			uint32_t next = c->pods[p].dep_next;
@@ -1410,6 +1446,8 @@ horizontal_destroy(struct cluster *c)
 		free(hz->hpas[i].pods.pod);
 		free(hz->hpas[i].pods.cls);
 		free(hz->hpas[i].pods.cls_key);
+		free(hz->hpas[i].pods.run_at);
+		free(hz->hpas[i].pods.run_len);
 	}
 	for (size_t i = 0; i < hz->nshadows; i++)
 		hpa_state_fini(&hz->shadows[i]);

@@ -16,6 +16,18 @@
 #include "models/cluster/controllers.h"
 #include "models/cluster/traffic_int.h"
 
+/* A Deployment's pods' samples at the last scrape as the HPA reads them
+ * (has, and cpu, rps and time when it has): whether all were equal, and
+ * to what; it stands while the Deployment's pods_rev is `rev` (a sample
+ * that changes later moves pods_rev on, but for its time, which only a
+ * scrape changes). */
+struct deploy_samples {
+	uint32_t		pass;	/* the scrape that saw its pods */
+	bool			uniform;
+	uint64_t		rev;
+	struct cl_pod_metrics	s;
+};
+
 /* By pod id: the latest samples (what metrics_table lends the HPA and
  * VPA), and the cpu time and served requests at the last scrape. */
 struct metrics {
@@ -28,7 +40,9 @@ struct metrics {
 	uint64_t		 nverified;
 	bool			*read;		/* by Deployment: an autoscaler reads it */
 	double			*idle;		/* by Deployment read: its idle cores */
+	struct deploy_samples	*same;		/* by Deployment read */
 	size_t			 nread;
+	uint32_t		 pass;		/* scrapes so far */
 };
 
 static struct metrics *
@@ -71,6 +85,38 @@ verify_read(const struct cluster *c, uint32_t p, double cpu, double served)
 	}
 }
 
+/* Pod sample pm into its Deployment's tally of this scrape (pass). */
+static inline void
+same_add(struct deploy_samples *ds, uint32_t pass, const struct cl_pod_metrics *pm)
+{
+	struct cl_pod_metrics s = { .has = pm->has };
+	if (pm->has) {
+		s.cpu_milli = pm->cpu_milli;
+		s.rps_milli = pm->rps_milli;
+		s.at = pm->at;
+	}
+	if (ds->pass != pass) {
+		ds->pass = pass;
+		ds->uniform = true;
+		ds->s = s;
+	} else if (ds->uniform && (s.has != ds->s.has || s.cpu_milli != ds->s.cpu_milli ||
+	    s.rps_milli != ds->s.rps_milli || s.at != ds->s.at))
+		ds->uniform = false;
+}
+
+bool
+metrics_uniform(const struct cluster *c, uint32_t d, struct cl_pod_metrics *s)
+{
+	const struct metrics *ms = metrics_ctl((struct cluster *)c);
+	if (ms->same == NULL || d >= ms->nread)
+		return false;
+	const struct deploy_samples *ds = &ms->same[d];
+	if (ds->pass == 0 || !ds->uniform || ds->rev != c->deploys[d].pods_rev)
+		return false;
+	*s = ds->s;
+	return true;
+}
+
 #define SCRAPE_AHEAD	16	/* pods prefetched ahead */
 
 static void
@@ -90,44 +136,52 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 	traffic_use_begin(c);	/* every parked Service at once, then each pod */
 	struct traffic_flat use;
 	traffic_flat_init(c, &use);
+	struct deploy_samples *same = ms->same;
+	uint32_t pass = ++ms->pass;
 	for (size_t i = 0; i < npods; i++) {
 		const struct cl_pod *pd = &pods[i];
 		struct cl_pod_metrics *pm = &m[i];
 		/* a pod's line is 256 bytes from the last: ask ahead */
 		if (i + SCRAPE_AHEAD < npods)
 			__builtin_prefetch(&pods[i + SCRAPE_AHEAD]);
-		if (!pod_is_running(pd)) {	/* a free pod is not running */
-			if (pd->phase != POD_FREE && pm->has) {
+		if (pd->phase == POD_FREE || pd->deploy >= nread || !reads[pd->deploy])
+			continue;	/* no autoscaler reads it */
+		if (!pod_is_running(pd)) {
+			if (pm->has) {
 				pm->has = false;
 				deploys[pd->deploy].pods_rev++;
 			}
-			continue;
+		} else {
+			double idle = idles[pd->deploy];
+			double cpu, served;
+			traffic_use_flat(&use, (uint32_t)i, &cpu, &served);
+			if (ms->verify) {
+				verify_read(c, (uint32_t)i, cpu, served);
+				ms->nverified++;
+			}
+			if (pm->at > 0 && pm->at >= pd->started) {
+				double dt = sim_ns_to_s(now - pm->at);
+				double cores = idle + (cpu - cpu_at[i]) / dt;
+				int64_t cpu_milli = (int64_t)(cores * 1000.0 + 0.5);
+				int64_t rps_milli = (int64_t)((served - served_at[i]) / dt *
+				    1000.0 + 0.5);
+				/* the sample's time is not part of what changed */
+				if (!pm->has || cpu_milli != pm->cpu_milli ||
+				    rps_milli != pm->rps_milli)
+					deploys[pd->deploy].pods_rev++;
+				pm->cpu_milli = cpu_milli;
+				pm->rps_milli = rps_milli;
+				pm->has = true;
+			}
+			pm->at = now;
+			cpu_at[i] = cpu;
+			served_at[i] = served;
 		}
-		if (pd->deploy >= nread || !reads[pd->deploy])
-			continue;
-		double idle = idles[pd->deploy];
-		double cpu, served;
-		traffic_use_flat(&use, (uint32_t)i, &cpu, &served);
-		if (ms->verify) {
-			verify_read(c, (uint32_t)i, cpu, served);
-			ms->nverified++;
-		}
-		if (pm->at > 0 && pm->at >= pd->started) {
-			double dt = sim_ns_to_s(now - pm->at);
-			double cores = idle + (cpu - cpu_at[i]) / dt;
-			int64_t cpu_milli = (int64_t)(cores * 1000.0 + 0.5);
-			int64_t rps_milli = (int64_t)((served - served_at[i]) / dt * 1000.0 + 0.5);
-			/* the sample's time is not part of what changed */
-			if (!pm->has || cpu_milli != pm->cpu_milli || rps_milli != pm->rps_milli)
-				deploys[pd->deploy].pods_rev++;
-			pm->cpu_milli = cpu_milli;
-			pm->rps_milli = rps_milli;
-			pm->has = true;
-		}
-		pm->at = now;
-		cpu_at[i] = cpu;
-		served_at[i] = served;
+		same_add(&same[pd->deploy], pass, pm);
 	}
+	for (size_t d = 0; d < nread; d++)
+		if (same[d].pass == pass)
+			same[d].rev = deploys[d].pods_rev;
 	sim_after(sim, c->t.metrics_resolution, PRIO_METRICS, on_scrape, ms, 0);
 }
 
@@ -183,6 +237,7 @@ metrics_start(struct cluster *c)
 		ms->read[vertical_target(c, i)] = true;
 	/* A Deployment's Service and its profile are set before the start. */
 	ms->idle = xcalloc(ms->nread ? ms->nread : 1, sizeof *ms->idle);
+	ms->same = xcalloc(ms->nread ? ms->nread : 1, sizeof *ms->same);
 	for (size_t i = 0; i < ms->nread; i++) {
 		const struct cl_deploy *d = &c->deploys[i];
 		int32_t prof = d->service != NONE ? c->services[d->service].profile : -1;
@@ -203,6 +258,7 @@ metrics_destroy(struct cluster *c)
 	free(ms->served_at_scrape);
 	free(ms->read);
 	free(ms->idle);
+	free(ms->same);
 	free(ms);
 }
 

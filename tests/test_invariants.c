@@ -124,6 +124,10 @@ test_invariants(enum cl_traffic_mode mode)
 	dp->first_pod = c->pods[first].dep_next;
 	CHECK(check(c, t.duration, "pods conserved across phases") >= 1);
 	dp->first_pod = first;
+	/* a Ready count out of step with the Deployment's pods */
+	dp->nready++;
+	CHECK(check(c, t.duration, "pods conserved across phases") >= 1);
+	dp->nready--;
 	/* a bound pod asking for more than its node has */
 	uint32_t bound = NONE;
 	for (size_t i = 0; i < c->npods && bound == NONE; i++)

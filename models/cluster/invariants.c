@@ -68,7 +68,7 @@ check_pods(struct inv *v, const struct cluster *c)
 	uint8_t *seen = xcalloc(c->npods + 1, 1);
 	size_t listed = 0;
 	for (size_t d = 0; d < c->ndeploys && why == NULL; d++) {
-		size_t not_deleting = 0;
+		size_t not_deleting = 0, ready = 0;
 		for (uint32_t p = c->deploys[d].first_pod; p != NONE && why == NULL;
 		    p = c->pods[p].dep_next) {
 			if (p >= c->npods || c->pods[p].phase == POD_FREE || seen[p] ||
@@ -79,8 +79,13 @@ check_pods(struct inv *v, const struct cluster *c)
 				seen[p] = 1;
 				listed++;
 				not_deleting += !c->pods[p].deleting;
+				ready += !c->pods[p].deleting && c->pods[p].phase == POD_READY;
 			}
 		}
+		if (why == NULL && ready != c->deploys[d].nready)
+			why = xasprintf("Deployment %s counts %u pods Ready, its list holds %zu "
+			    "Ready not being deleted", c->deploys[d].d->name,
+			    c->deploys[d].nready, ready);
 		if (why == NULL && not_deleting != c->deploys[d].npods)
 			why = xasprintf("Deployment %s counts %u pods, its list holds %zu not "
 			    "being deleted", c->deploys[d].d->name, c->deploys[d].npods,

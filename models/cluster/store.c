@@ -276,10 +276,7 @@ deploy_template(const struct cluster *c, uint32_t deploy)
 uint32_t
 deploy_ready(const struct cluster *c, uint32_t deploy)
 {
-	uint32_t n = 0;
-	for (uint32_t p = c->deploys[deploy].first_pod; p != NONE; p = c->pods[p].dep_next)
-		n += c->pods[p].phase == POD_READY && !c->pods[p].deleting;
-	return n;
+	return c->deploys[deploy].nready;
 }
 
 uint32_t

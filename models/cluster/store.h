@@ -160,6 +160,7 @@ struct cl_deploy {
 	int32_t			 replicas;	/* spec.replicas, changed by the HPA */
 	uint32_t		 first_pod;
 	uint32_t		 npods;	/* not deleting */
+	uint32_t		 nready;	/* Ready and not deleting (deploy_ready) */
 	/* Moves on whenever something an autoscaler reads of its pods may
 	 * have changed: a pod added or removed, its phase, Ready condition or
 	 * deletion (store_pods.c), its metrics-server sample (metrics.c). */

@@ -29,6 +29,12 @@ pod_set_phase(struct cluster *c, uint32_t p, enum pod_phase ph)
 		c->pods_running--;
 	if (!was_running && is_running)
 		c->pods_running++;
+	if (!pd->deleting && (pd->phase == POD_READY) != (ph == POD_READY)) {
+		if (ph == POD_READY)
+			c->deploys[pd->deploy].nready++;
+		else
+			c->deploys[pd->deploy].nready--;
+	}
 	pd->phase = ph;
 }
 
@@ -253,6 +259,8 @@ pod_delete(struct cluster *c, uint32_t p, const char *reason)
 	struct cl_pod *pd = &c->pods[p];
 	if (pd->deleting)
 		return;
+	if (pd->phase == POD_READY)
+		c->deploys[pd->deploy].nready--;
 	pd->deleting = true;
 	pd->deleted_at = sim_now(c->sim);
 	c->deploys[pd->deploy].pods_rev++;

@@ -3,8 +3,9 @@
 # the same bits as the plain way: the 10 s CPU check sums each node's use in
 # pod id order and decides by a rounding bound, summing in the node list's
 # order only near the threshold (models/cluster/cpu.c, node_busy), and the
-# metrics scrape reads each pod's cpu time and served count from flat
-# copies of its cohort's sums (traffic_use_flat), and the HPA's walks skip
+# metrics scrape reads each pod's state from a copy 16 bytes apart (c->run)
+# and its cpu time and served count from flat copies of its cohort's sums
+# (traffic_use_flat), and the HPA's walks skip
 # what has not changed (horizontal.c: hz_memo, hz_pods, metrics_uniform).
 # KS_CPU_VERIFY decides every node both ways, KS_METRICS_VERIFY reads every
 # pod both ways and KS_HPA_MEMO_VERIFY walks every HPA's pods whenever a
@@ -33,6 +34,17 @@ verify() {
 verify limits "$KS_SRCDIR/tests/data/limits_small.yaml"
 check_range "limits: nodes checked" "$nchecks" 100000 10000000
 check_range "limits: pods read by the scrape" "$nreads" 1000000 100000000
+
+# The same with a zone partitioned (its nodes' pods lost, then back) and
+# an API server outage, as tests/chaos.sh appends them; node failures, a
+# scale-down, evictions and the scrape's copy of each pod (c->run) too.
+{ cat "$KS_SRCDIR/tests/data/limits_small.yaml"; echo "failures:"; echo "  scheduled:"
+  echo "    - {at: 2h, action: partitionZone, zone: zone-a, duration: 20m}"
+  echo "    - {at: 5h, action: apiOutage, duration: 5m}"; } > "$TMP/chaos.yaml"
+verify chaos "$TMP/chaos.yaml" --duration 8h
+check_range "chaos: pods read by the scrape" "$nreads" 100000 100000000
+check_range "chaos: pods lost and back" \
+    "$(q "$TMP/chaos.db" "SELECT count(*) FROM events WHERE kind = 'PodNotReady'")" 10 100000
 
 # Both traffic modes of a node whose pods use all of its core (busy: the
 # bound decides above the threshold), and of limits and releases.

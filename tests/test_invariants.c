@@ -135,6 +135,10 @@ test_invariants(enum cl_traffic_mode mode)
 			bound = (uint32_t)i;
 	KS_ASSERT(bound != NONE);
 	int64_t keep = c->pods[bound].req_cpu_milli;
+	/* the scrape's copy of a pod out of step with it */
+	c->run[bound].started++;
+	CHECK(check(c, t.duration, "pods conserved across phases") >= 1);
+	c->run[bound].started--;
 	c->pods[bound].req_cpu_milli = 1900;
 	CHECK_INT(check(c, t.duration, "no node over-committed on requests"), 1);
 	c->pods[bound].req_cpu_milli = keep;

@@ -72,6 +72,7 @@ cl_free(struct cluster *c)
 	}
 	free(c->pods);
 	free(c->use);
+	free(c->run);
 	for (size_t i = 0; i < c->nnodes; i++) {
 		k8s_node_spec_free(c->nodes[i].spec);
 		free(c->nodes[i].spec);

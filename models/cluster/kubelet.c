@@ -204,6 +204,7 @@ on_container_started(struct sim *sim, void *ctx, uint64_t arg)
 		return;
 	sim_ns now = sim_now(sim);
 	pd->started = now;
+	pod_run_sync(c, p);
 	cl_notify(c, CL_POD_STARTED, p);
 	pod_set_phase(c, p, POD_RUNNING);
 	cl_event(c, "PodRunning", pd->name, "%s", c->nodes[pd->node].spec->name);
@@ -231,6 +232,7 @@ kubelet_warm_start(struct cluster *c, uint32_t p)
 	 * initialization period and readiness delay, so its metrics count
 	 * from the first scrape. */
 	pd->started = pd->probe_origin = pd->created = now - SIM_HOUR;
+	pod_run_sync(c, p);
 	if (pd->behave != NULL || pod_probe(pd, 1) != NULL || pod_probe(pd, 2) != NULL) {
 		/* a release that misbehaves, or liveness/startup probes: the
 		 * kubelet plans its containers from now */
@@ -387,6 +389,7 @@ pod_node_back(struct cluster *c, uint32_t p)
 {
 	struct cl_pod *pd = &c->pods[p];
 	pd->lost = false;
+	pod_run_sync(c, p);
 	if (pd->deleting) {
 		/* The kubelet confirms the deletion at once. */
 		pod_free(c, p);

@@ -63,13 +63,6 @@ metrics_table(struct cluster *c)
 	return metrics_ctl(c)->m;
 }
 
-static bool
-pod_is_running(const struct cl_pod *pd)
-{
-	return (pd->phase == POD_RUNNING || pd->phase == POD_READY ||
-	    pd->phase == POD_TERMINATING) && pd->started != 0 && !pd->lost;	/* warm: < 0 */
-}
-
 /* KS_METRICS_VERIFY: the flat read (traffic_use_flat) must give the bits
  * of the pod accessors, which settle the pod's cohort themselves. */
 static void
@@ -81,6 +74,24 @@ verify_read(const struct cluster *c, uint32_t p, double cpu, double served)
 		fprintf(stderr, "kubesim: KS_METRICS_VERIFY: pod %u read %.17g cpu s, "
 		    "%.17g served; its accessors say %.17g, %.17g\n", p, cpu, served,
 		    want_cpu, want_served);
+		abort();
+	}
+}
+
+/* KS_METRICS_VERIFY: the scrape's view of pod p (c->run) must be the pod's. */
+static void
+verify_run(const struct cluster *c, uint32_t p)
+{
+	const struct cl_pod *pd = &c->pods[p];
+	const struct cl_pod_run *r = &c->run[p];
+	int want = pd->phase == POD_FREE ? CL_RUN_FREE :
+	    cl_pod_running(pd) ? CL_RUN_RUNNING : CL_RUN_IDLE;
+	if (r->state != want || (want != CL_RUN_FREE && (r->deploy != pd->deploy ||
+	    r->started != pd->started))) {
+		fprintf(stderr, "kubesim: KS_METRICS_VERIFY: pod %u's run state %d, "
+		    "Deployment %u, start %lld; the pod's %d, %u, %lld\n", p, r->state,
+		    r->deploy, (long long)r->started, want, pd->deploy,
+		    (long long)pd->started);
 		abort();
 	}
 }
@@ -117,8 +128,6 @@ metrics_uniform(const struct cluster *c, uint32_t d, struct cl_pod_metrics *s)
 	return true;
 }
 
-#define SCRAPE_AHEAD	16	/* pods prefetched ahead */
-
 static void
 on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 {
@@ -126,7 +135,7 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 	struct cluster *c = ms->c;
 	sim_ns now = sim_now(sim);
 	/* in locals: the stores below and the calls cannot move them */
-	struct cl_pod *pods = c->pods;
+	const struct cl_pod_run *run = c->run;
 	struct cl_deploy *deploys = c->deploys;
 	struct cl_pod_metrics *m = ms->m;
 	double *cpu_at = ms->cpu_at_scrape, *served_at = ms->served_at_scrape;
@@ -139,14 +148,13 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 	struct deploy_samples *same = ms->same;
 	uint32_t pass = ++ms->pass;
 	for (size_t i = 0; i < npods; i++) {
-		const struct cl_pod *pd = &pods[i];
+		const struct cl_pod_run *pd = &run[i];
 		struct cl_pod_metrics *pm = &m[i];
-		/* a pod's line is 256 bytes from the last: ask ahead */
-		if (i + SCRAPE_AHEAD < npods)
-			__builtin_prefetch(&pods[i + SCRAPE_AHEAD]);
-		if (pd->phase == POD_FREE || pd->deploy >= nread || !reads[pd->deploy])
+		if (ms->verify)
+			verify_run(c, (uint32_t)i);
+		if (pd->state == CL_RUN_FREE || pd->deploy >= nread || !reads[pd->deploy])
 			continue;	/* no autoscaler reads it */
-		if (!pod_is_running(pd)) {
+		if (pd->state != CL_RUN_RUNNING) {
 			if (pm->has) {
 				pm->has = false;
 				deploys[pd->deploy].pods_rev++;

@@ -136,6 +136,17 @@ struct cl_pod_use {
 };
 _Static_assert(sizeof(struct cl_pod) == CL_POD_SIZE, "struct cl_pod: 4 cache lines");
 
+/* What the metrics scrape reads of every pod, 16 bytes apart instead of
+ * 256 (c->run, by pod id): its Deployment, whether it is running (its
+ * containers started on a node that is up: cl_pod_running), and since
+ * when. pod_run_sync keeps it after every write to those fields. */
+enum { CL_RUN_FREE, CL_RUN_IDLE, CL_RUN_RUNNING };
+struct cl_pod_run {
+	uint32_t	 deploy;
+	uint8_t		 state;		/* CL_RUN_* */
+	sim_ns		 started;
+};
+
 /* A ReplicaSet of a Deployment, one per template revision (the Deployment
  * controller, models/cluster/deployment.c, makes and scales them; the
  * ReplicaSet controller, replicaset.c, keeps its pods). */
@@ -254,6 +265,7 @@ struct cluster {
 	struct cl_pod		*pods;
 	size_t			 npods, cappods;
 	struct cl_pod_use	*use;		/* by pod id, as pods */
+	struct cl_pod_run	*run;		/* by pod id, as pods */
 	uint32_t		 free_pods;	/* free list through node_next */
 	uint32_t		 npods_assumed;	/* with `assumed` set: binding in flight */
 	struct cl_deploy	*deploys;
@@ -389,5 +401,26 @@ uint32_t deploy_named(const struct cluster *c, const char *ns, const char *name)
  * from load: it is a fixed share of the request of the Deployment's own
  * template (the application's, not what a VPA later sets). */
 #define CL_MEMORY_USE_OF_REQUEST 0.5
+
+/* Whether pod p's containers run: Running, Ready or terminating, started,
+ * on a node that is up (warm-started pods started before 0). */
+static inline bool
+cl_pod_running(const struct cl_pod *pd)
+{
+	return (pd->phase == POD_RUNNING || pd->phase == POD_READY ||
+	    pd->phase == POD_TERMINATING) && pd->started != 0 && !pd->lost;
+}
+
+/* c->run[p] after a write to pod p's phase, Deployment, start or loss. */
+static inline void
+pod_run_sync(struct cluster *c, uint32_t p)
+{
+	const struct cl_pod *pd = &c->pods[p];
+	struct cl_pod_run *r = &c->run[p];
+	r->deploy = pd->deploy;
+	r->state = pd->phase == POD_FREE ? CL_RUN_FREE :
+	    cl_pod_running(pd) ? CL_RUN_RUNNING : CL_RUN_IDLE;
+	r->started = pd->started;
+}
 
 #endif

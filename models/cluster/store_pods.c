@@ -36,6 +36,7 @@ pod_set_phase(struct cluster *c, uint32_t p, enum pod_phase ph)
 			c->deploys[pd->deploy].nready--;
 	}
 	pd->phase = ph;
+	pod_run_sync(c, p);
 }
 
 /* Twice the room for pods (and their use), the pods 64-byte aligned so that each pod's
@@ -54,6 +55,7 @@ pods_grow(struct cluster *c)
 	free(c->pods);
 	c->pods = mem;
 	c->use = xreallocarray(c->use, cap, sizeof *c->use);
+	c->run = xreallocarray(c->run, cap, sizeof *c->run);
 	c->cappods = cap;
 }
 
@@ -92,6 +94,7 @@ pod_create_full(struct cluster *c, uint32_t deploy, uint32_t rs, const char *nam
 	pd->ep_index = NONE;
 	pd->created = sim_now(c->sim);
 	pd->phase = POD_PENDING;
+	pod_run_sync(c, p);
 	c->pods_pending++;
 	struct cl_deploy *d = &c->deploys[deploy];
 	if (name != NULL)
@@ -182,6 +185,7 @@ pod_bind(struct cluster *c, uint32_t p, uint32_t node)
 	n->npods++;
 	pod_set_phase(c, p, POD_BOUND);
 	pd->lost = !n->up;
+	pod_run_sync(c, p);
 	cl_notify(c, CL_POD_BOUND, p);
 }
 
@@ -211,6 +215,7 @@ pod_node_lost(struct cluster *c, uint32_t p)
 {
 	struct cl_pod *pd = &c->pods[p];
 	pd->lost = true;
+	pod_run_sync(c, p);
 	sim_cancel(c->sim, pd->timer);
 	pd->timer = 0;
 	cl_notify(c, CL_POD_LOST, p);

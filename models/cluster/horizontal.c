@@ -150,12 +150,14 @@ struct hz_memo {
  * The pods of an HPA's Deployment as its last walk that looked at them
  * found them (in the Deployment's order), each with its state class (its
  * key but for the sample's fields): while no pod's state has changed
- * since (cl_deploy.pods_state_rev) and none can with the time (no Ready
- * pod in its cpu initialization period), a walk reads only their samples.
+ * since (cl_deploy.pods_state_rev) and none has with the time (until the
+ * first Ready pod in its cpu initialization period leaves it: `until`),
+ * a walk reads only their samples.
  */
 struct hz_pods {
 	bool		 ok;
 	uint64_t	 state_rev;	/* the Deployment's when found */
+	sim_ns		 until;		/* a Ready pod's initialization period ends */
 	uint32_t	*pod, *cls;
 	size_t		 n, cap;
 	/* runs of consecutive pods of one class: the first's index, length */
@@ -924,7 +926,8 @@ hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_n
 	const struct cl_pod_metrics *mt = metrics_table(c);
 	struct hz_pods *pc = &h->pods;
 	int32_t nd = 0;
-	bool resampled = pc->ok && pc->state_rev == d->pods_state_rev && !hz->no_memo;
+	bool resampled = pc->ok && pc->state_rev == d->pods_state_rev && now < pc->until &&
+	    !hz->no_memo;
 	struct cl_pod_metrics same;
 	if (resampled && !hz->one_by_one && metrics_uniform(c, h->deploy, &same)) {
 		/* every pod the same sample: a run of one class is one key,
@@ -951,9 +954,10 @@ hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_n
 	} else {
 		bool memory = h->needs_memory;
 		sim_ns init_period = cfg->cpu_init_period;
-		/* the classes hold while no state changes but for a Ready
-		 * pod's leaving its initialization period (with the time) */
+		/* the classes hold while no state changes, until a Ready
+		 * pod leaves its initialization period (with the time) */
 		bool ok = !memory;
+		sim_ns until = SIM_NEVER;
 		pc->n = pc->ncls = pc->nrun = 0;
 		for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next) {
 			/* the next pod's line loads while this one is read */
@@ -966,11 +970,14 @@ hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_n
 			hz_key_of(c, p, &mt[p], memory, init_period, now, &k);
 			nd += !k.deleting;
 			hz_enter(c, hz, &e, p, &k);
-			if (ok && ((k.has_start && k.ready == HPA_READY_TRUE && !k.settled) ||
-			    !hz_pods_add(pc, p, &k)))
+			if (k.has_start && k.ready == HPA_READY_TRUE && !k.settled &&
+			    k.start + init_period < until)
+				until = k.start + init_period;
+			if (ok && !hz_pods_add(pc, p, &k))
 				ok = false;
 		}
 		pc->ok = ok;
+		pc->until = until;
 		pc->state_rev = d->pods_state_rev;
 	}
 	for (size_t g = 0; g < e.ng; g++)

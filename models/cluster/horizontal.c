@@ -1244,7 +1244,10 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 	struct cl_deploy *d = &c->deploys[h->deploy];
 	sim_ns now = sim_now(c->sim);
 	struct metric_inputs *mi = &hz->mi;
-	const char *cname = d->spec.ncontainers > 0 ? d->spec.containers[0].name : "app";
+	/* the container's name is read only by a ContainerResource metric
+	 * (each sample's usage names it; nothing else reads that name) */
+	const char *cname = h->needs_cname && d->spec.ncontainers > 0 ?
+	    d->spec.containers[0].name : "app";
 	int32_t status_replicas = 0;
 	size_t ng = 0, ns = 0, nm = h->nmetrics;
 	int64_t mem_use = 0;
@@ -1385,6 +1388,22 @@ hz_verify_quick(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_n
 	hz_verify_repeat(c, i, cfg, &in, NULL, now);
 }
 
+#define HZ_AHEAD	16	/* HPAs whose Deployment is prefetched ahead */
+
+/* HPA i's state (hundreds of bytes) asked for when its quick check will
+ * fail (its Deployment's line, asked for earlier, is read here). */
+static inline void
+hz_prefetch(const struct cluster *c, const struct horizontal *hz, size_t i, sim_ns now)
+{
+	const struct hz_quick *q = &hz->quick[i];
+	const struct cl_deploy *d = &c->deploys[q->deploy];
+	if (q->ok && q->pods_rev == d->pods_rev && q->replicas == d->replicas && now <= q->until)
+		return;
+	const char *h = (const char *)&hz->hpas[i];
+	for (size_t off = 0; off < sizeof hz->hpas[i]; off += 64)
+		__builtin_prefetch(h + off);
+}
+
 static void
 on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 {
@@ -1397,6 +1416,12 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 	 * metrics nor scale: its syncs fail. */
 	for (size_t i = 0; i < hz->n && !cl_api_down(c); i++) {
 		struct hz_quick *q = &hz->quick[i];
+		/* the Deployments (10,000 of them, apart) ahead are asked
+		 * for; an HPA whose quick check will fail, its state too */
+		if (i + HZ_AHEAD < hz->n)
+			__builtin_prefetch(&c->deploys[hz->quick[i + HZ_AHEAD].deploy]);
+		if (i + HZ_AHEAD / 2 < hz->n)
+			hz_prefetch(c, hz, i + HZ_AHEAD / 2, now);
 		const struct cl_deploy *d = &c->deploys[q->deploy];
 		if (q->ok && q->pods_rev == d->pods_rev && q->replicas == d->replicas &&
 		    now <= q->until) {

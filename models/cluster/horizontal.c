@@ -154,14 +154,18 @@ struct hz_memo {
  * first Ready pod in its cpu initialization period leaves it: `until`),
  * a walk reads only their samples.
  */
+struct hz_run {
+	uint32_t	pod, cls, len;	/* the first pod, the class, the pods */
+};
+
 struct hz_pods {
 	bool		 ok;
 	uint64_t	 state_rev;	/* the Deployment's when found */
 	sim_ns		 until;		/* a Ready pod's initialization period ends */
 	uint32_t	*pod, *cls;
 	size_t		 n, cap;
-	/* runs of consecutive pods of one class: the first's index, length */
-	uint32_t	*run_at, *run_len;
+	/* runs of consecutive pods of one class */
+	struct hz_run	*runs;
 	size_t		 nrun, caprun;
 	struct hz_key	*cls_key;
 	uint32_t	 ncls;
@@ -852,15 +856,10 @@ hz_pods_add(struct hz_pods *pc, uint32_t p, const struct hz_key *k)
 		KS_GROW(pc->cls, cap, pc->n + 1);
 	}
 	if (pc->n > 0 && pc->cls[pc->n - 1] == cls)
-		pc->run_len[pc->nrun - 1]++;
+		pc->runs[pc->nrun - 1].len++;
 	else {
-		if (pc->nrun == pc->caprun) {
-			size_t cap = pc->caprun;
-			KS_GROW(pc->run_at, pc->caprun, pc->nrun + 1);
-			KS_GROW(pc->run_len, cap, pc->nrun + 1);
-		}
-		pc->run_at[pc->nrun] = (uint32_t)pc->n;
-		pc->run_len[pc->nrun++] = 1;
+		KS_GROW(pc->runs, pc->caprun, pc->nrun + 1);
+		pc->runs[pc->nrun++] = (struct hz_run){ p, cls, 1 };
 	}
 	pc->pod[pc->n] = p;
 	pc->cls[pc->n++] = cls;
@@ -935,10 +934,9 @@ hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_n
 		 * any, the others the last entry's) */
 		hz->uniform_walks++;
 		for (size_t r = 0; r < pc->nrun; r++) {
-			size_t j = pc->run_at[r];
-			uint32_t p = pc->pod[j], len = pc->run_len[r];
+			uint32_t p = pc->runs[r].pod, len = pc->runs[r].len;
 			struct hz_key k;
-			hz_key_sample(&pc->cls_key[pc->cls[j]], &same, &k);
+			hz_key_sample(&pc->cls_key[pc->runs[r].cls], &same, &k);
 			nd += k.deleting ? 0 : (int32_t)len;
 			hz_enter(c, hz, &e, p, &k);
 			e.pods[e.last].count += len - 1;
@@ -1404,6 +1402,25 @@ hz_prefetch(const struct cluster *c, const struct horizontal *hz, size_t i, sim_
 		__builtin_prefetch(h + off);
 }
 
+/* Then, a few HPAs later, the arrays its walk and memo read first. */
+static inline void
+hz_prefetch_pods(const struct cluster *c, const struct horizontal *hz, size_t i, sim_ns now)
+{
+	const struct hz_quick *q = &hz->quick[i];
+	const struct cl_deploy *d = &c->deploys[q->deploy];
+	if (q->ok && q->pods_rev == d->pods_rev && q->replicas == d->replicas && now <= q->until)
+		return;
+	const struct cl_hpa *h = &hz->hpas[i];
+	if (h->pods.runs != NULL)
+		__builtin_prefetch(h->pods.runs);
+	if (h->pods.cls_key != NULL)
+		__builtin_prefetch(h->pods.cls_key);
+	if (h->memo.keys != NULL)
+		__builtin_prefetch(h->memo.keys);
+	if (h->memo.ids != NULL)
+		__builtin_prefetch(h->memo.ids);
+}
+
 static void
 on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 {
@@ -1422,6 +1439,8 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 			__builtin_prefetch(&c->deploys[hz->quick[i + HZ_AHEAD].deploy]);
 		if (i + HZ_AHEAD / 2 < hz->n)
 			hz_prefetch(c, hz, i + HZ_AHEAD / 2, now);
+		if (i + HZ_AHEAD / 4 < hz->n)
+			hz_prefetch_pods(c, hz, i + HZ_AHEAD / 4, now);
 		const struct cl_deploy *d = &c->deploys[q->deploy];
 		if (q->ok && q->pods_rev == d->pods_rev && q->replicas == d->replicas &&
 		    now <= q->until) {
@@ -1478,8 +1497,7 @@ horizontal_destroy(struct cluster *c)
 		free(hz->hpas[i].pods.pod);
 		free(hz->hpas[i].pods.cls);
 		free(hz->hpas[i].pods.cls_key);
-		free(hz->hpas[i].pods.run_at);
-		free(hz->hpas[i].pods.run_len);
+		free(hz->hpas[i].pods.runs);
 	}
 	for (size_t i = 0; i < hz->nshadows; i++)
 		hpa_state_fini(&hz->shadows[i]);

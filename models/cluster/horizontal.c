@@ -1388,27 +1388,36 @@ hz_verify_quick(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_n
 
 #define HZ_AHEAD	16	/* HPAs whose Deployment is prefetched ahead */
 
+/* Whether HPA i's quick check (on_hpa_sync) will fail: it syncs. */
+static inline bool
+hz_will_sync(const struct cluster *c, const struct horizontal *hz, size_t i, sim_ns now)
+{
+	const struct hz_quick *q = &hz->quick[i];
+	const struct cl_deploy *d = &c->deploys[q->deploy];
+	return !(q->ok && q->pods_rev == d->pods_rev && q->replicas == d->replicas &&
+	    now <= q->until);
+}
+
 /* HPA i's state (hundreds of bytes) asked for when its quick check will
  * fail (its Deployment's line, asked for earlier, is read here). */
 static inline void
 hz_prefetch(const struct cluster *c, const struct horizontal *hz, size_t i, sim_ns now)
 {
-	const struct hz_quick *q = &hz->quick[i];
-	const struct cl_deploy *d = &c->deploys[q->deploy];
-	if (q->ok && q->pods_rev == d->pods_rev && q->replicas == d->replicas && now <= q->until)
+	if (!hz_will_sync(c, hz, i, now))
 		return;
 	const char *h = (const char *)&hz->hpas[i];
 	for (size_t off = 0; off < sizeof hz->hpas[i]; off += 64)
 		__builtin_prefetch(h + off);
 }
 
-/* Then, a few HPAs later, the arrays its walk and memo read first. */
+/* Then, a few HPAs later, what the pointers read there lead to: the
+ * arrays its walk and memo read first, its spec, its template's
+ * containers; and a few later still what those lead to: the metrics'
+ * specs, the first pod of each of the first runs (an entry's pod). */
 static inline void
 hz_prefetch_pods(const struct cluster *c, const struct horizontal *hz, size_t i, sim_ns now)
 {
-	const struct hz_quick *q = &hz->quick[i];
-	const struct cl_deploy *d = &c->deploys[q->deploy];
-	if (q->ok && q->pods_rev == d->pods_rev && q->replicas == d->replicas && now <= q->until)
+	if (!hz_will_sync(c, hz, i, now))
 		return;
 	const struct cl_hpa *h = &hz->hpas[i];
 	if (h->pods.runs != NULL)
@@ -1419,6 +1428,28 @@ hz_prefetch_pods(const struct cluster *c, const struct horizontal *hz, size_t i,
 		__builtin_prefetch(h->memo.keys);
 	if (h->memo.ids != NULL)
 		__builtin_prefetch(h->memo.ids);
+	__builtin_prefetch(h->spec);
+	__builtin_prefetch((const char *)h->spec + 64);
+	const struct cl_deploy *d = &c->deploys[h->deploy];
+	if (d->spec.ncontainers > 0)
+		__builtin_prefetch(d->spec.containers);
+}
+
+static inline void
+hz_prefetch_last(const struct cluster *c, const struct horizontal *hz, size_t i, sim_ns now)
+{
+	if (!hz_will_sync(c, hz, i, now))
+		return;
+	const struct cl_hpa *h = &hz->hpas[i];
+	if (h->spec->nmetrics > 0) {
+		__builtin_prefetch(h->spec->metrics);
+		__builtin_prefetch((const char *)h->spec->metrics + 64);
+	}
+	for (size_t r = 0; r < h->pods.nrun && r < 2; r++) {
+		const char *pd = (const char *)&c->pods[h->pods.runs[r].pod];
+		__builtin_prefetch(pd);
+		__builtin_prefetch(pd + 64);
+	}
 }
 
 static void
@@ -1441,6 +1472,8 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 			hz_prefetch(c, hz, i + HZ_AHEAD / 2, now);
 		if (i + HZ_AHEAD / 4 < hz->n)
 			hz_prefetch_pods(c, hz, i + HZ_AHEAD / 4, now);
+		if (i + HZ_AHEAD / 8 < hz->n)
+			hz_prefetch_last(c, hz, i + HZ_AHEAD / 8, now);
 		const struct cl_deploy *d = &c->deploys[q->deploy];
 		if (q->ok && q->pods_rev == d->pods_rev && q->replicas == d->replicas &&
 		    now <= q->until) {

@@ -1387,6 +1387,7 @@ hz_verify_quick(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_n
 }
 
 #define HZ_AHEAD	16	/* HPAs whose Deployment is prefetched ahead */
+#define HZ_SYNCS_AHEAD	4	/* syncs whose data is prefetched ahead */
 
 /* Whether HPA i's quick check (on_hpa_sync) will fail: it syncs. */
 static inline bool
@@ -1398,27 +1399,22 @@ hz_will_sync(const struct cluster *c, const struct horizontal *hz, size_t i, sim
 	    now <= q->until);
 }
 
-/* HPA i's state (hundreds of bytes) asked for when its quick check will
- * fail (its Deployment's line, asked for earlier, is read here). */
+/* The state (hundreds of bytes) of HPA i, which will sync. */
 static inline void
-hz_prefetch(const struct cluster *c, const struct horizontal *hz, size_t i, sim_ns now)
+hz_prefetch(const struct horizontal *hz, size_t i)
 {
-	if (!hz_will_sync(c, hz, i, now))
-		return;
 	const char *h = (const char *)&hz->hpas[i];
 	for (size_t off = 0; off < sizeof hz->hpas[i]; off += 64)
 		__builtin_prefetch(h + off);
 }
 
-/* Then, a few HPAs later, what the pointers read there lead to: the
+/* Then, a sync or two later, what the pointers read there lead to: the
  * arrays its walk and memo read first, its spec, its template's
- * containers; and a few later still what those lead to: the metrics'
- * specs, the first pod of each of the first runs (an entry's pod). */
+ * containers; and later still what those lead to: the metrics' specs,
+ * the first pod of each of the first runs (an entry's pod). */
 static inline void
-hz_prefetch_pods(const struct cluster *c, const struct horizontal *hz, size_t i, sim_ns now)
+hz_prefetch_pods(const struct cluster *c, const struct horizontal *hz, size_t i)
 {
-	if (!hz_will_sync(c, hz, i, now))
-		return;
 	const struct cl_hpa *h = &hz->hpas[i];
 	if (h->pods.runs != NULL)
 		__builtin_prefetch(h->pods.runs);
@@ -1436,10 +1432,8 @@ hz_prefetch_pods(const struct cluster *c, const struct horizontal *hz, size_t i,
 }
 
 static inline void
-hz_prefetch_last(const struct cluster *c, const struct horizontal *hz, size_t i, sim_ns now)
+hz_prefetch_last(const struct cluster *c, const struct horizontal *hz, size_t i)
 {
-	if (!hz_will_sync(c, hz, i, now))
-		return;
 	const struct cl_hpa *h = &hz->hpas[i];
 	if (h->spec->nmetrics > 0) {
 		__builtin_prefetch(h->spec->metrics);
@@ -1460,20 +1454,37 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 	struct hpa_config cfg;
 	hpa_config_default(&cfg);
 	sim_ns now = sim_now(sim);
+	/*
+	 * Most HPAs take the quick check in a few nanoseconds; a sync takes
+	 * a microsecond or more and waits on memory, its state and what it
+	 * points to being kilobytes apart per HPA: the next HZ_SYNCS_AHEAD
+	 * HPAs that will sync (as it looks now: a hint only) are found
+	 * ahead and their data asked for in stages, each stage reading what
+	 * the one before brought in.
+	 */
+	size_t ahead[HZ_SYNCS_AHEAD], nahead = 0, scan = 0;
 	/* During an API server outage (chaos.c) the HPA can neither read
 	 * metrics nor scale: its syncs fail. */
 	for (size_t i = 0; i < hz->n && !cl_api_down(c); i++) {
 		struct hz_quick *q = &hz->quick[i];
-		/* the Deployments (10,000 of them, apart) ahead are asked
-		 * for; an HPA whose quick check will fail, its state too */
-		if (i + HZ_AHEAD < hz->n)
-			__builtin_prefetch(&c->deploys[hz->quick[i + HZ_AHEAD].deploy]);
-		if (i + HZ_AHEAD / 2 < hz->n)
-			hz_prefetch(c, hz, i + HZ_AHEAD / 2, now);
-		if (i + HZ_AHEAD / 4 < hz->n)
-			hz_prefetch_pods(c, hz, i + HZ_AHEAD / 4, now);
-		if (i + HZ_AHEAD / 8 < hz->n)
-			hz_prefetch_last(c, hz, i + HZ_AHEAD / 8, now);
+		if (nahead > 0 && ahead[0] == i)
+			memmove(ahead, ahead + 1, --nahead * sizeof *ahead);
+		if (scan <= i)
+			scan = i + 1;
+		while (nahead < HZ_SYNCS_AHEAD && scan < hz->n) {
+			/* the Deployments (10,000 of them, apart) ahead */
+			if (scan + HZ_AHEAD < hz->n)
+				__builtin_prefetch(&c->deploys[hz->quick[scan + HZ_AHEAD].deploy]);
+			if (hz_will_sync(c, hz, scan, now)) {
+				hz_prefetch(hz, scan);
+				ahead[nahead++] = scan;
+			}
+			scan++;
+		}
+		if (nahead > 2)
+			hz_prefetch_pods(c, hz, ahead[nahead - 2]);
+		if (nahead > 1)
+			hz_prefetch_last(c, hz, ahead[1]);
 		const struct cl_deploy *d = &c->deploys[q->deploy];
 		if (q->ok && q->pods_rev == d->pods_rev && q->replicas == d->replicas &&
 		    now <= q->until) {

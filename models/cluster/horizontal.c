@@ -1399,8 +1399,13 @@ hz_will_sync(const struct cluster *c, const struct horizontal *hz, size_t i, sim
 	    now <= q->until);
 }
 
-/* The state (hundreds of bytes) of HPA i, which will sync. */
-static inline void
+/*
+ * The state (2 KB) of HPA i, which will sync. These helpers only load and
+ * prefetch, so GCC's pure-function analysis takes a call to one for dead
+ * code (a prefetch is no side effect to it) unless it is inlined first:
+ * always_inline.
+ */
+static inline __attribute__((always_inline)) void
 hz_prefetch(const struct horizontal *hz, size_t i)
 {
 	const char *h = (const char *)&hz->hpas[i];
@@ -1412,7 +1417,7 @@ hz_prefetch(const struct horizontal *hz, size_t i)
  * arrays its walk and memo read first, its spec, its template's
  * containers; and later still what those lead to: the metrics' specs,
  * the first pod of each of the first runs (an entry's pod). */
-static inline void
+static inline __attribute__((always_inline)) void
 hz_prefetch_pods(const struct cluster *c, const struct horizontal *hz, size_t i)
 {
 	const struct cl_hpa *h = &hz->hpas[i];
@@ -1431,7 +1436,7 @@ hz_prefetch_pods(const struct cluster *c, const struct horizontal *hz, size_t i)
 		__builtin_prefetch(d->spec.containers);
 }
 
-static inline void
+static inline __attribute__((always_inline)) void
 hz_prefetch_last(const struct cluster *c, const struct horizontal *hz, size_t i)
 {
 	const struct cl_hpa *h = &hz->hpas[i];
@@ -1476,15 +1481,16 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 			if (scan + HZ_AHEAD < hz->n)
 				__builtin_prefetch(&c->deploys[hz->quick[scan + HZ_AHEAD].deploy]);
 			if (hz_will_sync(c, hz, scan, now)) {
+				/* each found moves the others a stage on */
 				hz_prefetch(hz, scan);
+				if (nahead >= 2)
+					hz_prefetch_pods(c, hz, ahead[nahead - 1]);
+				if (nahead >= 3)
+					hz_prefetch_last(c, hz, ahead[nahead - 2]);
 				ahead[nahead++] = scan;
 			}
 			scan++;
 		}
-		if (nahead > 2)
-			hz_prefetch_pods(c, hz, ahead[nahead - 2]);
-		if (nahead > 1)
-			hz_prefetch_last(c, hz, ahead[1]);
 		const struct cl_deploy *d = &c->deploys[q->deploy];
 		if (q->ok && q->pods_rev == d->pods_rev && q->replicas == d->replicas &&
 		    now <= q->until) {

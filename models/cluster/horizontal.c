@@ -18,6 +18,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -1386,8 +1387,8 @@ hz_verify_quick(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_n
 	hz_verify_repeat(c, i, cfg, &in, NULL, now);
 }
 
-#define HZ_AHEAD	16	/* HPAs whose Deployment is prefetched ahead */
-#define HZ_SYNCS_AHEAD	4	/* syncs whose data is prefetched ahead */
+#define HZ_AHEAD	32	/* HPAs whose Deployment is prefetched ahead */
+#define HZ_SYNCS_AHEAD	8	/* syncs whose data is prefetched ahead */
 
 /* Whether HPA i's quick check (on_hpa_sync) will fail: it syncs. */
 static inline bool
@@ -1400,7 +1401,7 @@ hz_will_sync(const struct cluster *c, const struct horizontal *hz, size_t i, sim
 }
 
 /*
- * The state (2 KB) of HPA i, which will sync. These helpers only load and
+ * The state of HPA i, which will sync (but for its hpa_state: 2 KB in all). These helpers only load and
  * prefetch, so GCC's pure-function analysis takes a call to one for dead
  * code (a prefetch is no side effect to it) unless it is inlined first:
  * always_inline.
@@ -1409,7 +1410,7 @@ static inline __attribute__((always_inline)) void
 hz_prefetch(const struct horizontal *hz, size_t i)
 {
 	const char *h = (const char *)&hz->hpas[i];
-	for (size_t off = 0; off < sizeof hz->hpas[i]; off += 64)
+	for (size_t off = 0; off < offsetof(struct cl_hpa, state); off += 64)
 		__builtin_prefetch(h + off);
 }
 
@@ -1484,9 +1485,9 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 				/* each found moves the others a stage on */
 				hz_prefetch(hz, scan);
 				if (nahead >= 2)
-					hz_prefetch_pods(c, hz, ahead[nahead - 1]);
-				if (nahead >= 3)
-					hz_prefetch_last(c, hz, ahead[nahead - 2]);
+					hz_prefetch_pods(c, hz, ahead[nahead - 2]);
+				if (nahead >= 4)
+					hz_prefetch_last(c, hz, ahead[nahead - 4]);
 				ahead[nahead++] = scan;
 			}
 			scan++;

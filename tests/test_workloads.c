@@ -536,6 +536,15 @@ test_hold(void)
 	for (int k = 1; k < 60; k++)
 		CHECK(wl_count(t, m + k * SIM_SEC, m + (k + 1) * SIM_SEC) == first);
 	CHECK_NEAR(first, mean, 1e-12);
+	/* the window's rate kept from the last one asked for is the rate
+	 * computed afresh: another window asked for between, the same bits */
+	double again = wl_count(t, m + 3 * SIM_HOUR, m + 3 * SIM_HOUR + SIM_SEC);
+	struct wl_traffic *fresh = wl_hold(SIM_MIN, wl_ref(smooth));
+	CHECK(wl_count(t, m + 5 * SIM_SEC, m + 6 * SIM_SEC) == first);
+	CHECK(wl_count(fresh, m + 5 * SIM_SEC, m + 6 * SIM_SEC) == first);
+	CHECK(wl_count(t, m + 3 * SIM_HOUR, m + 3 * SIM_HOUR + SIM_SEC) == again);
+	CHECK(again != first);
+	wl_free(fresh);
 	CHECK_NEAR(wl_count(t, 0, 24 * SIM_HOUR), wl_count(smooth, 0, 24 * SIM_HOUR), 1e-6);
 	CHECK_NEAR(wl_count(t, m + 30 * SIM_SEC, m + 90 * SIM_SEC),
 	    30 * mean + 30 * wl_rate(t, m + SIM_MIN), 1e-9);

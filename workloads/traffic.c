@@ -33,6 +33,11 @@ struct wl_traffic {
 	size_t			  nkids;
 	struct wl_traffic	**kids;
 	struct wl_series	 *series;	/* trace, owned */
+	/* hold: the last window's rate (a pure function of the window,
+	 * asked for at every tick of it by each Service that reads it) */
+	bool			  held_ok;
+	sim_ns			  held_w;
+	double			  held_rate;
 };
 
 #define NS_PER_S	1e9
@@ -234,11 +239,18 @@ hold_start(const struct wl_traffic *t, sim_ns x)
 	return d < 0 ? x - d - t->period : x - d;
 }
 
-/* The held rate of the window starting at w: the child's mean over it. */
+/* The held rate of the window starting at w: the child's mean over it
+ * (kept for the last window asked for: the same bits). */
 static double
 hold_rate(const struct wl_traffic *t, sim_ns w)
 {
-	return node_count(t->kids[0], w, w + t->period) / ((double)t->period / NS_PER_S);
+	if (t->held_ok && t->held_w == w)
+		return t->held_rate;
+	struct wl_traffic *m = (struct wl_traffic *)t;	/* the memo only */
+	m->held_rate = node_count(t->kids[0], w, w + t->period) / ((double)t->period / NS_PER_S);
+	m->held_w = w;
+	m->held_ok = true;
+	return m->held_rate;
 }
 
 static double

@@ -453,6 +453,18 @@ node_busy(struct cpu_state *cs, size_t n, double span, double limit)
 	return exact;
 }
 
+/* KS_CPU_VERIFY: the flat read gives the bits of the pod's accessor. */
+static void
+verify_cpu(const struct cluster *c, uint32_t p, double cpu)
+{
+	double want = cl_pod_cpu_seconds(c, p);
+	if (memcmp(&cpu, &want, sizeof cpu) != 0) {
+		fprintf(stderr, "kubesim: KS_CPU_VERIFY: pod %u read %.17g cpu s; its "
+		    "accessor says %.17g\n", p, cpu, want);
+		abort();
+	}
+}
+
 static void
 check_nodes(struct cpu_state *cs)
 {
@@ -462,24 +474,31 @@ check_nodes(struct cpu_state *cs)
 	cs->nbusy = 0;
 	traffic_use_begin(c);	/* every parked Service at once, then each pod */
 	/* Each pod's use since the last check, in id order (the pods' data
-	 * streams in), added to its node's in that order. */
+	 * streams in), added to its node's in that order in the same pass. */
 	size_t np = c->npods < cs->capseen ? c->npods : cs->capseen;
-	traffic_pods_since(c, np, cs->seen, cs->since);
 	if (cs->capuse < c->nnodes) {
 		free(cs->use);
 		cs->capuse = c->nnodes;
 		cs->use = xcalloc(cs->capuse, sizeof *cs->use);
 	}
 	memset(cs->use, 0, c->nnodes * sizeof *cs->use);
-	const double *since = cs->since;
+	struct traffic_flat f;
+	traffic_flat_init(c, &f);
+	double *seen = cs->seen, *since = cs->since;
 	const uint32_t *node_of = cs->node_of;
 	struct node_use *use = cs->use;
 	size_t nnodes = c->nnodes;
 	for (size_t p = 0; p < np; p++) {
+		double cpu = traffic_cpu_flat(&f, (uint32_t)p);
+		if (verify_sums)
+			verify_cpu(c, (uint32_t)p, cpu);
+		double d = cpu - seen[p];
+		since[p] = d;
+		seen[p] = cpu;
 		uint32_t n = node_of[p];
 		if (n < nnodes) {
-			use[n].sum += since[p];
-			use[n].abs += fabs(since[p]);
+			use[n].sum += d;
+			use[n].abs += fabs(d);
 			use[n].n++;
 		}
 	}

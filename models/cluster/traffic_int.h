@@ -221,11 +221,9 @@ traffic_pod_cpu(const struct cluster *c, uint32_t p)
  * instead of each Service's kilobytes of state, which pods in id order
  * would visit at random); then traffic_use_flat reads pod p's cpu seconds
  * and served count (cl_pod_usage), the same bits, until a pod or cohort
- * changes. traffic_pods_since takes the cpu seconds of pods 0..n-1:
- * since[p] the use since seen[p], which becomes the cpu seconds now.
+ * changes (traffic_cpu_flat: the cpu seconds alone).
  */
 void traffic_use_begin(struct cluster *c);
-void traffic_pods_since(const struct cluster *c, size_t n, double *seen, double *since);
 
 /* What traffic_use_flat reads, in locals of the pass. */
 struct traffic_flat {
@@ -261,6 +259,18 @@ traffic_use_flat(const struct traffic_flat *f, uint32_t p, double *cpu, double *
 		*cpu = own_cpu + 0;
 		*served = own_served + 0;
 	}
+}
+
+static inline double
+traffic_cpu_flat(const struct traffic_flat *f, uint32_t p)
+{
+	double own_cpu = f->use[p].cpu_seconds;
+	if (p < f->ncp && f->cp[p].k >= 0) {
+		const struct cohort_pod *me = &f->cp[p];
+		return own_cpu + (f->kuse[2 * ((size_t)f->kbase[me->set] + (uint32_t)me->k)] -
+		    me->off_cpu);
+	}
+	return own_cpu + 0;
 }
 
 #endif

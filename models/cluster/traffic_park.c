@@ -396,19 +396,6 @@ traffic_use_begin(struct cluster *c)
 }
 
 void
-traffic_pods_since(const struct cluster *c, size_t n, double *seen, double *since)
-{
-	struct traffic_flat f;
-	traffic_flat_init(c, &f);
-	for (size_t p = 0; p < n; p++) {
-		double cpu, served;
-		traffic_use_flat(&f, (uint32_t)p, &cpu, &served);
-		since[p] = cpu - seen[p];
-		seen[p] = cpu;
-	}
-}
-
-void
 park_after_flush(struct cluster *c)
 {
 	struct traffic *tr = tr_of(c);

@@ -190,24 +190,87 @@ park_sums_tick(struct park_sums *a, const struct serve_park *pk)
 typedef double park_v2 __attribute__((vector_size(16)));
 
 /* The ticks since pk->k_through added to each cohort's integrals, a
- * tick's addend at a time as a replay adds them. */
+ * tick's addend at a time as a replay adds them: each sum's additions are
+ * a chain that waits on the one before, so the chains of up to four
+ * cohorts (of one profile, or of two with as many ticks to add:
+ * park_catch_up_pair) advance side by side. */
+static uint64_t
+members_ticks(const struct cluster *c, const struct serve_park *pk, sim_ns target)
+{
+	return (uint64_t)((target - pk->k_through) / c->t.tick);
+}
+
+static void
+add_ticks(park_v2 *s, const park_v2 *d, size_t n, uint64_t K)
+{
+	switch (n) {
+	case 0:
+		break;
+	case 1:
+		for (uint64_t t = 0; t < K; t++)
+			s[0] += d[0];
+		break;
+	case 2:
+		for (uint64_t t = 0; t < K; t++) {
+			s[0] += d[0];
+			s[1] += d[1];
+		}
+		break;
+	case 3:
+		for (uint64_t t = 0; t < K; t++) {
+			s[0] += d[0];
+			s[1] += d[1];
+			s[2] += d[2];
+		}
+		break;
+	default:
+		for (uint64_t t = 0; t < K; t++) {
+			s[0] += d[0];
+			s[1] += d[1];
+			s[2] += d[2];
+			s[3] += d[3];
+		}
+		break;
+	}
+}
+
+/* Profiles i and j (j == SIZE_MAX: i alone), each parked and behind
+ * target by the same ticks. */
+static void
+catch_up_members(const struct cluster *c, size_t i, size_t j, sim_ns target)
+{
+	struct traffic *tr = tr_of(c);
+	size_t prof[2] = { i, j }, np = j == SIZE_MAX ? 1 : 2, n = 0;
+	park_v2 s[2 * SERVE_MEMOS], d[2 * SERVE_MEMOS];
+	uint64_t K = members_ticks(c, &tr->serve->p[i].park, target);
+	for (size_t q = 0; q < np; q++) {
+		struct serve_prof *sp = &tr->serve->p[prof[q]];
+		struct serve_park *pk = &sp->park;
+		KS_ASSERT(pk->on && target > pk->k_through && target <= pk->until);
+		KS_ASSERT(members_ticks(c, pk, target) == K && pk->ncoh <= SERVE_MEMOS);
+		for (size_t k = 0; k < pk->ncoh; k++, n++) {
+			const struct cohort *co = &sp->coh.k[k];
+			s[n] = (park_v2){ co->served, co->cpu };
+			d[n] = (park_v2){ pk->served[k], pk->cpu[k] };
+		}
+	}
+	add_ticks(s, d, n, K);
+	n = 0;
+	for (size_t q = 0; q < np; q++) {
+		struct serve_prof *sp = &tr->serve->p[prof[q]];
+		struct serve_park *pk = &sp->park;
+		for (size_t k = 0; k < pk->ncoh; k++, n++) {
+			sp->coh.k[k].served = s[n][0];
+			sp->coh.k[k].cpu = s[n][1];
+		}
+		pk->k_through += (sim_ns)K * c->t.tick;
+	}
+}
+
 void
 park_catch_up_members(const struct cluster *c, size_t i, sim_ns target)
 {
-	struct traffic *tr = tr_of(c);
-	struct serve_prof *sp = &tr->serve->p[i];
-	struct serve_park *pk = &sp->park;
-	KS_ASSERT(pk->on && target > pk->k_through && target <= pk->until);
-	uint64_t K = (uint64_t)((target - pk->k_through) / c->t.tick);
-	for (size_t k = 0; k < pk->ncoh; k++) {
-		struct cohort *co = &sp->coh.k[k];
-		park_v2 s = { co->served, co->cpu }, d = { pk->served[k], pk->cpu[k] };
-		for (uint64_t t = 0; t < K; t++)
-			s += d;
-		co->served = s[0];
-		co->cpu = s[1];
-	}
-	pk->k_through += (sim_ns)K * c->t.tick;
+	catch_up_members(c, i, SIZE_MAX, target);
 }
 
 /*
@@ -359,6 +422,18 @@ park_tick_begin(struct cluster *c, sim_ns now)
 
 #define USE_AHEAD	4	/* profiles prefetched ahead */
 
+/* Profile i's cohorts' sums into the flat pairs from kbase[i]. */
+static void
+lay_out(struct traffic *tr, size_t i)
+{
+	const struct cohort_set *cs = &tr->serve->p[i].coh;
+	double *ku = &tr->kuse[2 * (size_t)tr->kbase[i]];
+	for (size_t k = 0; k < cs->n; k++) {
+		ku[2 * k] = cs->k[k].cpu;
+		ku[2 * k + 1] = cs->k[k].served;
+	}
+}
+
 void
 traffic_use_begin(struct cluster *c)
 {
@@ -369,14 +444,17 @@ traffic_use_begin(struct cluster *c)
 	if (tr->kbase == NULL)
 		tr->kbase = xcalloc(n > 0 ? n : 1, sizeof *tr->kbase);
 	/* one pass over the profiles (kilobytes apart: the next ones are
-	 * asked for ahead) */
+	 * asked for ahead); a parked one behind is caught up with the next
+	 * one as far behind (held until then), two chains of additions side
+	 * by side */
 	struct serve_prof *p = tr->serve->p;
+	size_t held = SIZE_MAX;
+	uint64_t held_k = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (i + USE_AHEAD < n) {
 			__builtin_prefetch(&p[i + USE_AHEAD].park);
 			__builtin_prefetch(&p[i + USE_AHEAD].coh);
 		}
-		park_settle_members(c, i);
 		const struct cohort_set *cs = &p[i].coh;
 		tr->kbase[i] = (uint32_t)total;
 		if (total + cs->n > tr->capkuse) {
@@ -386,12 +464,31 @@ traffic_use_begin(struct cluster *c)
 			tr->kuse = xreallocarray(tr->kuse, cap, 2 * sizeof *tr->kuse);
 			tr->capkuse = cap;
 		}
-		double *ku = &tr->kuse[2 * total];
-		for (size_t k = 0; k < cs->n; k++) {
-			ku[2 * k] = cs->k[k].cpu;
-			ku[2 * k + 1] = cs->k[k].served;
-		}
 		total += cs->n;
+		const struct serve_park *pk = &p[i].park;
+		sim_ns target = park_target(tr, c, i);
+		if (!pk->on || target <= pk->k_through) {
+			lay_out(tr, i);
+			continue;
+		}
+		uint64_t K = members_ticks(c, pk, target);
+		if (held != SIZE_MAX && K == held_k) {
+			catch_up_members(c, held, i, target);
+			lay_out(tr, held);
+			lay_out(tr, i);
+			held = SIZE_MAX;
+			continue;
+		}
+		if (held != SIZE_MAX) {
+			catch_up_members(c, held, SIZE_MAX, park_target(tr, c, held));
+			lay_out(tr, held);
+		}
+		held = i;
+		held_k = K;
+	}
+	if (held != SIZE_MAX) {
+		catch_up_members(c, held, SIZE_MAX, park_target(tr, c, held));
+		lay_out(tr, held);
 	}
 }
 

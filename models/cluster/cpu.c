@@ -75,6 +75,10 @@ struct cpu_state {
 	size_t		 capseen;
 	struct node_use	*use;		/* per node: its pods' since, in id order */
 	size_t		 capuse;
+	/* per node: CPU_BUSY_USE of its cores, or -1 when deleted (kept from
+	 * CL_NODE_ADDED and CL_NODE_REMOVED: the check reads no node) */
+	double		*busy_at;
+	size_t		 capbusy_at;
 	uint64_t	 nchecked, nexact, nbusy_seen;	/* node checks; summed in
 						 * list order; found busy */
 	struct cpu_prof	*prof;
@@ -188,11 +192,34 @@ node_pod_remove(struct cpu_state *cs, uint32_t p)
 	}
 }
 
+/* Node n's entry in busy_at (node_cores below is defined after). */
+static double node_busy_at(const struct cl_node *nd);
+
+static void
+set_busy_at(struct cpu_state *cs, uint32_t n)
+{
+	if (n >= cs->capbusy_at) {
+		size_t old = cs->capbusy_at, cap = old ? old : 64;
+		while (cap <= n)
+			cap *= 2;
+		cs->busy_at = xreallocarray(cs->busy_at, cap, sizeof *cs->busy_at);
+		for (size_t k = old; k < cap; k++)
+			cs->busy_at[k] = -1;
+		cs->capbusy_at = cap;
+	}
+	cs->busy_at[n] = node_busy_at(&cs->c->nodes[n]);
+}
+
 static void
 on_change(void *ctx, enum cl_change what, uint32_t id)
 {
 	struct cpu_state *cs = ctx;
+	if (what == CL_NODE_ADDED) {
+		set_busy_at(cs, id);
+		return;
+	}
 	if (what == CL_NODE_REMOVED) {
+		set_busy_at(cs, id);
 		/* node_delete removed its pods first (CL_POD_REMOVED), so
 		 * nothing of it counts; any pod still linked stops counting */
 		struct cluster *c = cs->c;
@@ -234,7 +261,9 @@ cpu_new(struct cluster *c)
 	cs->dirty = true;
 	verify_sums = getenv("KS_CPU_VERIFY") != NULL;
 	cl_watch(c, CL_ON(CL_POD_BOUND) | CL_ON(CL_POD_REMOVED) | CL_ON(CL_POD_LOST) |
-	    CL_ON(CL_NODE_REMOVED), on_change, cs);
+	    CL_ON(CL_NODE_ADDED) | CL_ON(CL_NODE_REMOVED), on_change, cs);
+	for (uint32_t n = 0; n < c->nnodes; n++)	/* any added before */
+		set_busy_at(cs, n);
 	return cs;
 }
 
@@ -256,6 +285,7 @@ cpu_free(struct cpu_state *cs)
 	free(cs->since);
 	free(cs->node_of);
 	free(cs->use);
+	free(cs->busy_at);
 	free(cs->prof);
 	free(cs->busy_nodes);
 	free(cs->newly_own);
@@ -396,6 +426,12 @@ rescan(struct cpu_state *cs)
 #define CPU_CHECK_S	10.0
 #define CPU_BUSY_USE	0.75
 
+static double
+node_busy_at(const struct cl_node *nd)
+{
+	return nd->state == NODE_DELETED ? -1 : CPU_BUSY_USE * node_cores(nd);
+}
+
 /* Node n's use since the last check in its list's order (what decides
  * it): the pods' since from the array's end. */
 static double
@@ -503,12 +539,16 @@ check_nodes(struct cpu_state *cs)
 		}
 	}
 	for (size_t n = 0; n < c->nnodes; n++) {
+		/* CPU_BUSY_USE * node_cores, -1: deleted, 0: no cores */
+		double limit = n < cs->capbusy_at ? cs->busy_at[n] : -1;
+		if (verify_sums && limit != node_busy_at(&c->nodes[n])) {
+			fprintf(stderr, "kubesim: KS_CPU_VERIFY: node %zu's threshold %g kept, "
+			    "%g now\n", n, limit, node_busy_at(&c->nodes[n]));
+			abort();
+		}
+		if (!(limit > 0) || !(span > 0) || !node_busy(cs, n, span, limit))
+			continue;
 		const struct cl_node *nd = &c->nodes[n];
-		if (nd->state == NODE_DELETED)
-			continue;
-		if (!(span > 0) || !(node_cores(nd) > 0) ||
-		    !node_busy(cs, n, span, CPU_BUSY_USE * node_cores(nd)))
-			continue;
 		KS_GROW(cs->busy_nodes, cs->capbusy, cs->nbusy + 1);
 		cs->busy_nodes[cs->nbusy++] = (uint32_t)n;
 		/* its pods' demands are shared out per pod from now on */

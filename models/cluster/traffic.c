@@ -749,6 +749,50 @@ traffic_pod_in_flight(const struct cluster *c, uint32_t p)
 	return st != NULL ? st->backlog + st->busy : 0;
 }
 
+/* The first profile served each tick from i on, or SIZE_MAX. */
+static size_t
+next_active(const struct park_state *ps, size_t i)
+{
+	size_t w = i / 64;
+	if (w >= ps->nwords)
+		return SIZE_MAX;
+	uint64_t bits = ps->active[w] & (~(uint64_t)0 << (i % 64));
+	while (bits == 0) {
+		if (++w >= ps->nwords)
+			return SIZE_MAX;
+		bits = ps->active[w];
+	}
+	return w * 64 + (size_t)__builtin_ctzll(bits);
+}
+
+/*
+ * The tick loop waits on memory: each profile served reads its own
+ * kilobytes of state and its traffic's closure. The one after next has
+ * its records asked for, the next what they point to (always inlined:
+ * GCC takes a call to a function that only loads and prefetches for dead
+ * code).
+ */
+static inline __attribute__((always_inline)) void
+tick_prefetch_far(const struct cluster *c, const struct traffic *tr, size_t j)
+{
+	const char *pr = (const char *)&c->profiles[j];
+	__builtin_prefetch(pr);
+	__builtin_prefetch(pr + 64);
+	const struct serve_prof *sp = &tr->serve->p[j];
+	__builtin_prefetch(&sp->cohorts);
+	__builtin_prefetch(&sp->coh);
+	__builtin_prefetch(&sp->rp);
+	__builtin_prefetch(&sp->park);
+	__builtin_prefetch(&sp->memo[0]);
+}
+
+static inline __attribute__((always_inline)) void
+tick_prefetch_near(const struct cluster *c, const struct traffic *tr, size_t j)
+{
+	__builtin_prefetch(c->profiles[j].p.offered_ctx);
+	__builtin_prefetch(tr->serve->p[j].coh.k);
+}
+
 static void
 on_tick(struct sim *sim, void *ctx, uint64_t arg)
 {
@@ -770,6 +814,13 @@ on_tick(struct sim *sim, void *ctx, uint64_t arg)
 			unsigned b = (unsigned)__builtin_ctzll(bits);
 			size_t i = w * 64 + b;
 			ps->tick_pos = i;
+			size_t near = next_active(ps, i + 1);	/* a hint */
+			if (near != SIZE_MAX) {
+				size_t far = next_active(ps, near + 1);
+				if (far != SIZE_MAX)
+					tick_prefetch_far(c, tr, far);
+				tick_prefetch_near(c, tr, near);
+			}
 			if (tr->serve->p[i].rq != NULL) {
 				sync_profile(c, i);
 				request_caps(c, i, sim_ns_to_s(c->t.tick));

@@ -24,6 +24,9 @@
 struct deploy_samples {
 	uint32_t		pass;	/* the scrape that saw its pods */
 	bool			uniform;
+	bool			read;	/* an autoscaler reads its pods */
+	bool			changed;	/* a sample changed in this scrape */
+	double			idle;	/* its pods' idle cores */
 	uint64_t		rev;
 	struct cl_pod_metrics	s;
 };
@@ -38,9 +41,7 @@ struct metrics {
 	size_t			 cap;
 	bool			 verify;	/* KS_METRICS_VERIFY: each read checked */
 	uint64_t		 nverified;
-	bool			*read;		/* by Deployment: an autoscaler reads it */
-	double			*idle;		/* by Deployment read: its idle cores */
-	struct deploy_samples	*same;		/* by Deployment read */
+	struct deploy_samples	*same;		/* by Deployment (one line each) */
 	size_t			 nread;
 	uint32_t		 pass;		/* scrapes so far */
 };
@@ -139,8 +140,6 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 	struct cl_deploy *deploys = c->deploys;
 	struct cl_pod_metrics *m = ms->m;
 	double *cpu_at = ms->cpu_at_scrape, *served_at = ms->served_at_scrape;
-	const bool *reads = ms->read;
-	const double *idles = ms->idle;
 	size_t npods = c->npods, nread = ms->nread;
 	traffic_use_begin(c);	/* every parked Service at once, then each pod */
 	struct traffic_flat use;
@@ -152,15 +151,16 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 		struct cl_pod_metrics *pm = &m[i];
 		if (ms->verify)
 			verify_run(c, (uint32_t)i);
-		if (pd->state == CL_RUN_FREE || pd->deploy >= nread || !reads[pd->deploy])
+		if (pd->state == CL_RUN_FREE || pd->deploy >= nread || !same[pd->deploy].read)
 			continue;	/* no autoscaler reads it */
+		struct deploy_samples *ds = &same[pd->deploy];
 		if (pd->state != CL_RUN_RUNNING) {
 			if (pm->has) {
 				pm->has = false;
-				deploys[pd->deploy].pods_rev++;
+				ds->changed = true;
 			}
 		} else {
-			double idle = idles[pd->deploy];
+			double idle = ds->idle;
 			double cpu, served;
 			traffic_use_flat(&use, (uint32_t)i, &cpu, &served);
 			if (ms->verify) {
@@ -176,7 +176,7 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 				/* the sample's time is not part of what changed */
 				if (!pm->has || cpu_milli != pm->cpu_milli ||
 				    rps_milli != pm->rps_milli)
-					deploys[pd->deploy].pods_rev++;
+					ds->changed = true;
 				pm->cpu_milli = cpu_milli;
 				pm->rps_milli = rps_milli;
 				pm->has = true;
@@ -185,11 +185,18 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 			cpu_at[i] = cpu;
 			served_at[i] = served;
 		}
-		same_add(&same[pd->deploy], pass, pm);
+		same_add(ds, pass, pm);
 	}
-	for (size_t d = 0; d < nread; d++)
+	/* a Deployment's pods_rev moves on once for all its changed samples
+	 * (only its changing is read) */
+	for (size_t d = 0; d < nread; d++) {
+		if (same[d].changed) {
+			deploys[d].pods_rev++;
+			same[d].changed = false;
+		}
 		if (same[d].pass == pass)
 			same[d].rev = deploys[d].pods_rev;
+	}
 	sim_after(sim, c->t.metrics_resolution, PRIO_METRICS, on_scrape, ms, 0);
 }
 
@@ -238,18 +245,16 @@ metrics_start(struct cluster *c)
 		return;
 	struct metrics *ms = metrics_ctl(c);
 	ms->nread = c->ndeploys;
-	ms->read = xcalloc(ms->nread ? ms->nread : 1, sizeof *ms->read);
-	for (size_t i = 0; i < horizontal_count(c); i++)
-		ms->read[horizontal_target(c, i)] = true;
-	for (size_t i = 0; i < vertical_count(c); i++)
-		ms->read[vertical_target(c, i)] = true;
-	/* A Deployment's Service and its profile are set before the start. */
-	ms->idle = xcalloc(ms->nread ? ms->nread : 1, sizeof *ms->idle);
 	ms->same = xcalloc(ms->nread ? ms->nread : 1, sizeof *ms->same);
+	for (size_t i = 0; i < horizontal_count(c); i++)
+		ms->same[horizontal_target(c, i)].read = true;
+	for (size_t i = 0; i < vertical_count(c); i++)
+		ms->same[vertical_target(c, i)].read = true;
+	/* A Deployment's Service and its profile are set before the start. */
 	for (size_t i = 0; i < ms->nread; i++) {
 		const struct cl_deploy *d = &c->deploys[i];
 		int32_t prof = d->service != NONE ? c->services[d->service].profile : -1;
-		ms->idle[i] = prof >= 0 ? (double)c->profiles[prof].p.idle_cpu_milli / 1000.0 : 0;
+		ms->same[i].idle = prof >= 0 ? (double)c->profiles[prof].p.idle_cpu_milli / 1000.0 : 0;
 	}
 	sim_after(c->sim, c->t.metrics_resolution, PRIO_METRICS, on_scrape, metrics_ctl(c), 0);
 }
@@ -264,8 +269,6 @@ metrics_destroy(struct cluster *c)
 	free(ms->m);
 	free(ms->cpu_at_scrape);
 	free(ms->served_at_scrape);
-	free(ms->read);
-	free(ms->idle);
 	free(ms->same);
 	free(ms);
 }

@@ -749,8 +749,6 @@ traffic_pod_in_flight(const struct cluster *c, uint32_t p)
 	return st != NULL ? st->backlog + st->busy : 0;
 }
 
-#define TICK_AHEAD	4	/* profiles served ahead whose data is asked for */
-
 /* The first profile served each tick from i on, or SIZE_MAX. */
 static size_t
 next_active(const struct park_state *ps, size_t i)
@@ -769,8 +767,8 @@ next_active(const struct park_state *ps, size_t i)
 
 /*
  * The tick loop waits on memory: each profile served reads its own
- * kilobytes of state and its traffic's closure. One found ahead has its
- * records asked for, and later what they point to (always inlined:
+ * kilobytes of state and its traffic's closure. The one after next has
+ * its records asked for, the next what they point to (always inlined:
  * GCC takes a call to a function that only loads and prefetches for dead
  * code).
  */
@@ -810,28 +808,18 @@ on_tick(struct sim *sim, void *ctx, uint64_t arg)
 	/* the profiles served each tick, in order (the parked ones are caught
 	 * up when read); a profile released during the loop is seen if it
 	 * comes later */
-	size_t ahead[TICK_AHEAD], nahead = 0;
 	for (size_t w = 0; w < ps->nwords; w++) {
 		uint64_t bits = ps->active[w];
 		while (bits != 0) {
 			unsigned b = (unsigned)__builtin_ctzll(bits);
 			size_t i = w * 64 + b;
 			ps->tick_pos = i;
-			/* the next TICK_AHEAD served (a hint): each found has
-			 * its records asked for, and the one found two before
-			 * what they point to */
-			while (nahead > 0 && ahead[0] <= i)
-				memmove(ahead, ahead + 1, --nahead * sizeof *ahead);
-			size_t from = nahead > 0 ? ahead[nahead - 1] + 1 : i + 1;
-			while (nahead < TICK_AHEAD && from != SIZE_MAX) {
-				size_t j = next_active(ps, from);
-				if (j == SIZE_MAX)
-					break;
-				tick_prefetch_far(c, tr, j);
-				if (nahead >= 2)
-					tick_prefetch_near(c, tr, ahead[nahead - 2]);
-				ahead[nahead++] = j;
-				from = j + 1;
+			size_t near = next_active(ps, i + 1);	/* a hint */
+			if (near != SIZE_MAX) {
+				size_t far = next_active(ps, near + 1);
+				if (far != SIZE_MAX)
+					tick_prefetch_far(c, tr, far);
+				tick_prefetch_near(c, tr, near);
 			}
 			if (tr->serve->p[i].rq != NULL) {
 				sync_profile(c, i);

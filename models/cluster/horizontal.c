@@ -1449,13 +1449,6 @@ hz_prefetch_last(const struct cluster *c, const struct horizontal *hz, size_t i)
 		const char *pd = (const char *)&c->pods[h->pods.runs[r].pod];
 		__builtin_prefetch(pd);
 		__builtin_prefetch(pd + 64);
-		/* its template (the class key holds it): the calculator reads
-		 * its pod-level requests, then its containers */
-		const struct k8s_pod_spec *sp = h->pods.cls_key[h->pods.runs[r].cls].spec;
-		if (sp != NULL) {
-			__builtin_prefetch(&sp->containers);
-			__builtin_prefetch(&sp->pod_requests);
-		}
 	}
 }
 

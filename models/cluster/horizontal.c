@@ -1401,10 +1401,10 @@ hz_will_sync(const struct cluster *c, const struct horizontal *hz, size_t i, sim
 }
 
 /*
- * The state of HPA i, which will sync (but for its hpa_state: 2 KB in all). These helpers only load and
- * prefetch, so GCC's pure-function analysis takes a call to one for dead
- * code (a prefetch is no side effect to it) unless it is inlined first:
- * always_inline.
+ * The state of HPA i, which will sync (all but its hpa_state, which takes
+ * 2 KB with it). These helpers only load and prefetch, so GCC's
+ * pure-function analysis takes a call to one for dead code (a prefetch is
+ * no side effect to it) unless it is inlined first: always_inline.
  */
 static inline __attribute__((always_inline)) void
 hz_prefetch(const struct horizontal *hz, size_t i)
@@ -1492,9 +1492,7 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 			}
 			scan++;
 		}
-		const struct cl_deploy *d = &c->deploys[q->deploy];
-		if (q->ok && q->pods_rev == d->pods_rev && q->replicas == d->replicas &&
-		    now <= q->until) {
+		if (!hz_will_sync(c, hz, i, now)) {
 			/* the last sync again: its memo, its reconcile */
 			q->repeat_at = now;
 			hz->memo_skips++;

@@ -41,11 +41,7 @@ check_pods(struct inv *v, const struct cluster *c)
 	char *why = NULL;
 	for (size_t i = 0; i < c->npods; i++) {
 		const struct cl_pod *pd = &c->pods[i];
-		const struct cl_pod_run *r = &c->run[i];
-		int run = pd->phase == POD_FREE ? CL_RUN_FREE :
-		    cl_pod_running(pd) ? CL_RUN_RUNNING : CL_RUN_IDLE;
-		if (why == NULL && (r->state != run || (run != CL_RUN_FREE &&
-		    (r->deploy != pd->deploy || r->started != pd->started))))
+		if (why == NULL && !cl_pod_run_ok(c, (uint32_t)i))
 			why = xasprintf("pod slot %zu's copy for the scrape (c->run) is not the pod", i);
 		if (pd->phase == POD_FREE)
 			continue;

@@ -83,18 +83,14 @@ verify_read(const struct cluster *c, uint32_t p, double cpu, double served)
 static void
 verify_run(const struct cluster *c, uint32_t p)
 {
+	if (cl_pod_run_ok(c, p))
+		return;
 	const struct cl_pod *pd = &c->pods[p];
 	const struct cl_pod_run *r = &c->run[p];
-	int want = pd->phase == POD_FREE ? CL_RUN_FREE :
-	    cl_pod_running(pd) ? CL_RUN_RUNNING : CL_RUN_IDLE;
-	if (r->state != want || (want != CL_RUN_FREE && (r->deploy != pd->deploy ||
-	    r->started != pd->started))) {
-		fprintf(stderr, "kubesim: KS_METRICS_VERIFY: pod %u's run state %d, "
-		    "Deployment %u, start %lld; the pod's %d, %u, %lld\n", p, r->state,
-		    r->deploy, (long long)r->started, want, pd->deploy,
-		    (long long)pd->started);
-		abort();
-	}
+	fprintf(stderr, "kubesim: KS_METRICS_VERIFY: pod %u's run state %d, Deployment %u, "
+	    "start %lld; the pod's %d, %u, %lld\n", p, r->state, r->deploy,
+	    (long long)r->started, cl_pod_run_state(pd), pd->deploy, (long long)pd->started);
+	abort();
 }
 
 /* Pod sample pm into its Deployment's tally of this scrape (pass). */

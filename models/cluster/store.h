@@ -411,6 +411,26 @@ cl_pod_running(const struct cl_pod *pd)
 	    pd->phase == POD_TERMINATING) && pd->started != 0 && !pd->lost;
 }
 
+/* Pod pd's CL_RUN_* state. */
+static inline uint8_t
+cl_pod_run_state(const struct cl_pod *pd)
+{
+	return pd->phase == POD_FREE ? CL_RUN_FREE :
+	    cl_pod_running(pd) ? CL_RUN_RUNNING : CL_RUN_IDLE;
+}
+
+/* Whether c->run[p] is pod p's (the checks of KS_METRICS_VERIFY and the
+ * invariants). */
+static inline bool
+cl_pod_run_ok(const struct cluster *c, uint32_t p)
+{
+	const struct cl_pod *pd = &c->pods[p];
+	const struct cl_pod_run *r = &c->run[p];
+	uint8_t want = cl_pod_run_state(pd);
+	return r->state == want && (want == CL_RUN_FREE ||
+	    (r->deploy == pd->deploy && r->started == pd->started));
+}
+
 /* c->run[p] after a write to pod p's phase, Deployment, start or loss. */
 static inline void
 pod_run_sync(struct cluster *c, uint32_t p)
@@ -418,8 +438,7 @@ pod_run_sync(struct cluster *c, uint32_t p)
 	const struct cl_pod *pd = &c->pods[p];
 	struct cl_pod_run *r = &c->run[p];
 	r->deploy = pd->deploy;
-	r->state = pd->phase == POD_FREE ? CL_RUN_FREE :
-	    cl_pod_running(pd) ? CL_RUN_RUNNING : CL_RUN_IDLE;
+	r->state = cl_pod_run_state(pd);
 	r->started = pd->started;
 }
 

@@ -246,13 +246,20 @@ traffic_flat_init(const struct cluster *c, struct traffic_flat *f)
 	f->kuse = any ? tr->kuse : NULL;
 }
 
+/* The flat pair (cpu, served) of pod p's cohort, me its place in it. */
+static inline const double *
+traffic_flat_pair(const struct traffic_flat *f, const struct cohort_pod *me)
+{
+	return &f->kuse[2 * ((size_t)f->kbase[me->set] + (uint32_t)me->k)];
+}
+
 static inline void
 traffic_use_flat(const struct traffic_flat *f, uint32_t p, double *cpu, double *served)
 {
 	double own_cpu = f->use[p].cpu_seconds, own_served = f->use[p].served;
 	if (p < f->ncp && f->cp[p].k >= 0) {	/* its cohort's share too */
 		const struct cohort_pod *me = &f->cp[p];
-		const double *k = &f->kuse[2 * ((size_t)f->kbase[me->set] + (uint32_t)me->k)];
+		const double *k = traffic_flat_pair(f, me);
 		*cpu = own_cpu + (k[0] - me->off_cpu);
 		*served = own_served + (k[1] - me->off_served);
 	} else {
@@ -267,8 +274,7 @@ traffic_cpu_flat(const struct traffic_flat *f, uint32_t p)
 	double own_cpu = f->use[p].cpu_seconds;
 	if (p < f->ncp && f->cp[p].k >= 0) {
 		const struct cohort_pod *me = &f->cp[p];
-		return own_cpu + (f->kuse[2 * ((size_t)f->kbase[me->set] + (uint32_t)me->k)] -
-		    me->off_cpu);
+		return own_cpu + (traffic_flat_pair(f, me)[0] - me->off_cpu);
 	}
 	return own_cpu + 0;
 }

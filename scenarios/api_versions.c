@@ -3,8 +3,9 @@
  * API server has them: the versions served per built-in kind, the versions
  * removed (with the release that removed them and the version to use, from
  * the upstream deprecated API migration guide), and the built-in API groups,
- * so that an object is dispatched, skipped as a custom resource, or refused
- * with file:line:column and the version to use.
+ * so that an object is dispatched, skipped as a custom resource, refused as
+ * the API server refuses a removed version (a warning with file:line:column
+ * and the version to use; the other objects are created), or an error.
  */
 #include "config.h"
 
@@ -208,7 +209,8 @@ scn_api_check(const struct yt_node *obj, const char *api, const char *kind,
 		    "Kubernetes %s: use %s", api, kind, removed[i].release, use) :
 		    yt_errorf(an, "apiVersion '%s' of %s was removed in Kubernetes %s "
 		    "without a replacement", api, kind, removed[i].release);
-		return -1;
+		*status = SCN_KIND_REMOVED;
+		return 0;
 	}
 	char group[256];
 	group_of(api, group, sizeof group);

@@ -1113,6 +1113,15 @@ scn_mf_add(struct scn_mf *m, const struct yt_node *obj, char **cause)
 	case SCN_KIND_CUSTOM:
 		add_skipped(m->s, obj, kind, "custom resource not simulated");
 		return 0;
+	case SCN_KIND_REMOVED: {
+		/* the API server refuses it; kubectl apply creates the rest */
+		const struct yt_node *nm = yt_get(yt_get(obj, "metadata"), "name");
+		scn_warn(m->s, xasprintf("%s: ignored %s/%s: the API server refuses it",
+		    *cause, kind, nm && nm->kind == YT_SCALAR ? nm->str : "?"));
+		free(*cause);
+		*cause = NULL;
+		return 0;
+	}
 	}
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		if (strcmp(kinds[i].kind, kind) != 0)

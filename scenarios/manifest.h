@@ -86,11 +86,13 @@ void scn_warnings(struct scenario *s, const struct scn_mf *m, const struct yt_no
 
 /* What kubesim does with a kind (api_versions.c). */
 enum scn_kind_status { SCN_KIND_SIMULATED, SCN_KIND_NOT_YET, SCN_KIND_NOT_SIMULATED,
-	SCN_KIND_CUSTOM };
+	SCN_KIND_CUSTOM, SCN_KIND_REMOVED };
 /* Checks an object's apiVersion and kind as a Kubernetes 1.34 API server
  * serves them: 0 with *status, or -1 with *cause (file:line:col) for a
- * removed version (naming the one to use), a version that does not serve
- * the kind, or an unknown kind of a built-in group or a near miss of one. */
+ * version that does not serve the kind, or an unknown kind of a built-in
+ * group or a near miss of one. A removed version (SCN_KIND_REMOVED) is 0
+ * with *cause saying so and naming the one to use: the API server refuses
+ * that object and `kubectl apply` creates the others. */
 int scn_api_check(const struct yt_node *obj, const char *api, const char *kind,
     enum scn_kind_status *status, char **cause);
 

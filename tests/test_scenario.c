@@ -573,8 +573,6 @@ static const struct {
 	{ "unknown_top_field.yaml", "2:1: unknown field 'nodepools' in scenario (did you "
 	  "mean 'nodePools'?)" },
 	{ "selector_mismatch.yaml", "9:17: selector does not match template labels" },
-	{ "bad_api_version.yaml", "5:17: apiVersion 'extensions/v1beta1' of Deployment was "
-	  "removed in Kubernetes 1.16: use apps/v1" },
 	{ "duplicate_pool.yaml", "4:12: duplicate node pool name 'default'" },
 	{ "container_typo.yaml", "@tests/bad_input/manifests/container_typo.yaml:17:11: "
 	  "unknown field 'imagee' in container (did you mean 'image'?)" },

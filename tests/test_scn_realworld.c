@@ -212,20 +212,58 @@ test_warnings(void)
 	}
 }
 
+/*
+ * A version that was removed: the API server refuses that object, and
+ * `kubectl apply` creates the others (website-misc's batch/v1beta1
+ * CronJob). The scenario loads; a warning names the release, the version
+ * to use and the object left out, and nothing of it is created.
+ */
+static const struct {
+	const char	*file;
+	const char	*want;
+} refused[] = {
+	{ "removed_cronjob.yaml", "5:17: apiVersion 'batch/v1beta1' of CronJob was removed "
+	  "in Kubernetes 1.25: use batch/v1: ignored CronJob/hello: the API server refuses it" },
+	{ "removed_pdb.yaml", "5:17: apiVersion 'policy/v1beta1' of PodDisruptionBudget was "
+	  "removed in Kubernetes 1.25: use policy/v1: ignored PodDisruptionBudget/web: the API "
+	  "server refuses it" },
+	{ "removed_hpa_v2beta2.yaml", "5:17: apiVersion 'autoscaling/v2beta2' of "
+	  "HorizontalPodAutoscaler was removed in Kubernetes 1.26: use autoscaling/v2: ignored "
+	  "HorizontalPodAutoscaler/web: the API server refuses it" },
+	{ "removed_apps_v1beta2.yaml", "5:17: apiVersion 'apps/v1beta2' of StatefulSet was "
+	  "removed in Kubernetes 1.16: use apps/v1: ignored StatefulSet/db: the API server "
+	  "refuses it" },
+	{ "bad_api_version.yaml", "5:17: apiVersion 'extensions/v1beta1' of Deployment was "
+	  "removed in Kubernetes 1.16: use apps/v1: ignored Deployment/web: the API server "
+	  "refuses it" },
+};
+
+static void
+test_refused(void)
+{
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		char path[512], want[1024];
+		snprintf(path, sizeof path, "tests/data/refused/%s", refused[i].file);
+		snprintf(want, sizeof want, "%s:%s", path, refused[i].want);
+		struct scenario *s = NULL;
+		char *cause = NULL;
+		if (scn_load(tl_src(path), NULL, 0, &s, &cause) != 0) {
+			FAILF("%s: not loaded: %s", refused[i].file, cause ? cause : "?");
+			free(cause);
+			continue;
+		}
+		CHECK_INT(s->nwarnings, 1);
+		if (s->nwarnings > 0)
+			CHECK_STR(rel(s->warnings[0]), want);
+		CHECK_INT(s->ndeployments + s->nhpas + s->npdbs, 0);
+		scn_free(s);
+	}
+}
+
 static const struct {
 	const char	*file;
 	const char	*want;
 } bad_inputs[] = {
-	{ "removed_cronjob.yaml", "5:17: apiVersion 'batch/v1beta1' of CronJob was removed "
-	  "in Kubernetes 1.25: use batch/v1" },
-	{ "removed_pdb.yaml", "5:17: apiVersion 'policy/v1beta1' of PodDisruptionBudget was "
-	  "removed in Kubernetes 1.25: use policy/v1" },
-	{ "removed_hpa_v2beta2.yaml", "5:17: apiVersion 'autoscaling/v2beta2' of "
-	  "HorizontalPodAutoscaler was removed in Kubernetes 1.26: use autoscaling/v2" },
-	{ "removed_apps_v1beta2.yaml", "5:17: apiVersion 'apps/v1beta2' of StatefulSet was "
-	  "removed in Kubernetes 1.16: use apps/v1" },
-	{ "bad_api_version.yaml", "5:17: apiVersion 'extensions/v1beta1' of Deployment was "
-	  "removed in Kubernetes 1.16: use apps/v1" },
 	{ "wrong_group_kind.yaml", "5:17: apiVersion 'apps/v1' does not serve Service in "
 	  "Kubernetes 1.34 (expected v1)" },
 	{ "unknown_builtin_kind.yaml", "6:11: unknown kind 'Workflow' for apiVersion "
@@ -273,5 +311,6 @@ main(void)
 	test_features();
 	test_warnings();
 	test_bad_inputs();
+	test_refused();
 	return tl_finish();
 }

@@ -68,8 +68,8 @@ struct cpu_state {
 	struct cpu_node	*node;		/* per node id */
 	size_t		 capnode;
 	/* per pod id, for the check: the cpu seconds at the last check (of
-	 * pods in a node's list), and the use since, pod by pod in id order
-	 * (dense, streamed) before each node sums its own */
+	 * pods in a node's list), and the use since (dense, streamed in id
+	 * order; read again only for a node summed in its list's order) */
 	double		*seen, *since;
 	uint32_t	*node_of;	/* the node whose list holds the pod; NONE */
 	size_t		 capseen;
@@ -472,13 +472,12 @@ node_busy(struct cpu_state *cs, size_t n, double span, double limit)
 		else if (hi / span <= limit)
 			decided = true;	/* fast = false */
 	}
+	cs->nchecked++;
 	if (decided && !verify_sums) {
-		cs->nchecked++;
 		cs->nbusy_seen += fast;
 		return fast;
 	}
 	bool exact = node_used_exact(cs, n) / span > limit;
-	cs->nchecked++;
 	cs->nexact += !decided;
 	cs->nbusy_seen += exact;
 	if (decided && exact != fast) {

@@ -120,7 +120,7 @@ struct traffic {
 	struct park_state	 park;
 	uint32_t		*kbase;		/* traffic_use_begin: per profile */
 	double			*kuse;		/* each cohort's cpu and served, flat pairs */
-	size_t			 capkuse;	/* pairs */
+	size_t			 capkuse;	/* doubles */
 };
 
 static inline struct traffic *

@@ -193,7 +193,7 @@ typedef double park_v2 __attribute__((vector_size(16)));
  * tick's addend at a time as a replay adds them: each sum's additions are
  * a chain that waits on the one before, so the chains of up to four
  * cohorts (of one profile, or of two with as many ticks to add:
- * park_catch_up_pair) advance side by side. */
+ * catch_up_members) advance side by side. */
 static uint64_t
 members_ticks(const struct cluster *c, const struct serve_park *pk, sim_ns target)
 {
@@ -434,6 +434,17 @@ lay_out(struct traffic *tr, size_t i)
 	}
 }
 
+/* Profile i (SIZE_MAX: none) caught up alone and laid out. */
+static void
+catch_up_alone(const struct cluster *c, size_t i)
+{
+	if (i == SIZE_MAX)
+		return;
+	struct traffic *tr = tr_of(c);
+	catch_up_members(c, i, SIZE_MAX, park_target(tr, c, i));
+	lay_out(tr, i);
+}
+
 void
 traffic_use_begin(struct cluster *c)
 {
@@ -457,13 +468,7 @@ traffic_use_begin(struct cluster *c)
 		}
 		const struct cohort_set *cs = &p[i].coh;
 		tr->kbase[i] = (uint32_t)total;
-		if (total + cs->n > tr->capkuse) {
-			size_t cap = tr->capkuse ? tr->capkuse : 64;
-			while (cap < total + cs->n)
-				cap *= 2;
-			tr->kuse = xreallocarray(tr->kuse, cap, 2 * sizeof *tr->kuse);
-			tr->capkuse = cap;
-		}
+		KS_GROW(tr->kuse, tr->capkuse, 2 * (total + cs->n));
 		total += cs->n;
 		const struct serve_park *pk = &p[i].park;
 		sim_ns target = park_target(tr, c, i);
@@ -479,17 +484,11 @@ traffic_use_begin(struct cluster *c)
 			held = SIZE_MAX;
 			continue;
 		}
-		if (held != SIZE_MAX) {
-			catch_up_members(c, held, SIZE_MAX, park_target(tr, c, held));
-			lay_out(tr, held);
-		}
+		catch_up_alone(c, held);
 		held = i;
 		held_k = K;
 	}
-	if (held != SIZE_MAX) {
-		catch_up_members(c, held, SIZE_MAX, park_target(tr, c, held));
-		lay_out(tr, held);
-	}
+	catch_up_alone(c, held);
 }
 
 void

@@ -5,10 +5,13 @@
 # order only near the threshold (models/cluster/cpu.c, node_busy), and the
 # metrics scrape reads each pod's state from a copy 16 bytes apart (c->run)
 # and its cpu time and served count from flat copies of its cohort's sums
-# (traffic_use_flat), and the HPA's walks skip
+# (traffic_use_flat), or, for the pods of a cohort scraped alike before,
+# takes the cohort's sample when a rounding bound shows every member's is
+# the same (metrics.c, cohort_milli), and the HPA's walks skip
 # what has not changed (horizontal.c: hz_memo, hz_pods, metrics_uniform).
 # KS_CPU_VERIFY decides every node both ways, KS_METRICS_VERIFY reads every
-# pod both ways and KS_HPA_MEMO_VERIFY walks every HPA's pods whenever a
+# pod both ways (and each pod a cohort sampled on its own too) and
+# KS_HPA_MEMO_VERIFY walks every HPA's pods whenever a
 # shortcut was taken; a disagreement aborts the run. Each case also checks that the shortcuts
 # were taken (the counts printed at the end of the run).
 . "$(dirname "$0")/lib.sh"
@@ -22,18 +25,28 @@ verify() {
 	check_eq "$name: the run agrees with itself" $? 0
 	cpu=$(sed -n 's/^kubesim: KS_CPU_VERIFY: \([0-9]*\) node checks agreed (\([0-9]*\) busy).*/\1 \2/p' \
 	    "$TMP/$name.err" | tail -1)
-	reads=$(sed -n 's/^kubesim: KS_METRICS_VERIFY: \([0-9]*\) reads agreed/\1/p' \
+	reads=$(sed -n 's/^kubesim: KS_METRICS_VERIFY: \([0-9]*\) reads agreed; \([0-9]*\) samples by cohort.*/\1 \2/p' \
 	    "$TMP/$name.err" | tail -1)
 	set -- $cpu
 	nchecks=${1:-0} nbusy=${2:-0}
-	nreads=${reads:-0}
+	set -- $reads
+	nreads=${1:-0} ncohort=${2:-0}
 }
 
 # The limits scenario's shape at a hundredth: HPAs, the Cluster Autoscaler,
 # node failures, diurnal traffic, parked Services, a day.
 verify limits "$KS_SRCDIR/tests/data/limits_small.yaml"
 check_range "limits: nodes checked" "$nchecks" 100000 10000000
-check_range "limits: pods read by the scrape" "$nreads" 1000000 100000000
+check_range "limits: pods read by the scrape" "$nreads" 10000 100000000
+check_range "limits: pods sampled by their cohorts" "$ncohort" 1000000 100000000
+# Every pod scraped on its own (KS_METRICS_ALONE): the same rows.
+KS_METRICS_ALONE=1 "$KUBESIM" run "$KS_SRCDIR/tests/data/limits_small.yaml" -q \
+    --out "$TMP/alone.db" 2> "$TMP/alone.err"
+check_eq "limits: every pod scraped on its own runs" $? 0
+dump_rows "$TMP/limits.db" > "$TMP/limits.rows"
+dump_rows "$TMP/alone.db" > "$TMP/alone.rows"
+cmp -s "$TMP/limits.rows" "$TMP/alone.rows"
+check_eq "limits: pods sampled by cohort give the rows of pods scraped alone" $? 0
 
 # The same with a zone partitioned (its nodes' pods lost, then back) and
 # an API server outage, as tests/chaos.sh appends them; node failures, a
@@ -42,7 +55,8 @@ check_range "limits: pods read by the scrape" "$nreads" 1000000 100000000
   echo "    - {at: 2h, action: partitionZone, zone: zone-a, duration: 20m}"
   echo "    - {at: 5h, action: apiOutage, duration: 5m}"; } > "$TMP/chaos.yaml"
 verify chaos "$TMP/chaos.yaml" --duration 8h
-check_range "chaos: pods read by the scrape" "$nreads" 100000 100000000
+check_range "chaos: pods read by the scrape" "$nreads" 10000 100000000
+check_range "chaos: pods sampled by their cohorts" "$ncohort" 100000 100000000
 check_range "chaos: pods lost and back" \
     "$(q "$TMP/chaos.db" "SELECT count(*) FROM events WHERE kind = 'PodNotReady'")" 10 100000
 

@@ -34,12 +34,30 @@ struct cohort_key {
 void cohort_key_of(const struct cluster *c, uint32_t p, struct cohort_key *k);
 bool cohort_key_eq(const struct cohort_key *a, const struct cohort_key *b);
 
+/*
+ * The metrics scrape's record of the members whose sample the cohort
+ * keeps (metrics.c, cl_pod_run.sampled): the scrape (pass) and time it
+ * was taken, the integrals then (a member's cpu seconds and served count
+ * at the scrape are its own + (these - its offsets), to the bit), their
+ * Deployment, the sample, how many members it stands for, and the
+ * largest own counts among them (they bound the rounding by which the
+ * members' samples can differ). Zero in a new cohort.
+ */
+struct cohort_scrape {
+	uint32_t		 pass, nsampled, deploy;
+	sim_ns			 at;
+	double			 cpu, served;
+	double			 own_cpu, own_served;
+	int64_t			 cpu_milli, rps_milli;
+};
+
 struct cohort {
 	struct cohort_key	 key;
 	struct serving_pod	 st;	/* every member's serving state */
 	uint32_t		 n;	/* members */
 	/* per member, since the cohort began: cpu seconds and served requests */
 	double			 cpu, served;
+	struct cohort_scrape	 scr;
 };
 
 /* The cohorts of one profile (one Service). */

@@ -164,9 +164,10 @@ const struct cl_pod_metrics *metrics_of(struct cluster *c, uint32_t pod);
  * HPA reads it (has; cpu, rps and time when it has), *s, since the last
  * scrape; false when not known. */
 bool metrics_uniform(const struct cluster *c, uint32_t d, struct cl_pod_metrics *s);
-/* metrics.c: every pod's latest sample, by pod id (valid until a pod is
- * added). */
-const struct cl_pod_metrics *metrics_table(struct cluster *c);
+/* metrics.c: NULL when the pods whose samples their cohorts keep are
+ * each kept by the cohort it is in, running, with its Deployment and
+ * counts, and the cohorts count them; else what is wrong (to free). */
+char *metrics_check(const struct cluster *c);
 
 /* horizontal.c, vertical.c: how many autoscalers there are. */
 size_t horizontal_count(const struct cluster *c);

@@ -923,7 +923,6 @@ hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_n
 		KS_GROW(hz->ids, hz->cap_ids, 1);
 	}
 	struct hz_entries e = { hz->pods, hz->keys, hz->ids, 0, 0 };
-	const struct cl_pod_metrics *mt = metrics_table(c);
 	struct hz_pods *pc = &h->pods;
 	int32_t nd = 0;
 	bool resampled = pc->ok && pc->state_rev == d->pods_state_rev && now < pc->until &&
@@ -946,7 +945,7 @@ hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_n
 		for (size_t j = 0; j < pc->n; j++) {
 			uint32_t p = pc->pod[j];
 			struct hz_key k;
-			hz_key_sample(&pc->cls_key[pc->cls[j]], &mt[p], &k);
+			hz_key_sample(&pc->cls_key[pc->cls[j]], metrics_of(c, p), &k);
 			nd += !k.deleting;
 			hz_enter(c, hz, &e, p, &k);
 		}
@@ -961,12 +960,10 @@ hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_n
 		for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next) {
 			/* the next pod's line loads while this one is read */
 			uint32_t next = c->pods[p].dep_next;
-			if (next != NONE) {
+			if (next != NONE)
 				__builtin_prefetch(&c->pods[next]);
-				__builtin_prefetch(&mt[next]);
-			}
 			struct hz_key k;
-			hz_key_of(c, p, &mt[p], memory, init_period, now, &k);
+			hz_key_of(c, p, metrics_of(c, p), memory, init_period, now, &k);
 			nd += !k.deleting;
 			hz_enter(c, hz, &e, p, &k);
 			if (k.has_start && k.ready == HPA_READY_TRUE && !k.settled &&

@@ -61,6 +61,8 @@ check_pods(struct inv *v, const struct cluster *c)
 			why = xasprintf("pod %s is %s %s a node", pd->name,
 			    phase_names[pd->phase], needs_node ? "without" : "with");
 	}
+	if (why == NULL)
+		why = metrics_check(c);
 	size_t running = nph[POD_RUNNING] + nph[POD_READY];
 	if (why == NULL && (nph[POD_PENDING] != c->pods_pending || running != c->pods_running))
 		why = xasprintf("counters say %zu pending, %zu running; the pods %zu, %zu",

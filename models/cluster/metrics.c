@@ -6,9 +6,19 @@
  * second scrape), with that window and timestamp, and its Pods metric
  * requests_per_second the rate of its served requests. The HPA and VPA read
  * the samples. It runs when some autoscaler needs it.
+ *
+ * Pods of a fluid Service's cohort (cohort.h) that were scraped alike are
+ * scraped once per cohort: their cpu seconds are their own + (the cohort's
+ * integral - their offset), so their samples differ only by rounding, and
+ * a bound on that rounding (cohort_sample) shows when every member's sample
+ * is the cohort's; such pods are `sampled` (cl_pod_run) and cost the scrape
+ * a tally, not a read of their counts. Anything that would change how a
+ * sampled pod's counts are derived writes its sample out first
+ * (metrics_sample_out), so it is scraped on its own again, as before.
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +41,8 @@ struct deploy_samples {
 	struct cl_pod_metrics	s;
 };
 
-/* By pod id: the latest samples (what metrics_table lends the HPA and
- * VPA), and the cpu time and served requests at the last scrape. */
+/* By pod id: the latest samples (what metrics_of lends the HPA and
+ * VPA; a sampled pod's is its cohort's), and the cpu time and served requests at the last scrape. */
 struct metrics {
 	struct cluster		*c;
 	struct cl_pod_metrics	*m;
@@ -40,10 +50,15 @@ struct metrics {
 	double			*served_at_scrape;
 	size_t			 cap;
 	bool			 verify;	/* KS_METRICS_VERIFY: each read checked */
+	bool			 alone;		/* KS_METRICS_ALONE: every pod
+						 * scraped on its own */
 	uint64_t		 nverified;
 	struct deploy_samples	*same;		/* by Deployment (one line each) */
 	size_t			 nread;
 	uint32_t		 pass;		/* scrapes so far */
+	uint64_t		 ncohort, nalone, nout;	/* samples taken per cohort
+							 * (pods), per pod; pods
+							 * written out */
 };
 
 static struct metrics *
@@ -52,16 +67,254 @@ metrics_ctl(struct cluster *c)
 	return c->ctl[CTL_METRICS];
 }
 
-const struct cl_pod_metrics *
-metrics_of(struct cluster *c, uint32_t pod)
+/* Pod sample pm into its Deployment's tally of this scrape (pass). */
+static inline void
+same_add(struct deploy_samples *ds, uint32_t pass, const struct cl_pod_metrics *pm)
 {
-	return &metrics_ctl(c)->m[pod];
+	struct cl_pod_metrics s = { .has = pm->has };
+	if (pm->has) {
+		s.cpu_milli = pm->cpu_milli;
+		s.rps_milli = pm->rps_milli;
+		s.at = pm->at;
+	}
+	if (ds->pass != pass) {
+		ds->pass = pass;
+		ds->uniform = true;
+		ds->s = s;
+	} else if (ds->uniform && (s.has != ds->s.has || s.cpu_milli != ds->s.cpu_milli ||
+	    s.rps_milli != ds->s.rps_milli || s.at != ds->s.at))
+		ds->uniform = false;
+}
+
+/* The cohort that keeps sampled pod p's sample. */
+static struct cohort *
+sample_keeper(const struct cluster *c, uint32_t p)
+{
+	const struct traffic *tr = tr_of(c);
+	const struct cohort_pod *me = &tr->cp[p];
+	KS_ASSERT(me->set >= 0 && me->k >= 0);
+	return &tr->serve->p[me->set].coh.k[me->k];
+}
+
+static void
+sample_of(const struct cohort_scrape *r, struct cl_pod_metrics *pm)
+{
+	*pm = (struct cl_pod_metrics){ .has = true, .cpu_milli = r->cpu_milli,
+	    .rps_milli = r->rps_milli, .at = r->at };
 }
 
 const struct cl_pod_metrics *
-metrics_table(struct cluster *c)
+metrics_of(struct cluster *c, uint32_t pod)
 {
-	return metrics_ctl(c)->m;
+	struct metrics *ms = metrics_ctl(c);
+	if (c->run[pod].sampled)	/* its own copy brought up to date */
+		sample_of(&sample_keeper(c, pod)->scr, &ms->m[pod]);
+	return &ms->m[pod];
+}
+
+void
+metrics_sample_out(struct cluster *c, uint32_t p)
+{
+	struct metrics *ms = metrics_ctl(c);
+	struct cohort *k = sample_keeper(c, p);
+	const struct cohort_pod *me = &tr_of(c)->cp[p];
+	/* what the scrape read of it then, as traffic_use_flat reads it */
+	ms->cpu_at_scrape[p] = c->use[p].cpu_seconds + (k->scr.cpu - me->off_cpu);
+	ms->served_at_scrape[p] = c->use[p].served + (k->scr.served - me->off_served);
+	sample_of(&k->scr, &ms->m[p]);
+	KS_ASSERT(k->scr.nsampled > 0);
+	k->scr.nsampled--;
+	c->run[p].sampled = false;
+	ms->nout++;
+}
+
+/*
+ * The sample a scrape at `now` takes of every sampled member of cohort k
+ * (whose pods at its last scrape, r->at, read integrals r->cpu and
+ * r->served, and now cpu and served), when rounding cannot tell them
+ * apart. A member's cpu seconds are own + (integral - off), with 0 <= off
+ * <= r->cpu <= cpu and 0 <= own <= r->own_cpu, so the difference of its two
+ * readings is D = cpu - r->cpu within 4.02u (own + cpu) + u D (u = 2^-53:
+ * two subtractions and two additions of at most own + cpu, then their
+ * difference), e below; from there to the millicores (divide, add idle,
+ * times 1000, add 0.5, each rounding by u of its result and each
+ * monotonic) the members' values lie within ex of x, computed from
+ * D's own rounding. When [x - ex, x + ex] holds no integer boundary, every
+ * member truncates to the same millicores (values >= 0).
+ */
+static bool
+cohort_milli(double idle, double dt, double now_v, double then_v, double own, int64_t *out)
+{
+	double d = now_v - then_v;
+	double e = 0x1p-48 * (own + now_v + fabs(d));
+	double x = (idle + d / dt) * 1000.0 + 0.5;
+	double ex = 2000.0 * e / dt + 0x1p-48 * (fabs(x) + 1000.0 * fabs(idle) +
+	    1000.0 * fabs(d) / dt + 1.0);
+	double lo = x - ex, hi = x + ex;
+	if (!(lo >= 0) || !(hi < 0x1p52) || floor(lo) != floor(hi))
+		return false;
+	*out = (int64_t)x;
+	return true;
+}
+
+/* KS_METRICS_VERIFY: sampled pod p's sample, computed on its own as the
+ * pass over pods computes it, is the cohort's (k->scr, just taken; the
+ * previous scrape's integrals in cpu0, served0). */
+static void
+verify_sampled(const struct cluster *c, uint32_t p, const struct cohort *k, double idle,
+    double dt, double cpu0, double served0)
+{
+	const struct cohort_pod *me = &tr_of(c)->cp[p];
+	double own_cpu = c->use[p].cpu_seconds, own_served = c->use[p].served;
+	double cpu = own_cpu + (k->cpu - me->off_cpu);
+	double served = own_served + (k->served - me->off_served);
+	double cpu_at = own_cpu + (cpu0 - me->off_cpu);
+	double served_at = own_served + (served0 - me->off_served);
+	double cores = idle + (cpu - cpu_at) / dt;
+	int64_t cpu_milli = (int64_t)(cores * 1000.0 + 0.5);
+	int64_t rps_milli = (int64_t)((served - served_at) / dt * 1000.0 + 0.5);
+	if (cpu_milli != k->scr.cpu_milli || rps_milli != k->scr.rps_milli) {
+		fprintf(stderr, "kubesim: KS_METRICS_VERIFY: pod %u's sample %lld m, %lld m/s; "
+		    "its cohort's %lld, %lld\n", p, (long long)cpu_milli, (long long)rps_milli,
+		    (long long)k->scr.cpu_milli, (long long)k->scr.rps_milli);
+		abort();
+	}
+}
+
+/* Every sampled member of cohort j of set `set` written out. */
+static void
+cohort_sample_out(struct cluster *c, int32_t set, size_t j)
+{
+	const struct traffic *tr = tr_of(c);
+	const struct cohort_set *cs = &tr->serve->p[set].coh;
+	for (size_t m = 0; m < cs->nmembers && cs->k[j].scr.nsampled > 0; m++) {
+		uint32_t p = cs->members[m];
+		if (tr->cp[p].set == set && tr->cp[p].k == (int32_t)j && c->run[p].sampled)
+			metrics_sample_out(c, p);
+	}
+	KS_ASSERT(cs->k[j].scr.nsampled == 0);
+}
+
+char *
+metrics_check(const struct cluster *c)
+{
+	const struct metrics *ms = c->ctl[CTL_METRICS];
+	const struct traffic *tr = tr_of(c);
+	size_t nsampled = 0, counted = 0;
+	for (size_t p = 0; p < c->npods; p++) {
+		if (!c->run[p].sampled)
+			continue;
+		nsampled++;
+		const struct cohort_pod *me = tr != NULL && tr->serve != NULL &&
+		    p < tr->capcp ? &tr->cp[p] : NULL;
+		if (ms == NULL || me == NULL || me->set < 0 || me->k < 0)
+			return xasprintf("pod slot %zu is sampled by a cohort it is not in", p);
+		const struct cohort_scrape *r = &tr->serve->p[me->set].coh.k[me->k].scr;
+		if (c->run[p].state != CL_RUN_RUNNING || r->pass != ms->pass ||
+		    r->deploy != c->run[p].deploy || !(c->use[p].cpu_seconds <= r->own_cpu) ||
+		    !(c->use[p].served <= r->own_served))
+			return xasprintf("pod slot %zu's sample is not its cohort's to keep", p);
+	}
+	for (size_t s = 0; tr != NULL && tr->serve != NULL && s < tr->serve->n; s++)
+		for (size_t j = 0; j < tr->serve->p[s].coh.n; j++)
+			counted += tr->serve->p[s].coh.k[j].scr.nsampled;
+	if (counted != nsampled)
+		return xasprintf("%zu pods are sampled by cohorts; the cohorts count %zu",
+		    nsampled, counted);
+	return NULL;
+}
+
+/*
+ * The scrape of every cohort with sampled members (before the pass over
+ * the pods): its new sample when the rounding bound decides it, its
+ * members written out otherwise (the pass then scrapes them one by one).
+ */
+static void
+scrape_cohorts(struct metrics *ms, sim_ns now, const struct traffic_flat *f)
+{
+	struct cluster *c = ms->c;
+	const struct traffic *tr = tr_of(c);
+	if (tr == NULL || tr->serve == NULL)
+		return;
+	for (size_t s = 0; s < tr->serve->n; s++) {
+		struct cohort_set *cs = &tr->serve->p[s].coh;
+		for (size_t j = 0; j < cs->n; j++) {
+			struct cohort *k = &cs->k[j];
+			struct cohort_scrape *r = &k->scr;
+			if (r->nsampled == 0)
+				continue;
+			KS_ASSERT(r->pass + 1 == ms->pass);
+			const double *now_v = &f->kuse[2 * ((size_t)f->kbase[s] + j)];
+			double dt = sim_ns_to_s(now - r->at);
+			int64_t cpu_milli, rps_milli;
+			const struct deploy_samples *ds = r->deploy < ms->nread ? &ms->same[r->deploy] : NULL;
+			if (ds == NULL || !ds->read || !(dt > 0) ||
+			    !cohort_milli(ds->idle, dt, now_v[0], r->cpu, r->own_cpu, &cpu_milli) ||
+			    !cohort_milli(0, dt, now_v[1], r->served, r->own_served, &rps_milli)) {
+				cohort_sample_out(c, (int32_t)s, j);
+				continue;
+			}
+			double cpu0 = r->cpu, served0 = r->served;
+			if (cpu_milli != r->cpu_milli || rps_milli != r->rps_milli)
+				ms->same[r->deploy].changed = true;
+			r->pass = ms->pass;
+			r->at = now;
+			r->cpu = now_v[0];
+			r->served = now_v[1];
+			r->cpu_milli = cpu_milli;
+			r->rps_milli = rps_milli;
+			/* its members' part of their Deployment's tally (the
+			 * pass over the pods passes them by) */
+			struct cl_pod_metrics sm;
+			sample_of(r, &sm);
+			same_add(&ms->same[r->deploy], ms->pass, &sm);
+			ms->ncohort += r->nsampled;
+			if (ms->verify)
+				for (size_t m = 0; m < cs->nmembers; m++) {
+					uint32_t p = cs->members[m];
+					if (tr->cp[p].set == (int32_t)s && tr->cp[p].k == (int32_t)j &&
+					    c->run[p].sampled)
+						verify_sampled(c, p, k, ds->idle, dt, cpu0, served0);
+				}
+		}
+	}
+}
+
+/*
+ * Pod p (scraped on its own just now, its sample pm) sampled by its
+ * cohort from now on when it is a cohort's member and the cohort's
+ * record of this scrape (begun by the first such member) has its sample
+ * and Deployment.
+ */
+static void
+sample_join(struct metrics *ms, const struct traffic_flat *f, uint32_t p,
+    const struct cl_pod_metrics *pm)
+{
+	struct cluster *c = ms->c;
+	if (f->cp == NULL || p >= f->ncp || f->cp[p].k < 0)
+		return;
+	const struct cohort_pod *me = &f->cp[p];
+	struct cohort *k = &tr_of(c)->serve->p[me->set].coh.k[me->k];
+	struct cohort_scrape *r = &k->scr;
+	double own_cpu = f->use[p].cpu_seconds, own_served = f->use[p].served;
+	if (r->pass != ms->pass) {
+		KS_ASSERT(r->nsampled == 0);
+		const double *now_v = traffic_flat_pair(f, me);
+		*r = (struct cohort_scrape){ .pass = ms->pass, .deploy = c->run[p].deploy,
+		    .at = pm->at, .cpu = now_v[0], .served = now_v[1],
+		    .cpu_milli = pm->cpu_milli, .rps_milli = pm->rps_milli };
+	} else if (r->deploy != c->run[p].deploy || r->cpu_milli != pm->cpu_milli ||
+	    r->rps_milli != pm->rps_milli) {
+		return;
+	}
+	if (!(own_cpu >= 0) || !(own_served >= 0))
+		return;		/* the bound assumes counts that only grow */
+	if (own_cpu > r->own_cpu)
+		r->own_cpu = own_cpu;
+	if (own_served > r->own_served)
+		r->own_served = own_served;
+	r->nsampled++;
+	c->run[p].sampled = true;
 }
 
 /* KS_METRICS_VERIFY: the flat read (traffic_use_flat) must give the bits
@@ -91,25 +344,6 @@ verify_run(const struct cluster *c, uint32_t p)
 	    "start %lld; the pod's %d, %u, %lld\n", p, r->state, r->deploy,
 	    (long long)r->started, cl_pod_run_state(pd), pd->deploy, (long long)pd->started);
 	abort();
-}
-
-/* Pod sample pm into its Deployment's tally of this scrape (pass). */
-static inline void
-same_add(struct deploy_samples *ds, uint32_t pass, const struct cl_pod_metrics *pm)
-{
-	struct cl_pod_metrics s = { .has = pm->has };
-	if (pm->has) {
-		s.cpu_milli = pm->cpu_milli;
-		s.rps_milli = pm->rps_milli;
-		s.at = pm->at;
-	}
-	if (ds->pass != pass) {
-		ds->pass = pass;
-		ds->uniform = true;
-		ds->s = s;
-	} else if (ds->uniform && (s.has != ds->s.has || s.cpu_milli != ds->s.cpu_milli ||
-	    s.rps_milli != ds->s.rps_milli || s.at != ds->s.at))
-		ds->uniform = false;
 }
 
 bool
@@ -142,6 +376,7 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 	traffic_flat_init(c, &use);
 	struct deploy_samples *same = ms->same;
 	uint32_t pass = ++ms->pass;
+	scrape_cohorts(ms, now, &use);
 	for (size_t i = 0; i < npods; i++) {
 		const struct cl_pod_run *pd = &run[i];
 		struct cl_pod_metrics *pm = &m[i];
@@ -150,6 +385,8 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 		if (pd->state == CL_RUN_FREE || pd->deploy >= nread || !same[pd->deploy].read)
 			continue;	/* no autoscaler reads it */
 		struct deploy_samples *ds = &same[pd->deploy];
+		if (pd->sampled)	/* its cohort's sample, tallied (scrape_cohorts) */
+			continue;
 		if (pd->state != CL_RUN_RUNNING) {
 			if (pm->has) {
 				pm->has = false;
@@ -158,6 +395,7 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 		} else {
 			double idle = ds->idle;
 			double cpu, served;
+			bool sampled = false;
 			traffic_use_flat(&use, (uint32_t)i, &cpu, &served);
 			if (ms->verify) {
 				verify_read(c, (uint32_t)i, cpu, served);
@@ -176,10 +414,14 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 				pm->cpu_milli = cpu_milli;
 				pm->rps_milli = rps_milli;
 				pm->has = true;
+				sampled = now > 0;
 			}
 			pm->at = now;
 			cpu_at[i] = cpu;
 			served_at[i] = served;
+			ms->nalone++;
+			if (sampled && !ms->alone)
+				sample_join(ms, &use, (uint32_t)i, pm);
 		}
 		same_add(ds, pass, pm);
 	}
@@ -217,6 +459,7 @@ on_change(void *ctx, enum cl_change what, uint32_t p)
 		ms->cpu_at_scrape[p] = 0;
 		ms->served_at_scrape[p] = 0;
 	} else {	/* CL_POD_STARTED: the window starts again */
+		cl_pod_unsample(c, p);
 		ms->cpu_at_scrape[p] = cl_pod_cpu_seconds(c, p);
 		if (ms->m[p].has)
 			c->deploys[c->pods[p].deploy].pods_rev++;
@@ -230,6 +473,7 @@ metrics_create(struct cluster *c)
 	struct metrics *ms = xcalloc(1, sizeof *ms);
 	ms->c = c;
 	ms->verify = getenv("KS_METRICS_VERIFY") != NULL;
+	ms->alone = getenv("KS_METRICS_ALONE") != NULL;
 	cl_watch(c, CL_ON(CL_POD_ADDED) | CL_ON(CL_POD_STARTED), on_change, ms);
 	return ms;
 }
@@ -260,8 +504,10 @@ metrics_destroy(struct cluster *c)
 {
 	struct metrics *ms = metrics_ctl(c);
 	if (ms->verify)
-		fprintf(stderr, "kubesim: KS_METRICS_VERIFY: %llu reads agreed\n",
-		    (unsigned long long)ms->nverified);
+		fprintf(stderr, "kubesim: KS_METRICS_VERIFY: %llu reads agreed; %llu "
+		    "samples by cohort, %llu by pod, %llu written out\n",
+		    (unsigned long long)ms->nverified, (unsigned long long)ms->ncohort,
+		    (unsigned long long)ms->nalone, (unsigned long long)ms->nout);
 	free(ms->m);
 	free(ms->cpu_at_scrape);
 	free(ms->served_at_scrape);

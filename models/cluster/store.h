@@ -144,6 +144,8 @@ enum { CL_RUN_FREE, CL_RUN_IDLE, CL_RUN_RUNNING };
 struct cl_pod_run {
 	uint32_t	 deploy;
 	uint8_t		 state;		/* CL_RUN_* */
+	bool		 sampled;	/* its metrics sample is its cohort's
+					 * (metrics.c), not its own */
 	sim_ns		 started;
 };
 
@@ -431,12 +433,30 @@ cl_pod_run_ok(const struct cluster *c, uint32_t p)
 	    (r->deploy == pd->deploy && r->started == pd->started));
 }
 
+/*
+ * metrics.c: a pod whose metrics sample its cohort keeps (cl_pod_run.
+ * sampled) gets it written out as its own: called before anything of the
+ * pod that the sample is derived from changes (its cohort place, its own
+ * cpu seconds or served count, its run state).
+ */
+void metrics_sample_out(struct cluster *c, uint32_t p);
+
+static inline void
+cl_pod_unsample(struct cluster *c, uint32_t p)
+{
+	if (c->run[p].sampled)
+		metrics_sample_out(c, p);
+}
+
 /* c->run[p] after a write to pod p's phase, Deployment, start or loss. */
 static inline void
 pod_run_sync(struct cluster *c, uint32_t p)
 {
 	const struct cl_pod *pd = &c->pods[p];
 	struct cl_pod_run *r = &c->run[p];
+	if (r->sampled && (r->deploy != pd->deploy || r->started != pd->started ||
+	    r->state != cl_pod_run_state(pd)))
+		metrics_sample_out(c, p);
 	r->deploy = pd->deploy;
 	r->state = cl_pod_run_state(pd);
 	r->started = pd->started;

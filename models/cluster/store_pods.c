@@ -75,12 +75,14 @@ pod_create_full(struct cluster *c, uint32_t deploy, uint32_t rs, const char *nam
 			pods_grow(c);
 		p = (uint32_t)c->npods++;
 		memset(&c->pods[p], 0, sizeof c->pods[p]);
+		c->run[p] = (struct cl_pod_run){ 0 };
 	}
 	struct cl_pod *pd = &c->pods[p];
 	uint32_t gen = pd->gen + 1;
 	char *oldname = pd->name;
 	free(pd->why_pending);
 	memset(pd, 0, sizeof *pd);
+	KS_ASSERT(!c->run[p].sampled);	/* its run state went free first */
 	c->use[p] = (struct cl_pod_use){ 0 };
 	free(oldname);
 	pd->slot = slot;

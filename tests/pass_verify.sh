@@ -2,7 +2,9 @@
 # pass_verify.sh - the passes over every pod take shortcuts that must give
 # the same bits as the plain way: the 10 s CPU check sums each node's use in
 # pod id order and decides by a rounding bound, summing in the node list's
-# order only near the threshold (models/cluster/cpu.c, node_busy), and the
+# order only near the threshold (models/cluster/cpu.c, node_busy), a pod
+# of a cohort read alike before counting as its cohort's use within a
+# bound (share_cohorts), and the
 # metrics scrape reads each pod's state from a copy 16 bytes apart (c->run)
 # and its cpu time and served count from flat copies of its cohort's sums
 # (traffic_use_flat), or, for the pods of a cohort scraped alike before,
@@ -23,12 +25,12 @@ verify() {
 	KS_CPU_VERIFY=1 KS_METRICS_VERIFY=1 KS_HPA_MEMO_VERIFY=1 "$KUBESIM" run "$scn" -q --out "$TMP/$name.db" \
 	    "$@" 2> "$TMP/$name.err"
 	check_eq "$name: the run agrees with itself" $? 0
-	cpu=$(sed -n 's/^kubesim: KS_CPU_VERIFY: \([0-9]*\) node checks agreed (\([0-9]*\) busy).*/\1 \2/p' \
+	cpu=$(sed -n 's/^kubesim: KS_CPU_VERIFY: \([0-9]*\) node checks agreed (\([0-9]*\) busy).*; \([0-9]*\) pods read from cohorts.*/\1 \2 \3/p' \
 	    "$TMP/$name.err" | tail -1)
 	reads=$(sed -n 's/^kubesim: KS_METRICS_VERIFY: \([0-9]*\) reads agreed; \([0-9]*\) samples by cohort.*/\1 \2/p' \
 	    "$TMP/$name.err" | tail -1)
 	set -- $cpu
-	nchecks=${1:-0} nbusy=${2:-0}
+	nchecks=${1:-0} nbusy=${2:-0} nshared=${3:-0}
 	set -- $reads
 	nreads=${1:-0} ncohort=${2:-0}
 }
@@ -39,14 +41,16 @@ verify limits "$KS_SRCDIR/tests/data/limits_small.yaml"
 check_range "limits: nodes checked" "$nchecks" 100000 10000000
 check_range "limits: pods read by the scrape" "$nreads" 10000 100000000
 check_range "limits: pods sampled by their cohorts" "$ncohort" 1000000 100000000
-# Every pod scraped on its own (KS_METRICS_ALONE): the same rows.
-KS_METRICS_ALONE=1 "$KUBESIM" run "$KS_SRCDIR/tests/data/limits_small.yaml" -q \
+check_range "limits: pods' use read from their cohorts" "$nshared" 1000000 100000000
+# Every pod scraped and checked on its own (KS_METRICS_ALONE,
+# KS_CPU_ALONE): the same rows.
+KS_METRICS_ALONE=1 KS_CPU_ALONE=1 "$KUBESIM" run "$KS_SRCDIR/tests/data/limits_small.yaml" -q \
     --out "$TMP/alone.db" 2> "$TMP/alone.err"
-check_eq "limits: every pod scraped on its own runs" $? 0
+check_eq "limits: every pod read on its own runs" $? 0
 dump_rows "$TMP/limits.db" > "$TMP/limits.rows"
 dump_rows "$TMP/alone.db" > "$TMP/alone.rows"
 cmp -s "$TMP/limits.rows" "$TMP/alone.rows"
-check_eq "limits: pods sampled by cohort give the rows of pods scraped alone" $? 0
+check_eq "limits: pods read by cohort give the rows of pods read alone" $? 0
 
 # The same with a zone partitioned (its nodes' pods lost, then back) and
 # an API server outage, as tests/chaos.sh appends them; node failures, a

@@ -55,7 +55,7 @@ cohort_flush(struct cluster *c, struct cohort_set *cs, struct cohort_pod *cp,
 	struct cohort_pod *me = &cp[p];
 	if (me->k < 0)
 		return;
-	cl_pod_unsample(c, p);
+	cl_pod_unshare(c, p);
 	const struct cohort *k = &cs->k[me->k];
 	c->use[p].cpu_seconds += k->cpu - me->off_cpu;
 	c->use[p].served += k->served - me->off_served;
@@ -154,7 +154,7 @@ cohort_merge(struct cluster *c, struct cohort_set *cs, struct cohort_pod *cp)
 			continue;
 		int32_t j = me->k, i = into[j];
 		if (i != j || place[i] != j)
-			cl_pod_unsample(c, p);	/* its place changes */
+			cl_pod_unshare(c, p);	/* its place changes */
 		if (i != j) {
 			/* bring the old cohort's share in, join at the new one's */
 			c->use[p].cpu_seconds += cs->k[j].cpu - me->off_cpu;

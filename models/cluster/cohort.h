@@ -51,6 +51,18 @@ struct cohort_scrape {
 	int64_t			 cpu_milli, rps_milli;
 };
 
+/*
+ * The cpu check's record of the members whose use it reads from the
+ * cohort (cpu.c, cl_pod_run.checked): the check (pass) it was taken at,
+ * the cohort's cpu integral then and at the check before (a member's cpu
+ * seconds at each are its own + (these - its offset), to the bit), how
+ * many members it stands for and the largest own cpu seconds among them.
+ */
+struct cohort_check {
+	uint32_t		 pass, n;
+	double			 cpu, cpu0, own;
+};
+
 struct cohort {
 	struct cohort_key	 key;
 	struct serving_pod	 st;	/* every member's serving state */
@@ -58,6 +70,7 @@ struct cohort {
 	/* per member, since the cohort began: cpu seconds and served requests */
 	double			 cpu, served;
 	struct cohort_scrape	 scr;
+	struct cohort_check	 chk;
 };
 
 /* The cohorts of one profile (one Service). */

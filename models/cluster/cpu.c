@@ -71,7 +71,8 @@ struct cpu_state {
 	 * pods in a node's list), and the use since (dense, streamed in id
 	 * order; read again only for a node summed in its list's order) */
 	double		*seen, *since;
-	uint32_t	*node_of;	/* the node whose list holds the pod; NONE */
+	uint32_t	*node_of;	/* the node whose list holds the pod; NONE;
+					 * | CHECKED when its use is its cohort's */
 	size_t		 capseen;
 	struct node_use	*use;		/* per node: its pods' since, in id order */
 	size_t		 capuse;
@@ -81,6 +82,15 @@ struct cpu_state {
 	size_t		 capbusy_at;
 	uint64_t	 nchecked, nexact, nbusy_seen;	/* node checks; summed in
 						 * list order; found busy */
+	uint32_t	 pass;		/* checks so far */
+	double		*kde;		/* per cohort (laid out as traffic_flat's):
+					 * its members' use since the last check
+					 * and the bound on how far each member's
+					 * own reading is from it */
+	size_t		 capkde;
+	bool		 alone;		/* KS_CPU_ALONE: every pod read on its own */
+	uint64_t	 nshared, nalone, nout;	/* pods read from cohorts, on
+						 * their own; written out */
 	struct cpu_prof	*prof;
 	size_t		 nprof;
 	bool		 dirty;		/* every pod is rescanned at the next tick */
@@ -107,8 +117,13 @@ struct cpu_state {
  * is that close to the threshold (node_busy). */
 struct node_use {
 	double		sum, abs;
+	double		extra;	/* the members read from their cohorts: how far
+				 * their own readings can be from the sum's */
 	uint32_t	n;
 };
+
+#define CHECKED		0x80000000u	/* in node_of (not NONE): read from its
+					 * cohort */
 
 /* A pod's place in the water-fill: what it asks per unit of weight. */
 struct cpu_level {
@@ -169,6 +184,7 @@ node_pod_add(struct cpu_state *cs, uint32_t p)
 			cs->node_of[q] = NONE;
 		cs->capseen = cap;
 	}
+	KS_ASSERT(!c->run[p].checked && n < CHECKED);
 	cs->seen[p] = 0;
 	cs->node_of[p] = n;
 }
@@ -183,6 +199,7 @@ node_pod_remove(struct cpu_state *cs, uint32_t p)
 	struct cpu_node *nd = &cs->node[n];
 	for (size_t k = 0; k < nd->n; k++) {
 		if (nd->pod[k] == p) {
+			cl_pod_unshare(cs->c, p);	/* it stops counting */
 			memmove(&nd->pod[k], &nd->pod[k + 1], (nd->n - k - 1) * sizeof *nd->pod);
 			nd->n--;
 			if (p < cs->capseen && cs->node_of[p] == n)
@@ -260,6 +277,7 @@ cpu_new(struct cluster *c)
 	cs->c = c;
 	cs->dirty = true;
 	verify_sums = getenv("KS_CPU_VERIFY") != NULL;
+	cs->alone = getenv("KS_CPU_ALONE") != NULL;
 	cl_watch(c, CL_ON(CL_POD_BOUND) | CL_ON(CL_POD_REMOVED) | CL_ON(CL_POD_LOST) |
 	    CL_ON(CL_NODE_ADDED) | CL_ON(CL_NODE_REMOVED), on_change, cs);
 	for (uint32_t n = 0; n < c->nnodes; n++)	/* any added before */
@@ -274,9 +292,11 @@ cpu_free(struct cpu_state *cs)
 		return;
 	if (verify_sums)
 		fprintf(stderr, "kubesim: KS_CPU_VERIFY: %llu node checks agreed "
-		    "(%llu busy), %llu summed in list order only\n",
+		    "(%llu busy), %llu summed in list order only; %llu pods read from "
+		    "cohorts, %llu on their own, %llu written out\n",
 		    (unsigned long long)cs->nchecked, (unsigned long long)cs->nbusy_seen,
-		    (unsigned long long)cs->nexact);
+		    (unsigned long long)cs->nexact, (unsigned long long)cs->nshared,
+		    (unsigned long long)cs->nalone, (unsigned long long)cs->nout);
 	free(cs->pod);
 	for (size_t n = 0; n < cs->capnode; n++)
 		free(cs->node[n].pod);
@@ -284,6 +304,7 @@ cpu_free(struct cpu_state *cs)
 	free(cs->seen);
 	free(cs->since);
 	free(cs->node_of);
+	free(cs->kde);
 	free(cs->use);
 	free(cs->busy_at);
 	free(cs->prof);
@@ -432,6 +453,70 @@ node_busy_at(const struct cl_node *nd)
 	return nd->state == NODE_DELETED ? -1 : CPU_BUSY_USE * node_cores(nd);
 }
 
+/* The cohort whose integral pod p's use is read from (checked pods). */
+static struct cohort *
+check_keeper(const struct cluster *c, uint32_t p)
+{
+	const struct traffic *tr = tr_of(c);
+	const struct cohort_pod *me = &tr->cp[p];
+	KS_ASSERT(me->set >= 0 && me->k >= 0);
+	return &tr->serve->p[me->set].coh.k[me->k];
+}
+
+/* Checked pod p's use since the last check as its own reading gives it:
+ * its cpu seconds now less at the check before, each read as
+ * traffic_cpu_flat reads it (own + (integral - offset)). */
+static double
+checked_since(const struct cluster *c, uint32_t p)
+{
+	const struct cohort *k = check_keeper(c, p);
+	const struct cohort_pod *me = &tr_of(c)->cp[p];
+	double own = c->use[p].cpu_seconds;
+	return (own + (k->chk.cpu - me->off_cpu)) - (own + (k->chk.cpu0 - me->off_cpu));
+}
+
+void
+cpu_check_out(struct cluster *c, uint32_t p)
+{
+	struct cpu_state *cs = tr_of(c)->cpu;
+	struct cohort *k = check_keeper(c, p);
+	const struct cohort_pod *me = &tr_of(c)->cp[p];
+	cs->seen[p] = c->use[p].cpu_seconds + (k->chk.cpu - me->off_cpu);
+	KS_ASSERT(k->chk.n > 0 && (cs->node_of[p] & CHECKED));
+	k->chk.n--;
+	cs->node_of[p] &= ~CHECKED;
+	c->run[p].checked = false;
+	cs->nout++;
+}
+
+char *
+cpu_shares_check(const struct cluster *c)
+{
+	const struct traffic *tr = tr_of(c);
+	const struct cpu_state *cs = tr != NULL ? tr->cpu : NULL;
+	size_t nchecked = 0, counted = 0;
+	for (size_t p = 0; p < c->npods; p++) {
+		if (!c->run[p].checked)
+			continue;
+		nchecked++;
+		const struct cohort_pod *me = cs != NULL && tr->serve != NULL &&
+		    p < tr->capcp ? &tr->cp[p] : NULL;
+		if (me == NULL || me->set < 0 || me->k < 0 || p >= cs->capseen ||
+		    cs->node_of[p] == NONE || !(cs->node_of[p] & CHECKED))
+			return xasprintf("pod slot %zu's use is read from a cohort it is not in", p);
+		const struct cohort_check *r = &tr->serve->p[me->set].coh.k[me->k].chk;
+		if (r->pass != cs->pass || !(c->use[p].cpu_seconds <= r->own))
+			return xasprintf("pod slot %zu's use is not its cohort's to keep", p);
+	}
+	for (size_t s = 0; cs != NULL && tr->serve != NULL && s < tr->serve->n; s++)
+		for (size_t j = 0; j < tr->serve->p[s].coh.n; j++)
+			counted += tr->serve->p[s].coh.k[j].chk.n;
+	if (counted != nchecked)
+		return xasprintf("%zu pods' use is read from cohorts; the cohorts count %zu",
+		    nchecked, counted);
+	return NULL;
+}
+
 /* Node n's use since the last check in its list's order (what decides
  * it): the pods' since from the array's end. */
 static double
@@ -440,8 +525,10 @@ node_used_exact(const struct cpu_state *cs, size_t n)
 	double used = 0;
 	if (n < cs->capnode) {
 		const uint32_t *pod = cs->node[n].pod;
-		for (size_t k = cs->node[n].n; k-- > 0;)
-			used += cs->since[pod[k]];
+		for (size_t k = cs->node[n].n; k-- > 0;) {
+			uint32_t p = pod[k];
+			used += cs->node_of[p] & CHECKED ? checked_since(cs->c, p) : cs->since[p];
+		}
 	}
 	return used;
 }
@@ -452,11 +539,13 @@ node_used_exact(const struct cpu_state *cs, size_t n)
  * order (node_use) is within err = m x 2^-53 x abs of it each way (each
  * of m - 1 additions rounds by at most 2^-53 of a partial sum, at most
  * abs), so the two sums are at most 2 err apart; taken four times over,
- * with the rounding of lo and hi. Division by span > 0 is monotonic, so
- * lo / span > limit means used / span > limit, and hi / span <= limit
- * means it is not. Only a node that close to its threshold, or whose
- * count disagrees, is summed again in list order. KS_CPU_VERIFY sums every
- * node so and aborts on a different answer.
+ * with the rounding of lo and hi. The members read from their cohorts
+ * add their cohort's use, each at most `extra` (summed) from their own
+ * reading, which widens abs and the interval by that. Division by span >
+ * 0 is monotonic, so lo / span > limit means used / span > limit, and hi /
+ * span <= limit means it is not. Only a node that close to its threshold,
+ * or whose count disagrees, is summed again in list order. KS_CPU_VERIFY
+ * sums every node so and aborts on a different answer.
  */
 static bool
 node_busy(struct cpu_state *cs, size_t n, double span, double limit)
@@ -465,7 +554,8 @@ node_busy(struct cpu_state *cs, size_t n, double span, double limit)
 	size_t m = n < cs->capnode ? cs->node[n].n : 0;
 	if (n < cs->capuse && cs->use[n].n == m) {
 		const struct node_use *u = &cs->use[n];
-		double err = ((double)m + 2) * 0x1p-50 * u->abs + fabs(u->sum) * 0x1p-50;
+		double err = 2 * u->extra + ((double)m + 2) * 0x1p-50 * (u->abs + u->extra) +
+		    fabs(u->sum) * 0x1p-50;
 		double lo = u->sum - err, hi = u->sum + err;
 		if (lo / span > limit)
 			fast = decided = true;
@@ -500,6 +590,81 @@ verify_cpu(const struct cluster *c, uint32_t p, double cpu)
 	}
 }
 
+/*
+ * KS_CPU_VERIFY: checked pod p, read from its cohort as d within e, reads
+ * so on its own; the bound holds (checked_since, e from share_cohorts).
+ */
+static void
+verify_checked(const struct cluster *c, uint32_t p, double d, double e)
+{
+	const struct cohort *k = check_keeper(c, p);
+	const struct cohort_pod *me = &tr_of(c)->cp[p];
+	verify_cpu(c, p, c->use[p].cpu_seconds + (k->chk.cpu - me->off_cpu));
+	double own = checked_since(c, p);
+	if (!(fabs(own - d) <= e)) {
+		fprintf(stderr, "kubesim: KS_CPU_VERIFY: pod %u used %.17g cpu s on its own, "
+		    "%.17g +- %.3g from its cohort\n", p, own, d, e);
+		abort();
+	}
+}
+
+/*
+ * Every cohort with checked members: its members' use since the last
+ * check (its integral's growth D) and how far a member's own reading can
+ * be from it, into kde. A member reads (own + (K1 - off)) - (own + (K0 -
+ * off)) with 0 <= off <= K0 <= K1 and 0 <= own <= the largest own: two
+ * subtractions and two additions each within 2^-53 of at most own + K1,
+ * then their difference within 2^-53 of itself: within 4.02 x 2^-53 (own +
+ * K1) + 2^-53 D of D; taken 8 times over.
+ */
+static void
+share_cohorts(void *ctx, size_t s, struct cohort_set *set, const double *pairs)
+{
+	struct cpu_state *cs = ctx;
+	size_t base = 2 * (size_t)tr_of(cs->c)->kbase[s];
+	KS_GROW(cs->kde, cs->capkde, base + 2 * set->n);
+	for (size_t j = 0; j < set->n; j++) {
+		struct cohort_check *r = &set->k[j].chk;
+		if (r->n == 0)
+			continue;
+		KS_ASSERT(r->pass + 1 == cs->pass);
+		double k1 = pairs[2 * j], d = k1 - r->cpu;
+		cs->kde[base + 2 * j] = d;
+		cs->kde[base + 2 * j + 1] = 0x1p-48 * (r->own + k1 + fabs(d));
+		r->cpu0 = r->cpu;
+		r->cpu = k1;
+		r->pass = cs->pass;
+		cs->nshared += r->n;
+	}
+}
+
+/* Pod p on node n, read on its own just now (cpu seconds cpu), read from
+ * its cohort from the next check on when it is a member: the cohort's
+ * record of this check (begun by the first such member) has the integral
+ * its reading took. */
+static void
+check_join(struct cpu_state *cs, const struct traffic_flat *f, uint32_t p)
+{
+	if (cs->alone || f->cp == NULL || p >= f->ncp || f->cp[p].k < 0)
+		return;
+	struct cluster *c = cs->c;
+	const struct cohort_pod *me = &f->cp[p];
+	struct cohort_check *r = &tr_of(c)->serve->p[me->set].coh.k[me->k].chk;
+	double own = f->use[p].cpu_seconds;
+	if (!(own >= 0))
+		return;		/* the bound assumes counts that only grow */
+	if (r->pass != cs->pass) {
+		KS_ASSERT(r->n == 0);
+		*r = (struct cohort_check){ .pass = cs->pass,
+		    .cpu = traffic_flat_pair(f, me)[0] };
+	}
+	if (own > r->own)
+		r->own = own;
+	r->n++;
+	cs->node_of[p] |= CHECKED;
+	c->run[p].checked = true;
+}
+
 static void
 check_nodes(struct cpu_state *cs)
 {
@@ -507,9 +672,12 @@ check_nodes(struct cpu_state *cs)
 	double span = cs->now_s - cs->checked_s;
 	cs->checked_s = cs->now_s;
 	cs->nbusy = 0;
-	traffic_use_begin(c);	/* every parked Service at once, then each pod */
-	/* Each pod's use since the last check, in id order (the pods' data
-	 * streams in), added to its node's in that order in the same pass. */
+	cs->pass++;
+	/* every parked Service at once, each cohort with checked members
+	 * too (share_cohorts), then each pod: its use since the last check,
+	 * in id order (the pods' data streams in), added to its node's in
+	 * that order in the same pass; a checked pod's is its cohort's */
+	traffic_use_begin_each(c, share_cohorts, cs);
 	size_t np = c->npods < cs->capseen ? c->npods : cs->capseen;
 	if (cs->capuse < c->nnodes) {
 		free(cs->use);
@@ -520,22 +688,39 @@ check_nodes(struct cpu_state *cs)
 	struct traffic_flat f;
 	traffic_flat_init(c, &f);
 	double *seen = cs->seen, *since = cs->since;
-	const uint32_t *node_of = cs->node_of;
+	const double *kde = cs->kde;
+	uint32_t *node_of = cs->node_of;
 	struct node_use *use = cs->use;
 	size_t nnodes = c->nnodes;
 	for (size_t p = 0; p < np; p++) {
+		uint32_t n = node_of[p];
+		if (n == NONE)
+			continue;	/* on no node's list: its reading would
+					 * be overwritten when it joins one */
+		if (n & CHECKED) {
+			n &= ~CHECKED;
+			const struct cohort_pod *me = &f.cp[p];
+			const double *de = &kde[2 * ((size_t)f.kbase[me->set] + (uint32_t)me->k)];
+			if (verify_sums)
+				verify_checked(c, (uint32_t)p, de[0], de[1]);
+			use[n].sum += de[0];
+			use[n].abs += fabs(de[0]);
+			use[n].extra += de[1];
+			use[n].n++;
+			continue;
+		}
 		double cpu = traffic_cpu_flat(&f, (uint32_t)p);
 		if (verify_sums)
 			verify_cpu(c, (uint32_t)p, cpu);
 		double d = cpu - seen[p];
 		since[p] = d;
 		seen[p] = cpu;
-		uint32_t n = node_of[p];
-		if (n < nnodes) {
-			use[n].sum += d;
-			use[n].abs += fabs(d);
-			use[n].n++;
-		}
+		KS_ASSERT(n < nnodes);
+		use[n].sum += d;
+		use[n].abs += fabs(d);
+		use[n].n++;
+		cs->nalone++;
+		check_join(cs, &f, (uint32_t)p);
 	}
 	for (size_t n = 0; n < c->nnodes; n++) {
 		/* CPU_BUSY_USE * node_cores, -1: deleted, 0: no cores */

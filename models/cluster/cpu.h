@@ -92,4 +92,9 @@ const uint32_t *cpu_take_own_caps(struct cpu_state *cs, size_t *n);
  * throttled or contends), then its counters are reset. */
 void cpu_interval(struct cpu_state *cs, double t_s);
 
+/* NULL when the pods whose use the check reads from their cohorts are
+ * each in the cohort, on a node's list and within its record, and the
+ * cohorts count them; else what is wrong (to free). For the invariants. */
+char *cpu_shares_check(const struct cluster *c);
+
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "models/cluster/controllers.h"
+#include "models/cluster/cpu.h"
 #include "models/cluster/invariants.h"
 #include "models/scheduler/sched.h"
 
@@ -63,6 +64,8 @@ check_pods(struct inv *v, const struct cluster *c)
 	}
 	if (why == NULL)
 		why = metrics_check(c);
+	if (why == NULL)
+		why = cpu_shares_check(c);
 	size_t running = nph[POD_RUNNING] + nph[POD_READY];
 	if (why == NULL && (nph[POD_PENDING] != c->pods_pending || running != c->pods_running))
 		why = xasprintf("counters say %zu pending, %zu running; the pods %zu, %zu",

@@ -56,6 +56,7 @@ struct metrics {
 	struct deploy_samples	*same;		/* by Deployment (one line each) */
 	size_t			 nread;
 	uint32_t		 pass;		/* scrapes so far */
+	sim_ns			 now;		/* the scrape's time */
 	uint64_t		 ncohort, nalone, nout;	/* samples taken per cohort
 							 * (pods), per pod; pods
 							 * written out */
@@ -225,58 +226,56 @@ metrics_check(const struct cluster *c)
 }
 
 /*
- * The scrape of every cohort with sampled members (before the pass over
- * the pods): its new sample when the rounding bound decides it, its
- * members written out otherwise (the pass then scrapes them one by one).
+ * The scrape of profile i's cohorts with sampled members (as their pairs
+ * are laid out, before the pass over the pods): each one's new sample
+ * when the rounding bound decides it, its members written out otherwise
+ * (the pass then scrapes them one by one).
  */
 static void
-scrape_cohorts(struct metrics *ms, sim_ns now, const struct traffic_flat *f)
+scrape_cohorts(void *ctx, size_t s, struct cohort_set *cs, const double *pairs)
 {
+	struct metrics *ms = ctx;
 	struct cluster *c = ms->c;
 	const struct traffic *tr = tr_of(c);
-	if (tr == NULL || tr->serve == NULL)
-		return;
-	for (size_t s = 0; s < tr->serve->n; s++) {
-		struct cohort_set *cs = &tr->serve->p[s].coh;
-		for (size_t j = 0; j < cs->n; j++) {
-			struct cohort *k = &cs->k[j];
-			struct cohort_scrape *r = &k->scr;
-			if (r->nsampled == 0)
-				continue;
-			KS_ASSERT(r->pass + 1 == ms->pass);
-			const double *now_v = &f->kuse[2 * ((size_t)f->kbase[s] + j)];
-			double dt = sim_ns_to_s(now - r->at);
-			int64_t cpu_milli, rps_milli;
-			const struct deploy_samples *ds = r->deploy < ms->nread ? &ms->same[r->deploy] : NULL;
-			if (ds == NULL || !ds->read || !(dt > 0) ||
-			    !cohort_milli(ds->idle, dt, now_v[0], r->cpu, r->own_cpu, &cpu_milli) ||
-			    !cohort_milli(0, dt, now_v[1], r->served, r->own_served, &rps_milli)) {
-				cohort_sample_out(c, (int32_t)s, j);
-				continue;
-			}
-			double cpu0 = r->cpu, served0 = r->served;
-			if (cpu_milli != r->cpu_milli || rps_milli != r->rps_milli)
-				ms->same[r->deploy].changed = true;
-			r->pass = ms->pass;
-			r->at = now;
-			r->cpu = now_v[0];
-			r->served = now_v[1];
-			r->cpu_milli = cpu_milli;
-			r->rps_milli = rps_milli;
-			/* its members' part of their Deployment's tally (the
-			 * pass over the pods passes them by) */
-			struct cl_pod_metrics sm;
-			sample_of(r, &sm);
-			same_add(&ms->same[r->deploy], ms->pass, &sm);
-			ms->ncohort += r->nsampled;
-			if (ms->verify)
-				for (size_t m = 0; m < cs->nmembers; m++) {
-					uint32_t p = cs->members[m];
-					if (tr->cp[p].set == (int32_t)s && tr->cp[p].k == (int32_t)j &&
-					    c->run[p].sampled)
-						verify_sampled(c, p, k, ds->idle, dt, cpu0, served0);
-				}
+	sim_ns now = ms->now;
+	for (size_t j = 0; j < cs->n; j++) {
+		struct cohort *k = &cs->k[j];
+		struct cohort_scrape *r = &k->scr;
+		if (r->nsampled == 0)
+			continue;
+		KS_ASSERT(r->pass + 1 == ms->pass);
+		const double *now_v = &pairs[2 * j];
+		double dt = sim_ns_to_s(now - r->at);
+		int64_t cpu_milli, rps_milli;
+		const struct deploy_samples *ds = r->deploy < ms->nread ? &ms->same[r->deploy] : NULL;
+		if (ds == NULL || !ds->read || !(dt > 0) ||
+		    !cohort_milli(ds->idle, dt, now_v[0], r->cpu, r->own_cpu, &cpu_milli) ||
+		    !cohort_milli(0, dt, now_v[1], r->served, r->own_served, &rps_milli)) {
+			cohort_sample_out(c, (int32_t)s, j);
+			continue;
 		}
+		double cpu0 = r->cpu, served0 = r->served;
+		if (cpu_milli != r->cpu_milli || rps_milli != r->rps_milli)
+			ms->same[r->deploy].changed = true;
+		r->pass = ms->pass;
+		r->at = now;
+		r->cpu = now_v[0];
+		r->served = now_v[1];
+		r->cpu_milli = cpu_milli;
+		r->rps_milli = rps_milli;
+		/* its members' part of their Deployment's tally (the pass
+		 * over the pods passes them by) */
+		struct cl_pod_metrics sm;
+		sample_of(r, &sm);
+		same_add(&ms->same[r->deploy], ms->pass, &sm);
+		ms->ncohort += r->nsampled;
+		if (ms->verify)
+			for (size_t m = 0; m < cs->nmembers; m++) {
+				uint32_t p = cs->members[m];
+				if (tr->cp[p].set == (int32_t)s && tr->cp[p].k == (int32_t)j &&
+				    c->run[p].sampled)
+					verify_sampled(c, p, k, ds->idle, dt, cpu0, served0);
+			}
 	}
 }
 
@@ -371,12 +370,14 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 	struct cl_pod_metrics *m = ms->m;
 	double *cpu_at = ms->cpu_at_scrape, *served_at = ms->served_at_scrape;
 	size_t npods = c->npods, nread = ms->nread;
-	traffic_use_begin(c);	/* every parked Service at once, then each pod */
-	struct traffic_flat use;
-	traffic_flat_init(c, &use);
 	struct deploy_samples *same = ms->same;
 	uint32_t pass = ++ms->pass;
-	scrape_cohorts(ms, now, &use);
+	/* every parked Service at once, each cohort with sampled members
+	 * too (scrape_cohorts), then each pod */
+	ms->now = now;
+	traffic_use_begin_each(c, scrape_cohorts, ms);
+	struct traffic_flat use;
+	traffic_flat_init(c, &use);
 	for (size_t i = 0; i < npods; i++) {
 		const struct cl_pod_run *pd = &run[i];
 		struct cl_pod_metrics *pm = &m[i];
@@ -459,7 +460,7 @@ on_change(void *ctx, enum cl_change what, uint32_t p)
 		ms->cpu_at_scrape[p] = 0;
 		ms->served_at_scrape[p] = 0;
 	} else {	/* CL_POD_STARTED: the window starts again */
-		cl_pod_unsample(c, p);
+		cl_pod_unshare(c, p);
 		ms->cpu_at_scrape[p] = cl_pod_cpu_seconds(c, p);
 		if (ms->m[p].has)
 			c->deploys[c->pods[p].deploy].pods_rev++;

@@ -95,7 +95,7 @@ queue_step(struct cluster *c, struct cl_queue *q, sim_ns from, sim_ns to)
 	double cpu = consumed / (double)ready * q->p.cpu_per_message;
 	for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next)
 		if (consumer_ready(&c->pods[p])) {
-			cl_pod_unsample(c, p);
+			cl_pod_unshare(c, p);
 			c->use[p].cpu_seconds += cpu;
 		}
 }

@@ -146,6 +146,8 @@ struct cl_pod_run {
 	uint8_t		 state;		/* CL_RUN_* */
 	bool		 sampled;	/* its metrics sample is its cohort's
 					 * (metrics.c), not its own */
+	bool		 checked;	/* its use in the cpu check is its
+					 * cohort's (cpu.c), not its own */
 	sim_ns		 started;
 };
 
@@ -440,12 +442,18 @@ cl_pod_run_ok(const struct cluster *c, uint32_t p)
  * cpu seconds or served count, its run state).
  */
 void metrics_sample_out(struct cluster *c, uint32_t p);
+/* cpu.c: the same for the cpu check's reading of the pod (cl_pod_run.
+ * checked). */
+void cpu_check_out(struct cluster *c, uint32_t p);
 
+/* Both, before pod p's cohort place or own counts change. */
 static inline void
-cl_pod_unsample(struct cluster *c, uint32_t p)
+cl_pod_unshare(struct cluster *c, uint32_t p)
 {
 	if (c->run[p].sampled)
 		metrics_sample_out(c, p);
+	if (c->run[p].checked)
+		cpu_check_out(c, p);
 }
 
 /* c->run[p] after a write to pod p's phase, Deployment, start or loss. */

@@ -82,7 +82,7 @@ pod_create_full(struct cluster *c, uint32_t deploy, uint32_t rs, const char *nam
 	char *oldname = pd->name;
 	free(pd->why_pending);
 	memset(pd, 0, sizeof *pd);
-	KS_ASSERT(!c->run[p].sampled);	/* its run state went free first */
+	KS_ASSERT(!c->run[p].sampled && !c->run[p].checked);	/* it left first */
 	c->use[p] = (struct cl_pod_use){ 0 };
 	free(oldname);
 	pd->slot = slot;

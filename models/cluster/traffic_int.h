@@ -224,6 +224,11 @@ traffic_pod_cpu(const struct cluster *c, uint32_t p)
  * changes (traffic_cpu_flat: the cpu seconds alone).
  */
 void traffic_use_begin(struct cluster *c);
+/* The same, calling each(ctx, i, cohorts, pairs) for every profile i as
+ * soon as its pairs are laid out (its cohorts' states still in cache). */
+typedef void traffic_cohorts_fn(void *ctx, size_t i, struct cohort_set *cs,
+    const double *pairs);
+void traffic_use_begin_each(struct cluster *c, traffic_cohorts_fn *each, void *ctx);
 
 /* What traffic_use_flat reads, in locals of the pass. */
 struct traffic_flat {

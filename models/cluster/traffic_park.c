@@ -422,32 +422,47 @@ park_tick_begin(struct cluster *c, sim_ns now)
 
 #define USE_AHEAD	4	/* profiles prefetched ahead */
 
+/* What traffic_use_begin_each calls for each profile laid out. */
+struct use_each {
+	traffic_cohorts_fn	*fn;
+	void			*ctx;
+};
+
 /* Profile i's cohorts' sums into the flat pairs from kbase[i]. */
 static void
-lay_out(struct traffic *tr, size_t i)
+lay_out(struct traffic *tr, size_t i, const struct use_each *e)
 {
-	const struct cohort_set *cs = &tr->serve->p[i].coh;
+	struct cohort_set *cs = &tr->serve->p[i].coh;
 	double *ku = &tr->kuse[2 * (size_t)tr->kbase[i]];
 	for (size_t k = 0; k < cs->n; k++) {
 		ku[2 * k] = cs->k[k].cpu;
 		ku[2 * k + 1] = cs->k[k].served;
 	}
+	if (e->fn != NULL)
+		e->fn(e->ctx, i, cs, ku);
 }
 
 /* Profile i (SIZE_MAX: none) caught up alone and laid out. */
 static void
-catch_up_alone(const struct cluster *c, size_t i)
+catch_up_alone(const struct cluster *c, size_t i, const struct use_each *e)
 {
 	if (i == SIZE_MAX)
 		return;
 	struct traffic *tr = tr_of(c);
 	catch_up_members(c, i, SIZE_MAX, park_target(tr, c, i));
-	lay_out(tr, i);
+	lay_out(tr, i, e);
 }
 
 void
 traffic_use_begin(struct cluster *c)
 {
+	traffic_use_begin_each(c, NULL, NULL);
+}
+
+void
+traffic_use_begin_each(struct cluster *c, traffic_cohorts_fn *each, void *ctx)
+{
+	const struct use_each e = { each, ctx };
 	struct traffic *tr = tr_of(c);
 	if (tr == NULL || tr->serve == NULL)
 		return;
@@ -473,22 +488,22 @@ traffic_use_begin(struct cluster *c)
 		const struct serve_park *pk = &p[i].park;
 		sim_ns target = park_target(tr, c, i);
 		if (!pk->on || target <= pk->k_through) {
-			lay_out(tr, i);
+			lay_out(tr, i, &e);
 			continue;
 		}
 		uint64_t K = members_ticks(c, pk, target);
 		if (held != SIZE_MAX && K == held_k) {
 			catch_up_members(c, held, i, target);
-			lay_out(tr, held);
-			lay_out(tr, i);
+			lay_out(tr, held, &e);
+			lay_out(tr, i, &e);
 			held = SIZE_MAX;
 			continue;
 		}
-		catch_up_alone(c, held);
+		catch_up_alone(c, held, &e);
 		held = i;
 		held_k = K;
 	}
-	catch_up_alone(c, held);
+	catch_up_alone(c, held, &e);
 }
 
 void

@@ -796,6 +796,14 @@ serving_deferred_prime(struct serving_deferred *df, const struct serving_result 
 }
 
 void
+serving_deferred_prefetch(const struct serving_deferred *df, const struct hist *h)
+{
+	for (const char *b = (const char *)df; b < (const char *)(df + 1); b += 64)
+		__builtin_prefetch(b);
+	hist_prefetch(h, h->lo, h->hi);
+}
+
+void
 serving_deferred_flush(struct serving_deferred *df, struct hist *h)
 {
 	serving_deferred_drain(df, h);

@@ -262,6 +262,9 @@ bool serving_deferred_hits(const struct serving_deferred *df, const struct servi
 void serving_deferred_prime(struct serving_deferred *df, const struct serving_result *res,
     const struct serving_dist *dist, double timeout, double net_latency, double scale,
     const struct hist *h);
+/* Asks the cache for what serving_deferred_flush(df, h) reads and writes:
+ * a hint, nothing changes. */
+void serving_deferred_prefetch(const struct serving_deferred *df, const struct hist *h);
 /* Adds what df holds to h and empties df. */
 void serving_deferred_flush(struct serving_deferred *df, struct hist *h);
 /* Makes the additions df held back (to h, the histogram they were held for

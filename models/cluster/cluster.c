@@ -325,6 +325,15 @@ emit_interval(struct cluster *c)
 	for (size_t i = 0; i < c->nprofiles; i++) {
 		struct cl_profile *pr = &c->profiles[i];
 		struct cl_service *sv = &c->services[pr->service];
+		/* the next profile's histograms asked for while this one is
+		 * read, the one after's bounds for that */
+		if (i + 2 < c->nprofiles)
+			__builtin_prefetch(c->profiles[i + 2].hist);
+		if (i + 1 < c->nprofiles) {
+			const struct hist *nh = c->profiles[i + 1].hist;
+			hist_prefetch(nh, nh->lo, nh->hi);
+			hist_prefetch(c->profiles[i + 1].run_hist, nh->lo, nh->hi);
+		}
 		int32_t desired = 0, ready = 0;
 		double req_cpu = 0;
 		if (sv->deploy != NONE) {

@@ -707,7 +707,15 @@ traffic_sync(struct cluster *c)
 	if (tr_of(c)->serve == NULL)
 		return;
 	traffic_settle(c);
-	for (size_t i = 0; i < tr_of(c)->serve->n; i++) {
+	size_t n = tr_of(c)->serve->n;
+	for (size_t i = 0; i < n; i++) {
+		/* the next profile's latency parts and histogram asked for
+		 * while this one's are flushed, the one after's bounds for that */
+		if (i + 2 < n)
+			__builtin_prefetch(c->profiles[i + 2].hist);
+		if (i + 1 < n)
+			serving_deferred_prefetch(&tr_of(c)->serve->p[i + 1].lat,
+			    c->profiles[i + 1].hist);
 		if (tr_of(c)->serve->p[i].rq != NULL)
 			sync_profile(c, i);
 		serving_deferred_flush(&tr_of(c)->serve->p[i].lat, c->profiles[i].hist);

@@ -620,14 +620,30 @@ serving_add_latency_net(const struct serving_result *res,
 		    scale, h, &wk);
 }
 
-/* Adds what pp holds to h (through acc when not NULL) and empties pp. */
+/* The slot of df->held after the newest held addition: part 1's knots. */
+static struct serving_held *
+serving_held_next(struct serving_deferred *df)
+{
+	return &df->held[(df->first + df->nheld) % (SERVING_HELD + 1)];
+}
+
+/* The knots of part k of df. */
+static double *
+serving_pending_x(struct serving_deferred *df, int k)
+{
+	return k == 0 ? df->part[0].x : serving_held_next(df)->x;
+}
+
+/* Adds what part k of df holds to h (through acc when not NULL) and
+ * empties it. */
 static void
-serving_pending_flush(struct serving_pending *pp, struct hist *h,
+serving_pending_flush(struct serving_deferred *df, int k, struct hist *h,
     struct hist_acc *acc)
 {
+	struct serving_pending *pp = &df->part[k];
 	if (pp->set && pp->w > 0)
-		hist_add_pwl_acc(h, acc, pp->x, serving_lev, SERVING_NLEV, pp->w,
-		    pp->net, pp->timeout, NULL);
+		hist_add_pwl_acc(h, acc, serving_pending_x(df, k), serving_lev,
+		    SERVING_NLEV, pp->w, pp->net, pp->timeout, NULL);
 	pp->set = false;
 	pp->w = 0;
 }
@@ -643,22 +659,25 @@ pending_same(const struct serving_pending *pp, const struct serving_dist *d, dou
 	    pp->rate == rate && pp->net == net && pp->timeout == T;
 }
 
-static void pending_key(struct serving_pending *pp, int k, const struct serving_dist *d,
+static void pending_key(struct serving_deferred *df, int k, const struct serving_dist *d,
     double mean, double rate, double net, double T, const struct serving_result *res);
 
+/* The ring's slots in use from the oldest; part 1's knots stay in the
+ * slot after them. */
 void
 serving_deferred_drain(struct serving_deferred *df, struct hist *h)
 {
 	for (int e = 0; e < df->nheld; e++) {
-		const struct serving_held *hd = &df->held[e];
+		const struct serving_held *hd = &df->held[(df->first + e) % (SERVING_HELD + 1)];
 		hist_add_pwl_acc(h, &df->acc, hd->x, serving_lev, SERVING_NLEV, hd->w,
 		    hd->net, hd->timeout, NULL);
 	}
+	df->first = (df->first + df->nheld) % (SERVING_HELD + 1);
 	df->nheld = 0;
 }
 
 /* serving_pending_flush of the Y part into the accumulator, held back
- * (serving_deferred.held). */
+ * (serving_deferred.held): its knots are in place already. */
 static void
 serving_hold(struct serving_deferred *df, struct hist *h)
 {
@@ -666,11 +685,11 @@ serving_hold(struct serving_deferred *df, struct hist *h)
 	if (pp->set && pp->w > 0) {
 		if (df->nheld == SERVING_HELD)
 			serving_deferred_drain(df, h);
-		struct serving_held *hd = &df->held[df->nheld++];
+		struct serving_held *hd = serving_held_next(df);
 		hd->w = pp->w;
 		hd->net = pp->net;
 		hd->timeout = pp->timeout;
-		memcpy(hd->x, pp->x, sizeof hd->x);
+		df->nheld++;
 	}
 	pp->set = false;
 	pp->w = 0;
@@ -691,17 +710,19 @@ serving_defer(struct serving_deferred *df, int k, struct hist *h,
 	} else {
 		if (pp->set && pp->w > 0)
 			serving_deferred_drain(df, h);	/* it writes to h */
-		serving_pending_flush(pp, h, NULL);
+		serving_pending_flush(df, 0, h, NULL);
 	}
-	pending_key(pp, k, d, mean, rate, net, T, res);
+	pending_key(df, k, d, mean, rate, net, T, res);
 	pp->w = w;
 }
 
-/* Part pp (k) holds the knots of (d, mean, rate, net, T) and no weight. */
+/* Part k of df holds the knots of (d, mean, rate, net, T) and no weight. */
 static void
-pending_key(struct serving_pending *pp, int k, const struct serving_dist *d, double mean,
+pending_key(struct serving_deferred *df, int k, const struct serving_dist *d, double mean,
     double rate, double net, double T, const struct serving_result *res)
 {
+	struct serving_pending *pp = &df->part[k];
+	double *x = serving_pending_x(df, k);
 	pp->set = true;
 	pp->d = d;
 	pp->mean = mean;
@@ -712,12 +733,12 @@ pending_key(struct serving_pending *pp, int k, const struct serving_dist *d, dou
 	pp->w = 0;
 	if (k == 0)
 		for (int i = 0; i < SERVING_NLEV; i++)
-			pp->x[i] = serving_tab(d)->sq[i] * mean;
+			x[i] = serving_tab(d)->sq[i] * mean;
 	else {
 		int j;
 		double f, us;
 		serving_ycoord_of(res, mean, &j, &f, &us);
-		serving_yknots(d, j, f, us, pp->x);
+		serving_yknots(d, j, f, us, x);
 	}
 }
 
@@ -791,8 +812,16 @@ serving_deferred_prime(struct serving_deferred *df, const struct serving_result 
 		if ((k == 1 && !(n1 > 0)) || pending_same(pp, dist, mean, rate, net, T))
 			continue;
 		KS_ASSERT(!pp->set);
-		pending_key(pp, k, dist, mean, rate, net, T, res);
+		pending_key(df, k, dist, mean, rate, net, T, res);
 	}
+}
+
+void
+serving_deferred_prefetch(const struct serving_deferred *df, const struct hist *h)
+{
+	for (const char *b = (const char *)df; b < (const char *)(df + 1); b += 64)
+		__builtin_prefetch(b);
+	hist_prefetch(h, h->lo, h->hi);
 }
 
 void
@@ -800,7 +829,7 @@ serving_deferred_flush(struct serving_deferred *df, struct hist *h)
 {
 	serving_deferred_drain(df, h);
 	for (int k = 0; k < 2; k++)
-		serving_pending_flush(&df->part[k], h, k == 1 ? &df->acc : NULL);
+		serving_pending_flush(df, k, h, k == 1 ? &df->acc : NULL);
 	hist_acc_flush(h, &df->acc);
 }
 

@@ -226,7 +226,8 @@ struct serving_pending {
 	double	 w;			/* requests x scale so far */
 	double	 rate, mean, scv, net, timeout;	/* the key */
 	const struct serving_dist *d;
-	double	 x[SERVING_NLEV];	/* the knots, seconds */
+	double	 x[SERVING_NLEV];	/* the knots, seconds (part 0; part 1's
+					   are in its next held slot) */
 };
 #define SERVING_HELD	6
 struct serving_held {			/* a Y part's addition held back */
@@ -243,9 +244,11 @@ struct serving_deferred {
 	 * and the accumulator held back and made in order at the next write
 	 * to the histogram that is not one of them (serving_deferred_drain):
 	 * the same additions in the same order, made together while the
-	 * histogram is in the cache instead of one at each change. */
-	int			nheld;
-	struct serving_held	held[SERVING_HELD];
+	 * histogram is in the cache instead of one at each change. A ring:
+	 * held[first] is the oldest of nheld, and the slot after the newest
+	 * holds the knots of part 1, so that holding it copies nothing. */
+	int			first, nheld;
+	struct serving_held	held[SERVING_HELD + 1];
 };
 void serving_add_latency_deferred(const struct serving_result *res,
     const struct serving_dist *dist, double timeout, double net_latency,
@@ -262,6 +265,9 @@ bool serving_deferred_hits(const struct serving_deferred *df, const struct servi
 void serving_deferred_prime(struct serving_deferred *df, const struct serving_result *res,
     const struct serving_dist *dist, double timeout, double net_latency, double scale,
     const struct hist *h);
+/* Asks the cache for what serving_deferred_flush(df, h) reads and writes:
+ * a hint, nothing changes. */
+void serving_deferred_prefetch(const struct serving_deferred *df, const struct hist *h);
 /* Adds what df holds to h and empties df. */
 void serving_deferred_flush(struct serving_deferred *df, struct hist *h);
 /* Makes the additions df held back (to h, the histogram they were held for

@@ -572,6 +572,20 @@ merge_totals(struct hist *dst, const struct hist *src)
 }
 
 void
+hist_prefetch(const struct hist *h, int lo, int hi)
+{
+	__builtin_prefetch(h);
+	if (lo < 0)
+		lo = 0;
+	if (hi >= HIST_NBUCKETS)
+		hi = HIST_NBUCKETS - 1;
+	for (int i = lo; i <= hi; i += 8)
+		__builtin_prefetch(&h->bucket[i]);
+	if (lo <= hi)
+		__builtin_prefetch(&h->bucket[hi]);
+}
+
+void
 hist_merge(struct hist *dst, const struct hist *src)
 {
 	if (!(src->count > 0))

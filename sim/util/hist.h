@@ -100,6 +100,10 @@ double hist_add_pwl_acc(struct hist *h, struct hist_acc *acc, const double *x,
 /* Spreads what acc holds into h and empties it. */
 void hist_acc_flush(struct hist *h, struct hist_acc *acc);
 
+/* Asks the cache for h's totals and its buckets [lo, hi] (clamped to the
+ * array), which are about to be read or written: a hint, nothing changes. */
+void hist_prefetch(const struct hist *h, int lo, int hi);
+
 /* dst += src. */
 void hist_merge(struct hist *dst, const struct hist *src);
 /* hist_merge(dst, src) then hist_clear(src), in one pass over src's

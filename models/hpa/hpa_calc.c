@@ -131,8 +131,9 @@ smap_find(const struct smap *m, const char *key)
 	return m->n;
 }
 
+/* smap_get of a name not held in place through its pointer. */
 static bool
-smap_get(const struct smap *m, const char *key, int64_t *val)
+smap_get_slow(const struct smap *m, const char *key, int64_t *val)
 {
 	if (m->indexed)
 		return ks_strmap_get(&m->big, key, val);
@@ -141,6 +142,19 @@ smap_get(const struct smap *m, const char *key, int64_t *val)
 		return false;
 	*val = m->v[i];
 	return true;
+}
+
+/* The common case, a name held in place looked up through its pointer,
+ * inline. */
+static inline bool
+smap_get(const struct smap *m, const char *key, int64_t *val)
+{
+	for (size_t i = 0; !m->indexed && i < m->n; i++)
+		if (m->k[i] == key) {
+			*val = m->v[i];
+			return true;
+		}
+	return smap_get_slow(m, key, val);
 }
 
 static void
@@ -394,7 +408,7 @@ res_key_of(const char *name)
 
 /* A resource quantity's MilliValue (k8s_res_get's value of k): cpu is
  * held in millicores already. */
-static bool
+static inline bool
 res_milli(const struct k8s_resources *r, const struct res_key *k, int64_t *out)
 {
 	int64_t v;
@@ -440,7 +454,7 @@ pod_ncontainers(const struct hpa_pod *p)
 	return p->ncontainers;
 }
 
-static struct cview
+static inline struct cview
 pod_container(const struct hpa_pod *p, size_t i)
 {
 	struct cview v;

@@ -31,17 +31,19 @@
  * sync compares numbers and short strings, and builds the proposals' text
  * only when they differ. onChange: the row's text, built then too (equal
  * parts give equal text; the text is still compared, so parts that differ
- * but print the same write nothing, as before).
+ * but print the same write nothing, as before). The texts are rewritten
+ * in place: their buffers keep their room.
  */
 struct hz_last {
 	bool			 set;
 	int32_t			 current, stabilized, desired;
 	char			 limited[sizeof ((struct hpa_condition *)0)->reason];
-	char			*reason;
+	struct ks_buf		 reason;
 	struct hpa_metric_result *metrics;	/* error left NULL */
 	size_t			 nmetrics, capmetrics;
-	char			*props;		/* proposals_json of metrics */
-	char			*row;		/* onChange: the last row's text */
+	struct ks_buf		 props;		/* proposals_json of metrics */
+	struct ks_buf		 row;		/* onChange: the last row's text
+						 * (data NULL: none yet) */
 };
 
 /*
@@ -226,6 +228,7 @@ struct horizontal {
 	uint64_t			 memo_hits, memo_skips, memo_stale;
 	uint64_t			 repeats, repeat_stale;
 	uint64_t			 uniform_walks;
+	struct ks_buf			 row;	/* onChange: a row's text, built */
 	struct hpa_metric_result	*res;	/* metric results computed ahead */
 	size_t				 cap_res;
 	struct hz_id			*ids;
@@ -401,40 +404,48 @@ buf_milli(struct ks_buf *b, int64_t milli)
 	ks_buf_add(b, f, 3);
 }
 
-/* The per-metric proposals as a JSON array, for hpa_decisions. */
-static char *
-proposals_json(const struct hpa_result *r)
+/* b emptied (its room kept). */
+static void
+buf_clear(struct ks_buf *b)
 {
-	struct ks_buf b;
-	ks_buf_init(&b);
-	ks_buf_puts(&b, "[");
+	b->len = 0;
+	if (b->data != NULL)
+		b->data[0] = '\0';
+}
+
+/* The per-metric proposals as a JSON array, for hpa_decisions, into b
+ * (what it held replaced). */
+static void
+proposals_json(const struct hpa_result *r, struct ks_buf *b)
+{
+	buf_clear(b);
+	ks_buf_puts(b, "[");
 	for (size_t i = 0; i < r->nmetrics; i++) {
 		const struct hpa_metric_result *m = &r->metrics[i];
-		ks_buf_puts(&b, i ? ",{\"metric\":" : "{\"metric\":");
-		ks_buf_json_str(&b, m->name);
+		ks_buf_puts(b, i ? ",{\"metric\":" : "{\"metric\":");
+		ks_buf_json_str(b, m->name);
 		if (!m->valid) {
-			ks_buf_puts(&b, ",\"valid\":false,\"reason\":");
-			ks_buf_json_str(&b, m->reason);
+			ks_buf_puts(b, ",\"valid\":false,\"reason\":");
+			ks_buf_json_str(b, m->reason);
 		} else {
-			ks_buf_puts(&b, ",\"valid\":true,\"proposal\":");
-			buf_int(&b, m->proposal);
+			ks_buf_puts(b, ",\"valid\":true,\"proposal\":");
+			buf_int(b, m->proposal);
 			if (m->has_utilization) {
-				ks_buf_puts(&b, ",\"utilization\":");
-				buf_int(&b, m->utilization);
+				ks_buf_puts(b, ",\"utilization\":");
+				buf_int(b, m->utilization);
 			}
 			if (m->has_average) {
-				ks_buf_puts(&b, ",\"average\":");
-				buf_milli(&b, m->average_milli);
+				ks_buf_puts(b, ",\"average\":");
+				buf_milli(b, m->average_milli);
 			}
 			if (m->has_value) {
-				ks_buf_puts(&b, ",\"value\":");
-				buf_milli(&b, m->value_milli);
+				ks_buf_puts(b, ",\"value\":");
+				buf_milli(b, m->value_milli);
 			}
 		}
-		ks_buf_puts(&b, "}");
+		ks_buf_puts(b, "}");
 	}
-	ks_buf_puts(&b, "]");
-	return ks_buf_take(&b);
+	ks_buf_puts(b, "]");
 }
 
 /* Metric results a and b print the same proposals_json entry. */
@@ -490,7 +501,7 @@ hz_last_eq(const struct hz_last *l, const struct hpa_result *r, const char *limi
 {
 	if (!l->set || l->current != r->current_replicas || l->stabilized != r->stabilized ||
 	    l->desired != r->desired_replicas || l->nmetrics != r->nmetrics ||
-	    strcmp(l->limited, limited) != 0 || strcmp(l->reason, reason) != 0)
+	    strcmp(l->limited, limited) != 0 || strcmp(l->reason.data, reason) != 0)
 		return false;
 	for (size_t i = 0; i < r->nmetrics; i++)
 		if (!metric_row_eq(&l->metrics[i], &r->metrics[i]))
@@ -506,9 +517,14 @@ hz_last_store(struct hz_last *l, const struct hpa_result *r, const char *limited
 	l->current = r->current_replicas;
 	l->stabilized = r->stabilized;
 	l->desired = r->desired_replicas;
-	snprintf(l->limited, sizeof l->limited, "%s", limited);
-	free(l->reason);
-	l->reason = xstrdup(reason);
+	/* what snprintf "%s" gives: cut to the array */
+	size_t n = strlen(limited);
+	if (n > sizeof l->limited - 1)
+		n = sizeof l->limited - 1;
+	memcpy(l->limited, limited, n);
+	l->limited[n] = '\0';
+	buf_clear(&l->reason);
+	ks_buf_puts(&l->reason, reason);
 	KS_GROW(l->metrics, l->capmetrics, r->nmetrics ? r->nmetrics : 1);
 	for (size_t i = 0; i < r->nmetrics; i++) {
 		l->metrics[i] = r->metrics[i];
@@ -520,10 +536,10 @@ hz_last_store(struct hz_last *l, const struct hpa_result *r, const char *limited
 static void
 hz_last_fini(struct hz_last *l)
 {
-	free(l->reason);
+	ks_buf_fini(&l->reason);
 	free(l->metrics);
-	free(l->props);
-	free(l->row);
+	ks_buf_fini(&l->props);
+	ks_buf_fini(&l->row);
 }
 
 
@@ -1143,8 +1159,8 @@ hz_emit(struct cluster *c, const struct cl_hpa *h, sim_ns now)
 	const struct hz_last *l = &h->last;
 	struct probe_val v[8] = {
 		PV_REAL(sim_ns_to_s(now)), PV_TEXT(h->spec->name), PV_INT(l->current),
-		PV_TEXT(l->props), PV_INT(l->stabilized), PV_INT(l->desired),
-		PV_TEXT(l->limited), PV_TEXT(l->reason),
+		PV_TEXT(l->props.data), PV_INT(l->stabilized), PV_INT(l->desired),
+		PV_TEXT(l->limited), PV_TEXT(l->reason.data),
 	};
 	probe_emit(&c->probes, "hpa_decisions", v, 8);
 }
@@ -1163,27 +1179,29 @@ hz_row(struct cluster *c, struct cl_hpa *h, const struct hpa_result *r, sim_ns n
 	bool emit = !c->t.hpa_rows_on_change;
 	if (!hz_last_eq(l, r, limited, reason)) {
 		hz_last_store(l, r, limited, reason);
-		free(l->props);
-		l->props = proposals_json(r);
+		proposals_json(r, &l->props);
 		emit = true;
 		if (c->t.hpa_rows_on_change) {
-			struct ks_buf rb;
-			ks_buf_init(&rb);
-			buf_int(&rb, l->current);
-			ks_buf_add(&rb, "\x1f", 1);
-			ks_buf_puts(&rb, l->props);
-			ks_buf_add(&rb, "\x1f", 1);
-			buf_int(&rb, l->stabilized);
-			ks_buf_add(&rb, "\x1f", 1);
-			buf_int(&rb, l->desired);
-			ks_buf_add(&rb, "\x1f", 1);
-			ks_buf_puts(&rb, l->limited);
-			ks_buf_add(&rb, "\x1f", 1);
-			ks_buf_puts(&rb, l->reason);
-			char *row = ks_buf_take(&rb);
-			emit = l->row == NULL || strcmp(l->row, row) != 0;
-			free(l->row);
-			l->row = row;
+			/* built in the controller's buffer, which then
+			 * trades places with the last row's */
+			struct ks_buf *rb = &hz_of(c)->row;
+			buf_clear(rb);
+			buf_int(rb, l->current);
+			ks_buf_add(rb, "\x1f", 1);
+			ks_buf_add(rb, l->props.data, l->props.len);
+			ks_buf_add(rb, "\x1f", 1);
+			buf_int(rb, l->stabilized);
+			ks_buf_add(rb, "\x1f", 1);
+			buf_int(rb, l->desired);
+			ks_buf_add(rb, "\x1f", 1);
+			ks_buf_puts(rb, l->limited);
+			ks_buf_add(rb, "\x1f", 1);
+			ks_buf_add(rb, l->reason.data, l->reason.len);
+			emit = l->row.data == NULL || l->row.len != rb->len ||
+			    memcmp(l->row.data, rb->data, rb->len) != 0;
+			struct ks_buf last = l->row;
+			l->row = *rb;
+			*rb = last;
 		}
 	}
 	if (emit)
@@ -1556,6 +1574,7 @@ horizontal_destroy(struct cluster *c)
 	free(hz->samples);
 	free(hz->usage);
 	free(hz->res);
+	ks_buf_fini(&hz->row);
 	metric_inputs_fini(&hz->mi);
 	free(hz);
 }

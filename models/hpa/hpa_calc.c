@@ -131,8 +131,9 @@ smap_find(const struct smap *m, const char *key)
 	return m->n;
 }
 
+/* smap_get of a name not held in place through its pointer. */
 static bool
-smap_get(const struct smap *m, const char *key, int64_t *val)
+smap_get_slow(const struct smap *m, const char *key, int64_t *val)
 {
 	if (m->indexed)
 		return ks_strmap_get(&m->big, key, val);
@@ -141,6 +142,19 @@ smap_get(const struct smap *m, const char *key, int64_t *val)
 		return false;
 	*val = m->v[i];
 	return true;
+}
+
+/* The common case, a name held in place looked up through its pointer,
+ * inline. */
+static inline bool
+smap_get(const struct smap *m, const char *key, int64_t *val)
+{
+	for (size_t i = 0; !m->indexed && i < m->n; i++)
+		if (m->k[i] == key) {
+			*val = m->v[i];
+			return true;
+		}
+	return smap_get_slow(m, key, val);
 }
 
 static void
@@ -152,6 +166,22 @@ smap_put(struct smap *m, const char *key, int64_t val)
 			m->v[i] = val;
 			return;
 		}
+		if (m->n < SMAP_LINEAR) {
+			m->k[m->n] = key;
+			m->v[m->n++] = val;
+			return;
+		}
+		smap_index(m, 2 * SMAP_LINEAR);
+	}
+	ks_strmap_put(&m->big, key, val);
+}
+
+/* key, known not to be in m, with val (what smap_put does then, without
+ * looking for it first). */
+static void
+smap_add(struct smap *m, const char *key, int64_t val)
+{
+	if (!m->indexed) {
 		if (m->n < SMAP_LINEAR) {
 			m->k[m->n] = key;
 			m->v[m->n++] = val;
@@ -195,10 +225,11 @@ weight(uint32_t n)
 static void
 mm_init(struct mmap *m)
 {
-	memset(m, 0, sizeof *m);
 	smap_init(&m->idx);
 	m->v = m->small;
+	m->n = 0;
 	m->cap = SMAP_LINEAR;
+	m->live = 0;
 }
 
 static void
@@ -207,7 +238,8 @@ mm_fini(struct mmap *m)
 	smap_fini(&m->idx);
 	if (m->v != m->small)
 		free(m->v);
-	memset(m, 0, sizeof *m);
+	m->v = NULL;
+	m->n = m->cap = m->live = 0;
 }
 
 static struct mm_entry *
@@ -231,9 +263,10 @@ mm_set(struct mmap *m, const char *name, int64_t value, sim_ns ts, sim_ns window
 			memcpy(m->v, m->small, m->n * sizeof *m->v);
 			m->cap *= 2;
 		}
-		KS_GROW(m->v, m->cap, m->n + 1);
+		if (m->n == m->cap)
+			KS_GROW(m->v, m->cap, m->n + 1);
 		i = (int64_t)m->n++;
-		smap_put(&m->idx, name, i);
+		smap_add(&m->idx, name, i);
 		m->v[i].live = false;
 	}
 	struct mm_entry *e = &m->v[i];
@@ -270,24 +303,24 @@ mm_from_array(struct mmap *m, const struct hpa_pod_metric *a, size_t n)
 
 /* ---- groupPods --------------------------------------------------------- */
 
-/* Each group has room for every pod up front (one allocation for the
- * three): O(n), no regrowth. */
+/* Each group has room for every pod up front (room: 3 * (npods + 1)
+ * indices, the caller's, for the three): O(n), no regrowth. */
 static void
 push_idx(size_t **arr, size_t *n, size_t v)
 {
 	(*arr)[(*n)++] = v;
 }
 
+/* cpu: the resource is cpu (its initialization rules apply). */
 static void
 group_pods(const struct hpa_pod *pods, size_t npods, const struct mmap *m,
-    const char *resource, sim_ns init_period, sim_ns delay, sim_ns now,
+    bool cpu, sim_ns init_period, sim_ns delay, sim_ns now, size_t *room,
     struct hpa_groups *g)
 {
 	memset(g, 0, sizeof *g);
-	g->unready = xmalloc(3 * (npods + 1) * sizeof *g->unready);
+	g->unready = room;
 	g->missing = g->unready + (npods + 1);
 	g->ignored = g->missing + (npods + 1);
-	bool cpu = resource != NULL && strcmp(resource, "cpu") == 0;
 	for (size_t i = 0; i < npods; i++) {
 		const struct hpa_pod *p = &pods[i];
 		if (p->deleting || p->phase == HPA_POD_FAILED) {
@@ -333,8 +366,9 @@ hpa_group_pods(const struct hpa_pod *pods, size_t npods,
 {
 	struct mmap m;
 	mm_from_array(&m, metrics, nmetrics);
-	group_pods(pods, npods, &m, resource, cpu_init_period, readiness_delay,
-	    now, out);
+	group_pods(pods, npods, &m, resource != NULL && strcmp(resource, "cpu") == 0,
+	    cpu_init_period, readiness_delay, now,
+	    xmalloc(3 * (npods + 1) * sizeof(size_t)), out);
 	mm_fini(&m);
 }
 
@@ -347,15 +381,61 @@ hpa_groups_fini(struct hpa_groups *g)
 
 /* ---- requests ---------------------------------------------------------- */
 
-/* A resource quantity's MilliValue: cpu is held in millicores already. */
-static bool
-res_milli(const struct k8s_resources *r, const char *resource, int64_t *out)
+/*
+ * A resource's name told once per calculation, as k8s_res_get tells it
+ * (its names in its order, then an extended resource's), so that reading
+ * the resource of each container and sample compares no strings.
+ */
+enum res_kind { RES_CPU, RES_MEMORY, RES_EPHEMERAL, RES_PODS, RES_EXTENDED };
+struct res_key {
+	enum res_kind	 kind;
+	const char	*name;
+};
+
+static struct res_key
+res_key_of(const char *name)
 {
-	int64_t v = 0;
-	if (!k8s_res_get(r, resource, &v))
-		return false;
-	*out = strcmp(resource, "cpu") == 0 ? v : v * 1000;
-	return true;
+	static const char *const names[] = { "cpu", "memory", "ephemeral-storage",
+	    "pods" };
+	struct res_key k = { RES_EXTENDED, name };
+	for (int i = 0; i < RES_EXTENDED && name != NULL; i++)
+		if (strcmp(name, names[i]) == 0) {
+			k.kind = (enum res_kind)i;
+			break;
+		}
+	return k;
+}
+
+/* A resource quantity's MilliValue (k8s_res_get's value of k): cpu is
+ * held in millicores already. */
+static inline bool
+res_milli(const struct k8s_resources *r, const struct res_key *k, int64_t *out)
+{
+	int64_t v;
+	bool has;
+	switch (k->kind) {
+	case RES_CPU:
+		*out = r->cpu_milli;
+		return r->has_cpu;
+	case RES_MEMORY:
+		v = r->memory;
+		has = r->has_memory;
+		break;
+	case RES_EPHEMERAL:
+		v = r->ephemeral;
+		has = r->has_ephemeral;
+		break;
+	case RES_PODS:
+		v = r->pods;
+		has = r->has_pods;
+		break;
+	default:
+		has = k8s_res_get(r, k->name, &v);
+		break;
+	}
+	if (has)
+		*out = v * 1000;
+	return has;
 }
 
 /* The i-th container of a pod, regular containers first, then init ones. */
@@ -374,7 +454,7 @@ pod_ncontainers(const struct hpa_pod *p)
 	return p->ncontainers;
 }
 
-static struct cview
+static inline struct cview
 pod_container(const struct hpa_pod *p, size_t i)
 {
 	struct cview v;
@@ -405,7 +485,8 @@ pod_container(const struct hpa_pod *p, size_t i)
  * plus overhead. False when no container requests it.
  */
 static bool
-aggregate_request(const struct hpa_pod *p, const char *resource, int64_t *out)
+aggregate_request(const struct hpa_pod *p, const struct res_key *resource,
+    int64_t *out)
 {
 	int64_t sum = 0, sidecars = 0, init_max = 0, v;
 	bool found = false;
@@ -448,9 +529,10 @@ pod_level_set(const struct hpa_pod *p)
 	return pl != NULL && (pl->has_cpu || pl->has_memory);
 }
 
-int
-hpa_pod_request(const struct hpa_pod *pod, const char *container,
-    const char *resource, bool pod_level_gate, int64_t *out, char **err)
+/* hpa_pod_request of the resource k. */
+static int
+pod_request(const struct hpa_pod *pod, const char *container,
+    const struct res_key *resource, bool pod_level_gate, int64_t *out, char **err)
 {
 	const char *pname = pod->name != NULL ? pod->name : "";
 	bool named = container != NULL && container[0] != '\0';
@@ -459,8 +541,8 @@ hpa_pod_request(const struct hpa_pod *pod, const char *container,
 		/* calculatePodLevelRequests via PodRequests: pod-level values
 		 * replace the aggregate for cpu and memory; overhead is added. */
 		int64_t v;
-		bool supported = strcmp(resource, "cpu") == 0 ||
-		    strcmp(resource, "memory") == 0;
+		bool supported = resource->kind == RES_CPU ||
+		    resource->kind == RES_MEMORY;
 		if (supported && res_milli(pod_level(pod), resource, &v)) {
 			int64_t ov;
 			if (pod->spec != NULL &&
@@ -474,7 +556,7 @@ hpa_pod_request(const struct hpa_pod *pod, const char *container,
 			return 0;
 		}
 		*err = xasprintf("missing pod-level request for %s in Pod %s",
-		    resource, pname);
+		    resource->name, pname);
 		return -1;
 	}
 	/* calculatePodRequestsFromContainers: containers, then sidecars. */
@@ -489,7 +571,7 @@ hpa_pod_request(const struct hpa_pod *pod, const char *container,
 				int64_t v;
 				if (!res_milli(c.req, resource, &v)) {
 					*err = xasprintf("missing request for %s in "
-					    "container %s of Pod %s", resource, c.name,
+					    "container %s of Pod %s", resource->name, c.name,
 					    pname);
 					return -1;
 				}
@@ -509,10 +591,18 @@ hpa_pod_request(const struct hpa_pod *pod, const char *container,
 	return 0;
 }
 
+int
+hpa_pod_request(const struct hpa_pod *pod, const char *container,
+    const char *resource, bool pod_level_gate, int64_t *out, char **err)
+{
+	struct res_key k = res_key_of(resource);
+	return pod_request(pod, container, &k, pod_level_gate, out, err);
+}
+
 /* calculateRequests over every listed pod: name -> request. */
 static int
 calculate_requests(const struct hpa_calc *c, const char *container,
-    const char *resource, struct smap *req, char **err)
+    const struct res_key *resource, struct smap *req, char **err)
 {
 	smap_init(req);	/* names borrowed from c->pods */
 	smap_reserve(req, c->npods);
@@ -524,7 +614,7 @@ calculate_requests(const struct hpa_calc *c, const char *container,
 		 * has the previous pod's request. */
 		bool same = q != NULL && p->spec == q->spec && p->containers == q->containers &&
 		    p->ncontainers == q->ncontainers && p->pod_requests == q->pod_requests;
-		if (!same && hpa_pod_request(p, container, resource,
+		if (!same && pod_request(p, container, resource,
 		    c->cfg->pod_level_resources, &v, err) != 0) {
 			smap_fini(req);
 			return -1;
@@ -536,21 +626,14 @@ calculate_requests(const struct hpa_calc *c, const char *container,
 
 /* ---- the metrics-server client ---------------------------------------- */
 
-int
-hpa_resource_metrics(const struct hpa_pod_sample *samples, size_t n,
-    const char *resource, const char *container, const char *namespace,
-    struct hpa_pod_metric **out, size_t *nout, char **err)
+/* hpa_resource_metrics of n > 0 samples into res (room for n): how many. */
+static size_t
+resource_metrics(const struct hpa_pod_sample *samples, size_t n,
+    const struct res_key *resource, const char *container,
+    struct hpa_pod_metric *res)
 {
-	*out = NULL;
-	*nout = 0;
-	if (n == 0) {
-		*err = xstrdup("no metrics returned from resource metrics API");
-		return -1;
-	}
-	struct hpa_pod_metric *res = xcalloc(n, sizeof *res);
 	size_t k = 0;
 	bool named = container != NULL && container[0] != '\0';
-	(void)namespace;	/* only upstream's log line names it */
 	for (size_t i = 0; i < n; i++) {
 		const struct hpa_pod_sample *s = &samples[i];
 		int64_t sum = 0, v;
@@ -590,9 +673,77 @@ hpa_resource_metrics(const struct hpa_pod_sample *samples, size_t n,
 		res[k].count = s->count;
 		k++;
 	}
-	*out = res;
-	*nout = k;
+	return k;
+}
+
+int
+hpa_resource_metrics(const struct hpa_pod_sample *samples, size_t n,
+    const char *resource, const char *container, const char *namespace,
+    struct hpa_pod_metric **out, size_t *nout, char **err)
+{
+	*out = NULL;
+	*nout = 0;
+	if (n == 0) {
+		*err = xstrdup("no metrics returned from resource metrics API");
+		return -1;
+	}
+	(void)namespace;	/* only upstream's log line names it */
+	struct res_key k = res_key_of(resource);
+	*out = xcalloc(n, sizeof **out);
+	*nout = resource_metrics(samples, n, &k, container, *out);
 	return 0;
+}
+
+/*
+ * A calculation's per-pod arrays: in place for a few entries (most syncs
+ * have one or two, pods grouped with counts), allocated past that.
+ */
+#define CALC_IN_PLACE	16
+
+struct calc_room {
+	struct hpa_pod_metric	 pm_small[CALC_IN_PLACE];
+	size_t			 groups_small[3 * (CALC_IN_PLACE + 1)];
+	struct hpa_pod_metric	*pm;		/* pm_small or allocated */
+	size_t			*groups;	/* groups_small or allocated */
+};
+
+/* The metrics-server client's values of resource into r->pm (*npm of
+ * them), or -1 with *err as hpa_resource_metrics words it. */
+static int
+calc_metrics(struct calc_room *r, const struct hpa_pod_sample *samples,
+    size_t n, const struct res_key *resource, const char *container,
+    size_t *npm, char **err)
+{
+	r->pm = n <= CALC_IN_PLACE ? r->pm_small : xmalloc(n * sizeof *r->pm);
+	r->groups = NULL;
+	if (n == 0) {
+		*err = xasprintf("unable to get metrics for resource %s: %s",
+		    resource->name, "no metrics returned from resource metrics API");
+		return -1;
+	}
+	*npm = resource_metrics(samples, n, resource, container, r->pm);
+	return 0;
+}
+
+/* groupPods of the calculation's pods, with room from r. */
+static void
+calc_group_pods(struct calc_room *r, const struct hpa_calc *c,
+    const struct mmap *m, bool cpu, struct hpa_groups *g)
+{
+	size_t need = 3 * (c->npods + 1);
+	r->groups = c->npods <= CALC_IN_PLACE ? r->groups_small :
+	    xmalloc(need * sizeof *r->groups);
+	group_pods(c->pods, c->npods, m, cpu, c->cfg->cpu_init_period,
+	    c->cfg->initial_readiness_delay, c->now, r->groups, g);
+}
+
+static void
+calc_room_fini(struct calc_room *r)
+{
+	if (r->pm != r->pm_small)
+		free(r->pm);
+	if (r->groups != NULL && r->groups != r->groups_small)
+		free(r->groups);
 }
 
 /* ---- ratios ------------------------------------------------------------- */
@@ -647,20 +798,18 @@ hpa_resource_replicas(const struct hpa_calc *c, int32_t current,
     struct hpa_tolerances tol, const struct hpa_pod_sample *samples,
     size_t nsamples, struct hpa_calc_out *out, char **err)
 {
-	struct hpa_pod_metric *pm;
+	struct res_key rk = res_key_of(resource);
+	struct calc_room room;
 	size_t npm;
-	char *e = NULL;
 	int rc = -1;
 	memset(out, 0, sizeof *out);
-	if (hpa_resource_metrics(samples, nsamples, resource, container,
-	    c->namespace, &pm, &npm, &e) != 0) {
-		*err = xasprintf("unable to get metrics for resource %s: %s",
-		    resource, e);
-		free(e);
+	if (calc_metrics(&room, samples, nsamples, &rk, container, &npm, err) != 0) {
+		calc_room_fini(&room);
 		return -1;
 	}
+	const struct hpa_pod_metric *pm = room.pm;
 	if (c->npods == 0) {
-		free(pm);
+		calc_room_fini(&room);
 		*err = xstrdup("no pods returned by selector while calculating "
 		    "replica count");
 		return -1;
@@ -669,8 +818,7 @@ hpa_resource_replicas(const struct hpa_calc *c, int32_t current,
 	struct hpa_groups g;
 	struct smap req;
 	mm_from_array(&m, pm, npm);
-	group_pods(c->pods, c->npods, &m, resource, c->cfg->cpu_init_period,
-	    c->cfg->initial_readiness_delay, c->now, &g);
+	calc_group_pods(&room, c, &m, rk.kind == RES_CPU, &g);
 	for (size_t i = 0; i < g.nignored; i++)
 		mm_del(&m, c->pods[g.ignored[i]].name);
 	for (size_t i = 0; i < g.nunready; i++)
@@ -680,7 +828,7 @@ hpa_resource_replicas(const struct hpa_calc *c, int32_t current,
 		    "might be unready)");
 		goto out_nreq;
 	}
-	if (calculate_requests(c, container, resource, &req, err) != 0)
+	if (calculate_requests(c, container, &rk, &req, err) != 0)
 		goto out_nreq;
 
 	double ratio;
@@ -738,17 +886,17 @@ hpa_resource_replicas(const struct hpa_calc *c, int32_t current,
 out:
 	smap_fini(&req);
 out_nreq:
-	hpa_groups_fini(&g);
 	mm_fini(&m);
-	free(pm);
+	calc_room_fini(&room);
 	return rc;
 }
 
 /* ---- calcPlainMetricReplicas ------------------------------------------- */
 
+/* cpu: the metric is the cpu resource's; groups' room from r. */
 static int
 plain_metric_replicas(const struct hpa_calc *c, struct mmap *m, int32_t current,
-    int64_t target, struct hpa_tolerances tol, const char *resource,
+    int64_t target, struct hpa_tolerances tol, bool cpu, struct calc_room *r,
     struct hpa_calc_out *out, char **err)
 {
 	if (c->npods == 0) {
@@ -757,14 +905,12 @@ plain_metric_replicas(const struct hpa_calc *c, struct mmap *m, int32_t current,
 		return -1;
 	}
 	struct hpa_groups g;
-	group_pods(c->pods, c->npods, m, resource, c->cfg->cpu_init_period,
-	    c->cfg->initial_readiness_delay, c->now, &g);
+	calc_group_pods(r, c, m, cpu, &g);
 	for (size_t i = 0; i < g.nignored; i++)
 		mm_del(m, c->pods[g.ignored[i]].name);
 	for (size_t i = 0; i < g.nunready; i++)
 		mm_del(m, c->pods[g.unready[i]].name);
 	if (m->live == 0) {
-		hpa_groups_fini(&g);
 		*err = xstrdup("did not receive metrics for targeted pods (pods "
 		    "might be unready)");
 		return -1;
@@ -776,7 +922,6 @@ plain_metric_replicas(const struct hpa_calc *c, struct mmap *m, int32_t current,
 	if (!up_with_unready && g.nmissing == 0) {
 		out->replicas = hpa_within_tolerance(tol, ratio) ? current :
 		    ceil_i32(ratio * (double)g.ready_count);
-		hpa_groups_fini(&g);
 		return 0;
 	}
 	for (size_t i = 0; i < g.nmissing; i++) {
@@ -791,7 +936,6 @@ plain_metric_replicas(const struct hpa_calc *c, struct mmap *m, int32_t current,
 		for (size_t i = 0; i < g.nunready; i++)
 			mm_set(m, c->pods[g.unready[i]].name, 0, 0, 0,
 			    weight(c->pods[g.unready[i]].count));
-	hpa_groups_fini(&g);
 
 	int64_t nusage;
 	double nratio = usage_ratio(m, target, &nusage);
@@ -813,24 +957,21 @@ hpa_raw_resource_replicas(const struct hpa_calc *c, int32_t current,
     struct hpa_tolerances tol, const struct hpa_pod_sample *samples,
     size_t nsamples, struct hpa_calc_out *out, char **err)
 {
-	struct hpa_pod_metric *pm;
+	struct res_key rk = res_key_of(resource);
+	struct calc_room room;
 	size_t npm;
-	char *e = NULL;
 	memset(out, 0, sizeof *out);
-	if (hpa_resource_metrics(samples, nsamples, resource, container,
-	    c->namespace, &pm, &npm, &e) != 0) {
-		*err = xasprintf("unable to get metrics for resource %s: %s",
-		    resource, e);
-		free(e);
+	if (calc_metrics(&room, samples, nsamples, &rk, container, &npm, err) != 0) {
+		calc_room_fini(&room);
 		return -1;
 	}
 	struct mmap m;
-	mm_from_array(&m, pm, npm);
-	out->timestamp = first_timestamp(pm, npm);
-	int rc = plain_metric_replicas(c, &m, current, target, tol, resource,
-	    out, err);
+	mm_from_array(&m, room.pm, npm);
+	out->timestamp = first_timestamp(room.pm, npm);
+	int rc = plain_metric_replicas(c, &m, current, target, tol,
+	    rk.kind == RES_CPU, &room, out, err);
 	mm_fini(&m);
-	free(pm);
+	calc_room_fini(&room);
 	return rc;
 }
 
@@ -847,10 +988,15 @@ hpa_pods_metric_replicas(const struct hpa_calc *c, int32_t current,
 		return -1;
 	}
 	struct mmap m;
+	struct calc_room room;
+	room.pm = room.pm_small;	/* not used: the values are the caller's */
+	room.groups = NULL;
 	mm_from_array(&m, values, nvalues);
 	out->timestamp = first_timestamp(values, nvalues);
-	int rc = plain_metric_replicas(c, &m, current, target, tol, "", out, err);
+	int rc = plain_metric_replicas(c, &m, current, target, tol, false, &room,
+	    out, err);
 	mm_fini(&m);
+	calc_room_fini(&room);
 	return rc;
 }
 

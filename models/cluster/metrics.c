@@ -25,6 +25,7 @@
 
 #include "models/cluster/controllers.h"
 #include "models/cluster/traffic_int.h"
+#include "sim/util/bitset.h"
 
 /* A Deployment's pods' samples at the last scrape as the HPA reads them
  * (has, and cpu, rps and time when it has): whether all were equal, and
@@ -57,6 +58,13 @@ struct metrics {
 	size_t			 nread;
 	uint32_t		 pass;		/* scrapes so far */
 	sim_ns			 now;		/* the scrape's time */
+	struct ks_bits		 sampled;	/* the pods cl_pod_run.sampled marks,
+						 * which the pass passes by a word
+						 * at a time */
+	struct ks_bits		 unread;	/* pod slots found free or of a
+						 * Deployment no autoscaler reads,
+						 * passed by too until the slot
+						 * holds a new pod */
 	uint64_t		 ncohort, nalone, nout;	/* samples taken per cohort
 							 * (pods), per pod; pods
 							 * written out */
@@ -126,6 +134,7 @@ metrics_sample_out(struct cluster *c, uint32_t p)
 	KS_ASSERT(k->scr.nsampled > 0);
 	k->scr.nsampled--;
 	c->run[p].sampled = false;
+	ks_bits_put(&ms->sampled, p, false);
 	ms->nout++;
 }
 
@@ -203,6 +212,12 @@ metrics_check(const struct cluster *c)
 	const struct traffic *tr = tr_of(c);
 	size_t nsampled = 0, counted = 0;
 	for (size_t p = 0; p < c->npods; p++) {
+		if (ms != NULL && ks_bits_has(&ms->sampled, p) != c->run[p].sampled)
+			return xasprintf("pod slot %zu's sampled mark and bit differ", p);
+		const struct cl_pod_run *run = &c->run[p];
+		if (ms != NULL && ks_bits_has(&ms->unread, p) && run->state != CL_RUN_FREE &&
+		    run->deploy < ms->nread && ms->same[run->deploy].read)
+			return xasprintf("pod slot %zu is passed by the scrape but read", p);
 		if (!c->run[p].sampled)
 			continue;
 		nsampled++;
@@ -314,6 +329,7 @@ sample_join(struct metrics *ms, const struct traffic_flat *f, uint32_t p,
 		r->own_served = own_served;
 	r->nsampled++;
 	c->run[p].sampled = true;
+	ks_bits_put(&ms->sampled, p, true);
 }
 
 /* KS_METRICS_VERIFY: the flat read (traffic_use_flat) must give the bits
@@ -358,83 +374,95 @@ metrics_uniform(const struct cluster *c, uint32_t d, struct cl_pod_metrics *s)
 	return true;
 }
 
+/* Pod i (not sampled by its cohort) scraped on its own at `now`. */
+static inline void
+scrape_pod(struct metrics *ms, size_t i, sim_ns now, const struct traffic_flat *use)
+{
+	struct cluster *c = ms->c;
+	const struct cl_pod_run *pd = &c->run[i];
+	struct cl_pod_metrics *pm = &ms->m[i];
+	if (ms->verify)
+		verify_run(c, (uint32_t)i);
+	if (pd->state == CL_RUN_FREE || pd->deploy >= ms->nread || !ms->same[pd->deploy].read) {
+		if (!ms->verify)
+			ks_bits_put(&ms->unread, i, true);
+		return;		/* no autoscaler reads it */
+	}
+	struct deploy_samples *ds = &ms->same[pd->deploy];
+	if (pd->sampled)	/* its cohort's sample, tallied (scrape_cohorts) */
+		return;
+	if (pd->state != CL_RUN_RUNNING) {
+		if (pm->has) {
+			pm->has = false;
+			ds->changed = true;
+		}
+	} else {
+		double idle = ds->idle;
+		double cpu, served;
+		bool sampled = false;
+		traffic_use_flat(use, (uint32_t)i, &cpu, &served);
+		if (ms->verify) {
+			verify_read(c, (uint32_t)i, cpu, served);
+			ms->nverified++;
+		}
+		if (pm->at > 0 && pm->at >= pd->started) {
+			double dt = sim_ns_to_s(now - pm->at);
+			double cores = idle + (cpu - ms->cpu_at_scrape[i]) / dt;
+			int64_t cpu_milli = (int64_t)(cores * 1000.0 + 0.5);
+			int64_t rps_milli = (int64_t)((served - ms->served_at_scrape[i]) / dt *
+			    1000.0 + 0.5);
+			/* the sample's time is not part of what changed */
+			if (!pm->has || cpu_milli != pm->cpu_milli || rps_milli != pm->rps_milli)
+				ds->changed = true;
+			pm->cpu_milli = cpu_milli;
+			pm->rps_milli = rps_milli;
+			pm->has = true;
+			sampled = now > 0;
+		}
+		pm->at = now;
+		ms->cpu_at_scrape[i] = cpu;
+		ms->served_at_scrape[i] = served;
+		ms->nalone++;
+		if (sampled && !ms->alone)
+			sample_join(ms, use, (uint32_t)i, pm);
+	}
+	same_add(ds, ms->pass, pm);
+}
+
 static void
 on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 {
 	struct metrics *ms = ctx;
 	struct cluster *c = ms->c;
 	sim_ns now = sim_now(sim);
-	/* in locals: the stores below and the calls cannot move them */
-	const struct cl_pod_run *run = c->run;
-	struct cl_deploy *deploys = c->deploys;
-	struct cl_pod_metrics *m = ms->m;
-	double *cpu_at = ms->cpu_at_scrape, *served_at = ms->served_at_scrape;
 	size_t npods = c->npods, nread = ms->nread;
 	struct deploy_samples *same = ms->same;
 	uint32_t pass = ++ms->pass;
 	/* every parked Service at once, each cohort with sampled members
-	 * too (scrape_cohorts), then each pod */
+	 * too (scrape_cohorts), then each pod not sampled so and read,
+	 * 64 at a time (every pod when verifying) */
 	ms->now = now;
 	traffic_use_begin_each(c, scrape_cohorts, ms);
 	struct traffic_flat use;
 	traffic_flat_init(c, &use);
-	for (size_t i = 0; i < npods; i++) {
-		const struct cl_pod_run *pd = &run[i];
-		struct cl_pod_metrics *pm = &m[i];
-		if (ms->verify)
-			verify_run(c, (uint32_t)i);
-		if (pd->state == CL_RUN_FREE || pd->deploy >= nread || !same[pd->deploy].read)
-			continue;	/* no autoscaler reads it */
-		struct deploy_samples *ds = &same[pd->deploy];
-		if (pd->sampled)	/* its cohort's sample, tallied (scrape_cohorts) */
-			continue;
-		if (pd->state != CL_RUN_RUNNING) {
-			if (pm->has) {
-				pm->has = false;
-				ds->changed = true;
-			}
-		} else {
-			double idle = ds->idle;
-			double cpu, served;
-			bool sampled = false;
-			traffic_use_flat(&use, (uint32_t)i, &cpu, &served);
-			if (ms->verify) {
-				verify_read(c, (uint32_t)i, cpu, served);
-				ms->nverified++;
-			}
-			if (pm->at > 0 && pm->at >= pd->started) {
-				double dt = sim_ns_to_s(now - pm->at);
-				double cores = idle + (cpu - cpu_at[i]) / dt;
-				int64_t cpu_milli = (int64_t)(cores * 1000.0 + 0.5);
-				int64_t rps_milli = (int64_t)((served - served_at[i]) / dt *
-				    1000.0 + 0.5);
-				/* the sample's time is not part of what changed */
-				if (!pm->has || cpu_milli != pm->cpu_milli ||
-				    rps_milli != pm->rps_milli)
-					ds->changed = true;
-				pm->cpu_milli = cpu_milli;
-				pm->rps_milli = rps_milli;
-				pm->has = true;
-				sampled = now > 0;
-			}
-			pm->at = now;
-			cpu_at[i] = cpu;
-			served_at[i] = served;
-			ms->nalone++;
-			if (sampled && !ms->alone)
-				sample_join(ms, &use, (uint32_t)i, pm);
-		}
-		same_add(ds, pass, pm);
+	size_t nw = (npods + 63) / 64;
+	for (size_t w = 0; w < nw; w++) {
+		uint64_t todo = ms->verify ? ~(uint64_t)0 :
+		    ~(ks_bits_word(&ms->sampled, w) | ks_bits_word(&ms->unread, w));
+		if (w == nw - 1 && npods % 64 != 0)
+			todo &= ((uint64_t)1 << (npods % 64)) - 1;
+		for (; todo != 0; todo &= todo - 1)
+			scrape_pod(ms, w * 64 + (size_t)__builtin_ctzll(todo), now, &use);
 	}
 	/* a Deployment's pods_rev moves on once for all its changed samples
 	 * (only its changing is read) */
 	for (size_t d = 0; d < nread; d++) {
 		if (same[d].changed) {
-			deploys[d].pods_rev++;
+			c->deploys[d].pods_rev++;
 			same[d].changed = false;
 		}
 		if (same[d].pass == pass)
-			same[d].rev = deploys[d].pods_rev;
+			same[d].rev = c->deploys[d].pods_rev;
 	}
 	sim_after(sim, c->t.metrics_resolution, PRIO_METRICS, on_scrape, ms, 0);
 }
@@ -456,6 +484,9 @@ on_change(void *ctx, enum cl_change what, uint32_t p)
 			    sizeof *ms->served_at_scrape);
 			ms->cap = cap;
 		}
+		ks_bits_grow(&ms->sampled, c->npods);
+		ks_bits_grow(&ms->unread, c->npods);
+		ks_bits_put(&ms->unread, p, false);	/* a new pod in the slot */
 		ms->m[p] = (struct cl_pod_metrics){ 0 };
 		ms->cpu_at_scrape[p] = 0;
 		ms->served_at_scrape[p] = 0;
@@ -513,6 +544,8 @@ metrics_destroy(struct cluster *c)
 	free(ms->cpu_at_scrape);
 	free(ms->served_at_scrape);
 	free(ms->same);
+	ks_bits_free(&ms->sampled);
+	ks_bits_free(&ms->unread);
 	free(ms);
 }
 

@@ -2,16 +2,17 @@
 # pass_verify.sh - the passes over every pod take shortcuts that must give
 # the same bits as the plain way: the 10 s CPU check sums each node's use in
 # pod id order and decides by a rounding bound, summing in the node list's
-# order only near the threshold (models/cluster/cpu.c, node_busy), a pod
-# of a cohort read alike before counting as its cohort's use within a
-# bound (share_cohorts), and the
+# order only near the threshold (models/cluster/cpu.c, node_busy), the
+# pods of cohorts read alike before counted by a bound carried from check
+# to check by their cohorts' growth (carry_bounds) unless it comes near
+# the threshold, and the
 # metrics scrape reads each pod's state from a copy 16 bytes apart (c->run)
 # and its cpu time and served count from flat copies of its cohort's sums
 # (traffic_use_flat), or, for the pods of a cohort scraped alike before,
 # takes the cohort's sample when a rounding bound shows every member's is
 # the same (metrics.c, cohort_milli), and the HPA's walks skip
 # what has not changed (horizontal.c: hz_memo, hz_pods, metrics_uniform).
-# KS_CPU_VERIFY decides every node both ways, KS_METRICS_VERIFY reads every
+# KS_CPU_VERIFY decides every node both ways (and checks each bound), KS_METRICS_VERIFY reads every
 # pod both ways (and each pod a cohort sampled on its own too) and
 # KS_HPA_MEMO_VERIFY walks every HPA's pods whenever a
 # shortcut was taken; a disagreement aborts the run. Each case also checks that the shortcuts
@@ -25,7 +26,7 @@ verify() {
 	KS_CPU_VERIFY=1 KS_METRICS_VERIFY=1 KS_HPA_MEMO_VERIFY=1 "$KUBESIM" run "$scn" -q --out "$TMP/$name.db" \
 	    "$@" 2> "$TMP/$name.err"
 	check_eq "$name: the run agrees with itself" $? 0
-	cpu=$(sed -n 's/^kubesim: KS_CPU_VERIFY: \([0-9]*\) node checks agreed (\([0-9]*\) busy).*; \([0-9]*\) pods read from cohorts.*/\1 \2 \3/p' \
+	cpu=$(sed -n 's/^kubesim: KS_CPU_VERIFY: \([0-9]*\) node checks agreed (\([0-9]*\) busy).*; \([0-9]*\) pods counted from cohorts.*/\1 \2 \3/p' \
 	    "$TMP/$name.err" | tail -1)
 	reads=$(sed -n 's/^kubesim: KS_METRICS_VERIFY: \([0-9]*\) reads agreed; \([0-9]*\) samples by cohort.*/\1 \2/p' \
 	    "$TMP/$name.err" | tail -1)
@@ -41,7 +42,7 @@ verify limits "$KS_SRCDIR/tests/data/limits_small.yaml"
 check_range "limits: nodes checked" "$nchecks" 100000 10000000
 check_range "limits: pods read by the scrape" "$nreads" 10000 100000000
 check_range "limits: pods sampled by their cohorts" "$ncohort" 1000000 100000000
-check_range "limits: pods' use read from their cohorts" "$nshared" 1000000 100000000
+check_range "limits: pods' use counted from their cohorts" "$nshared" 1000000 100000000
 # Every pod scraped and checked on its own (KS_METRICS_ALONE,
 # KS_CPU_ALONE): the same rows.
 KS_METRICS_ALONE=1 KS_CPU_ALONE=1 "$KUBESIM" run "$KS_SRCDIR/tests/data/limits_small.yaml" -q \

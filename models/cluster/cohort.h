@@ -56,11 +56,14 @@ struct cohort_scrape {
  * cohort (cpu.c, cl_pod_run.checked): the check (pass) it was taken at,
  * the cohort's cpu integral then and at the check before (a member's cpu
  * seconds at each are its own + (these - its offset), to the bit), how
- * many members it stands for and the largest own cpu seconds among them.
+ * many members it stands for, the largest own cpu seconds among them and
+ * the growth at the check before (the node bounds carry by growth ratios).
  */
 struct cohort_check {
 	uint32_t		 pass, n;
 	double			 cpu, cpu0, own;
+	double			 d;	/* cpu - cpu0 at the last check, */
+	bool			 has_d;	/* when the record is that old */
 };
 
 struct cohort {

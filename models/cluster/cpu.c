@@ -26,6 +26,7 @@
 #include "models/cluster/controllers.h"
 #include "models/cluster/cpu.h"
 #include "models/cluster/traffic_int.h"
+#include "sim/util/bitset.h"
 
 /* Per pod id. */
 struct cpu_pod {
@@ -74,23 +75,32 @@ struct cpu_state {
 	uint32_t	*node_of;	/* the node whose list holds the pod; NONE;
 					 * | CHECKED when its use is its cohort's */
 	size_t		 capseen;
-	struct node_use	*use;		/* per node: its pods' since, in id order */
-	size_t		 capuse;
+	struct node_check *nck;		/* per node id: its bound and this
+					 * check's sums (node_check) */
+	size_t		 capnck;
+	struct ks_bits	 onnode;	/* pods on a node's list (node_of) */
+	struct ks_bits	 checked;	/* those read from their cohorts */
+	uint32_t	*joining, *joined;	/* pods read on their own this
+						 * check that join (check_join),
+						 * and those that joined at the
+						 * check before */
+	size_t		 njoining, capjoining, njoined, capjoined;
+	double		 grow;		/* this check: at least each checked
+					 * cohort's use over its use at the
+					 * check before (INFINITY: unknown) */
+	double		 emax;		/* the largest bound of a member's own
+					 * reading from its cohort's */
 	/* per node: CPU_BUSY_USE of its cores, or -1 when deleted (kept from
 	 * CL_NODE_ADDED and CL_NODE_REMOVED: the check reads no node) */
 	double		*busy_at;
 	size_t		 capbusy_at;
 	uint64_t	 nchecked, nexact, nbusy_seen;	/* node checks; summed in
 						 * list order; found busy */
+	uint64_t	 njoins;		/* pods that joined */
 	uint32_t	 pass;		/* checks so far */
-	double		*kde;		/* per cohort (laid out as traffic_flat's):
-					 * its members' use since the last check
-					 * and the bound on how far each member's
-					 * own reading is from it */
-	size_t		 capkde;
 	bool		 alone;		/* KS_CPU_ALONE: every pod read on its own */
-	uint64_t	 nshared, nalone, nout;	/* pods read from cohorts, on
-						 * their own; written out */
+	uint64_t	 nshared, nalone, nout;	/* pods counted from cohorts, read
+						 * on their own; written out */
 	struct cpu_prof	*prof;
 	size_t		 nprof;
 	bool		 dirty;		/* every pod is rescanned at the next tick */
@@ -111,15 +121,19 @@ struct cpu_state {
 	size_t		 caplv;
 };
 
-/* A node's use since the last check summed in pod id order: `sum`
- * differs from the list order's sum by rounding only (at most
- * m x 2^-53 x `abs` each way, m pods), which decides the node unless it
- * is that close to the threshold (node_busy). */
-struct node_use {
+/*
+ * A node in the check (check_nodes): `bound` is at least the sum over its
+ * checked pods (read from their cohorts) of their cohorts' use since the
+ * last check, carried from check to check by the cohorts' growth (grow)
+ * without reading the pods; its pods read on their own add their use
+ * (in id order: sum, with abs the sum of magnitudes, n of them). The two
+ * bound the node's use unless it is close to its threshold.
+ */
+struct node_check {
+	double		bound;
+	uint32_t	nchk;		/* its checked pods */
+	uint32_t	n;		/* this check: its pods read on their own */
 	double		sum, abs;
-	double		extra;	/* the members read from their cohorts: how far
-				 * their own readings can be from the sum's */
-	uint32_t	n;
 };
 
 #define CHECKED		0x80000000u	/* in node_of (not NONE): read from its
@@ -187,6 +201,9 @@ node_pod_add(struct cpu_state *cs, uint32_t p)
 	KS_ASSERT(!c->run[p].checked && n < CHECKED);
 	cs->seen[p] = 0;
 	cs->node_of[p] = n;
+	ks_bits_grow(&cs->onnode, (size_t)p + 1);
+	ks_bits_grow(&cs->checked, (size_t)p + 1);
+	ks_bits_put(&cs->onnode, p, true);
 }
 
 /* Pod p leaves the store (CL_POD_REMOVED, still on its node's list). */
@@ -202,8 +219,10 @@ node_pod_remove(struct cpu_state *cs, uint32_t p)
 			cl_pod_unshare(cs->c, p);	/* it stops counting */
 			memmove(&nd->pod[k], &nd->pod[k + 1], (nd->n - k - 1) * sizeof *nd->pod);
 			nd->n--;
-			if (p < cs->capseen && cs->node_of[p] == n)
+			if (p < cs->capseen && cs->node_of[p] == n) {
 				cs->node_of[p] = NONE;
+				ks_bits_put(&cs->onnode, p, false);
+			}
 			return;
 		}
 	}
@@ -292,11 +311,12 @@ cpu_free(struct cpu_state *cs)
 		return;
 	if (verify_sums)
 		fprintf(stderr, "kubesim: KS_CPU_VERIFY: %llu node checks agreed "
-		    "(%llu busy), %llu summed in list order only; %llu pods read from "
-		    "cohorts, %llu on their own, %llu written out\n",
+		    "(%llu busy), %llu summed in list order only; %llu pods counted from "
+		    "cohorts, %llu read on their own, %llu joined, %llu written out\n",
 		    (unsigned long long)cs->nchecked, (unsigned long long)cs->nbusy_seen,
 		    (unsigned long long)cs->nexact, (unsigned long long)cs->nshared,
-		    (unsigned long long)cs->nalone, (unsigned long long)cs->nout);
+		    (unsigned long long)cs->nalone, (unsigned long long)cs->njoins,
+		    (unsigned long long)cs->nout);
 	free(cs->pod);
 	for (size_t n = 0; n < cs->capnode; n++)
 		free(cs->node[n].pod);
@@ -304,8 +324,11 @@ cpu_free(struct cpu_state *cs)
 	free(cs->seen);
 	free(cs->since);
 	free(cs->node_of);
-	free(cs->kde);
-	free(cs->use);
+	free(cs->nck);
+	ks_bits_free(&cs->onnode);
+	ks_bits_free(&cs->checked);
+	free(cs->joining);
+	free(cs->joined);
 	free(cs->busy_at);
 	free(cs->prof);
 	free(cs->busy_nodes);
@@ -482,9 +505,15 @@ cpu_check_out(struct cluster *c, uint32_t p)
 	struct cohort *k = check_keeper(c, p);
 	const struct cohort_pod *me = &tr_of(c)->cp[p];
 	cs->seen[p] = c->use[p].cpu_seconds + (k->chk.cpu - me->off_cpu);
-	KS_ASSERT(k->chk.n > 0 && (cs->node_of[p] & CHECKED));
+	uint32_t n = cs->node_of[p];
+	KS_ASSERT(k->chk.n > 0 && n != NONE && (n & CHECKED));
+	n &= ~CHECKED;
 	k->chk.n--;
-	cs->node_of[p] &= ~CHECKED;
+	KS_ASSERT(n < cs->capnck && cs->nck[n].nchk > 0);
+	cs->nck[n].nchk--;	/* its cohort's use stays in the bound: it only
+				 * overstates */
+	cs->node_of[p] = n;
+	ks_bits_put(&cs->checked, p, false);
 	c->run[p].checked = false;
 	cs->nout++;
 }
@@ -494,8 +523,17 @@ cpu_shares_check(const struct cluster *c)
 {
 	const struct traffic *tr = tr_of(c);
 	const struct cpu_state *cs = tr != NULL ? tr->cpu : NULL;
-	size_t nchecked = 0, counted = 0;
+	size_t nchecked = 0, counted = 0, onnodes = 0;
 	for (size_t p = 0; p < c->npods; p++) {
+		if (cs != NULL && p < cs->capseen) {
+			uint32_t n = cs->node_of[p];
+			if (ks_bits_has(&cs->onnode, p) != (n != NONE) ||
+			    ks_bits_has(&cs->checked, p) != c->run[p].checked ||
+			    (n != NONE && ((n & CHECKED) != 0) != c->run[p].checked))
+				return xasprintf("pod slot %zu's marks for the cpu check differ", p);
+			if (n != NONE && (n & CHECKED))
+				onnodes++;
+		}
 		if (!c->run[p].checked)
 			continue;
 		nchecked++;
@@ -511,71 +549,43 @@ cpu_shares_check(const struct cluster *c)
 	for (size_t s = 0; cs != NULL && tr->serve != NULL && s < tr->serve->n; s++)
 		for (size_t j = 0; j < tr->serve->p[s].coh.n; j++)
 			counted += tr->serve->p[s].coh.k[j].chk.n;
-	if (counted != nchecked)
-		return xasprintf("%zu pods' use is read from cohorts; the cohorts count %zu",
-		    nchecked, counted);
+	size_t pernode = 0;
+	for (size_t n = 0; cs != NULL && n < cs->capnck; n++)
+		pernode += cs->nck[n].nchk;
+	if (counted != nchecked || pernode != nchecked || onnodes != nchecked)
+		return xasprintf("%zu pods' use is read from cohorts; the cohorts count %zu, "
+		    "the nodes %zu", nchecked, counted, pernode);
 	return NULL;
 }
 
-/* Node n's use since the last check in its list's order (what decides
- * it): the pods' since from the array's end. */
+/*
+ * Node n's use since the last check in its list's order (what decides
+ * it): the pods' since from the array's end, a checked pod's as its own
+ * reading gives it (checked_since). Into *bound, the growth of its
+ * checked pods' cohorts (what node_check.bound bounds), summed up and
+ * rounded up.
+ */
 static double
-node_used_exact(const struct cpu_state *cs, size_t n)
+node_used_exact(const struct cpu_state *cs, size_t n, double *bound)
 {
-	double used = 0;
+	double used = 0, b = 0;
+	size_t m = 0;
 	if (n < cs->capnode) {
 		const uint32_t *pod = cs->node[n].pod;
-		for (size_t k = cs->node[n].n; k-- > 0;) {
+		m = cs->node[n].n;
+		for (size_t k = m; k-- > 0;) {
 			uint32_t p = pod[k];
-			used += cs->node_of[p] & CHECKED ? checked_since(cs->c, p) : cs->since[p];
+			if (cs->node_of[p] & CHECKED) {
+				const struct cohort_check *r = &check_keeper(cs->c, p)->chk;
+				used += checked_since(cs->c, p);
+				b += r->cpu - r->cpu0;
+			} else {
+				used += cs->since[p];
+			}
 		}
 	}
+	*bound = b * (1 + ((double)m + 2) * 0x1p-50);
 	return used;
-}
-
-/*
- * Whether node n used more than `limit` cores per second of `span`: the
- * list order's sum `used` decides (used / span > limit), but the sum in id
- * order (node_use) is within err = m x 2^-53 x abs of it each way (each
- * of m - 1 additions rounds by at most 2^-53 of a partial sum, at most
- * abs), so the two sums are at most 2 err apart; taken four times over,
- * with the rounding of lo and hi. The members read from their cohorts
- * add their cohort's use, each at most `extra` (summed) from their own
- * reading, which widens abs and the interval by that. Division by span >
- * 0 is monotonic, so lo / span > limit means used / span > limit, and hi /
- * span <= limit means it is not. Only a node that close to its threshold,
- * or whose count disagrees, is summed again in list order. KS_CPU_VERIFY
- * sums every node so and aborts on a different answer.
- */
-static bool
-node_busy(struct cpu_state *cs, size_t n, double span, double limit)
-{
-	bool fast = false, decided = false;
-	size_t m = n < cs->capnode ? cs->node[n].n : 0;
-	if (n < cs->capuse && cs->use[n].n == m) {
-		const struct node_use *u = &cs->use[n];
-		double err = 2 * u->extra + ((double)m + 2) * 0x1p-50 * (u->abs + u->extra) +
-		    fabs(u->sum) * 0x1p-50;
-		double lo = u->sum - err, hi = u->sum + err;
-		if (lo / span > limit)
-			fast = decided = true;
-		else if (hi / span <= limit)
-			decided = true;	/* fast = false */
-	}
-	cs->nchecked++;
-	if (decided && !verify_sums) {
-		cs->nbusy_seen += fast;
-		return fast;
-	}
-	bool exact = node_used_exact(cs, n) / span > limit;
-	cs->nexact += !decided;
-	cs->nbusy_seen += exact;
-	if (decided && exact != fast) {
-		fprintf(stderr, "kubesim: KS_CPU_VERIFY: node %zu: summed in id order %s, "
-		    "in list order %s\n", n, fast ? "busy" : "not busy", exact ? "busy" : "not busy");
-		abort();
-	}
-	return exact;
 }
 
 /* KS_CPU_VERIFY: the flat read gives the bits of the pod's accessor. */
@@ -591,78 +601,196 @@ verify_cpu(const struct cluster *c, uint32_t p, double cpu)
 }
 
 /*
- * KS_CPU_VERIFY: checked pod p, read from its cohort as d within e, reads
- * so on its own; the bound holds (checked_since, e from share_cohorts).
+ * KS_CPU_VERIFY: checked pod p reads its accessor's bits through its
+ * cohort, and its own use is within emax of its cohort's growth.
  */
 static void
-verify_checked(const struct cluster *c, uint32_t p, double d, double e)
+verify_checked(const struct cpu_state *cs, uint32_t p)
 {
+	const struct cluster *c = cs->c;
 	const struct cohort *k = check_keeper(c, p);
 	const struct cohort_pod *me = &tr_of(c)->cp[p];
 	verify_cpu(c, p, c->use[p].cpu_seconds + (k->chk.cpu - me->off_cpu));
-	double own = checked_since(c, p);
-	if (!(fabs(own - d) <= e)) {
+	double own = checked_since(c, p), d = k->chk.cpu - k->chk.cpu0;
+	if (!(fabs(own - d) <= cs->emax)) {
 		fprintf(stderr, "kubesim: KS_CPU_VERIFY: pod %u used %.17g cpu s on its own, "
-		    "%.17g +- %.3g from its cohort\n", p, own, d, e);
+		    "%.17g +- %.3g from its cohort\n", p, own, d, cs->emax);
 		abort();
 	}
 }
 
 /*
- * Every cohort with checked members: its members' use since the last
- * check (its integral's growth D) and how far a member's own reading can
- * be from it, into kde. A member reads (own + (K1 - off)) - (own + (K0 -
- * off)) with 0 <= off <= K0 <= K1 and 0 <= own <= the largest own: two
- * subtractions and two additions each within 2^-53 of at most own + K1,
- * then their difference within 2^-53 of itself: within 4.02 x 2^-53 (own +
- * K1) + 2^-53 D of D; taken 8 times over.
+ * Every cohort with checked members, as its pairs are laid out: its
+ * integral now (its growth since the last check, D, is its members' use
+ * within a bound), the largest such bound (emax) and the largest ratio of
+ * a cohort's growth to its growth at the check before (grow). A member
+ * reads (own + (K1 - off)) - (own + (K0 - off)) with 0 <= off <= K0 <= K1
+ * and 0 <= own <= the largest own: two subtractions and two additions
+ * each within 2^-53 of at most own + K1, then their difference within
+ * 2^-53 of itself: within 4.02 x 2^-53 (own + K1) + 2^-53 D of D; taken 8
+ * times over.
  */
 static void
 share_cohorts(void *ctx, size_t s, struct cohort_set *set, const double *pairs)
 {
 	struct cpu_state *cs = ctx;
-	size_t base = 2 * (size_t)tr_of(cs->c)->kbase[s];
-	KS_GROW(cs->kde, cs->capkde, base + 2 * set->n);
 	for (size_t j = 0; j < set->n; j++) {
 		struct cohort_check *r = &set->k[j].chk;
 		if (r->n == 0)
 			continue;
 		KS_ASSERT(r->pass + 1 == cs->pass);
 		double k1 = pairs[2 * j], d = k1 - r->cpu;
-		cs->kde[base + 2 * j] = d;
-		cs->kde[base + 2 * j + 1] = 0x1p-48 * (r->own + k1 + fabs(d));
+		double e = 0x1p-48 * (r->own + k1 + fabs(d));
+		if (e > cs->emax)
+			cs->emax = e;
+		if (r->has_d && d > 0) {
+			double g = r->d > 0 ? d / r->d : INFINITY;
+			if (g > cs->grow)
+				cs->grow = g;
+		}
+		r->d = d;
+		r->has_d = true;
 		r->cpu0 = r->cpu;
 		r->cpu = k1;
 		r->pass = cs->pass;
-		cs->nshared += r->n;
 	}
 }
 
-/* Pod p on node n, read on its own just now (cpu seconds cpu), read from
- * its cohort from the next check on when it is a member: the cohort's
- * record of this check (begun by the first such member) has the integral
- * its reading took. */
+/* Pod p, read on its own just now, joins its cohort's reading after the
+ * check's decisions (check_joins) when it is a member. */
 static void
 check_join(struct cpu_state *cs, const struct traffic_flat *f, uint32_t p)
 {
-	if (cs->alone || f->cp == NULL || p >= f->ncp || f->cp[p].k < 0)
+	if (cs->alone || f->cp == NULL || p >= f->ncp || f->cp[p].k < 0 ||
+	    !(f->use[p].cpu_seconds >= 0))	/* the bound assumes counts that grow */
 		return;
+	KS_GROW(cs->joining, cs->capjoining, cs->njoining + 1);
+	cs->joining[cs->njoining++] = p;
+}
+
+/* The pods check_join listed read from their cohorts from the next
+ * check on: each cohort's record of this check (begun by the first such
+ * member) has the integral their reading took. */
+static void
+check_joins(struct cpu_state *cs, const struct traffic_flat *f)
+{
 	struct cluster *c = cs->c;
-	const struct cohort_pod *me = &f->cp[p];
-	struct cohort_check *r = &tr_of(c)->serve->p[me->set].coh.k[me->k].chk;
-	double own = f->use[p].cpu_seconds;
-	if (!(own >= 0))
-		return;		/* the bound assumes counts that only grow */
-	if (r->pass != cs->pass) {
-		KS_ASSERT(r->n == 0);
-		*r = (struct cohort_check){ .pass = cs->pass,
-		    .cpu = traffic_flat_pair(f, me)[0] };
+	for (size_t q = 0; q < cs->njoining; q++) {
+		uint32_t p = cs->joining[q];
+		const struct cohort_pod *me = &f->cp[p];
+		struct cohort_check *r = &tr_of(c)->serve->p[me->set].coh.k[me->k].chk;
+		if (r->pass != cs->pass) {
+			KS_ASSERT(r->n == 0);
+			*r = (struct cohort_check){ .pass = cs->pass,
+			    .cpu = traffic_flat_pair(f, me)[0] };
+		}
+		double own = f->use[p].cpu_seconds;
+		if (own > r->own)
+			r->own = own;
+		r->n++;
+		uint32_t n = cs->node_of[p];
+		cs->nck[n].nchk++;
+		cs->node_of[p] = n | CHECKED;
+		ks_bits_put(&cs->checked, p, true);
+		c->run[p].checked = true;
 	}
-	if (own > r->own)
-		r->own = own;
-	r->n++;
-	cs->node_of[p] |= CHECKED;
-	c->run[p].checked = true;
+	cs->njoins += cs->njoining;
+	/* they count in their nodes' bounds from the next check on */
+	uint32_t *t = cs->joined;
+	size_t cap = cs->capjoined;
+	cs->joined = cs->joining;
+	cs->capjoined = cs->capjoining;
+	cs->njoined = cs->njoining;
+	cs->joining = t;
+	cs->capjoining = cap;
+	cs->njoining = 0;
+}
+
+/* Pod p (on node n, not checked) read on its own: its use since the last
+ * check into the node's sums. */
+static inline void
+read_alone(struct cpu_state *cs, const struct traffic_flat *f, uint32_t p, uint32_t n)
+{
+	double cpu = traffic_cpu_flat(f, p);
+	if (verify_sums)
+		verify_cpu(cs->c, p, cpu);
+	double d = cpu - cs->seen[p];
+	cs->since[p] = d;
+	cs->seen[p] = cpu;
+	struct node_check *nc = &cs->nck[n];
+	nc->sum += d;
+	nc->abs += fabs(d);
+	nc->n++;
+	cs->nalone++;
+	check_join(cs, f, p);
+}
+
+/*
+ * Whether node n (m pods) used more than `limit` cores per second of
+ * `span` (its list order's sum decides), without reading its checked
+ * pods when the bounds show it did not: their use is at most bound +
+ * nchk x emax, its other pods' the id order's sum; the list order's sum
+ * of the m terms is within m x 2^-53 of their magnitudes (at most A) of
+ * the true sum, taken four times over. Else, or when KS_CPU_VERIFY, summed
+ * in list order, which also renews the bound; KS_CPU_VERIFY aborts when
+ * the sum is above what the bounds allowed.
+ */
+static bool
+node_busy(struct cpu_state *cs, size_t n, double span, double limit)
+{
+	struct node_check *nc = &cs->nck[n];
+	size_t m = n < cs->capnode ? cs->node[n].n : 0;
+	cs->nchecked++;
+	bool decided = false;
+	double up = INFINITY;
+	if (nc->nchk + nc->n == m && isfinite(nc->bound)) {
+		double a = nc->bound + nc->nchk * cs->emax + nc->abs;
+		up = nc->bound + nc->nchk * cs->emax + nc->sum + ((double)m + 4) * 0x1p-50 * a;
+		decided = up / span <= limit;
+	}
+	cs->nshared += decided ? nc->nchk : 0;
+	if (decided && !verify_sums)
+		return false;
+	double bound, used = node_used_exact(cs, n, &bound);
+	bool busy = used / span > limit;
+	cs->nexact += !decided;
+	cs->nbusy_seen += busy;
+	if (decided && !(used <= up)) {
+		fprintf(stderr, "kubesim: KS_CPU_VERIFY: node %zu used %.17g cpu s, above "
+		    "its bound %.17g\n", n, used, up);
+		abort();
+	}
+	if (!decided)	/* as without KS_CPU_VERIFY: a decided node keeps its bound */
+		nc->bound = bound;
+	return busy;
+}
+
+/*
+ * Every node's bound carried to this check: its checked pods' cohorts
+ * grew by at most `grow` each (all use >= 0), so their sum did; those
+ * that joined at the check before add their cohorts' growth now.
+ */
+static void
+carry_bounds(struct cpu_state *cs, size_t nnodes)
+{
+	const double up = 1 + 0x1p-40;
+	double g = cs->grow * up;
+	for (size_t n = 0; n < nnodes; n++) {
+		struct node_check *nc = &cs->nck[n];
+		if (nc->bound > 0)
+			nc->bound = isfinite(g) ? nc->bound * g : INFINITY;
+		nc->n = 0;
+		nc->sum = nc->abs = 0;
+	}
+	for (size_t q = 0; q < cs->njoined; q++) {
+		uint32_t p = cs->joined[q];
+		if (!cs->c->run[p].checked)
+			continue;	/* written out since: read on its own */
+		const struct cohort_check *r = &check_keeper(cs->c, p)->chk;
+		uint32_t n = cs->node_of[p] & ~CHECKED;
+		cs->nck[n].bound += (r->cpu - r->cpu0) * up;
+	}
+	cs->njoined = 0;
 }
 
 static void
@@ -673,56 +801,42 @@ check_nodes(struct cpu_state *cs)
 	cs->checked_s = cs->now_s;
 	cs->nbusy = 0;
 	cs->pass++;
+	cs->grow = 0;
+	cs->emax = 0;
 	/* every parked Service at once, each cohort with checked members
-	 * too (share_cohorts), then each pod: its use since the last check,
-	 * in id order (the pods' data streams in), added to its node's in
-	 * that order in the same pass; a checked pod's is its cohort's */
+	 * too (share_cohorts) */
 	traffic_use_begin_each(c, share_cohorts, cs);
-	size_t np = c->npods < cs->capseen ? c->npods : cs->capseen;
-	if (cs->capuse < c->nnodes) {
-		free(cs->use);
-		cs->capuse = c->nnodes;
-		cs->use = xcalloc(cs->capuse, sizeof *cs->use);
+	size_t nnodes = c->nnodes;
+	if (cs->capnck < nnodes) {
+		size_t old = cs->capnck;
+		KS_GROW(cs->nck, cs->capnck, nnodes);
+		memset(cs->nck + old, 0, (cs->capnck - old) * sizeof *cs->nck);
 	}
-	memset(cs->use, 0, c->nnodes * sizeof *cs->use);
+	carry_bounds(cs, nnodes);
+	/* the pods not read from their cohorts, in id order (their data
+	 * streams in), each one's use since the last check into its node's
+	 * sums; every pod on a node when verifying */
 	struct traffic_flat f;
 	traffic_flat_init(c, &f);
-	double *seen = cs->seen, *since = cs->since;
-	const double *kde = cs->kde;
-	uint32_t *node_of = cs->node_of;
-	struct node_use *use = cs->use;
-	size_t nnodes = c->nnodes;
-	for (size_t p = 0; p < np; p++) {
-		uint32_t n = node_of[p];
-		if (n == NONE)
-			continue;	/* on no node's list: its reading would
-					 * be overwritten when it joins one */
-		if (n & CHECKED) {
-			n &= ~CHECKED;
-			const struct cohort_pod *me = &f.cp[p];
-			const double *de = &kde[2 * ((size_t)f.kbase[me->set] + (uint32_t)me->k)];
-			if (verify_sums)
-				verify_checked(c, (uint32_t)p, de[0], de[1]);
-			use[n].sum += de[0];
-			use[n].abs += fabs(de[0]);
-			use[n].extra += de[1];
-			use[n].n++;
-			continue;
+	size_t np = c->npods < cs->capseen ? c->npods : cs->capseen;
+	size_t nw = (np + 63) / 64;
+	for (size_t w = 0; w < nw; w++) {
+		uint64_t todo = ks_bits_word(&cs->onnode, w);
+		if (!verify_sums)
+			todo &= ~ks_bits_word(&cs->checked, w);
+		if (w == nw - 1 && np % 64 != 0)
+			todo &= ((uint64_t)1 << (np % 64)) - 1;
+		for (; todo != 0; todo &= todo - 1) {
+			uint32_t p = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(todo));
+			uint32_t n = cs->node_of[p];
+			KS_ASSERT(n != NONE && (n & ~CHECKED) < nnodes);
+			if (n & CHECKED)
+				verify_checked(cs, p);
+			else
+				read_alone(cs, &f, p, n);
 		}
-		double cpu = traffic_cpu_flat(&f, (uint32_t)p);
-		if (verify_sums)
-			verify_cpu(c, (uint32_t)p, cpu);
-		double d = cpu - seen[p];
-		since[p] = d;
-		seen[p] = cpu;
-		KS_ASSERT(n < nnodes);
-		use[n].sum += d;
-		use[n].abs += fabs(d);
-		use[n].n++;
-		cs->nalone++;
-		check_join(cs, &f, (uint32_t)p);
 	}
-	for (size_t n = 0; n < c->nnodes; n++) {
+	for (size_t n = 0; n < nnodes; n++) {
 		/* CPU_BUSY_USE * node_cores, -1: deleted, 0: no cores */
 		double limit = n < cs->capbusy_at ? cs->busy_at[n] : -1;
 		if (verify_sums && limit != node_busy_at(&c->nodes[n])) {
@@ -742,6 +856,7 @@ check_nodes(struct cpu_state *cs)
 				set_own_caps(cs, i);
 		}
 	}
+	check_joins(cs, &f);
 	cs->active = cs->throttle || cs->nbusy > 0;
 	cs->any |= cs->active;
 }

@@ -152,7 +152,7 @@ metrics_sample_out(struct cluster *c, uint32_t p)
  * D's own rounding. When [x - ex, x + ex] holds no integer boundary, every
  * member truncates to the same millicores (values >= 0).
  */
-static bool
+static inline bool
 cohort_milli(double idle, double dt, double now_v, double then_v, double own, int64_t *out)
 {
 	double d = now_v - then_v;
@@ -161,7 +161,8 @@ cohort_milli(double idle, double dt, double now_v, double then_v, double own, in
 	double ex = 2000.0 * e / dt + 0x1p-48 * (fabs(x) + 1000.0 * fabs(idle) +
 	    1000.0 * fabs(d) / dt + 1.0);
 	double lo = x - ex, hi = x + ex;
-	if (!(lo >= 0) || !(hi < 0x1p52) || floor(lo) != floor(hi))
+	/* truncation is floor for values >= 0 (and needs no libm call) */
+	if (!(lo >= 0) || !(hi < 0x1p52) || (int64_t)lo != (int64_t)hi)
 		return false;
 	*out = (int64_t)x;
 	return true;

@@ -30,6 +30,12 @@
 /* Rows per multi-row INSERT. */
 #define RPT_MULTI_ROWS	32
 
+/* The page size of a new file (an existing one keeps its own). Against
+ * 4096: half the WAL frames, so half the write and read calls of commits and
+ * checkpoints, for 1.5% more bytes (the pages a commit leaves part-filled
+ * are written again by the next); 16384 and up write 6% more and more. */
+static const char rpt_new_page_size[] = "PRAGMA page_size = 8192";
+
 /* A results table fed by probes: its name, the number of its columns after
  * run_id, the INSERTs of one and of RPT_MULTI_ROWS rows whose parameter 1 is
  * the run id, and the rows held for the latter: nheld rows of ncols values,
@@ -377,7 +383,10 @@ rpt_open_mode(const char *path, bool readonly, struct rpt **out, char **cause)
 		*out = r;
 		return 0;
 	}
-	/* WAL before the schema, so the new file is created in WAL mode. */
+	/* The page size and WAL before the schema, so the new file is
+	 * created with them. */
+	if (fresh && rpt_exec(r, rpt_new_page_size, cause) != 0)
+		goto fail;
 	if (rpt_exec(r, "PRAGMA journal_mode = WAL", cause) != 0 ||
 	    rpt_exec(r, "PRAGMA synchronous = NORMAL", cause) != 0 ||
 	    rpt_exec(r, "PRAGMA cache_size = -16384", cause) != 0)

@@ -119,7 +119,7 @@ struct cpu_state {
 };
 
 /*
- * A node in the check (check_nodes): `bound` is at least the sum over its
+ * A node in the check (cpu_check_nodes): `bound` is at least the sum over its
  * checked pods (read from their cohorts) of their cohorts' use since the
  * last check, carried from check to check by the cohorts' growth (grow)
  * without reading the pods; its pods read on their own add their use

@@ -157,27 +157,8 @@ smap_get(const struct smap *m, const char *key, int64_t *val)
 	return smap_get_slow(m, key, val);
 }
 
-static void
-smap_put(struct smap *m, const char *key, int64_t val)
-{
-	if (!m->indexed) {
-		size_t i = smap_find(m, key);
-		if (i < m->n) {
-			m->v[i] = val;
-			return;
-		}
-		if (m->n < SMAP_LINEAR) {
-			m->k[m->n] = key;
-			m->v[m->n++] = val;
-			return;
-		}
-		smap_index(m, 2 * SMAP_LINEAR);
-	}
-	ks_strmap_put(&m->big, key, val);
-}
-
-/* key, known not to be in m, with val (what smap_put does then, without
- * looking for it first). */
+/* key, known not to be in m, with val (smap_put without looking for it
+ * first). */
 static void
 smap_add(struct smap *m, const char *key, int64_t val)
 {
@@ -190,6 +171,19 @@ smap_add(struct smap *m, const char *key, int64_t val)
 		smap_index(m, 2 * SMAP_LINEAR);
 	}
 	ks_strmap_put(&m->big, key, val);
+}
+
+static void
+smap_put(struct smap *m, const char *key, int64_t val)
+{
+	if (!m->indexed) {
+		size_t i = smap_find(m, key);
+		if (i < m->n) {
+			m->v[i] = val;
+			return;
+		}
+	}
+	smap_add(m, key, val);	/* the index's put replaces a value too */
 }
 
 /* ---- a PodMetricsInfo: pod name -> metric, with deletion ------------- */

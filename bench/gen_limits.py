@@ -8,7 +8,10 @@
 # diurnal traffic on every Service (15-30 req/s per pod of its size), its
 # rate held per minute (resolution: 1m, as a per-minute trace gives it).
 # hpaDecisions: onChange keeps the results small (one row per HPA decision
-# that changed, not per 15 s sync).
+# that changed, not per 15 s sync). A rollout wave: from 10:00 every tenth
+# Deployment gets a new image, one every 3 s (1,000 rollouts in 50 minutes
+# at full size, RollingUpdate 25%/25%), the way a base-image update goes
+# through a fleet.
 # Usage: bench/gen_limits.py [SERVICES [PODS [NODES]]] > limits.yaml
 #        kubesim run limits.yaml            (24 h)
 import math
@@ -111,3 +114,11 @@ for i, r in enumerate(sizes):
     timeout: 2s
     traffic:
       - diurnal: {{trough: {rate // 2}, peak: {rate}, period: 24h, peakAt: {12 + i % 10}h, resolution: 1m}}""")
+# The rollout wave, last (more scheduled actions can be appended): every
+# tenth Deployment, from 10:00, 3 s apart.
+print("failures:")
+print("  scheduled:")
+for n, i in enumerate(range(0, S, 10)):
+    at = 10 * 3600 + 3 * n
+    print(f"    - {{at: {at}s, action: rollout, deployment: s{i}, "
+          f"set: {{image: example/s{i}:2}}}}")

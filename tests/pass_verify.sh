@@ -37,7 +37,7 @@ verify() {
 }
 
 # The limits scenario's shape at a hundredth: HPAs, the Cluster Autoscaler,
-# node failures, diurnal traffic, parked Services, a day.
+# node failures, diurnal traffic, parked Services, a rollout wave, a day.
 verify limits "$KS_SRCDIR/tests/data/limits_small.yaml"
 check_range "limits: nodes checked" "$nchecks" 100000 10000000
 check_range "limits: pods read by the scrape" "$nreads" 10000 100000000
@@ -56,7 +56,9 @@ check_eq "limits: pods read by cohort give the rows of pods read alone" $? 0
 # The same with a zone partitioned (its nodes' pods lost, then back) and
 # an API server outage, as tests/chaos.sh appends them; node failures, a
 # scale-down, evictions and the scrape's copy of each pod (c->run) too.
-{ cat "$KS_SRCDIR/tests/data/limits_small.yaml"; echo "failures:"; echo "  scheduled:"
+# (The scenario ends with its rollout wave's scheduled actions: these join
+# them.)
+{ cat "$KS_SRCDIR/tests/data/limits_small.yaml"
   echo "    - {at: 2h, action: partitionZone, zone: zone-a, duration: 20m}"
   echo "    - {at: 5h, action: apiOutage, duration: 5m}"; } > "$TMP/chaos.yaml"
 verify chaos "$TMP/chaos.yaml" --duration 8h

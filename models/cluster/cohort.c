@@ -57,8 +57,8 @@ cohort_flush(struct cluster *c, struct cohort_set *cs, struct cohort_pod *cp,
 		return;
 	cl_pod_unshare(c, p);
 	const struct cohort *k = &cs->k[me->k];
-	c->use[p].cpu_seconds += k->cpu - me->off_cpu;
-	c->use[p].served += k->served - me->off_served;
+	c->use[p].cpu_seconds = cohort_reading(c->use[p].cpu_seconds, k->cpu, me->off_cpu);
+	c->use[p].served = cohort_reading(c->use[p].served, k->served, me->off_served);
 	sv[p] = k->st;
 	me->k = -1;
 	cs->valid = false;
@@ -157,8 +157,10 @@ cohort_merge(struct cluster *c, struct cohort_set *cs, struct cohort_pod *cp)
 			cl_pod_unshare(c, p);	/* its place changes */
 		if (i != j) {
 			/* bring the old cohort's share in, join at the new one's */
-			c->use[p].cpu_seconds += cs->k[j].cpu - me->off_cpu;
-			c->use[p].served += cs->k[j].served - me->off_served;
+			c->use[p].cpu_seconds = cohort_reading(c->use[p].cpu_seconds,
+			    cs->k[j].cpu, me->off_cpu);
+			c->use[p].served = cohort_reading(c->use[p].served, cs->k[j].served,
+			    me->off_served);
 			me->off_cpu = cs->k[i].cpu;
 			me->off_served = cs->k[i].served;
 		}

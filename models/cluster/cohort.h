@@ -53,7 +53,7 @@ struct cohort_scrape {
 
 /*
  * The cpu check's record of the members whose use it reads from the
- * cohort (cpu.c, cl_pod_run.checked): the check (pass) it was taken at,
+ * cohort (cpu_check.c, cl_pod_run.checked): the check (pass) it was taken at,
  * the cohort's cpu integral then and at the check before (a member's cpu
  * seconds at each are its own + (these - its offset), to the bit), how
  * many members it stands for, the largest own cpu seconds among them and
@@ -92,6 +92,19 @@ struct cohort_pod {
 	int32_t		 set, k;
 	double		 off_cpu, off_served;
 };
+
+/*
+ * A member's cpu seconds or served count as every reader computes it: its
+ * own count plus its cohort's integral less its offset. The shortcuts that
+ * stand a cohort for its members (metrics.c, cpu_check.c) rebuild a
+ * member's past readings from a kept integral with this same expression,
+ * which is what makes them the same bits.
+ */
+static inline double
+cohort_reading(double own, double integral, double off)
+{
+	return own + (integral - off);
+}
 
 /* Brings pod p's share of its cohort into the pod (cpu_seconds, served)
  * and its serving state into sv[p]; p leaves the cohort and the set must

@@ -21,21 +21,10 @@
 #include "models/cluster/cpu_int.h"
 #include "models/cluster/traffic_int.h"
 
-
 double
 cpu_node_busy_at(const struct cl_node *nd)
 {
 	return nd->state == NODE_DELETED ? -1 : CPU_BUSY_USE * cpu_node_cores(nd);
-}
-
-/* The cohort whose integral pod p's use is read from (checked pods). */
-static struct cohort *
-check_keeper(const struct cluster *c, uint32_t p)
-{
-	const struct traffic *tr = tr_of(c);
-	const struct cohort_pod *me = &tr->cp[p];
-	KS_ASSERT(me->set >= 0 && me->k >= 0);
-	return &tr->serve->p[me->set].coh.k[me->k];
 }
 
 /* Checked pod p's use since the last check as its own reading gives it:
@@ -44,19 +33,20 @@ check_keeper(const struct cluster *c, uint32_t p)
 static double
 checked_since(const struct cluster *c, uint32_t p)
 {
-	const struct cohort *k = check_keeper(c, p);
+	const struct cohort *k = traffic_cohort_of(c, p);
 	const struct cohort_pod *me = &tr_of(c)->cp[p];
 	double own = c->use[p].cpu_seconds;
-	return (own + (k->chk.cpu - me->off_cpu)) - (own + (k->chk.cpu0 - me->off_cpu));
+	return cohort_reading(own, k->chk.cpu, me->off_cpu) -
+	    cohort_reading(own, k->chk.cpu0, me->off_cpu);
 }
 
 void
 cpu_check_out(struct cluster *c, uint32_t p)
 {
 	struct cpu_state *cs = tr_of(c)->cpu;
-	struct cohort *k = check_keeper(c, p);
+	struct cohort *k = traffic_cohort_of(c, p);
 	const struct cohort_pod *me = &tr_of(c)->cp[p];
-	cs->seen[p] = c->use[p].cpu_seconds + (k->chk.cpu - me->off_cpu);
+	cs->seen[p] = cohort_reading(c->use[p].cpu_seconds, k->chk.cpu, me->off_cpu);
 	uint32_t n = cs->node_of[p];
 	KS_ASSERT(k->chk.n > 0 && n != NONE && (n & CHECKED));
 	n &= ~CHECKED;
@@ -94,7 +84,7 @@ cpu_shares_check(const struct cluster *c)
 		if (me == NULL || me->set < 0 || me->k < 0 || p >= cs->capseen ||
 		    cs->node_of[p] == NONE || !(cs->node_of[p] & CHECKED))
 			return xasprintf("pod slot %zu's use is read from a cohort it is not in", p);
-		const struct cohort_check *r = &tr->serve->p[me->set].coh.k[me->k].chk;
+		const struct cohort_check *r = &traffic_cohort_of(c, (uint32_t)p)->chk;
 		if (r->pass != cs->pass || !(c->use[p].cpu_seconds <= r->own))
 			return xasprintf("pod slot %zu's use is not its cohort's to keep", p);
 	}
@@ -128,7 +118,7 @@ node_used_exact(const struct cpu_state *cs, size_t n, double *bound)
 		for (size_t k = m; k-- > 0;) {
 			uint32_t p = pod[k];
 			if (cs->node_of[p] & CHECKED) {
-				const struct cohort_check *r = &check_keeper(cs->c, p)->chk;
+				const struct cohort_check *r = &traffic_cohort_of(cs->c, p)->chk;
 				used += checked_since(cs->c, p);
 				b += r->cpu - r->cpu0;
 			} else {
@@ -160,9 +150,9 @@ static void
 verify_checked(const struct cpu_state *cs, uint32_t p)
 {
 	const struct cluster *c = cs->c;
-	const struct cohort *k = check_keeper(c, p);
+	const struct cohort *k = traffic_cohort_of(c, p);
 	const struct cohort_pod *me = &tr_of(c)->cp[p];
-	verify_cpu(c, p, c->use[p].cpu_seconds + (k->chk.cpu - me->off_cpu));
+	verify_cpu(c, p, cohort_reading(c->use[p].cpu_seconds, k->chk.cpu, me->off_cpu));
 	double own = checked_since(c, p), d = k->chk.cpu - k->chk.cpu0;
 	if (!(fabs(own - d) <= cs->emax)) {
 		fprintf(stderr, "kubesim: KS_CPU_VERIFY: pod %u used %.17g cpu s on its own, "
@@ -230,7 +220,7 @@ check_joins(struct cpu_state *cs, const struct traffic_flat *f)
 	for (size_t q = 0; q < cs->njoining; q++) {
 		uint32_t p = cs->joining[q];
 		const struct cohort_pod *me = &f->cp[p];
-		struct cohort_check *r = &tr_of(c)->serve->p[me->set].coh.k[me->k].chk;
+		struct cohort_check *r = &traffic_cohort_of(c, p)->chk;
 		if (r->pass != cs->pass) {
 			KS_ASSERT(r->n == 0);
 			*r = (struct cohort_check){ .pass = cs->pass,
@@ -338,7 +328,7 @@ carry_bounds(struct cpu_state *cs, size_t nnodes)
 		uint32_t p = cs->joined[q];
 		if (!cs->c->run[p].checked)
 			continue;	/* written out since: read on its own */
-		const struct cohort_check *r = &check_keeper(cs->c, p)->chk;
+		const struct cohort_check *r = &traffic_cohort_of(cs->c, p)->chk;
 		uint32_t n = cs->node_of[p] & ~CHECKED;
 		cs->nck[n].bound += (r->cpu - r->cpu0) * up;
 	}
@@ -357,7 +347,7 @@ cpu_check_nodes(struct cpu_state *cs)
 	cs->emax = 0;
 	/* every parked Service at once, each cohort with checked members
 	 * too (share_cohorts) */
-	traffic_use_begin_each(c, share_cohorts, cs);
+	traffic_use_begin(c, share_cohorts, cs);
 	size_t nnodes = c->nnodes;
 	if (cs->capnck < nnodes) {
 		size_t old = cs->capnck;

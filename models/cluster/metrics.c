@@ -10,7 +10,7 @@
  * Pods of a fluid Service's cohort (cohort.h) that were scraped alike are
  * scraped once per cohort: their cpu seconds are their own + (the cohort's
  * integral - their offset), so their samples differ only by rounding, and
- * a bound on that rounding (cohort_sample) shows when every member's sample
+ * a bound on that rounding (cohort_milli) shows when every member's sample
  * is the cohort's; such pods are `sampled` (cl_pod_run) and cost the scrape
  * a tally, not a read of their counts. Anything that would change how a
  * sampled pod's counts are derived writes its sample out first
@@ -43,7 +43,8 @@ struct deploy_samples {
 };
 
 /* By pod id: the latest samples (what metrics_of lends the HPA and
- * VPA; a sampled pod's is its cohort's), and the cpu time and served requests at the last scrape. */
+ * VPA; a sampled pod's is its cohort's), and the cpu time and served
+ * requests at the last scrape. */
 struct metrics {
 	struct cluster		*c;
 	struct cl_pod_metrics	*m;
@@ -95,16 +96,6 @@ same_add(struct deploy_samples *ds, uint32_t pass, const struct cl_pod_metrics *
 		ds->uniform = false;
 }
 
-/* The cohort that keeps sampled pod p's sample. */
-static struct cohort *
-sample_keeper(const struct cluster *c, uint32_t p)
-{
-	const struct traffic *tr = tr_of(c);
-	const struct cohort_pod *me = &tr->cp[p];
-	KS_ASSERT(me->set >= 0 && me->k >= 0);
-	return &tr->serve->p[me->set].coh.k[me->k];
-}
-
 static void
 sample_of(const struct cohort_scrape *r, struct cl_pod_metrics *pm)
 {
@@ -117,7 +108,7 @@ metrics_of(struct cluster *c, uint32_t pod)
 {
 	struct metrics *ms = metrics_ctl(c);
 	if (c->run[pod].sampled)	/* its own copy brought up to date */
-		sample_of(&sample_keeper(c, pod)->scr, &ms->m[pod]);
+		sample_of(&traffic_cohort_of(c, pod)->scr, &ms->m[pod]);
 	return &ms->m[pod];
 }
 
@@ -125,17 +116,30 @@ void
 metrics_sample_out(struct cluster *c, uint32_t p)
 {
 	struct metrics *ms = metrics_ctl(c);
-	struct cohort *k = sample_keeper(c, p);
+	struct cohort *k = traffic_cohort_of(c, p);
 	const struct cohort_pod *me = &tr_of(c)->cp[p];
 	/* what the scrape read of it then, as traffic_use_flat reads it */
-	ms->cpu_at_scrape[p] = c->use[p].cpu_seconds + (k->scr.cpu - me->off_cpu);
-	ms->served_at_scrape[p] = c->use[p].served + (k->scr.served - me->off_served);
+	ms->cpu_at_scrape[p] = cohort_reading(c->use[p].cpu_seconds, k->scr.cpu, me->off_cpu);
+	ms->served_at_scrape[p] = cohort_reading(c->use[p].served, k->scr.served,
+	    me->off_served);
 	sample_of(&k->scr, &ms->m[p]);
 	KS_ASSERT(k->scr.nsampled > 0);
 	k->scr.nsampled--;
 	c->run[p].sampled = false;
 	ks_bits_put(&ms->sampled, p, false);
 	ms->nout++;
+}
+
+/* A pod's sample from its use over dt seconds (cpu seconds dcpu with idle
+ * cores, served requests dserved): millicores and requests per 1000 s,
+ * rounded half up. */
+static inline void
+sample_milli(double idle, double dcpu, double dserved, double dt, int64_t *cpu_milli,
+    int64_t *rps_milli)
+{
+	double cores = idle + dcpu / dt;
+	*cpu_milli = (int64_t)(cores * 1000.0 + 0.5);
+	*rps_milli = (int64_t)(dserved / dt * 1000.0 + 0.5);
 }
 
 /*
@@ -177,13 +181,12 @@ verify_sampled(const struct cluster *c, uint32_t p, const struct cohort *k, doub
 {
 	const struct cohort_pod *me = &tr_of(c)->cp[p];
 	double own_cpu = c->use[p].cpu_seconds, own_served = c->use[p].served;
-	double cpu = own_cpu + (k->cpu - me->off_cpu);
-	double served = own_served + (k->served - me->off_served);
-	double cpu_at = own_cpu + (cpu0 - me->off_cpu);
-	double served_at = own_served + (served0 - me->off_served);
-	double cores = idle + (cpu - cpu_at) / dt;
-	int64_t cpu_milli = (int64_t)(cores * 1000.0 + 0.5);
-	int64_t rps_milli = (int64_t)((served - served_at) / dt * 1000.0 + 0.5);
+	double cpu = cohort_reading(own_cpu, k->cpu, me->off_cpu);
+	double served = cohort_reading(own_served, k->served, me->off_served);
+	double cpu_at = cohort_reading(own_cpu, cpu0, me->off_cpu);
+	double served_at = cohort_reading(own_served, served0, me->off_served);
+	int64_t cpu_milli, rps_milli;
+	sample_milli(idle, cpu - cpu_at, served - served_at, dt, &cpu_milli, &rps_milli);
 	if (cpu_milli != k->scr.cpu_milli || rps_milli != k->scr.rps_milli) {
 		fprintf(stderr, "kubesim: KS_METRICS_VERIFY: pod %u's sample %lld m, %lld m/s; "
 		    "its cohort's %lld, %lld\n", p, (long long)cpu_milli, (long long)rps_milli,
@@ -192,17 +195,22 @@ verify_sampled(const struct cluster *c, uint32_t p, const struct cohort *k, doub
 	}
 }
 
+/* Whether pod p is a sampled member of cohort j of set `set`. */
+static inline bool
+sampled_in(const struct cluster *c, uint32_t p, size_t set, size_t j)
+{
+	const struct cohort_pod *me = &tr_of(c)->cp[p];
+	return me->set == (int32_t)set && me->k == (int32_t)j && c->run[p].sampled;
+}
+
 /* Every sampled member of cohort j of set `set` written out. */
 static void
-cohort_sample_out(struct cluster *c, int32_t set, size_t j)
+cohort_sample_out(struct cluster *c, size_t set, size_t j)
 {
-	const struct traffic *tr = tr_of(c);
-	const struct cohort_set *cs = &tr->serve->p[set].coh;
-	for (size_t m = 0; m < cs->nmembers && cs->k[j].scr.nsampled > 0; m++) {
-		uint32_t p = cs->members[m];
-		if (tr->cp[p].set == set && tr->cp[p].k == (int32_t)j && c->run[p].sampled)
-			metrics_sample_out(c, p);
-	}
+	const struct cohort_set *cs = &tr_of(c)->serve->p[set].coh;
+	for (size_t m = 0; m < cs->nmembers && cs->k[j].scr.nsampled > 0; m++)
+		if (sampled_in(c, cs->members[m], set, j))
+			metrics_sample_out(c, cs->members[m]);
 	KS_ASSERT(cs->k[j].scr.nsampled == 0);
 }
 
@@ -226,7 +234,7 @@ metrics_check(const struct cluster *c)
 		    p < tr->capcp ? &tr->cp[p] : NULL;
 		if (ms == NULL || me == NULL || me->set < 0 || me->k < 0)
 			return xasprintf("pod slot %zu is sampled by a cohort it is not in", p);
-		const struct cohort_scrape *r = &tr->serve->p[me->set].coh.k[me->k].scr;
+		const struct cohort_scrape *r = &traffic_cohort_of(c, (uint32_t)p)->scr;
 		if (c->run[p].state != CL_RUN_RUNNING || r->pass != ms->pass ||
 		    r->deploy != c->run[p].deploy || !(c->use[p].cpu_seconds <= r->own_cpu) ||
 		    !(c->use[p].served <= r->own_served))
@@ -252,7 +260,6 @@ scrape_cohorts(void *ctx, size_t s, struct cohort_set *cs, const double *pairs)
 {
 	struct metrics *ms = ctx;
 	struct cluster *c = ms->c;
-	const struct traffic *tr = tr_of(c);
 	sim_ns now = ms->now;
 	for (size_t j = 0; j < cs->n; j++) {
 		struct cohort *k = &cs->k[j];
@@ -267,7 +274,7 @@ scrape_cohorts(void *ctx, size_t s, struct cohort_set *cs, const double *pairs)
 		if (ds == NULL || !ds->read || !(dt > 0) ||
 		    !cohort_milli(ds->idle, dt, now_v[0], r->cpu, r->own_cpu, &cpu_milli) ||
 		    !cohort_milli(0, dt, now_v[1], r->served, r->own_served, &rps_milli)) {
-			cohort_sample_out(c, (int32_t)s, j);
+			cohort_sample_out(c, s, j);
 			continue;
 		}
 		double cpu0 = r->cpu, served0 = r->served;
@@ -285,13 +292,9 @@ scrape_cohorts(void *ctx, size_t s, struct cohort_set *cs, const double *pairs)
 		sample_of(r, &sm);
 		same_add(&ms->same[r->deploy], ms->pass, &sm);
 		ms->ncohort += r->nsampled;
-		if (ms->verify)
-			for (size_t m = 0; m < cs->nmembers; m++) {
-				uint32_t p = cs->members[m];
-				if (tr->cp[p].set == (int32_t)s && tr->cp[p].k == (int32_t)j &&
-				    c->run[p].sampled)
-					verify_sampled(c, p, k, ds->idle, dt, cpu0, served0);
-			}
+		for (size_t m = 0; ms->verify && m < cs->nmembers; m++)
+			if (sampled_in(c, cs->members[m], s, j))
+				verify_sampled(c, cs->members[m], k, ds->idle, dt, cpu0, served0);
 	}
 }
 
@@ -309,8 +312,7 @@ sample_join(struct metrics *ms, const struct traffic_flat *f, uint32_t p,
 	if (f->cp == NULL || p >= f->ncp || f->cp[p].k < 0)
 		return;
 	const struct cohort_pod *me = &f->cp[p];
-	struct cohort *k = &tr_of(c)->serve->p[me->set].coh.k[me->k];
-	struct cohort_scrape *r = &k->scr;
+	struct cohort_scrape *r = &traffic_cohort_of(c, p)->scr;
 	double own_cpu = f->use[p].cpu_seconds, own_served = f->use[p].served;
 	if (r->pass != ms->pass) {
 		KS_ASSERT(r->nsampled == 0);
@@ -407,11 +409,9 @@ scrape_pod(struct metrics *ms, size_t i, sim_ns now, const struct traffic_flat *
 			ms->nverified++;
 		}
 		if (pm->at > 0 && pm->at >= pd->started) {
-			double dt = sim_ns_to_s(now - pm->at);
-			double cores = idle + (cpu - ms->cpu_at_scrape[i]) / dt;
-			int64_t cpu_milli = (int64_t)(cores * 1000.0 + 0.5);
-			int64_t rps_milli = (int64_t)((served - ms->served_at_scrape[i]) / dt *
-			    1000.0 + 0.5);
+			int64_t cpu_milli, rps_milli;
+			sample_milli(idle, cpu - ms->cpu_at_scrape[i], served - ms->served_at_scrape[i],
+			    sim_ns_to_s(now - pm->at), &cpu_milli, &rps_milli);
 			/* the sample's time is not part of what changed */
 			if (!pm->has || cpu_milli != pm->cpu_milli || rps_milli != pm->rps_milli)
 				ds->changed = true;
@@ -443,7 +443,7 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 	 * too (scrape_cohorts), then each pod not sampled so and read,
 	 * 64 at a time (every pod when verifying) */
 	ms->now = now;
-	traffic_use_begin_each(c, scrape_cohorts, ms);
+	traffic_use_begin(c, scrape_cohorts, ms);
 	struct traffic_flat use;
 	traffic_flat_init(c, &use);
 	size_t nw = (npods + 63) / 64;

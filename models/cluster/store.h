@@ -442,7 +442,7 @@ cl_pod_run_ok(const struct cluster *c, uint32_t p)
  * cpu seconds or served count, its run state).
  */
 void metrics_sample_out(struct cluster *c, uint32_t p);
-/* cpu.c: the same for the cpu check's reading of the pod (cl_pod_run.
+/* cpu_check.c: the same for the cpu check's reading of the pod (cl_pod_run.
  * checked). */
 void cpu_check_out(struct cluster *c, uint32_t p);
 

@@ -758,19 +758,10 @@ traffic_pod_in_flight(const struct cluster *c, uint32_t p)
 }
 
 /* The first profile served each tick from i on, or SIZE_MAX. */
-static size_t
+static inline size_t
 next_active(const struct park_state *ps, size_t i)
 {
-	size_t w = i / 64;
-	if (w >= ps->nwords)
-		return SIZE_MAX;
-	uint64_t bits = ps->active[w] & (~(uint64_t)0 << (i % 64));
-	while (bits == 0) {
-		if (++w >= ps->nwords)
-			return SIZE_MAX;
-		bits = ps->active[w];
-	}
-	return w * 64 + (size_t)__builtin_ctzll(bits);
+	return ks_bits_next(&ps->active, i, SIZE_MAX);
 }
 
 /*
@@ -816,30 +807,24 @@ on_tick(struct sim *sim, void *ctx, uint64_t arg)
 	/* the profiles served each tick, in order (the parked ones are caught
 	 * up when read); a profile released during the loop is seen if it
 	 * comes later */
-	for (size_t w = 0; w < ps->nwords; w++) {
-		uint64_t bits = ps->active[w];
-		while (bits != 0) {
-			unsigned b = (unsigned)__builtin_ctzll(bits);
-			size_t i = w * 64 + b;
-			ps->tick_pos = i;
-			size_t near = next_active(ps, i + 1);	/* a hint */
-			if (near != SIZE_MAX) {
-				size_t far = next_active(ps, near + 1);
-				if (far != SIZE_MAX)
-					tick_prefetch_far(c, tr, far);
-				tick_prefetch_near(c, tr, near);
-			}
-			if (tr->serve->p[i].rq != NULL) {
-				sync_profile(c, i);
-				request_caps(c, i, sim_ns_to_s(c->t.tick));
-				request_probes(c, i);
-			} else if (!mesh_has(tr->serve->mesh, i)) {
-				serve_profile(c, i, now - c->t.tick, now);
-			}
-			if (ps->nparked > 0 && pl_any(tr->probes))
-				park_release_all(c);
-			bits = b == 63 ? 0 : ps->active[w] & (~(uint64_t)0 << (b + 1));
+	for (size_t i = next_active(ps, 0); i != SIZE_MAX; i = next_active(ps, i + 1)) {
+		ps->tick_pos = i;
+		size_t near = next_active(ps, i + 1);	/* a hint */
+		if (near != SIZE_MAX) {
+			size_t far = next_active(ps, near + 1);
+			if (far != SIZE_MAX)
+				tick_prefetch_far(c, tr, far);
+			tick_prefetch_near(c, tr, near);
 		}
+		if (tr->serve->p[i].rq != NULL) {
+			sync_profile(c, i);
+			request_caps(c, i, sim_ns_to_s(c->t.tick));
+			request_probes(c, i);
+		} else if (!mesh_has(tr->serve->mesh, i)) {
+			serve_profile(c, i, now - c->t.tick, now);
+		}
+		if (ps->nparked > 0 && pl_any(tr->probes))
+			park_release_all(c);
 	}
 	ps->tick_pos = SIZE_MAX;
 	if (tr_of(c)->serve->mesh != NULL)

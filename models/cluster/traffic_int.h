@@ -15,6 +15,7 @@
 #include "models/cluster/store.h"
 #include "models/serving/request.h"
 #include "models/serving/serving.h"
+#include "sim/util/bitset.h"
 
 #define SERVE_MEMOS 2	/* cohorts stepped through a memo (steady: 1 or 2) */
 
@@ -97,8 +98,7 @@ struct park_wake {
 /* The tick loop's view of the parked profiles (traffic_park.c). */
 struct park_state {
 	bool		 off;		/* traffic_use_parking(false) */
-	uint64_t	*active;	/* bit i: profile i is served each tick */
-	size_t		 nwords;
+	struct ks_bits	 active;	/* profile i: served each tick */
 	struct park_wake *heap;		/* min-heap by until */
 	size_t		 nheap, capheap;
 	size_t		 nparked;
@@ -202,6 +202,16 @@ traffic_member(const struct traffic *tr, uint32_t p)
 	    &tr->cp[p] : NULL;
 }
 
+/* The cohort of pod p, a member (cp[p].k >= 0). */
+static inline struct cohort *
+traffic_cohort_of(const struct cluster *c, uint32_t p)
+{
+	const struct traffic *tr = tr_of(c);
+	const struct cohort_pod *me = &tr->cp[p];
+	KS_ASSERT(me->set >= 0 && me->k >= 0);
+	return &tr->serve->p[me->set].coh.k[me->k];
+}
+
 static inline double
 traffic_pod_cpu(const struct cluster *c, uint32_t p)
 {
@@ -211,7 +221,7 @@ traffic_pod_cpu(const struct cluster *c, uint32_t p)
 	if (me == NULL)
 		return own + 0;
 	park_settle_members(c, (size_t)me->set);
-	return own + (tr->serve->p[me->set].coh.k[me->k].cpu - me->off_cpu);
+	return cohort_reading(own, traffic_cohort_of(c, p)->cpu, me->off_cpu);
 }
 
 /*
@@ -219,16 +229,15 @@ traffic_pod_cpu(const struct cluster *c, uint32_t p)
  * traffic_use_begin settles every parked Service's cohorts and lays their
  * cpu and served counts out flat (pairs from kbase[set]: a few cache lines
  * instead of each Service's kilobytes of state, which pods in id order
- * would visit at random); then traffic_use_flat reads pod p's cpu seconds
- * and served count (cl_pod_usage), the same bits, until a pod or cohort
- * changes (traffic_cpu_flat: the cpu seconds alone).
+ * would visit at random), calling each(ctx, i, cohorts, pairs), when not
+ * NULL, for every profile i as soon as its pairs are laid out (its
+ * cohorts' states still in cache); then traffic_use_flat reads pod p's cpu
+ * seconds and served count (cl_pod_usage), the same bits, until a pod or
+ * cohort changes (traffic_cpu_flat: the cpu seconds alone).
  */
-void traffic_use_begin(struct cluster *c);
-/* The same, calling each(ctx, i, cohorts, pairs) for every profile i as
- * soon as its pairs are laid out (its cohorts' states still in cache). */
 typedef void traffic_cohorts_fn(void *ctx, size_t i, struct cohort_set *cs,
     const double *pairs);
-void traffic_use_begin_each(struct cluster *c, traffic_cohorts_fn *each, void *ctx);
+void traffic_use_begin(struct cluster *c, traffic_cohorts_fn *each, void *ctx);
 
 /* What traffic_use_flat reads, in locals of the pass. */
 struct traffic_flat {
@@ -265,8 +274,8 @@ traffic_use_flat(const struct traffic_flat *f, uint32_t p, double *cpu, double *
 	if (p < f->ncp && f->cp[p].k >= 0) {	/* its cohort's share too */
 		const struct cohort_pod *me = &f->cp[p];
 		const double *k = traffic_flat_pair(f, me);
-		*cpu = own_cpu + (k[0] - me->off_cpu);
-		*served = own_served + (k[1] - me->off_served);
+		*cpu = cohort_reading(own_cpu, k[0], me->off_cpu);
+		*served = cohort_reading(own_served, k[1], me->off_served);
 	} else {
 		*cpu = own_cpu + 0;
 		*served = own_served + 0;
@@ -279,7 +288,7 @@ traffic_cpu_flat(const struct traffic_flat *f, uint32_t p)
 	double own_cpu = f->use[p].cpu_seconds;
 	if (p < f->ncp && f->cp[p].k >= 0) {
 		const struct cohort_pod *me = &f->cp[p];
-		return own_cpu + (traffic_flat_pair(f, me)[0] - me->off_cpu);
+		return cohort_reading(own_cpu, traffic_flat_pair(f, me)[0], me->off_cpu);
 	}
 	return own_cpu + 0;
 }

@@ -29,17 +29,16 @@ park_start(struct cluster *c)
 {
 	struct park_state *ps = &tr_of(c)->park;
 	size_t n = tr_of(c)->serve->n;
-	ps->nwords = (n + 63) / 64;
-	ps->active = xcalloc(ps->nwords > 0 ? ps->nwords : 1, sizeof *ps->active);
+	ks_bits_grow(&ps->active, n);
 	for (size_t i = 0; i < n; i++)
-		ps->active[i / 64] |= (uint64_t)1 << (i % 64);
+		ks_bits_put(&ps->active, i, true);
 	ps->tick_pos = SIZE_MAX;
 }
 
 void
 park_fini(struct traffic *tr)
 {
-	free(tr->park.active);
+	ks_bits_free(&tr->park.active);
 	free(tr->park.heap);
 	free(tr->kbase);
 	free(tr->kuse);
@@ -150,7 +149,7 @@ park_try(struct cluster *c, size_t i, sim_ns now)
 	d.pushed_until = sp->park.pushed_until;
 	d.pushed = sp->park.pushed;
 	sp->park = d;
-	ps->active[i / 64] &= ~((uint64_t)1 << (i % 64));
+	ks_bits_put(&ps->active, i, false);
 	ps->nparked++;
 	/* one wake-up per stretch: a stretch's end only moves later, and its
 	 * entry leaves the heap once the stretch is over */
@@ -379,7 +378,7 @@ park_release(struct cluster *c, size_t i)
 		return;
 	park_settle(c, i);
 	sp->park.on = false;
-	ps->active[i / 64] |= (uint64_t)1 << (i % 64);
+	ks_bits_put(&ps->active, i, true);
 	ps->nparked--;
 }
 
@@ -422,7 +421,7 @@ park_tick_begin(struct cluster *c, sim_ns now)
 
 #define USE_AHEAD	4	/* profiles prefetched ahead */
 
-/* What traffic_use_begin_each calls for each profile laid out. */
+/* What traffic_use_begin calls for each profile laid out. */
 struct use_each {
 	traffic_cohorts_fn	*fn;
 	void			*ctx;
@@ -454,13 +453,7 @@ catch_up_alone(const struct cluster *c, size_t i, const struct use_each *e)
 }
 
 void
-traffic_use_begin(struct cluster *c)
-{
-	traffic_use_begin_each(c, NULL, NULL);
-}
-
-void
-traffic_use_begin_each(struct cluster *c, traffic_cohorts_fn *each, void *ctx)
+traffic_use_begin(struct cluster *c, traffic_cohorts_fn *each, void *ctx)
 {
 	const struct use_each e = { each, ctx };
 	struct traffic *tr = tr_of(c);

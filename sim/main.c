@@ -4,10 +4,12 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "sim/cmd.h"
+#include "sim/hugepages.h"
 
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_validate_entry;
@@ -64,6 +66,15 @@ cmd_wants_help(int argc, char **argv)
 	return 0;
 }
 
+/* The commands that simulate, for long enough that the memory's pages
+ * matter (hugepages.c). */
+static bool
+simulates(const char *cmd)
+{
+	return strcmp(cmd, "run") == 0 || strcmp(cmd, "sweep") == 0 ||
+	    strcmp(cmd, "schedule") == 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -86,6 +97,8 @@ main(int argc, char **argv)
 				cmd_print_help(cmd_table[i]);
 				return KS_EXIT_OK;
 			}
+			if (simulates(argv[1]))
+				ks_hugepages_restart(argv);
 			return cmd_table[i]->exec(argc - 1, argv + 1);
 		}
 	}

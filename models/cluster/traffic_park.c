@@ -419,7 +419,8 @@ park_tick_begin(struct cluster *c, sim_ns now)
 	}
 }
 
-#define USE_AHEAD	4	/* profiles prefetched ahead */
+#define USE_AHEAD	4	/* profiles whose cohorts are prefetched ahead */
+#define USE_AHEAD2	8	/* profiles whose headers are prefetched ahead */
 
 /* What traffic_use_begin calls for each profile laid out. */
 struct use_each {
@@ -470,9 +471,19 @@ traffic_use_begin(struct cluster *c, traffic_cohorts_fn *each, void *ctx)
 	size_t held = SIZE_MAX;
 	uint64_t held_k = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (i + USE_AHEAD < n) {
-			__builtin_prefetch(&p[i + USE_AHEAD].park);
-			__builtin_prefetch(&p[i + USE_AHEAD].coh);
+		/* in two stages: a profile's headers, then (read by now)
+		 * its cohorts' sums and records where the first points */
+		if (i + USE_AHEAD2 < n) {
+			__builtin_prefetch(&p[i + USE_AHEAD2].park);
+			__builtin_prefetch(&p[i + USE_AHEAD2].park.served);
+			__builtin_prefetch(&p[i + USE_AHEAD2].coh.k);
+			__builtin_prefetch(&p[i + USE_AHEAD2].coh.n);
+		}
+		if (i + USE_AHEAD < n && p[i + USE_AHEAD].coh.n > 0) {
+			const struct cohort *k0 = p[i + USE_AHEAD].coh.k;
+			__builtin_prefetch(&k0->cpu);
+			__builtin_prefetch(&k0->scr.cpu);
+			__builtin_prefetch(&k0->chk.d);
 		}
 		const struct cohort_set *cs = &p[i].coh;
 		tr->kbase[i] = (uint32_t)total;

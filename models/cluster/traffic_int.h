@@ -44,15 +44,17 @@ struct serve_replay {
  * a replay makes them: the same bits. These are one tick's addends.
  */
 struct serve_park {
+	/* what a catch-up reads first, in one cache line after the cohort
+	 * set (struct serve_prof) */
 	bool		on;
-	sim_ns		through;	/* the last tick added */
+	size_t		ncoh;
 	sim_ns		k_through;	/* the last added to the cohorts' integrals */
 	sim_ns		until;		/* the replay's steady stretch ends */
+	double		served[SERVE_MEMOS], cpu[SERVE_MEMOS];	/* per cohort */
+	sim_ns		through;	/* the last tick added */
 	bool		pushed;		/* a wake-up at pushed_until is in the heap */
 	sim_ns		pushed_until;
 	uint64_t	ticks;		/* added by catching up, for the tests */
-	size_t		ncoh;
-	double		served[SERVE_MEMOS], cpu[SERVE_MEMOS];	/* per cohort */
 	double		occ[SERVE_MEMOS], soj[SERVE_MEMOS], adm[SERVE_MEMOS];
 	double		lat[2][SERVE_MEMOS];	/* sp->lat.part[k].w, in cohort order */
 	size_t		nlat[2];
@@ -61,6 +63,11 @@ struct serve_park {
 
 /* Per profile. */
 struct serve_prof {
+	/* first, side by side: what the passes over every profile read
+	 * first (traffic_use_begin, the tick loop's look-ahead); the rest
+	 * is kilobytes */
+	struct cohort_set	 coh;
+	struct serve_park	 park;
 	struct rq_service	*rq;		/* request mode, else NULL */
 	struct rq_stats		 last;		/* counts moved so far */
 	/* fluid mode */
@@ -76,11 +83,9 @@ struct serve_prof {
 	double			 occupancy, sojourn, admitted;	/* fluid */
 	sim_ns			 started_at;
 	bool			 cohorts;	/* fluid, even split, no mesh */
-	struct cohort_set	 coh;
 	struct serving_deferred	 lat;		/* cohorts' latency not yet in hist */
 	struct serving_memo	 memo[SERVE_MEMOS];	/* cohorts 0.. last steps */
 	struct serve_replay	 rp;
-	struct serve_park	 park;
 };
 
 struct serve_state {

@@ -473,16 +473,15 @@ traffic_use_begin(struct cluster *c, traffic_cohorts_fn *each, void *ctx)
 	for (size_t i = 0; i < n; i++) {
 		/* in two stages: a profile's headers, then (read by now)
 		 * its cohorts' sums and records where the first points */
-		if (i + USE_AHEAD2 < n) {
-			__builtin_prefetch(&p[i + USE_AHEAD2].park);
-			__builtin_prefetch(&p[i + USE_AHEAD2].park.served);
-			__builtin_prefetch(&p[i + USE_AHEAD2].coh.k);
-			__builtin_prefetch(&p[i + USE_AHEAD2].coh.n);
+		if (i + USE_AHEAD2 < n) {	/* the set and the park's start */
+			__builtin_prefetch(&p[i + USE_AHEAD2].coh);
+			__builtin_prefetch(&p[i + USE_AHEAD2].park.k_through);
+			__builtin_prefetch(&p[i + USE_AHEAD2].park.cpu[SERVE_MEMOS - 1]);
 		}
 		if (i + USE_AHEAD < n && p[i + USE_AHEAD].coh.n > 0) {
 			const struct cohort *k0 = p[i + USE_AHEAD].coh.k;
 			__builtin_prefetch(&k0->cpu);
-			__builtin_prefetch(&k0->scr.cpu);
+			__builtin_prefetch(&k0->scr.own_cpu);
 			__builtin_prefetch(&k0->chk.d);
 		}
 		const struct cohort_set *cs = &p[i].coh;

@@ -104,6 +104,7 @@ struct park_wake {
 struct park_state {
 	bool		 off;		/* traffic_use_parking(false) */
 	struct ks_bits	 active;	/* profile i: served each tick */
+	struct ks_bits	 due;		/* parked, released where the loop is */
 	struct park_wake *heap;		/* min-heap by until */
 	size_t		 nheap, capheap;
 	size_t		 nparked;
@@ -156,12 +157,16 @@ void park_catch_up_members(const struct cluster *c, size_t i, sim_ns target);
 /* Caught up and served by the tick loop again. */
 void park_release(struct cluster *c, size_t i);
 void park_release_all(struct cluster *c);
+/* The tick loop at profile i: released if its stretch ended (listed by
+ * park_tick_begin). */
+void park_release_due(struct cluster *c, size_t i);
 /* After traffic_sync's latency flush: each parked profile's latency parts
  * keyed again as its next tick would key them (serving_deferred_prime). */
 void park_after_flush(struct cluster *c);
-/* A tick at `now` begins: parked profiles whose stretch ended, whose pods
- * got capacities of their own (cpu.h) or that probes now watch (pl_any)
- * go back to the loop. Call after cpu_tick. */
+/* A tick at `now` begins: parked profiles whose stretch ended (released
+ * when the loop comes to them: park_release_due), whose pods got
+ * capacities of their own (cpu.h) or that probes now watch (pl_any) go
+ * back to the loop. Call after cpu_tick. */
 void park_tick_begin(struct cluster *c, sim_ns now);
 
 /* The last tick served for profile i: this one too if the loop passed it. */

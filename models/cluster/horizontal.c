@@ -12,7 +12,9 @@
  * (hz_memo), and one whose replicas and metric results are the last
  * reconcile's, when that one was repeatable (its stabilization gives the
  * same until a known time), records its recommendation and writes no row
- * (hz_repeat): most syncs cost a few comparisons.
+ * (hz_repeat): most syncs cost a few comparisons. The calculator keeps
+ * each metric's pod request from sync to sync (hpa_request_memo), so a
+ * sync reads its pods' template only when it changed.
  * Upstream: pkg/controller/podautoscaler.
  */
 #include "config.h"
@@ -187,6 +189,9 @@ struct cl_hpa {
 	struct hz_memo		 memo;
 	struct hz_last		 last;
 	struct hz_pods		 pods;
+	/* per metric: the request the calculator last worked out (hpa_input.
+	 * requests), so that a sync does not read its pods' template */
+	struct hpa_request_memo	*requests;
 	struct hpa_state	 state;		/* last: the conditions' text is long */
 };
 
@@ -343,6 +348,7 @@ cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
 	hp->spec = h;
 	hp->deploy = dep;
 	hp->nmetrics = hpa_metric_count(h);
+	hp->requests = xcalloc(hp->nmetrics, sizeof *hp->requests);
 	/* no metric: cpu (hpa_reconcile's default) */
 	for (size_t i = 0; i < h->nmetrics; i++) {
 		const struct hpa_metric_spec *m = &h->metrics[i];
@@ -1336,6 +1342,7 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 		.pods = hz->pods, .npods = ng, .samples = hz->samples, .nsamples = ns,
 		.metric_inputs = built ? mi->in : NULL, .now = now,
 		.same_metrics = same ? h->memo.metrics : NULL,
+		.requests = hz->no_memo ? NULL : h->requests,
 	};
 	/* After a repeatable reconcile with these replicas, the metric
 	 * results first: the same as its (hz_last's), the reconcile is
@@ -1412,7 +1419,7 @@ hz_verify_quick(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_n
 }
 
 #define HZ_AHEAD	32	/* HPAs whose Deployment is prefetched ahead */
-#define HZ_SYNCS_AHEAD	10	/* syncs whose data is prefetched ahead */
+#define HZ_SYNCS_AHEAD	8	/* syncs whose data is prefetched ahead */
 
 /* Whether HPA i's quick check (on_hpa_sync) will fail: it syncs. The
  * Deployment's revision and replicas are read from their dense copy
@@ -1471,6 +1478,7 @@ hz_prefetch_pods(const struct cluster *c, const struct horizontal *hz, size_t i)
 		__builtin_prefetch(h->memo.keys);
 	if (h->memo.ids != NULL)
 		__builtin_prefetch(h->memo.ids);
+	__builtin_prefetch(h->requests);
 	__builtin_prefetch(h->spec);
 	__builtin_prefetch((const char *)h->spec + 64);
 	/* the line of the Deployment hz_walk's first test reads (its
@@ -1494,36 +1502,17 @@ hz_prefetch_last(const struct cluster *c, const struct horizontal *hz, size_t i)
 	}
 }
 
-/* Then what the first entry's pod and the metrics' specs lead to: its
- * template (the pod-level requests and the containers, which the replica
- * calculator's pod_request reads) and the metrics' resource names (which
- * resource_metric reads and prints); and last the template's first
- * container's requests. */
+/* Then what the metrics' specs lead to: their resource names (which
+ * resource_metric reads and prints). The pods' template, which the
+ * calculator's requests come from, is read only when they are not those
+ * of the last sync (cl_hpa.requests). */
 static inline __attribute__((always_inline)) void
-hz_prefetch_template(const struct cluster *c, const struct horizontal *hz, size_t i)
+hz_prefetch_names(const struct horizontal *hz, size_t i)
 {
 	const struct cl_hpa *h = &hz->hpas[i];
 	for (size_t k = 0; k < h->spec->nmetrics && k < 2; k++)
 		if (h->spec->metrics[k].resource != NULL)
 			__builtin_prefetch(h->spec->metrics[k].resource);
-	if (h->pods.nrun > 0) {
-		const struct k8s_pod_spec *s = c->pods[h->pods.runs[0].pod].spec;
-		if (s != NULL) {
-			__builtin_prefetch(s);
-			__builtin_prefetch(&s->pod_requests);
-		}
-	}
-}
-
-static inline __attribute__((always_inline)) void
-hz_prefetch_requests(const struct cluster *c, const struct horizontal *hz, size_t i)
-{
-	const struct cl_hpa *h = &hz->hpas[i];
-	if (h->pods.nrun == 0)
-		return;
-	const struct k8s_pod_spec *s = c->pods[h->pods.runs[0].pod].spec;
-	if (s != NULL && s->ncontainers > 0)
-		__builtin_prefetch(&s->containers[0].requests);
 }
 
 static void
@@ -1563,9 +1552,7 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 				if (nahead >= 4)
 					hz_prefetch_last(c, hz, ahead[nahead - 4]);
 				if (nahead >= 6)
-					hz_prefetch_template(c, hz, ahead[nahead - 6]);
-				if (nahead >= 8)
-					hz_prefetch_requests(c, hz, ahead[nahead - 8]);
+					hz_prefetch_names(hz, ahead[nahead - 6]);
 				ahead[nahead++] = scan;
 			}
 			scan++;
@@ -1606,6 +1593,9 @@ horizontal_start(struct cluster *c)
 	struct horizontal *hz = hz_of(c);
 	if (hz->n == 0)
 		return;
+	for (size_t i = 0; i < hz->n; i++)
+		for (size_t k = 0; k < hz->hpas[i].nmetrics; k++)
+			hz->hpas[i].requests[k].verify = hz->verify;
 	if (hz->verify) {
 		hz->shadows = xcalloc(hz->n, sizeof *hz->shadows);
 		hz->nshadows = hz->n;
@@ -1627,6 +1617,7 @@ horizontal_destroy(struct cluster *c)
 		free(hz->hpas[i].pods.cls);
 		free(hz->hpas[i].pods.cls_key);
 		free(hz->hpas[i].pods.runs);
+		free(hz->hpas[i].requests);
 	}
 	for (size_t i = 0; i < hz->nshadows; i++)
 		hpa_state_fini(&hz->shadows[i]);

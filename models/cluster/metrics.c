@@ -371,7 +371,8 @@ metrics_uniform(const struct cluster *c, uint32_t d, struct cl_pod_metrics *s)
 	if (ms->same == NULL || d >= ms->nread)
 		return false;
 	const struct deploy_samples *ds = &ms->same[d];
-	if (ds->pass == 0 || !ds->uniform || ds->rev != c->deploys[d].pods_rev)
+	/* the revision from its dense copy, which the HPA's check has just read */
+	if (ds->pass == 0 || !ds->uniform || ds->rev != c->deploy_rev[d].pods_rev)
 		return false;
 	*s = ds->s;
 	return true;

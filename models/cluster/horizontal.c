@@ -1418,7 +1418,7 @@ hz_verify_quick(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_n
 	hz_verify_repeat(c, i, cfg, &in, NULL, now);
 }
 
-#define HZ_AHEAD	32	/* HPAs whose Deployment is prefetched ahead */
+#define HZ_AHEAD	32	/* HPAs whose c->deploy_rev is prefetched ahead */
 #define HZ_SYNCS_AHEAD	8	/* syncs whose data is prefetched ahead */
 
 /* Whether HPA i's quick check (on_hpa_sync) will fail: it syncs. The
@@ -1463,8 +1463,8 @@ hz_prefetch(const struct horizontal *hz, size_t i)
 }
 
 /* Then, a sync or two later, what the pointers read there lead to: the
- * arrays its walk and memo read first, its spec, its Deployment's pod
- * revision; and later still what those lead to: the metrics' specs,
+ * arrays its walk, memo and requests read first, its spec, its
+ * Deployment's pod revision; and later still what those lead to: the metrics' specs,
  * the first pod of each of the first runs (an entry's pod). */
 static inline __attribute__((always_inline)) void
 hz_prefetch_pods(const struct cluster *c, const struct horizontal *hz, size_t i)
@@ -1482,8 +1482,8 @@ hz_prefetch_pods(const struct cluster *c, const struct horizontal *hz, size_t i)
 	__builtin_prefetch(h->spec);
 	__builtin_prefetch((const char *)h->spec + 64);
 	/* the line of the Deployment hz_walk's first test reads (its
-	 * template's, which the calculator reads, comes later: the first
-	 * entry's pod's, hz_prefetch_template) */
+	 * template the sync reads only when the requests kept in
+	 * cl_hpa.requests are not its pods') */
 	__builtin_prefetch(&c->deploys[h->deploy].pods_state_rev);
 }
 

@@ -11,7 +11,10 @@
 # (traffic_use_flat), or, for the pods of a cohort scraped alike before,
 # takes the cohort's sample when a rounding bound shows every member's is
 # the same (metrics.c, cohort_milli), and the HPA's walks skip
-# what has not changed (horizontal.c: hz_memo, hz_pods, metrics_uniform).
+# what has not changed (horizontal.c: hz_memo, hz_pods, metrics_uniform),
+# its quick check reading each Deployment's revision and replicas from a
+# dense copy (c->deploy_rev, which KS_HPA_MEMO_VERIFY compares with the
+# Deployment's for every HPA at every sync).
 # KS_CPU_VERIFY decides every node both ways (and checks each bound), KS_METRICS_VERIFY reads every
 # pod both ways (and each pod a cohort sampled on its own too) and
 # KS_HPA_MEMO_VERIFY walks every HPA's pods whenever a

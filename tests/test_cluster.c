@@ -524,6 +524,7 @@ struct cohort_run {
 	uint64_t	 memo_hits;	/* horizontal_memo_hits */
 	uint64_t	 memo_skips, memo_stale;
 	uint64_t	 repeats, repeat_stale;	/* horizontal_repeats, _repeat_stale */
+	uint64_t	 rev_stale;		/* horizontal_rev_stale */
 	uint64_t	 uniform_walks;		/* horizontal_uniform_walks */
 };
 
@@ -601,6 +602,7 @@ cohort_run_steady(bool cohorts, bool counts, int32_t lb, bool steady, struct coh
 	out->memo_stale = horizontal_memo_stale(c);
 	out->repeats = horizontal_repeats(c);
 	out->repeat_stale = horizontal_repeat_stale(c);
+	out->rev_stale = horizontal_rev_stale(c);
 	out->uniform_walks = horizontal_uniform_walks(c);
 	struct cl_serve_stats st;
 	cl_serve_stats(c, 0, &st);
@@ -998,6 +1000,8 @@ test_hpa_memo_matches(void)
 		CHECK(f.repeats >= 20);
 		CHECK_INT(f.repeat_stale, 0);
 		CHECK_INT(g.repeat_stale, 0);
+		CHECK_INT(f.rev_stale, 0);
+		CHECK_INT(g.rev_stale, 0);
 		CHECK(f.rec.nhpa >= 110);
 		CHECK_INT(g.rec.nevents, f.rec.nevents);
 		for (size_t k = 0; k < g.rec.nevents && k < f.rec.nevents; k++) {

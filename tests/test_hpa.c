@@ -121,7 +121,7 @@ resource_replicas(size_t n, int64_t usage, int32_t target, struct hpa_tolerances
 	hpa_config_default(&cfg);
 	make_pods(pods, ct, names, n, 1000);
 	make_samples(s, u, pods, n, usage, T0);
-	struct hpa_calc c = { &cfg, T0, "default", pods, n };
+	struct hpa_calc c = { &cfg, T0, "default", pods, n, NULL };
 	if (hpa_resource_replicas(&c, (int32_t)n, target, "cpu", NULL, tol, s, n,
 	    &o, &err) != 0) {
 		FAILF("unexpected error %s", err);
@@ -154,7 +154,7 @@ test_container_missing(void)
 	u[2].name = "sidecar";		/* p2's metrics lack "app" */
 	u[3].name = "sidecar";
 	pods[3].phase = HPA_POD_FAILED;	/* ignored */
-	struct hpa_calc c = { &cfg, T0, "default", pods, 4 };
+	struct hpa_calc c = { &cfg, T0, "default", pods, 4, NULL };
 	struct hpa_tolerances tol = { 0.1, 0.1 };
 	CHECK_INT(hpa_resource_replicas(&c, 4, 40, "cpu", "app", tol, s, 4, &o, &err), 0);
 	if (err != NULL)
@@ -207,6 +207,76 @@ test_pod_level_from_spec(void)
 	for (int i = 0; i < 2; i++)
 		k8s_res_free(&ct[i].requests);
 	k8s_res_free(&spec.pod_requests);
+}
+
+/*
+ * A request memo (hpa_calc.requests, as an HPA keeps one per metric): a
+ * calculation of pods whose request inputs are the memo's takes its
+ * request without working it out (a hit) and gives what working it out
+ * gives; one whose pods have another template, or that asks for another
+ * resource, works it out and keeps the new one; with verify each hit is
+ * worked out again (and would stop the run if it differed). The memo's
+ * value is taken as it is: one written by hand is what the calculation
+ * sees.
+ */
+static void
+test_request_memo(void)
+{
+	struct hpa_config cfg;
+	struct hpa_pod pods[4];
+	struct hpa_container ct[4];
+	char names[4][16];
+	struct hpa_pod_sample s[4];
+	struct hpa_container_usage u[4];
+	struct hpa_calc_out o, plain;
+	struct hpa_tolerances tol = { 0.1, 0.1 };
+	char *err = NULL;
+	static const char cpu[] = "cpu", cpu2[] = "cpu";
+	hpa_config_default(&cfg);
+	make_pods(pods, ct, names, 4, 1000);
+	for (size_t i = 0; i < 4; i++)
+		pods[i].containers = &ct[0];	/* one template */
+	make_samples(s, u, pods, 4, 700, T0);
+	struct hpa_calc c = { &cfg, T0, "default", pods, 4, NULL };
+	CHECK_INT(hpa_resource_replicas(&c, 4, 50, cpu, NULL, tol, s, 4, &plain, &err), 0);
+	CHECK_INT(plain.utilization, 70);
+	struct hpa_request_memo m;
+	memset(&m, 0, sizeof m);
+	c.requests = &m;
+	for (int k = 0; k < 3; k++) {
+		CHECK_INT(hpa_resource_replicas(&c, 4, 50, cpu, NULL, tol, s, 4, &o, &err), 0);
+		CHECK_INT(o.replicas, plain.replicas);
+		CHECK_INT(o.utilization, plain.utilization);
+		CHECK(m.set && m.value == 1000 && m.resource == cpu);
+		CHECK_INT(m.hits, (uint64_t)k);
+	}
+	/* verify: the hit is worked out again, the same */
+	m.verify = true;
+	CHECK_INT(hpa_resource_replicas(&c, 4, 50, cpu, NULL, tol, s, 4, &o, &err), 0);
+	CHECK_INT(o.utilization, 70);
+	CHECK_INT(m.hits, 3);
+	m.verify = false;
+	/* another resource name (the same text, another metric spec's): a miss */
+	CHECK_INT(hpa_resource_replicas(&c, 4, 50, cpu2, NULL, tol, s, 4, &o, &err), 0);
+	CHECK_INT(o.utilization, 70);
+	CHECK(m.resource == cpu2);
+	CHECK_INT(m.hits, 3);
+	/* another template, 500m: a miss, and its request kept */
+	ct[1].requests.cpu_milli = 500;
+	for (size_t i = 0; i < 4; i++)
+		pods[i].containers = &ct[1];
+	CHECK_INT(hpa_resource_replicas(&c, 4, 50, cpu2, NULL, tol, s, 4, &o, &err), 0);
+	CHECK_INT(o.utilization, 140);
+	CHECK(m.containers == &ct[1] && m.value == 500);
+	CHECK_INT(m.hits, 3);
+	/* the memo's value is what a hit gives */
+	m.value = 1000;
+	CHECK_INT(hpa_resource_replicas(&c, 4, 50, cpu2, NULL, tol, s, 4, &o, &err), 0);
+	CHECK_INT(o.utilization, 70);
+	CHECK_INT(m.hits, 4);
+	if (err != NULL)
+		FAILF("unexpected error %s", err);
+	free(err);
 }
 
 static void
@@ -552,7 +622,7 @@ test_name_lookups(void)
 		double ratio = (double)util / (double)target;
 		int32_t want = hpa_within_tolerance(tol, ratio) ? (int32_t)n :
 		    (int32_t)ceil(ratio * (double)n);
-		struct hpa_calc c = { &cfg, T0, "default", pods, n };
+		struct hpa_calc c = { &cfg, T0, "default", pods, n, NULL };
 		struct hpa_calc_out o;
 		char *err = NULL;
 		int rc = hpa_resource_replicas(&c, (int32_t)n, target, "cpu", NULL, tol, s, ns,
@@ -640,8 +710,8 @@ test_counts(void)
 			}
 			ng++;
 		}
-		struct hpa_calc c1 = { &cfg, T0, "default", one, n1 };
-		struct hpa_calc cg = { &cfg, T0, "default", grp, ng };
+		struct hpa_calc c1 = { &cfg, T0, "default", one, n1, NULL };
+		struct hpa_calc cg = { &cfg, T0, "default", grp, ng, NULL };
 		struct hpa_tolerances tol = { 0.1, 0.1 };
 		int32_t target = 30 + round % 70, current = (int32_t)n1;
 		struct hpa_calc_out o1, og;
@@ -844,6 +914,7 @@ main(void)
 	test_name_lookups();
 	test_container_missing();
 	test_pod_level_from_spec();
+	test_request_memo();
 	test_defaults();
 	test_tolerance();
 	test_requests();

@@ -128,6 +128,22 @@ test_invariants(enum cl_traffic_mode mode)
 	dp->nready++;
 	CHECK(check(c, t.duration, "pods conserved across phases") >= 1);
 	dp->nready--;
+	/* the HPA's dense copy of a Deployment out of step with it: a pod
+	 * change (pods_rev) or a scale (replicas) it missed */
+	dp->pods_rev++;
+	CHECK(check(c, t.duration, "pods conserved across phases") >= 1);
+	dp->pods_rev--;
+	dp->replicas++;
+	CHECK(check(c, t.duration, "pods conserved across phases") >= 1);
+	dp->replicas--;
+	/* ... and back in step once brought up to date (deploy_rev_sync,
+	 * which every write of the two calls) */
+	dp->replicas++;
+	deploy_rev_sync(c, 0);
+	CHECK(cl_deploy_rev_ok(c, 0));
+	CHECK_INT(check(c, t.duration, NULL), 0);
+	dp->replicas--;
+	deploy_rev_sync(c, 0);
 	/* a bound pod asking for more than its node has */
 	uint32_t bound = NONE;
 	for (size_t i = 0; i < c->npods && bound == NONE; i++)

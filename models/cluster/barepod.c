@@ -68,6 +68,7 @@ barepod_start(struct cluster *c)
 		if (w->kind != K8S_KIND_POD)
 			continue;
 		c->deploys[i].replicas = 1;
+		deploy_rev_sync(c, (uint32_t)i);
 		uint32_t p = pod_create_as(c, (uint32_t)i, w->name, NULL, 0);
 		/* spec.nodeName: bound as created, as the API server takes it
 		 * (the scheduler never sees it; the kubelet admits it) */

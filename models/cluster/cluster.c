@@ -73,6 +73,7 @@ cl_free(struct cluster *c)
 	free(c->pods);
 	free(c->use);
 	free(c->run);
+	free(c->deploy_rev);
 	for (size_t i = 0; i < c->nnodes; i++) {
 		k8s_node_spec_free(c->nodes[i].spec);
 		free(c->nodes[i].spec);
@@ -158,11 +159,14 @@ cl_add_priority_class(struct cluster *c, const struct k8s_priority_class *pc)
 int
 cl_add_deployment(struct cluster *c, const struct k8s_deployment *d)
 {
+	size_t cap = c->capdeploys;
 	KS_GROW(c->deploys, c->capdeploys, c->ndeploys + 1);
+	KS_GROW(c->deploy_rev, cap, c->ndeploys + 1);
 	struct cl_deploy *dp = &c->deploys[c->ndeploys];
 	memset(dp, 0, sizeof *dp);
 	dp->d = d;
 	dp->replicas = d->replicas;
+	deploy_rev_sync(c, (uint32_t)c->ndeploys);
 	dp->first_pod = NONE;
 	dp->service = NONE;
 	/* A shallow copy of the template; the DefaultTolerationSeconds

@@ -200,6 +200,9 @@ uint64_t horizontal_memo_stale(const struct cluster *c);
 void horizontal_use_repeat(struct cluster *c, bool on);
 uint64_t horizontal_repeats(const struct cluster *c);
 uint64_t horizontal_repeat_stale(const struct cluster *c);
+/* horizontal.c: with verify on, the HPAs whose quick check found their
+ * Deployment's dense copy (c->deploy_rev) not the Deployment's. */
+uint64_t horizontal_rev_stale(const struct cluster *c);
 /* horizontal.c: walks that read no pod's sample, every pod of the
  * Deployment having the same (metrics_uniform): one key per run of pods of
  * one state class. */

@@ -129,6 +129,7 @@ on_sync(struct sim *sim, void *ctx, uint64_t arg)
 		pod_create_as(c, set->deploy, NULL, set->pinned[node], node);
 	}
 	d->replicas = out.status.desired;
+	deploy_rev_sync(c, set->deploy);
 	if (out.requeue_after >= 0)
 		set->sync = sim_after(sim, out.requeue_after, PRIO_CONTROLLER, on_sync, ds, arg);
 	ds_sync_out_fini(&out);
@@ -215,6 +216,7 @@ daemonset_start(struct cluster *c)
 		set->deploy = (uint32_t)i;
 		base_template(c, set);
 		c->deploys[i].replicas = 0;
+		deploy_rev_sync(c, (uint32_t)i);
 		ds->set_of[i] = (uint32_t)ds->nsets++;
 	}
 	for (size_t k = 0; k < ds->nsets; k++)

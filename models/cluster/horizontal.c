@@ -12,7 +12,9 @@
  * (hz_memo), and one whose replicas and metric results are the last
  * reconcile's, when that one was repeatable (its stabilization gives the
  * same until a known time), records its recommendation and writes no row
- * (hz_repeat): most syncs cost a few comparisons.
+ * (hz_repeat): most syncs cost a few comparisons. The calculator keeps
+ * each metric's pod request from sync to sync (hpa_request_memo), so a
+ * sync reads its pods' template only when it changed.
  * Upstream: pkg/controller/podautoscaler.
  */
 #include "config.h"
@@ -187,6 +189,9 @@ struct cl_hpa {
 	struct hz_memo		 memo;
 	struct hz_last		 last;
 	struct hz_pods		 pods;
+	/* per metric: the request the calculator last worked out (hpa_input.
+	 * requests), so that a sync does not read its pods' template */
+	struct hpa_request_memo	*requests;
 	struct hpa_state	 state;		/* last: the conditions' text is long */
 };
 
@@ -227,6 +232,7 @@ struct horizontal {
 	bool				 abort_stale;
 	uint64_t			 memo_hits, memo_skips, memo_stale;
 	uint64_t			 repeats, repeat_stale;
+	uint64_t			 rev_stale;	/* verify: c->deploy_rev found stale */
 	uint64_t			 uniform_walks;
 	struct ks_buf			 row;	/* onChange: a row's text, built */
 	struct hpa_metric_result	*res;	/* metric results computed ahead */
@@ -306,6 +312,12 @@ horizontal_repeat_stale(const struct cluster *c)
 	return hz_of(c)->repeat_stale;
 }
 
+uint64_t
+horizontal_rev_stale(const struct cluster *c)
+{
+	return hz_of(c)->rev_stale;
+}
+
 size_t
 horizontal_count(const struct cluster *c)
 {
@@ -336,6 +348,7 @@ cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
 	hp->spec = h;
 	hp->deploy = dep;
 	hp->nmetrics = hpa_metric_count(h);
+	hp->requests = xcalloc(hp->nmetrics, sizeof *hp->requests);
 	/* no metric: cpu (hpa_reconcile's default) */
 	for (size_t i = 0; i < h->nmetrics; i++) {
 		const struct hpa_metric_spec *m = &h->metrics[i];
@@ -1013,7 +1026,7 @@ hz_unchanged(struct cluster *c, const struct cl_hpa *h, const char *cname,
     struct metric_inputs *mi, bool *built)
 {
 	const struct hz_memo *m = &h->memo;
-	const struct cl_deploy *d = &c->deploys[h->deploy];
+	const struct cl_deploy_rev *d = &c->deploy_rev[h->deploy];
 	if (hz_of(c)->no_memo || !m->valid || !m->settled || h->needs_memory ||
 	    m->pods_rev != d->pods_rev || m->spec_replicas != d->replicas)
 		return false;
@@ -1256,6 +1269,8 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 	struct horizontal *hz = hz_of(c);
 	struct cl_hpa *h = &hz->hpas[i];
 	struct cl_deploy *d = &c->deploys[h->deploy];
+	/* its revision and replicas from their dense copy (hz_will_sync) */
+	const struct cl_deploy_rev *dr = &c->deploy_rev[h->deploy];
 	sim_ns now = sim_now(c->sim);
 	struct metric_inputs *mi = &hz->mi;
 	/* the container's name is read only by a ContainerResource metric
@@ -1314,25 +1329,26 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 			metric_inputs_build(c, h, hz->pods, keys, ng, mi);
 			built = true;
 		}
-		same = !hz->no_memo && hz_memo_same(h, keys, hz->ids, ng, d->replicas,
+		same = !hz->no_memo && hz_memo_same(h, keys, hz->ids, ng, dr->replicas,
 		    status_replicas, mem_use, cname, mi);
 		if (same)
-			h->memo.pods_rev = d->pods_rev;
+			h->memo.pods_rev = dr->pods_rev;
 	}
 	if (same)
 		hz->memo_hits++;
 	/* with the memo's results the pods and samples are not read */
 	struct hpa_input in = {
-		.spec = h->spec, .spec_replicas = d->replicas, .status_replicas = status_replicas,
+		.spec = h->spec, .spec_replicas = dr->replicas, .status_replicas = status_replicas,
 		.pods = hz->pods, .npods = ng, .samples = hz->samples, .nsamples = ns,
 		.metric_inputs = built ? mi->in : NULL, .now = now,
 		.same_metrics = same ? h->memo.metrics : NULL,
+		.requests = hz->no_memo ? NULL : h->requests,
 	};
 	/* After a repeatable reconcile with these replicas, the metric
 	 * results first: the same as its (hz_last's), the reconcile is
 	 * skipped; otherwise it takes them. */
 	bool repeat = false;
-	if (!hz->no_repeat && h->repeat.ok && h->repeat.current == d->replicas &&
+	if (!hz->no_repeat && h->repeat.ok && h->repeat.current == dr->replicas &&
 	    now <= h->repeat.until && h->last.nmetrics == nm) {
 		if (in.same_metrics == NULL) {
 			struct hpa_metric_result *ahead = hz_results(hz, nm);
@@ -1361,9 +1377,9 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 			h->repeat.values[k] = metric_values(&r.metrics[k]);
 	}
 	if (!hz->no_memo && !same)
-		hz_memo_store(h, hz->keys, hz->ids, ng, d->replicas, status_replicas, mem_use,
+		hz_memo_store(h, hz->keys, hz->ids, ng, dr->replicas, status_replicas, mem_use,
 		    cname, mi, repeat ? in.same_metrics : r.metrics, repeat ? nm : r.nmetrics,
-		    now, cfg->cpu_init_period, d->pods_rev);
+		    now, cfg->cpu_init_period, dr->pods_rev);
 	if (repeat) {
 		/* the last row's parts: onChange writes nothing */
 		if (!c->t.hpa_rows_on_change)
@@ -1373,8 +1389,8 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 	if (hz->verify)
 		hz_verify_repeat(c, i, cfg, &in, repeat ? NULL : &r, now);
 	if (!repeat) {
-		if (r.rescale && r.desired_replicas != d->replicas) {
-			cl_event(c, "HPARescale", h->spec->name, "%d -> %d: %s", d->replicas,
+		if (r.rescale && r.desired_replicas != dr->replicas) {
+			cl_event(c, "HPARescale", h->spec->name, "%d -> %d: %s", dr->replicas,
 			    r.desired_replicas, r.rescale_reason);
 			deploy_scale(c, h->deploy, r.desired_replicas);
 		}
@@ -1402,17 +1418,34 @@ hz_verify_quick(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_n
 	hz_verify_repeat(c, i, cfg, &in, NULL, now);
 }
 
-#define HZ_AHEAD	32	/* HPAs whose Deployment is prefetched ahead */
+#define HZ_AHEAD	32	/* HPAs whose c->deploy_rev is prefetched ahead */
 #define HZ_SYNCS_AHEAD	8	/* syncs whose data is prefetched ahead */
 
-/* Whether HPA i's quick check (on_hpa_sync) will fail: it syncs. */
+/* Whether HPA i's quick check (on_hpa_sync) will fail: it syncs. The
+ * Deployment's revision and replicas are read from their dense copy
+ * (c->deploy_rev: 16 bytes a Deployment, not a 664-byte struct's line). */
 static inline bool
 hz_will_sync(const struct cluster *c, const struct horizontal *hz, size_t i, sim_ns now)
 {
 	const struct hz_quick *q = &hz->quick[i];
-	const struct cl_deploy *d = &c->deploys[q->deploy];
+	const struct cl_deploy_rev *d = &c->deploy_rev[q->deploy];
 	return !(q->ok && q->pods_rev == d->pods_rev && q->replicas == d->replicas &&
 	    now <= q->until);
+}
+
+/* Verify: the dense copy HPA i's quick check reads is its Deployment's. */
+static void
+hz_verify_rev(struct cluster *c, size_t i, sim_ns now)
+{
+	struct horizontal *hz = hz_of(c);
+	if (cl_deploy_rev_ok(c, hz->quick[i].deploy))
+		return;
+	hz->rev_stale++;
+	if (hz->abort_stale) {
+		fprintf(stderr, "kubesim: HPA %s: its Deployment's copy (c->deploy_rev) is "
+		    "stale at %.3f s\n", hz->hpas[i].spec->name, sim_ns_to_s(now));
+		abort();
+	}
 }
 
 /*
@@ -1430,8 +1463,8 @@ hz_prefetch(const struct horizontal *hz, size_t i)
 }
 
 /* Then, a sync or two later, what the pointers read there lead to: the
- * arrays its walk and memo read first, its spec, its template's
- * containers; and later still what those lead to: the metrics' specs,
+ * arrays its walk, memo and requests read first, its spec, its
+ * Deployment's pod revision; and later still what those lead to: the metrics' specs,
  * the first pod of each of the first runs (an entry's pod). */
 static inline __attribute__((always_inline)) void
 hz_prefetch_pods(const struct cluster *c, const struct horizontal *hz, size_t i)
@@ -1445,11 +1478,13 @@ hz_prefetch_pods(const struct cluster *c, const struct horizontal *hz, size_t i)
 		__builtin_prefetch(h->memo.keys);
 	if (h->memo.ids != NULL)
 		__builtin_prefetch(h->memo.ids);
+	__builtin_prefetch(h->requests);
 	__builtin_prefetch(h->spec);
 	__builtin_prefetch((const char *)h->spec + 64);
-	const struct cl_deploy *d = &c->deploys[h->deploy];
-	if (d->spec.ncontainers > 0)
-		__builtin_prefetch(d->spec.containers);
+	/* the line of the Deployment hz_walk's first test reads (its
+	 * template the sync reads only when the requests kept in
+	 * cl_hpa.requests are not its pods') */
+	__builtin_prefetch(&c->deploys[h->deploy].pods_state_rev);
 }
 
 static inline __attribute__((always_inline)) void
@@ -1465,6 +1500,19 @@ hz_prefetch_last(const struct cluster *c, const struct horizontal *hz, size_t i)
 		__builtin_prefetch(pd);
 		__builtin_prefetch(pd + 64);
 	}
+}
+
+/* Then what the metrics' specs lead to: their resource names (which
+ * resource_metric reads and prints). The pods' template, which the
+ * calculator's requests come from, is read only when they are not those
+ * of the last sync (cl_hpa.requests). */
+static inline __attribute__((always_inline)) void
+hz_prefetch_names(const struct horizontal *hz, size_t i)
+{
+	const struct cl_hpa *h = &hz->hpas[i];
+	for (size_t k = 0; k < h->spec->nmetrics && k < 2; k++)
+		if (h->spec->metrics[k].resource != NULL)
+			__builtin_prefetch(h->spec->metrics[k].resource);
 }
 
 static void
@@ -1493,9 +1541,9 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 		if (scan <= i)
 			scan = i + 1;
 		while (nahead < HZ_SYNCS_AHEAD && scan < hz->n) {
-			/* the Deployments (10,000 of them, apart) ahead */
+			/* the Deployments' revisions ahead */
 			if (scan + HZ_AHEAD < hz->n)
-				__builtin_prefetch(&c->deploys[hz->quick[scan + HZ_AHEAD].deploy]);
+				__builtin_prefetch(&c->deploy_rev[hz->quick[scan + HZ_AHEAD].deploy]);
 			if (hz_will_sync(c, hz, scan, now)) {
 				/* each found moves the others a stage on */
 				hz_prefetch(hz, scan);
@@ -1503,10 +1551,14 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 					hz_prefetch_pods(c, hz, ahead[nahead - 2]);
 				if (nahead >= 4)
 					hz_prefetch_last(c, hz, ahead[nahead - 4]);
+				if (nahead >= 6)
+					hz_prefetch_names(hz, ahead[nahead - 6]);
 				ahead[nahead++] = scan;
 			}
 			scan++;
 		}
+		if (hz->verify)
+			hz_verify_rev(c, i, now);
 		if (!hz_will_sync(c, hz, i, now)) {
 			/* the last sync again: its memo, its reconcile */
 			q->repeat_at = now;
@@ -1541,6 +1593,9 @@ horizontal_start(struct cluster *c)
 	struct horizontal *hz = hz_of(c);
 	if (hz->n == 0)
 		return;
+	for (size_t i = 0; i < hz->n; i++)
+		for (size_t k = 0; k < hz->hpas[i].nmetrics; k++)
+			hz->hpas[i].requests[k].verify = hz->verify;
 	if (hz->verify) {
 		hz->shadows = xcalloc(hz->n, sizeof *hz->shadows);
 		hz->nshadows = hz->n;
@@ -1562,6 +1617,7 @@ horizontal_destroy(struct cluster *c)
 		free(hz->hpas[i].pods.cls);
 		free(hz->hpas[i].pods.cls_key);
 		free(hz->hpas[i].pods.runs);
+		free(hz->hpas[i].requests);
 	}
 	for (size_t i = 0; i < hz->nshadows; i++)
 		hpa_state_fini(&hz->shadows[i]);

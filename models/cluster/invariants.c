@@ -97,6 +97,9 @@ check_pods(struct inv *v, const struct cluster *c)
 			why = xasprintf("Deployment %s counts %u pods, its list holds %zu not "
 			    "being deleted", c->deploys[d].d->name, c->deploys[d].npods,
 			    not_deleting);
+		if (why == NULL && !cl_deploy_rev_ok(c, (uint32_t)d))
+			why = xasprintf("Deployment %s's copy for the HPA (c->deploy_rev) is not "
+			    "the Deployment's", c->deploys[d].d->name);
 	}
 	if (why == NULL && listed != live)
 		why = xasprintf("%zu live pods, %zu on Deployment lists", live, listed);

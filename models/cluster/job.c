@@ -325,6 +325,7 @@ job_start(struct cluster *c)
 		j->last_schedule[i] = CRON_NONE;
 		c->deploys[i].replicas = w->kind == K8S_KIND_JOB || w->kind == K8S_KIND_CRONJOB ?
 		    0 : c->deploys[i].replicas;
+		deploy_rev_sync(c, (uint32_t)i);
 		if (w->kind == K8S_KIND_JOB)
 			run_new(j, (uint32_t)i, w->name, CRON_NONE);
 		else if (w->kind == K8S_KIND_CRONJOB)

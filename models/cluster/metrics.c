@@ -371,7 +371,8 @@ metrics_uniform(const struct cluster *c, uint32_t d, struct cl_pod_metrics *s)
 	if (ms->same == NULL || d >= ms->nread)
 		return false;
 	const struct deploy_samples *ds = &ms->same[d];
-	if (ds->pass == 0 || !ds->uniform || ds->rev != c->deploys[d].pods_rev)
+	/* the revision from its dense copy, which the HPA's check has just read */
+	if (ds->pass == 0 || !ds->uniform || ds->rev != c->deploy_rev[d].pods_rev)
 		return false;
 	*s = ds->s;
 	return true;
@@ -460,6 +461,7 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 	for (size_t d = 0; d < nread; d++) {
 		if (same[d].changed) {
 			c->deploys[d].pods_rev++;
+			deploy_rev_sync(c, (uint32_t)d);
 			same[d].changed = false;
 		}
 		if (same[d].pass == pass)
@@ -494,8 +496,10 @@ on_change(void *ctx, enum cl_change what, uint32_t p)
 	} else {	/* CL_POD_STARTED: the window starts again */
 		cl_pod_unshare(c, p);
 		ms->cpu_at_scrape[p] = cl_pod_cpu_seconds(c, p);
-		if (ms->m[p].has)
+		if (ms->m[p].has) {
 			c->deploys[c->pods[p].deploy].pods_rev++;
+			deploy_rev_sync(c, c->pods[p].deploy);
+		}
 		ms->m[p].has = false;
 	}
 }

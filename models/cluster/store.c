@@ -263,6 +263,7 @@ void
 deploy_scale(struct cluster *c, uint32_t deploy, int32_t replicas)
 {
 	c->deploys[deploy].replicas = replicas;
+	deploy_rev_sync(c, deploy);
 	cl_notify(c, CL_DEPLOY_SCALED, deploy);
 }
 

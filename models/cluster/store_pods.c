@@ -25,6 +25,7 @@ pod_set_phase(struct cluster *c, uint32_t p, enum pod_phase ph)
 		c->pods_pending--;
 	c->deploys[pd->deploy].pods_rev++;
 	c->deploys[pd->deploy].pods_state_rev++;
+	deploy_rev_sync(c, pd->deploy);
 	if (was_running && !is_running)
 		c->pods_running--;
 	if (!was_running && is_running)
@@ -123,6 +124,7 @@ pod_create_full(struct cluster *c, uint32_t deploy, uint32_t rs, const char *nam
 	d->npods++;
 	d->pods_rev++;
 	d->pods_state_rev++;
+	deploy_rev_sync(c, deploy);
 	if (d->d->kind == K8S_KIND_DEPLOYMENT)
 		cl_event(c, "PodCreated", pd->name, "deployment %s", d->d->name);
 	else
@@ -202,6 +204,7 @@ pod_set_ready(struct cluster *c, uint32_t p, bool ready)
 	c->deploys[pd->deploy].ever_ready |= ready;
 	c->deploys[pd->deploy].pods_rev++;
 	c->deploys[pd->deploy].pods_state_rev++;
+	deploy_rev_sync(c, pd->deploy);
 	pd->ready_changed = sim_now(c->sim);
 	if (ready && pd->phase == POD_RUNNING)
 		pod_set_phase(c, p, POD_READY);
@@ -272,6 +275,7 @@ pod_delete(struct cluster *c, uint32_t p, const char *reason)
 	pd->deleted_at = sim_now(c->sim);
 	c->deploys[pd->deploy].pods_rev++;
 	c->deploys[pd->deploy].pods_state_rev++;
+	deploy_rev_sync(c, pd->deploy);
 	c->deploys[pd->deploy].npods--;
 	if (pd->rs != NONE)
 		c->rss[pd->rs].npods--;

@@ -122,6 +122,29 @@ struct hpa_tolerances {
 /* (1 - down) <= ratio <= (1 + up). */
 bool hpa_within_tolerance(struct hpa_tolerances t, double ratio);
 
+/*
+ * A pod's request as a calculation last worked it out (calculateRequests),
+ * with what it read of the pod: a pod template is shared and read-only
+ * (k8s.h) and a template, container list or pod-level request given
+ * apart must be too while the memo is kept, so a pod with the same
+ * pointers, asked for the same container and resource (the same
+ * pointers: the metric spec's), has the same request. An HPA keeps one
+ * per metric across its reconciles (hpa_input.requests), and a sync then
+ * reads nothing of its pods' templates. With verify set each hit is
+ * worked out again and must be the same (else the run stops).
+ */
+struct hpa_request_memo {
+	bool				 set, verify;
+	bool				 pod_level_gate;
+	const struct k8s_pod_spec	*spec;
+	const struct hpa_container	*containers;
+	size_t				 ncontainers;
+	const struct k8s_resources	*pod_requests;
+	const char			*container, *resource;
+	int64_t				 value;
+	uint64_t			 hits;	/* requests taken from it */
+};
+
 /* The pods and clock a calculation sees. */
 struct hpa_calc {
 	const struct hpa_config	*cfg;
@@ -129,6 +152,7 @@ struct hpa_calc {
 	const char		*namespace;	/* for messages; NULL: "default" */
 	const struct hpa_pod	*pods;
 	size_t			 npods;
+	struct hpa_request_memo	*requests;	/* NULL: none kept */
 };
 
 /* One calculation's result; *err strings are allocated, the caller frees. */
@@ -317,6 +341,9 @@ struct hpa_input {
 	 * results, not computed again (the same, to the bit).
 	 */
 	const struct hpa_metric_result	*same_metrics;
+	/* NULL, or one per metric (as hpa_result.metrics): the requests
+	 * worked out for it, kept from reconcile to reconcile (hpa_calc). */
+	struct hpa_request_memo		*requests;
 };
 
 struct hpa_metric_result {

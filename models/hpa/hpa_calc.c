@@ -593,6 +593,37 @@ hpa_pod_request(const struct hpa_pod *pod, const char *container,
 	return pod_request(pod, container, &k, pod_level_gate, out, err);
 }
 
+/* Pod p's request (pod_request), from c's memo when p's request inputs
+ * are its own (struct hpa_request_memo), which then takes it. */
+static int
+memo_request(const struct hpa_calc *c, const struct hpa_pod *p, const char *container,
+    const struct res_key *resource, int64_t *v, char **err)
+{
+	struct hpa_request_memo *m = c->requests;
+	bool gate = c->cfg->pod_level_resources;
+	bool hit = m != NULL && m->set && m->spec == p->spec &&
+	    m->containers == p->containers && m->ncontainers == p->ncontainers &&
+	    m->pod_requests == p->pod_requests && m->container == container &&
+	    m->resource == resource->name && m->pod_level_gate == gate;
+	if (hit && !m->verify) {
+		m->hits++;
+		*v = m->value;
+		return 0;
+	}
+	int rc = pod_request(p, container, resource, gate, v, err);
+	if (hit) {
+		/* verify: the memo is what working it out gives */
+		KS_ASSERT(rc == 0 && *v == m->value);
+		m->hits++;
+	} else if (m != NULL && rc == 0)
+		*m = (struct hpa_request_memo){ .set = true, .verify = m->verify,
+		    .pod_level_gate = gate, .spec = p->spec, .containers = p->containers,
+		    .ncontainers = p->ncontainers, .pod_requests = p->pod_requests,
+		    .container = container, .resource = resource->name, .value = *v,
+		    .hits = m->hits };
+	return rc;
+}
+
 /* calculateRequests over every listed pod: name -> request. */
 static int
 calculate_requests(const struct hpa_calc *c, const char *container,
@@ -608,8 +639,7 @@ calculate_requests(const struct hpa_calc *c, const char *container,
 		 * has the previous pod's request. */
 		bool same = q != NULL && p->spec == q->spec && p->containers == q->containers &&
 		    p->ncontainers == q->ncontainers && p->pod_requests == q->pod_requests;
-		if (!same && pod_request(p, container, resource,
-		    c->cfg->pod_level_resources, &v, err) != 0) {
+		if (!same && memo_request(c, p, container, resource, &v, err) != 0) {
 			smap_fini(req);
 			return -1;
 		}

@@ -404,6 +404,7 @@ compute_metric(struct rctx *x, size_t i, const struct hpa_metric_spec *ms,
     struct hpa_metric_result *mr, char **outer)
 {
 	const struct hpa_metric_input *mi = metric_input(x, i);
+	x->calc.requests = x->in->requests != NULL ? &x->in->requests[i] : NULL;
 	int rc;
 	switch (ms->type) {
 	case HPA_RESOURCE:

@@ -269,6 +269,8 @@ const struct cmd_entry cmd_run_entry = {
 	    "130 interrupted (the run is kept, marked 'interrupted').\n"
 	    "\n"
 	    "Environment: KUBESIM_BUSY_TIMEOUT=S waits S seconds (default 30) for\n"
-	    "another process's lock on the results file before failing.\n",
+	    "another process's lock on the results file before failing.\n"
+	    "KS_HUGEPAGES=0 keeps the run from starting itself again with malloc asking\n"
+	    "for transparent huge pages (Linux, glibc 2.35+: faster, rows the same).\n",
 	.exec = run_exec,
 };

@@ -24,6 +24,11 @@
  * rpt_run_finish). A process that dies loses at most this many rows. */
 #define RPT_BATCH_ROWS		10000
 
+/* WAL frames (pages) after which a commit checkpoints the WAL into the file
+ * and lets the WAL be reused: it stays under this plus one batch's pages
+ * (why not SQLite's default of 1000: reports/report.c). */
+#define RPT_WAL_CHECKPOINT_PAGES	8192
+
 /* The text of reports/schema.sql (generated into reports/schema_sql.c). */
 extern const char rpt_schema_sql[];
 

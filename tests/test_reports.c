@@ -490,6 +490,62 @@ test_batching(void)
 	rm_db(p);
 }
 
+/* The size of file path in bytes (0 when there is none). */
+static long long
+file_bytes(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? (long long)st.st_size : 0;
+}
+
+/*
+ * The WAL is checkpointed every RPT_WAL_CHECKPOINT_PAGES frames, not at
+ * SQLite's default 1000: it grows past 1000 frames, stays bounded, a reader
+ * sees every committed row meanwhile, and closing leaves every row in the
+ * file and no WAL. The events rows (1 KB of detail on average) make about
+ * 1,300 frames a batch at 8 KiB pages.
+ */
+static void
+test_wal_checkpoint(void)
+{
+	const char *p = tmp_path("wal.db");
+	char wal[4200];
+	snprintf(wal, sizeof wal, "%s-wal", p);
+	rm_db(p);
+	struct rpt *r = open_ok(p);
+	CHECK_INT(q_int(rpt_db(r), "PRAGMA wal_autocheckpoint"), RPT_WAL_CHECKPOINT_PAGES);
+	int64_t page = q_int(rpt_db(r), "PRAGMA page_size");
+	long long frame = page + 24;	/* a WAL frame: its header and the page */
+	begin_ok(r, "wal", 1);
+	struct probe_sink s = rpt_sink(r);
+	sqlite3 *db = peek_open(p);
+	int n = 0;
+	for (; n < 2 * RPT_BATCH_ROWS; n++)
+		emit_event(&s, n);
+	/* two batches, over 2,000 frames: SQLite's default would have
+	 * checkpointed and reused the WAL from its start */
+	CHECK(file_bytes(wal) > 2000 * frame);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM events"), n);
+	for (; n < 8 * RPT_BATCH_ROWS; n++)
+		emit_event(&s, n);
+	/* eight batches, about 10,000 frames: the WAL reached the limit, was
+	 * checkpointed and is reused from its start (its file keeps its
+	 * largest size), never past the limit and one batch */
+	CHECK(file_bytes(wal) >= (long long)RPT_WAL_CHECKPOINT_PAGES * frame);
+	CHECK(file_bytes(wal) <= (RPT_WAL_CHECKPOINT_PAGES + 2000) * frame);
+	CHECK(file_bytes(p) > 4 * RPT_BATCH_ROWS * 1000LL);	/* the checkpoints' pages */
+	CHECK_INT(q_int(db, "SELECT count(*) FROM events"), n);
+	finish_ok(r, "ok", NULL);
+	sqlite3_close(db);
+	rpt_close(r);
+	CHECK(!exists(wal));
+	db = peek_open(p);
+	check_events(db, n);
+	CHECK_Q_STR(db, "PRAGMA journal_mode", "wal");
+	sqlite3_close(db);
+	rm_db(p);
+}
+
 /* A row the database rejects (NULL t_s) makes the run 'failed' but keeps the
  * rows written before it. */
 static void
@@ -916,6 +972,7 @@ main(void)
 	test_runs();
 	test_rows();
 	test_batching();
+	test_wal_checkpoint();
 	test_held_rows();
 	test_write_error();
 	test_migrate();

@@ -50,6 +50,7 @@ cl_new(struct sim *sim, uint64_t seed, const struct cl_timings *t,
 	c->rng_cp = sim_rng_new(seed, "control-plane");
 	c->rng_kubelet = sim_rng_new(seed, "kubelet");
 	c->free_pods = NONE;
+	c->interval_verify = getenv("KS_INTERVAL_VERIFY") != NULL;
 	ks_strmap_init(&c->deploy_qnames);
 	ks_strmap_init(&c->deploy_names);
 	ks_strmap_init(&c->service_qnames);
@@ -340,10 +341,16 @@ emit_interval(struct cluster *c)
 			struct cl_deploy *d = &c->deploys[sv->deploy];
 			desired = d->replicas;
 			ready = (int32_t)deploy_ready(c, sv->deploy);
-			struct k8s_resources r;
-			k8s_pod_request(deploy_template(c, sv->deploy), false, &r);
-			req_cpu = (double)r.cpu_milli / 1000.0;
-			k8s_res_free(&r);
+			int64_t milli = deploy_cpu_request(c, sv->deploy);
+			if (c->interval_verify &&
+			    milli != deploy_cpu_request_plain(c, sv->deploy)) {
+				fprintf(stderr, "kubesim: KS_INTERVAL_VERIFY: Deployment %s's "
+				    "memo of its cpu request %lld m, its template's %lld m\n",
+				    d->d->name, (long long)milli,
+				    (long long)deploy_cpu_request_plain(c, sv->deploy));
+				abort();
+			}
+			req_cpu = (double)milli / 1000.0;
 		}
 		double cpu_util = 0;
 		if (ready > 0 && req_cpu > 0 && span > 0)

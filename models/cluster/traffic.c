@@ -701,6 +701,33 @@ request_caps(struct cluster *c, size_t i, double dt)
 	}
 }
 
+/* Profile i's latency held (serving_deferred) added to its histogram;
+ * KS_INTERVAL_VERIFY: the same made plainly on copies gives the same
+ * bits. */
+static void
+flush_latency(struct cluster *c, size_t i)
+{
+	struct serve_state *st = tr_of(c)->serve;
+	struct hist *h = c->profiles[i].hist, *plain = NULL;
+	if (c->interval_verify) {
+		struct serving_deferred *df = xmalloc(sizeof *df);
+		memcpy(df, &st->p[i].lat, sizeof *df);
+		plain = xmalloc(sizeof *plain);
+		memcpy(plain, h, sizeof *plain);
+		serving_deferred_flush(df, plain);
+		free(df);
+	}
+	serving_deferred_flush_planned(&st->p[i].lat, h, st->plans);
+	if (plain != NULL && memcmp(plain, h, sizeof *h) != 0) {
+		fprintf(stderr, "kubesim: KS_INTERVAL_VERIFY: service %s's latency flushed "
+		    "through the recorded walks differs from the plain flush (count %.17g, "
+		    "plain %.17g)\n", c->profiles[i].p.service, hist_count(h),
+		    hist_count(plain));
+		abort();
+	}
+	free(plain);
+}
+
 void
 traffic_sync(struct cluster *c)
 {
@@ -718,7 +745,7 @@ traffic_sync(struct cluster *c)
 			    c->profiles[i + 1].hist);
 		if (tr_of(c)->serve->p[i].rq != NULL)
 			sync_profile(c, i);
-		serving_deferred_flush(&tr_of(c)->serve->p[i].lat, c->profiles[i].hist);
+		flush_latency(c, i);
 	}
 	/* the flush emptied the latency parts a parked tick adds to */
 	park_after_flush(c);
@@ -867,6 +894,7 @@ traffic_start(struct cluster *c)
 		return;
 	tr_of(c)->serve = xcalloc(1, sizeof *tr_of(c)->serve);
 	tr_of(c)->serve->n = c->nprofiles;
+	tr_of(c)->serve->plans = hist_plans_new();
 	tr_of(c)->serve->p = xcalloc(c->nprofiles, sizeof *tr_of(c)->serve->p);
 	tr_of(c)->dists = xcalloc(c->nprofiles, sizeof *tr_of(c)->dists);
 	struct mesh *m = tr_of(c)->serve->mesh = mesh_new(c);
@@ -956,6 +984,7 @@ traffic_destroy(struct cluster *c)
 		cohort_set_fini(&tr_of(c)->serve->p[i].coh);
 	}
 	mesh_free(tr_of(c)->serve->mesh);
+	hist_plans_free(tr_of(c)->serve->plans);
 	free(tr_of(c)->serve->p);
 	free(tr->serve);
 	free(tr);

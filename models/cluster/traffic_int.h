@@ -87,6 +87,9 @@ struct serve_state {
 	struct serve_prof	*p;
 	size_t			 n;
 	struct mesh		*mesh;		/* NULL: no mesh */
+	/* the walks of the no-wait latency parts, replayed at each
+	 * interval's flush (serving_deferred_flush_planned) */
+	struct hist_plans	*plans;
 };
 
 /* A parked profile's wake-up: its steady stretch ends at `until`. */

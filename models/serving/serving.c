@@ -634,16 +634,21 @@ serving_pending_x(struct serving_deferred *df, int k)
 	return k == 0 ? df->part[0].x : serving_held_next(df)->x;
 }
 
-/* Adds what part k of df holds to h (through acc when not NULL) and
- * empties it. */
+/* Adds what part k of df holds to h (through acc when not NULL, else
+ * through a recorded walk of plans when not NULL) and empties it. */
 static void
 serving_pending_flush(struct serving_deferred *df, int k, struct hist *h,
-    struct hist_acc *acc)
+    struct hist_acc *acc, struct hist_plans *plans)
 {
 	struct serving_pending *pp = &df->part[k];
-	if (pp->set && pp->w > 0)
-		hist_add_pwl_acc(h, acc, serving_pending_x(df, k), serving_lev,
-		    SERVING_NLEV, pp->w, pp->net, pp->timeout, NULL);
+	if (pp->set && pp->w > 0) {
+		if (acc == NULL && plans != NULL)
+			hist_add_pwl_planned(h, plans, serving_pending_x(df, k), serving_lev,
+			    SERVING_NLEV, pp->w, pp->net, pp->timeout, NULL);
+		else
+			hist_add_pwl_acc(h, acc, serving_pending_x(df, k), serving_lev,
+			    SERVING_NLEV, pp->w, pp->net, pp->timeout, NULL);
+	}
 	pp->set = false;
 	pp->w = 0;
 }
@@ -710,7 +715,7 @@ serving_defer(struct serving_deferred *df, int k, struct hist *h,
 	} else {
 		if (pp->set && pp->w > 0)
 			serving_deferred_drain(df, h);	/* it writes to h */
-		serving_pending_flush(df, 0, h, NULL);
+		serving_pending_flush(df, 0, h, NULL, NULL);
 	}
 	pending_key(df, k, d, mean, rate, net, T, res);
 	pp->w = w;
@@ -825,12 +830,19 @@ serving_deferred_prefetch(const struct serving_deferred *df, const struct hist *
 }
 
 void
-serving_deferred_flush(struct serving_deferred *df, struct hist *h)
+serving_deferred_flush_planned(struct serving_deferred *df, struct hist *h,
+    struct hist_plans *plans)
 {
 	serving_deferred_drain(df, h);
 	for (int k = 0; k < 2; k++)
-		serving_pending_flush(df, k, h, k == 1 ? &df->acc : NULL);
+		serving_pending_flush(df, k, h, k == 1 ? &df->acc : NULL, plans);
 	hist_acc_flush(h, &df->acc);
+}
+
+void
+serving_deferred_flush(struct serving_deferred *df, struct hist *h)
+{
+	serving_deferred_flush_planned(df, h, NULL);
 }
 
 int

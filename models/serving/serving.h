@@ -8,6 +8,7 @@
 #define KS_SERVING_H
 
 #include "sim/util/hist.h"
+#include "sim/util/hist_plan.h"
 
 /* Probability levels of the quantile tables (see serving.c, "Latency
  * distribution"), and the grid of normalized wait rates beta = theta * s:
@@ -270,6 +271,12 @@ void serving_deferred_prime(struct serving_deferred *df, const struct serving_re
 void serving_deferred_prefetch(const struct serving_deferred *df, const struct hist *h);
 /* Adds what df holds to h and empties df. */
 void serving_deferred_flush(struct serving_deferred *df, struct hist *h);
+/* The same, to the bit, the no-wait part's walk over the buckets replayed
+ * from plans (hist_add_pwl_planned), which the caller owns: that part's
+ * knots are the same flush after flush, and Service after Service when
+ * their distributions are. */
+void serving_deferred_flush_planned(struct serving_deferred *df, struct hist *h,
+    struct hist_plans *plans);
 /* Makes the additions df held back (to h, the histogram they were held for
  * or a copy of it as it is): before anything else writes to h. */
 void serving_deferred_drain(struct serving_deferred *df, struct hist *h);

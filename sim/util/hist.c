@@ -585,6 +585,27 @@ hist_merge_clear(struct hist *dst, struct hist *src)
 	src->hi = -1;
 }
 
+/* bit for bit: a -0 total is not an empty histogram's */
+static bool
+same_bits(double a, double b)
+{
+	return memcmp(&a, &b, sizeof a) == 0;
+}
+
+bool
+hist_is_empty(const struct hist *h)
+{
+	return h->lo > h->hi && same_bits(h->count, 0) && same_bits(h->sum, 0) &&
+	    same_bits(h->under, 0) && same_bits(h->over, 0) && same_bits(h->min, INFINITY) &&
+	    same_bits(h->max, -INFINITY) && h->lo == HIST_NBUCKETS && h->hi == -1;
+}
+
+bool
+hist_same(const struct hist *a, const struct hist *b)
+{
+	return memcmp(a, b, sizeof *a) == 0;
+}
+
 double
 hist_count(const struct hist *h)
 {

@@ -963,6 +963,7 @@ traffic_start(struct cluster *c)
 		struct cl_profile *pr = &c->profiles[i];
 		struct serve_prof *sp = &tr_of(c)->serve->p[i];
 		sp->started_at = sim_now(c->sim);
+		sp->lat.verify_knots = c->interval_verify;
 		double mean, scv;
 		fluid_service(pr, &mean, &scv);
 		char *cause = NULL;

@@ -97,6 +97,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -655,13 +656,21 @@ serving_pending_flush(struct serving_deferred *df, int k, struct hist *h,
 
 /* Adds weight w of part k (rate: the wait rate of Y, res->st_rate, 0 for
  * S) to df, flushing what it held when the knots differ. */
+/* Whether part pp's key is (d, mean, rate, net, T), set or not. */
+static bool
+pending_key_is(const struct serving_pending *pp, const struct serving_dist *d, double mean,
+    double rate, double net, double T)
+{
+	return pp->d == d && pp->mean == mean && pp->scv == d->scv && pp->rate == rate &&
+	    pp->net == net && pp->timeout == T;
+}
+
 /* Whether part pp holds the knots of (d, mean, rate, net, T). */
 static bool
 pending_same(const struct serving_pending *pp, const struct serving_dist *d, double mean,
     double rate, double net, double T)
 {
-	return pp->set && pp->d == d && pp->mean == mean && pp->scv == d->scv &&
-	    pp->rate == rate && pp->net == net && pp->timeout == T;
+	return pp->set && pending_key_is(pp, d, mean, rate, net, T);
 }
 
 static void pending_key(struct serving_deferred *df, int k, const struct serving_dist *d,
@@ -695,6 +704,10 @@ serving_hold(struct serving_deferred *df, struct hist *h)
 		hd->net = pp->net;
 		hd->timeout = pp->timeout;
 		df->nheld++;
+		/* the knots stay in the slot held; the next slot's are
+		 * another's (serving_defer keys it at once with another key,
+		 * so this only keeps the flag true to what the slot holds) */
+		pp->known = false;
 	}
 	pp->set = false;
 	pp->w = 0;
@@ -728,7 +741,11 @@ pending_key(struct serving_deferred *df, int k, const struct serving_dist *d, do
 {
 	struct serving_pending *pp = &df->part[k];
 	double *x = serving_pending_x(df, k);
+	/* the knots of the same key again (a part flushed at the interval
+	 * and keyed by its next tick): they are a function of the key */
+	bool known = pp->known && pending_key_is(pp, d, mean, rate, net, T);
 	pp->set = true;
+	pp->known = true;
 	pp->d = d;
 	pp->mean = mean;
 	pp->scv = d->scv;
@@ -736,14 +753,23 @@ pending_key(struct serving_deferred *df, int k, const struct serving_dist *d, do
 	pp->net = net;
 	pp->timeout = T;
 	pp->w = 0;
+	if (known && !df->verify_knots)
+		return;
+	double fresh[SERVING_NLEV];
+	double *to = known ? fresh : x;
 	if (k == 0)
 		for (int i = 0; i < SERVING_NLEV; i++)
-			x[i] = serving_tab(d)->sq[i] * mean;
+			to[i] = serving_tab(d)->sq[i] * mean;
 	else {
 		int j;
 		double f, us;
 		serving_ycoord_of(res, mean, &j, &f, &us);
-		serving_yknots(d, j, f, us, x);
+		serving_yknots(d, j, f, us, to);
+	}
+	if (known && memcmp(fresh, x, sizeof fresh) != 0) {
+		fprintf(stderr, "kubesim: KS_INTERVAL_VERIFY: part %d's knots kept for its key "
+		    "(mean %.17g, rate %.17g) are not the key's\n", k, mean, rate);
+		abort();
 	}
 }
 

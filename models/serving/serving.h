@@ -224,6 +224,8 @@ void serving_add_latency_net(const struct serving_result *res,
  */
 struct serving_pending {
 	bool	 set;
+	bool	 known;			/* the knots are the key's, set or not
+					   (a flushed part's, keyed again) */
 	double	 w;			/* requests x scale so far */
 	double	 rate, mean, scv, net, timeout;	/* the key */
 	const struct serving_dist *d;
@@ -250,6 +252,9 @@ struct serving_deferred {
 	 * holds the knots of part 1, so that holding it copies nothing. */
 	int			first, nheld;
 	struct serving_held	held[SERVING_HELD + 1];
+	/* each part's knots found known (serving_pending.known) computed
+	 * again and compared, aborting on a difference (KS_INTERVAL_VERIFY) */
+	bool			verify_knots;
 };
 void serving_add_latency_deferred(const struct serving_result *res,
     const struct serving_dist *dist, double timeout, double net_latency,

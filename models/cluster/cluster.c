@@ -347,16 +347,7 @@ emit_interval(struct cluster *c)
 			struct cl_deploy *d = &c->deploys[sv->deploy];
 			desired = d->replicas;
 			ready = (int32_t)deploy_ready(c, sv->deploy);
-			int64_t milli = deploy_cpu_request(c, sv->deploy);
-			if (c->interval_verify &&
-			    milli != deploy_cpu_request_plain(c, sv->deploy)) {
-				fprintf(stderr, "kubesim: KS_INTERVAL_VERIFY: Deployment %s's "
-				    "memo of its cpu request %lld m, its template's %lld m\n",
-				    d->d->name, (long long)milli,
-				    (long long)deploy_cpu_request_plain(c, sv->deploy));
-				abort();
-			}
-			req_cpu = (double)milli / 1000.0;
+			req_cpu = (double)deploy_cpu_request(c, sv->deploy) / 1000.0;
 		}
 		double cpu_util = 0;
 		if (ready > 0 && req_cpu > 0 && span > 0)

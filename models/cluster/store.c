@@ -294,6 +294,14 @@ deploy_cpu_request(struct cluster *c, uint32_t deploy)
 	if (d->req_tmpl != t) {
 		d->req_cpu_milli = deploy_cpu_request_plain(c, deploy);
 		d->req_tmpl = t;
+	} else if (c->interval_verify) {
+		int64_t plain = deploy_cpu_request_plain(c, deploy);
+		if (plain != d->req_cpu_milli) {
+			fprintf(stderr, "kubesim: KS_INTERVAL_VERIFY: Deployment %s's memo of "
+			    "its cpu request %lld m, its template's %lld m\n", d->d->name,
+			    (long long)d->req_cpu_milli, (long long)plain);
+			abort();
+		}
 	}
 	return d->req_cpu_milli;
 }

@@ -408,7 +408,7 @@ void deploy_scale(struct cluster *c, uint32_t deploy, int32_t replicas);
 const struct k8s_pod_spec *deploy_template(const struct cluster *c, uint32_t deploy);
 /* The cpu request (millicores, k8s_pod_request without non-zero
  * defaults) of a pod of deploy_template(c, deploy), computed once per
- * template. */
+ * template (KS_INTERVAL_VERIFY: again at each use, and compared). */
 int64_t deploy_cpu_request(struct cluster *c, uint32_t deploy);
 /* The same computed from the template, without the memo (its check). */
 int64_t deploy_cpu_request_plain(const struct cluster *c, uint32_t deploy);

@@ -797,10 +797,10 @@ traffic_sync(struct cluster *c)
 			serving_deferred_prefetch(&st->p[i + 1].lat, c->profiles[i + 1].hist);
 		if (st->p[i].rq != NULL)
 			sync_profile(c, i);
-		if (!per_row)
+		if (!per_row) {
 			flush_latency(c, i, c->profiles[i].hist);
-		if (!per_row)
 			park_after_flush(c, i);
+		}
 	}
 	if (st->mesh != NULL)
 		mesh_fluid_interval(st->mesh);

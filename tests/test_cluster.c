@@ -725,6 +725,7 @@ struct probe_run {
 	size_t		 npods;
 	uint64_t	 parked;
 	size_t		 unhealthy;
+	uint64_t	 scratch_rows;
 };
 
 /*
@@ -733,6 +734,9 @@ struct probe_run {
  * the endpoints, pl_any holds), and "api", steady all along (parked when
  * parking is on). Results to the last bit in *out.
  */
+/* probe_run's latency flushed per row (traffic_use_flush_per_row) */
+static bool probe_per_row = true;
+
 static void
 probe_run(bool parked, struct probe_run *out)
 {
@@ -743,6 +747,7 @@ probe_run(bool parked, struct probe_run *out)
 	struct probe_sink sink = { rec_emit, &out->rec };
 	struct cluster *c = cl_new(sim, 7, &t, &sink);
 	traffic_use_parking(c, parked);
+	traffic_use_flush_per_row(c, probe_per_row);
 	add_pool(c, 4);
 	struct k8s_deployment d[2];
 	struct k8s_container ctr[2];
@@ -775,6 +780,7 @@ probe_run(bool parked, struct probe_run *out)
 	}
 	out->parked = traffic_parked_ticks(c, 1);
 	cl_finish(c);
+	out->scratch_rows = traffic_scratch_rows(c);
 	for (int i = 0; i < 2; i++) {
 		out->totals[i][0] = c->profiles[i].total_offered;
 		out->totals[i][1] = c->profiles[i].total_ok;
@@ -813,6 +819,29 @@ test_park_probes(void)
 	CHECK_INT(b.rec.nsvc, a.rec.nsvc);
 	for (size_t i = 0; i < a.rec.nsvc && i < b.rec.nsvc; i++)
 		CHECK(memcmp(a.rec.svc[i].vals, b.rec.svc[i].vals, sizeof a.rec.svc[i].vals) == 0);
+	rec_free(&a.rec);
+	rec_free(&b.rec);
+}
+
+/* The interval flush made per row, into the scratch histogram when the
+ * Service's own is empty, against all flushed first into their own: the
+ * same rows to the bit (with parking, whose primes follow each flush). */
+static void
+test_flush_per_row(void)
+{
+	struct probe_run a, b;
+	probe_per_row = false;
+	probe_run(true, &a);
+	probe_per_row = true;
+	probe_run(true, &b);
+	CHECK(a.scratch_rows == 0 && b.scratch_rows > 10);
+	CHECK(b.parked > 500);
+	CHECK(memcmp(a.totals, b.totals, sizeof a.totals) == 0);
+	CHECK_INT(b.rec.nsvc, a.rec.nsvc);
+	CHECK(a.rec.nsvc > 0);
+	for (size_t i = 0; i < a.rec.nsvc && i < b.rec.nsvc; i++)
+		CHECK(a.rec.svc[i].t == b.rec.svc[i].t &&
+		    memcmp(a.rec.svc[i].vals, b.rec.svc[i].vals, sizeof a.rec.svc[i].vals) == 0);
 	rec_free(&a.rec);
 	rec_free(&b.rec);
 }
@@ -1198,6 +1227,7 @@ main(void)
 	test_replay_exact();
 	test_park_exact();
 	test_park_probes();
+	test_flush_per_row();
 	test_cohorts_own_caps();
 	test_hpa_step_timeline();
 	test_random_failures();

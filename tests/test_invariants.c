@@ -2,7 +2,8 @@
  * test_invariants.c - the end-of-run invariants of models/invariants.c on a
  * small cluster (3 nodes, a Deployment of 3 pods, a node failure and request
  * -mode traffic): every check holds on the run as simulated, and each one
- * fails, naming itself, when the state it guards is broken by hand.
+ * fails, naming itself, when the state it guards is broken by hand; the
+ * memo of a template's cpu request follows a new template.
  */
 #include "config.h"
 
@@ -171,6 +172,24 @@ test_invariants(enum cl_traffic_mode mode)
 		    1);
 		c->profiles[0].total_offered -= 2;
 	}
+	/* the interval rows' memo of the template's cpu request: kept, out
+	 * of step with the template, and following a new template */
+	CHECK(dp->req_tmpl == deploy_template(c, 0));
+	CHECK_INT(deploy_cpu_request(c, 0), 900);
+	dp->req_cpu_milli = 901;
+	CHECK_INT(check(c, t.duration, "cpu request memos match the templates"), 1);
+	dp->req_cpu_milli = 900;
+	struct k8s_pod_spec vpa = dp->spec;
+	struct k8s_container vctr = dp->spec.containers[0];
+	memset(&vctr.requests, 0, sizeof vctr.requests);
+	k8s_res_set(&vctr.requests, "cpu", 450);
+	vpa.containers = &vctr;
+	dp->cur = &vpa;
+	CHECK_INT(deploy_cpu_request(c, 0), 450);
+	CHECK_INT(check(c, t.duration, NULL), 0);
+	dp->cur = NULL;
+	CHECK_INT(deploy_cpu_request(c, 0), 900);
+	k8s_res_free(&vctr.requests);
 	CHECK_INT(check(c, t.duration, NULL), 0);
 	cl_free(c);
 	sim_free(sim);

@@ -1242,6 +1242,54 @@ test_deferred_hold(void)
 }
 
 /*
+ * A part flushed at the interval and keyed by the next tick with the same
+ * key keeps its knots (serving_pending.known): the histogram is the one
+ * made with the knots computed afresh at every keying, when the wait rate
+ * comes back to earlier values, holds move part 1's knots along the ring
+ * and a stretch changes part 0's; KS_INTERVAL_VERIFY's check passes.
+ */
+static void
+test_deferred_known(void)
+{
+	struct serving_dist *d = xmalloc(sizeof *d);
+	char *cause = NULL;
+	CHECK_INT(serving_dist_init(d, 0.02, 1, &cause), 0);
+	struct hist *h[2] = { hist_new(), hist_new() };
+	struct serving_deferred *df = xcalloc(2, sizeof *df);
+	df[0].verify_knots = true;
+	struct serving_pod pod;
+	serving_pod_init(&pod);
+	int bad = 0, reused = 0;
+	for (int t = 0; t < 2000; t++) {
+		/* rates from a few, held for a few ticks; a stretch now and then */
+		static const double rhos[4] = { 0.35, 0.5, 0.62, 0.5 };
+		struct serving_tick in = { .dt = 1, .concurrency = 8, .dist = d,
+			.offered = rhos[(t / 3) % 4] * 8 / d->mean, .timeout = 2,
+			.stretch = (t / 50) % 4 == 3 ? 1.25 : 0 };
+		struct serving_result r;
+		serving_step(&pod, &in, &r, NULL);
+		for (int k = 0; k < 2; k++)
+			reused += df[0].part[k].known && !df[0].part[k].set;
+		/* the plain way: no knots kept */
+		df[1].part[0].known = df[1].part[1].known = false;
+		for (int k = 0; k < 2; k++)
+			serving_add_latency_deferred(&r, d, in.timeout, 0.001, 2, h[k], &df[k]);
+		if (t % 5 == 4 || t % 7 == 0) {
+			for (int k = 0; k < 2; k++)
+				serving_deferred_flush(&df[k], h[k]);
+			if (memcmp(h[0], h[1], sizeof *h[0]) != 0 && bad++ < 5)
+				FAILF("tick %d: knots kept and computed afresh differ", t);
+		}
+	}
+	CHECK_INT(bad, 0);
+	CHECK(reused > 300);
+	free(d);
+	free(h[0]);
+	free(h[1]);
+	free(df);
+}
+
+/*
  * hist_quantiles_merge_clear against hist_quantiles then hist_merge_clear:
  * histograms with weight below and above the buckets, negative slivers
  * from the accumulator's rounding, empty ones, and level sets it walks
@@ -1362,6 +1410,7 @@ main(void)
 	test_deferred_hold();
 	test_hist_quantiles_merge_clear();
 	test_hist_pwl_walk();
+	test_deferred_known();
 	test_erlang();
 	test_steady_state();
 	test_general_service();

@@ -50,6 +50,7 @@ cl_new(struct sim *sim, uint64_t seed, const struct cl_timings *t,
 	c->rng_cp = sim_rng_new(seed, "control-plane");
 	c->rng_kubelet = sim_rng_new(seed, "kubelet");
 	c->free_pods = NONE;
+	c->interval_verify = getenv("KS_INTERVAL_VERIFY") != NULL;
 	ks_strmap_init(&c->deploy_qnames);
 	ks_strmap_init(&c->deploy_names);
 	ks_strmap_init(&c->service_qnames);
@@ -325,44 +326,47 @@ emit_interval(struct cluster *c)
 	double span = sim_ns_to_s(now - c->last_interval);
 	c->last_interval = now;
 	cl_cost_update(c);
-	traffic_sync(c);
+	bool flush_per_row = traffic_sync(c);
 	for (size_t i = 0; i < c->nprofiles; i++) {
 		struct cl_profile *pr = &c->profiles[i];
 		struct cl_service *sv = &c->services[pr->service];
-		/* the next profile's histograms asked for while this one is
-		 * read, the one after's bounds for that */
-		if (i + 2 < c->nprofiles)
+		/* the next profile's histograms (and latency held) asked for
+		 * while this one is read, the one after's bounds for that */
+		if (i + 2 < c->nprofiles) {
 			__builtin_prefetch(c->profiles[i + 2].hist);
-		if (i + 1 < c->nprofiles) {
+			__builtin_prefetch(c->profiles[i + 2].run_hist);
+		}
+		if (i + 1 < c->nprofiles && flush_per_row) {
+			traffic_prefetch_profile(c, i + 1);
+		} else if (i + 1 < c->nprofiles) {
 			const struct hist *nh = c->profiles[i + 1].hist;
 			hist_prefetch(nh, nh->lo, nh->hi);
 			hist_prefetch(c->profiles[i + 1].run_hist, nh->lo, nh->hi);
 		}
+		/* the interval's latency: pr->hist or a stand-in for it */
+		struct hist *h = flush_per_row ? traffic_flush_profile(c, i) : pr->hist;
 		int32_t desired = 0, ready = 0;
 		double req_cpu = 0;
 		if (sv->deploy != NONE) {
 			struct cl_deploy *d = &c->deploys[sv->deploy];
 			desired = d->replicas;
 			ready = (int32_t)deploy_ready(c, sv->deploy);
-			struct k8s_resources r;
-			k8s_pod_request(deploy_template(c, sv->deploy), false, &r);
-			req_cpu = (double)r.cpu_milli / 1000.0;
-			k8s_res_free(&r);
+			req_cpu = (double)deploy_cpu_request(c, sv->deploy) / 1000.0;
 		}
 		double cpu_util = 0;
 		if (ready > 0 && req_cpu > 0 && span > 0)
 			cpu_util = pr->cpu_used_interval / span / (req_cpu * ready);
-		bool any = hist_count(pr->hist) > 0, keep = now > c->t.warmup;
+		bool any = hist_count(h) > 0, keep = now > c->t.warmup;
 		double qv[3];
 		/* read, then kept for the run's percentiles or dropped */
 		if (any && keep)
-			hist_quantiles_merge_clear(pr->run_hist, pr->hist, cl_quantiles, 3, qv);
+			hist_quantiles_merge_clear(pr->run_hist, h, cl_quantiles, 3, qv);
 		else if (any)
-			hist_quantiles(pr->hist, cl_quantiles, 3, qv);
+			hist_quantiles(h, cl_quantiles, 3, qv);
 		if (!keep)
-			hist_clear(pr->hist);
+			hist_clear(h);
 		else if (!any)
-			hist_merge_clear(pr->run_hist, pr->hist);
+			hist_merge_clear(pr->run_hist, h);
 		struct probe_val v[12] = {
 			PV_REAL(t_s), PV_TEXT(pr->p.service), PV_REAL(pr->offered), PV_REAL(pr->ok),
 			PV_REAL(pr->errors), PV_REAL(pr->timeouts),

@@ -219,8 +219,19 @@ bool queue_external_metric(const struct cluster *c, const char *name,
     const struct k8s_selector *sel, int64_t *value_milli);
 
 /* traffic.c: brings request-mode counts and CPU up to now (before
- * interval records). */
-void traffic_sync(struct cluster *c);
+ * interval records), and each profile's latency held into its histogram.
+ * Returns true when it leaves that flush to traffic_flush_profile(c, i),
+ * to be called for every profile in order before its row reads the
+ * histogram (without a mesh, which reads them all first): the interval's
+ * histogram is then written and read while in the cache.
+ * traffic_prefetch_profile asks the cache for what profile i's flush and
+ * row read and write. */
+bool traffic_sync(struct cluster *c);
+/* Returns the histogram that holds profile i's interval now, its own or
+ * (that one empty) a scratch one as it would be: the row reads and
+ * empties it. */
+struct hist *traffic_flush_profile(struct cluster *c, size_t i);
+void traffic_prefetch_profile(const struct cluster *c, size_t i);
 /* traffic.c: pod p's cpu time and served requests so far (c->use plus
  * what its fluid cohort has not yet brought in; a pass over many pods
  * reads both with traffic_use_flat), and its requests queued or in
@@ -240,6 +251,12 @@ uint64_t traffic_replayed(const struct cluster *c, size_t i);
  * date when read, to the same bits (on by default; off: the reference the
  * tests compare with); profile i's ticks added that way so far. */
 void traffic_use_parking(struct cluster *c, bool on);
+/* traffic.c: each profile's latency flushed just before its interval row,
+ * into a scratch histogram when its own is empty (traffic_sync; on by
+ * default; off: all flushed first into their own, the reference the
+ * tests compare with); the rows read from the scratch one so far. */
+void traffic_use_flush_per_row(struct cluster *c, bool on);
+uint64_t traffic_scratch_rows(const struct cluster *c);
 uint64_t traffic_parked_ticks(const struct cluster *c, size_t i);
 /* Every parked Service's sums brought up to the ticks served so far (the
  * readers of struct cl_profile's sums call it; the pod accessors above

@@ -3,8 +3,9 @@
  * in exactly one phase, one Deployment list and (when bound) one node list,
  * with the counters the interval rows report; no node's bound pods asking
  * for more than its allocatable; the clock within the run; each service's
- * requests = ok + errors + timeouts + in flight. Reads the model through
- * cluster_int.h only, so it moves with the cluster model as one file.
+ * requests = ok + errors + timeouts + in flight; the memos of the
+ * templates' cpu requests. Reads the model through cluster_int.h only, so
+ * it moves with the cluster model as one file.
  */
 #include "config.h"
 
@@ -234,6 +235,31 @@ check_requests(struct inv *v, const struct cluster *c)
 	}
 }
 
+/* Each Deployment's memo of its template's cpu request (deploy_cpu_request)
+ * is the request computed afresh: a template changed in place would leave
+ * it stale. */
+static void
+check_cpu_requests(struct inv *v, const struct cluster *c)
+{
+	char *why = NULL;
+	size_t memos = 0;
+	for (size_t i = 0; i < c->ndeploys && why == NULL; i++) {
+		const struct cl_deploy *d = &c->deploys[i];
+		if (d->req_tmpl == NULL || d->req_tmpl != deploy_template(c, (uint32_t)i))
+			continue;
+		memos++;
+		int64_t plain = deploy_cpu_request_plain(c, (uint32_t)i);
+		if (plain != d->req_cpu_milli)
+			why = xasprintf("Deployment %s: memo %lld m, template %lld m", d->d->name,
+			    (long long)d->req_cpu_milli, (long long)plain);
+	}
+	bool ok = why == NULL;
+	if (ok)
+		why = xasprintf("%zu memos checked", memos);
+	verdict(v, ok, "cpu request memos match the templates", why);
+	free(why);
+}
+
 int
 inv_check_cluster(const struct cluster *c, sim_ns duration, struct ks_buf *out)
 {
@@ -242,5 +268,6 @@ inv_check_cluster(const struct cluster *c, sim_ns duration, struct ks_buf *out)
 	check_nodes(&v, c);
 	check_time(&v, c, duration);
 	check_requests(&v, c);
+	check_cpu_requests(&v, c);
 	return v.failed;
 }

@@ -274,6 +274,39 @@ deploy_template(const struct cluster *c, uint32_t deploy)
 	return d->cur != NULL ? d->cur : &d->spec;
 }
 
+int64_t
+deploy_cpu_request_plain(const struct cluster *c, uint32_t deploy)
+{
+	struct k8s_resources r;
+	k8s_pod_request(deploy_template(c, deploy), false, &r);
+	int64_t milli = r.cpu_milli;
+	k8s_res_free(&r);
+	return milli;
+}
+
+/* The interval rows ask for it per Service per interval: the sum over the
+ * containers allocates and reads the template's scattered lists, which
+ * change only with the template. */
+int64_t
+deploy_cpu_request(struct cluster *c, uint32_t deploy)
+{
+	struct cl_deploy *d = &c->deploys[deploy];
+	const struct k8s_pod_spec *t = deploy_template(c, deploy);
+	if (d->req_tmpl != t) {
+		d->req_cpu_milli = deploy_cpu_request_plain(c, deploy);
+		d->req_tmpl = t;
+	} else if (c->interval_verify) {
+		int64_t plain = deploy_cpu_request_plain(c, deploy);
+		if (plain != d->req_cpu_milli) {
+			fprintf(stderr, "kubesim: KS_INTERVAL_VERIFY: Deployment %s's memo of "
+			    "its cpu request %lld m, its template's %lld m\n", d->d->name,
+			    (long long)d->req_cpu_milli, (long long)plain);
+			abort();
+		}
+	}
+	return d->req_cpu_milli;
+}
+
 uint32_t
 deploy_ready(const struct cluster *c, uint32_t deploy)
 {

@@ -185,6 +185,12 @@ struct cl_deploy {
 	uint64_t		 pods_state_rev;
 	uint32_t		 service;	/* NONE if no Service selects it */
 	const struct k8s_pod_spec *cur;	/* template of new pods (VPA); NULL: &spec */
+	/* deploy_cpu_request's memo: the pod cpu request of template
+	 * req_tmpl (NULL: none yet). A template is never changed in place
+	 * (the VPA and rollouts make new ones, kept to the end of the run),
+	 * so its address keys it. */
+	const struct k8s_pod_spec *req_tmpl;
+	int64_t			 req_cpu_milli;
 	uint32_t		 name_seq;
 	uint32_t		 restarts;	/* container restarts of its pods */
 	bool			 ever_ready;	/* some pod of it was Ready */
@@ -324,6 +330,10 @@ struct cluster {
 
 	/* the interval records (cluster.c) */
 	sim_ns			 last_interval;
+	/* KS_INTERVAL_VERIFY: the interval rows' shortcuts (the memo of a
+	 * template's cpu request, the replayed latency walks) checked
+	 * against the plain computations at every use. */
+	bool			 interval_verify;
 	double			 cost_reported;	/* cost in earlier intervals */
 };
 
@@ -406,6 +416,12 @@ void deploy_scale(struct cluster *c, uint32_t deploy, int32_t replicas);
 
 /* The template a new pod of deploy gets. */
 const struct k8s_pod_spec *deploy_template(const struct cluster *c, uint32_t deploy);
+/* The cpu request (millicores, k8s_pod_request without non-zero
+ * defaults) of a pod of deploy_template(c, deploy), computed once per
+ * template (KS_INTERVAL_VERIFY: again at each use, and compared). */
+int64_t deploy_cpu_request(struct cluster *c, uint32_t deploy);
+/* The same computed from the template, without the memo (its check). */
+int64_t deploy_cpu_request_plain(const struct cluster *c, uint32_t deploy);
 uint32_t deploy_ready(const struct cluster *c, uint32_t deploy);
 /* The Deployment of that name in namespace ns (NULL: any namespace), or
  * NONE. */

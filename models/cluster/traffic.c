@@ -509,6 +509,19 @@ traffic_use_parking(struct cluster *c, bool on)
 	tr_of(c)->park.off = !on;
 }
 
+void
+traffic_use_flush_per_row(struct cluster *c, bool on)
+{
+	tr_of(c)->flush_all = !on;
+}
+
+uint64_t
+traffic_scratch_rows(const struct cluster *c)
+{
+	const struct serve_state *st = tr_of(c)->serve;
+	return st != NULL ? st->scratch_rows : 0;
+}
+
 uint64_t
 traffic_parked_ticks(const struct cluster *c, size_t i)
 {
@@ -701,30 +714,98 @@ request_caps(struct cluster *c, size_t i, double dt)
 	}
 }
 
+/* Profile i's latency held (serving_deferred) added to h, its histogram
+ * or, when that is empty, the scratch one; KS_INTERVAL_VERIFY: the same
+ * made plainly on copies of its own gives the same bits. */
+static void
+flush_latency(struct cluster *c, size_t i, struct hist *h)
+{
+	struct serve_state *st = tr_of(c)->serve;
+	struct hist *plain = NULL;
+	if (c->interval_verify) {
+		struct serving_deferred *df = xmalloc(sizeof *df);
+		memcpy(df, &st->p[i].lat, sizeof *df);
+		plain = xmalloc(sizeof *plain);
+		memcpy(plain, c->profiles[i].hist, sizeof *plain);
+		serving_deferred_flush(df, plain);
+		free(df);
+	}
+	serving_deferred_flush_planned(&st->p[i].lat, h, st->plans);
+	if (plain != NULL && !hist_same(plain, h)) {
+		fprintf(stderr, "kubesim: KS_INTERVAL_VERIFY: service %s's latency flushed "
+		    "through the recorded walks%s differs from the plain flush (count "
+		    "%.17g, plain %.17g)\n", c->profiles[i].p.service,
+		    h == st->scratch ? " into the scratch histogram" : "", hist_count(h),
+		    hist_count(plain));
+		abort();
+	}
+	free(plain);
+}
+
+/* The scratch histogram is the profile's own as it is (empty: the same
+ * bits), so the flush and the row compute on it what they would on the
+ * profile's, without reading and writing back ~5 KB of it per interval
+ * (it is not in the cache: all profiles' are 178 MB at full size). */
+struct hist *
+traffic_flush_profile(struct cluster *c, size_t i)
+{
+	struct serve_state *st = tr_of(c)->serve;
+	struct hist *h = c->profiles[i].hist;
+	if (i >= st->n)
+		return h;
+	KS_ASSERT(hist_is_empty(st->scratch));
+	if (hist_is_empty(h)) {
+		h = st->scratch;
+		st->scratch_rows++;
+	}
+	flush_latency(c, i, h);
+	/* the flush emptied the latency parts a parked tick adds to */
+	park_after_flush(c, i);
+	return h;
+}
+
 void
+traffic_prefetch_profile(const struct cluster *c, size_t i)
+{
+	const struct cl_profile *pr = &c->profiles[i];
+	const struct serving_deferred *df = &tr_of(c)->serve->p[i].lat;
+	if (i >= tr_of(c)->serve->n)
+		return;
+	for (const char *b = (const char *)df; b < (const char *)(df + 1); b += 64)
+		__builtin_prefetch(b);
+	__builtin_prefetch(pr->hist);
+	/* the run's range holds the interval's */
+	hist_prefetch(pr->run_hist, pr->run_hist->lo, pr->run_hist->hi);
+}
+
+bool
 traffic_sync(struct cluster *c)
 {
-	if (tr_of(c)->serve == NULL)
-		return;
+	struct serve_state *st = tr_of(c)->serve;
+	if (st == NULL)
+		return false;
+	/* the mesh reads the flushed histograms before the rows do */
+	bool per_row = st->mesh == NULL && !tr_of(c)->flush_all;
 	traffic_settle(c);
-	size_t n = tr_of(c)->serve->n;
+	size_t n = st->n;
 	for (size_t i = 0; i < n; i++) {
 		/* the next profile's latency parts and histogram asked for
 		 * while this one's are flushed, the one after's bounds for that */
-		if (i + 2 < n)
+		if (!per_row && i + 2 < n)
 			__builtin_prefetch(c->profiles[i + 2].hist);
-		if (i + 1 < n)
-			serving_deferred_prefetch(&tr_of(c)->serve->p[i + 1].lat,
-			    c->profiles[i + 1].hist);
-		if (tr_of(c)->serve->p[i].rq != NULL)
+		if (!per_row && i + 1 < n)
+			serving_deferred_prefetch(&st->p[i + 1].lat, c->profiles[i + 1].hist);
+		if (st->p[i].rq != NULL)
 			sync_profile(c, i);
-		serving_deferred_flush(&tr_of(c)->serve->p[i].lat, c->profiles[i].hist);
+		if (!per_row) {
+			flush_latency(c, i, c->profiles[i].hist);
+			park_after_flush(c, i);
+		}
 	}
-	/* the flush emptied the latency parts a parked tick adds to */
-	park_after_flush(c);
-	if (tr_of(c)->serve->mesh != NULL)
-		mesh_fluid_interval(tr_of(c)->serve->mesh);
+	if (st->mesh != NULL)
+		mesh_fluid_interval(st->mesh);
 	cpu_interval(tr_of(c)->cpu, sim_ns_to_s(sim_now(c->sim)));
+	return per_row;
 }
 
 int64_t
@@ -868,6 +949,9 @@ traffic_start(struct cluster *c)
 		return;
 	tr_of(c)->serve = xcalloc(1, sizeof *tr_of(c)->serve);
 	tr_of(c)->serve->n = c->nprofiles;
+	tr_of(c)->serve->plans = hist_plans_new();
+	tr_of(c)->serve->scratch = xmalloc(sizeof *tr_of(c)->serve->scratch);
+	hist_reset(tr_of(c)->serve->scratch);
 	tr_of(c)->serve->p = xcalloc(c->nprofiles, sizeof *tr_of(c)->serve->p);
 	tr_of(c)->dists = xcalloc(c->nprofiles, sizeof *tr_of(c)->dists);
 	struct mesh *m = tr_of(c)->serve->mesh = mesh_new(c);
@@ -880,6 +964,7 @@ traffic_start(struct cluster *c)
 		struct cl_profile *pr = &c->profiles[i];
 		struct serve_prof *sp = &tr_of(c)->serve->p[i];
 		sp->started_at = sim_now(c->sim);
+		sp->lat.verify_knots = c->interval_verify;
 		double mean, scv;
 		fluid_service(pr, &mean, &scv);
 		char *cause = NULL;
@@ -957,6 +1042,8 @@ traffic_destroy(struct cluster *c)
 		cohort_set_fini(&tr_of(c)->serve->p[i].coh);
 	}
 	mesh_free(tr_of(c)->serve->mesh);
+	hist_plans_free(tr_of(c)->serve->plans);
+	free(tr_of(c)->serve->scratch);
 	free(tr_of(c)->serve->p);
 	free(tr->serve);
 	free(tr);

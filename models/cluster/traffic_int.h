@@ -92,6 +92,14 @@ struct serve_state {
 	struct serve_prof	*p;
 	size_t			 n;
 	struct mesh		*mesh;		/* NULL: no mesh */
+	/* the walks of the no-wait latency parts, replayed at each
+	 * interval's flush (serving_deferred_flush_planned) */
+	struct hist_plans	*plans;
+	/* an empty histogram that stays in the cache: a profile's latency
+	 * flush goes to it when the profile's own is empty (nothing added
+	 * since its last row), for its row to read and empty again */
+	struct hist		*scratch;
+	uint64_t		 scratch_rows;	/* rows read from it */
 };
 
 /* A parked profile's wake-up: its steady stretch ends at `until`. */
@@ -121,6 +129,7 @@ struct traffic {
 	struct cohort_pod	*cp;		/* per pod id */
 	size_t			 capcp;
 	bool			 per_pod;	/* traffic_use_cohorts(false) */
+	bool			 flush_all;	/* traffic_use_flush_per_row(false) */
 	struct cpu_state	*cpu;		/* limits, busy nodes, releases (cpu.h) */
 	struct probe_load	*probes;	/* HTTP probes against the load */
 	struct park_state	 park;
@@ -160,9 +169,9 @@ void park_release_all(struct cluster *c);
 /* The tick loop at profile i: released if its stretch ended (listed by
  * park_tick_begin). */
 void park_release_due(struct cluster *c, size_t i);
-/* After traffic_sync's latency flush: each parked profile's latency parts
+/* After profile i's latency flush: its latency parts, when it is parked,
  * keyed again as its next tick would key them (serving_deferred_prime). */
-void park_after_flush(struct cluster *c);
+void park_after_flush(struct cluster *c, size_t i);
 /* A tick at `now` begins: parked profiles whose stretch ended (released
  * when the loop comes to them: park_release_due), whose pods got
  * capacities of their own (cpu.h) or that probes now watch (pl_any) go

@@ -529,20 +529,16 @@ traffic_use_begin(struct cluster *c, traffic_cohorts_fn *each, void *ctx)
 }
 
 void
-park_after_flush(struct cluster *c)
+park_after_flush(struct cluster *c, size_t i)
 {
 	struct traffic *tr = tr_of(c);
-	if (tr->park.nparked == 0)
+	struct serve_prof *sp = &tr->serve->p[i];
+	if (tr->park.nparked == 0 || !sp->park.on)
 		return;
-	for (size_t i = 0; i < tr->serve->n; i++) {
-		struct serve_prof *sp = &tr->serve->p[i];
-		if (!sp->park.on)
-			continue;
-		/* the order a tick keys them in: its cohorts in order */
-		for (size_t k = 0; k < sp->park.ncoh; k++) {
-			const struct serving_memo *m = &sp->memo[k];
-			serving_deferred_prime(&sp->lat, &m->res, m->in.dist, m->in.timeout,
-			    m->in.net_latency, (double)sp->coh.k[k].n, c->profiles[i].hist);
-		}
+	/* the order a tick keys them in: its cohorts in order */
+	for (size_t k = 0; k < sp->park.ncoh; k++) {
+		const struct serving_memo *m = &sp->memo[k];
+		serving_deferred_prime(&sp->lat, &m->res, m->in.dist, m->in.timeout,
+		    m->in.net_latency, (double)sp->coh.k[k].n, c->profiles[i].hist);
 	}
 }

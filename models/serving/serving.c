@@ -97,6 +97,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -634,29 +635,42 @@ serving_pending_x(struct serving_deferred *df, int k)
 	return k == 0 ? df->part[0].x : serving_held_next(df)->x;
 }
 
-/* Adds what part k of df holds to h (through acc when not NULL) and
- * empties it. */
+/* Adds what part k of df holds to h (through acc when not NULL, else
+ * through a recorded walk of plans when not NULL) and empties it. */
 static void
 serving_pending_flush(struct serving_deferred *df, int k, struct hist *h,
-    struct hist_acc *acc)
+    struct hist_acc *acc, struct hist_plans *plans)
 {
 	struct serving_pending *pp = &df->part[k];
-	if (pp->set && pp->w > 0)
-		hist_add_pwl_acc(h, acc, serving_pending_x(df, k), serving_lev,
-		    SERVING_NLEV, pp->w, pp->net, pp->timeout, NULL);
+	if (pp->set && pp->w > 0) {
+		if (acc == NULL && plans != NULL)
+			hist_add_pwl_planned(h, plans, serving_pending_x(df, k), serving_lev,
+			    SERVING_NLEV, pp->w, pp->net, pp->timeout, NULL);
+		else
+			hist_add_pwl_acc(h, acc, serving_pending_x(df, k), serving_lev,
+			    SERVING_NLEV, pp->w, pp->net, pp->timeout, NULL);
+	}
 	pp->set = false;
 	pp->w = 0;
 }
 
 /* Adds weight w of part k (rate: the wait rate of Y, res->st_rate, 0 for
  * S) to df, flushing what it held when the knots differ. */
+/* Whether part pp's key is (d, mean, rate, net, T), set or not. */
+static bool
+pending_key_is(const struct serving_pending *pp, const struct serving_dist *d, double mean,
+    double rate, double net, double T)
+{
+	return pp->d == d && pp->mean == mean && pp->scv == d->scv && pp->rate == rate &&
+	    pp->net == net && pp->timeout == T;
+}
+
 /* Whether part pp holds the knots of (d, mean, rate, net, T). */
 static bool
 pending_same(const struct serving_pending *pp, const struct serving_dist *d, double mean,
     double rate, double net, double T)
 {
-	return pp->set && pp->d == d && pp->mean == mean && pp->scv == d->scv &&
-	    pp->rate == rate && pp->net == net && pp->timeout == T;
+	return pp->set && pending_key_is(pp, d, mean, rate, net, T);
 }
 
 static void pending_key(struct serving_deferred *df, int k, const struct serving_dist *d,
@@ -690,6 +704,10 @@ serving_hold(struct serving_deferred *df, struct hist *h)
 		hd->net = pp->net;
 		hd->timeout = pp->timeout;
 		df->nheld++;
+		/* the knots stay in the slot held; the next slot's are
+		 * another's (serving_defer keys it at once with another key,
+		 * so this only keeps the flag true to what the slot holds) */
+		pp->known = false;
 	}
 	pp->set = false;
 	pp->w = 0;
@@ -710,7 +728,7 @@ serving_defer(struct serving_deferred *df, int k, struct hist *h,
 	} else {
 		if (pp->set && pp->w > 0)
 			serving_deferred_drain(df, h);	/* it writes to h */
-		serving_pending_flush(df, 0, h, NULL);
+		serving_pending_flush(df, 0, h, NULL, NULL);
 	}
 	pending_key(df, k, d, mean, rate, net, T, res);
 	pp->w = w;
@@ -723,7 +741,11 @@ pending_key(struct serving_deferred *df, int k, const struct serving_dist *d, do
 {
 	struct serving_pending *pp = &df->part[k];
 	double *x = serving_pending_x(df, k);
+	/* the knots of the same key again (a part flushed at the interval
+	 * and keyed by its next tick): they are a function of the key */
+	bool known = pp->known && pending_key_is(pp, d, mean, rate, net, T);
 	pp->set = true;
+	pp->known = true;
 	pp->d = d;
 	pp->mean = mean;
 	pp->scv = d->scv;
@@ -731,14 +753,23 @@ pending_key(struct serving_deferred *df, int k, const struct serving_dist *d, do
 	pp->net = net;
 	pp->timeout = T;
 	pp->w = 0;
+	if (known && !df->verify_knots)
+		return;
+	double fresh[SERVING_NLEV];
+	double *to = known ? fresh : x;
 	if (k == 0)
 		for (int i = 0; i < SERVING_NLEV; i++)
-			x[i] = serving_tab(d)->sq[i] * mean;
+			to[i] = serving_tab(d)->sq[i] * mean;
 	else {
 		int j;
 		double f, us;
 		serving_ycoord_of(res, mean, &j, &f, &us);
-		serving_yknots(d, j, f, us, x);
+		serving_yknots(d, j, f, us, to);
+	}
+	if (known && memcmp(fresh, x, sizeof fresh) != 0) {
+		fprintf(stderr, "kubesim: KS_INTERVAL_VERIFY: part %d's knots kept for its key "
+		    "(mean %.17g, rate %.17g) are not the key's\n", k, mean, rate);
+		abort();
 	}
 }
 
@@ -825,12 +856,19 @@ serving_deferred_prefetch(const struct serving_deferred *df, const struct hist *
 }
 
 void
-serving_deferred_flush(struct serving_deferred *df, struct hist *h)
+serving_deferred_flush_planned(struct serving_deferred *df, struct hist *h,
+    struct hist_plans *plans)
 {
 	serving_deferred_drain(df, h);
 	for (int k = 0; k < 2; k++)
-		serving_pending_flush(df, k, h, k == 1 ? &df->acc : NULL);
+		serving_pending_flush(df, k, h, k == 1 ? &df->acc : NULL, plans);
 	hist_acc_flush(h, &df->acc);
+}
+
+void
+serving_deferred_flush(struct serving_deferred *df, struct hist *h)
+{
+	serving_deferred_flush_planned(df, h, NULL);
 }
 
 int

@@ -8,6 +8,7 @@
 #define KS_SERVING_H
 
 #include "sim/util/hist.h"
+#include "sim/util/hist_plan.h"
 
 /* Probability levels of the quantile tables (see serving.c, "Latency
  * distribution"), and the grid of normalized wait rates beta = theta * s:
@@ -223,6 +224,8 @@ void serving_add_latency_net(const struct serving_result *res,
  */
 struct serving_pending {
 	bool	 set;
+	bool	 known;			/* the knots are the key's, set or not
+					   (a flushed part's, keyed again) */
 	double	 w;			/* requests x scale so far */
 	double	 rate, mean, scv, net, timeout;	/* the key */
 	const struct serving_dist *d;
@@ -249,6 +252,9 @@ struct serving_deferred {
 	 * holds the knots of part 1, so that holding it copies nothing. */
 	int			first, nheld;
 	struct serving_held	held[SERVING_HELD + 1];
+	/* each part's knots found known (serving_pending.known) computed
+	 * again and compared, aborting on a difference (KS_INTERVAL_VERIFY) */
+	bool			verify_knots;
 };
 void serving_add_latency_deferred(const struct serving_result *res,
     const struct serving_dist *dist, double timeout, double net_latency,
@@ -270,6 +276,12 @@ void serving_deferred_prime(struct serving_deferred *df, const struct serving_re
 void serving_deferred_prefetch(const struct serving_deferred *df, const struct hist *h);
 /* Adds what df holds to h and empties df. */
 void serving_deferred_flush(struct serving_deferred *df, struct hist *h);
+/* The same, to the bit, the no-wait part's walk over the buckets replayed
+ * from plans (hist_add_pwl_planned), which the caller owns: that part's
+ * knots are the same flush after flush, and Service after Service when
+ * their distributions are. */
+void serving_deferred_flush_planned(struct serving_deferred *df, struct hist *h,
+    struct hist_plans *plans);
 /* Makes the additions df held back (to h, the histogram they were held for
  * or a copy of it as it is): before anything else writes to h. */
 void serving_deferred_drain(struct serving_deferred *df, struct hist *h);

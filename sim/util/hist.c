@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "sim/util/hist.h"
+#include "sim/util/hist_int.h"
 
 /* log(HIST_MIN), log(HIST_RATIO) and its inverse. */
 static const double hist_ln_min = -13.815510557964274;
@@ -43,16 +44,6 @@ hist_clear(struct hist *h)
 	h->hi = -1;
 }
 
-/* Buckets [i0, i1] (in range, i0 <= i1) are about to be written. */
-static inline void
-hist_used(struct hist *h, int i0, int i1)
-{
-	if (i0 < h->lo)
-		h->lo = i0;
-	if (i1 > h->hi)
-		h->hi = i1;
-}
-
 double
 hist_lower(int i)
 {
@@ -74,30 +65,6 @@ hist_index(double v)
 	if (x >= (double)HIST_NBUCKETS)
 		return HIST_NBUCKETS;
 	return (int)x;
-}
-
-static void
-hist_note(struct hist *h, double lo, double hi, double weight, double mean)
-{
-	h->count += weight;
-	h->sum += weight * mean;
-	if (lo < h->min)
-		h->min = lo;
-	if (hi > h->max)
-		h->max = hi;
-}
-
-static void
-hist_put(struct hist *h, int i, double weight)
-{
-	if (i < 0)
-		h->under += weight;
-	else if (i >= HIST_NBUCKETS)
-		h->over += weight;
-	else {
-		hist_used(h, i, i);
-		h->bucket[i] += weight;
-	}
 }
 
 void
@@ -198,24 +165,6 @@ hist_pwl_cdf(const double *x, const double *p, int n, double v)
  * a value below it needs no check against the end of the array.
  */
 #define HIST_CHAIN_SAFE	3000.0
-
-/* A cursor over the buckets: index i and its upper bound. */
-struct hist_cursor {
-	int	i;
-	double	up;
-};
-
-static void
-hist_cursor_at(struct hist_cursor *c, double x)
-{
-	c->i = hist_index(x);
-	if (c->i < 0)
-		c->up = HIST_MIN;
-	else if (c->i >= HIST_NBUCKETS)
-		c->up = INFINITY;
-	else
-		c->up = hist_upper(c->i);
-}
 
 /* Spreads density `dens` over [x, b], x at or above the cursor's bucket. */
 static void
@@ -634,6 +583,27 @@ hist_merge_clear(struct hist *dst, struct hist *src)
 	src->max = -INFINITY;
 	src->lo = HIST_NBUCKETS;
 	src->hi = -1;
+}
+
+/* bit for bit: a -0 total is not an empty histogram's */
+static bool
+same_bits(double a, double b)
+{
+	return memcmp(&a, &b, sizeof a) == 0;
+}
+
+bool
+hist_is_empty(const struct hist *h)
+{
+	return h->lo > h->hi && same_bits(h->count, 0) && same_bits(h->sum, 0) &&
+	    same_bits(h->under, 0) && same_bits(h->over, 0) && same_bits(h->min, INFINITY) &&
+	    same_bits(h->max, -INFINITY) && h->lo == HIST_NBUCKETS && h->hi == -1;
+}
+
+bool
+hist_same(const struct hist *a, const struct hist *b)
+{
+	return memcmp(a, b, sizeof *a) == 0;
 }
 
 double

@@ -7,6 +7,7 @@
 #ifndef KS_HIST_H
 #define KS_HIST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -109,6 +110,12 @@ void hist_merge(struct hist *dst, const struct hist *src);
 /* hist_merge(dst, src) then hist_clear(src), in one pass over src's
  * buckets in use. */
 void hist_merge_clear(struct hist *dst, struct hist *src);
+
+/* Whether h is as hist_reset and hist_clear leave it: no weight, no
+ * bucket in use (then every bucket is +0). */
+bool hist_is_empty(const struct hist *h);
+/* Whether a and b hold the same bits: totals, range in use, buckets. */
+bool hist_same(const struct hist *a, const struct hist *b);
 
 double hist_count(const struct hist *h);
 /* Exact weighted mean; 0 when empty. */

@@ -18,7 +18,10 @@
 # KS_CPU_VERIFY decides every node both ways (and checks each bound), KS_METRICS_VERIFY reads every
 # pod both ways (and each pod a cohort sampled on its own too) and
 # KS_HPA_MEMO_VERIFY walks every HPA's pods whenever a
-# shortcut was taken; a disagreement aborts the run. Each case also checks that the shortcuts
+# shortcut was taken (and compares each Deployment's compact copy of its
+# revision and replicas, and each kept pod request, with the source), and
+# KS_INTERVAL_VERIFY redoes each interval's latency flush, kept knots and
+# kept cpu request the plain way; a disagreement aborts the run. Each case also checks that the shortcuts
 # were taken (the counts printed at the end of the run).
 . "$(dirname "$0")/lib.sh"
 
@@ -26,7 +29,7 @@
 verify() {
 	name=$1 scn=$2
 	shift 2
-	KS_CPU_VERIFY=1 KS_METRICS_VERIFY=1 KS_HPA_MEMO_VERIFY=1 "$KUBESIM" run "$scn" -q --out "$TMP/$name.db" \
+	KS_CPU_VERIFY=1 KS_METRICS_VERIFY=1 KS_HPA_MEMO_VERIFY=1 KS_INTERVAL_VERIFY=1 "$KUBESIM" run "$scn" -q --out "$TMP/$name.db" \
 	    "$@" 2> "$TMP/$name.err"
 	check_eq "$name: the run agrees with itself" $? 0
 	cpu=$(sed -n 's/^kubesim: KS_CPU_VERIFY: \([0-9]*\) node checks agreed (\([0-9]*\) busy).*; \([0-9]*\) pods counted from cohorts.*/\1 \2 \3/p' \

@@ -171,14 +171,7 @@ static void
 hist_cursor_spread(struct hist *h, struct hist_cursor *c, double x, double b,
     double dens)
 {
-	if (x >= c->up * HIST_RATIO * HIST_RATIO)
-		hist_cursor_at(c, x);		/* a gap: look the bucket up */
-	while (x >= c->up && c->i < HIST_NBUCKETS) {
-		if (++c->i >= HIST_NBUCKETS)
-			c->up = INFINITY;
-		else
-			c->up = c->i == 0 ? hist_upper(0) : c->up * HIST_RATIO;
-	}
+	hist_cursor_seek(c, x);
 	if (c->i >= 0 && c->i < HIST_NBUCKETS) {
 		double *bk = h->bucket;
 		int i = c->i;

@@ -66,4 +66,21 @@ hist_cursor_at(struct hist_cursor *c, double x)
 		c->up = hist_upper(c->i);
 }
 
+/* The cursor moved up to the bucket of x (x at or above its bucket's
+ * lower bound): looked up across a gap of two buckets or more, else
+ * stepped, each bound the last times HIST_RATIO (the walks' writes rest
+ * on these same bounds). */
+static inline void
+hist_cursor_seek(struct hist_cursor *c, double x)
+{
+	if (x >= c->up * HIST_RATIO * HIST_RATIO)
+		hist_cursor_at(c, x);
+	while (x >= c->up && c->i < HIST_NBUCKETS) {
+		if (++c->i >= HIST_NBUCKETS)
+			c->up = INFINITY;
+		else
+			c->up = c->i == 0 ? hist_upper(0) : c->up * HIST_RATIO;
+	}
+}
+
 #endif

@@ -135,14 +135,7 @@ static bool
 plan_spread(struct hist_plan *pl, struct plan_seg *sg, struct hist_cursor *c, double x,
     double b)
 {
-	if (x >= c->up * HIST_RATIO * HIST_RATIO)
-		hist_cursor_at(c, x);
-	while (x >= c->up && c->i < HIST_NBUCKETS) {
-		if (++c->i >= HIST_NBUCKETS)
-			c->up = INFINITY;
-		else
-			c->up = c->i == 0 ? hist_upper(0) : c->up * HIST_RATIO;
-	}
+	hist_cursor_seek(c, x);
 	if (c->i >= 0 && c->i < HIST_NBUCKETS) {
 		int i = c->i;
 		double up = c->up;

@@ -897,7 +897,7 @@ on_tick(struct sim *sim, void *ctx, uint64_t arg)
 				tick_prefetch_far(c, tr, far);
 			tick_prefetch_near(c, tr, near);
 		}
-		park_release_due(c, i);
+		park_release(c, i);	/* its stretch ended (park_tick_begin) */
 		if (tr->serve->p[i].rq != NULL) {
 			sync_profile(c, i);
 			request_caps(c, i, sim_ns_to_s(c->t.tick));

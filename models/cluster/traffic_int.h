@@ -112,7 +112,6 @@ struct park_wake {
 struct park_state {
 	bool		 off;		/* traffic_use_parking(false) */
 	struct ks_bits	 active;	/* profile i: served each tick */
-	struct ks_bits	 due;		/* parked, released where the loop is */
 	struct park_wake *heap;		/* min-heap by until */
 	size_t		 nheap, capheap;
 	size_t		 nparked;
@@ -163,17 +162,15 @@ void park_catch_up(const struct cluster *c, size_t i, sim_ns target);
 /* Only its cohorts' integrals (what a pod's cpu time and served count
  * read) brought up to target; the other sums catch up later. */
 void park_catch_up_members(const struct cluster *c, size_t i, sim_ns target);
-/* Caught up and served by the tick loop again. */
+/* Caught up and served by the tick loop again (nothing when not
+ * parked). */
 void park_release(struct cluster *c, size_t i);
 void park_release_all(struct cluster *c);
-/* The tick loop at profile i: released if its stretch ended (listed by
- * park_tick_begin). */
-void park_release_due(struct cluster *c, size_t i);
 /* After profile i's latency flush: its latency parts, when it is parked,
  * keyed again as its next tick would key them (serving_deferred_prime). */
 void park_after_flush(struct cluster *c, size_t i);
 /* A tick at `now` begins: parked profiles whose stretch ended (released
- * when the loop comes to them: park_release_due), whose pods got
+ * when the loop comes to them: park_release), whose pods got
  * capacities of their own (cpu.h) or that probes now watch (pl_any) go
  * back to the loop. Call after cpu_tick. */
 void park_tick_begin(struct cluster *c, sim_ns now);

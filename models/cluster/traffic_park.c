@@ -30,7 +30,6 @@ park_start(struct cluster *c)
 	struct park_state *ps = &tr_of(c)->park;
 	size_t n = tr_of(c)->serve->n;
 	ks_bits_grow(&ps->active, n);
-	ks_bits_grow(&ps->due, n);
 	for (size_t i = 0; i < n; i++)
 		ks_bits_put(&ps->active, i, true);
 	ps->tick_pos = SIZE_MAX;
@@ -40,7 +39,6 @@ void
 park_fini(struct traffic *tr)
 {
 	ks_bits_free(&tr->park.active);
-	ks_bits_free(&tr->park.due);
 	free(tr->park.heap);
 	free(tr->kbase);
 	free(tr->kuse);
@@ -409,33 +407,23 @@ park_tick_begin(struct cluster *c, sim_ns now)
 	for (size_t k = 0; k < nown; k++)
 		if (own[k] < tr->serve->n)
 			park_release(c, own[k]);
-	/* stretches that end before this tick: released where the tick loop
-	 * comes to them (park_release_due), so that each one's records are
-	 * read once for its release and its step. Until then a parked
-	 * profile, caught up when read as ever: its release would catch it
-	 * up to the tick before this one, as a reader does, and changes
-	 * nothing but its own state. */
+	/* stretches that end before this tick: back in the loop, and
+	 * released where it comes to them (the only profiles both active and
+	 * parked: park_try, the one place that parks, takes a profile out of
+	 * the loop), so that each one's records are read once for its
+	 * release and its step. Until then a parked profile, caught up when
+	 * read as ever: its release would catch it up to the tick before
+	 * this one, as a reader does, and changes nothing but its own
+	 * state. */
 	while (ps->nheap > 0 && ps->heap[0].until < now) {
 		struct park_wake w = ps->heap[0];
 		heap_pop(ps);
 		struct serve_park *pk = &tr->serve->p[w.i].park;
 		if (pk->pushed && pk->pushed_until == w.until)
 			pk->pushed = false;
-		if (pk->on && pk->until == w.until) {
+		if (pk->on && pk->until == w.until)
 			ks_bits_put(&ps->active, w.i, true);
-			ks_bits_put(&ps->due, w.i, true);
-		}
 	}
-}
-
-void
-park_release_due(struct cluster *c, size_t i)
-{
-	struct park_state *ps = &tr_of(c)->park;
-	if (!ks_bits_has(&ps->due, i))
-		return;
-	ks_bits_put(&ps->due, i, false);
-	park_release(c, i);
 }
 
 #define USE_AHEAD	4	/* profiles whose cohorts are prefetched ahead */

@@ -13,6 +13,7 @@
 
 #include "sim/util/hist.h"
 #include "sim/util/hist_int.h"
+#include "sim/util/util.h"
 
 /* log(HIST_MIN), log(HIST_RATIO) and its inverse. */
 static const double hist_ln_min = -13.815510557964274;
@@ -455,13 +456,88 @@ hist_add_pwl_acc(struct hist *h, struct hist_acc *acc, const double *x,
 }
 
 /*
+ * The walk's bounds above bucket s (0 <= s < HIST_NBUCKETS - 1), each the
+ * last times HIST_RATIO from slot_up(s), as hist_acc_flush_walk multiplies
+ * them: up[j] is the bound after j products (the lower bound of bucket
+ * s + 1 + j as the walk has it), width[j] = up[j + 1] - up[j]. The chain's
+ * products follow one another (a multiply's latency per bucket); kept per
+ * starting bucket, a flush reads them instead (a Service's lowest knot
+ * stays in a few buckets). Filled on first use, the same values every
+ * time; at most HIST_NBUCKETS rows of 2 x 8.9 KB, never freed.
+ */
+struct hist_chain {
+	double	*up;		/* up[0 .. HIST_NBUCKETS - 1 - s] */
+	double	*width;		/* width[0 .. HIST_NBUCKETS - 2 - s] */
+};
+static struct hist_chain hist_chains[HIST_NBUCKETS];
+
+static const struct hist_chain *
+hist_chain_of(int s)
+{
+	struct hist_chain *ch = &hist_chains[s];
+	if (ch->up == NULL) {
+		int len = HIST_NBUCKETS - s;	/* bounds up[0 .. len - 1] */
+		double *up = xmalloc((size_t)(2 * len) * sizeof *up);
+		up[0] = slot_up(s);
+		for (int j = 1; j < len; j++)
+			up[j] = up[j - 1] * HIST_RATIO;
+		ch->width = up + len;
+		for (int j = 0; j + 1 < len; j++)
+			ch->width[j] = up[j + 1] - up[j];
+		ch->up = up;
+	}
+	return ch;
+}
+
+/*
  * Bucket i gets its width times the density changes of the knots below it
  * (the knots' buckets ascend with them: the last call's knots), which add
  * up to the summed density after the highest of them; the last knot's
- * bucket ends the density.
+ * bucket ends the density. The widths are the walk's (hist_chain_of),
+ * each bucket the same one product and addition as in
+ * hist_acc_flush_walk.
  */
 void
 hist_acc_flush(struct hist *h, struct hist_acc *acc)
+{
+	int n = acc->n;
+	if (n < 2)
+		return;
+	const int *ks = acc->knot;
+	int last = ks[n - 1];
+	if (ks[0] >= 0 && last < HIST_NBUCKETS && ks[0] < last) {
+		const struct hist_chain *ch = hist_chain_of(ks[0]);
+		int base = ks[0] + 1;		/* the bucket of up[0], width[0] */
+		double *bk = h->bucket;
+		hist_used(h, base, last);
+		/* Knot k's density over the buckets up to knot k + 1's, the
+		 * last bucket apart: it ends at the last knot. */
+		int i = base;
+		for (int k = 0; k + 1 < n && i < last; k++) {
+			int end = ks[k + 1] < last ? ks[k + 1] : last - 1;
+			if (end >= i) {
+				hist_madd(&bk[i], &ch->width[i - base], acc->dens[k], end - i + 1);
+				i = end + 1;
+			}
+		}
+		int k = n - 2;
+		while (k > 0 && ks[k] >= last)
+			k--;
+		bk[last] += acc->dens[k] * (slot_up(ks[n - 1]) - ch->up[i - base]);
+	}
+	for (int k = 0; k < n; k++)
+		acc->d[k] = acc->dens[k] = 0;
+}
+
+/*
+ * Bucket i gets its width times the density changes of the knots below it
+ * (the knots' buckets ascend with them: the last call's knots), which add
+ * up to the summed density after the highest of them; the last knot's
+ * bucket ends the density. Each bound is the last times HIST_RATIO, one
+ * product after the other.
+ */
+void
+hist_acc_flush_walk(struct hist *h, struct hist_acc *acc)
 {
 	int n = acc->n;
 	if (n < 2)

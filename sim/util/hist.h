@@ -100,6 +100,9 @@ double hist_add_pwl_acc(struct hist *h, struct hist_acc *acc, const double *x,
     double *sum);
 /* Spreads what acc holds into h and empties it. */
 void hist_acc_flush(struct hist *h, struct hist_acc *acc);
+/* The same, to the bit, each bucket's bounds multiplied as it walks (no
+ * table of them): the plain flush KS_INTERVAL_VERIFY compares with. */
+void hist_acc_flush_walk(struct hist *h, struct hist_acc *acc);
 
 /* Asks the cache for h's totals and its buckets [lo, hi] (clamped to the
  * array), which are about to be read or written: a hint, nothing changes. */

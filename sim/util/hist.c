@@ -617,17 +617,24 @@ hist_merge(struct hist *dst, const struct hist *src)
 }
 
 /* d[i] += s[i], s[i] = 0 for i in [i0, i1) (d and s distinct): each
- * bucket its own addition, two at a time. */
+ * bucket its own addition, four at a time. */
 static void
 hist_move_buckets(double *restrict d, double *restrict s, int i0, int i1)
 {
+	hist_v2 zero = { 0, 0 };
 	int i = i0;
-	for (; i + 2 <= i1; i += 2) {
-		double a = s[i], b = s[i + 1];
-		d[i] += a;
-		d[i + 1] += b;
-		s[i] = 0;
-		s[i + 1] = 0;
+	for (; i + 4 <= i1; i += 4) {
+		hist_v2 a0, a1, b0, b1;
+		memcpy(&a0, &s[i], sizeof a0);
+		memcpy(&a1, &s[i + 2], sizeof a1);
+		memcpy(&b0, &d[i], sizeof b0);
+		memcpy(&b1, &d[i + 2], sizeof b1);
+		b0 += a0;
+		b1 += a1;
+		memcpy(&d[i], &b0, sizeof b0);
+		memcpy(&d[i + 2], &b1, sizeof b1);
+		memcpy(&s[i], &zero, sizeof zero);
+		memcpy(&s[i + 2], &zero, sizeof zero);
 	}
 	for (; i < i1; i++) {
 		d[i] += s[i];
@@ -781,11 +788,112 @@ hist_quantiles(const struct hist *h, const double *q, int n, double *out)
 }
 
 /*
- * hist_quantiles(src, ...) and hist_merge_clear(dst, src) in one walk over
- * src's buckets in use: the quantiles' cumulative weight takes the same
- * values in the same order as in hist_quantiles (each bucket read before
- * it is moved), and each bucket of dst gets the same one addition. Levels
- * other than ascending ones in (0, 1) take the two calls.
+ * hist_quantiles's walk finds, for each level, the first bucket where its
+ * running sum of the positive buckets (from the underflow up, one addition
+ * after the other) reaches the level's target: a chain of additions, one
+ * per bucket, each waiting for the last. Sums of the same non-negative
+ * terms in another order differ from that running sum by less than
+ * HIST_SUM_SLACK of themselves (twice gamma(1113) = 2.5e-13, with room),
+ * so a sum taken a block of HIST_QBLOCK buckets at a time decides every
+ * comparison that is not that close: a bucket is the walk's when the sum
+ * before it is surely below the target and the one with it surely not.
+ */
+#define HIST_SUM_SLACK	1e-12
+#define HIST_QBLOCK	8
+#define HIST_NBLOCK	(HIST_NBUCKETS / HIST_QBLOCK + 1)
+
+/* v if v > 0, else +0 (the terms hist_quantiles adds), two at a time. */
+static inline hist_v2
+hist_positive(hist_v2 v)
+{
+	hist_v2 zero = { 0, 0 };
+	hist_v2l bits, keep = v > zero;
+	memcpy(&bits, &v, sizeof bits);
+	bits &= keep;
+	memcpy(&v, &bits, sizeof v);
+	return v;
+}
+
+/* block[b] = the positive weight of s's buckets lo + HIST_QBLOCK b
+ * onwards (the last block's up to hi), two at a time; returns the number
+ * of blocks. */
+static int
+hist_block_sums(const double *s, int lo, int hi, double *block)
+{
+	int nblock = 0, i = lo;
+	for (; i + HIST_QBLOCK <= hi + 1; i += HIST_QBLOCK) {
+		hist_v2 v0, v1, v2, v3;
+		memcpy(&v0, &s[i], sizeof v0);
+		memcpy(&v1, &s[i + 2], sizeof v1);
+		memcpy(&v2, &s[i + 4], sizeof v2);
+		memcpy(&v3, &s[i + 6], sizeof v3);
+		hist_v2 t = (hist_positive(v0) + hist_positive(v1)) +
+		    (hist_positive(v2) + hist_positive(v3));
+		block[nblock++] = t[0] + t[1];
+	}
+	if (i <= hi) {
+		double t = 0;
+		for (; i <= hi; i++)
+			t += s[i] > 0 ? s[i] : 0;
+		block[nblock++] = t;
+	}
+	return nblock;
+}
+
+/*
+ * The bucket at[k] where hist_quantiles's walk over h reaches target[k],
+ * for the ascending targets k0 .. n - 1 (hi + 1: not reached; the
+ * underflow is below target[k0]), from the blocks' weights
+ * (hist_block_sums). False when a sum comes too close to a target to tell.
+ */
+static bool
+hist_crossings(const struct hist *h, const double *block, int nblock,
+    const double *target, int k0, int n, int *at)
+{
+	const double *bk = h->bucket;
+	int lo = h->lo, hi = h->hi;
+	double below = h->under;	/* the sum before bucket i: surely below
+					   the current target */
+	int b = 0, i = lo;		/* bucket i, in block b */
+	for (int k = k0; k < n; k++) {
+		double tk = target[k];
+		for (;;) {
+			if (i == lo + HIST_QBLOCK * b) {
+				/* whole blocks surely below */
+				double end;
+				while (b < nblock && (end = below + block[b]) *
+				    (1 + HIST_SUM_SLACK) < tk) {
+					below = end;
+					b++;
+				}
+				i = lo + HIST_QBLOCK * b;
+			}
+			if (i > hi) {
+				at[k] = hi + 1;
+				break;
+			}
+			double with = below + (bk[i] > 0 ? bk[i] : 0);
+			if (with * (1 + HIST_SUM_SLACK) < tk) {
+				below = with;
+				if (++i == lo + HIST_QBLOCK * (b + 1))
+					b++;
+				continue;
+			}
+			if (!(with * (1 - HIST_SUM_SLACK) >= tk) || !(with < INFINITY))
+				return false;
+			at[k] = i;	/* the next level starts from it again */
+			break;
+		}
+	}
+	return true;
+}
+
+/*
+ * hist_quantiles(src, ...) and hist_merge_clear(dst, src), to the bit:
+ * hist_crossings finds the quantiles' buckets from src's sums by blocks
+ * when it can tell, else hist_quantiles walks src; then its buckets are
+ * moved, two at a time (each bucket of dst gets the same one addition).
+ * Levels other than ascending ones in (0, 1) take the two calls.
  */
 void
 hist_quantiles_merge_clear(struct hist *dst, struct hist *src, const double *q, int n,
@@ -799,38 +907,25 @@ hist_quantiles_merge_clear(struct hist *dst, struct hist *src, const double *q, 
 		hist_merge_clear(dst, src);
 		return;
 	}
-	double target[8];
+	double target[8] = { 0 }, block[HIST_NBLOCK];
 	for (int k = 0; k < n; k++)
 		target[k] = q[k] * src->count;
-	int k = 0;
+	int lo = src->lo, hi = src->hi, k = 0, at[8];
 	/* hist_quantiles: a level the underflow reaches answers min */
 	while (k < n && src->under >= target[k])
 		out[k++] = src->min;
-	double cum = src->under, *d = dst->bucket, *s = src->bucket;
-	int i = src->lo, hi = src->hi;
-	while (k < n) {
-		/* up to the bucket that reaches level k */
-		double tk = target[k];
-		for (; i <= hi; i++) {
-			double v = s[i];
-			d[i] += v;
-			s[i] = 0;
-			if (v > 0 && (cum += v) >= tk)
-				break;
-		}
-		if (i > hi)
-			break;
-		double mid = hist_clamp(src, exp(hist_ln_min + ((double)i + 0.5) *
-		    hist_ln_ratio));
-		while (k < n && cum >= target[k])
-			out[k++] = mid;
-		i++;
+	int nblock = hist_block_sums(src->bucket, lo, hi, block);
+	if (hist_crossings(src, block, nblock, target, k, n, at)) {
+		/* hist_quantiles's answers: the bucket's midpoint, or the
+		 * largest value (overflow, or rounding left a sliver) */
+		for (; k < n; k++)
+			out[k] = at[k] > hi ? src->max : hist_clamp(src, exp(hist_ln_min +
+			    ((double)at[k] + 0.5) * hist_ln_ratio));
+	} else {
+		hist_quantiles(src, q, n, out);
 	}
-	/* overflow, or rounding left a sliver: the largest value */
-	for (; k < n; k++)
-		out[k] = src->max;
-	hist_used(dst, src->lo, hi);
-	hist_move_buckets(d, s, i, hi + 1);
+	hist_used(dst, lo, hi);
+	hist_move_buckets(dst->bucket, src->bucket, lo, hi + 1);
 	merge_totals(dst, src);
 	src->count = src->sum = src->under = src->over = 0;
 	src->min = INFINITY;

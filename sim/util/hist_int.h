@@ -88,6 +88,8 @@ hist_cursor_seek(struct hist_cursor *c, double x)
  * product and sum are the scalar operations' (IEEE, no contraction under
  * -std=c11), two buckets an instruction. */
 typedef double hist_v2 __attribute__((vector_size(2 * sizeof(double))));
+/* What comparing two hist_v2 gives: all bits set in a lane where true. */
+typedef long long hist_v2l __attribute__((vector_size(2 * sizeof(long long))));
 
 /* bk[j] += dens * w[j] for j < n, each bucket its one addition. */
 static inline void

@@ -3,7 +3,8 @@
  * log(), quantiles by a linear walk over the buckets in use (quantiles are
  * read once per reporting interval, adds happen every tick), merge by
  * addition. Every write widens the range of buckets in use [lo, hi], so that
- * reads, merges and clears skip the buckets that are 0 for certain.
+ * reads, merges and clears skip the buckets that are 0 for certain. The
+ * accumulator (hist_acc) of many piecewise-linear additions is here too.
  */
 #include "config.h"
 

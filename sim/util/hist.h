@@ -136,7 +136,8 @@ double hist_quantile(const struct hist *h, double q);
  * one walk over the buckets in use. */
 void hist_quantiles(const struct hist *h, const double *q, int n, double *out);
 /* hist_quantiles(src, q, n, out) then hist_merge_clear(dst, src), to the
- * bit, in one walk over src's buckets in use (dst and src distinct). */
+ * bit (dst and src distinct): the quantiles found from sums of src's
+ * buckets by blocks when those tell, then the buckets moved in one pass. */
 void hist_quantiles_merge_clear(struct hist *dst, struct hist *src, const double *q, int n,
     double *out);
 /* The fraction of the weight at values <= x (bucket resolution: a bucket

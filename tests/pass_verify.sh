@@ -20,8 +20,9 @@
 # KS_HPA_MEMO_VERIFY walks every HPA's pods whenever a
 # shortcut was taken (and compares each Deployment's compact copy of its
 # revision and replicas, and each kept pod request, with the source), and
-# KS_INTERVAL_VERIFY redoes each interval's latency flush, kept knots and
-# kept cpu request the plain way; a disagreement aborts the run. Each case also checks that the shortcuts
+# KS_INTERVAL_VERIFY redoes each interval's latency flush (the accumulator's
+# spread walking its bounds), kept knots and kept cpu request the plain way
+# and walks each row's latency quantiles; a disagreement aborts the run. Each case also checks that the shortcuts
 # were taken (the counts printed at the end of the run).
 . "$(dirname "$0")/lib.sh"
 

@@ -1293,7 +1293,8 @@ test_deferred_known(void)
  * hist_quantiles_merge_clear against hist_quantiles then hist_merge_clear:
  * histograms with weight below and above the buckets, negative slivers
  * from the accumulator's rounding, empty ones, and level sets it walks
- * itself (ascending in (0, 1), repeated levels) or hands to the two calls.
+ * itself (ascending in (0, 1), repeated levels) or hands to the two calls;
+ * levels that a running sum meets exactly or all but.
  */
 static void
 test_hist_quantiles_merge_clear(void)
@@ -1330,6 +1331,27 @@ test_hist_quantiles_merge_clear(void)
 		if ((memcmp(o1, o2, sizeof o1) != 0 || memcmp(src, s2, sizeof *src) != 0 ||
 		    memcmp(dst, d2, sizeof *dst) != 0) && bad++ < 5)
 			FAILF("round %d: not hist_quantiles then hist_merge_clear (%.17g %.17g)",
+			    round, o1[0], o2[0]);
+	}
+	/* levels the running sum meets exactly (whole weights: the sums are
+	 * exact), and levels a hair above and below such a sum: the sums by
+	 * blocks cannot tell these, the walk does */
+	for (int round = 0; round < 200; round++) {
+		hist_clear(src);
+		int nb = 1 + (int)(urand(&st) * 300);
+		for (int a = 0; a < nb; a++)
+			hist_add(src, 1e-5 * pow(HIST_RATIO, a * (1 + round % 3)), 1 + round % 2);
+		double nudge = round % 4 == 1 ? 1 + 1e-15 : round % 4 == 2 ? 1 - 1e-15 : 1;
+		double q[3] = { 0.5 * nudge, 0.95 * nudge, 0.99 };
+		double o1[3], o2[3];
+		*s2 = *src;
+		*d2 = *dst;
+		hist_quantiles(s2, q, 3, o2);
+		hist_merge_clear(d2, s2);
+		hist_quantiles_merge_clear(dst, src, q, 3, o1);
+		if ((memcmp(o1, o2, sizeof o1) != 0 || memcmp(src, s2, sizeof *src) != 0 ||
+		    memcmp(dst, d2, sizeof *dst) != 0) && bad++ < 5)
+			FAILF("tie round %d: not hist_quantiles then hist_merge_clear (%.17g %.17g)",
 			    round, o1[0], o2[0]);
 	}
 	CHECK_INT(bad, 0);

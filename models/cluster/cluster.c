@@ -316,6 +316,24 @@ on_interval(struct sim *sim, void *ctx, uint64_t arg)
 	sim_after(sim, c->t.interval, PRIO_INTERVAL, on_interval, c, 0);
 }
 
+/* hist_quantiles_merge_clear of the interval's latency h into the run's;
+ * KS_INTERVAL_VERIFY: the quantiles are hist_quantiles's walk's, to the
+ * bit. */
+static void
+quantiles_merge_clear(struct cluster *c, struct cl_profile *pr, struct hist *h, double *qv)
+{
+	double walked[3];
+	if (c->interval_verify)
+		hist_quantiles(h, cl_quantiles, 3, walked);
+	hist_quantiles_merge_clear(pr->run_hist, h, cl_quantiles, 3, qv);
+	if (c->interval_verify && memcmp(walked, qv, sizeof walked) != 0) {
+		fprintf(stderr, "kubesim: KS_INTERVAL_VERIFY: service %s's latency quantiles "
+		    "(%.17g %.17g %.17g) are not the walk's (%.17g %.17g %.17g)\n",
+		    pr->p.service, qv[0], qv[1], qv[2], walked[0], walked[1], walked[2]);
+		abort();
+	}
+}
+
 static void
 emit_interval(struct cluster *c)
 {
@@ -360,7 +378,7 @@ emit_interval(struct cluster *c)
 		double qv[3];
 		/* read, then kept for the run's percentiles or dropped */
 		if (any && keep)
-			hist_quantiles_merge_clear(pr->run_hist, h, cl_quantiles, 3, qv);
+			quantiles_merge_clear(c, pr, h, qv);
 		else if (any)
 			hist_quantiles(h, cl_quantiles, 3, qv);
 		if (!keep)

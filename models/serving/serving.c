@@ -865,10 +865,15 @@ serving_deferred_flush_planned(struct serving_deferred *df, struct hist *h,
 	hist_acc_flush(h, &df->acc);
 }
 
+/* The plain flush: no recorded walk, the accumulator's bounds multiplied
+ * as it spreads them (hist_acc_flush_walk). */
 void
 serving_deferred_flush(struct serving_deferred *df, struct hist *h)
 {
-	serving_deferred_flush_planned(df, h, NULL);
+	serving_deferred_drain(df, h);
+	for (int k = 0; k < 2; k++)
+		serving_pending_flush(df, k, h, k == 1 ? &df->acc : NULL, NULL);
+	hist_acc_flush_walk(h, &df->acc);
 }
 
 int

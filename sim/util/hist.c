@@ -3,7 +3,8 @@
  * log(), quantiles by a linear walk over the buckets in use (quantiles are
  * read once per reporting interval, adds happen every tick), merge by
  * addition. Every write widens the range of buckets in use [lo, hi], so that
- * reads, merges and clears skip the buckets that are 0 for certain.
+ * reads, merges and clears skip the buckets that are 0 for certain. The
+ * accumulator (hist_acc) of many piecewise-linear additions is here too.
  */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 
 #include "sim/util/hist.h"
 #include "sim/util/hist_int.h"
+#include "sim/util/util.h"
 
 /* log(HIST_MIN), log(HIST_RATIO) and its inverse. */
 static const double hist_ln_min = -13.815510557964274;
@@ -455,13 +457,88 @@ hist_add_pwl_acc(struct hist *h, struct hist_acc *acc, const double *x,
 }
 
 /*
+ * The walk's bounds above bucket s (0 <= s < HIST_NBUCKETS - 1), each the
+ * last times HIST_RATIO from slot_up(s), as hist_acc_flush_walk multiplies
+ * them: up[j] is the bound after j products (the lower bound of bucket
+ * s + 1 + j as the walk has it), width[j] = up[j + 1] - up[j]. The chain's
+ * products follow one another (a multiply's latency per bucket); kept per
+ * starting bucket, a flush reads them instead (a Service's lowest knot
+ * stays in a few buckets). Filled on first use, the same values every
+ * time; at most HIST_NBUCKETS rows of 2 x 8.9 KB, never freed.
+ */
+struct hist_chain {
+	double	*up;		/* up[0 .. HIST_NBUCKETS - 1 - s] */
+	double	*width;		/* width[0 .. HIST_NBUCKETS - 2 - s] */
+};
+static struct hist_chain hist_chains[HIST_NBUCKETS];
+
+static const struct hist_chain *
+hist_chain_of(int s)
+{
+	struct hist_chain *ch = &hist_chains[s];
+	if (ch->up == NULL) {
+		int len = HIST_NBUCKETS - s;	/* bounds up[0 .. len - 1] */
+		double *up = xmalloc((size_t)(2 * len) * sizeof *up);
+		up[0] = slot_up(s);
+		for (int j = 1; j < len; j++)
+			up[j] = up[j - 1] * HIST_RATIO;
+		ch->width = up + len;
+		for (int j = 0; j + 1 < len; j++)
+			ch->width[j] = up[j + 1] - up[j];
+		ch->up = up;
+	}
+	return ch;
+}
+
+/*
  * Bucket i gets its width times the density changes of the knots below it
  * (the knots' buckets ascend with them: the last call's knots), which add
  * up to the summed density after the highest of them; the last knot's
- * bucket ends the density.
+ * bucket ends the density. The widths are the walk's (hist_chain_of),
+ * each bucket the same one product and addition as in
+ * hist_acc_flush_walk.
  */
 void
 hist_acc_flush(struct hist *h, struct hist_acc *acc)
+{
+	int n = acc->n;
+	if (n < 2)
+		return;
+	const int *ks = acc->knot;
+	int last = ks[n - 1];
+	if (ks[0] >= 0 && last < HIST_NBUCKETS && ks[0] < last) {
+		const struct hist_chain *ch = hist_chain_of(ks[0]);
+		int base = ks[0] + 1;		/* the bucket of up[0], width[0] */
+		double *bk = h->bucket;
+		hist_used(h, base, last);
+		/* Knot k's density over the buckets up to knot k + 1's, the
+		 * last bucket apart: it ends at the last knot. */
+		int i = base;
+		for (int k = 0; k + 1 < n && i < last; k++) {
+			int end = ks[k + 1] < last ? ks[k + 1] : last - 1;
+			if (end >= i) {
+				hist_madd(&bk[i], &ch->width[i - base], acc->dens[k], end - i + 1);
+				i = end + 1;
+			}
+		}
+		int k = n - 2;
+		while (k > 0 && ks[k] >= last)
+			k--;
+		bk[last] += acc->dens[k] * (slot_up(ks[n - 1]) - ch->up[i - base]);
+	}
+	for (int k = 0; k < n; k++)
+		acc->d[k] = acc->dens[k] = 0;
+}
+
+/*
+ * Bucket i gets its width times the density changes of the knots below it
+ * (the knots' buckets ascend with them: the last call's knots), which add
+ * up to the summed density after the highest of them; the last knot's
+ * bucket ends the density. Each bound is the last times HIST_RATIO, one
+ * product after the other.
+ */
+void
+hist_acc_flush_walk(struct hist *h, struct hist_acc *acc)
 {
 	int n = acc->n;
 	if (n < 2)
@@ -541,17 +618,24 @@ hist_merge(struct hist *dst, const struct hist *src)
 }
 
 /* d[i] += s[i], s[i] = 0 for i in [i0, i1) (d and s distinct): each
- * bucket its own addition, two at a time. */
+ * bucket its own addition, four at a time. */
 static void
 hist_move_buckets(double *restrict d, double *restrict s, int i0, int i1)
 {
+	hist_v2 zero = { 0, 0 };
 	int i = i0;
-	for (; i + 2 <= i1; i += 2) {
-		double a = s[i], b = s[i + 1];
-		d[i] += a;
-		d[i + 1] += b;
-		s[i] = 0;
-		s[i + 1] = 0;
+	for (; i + 4 <= i1; i += 4) {
+		hist_v2 a0, a1, b0, b1;
+		memcpy(&a0, &s[i], sizeof a0);
+		memcpy(&a1, &s[i + 2], sizeof a1);
+		memcpy(&b0, &d[i], sizeof b0);
+		memcpy(&b1, &d[i + 2], sizeof b1);
+		b0 += a0;
+		b1 += a1;
+		memcpy(&d[i], &b0, sizeof b0);
+		memcpy(&d[i + 2], &b1, sizeof b1);
+		memcpy(&s[i], &zero, sizeof zero);
+		memcpy(&s[i + 2], &zero, sizeof zero);
 	}
 	for (; i < i1; i++) {
 		d[i] += s[i];
@@ -705,11 +789,112 @@ hist_quantiles(const struct hist *h, const double *q, int n, double *out)
 }
 
 /*
- * hist_quantiles(src, ...) and hist_merge_clear(dst, src) in one walk over
- * src's buckets in use: the quantiles' cumulative weight takes the same
- * values in the same order as in hist_quantiles (each bucket read before
- * it is moved), and each bucket of dst gets the same one addition. Levels
- * other than ascending ones in (0, 1) take the two calls.
+ * hist_quantiles's walk finds, for each level, the first bucket where its
+ * running sum of the positive buckets (from the underflow up, one addition
+ * after the other) reaches the level's target: a chain of additions, one
+ * per bucket, each waiting for the last. Sums of the same non-negative
+ * terms in another order differ from that running sum by less than
+ * HIST_SUM_SLACK of themselves (twice gamma(1113) = 2.5e-13, with room),
+ * so a sum taken a block of HIST_QBLOCK buckets at a time decides every
+ * comparison that is not that close: a bucket is the walk's when the sum
+ * before it is surely below the target and the one with it surely not.
+ */
+#define HIST_SUM_SLACK	1e-12
+#define HIST_QBLOCK	8
+#define HIST_NBLOCK	(HIST_NBUCKETS / HIST_QBLOCK + 1)
+
+/* v if v > 0, else +0 (the terms hist_quantiles adds), two at a time. */
+static inline hist_v2
+hist_positive(hist_v2 v)
+{
+	hist_v2 zero = { 0, 0 };
+	hist_v2l bits, keep = v > zero;
+	memcpy(&bits, &v, sizeof bits);
+	bits &= keep;
+	memcpy(&v, &bits, sizeof v);
+	return v;
+}
+
+/* block[b] = the positive weight of s's buckets lo + HIST_QBLOCK b
+ * onwards (the last block's up to hi), two at a time; returns the number
+ * of blocks. */
+static int
+hist_block_sums(const double *s, int lo, int hi, double *block)
+{
+	int nblock = 0, i = lo;
+	for (; i + HIST_QBLOCK <= hi + 1; i += HIST_QBLOCK) {
+		hist_v2 v0, v1, v2, v3;
+		memcpy(&v0, &s[i], sizeof v0);
+		memcpy(&v1, &s[i + 2], sizeof v1);
+		memcpy(&v2, &s[i + 4], sizeof v2);
+		memcpy(&v3, &s[i + 6], sizeof v3);
+		hist_v2 t = (hist_positive(v0) + hist_positive(v1)) +
+		    (hist_positive(v2) + hist_positive(v3));
+		block[nblock++] = t[0] + t[1];
+	}
+	if (i <= hi) {
+		double t = 0;
+		for (; i <= hi; i++)
+			t += s[i] > 0 ? s[i] : 0;
+		block[nblock++] = t;
+	}
+	return nblock;
+}
+
+/*
+ * The bucket at[k] where hist_quantiles's walk over h reaches target[k],
+ * for the ascending targets k0 .. n - 1 (hi + 1: not reached; the
+ * underflow is below target[k0]), from the blocks' weights
+ * (hist_block_sums). False when a sum comes too close to a target to tell.
+ */
+static bool
+hist_crossings(const struct hist *h, const double *block, int nblock,
+    const double *target, int k0, int n, int *at)
+{
+	const double *bk = h->bucket;
+	int lo = h->lo, hi = h->hi;
+	double below = h->under;	/* the sum before bucket i: surely below
+					   the current target */
+	int b = 0, i = lo;		/* bucket i, in block b */
+	for (int k = k0; k < n; k++) {
+		double tk = target[k];
+		for (;;) {
+			if (i == lo + HIST_QBLOCK * b) {
+				/* whole blocks surely below */
+				double end;
+				while (b < nblock && (end = below + block[b]) *
+				    (1 + HIST_SUM_SLACK) < tk) {
+					below = end;
+					b++;
+				}
+				i = lo + HIST_QBLOCK * b;
+			}
+			if (i > hi) {
+				at[k] = hi + 1;
+				break;
+			}
+			double with = below + (bk[i] > 0 ? bk[i] : 0);
+			if (with * (1 + HIST_SUM_SLACK) < tk) {
+				below = with;
+				if (++i == lo + HIST_QBLOCK * (b + 1))
+					b++;
+				continue;
+			}
+			if (!(with * (1 - HIST_SUM_SLACK) >= tk) || !(with < INFINITY))
+				return false;
+			at[k] = i;	/* the next level starts from it again */
+			break;
+		}
+	}
+	return true;
+}
+
+/*
+ * hist_quantiles(src, ...) and hist_merge_clear(dst, src), to the bit:
+ * hist_crossings finds the quantiles' buckets from src's sums by blocks
+ * when it can tell, else hist_quantiles walks src; then its buckets are
+ * moved, two at a time (each bucket of dst gets the same one addition).
+ * Levels other than ascending ones in (0, 1) take the two calls.
  */
 void
 hist_quantiles_merge_clear(struct hist *dst, struct hist *src, const double *q, int n,
@@ -723,38 +908,25 @@ hist_quantiles_merge_clear(struct hist *dst, struct hist *src, const double *q, 
 		hist_merge_clear(dst, src);
 		return;
 	}
-	double target[8];
+	double target[8] = { 0 }, block[HIST_NBLOCK];
 	for (int k = 0; k < n; k++)
 		target[k] = q[k] * src->count;
-	int k = 0;
+	int lo = src->lo, hi = src->hi, k = 0, at[8];
 	/* hist_quantiles: a level the underflow reaches answers min */
 	while (k < n && src->under >= target[k])
 		out[k++] = src->min;
-	double cum = src->under, *d = dst->bucket, *s = src->bucket;
-	int i = src->lo, hi = src->hi;
-	while (k < n) {
-		/* up to the bucket that reaches level k */
-		double tk = target[k];
-		for (; i <= hi; i++) {
-			double v = s[i];
-			d[i] += v;
-			s[i] = 0;
-			if (v > 0 && (cum += v) >= tk)
-				break;
-		}
-		if (i > hi)
-			break;
-		double mid = hist_clamp(src, exp(hist_ln_min + ((double)i + 0.5) *
-		    hist_ln_ratio));
-		while (k < n && cum >= target[k])
-			out[k++] = mid;
-		i++;
+	int nblock = hist_block_sums(src->bucket, lo, hi, block);
+	if (hist_crossings(src, block, nblock, target, k, n, at)) {
+		/* hist_quantiles's answers: the bucket's midpoint, or the
+		 * largest value (overflow, or rounding left a sliver) */
+		for (; k < n; k++)
+			out[k] = at[k] > hi ? src->max : hist_clamp(src, exp(hist_ln_min +
+			    ((double)at[k] + 0.5) * hist_ln_ratio));
+	} else {
+		hist_quantiles(src, q, n, out);
 	}
-	/* overflow, or rounding left a sliver: the largest value */
-	for (; k < n; k++)
-		out[k] = src->max;
-	hist_used(dst, src->lo, hi);
-	hist_move_buckets(d, s, i, hi + 1);
+	hist_used(dst, lo, hi);
+	hist_move_buckets(dst->bucket, src->bucket, lo, hi + 1);
 	merge_totals(dst, src);
 	src->count = src->sum = src->under = src->over = 0;
 	src->min = INFINITY;

@@ -100,6 +100,9 @@ double hist_add_pwl_acc(struct hist *h, struct hist_acc *acc, const double *x,
     double *sum);
 /* Spreads what acc holds into h and empties it. */
 void hist_acc_flush(struct hist *h, struct hist_acc *acc);
+/* The same, to the bit, each bucket's bounds multiplied as it walks (no
+ * table of them): the plain flush KS_INTERVAL_VERIFY compares with. */
+void hist_acc_flush_walk(struct hist *h, struct hist_acc *acc);
 
 /* Asks the cache for h's totals and its buckets [lo, hi] (clamped to the
  * array), which are about to be read or written: a hint, nothing changes. */
@@ -133,7 +136,8 @@ double hist_quantile(const struct hist *h, double q);
  * one walk over the buckets in use. */
 void hist_quantiles(const struct hist *h, const double *q, int n, double *out);
 /* hist_quantiles(src, q, n, out) then hist_merge_clear(dst, src), to the
- * bit, in one walk over src's buckets in use (dst and src distinct). */
+ * bit (dst and src distinct): the quantiles found from sums of src's
+ * buckets by blocks when those tell, then the buckets moved in one pass. */
 void hist_quantiles_merge_clear(struct hist *dst, struct hist *src, const double *q, int n,
     double *out);
 /* The fraction of the weight at values <= x (bucket resolution: a bucket

@@ -228,28 +228,6 @@ plan_record(struct hist_plan *pl, const double *x, const double *p, int n, doubl
 	return true;
 }
 
-/* Two doubles in one register (GCC's vector extension): each lane's
- * product and sum are the scalar operations' (IEEE, no contraction under
- * -std=c11), two buckets an instruction. */
-typedef double plan_v2 __attribute__((vector_size(2 * sizeof(double))));
-
-/* bk[j] += dens * w[j] for j < n, each bucket its one addition. */
-static void
-plan_madd(double *restrict bk, const double *restrict w, double dens, int n)
-{
-	plan_v2 d2 = { dens, dens };
-	int j = 0;
-	for (; j + 2 <= n; j += 2) {
-		plan_v2 b, x;
-		memcpy(&b, &bk[j], sizeof b);
-		memcpy(&x, &w[j], sizeof x);
-		b += d2 * x;
-		memcpy(&bk[j], &b, sizeof b);
-	}
-	if (j < n)
-		bk[j] += dens * w[j];
-}
-
 /* hist_add_pwl's additions for weight, from the plan. */
 static double
 plan_replay(struct hist *h, const struct hist_plan *pl, double weight, double *sum)
@@ -275,7 +253,7 @@ plan_replay(struct hist *h, const struct hist_plan *pl, double weight, double *s
 			} else if (rn->target >= HIST_NBUCKETS) {
 				h->over += dens * w[0];
 			} else {
-				plan_madd(&h->bucket[rn->target], w, dens, rn->n);
+				hist_madd(&h->bucket[rn->target], w, dens, rn->n);
 			}
 		}
 	}

@@ -207,6 +207,12 @@ uint64_t horizontal_rev_stale(const struct cluster *c);
  * Deployment having the same (metrics_uniform): one key per run of pods of
  * one state class. */
 uint64_t horizontal_uniform_walks(const struct cluster *c);
+/* horizontal.c: of those, the syncs that took the entries of the HPA's
+ * last such walk with the new sample and worked out its one cpu metric
+ * from the pods' totals (hz_derive), which gave the last reconcile's
+ * result again; with verify on each looks at the pods and computes the
+ * metric all the same (a difference counts in horizontal_memo_stale). */
+uint64_t horizontal_derived(const struct cluster *c);
 size_t vertical_count(const struct cluster *c);
 /* horizontal.c, vertical.c: the Deployment autoscaler i scales (whose pods'
  * samples it reads). */

@@ -149,6 +149,19 @@ struct hz_memo {
 	size_t			*nseries;	/* 0: none */
 	struct hpa_metric_result *metrics;	/* all valid: errors NULL */
 	size_t			 nmetrics;
+	/*
+	 * derivable: the entries came from a walk that read only a sample
+	 * every pod shared (metrics_uniform) with the pod classes of
+	 * generation cls_gen (hz_pods.gen), and are all of pods running,
+	 * Ready, out of their initialization period, not deleting, with a
+	 * sample and of one template, whose request the calculator worked
+	 * out as request: a later such walk gives the same entries with its
+	 * sample, and the one metric (cl_hpa.ready_form) is the pods' totals'
+	 * (hz_derive). npods: the pods of the entries.
+	 */
+	bool			 derivable;
+	uint64_t		 cls_gen;
+	int64_t			 npods, request;
 };
 
 /*
@@ -165,6 +178,7 @@ struct hz_run {
 
 struct hz_pods {
 	bool		 ok;
+	uint64_t	 gen;		/* counts the times they were found */
 	uint64_t	 state_rev;	/* the Deployment's when found */
 	sim_ns		 until;		/* a Ready pod's initialization period ends */
 	uint32_t	*pod, *cls;
@@ -185,6 +199,8 @@ struct cl_hpa {
 	 * resource metric (reads the custom or external metrics APIs), is
 	 * External */
 	bool			 needs_memory, needs_cname, needs_inputs, has_external;
+	/* its one metric is cpu Utilization (hpa_ready_metric_ok) */
+	bool			 ready_form;
 	struct hz_repeat	 repeat;
 	struct hz_memo		 memo;
 	struct hz_last		 last;
@@ -233,7 +249,9 @@ struct horizontal {
 	uint64_t			 memo_hits, memo_skips, memo_stale;
 	uint64_t			 repeats, repeat_stale;
 	uint64_t			 rev_stale;	/* verify: c->deploy_rev found stale */
-	uint64_t			 uniform_walks;
+	uint64_t			 uniform_walks, derived;
+	/* the last hz_walk read only a sample every pod shared */
+	bool				 walk_uniform;
 	struct ks_buf			 row;	/* onChange: a row's text, built */
 	struct hpa_metric_result	*res;	/* metric results computed ahead */
 	size_t				 cap_res;
@@ -307,6 +325,12 @@ horizontal_uniform_walks(const struct cluster *c)
 }
 
 uint64_t
+horizontal_derived(const struct cluster *c)
+{
+	return hz_of(c)->derived;
+}
+
+uint64_t
 horizontal_repeat_stale(const struct cluster *c)
 {
 	return hz_of(c)->repeat_stale;
@@ -364,6 +388,8 @@ cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
 		if (m->type == HPA_CONTAINER_RESOURCE)
 			hp->needs_cname = true;
 	}
+	hp->ready_form = hpa_ready_metric_ok(h) && !hp->needs_memory && !hp->needs_cname &&
+	    !hp->needs_inputs;
 	hpa_state_init(&hp->state);
 	return (int)hz->n++;
 }
@@ -723,14 +749,48 @@ hz_memo_same(const struct cl_hpa *h, const struct hz_key *keys, const struct hz_
 
 /* This sync's reads and results into h's memo (all results valid), or
  * the memo dropped. */
+/*
+ * Whether h's memo, just stored from a walk (uniform: one that read only a
+ * sample every pod shared), is derivable (struct hz_memo): its request is
+ * the one the calculator kept for the metric (hpa_request_memo), worked
+ * out for this sync's pods when they are all of its template.
+ */
+static void
+hz_memo_derivable(struct cl_hpa *h, bool uniform)
+{
+	struct hz_memo *m = &h->memo;
+	m->derivable = false;
+	if (!uniform || !h->ready_form || !m->valid || !m->settled || m->n == 0 ||
+	    h->requests == NULL)
+		return;
+	const struct k8s_pod_spec *spec = m->keys[0].spec;
+	const struct hpa_request_memo *rq = &h->requests[0];
+	if (!rq->set || rq->spec != spec || rq->containers != NULL || rq->ncontainers != 0 ||
+	    rq->pod_requests != NULL || rq->value <= 0)
+		return;
+	int64_t n = 0;
+	for (size_t g = 0; g < m->n; g++) {
+		const struct hz_key *k = &m->keys[g];
+		if (k->phase != HPA_POD_RUNNING || k->ready != HPA_READY_TRUE || !k->has_start ||
+		    !k->settled || k->deleting || !k->has_metrics || k->spec != spec)
+			return;
+		n += m->ids[g].count;
+	}
+	m->derivable = true;
+	m->cls_gen = h->pods.gen;
+	m->npods = n;
+	m->request = rq->value;
+}
+
 static void
 hz_memo_store(struct cl_hpa *h, const struct hz_key *keys, const struct hz_id *ids,
     size_t ng, int32_t spec_replicas, int32_t status_replicas, int64_t mem_use,
     const char *cname, const struct metric_inputs *mi, const struct hpa_metric_result *res,
-    size_t nres, sim_ns now, sim_ns init_period, uint64_t pods_rev)
+    size_t nres, sim_ns now, sim_ns init_period, uint64_t pods_rev, bool uniform)
 {
 	struct hz_memo *m = &h->memo;
 	m->valid = false;
+	m->derivable = false;
 	for (size_t i = 0; i < nres; i++)
 		if (!res[i].valid)
 			return;
@@ -772,6 +832,7 @@ hz_memo_store(struct cl_hpa *h, const struct hz_key *keys, const struct hz_id *i
 	for (size_t i = 0; i < nres; i++)
 		m->metrics[i].error = NULL;
 	m->valid = true;
+	hz_memo_derivable(h, uniform);
 }
 
 static void
@@ -920,6 +981,10 @@ hz_verify_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg
 	struct hz_id *ids = xcalloc(ng ? ng : 1, sizeof *ids);
 	memcpy(keys, hz->keys, ng * sizeof *keys);
 	memcpy(ids, hz->ids, ng * sizeof *ids);
+	/* the classes found again are these when it holds: their
+	 * generation and the walk's kind stay */
+	uint64_t gen = h->pods.gen;
+	bool uniform = hz->walk_uniform;
 	h->pods.ok = false;
 	int32_t nd2;
 	size_t n = hz_walk(c, h, cfg, now, &nd2);
@@ -929,8 +994,11 @@ hz_verify_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg
 		    ids[g].gen == hz->ids[g].gen && ids[g].count == hz->ids[g].count;
 	free(keys);
 	free(ids);
-	if (ok)
+	hz->walk_uniform = uniform;
+	if (ok) {
+		h->pods.gen = gen;
 		return;
+	}
 	hz->memo_stale++;
 	if (hz->abort_stale) {
 		fprintf(stderr, "kubesim: HPA %s: stale pod classes at %.3f s\n", h->spec->name,
@@ -957,11 +1025,13 @@ hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_n
 	bool resampled = pc->ok && pc->state_rev == d->pods_state_rev && now < pc->until &&
 	    !hz->no_memo;
 	struct cl_pod_metrics same;
+	hz->walk_uniform = false;
 	if (resampled && !hz->one_by_one && metrics_uniform(c, h->deploy, &same)) {
 		/* every pod the same sample: a run of one class is one key,
 		 * entered as its pods one by one would be (the first pod as
 		 * any, the others the last entry's) */
 		hz->uniform_walks++;
+		hz->walk_uniform = true;
 		for (size_t r = 0; r < pc->nrun; r++) {
 			uint32_t p = pc->runs[r].pod, len = pc->runs[r].len;
 			struct hz_key k;
@@ -1004,6 +1074,7 @@ hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_n
 		pc->ok = ok;
 		pc->until = until;
 		pc->state_rev = d->pods_state_rev;
+		pc->gen++;
 	}
 	for (size_t g = 0; g < e.ng; g++)
 		e.ids[g].count = e.pods[g].count;
@@ -1263,6 +1334,133 @@ hz_quick_set(struct horizontal *hz, size_t i)
 	    h->repeat.current == m->spec_replicas && h->last.nmetrics == h->nmetrics;
 }
 
+/* A stale memo counted, and the run stopped when it must. */
+static void
+hz_stale(struct horizontal *hz, const struct cl_hpa *h, const char *what, sim_ns now)
+{
+	hz->memo_stale++;
+	if (hz->abort_stale) {
+		fprintf(stderr, "kubesim: HPA %s: %s at %.3f s\n", h->spec->name, what,
+		    sim_ns_to_s(now));
+		abort();
+	}
+}
+
+/*
+ * Verify: a sync that hz_derive took looks at the pods and computes its
+ * metric all the same: the entries must be the memo's, as it updated them,
+ * and the result its; then the reconcile is checked as any repeat's.
+ */
+static void
+hz_verify_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now)
+{
+	struct horizontal *hz = hz_of(c);
+	struct cl_hpa *h = &hz->hpas[i];
+	const struct hz_memo *m = &h->memo;
+	const struct cl_deploy_rev *dr = &c->deploy_rev[h->deploy];
+	int32_t sr;
+	size_t ng = hz_walk(c, h, cfg, now, &sr);
+	bool ok = ng == m->n && sr == m->status_replicas;
+	for (size_t g = 0; ok && g < ng; g++)
+		ok = hz_key_eq(&hz->keys[g], &m->keys[g]) && hz->ids[g].pod == m->ids[g].pod &&
+		    hz->ids[g].gen == m->ids[g].gen && hz->ids[g].count == m->ids[g].count;
+	if (!ok) {
+		hz_stale(hz, h, "entries derived stale", now);
+		return;
+	}
+	/* the samples hpa_sync gives the calculator (cpu only) */
+	if (ng > hz->cap_samples)
+		KS_GROW(hz->samples, hz->cap_samples, ng);
+	if (ng > hz->cap_usage)
+		KS_GROW(hz->usage, hz->cap_usage, ng);
+	for (size_t g = 0; g < ng; g++) {
+		struct hpa_container_usage *u = &hz->usage[g];
+		struct hpa_pod_sample *sm = &hz->samples[g];
+		memset(u, 0, sizeof *u);
+		u->name = "app";
+		u->usage.cpu_milli = hz->keys[g].cpu_milli;
+		u->usage.has_cpu = true;
+		u->usage.has_memory = true;
+		memset(sm, 0, sizeof *sm);
+		sm->pod = hz->pods[g].name;
+		sm->timestamp = hz->keys[g].at;
+		sm->window = c->t.metrics_resolution;
+		sm->containers = u;
+		sm->ncontainers = 1;
+		sm->count = hz->pods[g].count;
+	}
+	struct hpa_input in = {
+		.spec = h->spec, .spec_replicas = dr->replicas, .status_replicas = sr,
+		.pods = hz->pods, .npods = ng, .samples = hz->samples, .nsamples = ng,
+		.now = now, .requests = h->requests,
+	};
+	struct hpa_metric_result *res = hz_results(hz, 1);
+	ok = hpa_metric_results(cfg, &in, res) == 0 && metric_row_eq(res, &m->metrics[0]) &&
+	    metric_values_eq(res, &m->metrics[0]);
+	hpa_metric_results_fini(res, 1);
+	if (!ok) {
+		hz_stale(hz, h, "metric derived stale", now);
+		return;
+	}
+	in.same_metrics = m->metrics;
+	hz_verify_repeat(c, i, cfg, &in, NULL, now);
+}
+
+/*
+ * HPA i's sync when its memo is derivable (struct hz_memo) and this walk
+ * would read only a sample every pod shares, of the same pod classes: its
+ * entries are the memo's with that sample, and its one metric's result is
+ * worked out from the pods' totals (hpa_ready_metric_values). When that
+ * result repeats the last reconcile's, the sync is done here: the memo
+ * takes the sample and the result, as hz_memo_store would, and the
+ * recommendation is recorded. False (nothing done) otherwise.
+ */
+static bool
+hz_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now)
+{
+	struct horizontal *hz = hz_of(c);
+	struct cl_hpa *h = &hz->hpas[i];
+	struct hz_memo *m = &h->memo;
+	const struct hz_pods *pc = &h->pods;
+	const struct cl_deploy_rev *dr = &c->deploy_rev[h->deploy];
+	if (!m->derivable || !m->valid || hz->no_memo || hz->no_repeat || hz->one_by_one ||
+	    m->pods_rev == dr->pods_rev || !pc->ok || pc->gen != m->cls_gen ||
+	    now >= pc->until || !h->repeat.ok || h->repeat.current != dr->replicas ||
+	    now > h->repeat.until || h->last.nmetrics != 1 ||
+	    pc->state_rev != c->deploys[h->deploy].pods_state_rev)
+		return false;
+	struct cl_pod_metrics same;
+	if (!metrics_uniform(c, h->deploy, &same) || !same.has)
+		return false;
+	struct hpa_metric_result r;
+	hpa_ready_metric_values(cfg, h->spec, dr->replicas, m->npods,
+	    same.cpu_milli * m->npods, m->request * m->npods, &r);
+	if (!metric_values_eq_to(&r, &h->repeat.values[0]))
+		return false;
+	/* what the walk, hz_memo_store and the repeat give */
+	hz->uniform_walks++;
+	hz->derived++;
+	hz->repeats++;
+	hz->quick[i].repeat_at = now;
+	for (size_t g = 0; g < m->n; g++) {
+		struct hz_key *k = &m->keys[g];
+		k->cpu_milli = same.cpu_milli;
+		k->rps_milli = same.rps_milli;
+		k->at = same.at;
+	}
+	hpa_ready_metric_values(cfg, h->spec, dr->replicas, m->npods,
+	    same.cpu_milli * m->npods, m->request * m->npods, &m->metrics[0]);
+	m->at = now;
+	m->pods_rev = dr->pods_rev;
+	m->spec_replicas = dr->replicas;
+	if (!c->t.hpa_rows_on_change)
+		hz_emit(c, h, now);
+	if (hz->verify)
+		hz_verify_derive(c, i, cfg, now);
+	hz_quick_set(hz, i);
+	return true;
+}
+
 static void
 hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 {
@@ -1272,6 +1470,8 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 	/* its revision and replicas from their dense copy (hz_will_sync) */
 	const struct cl_deploy_rev *dr = &c->deploy_rev[h->deploy];
 	sim_ns now = sim_now(c->sim);
+	if (hz_derive(c, i, cfg, now))
+		return;
 	struct metric_inputs *mi = &hz->mi;
 	/* the container's name is read only by a ContainerResource metric
 	 * (each sample's usage names it; nothing else reads that name) */
@@ -1379,7 +1579,7 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 	if (!hz->no_memo && !same)
 		hz_memo_store(h, hz->keys, hz->ids, ng, dr->replicas, status_replicas, mem_use,
 		    cname, mi, repeat ? in.same_metrics : r.metrics, repeat ? nm : r.nmetrics,
-		    now, cfg->cpu_init_period, dr->pods_rev);
+		    now, cfg->cpu_init_period, dr->pods_rev, hz->walk_uniform);
 	if (repeat) {
 		/* the last row's parts: onChange writes nothing */
 		if (!c->t.hpa_rows_on_change)

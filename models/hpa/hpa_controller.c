@@ -560,6 +560,36 @@ hpa_metric_count(const struct hpa_spec *spec)
 	return n;
 }
 
+bool
+hpa_ready_metric_ok(const struct hpa_spec *spec)
+{
+	size_t n;
+	const struct hpa_metric_spec *ms = spec_metrics(spec, &n);
+	return n == 1 && ms->type == HPA_RESOURCE && ms->target == HPA_UTILIZATION &&
+	    strcmp(str_or(ms->resource, "cpu"), "cpu") == 0;
+}
+
+void
+hpa_ready_metric_values(const struct hpa_config *cfg, const struct hpa_spec *spec,
+    int32_t spec_replicas, int64_t n, int64_t usage, int64_t request,
+    struct hpa_metric_result *r)
+{
+	size_t nm;
+	const struct hpa_metric_spec *ms = spec_metrics(spec, &nm);
+	struct hpa_calc_out o;
+	/* resource_metric's success, as compute_metric marks it */
+	hpa_ready_resource_replicas(spec_replicas, ms->average_utilization,
+	    tolerances(cfg, spec), n, usage, request, &o);
+	r->valid = true;
+	r->proposal = o.replicas;
+	r->has_utilization = true;
+	r->utilization = o.utilization;
+	r->has_average = true;
+	r->average_milli = o.usage;
+	r->has_value = false;
+	r->value_milli = 0;
+}
+
 /* The calculator's view of in (what every metric reads). */
 static void
 rctx_init(struct rctx *x, const struct hpa_config *cfg, const struct hpa_input *in,

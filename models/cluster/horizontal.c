@@ -1448,8 +1448,16 @@ hz_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now)
 		k->rps_milli = same.rps_milli;
 		k->at = same.at;
 	}
-	hpa_ready_metric_values(cfg, h->spec, dr->replicas, m->npods,
-	    same.cpu_milli * m->npods, m->request * m->npods, &m->metrics[0]);
+	/* the result's values (its name is the memo's: its spec's) */
+	struct hpa_metric_result *mr = &m->metrics[0];
+	mr->valid = r.valid;
+	mr->proposal = r.proposal;
+	mr->has_utilization = r.has_utilization;
+	mr->utilization = r.utilization;
+	mr->has_average = r.has_average;
+	mr->average_milli = r.average_milli;
+	mr->has_value = r.has_value;
+	mr->value_milli = r.value_milli;
 	m->at = now;
 	m->pods_rev = dr->pods_rev;
 	m->spec_replicas = dr->replicas;

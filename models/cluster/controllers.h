@@ -164,6 +164,8 @@ const struct cl_pod_metrics *metrics_of(struct cluster *c, uint32_t pod);
  * HPA reads it (has; cpu, rps and time when it has), *s, since the last
  * scrape; false when not known. */
 bool metrics_uniform(const struct cluster *c, uint32_t d, struct cl_pod_metrics *s);
+/* Asks the cache for what metrics_uniform reads of Deployment d. */
+void metrics_prefetch_uniform(const struct cluster *c, uint32_t d);
 /* metrics.c: NULL when the pods whose samples their cohorts keep are
  * each kept by the cohort it is in, running, with its Deployment and
  * counts, and the cohorts count them; else what is wrong (to free). */

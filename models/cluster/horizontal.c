@@ -1670,14 +1670,37 @@ hz_prefetch(const struct horizontal *hz, size_t i)
 		__builtin_prefetch(h + off);
 }
 
+/* Whether h's sync will most likely be hz_derive's (its memo derivable
+ * from its pod classes as they are): it reads neither pods nor requests. */
+static inline bool
+hz_derive_likely(const struct cl_hpa *h)
+{
+	return h->memo.derivable && h->memo.valid && h->pods.ok &&
+	    h->pods.gen == h->memo.cls_gen;
+}
+
 /* Then, a sync or two later, what the pointers read there lead to: the
  * arrays its walk, memo and requests read first, its spec, its
  * Deployment's pod revision; and later still what those lead to: the metrics' specs,
- * the first pod of each of the first runs (an entry's pod). */
+ * the first pod of each of the first runs (an entry's pod). A sync
+ * hz_derive will likely take reads its memo's keys and result, its spec,
+ * that revision and its Deployment's shared sample instead. */
 static inline __attribute__((always_inline)) void
 hz_prefetch_pods(const struct cluster *c, const struct horizontal *hz, size_t i)
 {
 	const struct cl_hpa *h = &hz->hpas[i];
+	if (hz_derive_likely(h)) {
+		__builtin_prefetch(h->memo.keys);
+		/* the result's values, past its name */
+		__builtin_prefetch((const char *)h->memo.metrics +
+		    offsetof(struct hpa_metric_result, has_utilization));
+		__builtin_prefetch((const char *)h->memo.metrics +
+		    offsetof(struct hpa_metric_result, value_milli));
+		__builtin_prefetch(h->spec);
+		__builtin_prefetch(&c->deploys[h->deploy].pods_state_rev);
+		metrics_prefetch_uniform(c, h->deploy);
+		return;
+	}
 	if (h->pods.runs != NULL)
 		__builtin_prefetch(h->pods.runs);
 	if (h->pods.cls_key != NULL)
@@ -1703,6 +1726,8 @@ hz_prefetch_last(const struct cluster *c, const struct horizontal *hz, size_t i)
 		__builtin_prefetch(h->spec->metrics);
 		__builtin_prefetch((const char *)h->spec->metrics + 64);
 	}
+	if (hz_derive_likely(h))
+		return;
 	for (size_t r = 0; r < h->pods.nrun && r < 2; r++) {
 		const char *pd = (const char *)&c->pods[h->pods.runs[r].pod];
 		__builtin_prefetch(pd);
@@ -1718,6 +1743,8 @@ static inline __attribute__((always_inline)) void
 hz_prefetch_names(const struct horizontal *hz, size_t i)
 {
 	const struct cl_hpa *h = &hz->hpas[i];
+	if (hz_derive_likely(h))
+		return;
 	for (size_t k = 0; k < h->spec->nmetrics && k < 2; k++)
 		if (h->spec->metrics[k].resource != NULL)
 			__builtin_prefetch(h->spec->metrics[k].resource);
@@ -1739,29 +1766,37 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 	 * ahead and their data asked for in stages, each stage reading what
 	 * the one before brought in.
 	 */
-	size_t ahead[HZ_SYNCS_AHEAD], nahead = 0, scan = 0;
+	/* a ring: the k-th ahead is ahead[(first + k) % HZ_SYNCS_AHEAD] */
+	size_t ahead[HZ_SYNCS_AHEAD], first = 0, nahead = 0, scan = 0;
 	/* During an API server outage (chaos.c) the HPA can neither read
 	 * metrics nor scale: its syncs fail. */
 	for (size_t i = 0; i < hz->n && !cl_api_down(c); i++) {
 		struct hz_quick *q = &hz->quick[i];
-		if (nahead > 0 && ahead[0] == i)
-			memmove(ahead, ahead + 1, --nahead * sizeof *ahead);
+		if (nahead > 0 && ahead[first] == i) {
+			first = (first + 1) % HZ_SYNCS_AHEAD;
+			nahead--;
+		}
 		if (scan <= i)
 			scan = i + 1;
 		while (nahead < HZ_SYNCS_AHEAD && scan < hz->n) {
-			/* the Deployments' revisions ahead */
+			/* the Deployments' revisions ahead, and further
+			 * ahead the checks that lead to them */
 			if (scan + HZ_AHEAD < hz->n)
 				__builtin_prefetch(&c->deploy_rev[hz->quick[scan + HZ_AHEAD].deploy]);
+			if (scan + 2 * HZ_AHEAD < hz->n)
+				__builtin_prefetch(&hz->quick[scan + 2 * HZ_AHEAD]);
 			if (hz_will_sync(c, hz, scan, now)) {
 				/* each found moves the others a stage on */
 				hz_prefetch(hz, scan);
+#define HZ_BACK(k)	ahead[(first + nahead - (k)) % HZ_SYNCS_AHEAD]
 				if (nahead >= 2)
-					hz_prefetch_pods(c, hz, ahead[nahead - 2]);
+					hz_prefetch_pods(c, hz, HZ_BACK(2));
 				if (nahead >= 4)
-					hz_prefetch_last(c, hz, ahead[nahead - 4]);
+					hz_prefetch_last(c, hz, HZ_BACK(4));
 				if (nahead >= 6)
-					hz_prefetch_names(hz, ahead[nahead - 6]);
-				ahead[nahead++] = scan;
+					hz_prefetch_names(hz, HZ_BACK(6));
+#undef HZ_BACK
+				ahead[(first + nahead++) % HZ_SYNCS_AHEAD] = scan;
 			}
 			scan++;
 		}

@@ -630,6 +630,26 @@ hpa_metric_results_fini(struct hpa_metric_result *r, size_t n)
 	}
 }
 
+/* The state's conditions into the result; brief: their messages left
+ * empty (hpa_input.brief). */
+static void
+result_conds(struct hpa_result *out, const struct hpa_state *st, bool brief)
+{
+	for (int t = 0; t < HPA_NCOND; t++) {
+		const struct hpa_condition *c = &st->cond[t];
+		struct hpa_condition *o = &out->cond[t];
+		if (!brief) {
+			*o = *c;
+			continue;
+		}
+		o->set = c->set;
+		o->status = c->status;
+		memcpy(o->reason, c->reason, sizeof o->reason);
+		o->message[0] = '\0';
+		o->last_transition = c->last_transition;
+	}
+}
+
 int
 hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
     struct hpa_state *st, struct hpa_result *out)
@@ -699,8 +719,7 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 			    "replicas based on listed metrics for %s: %s", ref,
 			    err != NULL ? err : "");
 			free(err);
-			for (int t = 0; t < HPA_NCOND; t++)
-				out->cond[t] = st->cond[t];
+			result_conds(out, st, in->brief);
 			out->desired_replicas = current;
 			out->stabilized = current;
 			return -1;
@@ -770,7 +789,6 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 		out->repeatable_until = latest + cfg->downscale_stabilization;
 	}
 	st->desired_replicas = desired;
-	for (int t = 0; t < HPA_NCOND; t++)
-		out->cond[t] = st->cond[t];
+	result_conds(out, st, in->brief);
 	return rc;
 }

@@ -31,10 +31,11 @@
 /*
  * What an HPA's last row was made of (every column but t_s), so that a
  * sync compares numbers and short strings, and builds the proposals' text
- * only when they differ. onChange: the row's text, built then too (equal
- * parts give equal text; the text is still compared, so parts that differ
- * but print the same write nothing, as before). The texts are rewritten
- * in place: their buffers keep their room.
+ * only when they differ. onChange: parts that differ give a different row
+ * but where they could print the same (hz_row_may_alias), and there the
+ * rows' texts are built and compared, so parts that differ but print the
+ * same write nothing, as before. The texts are rewritten in place: their
+ * buffers keep their room.
  */
 struct hz_last {
 	bool			 set;
@@ -44,8 +45,6 @@ struct hz_last {
 	struct hpa_metric_result *metrics;	/* error left NULL */
 	size_t			 nmetrics, capmetrics;
 	struct ks_buf		 props;		/* proposals_json of metrics */
-	struct ks_buf		 row;		/* onChange: the last row's text
-						 * (data NULL: none yet) */
 };
 
 /*
@@ -252,7 +251,8 @@ struct horizontal {
 	uint64_t			 uniform_walks, derived;
 	/* the last hz_walk read only a sample every pod shared */
 	bool				 walk_uniform;
-	struct ks_buf			 row;	/* onChange: a row's text, built */
+	/* onChange: two rows' texts, built (hz_row_text) */
+	struct ks_buf			 row, row_was;
 	struct hpa_metric_result	*res;	/* metric results computed ahead */
 	size_t				 cap_res;
 	struct hz_id			*ids;
@@ -578,7 +578,6 @@ hz_last_fini(struct hz_last *l)
 	ks_buf_fini(&l->reason);
 	free(l->metrics);
 	ks_buf_fini(&l->props);
-	ks_buf_fini(&l->row);
 }
 
 
@@ -1249,43 +1248,87 @@ hz_emit(struct cluster *c, const struct cl_hpa *h, sim_ns now)
 	probe_emit(&c->probes, "hpa_decisions", v, 8);
 }
 
+/* The text of a row of l's parts, every column but the time,
+ * unambiguously joined, into b (what it held replaced). */
+static void
+hz_row_text(const struct hz_last *l, struct ks_buf *b)
+{
+	buf_clear(b);
+	buf_int(b, l->current);
+	ks_buf_add(b, "\x1f", 1);
+	ks_buf_add(b, l->props.data, l->props.len);
+	ks_buf_add(b, "\x1f", 1);
+	buf_int(b, l->stabilized);
+	ks_buf_add(b, "\x1f", 1);
+	buf_int(b, l->desired);
+	ks_buf_add(b, "\x1f", 1);
+	ks_buf_puts(b, l->limited);
+	ks_buf_add(b, "\x1f", 1);
+	ks_buf_add(b, l->reason.data, l->reason.len);
+}
+
+/* A value buf_milli prints through a double (two may print the same). */
+static bool
+milli_lossy(int64_t milli)
+{
+	return milli <= -1000000000000000LL || milli >= 1000000000000000LL;
+}
+
+static bool
+metrics_lossy(const struct hpa_metric_result *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i].valid && ((m[i].has_average && milli_lossy(m[i].average_milli)) ||
+		    (m[i].has_value && milli_lossy(m[i].value_milli))))
+			return true;
+	return false;
+}
+
+/*
+ * Whether a row of l's parts and one of r's (limited and reason its text
+ * columns), whose parts differ (hz_last_eq), could print the same: their
+ * columns print their parts one to one (integers in decimal, the
+ * proposals as JSON of exactly what metric_row_eq compares, the texts as
+ * they are, joined by a separator none holds) but where limited is cut to
+ * its room, a text holds the separator, or an average or value prints
+ * through a double.
+ */
+static bool
+hz_row_may_alias(const struct hz_last *l, const struct hpa_result *r, const char *limited,
+    const char *reason)
+{
+	return strlen(limited) >= sizeof l->limited - 1 || strchr(limited, '\x1f') != NULL ||
+	    strchr(reason, '\x1f') != NULL || strchr(l->limited, '\x1f') != NULL ||
+	    strchr(l->reason.data, '\x1f') != NULL || metrics_lossy(l->metrics, l->nmetrics) ||
+	    metrics_lossy(r->metrics, r->nmetrics);
+}
+
 /*
  * The row of r: h's last row takes its parts when they differ, with the
- * proposals' text (onChange: and the row's, every column but the time,
- * unambiguously joined), and it is written unless onChange finds it the
- * last one.
+ * proposals' text, and it is written unless onChange finds it prints as
+ * the last one (every column but the time).
  */
 static void
 hz_row(struct cluster *c, struct cl_hpa *h, const struct hpa_result *r, sim_ns now)
 {
+	struct horizontal *hz = hz_of(c);
 	struct hz_last *l = &h->last;
 	const char *limited = row_limited(r), *reason = row_reason(r);
 	bool emit = !c->t.hpa_rows_on_change;
 	if (!hz_last_eq(l, r, limited, reason)) {
+		/* onChange: a first row, or parts that differ, is a new
+		 * row but where they could print the same (then compared) */
+		bool compare = c->t.hpa_rows_on_change && l->set &&
+		    hz_row_may_alias(l, r, limited, reason);
+		if (compare)
+			hz_row_text(l, &hz->row_was);
 		hz_last_store(l, r, limited, reason);
 		proposals_json(r, &l->props);
 		emit = true;
-		if (c->t.hpa_rows_on_change) {
-			/* built in the controller's buffer, which then
-			 * trades places with the last row's */
-			struct ks_buf *rb = &hz_of(c)->row;
-			buf_clear(rb);
-			buf_int(rb, l->current);
-			ks_buf_add(rb, "\x1f", 1);
-			ks_buf_add(rb, l->props.data, l->props.len);
-			ks_buf_add(rb, "\x1f", 1);
-			buf_int(rb, l->stabilized);
-			ks_buf_add(rb, "\x1f", 1);
-			buf_int(rb, l->desired);
-			ks_buf_add(rb, "\x1f", 1);
-			ks_buf_puts(rb, l->limited);
-			ks_buf_add(rb, "\x1f", 1);
-			ks_buf_add(rb, l->reason.data, l->reason.len);
-			emit = l->row.data == NULL || l->row.len != rb->len ||
-			    memcmp(l->row.data, rb->data, rb->len) != 0;
-			struct ks_buf last = l->row;
-			l->row = *rb;
-			*rb = last;
+		if (compare) {
+			hz_row_text(l, &hz->row);
+			emit = hz->row.len != hz->row_was.len ||
+			    memcmp(hz->row.data, hz->row_was.data, hz->row.len) != 0;
 		}
 	}
 	if (emit)
@@ -1898,6 +1941,7 @@ horizontal_destroy(struct cluster *c)
 	free(hz->usage);
 	free(hz->res);
 	ks_buf_fini(&hz->row);
+	ks_buf_fini(&hz->row_was);
 	metric_inputs_fini(&hz->mi);
 	free(hz);
 }

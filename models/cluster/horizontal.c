@@ -1409,64 +1409,77 @@ hz_stale(struct horizontal *hz, const struct cl_hpa *h, const char *what, sim_ns
 }
 
 /*
- * Verify: a sync that hz_derive took looks at the pods and computes its
- * metric all the same: the entries must be the memo's, as it updated them,
- * and the result its; then the reconcile is checked as any repeat's.
+ * Verify: entries hz_derive gave (ng of them: keys, ids; sr pods not
+ * deleting) and the metric result it worked out (res) are what walking
+ * the pods and computing the metric give. The scratch's entries are left
+ * as they were (the derived ones, when they were there).
  */
 static void
-hz_verify_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now)
+hz_verify_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now,
+    const struct hz_key *keys, const struct hz_id *ids, size_t ng, int32_t sr,
+    const struct hpa_metric_result *res)
 {
 	struct horizontal *hz = hz_of(c);
 	struct cl_hpa *h = &hz->hpas[i];
-	const struct hz_memo *m = &h->memo;
 	const struct cl_deploy_rev *dr = &c->deploy_rev[h->deploy];
-	int32_t sr;
-	size_t ng = hz_walk(c, h, cfg, now, &sr);
-	bool ok = ng == m->n && sr == m->status_replicas;
+	struct hz_key *k = xcalloc(ng ? ng : 1, sizeof *k);
+	struct hz_id *d = xcalloc(ng ? ng : 1, sizeof *d);
+	memcpy(k, keys, ng * sizeof *k);
+	memcpy(d, ids, ng * sizeof *d);
+	int32_t wsr;
+	size_t wng = hz_walk(c, h, cfg, now, &wsr);
+	bool ok = wng == ng && wsr == sr;
 	for (size_t g = 0; ok && g < ng; g++)
-		ok = hz_key_eq(&hz->keys[g], &m->keys[g]) && hz->ids[g].pod == m->ids[g].pod &&
-		    hz->ids[g].gen == m->ids[g].gen && hz->ids[g].count == m->ids[g].count;
-	if (!ok) {
-		hz_stale(hz, h, "entries derived stale", now);
-		return;
+		ok = hz_key_eq(&hz->keys[g], &k[g]) && hz->ids[g].pod == d[g].pod &&
+		    hz->ids[g].gen == d[g].gen && hz->ids[g].count == d[g].count;
+	if (ok) {
+		/* the samples hpa_sync gives the calculator (cpu only) */
+		if (ng > hz->cap_samples)
+			KS_GROW(hz->samples, hz->cap_samples, ng);
+		if (ng > hz->cap_usage)
+			KS_GROW(hz->usage, hz->cap_usage, ng);
+		for (size_t g = 0; g < ng; g++) {
+			struct hpa_container_usage *u = &hz->usage[g];
+			struct hpa_pod_sample *sm = &hz->samples[g];
+			memset(u, 0, sizeof *u);
+			u->name = "app";
+			u->usage.cpu_milli = hz->keys[g].cpu_milli;
+			u->usage.has_cpu = true;
+			u->usage.has_memory = true;
+			memset(sm, 0, sizeof *sm);
+			sm->pod = hz->pods[g].name;
+			sm->timestamp = hz->keys[g].at;
+			sm->window = c->t.metrics_resolution;
+			sm->containers = u;
+			sm->ncontainers = 1;
+			sm->count = hz->pods[g].count;
+		}
+		struct hpa_input in = {
+			.spec = h->spec, .spec_replicas = dr->replicas, .status_replicas = sr,
+			.pods = hz->pods, .npods = ng, .samples = hz->samples, .nsamples = ng,
+			.now = now, .requests = h->requests,
+		};
+		struct hpa_metric_result w;
+		ok = hpa_metric_results(cfg, &in, &w) == 0 && metric_row_eq(&w, res) &&
+		    metric_values_eq(&w, res);
+		hpa_metric_results_fini(&w, 1);
 	}
-	/* the samples hpa_sync gives the calculator (cpu only) */
-	if (ng > hz->cap_samples)
-		KS_GROW(hz->samples, hz->cap_samples, ng);
-	if (ng > hz->cap_usage)
-		KS_GROW(hz->usage, hz->cap_usage, ng);
-	for (size_t g = 0; g < ng; g++) {
-		struct hpa_container_usage *u = &hz->usage[g];
-		struct hpa_pod_sample *sm = &hz->samples[g];
-		memset(u, 0, sizeof *u);
-		u->name = "app";
-		u->usage.cpu_milli = hz->keys[g].cpu_milli;
-		u->usage.has_cpu = true;
-		u->usage.has_memory = true;
-		memset(sm, 0, sizeof *sm);
-		sm->pod = hz->pods[g].name;
-		sm->timestamp = hz->keys[g].at;
-		sm->window = c->t.metrics_resolution;
-		sm->containers = u;
-		sm->ncontainers = 1;
-		sm->count = hz->pods[g].count;
-	}
-	struct hpa_input in = {
-		.spec = h->spec, .spec_replicas = dr->replicas, .status_replicas = sr,
-		.pods = hz->pods, .npods = ng, .samples = hz->samples, .nsamples = ng,
-		.now = now, .requests = h->requests,
-	};
-	struct hpa_metric_result *res = hz_results(hz, 1);
-	ok = hpa_metric_results(cfg, &in, res) == 0 && metric_row_eq(res, &m->metrics[0]) &&
-	    metric_values_eq(res, &m->metrics[0]);
-	hpa_metric_results_fini(res, 1);
-	if (!ok) {
-		hz_stale(hz, h, "metric derived stale", now);
-		return;
-	}
-	in.same_metrics = m->metrics;
-	hz_verify_repeat(c, i, cfg, &in, NULL, now);
+	/* the scratch as it was */
+	memcpy(hz->keys, k, ng * sizeof *k);
+	memcpy(hz->ids, d, ng * sizeof *d);
+	hz->walk_uniform = true;
+	free(k);
+	free(d);
+	if (!ok)
+		hz_stale(hz, h, "a derived sync differs from its walk", now);
 }
+
+/* What hz_derive did. */
+enum hz_derived {
+	HZ_NOT_DERIVED,		/* nothing: the sync walks */
+	HZ_DERIVED_REPEAT,	/* the whole sync, which repeated the last */
+	HZ_DERIVED,		/* the entries and the metric result */
+};
 
 /*
  * HPA i's sync when its memo is derivable (struct hz_memo) and this walk
@@ -1475,43 +1488,55 @@ hz_verify_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_
  * worked out from the pods' totals (hpa_ready_metric_values). When that
  * result repeats the last reconcile's, the sync is done here: the memo
  * takes the sample and the result, as hz_memo_store would, and the
- * recommendation is recorded. False (nothing done) otherwise.
+ * recommendation is recorded (HZ_DERIVED_REPEAT). Otherwise the entries go
+ * to the scratch (*ng of them) and the result to *res (named as the
+ * memo's: its spec's), for hpa_sync to reconcile with (HZ_DERIVED).
  */
-static bool
-hz_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now)
+static enum hz_derived
+hz_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now, size_t *ng,
+    struct hpa_metric_result **res)
 {
 	struct horizontal *hz = hz_of(c);
 	struct cl_hpa *h = &hz->hpas[i];
 	struct hz_memo *m = &h->memo;
 	const struct hz_pods *pc = &h->pods;
 	const struct cl_deploy_rev *dr = &c->deploy_rev[h->deploy];
-	if (!m->derivable || !m->valid || hz->no_memo || hz->no_repeat || hz->one_by_one ||
+	if (!m->derivable || !m->valid || hz->no_memo || hz->one_by_one ||
 	    m->pods_rev == dr->pods_rev || !pc->ok || pc->gen != m->cls_gen ||
-	    now >= pc->until || !h->repeat.ok || h->repeat.current != dr->replicas ||
-	    now > h->repeat.until || h->last.nmetrics != 1 ||
-	    pc->state_rev != c->deploys[h->deploy].pods_state_rev)
-		return false;
+	    now >= pc->until || pc->state_rev != c->deploys[h->deploy].pods_state_rev)
+		return HZ_NOT_DERIVED;
 	struct cl_pod_metrics same;
 	if (!metrics_uniform(c, h->deploy, &same) || !same.has)
-		return false;
+		return HZ_NOT_DERIVED;
 	struct hpa_metric_result r;
 	hpa_ready_metric_values(cfg, h->spec, dr->replicas, m->npods,
 	    same.cpu_milli * m->npods, m->request * m->npods, &r);
-	if (!metric_values_eq_to(&r, &h->repeat.values[0]))
-		return false;
-	/* what the walk, hz_memo_store and the repeat give */
+	/* what the walk gives, and the repeat check */
 	hz->uniform_walks++;
 	hz->derived++;
-	hz->repeats++;
-	hz->quick[i].repeat_at = now;
-	for (size_t g = 0; g < m->n; g++) {
-		struct hz_key *k = &m->keys[g];
-		k->cpu_milli = same.cpu_milli;
-		k->rps_milli = same.rps_milli;
-		k->at = same.at;
+	hz->walk_uniform = true;
+	bool repeat = !hz->no_repeat && h->repeat.ok && h->repeat.current == dr->replicas &&
+	    now <= h->repeat.until && h->last.nmetrics == 1 &&
+	    metric_values_eq_to(&r, &h->repeat.values[0]);
+	if (!repeat) {
+		if (m->n > hz->cap_keys || m->n > hz->cap_ids) {
+			KS_GROW(hz->keys, hz->cap_keys, m->n);
+			KS_GROW(hz->ids, hz->cap_ids, m->n);
+		}
+		for (size_t g = 0; g < m->n; g++) {
+			struct hz_key *k = &hz->keys[g];
+			*k = m->keys[g];
+			k->cpu_milli = same.cpu_milli;
+			k->rps_milli = same.rps_milli;
+			k->at = same.at;
+			hz->ids[g] = m->ids[g];
+		}
+		*ng = m->n;
+		*res = hz_results(hz, 1);
+		**res = m->metrics[0];
 	}
 	/* the result's values (its name is the memo's: its spec's) */
-	struct hpa_metric_result *mr = &m->metrics[0];
+	struct hpa_metric_result *mr = repeat ? &m->metrics[0] : *res;
 	mr->valid = r.valid;
 	mr->proposal = r.proposal;
 	mr->has_utilization = r.has_utilization;
@@ -1520,15 +1545,38 @@ hz_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now)
 	mr->average_milli = r.average_milli;
 	mr->has_value = r.has_value;
 	mr->value_milli = r.value_milli;
+	if (!repeat) {
+		if (hz->verify)
+			hz_verify_derive(c, i, cfg, now, hz->keys, hz->ids, m->n,
+			    m->status_replicas, mr);
+		return HZ_DERIVED;
+	}
+	/* what hz_memo_store and the repeat give */
+	hz->repeats++;
+	hz->quick[i].repeat_at = now;
+	for (size_t g = 0; g < m->n; g++) {
+		struct hz_key *k = &m->keys[g];
+		k->cpu_milli = same.cpu_milli;
+		k->rps_milli = same.rps_milli;
+		k->at = same.at;
+	}
 	m->at = now;
 	m->pods_rev = dr->pods_rev;
 	m->spec_replicas = dr->replicas;
 	if (!c->t.hpa_rows_on_change)
 		hz_emit(c, h, now);
-	if (hz->verify)
-		hz_verify_derive(c, i, cfg, now);
+	if (hz->verify) {
+		hz_verify_derive(c, i, cfg, now, m->keys, m->ids, m->n, m->status_replicas,
+		    &m->metrics[0]);
+		struct hpa_input in = {
+			.spec = h->spec, .spec_replicas = dr->replicas,
+			.status_replicas = m->status_replicas, .now = now,
+			.same_metrics = m->metrics,
+		};
+		hz_verify_repeat(c, i, cfg, &in, NULL, now);
+	}
 	hz_quick_set(hz, i);
-	return true;
+	return HZ_DERIVED_REPEAT;
 }
 
 static void
@@ -1540,10 +1588,13 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 	/* its revision and replicas from their dense copy (hz_will_sync) */
 	const struct cl_deploy_rev *dr = &c->deploy_rev[h->deploy];
 	sim_ns now = sim_now(c->sim);
-	if (hz_derive(c, i, cfg, now))
+	size_t ng = 0;
+	struct hpa_metric_result *derived = NULL;
+	enum hz_derived dv = hz_derive(c, i, cfg, now, &ng, &derived);
+	if (dv == HZ_DERIVED_REPEAT)
 		return;
-	/* most syncs past hz_derive reconcile: the state's lines the
-	 * reconcile reads first are asked for while the pods are walked */
+	/* most syncs past that reconcile: the state's lines the reconcile
+	 * reads first are asked for while the pods are walked */
 	hz_prefetch_state(&h->state);
 	struct metric_inputs *mi = &hz->mi;
 	/* the container's name is read only by a ContainerResource metric
@@ -1551,11 +1602,14 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 	const char *cname = h->needs_cname && d->spec.ncontainers > 0 ?
 	    d->spec.containers[0].name : "app";
 	int32_t status_replicas = 0;
-	size_t ng = 0, ns = 0, nm = h->nmetrics;
+	size_t ns = 0, nm = h->nmetrics;
 	int64_t mem_use = 0;
 	bool built = false;	/* mi holds this sync's metric inputs */
-	bool same = hz_unchanged(c, h, cname, mi, &built);
-	if (same) {
+	/* derived: the entries in the scratch, the result, no pod read */
+	bool same = dv == HZ_NOT_DERIVED && hz_unchanged(c, h, cname, mi, &built);
+	if (dv == HZ_DERIVED)
+		status_replicas = h->memo.status_replicas;
+	else if (same) {
 		hz->memo_skips++;
 		status_replicas = h->memo.status_replicas;
 		if (hz->verify)
@@ -1609,12 +1663,14 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 	}
 	if (same)
 		hz->memo_hits++;
-	/* with the memo's results the pods and samples are not read */
+	/* with the memo's results, or derived ones, the pods and samples
+	 * are not read */
 	struct hpa_input in = {
 		.spec = h->spec, .spec_replicas = dr->replicas, .status_replicas = status_replicas,
-		.pods = hz->pods, .npods = ng, .samples = hz->samples, .nsamples = ns,
+		.pods = derived ? NULL : hz->pods, .npods = derived ? 0 : ng,
+		.samples = hz->samples, .nsamples = ns,
 		.metric_inputs = built ? mi->in : NULL, .now = now,
-		.same_metrics = same ? h->memo.metrics : NULL,
+		.same_metrics = derived ? derived : same ? h->memo.metrics : NULL,
 		.requests = hz->no_memo ? NULL : h->requests,
 		/* the rows read the conditions' reasons only */
 		.brief = true,

@@ -483,7 +483,9 @@ test_ready_form(void)
 			struct hpa_metric_result a, b;
 			CHECK_INT(hpa_metric_results(&cfg, &in, &a), 0);
 			memset(&b, 0, sizeof b);
-			hpa_ready_metric_values(&cfg, &spec, (int32_t)n + 1, (int64_t)n,
+			struct hpa_ready_form form;
+			hpa_ready_form_of(&cfg, &spec, &form);
+			hpa_ready_metric_values(&form, (int32_t)n + 1, (int64_t)n,
 			    usages[k] / 2 * (int64_t)n, 500 * (int64_t)n, &b);
 			CHECK(b.valid && a.proposal == b.proposal &&
 			    a.has_utilization == b.has_utilization &&

@@ -198,8 +198,11 @@ struct cl_hpa {
 	 * resource metric (reads the custom or external metrics APIs), is
 	 * External */
 	bool			 needs_memory, needs_cname, needs_inputs, has_external;
-	/* its one metric is cpu Utilization (hpa_ready_metric_ok) */
+	/* its one metric is cpu Utilization (hpa_ready_metric_ok), of this
+	 * form under the configuration on_hpa_sync reconciles with (the
+	 * defaults) */
 	bool			 ready_form;
+	struct hpa_ready_form	 form;
 	struct hz_repeat	 repeat;
 	struct hz_memo		 memo;
 	struct hz_last		 last;
@@ -390,6 +393,11 @@ cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
 	}
 	hp->ready_form = hpa_ready_metric_ok(h) && !hp->needs_memory && !hp->needs_cname &&
 	    !hp->needs_inputs;
+	if (hp->ready_form) {
+		struct hpa_config cfg;
+		hpa_config_default(&cfg);
+		hpa_ready_form_of(&cfg, h, &hp->form);
+	}
 	hpa_state_init(&hp->state);
 	return (int)hz->n++;
 }
@@ -1509,8 +1517,8 @@ hz_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now,
 	if (!metrics_uniform(c, h->deploy, &same) || !same.has)
 		return HZ_NOT_DERIVED;
 	struct hpa_metric_result r;
-	hpa_ready_metric_values(cfg, h->spec, dr->replicas, m->npods,
-	    same.cpu_milli * m->npods, m->request * m->npods, &r);
+	hpa_ready_metric_values(&h->form, dr->replicas, m->npods, same.cpu_milli * m->npods,
+	    m->request * m->npods, &r);
 	/* what the walk gives, and the repeat check */
 	hz->uniform_walks++;
 	hz->derived++;
@@ -1806,8 +1814,8 @@ hz_derive_likely(const struct cl_hpa *h)
  * arrays its walk, memo and requests read first, its spec, its
  * Deployment's pod revision; and later still what those lead to: the metrics' specs,
  * the first pod of each of the first runs (an entry's pod). A sync
- * hz_derive will likely take reads its memo's keys and result, its spec,
- * that revision and its Deployment's shared sample instead. */
+ * hz_derive will likely take reads its memo's keys and result, that
+ * revision and its Deployment's shared sample instead. */
 static inline __attribute__((always_inline)) void
 hz_prefetch_pods(const struct cluster *c, const struct horizontal *hz, size_t i)
 {
@@ -1819,7 +1827,6 @@ hz_prefetch_pods(const struct cluster *c, const struct horizontal *hz, size_t i)
 		    offsetof(struct hpa_metric_result, has_utilization));
 		__builtin_prefetch((const char *)h->memo.metrics +
 		    offsetof(struct hpa_metric_result, value_milli));
-		__builtin_prefetch(h->spec);
 		__builtin_prefetch(&c->deploys[h->deploy].pods_state_rev);
 		metrics_prefetch_uniform(c, h->deploy);
 		return;
@@ -1845,12 +1852,12 @@ static inline __attribute__((always_inline)) void
 hz_prefetch_last(const struct cluster *c, const struct horizontal *hz, size_t i)
 {
 	const struct cl_hpa *h = &hz->hpas[i];
+	if (hz_derive_likely(h))
+		return;
 	if (h->spec->nmetrics > 0) {
 		__builtin_prefetch(h->spec->metrics);
 		__builtin_prefetch((const char *)h->spec->metrics + 64);
 	}
-	if (hz_derive_likely(h))
-		return;
 	for (size_t r = 0; r < h->pods.nrun && r < 2; r++) {
 		const char *pd = (const char *)&c->pods[h->pods.runs[r].pod];
 		__builtin_prefetch(pd);

@@ -436,11 +436,18 @@ size_t hpa_metric_count(const struct hpa_spec *spec);
  * request) at spec_replicas, into r: valid, the proposal, the utilization
  * and the average. Its name, reason and error are left as they are (a
  * valid result's name is its spec's: r, a result of spec's, keeps it).
+ * What it reads of the spec and the configuration is their ready form
+ * (hpa_ready_form_of), worked out once.
  */
 bool hpa_ready_metric_ok(const struct hpa_spec *spec);
-void hpa_ready_metric_values(const struct hpa_config *cfg, const struct hpa_spec *spec,
-    int32_t spec_replicas, int64_t n, int64_t usage, int64_t request,
-    struct hpa_metric_result *r);
+struct hpa_ready_form {
+	int32_t			target;		/* averageUtilization */
+	struct hpa_tolerances	tol;
+};
+void hpa_ready_form_of(const struct hpa_config *cfg, const struct hpa_spec *spec,
+    struct hpa_ready_form *f);
+void hpa_ready_metric_values(const struct hpa_ready_form *f, int32_t spec_replicas,
+    int64_t n, int64_t usage, int64_t request, struct hpa_metric_result *r);
 size_t hpa_metric_results(const struct hpa_config *cfg, const struct hpa_input *in,
     struct hpa_metric_result *out);
 void hpa_metric_results_fini(struct hpa_metric_result *r, size_t n);

@@ -570,16 +570,22 @@ hpa_ready_metric_ok(const struct hpa_spec *spec)
 }
 
 void
-hpa_ready_metric_values(const struct hpa_config *cfg, const struct hpa_spec *spec,
-    int32_t spec_replicas, int64_t n, int64_t usage, int64_t request,
-    struct hpa_metric_result *r)
+hpa_ready_form_of(const struct hpa_config *cfg, const struct hpa_spec *spec,
+    struct hpa_ready_form *f)
 {
 	size_t nm;
 	const struct hpa_metric_spec *ms = spec_metrics(spec, &nm);
+	f->target = ms->average_utilization;
+	f->tol = tolerances(cfg, spec);
+}
+
+void
+hpa_ready_metric_values(const struct hpa_ready_form *f, int32_t spec_replicas, int64_t n,
+    int64_t usage, int64_t request, struct hpa_metric_result *r)
+{
 	struct hpa_calc_out o;
 	/* resource_metric's success, as compute_metric marks it */
-	hpa_ready_resource_replicas(spec_replicas, ms->average_utilization,
-	    tolerances(cfg, spec), n, usage, request, &o);
+	hpa_ready_resource_replicas(spec_replicas, f->target, f->tol, n, usage, request, &o);
 	r->valid = true;
 	r->proposal = o.replicas;
 	r->has_utilization = true;

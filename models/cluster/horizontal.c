@@ -192,6 +192,9 @@ struct hz_pods {
 
 struct cl_hpa {
 	const struct hpa_spec	*spec;
+	/* its metrics' specs (spec's, NULL: none), here so that they are
+	 * asked for ahead without a wait for the spec's line */
+	const struct hpa_metric_spec *metric_specs;
 	uint32_t		 deploy;
 	size_t			 nmetrics;	/* hpa_metric_count */
 	/* some metric reads memory usage, names a container, is not a
@@ -373,6 +376,7 @@ cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
 	struct cl_hpa *hp = &hz->hpas[hz->n];
 	memset(hp, 0, sizeof *hp);
 	hp->spec = h;
+	hp->metric_specs = h->nmetrics > 0 ? h->metrics : NULL;
 	hp->deploy = dep;
 	hp->nmetrics = hpa_metric_count(h);
 	hp->requests = xcalloc(hp->nmetrics, sizeof *hp->requests);
@@ -1854,9 +1858,9 @@ hz_prefetch_last(const struct cluster *c, const struct horizontal *hz, size_t i)
 	const struct cl_hpa *h = &hz->hpas[i];
 	if (hz_derive_likely(h))
 		return;
-	if (h->spec->nmetrics > 0) {
-		__builtin_prefetch(h->spec->metrics);
-		__builtin_prefetch((const char *)h->spec->metrics + 64);
+	if (h->metric_specs != NULL) {
+		__builtin_prefetch(h->metric_specs);
+		__builtin_prefetch((const char *)h->metric_specs + 64);
 	}
 	for (size_t r = 0; r < h->pods.nrun && r < 2; r++) {
 		const char *pd = (const char *)&c->pods[h->pods.runs[r].pod];
@@ -1875,9 +1879,9 @@ hz_prefetch_names(const struct horizontal *hz, size_t i)
 	const struct cl_hpa *h = &hz->hpas[i];
 	if (hz_derive_likely(h))
 		return;
-	for (size_t k = 0; k < h->spec->nmetrics && k < 2; k++)
-		if (h->spec->metrics[k].resource != NULL)
-			__builtin_prefetch(h->spec->metrics[k].resource);
+	for (size_t k = 0; h->metric_specs != NULL && k < h->nmetrics && k < 2; k++)
+		if (h->metric_specs[k].resource != NULL)
+			__builtin_prefetch(h->metric_specs[k].resource);
 }
 
 static void

@@ -14,7 +14,10 @@
  * same until a known time), records its recommendation and writes no row
  * (hz_repeat): most syncs cost a few comparisons. The calculator keeps
  * each metric's pod request from sync to sync (hpa_request_memo), so a
- * sync reads its pods' template only when it changed.
+ * sync reads its pods' template only when it changed. A sync whose pods
+ * all share a new sample and are as the last such walk found them takes
+ * that walk's entries with the sample, and works its one cpu metric out
+ * from the pods' totals (hz_derive): neither pods nor calculator.
  * Upstream: pkg/controller/podautoscaler.
  */
 #include "config.h"

@@ -11,7 +11,8 @@
 # (traffic_use_flat), or, for the pods of a cohort scraped alike before,
 # takes the cohort's sample when a rounding bound shows every member's is
 # the same (metrics.c, cohort_milli), and the HPA's walks skip
-# what has not changed (horizontal.c: hz_memo, hz_pods, metrics_uniform),
+# what has not changed (horizontal.c: hz_memo, hz_pods, metrics_uniform, and
+# hz_derive, which works a uniform sample's cpu metric out from totals),
 # its quick check reading each Deployment's revision and replicas from a
 # dense copy (c->deploy_rev, which KS_HPA_MEMO_VERIFY compares with the
 # Deployment's for every HPA at every sync).

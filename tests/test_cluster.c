@@ -526,6 +526,7 @@ struct cohort_run {
 	uint64_t	 repeats, repeat_stale;	/* horizontal_repeats, _repeat_stale */
 	uint64_t	 rev_stale;		/* horizontal_rev_stale */
 	uint64_t	 uniform_walks;		/* horizontal_uniform_walks */
+	uint64_t	 derived;		/* horizontal_derived */
 };
 
 /* The HPA's syncs compute every metric result again (horizontal_use_memo
@@ -604,6 +605,7 @@ cohort_run_steady(bool cohorts, bool counts, int32_t lb, bool steady, struct coh
 	out->repeat_stale = horizontal_repeat_stale(c);
 	out->rev_stale = horizontal_rev_stale(c);
 	out->uniform_walks = horizontal_uniform_walks(c);
+	out->derived = horizontal_derived(c);
 	struct cl_serve_stats st;
 	cl_serve_stats(c, 0, &st);
 	out->offered = st.offered;
@@ -985,8 +987,10 @@ test_cohorts_match_pods(void)
  * finds them, when it looks all the same (horizontal_verify_memo), what
  * the memo says, as does a walk that read only the samples of pods whose
  * state had not changed (hz_pods) or not even those, every pod of the
- * Deployment having the same (metrics_uniform), and a state reconciled at every sync
- * alongside gives every sync's result and conditions.
+ * Deployment having the same (metrics_uniform), or a sync that derived its
+ * entries and its metric from the last such walk's (hz_derive), and a
+ * state reconciled at every sync alongside gives every sync's result and
+ * conditions.
  */
 /* 20 to 100 req/s, a new rate every minute (a wave of 10 minutes). */
 static double
@@ -997,15 +1001,28 @@ offered_wave(void *ctx, sim_ns from, sim_ns to)
 	return (60 + 40 * sin(minute * 2 * M_PI / 10)) * sim_ns_to_s(to - from);
 }
 
+/* 80 to 80.02 req/s, a new rate every minute: samples whose served
+ * requests change, their cpu mostly not. */
+static double
+offered_flat(void *ctx, sim_ns from, sim_ns to)
+{
+	(void)ctx;
+	double minute = floor(sim_ns_to_s(from) / 60);
+	return (80 + 0.01 * fmod(minute, 3)) * sim_ns_to_s(to - from);
+}
+
 static void
 test_hpa_memo_matches(void)
 {
-	for (int i = 0; i < 12; i++) {
-		bool counts = i % 2 == 0;
-		int32_t lb = i % 4 < 2 ? 0 : 3;
+	for (int i = 0; i < 14; i++) {
+		/* the last two: a steady load, pods as entries with counts,
+		 * evenly balanced, legacy and with a behavior */
+		bool flat = i >= 12;
+		bool counts = i % 2 == 0 || flat;
+		int32_t lb = i % 4 < 2 || flat ? 0 : 3;
 		struct cohort_run f, g;
-		run_offered = i % 8 < 4 ? NULL : offered_wave;
-		hpa_behavior = i >= 8;
+		run_offered = flat ? offered_flat : i % 8 < 4 ? NULL : offered_wave;
+		hpa_behavior = i >= 8 && i != 12;
 		hpa_memo_off = hpa_repeat_off = false;
 		cohort_run(true, counts, lb, &f);
 		hpa_memo_off = hpa_repeat_off = true;
@@ -1026,6 +1043,13 @@ test_hpa_memo_matches(void)
 			CHECK(f.uniform_walks >= 10);
 		if (!counts)
 			CHECK_INT(f.uniform_walks, 0);
+		/* of which, with a new sample, some took the entries of
+		 * the last and worked the metric out from the pods' totals
+		 * (checked against computing it) */
+		if (flat)
+			CHECK(f.derived >= 5);
+		CHECK(f.derived <= f.uniform_walks);
+		CHECK_INT(g.derived, 0);
 		CHECK(f.repeats >= 20);
 		CHECK_INT(f.repeat_stale, 0);
 		CHECK_INT(g.repeat_stale, 0);
@@ -1038,7 +1062,7 @@ test_hpa_memo_matches(void)
 			CHECK(strcmp(g.rec.events[k].kind, f.rec.events[k].kind) == 0);
 			CHECK(strcmp(g.rec.events[k].object, f.rec.events[k].object) == 0);
 		}
-		CHECK(count_events(&f.rec, "HPARescale", 0, 1800) >= 2);
+		CHECK(count_events(&f.rec, "HPARescale", 0, 1800) >= (flat ? 1 : 2));
 		CHECK_INT(g.rec.nhpa, f.rec.nhpa);
 		CHECK(g.rec.hpa_hash == f.rec.hpa_hash);
 		CHECK_INT(g.rec.max_desired, f.rec.max_desired);

@@ -444,6 +444,88 @@ reconcile(const struct hpa_config *cfg, const struct hpa_spec *spec,
 	return r;
 }
 
+/*
+ * Pods all ready with a sample, of one request: the metric's values
+ * worked out from their totals (hpa_ready_metric_values, for hz_derive)
+ * are those hpa_metric_results computes, at usages in and out of the
+ * tolerance, in counts and each pod apart; and a reconcile whose result
+ * is brief (hpa_input.brief) has the same conditions but their messages,
+ * and leaves the same state.
+ */
+static void
+test_ready_form(void)
+{
+	struct hpa_config cfg;
+	hpa_config_default(&cfg);
+	struct hpa_spec spec;
+	memset(&spec, 0, sizeof spec);
+	spec.max_replicas = 20;
+	spec.metrics = xcalloc(1, sizeof *spec.metrics);
+	spec.nmetrics = 1;
+	spec.metrics[0] = (struct hpa_metric_spec){ .type = HPA_RESOURCE,
+	    .resource = xstrdup("cpu"), .target = HPA_UTILIZATION,
+	    .average_utilization = 60 };
+	hpa_spec_set_defaults(&spec);
+	CHECK(hpa_ready_metric_ok(&spec));
+	struct hpa_pod pods[8];
+	struct hpa_container ct[8];
+	char names[8][16];
+	struct hpa_pod_sample sm[8];
+	struct hpa_container_usage u[8];
+	int64_t usages[] = { 0, 1, 299, 571, 600, 613, 650, 700, 1000, 2333 };
+	for (size_t n = 1; n <= 8; n++)
+		for (size_t k = 0; k < sizeof usages / sizeof *usages; k++) {
+			make_pods(pods, ct, names, n, 500);
+			make_samples(sm, u, pods, n, usages[k] / 2, T0);
+			struct hpa_input in = { .spec = &spec, .spec_replicas = (int32_t)n + 1,
+			    .status_replicas = (int32_t)n, .pods = pods, .npods = n,
+			    .samples = sm, .nsamples = n, .now = T0 };
+			struct hpa_metric_result a, b;
+			CHECK_INT(hpa_metric_results(&cfg, &in, &a), 0);
+			memset(&b, 0, sizeof b);
+			struct hpa_ready_form form;
+			hpa_ready_form_of(&cfg, &spec, &form);
+			hpa_ready_metric_values(&form, (int32_t)n + 1, (int64_t)n,
+			    usages[k] / 2 * (int64_t)n, 500 * (int64_t)n, &b);
+			CHECK(b.valid && a.proposal == b.proposal &&
+			    a.has_utilization == b.has_utilization &&
+			    a.utilization == b.utilization && a.has_average == b.has_average &&
+			    a.average_milli == b.average_milli && a.has_value == b.has_value);
+			hpa_metric_results_fini(&a, 1);
+		}
+	/* brief: the same reconciles, two states */
+	struct hpa_state s1, s2;
+	hpa_state_init(&s1);
+	hpa_state_init(&s2);
+	for (int k = 0; k < 6; k++) {
+		size_t n = 4;
+		make_pods(pods, ct, names, n, 500);
+		make_samples(sm, u, pods, n, k % 3 == 0 ? 450 : 280, T0 + k * 15 * SIM_SEC);
+		struct hpa_input in = { .spec = &spec, .spec_replicas = (int32_t)n,
+		    .status_replicas = (int32_t)n, .pods = pods, .npods = n, .samples = sm,
+		    .nsamples = n, .now = T0 + k * 15 * SIM_SEC };
+		struct hpa_result r1, r2;
+		hpa_reconcile(&cfg, &in, &s1, &r1);
+		in.brief = true;
+		hpa_reconcile(&cfg, &in, &s2, &r2);
+		for (int t = 0; t < HPA_NCOND; t++) {
+			CHECK(r1.cond[t].set == r2.cond[t].set);
+			CHECK(r1.cond[t].status == r2.cond[t].status);
+			CHECK(r1.cond[t].last_transition == r2.cond[t].last_transition);
+			CHECK_STR(r1.cond[t].reason, r2.cond[t].reason);
+			CHECK_STR(r2.cond[t].message, "");
+			CHECK_STR(s1.cond[t].message, s2.cond[t].message);
+			CHECK(!r1.cond[t].set || r1.cond[t].message[0] != '\0');
+		}
+		CHECK_INT(r1.desired_replicas, r2.desired_replicas);
+		hpa_result_fini(&r1);
+		hpa_result_fini(&r2);
+	}
+	hpa_state_fini(&s1);
+	hpa_state_fini(&s2);
+	hpa_spec_free(&spec);
+}
+
 static void
 test_controller_legacy(void)
 {
@@ -920,6 +1002,7 @@ main(void)
 	test_requests();
 	test_external_and_object();
 	test_windows();
+	test_ready_form();
 	test_controller_legacy();
 	test_controller_behavior();
 	return tl_finish();

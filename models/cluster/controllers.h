@@ -164,6 +164,8 @@ const struct cl_pod_metrics *metrics_of(struct cluster *c, uint32_t pod);
  * HPA reads it (has; cpu, rps and time when it has), *s, since the last
  * scrape; false when not known. */
 bool metrics_uniform(const struct cluster *c, uint32_t d, struct cl_pod_metrics *s);
+/* Asks the cache for what metrics_uniform reads of Deployment d. */
+void metrics_prefetch_uniform(const struct cluster *c, uint32_t d);
 /* metrics.c: NULL when the pods whose samples their cohorts keep are
  * each kept by the cohort it is in, running, with its Deployment and
  * counts, and the cohorts count them; else what is wrong (to free). */
@@ -207,6 +209,12 @@ uint64_t horizontal_rev_stale(const struct cluster *c);
  * Deployment having the same (metrics_uniform): one key per run of pods of
  * one state class. */
 uint64_t horizontal_uniform_walks(const struct cluster *c);
+/* horizontal.c: of those, the syncs that took the entries of the HPA's
+ * last such walk with the new sample and worked out its one cpu metric
+ * from the pods' totals (hz_derive), which gave the last reconcile's
+ * result again; with verify on each looks at the pods and computes the
+ * metric all the same (a difference counts in horizontal_memo_stale). */
+uint64_t horizontal_derived(const struct cluster *c);
 size_t vertical_count(const struct cluster *c);
 /* horizontal.c, vertical.c: the Deployment autoscaler i scales (whose pods'
  * samples it reads). */

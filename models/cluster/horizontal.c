@@ -14,7 +14,10 @@
  * same until a known time), records its recommendation and writes no row
  * (hz_repeat): most syncs cost a few comparisons. The calculator keeps
  * each metric's pod request from sync to sync (hpa_request_memo), so a
- * sync reads its pods' template only when it changed.
+ * sync reads its pods' template only when it changed. A sync whose pods
+ * all share a new sample and are as the last such walk found them takes
+ * that walk's entries with the sample, and works its one cpu metric out
+ * from the pods' totals (hz_derive): neither pods nor calculator.
  * Upstream: pkg/controller/podautoscaler.
  */
 #include "config.h"
@@ -31,10 +34,11 @@
 /*
  * What an HPA's last row was made of (every column but t_s), so that a
  * sync compares numbers and short strings, and builds the proposals' text
- * only when they differ. onChange: the row's text, built then too (equal
- * parts give equal text; the text is still compared, so parts that differ
- * but print the same write nothing, as before). The texts are rewritten
- * in place: their buffers keep their room.
+ * only when they differ. onChange: parts that differ give a different row
+ * but where they could print the same (hz_row_may_alias), and there the
+ * rows' texts are built and compared, so parts that differ but print the
+ * same write nothing, as before. The texts are rewritten in place: their
+ * buffers keep their room.
  */
 struct hz_last {
 	bool			 set;
@@ -44,8 +48,6 @@ struct hz_last {
 	struct hpa_metric_result *metrics;	/* error left NULL */
 	size_t			 nmetrics, capmetrics;
 	struct ks_buf		 props;		/* proposals_json of metrics */
-	struct ks_buf		 row;		/* onChange: the last row's text
-						 * (data NULL: none yet) */
 };
 
 /*
@@ -149,6 +151,19 @@ struct hz_memo {
 	size_t			*nseries;	/* 0: none */
 	struct hpa_metric_result *metrics;	/* all valid: errors NULL */
 	size_t			 nmetrics;
+	/*
+	 * derivable: the entries came from a walk that read only a sample
+	 * every pod shared (metrics_uniform) with the pod classes of
+	 * generation cls_gen (hz_pods.gen), and are all of pods running,
+	 * Ready, out of their initialization period, not deleting, with a
+	 * sample and of one template, whose request the calculator worked
+	 * out as request: a later such walk gives the same entries with its
+	 * sample, and the one metric (cl_hpa.ready_form) is the pods' totals'
+	 * (hz_derive). npods: the pods of the entries.
+	 */
+	bool			 derivable;
+	uint64_t		 cls_gen;
+	int64_t			 npods, request;
 };
 
 /*
@@ -165,6 +180,7 @@ struct hz_run {
 
 struct hz_pods {
 	bool		 ok;
+	uint64_t	 gen;		/* counts the times they were found */
 	uint64_t	 state_rev;	/* the Deployment's when found */
 	sim_ns		 until;		/* a Ready pod's initialization period ends */
 	uint32_t	*pod, *cls;
@@ -179,12 +195,20 @@ struct hz_pods {
 
 struct cl_hpa {
 	const struct hpa_spec	*spec;
+	/* its metrics' specs (spec's, NULL: none), here so that they are
+	 * asked for ahead without a wait for the spec's line */
+	const struct hpa_metric_spec *metric_specs;
 	uint32_t		 deploy;
 	size_t			 nmetrics;	/* hpa_metric_count */
 	/* some metric reads memory usage, names a container, is not a
 	 * resource metric (reads the custom or external metrics APIs), is
 	 * External */
 	bool			 needs_memory, needs_cname, needs_inputs, has_external;
+	/* its one metric is cpu Utilization (hpa_ready_metric_ok), of this
+	 * form under the configuration on_hpa_sync reconciles with (the
+	 * defaults) */
+	bool			 ready_form;
+	struct hpa_ready_form	 form;
 	struct hz_repeat	 repeat;
 	struct hz_memo		 memo;
 	struct hz_last		 last;
@@ -233,8 +257,11 @@ struct horizontal {
 	uint64_t			 memo_hits, memo_skips, memo_stale;
 	uint64_t			 repeats, repeat_stale;
 	uint64_t			 rev_stale;	/* verify: c->deploy_rev found stale */
-	uint64_t			 uniform_walks;
-	struct ks_buf			 row;	/* onChange: a row's text, built */
+	uint64_t			 uniform_walks, derived;
+	/* the last hz_walk read only a sample every pod shared */
+	bool				 walk_uniform;
+	/* onChange: two rows' texts, built (hz_row_text) */
+	struct ks_buf			 row, row_was;
 	struct hpa_metric_result	*res;	/* metric results computed ahead */
 	size_t				 cap_res;
 	struct hz_id			*ids;
@@ -307,6 +334,12 @@ horizontal_uniform_walks(const struct cluster *c)
 }
 
 uint64_t
+horizontal_derived(const struct cluster *c)
+{
+	return hz_of(c)->derived;
+}
+
+uint64_t
 horizontal_repeat_stale(const struct cluster *c)
 {
 	return hz_of(c)->repeat_stale;
@@ -346,6 +379,7 @@ cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
 	struct cl_hpa *hp = &hz->hpas[hz->n];
 	memset(hp, 0, sizeof *hp);
 	hp->spec = h;
+	hp->metric_specs = h->nmetrics > 0 ? h->metrics : NULL;
 	hp->deploy = dep;
 	hp->nmetrics = hpa_metric_count(h);
 	hp->requests = xcalloc(hp->nmetrics, sizeof *hp->requests);
@@ -363,6 +397,13 @@ cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
 			hp->needs_memory = true;
 		if (m->type == HPA_CONTAINER_RESOURCE)
 			hp->needs_cname = true;
+	}
+	hp->ready_form = hpa_ready_metric_ok(h) && !hp->needs_memory && !hp->needs_cname &&
+	    !hp->needs_inputs;
+	if (hp->ready_form) {
+		struct hpa_config cfg;
+		hpa_config_default(&cfg);
+		hpa_ready_form_of(&cfg, h, &hp->form);
 	}
 	hpa_state_init(&hp->state);
 	return (int)hz->n++;
@@ -552,7 +593,6 @@ hz_last_fini(struct hz_last *l)
 	ks_buf_fini(&l->reason);
 	free(l->metrics);
 	ks_buf_fini(&l->props);
-	ks_buf_fini(&l->row);
 }
 
 
@@ -723,14 +763,48 @@ hz_memo_same(const struct cl_hpa *h, const struct hz_key *keys, const struct hz_
 
 /* This sync's reads and results into h's memo (all results valid), or
  * the memo dropped. */
+/*
+ * Whether h's memo, just stored from a walk (uniform: one that read only a
+ * sample every pod shared), is derivable (struct hz_memo): its request is
+ * the one the calculator kept for the metric (hpa_request_memo), worked
+ * out for this sync's pods when they are all of its template.
+ */
+static void
+hz_memo_derivable(struct cl_hpa *h, bool uniform)
+{
+	struct hz_memo *m = &h->memo;
+	m->derivable = false;
+	if (!uniform || !h->ready_form || !m->valid || !m->settled || m->n == 0 ||
+	    h->requests == NULL)
+		return;
+	const struct k8s_pod_spec *spec = m->keys[0].spec;
+	const struct hpa_request_memo *rq = &h->requests[0];
+	if (!rq->set || rq->spec != spec || rq->containers != NULL || rq->ncontainers != 0 ||
+	    rq->pod_requests != NULL || rq->value <= 0)
+		return;
+	int64_t n = 0;
+	for (size_t g = 0; g < m->n; g++) {
+		const struct hz_key *k = &m->keys[g];
+		if (k->phase != HPA_POD_RUNNING || k->ready != HPA_READY_TRUE || !k->has_start ||
+		    !k->settled || k->deleting || !k->has_metrics || k->spec != spec)
+			return;
+		n += m->ids[g].count;
+	}
+	m->derivable = true;
+	m->cls_gen = h->pods.gen;
+	m->npods = n;
+	m->request = rq->value;
+}
+
 static void
 hz_memo_store(struct cl_hpa *h, const struct hz_key *keys, const struct hz_id *ids,
     size_t ng, int32_t spec_replicas, int32_t status_replicas, int64_t mem_use,
     const char *cname, const struct metric_inputs *mi, const struct hpa_metric_result *res,
-    size_t nres, sim_ns now, sim_ns init_period, uint64_t pods_rev)
+    size_t nres, sim_ns now, sim_ns init_period, uint64_t pods_rev, bool uniform)
 {
 	struct hz_memo *m = &h->memo;
 	m->valid = false;
+	m->derivable = false;
 	for (size_t i = 0; i < nres; i++)
 		if (!res[i].valid)
 			return;
@@ -772,6 +846,7 @@ hz_memo_store(struct cl_hpa *h, const struct hz_key *keys, const struct hz_id *i
 	for (size_t i = 0; i < nres; i++)
 		m->metrics[i].error = NULL;
 	m->valid = true;
+	hz_memo_derivable(h, uniform);
 }
 
 static void
@@ -920,6 +995,10 @@ hz_verify_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg
 	struct hz_id *ids = xcalloc(ng ? ng : 1, sizeof *ids);
 	memcpy(keys, hz->keys, ng * sizeof *keys);
 	memcpy(ids, hz->ids, ng * sizeof *ids);
+	/* the classes found again are these when it holds: their
+	 * generation and the walk's kind stay */
+	uint64_t gen = h->pods.gen;
+	bool uniform = hz->walk_uniform;
 	h->pods.ok = false;
 	int32_t nd2;
 	size_t n = hz_walk(c, h, cfg, now, &nd2);
@@ -929,8 +1008,11 @@ hz_verify_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg
 		    ids[g].gen == hz->ids[g].gen && ids[g].count == hz->ids[g].count;
 	free(keys);
 	free(ids);
-	if (ok)
+	hz->walk_uniform = uniform;
+	if (ok) {
+		h->pods.gen = gen;
 		return;
+	}
 	hz->memo_stale++;
 	if (hz->abort_stale) {
 		fprintf(stderr, "kubesim: HPA %s: stale pod classes at %.3f s\n", h->spec->name,
@@ -957,11 +1039,13 @@ hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_n
 	bool resampled = pc->ok && pc->state_rev == d->pods_state_rev && now < pc->until &&
 	    !hz->no_memo;
 	struct cl_pod_metrics same;
+	hz->walk_uniform = false;
 	if (resampled && !hz->one_by_one && metrics_uniform(c, h->deploy, &same)) {
 		/* every pod the same sample: a run of one class is one key,
 		 * entered as its pods one by one would be (the first pod as
 		 * any, the others the last entry's) */
 		hz->uniform_walks++;
+		hz->walk_uniform = true;
 		for (size_t r = 0; r < pc->nrun; r++) {
 			uint32_t p = pc->runs[r].pod, len = pc->runs[r].len;
 			struct hz_key k;
@@ -1004,6 +1088,7 @@ hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_n
 		pc->ok = ok;
 		pc->until = until;
 		pc->state_rev = d->pods_state_rev;
+		pc->gen++;
 	}
 	for (size_t g = 0; g < e.ng; g++)
 		e.ids[g].count = e.pods[g].count;
@@ -1178,43 +1263,87 @@ hz_emit(struct cluster *c, const struct cl_hpa *h, sim_ns now)
 	probe_emit(&c->probes, "hpa_decisions", v, 8);
 }
 
+/* The text of a row of l's parts, every column but the time,
+ * unambiguously joined, into b (what it held replaced). */
+static void
+hz_row_text(const struct hz_last *l, struct ks_buf *b)
+{
+	buf_clear(b);
+	buf_int(b, l->current);
+	ks_buf_add(b, "\x1f", 1);
+	ks_buf_add(b, l->props.data, l->props.len);
+	ks_buf_add(b, "\x1f", 1);
+	buf_int(b, l->stabilized);
+	ks_buf_add(b, "\x1f", 1);
+	buf_int(b, l->desired);
+	ks_buf_add(b, "\x1f", 1);
+	ks_buf_puts(b, l->limited);
+	ks_buf_add(b, "\x1f", 1);
+	ks_buf_add(b, l->reason.data, l->reason.len);
+}
+
+/* A value buf_milli prints through a double (two may print the same). */
+static bool
+milli_lossy(int64_t milli)
+{
+	return milli <= -1000000000000000LL || milli >= 1000000000000000LL;
+}
+
+static bool
+metrics_lossy(const struct hpa_metric_result *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i].valid && ((m[i].has_average && milli_lossy(m[i].average_milli)) ||
+		    (m[i].has_value && milli_lossy(m[i].value_milli))))
+			return true;
+	return false;
+}
+
+/*
+ * Whether a row of l's parts and one of r's (limited and reason its text
+ * columns), whose parts differ (hz_last_eq), could print the same: their
+ * columns print their parts one to one (integers in decimal, the
+ * proposals as JSON of exactly what metric_row_eq compares, the texts as
+ * they are, joined by a separator none holds) but where limited is cut to
+ * its room, a text holds the separator, or an average or value prints
+ * through a double.
+ */
+static bool
+hz_row_may_alias(const struct hz_last *l, const struct hpa_result *r, const char *limited,
+    const char *reason)
+{
+	return strlen(limited) >= sizeof l->limited - 1 || strchr(limited, '\x1f') != NULL ||
+	    strchr(reason, '\x1f') != NULL || strchr(l->limited, '\x1f') != NULL ||
+	    strchr(l->reason.data, '\x1f') != NULL || metrics_lossy(l->metrics, l->nmetrics) ||
+	    metrics_lossy(r->metrics, r->nmetrics);
+}
+
 /*
  * The row of r: h's last row takes its parts when they differ, with the
- * proposals' text (onChange: and the row's, every column but the time,
- * unambiguously joined), and it is written unless onChange finds it the
- * last one.
+ * proposals' text, and it is written unless onChange finds it prints as
+ * the last one (every column but the time).
  */
 static void
 hz_row(struct cluster *c, struct cl_hpa *h, const struct hpa_result *r, sim_ns now)
 {
+	struct horizontal *hz = hz_of(c);
 	struct hz_last *l = &h->last;
 	const char *limited = row_limited(r), *reason = row_reason(r);
 	bool emit = !c->t.hpa_rows_on_change;
 	if (!hz_last_eq(l, r, limited, reason)) {
+		/* onChange: a first row, or parts that differ, is a new
+		 * row but where they could print the same (then compared) */
+		bool compare = c->t.hpa_rows_on_change && l->set &&
+		    hz_row_may_alias(l, r, limited, reason);
+		if (compare)
+			hz_row_text(l, &hz->row_was);
 		hz_last_store(l, r, limited, reason);
 		proposals_json(r, &l->props);
 		emit = true;
-		if (c->t.hpa_rows_on_change) {
-			/* built in the controller's buffer, which then
-			 * trades places with the last row's */
-			struct ks_buf *rb = &hz_of(c)->row;
-			buf_clear(rb);
-			buf_int(rb, l->current);
-			ks_buf_add(rb, "\x1f", 1);
-			ks_buf_add(rb, l->props.data, l->props.len);
-			ks_buf_add(rb, "\x1f", 1);
-			buf_int(rb, l->stabilized);
-			ks_buf_add(rb, "\x1f", 1);
-			buf_int(rb, l->desired);
-			ks_buf_add(rb, "\x1f", 1);
-			ks_buf_puts(rb, l->limited);
-			ks_buf_add(rb, "\x1f", 1);
-			ks_buf_add(rb, l->reason.data, l->reason.len);
-			emit = l->row.data == NULL || l->row.len != rb->len ||
-			    memcmp(l->row.data, rb->data, rb->len) != 0;
-			struct ks_buf last = l->row;
-			l->row = *rb;
-			*rb = last;
+		if (compare) {
+			hz_row_text(l, &hz->row);
+			emit = hz->row.len != hz->row_was.len ||
+			    memcmp(hz->row.data, hz->row_was.data, hz->row.len) != 0;
 		}
 	}
 	if (emit)
@@ -1263,6 +1392,208 @@ hz_quick_set(struct horizontal *hz, size_t i)
 	    h->repeat.current == m->spec_replicas && h->last.nmetrics == h->nmetrics;
 }
 
+/*
+ * The lines of s a reconcile reads first: its recommendations' array
+ * pointer, each condition's head and the first part of its message (which
+ * set_cond_of compares), the literals they were made of, the last scale.
+ */
+static inline __attribute__((always_inline)) void
+hz_prefetch_state(const struct hpa_state *s)
+{
+	__builtin_prefetch(&s->recs);
+	for (int t = 0; t < HPA_NCOND; t++) {
+		const char *cd = (const char *)&s->cond[t];
+		__builtin_prefetch(cd);
+		__builtin_prefetch(cd + 64);
+		__builtin_prefetch(cd + 128);
+	}
+	__builtin_prefetch(&s->cond_lit);
+	__builtin_prefetch(&s->has_last_scale);
+}
+
+/* A stale memo counted, and the run stopped when it must. */
+static void
+hz_stale(struct horizontal *hz, const struct cl_hpa *h, const char *what, sim_ns now)
+{
+	hz->memo_stale++;
+	if (hz->abort_stale) {
+		fprintf(stderr, "kubesim: HPA %s: %s at %.3f s\n", h->spec->name, what,
+		    sim_ns_to_s(now));
+		abort();
+	}
+}
+
+/*
+ * Verify: entries hz_derive gave (ng of them: keys, ids; sr pods not
+ * deleting) and the metric result it worked out (res) are what walking
+ * the pods and computing the metric give. The scratch's entries are left
+ * as they were (the derived ones, when they were there).
+ */
+static void
+hz_verify_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now,
+    const struct hz_key *keys, const struct hz_id *ids, size_t ng, int32_t sr,
+    const struct hpa_metric_result *res)
+{
+	struct horizontal *hz = hz_of(c);
+	struct cl_hpa *h = &hz->hpas[i];
+	const struct cl_deploy_rev *dr = &c->deploy_rev[h->deploy];
+	struct hz_key *k = xcalloc(ng ? ng : 1, sizeof *k);
+	struct hz_id *d = xcalloc(ng ? ng : 1, sizeof *d);
+	memcpy(k, keys, ng * sizeof *k);
+	memcpy(d, ids, ng * sizeof *d);
+	int32_t wsr;
+	size_t wng = hz_walk(c, h, cfg, now, &wsr);
+	bool ok = wng == ng && wsr == sr;
+	for (size_t g = 0; ok && g < ng; g++)
+		ok = hz_key_eq(&hz->keys[g], &k[g]) && hz->ids[g].pod == d[g].pod &&
+		    hz->ids[g].gen == d[g].gen && hz->ids[g].count == d[g].count;
+	if (ok) {
+		/* the samples hpa_sync gives the calculator (cpu only) */
+		if (ng > hz->cap_samples)
+			KS_GROW(hz->samples, hz->cap_samples, ng);
+		if (ng > hz->cap_usage)
+			KS_GROW(hz->usage, hz->cap_usage, ng);
+		for (size_t g = 0; g < ng; g++) {
+			struct hpa_container_usage *u = &hz->usage[g];
+			struct hpa_pod_sample *sm = &hz->samples[g];
+			memset(u, 0, sizeof *u);
+			u->name = "app";
+			u->usage.cpu_milli = hz->keys[g].cpu_milli;
+			u->usage.has_cpu = true;
+			u->usage.has_memory = true;
+			memset(sm, 0, sizeof *sm);
+			sm->pod = hz->pods[g].name;
+			sm->timestamp = hz->keys[g].at;
+			sm->window = c->t.metrics_resolution;
+			sm->containers = u;
+			sm->ncontainers = 1;
+			sm->count = hz->pods[g].count;
+		}
+		struct hpa_input in = {
+			.spec = h->spec, .spec_replicas = dr->replicas, .status_replicas = sr,
+			.pods = hz->pods, .npods = ng, .samples = hz->samples, .nsamples = ng,
+			.now = now, .requests = h->requests,
+		};
+		struct hpa_metric_result w;
+		ok = hpa_metric_results(cfg, &in, &w) == 0 && metric_row_eq(&w, res) &&
+		    metric_values_eq(&w, res);
+		hpa_metric_results_fini(&w, 1);
+	}
+	/* the scratch as it was */
+	memcpy(hz->keys, k, ng * sizeof *k);
+	memcpy(hz->ids, d, ng * sizeof *d);
+	hz->walk_uniform = true;
+	free(k);
+	free(d);
+	if (!ok)
+		hz_stale(hz, h, "a derived sync differs from its walk", now);
+}
+
+/* What hz_derive did. */
+enum hz_derived {
+	HZ_NOT_DERIVED,		/* nothing: the sync walks */
+	HZ_DERIVED_REPEAT,	/* the whole sync, which repeated the last */
+	HZ_DERIVED,		/* the entries and the metric result */
+};
+
+/*
+ * HPA i's sync when its memo is derivable (struct hz_memo) and this walk
+ * would read only a sample every pod shares, of the same pod classes: its
+ * entries are the memo's with that sample, and its one metric's result is
+ * worked out from the pods' totals (hpa_ready_metric_values). When that
+ * result repeats the last reconcile's, the sync is done here: the memo
+ * takes the sample and the result, as hz_memo_store would, and the
+ * recommendation is recorded (HZ_DERIVED_REPEAT). Otherwise the entries go
+ * to the scratch (*ng of them) and the result to *res (named as the
+ * memo's: its spec's), for hpa_sync to reconcile with (HZ_DERIVED).
+ */
+static enum hz_derived
+hz_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now, size_t *ng,
+    struct hpa_metric_result **res)
+{
+	struct horizontal *hz = hz_of(c);
+	struct cl_hpa *h = &hz->hpas[i];
+	struct hz_memo *m = &h->memo;
+	const struct hz_pods *pc = &h->pods;
+	const struct cl_deploy_rev *dr = &c->deploy_rev[h->deploy];
+	if (!m->derivable || !m->valid || hz->no_memo || hz->one_by_one ||
+	    m->pods_rev == dr->pods_rev || !pc->ok || pc->gen != m->cls_gen ||
+	    now >= pc->until || pc->state_rev != c->deploys[h->deploy].pods_state_rev)
+		return HZ_NOT_DERIVED;
+	struct cl_pod_metrics same;
+	if (!metrics_uniform(c, h->deploy, &same) || !same.has)
+		return HZ_NOT_DERIVED;
+	struct hpa_metric_result r;
+	hpa_ready_metric_values(&h->form, dr->replicas, m->npods, same.cpu_milli * m->npods,
+	    m->request * m->npods, &r);
+	/* what the walk gives, and the repeat check */
+	hz->uniform_walks++;
+	hz->derived++;
+	hz->walk_uniform = true;
+	bool repeat = !hz->no_repeat && h->repeat.ok && h->repeat.current == dr->replicas &&
+	    now <= h->repeat.until && h->last.nmetrics == 1 &&
+	    metric_values_eq_to(&r, &h->repeat.values[0]);
+	if (!repeat) {
+		if (m->n > hz->cap_keys || m->n > hz->cap_ids) {
+			KS_GROW(hz->keys, hz->cap_keys, m->n);
+			KS_GROW(hz->ids, hz->cap_ids, m->n);
+		}
+		for (size_t g = 0; g < m->n; g++) {
+			struct hz_key *k = &hz->keys[g];
+			*k = m->keys[g];
+			k->cpu_milli = same.cpu_milli;
+			k->rps_milli = same.rps_milli;
+			k->at = same.at;
+			hz->ids[g] = m->ids[g];
+		}
+		*ng = m->n;
+		*res = hz_results(hz, 1);
+		**res = m->metrics[0];
+	}
+	/* the result's values (its name is the memo's: its spec's) */
+	struct hpa_metric_result *mr = repeat ? &m->metrics[0] : *res;
+	mr->valid = r.valid;
+	mr->proposal = r.proposal;
+	mr->has_utilization = r.has_utilization;
+	mr->utilization = r.utilization;
+	mr->has_average = r.has_average;
+	mr->average_milli = r.average_milli;
+	mr->has_value = r.has_value;
+	mr->value_milli = r.value_milli;
+	if (!repeat) {
+		if (hz->verify)
+			hz_verify_derive(c, i, cfg, now, hz->keys, hz->ids, m->n,
+			    m->status_replicas, mr);
+		return HZ_DERIVED;
+	}
+	/* what hz_memo_store and the repeat give */
+	hz->repeats++;
+	hz->quick[i].repeat_at = now;
+	for (size_t g = 0; g < m->n; g++) {
+		struct hz_key *k = &m->keys[g];
+		k->cpu_milli = same.cpu_milli;
+		k->rps_milli = same.rps_milli;
+		k->at = same.at;
+	}
+	m->at = now;
+	m->pods_rev = dr->pods_rev;
+	m->spec_replicas = dr->replicas;
+	if (!c->t.hpa_rows_on_change)
+		hz_emit(c, h, now);
+	if (hz->verify) {
+		hz_verify_derive(c, i, cfg, now, m->keys, m->ids, m->n, m->status_replicas,
+		    &m->metrics[0]);
+		struct hpa_input in = {
+			.spec = h->spec, .spec_replicas = dr->replicas,
+			.status_replicas = m->status_replicas, .now = now,
+			.same_metrics = m->metrics,
+		};
+		hz_verify_repeat(c, i, cfg, &in, NULL, now);
+	}
+	hz_quick_set(hz, i);
+	return HZ_DERIVED_REPEAT;
+}
+
 static void
 hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 {
@@ -1272,17 +1603,28 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 	/* its revision and replicas from their dense copy (hz_will_sync) */
 	const struct cl_deploy_rev *dr = &c->deploy_rev[h->deploy];
 	sim_ns now = sim_now(c->sim);
+	size_t ng = 0;
+	struct hpa_metric_result *derived = NULL;
+	enum hz_derived dv = hz_derive(c, i, cfg, now, &ng, &derived);
+	if (dv == HZ_DERIVED_REPEAT)
+		return;
+	/* most syncs past that reconcile: the state's lines the reconcile
+	 * reads first are asked for while the pods are walked */
+	hz_prefetch_state(&h->state);
 	struct metric_inputs *mi = &hz->mi;
 	/* the container's name is read only by a ContainerResource metric
 	 * (each sample's usage names it; nothing else reads that name) */
 	const char *cname = h->needs_cname && d->spec.ncontainers > 0 ?
 	    d->spec.containers[0].name : "app";
 	int32_t status_replicas = 0;
-	size_t ng = 0, ns = 0, nm = h->nmetrics;
+	size_t ns = 0, nm = h->nmetrics;
 	int64_t mem_use = 0;
 	bool built = false;	/* mi holds this sync's metric inputs */
-	bool same = hz_unchanged(c, h, cname, mi, &built);
-	if (same) {
+	/* derived: the entries in the scratch, the result, no pod read */
+	bool same = dv == HZ_NOT_DERIVED && hz_unchanged(c, h, cname, mi, &built);
+	if (dv == HZ_DERIVED)
+		status_replicas = h->memo.status_replicas;
+	else if (same) {
 		hz->memo_skips++;
 		status_replicas = h->memo.status_replicas;
 		if (hz->verify)
@@ -1336,13 +1678,17 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 	}
 	if (same)
 		hz->memo_hits++;
-	/* with the memo's results the pods and samples are not read */
+	/* with the memo's results, or derived ones, the pods and samples
+	 * are not read */
 	struct hpa_input in = {
 		.spec = h->spec, .spec_replicas = dr->replicas, .status_replicas = status_replicas,
-		.pods = hz->pods, .npods = ng, .samples = hz->samples, .nsamples = ns,
+		.pods = derived ? NULL : hz->pods, .npods = derived ? 0 : ng,
+		.samples = hz->samples, .nsamples = ns,
 		.metric_inputs = built ? mi->in : NULL, .now = now,
-		.same_metrics = same ? h->memo.metrics : NULL,
+		.same_metrics = derived ? derived : same ? h->memo.metrics : NULL,
 		.requests = hz->no_memo ? NULL : h->requests,
+		/* the rows read the conditions' reasons only */
+		.brief = true,
 	};
 	/* After a repeatable reconcile with these replicas, the metric
 	 * results first: the same as its (hz_last's), the reconcile is
@@ -1379,7 +1725,7 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 	if (!hz->no_memo && !same)
 		hz_memo_store(h, hz->keys, hz->ids, ng, dr->replicas, status_replicas, mem_use,
 		    cname, mi, repeat ? in.same_metrics : r.metrics, repeat ? nm : r.nmetrics,
-		    now, cfg->cpu_init_period, dr->pods_rev);
+		    now, cfg->cpu_init_period, dr->pods_rev, hz->walk_uniform);
 	if (repeat) {
 		/* the last row's parts: onChange writes nothing */
 		if (!c->t.hpa_rows_on_change)
@@ -1462,14 +1808,36 @@ hz_prefetch(const struct horizontal *hz, size_t i)
 		__builtin_prefetch(h + off);
 }
 
+/* Whether h's sync will most likely be hz_derive's (its memo derivable
+ * from its pod classes as they are): it reads neither pods nor requests. */
+static inline bool
+hz_derive_likely(const struct cl_hpa *h)
+{
+	return h->memo.derivable && h->memo.valid && h->pods.ok &&
+	    h->pods.gen == h->memo.cls_gen;
+}
+
 /* Then, a sync or two later, what the pointers read there lead to: the
  * arrays its walk, memo and requests read first, its spec, its
  * Deployment's pod revision; and later still what those lead to: the metrics' specs,
- * the first pod of each of the first runs (an entry's pod). */
+ * the first pod of each of the first runs (an entry's pod). A sync
+ * hz_derive will likely take reads its memo's keys and result, that
+ * revision and its Deployment's shared sample instead. */
 static inline __attribute__((always_inline)) void
 hz_prefetch_pods(const struct cluster *c, const struct horizontal *hz, size_t i)
 {
 	const struct cl_hpa *h = &hz->hpas[i];
+	if (hz_derive_likely(h)) {
+		__builtin_prefetch(h->memo.keys);
+		/* the result's values, past its name */
+		__builtin_prefetch((const char *)h->memo.metrics +
+		    offsetof(struct hpa_metric_result, has_utilization));
+		__builtin_prefetch((const char *)h->memo.metrics +
+		    offsetof(struct hpa_metric_result, value_milli));
+		__builtin_prefetch(&c->deploys[h->deploy].pods_state_rev);
+		metrics_prefetch_uniform(c, h->deploy);
+		return;
+	}
 	if (h->pods.runs != NULL)
 		__builtin_prefetch(h->pods.runs);
 	if (h->pods.cls_key != NULL)
@@ -1491,9 +1859,11 @@ static inline __attribute__((always_inline)) void
 hz_prefetch_last(const struct cluster *c, const struct horizontal *hz, size_t i)
 {
 	const struct cl_hpa *h = &hz->hpas[i];
-	if (h->spec->nmetrics > 0) {
-		__builtin_prefetch(h->spec->metrics);
-		__builtin_prefetch((const char *)h->spec->metrics + 64);
+	if (hz_derive_likely(h))
+		return;
+	if (h->metric_specs != NULL) {
+		__builtin_prefetch(h->metric_specs);
+		__builtin_prefetch((const char *)h->metric_specs + 64);
 	}
 	for (size_t r = 0; r < h->pods.nrun && r < 2; r++) {
 		const char *pd = (const char *)&c->pods[h->pods.runs[r].pod];
@@ -1510,9 +1880,11 @@ static inline __attribute__((always_inline)) void
 hz_prefetch_names(const struct horizontal *hz, size_t i)
 {
 	const struct cl_hpa *h = &hz->hpas[i];
-	for (size_t k = 0; k < h->spec->nmetrics && k < 2; k++)
-		if (h->spec->metrics[k].resource != NULL)
-			__builtin_prefetch(h->spec->metrics[k].resource);
+	if (hz_derive_likely(h))
+		return;
+	for (size_t k = 0; h->metric_specs != NULL && k < h->nmetrics && k < 2; k++)
+		if (h->metric_specs[k].resource != NULL)
+			__builtin_prefetch(h->metric_specs[k].resource);
 }
 
 static void
@@ -1531,29 +1903,37 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 	 * ahead and their data asked for in stages, each stage reading what
 	 * the one before brought in.
 	 */
-	size_t ahead[HZ_SYNCS_AHEAD], nahead = 0, scan = 0;
+	/* a ring: the k-th ahead is ahead[(first + k) % HZ_SYNCS_AHEAD] */
+	size_t ahead[HZ_SYNCS_AHEAD], first = 0, nahead = 0, scan = 0;
 	/* During an API server outage (chaos.c) the HPA can neither read
 	 * metrics nor scale: its syncs fail. */
 	for (size_t i = 0; i < hz->n && !cl_api_down(c); i++) {
 		struct hz_quick *q = &hz->quick[i];
-		if (nahead > 0 && ahead[0] == i)
-			memmove(ahead, ahead + 1, --nahead * sizeof *ahead);
+		if (nahead > 0 && ahead[first] == i) {
+			first = (first + 1) % HZ_SYNCS_AHEAD;
+			nahead--;
+		}
 		if (scan <= i)
 			scan = i + 1;
 		while (nahead < HZ_SYNCS_AHEAD && scan < hz->n) {
-			/* the Deployments' revisions ahead */
+			/* the Deployments' revisions ahead, and further
+			 * ahead the checks that lead to them */
 			if (scan + HZ_AHEAD < hz->n)
 				__builtin_prefetch(&c->deploy_rev[hz->quick[scan + HZ_AHEAD].deploy]);
+			if (scan + 2 * HZ_AHEAD < hz->n)
+				__builtin_prefetch(&hz->quick[scan + 2 * HZ_AHEAD]);
 			if (hz_will_sync(c, hz, scan, now)) {
 				/* each found moves the others a stage on */
 				hz_prefetch(hz, scan);
+#define HZ_BACK(k)	ahead[(first + nahead - (k)) % HZ_SYNCS_AHEAD]
 				if (nahead >= 2)
-					hz_prefetch_pods(c, hz, ahead[nahead - 2]);
+					hz_prefetch_pods(c, hz, HZ_BACK(2));
 				if (nahead >= 4)
-					hz_prefetch_last(c, hz, ahead[nahead - 4]);
+					hz_prefetch_last(c, hz, HZ_BACK(4));
 				if (nahead >= 6)
-					hz_prefetch_names(hz, ahead[nahead - 6]);
-				ahead[nahead++] = scan;
+					hz_prefetch_names(hz, HZ_BACK(6));
+#undef HZ_BACK
+				ahead[(first + nahead++) % HZ_SYNCS_AHEAD] = scan;
 			}
 			scan++;
 		}
@@ -1631,6 +2011,7 @@ horizontal_destroy(struct cluster *c)
 	free(hz->usage);
 	free(hz->res);
 	ks_buf_fini(&hz->row);
+	ks_buf_fini(&hz->row_was);
 	metric_inputs_fini(&hz->mi);
 	free(hz);
 }

@@ -378,6 +378,14 @@ metrics_uniform(const struct cluster *c, uint32_t d, struct cl_pod_metrics *s)
 	return true;
 }
 
+void
+metrics_prefetch_uniform(const struct cluster *c, uint32_t d)
+{
+	const struct metrics *ms = metrics_ctl((struct cluster *)c);
+	if (ms->same != NULL && d < ms->nread)
+		__builtin_prefetch(&ms->same[d]);
+}
+
 /* Pod i (not sampled by its cohort) scraped on its own at `now`. */
 static inline void
 scrape_pod(struct metrics *ms, size_t i, sim_ns now, const struct traffic_flat *use)

@@ -195,6 +195,16 @@ int hpa_resource_replicas(const struct hpa_calc *c, int32_t current,
     int32_t target_util, const char *resource, const char *container,
     struct hpa_tolerances tol, const struct hpa_pod_sample *samples,
     size_t nsamples, struct hpa_calc_out *out, char **err);
+/*
+ * GetResourceReplicas (Utilization target) of pods that are all ready and
+ * all have a sample (none unready, missing or ignored): n pods (n > 0)
+ * using usage and requesting request in all (milli-units, request > 0).
+ * What hpa_resource_replicas gives such pods (its arithmetic, shared),
+ * timestamp aside (0).
+ */
+void hpa_ready_resource_replicas(int32_t current, int32_t target_util,
+    struct hpa_tolerances tol, int64_t n, int64_t usage, int64_t request,
+    struct hpa_calc_out *out);
 /* GetRawResourceReplicas (AverageValue target, milli-units). */
 int hpa_raw_resource_replicas(const struct hpa_calc *c, int32_t current,
     int64_t target, const char *resource, const char *container,
@@ -344,6 +354,10 @@ struct hpa_input {
 	/* NULL, or one per metric (as hpa_result.metrics): the requests
 	 * worked out for it, kept from reconcile to reconcile (hpa_calc). */
 	struct hpa_request_memo		*requests;
+	/* The result's conditions without their messages (empty), for a
+	 * caller that reads no message there (the state has them): a
+	 * reconcile then copies a few hundred bytes, not 1.4 KB. */
+	bool				 brief;
 };
 
 struct hpa_metric_result {
@@ -414,6 +428,26 @@ int hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
  * invalid; hpa_metric_results_fini frees their errors.
  */
 size_t hpa_metric_count(const struct hpa_spec *spec);
+/*
+ * Whether spec's metrics are one Resource metric of cpu with a Utilization
+ * target (the default metric too): then, when every pod is ready and has a
+ * sample, hpa_ready_metric_values gives the values of hpa_metric_results'
+ * one result from the pods' totals (hpa_ready_resource_replicas: n, usage,
+ * request) at spec_replicas, into r: valid, the proposal, the utilization
+ * and the average. Its name, reason and error are left as they are (a
+ * valid result's name is its spec's: r, a result of spec's, keeps it).
+ * What it reads of the spec and the configuration is their ready form
+ * (hpa_ready_form_of), worked out once.
+ */
+bool hpa_ready_metric_ok(const struct hpa_spec *spec);
+struct hpa_ready_form {
+	int32_t			target;		/* averageUtilization */
+	struct hpa_tolerances	tol;
+};
+void hpa_ready_form_of(const struct hpa_config *cfg, const struct hpa_spec *spec,
+    struct hpa_ready_form *f);
+void hpa_ready_metric_values(const struct hpa_ready_form *f, int32_t spec_replicas,
+    int64_t n, int64_t usage, int64_t request, struct hpa_metric_result *r);
 size_t hpa_metric_results(const struct hpa_config *cfg, const struct hpa_input *in,
     struct hpa_metric_result *out);
 void hpa_metric_results_fini(struct hpa_metric_result *r, size_t n);

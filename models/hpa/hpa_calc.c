@@ -772,6 +772,17 @@ calc_room_fini(struct calc_room *r)
 
 /* ---- ratios ------------------------------------------------------------- */
 
+/* GetResourceUtilizationRatio's arithmetic: usage mtotal and request
+ * rtotal (> 0) over entries pods. */
+static inline void
+utilization_of(int64_t mtotal, int64_t rtotal, int64_t entries, int32_t target,
+    double *ratio, int32_t *util, int64_t *raw)
+{
+	*util = (int32_t)(mtotal * 100 / rtotal);
+	*ratio = (double)*util / (double)target;
+	*raw = mtotal / entries;
+}
+
 /* GetResourceUtilizationRatio. */
 static int
 utilization_ratio(const struct mmap *m, const struct smap *req,
@@ -790,9 +801,7 @@ utilization_ratio(const struct mmap *m, const struct smap *req,
 		*err = xstrdup("no metrics returned matched known pods");
 		return -1;
 	}
-	*util = (int32_t)(mtotal * 100 / rtotal);
-	*ratio = (double)*util / (double)target;
-	*raw = mtotal / entries;
+	utilization_of(mtotal, rtotal, entries, target, ratio, util, raw);
 	return 0;
 }
 
@@ -815,6 +824,26 @@ first_timestamp(const struct hpa_pod_metric *a, size_t n)
 }
 
 /* ---- GetResourceReplicas --------------------------------------------- */
+
+/* The replicas when no pod is missing and none unready counts (the first
+ * ratio decides): ready pods at ratio. */
+static inline int32_t
+ready_replicas(int32_t current, struct hpa_tolerances tol, double ratio, int64_t ready)
+{
+	return hpa_within_tolerance(tol, ratio) ? current : ceil_i32(ratio * (double)ready);
+}
+
+void
+hpa_ready_resource_replicas(int32_t current, int32_t target_util,
+    struct hpa_tolerances tol, int64_t n, int64_t usage, int64_t request,
+    struct hpa_calc_out *out)
+{
+	KS_ASSERT(n > 0 && request > 0);
+	double ratio;
+	memset(out, 0, sizeof *out);
+	utilization_of(usage, request, n, target_util, &ratio, &out->utilization, &out->usage);
+	out->replicas = ready_replicas(current, tol, ratio, n);
+}
 
 int
 hpa_resource_replicas(const struct hpa_calc *c, int32_t current,
@@ -866,8 +895,7 @@ hpa_resource_replicas(const struct hpa_calc *c, int32_t current,
 
 	bool up_with_unready = g.nunready > 0 && ratio > 1.0;
 	if (!up_with_unready && g.nmissing == 0) {
-		out->replicas = hpa_within_tolerance(tol, ratio) ? current :
-		    ceil_i32(ratio * (double)g.ready_count);
+		out->replicas = ready_replicas(current, tol, ratio, g.ready_count);
 		rc = 0;
 		goto out;
 	}

@@ -560,6 +560,42 @@ hpa_metric_count(const struct hpa_spec *spec)
 	return n;
 }
 
+bool
+hpa_ready_metric_ok(const struct hpa_spec *spec)
+{
+	size_t n;
+	const struct hpa_metric_spec *ms = spec_metrics(spec, &n);
+	return n == 1 && ms->type == HPA_RESOURCE && ms->target == HPA_UTILIZATION &&
+	    strcmp(str_or(ms->resource, "cpu"), "cpu") == 0;
+}
+
+void
+hpa_ready_form_of(const struct hpa_config *cfg, const struct hpa_spec *spec,
+    struct hpa_ready_form *f)
+{
+	size_t nm;
+	const struct hpa_metric_spec *ms = spec_metrics(spec, &nm);
+	f->target = ms->average_utilization;
+	f->tol = tolerances(cfg, spec);
+}
+
+void
+hpa_ready_metric_values(const struct hpa_ready_form *f, int32_t spec_replicas, int64_t n,
+    int64_t usage, int64_t request, struct hpa_metric_result *r)
+{
+	struct hpa_calc_out o;
+	/* resource_metric's success, as compute_metric marks it */
+	hpa_ready_resource_replicas(spec_replicas, f->target, f->tol, n, usage, request, &o);
+	r->valid = true;
+	r->proposal = o.replicas;
+	r->has_utilization = true;
+	r->utilization = o.utilization;
+	r->has_average = true;
+	r->average_milli = o.usage;
+	r->has_value = false;
+	r->value_milli = 0;
+}
+
 /* The calculator's view of in (what every metric reads). */
 static void
 rctx_init(struct rctx *x, const struct hpa_config *cfg, const struct hpa_input *in,
@@ -597,6 +633,26 @@ hpa_metric_results_fini(struct hpa_metric_result *r, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(r[i].error);
 		r[i].error = NULL;
+	}
+}
+
+/* The state's conditions into the result; brief: their messages left
+ * empty (hpa_input.brief). */
+static void
+result_conds(struct hpa_result *out, const struct hpa_state *st, bool brief)
+{
+	for (int t = 0; t < HPA_NCOND; t++) {
+		const struct hpa_condition *c = &st->cond[t];
+		struct hpa_condition *o = &out->cond[t];
+		if (!brief) {
+			*o = *c;
+			continue;
+		}
+		o->set = c->set;
+		o->status = c->status;
+		memcpy(o->reason, c->reason, sizeof o->reason);
+		o->message[0] = '\0';
+		o->last_transition = c->last_transition;
 	}
 }
 
@@ -669,8 +725,7 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 			    "replicas based on listed metrics for %s: %s", ref,
 			    err != NULL ? err : "");
 			free(err);
-			for (int t = 0; t < HPA_NCOND; t++)
-				out->cond[t] = st->cond[t];
+			result_conds(out, st, in->brief);
 			out->desired_replicas = current;
 			out->stabilized = current;
 			return -1;
@@ -740,7 +795,6 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 		out->repeatable_until = latest + cfg->downscale_stabilization;
 	}
 	st->desired_replicas = desired;
-	for (int t = 0; t < HPA_NCOND; t++)
-		out->cond[t] = st->cond[t];
+	result_conds(out, st, in->brief);
 	return rc;
 }

@@ -18,6 +18,7 @@
  * all share a new sample and are as the last such walk found them takes
  * that walk's entries with the sample, and works its one cpu metric out
  * from the pods' totals (hz_derive): neither pods nor calculator.
+ * The rows themselves are hpa_rows.c's.
  * Upstream: pkg/controller/podautoscaler.
  */
 #include "config.h"
@@ -28,27 +29,9 @@
 #include <string.h>
 
 #include "models/cluster/controllers.h"
+#include "models/cluster/hpa_rows.h"
 #include "models/cluster/memory.h"
 #include "models/hpa/hpa.h"
-
-/*
- * What an HPA's last row was made of (every column but t_s), so that a
- * sync compares numbers and short strings, and builds the proposals' text
- * only when they differ. onChange: parts that differ give a different row
- * but where they could print the same (hz_row_may_alias), and there the
- * rows' texts are built and compared, so parts that differ but print the
- * same write nothing, as before. The texts are rewritten in place: their
- * buffers keep their room.
- */
-struct hz_last {
-	bool			 set;
-	int32_t			 current, stabilized, desired;
-	char			 limited[sizeof ((struct hpa_condition *)0)->reason];
-	struct ks_buf		 reason;
-	struct hpa_metric_result *metrics;	/* error left NULL */
-	size_t			 nmetrics, capmetrics;
-	struct ks_buf		 props;		/* proposals_json of metrics */
-};
 
 /*
  * The HPA's last reconcile, when it was repeatable (hpa_result.repeatable):
@@ -61,11 +44,7 @@ struct hz_repeat {
 	int32_t	recommendation;
 	sim_ns	until;
 	/* its first metric results' values (metric_values_eq), at hand */
-	struct hz_values {
-		int64_t	average_milli, value_milli;
-		int32_t	proposal, utilization;
-		bool	valid, has_utilization, has_average, has_value;
-	} values[2];
+	struct hz_values values[2];
 };
 
 struct cl_hpa;
@@ -260,8 +239,7 @@ struct horizontal {
 	uint64_t			 uniform_walks, derived;
 	/* the last hz_walk read only a sample every pod shared */
 	bool				 walk_uniform;
-	/* onChange: two rows' texts, built (hz_row_text) */
-	struct ks_buf			 row, row_was;
+	struct hz_row_texts		 texts;	/* onChange: two rows' texts */
 	struct hpa_metric_result	*res;	/* metric results computed ahead */
 	size_t				 cap_res;
 	struct hz_id			*ids;
@@ -420,179 +398,6 @@ hpa_phase(const struct cl_pod *pd)
 	default:
 		return HPA_POD_RUNNING;
 	}
-}
-
-/* v in decimal, as "%lld" prints it. */
-static void
-buf_int(struct ks_buf *b, int64_t v)
-{
-	char d[24], *e = d + sizeof d, *p = e;
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		*--p = '-';
-	ks_buf_add(b, p, (size_t)(e - p));
-}
-
-/*
- * milli / 1000 as "%.3f" prints (double)milli / 1000.0: below 1e15 in
- * magnitude the double is nearer to the quotient than half a thousandth
- * can tell (its three decimals are milli's), beyond it printf says.
- */
-static void
-buf_milli(struct ks_buf *b, int64_t milli)
-{
-	if (milli <= -1000000000000000LL || milli >= 1000000000000000LL) {
-		ks_buf_printf(b, "%.3f", (double)milli / 1000.0);
-		return;
-	}
-	uint64_t u = milli < 0 ? 0 - (uint64_t)milli : (uint64_t)milli;
-	char f[4] = { (char)('0' + u / 100 % 10), (char)('0' + u / 10 % 10),
-	    (char)('0' + u % 10), '\0' };
-	if (milli < 0)
-		ks_buf_add(b, "-", 1);
-	buf_int(b, (int64_t)(u / 1000));
-	ks_buf_add(b, ".", 1);
-	ks_buf_add(b, f, 3);
-}
-
-/* b emptied (its room kept). */
-static void
-buf_clear(struct ks_buf *b)
-{
-	b->len = 0;
-	if (b->data != NULL)
-		b->data[0] = '\0';
-}
-
-/* The per-metric proposals as a JSON array, for hpa_decisions, into b
- * (what it held replaced). */
-static void
-proposals_json(const struct hpa_result *r, struct ks_buf *b)
-{
-	buf_clear(b);
-	ks_buf_puts(b, "[");
-	for (size_t i = 0; i < r->nmetrics; i++) {
-		const struct hpa_metric_result *m = &r->metrics[i];
-		ks_buf_puts(b, i ? ",{\"metric\":" : "{\"metric\":");
-		ks_buf_json_str(b, m->name);
-		if (!m->valid) {
-			ks_buf_puts(b, ",\"valid\":false,\"reason\":");
-			ks_buf_json_str(b, m->reason);
-		} else {
-			ks_buf_puts(b, ",\"valid\":true,\"proposal\":");
-			buf_int(b, m->proposal);
-			if (m->has_utilization) {
-				ks_buf_puts(b, ",\"utilization\":");
-				buf_int(b, m->utilization);
-			}
-			if (m->has_average) {
-				ks_buf_puts(b, ",\"average\":");
-				buf_milli(b, m->average_milli);
-			}
-			if (m->has_value) {
-				ks_buf_puts(b, ",\"value\":");
-				buf_milli(b, m->value_milli);
-			}
-		}
-		ks_buf_puts(b, "}");
-	}
-	ks_buf_puts(b, "]");
-}
-
-/* Metric results a and b print the same proposals_json entry. */
-static bool
-metric_row_eq(const struct hpa_metric_result *a, const struct hpa_metric_result *b)
-{
-	if (a->valid != b->valid || strcmp(a->name, b->name) != 0)
-		return false;
-	if (!a->valid)
-		return strcmp(a->reason, b->reason) == 0;
-	return a->proposal == b->proposal && a->has_utilization == b->has_utilization &&
-	    (!a->has_utilization || a->utilization == b->utilization) &&
-	    a->has_average == b->has_average &&
-	    (!a->has_average || a->average_milli == b->average_milli) &&
-	    a->has_value == b->has_value && (!a->has_value || a->value_milli == b->value_milli);
-}
-
-/*
- * Valid metric results a and b are the same in all a reconcile and a row
- * read of them but their names, which are their metric spec's (every valid
- * result of hpa_controller.c's is named from its spec alone).
- */
-static bool
-metric_values_eq(const struct hpa_metric_result *a, const struct hpa_metric_result *b)
-{
-	return a->valid && b->valid && a->proposal == b->proposal &&
-	    a->has_utilization == b->has_utilization && a->utilization == b->utilization &&
-	    a->has_average == b->has_average && a->average_milli == b->average_milli &&
-	    a->has_value == b->has_value && a->value_milli == b->value_milli;
-}
-
-static struct hz_values
-metric_values(const struct hpa_metric_result *m)
-{
-	return (struct hz_values){ m->average_milli, m->value_milli, m->proposal,
-	    m->utilization, m->valid, m->has_utilization, m->has_average, m->has_value };
-}
-
-/* metric_values_eq of a and the result whose values are b. */
-static bool
-metric_values_eq_to(const struct hpa_metric_result *a, const struct hz_values *b)
-{
-	return a->valid && b->valid && a->proposal == b->proposal &&
-	    a->has_utilization == b->has_utilization && a->utilization == b->utilization &&
-	    a->has_average == b->has_average && a->average_milli == b->average_milli &&
-	    a->has_value == b->has_value && a->value_milli == b->value_milli;
-}
-
-/* The row of r (limited and reason its text columns) has the parts of l. */
-static bool
-hz_last_eq(const struct hz_last *l, const struct hpa_result *r, const char *limited,
-    const char *reason)
-{
-	if (!l->set || l->current != r->current_replicas || l->stabilized != r->stabilized ||
-	    l->desired != r->desired_replicas || l->nmetrics != r->nmetrics ||
-	    strcmp(l->limited, limited) != 0 || strcmp(l->reason.data, reason) != 0)
-		return false;
-	for (size_t i = 0; i < r->nmetrics; i++)
-		if (!metric_row_eq(&l->metrics[i], &r->metrics[i]))
-			return false;
-	return true;
-}
-
-static void
-hz_last_store(struct hz_last *l, const struct hpa_result *r, const char *limited,
-    const char *reason)
-{
-	l->set = true;
-	l->current = r->current_replicas;
-	l->stabilized = r->stabilized;
-	l->desired = r->desired_replicas;
-	/* what snprintf "%s" gives: cut to the array */
-	size_t n = strlen(limited);
-	if (n > sizeof l->limited - 1)
-		n = sizeof l->limited - 1;
-	memcpy(l->limited, limited, n);
-	l->limited[n] = '\0';
-	buf_clear(&l->reason);
-	ks_buf_puts(&l->reason, reason);
-	KS_GROW(l->metrics, l->capmetrics, r->nmetrics ? r->nmetrics : 1);
-	for (size_t i = 0; i < r->nmetrics; i++) {
-		l->metrics[i] = r->metrics[i];
-		l->metrics[i].error = NULL;
-	}
-	l->nmetrics = r->nmetrics;
-}
-
-static void
-hz_last_fini(struct hz_last *l)
-{
-	ks_buf_fini(&l->reason);
-	free(l->metrics);
-	ks_buf_fini(&l->props);
 }
 
 
@@ -1151,21 +956,6 @@ hz_verify_memo(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg
 	}
 }
 
-/* The text columns of r's row. */
-static const char *
-row_limited(const struct hpa_result *r)
-{
-	const struct hpa_condition *lim = &r->cond[HPA_COND_SCALING_LIMITED];
-	return lim->set && lim->status ? lim->reason : "";
-}
-
-static const char *
-row_reason(const struct hpa_result *r)
-{
-	return r->error ? r->error : r->rescale ? r->rescale_reason :
-	    r->cond[HPA_COND_ABLE_TO_SCALE].reason;
-}
-
 /* The last time s recommended v (with a pending repeat of pv at pat, 0:
  * none), or horizon when that is at or before horizon. */
 static sim_ns
@@ -1248,106 +1038,6 @@ hz_verify_repeat(struct cluster *c, size_t i, const struct hpa_config *cfg,
 		    h->spec->name, sim_ns_to_s(now));
 		abort();
 	}
-}
-
-/* h's hpa_decisions row of this sync: its last row's parts (hz_last). */
-static void
-hz_emit(struct cluster *c, const struct cl_hpa *h, sim_ns now)
-{
-	const struct hz_last *l = &h->last;
-	struct probe_val v[8] = {
-		PV_REAL(sim_ns_to_s(now)), PV_TEXT(h->spec->name), PV_INT(l->current),
-		PV_TEXT(l->props.data), PV_INT(l->stabilized), PV_INT(l->desired),
-		PV_TEXT(l->limited), PV_TEXT(l->reason.data),
-	};
-	probe_emit(&c->probes, "hpa_decisions", v, 8);
-}
-
-/* The text of a row of l's parts, every column but the time,
- * unambiguously joined, into b (what it held replaced). */
-static void
-hz_row_text(const struct hz_last *l, struct ks_buf *b)
-{
-	buf_clear(b);
-	buf_int(b, l->current);
-	ks_buf_add(b, "\x1f", 1);
-	ks_buf_add(b, l->props.data, l->props.len);
-	ks_buf_add(b, "\x1f", 1);
-	buf_int(b, l->stabilized);
-	ks_buf_add(b, "\x1f", 1);
-	buf_int(b, l->desired);
-	ks_buf_add(b, "\x1f", 1);
-	ks_buf_puts(b, l->limited);
-	ks_buf_add(b, "\x1f", 1);
-	ks_buf_add(b, l->reason.data, l->reason.len);
-}
-
-/* A value buf_milli prints through a double (two may print the same). */
-static bool
-milli_lossy(int64_t milli)
-{
-	return milli <= -1000000000000000LL || milli >= 1000000000000000LL;
-}
-
-static bool
-metrics_lossy(const struct hpa_metric_result *m, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (m[i].valid && ((m[i].has_average && milli_lossy(m[i].average_milli)) ||
-		    (m[i].has_value && milli_lossy(m[i].value_milli))))
-			return true;
-	return false;
-}
-
-/*
- * Whether a row of l's parts and one of r's (limited and reason its text
- * columns), whose parts differ (hz_last_eq), could print the same: their
- * columns print their parts one to one (integers in decimal, the
- * proposals as JSON of exactly what metric_row_eq compares, the texts as
- * they are, joined by a separator none holds) but where limited is cut to
- * its room, a text holds the separator, or an average or value prints
- * through a double.
- */
-static bool
-hz_row_may_alias(const struct hz_last *l, const struct hpa_result *r, const char *limited,
-    const char *reason)
-{
-	return strlen(limited) >= sizeof l->limited - 1 || strchr(limited, '\x1f') != NULL ||
-	    strchr(reason, '\x1f') != NULL || strchr(l->limited, '\x1f') != NULL ||
-	    strchr(l->reason.data, '\x1f') != NULL || metrics_lossy(l->metrics, l->nmetrics) ||
-	    metrics_lossy(r->metrics, r->nmetrics);
-}
-
-/*
- * The row of r: h's last row takes its parts when they differ, with the
- * proposals' text, and it is written unless onChange finds it prints as
- * the last one (every column but the time).
- */
-static void
-hz_row(struct cluster *c, struct cl_hpa *h, const struct hpa_result *r, sim_ns now)
-{
-	struct horizontal *hz = hz_of(c);
-	struct hz_last *l = &h->last;
-	const char *limited = row_limited(r), *reason = row_reason(r);
-	bool emit = !c->t.hpa_rows_on_change;
-	if (!hz_last_eq(l, r, limited, reason)) {
-		/* onChange: a first row, or parts that differ, is a new
-		 * row but where they could print the same (then compared) */
-		bool compare = c->t.hpa_rows_on_change && l->set &&
-		    hz_row_may_alias(l, r, limited, reason);
-		if (compare)
-			hz_row_text(l, &hz->row_was);
-		hz_last_store(l, r, limited, reason);
-		proposals_json(r, &l->props);
-		emit = true;
-		if (compare) {
-			hz_row_text(l, &hz->row);
-			emit = hz->row.len != hz->row_was.len ||
-			    memcmp(hz->row.data, hz->row_was.data, hz->row.len) != 0;
-		}
-	}
-	if (emit)
-		hz_emit(c, h, now);
 }
 
 /* The metric results scratch, for n. */
@@ -1579,7 +1269,7 @@ hz_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now,
 	m->pods_rev = dr->pods_rev;
 	m->spec_replicas = dr->replicas;
 	if (!c->t.hpa_rows_on_change)
-		hz_emit(c, h, now);
+		hz_emit(c, h->spec->name, &h->last, now);
 	if (hz->verify) {
 		hz_verify_derive(c, i, cfg, now, m->keys, m->ids, m->n, m->status_replicas,
 		    &m->metrics[0]);
@@ -1729,9 +1419,9 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 	if (repeat) {
 		/* the last row's parts: onChange writes nothing */
 		if (!c->t.hpa_rows_on_change)
-			hz_emit(c, h, now);
+			hz_emit(c, h->spec->name, &h->last, now);
 	} else
-		hz_row(c, h, &r, now);
+		hz_row(c, h->spec->name, &h->last, &r, now, &hz->texts);
 	if (hz->verify)
 		hz_verify_repeat(c, i, cfg, &in, repeat ? NULL : &r, now);
 	if (!repeat) {
@@ -1946,7 +1636,7 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 			hz->memo_hits++;
 			hz->repeats++;
 			if (!c->t.hpa_rows_on_change)
-				hz_emit(c, &hz->hpas[i], now);
+				hz_emit(c, hz->hpas[i].spec->name, &hz->hpas[i].last, now);
 			if (hz->verify)
 				hz_verify_quick(c, i, &cfg, now);
 			continue;
@@ -2010,8 +1700,8 @@ horizontal_destroy(struct cluster *c)
 	free(hz->samples);
 	free(hz->usage);
 	free(hz->res);
-	ks_buf_fini(&hz->row);
-	ks_buf_fini(&hz->row_was);
+	ks_buf_fini(&hz->texts.row);
+	ks_buf_fini(&hz->texts.row_was);
 	metric_inputs_fini(&hz->mi);
 	free(hz);
 }

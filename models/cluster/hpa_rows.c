@@ -1,0 +1,246 @@
+/*
+ * hpa_rows.c - the HPA controller's decision rows (hpa_rows.h): the text
+ * of a row's columns (integers and milli-values printed without printf,
+ * the proposals as JSON), the last row's parts kept and compared, and
+ * onChange's test of whether two rows whose parts differ could print the
+ * same.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/cluster/hpa_rows.h"
+
+/* v in decimal, as "%lld" prints it. */
+static void
+buf_int(struct ks_buf *b, int64_t v)
+{
+	char d[24], *e = d + sizeof d, *p = e;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	ks_buf_add(b, p, (size_t)(e - p));
+}
+
+/*
+ * milli / 1000 as "%.3f" prints (double)milli / 1000.0: below 1e15 in
+ * magnitude the double is nearer to the quotient than half a thousandth
+ * can tell (its three decimals are milli's), beyond it printf says.
+ */
+static void
+buf_milli(struct ks_buf *b, int64_t milli)
+{
+	if (milli <= -1000000000000000LL || milli >= 1000000000000000LL) {
+		ks_buf_printf(b, "%.3f", (double)milli / 1000.0);
+		return;
+	}
+	uint64_t u = milli < 0 ? 0 - (uint64_t)milli : (uint64_t)milli;
+	char f[4] = { (char)('0' + u / 100 % 10), (char)('0' + u / 10 % 10),
+	    (char)('0' + u % 10), '\0' };
+	if (milli < 0)
+		ks_buf_add(b, "-", 1);
+	buf_int(b, (int64_t)(u / 1000));
+	ks_buf_add(b, ".", 1);
+	ks_buf_add(b, f, 3);
+}
+
+/* b emptied (its room kept). */
+static void
+buf_clear(struct ks_buf *b)
+{
+	b->len = 0;
+	if (b->data != NULL)
+		b->data[0] = '\0';
+}
+
+/* The per-metric proposals as a JSON array, for hpa_decisions, into b
+ * (what it held replaced). */
+static void
+proposals_json(const struct hpa_result *r, struct ks_buf *b)
+{
+	buf_clear(b);
+	ks_buf_puts(b, "[");
+	for (size_t i = 0; i < r->nmetrics; i++) {
+		const struct hpa_metric_result *m = &r->metrics[i];
+		ks_buf_puts(b, i ? ",{\"metric\":" : "{\"metric\":");
+		ks_buf_json_str(b, m->name);
+		if (!m->valid) {
+			ks_buf_puts(b, ",\"valid\":false,\"reason\":");
+			ks_buf_json_str(b, m->reason);
+		} else {
+			ks_buf_puts(b, ",\"valid\":true,\"proposal\":");
+			buf_int(b, m->proposal);
+			if (m->has_utilization) {
+				ks_buf_puts(b, ",\"utilization\":");
+				buf_int(b, m->utilization);
+			}
+			if (m->has_average) {
+				ks_buf_puts(b, ",\"average\":");
+				buf_milli(b, m->average_milli);
+			}
+			if (m->has_value) {
+				ks_buf_puts(b, ",\"value\":");
+				buf_milli(b, m->value_milli);
+			}
+		}
+		ks_buf_puts(b, "}");
+	}
+	ks_buf_puts(b, "]");
+}
+
+bool
+metric_row_eq(const struct hpa_metric_result *a, const struct hpa_metric_result *b)
+{
+	if (a->valid != b->valid || strcmp(a->name, b->name) != 0)
+		return false;
+	if (!a->valid)
+		return strcmp(a->reason, b->reason) == 0;
+	return a->proposal == b->proposal && a->has_utilization == b->has_utilization &&
+	    (!a->has_utilization || a->utilization == b->utilization) &&
+	    a->has_average == b->has_average &&
+	    (!a->has_average || a->average_milli == b->average_milli) &&
+	    a->has_value == b->has_value && (!a->has_value || a->value_milli == b->value_milli);
+}
+
+bool
+hz_last_eq(const struct hz_last *l, const struct hpa_result *r, const char *limited,
+    const char *reason)
+{
+	if (!l->set || l->current != r->current_replicas || l->stabilized != r->stabilized ||
+	    l->desired != r->desired_replicas || l->nmetrics != r->nmetrics ||
+	    strcmp(l->limited, limited) != 0 || strcmp(l->reason.data, reason) != 0)
+		return false;
+	for (size_t i = 0; i < r->nmetrics; i++)
+		if (!metric_row_eq(&l->metrics[i], &r->metrics[i]))
+			return false;
+	return true;
+}
+
+static void
+hz_last_store(struct hz_last *l, const struct hpa_result *r, const char *limited,
+    const char *reason)
+{
+	l->set = true;
+	l->current = r->current_replicas;
+	l->stabilized = r->stabilized;
+	l->desired = r->desired_replicas;
+	/* what snprintf "%s" gives: cut to the array */
+	size_t n = strlen(limited);
+	if (n > sizeof l->limited - 1)
+		n = sizeof l->limited - 1;
+	memcpy(l->limited, limited, n);
+	l->limited[n] = '\0';
+	buf_clear(&l->reason);
+	ks_buf_puts(&l->reason, reason);
+	KS_GROW(l->metrics, l->capmetrics, r->nmetrics ? r->nmetrics : 1);
+	for (size_t i = 0; i < r->nmetrics; i++) {
+		l->metrics[i] = r->metrics[i];
+		l->metrics[i].error = NULL;
+	}
+	l->nmetrics = r->nmetrics;
+}
+
+void
+hz_last_fini(struct hz_last *l)
+{
+	ks_buf_fini(&l->reason);
+	free(l->metrics);
+	ks_buf_fini(&l->props);
+}
+
+void
+hz_emit(struct cluster *c, const char *name, const struct hz_last *l, sim_ns now)
+{
+	struct probe_val v[8] = {
+		PV_REAL(sim_ns_to_s(now)), PV_TEXT(name), PV_INT(l->current),
+		PV_TEXT(l->props.data), PV_INT(l->stabilized), PV_INT(l->desired),
+		PV_TEXT(l->limited), PV_TEXT(l->reason.data),
+	};
+	probe_emit(&c->probes, "hpa_decisions", v, 8);
+}
+
+/* The text of a row of l's parts, every column but the time,
+ * unambiguously joined, into b (what it held replaced). */
+static void
+hz_row_text(const struct hz_last *l, struct ks_buf *b)
+{
+	buf_clear(b);
+	buf_int(b, l->current);
+	ks_buf_add(b, "\x1f", 1);
+	ks_buf_add(b, l->props.data, l->props.len);
+	ks_buf_add(b, "\x1f", 1);
+	buf_int(b, l->stabilized);
+	ks_buf_add(b, "\x1f", 1);
+	buf_int(b, l->desired);
+	ks_buf_add(b, "\x1f", 1);
+	ks_buf_puts(b, l->limited);
+	ks_buf_add(b, "\x1f", 1);
+	ks_buf_add(b, l->reason.data, l->reason.len);
+}
+
+/* A value buf_milli prints through a double (two may print the same). */
+static bool
+milli_lossy(int64_t milli)
+{
+	return milli <= -1000000000000000LL || milli >= 1000000000000000LL;
+}
+
+static bool
+metrics_lossy(const struct hpa_metric_result *m, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (m[i].valid && ((m[i].has_average && milli_lossy(m[i].average_milli)) ||
+		    (m[i].has_value && milli_lossy(m[i].value_milli))))
+			return true;
+	return false;
+}
+
+/*
+ * Whether a row of l's parts and one of r's (limited and reason its text
+ * columns), whose parts differ (hz_last_eq), could print the same: their
+ * columns print their parts one to one (integers in decimal, the
+ * proposals as JSON of exactly what metric_row_eq compares, the texts as
+ * they are, joined by a separator none holds) but where limited is cut to
+ * its room, a text holds the separator, or an average or value prints
+ * through a double.
+ */
+static bool
+hz_row_may_alias(const struct hz_last *l, const struct hpa_result *r, const char *limited,
+    const char *reason)
+{
+	return strlen(limited) >= sizeof l->limited - 1 || strchr(limited, '\x1f') != NULL ||
+	    strchr(reason, '\x1f') != NULL || strchr(l->limited, '\x1f') != NULL ||
+	    strchr(l->reason.data, '\x1f') != NULL || metrics_lossy(l->metrics, l->nmetrics) ||
+	    metrics_lossy(r->metrics, r->nmetrics);
+}
+
+void
+hz_row(struct cluster *c, const char *name, struct hz_last *l,
+    const struct hpa_result *r, sim_ns now, struct hz_row_texts *t)
+{
+	const char *limited = row_limited(r), *reason = row_reason(r);
+	bool emit = !c->t.hpa_rows_on_change;
+	if (!hz_last_eq(l, r, limited, reason)) {
+		/* onChange: a first row, or parts that differ, is a new
+		 * row but where they could print the same (then compared) */
+		bool compare = c->t.hpa_rows_on_change && l->set &&
+		    hz_row_may_alias(l, r, limited, reason);
+		if (compare)
+			hz_row_text(l, &t->row_was);
+		hz_last_store(l, r, limited, reason);
+		proposals_json(r, &l->props);
+		emit = true;
+		if (compare) {
+			hz_row_text(l, &t->row);
+			emit = t->row.len != t->row_was.len ||
+			    memcmp(t->row.data, t->row_was.data, t->row.len) != 0;
+		}
+	}
+	if (emit)
+		hz_emit(c, name, l, now);
+}

@@ -112,6 +112,8 @@ static const double serving_lev[SERVING_NLEV] = {
 	.7, .75, .8, .85, .9, .925, .95, .96, .97, .98, .985, .99, .9925, .995,
 	.9975, .999, .9995, .9999, .99999, 1
 };
+/* Below every difference of two levels in a row (the least: 1e-5). */
+#define SERVING_LEV_DMIN	1e-6
 
 /* Fine atoms of S per level interval, and points of the Y grid. */
 #define SERVING_SUB	32
@@ -488,11 +490,13 @@ serving_yknot(const struct serving_dist *d, int j, double f, double unscale, int
 /* Y's knots in seconds at those coordinates. */
 static void
 serving_yknots(const struct serving_dist *d, int j, double f, double unscale,
-    double *y)
+    double *restrict y)
 {
-	/* serving_yknot's expression, the rows looked up once */
+	/* serving_yknot's expression, the rows looked up once; y is apart
+	 * from the tables (restrict), so the knots are computed two at a
+	 * time (SSE2: each lane the scalar operations, the same bits) */
 	const struct serving_dist *t = serving_tab(d);
-	const double *z0 = t->zq[j], *z1 = t->zq[j + 1];
+	const double *restrict z0 = t->zq[j], *restrict z1 = t->zq[j + 1];
 	for (int k = 0; k < SERVING_NLEV; k++)
 		y[k] = ((1 - f) * z0[k] + f * z1[k]) * unscale;
 }
@@ -508,12 +512,20 @@ static double
 serving_count_uncut(double w, double xm, double shift, double *sum)
 {
 	double added = 0;
-	/* unrolled, the level differences are constants */
+	/* unrolled, the level differences are constants (each above
+	 * SERVING_LEV_DMIN); when w times the least of them is positive so
+	 * is every m (rounding is monotonic), and the tests go */
+	if (w * SERVING_LEV_DMIN > 0) {
 #pragma GCC unroll 40
-	for (int k = 0; k + 1 < SERVING_NLEV; k++) {
-		double m = w * (serving_lev[k + 1] - serving_lev[k]);
-		if (m > 0)
-			added += m;
+		for (int k = 0; k + 1 < SERVING_NLEV; k++)
+			added += w * (serving_lev[k + 1] - serving_lev[k]);
+	} else {
+#pragma GCC unroll 40
+		for (int k = 0; k + 1 < SERVING_NLEV; k++) {
+			double m = w * (serving_lev[k + 1] - serving_lev[k]);
+			if (m > 0)
+				added += m;
+		}
 	}
 	*sum += w * (xm + shift);
 	return added;

@@ -38,6 +38,12 @@ struct wl_traffic {
 	bool			  held_ok;
 	sim_ns			  held_w;
 	double			  held_rate;
+	/* diurnal: the sines of the phases of the last span counted, its
+	 * start and end (a pure function of the time: the next window
+	 * starts where the last ended, or another Service counts the same) */
+	bool			  sin_ok;
+	sim_ns			  sin_x[2];
+	double			  sin_v[2];
 };
 
 #define NS_PER_S	1e9
@@ -230,6 +236,35 @@ lerp(double x0, double y0, double x1, double y1, double x)
 }
 
 static double node_count(const struct wl_traffic *t, sim_ns a, sim_ns b);
+
+/* sin(diurnal_theta_ns(t, x)), from the last span's when x was one of its
+ * ends. */
+static double
+diurnal_sin(const struct wl_traffic *t, sim_ns x)
+{
+	if (t->sin_ok) {
+		if (t->sin_x[1] == x)
+			return t->sin_v[1];
+		if (t->sin_x[0] == x)
+			return t->sin_v[0];
+	}
+	return sin(diurnal_theta_ns(t, x));
+}
+
+/* The integral of the diurnal cosine's oscillation over [a, b): the
+ * difference of the sines at the ends, kept for the next span. */
+static double
+diurnal_sin_diff(const struct wl_traffic *t, sim_ns a, sim_ns b)
+{
+	struct wl_traffic *m = (struct wl_traffic *)t;	/* the memo only */
+	double sb = diurnal_sin(t, b), sa = diurnal_sin(t, a);
+	m->sin_x[0] = a;
+	m->sin_v[0] = sa;
+	m->sin_x[1] = b;
+	m->sin_v[1] = sb;
+	m->sin_ok = true;
+	return sb - sa;
+}
 
 /* A hold node's window holding x: its start (windows are aligned to 0). */
 static sim_ns
@@ -435,8 +470,7 @@ node_count(const struct wl_traffic *t, sim_ns a, sim_ns b)
 	case WL_DIURNAL: {
 		double len = (double)(b - a) / NS_PER_S;
 		double per = (double)t->period / NS_PER_S;
-		double osc = len + per / (2 * M_PI) *
-		    (sin(diurnal_theta_ns(t, b)) - sin(diurnal_theta_ns(t, a)));
+		double osc = len + per / (2 * M_PI) * diurnal_sin_diff(t, a, b);
 		return t->a * len + (t->b - t->a) / 2 * osc;
 	}
 	case WL_STEP:

@@ -196,7 +196,9 @@ park_sums_tick(struct park_sums *a, const struct serve_park *pk)
 }
 
 /* Two doubles added lane by lane (SSE2's addpd on x86-64): each lane
- * adds its own addends in order, the same bits as one at a time. */
+ * adds its own addends in order, the same bits as one at a time. The
+ * loops of ticks are unrolled four times (GCC's pragma): the same
+ * additions in the same order, a quarter of the loop's own instructions. */
 typedef double park_v2 __attribute__((vector_size(16)));
 
 /* The ticks since pk->k_through added to each cohort's integrals, a
@@ -217,16 +219,19 @@ add_ticks(park_v2 *s, const park_v2 *d, size_t n, uint64_t K)
 	case 0:
 		break;
 	case 1:
+#pragma GCC unroll 4
 		for (uint64_t t = 0; t < K; t++)
 			s[0] += d[0];
 		break;
 	case 2:
+#pragma GCC unroll 4
 		for (uint64_t t = 0; t < K; t++) {
 			s[0] += d[0];
 			s[1] += d[1];
 		}
 		break;
 	case 3:
+#pragma GCC unroll 4
 		for (uint64_t t = 0; t < K; t++) {
 			s[0] += d[0];
 			s[1] += d[1];
@@ -234,6 +239,7 @@ add_ticks(park_v2 *s, const park_v2 *d, size_t n, uint64_t K)
 		}
 		break;
 	default:
+#pragma GCC unroll 4
 		for (uint64_t t = 0; t < K; t++) {
 			s[0] += d[0];
 			s[1] += d[1];
@@ -321,6 +327,7 @@ park_catch_up(const struct cluster *c, size_t i, sim_ns target)
 		park_v2 s6 = { occ, soj }, d6 = { pk->occ[0], pk->soj[0] };
 		park_v2 s7 = { adm, lat0 }, d7 = { pk->adm[0], pk->lat[0][0] };
 		park_v2 s8 = { lat1, 0 }, d8 = { pk->lat[1][0], 0 };
+#pragma GCC unroll 4
 		for (uint64_t t = 0; t < K; t++) {
 			s0 += d0;
 			s1 += d1;

@@ -577,7 +577,10 @@ serving_walk(const struct serving_result *res, const struct serving_dist *d,
 			}
 		}
 		ok /= scale;
-		double ab = T > 0 ? n1 * exp(-res->st_rate * T) : 0;
+		double ab = 0;
+		if (T > 0)	/* the step's exp when it was for this T */
+			ab = n1 * (res->st_decay_T == T && res->st_decay_rate == res->st_rate ?
+			    res->st_decay : exp(-res->st_rate * T));
 		if (ab > res->st_n - ok)
 			ab = res->st_n - ok;
 		if (ab < 0)
@@ -951,7 +954,13 @@ serving_stable(struct serving_pod *pod, const struct serving_tick *in,
 	/* Steady state over span: busy slots lambda' s for those served, and
 	 * Lq = lambda' E[min(W, T)], W ~ P_W Exp(theta). */
 	double th = res->st_rate, T = in->timeout;
-	double ab = T > 0 ? n * pw * exp(-th * T) : 0;
+	double ab = 0;
+	if (T > 0) {
+		res->st_decay = exp(-th * T);
+		res->st_decay_rate = th;
+		res->st_decay_T = T;
+		ab = n * pw * res->st_decay;
+	}
 	double wait = pw * (T > 0 ? -expm1(-th * T) : 1) / th;
 	double lam = n / span;
 	res->occupancy += span * (lam * wait + (lam - ab / span) * s);

@@ -153,6 +153,10 @@ struct serving_result {
 	double	st_n;		/* requests in the stable (M/G/c) part */
 	double	st_pw;		/* its probability of waiting */
 	double	st_rate;	/* its waiting-time decay rate, 1/s */
+	/* exp(-st_rate T), the share of its waits past the timeout T, as
+	 * serving_step computed it for (st_decay_rate, st_decay_T); T 0:
+	 * none */
+	double	st_decay, st_decay_rate, st_decay_T;
 	int	nphase;
 	struct serving_phase phase[SERVING_MAX_PHASES];
 	/* Where st_rate falls in dist's Y table (row y_j, fraction y_f, and

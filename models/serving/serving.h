@@ -278,6 +278,18 @@ void serving_deferred_prime(struct serving_deferred *df, const struct serving_re
 /* Asks the cache for what serving_deferred_flush(df, h) reads and writes:
  * a hint, nothing changes. */
 void serving_deferred_prefetch(const struct serving_deferred *df, const struct hist *h);
+/* Asks the cache for what the next change of the waited part's knots
+ * writes (the held slot and the knots after it): a hint. */
+static inline void
+serving_deferred_prefetch_knots(const struct serving_deferred *df)
+{
+	int next = (df->first + df->nheld) % (SERVING_HELD + 1);
+	const char *x = (const char *)df->held[(next + 1) % (SERVING_HELD + 1)].x;
+	__builtin_prefetch(&df->held[next].w, 1);
+	for (size_t off = 0; off < sizeof df->held[0].x; off += 64)
+		__builtin_prefetch(x + off, 1);
+	__builtin_prefetch(x + sizeof df->held[0].x - 1, 1);
+}
 /* Adds what df holds to h and empties df. */
 void serving_deferred_flush(struct serving_deferred *df, struct hist *h);
 /* The same, to the bit, the no-wait part's walk over the buckets replayed

@@ -31,7 +31,8 @@ struct wl_traffic {
 	sim_ns			  period;	/* diurnal; hold: the window */
 	double			  factor;	/* scale */
 	size_t			  nkids;
-	struct wl_traffic	**kids;
+	struct wl_traffic	**kids;		/* &kid1 when there is one */
+	struct wl_traffic	 *kid1;
 	struct wl_series	 *series;	/* trace, owned */
 	/* hold: the last window's rate (a pure function of the window,
 	 * asked for at every tick of it by each Service that reads it) */
@@ -127,7 +128,8 @@ node_kids(enum wl_kind kind, struct wl_traffic *const *kids, size_t n)
 {
 	KS_ASSERT(n >= 1);
 	struct wl_traffic *t = node_new(kind);
-	t->kids = xcalloc(n, sizeof *t->kids);
+	/* one kid in the node itself: a count waits on no array apart */
+	t->kids = n == 1 ? &t->kid1 : xcalloc(n, sizeof *t->kids);
 	for (size_t i = 0; i < n; i++) {
 		KS_ASSERT(kids[i] != NULL);
 		t->kids[i] = kids[i];
@@ -198,7 +200,8 @@ wl_free(struct wl_traffic *t)
 		return;
 	for (size_t i = 0; i < t->nkids; i++)
 		wl_free(t->kids[i]);
-	free(t->kids);
+	if (t->kids != &t->kid1)
+		free(t->kids);
 	if (t->series != NULL)
 		wl_series_free(t->series);
 	free(t);

@@ -892,7 +892,6 @@ tick_prefetch_near(const struct cluster *c, const struct traffic *tr, size_t j)
 	__builtin_prefetch(&c->services[pr->service]);
 	if (sp->coh.n > 0)
 		prefetch_span(sp->coh.k, sizeof *sp->coh.k);
-	serving_deferred_prefetch_knots(&sp->lat);
 }
 
 static void

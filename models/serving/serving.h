@@ -226,6 +226,16 @@ void serving_add_latency_net(const struct serving_result *res,
  * is linear in the weights, so the result is serving_add_latency_net's up
  * to the rounding of the sums. Zero-initialise; no allocation.
  */
+/* Where a Y part's knots are in its distribution's tables (the row, the
+ * fraction towards the next, the factor to seconds): the knots are
+ * computed from them when the part is added to the histogram, the same
+ * bits as when keyed (the tables do not change), and a change of wait
+ * rate at each minute's turn writes four words instead of 36 knots. */
+struct serving_ycoords {
+	const struct serving_dist *d;
+	int	 j;
+	double	 f, unscale;
+};
 struct serving_pending {
 	bool	 set;
 	bool	 known;			/* the knots are the key's, set or not
@@ -233,13 +243,13 @@ struct serving_pending {
 	double	 w;			/* requests x scale so far */
 	double	 rate, mean, scv, net, timeout;	/* the key */
 	const struct serving_dist *d;
-	double	 x[SERVING_NLEV];	/* the knots, seconds (part 0; part 1's
-					   are in its next held slot) */
+	struct serving_ycoords y;	/* part 1's knots */
+	double	 x[SERVING_NLEV];	/* part 0's knots, seconds */
 };
 #define SERVING_HELD	6
 struct serving_held {			/* a Y part's addition held back */
 	double	 w, net, timeout;
-	double	 x[SERVING_NLEV];
+	struct serving_ycoords y;
 };
 struct serving_deferred {
 	struct serving_pending	part[2];	/* 0: no wait (S), 1: waited (Y) */
@@ -252,10 +262,9 @@ struct serving_deferred {
 	 * to the histogram that is not one of them (serving_deferred_drain):
 	 * the same additions in the same order, made together while the
 	 * histogram is in the cache instead of one at each change. A ring:
-	 * held[first] is the oldest of nheld, and the slot after the newest
-	 * holds the knots of part 1, so that holding it copies nothing. */
+	 * held[first] is the oldest of nheld. */
 	int			first, nheld;
-	struct serving_held	held[SERVING_HELD + 1];
+	struct serving_held	held[SERVING_HELD];
 	/* each part's knots found known (serving_pending.known) computed
 	 * again and compared, aborting on a difference (KS_INTERVAL_VERIFY) */
 	bool			verify_knots;
@@ -278,18 +287,6 @@ void serving_deferred_prime(struct serving_deferred *df, const struct serving_re
 /* Asks the cache for what serving_deferred_flush(df, h) reads and writes:
  * a hint, nothing changes. */
 void serving_deferred_prefetch(const struct serving_deferred *df, const struct hist *h);
-/* Asks the cache for what the next change of the waited part's knots
- * writes (the held slot and the knots after it): a hint. */
-static inline void
-serving_deferred_prefetch_knots(const struct serving_deferred *df)
-{
-	int next = (df->first + df->nheld) % (SERVING_HELD + 1);
-	const char *x = (const char *)df->held[(next + 1) % (SERVING_HELD + 1)].x;
-	__builtin_prefetch(&df->held[next].w, 1);
-	for (size_t off = 0; off < sizeof df->held[0].x; off += 64)
-		__builtin_prefetch(x + off, 1);
-	__builtin_prefetch(x + sizeof df->held[0].x - 1, 1);
-}
 /* Adds what df holds to h and empties df. */
 void serving_deferred_flush(struct serving_deferred *df, struct hist *h);
 /* The same, to the bit, the no-wait part's walk over the buckets replayed

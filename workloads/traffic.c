@@ -31,13 +31,20 @@ struct wl_traffic {
 	sim_ns			  period;	/* diurnal; hold: the window */
 	double			  factor;	/* scale */
 	size_t			  nkids;
-	struct wl_traffic	**kids;
+	struct wl_traffic	**kids;		/* &kid1 when there is one */
+	struct wl_traffic	 *kid1;
 	struct wl_series	 *series;	/* trace, owned */
 	/* hold: the last window's rate (a pure function of the window,
 	 * asked for at every tick of it by each Service that reads it) */
 	bool			  held_ok;
 	sim_ns			  held_w;
 	double			  held_rate;
+	/* diurnal: the sines of the phases of the last span counted, its
+	 * start and end (a pure function of the time: the next window
+	 * starts where the last ended, or another Service counts the same) */
+	bool			  sin_ok;
+	sim_ns			  sin_x[2];
+	double			  sin_v[2];
 };
 
 #define NS_PER_S	1e9
@@ -121,7 +128,8 @@ node_kids(enum wl_kind kind, struct wl_traffic *const *kids, size_t n)
 {
 	KS_ASSERT(n >= 1);
 	struct wl_traffic *t = node_new(kind);
-	t->kids = xcalloc(n, sizeof *t->kids);
+	/* one kid in the node itself: a count waits on no array apart */
+	t->kids = n == 1 ? &t->kid1 : xcalloc(n, sizeof *t->kids);
 	for (size_t i = 0; i < n; i++) {
 		KS_ASSERT(kids[i] != NULL);
 		t->kids[i] = kids[i];
@@ -192,7 +200,8 @@ wl_free(struct wl_traffic *t)
 		return;
 	for (size_t i = 0; i < t->nkids; i++)
 		wl_free(t->kids[i]);
-	free(t->kids);
+	if (t->kids != &t->kid1)
+		free(t->kids);
 	if (t->series != NULL)
 		wl_series_free(t->series);
 	free(t);
@@ -230,6 +239,35 @@ lerp(double x0, double y0, double x1, double y1, double x)
 }
 
 static double node_count(const struct wl_traffic *t, sim_ns a, sim_ns b);
+
+/* sin(diurnal_theta_ns(t, x)), from the last span's when x was one of its
+ * ends. */
+static double
+diurnal_sin(const struct wl_traffic *t, sim_ns x)
+{
+	if (t->sin_ok) {
+		if (t->sin_x[1] == x)
+			return t->sin_v[1];
+		if (t->sin_x[0] == x)
+			return t->sin_v[0];
+	}
+	return sin(diurnal_theta_ns(t, x));
+}
+
+/* The integral of the diurnal cosine's oscillation over [a, b): the
+ * difference of the sines at the ends, kept for the next span. */
+static double
+diurnal_sin_diff(const struct wl_traffic *t, sim_ns a, sim_ns b)
+{
+	struct wl_traffic *m = (struct wl_traffic *)t;	/* the memo only */
+	double sb = diurnal_sin(t, b), sa = diurnal_sin(t, a);
+	m->sin_x[0] = a;
+	m->sin_v[0] = sa;
+	m->sin_x[1] = b;
+	m->sin_v[1] = sb;
+	m->sin_ok = true;
+	return sb - sa;
+}
 
 /* A hold node's window holding x: its start (windows are aligned to 0). */
 static sim_ns
@@ -435,8 +473,7 @@ node_count(const struct wl_traffic *t, sim_ns a, sim_ns b)
 	case WL_DIURNAL: {
 		double len = (double)(b - a) / NS_PER_S;
 		double per = (double)t->period / NS_PER_S;
-		double osc = len + per / (2 * M_PI) *
-		    (sin(diurnal_theta_ns(t, b)) - sin(diurnal_theta_ns(t, a)));
+		double osc = len + per / (2 * M_PI) * diurnal_sin_diff(t, a, b);
 		return t->a * len + (t->b - t->a) / 2 * osc;
 	}
 	case WL_STEP:

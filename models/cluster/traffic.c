@@ -847,30 +847,51 @@ next_active(const struct park_state *ps, size_t i)
 
 /*
  * The tick loop waits on memory: each profile served reads its own
- * kilobytes of state and its traffic's closure. The one after next has
- * its records asked for, the next what they point to (always inlined:
- * GCC takes a call to a function that only loads and prefetches for dead
- * code).
+ * kilobytes of state and its traffic's closure, scattered over some forty
+ * cache lines. The one after next has every line that a step at a
+ * minute's turn reads asked for (its record, the parts of its state the
+ * release, the step, the sums and the parking read: not the latency
+ * histogram's ring, nor the other memo), the next what they point to
+ * (always inlined: GCC takes a call to a function that only loads and
+ * prefetches for dead code).
  */
+static inline __attribute__((always_inline)) void
+prefetch_span(const void *p, size_t len)
+{
+	const char *b = p;
+	for (size_t off = 0; off < len; off += 64)
+		__builtin_prefetch(b + off);
+	__builtin_prefetch(b + len - 1);
+}
+
 static inline __attribute__((always_inline)) void
 tick_prefetch_far(const struct cluster *c, const struct traffic *tr, size_t j)
 {
-	const char *pr = (const char *)&c->profiles[j];
-	__builtin_prefetch(pr);
-	__builtin_prefetch(pr + 64);
+	prefetch_span(&c->profiles[j], sizeof c->profiles[j]);
 	const struct serve_prof *sp = &tr->serve->p[j];
-	__builtin_prefetch(&sp->cohorts);
-	__builtin_prefetch(&sp->coh);
-	__builtin_prefetch(&sp->rp);
-	__builtin_prefetch(&sp->park);
-	__builtin_prefetch(&sp->memo[0]);
+	/* the cohort set and the park */
+	prefetch_span(sp, offsetof(struct serve_prof, rq));
+	/* the whole run's sums, and the latency parts' keys */
+	prefetch_span(&sp->offered, offsetof(struct serve_prof, lat.part[0].x) -
+	    offsetof(struct serve_prof, offered));
+	prefetch_span(&sp->lat.part[1], offsetof(struct serving_pending, x));
+	__builtin_prefetch(&sp->lat.first);
+	prefetch_span(&sp->memo[0], sizeof sp->memo[0]);
+	prefetch_span(&sp->rp, sizeof sp->rp);
+	const struct serving_dist *d = &tr->dists[j];
+	__builtin_prefetch(d);
+	__builtin_prefetch(&d->tables);
 }
 
 static inline __attribute__((always_inline)) void
 tick_prefetch_near(const struct cluster *c, const struct traffic *tr, size_t j)
 {
-	__builtin_prefetch(c->profiles[j].p.offered_ctx);
-	__builtin_prefetch(tr->serve->p[j].coh.k);
+	const struct cl_profile *pr = &c->profiles[j];
+	const struct serve_prof *sp = &tr->serve->p[j];
+	__builtin_prefetch(pr->p.offered_ctx);
+	__builtin_prefetch(&c->services[pr->service]);
+	if (sp->coh.n > 0)
+		prefetch_span(sp->coh.k, sizeof *sp->coh.k);
 }
 
 static void

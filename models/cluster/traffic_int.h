@@ -52,7 +52,7 @@ struct serve_park {
 	sim_ns		until;		/* the replay's steady stretch ends */
 	double		served[SERVE_MEMOS], cpu[SERVE_MEMOS];	/* per cohort */
 	sim_ns		through;	/* the last tick added */
-	bool		pushed;		/* a wake-up at pushed_until is in the heap */
+	bool		pushed;		/* a wake-up at pushed_until is pending */
 	sim_ns		pushed_until;
 	uint64_t	ticks;		/* added by catching up, for the tests */
 	double		occ[SERVE_MEMOS], soj[SERVE_MEMOS], adm[SERVE_MEMOS];
@@ -102,18 +102,23 @@ struct serve_state {
 	uint64_t		 scratch_rows;	/* rows read from it */
 };
 
-/* A parked profile's wake-up: its steady stretch ends at `until`. */
-struct park_wake {
-	sim_ns		until;
-	uint32_t	i;
+/* The parked profiles whose steady stretch ends at `until` (their
+ * wake-ups), in the order they were parked. */
+struct park_bucket {
+	sim_ns		 until;
+	uint32_t	*ids;
+	size_t		 n, cap;
 };
 
 /* The tick loop's view of the parked profiles (traffic_park.c). */
 struct park_state {
 	bool		 off;		/* traffic_use_parking(false) */
 	struct ks_bits	 active;	/* profile i: served each tick */
-	struct park_wake *heap;		/* min-heap by until */
-	size_t		 nheap, capheap;
+	/* the wake-ups by stretch end, ascending: most stretches end at
+	 * the same minute's turn, so a few buckets hold them all; the
+	 * slots from nbk to capbk keep emptied buckets' arrays for reuse */
+	struct park_bucket *bk;
+	size_t		 nbk, capbk;
 	size_t		 nparked;
 	sim_ns		 tick_at;	/* the latest tick begun */
 	size_t		 tick_pos;	/* the profile it serves; SIZE_MAX: done */

@@ -112,6 +112,8 @@ static const double serving_lev[SERVING_NLEV] = {
 	.7, .75, .8, .85, .9, .925, .95, .96, .97, .98, .985, .99, .9925, .995,
 	.9975, .999, .9995, .9999, .99999, 1
 };
+/* Below every difference of two levels in a row (the least: 1e-5). */
+#define SERVING_LEV_DMIN	1e-6
 
 /* Fine atoms of S per level interval, and points of the Y grid. */
 #define SERVING_SUB	32
@@ -488,11 +490,13 @@ serving_yknot(const struct serving_dist *d, int j, double f, double unscale, int
 /* Y's knots in seconds at those coordinates. */
 static void
 serving_yknots(const struct serving_dist *d, int j, double f, double unscale,
-    double *y)
+    double *restrict y)
 {
-	/* serving_yknot's expression, the rows looked up once */
+	/* serving_yknot's expression, the rows looked up once; y is apart
+	 * from the tables (restrict), so the knots are computed two at a
+	 * time (SSE2: each lane the scalar operations, the same bits) */
 	const struct serving_dist *t = serving_tab(d);
-	const double *z0 = t->zq[j], *z1 = t->zq[j + 1];
+	const double *restrict z0 = t->zq[j], *restrict z1 = t->zq[j + 1];
 	for (int k = 0; k < SERVING_NLEV; k++)
 		y[k] = ((1 - f) * z0[k] + f * z1[k]) * unscale;
 }
@@ -508,12 +512,20 @@ static double
 serving_count_uncut(double w, double xm, double shift, double *sum)
 {
 	double added = 0;
-	/* unrolled, the level differences are constants */
+	/* unrolled, the level differences are constants (each above
+	 * SERVING_LEV_DMIN); when w times the least of them is positive so
+	 * is every m (rounding is monotonic), and the tests go */
+	if (w * SERVING_LEV_DMIN > 0) {
 #pragma GCC unroll 40
-	for (int k = 0; k + 1 < SERVING_NLEV; k++) {
-		double m = w * (serving_lev[k + 1] - serving_lev[k]);
-		if (m > 0)
-			added += m;
+		for (int k = 0; k + 1 < SERVING_NLEV; k++)
+			added += w * (serving_lev[k + 1] - serving_lev[k]);
+	} else {
+#pragma GCC unroll 40
+		for (int k = 0; k + 1 < SERVING_NLEV; k++) {
+			double m = w * (serving_lev[k + 1] - serving_lev[k]);
+			if (m > 0)
+				added += m;
+		}
 	}
 	*sum += w * (xm + shift);
 	return added;
@@ -565,7 +577,10 @@ serving_walk(const struct serving_result *res, const struct serving_dist *d,
 			}
 		}
 		ok /= scale;
-		double ab = T > 0 ? n1 * exp(-res->st_rate * T) : 0;
+		double ab = 0;
+		if (T > 0)	/* the step's exp when it was for this T */
+			ab = n1 * (res->st_decay_T == T && res->st_decay_rate == res->st_rate ?
+			    res->st_decay : exp(-res->st_rate * T));
 		if (ab > res->st_n - ok)
 			ab = res->st_n - ok;
 		if (ab < 0)
@@ -621,18 +636,26 @@ serving_add_latency_net(const struct serving_result *res,
 		    scale, h, &wk);
 }
 
-/* The slot of df->held after the newest held addition: part 1's knots. */
+/* The slot of df->held after the newest held addition. */
 static struct serving_held *
 serving_held_next(struct serving_deferred *df)
 {
-	return &df->held[(df->first + df->nheld) % (SERVING_HELD + 1)];
+	return &df->held[(df->first + df->nheld) % SERVING_HELD];
 }
 
-/* The knots of part k of df. */
-static double *
-serving_pending_x(struct serving_deferred *df, int k)
+/* Y's knots at coordinates y into x. */
+static const double *
+serving_yknots_at(const struct serving_ycoords *y, double *x)
 {
-	return k == 0 ? df->part[0].x : serving_held_next(df)->x;
+	serving_yknots(y->d, y->j, y->f, y->unscale, x);
+	return x;
+}
+
+/* The knots of part k of df: part 0's own, part 1's computed into buf. */
+static const double *
+serving_pending_x(const struct serving_deferred *df, int k, double *buf)
+{
+	return k == 0 ? df->part[0].x : serving_yknots_at(&df->part[1].y, buf);
 }
 
 /* Adds what part k of df holds to h (through acc when not NULL, else
@@ -642,12 +665,13 @@ serving_pending_flush(struct serving_deferred *df, int k, struct hist *h,
     struct hist_acc *acc, struct hist_plans *plans)
 {
 	struct serving_pending *pp = &df->part[k];
+	double buf[SERVING_NLEV];
 	if (pp->set && pp->w > 0) {
 		if (acc == NULL && plans != NULL)
-			hist_add_pwl_planned(h, plans, serving_pending_x(df, k), serving_lev,
+			hist_add_pwl_planned(h, plans, serving_pending_x(df, k, buf), serving_lev,
 			    SERVING_NLEV, pp->w, pp->net, pp->timeout, NULL);
 		else
-			hist_add_pwl_acc(h, acc, serving_pending_x(df, k), serving_lev,
+			hist_add_pwl_acc(h, acc, serving_pending_x(df, k, buf), serving_lev,
 			    SERVING_NLEV, pp->w, pp->net, pp->timeout, NULL);
 	}
 	pp->set = false;
@@ -682,16 +706,17 @@ void
 serving_deferred_drain(struct serving_deferred *df, struct hist *h)
 {
 	for (int e = 0; e < df->nheld; e++) {
-		const struct serving_held *hd = &df->held[(df->first + e) % (SERVING_HELD + 1)];
-		hist_add_pwl_acc(h, &df->acc, hd->x, serving_lev, SERVING_NLEV, hd->w,
-		    hd->net, hd->timeout, NULL);
+		const struct serving_held *hd = &df->held[(df->first + e) % SERVING_HELD];
+		double x[SERVING_NLEV];
+		hist_add_pwl_acc(h, &df->acc, serving_yknots_at(&hd->y, x), serving_lev,
+		    SERVING_NLEV, hd->w, hd->net, hd->timeout, NULL);
 	}
-	df->first = (df->first + df->nheld) % (SERVING_HELD + 1);
+	df->first = (df->first + df->nheld) % SERVING_HELD;
 	df->nheld = 0;
 }
 
 /* serving_pending_flush of the Y part into the accumulator, held back
- * (serving_deferred.held): its knots are in place already. */
+ * (serving_deferred.held) with its knots' coordinates. */
 static void
 serving_hold(struct serving_deferred *df, struct hist *h)
 {
@@ -703,10 +728,9 @@ serving_hold(struct serving_deferred *df, struct hist *h)
 		hd->w = pp->w;
 		hd->net = pp->net;
 		hd->timeout = pp->timeout;
+		hd->y = pp->y;
 		df->nheld++;
-		/* the knots stay in the slot held; the next slot's are
-		 * another's (serving_defer keys it at once with another key,
-		 * so this only keeps the flag true to what the slot holds) */
+		/* (serving_defer keys it at once with another key) */
 		pp->known = false;
 	}
 	pp->set = false;
@@ -740,7 +764,6 @@ pending_key(struct serving_deferred *df, int k, const struct serving_dist *d, do
     double rate, double net, double T, const struct serving_result *res)
 {
 	struct serving_pending *pp = &df->part[k];
-	double *x = serving_pending_x(df, k);
 	/* the knots of the same key again (a part flushed at the interval
 	 * and keyed by its next tick): they are a function of the key */
 	bool known = pp->known && pending_key_is(pp, d, mean, rate, net, T);
@@ -755,18 +778,24 @@ pending_key(struct serving_deferred *df, int k, const struct serving_dist *d, do
 	pp->w = 0;
 	if (known && !df->verify_knots)
 		return;
-	double fresh[SERVING_NLEV];
-	double *to = known ? fresh : x;
-	if (k == 0)
+	bool same = true;
+	if (k == 0) {
+		double fresh[SERVING_NLEV];
+		double *to = known ? fresh : pp->x;
 		for (int i = 0; i < SERVING_NLEV; i++)
 			to[i] = serving_tab(d)->sq[i] * mean;
-	else {
-		int j;
-		double f, us;
-		serving_ycoord_of(res, mean, &j, &f, &us);
-		serving_yknots(d, j, f, us, to);
+		same = !known || memcmp(fresh, pp->x, sizeof fresh) == 0;
+	} else {
+		struct serving_ycoords y = { .d = d };
+		serving_ycoord_of(res, mean, &y.j, &y.f, &y.unscale);
+		if (!known)
+			pp->y = y;
+		else
+			same = pp->y.d == y.d && pp->y.j == y.j &&
+			    memcmp(&pp->y.f, &y.f, sizeof y.f) == 0 &&
+			    memcmp(&pp->y.unscale, &y.unscale, sizeof y.unscale) == 0;
 	}
-	if (known && memcmp(fresh, x, sizeof fresh) != 0) {
+	if (!same) {
 		fprintf(stderr, "kubesim: KS_INTERVAL_VERIFY: part %d's knots kept for its key "
 		    "(mean %.17g, rate %.17g) are not the key's\n", k, mean, rate);
 		abort();
@@ -944,7 +973,13 @@ serving_stable(struct serving_pod *pod, const struct serving_tick *in,
 	/* Steady state over span: busy slots lambda' s for those served, and
 	 * Lq = lambda' E[min(W, T)], W ~ P_W Exp(theta). */
 	double th = res->st_rate, T = in->timeout;
-	double ab = T > 0 ? n * pw * exp(-th * T) : 0;
+	double ab = 0;
+	if (T > 0) {
+		res->st_decay = exp(-th * T);
+		res->st_decay_rate = th;
+		res->st_decay_T = T;
+		ab = n * pw * res->st_decay;
+	}
 	double wait = pw * (T > 0 ? -expm1(-th * T) : 1) / th;
 	double lam = n / span;
 	res->occupancy += span * (lam * wait + (lam - ab / span) * s);

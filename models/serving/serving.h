@@ -153,6 +153,10 @@ struct serving_result {
 	double	st_n;		/* requests in the stable (M/G/c) part */
 	double	st_pw;		/* its probability of waiting */
 	double	st_rate;	/* its waiting-time decay rate, 1/s */
+	/* exp(-st_rate T), the share of its waits past the timeout T, as
+	 * serving_step computed it for (st_decay_rate, st_decay_T); T 0:
+	 * none */
+	double	st_decay, st_decay_rate, st_decay_T;
 	int	nphase;
 	struct serving_phase phase[SERVING_MAX_PHASES];
 	/* Where st_rate falls in dist's Y table (row y_j, fraction y_f, and
@@ -222,6 +226,16 @@ void serving_add_latency_net(const struct serving_result *res,
  * is linear in the weights, so the result is serving_add_latency_net's up
  * to the rounding of the sums. Zero-initialise; no allocation.
  */
+/* Where a Y part's knots are in its distribution's tables (the row, the
+ * fraction towards the next, the factor to seconds): the knots are
+ * computed from them when the part is added to the histogram, the same
+ * bits as when keyed (the tables do not change), and a change of wait
+ * rate at each minute's turn writes four words instead of 36 knots. */
+struct serving_ycoords {
+	const struct serving_dist *d;
+	int	 j;
+	double	 f, unscale;
+};
 struct serving_pending {
 	bool	 set;
 	bool	 known;			/* the knots are the key's, set or not
@@ -229,13 +243,13 @@ struct serving_pending {
 	double	 w;			/* requests x scale so far */
 	double	 rate, mean, scv, net, timeout;	/* the key */
 	const struct serving_dist *d;
-	double	 x[SERVING_NLEV];	/* the knots, seconds (part 0; part 1's
-					   are in its next held slot) */
+	struct serving_ycoords y;	/* part 1's knots */
+	double	 x[SERVING_NLEV];	/* part 0's knots, seconds */
 };
 #define SERVING_HELD	6
 struct serving_held {			/* a Y part's addition held back */
 	double	 w, net, timeout;
-	double	 x[SERVING_NLEV];
+	struct serving_ycoords y;
 };
 struct serving_deferred {
 	struct serving_pending	part[2];	/* 0: no wait (S), 1: waited (Y) */
@@ -248,10 +262,9 @@ struct serving_deferred {
 	 * to the histogram that is not one of them (serving_deferred_drain):
 	 * the same additions in the same order, made together while the
 	 * histogram is in the cache instead of one at each change. A ring:
-	 * held[first] is the oldest of nheld, and the slot after the newest
-	 * holds the knots of part 1, so that holding it copies nothing. */
+	 * held[first] is the oldest of nheld. */
 	int			first, nheld;
-	struct serving_held	held[SERVING_HELD + 1];
+	struct serving_held	held[SERVING_HELD];
 	/* each part's knots found known (serving_pending.known) computed
 	 * again and compared, aborting on a difference (KS_INTERVAL_VERIFY) */
 	bool			verify_knots;

@@ -70,6 +70,22 @@ test_defaults(void)
 }
 
 /* n identical running, ready, long-started pods with one container. */
+/* *spec: an HPA on cpu at util % of the request, up to max replicas,
+ * with the default behavior (behavior: the field set, its defaults). */
+static void
+cpu_spec(struct hpa_spec *spec, int32_t max, int32_t util, bool behavior)
+{
+	memset(spec, 0, sizeof *spec);
+	spec->max_replicas = max;
+	spec->has_behavior = behavior;
+	spec->metrics = xcalloc(1, sizeof *spec->metrics);
+	spec->nmetrics = 1;
+	spec->metrics[0] = (struct hpa_metric_spec){ .type = HPA_RESOURCE,
+	    .resource = xstrdup("cpu"), .target = HPA_UTILIZATION,
+	    .average_utilization = util };
+	hpa_spec_set_defaults(spec);
+}
+
 static void
 make_pods(struct hpa_pod *pods, struct hpa_container *ct, char names[][16],
     size_t n, int64_t req_milli)
@@ -458,14 +474,7 @@ test_ready_form(void)
 	struct hpa_config cfg;
 	hpa_config_default(&cfg);
 	struct hpa_spec spec;
-	memset(&spec, 0, sizeof spec);
-	spec.max_replicas = 20;
-	spec.metrics = xcalloc(1, sizeof *spec.metrics);
-	spec.nmetrics = 1;
-	spec.metrics[0] = (struct hpa_metric_spec){ .type = HPA_RESOURCE,
-	    .resource = xstrdup("cpu"), .target = HPA_UTILIZATION,
-	    .average_utilization = 60 };
-	hpa_spec_set_defaults(&spec);
+	cpu_spec(&spec, 20, 60, false);
 	CHECK(hpa_ready_metric_ok(&spec));
 	struct hpa_pod pods[8];
 	struct hpa_container ct[8];
@@ -532,14 +541,7 @@ test_controller_legacy(void)
 	struct hpa_config cfg;
 	hpa_config_default(&cfg);
 	struct hpa_spec spec;
-	memset(&spec, 0, sizeof spec);
-	spec.max_replicas = 10;
-	spec.metrics = xcalloc(1, sizeof *spec.metrics);
-	spec.nmetrics = 1;
-	spec.metrics[0] = (struct hpa_metric_spec){ .type = HPA_RESOURCE,
-	    .resource = xstrdup("cpu"), .target = HPA_UTILIZATION,
-	    .average_utilization = 50 };
-	hpa_spec_set_defaults(&spec);
+	cpu_spec(&spec, 10, 50, false);
 	struct hpa_state st;
 	hpa_state_init(&st);
 
@@ -596,15 +598,7 @@ test_controller_behavior(void)
 	struct hpa_config cfg;
 	hpa_config_default(&cfg);
 	struct hpa_spec spec;
-	memset(&spec, 0, sizeof spec);
-	spec.max_replicas = 100;
-	spec.has_behavior = true;
-	spec.metrics = xcalloc(1, sizeof *spec.metrics);
-	spec.nmetrics = 1;
-	spec.metrics[0] = (struct hpa_metric_spec){ .type = HPA_RESOURCE,
-	    .resource = xstrdup("cpu"), .target = HPA_UTILIZATION,
-	    .average_utilization = 10 };
-	hpa_spec_set_defaults(&spec);
+	cpu_spec(&spec, 100, 10, true);
 	struct hpa_state st;
 	hpa_state_init(&st);
 

@@ -47,20 +47,6 @@ struct hz_row_texts {
 	struct ks_buf	row, row_was;
 };
 
-/*
- * Valid metric results a and b are the same in all a reconcile and a row
- * read of them but their names, which are their metric spec's (every valid
- * result of hpa_controller.c's is named from its spec alone).
- */
-static inline bool
-metric_values_eq(const struct hpa_metric_result *a, const struct hpa_metric_result *b)
-{
-	return a->valid && b->valid && a->proposal == b->proposal &&
-	    a->has_utilization == b->has_utilization && a->utilization == b->utilization &&
-	    a->has_average == b->has_average && a->average_milli == b->average_milli &&
-	    a->has_value == b->has_value && a->value_milli == b->value_milli;
-}
-
 static inline struct hz_values
 metric_values(const struct hpa_metric_result *m)
 {
@@ -76,6 +62,18 @@ metric_values_eq_to(const struct hpa_metric_result *a, const struct hz_values *b
 	    a->has_utilization == b->has_utilization && a->utilization == b->utilization &&
 	    a->has_average == b->has_average && a->average_milli == b->average_milli &&
 	    a->has_value == b->has_value && a->value_milli == b->value_milli;
+}
+
+/*
+ * Valid metric results a and b are the same in all a reconcile and a row
+ * read of them but their names, which are their metric spec's (every valid
+ * result of hpa_controller.c's is named from its spec alone).
+ */
+static inline bool
+metric_values_eq(const struct hpa_metric_result *a, const struct hpa_metric_result *b)
+{
+	struct hz_values v = metric_values(b);
+	return metric_values_eq_to(a, &v);
 }
 
 /* The text columns of r's row. */

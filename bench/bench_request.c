@@ -57,8 +57,7 @@ run(long requests, double *mean, unsigned long long *done)
 {
 	double lambda = RHO * C / SVC;
 	struct sim *sim = sim_new();
-	struct hist *h = xmalloc(sizeof *h);
-	hist_reset(h);
+	struct hist *h = hist_new();
 	uint32_t pod = 0, *ids = &pod;
 	size_t n = 1;
 	struct rq_params p = {

@@ -25,14 +25,6 @@ urand(uint64_t *s)
 	return (double)(*s >> 11) / 9007199254740992.0;
 }
 
-static struct hist *
-hist_new(void)
-{
-	struct hist *h = xmalloc(sizeof *h);
-	hist_reset(h);
-	return h;
-}
-
 /* One addition both ways onto histograms that are the same so far. */
 static void
 both(struct hist *plain, struct hist *planned, struct hist_plans *ps, const double *x,

@@ -11,14 +11,6 @@
 #include "models/serving/serving.h"
 #include "tests/testlib.h"
 
-static struct hist *
-hist_new(void)
-{
-	struct hist *h = xmalloc(sizeof *h);
-	hist_reset(h);
-	return h;
-}
-
 /* |got / want - 1| <= tol, printing the case on failure. */
 static void
 check_rel(const char *what, double got, double want, double tol)

@@ -286,10 +286,8 @@ cl_add_profile(struct cluster *c, const struct cl_profile_params *p, char **caus
 	memset(pr, 0, sizeof *pr);
 	pr->p = *p;
 	pr->service = svc;
-	pr->hist = xmalloc(sizeof *pr->hist);
-	hist_reset(pr->hist);
-	pr->run_hist = xmalloc(sizeof *pr->run_hist);
-	hist_reset(pr->run_hist);
+	pr->hist = hist_new();
+	pr->run_hist = hist_new();
 	c->services[svc].profile = (int32_t)c->nprofiles;
 	/* Pods are endpoints of one Service: of several that select them (a
 	 * StatefulSet's headless Service and its client Service), the one

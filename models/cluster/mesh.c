@@ -679,10 +679,8 @@ mesh_new(struct cluster *c)
 	m->norder = npost;
 	free(post);
 	free(mark);
-	for (int k = 0; k < 3; k++) {
-		m->scratch[k] = xmalloc(sizeof *m->scratch[k]);
-		hist_reset(m->scratch[k]);
-	}
+	for (int k = 0; k < 3; k++)
+		m->scratch[k] = hist_new();
 	return m;
 }
 

@@ -971,8 +971,7 @@ traffic_start(struct cluster *c)
 	tr_of(c)->serve = xcalloc(1, sizeof *tr_of(c)->serve);
 	tr_of(c)->serve->n = c->nprofiles;
 	tr_of(c)->serve->plans = hist_plans_new();
-	tr_of(c)->serve->scratch = xmalloc(sizeof *tr_of(c)->serve->scratch);
-	hist_reset(tr_of(c)->serve->scratch);
+	tr_of(c)->serve->scratch = hist_new();
 	tr_of(c)->serve->p = xcalloc(c->nprofiles, sizeof *tr_of(c)->serve->p);
 	tr_of(c)->dists = xcalloc(c->nprofiles, sizeof *tr_of(c)->dists);
 	struct mesh *m = tr_of(c)->serve->mesh = mesh_new(c);

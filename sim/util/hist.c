@@ -34,6 +34,14 @@ hist_reset(struct hist *h)
 	h->hi = -1;
 }
 
+struct hist *
+hist_new(void)
+{
+	struct hist *h = xmalloc(sizeof *h);
+	hist_reset(h);
+	return h;
+}
+
 void
 hist_clear(struct hist *h)
 {

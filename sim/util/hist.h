@@ -38,6 +38,8 @@ struct hist {
 
 /* Empties h (also its initializer; a zeroed struct is not valid). */
 void hist_reset(struct hist *h);
+/* A new empty histogram (as hist_reset leaves it), freed with free(). */
+struct hist *hist_new(void);
 /* Empties h, which hist_reset initialised, zeroing only the buckets written
  * since (the same histogram as hist_reset's, at the cost of the range in
  * use). */

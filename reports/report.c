@@ -25,6 +25,7 @@
 
 #include <sqlite3.h>
 
+#include "reports/ckpt.h"
 #include "reports/report.h"
 #include "sim/util/util.h"
 
@@ -110,6 +111,7 @@ struct rpt {
 	size_t		 nsvcs, capsvcs, cursor;
 	struct ks_strmap svc_ix;
 	struct rpt_table *t_intervals, *t_summary;	/* the two tables rounded above */
+	struct rpt_ckpt	*ckpt;		/* checkpoints on a thread (ckpt.c), or NULL */
 };
 
 /* The statuses a run can end with (the schema also allows 'running'). */
@@ -424,6 +426,7 @@ rpt_open_mode(const char *path, bool readonly, struct rpt **out, char **cause)
 		ret = RPT_ERR_INPUT;
 		goto fail;
 	}
+	r->ckpt = rpt_ckpt_start(r->db, path, RPT_WAL_CHECKPOINT_PAGES);
 	*out = r;
 	return 0;
 fail:
@@ -789,6 +792,12 @@ rpt_sink(struct rpt *r)
 	return (struct probe_sink){ .emit = rpt_emit, .ctx = r };
 }
 
+void
+rpt_checkpoints(struct rpt *r, size_t *on_thread, size_t *by_writer)
+{
+	rpt_ckpt_counts(r->ckpt, on_thread, by_writer);
+}
+
 const char *
 rpt_write_error(struct rpt *r)
 {
@@ -908,6 +917,7 @@ rpt_close(struct rpt *r)
 	free(r->tables);
 	rpt_svcs_clear(r);
 	free(r->svcs);
+	rpt_ckpt_stop(r->ckpt, r->db);
 	if (r->db != NULL && sqlite3_close(r->db) != SQLITE_OK)
 		ks_fatal("rpt: closing %s: %s", r->path, sqlite3_errmsg(r->db));
 	free(r->werr);

@@ -157,4 +157,9 @@ const char *rpt_fmt_clock(double t_s, char *buf, size_t len);
 int rpt_check_run(struct rpt *r, double sim_s, double cost_usd, struct ks_buf *out,
     char **cause);
 
+/* The WAL checkpoints of the file so far (reports/ckpt.c): run on the
+ * checkpoint thread, and the writer's copies of what came since (both 0
+ * when the writer checkpoints inline). */
+void rpt_checkpoints(struct rpt *r, size_t *on_thread, size_t *by_writer);
+
 #endif

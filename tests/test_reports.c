@@ -2,7 +2,8 @@
  * test_reports.c - tests of reports/: schema creation, run ids and statuses,
  * probe records arriving intact in every table, rows held for multi-row
  * inserts arriving in order, batched commits (also when
- * the writing process dies), refusal to touch foreign or corrupt files, the
+ * the writing process dies), WAL checkpoints (on the checkpoint thread and
+ * inline), refusal to touch foreign or corrupt files, the
  * printed summary, and the insert rate (printed, not asserted).
  */
 #include "config.h"
@@ -18,6 +19,7 @@
 
 #include <sqlite3.h>
 
+#include "reports/ckpt.h"
 #include "reports/report.h"
 #include "sim/util/util.h"
 #include "tests/testlib.h"
@@ -499,21 +501,27 @@ file_bytes(const char *path)
 }
 
 /*
- * The WAL is checkpointed every RPT_WAL_CHECKPOINT_PAGES frames, not at
- * SQLite's default 1000: it grows past 1000 frames, stays bounded, a reader
- * sees every committed row meanwhile, and closing leaves every row in the
- * file and no WAL. The events rows (1 KB of detail on average) make about
- * 1,300 frames a batch at 8 KiB pages.
+ * The WAL is checkpointed once it holds RPT_WAL_CHECKPOINT_PAGES frames, on
+ * the checkpoint thread (reports/ckpt.c: the writer's WAL hook replaces
+ * SQLite's auto-checkpoint) or, with KS_RESULTS_CHECKPOINT=inline, by the
+ * writer's commits as SQLite does. Either way it is not checkpointed before
+ * (SQLite's default would at 1,000 frames), every row is in the file, and
+ * the WAL is gone when the file is closed. The inline WAL is reused from
+ * its start, never past the limit and a batch.
  */
 static void
-test_wal_checkpoint(void)
+wal_run(bool inline_ckpt)
 {
 	const char *p = tmp_path("wal.db");
 	char wal[4200];
 	snprintf(wal, sizeof wal, "%s-wal", p);
 	rm_db(p);
+	if (inline_ckpt)
+		setenv("KS_RESULTS_CHECKPOINT", "inline", 1);
 	struct rpt *r = open_ok(p);
-	CHECK_INT(q_int(rpt_db(r), "PRAGMA wal_autocheckpoint"), RPT_WAL_CHECKPOINT_PAGES);
+	unsetenv("KS_RESULTS_CHECKPOINT");
+	CHECK_INT(q_int(rpt_db(r), "PRAGMA wal_autocheckpoint"),
+	    inline_ckpt ? RPT_WAL_CHECKPOINT_PAGES : 0);
 	int64_t page = q_int(rpt_db(r), "PRAGMA page_size");
 	long long frame = page + 24;	/* a WAL frame: its header and the page */
 	begin_ok(r, "wal", 1);
@@ -522,26 +530,96 @@ test_wal_checkpoint(void)
 	int n = 0;
 	for (; n < 2 * RPT_BATCH_ROWS; n++)
 		emit_event(&s, n);
-	/* two batches, over 2,000 frames: SQLite's default would have
-	 * checkpointed and reused the WAL from its start */
+	/* two batches, over 2,000 frames, no checkpoint yet */
 	CHECK(file_bytes(wal) > 2000 * frame);
 	CHECK_INT(q_int(db, "SELECT count(*) FROM events"), n);
 	for (; n < 8 * RPT_BATCH_ROWS; n++)
 		emit_event(&s, n);
-	/* eight batches, about 10,000 frames: the WAL reached the limit, was
-	 * checkpointed and is reused from its start (its file keeps its
-	 * largest size), never past the limit and one batch */
+	/* eight batches, about 10,000 frames: the WAL reached the limit */
 	CHECK(file_bytes(wal) >= (long long)RPT_WAL_CHECKPOINT_PAGES * frame);
-	CHECK(file_bytes(wal) <= (RPT_WAL_CHECKPOINT_PAGES + 2000) * frame);
-	CHECK(file_bytes(p) > 4 * RPT_BATCH_ROWS * 1000LL);	/* the checkpoints' pages */
+	if (inline_ckpt) {	/* checkpointed and reused from its start */
+		CHECK(file_bytes(wal) <= (RPT_WAL_CHECKPOINT_PAGES + 2000) * frame);
+		CHECK(file_bytes(p) > 4 * RPT_BATCH_ROWS * 1000LL);
+	}
 	CHECK_INT(q_int(db, "SELECT count(*) FROM events"), n);
 	finish_ok(r, "ok", NULL);
 	sqlite3_close(db);
+	size_t on_thread, by_writer;
+	rpt_checkpoints(r, &on_thread, &by_writer);
+	if (inline_ckpt)
+		CHECK(on_thread == 0 && by_writer == 0);
 	rpt_close(r);
 	CHECK(!exists(wal));
 	db = peek_open(p);
 	check_events(db, n);
 	CHECK_Q_STR(db, "PRAGMA journal_mode", "wal");
+	CHECK_Q_STR(db, "PRAGMA integrity_check", "ok");
+	sqlite3_close(db);
+	rm_db(p);
+}
+
+static void
+test_wal_checkpoint(void)
+{
+	wal_run(false);
+	wal_run(true);
+}
+
+/*
+ * The checkpoint thread on a WAL limit of 64 frames, under 400 commits of
+ * a few frames each (about 2,000 frames): the thread checkpoints while the
+ * writer goes on, the writer copies what came since and the WAL starts
+ * over, so the WAL never holds more than four times the limit and two
+ * commits (when the thread falls behind that far the writer waits for it).
+ * Without the writer's copies the WAL would never be reused (a thread that
+ * lags the writer never leaves it wholly copied): it would grow to every
+ * frame written. Every row is in the file after, which checks whole.
+ */
+static void
+test_ckpt_thread(void)
+{
+	const char *p = tmp_path("ckpt.db");
+	char wal[4200];
+	snprintf(wal, sizeof wal, "%s-wal", p);
+	rm_db(p);
+	sqlite3 *w = NULL;
+	CHECK(sqlite3_open(p, &w) == SQLITE_OK);
+	CHECK(sqlite3_exec(w, "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; "
+	    "PRAGMA synchronous = NORMAL; CREATE TABLE t (i INTEGER, v BLOB); "
+	    "CREATE INDEX t_i ON t (i)", NULL, NULL, NULL) == SQLITE_OK);
+	struct rpt_ckpt *k = rpt_ckpt_start(w, p, 64);
+	CHECK(k != NULL);
+	CHECK_INT(q_int(w, "PRAGMA wal_autocheckpoint"), 0);
+	sqlite3_stmt *ins = NULL;
+	CHECK(sqlite3_prepare_v2(w, "INSERT INTO t VALUES (?1, zeroblob(300))", -1,
+	    &ins, NULL) == SQLITE_OK);
+	long long frame = 4096 + 24, most = 0;
+	int n = 0, bad = 0;
+	for (int b = 0; b < 400; b++) {
+		sqlite3_exec(w, "BEGIN", NULL, NULL, NULL);
+		for (int j = 0; j < 30; j++, n++) {
+			sqlite3_bind_int(ins, 1, n);
+			bad += sqlite3_step(ins) != SQLITE_DONE;
+			sqlite3_reset(ins);
+		}
+		bad += sqlite3_exec(w, "COMMIT", NULL, NULL, NULL) != SQLITE_OK;
+		long long sz = file_bytes(wal);
+		most = sz > most ? sz : most;
+	}
+	CHECK_INT(bad, 0);
+	sqlite3_finalize(ins);
+	CHECK(most > 64 * frame);
+	CHECK(most <= (4 * 64 + 2 * 8) * frame + 32);	/* a commit: < 8 frames */
+	size_t on_thread, by_writer;
+	rpt_ckpt_counts(k, &on_thread, &by_writer);
+	CHECK(on_thread >= 1 && by_writer >= 1);
+	rpt_ckpt_stop(k, w);
+	CHECK(sqlite3_close(w) == SQLITE_OK);
+	CHECK(!exists(wal));
+	sqlite3 *db = peek_open(p);
+	CHECK_INT(q_int(db, "SELECT count(*) FROM t"), n);
+	CHECK_INT(q_int(db, "SELECT sum(i) FROM t"), (int64_t)n * (n - 1) / 2);
+	CHECK_Q_STR(db, "PRAGMA integrity_check", "ok");
 	sqlite3_close(db);
 	rm_db(p);
 }
@@ -973,6 +1051,7 @@ main(void)
 	test_rows();
 	test_batching();
 	test_wal_checkpoint();
+	test_ckpt_thread();
 	test_held_rows();
 	test_write_error();
 	test_migrate();

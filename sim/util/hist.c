@@ -848,59 +848,27 @@ hist_positive(hist_v2 v)
 	return v;
 }
 
-/* s[i] = +0 for i in [i0, i1), four at a time (a few hundred buckets in
- * the cache: stores, not libc's memset, whose string instruction starts
- * slowly). */
-static void
-hist_zero_buckets(double *s, int i0, int i1)
-{
-	hist_v2 zero = { 0, 0 };
-	int i = i0;
-	for (; i + 4 <= i1; i += 4) {
-		memcpy(&s[i], &zero, sizeof zero);
-		memcpy(&s[i + 2], &zero, sizeof zero);
-	}
-	for (; i < i1; i++)
-		s[i] = 0;
-}
-
 /* block[b] = the positive weight of s's buckets lo + HIST_QBLOCK b
- * onwards (the last block's up to hi), two at a time, and d[i] += s[i] for
- * i in [lo, hi] (d and s distinct; each bucket of d its one addition) in
- * the same pass; returns the number of blocks. */
+ * onwards (the last block's up to hi), two at a time; returns the number
+ * of blocks. */
 static int
-hist_add_block_sums(double *restrict d, const double *restrict s, int lo, int hi,
-    double *block)
+hist_block_sums(const double *s, int lo, int hi, double *block)
 {
 	int nblock = 0, i = lo;
 	for (; i + HIST_QBLOCK <= hi + 1; i += HIST_QBLOCK) {
-		hist_v2 v0, v1, v2, v3, d0, d1, d2, d3;
+		hist_v2 v0, v1, v2, v3;
 		memcpy(&v0, &s[i], sizeof v0);
 		memcpy(&v1, &s[i + 2], sizeof v1);
 		memcpy(&v2, &s[i + 4], sizeof v2);
 		memcpy(&v3, &s[i + 6], sizeof v3);
-		memcpy(&d0, &d[i], sizeof d0);
-		memcpy(&d1, &d[i + 2], sizeof d1);
-		memcpy(&d2, &d[i + 4], sizeof d2);
-		memcpy(&d3, &d[i + 6], sizeof d3);
-		d0 += v0;
-		d1 += v1;
-		d2 += v2;
-		d3 += v3;
-		memcpy(&d[i], &d0, sizeof d0);
-		memcpy(&d[i + 2], &d1, sizeof d1);
-		memcpy(&d[i + 4], &d2, sizeof d2);
-		memcpy(&d[i + 6], &d3, sizeof d3);
 		hist_v2 t = (hist_positive(v0) + hist_positive(v1)) +
 		    (hist_positive(v2) + hist_positive(v3));
 		block[nblock++] = t[0] + t[1];
 	}
 	if (i <= hi) {
 		double t = 0;
-		for (; i <= hi; i++) {
+		for (; i <= hi; i++)
 			t += s[i] > 0 ? s[i] : 0;
-			d[i] += s[i];
-		}
 		block[nblock++] = t;
 	}
 	return nblock;
@@ -910,7 +878,7 @@ hist_add_block_sums(double *restrict d, const double *restrict s, int lo, int hi
  * The bucket at[k] where hist_quantiles's walk over h reaches target[k],
  * for the ascending targets k0 .. n - 1 (hi + 1: not reached; the
  * underflow is below target[k0]), from the blocks' weights
- * (hist_add_block_sums). False when a sum comes too close to a target to tell.
+ * (hist_block_sums). False when a sum comes too close to a target to tell.
  */
 static bool
 hist_crossings(const struct hist *h, const double *block, int nblock,
@@ -956,10 +924,9 @@ hist_crossings(const struct hist *h, const double *block, int nblock,
 
 /*
  * hist_quantiles(src, ...) and hist_merge_clear(dst, src), to the bit:
- * src's buckets are added to dst's in the pass that sums them by blocks
- * (each bucket of dst gets the same one addition), hist_crossings finds
- * the quantiles' buckets from those sums when it can tell, else
- * hist_quantiles walks src; then src's buckets are zeroed.
+ * hist_crossings finds the quantiles' buckets from src's sums by blocks
+ * when it can tell, else hist_quantiles walks src; then its buckets are
+ * moved, two at a time (each bucket of dst gets the same one addition).
  * Levels other than ascending ones in (0, 1) take the two calls.
  */
 void
@@ -981,8 +948,7 @@ hist_quantiles_merge_clear(struct hist *dst, struct hist *src, const double *q, 
 	/* hist_quantiles: a level the underflow reaches answers min */
 	while (k < n && src->under >= target[k])
 		out[k++] = src->min;
-	hist_used(dst, lo, hi);
-	int nblock = hist_add_block_sums(dst->bucket, src->bucket, lo, hi, block);
+	int nblock = hist_block_sums(src->bucket, lo, hi, block);
 	if (hist_crossings(src, block, nblock, target, k, n, at)) {
 		/* hist_quantiles's answers: the bucket's midpoint, or the
 		 * largest value (overflow, or rounding left a sliver) */
@@ -992,7 +958,8 @@ hist_quantiles_merge_clear(struct hist *dst, struct hist *src, const double *q, 
 	} else {
 		hist_quantiles(src, q, n, out);
 	}
-	hist_zero_buckets(src->bucket, lo, hi + 1);
+	hist_used(dst, lo, hi);
+	hist_move_buckets(dst->bucket, src->bucket, lo, hi + 1);
 	merge_totals(dst, src);
 	src->count = src->sum = src->under = src->over = 0;
 	src->min = INFINITY;

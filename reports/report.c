@@ -83,8 +83,16 @@ struct rpt_table {
  * the written columns of the rows that end after the warm-up: the summary
  * row is made of them.
  */
+/* A name up to RPT_SVC_INLINE - 1 bytes is kept in the record (the
+ * record is read for each row anyway; a string of its own would be
+ * another cache miss per row), a longer one in a string of its own. */
+#define RPT_SVC_INLINE	24
 struct rpt_svc {
-	char		*name;
+	union {
+		char	 inl[RPT_SVC_INLINE];
+		char	*heap;
+	}		 nm;
+	bool		 long_name;	/* nm.heap, else nm.inl */
 	double		 raw[4];
 	int64_t		 out[4];
 	int64_t		 after[4];
@@ -446,11 +454,18 @@ rpt_open_readonly(const char *path, struct rpt **out, char **cause)
 	return rpt_open_mode(path, true, out, cause);
 }
 
+static const char *
+rpt_svc_name(const struct rpt_svc *sv)
+{
+	return sv->long_name ? sv->nm.heap : sv->nm.inl;
+}
+
 static void
 rpt_svcs_clear(struct rpt *r)
 {
 	for (size_t i = 0; i < r->nsvcs; i++)
-		free(r->svcs[i].name);
+		if (r->svcs[i].long_name)
+			free(r->svcs[i].nm.heap);
 	r->nsvcs = 0;
 	r->cursor = 0;
 	ks_strmap_fini(&r->svc_ix);	/* and empty again */
@@ -640,7 +655,7 @@ rpt_commit_batch(struct rpt *r)
 static struct rpt_svc *
 rpt_svc_get(struct rpt *r, const char *name)
 {
-	if (r->cursor < r->nsvcs && strcmp(r->svcs[r->cursor].name, name) == 0)
+	if (r->cursor < r->nsvcs && strcmp(rpt_svc_name(&r->svcs[r->cursor]), name) == 0)
 		return &r->svcs[r->cursor++];
 	int64_t i;
 	if (ks_strmap_get(&r->svc_ix, name, &i)) {
@@ -651,7 +666,12 @@ rpt_svc_get(struct rpt *r, const char *name)
 	KS_GROW(r->svcs, r->capsvcs, r->nsvcs + 1);
 	struct rpt_svc *sv = &r->svcs[r->nsvcs++];
 	memset(sv, 0, sizeof *sv);
-	sv->name = xstrdup(name);
+	size_t len = strlen(name);
+	sv->long_name = len >= RPT_SVC_INLINE;
+	if (sv->long_name)
+		sv->nm.heap = xstrdup(name);
+	else
+		memcpy(sv->nm.inl, name, len + 1);
 	r->cursor = r->nsvcs;
 	return sv;
 }

@@ -359,7 +359,32 @@ hist_pwl_knots(struct hist *h, struct hist_acc *acc, const double *x,
 		return -1;
 	}
 	double added = 0, s = 0, dprev = 0, a = t0;
+	double *bk = h->bucket, *ad = acc->d, *adens = acc->dens;
 	for (int k = 0; k + 1 < n; k++) {
+		/* The segments whose knot stays in its slot, with weight and
+		 * wide enough to spread, are the loop below's other case
+		 * without its calls, which the sums then need not outlive
+		 * (no register survives a call): they stay in registers. */
+		if (k > 0) {
+			for (; k + 1 < n; k++) {
+				double b = x[k + 1] + shift;
+				double m = weight * (p[k + 1] - p[k]);
+				int j = ks[k];
+				if (!(m > 0) || !(b - a > 1e-9 * b) || !hist_in_slot(j, a))
+					break;
+				added += m;
+				s += m * 0.5 * (a + b);
+				double dens = m / (b - a);
+				double c = dens - dprev;
+				bk[j] += c * (slot_up(j) - a);
+				ad[k] += c;
+				adens[k] += dens;
+				dprev = dens;
+				a = b;
+			}
+			if (k + 1 >= n)
+				break;
+		}
 		double b = x[k + 1] + shift;
 		double m = weight * (p[k + 1] - p[k]);
 		if (!(m > 0))

@@ -378,6 +378,8 @@ build_cluster(struct sim *sim, const struct scenario *s, const struct probe_sink
 			    idc_of_traffic : NULL,
 			.next_arrival = bt && bt->replay ? next_from_replay : NULL,
 			.offered_steady = bt ? steady_from_traffic : NULL,
+			/* wl_count and wl_steady_until: see workloads/traffic.c */
+			.offered_pure = bt != NULL,
 			.free_ctx = bt ? build_traffic_free : NULL,
 			.classes = p->classes, .nclasses = p->nclasses,
 			.mesh = &p->mesh,

@@ -84,6 +84,10 @@ struct cl_profile_params {
 	/* Traffic input (all optional; ctx is offered_ctx): */
 	cl_idc_fn		*arrival_idc;	/* NULL: Poisson */
 	cl_steady_fn		*offered_steady;	/* NULL: never steady */
+	/* offered and offered_steady are pure functions of their arguments
+	 * (the same bits whenever asked): fluid mode may ask for the next
+	 * stretches' counts ahead (traffic.c, struct serve_ahead) */
+	bool			 offered_pure;
 	cl_next_fn		*next_arrival;	/* request mode: replayed arrivals
 						   instead of thinning rate */
 	void			(*free_ctx)(void *ctx);	/* cl_free frees offered_ctx */

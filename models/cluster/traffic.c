@@ -580,6 +580,72 @@ serve_fluid_step(struct cluster *c, size_t i, double dt, double offered,
 	step_pods(c, i, dt, offered, timeout, skip, report, ctx, out);
 }
 
+/* The next steady stretches' first ticks from f on asked for (struct
+ * serve_ahead), while profile i's traffic is in the cache. */
+static void
+ahead_fill(struct cluster *c, size_t i, sim_ns f)
+{
+	const struct cl_profile_params *pp = &c->profiles[i].p;
+	struct serve_ahead *ah = &tr_of(c)->serve->p[i].ahead;
+	sim_ns tick = c->t.tick;
+	ah->pos = ah->n = 0;
+	while (ah->n < SERVE_AHEAD && f <= c->t.duration - tick) {
+		sim_ns u = pp->offered_steady(pp->offered_ctx, f);
+		ah->from[ah->n] = f;
+		ah->count[ah->n] = pp->offered(pp->offered_ctx, f, f + tick);
+		ah->until[ah->n++] = u;
+		if (u <= f)	/* no stretch: the next step is not known */
+			break;
+		f = u;
+	}
+}
+
+/* KS_CPU_VERIFY: an entry asked for ahead is what the traffic gives now. */
+static void
+ahead_check(const struct cluster *c, size_t i, sim_ns from, sim_ns to, double count,
+    sim_ns until)
+{
+	const struct cl_profile_params *pp = &c->profiles[i].p;
+	double now = pp->offered(pp->offered_ctx, from, to);
+	sim_ns u = pp->offered_steady(pp->offered_ctx, from);
+	if (memcmp(&now, &count, sizeof now) != 0 || u != until) {
+		fprintf(stderr, "kubesim: KS_CPU_VERIFY: service %s's traffic in [%lld, %lld) "
+		    "asked for ahead was %.17g until %lld, now %.17g until %lld\n", pp->service,
+		    (long long)from, (long long)to, count, (long long)until, now, (long long)u);
+		abort();
+	}
+}
+
+/*
+ * Profile i's count offered in [from, to) and its steady stretch's end
+ * (`from`: none), for its step in cohorts: from the entry asked for ahead
+ * when it is this tick's (struct serve_ahead); else from the traffic, and
+ * when no entry is left and the traffic is pure, the next stretches' too.
+ */
+static double
+cohort_offered(struct cluster *c, size_t i, sim_ns from, sim_ns to, sim_ns *until)
+{
+	struct traffic *tr = tr_of(c);
+	const struct cl_profile_params *pp = &c->profiles[i].p;
+	struct serve_ahead *ah = &tr->serve->p[i].ahead;
+	while (ah->pos < ah->n && ah->from[ah->pos] < from)
+		ah->pos++;	/* stepped past */
+	if (ah->pos < ah->n && ah->from[ah->pos] == from && to - from == c->t.tick) {
+		uint32_t k = ah->pos++;
+		if (tr->verify_ahead)
+			ahead_check(c, i, from, to, ah->count[k], ah->until[k]);
+		tr->ahead_hits++;
+		*until = ah->until[k];
+		return ah->count[k];
+	}
+	double n = pp->offered != NULL ? pp->offered(pp->offered_ctx, from, to) : 0;
+	*until = pp->offered_steady != NULL ? pp->offered_steady(pp->offered_ctx, from) : from;
+	if (ah->pos == ah->n && pp->offered_pure && pp->offered != NULL &&
+	    pp->offered_steady != NULL && *until > from && to - from == c->t.tick)
+		ahead_fill(c, i, *until);
+	return n;
+}
+
 static void
 serve_profile(struct cluster *c, size_t i, sim_ns from, sim_ns to)
 {
@@ -601,14 +667,15 @@ serve_profile(struct cluster *c, size_t i, sim_ns from, sim_ns to)
 		park_try(c, i, to);
 		return;
 	}
-	double offered = pr->p.offered ? pr->p.offered(pr->p.offered_ctx, from, to) : 0;
+	sim_ns until = from;
+	double offered = sp->cohorts ? cohort_offered(c, i, from, to, &until) :
+	    pr->p.offered ? pr->p.offered(pr->p.offered_ctx, from, to) : 0;
 	if (offered < 0)
 		offered = 0;
 	if (sp->cohorts) {
 		step_cohorts(c, i, dt, offered, pr->service_timeout, &o);
 		/* replayable while the traffic stays as in this tick */
-		sp->rp.until = pr->p.offered_steady != NULL ?
-		    pr->p.offered_steady(pr->p.offered_ctx, from) : from;
+		sp->rp.until = until;
 		if (to > sp->rp.until)
 			sp->rp.valid = false;
 		serve_count(c, i, offered, o.ok, o.errors, o.timeouts);
@@ -890,6 +957,7 @@ tick_prefetch_far(const struct cluster *c, const struct traffic *tr, size_t j)
 	__builtin_prefetch(&sp->lat.first);
 	prefetch_span(&sp->memo[0], sizeof sp->memo[0]);
 	prefetch_span(&sp->rp, sizeof sp->rp);
+	prefetch_span(&sp->ahead, sizeof sp->ahead);
 	const struct serving_dist *d = &tr->dists[j];
 	__builtin_prefetch(d);
 	__builtin_prefetch(&d->tables);
@@ -1056,6 +1124,9 @@ static void
 traffic_destroy(struct cluster *c)
 {
 	struct traffic *tr = tr_of(c);
+	if (tr->verify_ahead && tr->ahead_hits > 0)
+		fprintf(stderr, "kubesim: KS_CPU_VERIFY: %llu traffic counts asked for ahead "
+		    "agreed\n", (unsigned long long)tr->ahead_hits);
 	park_fini(tr);
 	cpu_free(tr->cpu);
 	pl_free(tr->probes);
@@ -1207,6 +1278,7 @@ traffic_create(struct cluster *c)
 	    CL_ON(CL_POD_LOST) | CL_ON(CL_POD_REMOVED) | CL_ON(CL_SERVICE_ENDPOINTS),
 	    on_change, c);
 	struct traffic *tr = xcalloc(1, sizeof *tr);
+	tr->verify_ahead = getenv("KS_CPU_VERIFY") != NULL;
 	tr->cpu = cpu_new(c);
 	tr->probes = pl_new(c, pod_queue_reset, c);
 	return tr;

@@ -61,6 +61,24 @@ struct serve_park {
 	double		work, offered, ok, errors, timeouts, lost;
 };
 
+#define SERVE_AHEAD 4	/* steps whose traffic is asked for ahead */
+
+/*
+ * The traffic of a profile's next steps in cohorts, asked for ahead
+ * (cl_profile_params.offered_pure) when a step finds none: the tick that
+ * begins each of the next steady stretches (the one that starts where the
+ * last ends), its count and its stretch's end. The traffic's nodes are
+ * then read once every SERVE_AHEAD + 1 steps instead of each minute's
+ * turn, where they are a cache miss or two per Service. Pure functions:
+ * the same bits as asked for then (KS_CPU_VERIFY asks again and compares).
+ */
+struct serve_ahead {
+	uint32_t	pos, n;		/* the next entry, the entries */
+	sim_ns		from[SERVE_AHEAD];	/* the tick [from, from + tick) */
+	double		count[SERVE_AHEAD];	/* offered */
+	sim_ns		until[SERVE_AHEAD];	/* offered_steady */
+};
+
 /* Per profile. */
 struct serve_prof {
 	/* first, side by side: what the passes over every profile read
@@ -86,6 +104,7 @@ struct serve_prof {
 	struct serving_deferred	 lat;		/* cohorts' latency not yet in hist */
 	struct serving_memo	 memo[SERVE_MEMOS];	/* cohorts 0.. last steps */
 	struct serve_replay	 rp;
+	struct serve_ahead	 ahead;
 };
 
 struct serve_state {
@@ -140,6 +159,8 @@ struct traffic {
 	uint32_t		*kbase;		/* traffic_use_begin: per profile */
 	double			*kuse;		/* each cohort's cpu and served, flat pairs */
 	size_t			 capkuse;	/* doubles */
+	bool			 verify_ahead;	/* KS_CPU_VERIFY: struct serve_ahead */
+	uint64_t		 ahead_hits;
 };
 
 static inline struct traffic *

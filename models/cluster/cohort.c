@@ -76,6 +76,27 @@ cohort_dissolve(struct cluster *c, struct cohort_set *cs, int32_t set,
 	cs->valid = false;
 }
 
+/* Room for `need` cohorts in cs, the array aligned as struct cohort is
+ * (its lines laid out by pass: see cohort.h). */
+static void
+cohorts_grow(struct cohort_set *cs, size_t need)
+{
+	if (need <= cs->cap)
+		return;
+	size_t cap = cs->cap ? cs->cap : 4;
+	while (cap < need)
+		cap *= 2;
+	void *mem = NULL;
+	if (cap > SIZE_MAX / sizeof *cs->k ||
+	    posix_memalign(&mem, _Alignof(struct cohort), cap * sizeof *cs->k) != 0)
+		ks_fatal("out of memory allocating %zu cohorts", cap);
+	if (cs->cap > 0)
+		memcpy(mem, cs->k, cs->cap * sizeof *cs->k);
+	free(cs->k);
+	cs->k = mem;
+	cs->cap = cap;
+}
+
 void
 cohort_rebuild(struct cluster *c, struct cohort_set *cs, int32_t set,
     struct cohort_pod *cp, struct serving_pod *sv, const uint32_t *eps, size_t n,
@@ -108,7 +129,7 @@ cohort_rebuild(struct cluster *c, struct cohort_set *cs, int32_t set,
 				}
 		}
 		if (found == cs->n) {
-			KS_GROW(cs->k, cs->cap, cs->n + 1);
+			cohorts_grow(cs, cs->n + 1);
 			struct cohort *k = &cs->k[cs->n++];
 			memset(k, 0, sizeof *k);
 			k->key = key;

@@ -66,14 +66,21 @@ struct cohort_check {
 	bool			 has_d;	/* when the record is that old */
 };
 
+/*
+ * Laid out by what the passes over every Service read (traffic_use_begin
+ * and its callbacks), the array 64-byte aligned (cohort.c): the integrals
+ * and the cpu check's record fill the first cache line, so the 10 s check
+ * reads one line of a cohort; the scrape's record follows.
+ */
 struct cohort {
-	struct cohort_key	 key;
-	struct serving_pod	 st;	/* every member's serving state */
-	uint32_t		 n;	/* members */
 	/* per member, since the cohort began: cpu seconds and served requests */
-	double			 cpu, served;
-	struct cohort_scrape	 scr;
+	_Alignas(64) double	 cpu;
+	double			 served;
 	struct cohort_check	 chk;
+	struct cohort_scrape	 scr;
+	struct cohort_key	 key;
+	uint32_t		 n;	/* members */
+	struct serving_pod	 st;	/* every member's serving state */
 };
 
 /* The cohorts of one profile (one Service). */

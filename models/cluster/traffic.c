@@ -1052,7 +1052,12 @@ traffic_start(struct cluster *c)
 	tr_of(c)->serve->n = c->nprofiles;
 	tr_of(c)->serve->plans = hist_plans_new();
 	tr_of(c)->serve->scratch = hist_new();
-	tr_of(c)->serve->p = xcalloc(c->nprofiles, sizeof *tr_of(c)->serve->p);
+	void *mem = NULL;	/* aligned as struct serve_prof is */
+	if (posix_memalign(&mem, _Alignof(struct serve_prof),
+	    c->nprofiles * sizeof *tr_of(c)->serve->p) != 0)
+		ks_fatal("out of memory allocating %zu profiles", c->nprofiles);
+	memset(mem, 0, c->nprofiles * sizeof *tr_of(c)->serve->p);
+	tr_of(c)->serve->p = mem;
 	tr_of(c)->dists = xcalloc(c->nprofiles, sizeof *tr_of(c)->dists);
 	struct mesh *m = tr_of(c)->serve->mesh = mesh_new(c);
 	/* Identical (mean, scv) give identical tables: each is built once

@@ -82,9 +82,9 @@ struct serve_ahead {
 /* Per profile. */
 struct serve_prof {
 	/* first, side by side: what the passes over every profile read
-	 * first (traffic_use_begin, the tick loop's look-ahead); the rest
-	 * is kilobytes */
-	struct cohort_set	 coh;
+	 * first (traffic_use_begin, the tick loop's look-ahead), two cache
+	 * lines (the profiles are 64-byte aligned); the rest is kilobytes */
+	_Alignas(64) struct cohort_set coh;
 	struct serve_park	 park;
 	struct rq_service	*rq;		/* request mode, else NULL */
 	struct rq_stats		 last;		/* counts moved so far */

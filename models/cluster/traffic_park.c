@@ -513,9 +513,9 @@ traffic_use_begin(struct cluster *c, traffic_cohorts_fn *each, void *ctx)
 		}
 		if (i + USE_AHEAD < n && p[i + USE_AHEAD].coh.n > 0) {
 			const struct cohort *k0 = p[i + USE_AHEAD].coh.k;
-			__builtin_prefetch(&k0->cpu);
-			__builtin_prefetch(&k0->scr.own_cpu);
-			__builtin_prefetch(&k0->chk.d);
+			__builtin_prefetch(&k0->cpu);	/* and the check's record */
+			__builtin_prefetch(&k0->scr.pass);
+			__builtin_prefetch(&k0->scr.rps_milli);
 		}
 		const struct cohort_set *cs = &p[i].coh;
 		tr->kbase[i] = (uint32_t)total;

@@ -347,7 +347,7 @@ cpu_check_nodes(struct cpu_state *cs)
 	cs->emax = 0;
 	/* every parked Service at once, each cohort with checked members
 	 * too (share_cohorts) */
-	traffic_use_begin(c, share_cohorts, cs);
+	traffic_use_begin_check(c, share_cohorts, cs);
 	size_t nnodes = c->nnodes;
 	if (cs->capnck < nnodes) {
 		size_t old = cs->capnck;

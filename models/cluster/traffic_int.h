@@ -280,6 +280,10 @@ traffic_pod_cpu(const struct cluster *c, uint32_t p)
 typedef void traffic_cohorts_fn(void *ctx, size_t i, struct cohort_set *cs,
     const double *pairs);
 void traffic_use_begin(struct cluster *c, traffic_cohorts_fn *each, void *ctx);
+/* The same for an `each` that reads no cohort's scrape record (struct
+ * cohort_scrape; the cpu check's share_cohorts): a cohort's first cache
+ * line is all it asks for ahead. */
+void traffic_use_begin_check(struct cluster *c, traffic_cohorts_fn *each, void *ctx);
 
 /* What traffic_use_flat reads, in locals of the pass. */
 struct traffic_flat {

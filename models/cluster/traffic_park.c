@@ -486,8 +486,10 @@ catch_up_alone(const struct cluster *c, size_t i, const struct use_each *e)
 	lay_out(tr, i, e);
 }
 
-void
-traffic_use_begin(struct cluster *c, traffic_cohorts_fn *each, void *ctx)
+/* traffic_use_begin; scr: each reads the scrape's records (the lines
+ * after a cohort's first are asked for ahead too). */
+static void
+use_begin(struct cluster *c, traffic_cohorts_fn *each, void *ctx, bool scr)
 {
 	const struct use_each e = { each, ctx };
 	struct traffic *tr = tr_of(c);
@@ -514,8 +516,10 @@ traffic_use_begin(struct cluster *c, traffic_cohorts_fn *each, void *ctx)
 		if (i + USE_AHEAD < n && p[i + USE_AHEAD].coh.n > 0) {
 			const struct cohort *k0 = p[i + USE_AHEAD].coh.k;
 			__builtin_prefetch(&k0->cpu);	/* and the check's record */
-			__builtin_prefetch(&k0->scr.pass);
-			__builtin_prefetch(&k0->scr.rps_milli);
+			if (scr) {
+				__builtin_prefetch(&k0->scr.pass);
+				__builtin_prefetch(&k0->scr.rps_milli);
+			}
 		}
 		const struct cohort_set *cs = &p[i].coh;
 		tr->kbase[i] = (uint32_t)total;
@@ -540,6 +544,18 @@ traffic_use_begin(struct cluster *c, traffic_cohorts_fn *each, void *ctx)
 		held_k = K;
 	}
 	catch_up_alone(c, held, &e);
+}
+
+void
+traffic_use_begin(struct cluster *c, traffic_cohorts_fn *each, void *ctx)
+{
+	use_begin(c, each, ctx, true);
+}
+
+void
+traffic_use_begin_check(struct cluster *c, traffic_cohorts_fn *each, void *ctx)
+{
+	use_begin(c, each, ctx, false);
 }
 
 void

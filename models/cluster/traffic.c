@@ -843,14 +843,18 @@ traffic_prefetch_profile(const struct cluster *c, size_t i)
 	/* where the waited parts' knots are read (serving_tab): the line of
 	 * the profile's distribution that points to them, 14 KB into it */
 	__builtin_prefetch(&tr_of(c)->dists[i].tables);
-	/* what park_after_flush reads after the flush: the park record
-	 * (after the cohort set, the profile's first two lines), the first
-	 * cohort's memo and the distribution's mean */
+	/* what park_after_flush reads after the flush: the park (its
+	 * cohorts' member counts too: the cohorts' lines are not read), the
+	 * first memo's inputs and the result's fields serving_deferred_prime
+	 * keys by, and the distribution's mean */
 	const struct serve_prof *sp = &tr_of(c)->serve->p[i];
-	__builtin_prefetch(sp);
-	__builtin_prefetch((const char *)sp + 64);
-	__builtin_prefetch(&sp->memo[0].in);
-	__builtin_prefetch(&sp->memo[0].res);
+	__builtin_prefetch(&sp->park.on);
+	__builtin_prefetch(&sp->park.ncoh);
+	__builtin_prefetch(&sp->park.mc);
+	__builtin_prefetch(&sp->memo[0].in.dist);
+	__builtin_prefetch(&sp->memo[0].res.smean);
+	__builtin_prefetch(&sp->memo[0].res.st_n);
+	__builtin_prefetch(&sp->memo[0].res.nphase);
 	__builtin_prefetch(&tr_of(c)->dists[i]);
 	__builtin_prefetch(pr->hist);
 	/* the run's range holds the interval's */

@@ -59,6 +59,8 @@ struct serve_park {
 	double		lat[2][SERVE_MEMOS];	/* sp->lat.part[k].w, in cohort order */
 	size_t		nlat[2];
 	double		work, offered, ok, errors, timeouts, lost;
+	double		mc[SERVE_MEMOS];	/* each cohort's members (their
+						   count does not change parked) */
 };
 
 #define SERVE_AHEAD 4	/* steps whose traffic is asked for ahead */

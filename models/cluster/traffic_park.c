@@ -144,6 +144,7 @@ park_try(struct cluster *c, size_t i, sim_ns now)
 		d.adm[k] = (even - res->rejected - res->failed) * mc;
 		double cw = res->started * pr->service_cpu;
 		d.cpu[k] = cw;
+		d.mc[k] = mc;
 		work += cw * mc;
 	}
 	d.ncoh = cs->n;
@@ -565,10 +566,12 @@ park_after_flush(struct cluster *c, size_t i)
 	struct serve_prof *sp = &tr->serve->p[i];
 	if (tr->park.nparked == 0 || !sp->park.on)
 		return;
-	/* the order a tick keys them in: its cohorts in order */
+	/* the order a tick keys them in: its cohorts in order (their members
+	 * counted when parked: the cohorts' lines are not read here) */
 	for (size_t k = 0; k < sp->park.ncoh; k++) {
 		const struct serving_memo *m = &sp->memo[k];
+		KS_ASSERT(!tr->verify_ahead || sp->park.mc[k] == (double)sp->coh.k[k].n);
 		serving_deferred_prime(&sp->lat, &m->res, m->in.dist, m->in.timeout,
-		    m->in.net_latency, (double)sp->coh.k[k].n, c->profiles[i].hist);
+		    m->in.net_latency, sp->park.mc[k], c->profiles[i].hist);
 	}
 }

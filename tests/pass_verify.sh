@@ -16,7 +16,10 @@
 # its quick check reading each Deployment's revision and replicas from a
 # dense copy (c->deploy_rev, which KS_HPA_MEMO_VERIFY compares with the
 # Deployment's for every HPA at every sync).
-# KS_CPU_VERIFY decides every node both ways (and checks each bound), KS_METRICS_VERIFY reads every
+# A fluid Service's next steps' traffic is asked for ahead while its nodes
+# are in the cache (traffic.c, struct serve_ahead).
+# KS_CPU_VERIFY decides every node both ways (and checks each bound) and
+# asks again for each count asked for ahead, KS_METRICS_VERIFY reads every
 # pod both ways (and each pod a cohort sampled on its own too) and
 # KS_HPA_MEMO_VERIFY walks every HPA's pods whenever a
 # shortcut was taken (and compares each Deployment's compact copy of its
@@ -38,6 +41,9 @@ verify() {
 	    "$TMP/$name.err" | tail -1)
 	reads=$(sed -n 's/^kubesim: KS_METRICS_VERIFY: \([0-9]*\) reads agreed; \([0-9]*\) samples by cohort.*/\1 \2/p' \
 	    "$TMP/$name.err" | tail -1)
+	ahead=$(sed -n 's/^kubesim: KS_CPU_VERIFY: \([0-9]*\) traffic counts asked for ahead agreed.*/\1/p' \
+	    "$TMP/$name.err" | tail -1)
+	nahead=${ahead:-0}
 	set -- $cpu
 	nchecks=${1:-0} nbusy=${2:-0} nshared=${3:-0}
 	set -- $reads
@@ -51,6 +57,7 @@ check_range "limits: nodes checked" "$nchecks" 100000 10000000
 check_range "limits: pods read by the scrape" "$nreads" 10000 100000000
 check_range "limits: pods sampled by their cohorts" "$ncohort" 1000000 100000000
 check_range "limits: pods' use counted from their cohorts" "$nshared" 1000000 100000000
+check_range "limits: held traffic counted ahead" "$nahead" 10000 100000000
 # Every pod scraped and checked on its own (KS_METRICS_ALONE,
 # KS_CPU_ALONE): the same rows.
 KS_METRICS_ALONE=1 KS_CPU_ALONE=1 "$KUBESIM" run "$KS_SRCDIR/tests/data/limits_small.yaml" -q \

@@ -42,6 +42,7 @@ struct hz_repeat {
 	bool	ok;
 	int32_t	current;		/* its spec replicas */
 	int32_t	recommendation;
+	uint32_t nlast;			/* hz_last's metrics after it */
 	sim_ns	until;
 	/* its first metric results' values (metric_values_eq), at hand */
 	struct hz_values values[2];
@@ -115,21 +116,10 @@ struct hz_id {
  * compared whole at every sync, so it cannot go stale.
  */
 struct hz_memo {
+	/* first what a derived sync reads (hz_derive) */
 	bool			 valid;
 	/* no entry's pod was in its cpu initialization period at at */
 	bool			 settled;
-	sim_ns			 at;		/* when the results were computed */
-	uint64_t		 pods_rev;	/* the Deployment's when last read */
-	int32_t			 spec_replicas, status_replicas;
-	int64_t			 mem_use;
-	char			*cname;		/* with a ContainerResource metric */
-	struct hz_key		*keys;
-	struct hz_id		*ids;
-	size_t			 n, cap;
-	int64_t			*series;	/* per metric: the External value */
-	size_t			*nseries;	/* 0: none */
-	struct hpa_metric_result *metrics;	/* all valid: errors NULL */
-	size_t			 nmetrics;
 	/*
 	 * derivable: the entries came from a walk that read only a sample
 	 * every pod shared (metrics_uniform) with the pod classes of
@@ -141,8 +131,21 @@ struct hz_memo {
 	 * (hz_derive). npods: the pods of the entries.
 	 */
 	bool			 derivable;
+	int32_t			 spec_replicas, status_replicas;
+	sim_ns			 at;		/* when the results were computed */
+	uint64_t		 pods_rev;	/* the Deployment's when last read */
 	uint64_t		 cls_gen;
 	int64_t			 npods, request;
+	struct hz_key		*keys;
+	size_t			 n;
+	struct hpa_metric_result *metrics;	/* all valid: errors NULL */
+	struct hz_id		*ids;
+	size_t			 cap;
+	int64_t			 mem_use;
+	char			*cname;		/* with a ContainerResource metric */
+	int64_t			*series;	/* per metric: the External value */
+	size_t			*nseries;	/* 0: none */
+	size_t			 nmetrics;
 };
 
 /*
@@ -172,13 +175,16 @@ struct hz_pods {
 	size_t		 capcls;
 };
 
+/* A cache line: each HPA starts at one (hz_hpas_grow). */
+#define HZ_LINE		64
+
+/*
+ * An HPA. What a sync hz_derive takes reads (and hz_quick_set) comes
+ * first, in as few lines as it fits: the head, repeat, memo's and pods'
+ * first fields (each of those structs puts them first).
+ */
 struct cl_hpa {
-	const struct hpa_spec	*spec;
-	/* its metrics' specs (spec's, NULL: none), here so that they are
-	 * asked for ahead without a wait for the spec's line */
-	const struct hpa_metric_spec *metric_specs;
-	uint32_t		 deploy;
-	size_t			 nmetrics;	/* hpa_metric_count */
+	_Alignas(HZ_LINE) uint32_t deploy;
 	/* some metric reads memory usage, names a container, is not a
 	 * resource metric (reads the custom or external metrics APIs), is
 	 * External */
@@ -187,11 +193,16 @@ struct cl_hpa {
 	 * form under the configuration on_hpa_sync reconciles with (the
 	 * defaults) */
 	bool			 ready_form;
+	size_t			 nmetrics;	/* hpa_metric_count */
 	struct hpa_ready_form	 form;
 	struct hz_repeat	 repeat;
 	struct hz_memo		 memo;
-	struct hz_last		 last;
 	struct hz_pods		 pods;
+	const struct hpa_spec	*spec;
+	/* its metrics' specs (spec's, NULL: none), here so that they are
+	 * asked for ahead without a wait for the spec's line */
+	const struct hpa_metric_spec *metric_specs;
+	struct hz_last		 last;
 	/* per metric: the request the calculator last worked out (hpa_input.
 	 * requests), so that a sync does not read its pods' template */
 	struct hpa_request_memo	*requests;
@@ -214,6 +225,9 @@ struct hz_quick {
 	sim_ns		until;		/* hz_repeat's */
 	sim_ns		repeat_at;	/* 0: none pending */
 	bool		ok;		/* the above hold but for pods_rev, replicas */
+	/* a hint: its next sync will most likely be hz_derive's
+	 * (hz_derive_likely when it last synced) */
+	bool		derive;
 };
 
 /* Groups looked at before a pod starts a new entry (an entry of equal key
@@ -341,6 +355,24 @@ horizontal_target(const struct cluster *c, size_t i)
 	return hz_of(c)->hpas[i].deploy;
 }
 
+/* Room for one more HPA, each on its own lines (struct cl_hpa is of
+ * whole lines: HZ_LINE-aligned). The HPAs hold no pointer to themselves. */
+static void
+hz_hpas_grow(struct horizontal *hz)
+{
+	if (hz->n < hz->cap)
+		return;
+	size_t cap = hz->cap ? 2 * hz->cap : 16;
+	struct cl_hpa *a = aligned_alloc(HZ_LINE, cap * sizeof *a);
+	if (a == NULL)
+		ks_fatal("out of memory");
+	if (hz->n > 0)
+		memcpy(a, hz->hpas, hz->n * sizeof *a);
+	free(hz->hpas);
+	hz->hpas = a;
+	hz->cap = cap;
+}
+
 int
 cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
 {
@@ -351,7 +383,7 @@ cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
 		return -1;
 	}
 	struct horizontal *hz = hz_of(c);
-	KS_GROW(hz->hpas, hz->cap, hz->n + 1);
+	hz_hpas_grow(hz);
 	KS_GROW(hz->quick, hz->cap_quick, hz->n + 1);
 	hz->quick[hz->n] = (struct hz_quick){ .deploy = dep };
 	struct cl_hpa *hp = &hz->hpas[hz->n];
@@ -1062,6 +1094,16 @@ hz_repeat_flush(struct cluster *c, size_t i)
 	q->repeat_at = 0;
 }
 
+/* Whether h's sync will most likely be hz_derive's (its memo derivable
+ * from its pod classes as they are): it reads neither pods nor requests.
+ * Only h's own syncs change what this reads (hz_quick.derive keeps it). */
+static inline bool
+hz_derive_likely(const struct cl_hpa *h)
+{
+	return h->memo.derivable && h->memo.valid && h->pods.ok &&
+	    h->pods.gen == h->memo.cls_gen;
+}
+
 /*
  * HPA i's hz_quick after a sync: whether its next sync, if its pods and
  * replicas are as now, repeats this one. The memo, when it stands, holds
@@ -1077,9 +1119,10 @@ hz_quick_set(struct horizontal *hz, size_t i)
 	q->pods_rev = m->pods_rev;
 	q->replicas = m->spec_replicas;
 	q->until = h->repeat.until;
+	q->derive = hz_derive_likely(h);
 	q->ok = !hz->no_memo && !hz->no_repeat && m->valid && m->settled &&
 	    !h->needs_memory && !h->needs_cname && !h->has_external && h->repeat.ok &&
-	    h->repeat.current == m->spec_replicas && h->last.nmetrics == h->nmetrics;
+	    h->repeat.current == m->spec_replicas && h->repeat.nlast == h->nmetrics;
 }
 
 /*
@@ -1179,6 +1222,17 @@ hz_verify_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_
 		hz_stale(hz, h, "a derived sync differs from its walk", now);
 }
 
+/* Results a and b have the same values, every field metric_values_eq_to
+ * compares (verify). */
+static bool
+hz_values_same(const struct hpa_metric_result *a, const struct hpa_metric_result *b)
+{
+	return a->valid == b->valid && a->proposal == b->proposal &&
+	    a->has_utilization == b->has_utilization && a->utilization == b->utilization &&
+	    a->has_average == b->has_average && a->average_milli == b->average_milli &&
+	    a->has_value == b->has_value && a->value_milli == b->value_milli;
+}
+
 /* What hz_derive did. */
 enum hz_derived {
 	HZ_NOT_DERIVED,		/* nothing: the sync walks */
@@ -1221,7 +1275,7 @@ hz_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now,
 	hz->derived++;
 	hz->walk_uniform = true;
 	bool repeat = !hz->no_repeat && h->repeat.ok && h->repeat.current == dr->replicas &&
-	    now <= h->repeat.until && h->last.nmetrics == 1 &&
+	    now <= h->repeat.until && h->repeat.nlast == 1 &&
 	    metric_values_eq_to(&r, &h->repeat.values[0]);
 	if (!repeat) {
 		if (m->n > hz->cap_keys || m->n > hz->cap_ids) {
@@ -1240,22 +1294,29 @@ hz_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now,
 		*res = hz_results(hz, 1);
 		**res = m->metrics[0];
 	}
-	/* the result's values (its name is the memo's: its spec's) */
-	struct hpa_metric_result *mr = repeat ? &m->metrics[0] : *res;
-	mr->valid = r.valid;
-	mr->proposal = r.proposal;
-	mr->has_utilization = r.has_utilization;
-	mr->utilization = r.utilization;
-	mr->has_average = r.has_average;
-	mr->average_milli = r.average_milli;
-	mr->has_value = r.has_value;
-	mr->value_milli = r.value_milli;
 	if (!repeat) {
+		/* the result's values (its name is the memo's: its spec's) */
+		struct hpa_metric_result *mr = *res;
+		mr->valid = r.valid;
+		mr->proposal = r.proposal;
+		mr->has_utilization = r.has_utilization;
+		mr->utilization = r.utilization;
+		mr->has_average = r.has_average;
+		mr->average_milli = r.average_milli;
+		mr->has_value = r.has_value;
+		mr->value_milli = r.value_milli;
 		if (hz->verify)
 			hz_verify_derive(c, i, cfg, now, hz->keys, hz->ids, m->n,
 			    m->status_replicas, mr);
 		return HZ_DERIVED;
 	}
+	/*
+	 * The memo's result has the values already: every sync leaves its
+	 * values those of the last reconcile (hz_repeat.values: a reconcile
+	 * stores both from its result, a repeat has them), which r repeats.
+	 */
+	if (hz->verify && !hz_values_same(&m->metrics[0], &r))
+		hz_stale(hz, h, "a derived repeat's values differ from its memo's", now);
 	/* what hz_memo_store and the repeat give */
 	hz->repeats++;
 	hz->quick[i].repeat_at = now;
@@ -1385,7 +1446,7 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 	 * skipped; otherwise it takes them. */
 	bool repeat = false;
 	if (!hz->no_repeat && h->repeat.ok && h->repeat.current == dr->replicas &&
-	    now <= h->repeat.until && h->last.nmetrics == nm) {
+	    now <= h->repeat.until && h->repeat.nlast == nm) {
 		if (in.same_metrics == NULL) {
 			struct hpa_metric_result *ahead = hz_results(hz, nm);
 			if (hpa_metric_results(cfg, &in, ahead) == 0)
@@ -1420,8 +1481,10 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 		/* the last row's parts: onChange writes nothing */
 		if (!c->t.hpa_rows_on_change)
 			hz_emit(c, h->spec->name, &h->last, now);
-	} else
+	} else {
 		hz_row(c, h->spec->name, &h->last, &r, now, &hz->texts);
+		h->repeat.nlast = (uint32_t)h->last.nmetrics;
+	}
 	if (hz->verify)
 		hz_verify_repeat(c, i, cfg, &in, repeat ? NULL : &r, now);
 	if (!repeat) {
@@ -1491,41 +1554,38 @@ hz_verify_rev(struct cluster *c, size_t i, sim_ns now)
  * no side effect to it) unless it is inlined first: always_inline.
  */
 static inline __attribute__((always_inline)) void
-hz_prefetch(const struct horizontal *hz, size_t i)
+hz_prefetch(const struct cluster *c, const struct horizontal *hz, size_t i)
 {
 	const char *h = (const char *)&hz->hpas[i];
-	for (size_t off = 0; off < offsetof(struct cl_hpa, state); off += 64)
+	const struct hz_quick *q = &hz->quick[i];
+	if (q->derive) {
+		/* hz_derive's: the lines up to its pods' first fields, its
+		 * Deployment's pod state revision and shared sample */
+		for (size_t off = 0; off < offsetof(struct cl_hpa, pods.pod); off += HZ_LINE)
+			__builtin_prefetch(h + off);
+		__builtin_prefetch(&c->deploys[q->deploy].pods_state_rev);
+		metrics_prefetch_uniform(c, q->deploy);
+		return;
+	}
+	for (size_t off = 0; off < offsetof(struct cl_hpa, state); off += HZ_LINE)
 		__builtin_prefetch(h + off);
-}
-
-/* Whether h's sync will most likely be hz_derive's (its memo derivable
- * from its pod classes as they are): it reads neither pods nor requests. */
-static inline bool
-hz_derive_likely(const struct cl_hpa *h)
-{
-	return h->memo.derivable && h->memo.valid && h->pods.ok &&
-	    h->pods.gen == h->memo.cls_gen;
 }
 
 /* Then, a sync or two later, what the pointers read there lead to: the
  * arrays its walk, memo and requests read first, its spec, its
  * Deployment's pod revision; and later still what those lead to: the metrics' specs,
  * the first pod of each of the first runs (an entry's pod). A sync
- * hz_derive will likely take reads its memo's keys and result, that
- * revision and its Deployment's shared sample instead. */
+ * hz_derive will likely take (hz_quick.derive) reads its memo's keys
+ * (its Deployment's revision and shared sample were asked for with its
+ * lines). */
 static inline __attribute__((always_inline)) void
 hz_prefetch_pods(const struct cluster *c, const struct horizontal *hz, size_t i)
 {
 	const struct cl_hpa *h = &hz->hpas[i];
-	if (hz_derive_likely(h)) {
+	if (hz->quick[i].derive) {
+		/* the keys it takes the sample into (its result is the
+		 * memo's when it repeats, as most do) */
 		__builtin_prefetch(h->memo.keys);
-		/* the result's values, past its name */
-		__builtin_prefetch((const char *)h->memo.metrics +
-		    offsetof(struct hpa_metric_result, has_utilization));
-		__builtin_prefetch((const char *)h->memo.metrics +
-		    offsetof(struct hpa_metric_result, value_milli));
-		__builtin_prefetch(&c->deploys[h->deploy].pods_state_rev);
-		metrics_prefetch_uniform(c, h->deploy);
 		return;
 	}
 	if (h->pods.runs != NULL)
@@ -1549,7 +1609,7 @@ static inline __attribute__((always_inline)) void
 hz_prefetch_last(const struct cluster *c, const struct horizontal *hz, size_t i)
 {
 	const struct cl_hpa *h = &hz->hpas[i];
-	if (hz_derive_likely(h))
+	if (hz->quick[i].derive)
 		return;
 	if (h->metric_specs != NULL) {
 		__builtin_prefetch(h->metric_specs);
@@ -1570,7 +1630,7 @@ static inline __attribute__((always_inline)) void
 hz_prefetch_names(const struct horizontal *hz, size_t i)
 {
 	const struct cl_hpa *h = &hz->hpas[i];
-	if (hz_derive_likely(h))
+	if (hz->quick[i].derive)
 		return;
 	for (size_t k = 0; h->metric_specs != NULL && k < h->nmetrics && k < 2; k++)
 		if (h->metric_specs[k].resource != NULL)
@@ -1614,7 +1674,7 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 				__builtin_prefetch(&hz->quick[scan + 2 * HZ_AHEAD]);
 			if (hz_will_sync(c, hz, scan, now)) {
 				/* each found moves the others a stage on */
-				hz_prefetch(hz, scan);
+				hz_prefetch(c, hz, scan);
 #define HZ_BACK(k)	ahead[(first + nahead - (k)) % HZ_SYNCS_AHEAD]
 				if (nahead >= 2)
 					hz_prefetch_pods(c, hz, HZ_BACK(2));

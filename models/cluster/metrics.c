@@ -439,6 +439,9 @@ scrape_pod(struct metrics *ms, size_t i, sim_ns now, const struct traffic_flat *
 	same_add(ds, ms->pass, pm);
 }
 
+/* Deployments whose changed revision's line is asked for ahead. */
+#define METRICS_AHEAD	8
+
 static void
 on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 {
@@ -465,15 +468,24 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 			scrape_pod(ms, w * 64 + (size_t)__builtin_ctzll(todo), now, &use);
 	}
 	/* a Deployment's pods_rev moves on once for all its changed samples
-	 * (only its changing is read) */
+	 * (only its changing is read); the revision a tally stands at is read
+	 * from the dense copy (c->deploy_rev, which metrics_uniform compares),
+	 * not from the Deployment's line, which only a change needs */
 	for (size_t d = 0; d < nread; d++) {
+		if (d + METRICS_AHEAD < nread && same[d + METRICS_AHEAD].changed)
+			__builtin_prefetch(&c->deploys[d + METRICS_AHEAD].pods_rev, 1);
 		if (same[d].changed) {
 			c->deploys[d].pods_rev++;
 			deploy_rev_sync(c, (uint32_t)d);
 			same[d].changed = false;
 		}
+		if (ms->verify && !cl_deploy_rev_ok(c, (uint32_t)d)) {
+			fprintf(stderr, "kubesim: KS_METRICS_VERIFY: Deployment %zu's copy "
+			    "(c->deploy_rev) is stale\n", d);
+			abort();
+		}
 		if (same[d].pass == pass)
-			same[d].rev = c->deploys[d].pods_rev;
+			same[d].rev = c->deploy_rev[d].pods_rev;
 	}
 	sim_after(sim, c->t.metrics_resolution, PRIO_METRICS, on_scrape, ms, 0);
 }

@@ -877,7 +877,7 @@ hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_n
 	    !hz->no_memo;
 	struct cl_pod_metrics same;
 	hz->walk_uniform = false;
-	if (resampled && !hz->one_by_one && metrics_uniform(c, h->deploy, &same)) {
+	if (resampled && !hz->one_by_one && metrics_uniform(c, h->deploy, &same, NULL)) {
 		/* every pod the same sample: a run of one class is one key,
 		 * entered as its pods one by one would be (the first pod as
 		 * any, the others the last entry's) */
@@ -1262,11 +1262,16 @@ hz_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now,
 	const struct cl_deploy_rev *dr = &c->deploy_rev[h->deploy];
 	if (!m->derivable || !m->valid || hz->no_memo || hz->one_by_one ||
 	    m->pods_rev == dr->pods_rev || !pc->ok || pc->gen != m->cls_gen ||
-	    now >= pc->until || pc->state_rev != c->deploys[h->deploy].pods_state_rev)
+	    now >= pc->until)
 		return HZ_NOT_DERIVED;
+	/* the pods' state revision from the shared sample's record */
 	struct cl_pod_metrics same;
-	if (!metrics_uniform(c, h->deploy, &same) || !same.has)
+	uint64_t state_rev;
+	if (!metrics_uniform(c, h->deploy, &same, &state_rev) ||
+	    pc->state_rev != state_rev || !same.has)
 		return HZ_NOT_DERIVED;
+	if (hz->verify && state_rev != c->deploys[h->deploy].pods_state_rev)
+		hz_stale(hz, h, "the shared sample's pod state revision is stale", now);
 	struct hpa_metric_result r;
 	hpa_ready_metric_values(&h->form, dr->replicas, m->npods, same.cpu_milli * m->npods,
 	    m->request * m->npods, &r);
@@ -1559,11 +1564,11 @@ hz_prefetch(const struct cluster *c, const struct horizontal *hz, size_t i)
 	const char *h = (const char *)&hz->hpas[i];
 	const struct hz_quick *q = &hz->quick[i];
 	if (q->derive) {
-		/* hz_derive's: the lines up to its pods' first fields, its
-		 * Deployment's pod state revision and shared sample */
+		/* hz_derive's: the lines up to its pods' first fields and
+		 * its Deployment's shared sample (with its pod state
+		 * revision: metrics_uniform) */
 		for (size_t off = 0; off < offsetof(struct cl_hpa, pods.pod); off += HZ_LINE)
 			__builtin_prefetch(h + off);
-		__builtin_prefetch(&c->deploys[q->deploy].pods_state_rev);
 		metrics_prefetch_uniform(c, q->deploy);
 		return;
 	}

@@ -31,14 +31,16 @@
  * (has, and cpu, rps and time when it has): whether all were equal, and
  * to what; it stands while the Deployment's pods_rev is `rev` (a sample
  * that changes later moves pods_rev on, but for its time, which only a
- * scrape changes). */
+ * scrape changes). state_rev: the Deployment's pods_state_rev when its
+ * pods_rev was rev (it moves only with pods_rev: store_pods.c). */
 struct deploy_samples {
 	uint32_t		pass;	/* the scrape that saw its pods */
 	bool			uniform;
 	bool			read;	/* an autoscaler reads its pods */
 	bool			changed;	/* a sample changed in this scrape */
+	bool			state_set;	/* state_rev is rev's */
 	double			idle;	/* its pods' idle cores */
-	uint64_t		rev;
+	uint64_t		rev, state_rev;
 	struct cl_pod_metrics	s;
 };
 
@@ -365,7 +367,8 @@ verify_run(const struct cluster *c, uint32_t p)
 }
 
 bool
-metrics_uniform(const struct cluster *c, uint32_t d, struct cl_pod_metrics *s)
+metrics_uniform(const struct cluster *c, uint32_t d, struct cl_pod_metrics *s,
+    uint64_t *state_rev)
 {
 	const struct metrics *ms = metrics_ctl((struct cluster *)c);
 	if (ms->same == NULL || d >= ms->nread)
@@ -375,6 +378,8 @@ metrics_uniform(const struct cluster *c, uint32_t d, struct cl_pod_metrics *s)
 	if (ds->pass == 0 || !ds->uniform || ds->rev != c->deploy_rev[d].pods_rev)
 		return false;
 	*s = ds->s;
+	if (state_rev != NULL)
+		*state_rev = ds->state_rev;
 	return true;
 }
 
@@ -484,8 +489,16 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 			    "(c->deploy_rev) is stale\n", d);
 			abort();
 		}
-		if (same[d].pass == pass)
-			same[d].rev = c->deploy_rev[d].pods_rev;
+		if (same[d].pass == pass) {
+			/* the Deployment's line is read for the pod state
+			 * revision only when pods_rev moved (read above then) */
+			uint64_t rev = c->deploy_rev[d].pods_rev;
+			if (!same[d].state_set || rev != same[d].rev) {
+				same[d].state_rev = c->deploys[d].pods_state_rev;
+				same[d].state_set = true;
+			}
+			same[d].rev = rev;
+		}
 	}
 	sim_after(sim, c->t.metrics_resolution, PRIO_METRICS, on_scrape, ms, 0);
 }

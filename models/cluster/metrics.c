@@ -38,7 +38,6 @@ struct deploy_samples {
 	bool			uniform;
 	bool			read;	/* an autoscaler reads its pods */
 	bool			changed;	/* a sample changed in this scrape */
-	bool			state_set;	/* state_rev is rev's */
 	double			idle;	/* its pods' idle cores */
 	uint64_t		rev, state_rev;
 	struct cl_pod_metrics	s;
@@ -476,28 +475,29 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 	 * (only its changing is read); the revision a tally stands at is read
 	 * from the dense copy (c->deploy_rev, which metrics_uniform compares),
 	 * not from the Deployment's line, which only a change needs */
+	bool verify = ms->verify;
 	for (size_t d = 0; d < nread; d++) {
-		if (d + METRICS_AHEAD < nread && same[d + METRICS_AHEAD].changed)
+		struct deploy_samples *ds = &same[d];
+		if (d + METRICS_AHEAD < nread && ds[METRICS_AHEAD].changed)
 			__builtin_prefetch(&c->deploys[d + METRICS_AHEAD].pods_rev, 1);
-		if (same[d].changed) {
+		if (ds->changed) {
 			c->deploys[d].pods_rev++;
 			deploy_rev_sync(c, (uint32_t)d);
-			same[d].changed = false;
+			ds->changed = false;
 		}
-		if (ms->verify && !cl_deploy_rev_ok(c, (uint32_t)d)) {
+		if (verify && !cl_deploy_rev_ok(c, (uint32_t)d)) {
 			fprintf(stderr, "kubesim: KS_METRICS_VERIFY: Deployment %zu's copy "
 			    "(c->deploy_rev) is stale\n", d);
 			abort();
 		}
-		if (same[d].pass == pass) {
-			/* the Deployment's line is read for the pod state
-			 * revision only when pods_rev moved (read above then) */
-			uint64_t rev = c->deploy_rev[d].pods_rev;
-			if (!same[d].state_set || rev != same[d].rev) {
-				same[d].state_rev = c->deploys[d].pods_state_rev;
-				same[d].state_set = true;
-			}
-			same[d].rev = rev;
+		if (ds->pass != pass)
+			continue;
+		/* the Deployment's line is read for the pod state revision
+		 * only when pods_rev moved (read above then, most often) */
+		uint64_t rev = c->deploy_rev[d].pods_rev;
+		if (rev != ds->rev) {
+			ds->rev = rev;
+			ds->state_rev = c->deploys[d].pods_state_rev;
 		}
 	}
 	sim_after(sim, c->t.metrics_resolution, PRIO_METRICS, on_scrape, ms, 0);
@@ -556,6 +556,10 @@ metrics_start(struct cluster *c)
 	struct metrics *ms = metrics_ctl(c);
 	ms->nread = c->ndeploys;
 	ms->same = xcalloc(ms->nread ? ms->nread : 1, sizeof *ms->same);
+	/* no revision yet (pods_rev never reaches it): the first tally reads
+	 * the pod state revision */
+	for (size_t i = 0; i < ms->nread; i++)
+		ms->same[i].rev = UINT64_MAX;
 	for (size_t i = 0; i < horizontal_count(c); i++)
 		ms->same[horizontal_target(c, i)].read = true;
 	for (size_t i = 0; i < vertical_count(c); i++)

@@ -162,8 +162,10 @@ struct cl_pod_metrics {
 const struct cl_pod_metrics *metrics_of(struct cluster *c, uint32_t pod);
 /* metrics.c: whether every pod of Deployment d has the same sample as the
  * HPA reads it (has; cpu, rps and time when it has), *s, since the last
- * scrape; false when not known. */
-bool metrics_uniform(const struct cluster *c, uint32_t d, struct cl_pod_metrics *s);
+ * scrape; false when not known. Then *state_rev (unless NULL) is the
+ * Deployment's pods_state_rev, without a read of the Deployment. */
+bool metrics_uniform(const struct cluster *c, uint32_t d, struct cl_pod_metrics *s,
+    uint64_t *state_rev);
 /* Asks the cache for what metrics_uniform reads of Deployment d. */
 void metrics_prefetch_uniform(const struct cluster *c, uint32_t d);
 /* metrics.c: NULL when the pods whose samples their cohorts keep are

@@ -18,7 +18,8 @@
  * all share a new sample and are as the last such walk found them takes
  * that walk's entries with the sample, and works its one cpu metric out
  * from the pods' totals (hz_derive): neither pods nor calculator.
- * The rows themselves are hpa_rows.c's.
+ * The rows themselves are hpa_rows.c's, the state horizontal_int.h's, the
+ * verify mode's checks of the shortcuts hz_verify.c's.
  * Upstream: pkg/controller/podautoscaler.
  */
 #include "config.h"
@@ -28,234 +29,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/cluster/controllers.h"
-#include "models/cluster/hpa_rows.h"
+#include "models/cluster/horizontal_int.h"
 #include "models/cluster/memory.h"
-#include "models/hpa/hpa.h"
-
-/*
- * The HPA's last reconcile, when it was repeatable (hpa_result.repeatable):
- * a sync up to until with these spec replicas and the metric results of
- * hz_last gives that result again and only records the recommendation.
- */
-struct hz_repeat {
-	bool	ok;
-	int32_t	current;		/* its spec replicas */
-	int32_t	recommendation;
-	sim_ns	until;
-	/* its first metric results' values (metric_values_eq), at hand */
-	struct hz_values values[2];
-};
-
-struct cl_hpa;
-
-/*
- * What the replica calculator reads of a pod and of its metrics: pods
- * with equal keys are one hpa_pod entry with a count. The start and the
- * Ready transition time matter only to the cpu initialization rules
- * (groupPods); a pod Ready since its start went past the
- * --horizontal-pod-autoscaler-cpu-initialization-period is counted ready
- * whatever those times are, so such "settled" pods leave them out of the
- * key (the entry keeps its first pod's, which are settled too).
- */
-struct hz_key {
-	uint8_t			 phase;		/* enum hpa_pod_phase */
-	uint8_t			 ready;		/* enum hpa_ready */
-	bool			 deleting, has_start, settled, has_metrics;
-	uint8_t			 zero[2];	/* every byte is set */
-	sim_ns			 start, ready_since;	/* 0 when settled */
-	const struct k8s_pod_spec *spec;
-	int64_t			 cpu_milli, rps_milli;
-	int64_t			 memory;	/* working set (memory.c), -1: none */
-	sim_ns			 at;		/* last: hz_key_same leaves it out */
-};
-/* Compared a word at a time: eight words without padding. */
-#define HZ_KEY_WORDS	8
-_Static_assert(sizeof(struct hz_key) == HZ_KEY_WORDS * sizeof(uint64_t), "hz_key packed");
-
-/* The first n words of keys a and b are equal. */
-static inline bool
-hz_key_words_eq(const struct hz_key *a, const struct hz_key *b, size_t n)
-{
-	uint64_t x[HZ_KEY_WORDS], y[HZ_KEY_WORDS], d = 0;
-	memcpy(x, a, sizeof x);
-	memcpy(y, b, sizeof y);
-	for (size_t i = 0; i < n; i++)
-		d |= x[i] ^ y[i];
-	return d == 0;
-}
-
-/*
- * What the custom and external metrics APIs answer for an HPA's metrics:
- * Pods metric requests_per_second (served requests per second of each pod
- * over its last scrape window, from the serving model) and External metrics
- * of queue workloads (their length now, as KEDA's metrics adapter reports
- * it). Any other custom or external metric has no adapter: the HPA sees the
- * API's error, as upstream would.
- */
-struct metric_inputs {
-	struct hpa_metric_input	*in;
-	struct hpa_pod_metric	**pod_values;
-	int64_t			*series;
-	char			**errors;
-	size_t			 cap_in, cap_pod_values, cap_series, cap_errors;
-};
-
-/* An entry's first pod (which pod, which incarnation) and the pods the
- * entry stands for. */
-struct hz_id {
-	uint32_t	pod, gen, count;
-};
-
-/*
- * What an HPA's last sync read (its entries, replicas and External values)
- * and the metric results it got when all were valid: a sync that reads
- * the same, with no pod in its cpu initialization period, gets the same
- * results without the replica calculator (hpa_input.same_metrics). It is
- * compared whole at every sync, so it cannot go stale.
- */
-struct hz_memo {
-	bool			 valid;
-	/* no entry's pod was in its cpu initialization period at at */
-	bool			 settled;
-	sim_ns			 at;		/* when the results were computed */
-	uint64_t		 pods_rev;	/* the Deployment's when last read */
-	int32_t			 spec_replicas, status_replicas;
-	int64_t			 mem_use;
-	char			*cname;		/* with a ContainerResource metric */
-	struct hz_key		*keys;
-	struct hz_id		*ids;
-	size_t			 n, cap;
-	int64_t			*series;	/* per metric: the External value */
-	size_t			*nseries;	/* 0: none */
-	struct hpa_metric_result *metrics;	/* all valid: errors NULL */
-	size_t			 nmetrics;
-	/*
-	 * derivable: the entries came from a walk that read only a sample
-	 * every pod shared (metrics_uniform) with the pod classes of
-	 * generation cls_gen (hz_pods.gen), and are all of pods running,
-	 * Ready, out of their initialization period, not deleting, with a
-	 * sample and of one template, whose request the calculator worked
-	 * out as request: a later such walk gives the same entries with its
-	 * sample, and the one metric (cl_hpa.ready_form) is the pods' totals'
-	 * (hz_derive). npods: the pods of the entries.
-	 */
-	bool			 derivable;
-	uint64_t		 cls_gen;
-	int64_t			 npods, request;
-};
-
-/*
- * The pods of an HPA's Deployment as its last walk that looked at them
- * found them (in the Deployment's order), each with its state class (its
- * key but for the sample's fields): while no pod's state has changed
- * since (cl_deploy.pods_state_rev) and none has with the time (until the
- * first Ready pod in its cpu initialization period leaves it: `until`),
- * a walk reads only their samples.
- */
-struct hz_run {
-	uint32_t	pod, cls, len;	/* the first pod, the class, the pods */
-};
-
-struct hz_pods {
-	bool		 ok;
-	uint64_t	 gen;		/* counts the times they were found */
-	uint64_t	 state_rev;	/* the Deployment's when found */
-	sim_ns		 until;		/* a Ready pod's initialization period ends */
-	uint32_t	*pod, *cls;
-	size_t		 n, cap;
-	/* runs of consecutive pods of one class */
-	struct hz_run	*runs;
-	size_t		 nrun, caprun;
-	struct hz_key	*cls_key;
-	uint32_t	 ncls;
-	size_t		 capcls;
-};
-
-struct cl_hpa {
-	const struct hpa_spec	*spec;
-	/* its metrics' specs (spec's, NULL: none), here so that they are
-	 * asked for ahead without a wait for the spec's line */
-	const struct hpa_metric_spec *metric_specs;
-	uint32_t		 deploy;
-	size_t			 nmetrics;	/* hpa_metric_count */
-	/* some metric reads memory usage, names a container, is not a
-	 * resource metric (reads the custom or external metrics APIs), is
-	 * External */
-	bool			 needs_memory, needs_cname, needs_inputs, has_external;
-	/* its one metric is cpu Utilization (hpa_ready_metric_ok), of this
-	 * form under the configuration on_hpa_sync reconciles with (the
-	 * defaults) */
-	bool			 ready_form;
-	struct hpa_ready_form	 form;
-	struct hz_repeat	 repeat;
-	struct hz_memo		 memo;
-	struct hz_last		 last;
-	struct hz_pods		 pods;
-	/* per metric: the request the calculator last worked out (hpa_input.
-	 * requests), so that a sync does not read its pods' template */
-	struct hpa_request_memo	*requests;
-	struct hpa_state	 state;		/* last: the conditions' text is long */
-};
-
-/*
- * What decides, for an HPA, that its sync is the last one again: its pods
- * unchanged since the memo (whose results, when it stands, are the last
- * sync's) and its replicas those of its last reconcile, which was
- * repeatable. In an array of their own, so that such a sync reads this and
- * its Deployment's revision and replicas, and writes the time it repeated
- * at (hpa_state_repeat is applied when the state is next read: applied
- * once at the last time it gives the state applying it at each would).
- */
-struct hz_quick {
-	uint64_t	pods_rev;	/* the memo's */
-	uint32_t	deploy;
-	int32_t		replicas;	/* the memo's and the last reconcile's */
-	sim_ns		until;		/* hz_repeat's */
-	sim_ns		repeat_at;	/* 0: none pending */
-	bool		ok;		/* the above hold but for pods_rev, replicas */
-};
-
-/* Groups looked at before a pod starts a new entry (an entry of equal key
- * further back is a duplicate, same result). */
-#define HZ_SCAN	8
-
-struct horizontal {
-	struct cl_hpa		*hpas;
-	struct hz_quick		*quick;		/* by HPA */
-	struct hpa_state	*shadows;	/* verify: by HPA, reconciled at every sync */
-	size_t			 n, cap, cap_quick, nshadows;
-	/* per sync scratch, reused (cleared for the pods of each sync) */
-	struct hz_key			*keys;
-	size_t				 cap_keys;
-	bool				 one_by_one;	/* horizontal_use_counts(false) */
-	bool				 no_memo;	/* horizontal_use_memo(false) */
-	bool				 no_repeat;	/* horizontal_use_repeat(false) */
-	bool				 verify;	/* horizontal_verify_memo */
-	bool				 abort_stale;
-	uint64_t			 memo_hits, memo_skips, memo_stale;
-	uint64_t			 repeats, repeat_stale;
-	uint64_t			 rev_stale;	/* verify: c->deploy_rev found stale */
-	uint64_t			 uniform_walks, derived;
-	/* the last hz_walk read only a sample every pod shared */
-	bool				 walk_uniform;
-	struct hz_row_texts		 texts;	/* onChange: two rows' texts */
-	struct hpa_metric_result	*res;	/* metric results computed ahead */
-	size_t				 cap_res;
-	struct hz_id			*ids;
-	size_t				 cap_ids;
-	struct hpa_pod			*pods;
-	struct hpa_pod_sample		*samples;
-	struct hpa_container_usage	*usage;
-	size_t				 cap_pods, cap_samples, cap_usage;
-	struct metric_inputs		 mi;
-};
-
-static struct horizontal *
-hz_of(const struct cluster *c)
-{
-	return c->ctl[CTL_HORIZONTAL];
-}
 
 void
 horizontal_use_counts(struct cluster *c, bool on)
@@ -341,6 +116,24 @@ horizontal_target(const struct cluster *c, size_t i)
 	return hz_of(c)->hpas[i].deploy;
 }
 
+/* Room for one more HPA, each on its own lines (struct cl_hpa is of
+ * whole lines: HZ_LINE-aligned). The HPAs hold no pointer to themselves. */
+static void
+hz_hpas_grow(struct horizontal *hz)
+{
+	if (hz->n < hz->cap)
+		return;
+	size_t cap = hz->cap ? 2 * hz->cap : 16;
+	struct cl_hpa *a = aligned_alloc(HZ_LINE, cap * sizeof *a);
+	if (a == NULL)
+		ks_fatal("out of memory");
+	if (hz->n > 0)
+		memcpy(a, hz->hpas, hz->n * sizeof *a);
+	free(hz->hpas);
+	hz->hpas = a;
+	hz->cap = cap;
+}
+
 int
 cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
 {
@@ -351,7 +144,7 @@ cl_add_hpa(struct cluster *c, const struct hpa_spec *h, char **cause)
 		return -1;
 	}
 	struct horizontal *hz = hz_of(c);
-	KS_GROW(hz->hpas, hz->cap, hz->n + 1);
+	hz_hpas_grow(hz);
 	KS_GROW(hz->quick, hz->cap_quick, hz->n + 1);
 	hz->quick[hz->n] = (struct hz_quick){ .deploy = dep };
 	struct cl_hpa *hp = &hz->hpas[hz->n];
@@ -473,12 +266,6 @@ metric_inputs_fini(struct metric_inputs *mi)
 	free(mi->in);
 }
 
-static inline bool
-hz_key_eq(const struct hz_key *a, const struct hz_key *b)
-{
-	return hz_key_words_eq(a, b, HZ_KEY_WORDS);
-}
-
 /* Pod p as the calculator sees it: its hpa_pod (name left to the caller). */
 static void
 hz_pod(const struct cl_pod *pd, struct hpa_pod *hp)
@@ -528,19 +315,12 @@ hz_key_of(struct cluster *c, uint32_t p, const struct cl_pod_metrics *pm,
 	k->memory = memory && cl_pod_memory_modelled(c, p) ? cl_pod_working_set(c, p) : -1;
 }
 
-/* Keys a and b are equal but perhaps for the samples' time. */
-static inline bool
-hz_key_same(const struct hz_key *a, const struct hz_key *b)
-{
-	return hz_key_words_eq(a, b, HZ_KEY_WORDS - 1);
-}
-
 /*
  * Whether this sync reads what h's last one did, the entries' pods out of
  * their cpu initialization period (then the samples' times and the clock
  * are not read by the calculator): its metric results are the memo's.
  */
-static bool
+bool
 hz_memo_same(const struct cl_hpa *h, const struct hz_key *keys, const struct hz_id *ids,
     size_t ng, int32_t spec_replicas, int32_t status_replicas, int64_t mem_use,
     const char *cname, const struct metric_inputs *mi)
@@ -776,57 +556,7 @@ hz_pods_add(struct hz_pods *pc, uint32_t p, const struct hz_key *k)
 	return true;
 }
 
-/*
- * The pods of h's Deployment in entries of equal keys, in the order of
- * their first pod, into the controller's scratch (hz->pods, keys, ids):
- * returns how many, and in *status_replicas the pods not deleting. When
- * no pod's state has changed since the last walk that looked at them
- * (hz_pods), only their samples are read.
- */
-static size_t hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg,
-    sim_ns now, int32_t *status_replicas);
-
-/*
- * Verify: a walk that read only the samples (ng entries in the scratch,
- * nd pods not deleting) is what looking at the pods gives (which it then
- * leaves in the scratch); a stale memo otherwise.
- */
-static void
-hz_verify_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_ns now,
-    size_t ng, int32_t nd)
-{
-	struct horizontal *hz = hz_of(c);
-	struct hz_key *keys = xcalloc(ng ? ng : 1, sizeof *keys);
-	struct hz_id *ids = xcalloc(ng ? ng : 1, sizeof *ids);
-	memcpy(keys, hz->keys, ng * sizeof *keys);
-	memcpy(ids, hz->ids, ng * sizeof *ids);
-	/* the classes found again are these when it holds: their
-	 * generation and the walk's kind stay */
-	uint64_t gen = h->pods.gen;
-	bool uniform = hz->walk_uniform;
-	h->pods.ok = false;
-	int32_t nd2;
-	size_t n = hz_walk(c, h, cfg, now, &nd2);
-	bool ok = n == ng && nd2 == nd;
-	for (size_t g = 0; ok && g < ng; g++)
-		ok = hz_key_eq(&keys[g], &hz->keys[g]) && ids[g].pod == hz->ids[g].pod &&
-		    ids[g].gen == hz->ids[g].gen && ids[g].count == hz->ids[g].count;
-	free(keys);
-	free(ids);
-	hz->walk_uniform = uniform;
-	if (ok) {
-		h->pods.gen = gen;
-		return;
-	}
-	hz->memo_stale++;
-	if (hz->abort_stale) {
-		fprintf(stderr, "kubesim: HPA %s: stale pod classes at %.3f s\n", h->spec->name,
-		    sim_ns_to_s(now));
-		abort();
-	}
-}
-
-static size_t
+size_t
 hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_ns now,
     int32_t *status_replicas)
 {
@@ -845,7 +575,7 @@ hz_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg, sim_n
 	    !hz->no_memo;
 	struct cl_pod_metrics same;
 	hz->walk_uniform = false;
-	if (resampled && !hz->one_by_one && metrics_uniform(c, h->deploy, &same)) {
+	if (resampled && !hz->one_by_one && metrics_uniform(c, h->deploy, &same, NULL)) {
 		/* every pod the same sample: a run of one class is one key,
 		 * entered as its pods one by one would be (the first pod as
 		 * any, the others the last entry's) */
@@ -936,110 +666,6 @@ hz_unchanged(struct cluster *c, const struct cl_hpa *h, const char *cname,
 	return true;
 }
 
-/* Verify: a sync that took h's memo without looking at the pods looks at
- * them all the same; they must be the memo's. */
-static void
-hz_verify_memo(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg,
-    const char *cname, const struct metric_inputs *mi, sim_ns now)
-{
-	struct horizontal *hz = hz_of(c);
-	int32_t sr;
-	size_t n = hz_walk(c, h, cfg, now, &sr);
-	if (sr == h->memo.status_replicas && hz_memo_same(h, hz->keys, hz->ids, n,
-	    c->deploys[h->deploy].replicas, sr, 0, cname, mi))
-		return;
-	hz->memo_stale++;
-	if (hz->abort_stale) {
-		fprintf(stderr, "kubesim: HPA %s: stale memo at %.3f s\n", h->spec->name,
-		    sim_ns_to_s(now));
-		abort();
-	}
-}
-
-/* The last time s recommended v (with a pending repeat of pv at pat, 0:
- * none), or horizon when that is at or before horizon. */
-static sim_ns
-rec_latest(const struct hpa_state *s, int32_t pv, sim_ns pat, int32_t v, sim_ns horizon)
-{
-	sim_ns t = pat != 0 && pv == v ? pat : horizon;
-	for (size_t k = 0; k < s->nrecs; k++)
-		if (s->recs[k].replicas == v && s->recs[k].at > t)
-			t = s->recs[k].at;
-	return t;
-}
-
-/*
- * States a (with a pending repeat, hz_quick) and b recommended every
- * value last at the same time, but for times at or before horizon (out of
- * every later window): the stabilization gives the same from now on.
- */
-static bool
-recs_same(const struct hpa_state *a, int32_t pv, sim_ns pat, const struct hpa_state *b,
-    sim_ns horizon)
-{
-	for (int side = 0; side < 2; side++) {
-		const struct hpa_state *s = side ? b : a;
-		for (size_t k = 0; k < s->nrecs; k++) {
-			int32_t v = s->recs[k].replicas;
-			if (rec_latest(a, pv, pat, v, horizon) != rec_latest(b, 0, 0, v, horizon))
-				return false;
-		}
-	}
-	return pat == 0 || rec_latest(a, pv, pat, pv, horizon) == rec_latest(b, 0, 0, pv, horizon);
-}
-
-/*
- * Verify: HPA i's shadow state (when it has one) reconciles at every
- * sync, from this sync's inputs; its result must be the one this sync had
- * (r, or NULL when it repeated the last: the last row's, no rescale) and
- * its conditions, desired replicas and last scale time those of the HPA's
- * state.
- */
-static void
-hz_verify_repeat(struct cluster *c, size_t i, const struct hpa_config *cfg,
-    const struct hpa_input *in, const struct hpa_result *r, sim_ns now)
-{
-	struct horizontal *hz = hz_of(c);
-	const struct cl_hpa *h = &hz->hpas[i];
-	if (i >= hz->nshadows)
-		return;
-	struct hpa_result s;
-	hpa_reconcile(cfg, in, &hz->shadows[i], &s);
-	bool ok = s.rescale == (r != NULL && r->rescale) &&
-	    hz_last_eq(&h->last, &s, row_limited(&s), row_reason(&s));
-	const struct hpa_state *a = &h->state, *b = &hz->shadows[i];
-	for (int t = 0; t < HPA_NCOND; t++) {
-		const struct hpa_condition *x = &a->cond[t], *y = &b->cond[t];
-		ok = ok && x->set == y->set && x->status == y->status &&
-		    x->last_transition == y->last_transition &&
-		    strcmp(x->reason, y->reason) == 0 && strcmp(x->message, y->message) == 0;
-	}
-	ok = ok && a->desired_replicas == b->desired_replicas &&
-	    a->has_last_scale == b->has_last_scale && a->last_scale == b->last_scale;
-	/* the longest window the stabilization reads (hpa_controller.c's
-	 * normalize_legacy, normalize_behavior; the spec is defaulted) */
-	const struct hpa_spec *sp = h->spec;
-	sim_ns w = cfg->downscale_stabilization;
-	if (sp->has_behavior) {
-		sim_ns up = sp->scale_up.has_stabilization ?
-		    sp->scale_up.stabilization_s * SIM_SEC : 0;
-		if (sp->scale_down.has_stabilization)
-			w = sp->scale_down.stabilization_s * SIM_SEC;
-		if (up > w)
-			w = up;
-	}
-	ok = ok && recs_same(a, h->repeat.recommendation, hz->quick[i].repeat_at, b, now - w);
-	hpa_result_fini(&s);
-	if (ok)
-		return;
-	hz->repeat_stale++;
-	if (hz->abort_stale) {
-		fprintf(stderr, "kubesim: HPA %s: a sync at %.3f s differs from its reconcile\n",
-		    h->spec->name, sim_ns_to_s(now));
-		abort();
-	}
-}
-
 /* The metric results scratch, for n. */
 static struct hpa_metric_result *
 hz_results(struct horizontal *hz, size_t n)
@@ -1062,6 +688,16 @@ hz_repeat_flush(struct cluster *c, size_t i)
 	q->repeat_at = 0;
 }
 
+/* Whether h's sync will most likely be hz_derive's (its memo derivable
+ * from its pod classes as they are): it reads neither pods nor requests.
+ * Only h's own syncs change what this reads (hz_quick.derive keeps it). */
+static inline bool
+hz_derive_likely(const struct cl_hpa *h)
+{
+	return h->memo.derivable && h->memo.valid && h->pods.ok &&
+	    h->pods.gen == h->memo.cls_gen;
+}
+
 /*
  * HPA i's hz_quick after a sync: whether its next sync, if its pods and
  * replicas are as now, repeats this one. The memo, when it stands, holds
@@ -1077,9 +713,10 @@ hz_quick_set(struct horizontal *hz, size_t i)
 	q->pods_rev = m->pods_rev;
 	q->replicas = m->spec_replicas;
 	q->until = h->repeat.until;
+	q->derive = hz_derive_likely(h);
 	q->ok = !hz->no_memo && !hz->no_repeat && m->valid && m->settled &&
 	    !h->needs_memory && !h->needs_cname && !h->has_external && h->repeat.ok &&
-	    h->repeat.current == m->spec_replicas && h->last.nmetrics == h->nmetrics;
+	    h->repeat.current == m->spec_replicas && h->repeat.nlast == h->nmetrics;
 }
 
 /*
@@ -1099,84 +736,6 @@ hz_prefetch_state(const struct hpa_state *s)
 	}
 	__builtin_prefetch(&s->cond_lit);
 	__builtin_prefetch(&s->has_last_scale);
-}
-
-/* A stale memo counted, and the run stopped when it must. */
-static void
-hz_stale(struct horizontal *hz, const struct cl_hpa *h, const char *what, sim_ns now)
-{
-	hz->memo_stale++;
-	if (hz->abort_stale) {
-		fprintf(stderr, "kubesim: HPA %s: %s at %.3f s\n", h->spec->name, what,
-		    sim_ns_to_s(now));
-		abort();
-	}
-}
-
-/*
- * Verify: entries hz_derive gave (ng of them: keys, ids; sr pods not
- * deleting) and the metric result it worked out (res) are what walking
- * the pods and computing the metric give. The scratch's entries are left
- * as they were (the derived ones, when they were there).
- */
-static void
-hz_verify_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now,
-    const struct hz_key *keys, const struct hz_id *ids, size_t ng, int32_t sr,
-    const struct hpa_metric_result *res)
-{
-	struct horizontal *hz = hz_of(c);
-	struct cl_hpa *h = &hz->hpas[i];
-	const struct cl_deploy_rev *dr = &c->deploy_rev[h->deploy];
-	struct hz_key *k = xcalloc(ng ? ng : 1, sizeof *k);
-	struct hz_id *d = xcalloc(ng ? ng : 1, sizeof *d);
-	memcpy(k, keys, ng * sizeof *k);
-	memcpy(d, ids, ng * sizeof *d);
-	int32_t wsr;
-	size_t wng = hz_walk(c, h, cfg, now, &wsr);
-	bool ok = wng == ng && wsr == sr;
-	for (size_t g = 0; ok && g < ng; g++)
-		ok = hz_key_eq(&hz->keys[g], &k[g]) && hz->ids[g].pod == d[g].pod &&
-		    hz->ids[g].gen == d[g].gen && hz->ids[g].count == d[g].count;
-	if (ok) {
-		/* the samples hpa_sync gives the calculator (cpu only) */
-		if (ng > hz->cap_samples)
-			KS_GROW(hz->samples, hz->cap_samples, ng);
-		if (ng > hz->cap_usage)
-			KS_GROW(hz->usage, hz->cap_usage, ng);
-		for (size_t g = 0; g < ng; g++) {
-			struct hpa_container_usage *u = &hz->usage[g];
-			struct hpa_pod_sample *sm = &hz->samples[g];
-			memset(u, 0, sizeof *u);
-			u->name = "app";
-			u->usage.cpu_milli = hz->keys[g].cpu_milli;
-			u->usage.has_cpu = true;
-			u->usage.has_memory = true;
-			memset(sm, 0, sizeof *sm);
-			sm->pod = hz->pods[g].name;
-			sm->timestamp = hz->keys[g].at;
-			sm->window = c->t.metrics_resolution;
-			sm->containers = u;
-			sm->ncontainers = 1;
-			sm->count = hz->pods[g].count;
-		}
-		struct hpa_input in = {
-			.spec = h->spec, .spec_replicas = dr->replicas, .status_replicas = sr,
-			.pods = hz->pods, .npods = ng, .samples = hz->samples, .nsamples = ng,
-			.now = now, .requests = h->requests,
-		};
-		struct hpa_metric_result w;
-		ok = hpa_metric_results(cfg, &in, &w) == 0 && metric_row_eq(&w, res) &&
-		    metric_values_eq(&w, res);
-		hpa_metric_results_fini(&w, 1);
-	}
-	/* the scratch as it was */
-	memcpy(hz->keys, k, ng * sizeof *k);
-	memcpy(hz->ids, d, ng * sizeof *d);
-	hz->walk_uniform = true;
-	free(k);
-	free(d);
-	if (!ok)
-		hz_stale(hz, h, "a derived sync differs from its walk", now);
 }
 
 /* What hz_derive did. */
@@ -1208,11 +767,16 @@ hz_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now,
 	const struct cl_deploy_rev *dr = &c->deploy_rev[h->deploy];
 	if (!m->derivable || !m->valid || hz->no_memo || hz->one_by_one ||
 	    m->pods_rev == dr->pods_rev || !pc->ok || pc->gen != m->cls_gen ||
-	    now >= pc->until || pc->state_rev != c->deploys[h->deploy].pods_state_rev)
+	    now >= pc->until)
 		return HZ_NOT_DERIVED;
+	/* the pods' state revision from the shared sample's record */
 	struct cl_pod_metrics same;
-	if (!metrics_uniform(c, h->deploy, &same) || !same.has)
+	uint64_t state_rev;
+	if (!metrics_uniform(c, h->deploy, &same, &state_rev) ||
+	    pc->state_rev != state_rev || !same.has)
 		return HZ_NOT_DERIVED;
+	if (hz->verify && state_rev != c->deploys[h->deploy].pods_state_rev)
+		hz_stale(hz, h, "the shared sample's pod state revision is stale", now);
 	struct hpa_metric_result r;
 	hpa_ready_metric_values(&h->form, dr->replicas, m->npods, same.cpu_milli * m->npods,
 	    m->request * m->npods, &r);
@@ -1221,7 +785,7 @@ hz_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now,
 	hz->derived++;
 	hz->walk_uniform = true;
 	bool repeat = !hz->no_repeat && h->repeat.ok && h->repeat.current == dr->replicas &&
-	    now <= h->repeat.until && h->last.nmetrics == 1 &&
+	    now <= h->repeat.until && h->repeat.nlast == 1 &&
 	    metric_values_eq_to(&r, &h->repeat.values[0]);
 	if (!repeat) {
 		if (m->n > hz->cap_keys || m->n > hz->cap_ids) {
@@ -1240,22 +804,29 @@ hz_derive(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now,
 		*res = hz_results(hz, 1);
 		**res = m->metrics[0];
 	}
-	/* the result's values (its name is the memo's: its spec's) */
-	struct hpa_metric_result *mr = repeat ? &m->metrics[0] : *res;
-	mr->valid = r.valid;
-	mr->proposal = r.proposal;
-	mr->has_utilization = r.has_utilization;
-	mr->utilization = r.utilization;
-	mr->has_average = r.has_average;
-	mr->average_milli = r.average_milli;
-	mr->has_value = r.has_value;
-	mr->value_milli = r.value_milli;
 	if (!repeat) {
+		/* the result's values (its name is the memo's: its spec's) */
+		struct hpa_metric_result *mr = *res;
+		mr->valid = r.valid;
+		mr->proposal = r.proposal;
+		mr->has_utilization = r.has_utilization;
+		mr->utilization = r.utilization;
+		mr->has_average = r.has_average;
+		mr->average_milli = r.average_milli;
+		mr->has_value = r.has_value;
+		mr->value_milli = r.value_milli;
 		if (hz->verify)
 			hz_verify_derive(c, i, cfg, now, hz->keys, hz->ids, m->n,
 			    m->status_replicas, mr);
 		return HZ_DERIVED;
 	}
+	/*
+	 * The memo's result has the values already: every sync leaves its
+	 * values those of the last reconcile (hz_repeat.values: a reconcile
+	 * stores both from its result, a repeat has them), which r repeats.
+	 */
+	if (hz->verify && !hz_values_same(&m->metrics[0], &r))
+		hz_stale(hz, h, "a derived repeat's values differ from its memo's", now);
 	/* what hz_memo_store and the repeat give */
 	hz->repeats++;
 	hz->quick[i].repeat_at = now;
@@ -1385,7 +956,7 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 	 * skipped; otherwise it takes them. */
 	bool repeat = false;
 	if (!hz->no_repeat && h->repeat.ok && h->repeat.current == dr->replicas &&
-	    now <= h->repeat.until && h->last.nmetrics == nm) {
+	    now <= h->repeat.until && h->repeat.nlast == nm) {
 		if (in.same_metrics == NULL) {
 			struct hpa_metric_result *ahead = hz_results(hz, nm);
 			if (hpa_metric_results(cfg, &in, ahead) == 0)
@@ -1420,8 +991,10 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 		/* the last row's parts: onChange writes nothing */
 		if (!c->t.hpa_rows_on_change)
 			hz_emit(c, h->spec->name, &h->last, now);
-	} else
+	} else {
 		hz_row(c, h->spec->name, &h->last, &r, now, &hz->texts);
+		h->repeat.nlast = (uint32_t)h->last.nmetrics;
+	}
 	if (hz->verify)
 		hz_verify_repeat(c, i, cfg, &in, repeat ? NULL : &r, now);
 	if (!repeat) {
@@ -1435,23 +1008,6 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 	if (built)
 		metric_inputs_clear(mi, h->spec->nmetrics);
 	hz_quick_set(hz, i);
-}
-
-/* Verify: a sync that hz_quick found the last one again, looked at. */
-static void
-hz_verify_quick(struct cluster *c, size_t i, const struct hpa_config *cfg, sim_ns now)
-{
-	struct horizontal *hz = hz_of(c);
-	struct cl_hpa *h = &hz->hpas[i];
-	const struct cl_deploy *d = &c->deploys[h->deploy];
-	const char *cname = d->spec.ncontainers > 0 ? d->spec.containers[0].name : "app";
-	hz_verify_memo(c, h, cfg, cname, &hz->mi, now);
-	struct hpa_input in = {
-		.spec = h->spec, .spec_replicas = d->replicas,
-		.status_replicas = h->memo.status_replicas, .now = now,
-		.same_metrics = h->memo.metrics,
-	};
-	hz_verify_repeat(c, i, cfg, &in, NULL, now);
 }
 
 #define HZ_AHEAD	32	/* HPAs whose c->deploy_rev is prefetched ahead */
@@ -1469,21 +1025,6 @@ hz_will_sync(const struct cluster *c, const struct horizontal *hz, size_t i, sim
 	    now <= q->until);
 }
 
-/* Verify: the dense copy HPA i's quick check reads is its Deployment's. */
-static void
-hz_verify_rev(struct cluster *c, size_t i, sim_ns now)
-{
-	struct horizontal *hz = hz_of(c);
-	if (cl_deploy_rev_ok(c, hz->quick[i].deploy))
-		return;
-	hz->rev_stale++;
-	if (hz->abort_stale) {
-		fprintf(stderr, "kubesim: HPA %s: its Deployment's copy (c->deploy_rev) is "
-		    "stale at %.3f s\n", hz->hpas[i].spec->name, sim_ns_to_s(now));
-		abort();
-	}
-}
-
 /*
  * The state of HPA i, which will sync (all but its hpa_state, which takes
  * 2 KB with it). These helpers only load and prefetch, so GCC's
@@ -1491,41 +1032,38 @@ hz_verify_rev(struct cluster *c, size_t i, sim_ns now)
  * no side effect to it) unless it is inlined first: always_inline.
  */
 static inline __attribute__((always_inline)) void
-hz_prefetch(const struct horizontal *hz, size_t i)
+hz_prefetch(const struct cluster *c, const struct horizontal *hz, size_t i)
 {
 	const char *h = (const char *)&hz->hpas[i];
-	for (size_t off = 0; off < offsetof(struct cl_hpa, state); off += 64)
+	const struct hz_quick *q = &hz->quick[i];
+	if (q->derive) {
+		/* hz_derive's: the lines up to its pods' first fields and
+		 * its Deployment's shared sample (with its pod state
+		 * revision: metrics_uniform) */
+		for (size_t off = 0; off < offsetof(struct cl_hpa, pods.pod); off += HZ_LINE)
+			__builtin_prefetch(h + off);
+		metrics_prefetch_uniform(c, q->deploy);
+		return;
+	}
+	for (size_t off = 0; off < offsetof(struct cl_hpa, state); off += HZ_LINE)
 		__builtin_prefetch(h + off);
-}
-
-/* Whether h's sync will most likely be hz_derive's (its memo derivable
- * from its pod classes as they are): it reads neither pods nor requests. */
-static inline bool
-hz_derive_likely(const struct cl_hpa *h)
-{
-	return h->memo.derivable && h->memo.valid && h->pods.ok &&
-	    h->pods.gen == h->memo.cls_gen;
 }
 
 /* Then, a sync or two later, what the pointers read there lead to: the
  * arrays its walk, memo and requests read first, its spec, its
  * Deployment's pod revision; and later still what those lead to: the metrics' specs,
  * the first pod of each of the first runs (an entry's pod). A sync
- * hz_derive will likely take reads its memo's keys and result, that
- * revision and its Deployment's shared sample instead. */
+ * hz_derive will likely take (hz_quick.derive) reads its memo's keys
+ * (its Deployment's revision and shared sample were asked for with its
+ * lines). */
 static inline __attribute__((always_inline)) void
 hz_prefetch_pods(const struct cluster *c, const struct horizontal *hz, size_t i)
 {
 	const struct cl_hpa *h = &hz->hpas[i];
-	if (hz_derive_likely(h)) {
+	if (hz->quick[i].derive) {
+		/* the keys it takes the sample into (its result is the
+		 * memo's when it repeats, as most do) */
 		__builtin_prefetch(h->memo.keys);
-		/* the result's values, past its name */
-		__builtin_prefetch((const char *)h->memo.metrics +
-		    offsetof(struct hpa_metric_result, has_utilization));
-		__builtin_prefetch((const char *)h->memo.metrics +
-		    offsetof(struct hpa_metric_result, value_milli));
-		__builtin_prefetch(&c->deploys[h->deploy].pods_state_rev);
-		metrics_prefetch_uniform(c, h->deploy);
 		return;
 	}
 	if (h->pods.runs != NULL)
@@ -1549,7 +1087,7 @@ static inline __attribute__((always_inline)) void
 hz_prefetch_last(const struct cluster *c, const struct horizontal *hz, size_t i)
 {
 	const struct cl_hpa *h = &hz->hpas[i];
-	if (hz_derive_likely(h))
+	if (hz->quick[i].derive)
 		return;
 	if (h->metric_specs != NULL) {
 		__builtin_prefetch(h->metric_specs);
@@ -1570,7 +1108,7 @@ static inline __attribute__((always_inline)) void
 hz_prefetch_names(const struct horizontal *hz, size_t i)
 {
 	const struct cl_hpa *h = &hz->hpas[i];
-	if (hz_derive_likely(h))
+	if (hz->quick[i].derive)
 		return;
 	for (size_t k = 0; h->metric_specs != NULL && k < h->nmetrics && k < 2; k++)
 		if (h->metric_specs[k].resource != NULL)
@@ -1614,7 +1152,7 @@ on_hpa_sync(struct sim *sim, void *ctx, uint64_t arg)
 				__builtin_prefetch(&hz->quick[scan + 2 * HZ_AHEAD]);
 			if (hz_will_sync(c, hz, scan, now)) {
 				/* each found moves the others a stage on */
-				hz_prefetch(hz, scan);
+				hz_prefetch(c, hz, scan);
 #define HZ_BACK(k)	ahead[(first + nahead - (k)) % HZ_SYNCS_AHEAD]
 				if (nahead >= 2)
 					hz_prefetch_pods(c, hz, HZ_BACK(2));

@@ -31,14 +31,15 @@
  * (has, and cpu, rps and time when it has): whether all were equal, and
  * to what; it stands while the Deployment's pods_rev is `rev` (a sample
  * that changes later moves pods_rev on, but for its time, which only a
- * scrape changes). */
+ * scrape changes). state_rev: the Deployment's pods_state_rev when its
+ * pods_rev was rev (it moves only with pods_rev: store_pods.c). */
 struct deploy_samples {
 	uint32_t		pass;	/* the scrape that saw its pods */
 	bool			uniform;
 	bool			read;	/* an autoscaler reads its pods */
 	bool			changed;	/* a sample changed in this scrape */
 	double			idle;	/* its pods' idle cores */
-	uint64_t		rev;
+	uint64_t		rev, state_rev;
 	struct cl_pod_metrics	s;
 };
 
@@ -365,7 +366,8 @@ verify_run(const struct cluster *c, uint32_t p)
 }
 
 bool
-metrics_uniform(const struct cluster *c, uint32_t d, struct cl_pod_metrics *s)
+metrics_uniform(const struct cluster *c, uint32_t d, struct cl_pod_metrics *s,
+    uint64_t *state_rev)
 {
 	const struct metrics *ms = metrics_ctl((struct cluster *)c);
 	if (ms->same == NULL || d >= ms->nread)
@@ -375,6 +377,8 @@ metrics_uniform(const struct cluster *c, uint32_t d, struct cl_pod_metrics *s)
 	if (ds->pass == 0 || !ds->uniform || ds->rev != c->deploy_rev[d].pods_rev)
 		return false;
 	*s = ds->s;
+	if (state_rev != NULL)
+		*state_rev = ds->state_rev;
 	return true;
 }
 
@@ -439,6 +443,9 @@ scrape_pod(struct metrics *ms, size_t i, sim_ns now, const struct traffic_flat *
 	same_add(ds, ms->pass, pm);
 }
 
+/* Deployments whose changed revision's line is asked for ahead. */
+#define METRICS_AHEAD	8
+
 static void
 on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 {
@@ -465,15 +472,33 @@ on_scrape(struct sim *sim, void *ctx, uint64_t arg)
 			scrape_pod(ms, w * 64 + (size_t)__builtin_ctzll(todo), now, &use);
 	}
 	/* a Deployment's pods_rev moves on once for all its changed samples
-	 * (only its changing is read) */
+	 * (only its changing is read); the revision a tally stands at is read
+	 * from the dense copy (c->deploy_rev, which metrics_uniform compares),
+	 * not from the Deployment's line, which only a change needs */
+	bool verify = ms->verify;
 	for (size_t d = 0; d < nread; d++) {
-		if (same[d].changed) {
+		struct deploy_samples *ds = &same[d];
+		if (d + METRICS_AHEAD < nread && ds[METRICS_AHEAD].changed)
+			__builtin_prefetch(&c->deploys[d + METRICS_AHEAD].pods_rev, 1);
+		if (ds->changed) {
 			c->deploys[d].pods_rev++;
 			deploy_rev_sync(c, (uint32_t)d);
-			same[d].changed = false;
+			ds->changed = false;
 		}
-		if (same[d].pass == pass)
-			same[d].rev = c->deploys[d].pods_rev;
+		if (verify && !cl_deploy_rev_ok(c, (uint32_t)d)) {
+			fprintf(stderr, "kubesim: KS_METRICS_VERIFY: Deployment %zu's copy "
+			    "(c->deploy_rev) is stale\n", d);
+			abort();
+		}
+		if (ds->pass != pass)
+			continue;
+		/* the Deployment's line is read for the pod state revision
+		 * only when pods_rev moved (read above then, most often) */
+		uint64_t rev = c->deploy_rev[d].pods_rev;
+		if (rev != ds->rev) {
+			ds->rev = rev;
+			ds->state_rev = c->deploys[d].pods_state_rev;
+		}
 	}
 	sim_after(sim, c->t.metrics_resolution, PRIO_METRICS, on_scrape, ms, 0);
 }
@@ -531,6 +556,10 @@ metrics_start(struct cluster *c)
 	struct metrics *ms = metrics_ctl(c);
 	ms->nread = c->ndeploys;
 	ms->same = xcalloc(ms->nread ? ms->nread : 1, sizeof *ms->same);
+	/* no revision yet (pods_rev never reaches it): the first tally reads
+	 * the pod state revision */
+	for (size_t i = 0; i < ms->nread; i++)
+		ms->same[i].rev = UINT64_MAX;
 	for (size_t i = 0; i < horizontal_count(c); i++)
 		ms->same[horizontal_target(c, i)].read = true;
 	for (size_t i = 0; i < vertical_count(c); i++)

@@ -261,7 +261,9 @@ const char *hpa_cond_name(enum hpa_cond_type t);
 struct hpa_state {
 	bool			 has_recs;	/* false: no history (nil) */
 	struct hpa_rec		*recs;
-	size_t			 nrecs, caprecs;
+	size_t			 nrecs;
+	size_t			 newest;	/* the rec written last (< nrecs) */
+	size_t			 caprecs;
 	struct hpa_scale_event	*up;
 	size_t			 nup, capup;
 	struct hpa_scale_event	*down;
@@ -276,7 +278,6 @@ struct hpa_state {
 	bool			 has_last_scale;
 	sim_ns			 last_scale;
 	int32_t			 desired_replicas;
-	size_t			 newest;	/* the rec written last (< nrecs) */
 };
 void hpa_state_init(struct hpa_state *s);
 void hpa_state_fini(struct hpa_state *s);

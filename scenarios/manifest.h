@@ -72,6 +72,9 @@ int scn_resolve_ref(const struct scenario *s, const struct yt_node *at, bool ser
  * k8s_ref_matches does ("namespace/name", or a plain name in the default
  * namespace), or -1: a hash look-up. */
 ptrdiff_t scn_find_ref(const struct scenario *s, bool service, const char *ref);
+/* The first Service (service true) or Deployment called name, in any
+ * namespace, or -1: a hash look-up. */
+ptrdiff_t scn_first_named(const struct scenario *s, bool service, const char *name);
 /* A Deployment reference resolved as above to the Deployment's plain name
  * (*out, caller frees), refused when that name is also used in another
  * namespace (the cluster model finds those Deployments by name). */

@@ -81,6 +81,14 @@ scn_find_ref(const struct scenario *s, bool service, const char *ref)
 	return hit ? (ptrdiff_t)i : -1;
 }
 
+ptrdiff_t
+scn_first_named(const struct scenario *s, bool service, const char *name)
+{
+	int64_t i;
+	return ks_strmap_get(&names(s, service)->first[service], name, &i) ?
+	    (ptrdiff_t)i : -1;
+}
+
 /* How many objects of kind `service` are called name. */
 static int64_t
 name_count(const struct scenario *s, bool service, const char *name)

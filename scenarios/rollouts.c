@@ -68,13 +68,13 @@ behavior_fields(const struct yt_node *n, struct scn_behavior *b, char **cause)
 	return 0;
 }
 
+/* The first Deployment called name, in any namespace (hashed: a wave of
+ * 1,000 rollouts over 10,000 Deployments). */
 static const struct k8s_deployment *
 deployment_named(const struct scenario *s, const char *name)
 {
-	for (size_t i = 0; i < s->ndeployments; i++)
-		if (strcmp(s->deployments[i].name, name) == 0)
-			return &s->deployments[i];
-	return NULL;
+	ptrdiff_t i = scn_first_named(s, false, name);
+	return i < 0 ? NULL : &s->deployments[i];
 }
 
 /* env: a mapping of names to scalar values, kept as "K=V,..." text (it
@@ -227,30 +227,33 @@ scn_container_failures(const struct yt_node *n, struct scenario *s, char **cause
 		return -1;
 	}
 	s->cfail = xcalloc(n->n + 1, sizeof *s->cfail);
-	for (size_t i = 0; i < n->n; i++) {
+	struct ks_strmap seen;	/* the Deployments with an entry so far */
+	ks_strmap_init_borrowed(&seen);
+	int rc = 0;
+	for (size_t i = 0; i < n->n && rc == 0; i++) {
 		const struct yt_node *it = n->items[i];
 		struct scn_container_failure *f = &s->cfail[s->ncfail++];
 		if (yt_check_keys(it, "container failure", cfail_keys, cause) < 0 ||
 		    scn_get_strdup(it, "deployment", &f->deployment, cause) < 0 ||
-		    behavior_fields(it, &f->b, cause) < 0)
-			return -1;
-		if (f->deployment == NULL) {
+		    behavior_fields(it, &f->b, cause) < 0) {
+			rc = -1;
+		} else if (f->deployment == NULL) {
 			*cause = yt_errorf(it, "a container failure needs 'deployment'");
-			return -1;
-		}
-		if (deployment_named(s, f->deployment) == NULL) {
+			rc = -1;
+		} else if (deployment_named(s, f->deployment) == NULL) {
 			*cause = yt_errorf(yt_get(it, "deployment"), "Deployment '%s' is not in "
 			    "the manifests", f->deployment);
-			return -1;
+			rc = -1;
+		} else if (ks_strmap_get(&seen, f->deployment, NULL)) {
+			*cause = yt_errorf(yt_get(it, "deployment"), "Deployment '%s' "
+			    "already has a container failure entry", f->deployment);
+			rc = -1;
+		} else {
+			ks_strmap_put(&seen, f->deployment, (int64_t)i);
 		}
-		for (size_t j = 0; j + 1 < s->ncfail; j++)
-			if (strcmp(s->cfail[j].deployment, f->deployment) == 0) {
-				*cause = yt_errorf(yt_get(it, "deployment"), "Deployment '%s' "
-				    "already has a container failure entry", f->deployment);
-				return -1;
-			}
 	}
-	return 0;
+	ks_strmap_fini(&seen);
+	return rc;
 }
 
 void

@@ -573,6 +573,12 @@ static const struct {
 	{ "unknown_top_field.yaml", "2:1: unknown field 'nodepools' in scenario (did you "
 	  "mean 'nodePools'?)" },
 	{ "selector_mismatch.yaml", "9:17: selector does not match template labels" },
+	{ "containers_unknown_deploy.yaml", "16:20: Deployment 'api' is not in the "
+	  "manifests" },
+	{ "containers_duplicate.yaml", "17:20: Deployment 'web' already has a container "
+	  "failure entry" },
+	{ "rollout_unknown_deploy.yaml", "16:45: Deployment 'api' is not in the "
+	  "manifests" },
 	{ "duplicate_pool.yaml", "4:12: duplicate node pool name 'default'" },
 	{ "container_typo.yaml", "@tests/bad_input/manifests/container_typo.yaml:17:11: "
 	  "unknown field 'imagee' in container (did you mean 'image'?)" },

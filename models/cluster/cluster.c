@@ -347,10 +347,24 @@ emit_interval(struct cluster *c)
 		struct cl_profile *pr = &c->profiles[i];
 		struct cl_service *sv = &c->services[pr->service];
 		/* the next profile's histograms (and latency held) asked for
-		 * while this one is read, the one after's bounds for that */
+		 * while this one is read, the one after's bounds for that; so
+		 * too the one after's Service record and the line that points
+		 * to its name, for the next row's Deployment fields
+		 * (spec.replicas to the cpu request's memo: the record's last
+		 * lines) and name (the writer compares and copies it) */
 		if (i + 2 < c->nprofiles) {
 			__builtin_prefetch(c->profiles[i + 2].hist);
 			__builtin_prefetch(c->profiles[i + 2].run_hist);
+			__builtin_prefetch(&c->services[c->profiles[i + 2].service]);
+			__builtin_prefetch(&c->profiles[i + 2].p.service);
+		}
+		if (i + 1 < c->nprofiles) {
+			__builtin_prefetch(c->profiles[i + 1].p.service);
+			uint32_t nd = c->services[c->profiles[i + 1].service].deploy;
+			if (nd != NONE) {
+				__builtin_prefetch(&c->deploys[nd].replicas);
+				__builtin_prefetch(&c->deploys[nd].req_cpu_milli);
+			}
 		}
 		if (i + 1 < c->nprofiles && flush_per_row) {
 			traffic_prefetch_profile(c, i + 1);
@@ -395,9 +409,19 @@ emit_interval(struct cluster *c)
 		pr->offered = pr->ok = pr->errors = pr->timeouts = 0;
 		pr->cpu_used_interval = 0;
 	}
-	size_t total = 0;
-	for (size_t i = 0; i < c->nnodes; i++)
-		total += c->nodes[i].state != NODE_DELETED;
+	/* the nodes not deleted: counted as they come and go (a pass over
+	 * all nodes' records missed the cache once per node) */
+	size_t total = c->nodes_live;
+	if (c->interval_verify) {
+		size_t seen = 0;
+		for (size_t i = 0; i < c->nnodes; i++)
+			seen += c->nodes[i].state != NODE_DELETED;
+		if (seen != total) {
+			fprintf(stderr, "kubesim: KS_INTERVAL_VERIFY: %zu nodes not deleted, "
+			    "the count kept says %zu\n", seen, total);
+			abort();
+		}
+	}
 	struct probe_val cv[6] = {
 		PV_REAL(t_s), PV_INT(c->nodes_ready), PV_INT(total), PV_INT(c->pods_pending),
 		PV_INT(c->pods_running), PV_REAL(c->cost_usd - c->cost_reported),

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,26 @@ dep_of(struct rsctl *r, uint32_t deploy)
 	return &r->dep[deploy];
 }
 
+/* Deployment di tracked from now on: its flag and its bit in track_bits. */
+static void
+dep_set_tracked(struct rsctl *r, uint32_t di)
+{
+	struct dep_state *ds = dep_of(r, di);
+	ds->tracked = true;
+	r->any_tracked = true;
+	size_t w = di / 64;
+	if (w >= r->ntrack_words) {
+		size_t n = r->ntrack_words ? r->ntrack_words : 4;
+		while (n <= w)
+			n *= 2;
+		r->track_bits = xreallocarray(r->track_bits, n, sizeof *r->track_bits);
+		memset(r->track_bits + r->ntrack_words, 0,
+		    (n - r->ntrack_words) * sizeof *r->track_bits);
+		r->ntrack_words = n;
+	}
+	r->track_bits[w] |= (uint64_t)1 << (di % 64);
+}
+
 static const struct cl_behavior *
 base_behavior(struct dep_state *ds)
 {
@@ -110,8 +131,7 @@ dep_init(struct rsctl *r)
 		ds->generation = 1;
 		ds->paused = c->deploys[i].d->paused;
 		if (ds->paused || ds->has_base)
-			ds->tracked = true;
-		r->any_tracked |= ds->tracked;
+			dep_set_tracked(r, (uint32_t)i);
 		uint32_t rs = rs_create(c, (uint32_t)i, NULL, ds->behave, ds->hash, 1);
 		add_rs(r, ds, rs, NULL);
 	}
@@ -134,6 +154,7 @@ dep_free(struct rsctl *r)
 		free(r->dep[i].rs_env);
 	}
 	free(r->dep);
+	free(r->track_bits);
 	for (size_t i = 0; i < r->nspecs; i++) {
 		struct k8s_pod_spec *s = r->specs[i];
 		for (size_t j = 0; j < s->ncontainers; j++) {
@@ -440,9 +461,7 @@ ctl(struct cluster *c)
 void
 deploy_track(struct cluster *c, uint32_t di)
 {
-	struct rsctl *r = ctl(c);
-	dep_of(r, di)->tracked = true;
-	r->any_tracked = true;
+	dep_set_tracked(ctl(c), di);
 }
 
 int
@@ -577,52 +596,100 @@ deploy_undo(struct cluster *c, uint32_t di, int64_t to_revision)
 
 /* ---- rows ------------------------------------------------------------------- */
 
+/* The counts of Deployment di's row at r->rows_at from a walk over its
+ * pods, kept in the memo ds->row. */
+static void
+dep_row_walk(struct rsctl *r, size_t di, uint32_t newrs, sim_ns min_ready,
+    struct dep_row_memo *m)
+{
+	struct cluster *c = r->c;
+	const struct cl_deploy *d = &c->deploys[di];
+	*m = (struct dep_row_memo){ .valid = true, .newrs = newrs,
+	    .state_rev = d->pods_state_rev, .min_ready = min_ready,
+	    .next_avail = SIM_NEVER };
+	for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next) {
+		const struct cl_pod *pd = &c->pods[p];
+		if (pd->deleting)
+			continue;
+		bool isnew = pd->rs == newrs;
+		m->updated += isnew;
+		m->pods++;
+		if (pd->ready_cond) {
+			if (r->rows_at - pd->ready_changed >= min_ready)
+				m->avail++;
+			else if (pd->ready_changed + min_ready < m->next_avail)
+				m->next_avail = pd->ready_changed + min_ready;
+			if (isnew)
+				m->ready_new++;
+			else
+				m->ready_old++;
+		}
+	}
+}
+
+/* Deployment di's rollout_intervals row at r->rows_at (t_s seconds): its
+ * counts walked over its pods, or the last row's when nothing they depend
+ * on changed (KS_INTERVAL_VERIFY: walked too and compared). */
+static void
+dep_emit_row(struct rsctl *r, size_t di, double t_s)
+{
+	struct cluster *c = r->c;
+	struct dep_state *ds = &r->dep[di];
+	KS_ASSERT(ds->tracked);
+	const struct cl_deploy *d = &c->deploys[di];
+	sim_ns min_ready = (sim_ns)d->d->min_ready_s * SIM_SEC;
+	int64_t revision = 0;
+	uint32_t newrs = NONE;
+	for (size_t i = 0; i < ds->nrs; i++)
+		if (!c->rss[ds->rs[i]].deleted && c->rss[ds->rs[i]].hash == ds->hash)
+			newrs = ds->rs[i];
+	if (newrs != NONE)
+		revision = c->rss[newrs].revision;
+	struct dep_row_memo *m = &ds->row;
+	if (!(m->valid && m->state_rev == d->pods_state_rev && m->newrs == newrs &&
+	    m->min_ready == min_ready && r->rows_at < m->next_avail)) {
+		dep_row_walk(r, di, newrs, min_ready, m);
+	} else if (c->interval_verify) {
+		struct dep_row_memo w;
+		dep_row_walk(r, di, newrs, min_ready, &w);
+		if (w.pods != m->pods || w.updated != m->updated || w.ready_new != m->ready_new ||
+		    w.ready_old != m->ready_old || w.avail != m->avail) {
+			fprintf(stderr, "kubesim: KS_INTERVAL_VERIFY: Deployment %s's row "
+			    "counts kept (%d %d %d %d %d) are not the walk's (%d %d %d %d %d)\n",
+			    d->d->name, m->pods, m->updated, m->ready_new, m->ready_old, m->avail,
+			    w.pods, w.updated, w.ready_new, w.ready_old, w.avail);
+			abort();
+		}
+	}
+	const struct deploy_condition *pc = &ds->status.progressing;
+	struct probe_val v[13] = {
+		PV_REAL(t_s), PV_TEXT(d->d->name), PV_INT(revision), PV_INT(d->replicas),
+		PV_INT(m->pods), PV_INT(m->updated), PV_INT(m->ready_new), PV_INT(m->ready_old),
+		PV_INT(m->avail), PV_INT(ds->paused),
+		pc->status != DEPLOY_COND_ABSENT ? PV_TEXT(cond_names[pc->status]) : PV_NULL,
+		pc->status != DEPLOY_COND_ABSENT ? PV_TEXT(deploy_reason_name(pc->reason)) :
+		    PV_NULL,
+		PV_INT(d->restarts - ds->restarts_reported),
+	};
+	ds->restarts_reported = d->restarts;
+	probe_emit(&c->probes, "rollout_intervals", v, 13);
+}
+
+/* The tracked Deployments in index order, found from their bits: the
+ * others' records are not read (a pass over all of them cost a cache
+ * miss per Deployment per interval). */
 void
 dep_emit_intervals(struct rsctl *r)
 {
 	struct cluster *c = r->c;
 	r->rows_at = sim_now(c->sim);
 	double t_s = sim_ns_to_s(r->rows_at);
-	for (size_t di = 0; di < c->ndeploys; di++) {
-		struct dep_state *ds = &r->dep[di];
-		if (!ds->tracked)
-			continue;
-		const struct cl_deploy *d = &c->deploys[di];
-		int32_t updated = 0, ready_new = 0, ready_old = 0, avail = 0, pods = 0;
-		sim_ns min_ready = (sim_ns)d->d->min_ready_s * SIM_SEC;
-		int64_t revision = 0;
-		uint32_t newrs = NONE;
-		for (size_t i = 0; i < ds->nrs; i++)
-			if (!c->rss[ds->rs[i]].deleted && c->rss[ds->rs[i]].hash == ds->hash)
-				newrs = ds->rs[i];
-		if (newrs != NONE)
-			revision = c->rss[newrs].revision;
-		for (uint32_t p = d->first_pod; p != NONE; p = c->pods[p].dep_next) {
-			const struct cl_pod *pd = &c->pods[p];
-			if (pd->deleting)
-				continue;
-			bool isnew = pd->rs == newrs;
-			updated += isnew;
-			pods++;
-			if (pd->ready_cond) {
-				avail += r->rows_at - pd->ready_changed >= min_ready;
-				if (isnew)
-					ready_new++;
-				else
-					ready_old++;
-			}
+	for (size_t w = 0; w < r->ntrack_words; w++) {
+		for (uint64_t bits = r->track_bits[w]; bits != 0; bits &= bits - 1) {
+			size_t di = w * 64 + (size_t)__builtin_ctzll(bits);
+			if (di >= c->ndeploys)
+				return;
+			dep_emit_row(r, di, t_s);
 		}
-		const struct deploy_condition *pc = &ds->status.progressing;
-		struct probe_val v[13] = {
-			PV_REAL(t_s), PV_TEXT(d->d->name), PV_INT(revision), PV_INT(d->replicas),
-			PV_INT(pods), PV_INT(updated), PV_INT(ready_new), PV_INT(ready_old),
-			PV_INT(avail), PV_INT(ds->paused),
-			pc->status != DEPLOY_COND_ABSENT ? PV_TEXT(cond_names[pc->status]) : PV_NULL,
-			pc->status != DEPLOY_COND_ABSENT ? PV_TEXT(deploy_reason_name(pc->reason)) :
-			    PV_NULL,
-			PV_INT(d->restarts - ds->restarts_reported),
-		};
-		ds->restarts_reported = d->restarts;
-		probe_emit(&c->probes, "rollout_intervals", v, 13);
 	}
 }

@@ -34,6 +34,17 @@ struct dep_state {
 	bool			 has_base;	/* a behavior for all its releases */
 	struct cl_behavior	 base;
 	uint32_t		 restarts_reported;
+	/* The last rollout_intervals row's walk over the pods: its counts
+	 * stand while the pods' state (pods_state_rev), the new ReplicaSet
+	 * and minReadySeconds stay and no Ready pod reaches minReadySeconds
+	 * (next_avail: the first time one does; SIM_NEVER: none). */
+	struct dep_row_memo {
+		bool		 valid;
+		uint32_t	 newrs;
+		uint64_t	 state_rev;
+		sim_ns		 min_ready, next_avail;
+		int32_t		 pods, updated, ready_new, ready_old, avail;
+	}			 row;
 };
 
 struct rsctl {
@@ -49,6 +60,11 @@ struct rsctl {
 	char			**strs;
 	size_t			 nstrs;
 	bool			 any_tracked;
+	/* bit di set: Deployment di is tracked (the rows' pass reads these
+	 * words, not every Deployment's record: ~1 in 10 are tracked in the
+	 * limits scenario); words for ntrack_words * 64 Deployments */
+	uint64_t		*track_bits;
+	size_t			 ntrack_words;
 	sim_ns			 rows_at;	/* when rows were last written */
 	/* scale-down scratch: active related pods per node (zero between
 	 * uses; the last entry counts unassigned pods) */

@@ -138,6 +138,7 @@ node_create(struct cluster *c, uint32_t pool, bool initial)
 	k8s_res_copy(&n->spec->allocatable, &pl->tmpl.allocatable);
 	n->initial = initial;
 	n->billed_from = sim_now(c->sim);
+	c->nodes_live++;
 	if (initial) {
 		n->up = true;
 		n->state = NODE_READY;
@@ -190,6 +191,7 @@ node_create_given(struct cluster *c, uint32_t pool, const struct k8s_node_spec *
 	n->up = true;
 	n->state = NODE_READY;
 	c->nodes_ready++;
+	c->nodes_live++;
 	node_billing(c, n, true);
 	cl_notify(c, CL_NODE_ADDED, id);
 	return id;
@@ -203,6 +205,10 @@ node_set_state(struct cluster *c, uint32_t id, enum node_state state)
 		c->nodes_ready--;
 	if (n->state != NODE_READY && state == NODE_READY)
 		c->nodes_ready++;
+	if (n->state == NODE_DELETED && state != NODE_DELETED)
+		c->nodes_live++;
+	if (n->state != NODE_DELETED && state == NODE_DELETED)
+		c->nodes_live--;
 	n->state = state;
 	node_sync_taints(n);
 	cl_notify(c, CL_NODE_UPDATED, id);
@@ -250,6 +256,7 @@ node_delete(struct cluster *c, uint32_t id, const char *reason)
 			pod_delete(c, (uint32_t)i, "NodeDeleted");
 	if (n->state == NODE_READY)
 		c->nodes_ready--;
+	c->nodes_live--;
 	n->state = NODE_DELETED;
 	n->up = false;
 	cl_notify(c, CL_NODE_REMOVED, id);

@@ -318,6 +318,7 @@ struct cluster {
 
 	/* counters */
 	size_t			 pods_pending, pods_running, nodes_ready;
+	size_t			 nodes_live;	/* not NODE_DELETED */
 	double			 cost_usd;	/* accrued up to cost_at */
 	sim_ns			 cost_at;
 	double			 price_rate;	/* USD per second of all billed nodes */

@@ -68,18 +68,20 @@ check_range "drain: other pods evicted" "$(q "$TMP/drain.db" "SELECT COUNT(*) FR
 # A dump beside the Deployment that owns some of its pods: the dump's Nodes
 # are the cluster; its ReplicaSet's pod is the Deployment's to create (2, not
 # 3), its finished Job pod does not run, its control-plane pod is bound to
-# its tainted node as spec.nodeName says (the scheduler is not asked).
+# its tainted node as spec.nodeName says (the scheduler is not asked); the
+# running pod of the CronJob's Job "report-29000000" is the CronJob's, and a
+# ReplicaSet "web-5d4f8" in another namespace is no Deployment's (a bare pod).
 ddb="$TMP/dump.db"
 "$KUBESIM" run "$KS_SRCDIR/tests/data/workloads/dump-scenario.yaml" --out "$ddb" -q 2>"$TMP/err"
 check_eq "dump: exit status" $? 0
 check_eq "dump: nodes" "$(q "$ddb" "SELECT MAX(nodes_total) FROM cluster_intervals")" 2
 check_eq "dump: pods created" "$(q "$ddb" "SELECT group_concat(object, ' ') FROM (SELECT
     object FROM events WHERE kind = 'PodCreated' ORDER BY object)")" \
-    "etcd-node-b web-00000 web-00001"
+    "etcd-node-b web-00000 web-00001 web-5d4f8-q1w2e"
 check_eq "dump: bound by nodeName" "$(q "$ddb" "SELECT detail FROM events WHERE
     kind = 'Bound' AND object = 'etcd-node-b'")" "to node-b (spec.nodeName)"
 check_eq "dump: running at the end" "$(q "$ddb" "SELECT pods_running FROM cluster_intervals
-    ORDER BY t_s DESC LIMIT 1")" 3
+    ORDER BY t_s DESC LIMIT 1")" 4
 check_eq "dump: problems" "$(q "$ddb" "SELECT COUNT(*) FROM problems")" 0
 
 # Warm start (the default): the same scenario with its workloads Running and Ready at

@@ -951,6 +951,10 @@ hpa_sync(struct cluster *c, size_t i, const struct hpa_config *cfg)
 		/* the rows read the conditions' reasons only */
 		.brief = true,
 	};
+	if (nm > hz->cap_room)
+		KS_GROW(hz->room, hz->cap_room, nm);
+	in.metrics_room = hz->room;
+	in.metrics_room_n = hz->cap_room;
 	/* After a repeatable reconcile with these replicas, the metric
 	 * results first: the same as its (hz_last's), the reconcile is
 	 * skipped; otherwise it takes them. */
@@ -1238,8 +1242,10 @@ horizontal_destroy(struct cluster *c)
 	free(hz->samples);
 	free(hz->usage);
 	free(hz->res);
+	free(hz->room);
 	ks_buf_fini(&hz->texts.row);
 	ks_buf_fini(&hz->texts.row_was);
+	ks_buf_fini(&hz->texts.props);
 	metric_inputs_fini(&hz->mi);
 	free(hz);
 }

@@ -239,6 +239,9 @@ struct horizontal {
 	struct hz_row_texts		 texts;	/* onChange: two rows' texts */
 	struct hpa_metric_result	*res;	/* metric results computed ahead */
 	size_t				 cap_res;
+	/* a reconcile's result's metrics (hpa_input.metrics_room) */
+	struct hpa_metric_result	*room;
+	size_t				 cap_room;
 	struct hz_id			*ids;
 	size_t				 cap_ids;
 	struct hpa_pod			*pods;

@@ -13,41 +13,53 @@
 
 #include "models/cluster/hpa_rows.h"
 
+/* v in decimal at p, as "%lld" prints it: returns its end. */
+static char *
+put_int(char *p, int64_t v)
+{
+	char d[24], *e = d + sizeof d, *q = e;
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do
+		*--q = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--q = '-';
+	memcpy(p, q, (size_t)(e - q));
+	return p + (e - q);
+}
+
 /* v in decimal, as "%lld" prints it. */
 static void
 buf_int(struct ks_buf *b, int64_t v)
 {
-	char d[24], *e = d + sizeof d, *p = e;
-	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		*--p = '-';
-	ks_buf_add(b, p, (size_t)(e - p));
+	char d[24];
+	ks_buf_add(b, d, (size_t)(put_int(d, v) - d));
 }
 
 /*
- * milli / 1000 as "%.3f" prints (double)milli / 1000.0: below 1e15 in
- * magnitude the double is nearer to the quotient than half a thousandth
- * can tell (its three decimals are milli's), beyond it printf says.
+ * milli / 1000 at p as "%.3f" prints (double)milli / 1000.0 (under 32
+ * bytes): below 1e15 in magnitude the double is nearer to the quotient
+ * than half a thousandth can tell (its three decimals are milli's),
+ * beyond it printf says. Returns its end.
  */
-static void
-buf_milli(struct ks_buf *b, int64_t milli)
+static char *
+put_milli(char *p, int64_t milli)
 {
-	if (milli <= -1000000000000000LL || milli >= 1000000000000000LL) {
-		ks_buf_printf(b, "%.3f", (double)milli / 1000.0);
-		return;
-	}
+	if (milli <= -1000000000000000LL || milli >= 1000000000000000LL)
+		return p + snprintf(p, 32, "%.3f", (double)milli / 1000.0);
 	uint64_t u = milli < 0 ? 0 - (uint64_t)milli : (uint64_t)milli;
-	char f[4] = { (char)('0' + u / 100 % 10), (char)('0' + u / 10 % 10),
-	    (char)('0' + u % 10), '\0' };
 	if (milli < 0)
-		ks_buf_add(b, "-", 1);
-	buf_int(b, (int64_t)(u / 1000));
-	ks_buf_add(b, ".", 1);
-	ks_buf_add(b, f, 3);
+		*p++ = '-';
+	p = put_int(p, (int64_t)(u / 1000));
+	*p++ = '.';
+	*p++ = (char)('0' + u / 100 % 10);
+	*p++ = (char)('0' + u / 10 % 10);
+	*p++ = (char)('0' + u % 10);
+	return p;
 }
+
+/* Literal s at p: returns its end. */
+#define PUT_LIT(p, s)	((char *)memcpy((p), (s), sizeof(s) - 1) + sizeof(s) - 1)
 
 /* b emptied (its room kept). */
 static void
@@ -58,39 +70,57 @@ buf_clear(struct ks_buf *b)
 		b->data[0] = '\0';
 }
 
+/* Room a metric's proposals_json entry takes but for its texts: its
+ * literals (under 80 bytes) and numbers (four, each under 32). */
+#define PROPS_ENTRY_ROOM	208
+
 /* The per-metric proposals as a JSON array, for hpa_decisions, into b
- * (what it held replaced). */
+ * (what it held replaced; its room grows as ks_buf_add would grow it):
+ * written into the scratch first, whose room is the most they take. */
 static void
-proposals_json(const struct hpa_result *r, struct ks_buf *b)
+proposals_json(const struct hpa_result *r, struct ks_buf *scratch, struct ks_buf *b)
 {
-	buf_clear(b);
-	ks_buf_puts(b, "[");
+	size_t room = 3;
 	for (size_t i = 0; i < r->nmetrics; i++) {
 		const struct hpa_metric_result *m = &r->metrics[i];
-		ks_buf_puts(b, i ? ",{\"metric\":" : "{\"metric\":");
-		ks_buf_json_str(b, m->name);
+		/* a text's byte takes at most 6 ("\u00XX"), its quotes 2 */
+		room += PROPS_ENTRY_ROOM + 6 * strlen(m->name) + 2;
+		if (!m->valid)
+			room += 6 * strlen(m->reason) + 2;
+	}
+	KS_GROW(scratch->data, scratch->cap, room);
+	char *p = scratch->data;
+	*p++ = '[';
+	for (size_t i = 0; i < r->nmetrics; i++) {
+		const struct hpa_metric_result *m = &r->metrics[i];
+		p = i ? PUT_LIT(p, ",{\"metric\":") : PUT_LIT(p, "{\"metric\":");
+		p = ks_json_str_to(p, m->name);
 		if (!m->valid) {
-			ks_buf_puts(b, ",\"valid\":false,\"reason\":");
-			ks_buf_json_str(b, m->reason);
+			p = PUT_LIT(p, ",\"valid\":false,\"reason\":");
+			p = ks_json_str_to(p, m->reason);
 		} else {
-			ks_buf_puts(b, ",\"valid\":true,\"proposal\":");
-			buf_int(b, m->proposal);
+			p = PUT_LIT(p, ",\"valid\":true,\"proposal\":");
+			p = put_int(p, m->proposal);
 			if (m->has_utilization) {
-				ks_buf_puts(b, ",\"utilization\":");
-				buf_int(b, m->utilization);
+				p = PUT_LIT(p, ",\"utilization\":");
+				p = put_int(p, m->utilization);
 			}
 			if (m->has_average) {
-				ks_buf_puts(b, ",\"average\":");
-				buf_milli(b, m->average_milli);
+				p = PUT_LIT(p, ",\"average\":");
+				p = put_milli(p, m->average_milli);
 			}
 			if (m->has_value) {
-				ks_buf_puts(b, ",\"value\":");
-				buf_milli(b, m->value_milli);
+				p = PUT_LIT(p, ",\"value\":");
+				p = put_milli(p, m->value_milli);
 			}
 		}
-		ks_buf_puts(b, "}");
+		*p++ = '}';
 	}
-	ks_buf_puts(b, "]");
+	*p++ = ']';
+	size_t len = (size_t)(p - scratch->data);
+	KS_ASSERT(len < room);
+	buf_clear(b);
+	ks_buf_add(b, scratch->data, len);
 }
 
 bool
@@ -183,7 +213,7 @@ hz_row_text(const struct hz_last *l, struct ks_buf *b)
 	ks_buf_add(b, l->reason.data, l->reason.len);
 }
 
-/* A value buf_milli prints through a double (two may print the same). */
+/* A value put_milli prints through a double (two may print the same). */
 static bool
 milli_lossy(int64_t milli)
 {
@@ -233,7 +263,7 @@ hz_row(struct cluster *c, const char *name, struct hz_last *l,
 		if (compare)
 			hz_row_text(l, &t->row_was);
 		hz_last_store(l, r, limited, reason);
-		proposals_json(r, &l->props);
+		proposals_json(r, &t->props, &l->props);
 		emit = true;
 		if (compare) {
 			hz_row_text(l, &t->row);

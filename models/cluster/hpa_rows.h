@@ -42,9 +42,10 @@ struct hz_last {
 };
 
 /* onChange: two rows' texts, built where parts that differ could print
- * the same (hz_row). */
+ * the same (hz_row); and the proposals' text as it is built. */
 struct hz_row_texts {
 	struct ks_buf	row, row_was;
+	struct ks_buf	props;		/* proposals_json's scratch */
 };
 
 static inline struct hz_values

@@ -121,7 +121,9 @@ hz_verify_repeat(struct cluster *c, size_t i, const struct hpa_config *cfg,
 	if (i >= hz->nshadows)
 		return;
 	struct hpa_result s;
-	hpa_reconcile(cfg, in, &hz->shadows[i], &s);
+	struct hpa_input own = *in;
+	own.metrics_room = NULL;	/* r's metrics may be there */
+	hpa_reconcile(cfg, &own, &hz->shadows[i], &s);
 	bool ok = s.rescale == (r != NULL && r->rescale) &&
 	    hz_last_eq(&h->last, &s, row_limited(&s), row_reason(&s));
 	const struct hpa_state *a = &h->state, *b = &hz->shadows[i];

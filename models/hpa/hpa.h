@@ -359,6 +359,12 @@ struct hpa_input {
 	 * caller that reads no message there (the state has them): a
 	 * reconcile then copies a few hundred bytes, not 1.4 KB. */
 	bool				 brief;
+	/* NULL, or the caller's room for metrics_room_n metric results: the
+	 * result's metrics are put there (cleared) when they fit, not
+	 * allocated (hpa_result.metrics_borrowed). The caller keeps it while
+	 * it reads the result, and apart from same_metrics. */
+	struct hpa_metric_result	*metrics_room;
+	size_t				 metrics_room_n;
 };
 
 struct hpa_metric_result {
@@ -387,6 +393,7 @@ struct hpa_result {
 	char			  rescale_reason[200];	/* the SuccessfulRescale event's reason */
 	struct hpa_metric_result *metrics;		/* one per spec metric */
 	size_t			  nmetrics;
+	bool			  metrics_borrowed;	/* in hpa_input.metrics_room */
 	struct hpa_condition	  cond[HPA_NCOND];	/* status.conditions after */
 	char			 *error;		/* reconcile's error, or NULL */
 	int32_t			  recommendation;	/* what the stabilization recorded */

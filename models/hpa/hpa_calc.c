@@ -741,8 +741,9 @@ calc_metrics(struct calc_room *r, const struct hpa_pod_sample *samples,
 	r->pm = n <= CALC_IN_PLACE ? r->pm_small : xmalloc(n * sizeof *r->pm);
 	r->groups = NULL;
 	if (n == 0) {
-		*err = xasprintf("unable to get metrics for resource %s: %s",
-		    resource->name, "no metrics returned from resource metrics API");
+		*err = xstrcat("unable to get metrics for resource ",
+		    resource->name != NULL ? resource->name : "(null)",
+		    ": no metrics returned from resource metrics API", (char *)NULL);
 		return -1;
 	}
 	*npm = resource_metrics(samples, n, resource, container, r->pm);

@@ -110,9 +110,11 @@ hpa_result_fini(struct hpa_result *r)
 {
 	for (size_t i = 0; i < r->nmetrics; i++)
 		free(r->metrics[i].error);
-	free(r->metrics);
+	if (!r->metrics_borrowed)
+		free(r->metrics);
 	free(r->error);
 	r->metrics = NULL;
+	r->metrics_borrowed = false;
 	r->nmetrics = 0;
 	r->error = NULL;
 }
@@ -195,6 +197,25 @@ str_or(const char *s, const char *dflt)
 	return s != NULL && s[0] != '\0' ? s : dflt;
 }
 
+/* s as printf's "%s" prints it (glibc: NULL as "(null)"), for xstrcat. */
+static const char *
+str_pf(const char *s)
+{
+	return s != NULL ? s : "(null)";
+}
+
+/* v in decimal, as "%zu" prints it, into d (room for any size_t). */
+static const char *
+str_size(char d[24], size_t v)
+{
+	char *p = d + 23;
+	*p = '\0';
+	do
+		*--p = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	return p;
+}
+
 /* tolerancesForHpa. */
 static struct hpa_tolerances
 tolerances(const struct hpa_config *cfg, const struct hpa_spec *spec)
@@ -237,14 +258,15 @@ resource_metric(struct rctx *x, const struct hpa_metric_spec *ms,
 	if (mi->fetch_error != NULL &&
 	    (ms->target == HPA_AVERAGE_VALUE || ms->target == HPA_UTILIZATION))
 		/* The resource metrics API itself failed. */
-		gen = xasprintf("failed to get %s %s: unable to get metrics for "
-		    "resource %s: %s", res, ms->target == HPA_AVERAGE_VALUE ?
-		    "usage" : "utilization", res, mi->fetch_error);
+		gen = xstrcat("failed to get ", res, ms->target == HPA_AVERAGE_VALUE ?
+		    " usage" : " utilization", ": unable to get metrics for resource ",
+		    res, ": ", mi->fetch_error, (char *)NULL);
 	else if (ms->target == HPA_AVERAGE_VALUE) {
 		if (hpa_raw_resource_replicas(&x->calc, current,
 		    ms->average_value_milli, res, container, x->tol,
 		    x->in->samples, x->in->nsamples, &o, &err) != 0)
-			gen = xasprintf("failed to get %s usage: %s", res, err);
+			gen = xstrcat("failed to get ", res, " usage: ", str_pf(err),
+			    (char *)NULL);
 		else {
 			str_join(mr->name, sizeof mr->name, res, " resource", (char *)NULL);
 			mr->has_average = true;
@@ -254,7 +276,8 @@ resource_metric(struct rctx *x, const struct hpa_metric_spec *ms,
 		if (hpa_resource_replicas(&x->calc, current,
 		    ms->average_utilization, res, container, x->tol,
 		    x->in->samples, x->in->nsamples, &o, &err) != 0)
-			gen = xasprintf("failed to get %s utilization: %s", res, err);
+			gen = xstrcat("failed to get ", res, " utilization: ", str_pf(err),
+			    (char *)NULL);
 		else {
 			str_join(mr->name, sizeof mr->name, res, cont ? " container " : " ",
 			    "resource utilization (percentage of request)", (char *)NULL);
@@ -269,11 +292,11 @@ resource_metric(struct rctx *x, const struct hpa_metric_spec *ms,
 	free(err);
 	if (gen != NULL) {
 		if (cont)
-			*outer = xasprintf("failed to get %s container metric value: %s",
-			    container, gen);
+			*outer = xstrcat("failed to get ", container,
+			    " container metric value: ", gen, (char *)NULL);
 		else
-			*outer = xasprintf("failed to get %s resource metric value: %s",
-			    res, gen);
+			*outer = xstrcat("failed to get ", res, " resource metric value: ",
+			    gen, (char *)NULL);
 		return metric_fail(mr, reason, gen);
 	}
 	mr->proposal = o.replicas;
@@ -471,8 +494,9 @@ compute_metrics(struct rctx *x, const struct hpa_metric_spec *metrics,
 		}
 	}
 	if (first_err != NULL) {
-		*err = xasprintf("invalid metrics (%zu invalid out of %zu), first "
-		    "error is: %s", invalid, n, first_err);
+		char a[24], b[24];
+		*err = xstrcat("invalid metrics (", str_size(a, invalid), " invalid out of ",
+		    str_size(b, n), "), first error is: ", first_err, (char *)NULL);
 		free(first_err);
 	}
 	if (invalid >= n || (invalid > 0 && replicas < x->in->spec_replicas)) {
@@ -677,7 +701,12 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 	out->repeatable_until = INT64_MAX;
 	out->metric_replicas = -1;
 	out->nmetrics = nmetrics;
-	out->metrics = xcalloc(nmetrics, sizeof *out->metrics);
+	out->metrics_borrowed = in->metrics_room != NULL && nmetrics <= in->metrics_room_n;
+	if (out->metrics_borrowed) {
+		out->metrics = in->metrics_room;
+		memset(out->metrics, 0, nmetrics * sizeof *out->metrics);
+	} else
+		out->metrics = xcalloc(nmetrics, sizeof *out->metrics);
 
 	/* AbleToScale SucceededGetScale (the scale was read) is set where no
 	 * later AbleToScale of this reconcile replaces it: where one does,
@@ -718,12 +747,12 @@ hpa_reconcile(const struct hpa_config *cfg, const struct hpa_input *in,
 			    "the HPA controller was able to get the target's current scale",
 			    NULL);
 			char ref[256];
-			snprintf(ref, sizeof ref, "%s/%s/%s",
-			    str_or(spec->target_kind, "Deployment"),
-			    str_or(spec->namespace, "default"), str_or(spec->target_name, ""));
-			out->error = xasprintf("failed to compute desired number of "
-			    "replicas based on listed metrics for %s: %s", ref,
-			    err != NULL ? err : "");
+			str_join(ref, sizeof ref, str_or(spec->target_kind, "Deployment"), "/",
+			    str_or(spec->namespace, "default"), "/",
+			    str_or(spec->target_name, ""), (char *)NULL);
+			out->error = xstrcat("failed to compute desired number of "
+			    "replicas based on listed metrics for ", ref, ": ",
+			    err != NULL ? err : "", (char *)NULL);
 			free(err);
 			result_conds(out, st, in->brief);
 			out->desired_replicas = current;

@@ -65,14 +65,40 @@ xstrndup(const char *s, size_t n)
 char *
 xvasprintf(const char *fmt, va_list ap)
 {
+	/* one pass when the text fits this buffer (most do: messages,
+	 * names), a second into the allocation when it does not */
+	char small[256];
 	va_list ap2;
 	va_copy(ap2, ap);
-	int n = vsnprintf(NULL, 0, fmt, ap2);
+	int n = vsnprintf(small, sizeof small, fmt, ap2);
 	va_end(ap2);
 	if (n < 0)
 		ks_fatal("vsnprintf failed");
+	if ((size_t)n < sizeof small)
+		return xstrndup(small, (size_t)n);
 	char *p = xmalloc((size_t)n + 1);
 	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	return p;
+}
+
+char *
+xstrcat(const char *s, ...)
+{
+	size_t n = 0;
+	va_list ap;
+	va_start(ap, s);
+	for (const char *t = s; t != NULL; t = va_arg(ap, const char *))
+		n += strlen(t);
+	va_end(ap);
+	char *p = xmalloc(n + 1), *e = p;
+	va_start(ap, s);
+	for (const char *t = s; t != NULL; t = va_arg(ap, const char *)) {
+		size_t l = strlen(t);
+		memcpy(e, t, l);
+		e += l;
+	}
+	va_end(ap);
+	*e = '\0';
 	return p;
 }
 
@@ -202,36 +228,107 @@ ks_buf_printf(struct ks_buf *b, const char *fmt, ...)
 	free(s);
 }
 
+/* Byte c stands for itself in a JSON string literal. */
+static inline bool
+json_plain(unsigned char c)
+{
+	return c >= 0x20 && c != '"' && c != '\\';
+}
+
+/*
+ * Each of the 8 bytes of w stands for itself: none is below 0x20, '"' or
+ * '\\' (the exact tests "has a byte less than n" and "has a zero byte",
+ * the latter of w xor the byte repeated).
+ */
+static inline bool
+json_plain8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+	uint64_t below = (w - ones * 0x20) & ~w, zq = (q - ones) & ~q, zb = (b - ones) & ~b;
+	return ((below | zq | zb) & high) == 0;
+}
+
+/* The bytes of a character's escape in a JSON string literal, at dst (NULL:
+ * only counted): how many. */
+static size_t
+json_escape(char *dst, unsigned char c)
+{
+	static const char hex[] = "0123456789abcdef";
+	char e[6] = { '\\', 0 };
+	size_t n = 2;
+	switch (c) {
+	case '"':  e[1] = '"'; break;
+	case '\\': e[1] = '\\'; break;
+	case '\n': e[1] = 'n'; break;
+	case '\t': e[1] = 't'; break;
+	case '\r': e[1] = 'r'; break;
+	default:
+		/* "\\u%04x" of a control character */
+		e[1] = 'u';
+		e[2] = '0';
+		e[3] = '0';
+		e[4] = hex[c >> 4];
+		e[5] = hex[c & 15];
+		n = 6;
+	}
+	if (dst != NULL)
+		memcpy(dst, e, n);
+	return n;
+}
+
+/* s (n bytes) as a JSON string literal at dst (NULL: only counted), eight
+ * plain bytes at a time: its length. */
+static size_t
+json_str(char *dst, const char *s, size_t n)
+{
+	size_t out = 0, i = 0;
+	if (dst != NULL)
+		dst[out] = '"';
+	out++;
+	while (i < n) {
+		uint64_t w;
+		while (i + 8 <= n && (memcpy(&w, s + i, 8), json_plain8(w))) {
+			if (dst != NULL)
+				memcpy(dst + out, &w, 8);
+			out += 8;
+			i += 8;
+		}
+		if (i >= n)
+			break;
+		unsigned char c = (unsigned char)s[i++];
+		if (json_plain(c)) {
+			if (dst != NULL)
+				dst[out] = (char)c;
+			out++;
+		} else
+			out += json_escape(dst != NULL ? dst + out : NULL, c);
+	}
+	if (dst != NULL)
+		dst[out] = '"';
+	return out + 1;
+}
+
+size_t
+ks_json_str_len(const char *s)
+{
+	return json_str(NULL, s, strlen(s));
+}
+
+char *
+ks_json_str_to(char *dst, const char *s)
+{
+	return dst + json_str(dst, s, strlen(s));
+}
+
 void
 ks_buf_json_str(struct ks_buf *b, const char *s)
 {
-	ks_buf_add(b, "\"", 1);
-	for (; *s != '\0'; s++) {
-		/* a run of characters that stand for themselves, at once */
-		size_t n = 0;
-		while (s[n] != '\0' && s[n] != '"' && s[n] != '\\' &&
-		    (unsigned char)s[n] >= 0x20)
-			n++;
-		if (n > 0) {
-			ks_buf_add(b, s, n);
-			s += n - 1;
-			continue;
-		}
-		unsigned char c = (unsigned char)*s;
-		switch (c) {
-		case '"':  ks_buf_add(b, "\\\"", 2); break;
-		case '\\': ks_buf_add(b, "\\\\", 2); break;
-		case '\n': ks_buf_add(b, "\\n", 2); break;
-		case '\t': ks_buf_add(b, "\\t", 2); break;
-		case '\r': ks_buf_add(b, "\\r", 2); break;
-		default:
-			if (c < 0x20)
-				ks_buf_printf(b, "\\u%04x", c);
-			else
-				ks_buf_add(b, (const char *)&c, 1);
-		}
-	}
-	ks_buf_add(b, "\"", 1);
+	size_t n = ks_json_str_len(s);
+	KS_GROW(b->data, b->cap, b->len + n + 1);
+	ks_json_str_to(b->data + b->len, s);
+	b->len += n;
+	b->data[b->len] = '\0';
 }
 
 char *

@@ -21,6 +21,9 @@ char *xstrndup(const char *s, size_t n);
 /* Returns a newly allocated formatted string; the caller frees it. */
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+/* The NULL-terminated list of strings joined, newly allocated (what
+ * xasprintf of "%s%s..." gives, without printf); the caller frees it. */
+char *xstrcat(const char *s, ...) __attribute__((sentinel));
 
 /* Aborts with file, line and the failed expression: for broken invariants,
  * never for bad input. Always compiled in. */
@@ -54,6 +57,11 @@ void ks_buf_puts(struct ks_buf *b, const char *s);
 void ks_buf_printf(struct ks_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Appends s as a JSON string literal, quotes included. */
 void ks_buf_json_str(struct ks_buf *b, const char *s);
+/* The length of s as a JSON string literal, quotes included; and that
+ * literal written at dst (room for that length), its end returned (no
+ * NUL written). */
+size_t ks_json_str_len(const char *s);
+char *ks_json_str_to(char *dst, const char *s);
 /* Returns the buffer's string (NUL-terminated), leaving b empty; caller frees. */
 char *ks_buf_take(struct ks_buf *b);
 

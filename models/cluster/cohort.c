@@ -48,8 +48,10 @@ cohort_pending_served(const struct cohort_set *cs, const struct cohort_pod *cp)
 	return cp->k >= 0 ? cs->k[cp->k].served - cp->off_served : 0;
 }
 
-void
-cohort_flush(struct cluster *c, struct cohort_set *cs, struct cohort_pod *cp,
+/* cohort_flush's body, inlined in the loops over every member (a
+ * rebuild flushes them all: a call each cost as much as the flush). */
+static inline __attribute__((always_inline)) void
+flush_member(struct cluster *c, struct cohort_set *cs, struct cohort_pod *cp,
     struct serving_pod *sv, uint32_t p)
 {
 	struct cohort_pod *me = &cp[p];
@@ -65,12 +67,19 @@ cohort_flush(struct cluster *c, struct cohort_set *cs, struct cohort_pod *cp,
 }
 
 void
+cohort_flush(struct cluster *c, struct cohort_set *cs, struct cohort_pod *cp,
+    struct serving_pod *sv, uint32_t p)
+{
+	flush_member(c, cs, cp, sv, p);
+}
+
+void
 cohort_dissolve(struct cluster *c, struct cohort_set *cs, int32_t set,
     struct cohort_pod *cp, struct serving_pod *sv)
 {
 	for (size_t m = 0; m < cs->nmembers; m++)
 		if (cp[cs->members[m]].set == set)
-			cohort_flush(c, cs, cp, sv, cs->members[m]);
+			flush_member(c, cs, cp, sv, cs->members[m]);
 	cs->n = 0;
 	cs->nmembers = 0;
 	cs->valid = false;
@@ -105,7 +114,7 @@ cohort_rebuild(struct cluster *c, struct cohort_set *cs, int32_t set,
 	for (size_t m = 0; m < cs->nmembers; m++) {
 		uint32_t p = cs->members[m];
 		if (cp[p].set == set)
-			cohort_flush(c, cs, cp, sv, p);
+			flush_member(c, cs, cp, sv, p);
 	}
 	cs->n = 0;
 	KS_GROW(cs->members, cs->capm, n ? n : 1);

@@ -36,7 +36,16 @@ void ks_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2
 
 /* Grows *arr (holding *cap elements of elsize bytes) to hold at least need. */
 void ks_grow(void *arrp, size_t *cap, size_t need, size_t elsize);
-#define KS_GROW(arr, cap, need) ks_grow(&(arr), &(cap), (need), sizeof *(arr))
+/* The same with the usual case, room already, decided inline: the hot
+ * loops that append one element at a time (the tick loop's passes over
+ * every profile, the CPU check's lists) pay a comparison, not a call. */
+static inline void
+ks_grow_if(void *arrp, size_t *cap, size_t need, size_t elsize)
+{
+	if (__builtin_expect(need > *cap, 0))
+		ks_grow(arrp, cap, need, elsize);
+}
+#define KS_GROW(arr, cap, need) ks_grow_if(&(arr), &(cap), (need), sizeof *(arr))
 
 /* Levenshtein distance, capped at 255; for "did you mean" suggestions. */
 int ks_edit_distance(const char *a, const char *b);

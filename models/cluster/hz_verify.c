@@ -45,12 +45,7 @@ hz_verify_walk(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg
 		h->pods.gen = gen;
 		return;
 	}
-	hz->memo_stale++;
-	if (hz->abort_stale) {
-		fprintf(stderr, "kubesim: HPA %s: stale pod classes at %.3f s\n", h->spec->name,
-		    sim_ns_to_s(now));
-		abort();
-	}
+	hz_stale(hz, h, "stale pod classes", now);
 }
 
 /* Verify: a sync that took h's memo without looking at the pods looks at
@@ -65,12 +60,7 @@ hz_verify_memo(struct cluster *c, struct cl_hpa *h, const struct hpa_config *cfg
 	if (sr == h->memo.status_replicas && hz_memo_same(h, hz->keys, hz->ids, n,
 	    c->deploys[h->deploy].replicas, sr, 0, cname, mi))
 		return;
-	hz->memo_stale++;
-	if (hz->abort_stale) {
-		fprintf(stderr, "kubesim: HPA %s: stale memo at %.3f s\n", h->spec->name,
-		    sim_ns_to_s(now));
-		abort();
-	}
+	hz_stale(hz, h, "stale memo", now);
 }
 
 /* The last time s recommended v (with a pending repeat of pv at pat, 0:

@@ -1229,11 +1229,8 @@ finish_hpas(struct scn_mf *m, const struct ks_strmap *targets, char **cause)
 			    h->name, h->target_kind);
 			return -1;
 		}
-		char *tk = xasprintf("%s\x1f%s\x1f%s", h->target_kind, h->namespace,
-		    h->target_name);
-		bool have = ks_strmap_get(targets, tk, NULL);
-		free(tk);
-		if (!have) {
+		if (!scn_workload_indexed(targets, h->target_kind, h->namespace,
+		    h->target_name, strlen(h->target_name))) {
 			*cause = xasprintf("%s: HorizontalPodAutoscaler '%s' targets "
 			    "%s '%s', which is not in the manifests", m->hpa_where[i],
 			    h->name, h->target_kind, h->target_name);
@@ -1256,19 +1253,43 @@ finish_hpas(struct scn_mf *m, const struct ks_strmap *targets, char **cause)
 	return 0;
 }
 
+/* A workload's key in scn_workload_index: "kind\x1fnamespace\x1fname". */
+static char *
+workload_key(const char *kind, const char *ns, const char *name, size_t name_len)
+{
+	return xasprintf("%s\x1f%s\x1f%.*s", kind, ns, (int)name_len, name);
+}
+
+void
+scn_workload_index(const struct scenario *s, struct ks_strmap *ix)
+{
+	ks_strmap_init(ix);
+	for (size_t j = 0; j < s->ndeployments; j++) {
+		const struct k8s_deployment *w = &s->deployments[j];
+		char *key = workload_key(k8s_kind_name(w->kind), w->namespace, w->name,
+		    strlen(w->name));
+		ks_strmap_put(ix, key, (int64_t)j);
+		free(key);
+	}
+}
+
+bool
+scn_workload_indexed(const struct ks_strmap *ix, const char *kind, const char *ns,
+    const char *name, size_t name_len)
+{
+	char *key = workload_key(kind, ns, name, name_len);
+	bool hit = ks_strmap_get(ix, key, NULL);
+	free(key);
+	return hit;
+}
+
 int
 scn_mf_finish(struct scn_mf *m, char **cause)
 {
 	struct scenario *s = m->s;
 	index_service_deploys(s);
-	struct ks_strmap targets;	/* "kind\x1fnamespace\x1fname" of each workload */
-	ks_strmap_init(&targets);
-	for (size_t j = 0; j < s->ndeployments; j++) {
-		char *key = xasprintf("%s\x1f%s\x1f%s", k8s_kind_name(s->deployments[j].kind),
-		    s->deployments[j].namespace, s->deployments[j].name);
-		ks_strmap_put(&targets, key, (int64_t)j);
-		free(key);
-	}
+	struct ks_strmap targets;	/* each workload by kind, namespace and name */
+	scn_workload_index(s, &targets);
 	int rc = finish_hpas(m, &targets, cause);
 	ks_strmap_fini(&targets);
 	if (rc < 0)

@@ -58,6 +58,13 @@ int scn_feature_gates(const struct yt_node *n, const char *const *extra,
 /* Cross-object checks once everything is read: HPA targets exist, priority
  * class names resolve (pods get their priority), selectors. */
 int scn_mf_finish(struct scn_mf *m, char **cause);
+/* The scenario's workloads (s->deployments) by kind, namespace and name, in
+ * ix (initialized here; the caller finis it): scn_workload_indexed asks it
+ * whether the workload of that kind, namespace and name (its first
+ * name_len bytes) is one. */
+void scn_workload_index(const struct scenario *s, struct ks_strmap *ix);
+bool scn_workload_indexed(const struct ks_strmap *ix, const char *kind, const char *ns,
+    const char *name, size_t name_len);
 
 /* ---- references from the scenario file (refs.c) -------------------------- */
 /* "name" in the default namespace, "namespace/name" elsewhere: how results

@@ -311,45 +311,27 @@ scn_pod_meta_note(struct scenario *s, const struct yt_node *obj)
 	    (strcmp(ph->str, "Succeeded") == 0 || strcmp(ph->str, "Failed") == 0);
 }
 
-/* The manifests' workloads by "kind\x1fnamespace\x1fname" (owned_by_simulated's
- * index: a dump's 150,000 pods against 10,000 workloads in linear time). */
-static char *
-workload_key(const char *kind, const char *ns, const char *name, size_t name_len)
-{
-	return xasprintf("%s\x1f%s\x1f%.*s", kind, ns, (int)name_len, name);
-}
-
-static bool
-workload_indexed(const struct ks_strmap *ix, const char *kind, const char *ns,
-    const char *name, size_t name_len)
-{
-	char *key = workload_key(kind, ns, name, name_len);
-	bool hit = ks_strmap_get(ix, key, NULL);
-	free(key);
-	return hit;
-}
-
 /* The workload in the manifests that controls a pod of a dump (its pods
  * are that controller's to create): a StatefulSet, DaemonSet or Job of
  * the owner's name, the Deployment of a ReplicaSet "<deployment>-<hash>",
  * the CronJob of a Job "<cronjob>-<minutes>" (the name up to the owner's
- * last '-', with something after it). ix: the workloads' index. */
+ * last '-', with something after it). ix: scn_workload_index's. */
 static bool
 owned_by_simulated(const struct ks_strmap *ix, const struct scn_pod_meta *pm, const char *ns)
 {
 	if (pm->owner_kind == NULL)
 		return false;
 	const char *k = pm->owner_kind, *n = pm->owner_name;
-	if (workload_indexed(ix, k, ns, n, strlen(n)))
+	if (scn_workload_indexed(ix, k, ns, n, strlen(n)))
 		return true;
 	const char *dash = strrchr(n, '-');
 	if (dash == NULL || dash[1] == '\0')
 		return false;
 	if (strcmp(k, "ReplicaSet") == 0)
-		return workload_indexed(ix, k8s_kind_name(K8S_KIND_DEPLOYMENT), ns, n,
+		return scn_workload_indexed(ix, k8s_kind_name(K8S_KIND_DEPLOYMENT), ns, n,
 		    (size_t)(dash - n));
 	if (strcmp(k, "Job") == 0)
-		return workload_indexed(ix, k8s_kind_name(K8S_KIND_CRONJOB), ns, n,
+		return scn_workload_indexed(ix, k8s_kind_name(K8S_KIND_CRONJOB), ns, n,
 		    (size_t)(dash - n));
 	return false;
 }
@@ -406,14 +388,7 @@ scn_workloads_finish(const struct yt_node *root, struct scenario *s, char **caus
 	}
 	if (s->npods > 0) {
 		struct ks_strmap ix;
-		ks_strmap_init(&ix);
-		for (size_t i = 0; i < s->ndeployments; i++) {
-			const struct k8s_deployment *w = &s->deployments[i];
-			char *key = workload_key(k8s_kind_name(w->kind), w->namespace, w->name,
-			    strlen(w->name));
-			ks_strmap_put(&ix, key, (int64_t)i);
-			free(key);
-		}
+		scn_workload_index(s, &ix);
 		s->pod_workloads = xcalloc(s->npods, sizeof *s->pod_workloads);
 		for (size_t i = 0; i < s->npods; i++) {
 			/* a finished pod does not run; one a simulated controller
